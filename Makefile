@@ -1,0 +1,103 @@
+# The two commands the README documents:
+#   make lab    install into .venv and launch JupyterLab with ML Studio on examples/
+#   make test   install everything tests need, then lint, type-check and run all tests
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(abspath $(VENV))/bin
+WHEEL_VENV := .venv-wheel
+PORT ?= 8888
+# jlpm (yarn 3) uses the same package registry as npm on this machine.
+export YARN_NPM_REGISTRY_SERVER ?= $(shell npm config get registry 2>/dev/null)
+export PATH := $(BIN):$(PATH)
+
+STAMP_PY := $(VENV)/.stamp-python
+STAMP_JS := node_modules/.stamp-js
+STAMP_BUILD := jupyter_mlstudio/labextension/.stamp-build
+TS_SOURCES := $(shell find src style schema -type f 2>/dev/null) package.json tsconfig.json
+
+.PHONY: help lab test install build lint typecheck test-python test-ui check-install api \
+        browser clean
+
+help:
+	@echo "make lab   - launch JupyterLab with ML Studio (examples/ as the working folder)"
+	@echo "make test  - install test dependencies and run lint, type checks and every test"
+	@echo "make api   - regenerate openapi.json and the TypeScript wire types"
+
+# -- installation ----------------------------------------------------------------------
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP_PY): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet "jupyterlab>=4.6,<5" "jupyter_builder>=1.3" \
+		"hatchling>=1.21" "hatch-jupyter-builder>=0.10" "hatch-nodejs-version>=0.3.2"
+	@touch $@
+
+$(STAMP_JS): $(STAMP_PY) package.json yarn.lock .yarnrc.yml
+	$(BIN)/jlpm install --immutable
+	@touch $@
+
+$(STAMP_BUILD): $(STAMP_JS) $(TS_SOURCES)
+	$(BIN)/jlpm build:prod
+	@touch $@
+
+build: $(STAMP_BUILD)
+
+# Editable install: the labextension is built above, so the pip hook skips npm.
+install: $(STAMP_BUILD)
+	HATCH_JUPYTER_BUILDER_SKIP_NPM=1 $(BIN)/pip install --quiet --no-build-isolation -e ".[test]"
+	$(BIN)/jupyter labextension develop --overwrite . >/dev/null
+
+# -- the two commands -------------------------------------------------------------------
+lab: install
+	cd examples && $(BIN)/jupyter lab --ServerApp.port=$(PORT)
+
+test: install lint typecheck test-python check-install browser test-ui
+	@echo "make test: all checks passed"
+
+# -- checks ----------------------------------------------------------------------------
+lint:
+	$(BIN)/ruff check jupyter_mlstudio tests ui-tests benchmarks
+	$(BIN)/ruff format --check jupyter_mlstudio tests ui-tests benchmarks
+	$(BIN)/jlpm lint:check
+
+typecheck:
+	$(BIN)/mypy
+	$(BIN)/jlpm typecheck
+
+test-python:
+	$(BIN)/python -m pytest tests -p no:playwright
+
+# A plain `pip install` of the wheel into a clean venv must show both extensions OK.
+check-install: $(STAMP_BUILD)
+	rm -rf dist $(WHEEL_VENV)
+	$(BIN)/pip wheel --quiet --no-deps --no-build-isolation -w dist .
+	$(PYTHON) -m venv $(WHEEL_VENV)
+	$(WHEEL_VENV)/bin/pip install --quiet dist/jupyter_mlstudio-*.whl "jupyterlab>=4.6,<5"
+	$(WHEEL_VENV)/bin/jupyter labextension list 2>&1 | tee $(WHEEL_VENV)/labext.txt
+	grep -E "jupyter-mlstudio .*enabled.*OK" $(WHEEL_VENV)/labext.txt
+	$(WHEEL_VENV)/bin/jupyter server extension list 2>&1 | tee $(WHEEL_VENV)/serverext.txt
+	grep -E "jupyter_mlstudio enabled" $(WHEEL_VENV)/serverext.txt
+	grep -A1 -E "jupyter_mlstudio enabled" $(WHEEL_VENV)/serverext.txt | grep OK
+	$(WHEEL_VENV)/bin/jupyter mlstudio db current --store-uri "sqlite:///$(abspath $(WHEEL_VENV))/check.db"
+
+# Debian's chromium: the browser tests drive it through Playwright.
+browser:
+	@command -v chromium >/dev/null || { \
+		echo "installing Debian's chromium"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test-ui: install browser
+	$(BIN)/python -m pytest ui-tests
+
+api: $(STAMP_JS)
+	$(BIN)/python -m jupyter_mlstudio.api.openapi
+	$(BIN)/jlpm generate:api
+
+clean:
+	rm -rf $(VENV) $(WHEEL_VENV) dist node_modules lib jupyter_mlstudio/labextension tsconfig.tsbuildinfo

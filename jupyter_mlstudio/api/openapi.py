@@ -1,0 +1,134 @@
+"""Build the OpenAPI 3.1 document from the pydantic models and the operations table.
+
+``python -m jupyter_mlstudio.api.openapi`` rewrites ``jupyter_mlstudio/openapi.json``;
+the TypeScript wire types are generated from that file (``jlpm generate:api``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from . import models
+from .operations import API_PREFIX, OPERATIONS
+
+SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi.json"
+_REF = "#/components/schemas/{model}"
+_STATUS_TEXT = {
+    200: "OK",
+    201: "Created",
+    204: "No Content",
+    400: "Bad request",
+    401: "Not authenticated",
+    403: "Forbidden",
+    404: "Not found",
+    409: "Conflict",
+}
+
+
+def build_openapi() -> dict[str, Any]:
+    schema_models: list[tuple[type[BaseModel], Literal["validation", "serialization"]]] = [
+        (models.ErrorResponse, "serialization")
+    ]
+    for op in OPERATIONS:
+        if op.response is not None:
+            schema_models.append((op.response, "serialization"))
+        if op.body is not None:
+            schema_models.append((op.body, "validation"))
+    _, defs = models_json_schema(schema_models, ref_template=_REF)
+    components = dict(sorted(defs.get("$defs", {}).items()))
+
+    paths: dict[str, dict[str, Any]] = {}
+    for op in OPERATIONS:
+        paths.setdefault(API_PREFIX + op.path, {})[op.method] = _operation(op)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "jupyter-mlstudio REST API",
+            "version": "1",
+            "description": "JSON over HTTP, served by the Jupyter server extension. Every "
+            "request needs the Jupyter server's authentication. Errors always have the "
+            "ErrorResponse shape.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {
+                "jupyterToken": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "Authorization",
+                    "description": "`token <jupyter server token>`",
+                },
+            },
+        },
+        "security": [{"jupyterToken": []}],
+    }
+
+
+def _operation(op: Any) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "operationId": op.operation_id,
+        "summary": op.summary,
+        "tags": [op.tag],
+    }
+    parameters = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in re.findall(r"{(\w+)}", op.path)
+    ]
+    if op.query is not None:
+        query_schema = op.query.model_json_schema(ref_template=_REF)
+        required = set(query_schema.get("required", []))
+        for name, prop in query_schema["properties"].items():
+            param: dict[str, Any] = {
+                "name": name,
+                "in": "query",
+                "required": name in required,
+                "schema": prop,
+            }
+            if "description" in prop:
+                param["description"] = prop["description"]
+            parameters.append(param)
+    if parameters:
+        result["parameters"] = parameters
+    if op.body is not None:
+        result["requestBody"] = {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": _REF.format(model=op.body.__name__)}}
+            },
+        }
+    responses: dict[str, Any] = {}
+    ok: dict[str, Any] = {"description": _STATUS_TEXT[op.status]}
+    if op.response is not None:
+        ok["content"] = {
+            "application/json": {"schema": {"$ref": _REF.format(model=op.response.__name__)}}
+        }
+    elif op.status != 204:
+        ok["content"] = {"application/json": {"schema": {"type": "object"}}}
+    responses[str(op.status)] = ok
+    error_body = {"application/json": {"schema": {"$ref": _REF.format(model="ErrorResponse")}}}
+    for code in sorted({*op.errors, 403}):
+        responses[str(code)] = {"description": _STATUS_TEXT[code], "content": error_body}
+    result["responses"] = responses
+    return result
+
+
+def render_openapi() -> str:
+    return json.dumps(build_openapi(), indent=2, sort_keys=False) + "\n"
+
+
+def main() -> int:
+    SPEC_PATH.write_text(render_openapi(), encoding="utf-8")
+    print(f"wrote {SPEC_PATH}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""``jupyter mlstudio …``: administration commands.
+
+jupyter mlstudio db upgrade   migrate the metadata database to this release's schema
+jupyter mlstudio db current   print the database's schema revision and this release's
+jupyter mlstudio openapi      print the REST API's OpenAPI document
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .config import StudioConfig
+from .errors import MLStudioError
+from .store.db import Database, head_revision, redact_uri
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="jupyter mlstudio",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    db = sub.add_parser("db", help="manage the metadata database")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    for name, help_text in (
+        ("upgrade", "migrate to this release's schema"),
+        ("current", "show the schema revision"),
+    ):
+        cmd = db_sub.add_parser(name, help=help_text)
+        cmd.add_argument(
+            "--store-uri",
+            help="SQLAlchemy URL (default: MLSTUDIO_STORE_URI or "
+            "sqlite:///$MLSTUDIO_HOME/mlstudio.db)",
+        )
+    sub.add_parser("openapi", help="print the OpenAPI document")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "openapi":
+            from .api.openapi import render_openapi
+
+            sys.stdout.write(render_openapi())
+            return 0
+        uri = StudioConfig.resolve(store_uri=args.store_uri).store_uri
+        db = Database(uri, prepare_schema=False)
+        try:
+            if args.db_command == "current":
+                print(f"store:    {redact_uri(uri)}")
+                print(f"database: {db.current_revision() or '(empty)'}")
+                print(f"code:     {head_revision()}")
+            else:
+                before, after = db.upgrade()
+                if before == after:
+                    print(f"{redact_uri(uri)} is up to date at {after}.")
+                else:
+                    print(f"Upgraded {redact_uri(uri)} from {before or '(empty)'} to {after}.")
+        finally:
+            db.dispose()
+    except MLStudioError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,47 @@
+"""Where the studio keeps its state, resolved the same way by the SDK and the server.
+
+Precedence: explicit argument (server traitlet) > environment variable > default under
+the home folder. The defaults need no setup: SQLite and a local artifact folder under
+``$MLSTUDIO_HOME`` (``~/.mlstudio``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+HOME_ENV = "MLSTUDIO_HOME"
+STORE_URI_ENV = "MLSTUDIO_STORE_URI"
+ARTIFACT_URI_ENV = "MLSTUDIO_ARTIFACT_URI"
+
+
+def default_home() -> Path:
+    return Path(os.environ.get(HOME_ENV) or Path.home() / ".mlstudio").expanduser()
+
+
+@dataclass(frozen=True)
+class StudioConfig:
+    home: Path
+    store_uri: str
+    artifact_uri: str
+
+    @classmethod
+    def resolve(
+        cls,
+        home: str | os.PathLike[str] | None = None,
+        store_uri: str | None = None,
+        artifact_uri: str | None = None,
+    ) -> StudioConfig:
+        home_path = Path(home).expanduser() if home else default_home()
+        store = store_uri or os.environ.get(STORE_URI_ENV) or _sqlite_uri(home_path / "mlstudio.db")
+        artifacts = (
+            artifact_uri
+            or os.environ.get(ARTIFACT_URI_ENV)
+            or (home_path / "artifacts").resolve().as_uri()
+        )
+        return cls(home=home_path, store_uri=store, artifact_uri=artifacts)
+
+
+def _sqlite_uri(path: Path) -> str:
+    return f"sqlite:///{path.resolve()}"

@@ -1,0 +1,113 @@
+"""The ML Studio server extension: configuration, services and the route table."""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from jupyter_server.extension.application import ExtensionApp
+from traitlets import Integer, Unicode, default
+
+from ..config import ARTIFACT_URI_ENV, HOME_ENV, STORE_URI_ENV, StudioConfig, default_home
+from ..errors import MLStudioError
+from ..store.db import redact_uri
+from ..studio import Studio
+from .handlers.experiments import ExperimentHandler, ExperimentsHandler
+from .handlers.status import NotFoundHandler, OpenAPIHandler, StatusHandler
+
+API = r"/mlstudio/api/v1"
+EVENT_SCHEMA = Path(__file__).with_name("events") / "resource_changed.yaml"
+
+
+class MLStudio(ExtensionApp):
+    """Configure with ``c.MLStudio.<trait>`` in jupyter_server_config.py."""
+
+    name = "jupyter_mlstudio"
+    app_name = "ML Studio"
+    description = "A local-first ML studio inside JupyterLab."
+    load_other_extensions = True
+
+    home = Unicode(
+        config=True,
+        help=f"Folder for the default database and artifacts (env: {HOME_ENV}; "
+        "default ~/.mlstudio).",
+    )
+    store_uri = Unicode(
+        "",
+        config=True,
+        help=f"SQLAlchemy URL of the metadata store (env: {STORE_URI_ENV}; "
+        "default sqlite:///<home>/mlstudio.db).",
+    )
+    artifact_uri = Unicode(
+        "",
+        config=True,
+        help=f"fsspec URL where artifacts go (env: {ARTIFACT_URI_ENV}; default <home>/artifacts).",
+    )
+    worker_threads = Integer(
+        8, config=True, help="Threads that run blocking store calls off the event loop."
+    )
+
+    @default("home")
+    def _default_home(self) -> str:
+        return str(default_home())
+
+    def initialize_settings(self) -> None:
+        config = StudioConfig.resolve(
+            home=self.home, store_uri=self.store_uri or None, artifact_uri=self.artifact_uri or None
+        )
+        # Kernels started by this server inherit these, so the SDK finds the same store.
+        os.environ[HOME_ENV] = str(config.home)
+        os.environ[STORE_URI_ENV] = config.store_uri
+        os.environ[ARTIFACT_URI_ENV] = config.artifact_uri
+        try:
+            studio = Studio(config)
+        except MLStudioError as exc:
+            # Keep the server up: the API answers 503 with this message until fixed.
+            self.log.error("ML Studio store unavailable: %s", exc.message)
+            studio = _UnavailableStudio(config, exc)  # type: ignore[assignment]
+        event_logger = getattr(self.serverapp, "event_logger", None)
+        if event_logger is not None:
+            event_logger.register_event_schema(EVENT_SCHEMA)
+        self.settings.update(
+            {
+                "mlstudio.studio": studio,
+                "mlstudio.executor": ThreadPoolExecutor(
+                    max_workers=self.worker_threads, thread_name_prefix="mlstudio"
+                ),
+                "mlstudio.event_logger": event_logger,
+            }
+        )
+        self.log.info("ML Studio store: %s", studio.store_uri_redacted)
+
+    def initialize_handlers(self) -> None:
+        self.handlers.extend(
+            [
+                (rf"{API}/status", StatusHandler),
+                (rf"{API}/openapi\.json", OpenAPIHandler),
+                (rf"{API}/experiments", ExperimentsHandler),
+                (rf"{API}/experiments/(?P<experiment_id>[^/]+)", ExperimentHandler),
+                (rf"{API}(/.*)?", NotFoundHandler),
+            ]
+        )
+
+    async def stop_extension(self) -> None:
+        studio = self.settings.get("mlstudio.studio")
+        if isinstance(studio, Studio):
+            studio.close()
+        executor = self.settings.get("mlstudio.executor")
+        if executor is not None:
+            executor.shutdown(wait=False)
+
+
+class _UnavailableStudio:
+    """Stands in for a Studio whose store could not be opened; every use re-raises."""
+
+    def __init__(self, config: StudioConfig, error: MLStudioError) -> None:
+        self.config = config
+        self._error = error
+        self.store_uri_redacted = redact_uri(config.store_uri)
+
+    def __getattr__(self, name: str) -> Any:
+        raise self._error

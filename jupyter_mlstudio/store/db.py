@@ -1,0 +1,192 @@
+"""Opening the metadata database and keeping its schema honest.
+
+- SQLite (the default) runs in WAL mode with a busy timeout; write transactions start
+  with ``BEGIN IMMEDIATE`` so concurrent writers from several processes queue on the
+  lock instead of failing when a read lock cannot be upgraded.
+- A new database is created from the models and stamped at the Alembic head; a database
+  at an older revision is refused with the command that upgrades it; one from a newer
+  release is refused too.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, pool
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..errors import SchemaOutOfDateError, StoreUnavailableError
+from .orm import load_all_models
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+UPGRADE_COMMAND = "jupyter mlstudio db upgrade"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+_WRITE_OPTION = "mlstudio_write"
+
+
+def alembic_config(uri: str, connection: Connection | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", uri.replace("%", "%%"))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert head is not None
+    return head
+
+
+def redact_uri(uri: str) -> str:
+    """The URI without its password, for messages and the status endpoint."""
+    try:
+        return make_url(uri).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<invalid URL>"
+
+
+class Database:
+    """One engine per store URI; sessions come from :meth:`session`.
+
+    Thread-safe: each call to :meth:`session` uses its own connection from the pool.
+    """
+
+    def __init__(self, uri: str, *, prepare_schema: bool = True) -> None:
+        self.uri = uri
+        self.engine = _create_engine(uri)
+        self.backend = self.engine.dialect.name
+        # Same pool, but transactions begin as writers (see the module docstring).
+        self._write_engine = self.engine.execution_options(**{_WRITE_OPTION: True})
+        self._read_sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._write_sessions = sessionmaker(self._write_engine, expire_on_commit=False)
+        self._lock = threading.Lock()
+        if prepare_schema:
+            self.prepare_schema()
+
+    # -- sessions -------------------------------------------------------------------
+    @contextmanager
+    def session(self, *, write: bool = False) -> Iterator[Session]:
+        """One unit of work: committed on success, rolled back on any exception."""
+        factory = self._write_sessions if write else self._read_sessions
+        with _translate_operational_errors(self.uri), factory() as session, session.begin():
+            yield session
+
+    # -- schema ---------------------------------------------------------------------
+    def current_revision(self) -> str | None:
+        with _translate_operational_errors(self.uri), self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def prepare_schema(self) -> None:
+        """Create and stamp a new database; refuse one at another revision."""
+        head = head_revision()
+        with _translate_operational_errors(self.uri), self._write_engine.begin() as conn:
+            ctx = MigrationContext.configure(conn)
+            current = ctx.get_current_revision()
+            if current is None:
+                existing = set(inspect(conn).get_table_names())
+                metadata = load_all_models()
+                ours = set(metadata.tables)
+                if existing & ours:
+                    raise SchemaOutOfDateError(
+                        f"The database {redact_uri(self.uri)} has ML Studio tables but no "
+                        f"schema revision. Run `{UPGRADE_COMMAND}` to bring it up to date."
+                    )
+                metadata.create_all(conn)
+                ctx.stamp(ScriptDirectory.from_config(alembic_config(self.uri)), head)
+                return
+        if current == head:
+            return
+        script = ScriptDirectory.from_config(alembic_config(self.uri))
+        known = {rev.revision for rev in script.walk_revisions()}
+        if current in known:
+            raise SchemaOutOfDateError(
+                f"The database {redact_uri(self.uri)} is at schema revision {current}; "
+                f"this version of jupyter_mlstudio needs {head}. "
+                f"Back it up, then run `{UPGRADE_COMMAND}`."
+            )
+        raise SchemaOutOfDateError(
+            f"The database {redact_uri(self.uri)} is at schema revision {current}, which "
+            "this version of jupyter_mlstudio does not know: it was written by a newer "
+            "release. Upgrade the jupyter_mlstudio package."
+        )
+
+    def upgrade(self, revision: str = "head") -> tuple[str | None, str | None]:
+        """Migrate to ``revision``; returns (before, after)."""
+        before = self.current_revision()
+        with _translate_operational_errors(self.uri), self._write_engine.begin() as conn:
+            command.upgrade(alembic_config(self.uri, conn), revision)
+        return before, self.current_revision()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _create_engine(uri: str) -> Engine:
+    try:
+        url = make_url(uri)
+    except ArgumentError as exc:
+        raise StoreUnavailableError(f"Invalid store URI {uri!r}: {exc}") from exc
+    kwargs: dict[str, Any] = {}
+    if url.get_backend_name() == "sqlite":
+        database = url.database or ""
+        in_memory = database in ("", ":memory:") or database.startswith("file::memory:")
+        if in_memory:
+            kwargs["poolclass"] = pool.StaticPool
+        else:
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        kwargs["connect_args"] = {
+            "check_same_thread": False,
+            "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+        }
+    else:
+        kwargs["pool_pre_ping"] = True
+    try:
+        engine = create_engine(url, **kwargs)
+    except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+        raise StoreUnavailableError(
+            f"Cannot open store {redact_uri(uri)}: {exc}. "
+            "For PostgreSQL install the extra: pip install 'jupyter_mlstudio[postgres]'."
+        ) from exc
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from the driver so "begin" below decides how to BEGIN.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get(_WRITE_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+@contextmanager
+def _translate_operational_errors(uri: str) -> Iterator[None]:
+    try:
+        yield
+    except OperationalError as exc:
+        raise StoreUnavailableError(
+            f"The store {redact_uri(uri)} is unavailable: {exc.orig}"
+        ) from exc

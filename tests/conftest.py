@@ -1,0 +1,26 @@
+"""Shared fixtures: every test gets its own MLSTUDIO_HOME and a real SQLite database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from jupyter_mlstudio import sdk
+from jupyter_mlstudio.config import ARTIFACT_URI_ENV, HOME_ENV, STORE_URI_ENV
+
+# Real Jupyter servers for the handler tests (jp_fetch, jp_serverapp).
+pytest_plugins = ["pytest_jupyter.jupyter_server"]
+
+
+@pytest.fixture(autouse=True)
+def mlstudio_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    home = tmp_path / "mlstudio-home"
+    monkeypatch.setenv(HOME_ENV, str(home))
+    monkeypatch.delenv(STORE_URI_ENV, raising=False)
+    monkeypatch.delenv(ARTIFACT_URI_ENV, raising=False)
+    yield home
+    if sdk._default is not None:
+        sdk._default.close()
+        sdk._default = None
