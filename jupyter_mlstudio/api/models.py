@@ -24,31 +24,37 @@ class RequestModel(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+class ResponseModel(BaseModel):
+    """Fields with defaults are still always sent, so the schema marks them required."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+
 class QueryModel(BaseModel):
     """Query strings arrive as text, so these coerce ("50" → 50) but forbid unknown keys."""
 
     model_config = ConfigDict(extra="forbid")
 
 
-class ErrorDetail(BaseModel):
+class ErrorDetail(ResponseModel):
     code: str = Field(description="Machine-readable error code, e.g. NOT_FOUND.")
     message: str = Field(description="What went wrong, for people.")
 
 
-class ErrorResponse(BaseModel):
+class ErrorResponse(ResponseModel):
     """The one shape of every error response."""
 
     error: ErrorDetail
 
 
-class Status(BaseModel):
+class Status(ResponseModel):
     version: str
     store_backend: str = Field(description="SQLAlchemy dialect of the metadata store.")
     store_uri: str = Field(description="Metadata store URL with any password hidden.")
     artifact_uri: str
 
 
-class Experiment(BaseModel):
+class Experiment(ResponseModel):
     id: str
     name: str
     description: str
@@ -68,7 +74,7 @@ class Experiment(BaseModel):
         )
 
 
-class ExperimentList(BaseModel):
+class ExperimentList(ResponseModel):
     items: list[Experiment]
     next_token: str | None = Field(
         default=None, description="Pass as next_token to get the next page; null on the last."

@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 
+
 @pytest.fixture
 def jp_server_config(jp_server_config: dict[str, Any]) -> dict[str, Any]:
     return {"ServerApp": {"jpserver_extensions": {"jupyter_mlstudio": True}}}

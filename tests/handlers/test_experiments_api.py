@@ -174,6 +174,11 @@ async def test_bad_list_queries_are_400(jp_fetch: Fetch, params: dict[str, str])
     assert_error(status, payload, 400, "INVALID_ARGUMENT")
 
 
+async def test_jupyterlab_cache_buster_is_ignored(jp_fetch: Fetch) -> None:
+    response = await jp_fetch(*API, "experiments", params={"max_items": "5", "1795620391989": ""})
+    assert json.loads(response.body)["items"] == []
+
+
 async def test_unauthenticated_requests_are_refused(jp_fetch: Fetch) -> None:
     for method, path, body in [
         ("GET", ("experiments",), None),

@@ -86,6 +86,8 @@ class MLStudioHandler(APIHandler):
     def parse_query(self, model: type[ModelT]) -> ModelT:
         data: dict[str, str] = {}
         for key, values in self.request.query_arguments.items():
+            if key.isdigit() and values == [b""]:
+                continue  # JupyterLab's cache buster: `?…&1732550400000`
             if len(values) != 1:
                 raise BadRequest(f"Query parameter {key!r} was given {len(values)} times.")
             data[key] = values[0].decode("utf-8", errors="replace")

@@ -1,0 +1,4 @@
+export * from './experiments';
+export * from './request';
+export * from './status';
+export * from './types';

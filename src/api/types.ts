@@ -1,0 +1,16 @@
+/**
+ * Wire types of the REST API, named once.
+ *
+ * Every type here comes from the generated `schema.ts` (produced from the
+ * server's OpenAPI document by `jlpm generate:api`): never hand-copy a wire type.
+ */
+import type { components } from './schema';
+
+type Schemas = components['schemas'];
+
+export type Experiment = Schemas['Experiment'];
+export type ExperimentList = Schemas['ExperimentList'];
+export type ExperimentCreate = Schemas['ExperimentCreate'];
+export type ExperimentUpdate = Schemas['ExperimentUpdate'];
+export type ServerStatus = Schemas['Status'];
+export type ErrorResponse = Schemas['ErrorResponse'];

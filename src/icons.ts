@@ -1,0 +1,24 @@
+/**
+ * Every LabIcon of the extension. `jp-icon3` lets the theme recolour them.
+ */
+import { LabIcon } from '@jupyterlab/ui-components';
+
+// A flask: the ML Studio mark.
+const studioSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 24 24">
+  <path class="jp-icon3" fill="#616161" d="M8 2h8v2h-1v5.3l5.6 9.7A2 2 0 0 1 18.9 22H5.1a2 2 0 0 1-1.7-3l5.6-9.7V4H8V2zm3 2v5.8L8.1 15h7.8L13 9.8V4h-2z"/>
+</svg>`;
+
+// A line chart: an experiment's runs and metrics.
+const experimentSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 24 24">
+  <path class="jp-icon3" fill="#616161" d="M3 3h2v16h16v2H3V3zm4 12.6 4-4 3 3 5.3-5.3 1.4 1.4L14 17.4l-3-3-2.6 2.6L7 15.6z"/>
+</svg>`;
+
+export const studioIcon = new LabIcon({
+  name: 'jupyter-mlstudio:studio',
+  svgstr: studioSvg
+});
+
+export const experimentIcon = new LabIcon({
+  name: 'jupyter-mlstudio:experiment',
+  svgstr: experimentSvg
+});
