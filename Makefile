@@ -34,7 +34,7 @@ $(BIN)/python:
 
 $(STAMP_PY): $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet "jupyterlab>=4.6,<5" "jupyter_builder>=1.3" \
-		"hatchling>=1.21" "hatch-jupyter-builder>=0.10" "hatch-nodejs-version>=0.3.2"
+		"hatchling>=1.21" "hatch-jupyter-builder>=0.10" "hatch-nodejs-version>=0.3.2" editables
 	@touch $@
 
 $(STAMP_JS): $(STAMP_PY) package.json yarn.lock .yarnrc.yml
