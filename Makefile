@@ -50,7 +50,7 @@ build: $(STAMP_BUILD)
 # Editable install: the labextension is built above, so the pip hook skips npm.
 install: $(STAMP_BUILD)
 	HATCH_JUPYTER_BUILDER_SKIP_NPM=1 $(BIN)/pip install --quiet --no-build-isolation -e ".[test]"
-	$(BIN)/jupyter labextension develop --overwrite . >/dev/null
+	$(BIN)/jupyter-builder develop --overwrite . >/dev/null
 
 # -- the two commands -------------------------------------------------------------------
 lab: install

@@ -9,6 +9,9 @@ export default defineConfig(
   {
     ignores: [
       'node_modules/',
+      '.venv/',
+      '.venv-wheel/',
+      'dist/',
       'lib/',
       'jupyter_mlstudio/',
       'ui-tests/',
