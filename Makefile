@@ -61,8 +61,8 @@ test: install lint typecheck test-python check-install browser test-ui
 
 # -- checks ----------------------------------------------------------------------------
 lint:
-	$(BIN)/ruff check jupyter_mlstudio tests ui-tests benchmarks
-	$(BIN)/ruff format --check jupyter_mlstudio tests ui-tests benchmarks
+	$(BIN)/ruff check jupyter_mlstudio tests ui-tests benchmarks scripts
+	$(BIN)/ruff format --check jupyter_mlstudio tests ui-tests benchmarks scripts
 	$(BIN)/jlpm lint:check
 
 typecheck:
@@ -73,7 +73,7 @@ test-python:
 	$(BIN)/python -m pytest tests -p no:playwright
 
 # A plain `pip install` of the wheel into a clean venv must show both extensions OK.
-check-install: $(STAMP_BUILD)
+check-install: $(STAMP_BUILD) browser
 	rm -rf dist $(WHEEL_VENV)
 	$(BIN)/pip wheel --quiet --no-deps --no-build-isolation -w dist .
 	$(PYTHON) -m venv $(WHEEL_VENV)
@@ -84,6 +84,7 @@ check-install: $(STAMP_BUILD)
 	grep -E "jupyter_mlstudio enabled" $(WHEEL_VENV)/serverext.txt
 	grep -A1 -E "jupyter_mlstudio enabled" $(WHEEL_VENV)/serverext.txt | grep OK
 	$(WHEEL_VENV)/bin/jupyter mlstudio db current --store-uri "sqlite:///$(abspath $(WHEEL_VENV))/check.db"
+	$(WHEEL_VENV)/bin/python scripts/browser_check.py
 
 # Debian's chromium: the browser tests drive it through Playwright.
 browser:
