@@ -78,11 +78,11 @@ check-install: $(STAMP_BUILD) browser
 	$(BIN)/pip wheel --quiet --no-deps --no-build-isolation -w dist .
 	$(PYTHON) -m venv $(WHEEL_VENV)
 	$(WHEEL_VENV)/bin/pip install --quiet dist/jupyter_mlstudio-*.whl "jupyterlab>=4.6,<5"
-	$(WHEEL_VENV)/bin/jupyter labextension list 2>&1 | tee $(WHEEL_VENV)/labext.txt
+	$(WHEEL_VENV)/bin/jupyter labextension list 2>&1 | sed 's/\x1b\[[0-9;]*m//g' | tee $(WHEEL_VENV)/labext.txt
 	grep -E "jupyter-mlstudio .*enabled.*OK" $(WHEEL_VENV)/labext.txt
-	$(WHEEL_VENV)/bin/jupyter server extension list 2>&1 | tee $(WHEEL_VENV)/serverext.txt
+	$(WHEEL_VENV)/bin/jupyter server extension list 2>&1 | sed 's/\x1b\[[0-9;]*m//g' | tee $(WHEEL_VENV)/serverext.txt
 	grep -E "jupyter_mlstudio enabled" $(WHEEL_VENV)/serverext.txt
-	grep -A1 -E "jupyter_mlstudio enabled" $(WHEEL_VENV)/serverext.txt | grep OK
+	grep -E "jupyter_mlstudio [0-9.]+ OK" $(WHEEL_VENV)/serverext.txt
 	$(WHEEL_VENV)/bin/jupyter mlstudio db current --store-uri "sqlite:///$(abspath $(WHEEL_VENV))/check.db"
 	$(WHEEL_VENV)/bin/python scripts/browser_check.py
 

@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from jupyterlab.commands import get_app_dir
@@ -67,7 +68,10 @@ def main() -> int:
         exe.symlink_to(chromium)
         for marker in ("INSTALLATION_COMPLETE", "DEPENDENCIES_VALIDATED"):
             (folder / marker).touch()
-    env = {**os.environ, "PLAYWRIGHT_BROWSERS_PATH": str(cache)}
+    # Keep the check's ML Studio store out of the user's ~/.mlstudio.
+    home = tempfile.mkdtemp(prefix="mlstudio-browser-check-")
+    env = {**os.environ, "PLAYWRIGHT_BROWSERS_PATH": str(cache), "MLSTUDIO_HOME": home}
+    env.pop("MLSTUDIO_STORE_URI", None)
     args = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
     command = [sys.executable, "-m", "jupyterlab.browser_check", *args]
     return subprocess.run(command, env=env, check=False).returncode
