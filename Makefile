@@ -10,6 +10,8 @@ VENV ?= .venv
 BIN := $(abspath $(VENV))/bin
 WHEEL_VENV := .venv-wheel
 PORT ?= 8888
+# Jupyter refuses to run as root unless told to (containers, CI machines).
+LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 # jlpm (yarn 3) uses the same package registry as npm on this machine.
 export YARN_NPM_REGISTRY_SERVER ?= $(shell npm config get registry 2>/dev/null)
 export PATH := $(BIN):$(PATH)
@@ -54,7 +56,7 @@ install: $(STAMP_BUILD)
 
 # -- the two commands -------------------------------------------------------------------
 lab: install
-	cd examples && $(BIN)/jupyter lab --ServerApp.port=$(PORT)
+	cd examples && $(BIN)/jupyter lab --ServerApp.port=$(PORT) $(LAB_ARGS)
 
 test: install lint typecheck test-python check-install browser test-ui
 	@echo "make test: all checks passed"
