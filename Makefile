@@ -71,8 +71,10 @@ typecheck:
 	$(BIN)/mypy
 	$(BIN)/jlpm typecheck
 
+# Core and handler tests; the store contract suite runs on SQLite and on a throwaway
+# PostgreSQL server.
 test-python:
-	$(BIN)/python -m pytest tests -p no:playwright
+	scripts/with_postgres.sh $(BIN)/python -m pytest tests -p no:playwright
 
 # A plain `pip install` of the wheel into a clean venv must show both extensions OK.
 check-install: $(STAMP_BUILD) browser
