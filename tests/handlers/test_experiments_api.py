@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 from tornado.httpclient import HTTPClientError, HTTPResponse
+
+from jupyter_mlstudio.api.operations import OPERATIONS, Operation
 
 Fetch = Callable[..., Awaitable[HTTPResponse]]
 API = ("mlstudio", "api", "v1")
@@ -179,21 +182,22 @@ async def test_jupyterlab_cache_buster_is_ignored(jp_fetch: Fetch) -> None:
     assert json.loads(response.body)["items"] == []
 
 
-async def test_unauthenticated_requests_are_refused(jp_fetch: Fetch) -> None:
-    for method, path, body in [
-        ("GET", ("experiments",), None),
-        ("POST", ("experiments",), {"name": "x"}),
-        ("GET", ("status",), None),
-        ("DELETE", ("experiments", "abc"), None),
-    ]:
-        status, payload = await call(
-            jp_fetch, method, *path, body=body, headers={"Authorization": "token wrong"}
-        )
-        assert status in (401, 403), (method, path, status)
-        assert_error(status, payload, status)
-    # and nothing was created by the refused POST
+@pytest.mark.parametrize(
+    "op",
+    [*OPERATIONS, Operation("get", "/nowhere", "", "", "", None)],
+    ids=lambda o: o.operation_id,
+)
+async def test_unauthenticated_requests_are_refused(jp_fetch: Fetch, op: Operation) -> None:
+    """Every documented operation (and unknown paths) refuses a wrong token."""
+    path = re.sub(r"{\w+}", "0" * 32, op.path).strip("/").split("/")
+    body = {"name": "sneaky"} if op.body is not None else None
+    status, payload = await call(
+        jp_fetch, op.method.upper(), *path, body=body, headers={"Authorization": "token wrong"}
+    )
+    assert status in (401, 403), (op, status)
+    assert_error(status, payload, status)
     _, listed = await call(jp_fetch, "GET", "experiments")
-    assert listed["items"] == []
+    assert listed["items"] == []  # nothing was written
 
 
 async def test_unknown_api_path_is_json_404(jp_fetch: Fetch) -> None:

@@ -40,9 +40,34 @@ class OpenAPIHandler(MLStudioHandler):
 
 
 class NotFoundHandler(MLStudioHandler):
-    """Unknown paths under the API prefix get the JSON error shape, not an HTML page."""
+    """Unknown paths under the API prefix: a JSON 404 (after authentication), not HTML."""
 
     auth_resource = "mlstudio:status"
 
-    def prepare(self) -> None:  # type: ignore[override]
+    def _not_found(self) -> None:
         raise tornado.web.HTTPError(404, f"No ML Studio API at {self.request.path}.")
+
+    @authorized
+    @tornado.web.authenticated
+    async def get(self, *_: str) -> None:
+        self._not_found()
+
+    @authorized
+    @tornado.web.authenticated
+    async def post(self, *_: str) -> None:
+        self._not_found()
+
+    @authorized
+    @tornado.web.authenticated
+    async def put(self, *_: str) -> None:
+        self._not_found()
+
+    @authorized
+    @tornado.web.authenticated
+    async def patch(self, *_: str) -> None:
+        self._not_found()
+
+    @authorized
+    @tornado.web.authenticated
+    async def delete(self, *_: str) -> None:
+        self._not_found()
