@@ -11,6 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from jupyter_mlstudio.errors import SchemaOutOfDateError, StoreUnavailableError
+from jupyter_mlstudio.experiments.store import SqlExperimentStore
 from jupyter_mlstudio.store.db import UPGRADE_COMMAND, Database, alembic_config, head_revision
 from jupyter_mlstudio.store.orm import load_all_models
 
@@ -77,7 +78,12 @@ def test_committed_old_databases_are_refused_then_upgraded(tmp_path: Path) -> No
         db = Database(f"sqlite:///{path}", prepare_schema=False)
         assert db.upgrade()[1] == head_revision()
         db.dispose()
-        Database(f"sqlite:///{path}").dispose()
+        db = Database(f"sqlite:///{path}")
+        # every fixture holds the experiments "churn" (tagged) and "fraud"; they survive
+        store = SqlExperimentStore(db)
+        assert {e.name for e in store.list_experiments().items} >= {"churn", "fraud"}
+        assert dict(store.get_experiment_by_name("churn").tags) == {"team": "growth"}
+        db.dispose()
 
 
 @pytest.mark.parametrize(

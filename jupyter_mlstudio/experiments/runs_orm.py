@@ -1,0 +1,111 @@
+"""ORM rows for runs and everything a run logs.
+
+``latest_metrics`` keeps each run's last value per metric key (highest step, then
+latest timestamp), so searching and sorting 10,000 runs by a metric is one indexed join
+instead of a scan of the full metric history.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..store.orm import Base, utcnow
+
+
+class RunRow(Base):
+    __tablename__ = "runs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    experiment_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("experiments.id", ondelete="CASCADE"), nullable=False
+    )
+    name: Mapped[str] = mapped_column(String(256), nullable=False)
+    # RUNNING | FINISHED | FAILED | KILLED
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="RUNNING")
+    parent_run_id: Mapped[str | None] = mapped_column(
+        String(32), ForeignKey("runs.id", ondelete="SET NULL"), nullable=True
+    )
+    start_time: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    end_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # active | deleted (in the trash; restorable until garbage-collected)
+    lifecycle: Mapped[str] = mapped_column(String(16), nullable=False, default="active")
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    artifact_uri: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # Where the run's process lives, so a run whose process died can be marked FAILED.
+    host: Mapped[str] = mapped_column(String(256), nullable=False, default="")
+    pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    __table_args__ = (
+        Index("ix_runs_experiment_start", "experiment_id", "lifecycle", "start_time"),
+        Index("ix_runs_parent", "parent_run_id"),
+    )
+
+
+class RunParamRow(Base):
+    __tablename__ = "run_params"
+
+    run_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, nullable=False)
+
+    __table_args__ = (Index("ix_run_params_key_value", "key", "value"),)
+
+
+class RunTagRow(Base):
+    __tablename__ = "run_tags"
+
+    run_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, nullable=False)
+
+    __table_args__ = (Index("ix_run_tags_key_value", "key", "value"),)
+
+
+class MetricRow(Base):
+    """The full history: one row per logged value."""
+
+    __tablename__ = "metrics"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    run_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("runs.id", ondelete="CASCADE"), nullable=False
+    )
+    key: Mapped[str] = mapped_column(String(250), nullable=False)
+    step: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    timestamp: Mapped[float] = mapped_column(Float, nullable=False)  # seconds since the epoch
+    value: Mapped[float] = mapped_column(Float, nullable=False)
+
+    __table_args__ = (Index("ix_metrics_run_key_step", "run_id", "key", "step"),)
+
+
+class LatestMetricRow(Base):
+    __tablename__ = "latest_metrics"
+
+    run_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    step: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    timestamp: Mapped[float] = mapped_column(Float, nullable=False)
+    value: Mapped[float] = mapped_column(Float, nullable=False)
+
+    __table_args__ = (Index("ix_latest_metrics_key_value", "key", "value"),)
