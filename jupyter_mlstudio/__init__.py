@@ -9,6 +9,7 @@ from __future__ import annotations
 from importlib import metadata as _metadata
 from typing import Any
 
+from .autolog import autolog
 from .errors import (
     AlreadyExistsError,
     ConflictError,
@@ -19,12 +20,17 @@ from .errors import (
     StoreUnavailableError,
 )
 from .experiments.entities import Experiment
+from .experiments.run_entities import Metric, Run
 from .sdk import (
+    active_run,
     configure,
     create_experiment,
     delete_experiment,
     get_experiment,
+    get_run,
     list_experiments,
+    search_runs,
+    start_run,
     studio,
     update_experiment,
 )
@@ -40,15 +46,22 @@ __all__ = [
     "Experiment",
     "InvalidArgumentError",
     "MLStudioError",
+    "Metric",
     "NotFoundError",
+    "Run",
     "SchemaOutOfDateError",
     "StoreUnavailableError",
     "__version__",
+    "active_run",
+    "autolog",
     "configure",
     "create_experiment",
     "delete_experiment",
     "get_experiment",
+    "get_run",
     "list_experiments",
+    "search_runs",
+    "start_run",
     "studio",
     "update_experiment",
 ]
@@ -62,3 +75,25 @@ def _jupyter_server_extension_points() -> list[dict[str, Any]]:
     from .server.app import MLStudio
 
     return [{"module": "jupyter_mlstudio", "app": MLStudio}]
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext jupyter_mlstudio``: registers the ``%mls`` magics."""
+    from .magics import load_ipython_extension as load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    from .magics import unload_ipython_extension as unload
+
+    unload(ipython)
+
+
+def __getattr__(name: str) -> Any:
+    # ``mls.widgets`` is imported on first use: it needs ipywidgets and matplotlib.
+    if name == "widgets":
+        import importlib
+
+        return importlib.import_module(".widgets", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

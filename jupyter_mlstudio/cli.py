@@ -35,6 +35,14 @@ def _parser() -> argparse.ArgumentParser:
             "sqlite:///$MLSTUDIO_HOME/mlstudio.db)",
         )
     sub.add_parser("openapi", help="print the OpenAPI document")
+    gc = sub.add_parser("gc", help="empty the trash: delete trashed runs and their artifacts")
+    gc.add_argument(
+        "--older-than-days",
+        type=float,
+        default=0,
+        help="only runs trashed at least this many days ago (default: all)",
+    )
+    gc.add_argument("--dry-run", action="store_true", help="list what would go; delete nothing")
     return parser
 
 
@@ -46,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
 
             sys.stdout.write(render_openapi())
             return 0
+        if args.command == "gc":
+            return _gc(args.older_than_days, args.dry_run)
         uri = StudioConfig.resolve(store_uri=args.store_uri).store_uri
         db = Database(uri, prepare_schema=False)
         try:
@@ -65,6 +75,24 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc.message}", file=sys.stderr)
         return 1
     return 0
+
+
+def _gc(older_than_days: float, dry_run: bool) -> int:
+    from .experiments.garbage import collect_garbage
+    from .studio import Studio
+
+    studio = Studio.open()
+    try:
+        report = collect_garbage(studio.runs, older_than_days, dry_run)
+    finally:
+        studio.close()
+    verb = "Would delete" if dry_run else "Deleted"
+    print(f"{verb} {len(report.run_ids)} trashed run(s) and their artifacts.")
+    for folder in report.artifact_folders:
+        print(f"  {folder}")
+    for error in report.errors:
+        print(f"error: {error}", file=sys.stderr)
+    return 1 if report.errors else 0
 
 
 if __name__ == "__main__":

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
 
+from . import tracking
 from .config import StudioConfig
 from .experiments.entities import Experiment
+from .experiments.run_entities import Run
 from .studio import Studio
 
 _lock = threading.Lock()
@@ -86,3 +89,94 @@ def delete_experiment(name: str) -> None:
     """Delete the experiment with this name; raises ``NotFoundError``."""
     store = studio().experiments
     store.delete_experiment(store.get_experiment_by_name(name).id)
+
+
+# -- runs ------------------------------------------------------------------------------
+def start_run(
+    experiment: str | None = None,
+    *,
+    name: str | None = None,
+    tags: Mapping[str, Any] | None = None,
+    parent: Any = None,
+    nested: bool = False,
+) -> tracking.ActiveRun:
+    """Start a run; use it as ``with mls.start_run("churn") as run: ...``.
+
+    ``experiment`` is created when missing (default: ``$MLSTUDIO_EXPERIMENT`` or
+    "Default"). ``parent`` (a run or run id) or ``nested=True`` makes a child run.
+    """
+    return tracking.start_run(
+        studio(), experiment, name=name, tags=tags, parent=parent, nested=nested
+    )
+
+
+def active_run() -> tracking.ActiveRun | None:
+    """The innermost run started in this process and not yet ended."""
+    return tracking.active_run()
+
+
+def get_run(run_id: str) -> Run:
+    return studio().runs.get_run(run_id)
+
+
+def search_runs(
+    experiment: str | Sequence[str],
+    filter: str | None = None,
+    order_by: Sequence[str] | None = None,
+    max_results: int = 1000,
+    output: Literal["pandas", "list"] = "pandas",
+) -> Any:
+    """Runs of one or more experiments (by name) matching ``filter``, sorted by ``order_by``.
+
+    The grammar is in docs/search-grammar.md, e.g.
+    ``filter="metrics.auc > 0.9 AND params.model = 'rf'", order_by=["metrics.auc DESC"]``.
+    Returns a DataFrame (one row per run; ``params.*``, ``metrics.*``, ``tags.*`` columns)
+    or, with ``output="list"``, a list of ``Run`` snapshots.
+    """
+    names = [experiment] if isinstance(experiment, str) else list(experiment)
+    s = studio()
+    ids = [s.experiments.get_experiment_by_name(n).id for n in names]
+    runs: list[Run] = []
+    token: str | None = None
+    while len(runs) < max_results:
+        page = s.runs.search_runs(
+            ids, filter, order_by, max_items=min(1000, max_results - len(runs)), next_token=token
+        )
+        runs.extend(page.items)
+        if page.next_token is None:
+            break
+        token = page.next_token
+    if output == "list":
+        return runs
+    return runs_to_frame(runs)
+
+
+def runs_to_frame(runs: Sequence[Run]) -> Any:
+    import pandas as pd
+
+    records = []
+    for run in runs:
+        record: dict[str, Any] = {
+            "run_id": run.id,
+            "experiment_id": run.experiment_id,
+            "name": run.name,
+            "status": run.status,
+            "start_time": run.start_time,
+            "end_time": run.end_time,
+            "parent_run_id": run.parent_run_id,
+        }
+        record.update({f"metrics.{k}": v for k, v in run.metrics.items()})
+        record.update({f"params.{k}": v for k, v in run.params.items()})
+        record.update({f"tags.{k}": v for k, v in run.tags.items()})
+        records.append(record)
+    columns = [
+        "run_id",
+        "experiment_id",
+        "name",
+        "status",
+        "start_time",
+        "end_time",
+        "parent_run_id",
+    ]
+    frame = pd.DataFrame.from_records(records)
+    return frame if records else pd.DataFrame(columns=columns)

@@ -6,7 +6,12 @@ none of them holds logic of its own.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+
 from .config import StudioConfig
+from .experiments.metric_writer import MetricWriter
+from .experiments.run_store import RunStore, SqlRunStore
 from .experiments.store import ExperimentStore, SqlExperimentStore
 from .store.db import Database, redact_uri
 
@@ -17,6 +22,26 @@ class Studio:
         config.home.mkdir(parents=True, exist_ok=True)
         self.db = Database(config.store_uri, prepare_schema=prepare_schema)
         self.experiments: ExperimentStore = SqlExperimentStore(self.db)
+        self.runs: RunStore = SqlRunStore(self.db, config.artifact_uri)
+        self._lock = threading.Lock()
+        self._metric_writer: MetricWriter | None = None
+        self._dead_runs_checked = False
+
+    @property
+    def metric_writer(self) -> MetricWriter:
+        """The background writer that batches this studio's metric writes (started lazily)."""
+        with self._lock:
+            if self._metric_writer is None:
+                self._metric_writer = MetricWriter(self.runs)
+            return self._metric_writer
+
+    def fail_dead_runs_once(self, host: str, is_alive: Callable[[int], bool]) -> None:
+        """Mark runs of dead processes on this host FAILED, the first time only."""
+        with self._lock:
+            if self._dead_runs_checked:
+                return
+            self._dead_runs_checked = True
+        self.runs.fail_dead_runs(host, is_alive)
 
     @classmethod
     def open(cls, config: StudioConfig | None = None) -> Studio:
@@ -27,4 +52,6 @@ class Studio:
         return redact_uri(self.config.store_uri)
 
     def close(self) -> None:
+        if self._metric_writer is not None:
+            self._metric_writer.close()
         self.db.dispose()

@@ -110,6 +110,8 @@ def _operation(op: Any) -> dict[str, Any]:
         ok["content"] = {
             "application/json": {"schema": {"$ref": _REF.format(model=op.response.__name__)}}
         }
+    elif op.binary:
+        ok["content"] = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
     elif op.status != 204:
         ok["content"] = {"application/json": {"schema": {"type": "object"}}}
     responses[str(op.status)] = ok

@@ -46,11 +46,14 @@ class RunRow(Base):
     # Where the run's process lives, so a run whose process died can be marked FAILED.
     host: Mapped[str] = mapped_column(String(256), nullable=False, default="")
     pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Last time anything was logged to or changed on the run: the server watches it to
+    # push live updates for writes that bypass it (the SDK writes to the store directly).
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     __table_args__ = (
         Index("ix_runs_experiment_start", "experiment_id", "lifecycle", "start_time"),
         Index("ix_runs_parent", "parent_run_id"),
+        Index("ix_runs_heartbeat", "heartbeat_at"),
     )
 
 
@@ -61,9 +64,9 @@ class RunParamRow(Base):
         String(32), ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True
     )
     key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    # No (key, value) index: long text values exceed PostgreSQL's btree row limit, and
+    # the primary key (run_id, key) already serves per-run lookups in searches.
     value: Mapped[str] = mapped_column(Text, nullable=False)
-
-    __table_args__ = (Index("ix_run_params_key_value", "key", "value"),)
 
 
 class RunTagRow(Base):
@@ -74,8 +77,6 @@ class RunTagRow(Base):
     )
     key: Mapped[str] = mapped_column(String(250), primary_key=True)
     value: Mapped[str] = mapped_column(Text, nullable=False)
-
-    __table_args__ = (Index("ix_run_tags_key_value", "key", "value"),)
 
 
 class MetricRow(Base):
@@ -92,7 +93,8 @@ class MetricRow(Base):
     key: Mapped[str] = mapped_column(String(250), nullable=False)
     step: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     timestamp: Mapped[float] = mapped_column(Float, nullable=False)  # seconds since the epoch
-    value: Mapped[float] = mapped_column(Float, nullable=False)
+    # NULL stands for NaN: SQLite cannot store NaN, and NULL compares like NaN (never true).
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)
 
     __table_args__ = (Index("ix_metrics_run_key_step", "run_id", "key", "step"),)
 
@@ -106,6 +108,6 @@ class LatestMetricRow(Base):
     key: Mapped[str] = mapped_column(String(250), primary_key=True)
     step: Mapped[int] = mapped_column(BigInteger, nullable=False)
     timestamp: Mapped[float] = mapped_column(Float, nullable=False)
-    value: Mapped[float] = mapped_column(Float, nullable=False)
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)  # NULL = NaN
 
     __table_args__ = (Index("ix_latest_metrics_key_value", "key", "value"),)

@@ -3,19 +3,34 @@
 from __future__ import annotations
 
 import os
+import socket
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Integer, Unicode, default
+from traitlets import Float, Integer, Unicode, default
 
 from ..config import ARTIFACT_URI_ENV, HOME_ENV, STORE_URI_ENV, StudioConfig, default_home
 from ..errors import MLStudioError
 from ..store.db import redact_uri
 from ..studio import Studio
+from ..tracking import pid_alive
+from .handlers.artifacts import ArtifactContentHandler, ArtifactsHandler
+from .handlers.base import EVENT_SCHEMA_ID
 from .handlers.experiments import ExperimentHandler, ExperimentsHandler
+from .handlers.runs import (
+    ExperimentKeysHandler,
+    ExperimentRunsHandler,
+    MetricHistoriesHandler,
+    RunBatchHandler,
+    RunHandler,
+    RunRestoreHandler,
+    RunsHandler,
+    RunTagHandler,
+)
 from .handlers.status import NotFoundHandler, OpenAPIHandler, StatusHandler
+from .watcher import RunChangeWatcher
 
 API = r"/mlstudio/api/v1"
 EVENT_SCHEMA = Path(__file__).with_name("events") / "resource_changed.yaml"
@@ -48,6 +63,13 @@ class MLStudio(ExtensionApp):
     worker_threads = Integer(
         8, config=True, help="Threads that run blocking store calls off the event loop."
     )
+    watch_interval = Float(
+        1.0,
+        config=True,
+        help="Seconds between checks for run changes made outside the server (SDK writes), "
+        "pushed to open frontends as events; 0 turns it off.",
+    )
+    _watcher: RunChangeWatcher | None = None
 
     @default("home")
     def _default_home(self) -> str:
@@ -70,15 +92,31 @@ class MLStudio(ExtensionApp):
         event_logger = getattr(self.serverapp, "event_logger", None)
         if event_logger is not None:
             event_logger.register_event_schema(EVENT_SCHEMA)
+        executor = ThreadPoolExecutor(
+            max_workers=self.worker_threads, thread_name_prefix="mlstudio"
+        )
         self.settings.update(
             {
                 "mlstudio.studio": studio,
-                "mlstudio.executor": ThreadPoolExecutor(
-                    max_workers=self.worker_threads, thread_name_prefix="mlstudio"
-                ),
+                "mlstudio.executor": executor,
                 "mlstudio.event_logger": event_logger,
             }
         )
+        if isinstance(studio, Studio):
+            # Runs of kernels that died while the server was down are not running any more.
+            studio.runs.fail_dead_runs(socket.gethostname(), pid_alive)
+            if event_logger is not None and self.watch_interval > 0:
+
+                def emit(resource: str, action: str, resource_id: str) -> None:
+                    event_logger.emit(
+                        schema_id=EVENT_SCHEMA_ID,
+                        data={"resource": resource, "action": action, "id": resource_id},
+                    )
+
+                self._watcher = RunChangeWatcher(
+                    studio.runs, emit, executor, self.log, self.watch_interval
+                )
+                self._watcher.start()
         self.log.info("ML Studio store: %s", studio.store_uri_redacted)
 
     def initialize_handlers(self) -> None:
@@ -88,11 +126,23 @@ class MLStudio(ExtensionApp):
                 (rf"{API}/openapi\.json", OpenAPIHandler),
                 (rf"{API}/experiments", ExperimentsHandler),
                 (rf"{API}/experiments/(?P<experiment_id>[^/]+)", ExperimentHandler),
+                (rf"{API}/experiments/(?P<experiment_id>[^/]+)/runs", ExperimentRunsHandler),
+                (rf"{API}/experiments/(?P<experiment_id>[^/]+)/keys", ExperimentKeysHandler),
+                (rf"{API}/runs", RunsHandler),
+                (rf"{API}/runs/(?P<run_id>[^/]+)", RunHandler),
+                (rf"{API}/runs/(?P<run_id>[^/]+)/restore", RunRestoreHandler),
+                (rf"{API}/runs/(?P<run_id>[^/]+)/batch", RunBatchHandler),
+                (rf"{API}/runs/(?P<run_id>[^/]+)/tags/(?P<key>.+)", RunTagHandler),
+                (rf"{API}/runs/(?P<run_id>[^/]+)/artifacts", ArtifactsHandler),
+                (rf"{API}/runs/(?P<run_id>[^/]+)/artifacts/content", ArtifactContentHandler),
+                (rf"{API}/metric-histories", MetricHistoriesHandler),
                 (rf"{API}(/.*)?", NotFoundHandler),
             ]
         )
 
     async def stop_extension(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop()
         studio = self.settings.get("mlstudio.studio")
         if isinstance(studio, Studio):
             studio.close()

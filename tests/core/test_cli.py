@@ -50,3 +50,27 @@ def test_runs_as_a_module() -> None:
         check=True,
     )
     assert "db upgrade" in out.stdout
+
+
+def test_gc_empties_the_trash(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    import jupyter_mlstudio as mls
+
+    (tmp_path / "a.txt").write_text("x")
+    with mls.start_run("gc") as keep:
+        keep.log_artifact(tmp_path / "a.txt")
+    with mls.start_run("gc") as trash:
+        trash.log_artifact(tmp_path / "a.txt")
+    trashed_dir = Path(mls.get_run(trash.id).artifact_uri.removeprefix("file://"))
+    assert trashed_dir.exists()
+    mls.studio().runs.delete_run(trash.id)
+
+    assert main(["gc", "--dry-run"]) == 0
+    assert "Would delete 1" in capsys.readouterr().out
+    assert trashed_dir.exists()
+    assert main(["gc", "--older-than-days", "1"]) == 0  # trashed just now: too young
+    assert "Deleted 0" in capsys.readouterr().out
+    assert main(["gc"]) == 0
+    assert "Deleted 1" in capsys.readouterr().out
+    assert not trashed_dir.exists()
+    assert mls.get_run(keep.id).status == "FINISHED"
+    assert mls.search_runs("gc", output="list")[0].id == keep.id

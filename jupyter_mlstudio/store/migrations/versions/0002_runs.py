@@ -53,6 +53,7 @@ def upgrade() -> None:
             "ix_runs_experiment_start", ["experiment_id", "lifecycle", "start_time"], unique=False
         )
         batch_op.create_index("ix_runs_parent", ["parent_run_id"], unique=False)
+        batch_op.create_index("ix_runs_heartbeat", ["heartbeat_at"], unique=False)
 
     op.create_table(
         "latest_metrics",
@@ -60,7 +61,7 @@ def upgrade() -> None:
         sa.Column("key", sa.String(length=250), nullable=False),
         sa.Column("step", sa.BigInteger(), nullable=False),
         sa.Column("timestamp", sa.Float(), nullable=False),
-        sa.Column("value", sa.Float(), nullable=False),
+        sa.Column("value", sa.Float(), nullable=True),
         sa.ForeignKeyConstraint(
             ["run_id"], ["runs.id"], name=op.f("fk_latest_metrics_run_id_runs"), ondelete="CASCADE"
         ),
@@ -81,7 +82,7 @@ def upgrade() -> None:
         sa.Column("key", sa.String(length=250), nullable=False),
         sa.Column("step", sa.BigInteger(), nullable=False),
         sa.Column("timestamp", sa.Float(), nullable=False),
-        sa.Column("value", sa.Float(), nullable=False),
+        sa.Column("value", sa.Float(), nullable=True),
         sa.ForeignKeyConstraint(
             ["run_id"], ["runs.id"], name=op.f("fk_metrics_run_id_runs"), ondelete="CASCADE"
         ),
@@ -100,9 +101,6 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("run_id", "key", name=op.f("pk_run_params")),
     )
-    with op.batch_alter_table("run_params", schema=None) as batch_op:
-        batch_op.create_index("ix_run_params_key_value", ["key", "value"], unique=False)
-
     op.create_table(
         "run_tags",
         sa.Column("run_id", sa.String(length=32), nullable=False),
@@ -113,18 +111,10 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("run_id", "key", name=op.f("pk_run_tags")),
     )
-    with op.batch_alter_table("run_tags", schema=None) as batch_op:
-        batch_op.create_index("ix_run_tags_key_value", ["key", "value"], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("run_tags", schema=None) as batch_op:
-        batch_op.drop_index("ix_run_tags_key_value")
-
     op.drop_table("run_tags")
-    with op.batch_alter_table("run_params", schema=None) as batch_op:
-        batch_op.drop_index("ix_run_params_key_value")
-
     op.drop_table("run_params")
     with op.batch_alter_table("metrics", schema=None) as batch_op:
         batch_op.drop_index("ix_metrics_run_key_step")
@@ -135,6 +125,7 @@ def downgrade() -> None:
 
     op.drop_table("latest_metrics")
     with op.batch_alter_table("runs", schema=None) as batch_op:
+        batch_op.drop_index("ix_runs_heartbeat")
         batch_op.drop_index("ix_runs_parent")
         batch_op.drop_index("ix_runs_experiment_start")
 

@@ -1,0 +1,156 @@
+"""IPython magics: ``%load_ext jupyter_mlstudio``, then ``%mls <command>``.
+
+    %mls runs churn --filter "metrics.auc > 0.9" --order-by "metrics.auc DESC" --max 20
+    %mls experiments
+    %mls help
+
+``%mls runs`` returns a DataFrame (one row per run: name, status, start time, duration,
+metrics, params), which the notebook shows as a table and ``df = %mls runs churn`` keeps.
+Errors (an unknown experiment, a bad filter, a bad option) are one line, no traceback.
+The magics are a thin front on the SDK; they hold no logic of their own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+from typing import Any, NoReturn
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_magic, magics_class
+
+from . import sdk
+from .errors import MLStudioError
+
+DEFAULT_MAX_RUNS = 100
+RUN_COLUMNS = ("name", "status", "start_time", "duration_s")
+
+HELP = """\
+%mls runs <experiment> [<experiment> ...] [--filter EXPR] [--order-by "KEY [ASC|DESC]"]
+                                         [--max N] [--all]
+    Runs of the experiment(s) as a table (a pandas DataFrame indexed by run id).
+    --filter    the search grammar, e.g. "metrics.auc > 0.9 AND params.model = 'rf'"
+    --order-by  e.g. "metrics.auc DESC"; repeat it to sort by several keys
+    --max       at most N runs (default 100)
+    --all       every column, tags included (default: name, status, start time,
+                duration, metrics and params)
+%mls experiments
+    Every experiment, newest first.
+%mls help
+    This text.
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports errors as an IPython ``UsageError`` instead of exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message}. Try %mls help.")
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        raise UsageError(message or "invalid arguments. Try %mls help.")
+
+
+def _parser() -> _Parser:
+    parser = _Parser(prog="%mls", add_help=False)
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+    runs = commands.add_parser("runs", prog="%mls runs", add_help=False)
+    runs.add_argument("experiment", nargs="+")
+    runs.add_argument("--filter", default=None)
+    runs.add_argument("--order-by", action="append", dest="order_by", default=None)
+    runs.add_argument("--max", type=int, default=DEFAULT_MAX_RUNS, dest="max_results")
+    runs.add_argument("--all", action="store_true", dest="all_columns")
+    commands.add_parser("experiments", prog="%mls experiments", add_help=False)
+    commands.add_parser("help", prog="%mls help", add_help=False)
+    return parser
+
+
+@magics_class
+class MLStudioMagics(Magics):
+    @line_magic
+    def mls(self, line: str) -> Any:
+        """ML Studio from a notebook: ``%mls help`` lists the commands."""
+        try:
+            tokens = shlex.split(line)
+        except ValueError as exc:  # unbalanced quotes
+            raise UsageError(f"{exc}. Try %mls help.") from None
+        if not tokens or "-h" in tokens or "--help" in tokens:
+            print(HELP)
+            return None
+        args = _parser().parse_args(tokens)
+        try:
+            if args.command == "runs":
+                return runs_table(
+                    args.experiment, args.filter, args.order_by, args.max_results, args.all_columns
+                )
+            if args.command == "experiments":
+                return experiments_table()
+        except MLStudioError as exc:
+            raise UsageError(exc.message) from None
+        except ImportError as exc:
+            raise UsageError(f"{exc}") from None
+        print(HELP)
+        return None
+
+
+def runs_table(
+    experiments: list[str],
+    filter: str | None = None,
+    order_by: list[str] | None = None,
+    max_results: int = DEFAULT_MAX_RUNS,
+    all_columns: bool = False,
+) -> Any:
+    """The runs as a DataFrame indexed by run id, or None (with a message) when there are none."""
+    import pandas as pd
+
+    if max_results < 1:
+        raise UsageError("--max must be at least 1.")
+    frame = sdk.search_runs(
+        experiments, filter=filter, order_by=order_by, max_results=max_results + 1
+    )
+    if frame.empty:
+        where = ", ".join(repr(e) for e in experiments)
+        print(f"No runs in {where}{' match the filter' if filter else ''}.")
+        return None
+    if len(frame) > max_results:
+        print(f"Showing the first {max_results} runs; use --max to see more.")
+        frame = frame.iloc[:max_results]
+    duration = pd.to_datetime(frame["end_time"], utc=True) - pd.to_datetime(
+        frame["start_time"], utc=True
+    )
+    frame = frame.assign(duration_s=duration.dt.total_seconds().round(2))
+    frame = frame.set_index("run_id")
+    if all_columns:
+        return frame
+    metrics = sorted(c for c in frame.columns if c.startswith("metrics."))
+    params = sorted(c for c in frame.columns if c.startswith("params."))
+    return frame[[*RUN_COLUMNS, *metrics, *params]]
+
+
+def experiments_table() -> Any:
+    import pandas as pd
+
+    experiments = sdk.list_experiments()
+    if not experiments:
+        print("No experiments yet: mls.start_run('name') creates one.")
+        return None
+    return pd.DataFrame.from_records(
+        [
+            {
+                "name": e.name,
+                "id": e.id,
+                "description": e.description,
+                "created_at": e.created_at,
+                "tags": dict(e.tags),
+            }
+            for e in experiments
+        ]
+    ).set_index("name")
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    ipython.register_magics(MLStudioMagics)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    ipython.magics_manager.magics["line"].pop("mls", None)
