@@ -236,11 +236,13 @@ def test_nesting_up_to_the_limit_is_fine() -> None:
     assert parse_filter("(" * depth + "metrics.a = 1" + ")" * depth) == Comparison(
         metric("a"), "=", 1.0
     )
-    long_chain = " AND ".join(f"metrics.m{i % 10} > {i}" for i in range(400))
-    assert len(long_chain) < 10_000
+    long_chain = " OR ".join(f"params.p{i % 20} > {i}" for i in range(100))
     parsed = parse_filter(long_chain)
-    assert isinstance(parsed, And)
-    assert len(parsed.operands) == 400
+    assert isinstance(parsed, Or)
+    assert len(parsed.operands) == 100
+    many_values = "run_id IN (" + ", ".join(f"'{i:032x}'" for i in range(270)) + ")"
+    assert 9_000 < len(many_values) <= 10_000
+    assert parse_filter(many_values) is not None
 
 
 @pytest.mark.parametrize(
@@ -335,6 +337,12 @@ def test_length_and_depth_limits() -> None:
         parse_filter("NOT " * 51 + "metrics.a = 1")
     with pytest.raises(InvalidArgumentError, match="must be a string"):
         parse_filter(42)  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgumentError, match="at most 100 comparisons; use IN"):
+        parse_filter(" OR ".join(f"metrics.m = {i}" for i in range(101)))
+    twenty = " OR ".join(f"metrics.m{i} > 0 OR params.p{i} = 1" for i in range(10))
+    assert parse_filter(twenty + " OR params.p0 != 'x' AND metrics.m0 < 1") is not None
+    with pytest.raises(InvalidArgumentError, match="at most 20 different metrics, params and"):
+        parse_filter(twenty + " OR tags.t0 = '1'")
 
 
 def test_order_by_parsing() -> None:
@@ -919,10 +927,34 @@ def test_numeric_params_follow_the_documented_rule(loaded: Loaded, values: list[
     assert list(row) == [float(v) if is_number_text(v) else None for v in values], values
 
 
+LIKE_CHARS = "aAb*?[]^!-\n"  # GLOB's and regular expressions' special characters too
+
+
+@st.composite
+def like_case(draw: st.DrawFn) -> tuple[str, str]:
+    """A pattern, and a value that often matches it (or almost does)."""
+    parts = draw(
+        st.lists(st.sampled_from([*LIKE_CHARS, "%", "_", "\\%", "\\_", "\\\\", "\\a"]), max_size=6)
+    )
+    value = []
+    for part in parts:
+        if part == "%":
+            value.append(draw(st.text(LIKE_CHARS, max_size=2)))
+        elif part == "_":
+            value.append(draw(st.sampled_from(LIKE_CHARS)))
+        else:
+            value.append(part[-1])
+    matching = "".join(value)
+    other = draw(st.text(LIKE_CHARS + "%_\\", max_size=5))
+    return draw(st.sampled_from([matching, matching.upper(), other])), "".join(parts)
+
+
 @PROPERTY
 @given(
     pairs=st.lists(
-        st.tuples(st.text("aAb%_\\*?[]^!\n", max_size=6), like_patterns()), min_size=1, max_size=10
+        st.one_of(like_case(), st.tuples(st.sampled_from(STRING_LITERALS), like_patterns())),
+        min_size=1,
+        max_size=10,
     )
 )
 def test_like_matches_the_documented_rule(loaded: Loaded, pairs: list[tuple[str, str]]) -> None:
