@@ -3,6 +3,8 @@
  * palette, launcher and menus.
  */
 import type { JupyterFrontEnd } from '@jupyterlab/application';
+import { Dialog, showDialog, showErrorMessage } from '@jupyterlab/apputils';
+import type { ServerConnection } from '@jupyterlab/services';
 import {
   addIcon,
   deleteIcon,
@@ -15,8 +17,11 @@ import {
   askRename,
   confirmDelete
 } from './experiments/dialogs';
-import { experimentIcon, studioIcon } from './icons';
+import { MLStudioAPIError } from './api/request';
+import { deleteRun } from './api/runs';
+import { compareIcon, experimentIcon, runIcon, studioIcon } from './icons';
 import type { IExperimentsModel } from './tokens';
+import type { StudioViews } from './views';
 
 export namespace CommandIDs {
   export const open = 'mlstudio:open';
@@ -24,6 +29,10 @@ export namespace CommandIDs {
   export const refreshExperiments = 'mlstudio:refresh-experiments';
   export const renameExperiment = 'mlstudio:rename-experiment';
   export const deleteExperiment = 'mlstudio:delete-experiment';
+  export const openExperiment = 'mlstudio:open-experiment';
+  export const openRun = 'mlstudio:open-run';
+  export const compareRuns = 'mlstudio:compare-runs';
+  export const deleteRuns = 'mlstudio:delete-runs';
 }
 
 /** Id of the ML Studio sidebar widget. */
@@ -34,6 +43,9 @@ export interface ICommandOptions {
   model: IExperimentsModel;
   /** Whether deleting asks for confirmation (a user setting). */
   confirmDelete: () => boolean;
+  /** Opens the experiment, run and comparison views. */
+  views: StudioViews;
+  serverSettings?: ServerConnection.ISettings;
 }
 
 export function addCommands(options: ICommandOptions): void {
@@ -104,6 +116,97 @@ export function addCommands(options: ICommandOptions): void {
         return false;
       }
       return model.remove(experiment.id);
+    }
+  });
+
+  addViewCommands(options);
+}
+
+/** The commands of the experiment, run and comparison views. */
+function addViewCommands(options: ICommandOptions): void {
+  const { app, model, views } = options;
+  const { commands } = app;
+  const text = (value: unknown) => (typeof value === 'string' ? value : '');
+  const ids = (value: unknown) =>
+    Array.isArray(value)
+      ? value.filter((id): id is string => typeof id === 'string')
+      : [];
+
+  commands.addCommand(CommandIDs.openExperiment, {
+    label: 'Open Experiment',
+    caption: "Show the experiment's runs in the main area",
+    icon: args => (args.isPalette ? undefined : experimentIcon),
+    isEnabled: args => text(args.id) !== '' || model.selected !== null,
+    execute: args => {
+      const id = text(args.id) || model.selected?.id;
+      return id ? views.openExperiment(id) : null;
+    }
+  });
+
+  commands.addCommand(CommandIDs.openRun, {
+    label: 'Open Run',
+    caption: 'Show a run: params, metrics and artifacts',
+    icon: runIcon,
+    isEnabled: args => text(args.id) !== '',
+    execute: args => {
+      const id = text(args.id);
+      return id ? views.openRun(id) : null;
+    }
+  });
+
+  commands.addCommand(CommandIDs.compareRuns, {
+    label: args => `Compare Runs (${ids(args.ids).length})`,
+    caption: 'Compare the metrics and params of runs',
+    icon: compareIcon,
+    isEnabled: args => ids(args.ids).length > 0,
+    execute: args => {
+      const runIds = ids(args.ids);
+      const experimentId = text(args.experimentId);
+      return runIds.length > 0 && experimentId
+        ? views.compare(experimentId, runIds)
+        : null;
+    }
+  });
+
+  commands.addCommand(CommandIDs.deleteRuns, {
+    label: args => `Delete Runs (${ids(args.ids).length})`,
+    caption: 'Move runs to the trash',
+    icon: deleteIcon,
+    isEnabled: args => ids(args.ids).length > 0,
+    execute: async args => {
+      const runIds = ids(args.ids);
+      if (runIds.length === 0) {
+        return false;
+      }
+      if (options.confirmDelete()) {
+        const result = await showDialog({
+          title: 'Delete Runs',
+          body: `Move ${runIds.length} run${runIds.length === 1 ? '' : 's'} to the trash? They can be restored from the run view.`,
+          buttons: [
+            Dialog.cancelButton({ label: 'Cancel' }),
+            Dialog.warnButton({ label: 'Delete' })
+          ]
+        });
+        if (!result.button.accept) {
+          return false;
+        }
+      }
+      const failures: string[] = [];
+      for (const id of runIds) {
+        try {
+          await deleteRun(id, options.serverSettings);
+        } catch (reason) {
+          failures.push(
+            reason instanceof MLStudioAPIError ? reason.message : String(reason)
+          );
+        }
+      }
+      views.experiments.forEach(view => void view.model.refresh());
+      if (failures.length > 0) {
+        await showErrorMessage('Delete Runs', failures.join('\n'));
+        return false;
+      }
+      return true;
     }
   });
 }

@@ -22,3 +22,23 @@ export const experimentIcon = new LabIcon({
   name: 'jupyter-mlstudio:experiment',
   svgstr: experimentSvg
 });
+
+// A play triangle in a circle: a run.
+const runSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 24 24">
+  <path class="jp-icon3" fill="#616161" d="M12 2a10 10 0 1 1 0 20 10 10 0 0 1 0-20zm0 2a8 8 0 1 0 0 16 8 8 0 0 0 0-16zm-2 4.5 6 3.5-6 3.5v-7z"/>
+</svg>`;
+
+// Two overlaid curves: comparing runs.
+const compareSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 24 24">
+  <path class="jp-icon3" fill="#616161" d="M3 3h2v16h16v2H3V3zm4 11.6 4.3-4.3 3 3L19.6 8 21 9.4l-6.7 6.7-3-3L8.4 16 7 14.6zm0-6L9.6 6l3 3 2.7-2.7 1.4 1.4-4.1 4.1-3-3L8.4 10 7 8.6z"/>
+</svg>`;
+
+export const runIcon = new LabIcon({
+  name: 'jupyter-mlstudio:run',
+  svgstr: runSvg
+});
+
+export const compareIcon = new LabIcon({
+  name: 'jupyter-mlstudio:compare',
+  svgstr: compareSvg
+});

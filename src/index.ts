@@ -9,10 +9,16 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette } from '@jupyterlab/apputils';
+import {
+  ICommandPalette,
+  InputDialog,
+  IThemeManager
+} from '@jupyterlab/apputils';
 import { ILauncher } from '@jupyterlab/launcher';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
+import type { Run } from './api/types';
+import { ThemeWatcher } from './charts/theme';
 import { addCommands, CommandIDs } from './commands';
 import {
   DEFAULT_REFRESH_INTERVAL,
@@ -20,6 +26,7 @@ import {
 } from './experiments/model';
 import { MLStudioSidebar } from './sidebar/widget';
 import { IExperimentsModel } from './tokens';
+import { StudioViews } from './views';
 
 const PLUGIN_ID = 'jupyter-mlstudio:plugin';
 const CATEGORY = 'ML Studio';
@@ -33,11 +40,12 @@ const corePlugin: JupyterFrontEndPlugin<IExperimentsModel> = {
   description: 'ML Studio sidebar, experiments model and commands.',
   autoStart: true,
   provides: IExperimentsModel,
-  optional: [ISettingRegistry, ILayoutRestorer],
+  optional: [ISettingRegistry, ILayoutRestorer, IThemeManager],
   activate: (
     app: JupyterFrontEnd,
     settingRegistry: ISettingRegistry | null,
-    restorer: ILayoutRestorer | null
+    restorer: ILayoutRestorer | null,
+    themeManager: IThemeManager | null
   ): IExperimentsModel => {
     const model = new ExperimentsModel({
       serverSettings: app.serviceManager.serverSettings,
@@ -45,17 +53,60 @@ const corePlugin: JupyterFrontEndPlugin<IExperimentsModel> = {
       refreshInterval: DEFAULT_REFRESH_INTERVAL
     });
     let confirmDelete = true;
+    const views = new StudioViews({
+      app,
+      serverSettings: app.serviceManager.serverSettings,
+      events: app.serviceManager.events,
+      theme: new ThemeWatcher(themeManager),
+      askRunName
+    });
 
-    addCommands({ app, model, confirmDelete: () => confirmDelete });
-    // Rename/Delete are enabled only with a selection: keep menus in sync.
+    addCommands({
+      app,
+      model,
+      views,
+      serverSettings: app.serviceManager.serverSettings,
+      confirmDelete: () => confirmDelete
+    });
+    // Rename/Delete/Open are enabled only with a selection: keep menus in sync.
     model.changed.connect(() => {
       app.commands.notifyCommandChanged(CommandIDs.renameExperiment);
       app.commands.notifyCommandChanged(CommandIDs.deleteExperiment);
+      app.commands.notifyCommandChanged(CommandIDs.openExperiment);
+      // Open experiment views follow renames.
+      views.experiments.forEach(view => {
+        const experiment = model.experiments.find(
+          e => e.id === view.model.experimentId
+        );
+        if (experiment) {
+          view.model.experimentName = experiment.name;
+        }
+      });
     });
 
     const sidebar = new MLStudioSidebar(model, app.commands);
     app.shell.add(sidebar, 'left', { rank: 850 });
     restorer?.add(sidebar, sidebar.id);
+    if (restorer) {
+      void restorer.restore(views.experiments, {
+        command: CommandIDs.openExperiment,
+        args: view => ({ id: view.model.experimentId }),
+        name: view => view.model.experimentId
+      });
+      void restorer.restore(views.runs, {
+        command: CommandIDs.openRun,
+        args: view => ({ id: view.model.runId }),
+        name: view => view.model.runId
+      });
+      void restorer.restore(views.comparisons, {
+        command: CommandIDs.compareRuns,
+        args: view => ({
+          experimentId: view.model.experimentId,
+          ids: [...view.model.runIds]
+        }),
+        name: view => [...view.model.runIds].sort().join(',')
+      });
+    }
 
     if (settingRegistry) {
       const apply = (settings: ISettingRegistry.ISettings) => {
@@ -78,6 +129,18 @@ const corePlugin: JupyterFrontEndPlugin<IExperimentsModel> = {
     return model;
   }
 };
+
+/** Ask for a run's new name; `null` if cancelled or unchanged. */
+async function askRunName(run: Run): Promise<string | null> {
+  const result = await InputDialog.getText({
+    title: 'Rename Run',
+    label: 'Name',
+    text: run.name,
+    okLabel: 'Rename'
+  });
+  const name = result.value?.trim() ?? '';
+  return result.button.accept && name && name !== run.name ? name : null;
+}
 
 /**
  * Palette entries and launcher cards, reusing the core plugin's commands.

@@ -61,6 +61,48 @@ export async function requestAPI<T>(
   init: RequestInit = {},
   settings: ServerConnection.ISettings = ServerConnection.makeSettings()
 ): Promise<T> {
+  const response = await send(endpoint, init, settings);
+  const text = response.status === 204 ? '' : await response.text();
+  if (text === '') {
+    return undefined as T;
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new MLStudioAPIError(
+      response.status,
+      'INVALID_RESPONSE',
+      `The server sent a response that is not JSON (${response.url}).`
+    );
+  }
+}
+
+/**
+ * Call the REST API and return the body as a Blob (artifact downloads).
+ * The Blob's `type` is the response's Content-Type.
+ *
+ * @throws {MLStudioAPIError} for network failures and non-2xx responses.
+ */
+export async function requestBlob(
+  endpoint: string,
+  init: RequestInit = {},
+  settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+): Promise<Blob> {
+  const response = await send(endpoint, init, settings);
+  try {
+    return await response.blob();
+  } catch (reason) {
+    const message = reason instanceof Error ? reason.message : String(reason);
+    throw new MLStudioAPIError(0, NETWORK_ERROR, message);
+  }
+}
+
+/** Send a request with the server's auth; throw the typed error unless 2xx. */
+async function send(
+  endpoint: string,
+  init: RequestInit,
+  settings: ServerConnection.ISettings
+): Promise<Response> {
   const url = URLExt.join(settings.baseUrl, API_PREFIX, endpoint);
   const headers = new Headers(init.headers);
   if (init.body !== undefined && !headers.has('Content-Type')) {
@@ -81,23 +123,10 @@ export async function requestAPI<T>(
     const message = reason instanceof Error ? reason.message : String(reason);
     throw new MLStudioAPIError(0, NETWORK_ERROR, message);
   }
-
-  const text = response.status === 204 ? '' : await response.text();
   if (!response.ok) {
-    throw errorFromResponse(response, text);
+    throw errorFromResponse(response, await response.text());
   }
-  if (text === '') {
-    return undefined as T;
-  }
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    throw new MLStudioAPIError(
-      response.status,
-      'INVALID_RESPONSE',
-      `The server sent a response that is not JSON (${url}).`
-    );
-  }
+  return response;
 }
 
 /** Build the typed error for a non-2xx response. */

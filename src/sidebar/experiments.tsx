@@ -11,6 +11,8 @@ export function ExperimentList(props: {
   experiments: ReadonlyArray<Experiment>;
   selectedId: string | null;
   onSelect: (id: string) => void;
+  /** Open the experiment's view (double-click). */
+  onOpen: (id: string) => void;
 }): JSX.Element {
   return (
     <ul className="jp-MLStudio-list" role="listbox" aria-label="Experiments">
@@ -27,8 +29,12 @@ export function ExperimentList(props: {
             tabIndex={0}
             title={experiment.description || experiment.name}
             onClick={select}
+            onDoubleClick={() => props.onOpen(experiment.id)}
             onKeyDown={event => {
-              if (event.key === 'Enter' || event.key === ' ') {
+              if (event.key === 'Enter' && selected) {
+                event.preventDefault();
+                props.onOpen(experiment.id);
+              } else if (event.key === 'Enter' || event.key === ' ') {
                 event.preventDefault();
                 select();
               }

@@ -13,7 +13,7 @@ import type { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 
 import { CommandIDs, SIDEBAR_ID } from '../commands';
-import { studioIcon } from '../icons';
+import { experimentIcon, studioIcon } from '../icons';
 import type { IExperimentsModel } from '../tokens';
 import {
   ActionButton,
@@ -98,6 +98,9 @@ function SidebarView(props: {
             experiments={model.experiments}
             selectedId={selected?.id ?? null}
             onSelect={id => model.select(id)}
+            onOpen={id =>
+              void commands.execute(CommandIDs.openExperiment, { id })
+            }
           />
         )}
       </section>
@@ -106,6 +109,13 @@ function SidebarView(props: {
           experiment={selected}
           actions={
             <>
+              <ActionButton
+                testId="mls-open-experiment"
+                icon={experimentIcon}
+                label="Open"
+                title="Open the experiment's runs"
+                onClick={run(CommandIDs.openExperiment)}
+              />
               <ActionButton
                 testId="mls-rename-experiment"
                 icon={editIcon}

@@ -1,0 +1,304 @@
+/**
+ * CompareModel: the runs being compared, their metric histories and the
+ * chart choices (which metrics, which axes). Runs that log something while
+ * the view is open are re-fetched (throttled), so curves grow live.
+ */
+import type { Event, ServerConnection } from '@jupyterlab/services';
+import type { IDisposable } from '@lumino/disposable';
+import { Throttler } from '@lumino/polling';
+import { Signal } from '@lumino/signaling';
+
+import { MLStudioAPIError } from '../api/request';
+import { getMetricHistories, searchAllRuns } from '../api/runs';
+import type { MetricHistory, Run } from '../api/types';
+import { traceColor } from '../charts/plotly';
+import { LIVE_UPDATE_INTERVAL, runChange } from '../runs/events';
+import type { IModelError } from '../tokens';
+
+/** What the x axis of metric curves shows. */
+export type CurveAxis = 'step' | 'relative' | 'time';
+
+/** Metric charts shown by default. */
+const DEFAULT_CHARTS = 6;
+/** Ids per `run_id IN (…)` filter, well inside the filter length limit. */
+const IDS_PER_QUERY = 150;
+/** Total points the curves may hold; split between the runs. */
+const POINT_BUDGET = 40_000;
+
+export namespace CompareModel {
+  export interface IOptions {
+    experimentId: string;
+    runIds: ReadonlyArray<string>;
+    serverSettings?: ServerConnection.ISettings;
+    events?: Event.IManager | null;
+  }
+}
+
+export class CompareModel implements IDisposable {
+  constructor(options: CompareModel.IOptions) {
+    this.experimentId = options.experimentId;
+    this.runIds = [...new Set(options.runIds)];
+    this._settings = options.serverSettings;
+    this._events = options.events ?? null;
+    this._events?.stream.connect(this._onEvent, this);
+    this._updater = new Throttler(() => this._applyUpdates(), {
+      limit: LIVE_UPDATE_INTERVAL,
+      edge: 'trailing'
+    });
+  }
+
+  readonly experimentId: string;
+  readonly runIds: ReadonlyArray<string>;
+
+  get changed(): Signal<this, void> {
+    return this._changed;
+  }
+
+  /** Increases whenever runs or histories change (for memoizing figures). */
+  get version(): number {
+    return this._version;
+  }
+
+  /** The compared runs, in the order they were given. */
+  get runs(): ReadonlyArray<Run> {
+    return this._runs;
+  }
+
+  get isLoading(): boolean {
+    return this._isLoading;
+  }
+
+  get error(): IModelError | null {
+    return this._error;
+  }
+
+  /** Every metric name any compared run has. */
+  get metricKeys(): ReadonlyArray<string> {
+    return unionKeys(this._runs, run => run.metrics);
+  }
+
+  /** Every param name any compared run has. */
+  get paramKeys(): ReadonlyArray<string> {
+    return unionKeys(this._runs, run => run.params);
+  }
+
+  get tagKeys(): ReadonlyArray<string> {
+    return unionKeys(this._runs, run => run.tags).filter(
+      key => !key.startsWith('mlstudio.')
+    );
+  }
+
+  /** The metrics that get a curve chart. */
+  get chartedMetrics(): ReadonlyArray<string> {
+    return this._charted ?? this.metricKeys.slice(0, DEFAULT_CHARTS);
+  }
+
+  get curveAxis(): CurveAxis {
+    return this._curveAxis;
+  }
+
+  set curveAxis(value: CurveAxis) {
+    if (value !== this._curveAxis) {
+      this._curveAxis = value;
+      this._version++;
+      this._changed.emit();
+    }
+  }
+
+  /** The history of one run's metric, if loaded. */
+  history(runId: string, key: string): MetricHistory | undefined {
+    return this._histories.get(key)?.get(runId);
+  }
+
+  /** The colour of a run in every chart. */
+  colorOf(runId: string): string {
+    const index = this.runIds.indexOf(runId);
+    return traceColor(index < 0 ? 0 : index);
+  }
+
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  /** Load the runs, then the histories of the charted metrics. */
+  async start(): Promise<void> {
+    this._isLoading = true;
+    this._changed.emit();
+    try {
+      this._runs = await this._fetchRuns(this.runIds);
+      this._version++;
+      this._changed.emit();
+      await this._fetchHistories(
+        this._runs.map(r => r.id),
+        this.chartedMetrics
+      );
+      this._error = null;
+    } catch (reason) {
+      this._recordError(reason);
+    }
+    this._isLoading = false;
+    this._version++;
+    this._changed.emit();
+  }
+
+  /** Show curves for these metrics; fetches histories not loaded yet. */
+  async setChartedMetrics(keys: ReadonlyArray<string>): Promise<void> {
+    this._charted = [...keys];
+    this._version++;
+    this._changed.emit();
+    const missing = keys.filter(key => !this._histories.has(key));
+    if (missing.length === 0) {
+      return;
+    }
+    this._isLoading = true;
+    this._changed.emit();
+    try {
+      await this._fetchHistories(
+        this._runs.map(r => r.id),
+        missing
+      );
+    } catch (reason) {
+      this._recordError(reason);
+    }
+    this._isLoading = false;
+    this._version++;
+    this._changed.emit();
+  }
+
+  dismissError(): void {
+    this._error = null;
+    this._changed.emit();
+  }
+
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    this._events?.stream.disconnect(this._onEvent, this);
+    this._updater.dispose();
+    Signal.clearData(this);
+  }
+
+  private async _fetchRuns(ids: ReadonlyArray<string>): Promise<Run[]> {
+    const found = new Map<string, Run>();
+    for (let i = 0; i < ids.length; i += IDS_PER_QUERY) {
+      const chunk = ids.slice(i, i + IDS_PER_QUERY);
+      const quoted = chunk.map(id => `'${id.replace(/'/g, "''")}'`);
+      const runs = await searchAllRuns(
+        this.experimentId,
+        { filter: `run_id IN (${quoted.join(', ')})`, lifecycle: 'all' },
+        this._settings
+      );
+      for (const run of runs) {
+        found.set(run.id, run);
+      }
+    }
+    return ids
+      .map(id => found.get(id))
+      .filter((run): run is Run => run !== undefined);
+  }
+
+  private async _fetchHistories(
+    runIds: ReadonlyArray<string>,
+    keys: ReadonlyArray<string>
+  ): Promise<void> {
+    if (runIds.length === 0 || keys.length === 0) {
+      return;
+    }
+    const maxPoints = Math.max(
+      50,
+      Math.min(1000, Math.floor(POINT_BUDGET / this.runIds.length))
+    );
+    const list = await getMetricHistories(
+      runIds,
+      keys,
+      maxPoints,
+      this._settings
+    );
+    for (const key of keys) {
+      if (!this._histories.has(key)) {
+        this._histories.set(key, new Map());
+      }
+    }
+    for (const item of list.items) {
+      let byRun = this._histories.get(item.key);
+      if (!byRun) {
+        byRun = new Map();
+        this._histories.set(item.key, byRun);
+      }
+      byRun.set(item.run_id, item);
+    }
+  }
+
+  private _recordError(reason: unknown): void {
+    if (reason instanceof MLStudioAPIError) {
+      this._error = { code: reason.code, message: reason.message };
+    } else {
+      const message = reason instanceof Error ? reason.message : String(reason);
+      this._error = { code: 'UNKNOWN', message };
+    }
+  }
+
+  private _onEvent(_: Event.IManager, emission: Event.Emission): void {
+    const change = runChange(emission);
+    if (
+      change &&
+      change.action !== 'created' &&
+      this.runIds.includes(change.id)
+    ) {
+      this._pending.add(change.id);
+      void this._updater.invoke().catch(() => undefined);
+    }
+  }
+
+  /** Re-fetch the runs that logged something, and their histories. */
+  private async _applyUpdates(): Promise<void> {
+    const ids = [...this._pending];
+    this._pending.clear();
+    if (ids.length === 0 || this._isDisposed) {
+      return;
+    }
+    try {
+      const updated = await this._fetchRuns(ids);
+      const byId = new Map(updated.map(run => [run.id, run]));
+      this._runs = this._runs.map(run => byId.get(run.id) ?? run);
+      await this._fetchHistories(ids, [
+        ...new Set([...this.chartedMetrics, ...this._histories.keys()])
+      ]);
+    } catch (reason) {
+      this._recordError(reason);
+    }
+    if (!this._isDisposed) {
+      this._version++;
+      this._changed.emit();
+    }
+  }
+
+  private _changed = new Signal<this, void>(this);
+  private _charted: string[] | null = null;
+  private _curveAxis: CurveAxis = 'step';
+  private _error: IModelError | null = null;
+  private _events: Event.IManager | null;
+  private _histories = new Map<string, Map<string, MetricHistory>>();
+  private _isDisposed = false;
+  private _isLoading = false;
+  private _pending = new Set<string>();
+  private _runs: Run[] = [];
+  private _settings: ServerConnection.ISettings | undefined;
+  private _updater: Throttler<void>;
+  private _version = 0;
+}
+
+function unionKeys(
+  runs: ReadonlyArray<Run>,
+  pick: (run: Run) => Record<string, unknown>
+): string[] {
+  const keys = new Set<string>();
+  for (const run of runs) {
+    for (const key of Object.keys(pick(run))) {
+      keys.add(key);
+    }
+  }
+  return [...keys].sort((a, b) => a.localeCompare(b));
+}

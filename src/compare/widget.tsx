@@ -1,0 +1,402 @@
+/**
+ * The comparison view: overlaid metric curves, a parallel-coordinates plot,
+ * a param-vs-metric scatter and a diff table of the selected runs.
+ */
+import { MainAreaWidget } from '@jupyterlab/apputils';
+import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
+import type { CommandRegistry } from '@lumino/commands';
+import * as React from 'react';
+
+import type { Run } from '../api/types';
+import { PlotlyChart } from '../charts/chart';
+import { IThemeColors, readThemeColors, ThemeWatcher } from '../charts/theme';
+import { CommandIDs } from '../commands';
+import { compareIcon } from '../icons';
+import { formatNumber } from '../runs/columns';
+import { ErrorBanner } from '../sidebar/components';
+import {
+  axisChoices,
+  curvesFigure,
+  diffRows,
+  parallelFigure,
+  scatterFigure
+} from './figures';
+import type { CompareModel, CurveAxis } from './model';
+
+export namespace CompareView {
+  export interface IOptions {
+    model: CompareModel;
+    commands: CommandRegistry;
+    theme: ThemeWatcher;
+  }
+}
+
+/** The main-area widget of a comparison. */
+export class CompareView extends MainAreaWidget<ComparePanel> {
+  constructor(options: CompareView.IOptions) {
+    super({ content: new ComparePanel(options) });
+    this.addClass('jp-MLStudio-compareView');
+    this.toolbar.hide();
+    this.title.icon = compareIcon;
+    this.title.closable = true;
+    this.title.label = `Compare ${options.model.runIds.length} runs`;
+  }
+
+  get model(): CompareModel {
+    return this.content.model;
+  }
+}
+
+class ComparePanel extends ReactWidget {
+  constructor(options: CompareView.IOptions) {
+    super();
+    this.addClass('jp-MLStudio-scrollPanel');
+    this.node.dataset.testid = 'mls-compare-view';
+    this.model = options.model;
+    this._commands = options.commands;
+    this._theme = options.theme;
+    this._theme.changed.connect(this._onThemeChanged, this);
+  }
+
+  readonly model: CompareModel;
+
+  dispose(): void {
+    if (!this.isDisposed) {
+      this._theme.changed.disconnect(this._onThemeChanged, this);
+      this.model.dispose();
+    }
+    super.dispose();
+  }
+
+  protected render(): JSX.Element {
+    const colors = this._colors;
+    return (
+      <UseSignal signal={this.model.changed}>
+        {() => (
+          <CompareContent
+            model={this.model}
+            commands={this._commands}
+            colors={colors}
+          />
+        )}
+      </UseSignal>
+    );
+  }
+
+  /** New colours make every chart redraw in the new theme. */
+  private _onThemeChanged(): void {
+    this._colors = readThemeColors();
+    this.update();
+  }
+
+  private _colors: IThemeColors = readThemeColors();
+
+  private _commands: CommandRegistry;
+  private _theme: ThemeWatcher;
+}
+
+function CompareContent(props: {
+  model: CompareModel;
+  commands: CommandRegistry;
+  colors: IThemeColors;
+}): JSX.Element {
+  const { model, commands, colors } = props;
+  const runs = model.runs;
+  const openRun = (run: Run) =>
+    void commands.execute(CommandIDs.openRun, { id: run.id });
+
+  return (
+    <div className="jp-MLStudio-page">
+      <header className="jp-MLStudio-pageHeader">
+        <h2>
+          Comparing {runs.length} run{runs.length === 1 ? '' : 's'}
+        </h2>
+        <ul className="jp-MLStudio-legend" aria-label="Runs">
+          {runs.map(run => (
+            <li key={run.id}>
+              <button
+                type="button"
+                className="jp-MLStudio-link"
+                title={`Open run ${run.name}`}
+                onClick={() => openRun(run)}
+              >
+                <span
+                  className="jp-MLStudio-swatch"
+                  style={{ background: model.colorOf(run.id) }}
+                />
+                {run.name}
+              </button>
+            </li>
+          ))}
+        </ul>
+      </header>
+      {model.error && (
+        <ErrorBanner
+          message={model.error.message}
+          onDismiss={() => model.dismissError()}
+        />
+      )}
+      {model.isLoading && runs.length === 0 && (
+        <div className="jp-MLStudio-muted">Loading runs…</div>
+      )}
+      <CurvesSection model={model} colors={colors} />
+      <ParallelSection model={model} colors={colors} />
+      <ScatterSection model={model} colors={colors} />
+      <DiffSection model={model} />
+    </div>
+  );
+}
+
+function CurvesSection(props: {
+  model: CompareModel;
+  colors: IThemeColors;
+}): JSX.Element {
+  const { model, colors } = props;
+  const version = model.version;
+  const charted = model.chartedMetrics;
+  const figures = React.useMemo(
+    () =>
+      charted.map(key => ({
+        key,
+        figure: curvesFigure(
+          key,
+          model.runs,
+          runId => model.history(runId, key),
+          runId => model.colorOf(runId),
+          model.curveAxis
+        )
+      })),
+    [version, charted.join('\n')]
+  );
+  const toggle = (key: string) =>
+    void model.setChartedMetrics(
+      charted.includes(key) ? charted.filter(k => k !== key) : [...charted, key]
+    );
+
+  return (
+    <section className="jp-MLStudio-pageSection" aria-label="Metric curves">
+      <div className="jp-MLStudio-sectionHeader">
+        <h3 className="jp-MLStudio-sectionTitle">Metric curves</h3>
+        <label className="jp-MLStudio-inlineField">
+          x axis
+          <select
+            className="jp-MLStudio-select"
+            value={model.curveAxis}
+            onChange={event =>
+              (model.curveAxis = event.target.value as CurveAxis)
+            }
+          >
+            <option value="step">Step</option>
+            <option value="relative">Relative time</option>
+            <option value="time">Wall time</option>
+          </select>
+        </label>
+      </div>
+      <div className="jp-MLStudio-chips" aria-label="Metrics to chart">
+        {model.metricKeys.map(key => (
+          <label key={key} className="jp-MLStudio-chip">
+            <input
+              type="checkbox"
+              checked={charted.includes(key)}
+              onChange={() => toggle(key)}
+            />
+            {key}
+          </label>
+        ))}
+        {model.metricKeys.length === 0 && !model.isLoading && (
+          <span className="jp-MLStudio-muted">
+            These runs have logged no metrics.
+          </span>
+        )}
+      </div>
+      <div className="jp-MLStudio-chartGrid" data-testid="mls-compare-curves">
+        {figures.map(({ key, figure }) => (
+          <PlotlyChart
+            key={key}
+            testId="mls-compare-chart"
+            className="jp-MLStudio-chartCard"
+            data={figure.data}
+            layout={figure.layout}
+            colors={colors}
+            height={280}
+          />
+        ))}
+      </div>
+    </section>
+  );
+}
+
+function ParallelSection(props: {
+  model: CompareModel;
+  colors: IThemeColors;
+}): JSX.Element | null {
+  const { model, colors } = props;
+  const version = model.version;
+  const figure = React.useMemo(
+    () =>
+      parallelFigure(
+        model.runs,
+        model.paramKeys,
+        model.metricKeys,
+        runId => model.colorOf(runId),
+        colors.foreground
+      ),
+    [version, colors]
+  );
+  if (!figure) {
+    return null;
+  }
+  return (
+    <section
+      className="jp-MLStudio-pageSection"
+      aria-label="Parallel coordinates"
+    >
+      <h3 className="jp-MLStudio-sectionTitle">Parallel coordinates</h3>
+      <PlotlyChart
+        testId="mls-compare-parallel"
+        data={figure.data}
+        layout={figure.layout}
+        colors={colors}
+        height={360}
+      />
+    </section>
+  );
+}
+
+function ScatterSection(props: {
+  model: CompareModel;
+  colors: IThemeColors;
+}): JSX.Element | null {
+  const { model, colors } = props;
+  const choices = React.useMemo(
+    () => axisChoices(model.paramKeys, model.metricKeys),
+    [model.paramKeys.join('\n'), model.metricKeys.join('\n')]
+  );
+  const firstParam = choices.find(c => c.id.startsWith('params.'));
+  const firstMetric = choices.find(c => c.id.startsWith('metrics.'));
+  const [xId, setX] = React.useState<string | null>(null);
+  const [yId, setY] = React.useState<string | null>(null);
+  const x = choices.find(c => c.id === xId) ?? firstParam ?? choices[0];
+  const y =
+    choices.find(c => c.id === yId) ?? firstMetric ?? choices[1] ?? choices[0];
+  const version = model.version;
+  const figure = React.useMemo(
+    () =>
+      x && y
+        ? scatterFigure(model.runs, x, y, runId => model.colorOf(runId))
+        : null,
+    [version, x?.id, y?.id]
+  );
+  if (!figure || !x || !y) {
+    return null;
+  }
+  const picker = (
+    label: string,
+    value: string,
+    onChange: (id: string) => void,
+    testId: string
+  ) => (
+    <label className="jp-MLStudio-inlineField">
+      {label}
+      <select
+        className="jp-MLStudio-select"
+        data-testid={testId}
+        value={value}
+        onChange={event => onChange(event.target.value)}
+      >
+        {choices.map(choice => (
+          <option key={choice.id} value={choice.id}>
+            {choice.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+  return (
+    <section className="jp-MLStudio-pageSection" aria-label="Scatter">
+      <div className="jp-MLStudio-sectionHeader">
+        <h3 className="jp-MLStudio-sectionTitle">Param vs metric</h3>
+        <div className="jp-MLStudio-toolbar">
+          {picker('x', x.id, setX, 'mls-scatter-x')}
+          {picker('y', y.id, setY, 'mls-scatter-y')}
+        </div>
+      </div>
+      <PlotlyChart
+        testId="mls-compare-scatter"
+        data={figure.data}
+        layout={figure.layout}
+        colors={colors}
+        height={320}
+      />
+    </section>
+  );
+}
+
+function DiffSection(props: { model: CompareModel }): JSX.Element {
+  const { model } = props;
+  const [onlyDiff, setOnlyDiff] = React.useState(false);
+  const rows = diffRows(
+    model.runs,
+    model.paramKeys,
+    model.metricKeys,
+    model.tagKeys,
+    formatNumber
+  ).filter(row => !onlyDiff || row.differs);
+  return (
+    <section className="jp-MLStudio-pageSection" aria-label="Differences">
+      <div className="jp-MLStudio-sectionHeader">
+        <h3 className="jp-MLStudio-sectionTitle">Params and metrics</h3>
+        <label className="jp-MLStudio-inlineField">
+          <input
+            type="checkbox"
+            checked={onlyDiff}
+            onChange={event => setOnlyDiff(event.target.checked)}
+          />
+          Only differences
+        </label>
+      </div>
+      <div className="jp-MLStudio-tableScroll">
+        <table className="jp-MLStudio-table" data-testid="mls-diff-table">
+          <thead>
+            <tr>
+              <th scope="col">Key</th>
+              {model.runs.map(run => (
+                <th key={run.id} scope="col">
+                  <span
+                    className="jp-MLStudio-swatch"
+                    style={{ background: model.colorOf(run.id) }}
+                  />
+                  {run.name}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map(row => (
+              <tr
+                key={`${row.kind}:${row.key}`}
+                className={row.differs ? 'jp-mod-different' : undefined}
+                data-differs={row.differs}
+              >
+                <th scope="row">
+                  <span className="jp-MLStudio-kind">{row.kind}</span>
+                  {row.key}
+                </th>
+                {row.values.map((value, i) => (
+                  <td
+                    key={i}
+                    className={
+                      row.kind === 'metric' ? 'jp-mod-numeric' : undefined
+                    }
+                  >
+                    {value}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}

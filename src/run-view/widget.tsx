@@ -1,0 +1,661 @@
+/**
+ * The run view: attributes, parent and children, params, tags, a chart per
+ * metric and the artifact tree with inline previews.
+ */
+import { MainAreaWidget } from '@jupyterlab/apputils';
+import {
+  caretDownIcon,
+  caretRightIcon,
+  deleteIcon,
+  editIcon,
+  fileIcon,
+  folderIcon,
+  ReactWidget,
+  refreshIcon,
+  undoIcon,
+  UseSignal
+} from '@jupyterlab/ui-components';
+import type { CommandRegistry } from '@lumino/commands';
+import * as React from 'react';
+
+import type { ArtifactEntry, Run } from '../api/types';
+import { PlotlyChart } from '../charts/chart';
+import { IThemeColors, readThemeColors, ThemeWatcher } from '../charts/theme';
+import { CommandIDs } from '../commands';
+import { curvesFigure } from '../compare/figures';
+import { runIcon } from '../icons';
+import {
+  formatDuration,
+  formatNumber,
+  formatTime,
+  runDuration
+} from '../runs/columns';
+import { ActionButton, ErrorBanner } from '../sidebar/components';
+import type { RunModel } from './model';
+import type { IArtifactPreview } from './preview';
+
+/** Metric charts drawn before "Show all". */
+const CHARTS_SHOWN = 12;
+
+export namespace RunView {
+  export interface IOptions {
+    model: RunModel;
+    commands: CommandRegistry;
+    theme: ThemeWatcher;
+    /** Ask for a new run name; `null` when cancelled. */
+    askName: (run: Run) => Promise<string | null>;
+  }
+}
+
+/** The main-area widget of a run. */
+export class RunView extends MainAreaWidget<RunPanel> {
+  constructor(options: RunView.IOptions) {
+    super({ content: new RunPanel(options) });
+    this.id = runViewId(options.model.runId);
+    this.addClass('jp-MLStudio-runView');
+    this.toolbar.hide();
+    this.title.icon = runIcon;
+    this.title.closable = true;
+    this.title.label = 'Run';
+    options.model.changed.connect(() => {
+      const run = options.model.run;
+      if (run) {
+        this.title.label = run.name;
+        this.title.caption = `Run ${run.name} (${run.status})`;
+      }
+    });
+  }
+
+  get model(): RunModel {
+    return this.content.model;
+  }
+}
+
+/** The id of a run's view, so an open one is found again. */
+export function runViewId(runId: string): string {
+  return `mlstudio-run-${runId}`;
+}
+
+class RunPanel extends ReactWidget {
+  constructor(options: RunView.IOptions) {
+    super();
+    this.addClass('jp-MLStudio-scrollPanel');
+    this.node.dataset.testid = 'mls-run-view';
+    this.model = options.model;
+    this._options = options;
+    options.theme.changed.connect(this._onThemeChanged, this);
+  }
+
+  readonly model: RunModel;
+
+  dispose(): void {
+    if (!this.isDisposed) {
+      this._options.theme.changed.disconnect(this._onThemeChanged, this);
+      this.model.dispose();
+    }
+    super.dispose();
+  }
+
+  protected render(): JSX.Element {
+    const colors = this._colors;
+    return (
+      <UseSignal signal={this.model.changed}>
+        {() => (
+          <RunContent
+            model={this.model}
+            commands={this._options.commands}
+            askName={this._options.askName}
+            colors={colors}
+          />
+        )}
+      </UseSignal>
+    );
+  }
+
+  private _onThemeChanged(): void {
+    this._colors = readThemeColors();
+    this.update();
+  }
+
+  private _colors: IThemeColors = readThemeColors();
+  private _options: RunView.IOptions;
+}
+
+function RunContent(props: {
+  model: RunModel;
+  commands: CommandRegistry;
+  askName: (run: Run) => Promise<string | null>;
+  colors: IThemeColors;
+}): JSX.Element {
+  const { model, commands, colors } = props;
+  const run = model.run;
+  if (!run) {
+    return (
+      <div className="jp-MLStudio-page">
+        {model.error ? (
+          <ErrorBanner
+            message={model.error.message}
+            onDismiss={() => model.dismissError()}
+          />
+        ) : (
+          <div className="jp-MLStudio-muted">Loading run…</div>
+        )}
+      </div>
+    );
+  }
+  const openRun = (id: string) =>
+    void commands.execute(CommandIDs.openRun, { id });
+  const rename = async () => {
+    const name = await props.askName(run);
+    if (name) {
+      await model.rename(name);
+    }
+  };
+
+  return (
+    <div className="jp-MLStudio-page">
+      <header className="jp-MLStudio-pageHeader">
+        <h2>
+          <runIcon.react tag="span" className="jp-MLStudio-headerIcon" />
+          {run.name}
+          <StatusBadge status={run.status} />
+          {run.lifecycle === 'deleted' && (
+            <span className="jp-MLStudio-badge jp-mod-deleted">In trash</span>
+          )}
+        </h2>
+        <div className="jp-MLStudio-toolbar">
+          <ActionButton
+            testId="mls-refresh-run"
+            icon={refreshIcon}
+            label="Refresh"
+            title="Reload the run"
+            onClick={() => void model.refresh()}
+          />
+          <ActionButton
+            testId="mls-rename-run"
+            icon={editIcon}
+            label="Rename"
+            title="Rename the run…"
+            onClick={() => void rename()}
+          />
+          {run.lifecycle === 'deleted' ? (
+            <ActionButton
+              testId="mls-restore-run"
+              icon={undoIcon}
+              label="Restore"
+              title="Bring the run back from the trash"
+              onClick={() => void model.restore()}
+            />
+          ) : (
+            <ActionButton
+              testId="mls-trash-run"
+              icon={deleteIcon}
+              label="Delete"
+              title="Move the run to the trash"
+              warn
+              onClick={() => void model.moveToTrash()}
+            />
+          )}
+        </div>
+      </header>
+      {model.error && (
+        <ErrorBanner
+          message={model.error.message}
+          onDismiss={() => model.dismissError()}
+        />
+      )}
+      <div className="jp-MLStudio-columns">
+        <section className="jp-MLStudio-pageSection" aria-label="Attributes">
+          <h3 className="jp-MLStudio-sectionTitle">Attributes</h3>
+          <dl className="jp-MLStudio-fields">
+            <dt>ID</dt>
+            <dd className="jp-MLStudio-mono">{run.id}</dd>
+            <dt>Experiment</dt>
+            <dd>
+              <button
+                type="button"
+                className="jp-MLStudio-link"
+                onClick={() =>
+                  void commands.execute(CommandIDs.openExperiment, {
+                    id: run.experiment_id
+                  })
+                }
+              >
+                {model.experimentName ?? run.experiment_id}
+              </button>
+            </dd>
+            <dt>Started</dt>
+            <dd>{formatTime(run.start_time)}</dd>
+            <dt>Ended</dt>
+            <dd>{run.end_time ? formatTime(run.end_time) : '—'}</dd>
+            <dt>Duration</dt>
+            <dd>{formatDuration(runDuration(run, Date.now()))}</dd>
+            <dt>Artifacts</dt>
+            <dd className="jp-MLStudio-mono">{run.artifact_uri}</dd>
+            <dt>Parent</dt>
+            <dd data-testid="mls-parent-run">
+              {model.parent ? (
+                <button
+                  type="button"
+                  className="jp-MLStudio-link"
+                  onClick={() => openRun(model.parent?.id ?? '')}
+                >
+                  {model.parent.name}
+                </button>
+              ) : run.parent_run_id ? (
+                <span className="jp-MLStudio-mono">{run.parent_run_id}</span>
+              ) : (
+                <span className="jp-MLStudio-muted">None</span>
+              )}
+            </dd>
+            <dt>Children</dt>
+            <dd data-testid="mls-child-runs">
+              {model.children.length === 0 ? (
+                <span className="jp-MLStudio-muted">None</span>
+              ) : (
+                <ul className="jp-MLStudio-inlineList">
+                  {model.children.map(child => (
+                    <li key={child.id}>
+                      <button
+                        type="button"
+                        className="jp-MLStudio-link"
+                        onClick={() => openRun(child.id)}
+                      >
+                        {child.name}
+                      </button>
+                    </li>
+                  ))}
+                  {model.childCount > model.children.length && (
+                    <li className="jp-MLStudio-muted">
+                      and {model.childCount - model.children.length} more
+                    </li>
+                  )}
+                </ul>
+              )}
+            </dd>
+          </dl>
+        </section>
+        <KeyValueSection
+          title="Params"
+          testId="mls-run-params"
+          values={run.params}
+        />
+        <KeyValueSection title="Tags" testId="mls-run-tags" values={run.tags} />
+      </div>
+      <MetricsSection model={model} colors={colors} />
+      <ArtifactsSection model={model} colors={colors} />
+    </div>
+  );
+}
+
+function StatusBadge(props: { status: string }): JSX.Element {
+  return (
+    <span
+      className={`jp-MLStudio-badge jp-mod-${props.status.toLowerCase()}`}
+      data-testid="mls-run-status"
+    >
+      {props.status}
+    </span>
+  );
+}
+
+function KeyValueSection(props: {
+  title: string;
+  testId: string;
+  values: Record<string, string>;
+}): JSX.Element {
+  const entries = Object.entries(props.values).sort(([a], [b]) =>
+    a.localeCompare(b)
+  );
+  return (
+    <section className="jp-MLStudio-pageSection" aria-label={props.title}>
+      <h3 className="jp-MLStudio-sectionTitle">{props.title}</h3>
+      {entries.length === 0 ? (
+        <div className="jp-MLStudio-muted">None</div>
+      ) : (
+        <div className="jp-MLStudio-tableScroll jp-mod-short">
+          <table className="jp-MLStudio-table" data-testid={props.testId}>
+            <tbody>
+              {entries.map(([key, value]) => (
+                <tr key={key}>
+                  <th scope="row">{key}</th>
+                  <td>{value}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function MetricsSection(props: {
+  model: RunModel;
+  colors: IThemeColors;
+}): JSX.Element {
+  const { model, colors } = props;
+  const run = model.run;
+  const [showAll, setShowAll] = React.useState(false);
+  const keys = Object.keys(run?.metrics ?? {}).sort((a, b) =>
+    a.localeCompare(b)
+  );
+  const shown = showAll ? keys : keys.slice(0, CHARTS_SHOWN);
+  const version = model.version;
+  const figures = React.useMemo(
+    () =>
+      run
+        ? shown.map(key => ({
+            key,
+            figure: curvesFigure(
+              key,
+              [run],
+              () => model.history(key),
+              () => colors.accent,
+              'step'
+            )
+          }))
+        : [],
+    [version, shown.join('\n'), colors.accent]
+  );
+  return (
+    <section className="jp-MLStudio-pageSection" aria-label="Metrics">
+      <div className="jp-MLStudio-sectionHeader">
+        <h3 className="jp-MLStudio-sectionTitle">Metrics</h3>
+        {keys.length > CHARTS_SHOWN && (
+          <button
+            type="button"
+            className="jp-MLStudio-link"
+            onClick={() => setShowAll(!showAll)}
+          >
+            {showAll ? 'Show fewer' : `Show all ${keys.length}`}
+          </button>
+        )}
+      </div>
+      {keys.length === 0 && (
+        <div className="jp-MLStudio-muted">No metrics logged.</div>
+      )}
+      <div className="jp-MLStudio-chartGrid">
+        {figures.map(({ key, figure }) => (
+          <div key={key} className="jp-MLStudio-chartCard" data-metric={key}>
+            <div className="jp-MLStudio-latest">
+              latest <strong>{formatNumber(run?.metrics[key] ?? null)}</strong>
+            </div>
+            <PlotlyChart
+              testId="mls-metric-chart"
+              data={figure.data}
+              layout={figure.layout}
+              colors={colors}
+              height={240}
+            />
+          </div>
+        ))}
+      </div>
+    </section>
+  );
+}
+
+function ArtifactsSection(props: {
+  model: RunModel;
+  colors: IThemeColors;
+}): JSX.Element {
+  const { model, colors } = props;
+  const root = model.artifacts('');
+  return (
+    <section className="jp-MLStudio-pageSection" aria-label="Artifacts">
+      <h3 className="jp-MLStudio-sectionTitle">Artifacts</h3>
+      <div className="jp-MLStudio-artifacts">
+        <div className="jp-MLStudio-artifactTree" role="tree">
+          {root === undefined ? (
+            <div className="jp-MLStudio-muted">Loading…</div>
+          ) : root.length === 0 ? (
+            <div className="jp-MLStudio-muted">No artifacts.</div>
+          ) : (
+            <ArtifactFolder model={model} entries={root} depth={0} />
+          )}
+        </div>
+        <ArtifactPreview
+          preview={model.preview}
+          colors={colors}
+          onClose={() => model.closePreview()}
+        />
+      </div>
+    </section>
+  );
+}
+
+function ArtifactFolder(props: {
+  model: RunModel;
+  entries: ReadonlyArray<ArtifactEntry>;
+  depth: number;
+}): JSX.Element {
+  const { model, depth } = props;
+  const selected = model.preview?.entry.path;
+  return (
+    <ul className="jp-MLStudio-treeList" role="group">
+      {props.entries.map(entry => {
+        const open = entry.is_dir && model.isExpanded(entry.path);
+        const children = open ? model.artifacts(entry.path) : undefined;
+        const Icon = entry.is_dir
+          ? open
+            ? caretDownIcon
+            : caretRightIcon
+          : fileIcon;
+        return (
+          <li
+            key={entry.path}
+            role="treeitem"
+            aria-expanded={entry.is_dir ? open : undefined}
+          >
+            <button
+              type="button"
+              className={`jp-MLStudio-treeItem${selected === entry.path ? ' jp-mod-selected' : ''}`}
+              data-testid="mls-artifact-item"
+              data-path={entry.path}
+              style={{ paddingLeft: 6 + depth * 14 }}
+              title={entry.path}
+              onClick={() =>
+                void (entry.is_dir
+                  ? model.toggleFolder(entry.path)
+                  : model.showArtifact(entry))
+              }
+            >
+              <Icon.react tag="span" className="jp-MLStudio-buttonIcon" />
+              {entry.is_dir && (
+                <folderIcon.react
+                  tag="span"
+                  className="jp-MLStudio-buttonIcon"
+                />
+              )}
+              <span className="jp-MLStudio-itemName">{entry.name}</span>
+              {!entry.is_dir && entry.size !== null && (
+                <span className="jp-MLStudio-itemDate">
+                  {formatSize(entry.size)}
+                </span>
+              )}
+            </button>
+            {open &&
+              (children === undefined ? (
+                <div
+                  className="jp-MLStudio-muted"
+                  style={{ paddingLeft: 20 + depth * 14 }}
+                >
+                  Loading…
+                </div>
+              ) : (
+                <ArtifactFolder
+                  model={model}
+                  entries={children}
+                  depth={depth + 1}
+                />
+              ))}
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+function ArtifactPreview(props: {
+  preview: IArtifactPreview | null;
+  colors: IThemeColors;
+  onClose: () => void;
+}): JSX.Element {
+  const { preview, colors } = props;
+  if (!preview) {
+    return (
+      <div className="jp-MLStudio-preview jp-mod-empty">
+        <span className="jp-MLStudio-muted">Select a file to preview it.</span>
+      </div>
+    );
+  }
+  const { entry } = preview;
+  return (
+    <div
+      className="jp-MLStudio-preview"
+      data-testid="mls-artifact-preview"
+      data-kind={preview.kind ?? ''}
+      data-state={preview.state}
+    >
+      <div className="jp-MLStudio-previewHeader">
+        <span className="jp-MLStudio-mono">{entry.path}</span>
+        {preview.url && (
+          <a
+            className="jp-MLStudio-link"
+            href={preview.url}
+            download={entry.name}
+          >
+            Download
+          </a>
+        )}
+        <button
+          type="button"
+          className="jp-MLStudio-link"
+          onClick={props.onClose}
+        >
+          Close
+        </button>
+      </div>
+      <div className="jp-MLStudio-previewBody">
+        <PreviewBody preview={preview} colors={colors} />
+      </div>
+    </div>
+  );
+}
+
+function PreviewBody(props: {
+  preview: IArtifactPreview;
+  colors: IThemeColors;
+}): JSX.Element {
+  const { preview, colors } = props;
+  if (preview.state === 'loading') {
+    return <span className="jp-MLStudio-muted">Loading…</span>;
+  }
+  if (preview.state === 'error') {
+    return (
+      <div className="jp-MLStudio-filterError" role="alert">
+        {preview.message}
+      </div>
+    );
+  }
+  switch (preview.kind) {
+    case 'image':
+      return (
+        <img
+          className="jp-MLStudio-previewImage"
+          src={preview.url}
+          alt={preview.entry.name}
+        />
+      );
+    case 'json':
+    case 'text':
+      return (
+        <>
+          <pre className="jp-MLStudio-previewText">{preview.text}</pre>
+          {preview.truncated && <Truncated />}
+        </>
+      );
+    case 'csv':
+      return (
+        <CsvTable rows={preview.rows ?? []} truncated={preview.truncated} />
+      );
+    case 'plotly':
+      return preview.figure ? (
+        <PlotlyChart
+          testId="mls-artifact-figure"
+          data={preview.figure.data}
+          layout={preview.figure.layout}
+          colors={colors}
+          themed={false}
+          height={420}
+        />
+      ) : (
+        <span />
+      );
+    default:
+      return (
+        <span className="jp-MLStudio-muted">
+          No preview for this kind of file (
+          {formatSize(preview.entry.size ?? 0)}).
+        </span>
+      );
+  }
+}
+
+function CsvTable(props: {
+  rows: ReadonlyArray<ReadonlyArray<string>>;
+  truncated?: boolean;
+}): JSX.Element {
+  const [header, ...body] = props.rows;
+  return (
+    <>
+      <div className="jp-MLStudio-tableScroll jp-mod-tall">
+        <table className="jp-MLStudio-table" data-testid="mls-csv-table">
+          {header && (
+            <thead>
+              <tr>
+                {header.map((cell, i) => (
+                  <th key={i} scope="col">
+                    {cell}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+          )}
+          <tbody>
+            {body.map((row, r) => (
+              <tr key={r}>
+                {row.map((cell, c) => (
+                  <td key={c}>{cell}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {props.truncated && <Truncated />}
+    </>
+  );
+}
+
+function Truncated(): JSX.Element {
+  return (
+    <div className="jp-MLStudio-muted">
+      Preview truncated; download the file to see all of it.
+    </div>
+  );
+}
+
+function formatSize(bytes: number): string {
+  if (bytes < 1024) {
+    return `${bytes} B`;
+  }
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
