@@ -125,8 +125,8 @@ class RunStore(abc.ABC):
         """Permanently remove runs trashed before ``deleted_before``; returns what went."""
 
     @abc.abstractmethod
-    def changed_since(self, since: datetime) -> list[tuple[str, datetime]]:
-        """(run id, last change) of runs logged to or changed after ``since``, oldest first."""
+    def changed_since(self, since: datetime) -> list[tuple[str, datetime, datetime]]:
+        """(run id, last change, start time) of runs changed after ``since``, oldest first."""
 
     @abc.abstractmethod
     def fail_dead_runs(self, host: str, is_alive: Callable[[int], bool]) -> list[str]:
@@ -427,15 +427,19 @@ class SqlRunStore(RunStore):
                 session.execute(delete(RunRow).where(RunRow.id.in_(ids)))
             return runs
 
-    def changed_since(self, since: datetime) -> list[tuple[str, datetime]]:
+    def changed_since(self, since: datetime) -> list[tuple[str, datetime, datetime]]:
         with self._db.session() as session:
             rows = session.execute(
-                select(RunRow.id, RunRow.heartbeat_at)
+                select(RunRow.id, RunRow.heartbeat_at, RunRow.start_time)
                 .where(RunRow.heartbeat_at > since)
                 .order_by(RunRow.heartbeat_at)
                 .limit(1000)
             ).all()
-        return [(run_id, as_utc(beat)) for run_id, beat in rows if beat is not None]
+        return [
+            (run_id, as_utc(beat), as_utc(start))
+            for run_id, beat, start in rows
+            if beat is not None
+        ]
 
     def fail_dead_runs(self, host: str, is_alive: Callable[[int], bool]) -> list[str]:
         """Mark FAILED the RUNNING runs started on ``host`` whose process is gone."""

@@ -37,7 +37,7 @@ class RunChangeWatcher:
         self._emit = emit
         self._executor = executor
         self._log = log
-        self._since = datetime.now(timezone.utc)
+        self._started = self._since = datetime.now(timezone.utc)
         self._announced: dict[str, datetime] = {}
         self._busy = False
         self._callback = PeriodicCallback(self._tick, interval * 1000)
@@ -62,11 +62,14 @@ class RunChangeWatcher:
             return
         finally:
             self._busy = False
-        for run_id, beat in changed:
-            if self._announced.get(run_id) == beat:
+        for run_id, beat, start in changed:
+            previous = self._announced.get(run_id)
+            if previous == beat:
                 continue
             self._announced[run_id] = beat
-            self._emit("runs", "updated", run_id)
+            # First sight of a run that started while we were watching: it is new.
+            new = previous is None and start >= self._started - OVERLAP
+            self._emit("runs", "created" if new else "updated", run_id)
             self._since = max(self._since, beat)
         if len(self._announced) > MAX_REMEMBERED:
             cutoff = self._since - OVERLAP

@@ -272,4 +272,11 @@ async def test_sdk_writes_are_pushed_as_events(jp_fetch: Fetch, jp_serverapp: An
         if any(e["id"] == run.id for e in seen):
             break
         await asyncio.sleep(0.1)
+    assert {"resource": "runs", "action": "created", "id": run.id} in seen
+    seen.clear()
+    await asyncio.get_running_loop().run_in_executor(None, lambda: studio.runs.end_run(run.id))
+    for _ in range(60):
+        if seen:
+            break
+        await asyncio.sleep(0.1)
     assert {"resource": "runs", "action": "updated", "id": run.id} in seen
