@@ -18,6 +18,7 @@ from .run_store import RunStore
 
 FLUSH_INTERVAL = 0.2
 BATCH_SIZE = 1_000
+_FLUSH = object()  # queued by flush(): write what is batched now instead of waiting
 
 
 class MetricWriter:
@@ -25,7 +26,7 @@ class MetricWriter:
 
     def __init__(self, runs: RunStore) -> None:
         self._runs = runs
-        self._queue: queue.Queue[tuple[str, Metric] | None] = queue.Queue()
+        self._queue: queue.Queue[tuple[str, Metric] | object | None] = queue.Queue()
         self._errors: list[MLStudioError] = []
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._loop, name="mlstudio-metrics", daemon=True)
@@ -36,6 +37,7 @@ class MetricWriter:
 
     def flush(self) -> None:
         """Block until everything queued so far is written; re-raise a write error."""
+        self._queue.put(_FLUSH)  # ends the writer's batching wait at once
         self._queue.join()
         with self._lock:
             errors, self._errors = self._errors, []
@@ -52,9 +54,13 @@ class MetricWriter:
             if first is None:
                 self._queue.task_done()
                 return
-            batch = [first]
+            if first is _FLUSH:
+                self._queue.task_done()
+                continue
+            batch: list[tuple[str, Metric]] = [first]  # type: ignore[list-item]
             deadline = time.monotonic() + FLUSH_INTERVAL
             stop = False
+            markers = 0
             while len(batch) < BATCH_SIZE:
                 timeout = deadline - time.monotonic()
                 if timeout <= 0:
@@ -65,11 +71,14 @@ class MetricWriter:
                     break
                 if item is None:
                     stop = True
-                    self._queue.task_done()
+                    markers += 1
                     break
-                batch.append(item)
+                if item is _FLUSH:
+                    markers += 1
+                    break
+                batch.append(item)  # type: ignore[arg-type]
             self._write(batch)
-            for _ in batch:
+            for _ in range(len(batch) + markers):
                 self._queue.task_done()
             if stop:
                 return
