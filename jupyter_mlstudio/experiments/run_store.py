@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..errors import ConflictError, InvalidArgumentError, NotFoundError
-from ..store.db import Database
+from ..store.db import Database, fetch_plain_rows
 from ..store.orm import as_utc, utcnow
 from ..store.pagination import DEFAULT_MAX_ITEMS, check_max_items, decode_token, encode_token
 from .entities import Page
@@ -499,9 +499,9 @@ class SqlRunStore(RunStore):
             cols = table.__table__.c
             values.append(
                 _group(
-                    conn.execute(
-                        select(cols.run_id, cols.key, cols.value).where(cols.run_id.in_(ids))
-                    ).all()
+                    fetch_plain_rows(
+                        conn, select(cols.run_id, cols.key, cols.value).where(cols.run_id.in_(ids))
+                    )
                 )
             )
         params, tags, metrics = values
