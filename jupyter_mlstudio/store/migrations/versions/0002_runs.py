@@ -66,6 +66,7 @@ def upgrade() -> None:
             ["run_id"], ["runs.id"], name=op.f("fk_latest_metrics_run_id_runs"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("run_id", "key", name=op.f("pk_latest_metrics")),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("latest_metrics", schema=None) as batch_op:
         batch_op.create_index("ix_latest_metrics_key_value", ["key", "value"], unique=False)
@@ -100,6 +101,7 @@ def upgrade() -> None:
             ["run_id"], ["runs.id"], name=op.f("fk_run_params_run_id_runs"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("run_id", "key", name=op.f("pk_run_params")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "run_tags",
@@ -110,6 +112,7 @@ def upgrade() -> None:
             ["run_id"], ["runs.id"], name=op.f("fk_run_tags_run_id_runs"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("run_id", "key", name=op.f("pk_run_tags")),
+        sqlite_with_rowid=False,
     )
 
 
