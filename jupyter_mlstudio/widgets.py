@@ -28,6 +28,7 @@ from matplotlib.figure import Figure
 
 from . import sdk
 from .errors import NotFoundError
+from .experiments.downsample import downsample
 from .experiments.run_entities import Metric
 
 MAX_CHARTS = 12
@@ -152,7 +153,7 @@ def render_png(history: dict[str, list[Metric]], max_points: int = 2_000) -> byt
     rows = math.ceil(len(keys) / columns)
     figure = Figure(figsize=(4 * columns, 2.6 * rows), dpi=80, layout="constrained")
     for index, key in enumerate(keys, start=1):
-        values = _thin(history[key], max_points)
+        values = downsample(history[key], max_points)
         axes = figure.add_subplot(rows, columns, index)
         steps = [m.step for m in values]
         x = steps if len(set(steps)) > 1 or len(steps) == 1 else list(range(len(values)))
@@ -167,12 +168,3 @@ def render_png(history: dict[str, list[Metric]], max_points: int = 2_000) -> byt
 
 def _sizes(histories: dict[str, list[Metric]]) -> dict[str, int]:
     return {key: len(values) for key, values in histories.items()}
-
-
-def _thin(values: list[Metric], max_points: int) -> list[Metric]:
-    """At most ``max_points`` evenly spaced values, always keeping the last one."""
-    if len(values) <= max_points:
-        return values
-    stride = len(values) / max_points
-    picked = [values[int(i * stride)] for i in range(max_points - 1)]
-    return [*picked, values[-1]]

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from .run_entities import Metric
+from .run_store import RunStore
 
 
 def downsample(points: Sequence[Metric], max_points: int) -> list[Metric]:
@@ -35,3 +37,30 @@ def downsample(points: Sequence[Metric], max_points: int) -> list[Metric]:
         kept.extend(sorted({id(low): low, id(high): high}.values(), key=chunk.index))
     kept.append(last)
     return kept
+
+
+@dataclass(frozen=True)
+class MetricSeries:
+    run_id: str
+    key: str
+    points: list[Metric]  # downsampled
+    total: int  # points logged
+
+    @property
+    def downsampled(self) -> bool:
+        return len(self.points) < self.total
+
+
+def metric_histories(
+    runs: RunStore, run_ids: Sequence[str], keys: Sequence[str], max_points: int
+) -> list[MetricSeries]:
+    """Each run's series for each key it logged, downsampled to ``max_points``."""
+    result = []
+    for run_id in run_ids:
+        for key in keys:
+            points = runs.get_metric_history(run_id, key)
+            if points:
+                result.append(
+                    MetricSeries(run_id, key, downsample(points, max_points), len(points))
+                )
+    return result

@@ -65,6 +65,7 @@ __all__ = [
     "parse_filter",
     "parse_order_by",
     "run_search_query",
+    "split_order_by",
 ]
 
 MAX_FILTER_LENGTH = 10_000
@@ -987,3 +988,29 @@ def run_search_query(
     terms = [term for key in keys for term in builder.order_terms(key)]
     query = builder.add_joins(query)
     return query.order_by(*terms, RunRow.start_time.desc(), _binary_text(RunRow.id).asc())
+
+
+def split_order_by(text: str | None) -> list[str] | None:
+    """``"metrics.auc DESC, start_time"`` → two sort keys; commas inside quotes are kept."""
+    if not text:
+        return None
+    items: list[str] = []
+    current: list[str] = []
+    quote: str | None = None
+    for ch in text:
+        if quote:
+            current.append(ch)
+            if ch == quote:
+                quote = None
+        elif ch in "`\"'":
+            quote = ch
+            current.append(ch)
+        elif ch == ",":
+            items.append("".join(current).strip())
+            current = []
+        else:
+            current.append(ch)
+    items.append("".join(current).strip())
+    if any(not item for item in items):
+        raise InvalidArgumentError("order_by has an empty sort key (check the commas).")
+    return items

@@ -8,8 +8,9 @@ from jupyter_server.auth.decorator import authorized
 from ...api import models
 from ...api.operations import API_PREFIX
 from ...errors import InvalidArgumentError
-from ...experiments.downsample import downsample
+from ...experiments.downsample import metric_histories
 from ...experiments.run_entities import metric
+from ...experiments.search import split_order_by
 from .base import MLStudioHandler
 
 MAX_HISTORY_RUNS = 100
@@ -18,32 +19,6 @@ MAX_HISTORY_KEYS = 50
 
 class _RunsBase(MLStudioHandler):
     auth_resource = "mlstudio:runs"
-
-
-def split_order_by(text: str | None) -> list[str] | None:
-    """``"metrics.auc DESC, start_time"`` → two sort keys; commas inside quotes are kept."""
-    if not text:
-        return None
-    items: list[str] = []
-    current: list[str] = []
-    quote: str | None = None
-    for ch in text:
-        if quote:
-            current.append(ch)
-            if ch == quote:
-                quote = None
-        elif ch in "`\"'":
-            quote = ch
-            current.append(ch)
-        elif ch == ",":
-            items.append("".join(current).strip())
-            current = []
-        else:
-            current.append(ch)
-    items.append("".join(current).strip())
-    if any(not item for item in items):
-        raise InvalidArgumentError("order_by has an empty sort key (check the commas).")
-    return items
 
 
 class ExperimentRunsHandler(_RunsBase):
@@ -172,33 +147,26 @@ class MetricHistoriesHandler(_RunsBase):
         query = self.parse_query(models.MetricHistoryQuery)
         run_ids = _split_list(query.run_ids, "run_ids", MAX_HISTORY_RUNS)
         keys = _split_list(query.keys, "keys", MAX_HISTORY_KEYS)
-        items = await self.call(self._load, run_ids, keys, query.max_points)
-        self.write_model(models.MetricHistoryList(items=items))
-
-    def _load(
-        self, run_ids: list[str], keys: list[str], max_points: int
-    ) -> list[models.MetricHistory]:
-        runs = self.studio.runs
-        result = []
-        for run_id in run_ids:
-            for key in keys:
-                points = runs.get_metric_history(run_id, key)
-                if not points:
-                    continue
-                kept = downsample(points, max_points)
-                result.append(
+        series = await self.call(
+            metric_histories, self.studio.runs, run_ids, keys, query.max_points
+        )
+        self.write_model(
+            models.MetricHistoryList(
+                items=[
                     models.MetricHistory(
-                        run_id=run_id,
-                        key=key,
+                        run_id=s.run_id,
+                        key=s.key,
                         points=[
                             models.MetricPoint(step=p.step, timestamp=p.timestamp, value=p.value)
-                            for p in kept
+                            for p in s.points
                         ],
-                        total=len(points),
-                        downsampled=len(kept) < len(points),
+                        total=s.total,
+                        downsampled=s.downsampled,
                     )
-                )
-        return result
+                    for s in series
+                ]
+            )
+        )
 
 
 def _split_list(text: str, name: str, limit: int) -> list[str]:
