@@ -3,13 +3,13 @@
  * a param-vs-metric scatter and a diff table of the selected runs.
  */
 import { MainAreaWidget } from '@jupyterlab/apputils';
-import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 
 import type { Run } from '../api/types';
 import { PlotlyChart } from '../charts/chart';
-import { IThemeColors, readThemeColors, ThemeWatcher } from '../charts/theme';
+import { ThemedPanel } from '../charts/panel';
+import type { IThemeColors, ThemeWatcher } from '../charts/theme';
 import { CommandIDs } from '../commands';
 import { compareIcon } from '../icons';
 import { formatNumber } from '../runs/columns';
@@ -47,52 +47,23 @@ export class CompareView extends MainAreaWidget<ComparePanel> {
   }
 }
 
-class ComparePanel extends ReactWidget {
+class ComparePanel extends ThemedPanel<CompareModel> {
   constructor(options: CompareView.IOptions) {
-    super();
-    this.addClass('jp-MLStudio-scrollPanel');
-    this.node.dataset.testid = 'mls-compare-view';
-    this.model = options.model;
+    super(options.model, options.theme, 'mls-compare-view');
     this._commands = options.commands;
-    this._theme = options.theme;
-    this._theme.changed.connect(this._onThemeChanged, this);
   }
 
-  readonly model: CompareModel;
-
-  dispose(): void {
-    if (!this.isDisposed) {
-      this._theme.changed.disconnect(this._onThemeChanged, this);
-      this.model.dispose();
-    }
-    super.dispose();
-  }
-
-  protected render(): JSX.Element {
-    const colors = this._colors;
+  protected renderContent(colors: IThemeColors): JSX.Element {
     return (
-      <UseSignal signal={this.model.changed}>
-        {() => (
-          <CompareContent
-            model={this.model}
-            commands={this._commands}
-            colors={colors}
-          />
-        )}
-      </UseSignal>
+      <CompareContent
+        model={this.model}
+        commands={this._commands}
+        colors={colors}
+      />
     );
   }
 
-  /** New colours make every chart redraw in the new theme. */
-  private _onThemeChanged(): void {
-    this._colors = readThemeColors();
-    this.update();
-  }
-
-  private _colors: IThemeColors = readThemeColors();
-
   private _commands: CommandRegistry;
-  private _theme: ThemeWatcher;
 }
 
 function CompareContent(props: {

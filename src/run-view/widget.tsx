@@ -10,17 +10,16 @@ import {
   editIcon,
   fileIcon,
   folderIcon,
-  ReactWidget,
   refreshIcon,
-  undoIcon,
-  UseSignal
+  undoIcon
 } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 
 import type { ArtifactEntry, Run } from '../api/types';
 import { PlotlyChart } from '../charts/chart';
-import { IThemeColors, readThemeColors, ThemeWatcher } from '../charts/theme';
+import { ThemedPanel } from '../charts/panel';
+import type { IThemeColors, ThemeWatcher } from '../charts/theme';
 import { CommandIDs } from '../commands';
 import { curvesFigure } from '../compare/figures';
 import { runIcon } from '../icons';
@@ -76,48 +75,23 @@ export function runViewId(runId: string): string {
   return `mlstudio-run-${runId}`;
 }
 
-class RunPanel extends ReactWidget {
+class RunPanel extends ThemedPanel<RunModel> {
   constructor(options: RunView.IOptions) {
-    super();
-    this.addClass('jp-MLStudio-scrollPanel');
-    this.node.dataset.testid = 'mls-run-view';
-    this.model = options.model;
+    super(options.model, options.theme, 'mls-run-view');
     this._options = options;
-    options.theme.changed.connect(this._onThemeChanged, this);
   }
 
-  readonly model: RunModel;
-
-  dispose(): void {
-    if (!this.isDisposed) {
-      this._options.theme.changed.disconnect(this._onThemeChanged, this);
-      this.model.dispose();
-    }
-    super.dispose();
-  }
-
-  protected render(): JSX.Element {
-    const colors = this._colors;
+  protected renderContent(colors: IThemeColors): JSX.Element {
     return (
-      <UseSignal signal={this.model.changed}>
-        {() => (
-          <RunContent
-            model={this.model}
-            commands={this._options.commands}
-            askName={this._options.askName}
-            colors={colors}
-          />
-        )}
-      </UseSignal>
+      <RunContent
+        model={this.model}
+        commands={this._options.commands}
+        askName={this._options.askName}
+        colors={colors}
+      />
     );
   }
 
-  private _onThemeChanged(): void {
-    this._colors = readThemeColors();
-    this.update();
-  }
-
-  private _colors: IThemeColors = readThemeColors();
   private _options: RunView.IOptions;
 }
 
