@@ -14,6 +14,7 @@ from ..errors import InvalidArgumentError
 
 RUN_STATUSES = ("RUNNING", "FINISHED", "FAILED", "KILLED")
 TERMINAL_STATUSES = ("FINISHED", "FAILED", "KILLED")
+LIFECYCLES = ("active", "deleted", "all")  # "all" only as a search choice
 KEY_MAX_LENGTH = 250
 PARAM_VALUE_MAX_LENGTH = 6_000
 TAG_VALUE_MAX_LENGTH = 5_000

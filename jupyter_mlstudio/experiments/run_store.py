@@ -26,6 +26,7 @@ from ..store.pagination import DEFAULT_MAX_ITEMS, check_max_items, decode_token,
 from .entities import Page
 from .orm import ExperimentRow
 from .run_entities import (
+    LIFECYCLES,
     MAX_BATCH,
     TERMINAL_STATUSES,
     Metric,
@@ -37,8 +38,6 @@ from .run_entities import (
     validate_status,
 )
 from .runs_orm import LatestMetricRow, MetricRow, RunParamRow, RunRow, RunTagRow
-
-LIFECYCLES = ("active", "deleted", "all")
 
 
 class RunStore(abc.ABC):
