@@ -65,6 +65,14 @@ class ArtifactRepository:
     def _full(self, rel: str) -> str:
         return f"{self._root}/{rel}" if rel else self._root
 
+    @property
+    def local_path(self) -> Path | None:
+        """The root as a local folder, or ``None`` when the store is remote."""
+        protocols = (
+            self._fs.protocol if isinstance(self._fs.protocol, tuple) else (self._fs.protocol,)
+        )
+        return Path(self._root) if "file" in protocols or "local" in protocols else None
+
     # -- writing ---------------------------------------------------------------------
     def put_file(self, local_path: str | os.PathLike[str], dest: str | None = None) -> str:
         source = Path(local_path)
@@ -130,6 +138,19 @@ class ArtifactRepository:
             raise NotFoundError(f"No artifact file {rel!r}.")
         handle: IO[bytes] = self._fs.open(full, "rb")
         return handle
+
+    def read_range(self, path: str, offset: int, max_bytes: int) -> tuple[bytes, int]:
+        """Up to ``max_bytes`` from ``offset`` and the file's current size (0 if absent)."""
+        rel = clean_relative_path(path)
+        full = self._full(rel)
+        if not rel or not self._fs.isfile(full):
+            return b"", 0
+        size = int(self._fs.size(full) or 0)
+        if offset >= size:
+            return b"", size
+        with self._fs.open(full, "rb") as handle:
+            handle.seek(offset)
+            return handle.read(max_bytes), size
 
     def iter_chunks(self, path: str) -> Iterator[bytes]:
         with self.open(path) as handle:

@@ -14,6 +14,9 @@ from pathlib import Path
 HOME_ENV = "MLSTUDIO_HOME"
 STORE_URI_ENV = "MLSTUDIO_STORE_URI"
 ARTIFACT_URI_ENV = "MLSTUDIO_ARTIFACT_URI"
+JOB_EXECUTOR_ENV = "MLSTUDIO_JOB_EXECUTOR"
+DASK_ADDRESS_ENV = "MLSTUDIO_DASK_ADDRESS"
+MAX_CONCURRENT_JOBS_ENV = "MLSTUDIO_MAX_CONCURRENT_JOBS"
 
 
 def default_home() -> Path:
@@ -25,6 +28,9 @@ class StudioConfig:
     home: Path
     store_uri: str
     artifact_uri: str
+    job_executor: str = "local"  # or "dask"
+    dask_address: str = ""  # scheduler address for the dask executor
+    max_concurrent_jobs: int | None = None  # local executor; default: number of cores
 
     @classmethod
     def resolve(
@@ -32,6 +38,9 @@ class StudioConfig:
         home: str | os.PathLike[str] | None = None,
         store_uri: str | None = None,
         artifact_uri: str | None = None,
+        job_executor: str | None = None,
+        dask_address: str | None = None,
+        max_concurrent_jobs: int | None = None,
     ) -> StudioConfig:
         home_path = Path(home).expanduser() if home else default_home()
         store = store_uri or os.environ.get(STORE_URI_ENV) or _sqlite_uri(home_path / "mlstudio.db")
@@ -40,7 +49,15 @@ class StudioConfig:
             or os.environ.get(ARTIFACT_URI_ENV)
             or (home_path / "artifacts").resolve().as_uri()
         )
-        return cls(home=home_path, store_uri=store, artifact_uri=artifacts)
+        concurrency = max_concurrent_jobs or os.environ.get(MAX_CONCURRENT_JOBS_ENV) or None
+        return cls(
+            home=home_path,
+            store_uri=store,
+            artifact_uri=artifacts,
+            job_executor=job_executor or os.environ.get(JOB_EXECUTOR_ENV) or "local",
+            dask_address=dask_address or os.environ.get(DASK_ADDRESS_ENV) or "",
+            max_concurrent_jobs=int(concurrency) if concurrency else None,
+        )
 
 
 def _sqlite_uri(path: Path) -> str:

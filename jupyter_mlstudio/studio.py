@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from .config import StudioConfig
 from .experiments.metric_writer import MetricWriter
 from .experiments.run_store import RunStore, SqlRunStore
 from .experiments.store import ExperimentStore, SqlExperimentStore
+from .jobs.store import SqlJobStore
 from .store.db import Database, redact_uri
+
+if TYPE_CHECKING:
+    from .jobs.service import JobService
 
 
 class Studio:
@@ -23,9 +28,11 @@ class Studio:
         self.db = Database(config.store_uri, prepare_schema=prepare_schema)
         self.experiments: ExperimentStore = SqlExperimentStore(self.db)
         self.runs: RunStore = SqlRunStore(self.db, config.artifact_uri)
+        self.job_store = SqlJobStore(self.db, config.artifact_uri)
         self._lock = threading.Lock()
         self._metric_writer: MetricWriter | None = None
         self._dead_runs_checked = False
+        self._jobs: JobService | None = None
 
     @property
     def metric_writer(self) -> MetricWriter:
@@ -43,6 +50,24 @@ class Studio:
             self._dead_runs_checked = True
         self.runs.fail_dead_runs(host, is_alive)
 
+    @property
+    def jobs(self) -> JobService:
+        """Job submission and control, with the executor the configuration names
+        (created on first use: it may start threads or connect to a cluster)."""
+        from .jobs.executors import make_executor
+        from .jobs.service import JobService
+
+        with self._lock:
+            if self._jobs is None:
+                executor = make_executor(
+                    self,
+                    self.config.job_executor,
+                    address=self.config.dask_address,
+                    max_concurrent=self.config.max_concurrent_jobs,
+                )
+                self._jobs = JobService(self, executor)
+            return self._jobs
+
     @classmethod
     def open(cls, config: StudioConfig | None = None) -> Studio:
         return cls(config or StudioConfig.resolve())
@@ -52,6 +77,8 @@ class Studio:
         return redact_uri(self.config.store_uri)
 
     def close(self) -> None:
+        if self._jobs is not None:
+            self._jobs.executor.close()
         if self._metric_writer is not None:
             self._metric_writer.close()
         self.db.dispose()

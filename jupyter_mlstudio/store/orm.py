@@ -38,5 +38,6 @@ def load_all_models() -> MetaData:
     """Import every component's rows so ``Base.metadata`` is complete."""
     from ..experiments import orm as _experiments  # noqa: F401
     from ..experiments import runs_orm as _runs  # noqa: F401
+    from ..jobs import orm as _jobs  # noqa: F401
 
     return Base.metadata

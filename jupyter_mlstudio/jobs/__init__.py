@@ -1,0 +1,1 @@
+"""Processing and training jobs."""

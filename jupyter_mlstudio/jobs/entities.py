@@ -1,0 +1,64 @@
+"""Jobs as the rest of the studio sees them: immutable snapshots, never ORM rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+JobKind = Literal["training", "processing"]
+JOB_KINDS: tuple[str, ...] = ("training", "processing")
+
+PENDING = "Pending"
+RUNNING = "Running"
+COMPLETED = "Completed"
+FAILED = "Failed"
+STOPPING = "Stopping"
+STOPPED = "Stopped"
+JOB_STATUSES: tuple[str, ...] = (PENDING, RUNNING, COMPLETED, FAILED, STOPPING, STOPPED)
+TERMINAL_JOB_STATUSES: frozenset[str] = frozenset({COMPLETED, FAILED, STOPPED})
+ACTIVE_JOB_STATUSES: frozenset[str] = frozenset({PENDING, RUNNING, STOPPING})
+
+# How a job's status maps onto the status of the run it logs to.
+RUN_STATUS_OF = {COMPLETED: "FINISHED", FAILED: "FAILED", STOPPED: "KILLED"}
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    kind: str
+    name: str
+    status: str
+    spec: dict[str, Any]
+    executor: str
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    failure_reason: str | None = None
+    progress: float | None = None
+    progress_message: str | None = None
+    outputs: dict[str, str] = field(default_factory=dict)
+    run_id: str | None = None
+    experiment_id: str | None = None
+    artifact_uri: str = ""
+    host: str | None = None
+    pid: int | None = None
+    process_start: float | None = None
+    owner_host: str | None = None
+    owner_pid: int | None = None
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL_JOB_STATUSES
+
+    @property
+    def log_uri(self) -> str:
+        return f"{self.artifact_uri}/log.txt"
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at is None:
+            return None
+        end = self.ended_at or self.updated_at
+        return max(0.0, (end - self.started_at).total_seconds())

@@ -1,0 +1,242 @@
+"""Where jobs run, chosen by configuration: ``local`` processes or a ``dask`` cluster.
+
+Both run the same ``supervise`` function, so a job behaves the same on either; the
+executor only decides where and when. Every executor:
+
+* ``submit(job)`` — queue a Pending job;
+* ``stop(job)`` — ask it to stop (the job's supervisor ends it);
+* ``reconcile()`` — after a restart, pick up what the previous process left behind;
+* ``close()`` — stop dispatching (running jobs carry on: they are detached).
+"""
+
+from __future__ import annotations
+
+import abc
+import logging
+import os
+import threading
+from collections import deque
+from typing import Any
+
+from ..config import StudioConfig
+from ..errors import InvalidArgumentError
+from ..studio import Studio
+from .entities import ACTIVE_JOB_STATUSES, FAILED, PENDING, Job
+from .lifecycle import finish_job, same_process_alive, this_host
+from .supervisor import adopt, stop_locally, supervise
+
+log = logging.getLogger(__name__)
+
+
+class JobExecutor(abc.ABC):
+    name: str
+
+    @abc.abstractmethod
+    def submit(self, job: Job) -> None: ...
+
+    def stop(self, job: Job) -> Job:
+        """Default: record the request; whoever supervises the job ends it."""
+        return job
+
+    def reconcile(self) -> list[str]:
+        return []
+
+    def close(self) -> None:  # noqa: B027 - optional: most executors hold nothing
+        """Stop dispatching; running jobs carry on."""
+
+
+class LocalExecutor(JobExecutor):
+    """Each job a detached child process; at most ``max_concurrent`` at once, FIFO."""
+
+    name = "local"
+
+    def __init__(
+        self, studio: Studio, *, max_concurrent: int | None = None, stop_grace: float = 10.0
+    ):
+        limit = max_concurrent or os.cpu_count() or 1
+        if limit < 1:
+            raise InvalidArgumentError("max_concurrent must be at least 1.")
+        self._studio = studio
+        self.max_concurrent = limit
+        self.stop_grace = stop_grace
+        self._queue: deque[str] = deque()
+        self._running = 0
+        self._lock = threading.Lock()
+        self._closed = False
+        self._idle = threading.Condition(self._lock)
+
+    @property
+    def queued(self) -> int:
+        with self._lock:
+            return len(self._queue)
+
+    @property
+    def running(self) -> int:
+        with self._lock:
+            return self._running
+
+    def submit(self, job: Job) -> None:
+        with self._lock:
+            self._queue.append(job.id)
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        with self._lock:
+            while not self._closed and self._queue and self._running < self.max_concurrent:
+                job_id = self._queue.popleft()
+                self._running += 1
+                threading.Thread(
+                    target=self._run,
+                    args=(job_id, None),
+                    name=f"mlstudio-job-{job_id[:8]}",
+                    daemon=True,
+                ).start()
+
+    def _run(self, job_id: str, adopted: Job | None) -> None:
+        try:
+            if adopted is not None:
+                adopt(self._studio, adopted, stop_grace=self.stop_grace)
+            else:
+                supervise(self._studio, job_id, stop_grace=self.stop_grace)
+        except Exception as exc:  # never lose a job silently
+            log.exception("supervising job %s failed", job_id)
+            try:
+                finish_job(self._studio, job_id, FAILED, f"Could not run the job: {exc}")
+            except Exception:
+                log.exception("could not record the failure of job %s", job_id)
+        finally:
+            with self._lock:
+                self._running -= 1
+                self._idle.notify_all()
+            self._dispatch()
+
+    def stop(self, job: Job) -> Job:
+        with self._lock:
+            if job.id in self._queue:
+                self._queue.remove(job.id)
+        if job.status in ("Running", "Stopping"):
+            threading.Thread(
+                target=stop_locally,
+                args=(self._studio, job),
+                kwargs={"stop_grace": self.stop_grace},
+                daemon=True,
+            ).start()
+        return job
+
+    def reconcile(self) -> list[str]:
+        """Adopt what a previous process left on this host; returns the job ids touched.
+
+        Running jobs whose watcher died: still alive → keep watching; gone → Failed.
+        Pending jobs whose queueing process died → queued here, oldest first.
+        """
+        host, me = this_host(), os.getpid()
+        touched: list[str] = []
+        for job in self._studio.job_store.jobs_in(ACTIVE_JOB_STATUSES):
+            if job.executor != self.name or job.owner_host != host:
+                continue
+            if job.owner_pid == me or same_process_alive(job.owner_pid, None):
+                continue  # its owner still watches it
+            touched.append(job.id)
+            if job.status == PENDING:
+                if self._studio.job_store.claim_owner(job.id, host=host, pid=me):
+                    self.submit(job)
+            elif same_process_alive(job.pid, job.process_start):
+                self._studio.job_store.claim_owner(job.id, host=host, pid=me)
+                with self._lock:
+                    self._running += 1
+                threading.Thread(target=self._run, args=(job.id, job), daemon=True).start()
+            else:
+                finish_job(
+                    self._studio,
+                    job.id,
+                    FAILED,
+                    "The job's process ended while no server was watching it "
+                    "(the machine or the server restarted).",
+                )
+        return touched
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Block until nothing is queued or running (tests, benchmarks, shutdown)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: not self._queue and self._running == 0, timeout)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+
+
+def _supervise_on_worker(config: dict[str, str], job_id: str, stop_grace: float) -> str:
+    """Runs inside a Dask worker: the same supervision as a local job."""
+    studio = Studio(
+        StudioConfig.resolve(
+            home=config["home"], store_uri=config["store_uri"], artifact_uri=config["artifact_uri"]
+        )
+    )
+    try:
+        return supervise(studio, job_id, stop_grace=stop_grace).status
+    finally:
+        studio.close()
+
+
+class DaskExecutor(JobExecutor):
+    """Jobs run on the workers of a ``distributed`` cluster at ``address``.
+
+    Workers need this package and access to the same store and artifact URLs (a
+    PostgreSQL store and object storage when they are other machines). Logs and
+    outputs come back through the artifact store; stop requests through the store.
+    """
+
+    name = "dask"
+
+    def __init__(self, studio: Studio, address: str, *, stop_grace: float = 10.0) -> None:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise InvalidArgumentError(
+                "The dask executor needs the 'distributed' package: "
+                "pip install 'jupyter_mlstudio[dask]'."
+            ) from None
+        if not address:
+            raise InvalidArgumentError("The dask executor needs a scheduler address.")
+        self._studio = studio
+        self.stop_grace = stop_grace
+        self._client: Any = Client(address, set_as_default=False, timeout="10s")
+        self._futures: dict[str, Any] = {}
+
+    def submit(self, job: Job) -> None:
+        from distributed import fire_and_forget
+
+        config = {
+            "home": str(self._studio.config.home),
+            "store_uri": self._studio.config.store_uri,
+            "artifact_uri": self._studio.config.artifact_uri,
+        }
+        future = self._client.submit(
+            _supervise_on_worker,
+            config,
+            job.id,
+            self.stop_grace,
+            key=f"mlstudio-job-{job.id}",
+            pure=False,
+        )
+        fire_and_forget(future)
+        self._futures[job.id] = future
+
+    def stop(self, job: Job) -> Job:
+        future = self._futures.get(job.id)
+        if future is not None and job.status == PENDING:
+            future.cancel()
+        return job
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def make_executor(
+    studio: Studio, kind: str, *, address: str = "", max_concurrent: int | None = None
+) -> JobExecutor:
+    if kind == "local":
+        return LocalExecutor(studio, max_concurrent=max_concurrent)
+    if kind == "dask":
+        return DaskExecutor(studio, address)
+    raise InvalidArgumentError(f"Unknown job executor {kind!r}; use 'local' or 'dask'.")

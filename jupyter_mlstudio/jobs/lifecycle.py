@@ -1,0 +1,83 @@
+"""What every party that ends a job does the same way: the runner, its supervisor and
+the stopper all go through :func:`finish_job`, so the job and its run end together."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+from ..artifacts import ArtifactRepository
+from ..config import StudioConfig
+from ..errors import MLStudioError
+from ..studio import Studio
+from .contract import Workspace
+from .entities import RUN_STATUS_OF, Job
+
+# Parts of a working folder that are inputs, not results: never uploaded.
+NOT_UPLOADED = ("input/data", "processing/input")
+
+
+def workspace_for(config: StudioConfig, job: Job) -> Workspace:
+    """The job's working folder: its artifact folder when artifacts are local, else a
+    folder under the studio home that is uploaded as the job runs."""
+    local = ArtifactRepository(job.artifact_uri).local_path
+    root = local if local is not None else config.home / "jobs" / job.id
+    root.mkdir(parents=True, exist_ok=True)
+    return Workspace(root)
+
+
+def upload_workspace(job: Job, ws: Workspace, *, only_log: bool = False) -> None:
+    """Copy results to a remote artifact store (nothing to do when it is local)."""
+    repo = ArtifactRepository(job.artifact_uri)
+    if repo.local_path is not None:
+        return
+    if only_log:
+        if ws.log_file.exists():
+            repo.put_file(ws.log_file, "log.txt")
+        return
+    for path in sorted(ws.root.rglob("*")):
+        rel = path.relative_to(ws.root).as_posix()
+        if path.is_file() and not any(rel.startswith(prefix) for prefix in NOT_UPLOADED):
+            repo.put_file(path, rel)
+
+
+def finish_job(studio: Studio, job_id: str, status: str, reason: str | None = None) -> Job:
+    """End the job (unless it already ended) and the run it logs to."""
+    job = studio.job_store.finish(job_id, status, reason)
+    if job.run_id:
+        try:
+            run = studio.runs.get_run(job.run_id)
+            if run.status == "RUNNING":
+                if job.failure_reason:
+                    studio.runs.log_batch(job.run_id, tags={"mlstudio.failure": job.failure_reason})
+                studio.runs.end_run(job.run_id, RUN_STATUS_OF[job.status])
+        except MLStudioError:
+            pass  # the run was deleted meanwhile; the job's own status is what counts
+    return job
+
+
+def this_host() -> str:
+    return socket.gethostname()
+
+
+def process_start_time(pid: int) -> float | None:
+    """When the process started (tells a reused pid from ours); None if it is gone."""
+    import psutil
+
+    try:
+        return float(psutil.Process(pid).create_time())
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return None
+
+
+def same_process_alive(pid: int | None, started: float | None) -> bool:
+    if pid is None:
+        return False
+    current = process_start_time(pid)
+    if current is None:
+        return False
+    return started is None or abs(current - started) < 1.0
+
+
+def local_path(uri: str) -> Path | None:
+    return ArtifactRepository(uri).local_path

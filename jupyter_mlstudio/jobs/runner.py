@@ -1,0 +1,322 @@
+"""The job's own process: ``python -m jupyter_mlstudio.jobs.runner <job id>``.
+
+Its stdout and stderr are the job's log (the supervisor points them at ``log.txt``).
+It lays out the working folder, runs the work — a built-in algorithm in this process,
+a script or notebook as a child in the same process group — turns log lines into run
+metrics, records outputs and ends the job and its run. Stop and timeout arrive as
+SIGTERM to the whole group.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import traceback
+from collections import deque
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+
+from ..artifacts import ArtifactRepository
+from ..errors import MLStudioError
+from ..experiments.run_entities import Metric
+from ..studio import Studio
+from .contract import (
+    Workspace,
+    deliver,
+    hyperparameter_arguments,
+    prepare_processing,
+    prepare_training,
+)
+from .entities import COMPLETED, FAILED, PENDING, RUNNING, Job
+from .lifecycle import finish_job, this_host, upload_workspace, workspace_for
+from .specs import MetricDefinition, ProcessingSpec, TrainingSpec, parse_spec
+
+START_WAIT = 10.0
+
+
+class JobFailed(Exception):
+    """The work failed; the message is the failure reason users see."""
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived (stop or timeout). BaseException so user code cannot swallow it."""
+
+
+class JobLog:
+    """Writes lines to the log (our stdout) and turns matching lines into run metrics."""
+
+    def __init__(self, studio: Studio, run_id: str | None, definitions: Sequence[MetricDefinition]):
+        self._studio = studio
+        self._run_id = run_id
+        self._patterns = [(d.name, re.compile(d.regex)) for d in definitions]
+        self._steps: dict[str, int] = {}
+        self.tail: deque[str] = deque(maxlen=40)
+
+    def line(self, text: str) -> None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.flush()
+        for piece in text.splitlines():
+            if piece.strip():
+                self.tail.append(piece)
+            self._extract(piece)
+
+    def say(self, text: str) -> None:
+        self.line(f"[mlstudio] {text}")
+
+    def _extract(self, text: str) -> None:
+        if not self._run_id or not self._patterns:
+            return
+        for name, pattern in self._patterns:
+            match = pattern.search(text)
+            if not match:
+                continue
+            try:
+                value = float(match.group(1))
+            except (TypeError, ValueError):
+                continue
+            step = self._steps.get(name, 0)
+            self._steps[name] = step + 1
+            self._studio.metric_writer.put(
+                self._run_id, Metric(key=name, value=value, step=step, timestamp=time.time())
+            )
+
+    def last_error_line(self) -> str | None:
+        for text in reversed(self.tail):
+            if not text.startswith("[mlstudio]"):
+                return text.strip()
+        return None
+
+
+def run_child(command: list[str], *, cwd: Path, env: dict[str, str], log: JobLog) -> int:
+    """Run a child in our process group, streaming its output through the log."""
+    child = subprocess.Popen(  # noqa: S603 - running the user's job is the point
+        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    assert child.stdout is not None
+    try:
+        for raw in iter(child.stdout.readline, b""):
+            log.line(raw.decode("utf-8", errors="replace"))
+        return child.wait()
+    finally:
+        if child.poll() is None:  # we were interrupted: take the child with us
+            child.terminate()
+            try:
+                child.wait(5)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+def _wait_until_started(studio: Studio, job_id: str) -> Job:
+    """The supervisor marks the job Running just after starting us."""
+    deadline = time.monotonic() + START_WAIT
+    job = studio.job_store.get_job(job_id)
+    while job.status == PENDING and time.monotonic() < deadline:
+        time.sleep(0.02)
+        job = studio.job_store.get_job(job_id)
+    return job
+
+
+def _record_model(studio: Studio, job: Job, ws: Workspace, log: JobLog) -> dict[str, str]:
+    outputs: dict[str, str] = {}
+    if ws.model_dir.is_dir() and any(ws.model_dir.iterdir()):
+        outputs["model"] = f"{job.artifact_uri}/model"
+        if job.run_id:
+            run = studio.runs.get_run(job.run_id)
+            ArtifactRepository(run.artifact_uri).put_dir(ws.model_dir, "model")
+            log.say("model saved to the run's artifacts under model/")
+    if ws.output_data_dir.is_dir() and any(ws.output_data_dir.iterdir()):
+        outputs["output_data"] = f"{job.artifact_uri}/output/data"
+    return outputs
+
+
+def _failure_text(ws: Workspace) -> str | None:
+    if ws.failure_file.is_file():
+        text = ws.failure_file.read_text(errors="replace").strip()
+        return text[:4000] or None
+    return None
+
+
+def _child_env(extra: dict[str, str], spec_env: dict[str, str]) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(extra)
+    env.update(spec_env)
+    return env
+
+
+def _train_builtin(
+    studio: Studio, job: Job, spec: TrainingSpec, ws: Workspace, log: JobLog
+) -> dict[str, str]:
+    from .algorithms import validate_hyperparameters
+    from .builtin import train_builtin
+
+    assert spec.algorithm is not None
+    prepare_training(ws, spec, job.id, job.run_id)
+    hyperparameters = validate_hyperparameters(spec.algorithm, spec.hyperparameters)
+    log.say(f"training built-in algorithm {spec.algorithm} with {hyperparameters}")
+
+    def progress(fraction: float, message: str) -> None:
+        studio.job_store.set_progress(job.id, fraction, message)
+
+    result = train_builtin(
+        spec.algorithm,
+        hyperparameters,
+        {channel: ws.data_dir / channel for channel in spec.channels},
+        spec.target,
+        ws.model_dir,
+        validation_fraction=spec.validation_fraction,
+        progress=progress,
+        log=log.line,
+    )
+    if job.run_id:
+        now = time.time()
+        studio.runs.log_batch(
+            job.run_id,
+            [
+                Metric(key=k, value=float(v), step=0, timestamp=now)
+                for k, v in result.metrics.items()
+            ],
+        )
+    return _record_model(studio, job, ws, log)
+
+
+def _train_script(
+    studio: Studio, job: Job, spec: TrainingSpec, ws: Workspace, log: JobLog
+) -> dict[str, str]:
+    assert spec.entry_point is not None
+    env = prepare_training(ws, spec, job.id, job.run_id)
+    if spec.source_dir:
+        shutil.copytree(spec.source_dir, ws.code_dir, dirs_exist_ok=True, symlinks=True)
+        script = ws.code_dir / spec.entry_point
+        cwd = ws.code_dir
+    else:
+        script = Path(spec.entry_point)
+        cwd = Path(spec.working_dir) if spec.working_dir else script.parent
+        ws.code_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(script, ws.code_dir / script.name)  # what ran, kept with the job
+    if not script.is_file():
+        raise JobFailed(f"The entry point {script} does not exist.")
+    command = [sys.executable, "-u", str(script), *hyperparameter_arguments(spec.hyperparameters)]
+    log.say(f"running {' '.join(command[2:])}")
+    studio.job_store.set_progress(job.id, None, "running the training script")
+    code = run_child(command, cwd=cwd, env=_child_env(env, spec.environment), log=log)
+    _raise_on_failure(code, ws, log, "training script")
+    return _record_model(studio, job, ws, log)
+
+
+def _raise_on_failure(code: int, ws: Workspace, log: JobLog, what: str) -> None:
+    failure = _failure_text(ws)
+    if code == 0 and failure is None:
+        return
+    if failure:
+        raise JobFailed(failure)
+    if code < 0:
+        raise JobFailed(f"The {what} was killed by {signal.Signals(-code).name}.")
+    last = log.last_error_line()
+    raise JobFailed(f"The {what} exited with code {code}" + (f": {last}" if last else "."))
+
+
+def _process(
+    studio: Studio, job: Job, spec: ProcessingSpec, ws: Workspace, log: JobLog
+) -> dict[str, str]:
+    from .notebooks import NotebookFailed, execute_notebook
+
+    env, folders = prepare_processing(ws, spec, job.id, job.run_id)
+    code = Path(spec.code)
+    if not code.is_file():
+        raise JobFailed(f"The code {code} does not exist.")
+    ws.code_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(code, ws.code_dir / code.name)
+    cwd = Path(spec.working_dir) if spec.working_dir else code.parent
+    outputs: dict[str, str] = {}
+    studio.job_store.set_progress(job.id, None, f"running {code.name}")
+    if code.suffix == ".ipynb":
+        executed = ws.output_dir / code.name
+        os.environ.update(_child_env(env, spec.environment))
+        try:
+            execute_notebook(code, executed, spec.parameters, cwd=cwd, log=log.line, timeout=None)
+        except NotebookFailed as exc:
+            outputs["notebook"] = f"{job.artifact_uri}/output/{code.name}"
+            studio.job_store.add_outputs(job.id, outputs)
+            raise JobFailed(str(exc)) from None
+        outputs["notebook"] = f"{job.artifact_uri}/output/{code.name}"
+    else:
+        command = [sys.executable, "-u", str(code), *spec.arguments]
+        log.say(f"running {' '.join(command[2:])}")
+        status = run_child(command, cwd=cwd, env=_child_env(env, spec.environment), log=log)
+        _raise_on_failure(status, ws, log, "script")
+    for item in spec.outputs:
+        folder = folders.outputs[item.name]
+        rel = folder.relative_to(ws.root).as_posix() if folder.is_relative_to(ws.root) else None
+        outputs[item.name] = f"{job.artifact_uri}/{rel}" if rel else str(folder)
+        if item.destination:
+            deliver(folder, item.destination)
+            outputs[item.name] = item.destination
+            log.say(f"output {item.name!r} copied to {item.destination}")
+    return outputs
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise Terminated()
+
+
+def run(studio: Studio, job_id: str) -> int:
+    job = _wait_until_started(studio, job_id)
+    if job.status != RUNNING:
+        return 0
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    spec = parse_spec(job.spec)
+    ws = workspace_for(studio.config, job)
+    log = JobLog(studio, job.run_id, spec.metric_definitions)
+    log.say(f"job {job.name} ({job.kind}) started on {this_host()} as process {os.getpid()}")
+    try:
+        if isinstance(spec, ProcessingSpec):
+            outputs = _process(studio, job, spec, ws, log)
+        elif spec.algorithm:
+            outputs = _train_builtin(studio, job, spec, ws, log)
+        else:
+            outputs = _train_script(studio, job, spec, ws, log)
+        studio.metric_writer.flush()
+        studio.job_store.add_outputs(job.id, outputs)
+        upload_workspace(job, ws)
+        log.say("job completed")
+        finish_job(studio, job.id, COMPLETED)
+        return 0
+    except Terminated:
+        log.say("terminated (SIGTERM)")
+        reason = "Terminated by SIGTERM."
+    except (JobFailed, MLStudioError) as exc:
+        reason = exc.message if isinstance(exc, MLStudioError) else str(exc)
+        log.say(f"job failed: {reason}")
+    except Exception as exc:  # the user's code or data: report it, never hide it
+        traceback.print_exc(file=sys.stdout)
+        reason = f"{type(exc).__name__}: {exc}"
+        log.say(f"job failed: {reason}")
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # finish writing the end, then go
+    with contextlib.suppress(MLStudioError):
+        studio.metric_writer.flush()
+    upload_workspace(job, ws)
+    finish_job(studio, job.id, FAILED, reason)
+    return 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) != 1:
+        print("usage: python -m jupyter_mlstudio.jobs.runner <job id>", file=sys.stderr)
+        return 2
+    studio = Studio.open()
+    try:
+        return run(studio, args[0])
+    finally:
+        studio.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

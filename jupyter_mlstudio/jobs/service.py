@@ -1,0 +1,306 @@
+"""Submitting, stopping, cloning and reading jobs: the one API the SDK, the magics and
+the REST handlers share.
+
+``submit`` checks everything that can be checked before a process starts (algorithm,
+hyperparameter types and ranges, target column, that inputs exist), so a mistake is a
+clear error at once rather than a failed job a minute later. It then creates the run
+the job logs to, stores the job as Pending and hands it to the executor.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..artifacts import ArtifactRepository
+from ..errors import AlreadyExistsError, InvalidArgumentError, MLStudioError, NotFoundError
+from ..experiments.entities import Page
+from ..studio import Studio
+from .contract import is_remote
+from .data import read_columns
+from .entities import PENDING, STOPPED, Job
+from .executors import JobExecutor
+from .lifecycle import finish_job, this_host
+from .specs import JobSpec, ProcessingSpec, TrainingSpec, parse_spec
+from .store import SqlJobStore
+
+DEFAULT_EXPERIMENT = "Jobs"
+MAX_LOG_CHUNK = 256 * 1024
+
+
+@dataclass(frozen=True)
+class LogChunk:
+    text: str
+    offset: int
+    next_offset: int
+    size: int
+    complete: bool  # the job ended and this chunk reaches the end of its log
+
+
+def validation_message(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error["loc"]) or "spec"
+        parts.append(f"{where}: {error['msg']}")
+    return "; ".join(parts)
+
+
+def _resolve(path: str, base: Path, *, within: bool, label: str) -> str:
+    """An absolute path for a local path, unchanged for a URL."""
+    if is_remote(path):
+        if within:
+            raise InvalidArgumentError(f"{label}: give a path inside the server's root folder.")
+        return path
+    raw = Path(path.removeprefix("file://")).expanduser()
+    if within and (raw.is_absolute() or ".." in raw.parts):
+        raise InvalidArgumentError(
+            f"{label}: {path!r} must be a path relative to the server's root folder."
+        )
+    resolved = (base / raw).resolve() if not raw.is_absolute() else raw.resolve()
+    if within and not resolved.is_relative_to(base.resolve()):
+        raise InvalidArgumentError(f"{label}: {path!r} leaves the server's root folder.")
+    return str(resolved)
+
+
+def resolve_paths(spec: JobSpec, base: Path, *, within: bool = False) -> JobSpec:
+    """Make every local path of the spec absolute (relative to ``base``).
+
+    ``within=True`` (the REST API) also refuses paths that leave ``base``.
+    """
+
+    def fix(value: str | None, label: str) -> str | None:
+        return None if value is None else _resolve(value, base, within=within, label=label)
+
+    working_dir = fix(spec.working_dir, "working_dir")
+    if isinstance(spec, TrainingSpec):
+        return spec.model_copy(
+            update={
+                "entry_point": fix(spec.entry_point, "entry_point")
+                if not spec.source_dir
+                else spec.entry_point,
+                "source_dir": fix(spec.source_dir, "source_dir"),
+                "channels": {
+                    c: _resolve(s, base, within=within, label=f"channel {c!r}")
+                    for c, s in spec.channels.items()
+                },
+                "working_dir": working_dir,
+            }
+        )
+    return spec.model_copy(
+        update={
+            "code": fix(spec.code, "code"),
+            "inputs": [
+                i.model_copy(
+                    update={
+                        "source": _resolve(i.source, base, within=within, label=f"input {i.name!r}")
+                    }
+                )
+                for i in spec.inputs
+            ],
+            "outputs": [
+                o.model_copy(update={"destination": fix(o.destination, f"output {o.name!r}")})
+                for o in spec.outputs
+            ],
+            "working_dir": working_dir,
+        }
+    )
+
+
+def _default_name(spec: JobSpec) -> str:
+    if isinstance(spec, TrainingSpec):
+        stem = spec.algorithm or Path(spec.entry_point or "train").stem
+    else:
+        stem = Path(spec.code).stem
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-.") or spec.kind
+    return f"{stem[:80]}-{datetime.now().strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:4]}"
+
+
+def _check_exists(path: str, label: str) -> None:
+    if not is_remote(path) and not Path(path).exists():
+        raise InvalidArgumentError(f"{label}: {path} does not exist.")
+
+
+def check_spec(spec: JobSpec) -> JobSpec:
+    """Refuse what would certainly fail; returns the spec with hyperparameters normalized."""
+    if isinstance(spec, ProcessingSpec):
+        _check_exists(spec.code, "code")
+        for item in spec.inputs:
+            _check_exists(item.source, f"input {item.name!r}")
+        return spec
+    for channel, source in spec.channels.items():
+        _check_exists(source, f"channel {channel!r}")
+    if spec.entry_point is not None:
+        if spec.source_dir is not None:
+            _check_exists(spec.source_dir, "source_dir")
+            _check_exists(str(Path(spec.source_dir) / spec.entry_point), "entry_point")
+        else:
+            _check_exists(spec.entry_point, "entry_point")
+            if not spec.entry_point.endswith(".py"):
+                raise InvalidArgumentError("entry_point: must be a Python script (.py).")
+        return spec
+    from .algorithms import get_algorithm, validate_hyperparameters
+
+    assert spec.algorithm is not None
+    algorithm = get_algorithm(spec.algorithm)
+    hyperparameters = validate_hyperparameters(algorithm, spec.hyperparameters)
+    train = spec.channels["train"]
+    if algorithm.needs_target:
+        if not spec.target:
+            raise InvalidArgumentError(
+                f"target: {algorithm.name} is a {algorithm.task} algorithm "
+                "and needs a target column."
+            )
+        if not is_remote(train):
+            columns = read_columns(Path(train))
+            if spec.target not in columns:
+                shown = ", ".join(columns[:20]) + (" …" if len(columns) > 20 else "")
+                raise InvalidArgumentError(
+                    f"target: column {spec.target!r} is not in the training data; "
+                    f"its columns are {shown}."
+                )
+    return spec.model_copy(update={"hyperparameters": hyperparameters})
+
+
+class JobService:
+    def __init__(self, studio: Studio, executor: JobExecutor) -> None:
+        self.studio = studio
+        self.executor = executor
+
+    @property
+    def store(self) -> SqlJobStore:
+        return self.studio.job_store
+
+    # -- submitting --------------------------------------------------------------------
+    def submit(
+        self, spec: JobSpec, *, base_dir: Path | None = None, within_base: bool = False
+    ) -> Job:
+        spec = check_spec(resolve_paths(spec, base_dir or Path.cwd(), within=within_base))
+        name = spec.name or _default_name(spec)
+        if self.store.name_taken(name):
+            raise AlreadyExistsError(f"A job named {name!r} already exists.")
+        experiment = self._experiment(spec.experiment or DEFAULT_EXPERIMENT)
+        source = (
+            spec.algorithm or Path(spec.entry_point or "").name
+            if isinstance(spec, TrainingSpec)
+            else Path(spec.code).name
+        )
+        run = self.studio.runs.create_run(
+            experiment.id,
+            name=name,
+            tags={
+                "mlstudio.job_kind": spec.kind,
+                "mlstudio.source": source,
+                "mlstudio.executor": self.executor.name,
+            },
+        )
+        params: dict[str, Any] = {}
+        if isinstance(spec, TrainingSpec):
+            params.update(spec.hyperparameters)
+            if spec.algorithm:
+                params["algorithm"] = spec.algorithm
+            if spec.target:
+                params["target"] = spec.target
+        else:
+            params.update({f"parameter.{k}": v for k, v in spec.parameters.items()})
+        try:
+            job = self.store.create_job(
+                kind=spec.kind,
+                name=name,
+                spec=spec.model_dump(mode="json") | {"name": name},
+                executor=self.executor.name,
+                run_id=run.id,
+                experiment_id=experiment.id,
+                owner_host=this_host(),
+                owner_pid=os.getpid(),
+            )
+        except MLStudioError:
+            self.studio.runs.end_run(run.id, "FAILED")
+            self.studio.runs.delete_run(run.id)
+            raise
+        self.studio.runs.log_batch(run.id, params=params or None, tags={"mlstudio.job_id": job.id})
+        self.executor.submit(job)
+        return job
+
+    def submit_data(
+        self, data: dict[str, Any], *, base_dir: Path | None = None, within_base: bool = False
+    ) -> Job:
+        """Submit from plain data (a dict with ``kind``), turning validation errors into
+        one readable message."""
+        try:
+            spec = parse_spec(data)
+        except ValidationError as exc:
+            raise InvalidArgumentError(validation_message(exc)) from None
+        return self.submit(spec, base_dir=base_dir, within_base=within_base)
+
+    def _experiment(self, name: str) -> Any:
+        experiments = self.studio.experiments
+        try:
+            return experiments.get_experiment_by_name(name)
+        except NotFoundError:
+            try:
+                return experiments.create_experiment(name)
+            except AlreadyExistsError:
+                return experiments.get_experiment_by_name(name)
+
+    # -- controlling -------------------------------------------------------------------
+    def stop(self, job_id: str) -> Job:
+        job = self.store.request_stop(job_id)
+        if job.status == PENDING:
+            ended = finish_job(self.studio, job_id, STOPPED, "Stopped before it started.")
+            self.executor.stop(ended)
+            return ended
+        self.executor.stop(job)
+        return self.store.get_job(job_id)
+
+    def clone(self, job_id: str, name: str | None = None) -> Job:
+        """Submit the same spec again, as a new job."""
+        original = self.store.get_job(job_id)
+        spec = parse_spec(original.spec).model_copy(update={"name": name})
+        return self.submit(spec)
+
+    def wait(self, job_id: str, timeout: float | None = None, poll: float = 0.25) -> Job:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            job = self.store.get_job(job_id)
+            if job.is_terminal:
+                return job
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"Job {job.name!r} is still {job.status} after {timeout} s.")
+            time.sleep(poll)
+
+    # -- reading -----------------------------------------------------------------------
+    def get(self, job_id: str) -> Job:
+        return self.store.get_job(job_id)
+
+    def list(self, **filters: Any) -> Page[Job]:
+        return self.store.list_jobs(**filters)
+
+    def read_log(self, job_id: str, offset: int = 0, max_bytes: int = MAX_LOG_CHUNK) -> LogChunk:
+        """The log from byte ``offset`` on, cut at a line end so no character is split."""
+        if offset < 0:
+            raise InvalidArgumentError("offset must be 0 or more.")
+        if not 1 <= max_bytes <= MAX_LOG_CHUNK:
+            raise InvalidArgumentError(f"max_bytes must be between 1 and {MAX_LOG_CHUNK}.")
+        job = self.store.get_job(job_id)
+        data, size = ArtifactRepository(job.artifact_uri).read_range("log.txt", offset, max_bytes)
+        if data and offset + len(data) < size:
+            cut = data.rfind(b"\n")
+            if cut >= 0:
+                data = data[: cut + 1]
+        text = data.decode("utf-8", errors="replace")
+        next_offset = offset + len(data)
+        return LogChunk(
+            text=text,
+            offset=offset,
+            next_offset=next_offset,
+            size=size,
+            complete=job.is_terminal and next_offset >= size,
+        )

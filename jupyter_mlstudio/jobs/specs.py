@@ -1,0 +1,153 @@
+"""What a job does, as validated data. Specs are stored with the job and are enough to
+run it again (Clone), on any executor.
+
+Paths in a spec are absolute by the time it is stored: the service resolves them
+against the caller's folder (the SDK's working directory, the server's root).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
+CHANNEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
+HyperparameterValue = str | int | float | bool
+
+
+class SpecModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MetricDefinition(SpecModel):
+    """Like SageMaker's MetricDefinitions: the first group of ``regex`` in a log line is
+    the value of metric ``name``."""
+
+    name: str = Field(min_length=1, max_length=250)
+    regex: str = Field(min_length=1, max_length=1000)
+
+    @field_validator("regex")
+    @classmethod
+    def _compiles_with_a_group(cls, value: str) -> str:
+        try:
+            pattern = re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression: {exc}") from None
+        if pattern.groups < 1:
+            raise ValueError("needs one capturing group around the value, e.g. 'loss=([0-9.]+)'")
+        return value
+
+
+class CommonSpec(SpecModel):
+    name: Annotated[str, Field(pattern=NAME_PATTERN)] | None = Field(
+        default=None, description="Unique job name; generated when omitted."
+    )
+    experiment: str | None = Field(
+        default=None,
+        max_length=256,
+        description="Experiment of the run the job logs to (created if missing; default 'Jobs').",
+    )
+    environment: dict[str, str] = Field(
+        default_factory=dict, description="Extra environment variables for the job's process."
+    )
+    metric_definitions: list[MetricDefinition] = Field(
+        default_factory=list, description="Metrics read from the job's log by regex."
+    )
+    working_dir: str | None = Field(
+        default=None, description="Folder the code runs in (default: the code's own folder)."
+    )
+    timeout_seconds: float | None = Field(
+        default=None, gt=0, description="Stop the job after this long (default: no limit)."
+    )
+
+
+class TrainingSpec(CommonSpec):
+    """A built-in ``algorithm`` or a SageMaker script-mode ``entry_point`` (exactly one)."""
+
+    kind: Literal["training"] = "training"
+    algorithm: str | None = Field(default=None, description="Built-in algorithm name.")
+    entry_point: str | None = Field(default=None, description="Training script (.py).")
+    source_dir: str | None = Field(
+        default=None, description="Folder copied to the job's code folder; the script runs there."
+    )
+    hyperparameters: dict[str, HyperparameterValue] = Field(default_factory=dict)
+    channels: dict[Annotated[str, Field(pattern=CHANNEL_PATTERN)], str] = Field(
+        default_factory=dict,
+        description="Input channels: name → file, folder or fsspec URL (e.g. train, validation).",
+    )
+    target: str | None = Field(default=None, description="Target column (built-in algorithms).")
+    validation_fraction: float = Field(default=0.2, gt=0, lt=1)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> TrainingSpec:
+        if (self.algorithm is None) == (self.entry_point is None):
+            raise ValueError("give either a built-in 'algorithm' or a script 'entry_point'")
+        if self.algorithm is not None and "train" not in self.channels:
+            raise ValueError("built-in algorithms need a 'train' channel with the training data")
+        return self
+
+
+class ProcessingInput(SpecModel):
+    name: Annotated[str, Field(pattern=CHANNEL_PATTERN)]
+    source: str = Field(min_length=1, description="File, folder or fsspec URL.")
+    destination: str | None = Field(
+        default=None,
+        description="Where the script finds it; default /opt/ml/processing/input/<name>, "
+        "mapped into the job's working folder.",
+    )
+
+
+class ProcessingOutput(SpecModel):
+    name: Annotated[str, Field(pattern=CHANNEL_PATTERN)]
+    source: str | None = Field(
+        default=None,
+        description="Folder the script writes; default /opt/ml/processing/output/<name>.",
+    )
+    destination: str | None = Field(
+        default=None,
+        description="Also copy the output here (path or fsspec URL); it is always kept "
+        "with the job's artifacts.",
+    )
+
+
+class ProcessingSpec(CommonSpec):
+    """A Python script or a notebook, with inputs and outputs."""
+
+    kind: Literal["processing"] = "processing"
+    code: str = Field(min_length=1, description="A .py script or an .ipynb notebook.")
+    arguments: list[str] = Field(default_factory=list, description="Script arguments.")
+    parameters: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Notebook parameters, injected papermill-style after the cell tagged "
+        "'parameters'.",
+    )
+    inputs: list[ProcessingInput] = Field(default_factory=list)
+    outputs: list[ProcessingOutput] = Field(default_factory=list)
+
+    @field_validator("code")
+    @classmethod
+    def _python_or_notebook(cls, value: str) -> str:
+        if not value.endswith((".py", ".ipynb")):
+            raise ValueError("must be a Python script (.py) or a notebook (.ipynb)")
+        return value
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> ProcessingSpec:
+        for label, items in (("input", self.inputs), ("output", self.outputs)):
+            names = [item.name for item in items]
+            duplicates = sorted({n for n in names if names.count(n) > 1})
+            if duplicates:
+                raise ValueError(f"{label} names must be unique; repeated: {', '.join(duplicates)}")
+        return self
+
+
+JobSpec = TrainingSpec | ProcessingSpec
+
+
+def parse_spec(data: dict[str, Any]) -> JobSpec:
+    """The stored spec of a job, back as a model."""
+    if data.get("kind") == "processing":
+        return ProcessingSpec.model_validate(data)
+    return TrainingSpec.model_validate(data)

@@ -1,0 +1,241 @@
+"""The job store: job rows and their status transitions.
+
+Every transition is a conditional update in one transaction, so the server, a kernel
+and the job's own process can race on a job safely: e.g. ``finish`` never overwrites a
+terminal status, and a job stopped while queued is never started.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..errors import AlreadyExistsError, ConflictError, InvalidArgumentError, NotFoundError
+from ..experiments.entities import Page
+from ..store.db import Database
+from ..store.orm import as_utc, utcnow
+from ..store.pagination import DEFAULT_MAX_ITEMS, check_max_items, decode_token, encode_token
+from .entities import (
+    COMPLETED,
+    FAILED,
+    JOB_KINDS,
+    JOB_STATUSES,
+    PENDING,
+    RUNNING,
+    STOPPED,
+    STOPPING,
+    TERMINAL_JOB_STATUSES,
+    Job,
+)
+from .orm import JobRow
+
+MAX_REASON = 4000
+
+
+class SqlJobStore:
+    def __init__(self, db: Database, artifact_root: str) -> None:
+        self._db = db
+        self._artifact_root = artifact_root.rstrip("/")
+
+    def create_job(
+        self,
+        *,
+        kind: str,
+        name: str,
+        spec: Mapping[str, Any],
+        executor: str,
+        run_id: str | None = None,
+        experiment_id: str | None = None,
+        owner_host: str | None = None,
+        owner_pid: int | None = None,
+    ) -> Job:
+        if kind not in JOB_KINDS:
+            raise InvalidArgumentError(f"Job kind must be one of {', '.join(JOB_KINDS)}.")
+        job_id = uuid.uuid4().hex
+        now = utcnow()
+        try:
+            with self._db.session(write=True) as session:
+                row = JobRow(
+                    id=job_id,
+                    kind=kind,
+                    name=name,
+                    status=PENDING,
+                    spec=json.dumps(dict(spec)),
+                    executor=executor,
+                    created_at=now,
+                    updated_at=now,
+                    outputs="{}",
+                    run_id=run_id,
+                    experiment_id=experiment_id,
+                    artifact_uri=f"{self._artifact_root}/jobs/{job_id}",
+                    owner_host=owner_host,
+                    owner_pid=owner_pid,
+                )
+                session.add(row)
+                session.flush()
+                return row.to_entity()
+        except IntegrityError:
+            raise AlreadyExistsError(f"A job named {name!r} already exists.") from None
+
+    def name_taken(self, name: str) -> bool:
+        with self._db.session() as session:
+            return session.scalar(select(JobRow.id).where(JobRow.name == name)) is not None
+
+    def get_job(self, job_id: str) -> Job:
+        with self._db.session() as session:
+            return self._require(session, job_id).to_entity()
+
+    def get_job_by_name(self, name: str) -> Job:
+        with self._db.session() as session:
+            row = session.scalar(select(JobRow).where(JobRow.name == name))
+            if row is None:
+                raise NotFoundError(f"No job named {name!r}.")
+            return row.to_entity()
+
+    def list_jobs(
+        self,
+        *,
+        kind: str | None = None,
+        status: str | None = None,
+        max_items: int = DEFAULT_MAX_ITEMS,
+        next_token: str | None = None,
+    ) -> Page[Job]:
+        """Newest first."""
+        limit = check_max_items(max_items)
+        offset = decode_token(next_token)
+        stmt = select(JobRow)
+        if kind is not None:
+            if kind not in JOB_KINDS:
+                raise InvalidArgumentError(f"kind must be one of {', '.join(JOB_KINDS)}.")
+            stmt = stmt.where(JobRow.kind == kind)
+        if status is not None:
+            if status not in JOB_STATUSES:
+                raise InvalidArgumentError(f"status must be one of {', '.join(JOB_STATUSES)}.")
+            stmt = stmt.where(JobRow.status == status)
+        stmt = stmt.order_by(JobRow.created_at.desc(), JobRow.id.desc())
+        with self._db.session() as session:
+            rows = session.scalars(stmt.offset(offset).limit(limit + 1)).all()
+            items = [row.to_entity() for row in rows[:limit]]
+        token = encode_token(offset + limit) if len(rows) > limit else None
+        return Page(items=items, next_token=token)
+
+    def jobs_in(self, statuses: frozenset[str] | set[str]) -> list[Job]:
+        """Jobs in these statuses, oldest first (the queue order)."""
+        with self._db.session() as session:
+            rows = session.scalars(
+                select(JobRow)
+                .where(JobRow.status.in_(sorted(statuses)))
+                .order_by(JobRow.created_at)
+            ).all()
+            return [row.to_entity() for row in rows]
+
+    def count_jobs(self) -> int:
+        with self._db.session() as session:
+            return int(session.scalar(select(func.count()).select_from(JobRow)) or 0)
+
+    # -- transitions -------------------------------------------------------------------
+    def mark_running(
+        self, job_id: str, *, host: str, pid: int, process_start: float | None
+    ) -> bool:
+        """Pending → Running. False when the job was stopped (or started) meanwhile."""
+        with self._db.session(write=True) as session:
+            row = self._require(session, job_id)
+            if row.status != PENDING:
+                return False
+            row.status = RUNNING
+            row.host, row.pid, row.process_start = host, pid, process_start
+            row.started_at = row.updated_at = utcnow()
+            return True
+
+    def claim_owner(self, job_id: str, *, host: str, pid: int) -> bool:
+        """Take over a Pending job (its queueing process died)."""
+        with self._db.session(write=True) as session:
+            row = self._require(session, job_id)
+            if row.status != PENDING:
+                return False
+            row.owner_host, row.owner_pid = host, pid
+            row.updated_at = utcnow()
+            return True
+
+    def set_progress(self, job_id: str, fraction: float | None, message: str | None = None) -> None:
+        if fraction is not None and not 0.0 <= fraction <= 1.0:
+            raise InvalidArgumentError("progress must be between 0 and 1.")
+        with self._db.session(write=True) as session:
+            row = self._require(session, job_id)
+            if row.status in TERMINAL_JOB_STATUSES:
+                return
+            row.progress = fraction
+            row.progress_message = (message or "")[:256] or None
+            row.updated_at = utcnow()
+
+    def add_outputs(self, job_id: str, outputs: Mapping[str, str]) -> None:
+        with self._db.session(write=True) as session:
+            row = self._require(session, job_id)
+            merged = json.loads(row.outputs or "{}")
+            merged.update(outputs)
+            row.outputs = json.dumps(merged)
+            row.updated_at = utcnow()
+
+    def request_stop(self, job_id: str) -> Job:
+        """Pending → Stopped at once; Running → Stopping (the supervisor ends it)."""
+        with self._db.session(write=True) as session:
+            row = self._require(session, job_id)
+            if row.status in TERMINAL_JOB_STATUSES:
+                raise ConflictError(f"Job {row.name!r} already ended ({row.status}).")
+            now = utcnow()
+            if row.status == PENDING:
+                row.status = STOPPED
+                row.ended_at = now
+                row.failure_reason = "Stopped before it started."
+            elif row.status == RUNNING:
+                row.status = STOPPING
+            row.updated_at = now
+            return row.to_entity()
+
+    def finish(self, job_id: str, status: str, reason: str | None = None) -> Job:
+        """End a job unless it already ended. A job that was asked to stop ends
+        ``Stopped`` whatever its process reported, unless it completed."""
+        if status not in TERMINAL_JOB_STATUSES:
+            raise InvalidArgumentError(f"A job ends as one of {', '.join(TERMINAL_JOB_STATUSES)}.")
+        with self._db.session(write=True) as session:
+            row = self._require(session, job_id)
+            if row.status in TERMINAL_JOB_STATUSES:
+                return row.to_entity()
+            if row.status == STOPPING and status != COMPLETED:
+                status, reason = STOPPED, "Stopped on request."
+            now = utcnow()
+            row.status = status
+            row.failure_reason = reason[:MAX_REASON] if reason and status != COMPLETED else None
+            if status == COMPLETED:
+                row.progress = 1.0
+            row.ended_at = row.updated_at = now
+            if row.started_at is None:
+                row.started_at = now
+            return row.to_entity()
+
+    def fail(self, job_id: str, reason: str) -> Job:
+        return self.finish(job_id, FAILED, reason)
+
+    def changed_since(self, since: datetime) -> list[tuple[str, datetime]]:
+        with self._db.session() as session:
+            rows = session.execute(
+                select(JobRow.id, JobRow.updated_at).where(JobRow.updated_at >= since)
+            ).all()
+            return [(job_id, as_utc(updated)) for job_id, updated in rows]
+
+    @staticmethod
+    def _require(session: Session, job_id: str) -> JobRow:
+        row = session.get(JobRow, job_id) if isinstance(job_id, str) else None
+        if row is None:
+            raise NotFoundError(f"No job with id {job_id!r}.")
+        return row
+
+
+__all__ = ["RUNNING", "STOPPED", "STOPPING", "SqlJobStore"]

@@ -1,0 +1,190 @@
+"""Starting a job's process and watching it until it ends.
+
+``supervise`` is the one place that starts a job: the local executor calls it on a
+thread, the Dask executor calls it inside a worker. It starts the runner in a new
+process group with its output going to the job's log, marks the job Running, then
+watches: a stop request or an expired timeout terminates the whole group (SIGTERM, then
+SIGKILL after a grace period); when the runner exits without having ended the job (it
+was killed, or crashed), the job is failed with the reason; stray grandchildren are
+killed with the group, so nothing outlives its job.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from ..config import ARTIFACT_URI_ENV, HOME_ENV, STORE_URI_ENV, StudioConfig
+from ..errors import MLStudioError
+from ..studio import Studio
+from .entities import FAILED, STOPPING, Job
+from .lifecycle import (
+    finish_job,
+    process_start_time,
+    same_process_alive,
+    this_host,
+    upload_workspace,
+    workspace_for,
+)
+
+POLL_INTERVAL = 0.2
+STATUS_EVERY = 0.5  # seconds between reads of the job's status while it runs
+LOG_UPLOAD_EVERY = 2.0
+
+
+def runner_environment(config: StudioConfig) -> dict[str, str]:
+    env = dict(os.environ)
+    env[HOME_ENV] = str(config.home)
+    env[STORE_URI_ENV] = config.store_uri
+    env[ARTIFACT_URI_ENV] = config.artifact_uri
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def signal_group(pgid: int, sig: signal.Signals) -> bool:
+    try:
+        os.killpg(pgid, sig)
+        return True
+    except (ProcessLookupError, PermissionError):
+        return False
+
+
+def group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
+def terminate_group(pgid: int, exited: Callable[[], bool], grace: float) -> None:
+    """SIGTERM the group, wait up to ``grace`` for the leader to exit, then SIGKILL all."""
+    signal_group(pgid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and not exited():
+        time.sleep(0.05)
+    signal_group(pgid, signal.SIGKILL)
+
+
+def exit_reason(code: int | None) -> str:
+    if code is None:
+        return "The job's process ended without reporting a result."
+    if code < 0:
+        name = signal.Signals(-code).name
+        return f"The job's process was killed by {name} before it could report a result."
+    return f"The job's process exited with code {code} without reporting a result."
+
+
+class _Watch:
+    """A job process: our child (``Popen``) or adopted after a restart (pid only)."""
+
+    def __init__(self, pid: int, popen: subprocess.Popen[bytes] | None, started: float | None):
+        self.pid = pid
+        self._popen = popen
+        self._started = started
+
+    def exited(self) -> bool:
+        if self._popen is not None:
+            return self._popen.poll() is not None
+        return not same_process_alive(self.pid, self._started)
+
+    @property
+    def returncode(self) -> int | None:
+        return self._popen.returncode if self._popen is not None else None
+
+
+def supervise(studio: Studio, job_id: str, *, stop_grace: float = 10.0) -> Job:
+    """Run the job to its end on this host; returns the ended job."""
+    job = studio.job_store.get_job(job_id)
+    if job.is_terminal:
+        return job
+    ws = workspace_for(studio.config, job)
+    with open(ws.log_file, "ab", buffering=0) as log:
+        process = subprocess.Popen(  # noqa: S603 - our own runner module
+            [sys.executable, "-m", "jupyter_mlstudio.jobs.runner", job_id],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=ws.root,
+            env=runner_environment(studio.config),
+            start_new_session=True,  # its own process group: stop ends it and its children
+        )
+    started = process_start_time(process.pid)
+    if not studio.job_store.mark_running(
+        job_id, host=this_host(), pid=process.pid, process_start=started
+    ):  # stopped while queued
+        signal_group(process.pid, signal.SIGKILL)
+        process.wait()
+        return studio.job_store.get_job(job_id)
+    return watch(
+        studio, studio.job_store.get_job(job_id), _Watch(process.pid, process, started), stop_grace
+    )
+
+
+def adopt(studio: Studio, job: Job, *, stop_grace: float = 10.0) -> Job:
+    """Keep watching a job whose process outlived the server that started it."""
+    assert job.pid is not None
+    return watch(studio, job, _Watch(job.pid, None, job.process_start), stop_grace)
+
+
+def watch(studio: Studio, job: Job, process: _Watch, stop_grace: float) -> Job:
+    timeout = job.spec.get("timeout_seconds")
+    began = job.started_at.timestamp() if job.started_at else time.time()
+    ws = workspace_for(studio.config, job)
+    last_status = last_upload = 0.0
+    while not process.exited():
+        time.sleep(POLL_INTERVAL)
+        now = time.monotonic()
+        if now - last_status >= STATUS_EVERY:
+            last_status = now
+            try:
+                current = studio.job_store.get_job(job.id)
+            except MLStudioError:
+                continue  # a busy database must not end the job
+            if current.is_terminal and not process.exited():
+                # ended by someone else (e.g. the timeout below in another watcher)
+                terminate_group(process.pid, process.exited, stop_grace)
+            elif current.status == STOPPING:
+                terminate_group(process.pid, process.exited, stop_grace)
+            elif timeout and time.time() - began > float(timeout):
+                finish_job(studio, job.id, FAILED, f"Exceeded the timeout of {timeout:g} s.")
+                terminate_group(process.pid, process.exited, stop_grace)
+        if now - last_upload >= LOG_UPLOAD_EVERY:
+            last_upload = now
+            with contextlib.suppress(Exception):
+                upload_workspace(job, ws, only_log=True)
+    signal_group(process.pid, signal.SIGKILL)  # grandchildren that outlived the runner
+    with contextlib.suppress(Exception):
+        upload_workspace(job, ws, only_log=True)
+    ended = studio.job_store.get_job(job.id)
+    if not ended.is_terminal:
+        ended = finish_job(studio, job.id, FAILED, exit_reason(process.returncode))
+    return ended
+
+
+def stop_locally(studio: Studio, job: Job, *, stop_grace: float = 10.0) -> Job:
+    """Stop a job whose process is on this host, whoever watches it."""
+    if (
+        job.host == this_host()
+        and job.pid is not None
+        and same_process_alive(job.pid, job.process_start)
+    ):
+        terminate_group(
+            job.pid, lambda: not same_process_alive(job.pid, job.process_start), stop_grace
+        )
+    ended = studio.job_store.get_job(job.id)
+    if not ended.is_terminal and not same_process_alive(job.pid, job.process_start):
+        ended = finish_job(studio, job.id, FAILED, "Stopped on request.")
+    return ended
+
+
+def log_path(studio: Studio, job: Job) -> Path:
+    return workspace_for(studio.config, job).log_file
