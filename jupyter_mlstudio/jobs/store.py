@@ -223,12 +223,15 @@ class SqlJobStore:
     def fail(self, job_id: str, reason: str) -> Job:
         return self.finish(job_id, FAILED, reason)
 
-    def changed_since(self, since: datetime) -> list[tuple[str, datetime]]:
+    def changed_since(self, since: datetime) -> list[tuple[str, datetime, datetime]]:
+        """(id, updated, created) of the jobs that changed since ``since``."""
         with self._db.session() as session:
             rows = session.execute(
-                select(JobRow.id, JobRow.updated_at).where(JobRow.updated_at >= since)
+                select(JobRow.id, JobRow.updated_at, JobRow.created_at).where(
+                    JobRow.updated_at >= since
+                )
             ).all()
-            return [(job_id, as_utc(updated)) for job_id, updated in rows]
+            return [(i, as_utc(updated), as_utc(created)) for i, updated, created in rows]
 
     @staticmethod
     def _require(session: Session, job_id: str) -> JobRow:

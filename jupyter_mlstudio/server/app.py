@@ -19,6 +19,17 @@ from ..tracking import pid_alive
 from .handlers.artifacts import ArtifactContentHandler, ArtifactsHandler
 from .handlers.base import EVENT_SCHEMA_ID
 from .handlers.experiments import ExperimentHandler, ExperimentsHandler
+from .handlers.jobs import (
+    AlgorithmsHandler,
+    DataColumnsHandler,
+    JobCloneHandler,
+    JobHandler,
+    JobLogHandler,
+    JobsHandler,
+    JobStopHandler,
+    ProcessingJobsHandler,
+    TrainingJobsHandler,
+)
 from .handlers.runs import (
     ExperimentKeysHandler,
     ExperimentRunsHandler,
@@ -30,7 +41,7 @@ from .handlers.runs import (
     RunTagHandler,
 )
 from .handlers.status import NotFoundHandler, OpenAPIHandler, StatusHandler
-from .watcher import RunChangeWatcher
+from .watcher import ChangeWatcher
 
 API = r"/mlstudio/api/v1"
 EVENT_SCHEMA = Path(__file__).with_name("events") / "resource_changed.yaml"
@@ -69,7 +80,24 @@ class MLStudio(ExtensionApp):
         help="Seconds between checks for run changes made outside the server (SDK writes), "
         "pushed to open frontends as events; 0 turns it off.",
     )
-    _watcher: RunChangeWatcher | None = None
+    job_executor = Unicode(
+        "local",
+        config=True,
+        help="Where jobs run: 'local' processes or a 'dask' cluster (env: MLSTUDIO_JOB_EXECUTOR).",
+    )
+    dask_address = Unicode(
+        "",
+        config=True,
+        help="Scheduler address of the Dask cluster for job_executor='dask', e.g. "
+        "tcp://scheduler:8786 (env: MLSTUDIO_DASK_ADDRESS).",
+    )
+    max_concurrent_jobs = Integer(
+        0,
+        config=True,
+        help="Local jobs that run at once; more wait in a FIFO queue "
+        "(env: MLSTUDIO_MAX_CONCURRENT_JOBS; 0: the number of cores).",
+    )
+    _watcher: ChangeWatcher | None = None
 
     @default("home")
     def _default_home(self) -> str:
@@ -77,7 +105,12 @@ class MLStudio(ExtensionApp):
 
     def initialize_settings(self) -> None:
         config = StudioConfig.resolve(
-            home=self.home, store_uri=self.store_uri or None, artifact_uri=self.artifact_uri or None
+            home=self.home,
+            store_uri=self.store_uri or None,
+            artifact_uri=self.artifact_uri or None,
+            job_executor=self.job_executor if self.job_executor != "local" else None,
+            dask_address=self.dask_address or None,
+            max_concurrent_jobs=self.max_concurrent_jobs or None,
         )
         # Kernels started by this server inherit these, so the SDK finds the same store.
         os.environ[HOME_ENV] = str(config.home)
@@ -105,6 +138,14 @@ class MLStudio(ExtensionApp):
         if isinstance(studio, Studio):
             # Runs of kernels that died while the server was down are not running any more.
             studio.runs.fail_dead_runs(socket.gethostname(), pid_alive)
+            # Jobs left by a previous server: keep watching live ones, fail lost ones,
+            # queue the ones that never started.
+            try:
+                touched = studio.jobs.executor.reconcile()
+                if touched:
+                    self.log.info("ML Studio reconciled %d job(s) after a restart", len(touched))
+            except MLStudioError as exc:
+                self.log.error("ML Studio jobs unavailable: %s", exc.message)
             if event_logger is not None and self.watch_interval > 0:
 
                 def emit(resource: str, action: str, resource_id: str) -> None:
@@ -113,8 +154,12 @@ class MLStudio(ExtensionApp):
                         data={"resource": resource, "action": action, "id": resource_id},
                     )
 
-                self._watcher = RunChangeWatcher(
-                    studio.runs, emit, executor, self.log, self.watch_interval
+                self._watcher = ChangeWatcher(
+                    {"runs": studio.runs.changed_since, "jobs": studio.job_store.changed_since},
+                    emit,
+                    executor,
+                    self.log,
+                    self.watch_interval,
                 )
                 self._watcher.start()
         self.log.info("ML Studio store: %s", studio.store_uri_redacted)
@@ -136,6 +181,15 @@ class MLStudio(ExtensionApp):
                 (rf"{API}/runs/(?P<run_id>[^/]+)/artifacts", ArtifactsHandler),
                 (rf"{API}/runs/(?P<run_id>[^/]+)/artifacts/content", ArtifactContentHandler),
                 (rf"{API}/metric-histories", MetricHistoriesHandler),
+                (rf"{API}/jobs", JobsHandler),
+                (rf"{API}/jobs/training", TrainingJobsHandler),
+                (rf"{API}/jobs/processing", ProcessingJobsHandler),
+                (rf"{API}/jobs/(?P<job_id>[^/]+)", JobHandler),
+                (rf"{API}/jobs/(?P<job_id>[^/]+)/stop", JobStopHandler),
+                (rf"{API}/jobs/(?P<job_id>[^/]+)/clone", JobCloneHandler),
+                (rf"{API}/jobs/(?P<job_id>[^/]+)/log", JobLogHandler),
+                (rf"{API}/algorithms", AlgorithmsHandler),
+                (rf"{API}/data/columns", DataColumnsHandler),
                 (rf"{API}(/.*)?", NotFoundHandler),
             ]
         )

@@ -247,10 +247,191 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mlstudio/api/v1/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List jobs, newest first */
+        get: operations["listJobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/jobs/training": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a training job (built-in algorithm or script) */
+        post: operations["createTrainingJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/jobs/processing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a processing job (script or notebook) */
+        post: operations["createProcessingJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/jobs/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Describe a job */
+        get: operations["getJob"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/jobs/{job_id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop a job (its whole process group) */
+        post: operations["stopJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/jobs/{job_id}/clone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a new job with the same spec */
+        post: operations["cloneJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/jobs/{job_id}/log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a job's log from a byte offset */
+        get: operations["getJobLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/algorithms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Built-in training algorithms and their hyperparameter schemas */
+        get: operations["listAlgorithms"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/data/columns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Column names of a data file (header only) */
+        get: operations["getDataColumns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** Algorithm */
+        Algorithm: {
+            /** Name */
+            name: string;
+            /** Title */
+            title: string;
+            /**
+             * Task
+             * @enum {string}
+             */
+            task: "classification" | "regression" | "clustering" | "anomaly";
+            /** Description */
+            description: string;
+            /** Needs Target */
+            needs_target: boolean;
+            /**
+             * Hyperparameters
+             * @description JSON schema of the hyperparameters.
+             */
+            hyperparameters: {
+                [key: string]: unknown;
+            };
+        };
+        /** AlgorithmList */
+        AlgorithmList: {
+            /** Items */
+            items: components["schemas"]["Algorithm"][];
+        };
         /** ArtifactEntry */
         ArtifactEntry: {
             /** Path */
@@ -266,6 +447,13 @@ export interface components {
         ArtifactList: {
             /** Items */
             items: components["schemas"]["ArtifactEntry"][];
+        };
+        /** DataColumns */
+        DataColumns: {
+            /** Path */
+            path: string;
+            /** Columns */
+            columns: string[];
         };
         /** ErrorDetail */
         ErrorDetail: {
@@ -367,6 +555,114 @@ export interface components {
                 [key: string]: string;
             } | null;
         };
+        /** Job */
+        Job: {
+            /** Id */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "training" | "processing";
+            /** Name */
+            name: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "Pending" | "Running" | "Completed" | "Failed" | "Stopping" | "Stopped";
+            /** Executor */
+            executor: string;
+            /**
+             * Spec
+             * @description What the job runs; enough to run it again.
+             */
+            spec: {
+                [key: string]: unknown;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Started At */
+            started_at: string | null;
+            /** Ended At */
+            ended_at: string | null;
+            /** Duration Seconds */
+            duration_seconds: number | null;
+            /** Failure Reason */
+            failure_reason: string | null;
+            /**
+             * Progress
+             * @description 0 to 1 when the job reports it.
+             */
+            progress: number | null;
+            /** Progress Message */
+            progress_message: string | null;
+            /**
+             * Outputs
+             * @description Output name → URL (model, data, notebook…).
+             */
+            outputs: {
+                [key: string]: string;
+            };
+            /** Run Id */
+            run_id: string | null;
+            /** Experiment Id */
+            experiment_id: string | null;
+            /** Artifact Uri */
+            artifact_uri: string;
+            /** Host */
+            host: string | null;
+            /** Pid */
+            pid: number | null;
+        };
+        /** JobClone */
+        JobClone: {
+            /**
+             * Name
+             * @default null
+             */
+            name?: string | null;
+        };
+        /** JobList */
+        JobList: {
+            /** Items */
+            items: components["schemas"]["Job"][];
+            /**
+             * Next Token
+             * @default null
+             */
+            next_token: string | null;
+        };
+        /** JobLogChunk */
+        JobLogChunk: {
+            /** Text */
+            text: string;
+            /** Offset */
+            offset: number;
+            /**
+             * Next Offset
+             * @description Pass as offset to read what follows.
+             */
+            next_offset: number;
+            /**
+             * Size
+             * @description Size of the log so far, in bytes.
+             */
+            size: number;
+            /**
+             * Complete
+             * @description The job ended and nothing follows.
+             */
+            complete: boolean;
+        };
         /** LogBatch */
         LogBatch: {
             /** Metrics */
@@ -379,6 +675,17 @@ export interface components {
             tags?: {
                 [key: string]: string;
             };
+        };
+        /**
+         * MetricDefinition
+         * @description Like SageMaker's MetricDefinitions: the first group of ``regex`` in a log line is
+         *     the value of metric ``name``.
+         */
+        MetricDefinition: {
+            /** Name */
+            name: string;
+            /** Regex */
+            regex: string;
         };
         /** MetricHistory */
         MetricHistory: {
@@ -430,6 +737,108 @@ export interface components {
             timestamp: number;
             /** Value */
             value: number | null;
+        };
+        /** ProcessingInput */
+        ProcessingInput: {
+            /** Name */
+            name: string;
+            /**
+             * Source
+             * @description File, folder or fsspec URL.
+             */
+            source: string;
+            /**
+             * Destination
+             * @description Where the script finds it; default /opt/ml/processing/input/<name>, mapped into the job's working folder.
+             * @default null
+             */
+            destination?: string | null;
+        };
+        /**
+         * ProcessingJobCreate
+         * @description A processing job. Paths are relative to the server's root folder.
+         */
+        ProcessingJobCreate: {
+            /**
+             * Name
+             * @description Unique job name; generated when omitted.
+             * @default null
+             */
+            name?: string | null;
+            /**
+             * Experiment
+             * @description Experiment of the run the job logs to (created if missing; default 'Jobs').
+             * @default null
+             */
+            experiment?: string | null;
+            /**
+             * Environment
+             * @description Extra environment variables for the job's process.
+             */
+            environment?: {
+                [key: string]: string;
+            };
+            /**
+             * Metric Definitions
+             * @description Metrics read from the job's log by regex.
+             */
+            metric_definitions?: components["schemas"]["MetricDefinition"][];
+            /**
+             * Working Dir
+             * @description Folder the code runs in (default: the code's own folder).
+             * @default null
+             */
+            working_dir?: string | null;
+            /**
+             * Timeout Seconds
+             * @description Stop the job after this long (default: no limit).
+             * @default null
+             */
+            timeout_seconds?: number | null;
+            /**
+             * Kind
+             * @default processing
+             * @constant
+             */
+            kind?: "processing";
+            /**
+             * Code
+             * @description A .py script or an .ipynb notebook.
+             */
+            code: string;
+            /**
+             * Arguments
+             * @description Script arguments.
+             */
+            arguments?: string[];
+            /**
+             * Parameters
+             * @description Notebook parameters, injected papermill-style after the cell tagged 'parameters'.
+             */
+            parameters?: {
+                [key: string]: unknown;
+            };
+            /** Inputs */
+            inputs?: components["schemas"]["ProcessingInput"][];
+            /** Outputs */
+            outputs?: components["schemas"]["ProcessingOutput"][];
+        };
+        /** ProcessingOutput */
+        ProcessingOutput: {
+            /** Name */
+            name: string;
+            /**
+             * Source
+             * @description Folder the script writes; default /opt/ml/processing/output/<name>.
+             * @default null
+             */
+            source?: string | null;
+            /**
+             * Destination
+             * @description Also copy the output here (path or fsspec URL); it is always kept with the job's artifacts.
+             * @default null
+             */
+            destination?: string | null;
         };
         /** Run */
         Run: {
@@ -547,6 +956,94 @@ export interface components {
             store_uri: string;
             /** Artifact Uri */
             artifact_uri: string;
+        };
+        /**
+         * TrainingJobCreate
+         * @description A training job. Paths are relative to the server's root folder.
+         */
+        TrainingJobCreate: {
+            /**
+             * Name
+             * @description Unique job name; generated when omitted.
+             * @default null
+             */
+            name?: string | null;
+            /**
+             * Experiment
+             * @description Experiment of the run the job logs to (created if missing; default 'Jobs').
+             * @default null
+             */
+            experiment?: string | null;
+            /**
+             * Environment
+             * @description Extra environment variables for the job's process.
+             */
+            environment?: {
+                [key: string]: string;
+            };
+            /**
+             * Metric Definitions
+             * @description Metrics read from the job's log by regex.
+             */
+            metric_definitions?: components["schemas"]["MetricDefinition"][];
+            /**
+             * Working Dir
+             * @description Folder the code runs in (default: the code's own folder).
+             * @default null
+             */
+            working_dir?: string | null;
+            /**
+             * Timeout Seconds
+             * @description Stop the job after this long (default: no limit).
+             * @default null
+             */
+            timeout_seconds?: number | null;
+            /**
+             * Kind
+             * @default training
+             * @constant
+             */
+            kind?: "training";
+            /**
+             * Algorithm
+             * @description Built-in algorithm name.
+             * @default null
+             */
+            algorithm?: string | null;
+            /**
+             * Entry Point
+             * @description Training script (.py).
+             * @default null
+             */
+            entry_point?: string | null;
+            /**
+             * Source Dir
+             * @description Folder copied to the job's code folder; the script runs there.
+             * @default null
+             */
+            source_dir?: string | null;
+            /** Hyperparameters */
+            hyperparameters?: {
+                [key: string]: string | number | boolean;
+            };
+            /**
+             * Channels
+             * @description Input channels: name → file, folder or fsspec URL (e.g. train, validation).
+             */
+            channels?: {
+                [key: string]: string;
+            };
+            /**
+             * Target
+             * @description Target column (built-in algorithms).
+             * @default null
+             */
+            target?: string | null;
+            /**
+             * Validation Fraction
+             * @default 0.2
+             */
+            validation_fraction?: number;
         };
     };
     responses: never;
@@ -1391,6 +1888,434 @@ export interface operations {
                 };
                 content: {
                     "*/*": string;
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listJobs: {
+        parameters: {
+            query?: {
+                kind?: ("training" | "processing") | null;
+                status?: ("Pending" | "Running" | "Completed" | "Failed" | "Stopping" | "Stopped") | null;
+                max_items?: number;
+                next_token?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobList"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    createTrainingJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TrainingJobCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    createProcessingJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProcessingJobCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    stopJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    cloneJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JobClone"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getJobLog: {
+        parameters: {
+            query?: {
+                /** @description Byte offset to read from. */
+                offset?: number;
+                max_bytes?: number;
+            };
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobLogChunk"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listAlgorithms: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlgorithmList"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getDataColumns: {
+        parameters: {
+            query: {
+                /** @description Data file relative to the server's root folder. */
+                path: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataColumns"];
                 };
             };
             /** @description Bad request */

@@ -1,0 +1,149 @@
+"""``/jobs``, ``/algorithms`` and ``/data/columns``. Paths in requests are relative to
+the server's root folder, like the file browser's."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import tornado.web
+from jupyter_server.auth.decorator import authorized
+
+from ...api import models
+from ...api.operations import API_PREFIX
+from ...errors import InvalidArgumentError
+from ...jobs.entities import Job
+from ...jobs.specs import JobSpec
+from .base import MLStudioHandler
+
+
+class _JobsBase(MLStudioHandler):
+    auth_resource = "mlstudio:jobs"
+
+    @property
+    def root_dir(self) -> Path:
+        return Path(os.path.expanduser(self.settings.get("server_root_dir", "."))).resolve()
+
+    async def _create(self, spec: JobSpec) -> None:
+        job = await self.call(
+            self.studio.jobs.submit,
+            spec,
+            base_dir=self.root_dir,
+            within_base=True,
+        )
+        self._created(job)
+
+    def _created(self, job: Job) -> None:
+        self.set_header("Location", f"{self.base_url.rstrip('/')}{API_PREFIX}/jobs/{job.id}")
+        self.emit_change("jobs", "created", job.id)
+        self.write_model(models.Job.from_entity(job), status=201)
+
+
+class JobsHandler(_JobsBase):
+    @authorized
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        query = self.parse_query(models.JobListQuery)
+        page = await self.call(
+            self.studio.job_store.list_jobs,
+            kind=query.kind,
+            status=query.status,
+            max_items=query.max_items,
+            next_token=query.next_token,
+        )
+        self.write_model(
+            models.JobList(
+                items=[models.Job.from_entity(j) for j in page.items], next_token=page.next_token
+            )
+        )
+
+
+class TrainingJobsHandler(_JobsBase):
+    @authorized
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        await self._create(self.parse_body(models.TrainingJobCreate))
+
+
+class ProcessingJobsHandler(_JobsBase):
+    @authorized
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        await self._create(self.parse_body(models.ProcessingJobCreate))
+
+
+class JobHandler(_JobsBase):
+    @authorized
+    @tornado.web.authenticated
+    async def get(self, job_id: str) -> None:
+        job = await self.call(self.studio.job_store.get_job, job_id)
+        self.write_model(models.Job.from_entity(job))
+
+
+class JobStopHandler(_JobsBase):
+    @authorized
+    @tornado.web.authenticated
+    async def post(self, job_id: str) -> None:
+        job = await self.call(self.studio.jobs.stop, job_id)
+        self.emit_change("jobs", "updated", job.id)
+        self.write_model(models.Job.from_entity(job))
+
+
+class JobCloneHandler(_JobsBase):
+    @authorized
+    @tornado.web.authenticated
+    async def post(self, job_id: str) -> None:
+        body = self.parse_body(models.JobClone) if self.request.body else models.JobClone()
+        job = await self.call(self.studio.jobs.clone, job_id, body.name)
+        self._created(job)
+
+
+class JobLogHandler(_JobsBase):
+    @authorized
+    @tornado.web.authenticated
+    async def get(self, job_id: str) -> None:
+        query = self.parse_query(models.JobLogQuery)
+        chunk = await self.call(self.studio.jobs.read_log, job_id, query.offset, query.max_bytes)
+        self.write_model(
+            models.JobLogChunk(
+                text=chunk.text,
+                offset=chunk.offset,
+                next_offset=chunk.next_offset,
+                size=chunk.size,
+                complete=chunk.complete,
+            )
+        )
+
+
+class AlgorithmsHandler(_JobsBase):
+    @authorized
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        from ...jobs.algorithms import describe_algorithms
+
+        items = [
+            models.Algorithm(
+                name=a["name"],
+                title=a["title"],
+                task=a["task"],
+                description=a["description"],
+                needs_target=a["needs_target"],
+                hyperparameters=a["schema"],
+            )
+            for a in describe_algorithms()
+        ]
+        self.write_model(models.AlgorithmList(items=items))
+
+
+class DataColumnsHandler(_JobsBase):
+    @authorized
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        from ...jobs.data import read_columns
+
+        query = self.parse_query(models.DataColumnsQuery)
+        raw = Path(query.path)
+        if raw.is_absolute() or ".." in raw.parts:
+            raise InvalidArgumentError("path must be relative to the server's root folder.")
+        columns = await self.call(read_columns, self.root_dir / raw)
+        self.write_model(models.DataColumns(path=query.path, columns=columns))
