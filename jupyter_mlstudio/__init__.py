@@ -21,17 +21,24 @@ from .errors import (
 )
 from .experiments.entities import Experiment
 from .experiments.run_entities import Metric, Run
+from .jobs.entities import Job
+from .jobs.handle import JobFailedError, JobHandle
 from .sdk import (
     active_run,
     configure,
     create_experiment,
     delete_experiment,
     get_experiment,
+    get_job,
     get_run,
+    list_algorithms,
     list_experiments,
+    list_jobs,
+    process,
     search_runs,
     start_run,
     studio,
+    train,
     update_experiment,
 )
 
@@ -45,6 +52,9 @@ __all__ = [
     "ConflictError",
     "Experiment",
     "InvalidArgumentError",
+    "Job",
+    "JobFailedError",
+    "JobHandle",
     "MLStudioError",
     "Metric",
     "NotFoundError",
@@ -58,11 +68,16 @@ __all__ = [
     "create_experiment",
     "delete_experiment",
     "get_experiment",
+    "get_job",
     "get_run",
+    "list_algorithms",
     "list_experiments",
+    "list_jobs",
+    "process",
     "search_runs",
     "start_run",
     "studio",
+    "train",
     "update_experiment",
 ]
 

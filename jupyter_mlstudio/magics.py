@@ -2,6 +2,8 @@
 
     %mls runs churn --filter "metrics.auc > 0.9" --order-by "metrics.auc DESC" --max 20
     %mls experiments
+    %mls jobs
+    %%mls job --name prep      (cell magic: the cell runs as a processing job)
     %mls help
 
 ``%mls runs`` returns a DataFrame (one row per run: name, status, start time, duration,
@@ -17,7 +19,7 @@ import shlex
 from typing import Any, NoReturn
 
 from IPython.core.error import UsageError
-from IPython.core.magic import Magics, line_magic, magics_class
+from IPython.core.magic import Magics, line_cell_magic, magics_class
 
 from . import sdk
 from .errors import MLStudioError
@@ -36,6 +38,12 @@ HELP = """\
                 duration, metrics and params)
 %mls experiments
     Every experiment, newest first.
+%mls jobs [--kind training|processing] [--status STATUS] [--max N]
+    Jobs, newest first.
+%%mls job [--name NAME] [--experiment NAME] [--no-follow]
+    Run the cell's code as a processing job (in the notebook's folder, in its own
+    process) and stream its log into the cell output. Interrupting the cell stops
+    the job; --no-follow returns at once.
 %mls help
     This text.
 """
@@ -61,14 +69,22 @@ def _parser() -> _Parser:
     runs.add_argument("--max", type=int, default=DEFAULT_MAX_RUNS, dest="max_results")
     runs.add_argument("--all", action="store_true", dest="all_columns")
     commands.add_parser("experiments", prog="%mls experiments", add_help=False)
+    jobs = commands.add_parser("jobs", prog="%mls jobs", add_help=False)
+    jobs.add_argument("--kind", choices=("training", "processing"), default=None)
+    jobs.add_argument("--status", default=None)
+    jobs.add_argument("--max", type=int, default=DEFAULT_MAX_RUNS, dest="max_results")
+    job = commands.add_parser("job", prog="%%mls job", add_help=False)
+    job.add_argument("--name", default=None)
+    job.add_argument("--experiment", default=None)
+    job.add_argument("--no-follow", action="store_true", dest="no_follow")
     commands.add_parser("help", prog="%mls help", add_help=False)
     return parser
 
 
 @magics_class
 class MLStudioMagics(Magics):
-    @line_magic
-    def mls(self, line: str) -> Any:
+    @line_cell_magic
+    def mls(self, line: str, cell: str | None = None) -> Any:
         """ML Studio from a notebook: ``%mls help`` lists the commands."""
         try:
             tokens = shlex.split(line)
@@ -85,6 +101,14 @@ class MLStudioMagics(Magics):
                 )
             if args.command == "experiments":
                 return experiments_table()
+            if args.command == "jobs":
+                return jobs_table(args.kind, args.status, args.max_results)
+            if args.command == "job":
+                if cell is None:
+                    raise UsageError(
+                        "%%mls job is a cell magic: put it on the first line of a cell."
+                    )
+                return run_cell_as_job(cell, args.name, args.experiment, follow=not args.no_follow)
         except MLStudioError as exc:
             raise UsageError(exc.message) from None
         except ImportError as exc:
@@ -127,6 +151,54 @@ def runs_table(
     return frame[[*RUN_COLUMNS, *metrics, *params]]
 
 
+def jobs_table(kind: str | None, status: str | None, max_results: int) -> Any:
+    import pandas as pd
+
+    jobs = sdk.list_jobs(kind=kind, status=status, max_items=max_results)  # type: ignore[arg-type]
+    if not jobs:
+        print("No jobs yet: mls.train(...), mls.process(...) or %%mls job start one.")
+        return None
+    return pd.DataFrame.from_records(
+        [
+            {
+                "name": j.name,
+                "kind": j.kind,
+                "status": j.status,
+                "created_at": j.created_at,
+                "duration_s": round(j.duration_seconds, 2) if j.duration_seconds else None,
+                "failure_reason": j.failure_reason,
+                "id": j.id,
+            }
+            for j in jobs
+        ]
+    ).set_index("name")
+
+
+def run_cell_as_job(code: str, name: str | None, experiment: str | None, follow: bool) -> Any:
+    """Save the cell as a script under the studio home and run it as a processing job."""
+    import hashlib
+    import os
+
+    folder = sdk.studio().config.home / "cells"
+    folder.mkdir(parents=True, exist_ok=True)
+    script = folder / f"cell-{hashlib.sha256(code.encode()).hexdigest()[:12]}.py"
+    script.write_text(code)
+    handle = sdk.process(str(script), name=name, experiment=experiment, working_dir=os.getcwd())
+    print(f"Job {handle.name} started.")
+    if not follow:
+        return handle
+    try:
+        handle.logs(follow=True)
+    except KeyboardInterrupt:
+        print(f"Stopping job {handle.name} …")
+        handle.stop(wait=True)
+    job = handle.refresh()
+    print(
+        f"Job {job.name}: {job.status}" + (f" — {job.failure_reason}" if job.failure_reason else "")
+    )
+    return None
+
+
 def experiments_table() -> Any:
     import pandas as pd
 
@@ -154,3 +226,4 @@ def load_ipython_extension(ipython: Any) -> None:
 
 def unload_ipython_extension(ipython: Any) -> None:
     ipython.magics_manager.magics["line"].pop("mls", None)
+    ipython.magics_manager.magics["cell"].pop("mls", None)

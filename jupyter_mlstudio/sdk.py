@@ -14,8 +14,11 @@ from typing import Any, Literal
 
 from . import tracking
 from .config import StudioConfig
+from .errors import NotFoundError
 from .experiments.entities import Experiment
 from .experiments.run_entities import Run
+from .jobs.entities import Job
+from .jobs.handle import JobHandle, stage_dataframe
 from .studio import Studio
 
 _lock = threading.Lock()
@@ -180,3 +183,124 @@ def runs_to_frame(runs: Sequence[Run]) -> Any:
     ]
     frame = pd.DataFrame.from_records(records)
     return frame if records else pd.DataFrame(columns=columns)
+
+
+# -- jobs ------------------------------------------------------------------------------
+def _data_source(value: Any) -> str:
+    if isinstance(value, str | os.PathLike):
+        return os.fspath(value)
+    return str(stage_dataframe(studio(), value))
+
+
+def train(
+    algorithm_or_script: str,
+    data: Any = None,
+    target: str | None = None,
+    hyperparameters: Mapping[str, Any] | None = None,
+    experiment: str | None = None,
+    *,
+    validation: Any = None,
+    channels: Mapping[str, Any] | None = None,
+    name: str | None = None,
+    source_dir: str | None = None,
+    metric_definitions: Sequence[Mapping[str, str]] | None = None,
+    environment: Mapping[str, str] | None = None,
+    validation_fraction: float = 0.2,
+    timeout: float | None = None,
+    wait: bool = False,
+) -> JobHandle:
+    """Start a training job: a built-in algorithm name (see ``list_algorithms()``) or a
+    SageMaker-style script (``.py``). ``data`` (a path or a DataFrame) is the ``train``
+    channel; ``validation`` the optional ``validation`` channel; ``channels`` any more.
+    Returns at once unless ``wait=True``; the job logs to a run in ``experiment``."""
+    all_channels = {k: _data_source(v) for k, v in (channels or {}).items()}
+    if data is not None:
+        all_channels["train"] = _data_source(data)
+    if validation is not None:
+        all_channels["validation"] = _data_source(validation)
+    is_script = algorithm_or_script.endswith(".py")
+    spec = {
+        "kind": "training",
+        "name": name,
+        "experiment": experiment,
+        "algorithm": None if is_script else algorithm_or_script,
+        "entry_point": algorithm_or_script if is_script else None,
+        "source_dir": source_dir,
+        "hyperparameters": dict(hyperparameters or {}),
+        "channels": all_channels,
+        "target": target,
+        "validation_fraction": validation_fraction,
+        "metric_definitions": list(metric_definitions or []),
+        "environment": dict(environment or {}),
+        "timeout_seconds": timeout,
+    }
+    handle = JobHandle(studio(), studio().jobs.submit_data(spec))
+    if wait:
+        handle.wait(progress=True)
+    return handle
+
+
+def process(
+    script_or_notebook: str,
+    inputs: Mapping[str, Any] | None = None,
+    outputs: Sequence[str] | Mapping[str, str | None] | None = None,
+    *,
+    arguments: Sequence[str] = (),
+    parameters: Mapping[str, Any] | None = None,
+    experiment: str | None = None,
+    name: str | None = None,
+    metric_definitions: Sequence[Mapping[str, str]] | None = None,
+    environment: Mapping[str, str] | None = None,
+    working_dir: str | None = None,
+    timeout: float | None = None,
+    wait: bool = False,
+) -> JobHandle:
+    """Start a processing job running a script or a notebook (``parameters`` are
+    injected papermill-style). ``inputs`` maps names to paths or DataFrames, available
+    under ``/opt/ml/processing/input/<name>``; ``outputs`` names folders under
+    ``/opt/ml/processing/output/<name>`` (a mapping also copies each to a destination)."""
+    output_map = dict(outputs) if isinstance(outputs, Mapping) else dict.fromkeys(outputs or ())
+    spec = {
+        "kind": "processing",
+        "name": name,
+        "experiment": experiment,
+        "code": script_or_notebook,
+        "arguments": list(arguments),
+        "parameters": dict(parameters or {}),
+        "inputs": [{"name": k, "source": _data_source(v)} for k, v in (inputs or {}).items()],
+        "outputs": [{"name": k, "destination": v} for k, v in output_map.items()],
+        "metric_definitions": list(metric_definitions or []),
+        "environment": dict(environment or {}),
+        "working_dir": working_dir,
+        "timeout_seconds": timeout,
+    }
+    handle = JobHandle(studio(), studio().jobs.submit_data(spec))
+    if wait:
+        handle.wait(progress=True)
+    return handle
+
+
+def get_job(name_or_id: str) -> JobHandle:
+    """A job by name or id; raises ``NotFoundError``."""
+    store = studio().job_store
+    try:
+        job = store.get_job_by_name(name_or_id)
+    except NotFoundError:
+        job = store.get_job(name_or_id)
+    return JobHandle(studio(), job)
+
+
+def list_jobs(
+    kind: Literal["training", "processing"] | None = None,
+    status: str | None = None,
+    max_items: int = 100,
+) -> list[Job]:
+    """Jobs, newest first, optionally of one kind or status."""
+    return list(studio().job_store.list_jobs(kind=kind, status=status, max_items=max_items).items)
+
+
+def list_algorithms() -> list[dict[str, Any]]:
+    """The built-in algorithms: name, task, description and hyperparameter schema."""
+    from .jobs.algorithms import describe_algorithms
+
+    return describe_algorithms()

@@ -61,11 +61,17 @@ def this_host() -> str:
 
 
 def process_start_time(pid: int) -> float | None:
-    """When the process started (tells a reused pid from ours); None if it is gone."""
+    """When the process started (tells a reused pid from ours); None if it is gone.
+
+    A zombie counts as gone: when its parent died first, nobody may ever reap it.
+    """
     import psutil
 
     try:
-        return float(psutil.Process(pid).create_time())
+        process = psutil.Process(pid)
+        if process.status() == psutil.STATUS_ZOMBIE:
+            return None
+        return float(process.create_time())
     except (psutil.NoSuchProcess, psutil.AccessDenied):
         return None
 

@@ -225,8 +225,6 @@ def _raise_on_failure(code: int, ws: Workspace, log: JobLog, what: str) -> None:
 def _process(
     studio: Studio, job: Job, spec: ProcessingSpec, ws: Workspace, log: JobLog
 ) -> dict[str, str]:
-    from .notebooks import NotebookFailed, execute_notebook
-
     env, folders = prepare_processing(ws, spec, job.id, job.run_id)
     code = Path(spec.code)
     if not code.is_file():
@@ -237,6 +235,9 @@ def _process(
     outputs: dict[str, str] = {}
     studio.job_store.set_progress(job.id, None, f"running {code.name}")
     if code.suffix == ".ipynb":
+        # imported here: nbformat's schema validation costs a second to import
+        from .notebooks import NotebookFailed, execute_notebook
+
         executed = ws.output_dir / code.name
         os.environ.update(_child_env(env, spec.environment))
         try:
@@ -271,11 +272,12 @@ def run(studio: Studio, job_id: str) -> int:
     if job.status != RUNNING:
         return 0
     signal.signal(signal.SIGTERM, _on_sigterm)
-    spec = parse_spec(job.spec)
     ws = workspace_for(studio.config, job)
-    log = JobLog(studio, job.run_id, spec.metric_definitions)
+    log = JobLog(studio, job.run_id, ())
     log.say(f"job {job.name} ({job.kind}) started on {this_host()} as process {os.getpid()}")
     try:
+        spec = parse_spec(job.spec)
+        log = JobLog(studio, job.run_id, spec.metric_definitions)
         if isinstance(spec, ProcessingSpec):
             outputs = _process(studio, job, spec, ws, log)
         elif spec.algorithm:

@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
 CHANNEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
-HyperparameterValue = str | int | float | bool
+# JSON values: SageMaker sends text; built-in algorithms also take numbers, lists, null.
+HyperparameterValue = str | int | float | bool | list[int | float | str] | None
 
 
 class SpecModel(BaseModel):

@@ -1024,7 +1024,7 @@ export interface components {
             source_dir?: string | null;
             /** Hyperparameters */
             hyperparameters?: {
-                [key: string]: string | number | boolean;
+                [key: string]: string | number | boolean | (number | string)[] | null;
             };
             /**
              * Channels

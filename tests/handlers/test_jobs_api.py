@@ -1,0 +1,212 @@
+"""Jobs over REST on a real server: real job processes, paths inside the server root."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sklearn.datasets import load_iris
+from tornado.httpclient import HTTPResponse
+
+Fetch = Callable[..., Awaitable[HTTPResponse]]
+API = ("mlstudio", "api", "v1")
+
+
+async def call(
+    jp_fetch: Fetch, method: str, *path: str, body: Any = None, params: dict[str, Any] | None = None
+) -> tuple[int, Any]:
+    kwargs: dict[str, Any] = {"method": method, "raise_error": False}
+    if body is not None:
+        kwargs["body"] = json.dumps(body)
+    elif method == "POST":
+        kwargs["body"] = b"{}"
+    if params:
+        kwargs["params"] = params
+    response = await jp_fetch(*API, *path, **kwargs)
+    text = response.body.decode() if response.body else ""
+    return response.code, (json.loads(text) if text else None)
+
+
+async def wait_ended(jp_fetch: Fetch, job_id: str, timeout: float = 120) -> dict[str, Any]:
+    for _ in range(int(timeout / 0.2)):
+        status, job = await call(jp_fetch, "GET", "jobs", job_id)
+        assert status == 200
+        if job["status"] in ("Completed", "Failed", "Stopped"):
+            return job  # type: ignore[no-any-return]
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"job {job_id} did not end")
+
+
+@pytest.fixture
+def iris_csv(jp_root_dir: Path) -> str:
+    folder = jp_root_dir / "datasets"
+    folder.mkdir()
+    load_iris(as_frame=True).frame.to_csv(folder / "iris.csv", index=False)
+    return "datasets/iris.csv"
+
+
+async def test_training_job_from_the_api_to_completion(jp_fetch: Fetch, iris_csv: str) -> None:
+    status, algorithms = await call(jp_fetch, "GET", "algorithms")
+    assert status == 200
+    forest = next(a for a in algorithms["items"] if a["name"] == "random-forest-classifier")
+    assert forest["needs_target"] and "n_estimators" in forest["hyperparameters"]["properties"]
+
+    status, columns = await call(jp_fetch, "GET", "data", "columns", params={"path": iris_csv})
+    assert (status, columns["columns"][-1]) == (200, "target")
+
+    status, job = await call(
+        jp_fetch,
+        "POST",
+        "jobs",
+        "training",
+        body={
+            "name": "iris-forest",
+            "algorithm": "random-forest-classifier",
+            "hyperparameters": {"n_estimators": 15},
+            "channels": {"train": iris_csv},
+            "target": "target",
+        },
+    )
+    assert status == 201, job
+    assert job["status"] in ("Pending", "Running") and job["kind"] == "training"
+    done = await wait_ended(jp_fetch, job["id"])
+    assert done["status"] == "Completed", done["failure_reason"]
+    assert set(done["outputs"]) == {"model"}
+
+    # the log, read in small chunks by offset, adds up to the whole log
+    pieces, offset = [], 0
+    while True:
+        status, chunk = await call(
+            jp_fetch, "GET", "jobs", job["id"], "log", params={"offset": offset, "max_bytes": 64}
+        )
+        assert status == 200 and chunk["offset"] == offset
+        pieces.append(chunk["text"])
+        offset = chunk["next_offset"]
+        if chunk["complete"]:
+            break
+    log = "".join(pieces)
+    assert len(log.encode()) == chunk["size"] and "job completed" in log
+
+    status, run = await call(jp_fetch, "GET", "runs", done["run_id"])
+    assert run["metrics"]["validation:accuracy"] > 0.8
+
+    status, page = await call(jp_fetch, "GET", "jobs", params={"kind": "training"})
+    assert [j["name"] for j in page["items"]] == ["iris-forest"]
+    status, page = await call(jp_fetch, "GET", "jobs", params={"status": "Running"})
+    assert page["items"] == []
+
+    # ended: stop is a conflict; clone starts the same spec again under a new name
+    status, error = await call(jp_fetch, "POST", "jobs", job["id"], "stop")
+    assert status == 409 and "already ended" in error["error"]["message"]
+    status, clone = await call(jp_fetch, "POST", "jobs", job["id"], "clone", body={})
+    assert status == 201 and clone["name"] != "iris-forest"
+    assert clone["spec"]["hyperparameters"] == done["spec"]["hyperparameters"]
+    assert (await wait_ended(jp_fetch, clone["id"]))["status"] == "Completed"
+    status, error = await call(
+        jp_fetch, "POST", "jobs", job["id"], "clone", body={"name": "iris-forest"}
+    )
+    assert status == 409
+
+
+async def test_processing_job_runs_a_script_and_can_be_stopped(
+    jp_fetch: Fetch, jp_root_dir: Path
+) -> None:
+    (jp_root_dir / "slow.py").write_text(
+        "import time\nprint('started', flush=True)\ntime.sleep(120)\n"
+    )
+    status, job = await call(jp_fetch, "POST", "jobs", "processing", body={"code": "slow.py"})
+    assert status == 201, job
+    for _ in range(100):
+        _, chunk = await call(jp_fetch, "GET", "jobs", job["id"], "log")
+        if "started" in chunk["text"]:
+            break
+        await asyncio.sleep(0.1)
+    status, stopping = await call(jp_fetch, "POST", "jobs", job["id"], "stop")
+    assert status == 200 and stopping["status"] in ("Stopping", "Stopped")
+    done = await wait_ended(jp_fetch, job["id"], timeout=60)
+    assert done["status"] == "Stopped"
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "message"),
+    [
+        (
+            "training",
+            {"algorithm": "nope", "channels": {"train": "datasets/iris.csv"}},
+            "unknown algorithm",
+        ),
+        (
+            "training",
+            {"algorithm": "ridge", "channels": {"train": "datasets/iris.csv"}, "target": "petal"},
+            "column 'petal' is not in the training data",
+        ),
+        (
+            "training",
+            {
+                "algorithm": "random-forest-classifier",
+                "channels": {"train": "datasets/iris.csv"},
+                "target": "target",
+                "hyperparameters": {"max_depth": -3},
+            },
+            "max_depth",
+        ),
+        (
+            "training",
+            {
+                "algorithm": "ridge",
+                "channels": {"train": "datasets/iris.csv"},
+                "validation_fraction": "0.3",
+            },
+            "validation_fraction",
+        ),
+        ("training", {"channels": {"train": "datasets/iris.csv"}}, "either a built-in 'algorithm'"),
+        ("training", {"entry_point": "/etc/passwd.py"}, "relative to the server's root"),
+        ("processing", {"code": "../outside.py"}, "relative to the server's root"),
+        ("processing", {"code": "missing.py"}, "does not exist"),
+        ("processing", {"code": "notes.txt"}, "must be a Python script (.py) or a notebook"),
+        ("processing", {"code": "a.py", "surprise": 1}, "surprise"),
+    ],
+    ids=[
+        "algorithm",
+        "target",
+        "range",
+        "strict-type",
+        "no-source",
+        "absolute",
+        "escape",
+        "missing",
+        "extension",
+        "unknown-field",
+    ],
+)
+async def test_bad_job_requests_get_400_with_a_message(
+    jp_fetch: Fetch, iris_csv: str, path: str, body: dict[str, Any], message: str
+) -> None:
+    status, error = await call(jp_fetch, "POST", "jobs", path, body=body)
+    assert status == 400, error
+    assert message in error["error"]["message"]
+    _, page = await call(jp_fetch, "GET", "jobs")
+    assert page["items"] == []
+
+
+async def test_data_columns_errors(jp_fetch: Fetch, jp_root_dir: Path) -> None:
+    (jp_root_dir / "fake.parquet").write_text("this is not parquet")
+    for path, message in [
+        ("../etc/passwd", "relative to the server's root"),
+        ("nothing.csv", "does not exist"),
+        ("fake.parquet", "Could not read the columns of fake.parquet"),
+    ]:
+        status, error = await call(jp_fetch, "GET", "data", "columns", params={"path": path})
+        assert status == 400, (path, error)
+        assert message in error["error"]["message"]
+
+
+async def test_unknown_job_is_404(jp_fetch: Fetch) -> None:
+    for method, path in [("GET", ()), ("POST", ("stop",)), ("POST", ("clone",)), ("GET", ("log",))]:
+        status, error = await call(jp_fetch, method, "jobs", "nope", *path)
+        assert status == 404, (method, path)
+        assert error["error"]["code"] == "NOT_FOUND"
