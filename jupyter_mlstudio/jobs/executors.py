@@ -22,8 +22,9 @@ from ..config import StudioConfig
 from ..errors import InvalidArgumentError
 from ..studio import Studio
 from .entities import ACTIVE_JOB_STATUSES, FAILED, PENDING, Job
+from .launcher import start_shared_launcher
 from .lifecycle import finish_job, same_process_alive, this_host
-from .supervisor import adopt, stop_locally, supervise
+from .supervisor import adopt, runner_environment, stop_locally, supervise
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ class LocalExecutor(JobExecutor):
         self._lock = threading.Lock()
         self._closed = False
         self._idle = threading.Condition(self._lock)
+        start_shared_launcher(runner_environment(studio.config))  # warm before the first job
 
     @property
     def queued(self) -> int:

@@ -8,10 +8,9 @@ from pathlib import Path
 
 from ..artifacts import ArtifactRepository
 from ..config import StudioConfig
-from ..errors import MLStudioError
 from ..studio import Studio
 from .contract import Workspace
-from .entities import RUN_STATUS_OF, Job
+from .entities import Job
 
 # Parts of a working folder that are inputs, not results: never uploaded.
 NOT_UPLOADED = ("input/data", "processing/input")
@@ -43,17 +42,7 @@ def upload_workspace(job: Job, ws: Workspace, *, only_log: bool = False) -> None
 
 def finish_job(studio: Studio, job_id: str, status: str, reason: str | None = None) -> Job:
     """End the job (unless it already ended) and the run it logs to."""
-    job = studio.job_store.finish(job_id, status, reason)
-    if job.run_id:
-        try:
-            run = studio.runs.get_run(job.run_id)
-            if run.status == "RUNNING":
-                if job.failure_reason:
-                    studio.runs.log_batch(job.run_id, tags={"mlstudio.failure": job.failure_reason})
-                studio.runs.end_run(job.run_id, RUN_STATUS_OF[job.status])
-        except MLStudioError:
-            pass  # the run was deleted meanwhile; the job's own status is what counts
-    return job
+    return studio.job_store.finish(job_id, status, reason)
 
 
 def this_host() -> str:

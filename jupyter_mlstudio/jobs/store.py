@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import AlreadyExistsError, ConflictError, InvalidArgumentError, NotFoundError
 from ..experiments.entities import Page
+from ..experiments.runs_orm import RunRow, RunTagRow
 from ..store.db import Database
 from ..store.orm import as_utc, utcnow
 from ..store.pagination import DEFAULT_MAX_ITEMS, check_max_items, decode_token, encode_token
@@ -28,6 +29,7 @@ from .entities import (
     JOB_KINDS,
     JOB_STATUSES,
     PENDING,
+    RUN_STATUS_OF,
     RUNNING,
     STOPPED,
     STOPPING,
@@ -200,8 +202,9 @@ class SqlJobStore:
             return row.to_entity()
 
     def finish(self, job_id: str, status: str, reason: str | None = None) -> Job:
-        """End a job unless it already ended. A job that was asked to stop ends
-        ``Stopped`` whatever its process reported, unless it completed."""
+        """End a job unless it already ended, and the run it logs to in the same
+        transaction (so whoever sees the job ended sees its run ended). A job that was
+        asked to stop ends ``Stopped`` whatever its process reported, unless it completed."""
         if status not in TERMINAL_JOB_STATUSES:
             raise InvalidArgumentError(f"A job ends as one of {', '.join(TERMINAL_JOB_STATUSES)}.")
         with self._db.session(write=True) as session:
@@ -218,6 +221,14 @@ class SqlJobStore:
             row.ended_at = row.updated_at = now
             if row.started_at is None:
                 row.started_at = now
+            run = session.get(RunRow, row.run_id) if row.run_id else None
+            if run is not None and run.status == "RUNNING":
+                run.status = RUN_STATUS_OF[status]
+                run.end_time = run.heartbeat_at = now
+                if row.failure_reason:
+                    session.merge(
+                        RunTagRow(run_id=run.id, key="mlstudio.failure", value=row.failure_reason)
+                    )
             return row.to_entity()
 
     def fail(self, job_id: str, reason: str) -> Job:

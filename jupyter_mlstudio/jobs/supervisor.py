@@ -24,6 +24,7 @@ from ..config import ARTIFACT_URI_ENV, HOME_ENV, STORE_URI_ENV, StudioConfig
 from ..errors import MLStudioError
 from ..studio import Studio
 from .entities import FAILED, STOPPING, Job
+from .launcher import Launcher, shared_launcher
 from .lifecycle import (
     finish_job,
     process_start_time,
@@ -84,21 +85,56 @@ def exit_reason(code: int | None) -> str:
 
 
 class _Watch:
-    """A job process: our child (``Popen``) or adopted after a restart (pid only)."""
+    """A job process: our child (``Popen``), forked by the launcher, or adopted after a
+    restart (pid only)."""
 
-    def __init__(self, pid: int, popen: subprocess.Popen[bytes] | None, started: float | None):
+    def __init__(
+        self,
+        pid: int,
+        started: float | None,
+        *,
+        popen: subprocess.Popen[bytes] | None = None,
+        launcher: Launcher | None = None,
+    ) -> None:
         self.pid = pid
+        self.started = started
         self._popen = popen
-        self._started = started
+        self._launcher = launcher
 
     def exited(self) -> bool:
         if self._popen is not None:
             return self._popen.poll() is not None
-        return not same_process_alive(self.pid, self._started)
+        if self._launcher is not None and self._launcher.exit_code(self.pid) is not None:
+            return True
+        return not same_process_alive(self.pid, self.started)
 
     @property
     def returncode(self) -> int | None:
-        return self._popen.returncode if self._popen is not None else None
+        if self._popen is not None:
+            return self._popen.returncode
+        return self._launcher.exit_code(self.pid) if self._launcher is not None else None
+
+
+def _start(job_id: str, ws_root: Path, log_file: Path, env: dict[str, str]) -> _Watch:
+    """Fork the job from the preloaded launcher, or start a fresh interpreter."""
+    launcher = shared_launcher(env)
+    if launcher is not None:
+        try:
+            pid = launcher.launch(job_id, str(log_file), str(ws_root), env)
+            return _Watch(pid, process_start_time(pid), launcher=launcher)
+        except (RuntimeError, TimeoutError, OSError):
+            pass  # the launcher died: fall back to a plain process
+    with open(log_file, "ab", buffering=0) as log:
+        process = subprocess.Popen(  # noqa: S603 - our own runner module
+            [sys.executable, "-m", "jupyter_mlstudio.jobs.runner", job_id],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=ws_root,
+            env=env,
+            start_new_session=True,  # its own process group: stop ends it and its children
+        )
+    return _Watch(process.pid, process_start_time(process.pid), popen=process)
 
 
 def supervise(studio: Studio, job_id: str, *, stop_grace: float = 10.0) -> Job:
@@ -107,32 +143,19 @@ def supervise(studio: Studio, job_id: str, *, stop_grace: float = 10.0) -> Job:
     if job.is_terminal:
         return job
     ws = workspace_for(studio.config, job)
-    with open(ws.log_file, "ab", buffering=0) as log:
-        process = subprocess.Popen(  # noqa: S603 - our own runner module
-            [sys.executable, "-m", "jupyter_mlstudio.jobs.runner", job_id],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            cwd=ws.root,
-            env=runner_environment(studio.config),
-            start_new_session=True,  # its own process group: stop ends it and its children
-        )
-    started = process_start_time(process.pid)
+    process = _start(job_id, ws.root, ws.log_file, runner_environment(studio.config))
     if not studio.job_store.mark_running(
-        job_id, host=this_host(), pid=process.pid, process_start=started
+        job_id, host=this_host(), pid=process.pid, process_start=process.started
     ):  # stopped while queued
         signal_group(process.pid, signal.SIGKILL)
-        process.wait()
         return studio.job_store.get_job(job_id)
-    return watch(
-        studio, studio.job_store.get_job(job_id), _Watch(process.pid, process, started), stop_grace
-    )
+    return watch(studio, studio.job_store.get_job(job_id), process, stop_grace)
 
 
 def adopt(studio: Studio, job: Job, *, stop_grace: float = 10.0) -> Job:
     """Keep watching a job whose process outlived the server that started it."""
     assert job.pid is not None
-    return watch(studio, job, _Watch(job.pid, None, job.process_start), stop_grace)
+    return watch(studio, job, _Watch(job.pid, job.process_start), stop_grace)
 
 
 def watch(studio: Studio, job: Job, process: _Watch, stop_grace: float) -> Job:

@@ -272,3 +272,17 @@ def test_restart_runs_jobs_that_were_still_queued(studio: Studio, script: Script
     done = studio.jobs.wait(queued.id, timeout=60)
     assert done.status == "Completed"
     assert "hello from the queue" in studio.jobs.read_log(queued.id).text
+
+
+def test_jobs_also_run_as_plain_processes_without_the_preloaded_launcher(
+    studio: Studio, script: Script, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jupyter_mlstudio.jobs.launcher import PRELOAD_ENV, shared_launcher
+
+    monkeypatch.setenv(PRELOAD_ENV, "0")
+    assert shared_launcher(dict(os.environ)) is None
+    entry = script("plain.py", "import sys\nprint('plain start', sys.argv[1:])\n")
+    job = studio.jobs.submit(ProcessingSpec(code=str(entry), arguments=["x"]))
+    done = studio.jobs.wait(job.id, timeout=60)
+    assert done.status == "Completed", done.failure_reason
+    assert "plain start ['x']" in studio.jobs.read_log(job.id).text
