@@ -34,6 +34,9 @@ from .experiments.metric_writer import MetricWriter
 from .experiments.run_entities import Run, metric
 from .studio import Studio
 
+# Set by jobs for the code they run: the run the job logs to.
+JOB_RUN_ENV = "MLSTUDIO_JOB_RUN_ID"
+
 
 def pid_alive(pid: int) -> bool:
     """Whether a process with this id exists on this host."""
@@ -191,8 +194,12 @@ def start_run(
         except MLStudioError:  # created meanwhile by another process
             exp = studio.experiments.get_experiment_by_name(experiment_name)
     parent_id: str | None
+    job_run = os.environ.get(JOB_RUN_ENV)
     if parent is None and nested and _stack:
         parent_id = _stack[-1].id
+    elif parent is None and not _stack and job_run:
+        # inside a job: the script's runs are children of the run the job logs to
+        parent_id = job_run
     elif parent is None:
         parent_id = None
     elif isinstance(parent, str):

@@ -36,7 +36,14 @@ from .contract import (
 )
 from .entities import COMPLETED, FAILED, PENDING, RUNNING, Job
 from .lifecycle import finish_job, this_host, upload_workspace, workspace_for
-from .specs import MetricDefinition, ProcessingSpec, TrainingSpec, parse_spec
+from .specs import (
+    DEFAULT_EXPERIMENT,
+    JobSpec,
+    MetricDefinition,
+    ProcessingSpec,
+    TrainingSpec,
+    parse_spec,
+)
 
 START_WAIT = 10.0
 
@@ -143,10 +150,13 @@ def _failure_text(ws: Workspace) -> str | None:
     return None
 
 
-def _child_env(extra: dict[str, str], spec_env: dict[str, str]) -> dict[str, str]:
+def _child_env(extra: dict[str, str], spec: JobSpec) -> dict[str, str]:
+    """The environment of the job's code: ours, the container contract, the spec's.
+    ``mls.start_run()`` in the code then logs child runs of the job's run."""
     env = dict(os.environ)
     env.update(extra)
-    env.update(spec_env)
+    env["MLSTUDIO_EXPERIMENT"] = spec.experiment or DEFAULT_EXPERIMENT
+    env.update(spec.environment)
     return env
 
 
@@ -205,7 +215,7 @@ def _train_script(
     command = [sys.executable, "-u", str(script), *hyperparameter_arguments(spec.hyperparameters)]
     log.say(f"running {' '.join(command[2:])}")
     studio.job_store.set_progress(job.id, None, "running the training script")
-    code = run_child(command, cwd=cwd, env=_child_env(env, spec.environment), log=log)
+    code = run_child(command, cwd=cwd, env=_child_env(env, spec), log=log)
     _raise_on_failure(code, ws, log, "training script")
     return _record_model(studio, job, ws, log)
 
@@ -239,7 +249,7 @@ def _process(
         from .notebooks import NotebookFailed, execute_notebook
 
         executed = ws.output_dir / code.name
-        os.environ.update(_child_env(env, spec.environment))
+        os.environ.update(_child_env(env, spec))
         try:
             execute_notebook(code, executed, spec.parameters, cwd=cwd, log=log.line, timeout=None)
         except NotebookFailed as exc:
@@ -250,7 +260,7 @@ def _process(
     else:
         command = [sys.executable, "-u", str(code), *spec.arguments]
         log.say(f"running {' '.join(command[2:])}")
-        status = run_child(command, cwd=cwd, env=_child_env(env, spec.environment), log=log)
+        status = run_child(command, cwd=cwd, env=_child_env(env, spec), log=log)
         _raise_on_failure(status, ws, log, "script")
     for item in spec.outputs:
         folder = folders.outputs[item.name]

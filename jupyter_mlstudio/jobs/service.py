@@ -29,10 +29,9 @@ from .data import read_columns
 from .entities import PENDING, STOPPED, Job
 from .executors import JobExecutor
 from .lifecycle import finish_job, this_host
-from .specs import JobSpec, ProcessingSpec, TrainingSpec, parse_spec
+from .specs import DEFAULT_EXPERIMENT, JobSpec, ProcessingSpec, TrainingSpec, parse_spec
 from .store import SqlJobStore
 
-DEFAULT_EXPERIMENT = "Jobs"
 MAX_LOG_CHUNK = 256 * 1024
 
 

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+DEFAULT_EXPERIMENT = "Jobs"
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
 CHANNEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 # JSON values: SageMaker sends text; built-in algorithms also take numbers, lists, null.
@@ -48,7 +49,8 @@ class CommonSpec(SpecModel):
     experiment: str | None = Field(
         default=None,
         max_length=256,
-        description="Experiment of the run the job logs to (created if missing; default 'Jobs').",
+        description=f"Experiment of the run the job logs to (created if missing; "
+        f"default {DEFAULT_EXPERIMENT!r}).",
     )
     environment: dict[str, str] = Field(
         default_factory=dict, description="Extra environment variables for the job's process."

@@ -116,3 +116,24 @@ def test_working_folder_follows_the_container_contract(
     assert seen["train_files"] == ["part-0.csv"]
     assert seen["extra_files"] == ["extra.csv"]
     assert done.outputs["output_data"].endswith("/output/data")
+
+
+def test_runs_started_by_the_script_are_children_of_the_job_run(
+    studio: Studio, script: Callable[[str, str], Path]
+) -> None:
+    entry = script(
+        "tracked.py",
+        """
+        import jupyter_mlstudio as mls
+        for fold in range(2):
+            with mls.start_run(name=f"fold-{fold}") as run:
+                run.log_metric("score", 0.5 + fold / 10)
+        """,
+    )
+    job = studio.jobs.submit(TrainingSpec(entry_point=str(entry), experiment="cv"))
+    done = studio.jobs.wait(job.id, timeout=60)
+    assert done.status == "Completed", studio.jobs.read_log(job.id).text
+    experiment = studio.experiments.get_experiment_by_name("cv")
+    runs = studio.runs.search_runs([experiment.id]).items
+    children = sorted((r for r in runs if r.parent_run_id == done.run_id), key=lambda r: r.name)
+    assert [(r.name, r.metrics["score"]) for r in children] == [("fold-0", 0.5), ("fold-1", 0.6)]
