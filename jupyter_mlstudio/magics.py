@@ -179,9 +179,10 @@ def run_cell_as_job(code: str, name: str | None, experiment: str | None, follow:
     import hashlib
     import os
 
-    folder = sdk.studio().config.home / "cells"
+    # one folder per distinct cell, so the job's default name is just "cell-<time>"
+    folder = sdk.studio().config.home / "cells" / hashlib.sha256(code.encode()).hexdigest()[:16]
     folder.mkdir(parents=True, exist_ok=True)
-    script = folder / f"cell-{hashlib.sha256(code.encode()).hexdigest()[:12]}.py"
+    script = folder / "cell.py"
     script.write_text(code)
     handle = sdk.process(str(script), name=name, experiment=experiment, working_dir=os.getcwd())
     print(f"Job {handle.name} started.")
