@@ -33,10 +33,20 @@ export namespace CommandIDs {
   export const openRun = 'mlstudio:open-run';
   export const compareRuns = 'mlstudio:compare-runs';
   export const deleteRuns = 'mlstudio:delete-runs';
+  // Jobs (registered by the jobs plugin, src/jobs/commands.ts)
+  export const openJobs = 'mlstudio:open-jobs';
+  export const refreshJobs = 'mlstudio:refresh-jobs';
+  export const newTrainingJob = 'mlstudio:new-training-job';
+  export const openJob = 'mlstudio:open-job';
+  export const runAsJob = 'mlstudio:run-as-job';
+  export const trainWithData = 'mlstudio:train-with-data';
 }
 
 /** Id of the ML Studio sidebar widget. */
 export const SIDEBAR_ID = 'mlstudio-sidebar';
+
+/** Id of the Jobs sidebar widget. */
+export const JOBS_SIDEBAR_ID = 'mlstudio-jobs';
 
 export interface ICommandOptions {
   app: JupyterFrontEnd;

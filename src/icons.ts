@@ -42,3 +42,23 @@ export const compareIcon = new LabIcon({
   name: 'jupyter-mlstudio:compare',
   svgstr: compareSvg
 });
+
+// A stack of three bars with a play mark: background jobs.
+const jobSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 24 24">
+  <path class="jp-icon3" fill="#616161" d="M3 4h13v2H3V4zm0 5h13v2H3V9zm0 5h8v2H3v-2zm11 0 7 4-7 4v-8z"/>
+</svg>`;
+
+// A gear: a training job.
+const trainSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 24 24">
+  <path class="jp-icon3" fill="#616161" d="M13.9 2l.4 2.6c.6.2 1.2.5 1.7.9l2.4-1 1.9 3.3-2 1.6a7 7 0 0 1 0 2l2 1.6-1.9 3.3-2.4-1c-.5.4-1.1.7-1.7.9l-.4 2.6h-3.8l-.4-2.6c-.6-.2-1.2-.5-1.7-.9l-2.4 1-1.9-3.3 2-1.6a7 7 0 0 1 0-2l-2-1.6 1.9-3.3 2.4 1c.5-.4 1.1-.7 1.7-.9l.4-2.6h3.8zM12 9a3 3 0 1 0 0 6 3 3 0 0 0 0-6z"/>
+</svg>`;
+
+export const jobIcon = new LabIcon({
+  name: 'jupyter-mlstudio:job',
+  svgstr: jobSvg
+});
+
+export const trainIcon = new LabIcon({
+  name: 'jupyter-mlstudio:train',
+  svgstr: trainSvg
+});

@@ -24,6 +24,7 @@ import {
   DEFAULT_REFRESH_INTERVAL,
   ExperimentsModel
 } from './experiments/model';
+import { jobsPlugin } from './jobs/plugin';
 import { MLStudioSidebar } from './sidebar/widget';
 import { IExperimentsModel } from './tokens';
 import { StudioViews } from './views';
@@ -184,4 +185,4 @@ const launcherPlugin: JupyterFrontEndPlugin<void> = {
 };
 
 export * from './tokens';
-export default [corePlugin, launcherPlugin];
+export default [corePlugin, launcherPlugin, jobsPlugin];

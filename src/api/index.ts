@@ -1,4 +1,5 @@
 export * from './experiments';
+export * from './jobs';
 export * from './runs';
 export * from './request';
 export * from './status';

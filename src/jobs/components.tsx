@@ -1,0 +1,123 @@
+/**
+ * Small presentational pieces shared by the Jobs sidebar and the job view,
+ * and the formatting of job times.
+ */
+import { Time } from '@jupyterlab/coreutils';
+import * as React from 'react';
+
+import type { Job, JobStatus } from '../api/types';
+import { formatDuration } from '../runs/columns';
+
+/** A job's status, coloured by what it means. */
+export function JobStatusBadge(props: {
+  status: JobStatus;
+  testId?: string;
+}): JSX.Element {
+  return (
+    <span
+      className={`jp-MLStudio-badge jp-MLStudio-jobStatus jp-mod-${props.status.toLowerCase()}`}
+      data-testid={props.testId ?? 'mls-job-status'}
+      data-status={props.status}
+    >
+      {props.status}
+    </span>
+  );
+}
+
+/** A determinate progress bar (0..1), with an optional message. */
+export function JobProgress(props: {
+  progress: number | null;
+  message?: string | null;
+  compact?: boolean;
+}): JSX.Element | null {
+  const { progress, message } = props;
+  if (progress === null && !message) {
+    return null;
+  }
+  const percent =
+    progress === null
+      ? null
+      : Math.round(Math.min(1, Math.max(0, progress)) * 100);
+  return (
+    <div
+      className={`jp-MLStudio-jobProgress${props.compact ? ' jp-mod-compact' : ''}`}
+      data-testid="mls-job-progress"
+    >
+      {percent !== null && (
+        <div
+          className="jp-MLStudio-jobProgressTrack"
+          role="progressbar"
+          aria-valuemin={0}
+          aria-valuemax={100}
+          aria-valuenow={percent}
+          aria-label="Progress"
+        >
+          <div
+            className="jp-MLStudio-jobProgressFill"
+            style={{ width: `${percent}%` }}
+          />
+        </div>
+      )}
+      {!props.compact && (percent !== null || message) && (
+        <span className="jp-MLStudio-jobProgressText">
+          {percent !== null && `${percent}%`}
+          {percent !== null && message ? ' · ' : ''}
+          {message}
+        </span>
+      )}
+    </div>
+  );
+}
+
+/** Milliseconds the job ran (or has run so far); `null` before it started. */
+export function jobDuration(job: Job, now: number): number | null {
+  if (job.duration_seconds !== null) {
+    return job.duration_seconds * 1000;
+  }
+  if (!job.started_at) {
+    return null;
+  }
+  const start = Date.parse(job.started_at);
+  const end = job.ended_at ? Date.parse(job.ended_at) : now;
+  return isNaN(start) || isNaN(end) ? null : Math.max(0, end - start);
+}
+
+/** `12.3s`, `4m 05s`; `—` before the job started. */
+export function formatJobDuration(job: Job, now: number): string {
+  return formatDuration(jobDuration(job, now)) || '—';
+}
+
+/** "2 minutes ago" (local time in the tooltip). */
+export function RelativeTime(props: { iso: string }): JSX.Element {
+  return (
+    <span title={Time.format(props.iso)}>{Time.formatHuman(props.iso)}</span>
+  );
+}
+
+/** What a job runs: the algorithm, script or notebook name. */
+export function jobSource(job: Job): string {
+  const spec = job.spec;
+  for (const key of ['algorithm', 'entry_point', 'code']) {
+    const value = spec[key];
+    if (typeof value === 'string' && value) {
+      return key === 'algorithm' ? value : (value.split('/').pop() ?? value);
+    }
+  }
+  return '';
+}
+
+/**
+ * The current time, re-read every `interval` ms while `active`, so running
+ * durations and "x minutes ago" stay current between server updates.
+ */
+export function useNow(active: boolean, interval = 1000): number {
+  const [now, setNow] = React.useState(() => Date.now());
+  React.useEffect(() => {
+    if (!active) {
+      return;
+    }
+    const timer = window.setInterval(() => setNow(Date.now()), interval);
+    return () => window.clearInterval(timer);
+  }, [active, interval]);
+  return active ? now : Date.now();
+}

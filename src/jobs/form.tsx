@@ -1,0 +1,616 @@
+/**
+ * The "New training job" form: algorithm, a hyperparameter form generated
+ * from the algorithm's JSON schema, the data and the target column.
+ */
+import { MainAreaWidget } from '@jupyterlab/apputils';
+import {
+  fileIcon,
+  ReactWidget,
+  runIcon as playIcon,
+  UseSignal
+} from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+import type { Algorithm, AlgorithmTask, Job } from '../api/types';
+import { trainIcon } from '../icons';
+import { ErrorBanner } from '../sidebar/components';
+import { DataChannel, DATA_EXTENSIONS, TrainingFormModel } from './form-model';
+import {
+  allowed,
+  IHyperparameterField,
+  NONE_OPTION,
+  placeholderOf
+} from './hyperparameters';
+
+export namespace TrainingFormView {
+  export interface IOptions {
+    model: TrainingFormModel;
+    /** Called with the job the server started. */
+    onSubmitted: (job: Job) => void;
+  }
+}
+
+let formCount = 0;
+
+/** The main-area widget of the form. */
+export class TrainingFormView extends MainAreaWidget<TrainingFormPanel> {
+  constructor(options: TrainingFormView.IOptions) {
+    const count = ++formCount;
+    super({
+      content: new TrainingFormPanel({
+        ...options,
+        prefix: `mls-form-${count}`,
+        onCancel: () => this.close()
+      })
+    });
+    this.id = `mlstudio-training-form-${count}`;
+    this.addClass('jp-MLStudio-trainingFormView');
+    this.toolbar.hide();
+    this.title.icon = trainIcon;
+    this.title.label = 'New Training Job';
+    this.title.closable = true;
+  }
+
+  get model(): TrainingFormModel {
+    return this.content.model;
+  }
+}
+
+class TrainingFormPanel extends ReactWidget {
+  constructor(
+    options: TrainingFormView.IOptions & {
+      prefix: string;
+      onCancel: () => void;
+    }
+  ) {
+    super();
+    this.addClass('jp-MLStudio-scrollPanel');
+    this.node.dataset.testid = 'mls-job-form';
+    this.model = options.model;
+    this._options = options;
+  }
+
+  readonly model: TrainingFormModel;
+
+  dispose(): void {
+    if (!this.isDisposed) {
+      this.model.dispose();
+    }
+    super.dispose();
+  }
+
+  protected render(): JSX.Element {
+    const { prefix, onSubmitted, onCancel } = this._options;
+    return (
+      <UseSignal signal={this.model.changed}>
+        {() => (
+          <TrainingForm
+            model={this.model}
+            prefix={prefix}
+            onSubmitted={onSubmitted}
+            onCancel={onCancel}
+          />
+        )}
+      </UseSignal>
+    );
+  }
+
+  private _options: TrainingFormView.IOptions & {
+    prefix: string;
+    onCancel: () => void;
+  };
+}
+
+function TrainingForm(props: {
+  model: TrainingFormModel;
+  prefix: string;
+  onSubmitted: (job: Job) => void;
+  onCancel: () => void;
+}): JSX.Element {
+  const { model, prefix } = props;
+  const algorithm = model.algorithm;
+  const submit = async (event: React.FormEvent) => {
+    event.preventDefault();
+    const job = await model.submit();
+    if (job) {
+      props.onSubmitted(job);
+    }
+  };
+  return (
+    <form
+      className="jp-MLStudio-page jp-MLStudio-jobForm"
+      noValidate
+      onSubmit={event => void submit(event)}
+    >
+      <header className="jp-MLStudio-pageHeader">
+        <h2>
+          <trainIcon.react tag="span" className="jp-MLStudio-headerIcon" />
+          New training job
+        </h2>
+      </header>
+      <p className="jp-MLStudio-muted jp-MLStudio-formIntro">
+        Train a built-in scikit-learn algorithm on a data file. The job runs in
+        the background; its metrics and model are logged to an experiment run.
+      </p>
+
+      <FormSection title="Job">
+        <div className="jp-MLStudio-formGrid">
+          <FormRow
+            id={`${prefix}-name`}
+            label="Job name"
+            help="Optional; a unique name is generated when left empty."
+            error={model.fieldError('name')}
+          >
+            <input
+              id={`${prefix}-name`}
+              className="jp-MLStudio-input"
+              data-testid="mls-form-name"
+              type="text"
+              value={model.name}
+              placeholder="generated"
+              onChange={event => model.setName(event.target.value)}
+            />
+          </FormRow>
+          <FormRow
+            id={`${prefix}-experiment`}
+            label="Experiment"
+            help="The experiment of the run the job logs to; created if missing."
+          >
+            <input
+              id={`${prefix}-experiment`}
+              className="jp-MLStudio-input"
+              data-testid="mls-form-experiment"
+              type="text"
+              value={model.experiment}
+              placeholder="Jobs"
+              onChange={event => model.setExperiment(event.target.value)}
+            />
+          </FormRow>
+        </div>
+      </FormSection>
+
+      <FormSection title="Algorithm">
+        <AlgorithmPicker model={model} id={`${prefix}-algorithm`} />
+      </FormSection>
+
+      {algorithm && (
+        <FormSection title="Hyperparameters">
+          {model.fields.length === 0 ? (
+            <div className="jp-MLStudio-muted">
+              This algorithm has no hyperparameters.
+            </div>
+          ) : (
+            <div
+              className="jp-MLStudio-formGrid"
+              data-testid="mls-form-hyperparameters"
+            >
+              {model.fields.map(field => (
+                <HyperparameterRow
+                  key={`${algorithm.name}:${field.name}`}
+                  model={model}
+                  field={field}
+                  id={`${prefix}-hp-${field.name}`}
+                />
+              ))}
+            </div>
+          )}
+        </FormSection>
+      )}
+
+      <FormSection title="Data">
+        <div className="jp-MLStudio-formGrid jp-mod-wide">
+          <DataRow model={model} channel="train" id={`${prefix}-train`} />
+          <DataRow
+            model={model}
+            channel="validation"
+            id={`${prefix}-validation`}
+          />
+          <TargetRow model={model} id={`${prefix}-target`} />
+          <FormRow
+            id={`${prefix}-fraction`}
+            label="Validation fraction"
+            help={
+              model.path('validation').trim()
+                ? 'Not used: the validation data above is scored instead.'
+                : 'Share of the training rows held out to score the model.'
+            }
+            error={model.fieldError('validationFraction')}
+          >
+            <input
+              id={`${prefix}-fraction`}
+              className="jp-MLStudio-input jp-mod-number"
+              data-testid="mls-form-fraction"
+              type="number"
+              min={0}
+              max={1}
+              step={0.05}
+              disabled={model.path('validation').trim() !== ''}
+              value={model.validationFraction}
+              onChange={event =>
+                model.setValidationFraction(event.target.value)
+              }
+            />
+          </FormRow>
+        </div>
+      </FormSection>
+
+      <footer className="jp-MLStudio-formFooter">
+        {model.error && (
+          <FormError
+            message={model.error.message}
+            onDismiss={() => model.dismissError()}
+          />
+        )}
+        <div className="jp-MLStudio-toolbar">
+          <button
+            type="submit"
+            className="jp-MLStudio-button jp-mod-accept"
+            data-testid="mls-form-submit"
+            disabled={model.submitting || !algorithm}
+          >
+            <playIcon.react tag="span" className="jp-MLStudio-buttonIcon" />
+            <span>{model.submitting ? 'Starting…' : 'Start training job'}</span>
+          </button>
+          <button
+            type="button"
+            className="jp-MLStudio-button"
+            data-testid="mls-form-cancel"
+            onClick={props.onCancel}
+          >
+            Cancel
+          </button>
+        </div>
+      </footer>
+    </form>
+  );
+}
+
+/** The form's error, scrolled into view when it appears or changes. */
+function FormError(props: {
+  message: string;
+  onDismiss: () => void;
+}): JSX.Element {
+  const node = React.useRef<HTMLDivElement>(null);
+  React.useEffect(() => {
+    // The footer: the message and the buttons under it.
+    const footer = node.current?.parentElement ?? node.current;
+    footer?.scrollIntoView({ block: 'nearest' });
+  }, [props.message]);
+  return (
+    <div
+      ref={node}
+      data-testid="mls-form-error"
+      className="jp-MLStudio-formError"
+    >
+      <ErrorBanner message={props.message} onDismiss={props.onDismiss} />
+    </div>
+  );
+}
+
+function FormSection(props: {
+  title: string;
+  children: React.ReactNode;
+}): JSX.Element {
+  return (
+    <fieldset className="jp-MLStudio-formSection">
+      <legend className="jp-MLStudio-sectionTitle">{props.title}</legend>
+      {props.children}
+    </fieldset>
+  );
+}
+
+/** A labelled control with its help text and inline error. */
+function FormRow(props: {
+  id: string;
+  label: React.ReactNode;
+  help?: React.ReactNode;
+  error?: string | null;
+  children: React.ReactNode;
+}): JSX.Element {
+  return (
+    <div
+      className={`jp-MLStudio-formRow${props.error ? ' jp-mod-invalid' : ''}`}
+    >
+      <label htmlFor={props.id} className="jp-MLStudio-formLabel">
+        {props.label}
+      </label>
+      {props.children}
+      {props.error && (
+        <div
+          className="jp-MLStudio-fieldError"
+          data-testid="mls-field-error"
+          id={`${props.id}-error`}
+          role="alert"
+        >
+          {props.error}
+        </div>
+      )}
+      {props.help && <div className="jp-MLStudio-formHelp">{props.help}</div>}
+    </div>
+  );
+}
+
+const TASK_TITLES: Record<AlgorithmTask, string> = {
+  classification: 'Classification',
+  regression: 'Regression',
+  clustering: 'Clustering',
+  anomaly: 'Anomaly detection'
+};
+
+function AlgorithmPicker(props: {
+  model: TrainingFormModel;
+  id: string;
+}): JSX.Element {
+  const { model } = props;
+  if (!model.algorithmsLoaded) {
+    return (
+      <div className="jp-MLStudio-muted">
+        {model.error
+          ? 'The algorithms could not be loaded.'
+          : 'Loading algorithms…'}
+      </div>
+    );
+  }
+  const groups = new Map<AlgorithmTask, Algorithm[]>();
+  for (const algorithm of model.algorithms) {
+    const group = groups.get(algorithm.task) ?? [];
+    group.push(algorithm);
+    groups.set(algorithm.task, group);
+  }
+  const selected = model.algorithm;
+  return (
+    <FormRow
+      id={props.id}
+      label="Built-in algorithm"
+      error={model.fieldError('algorithm')}
+      help={
+        selected && (
+          <span data-testid="mls-form-algorithm-description">
+            <strong>{TASK_TITLES[selected.task]}.</strong>{' '}
+            {selected.description}
+          </span>
+        )
+      }
+    >
+      <select
+        id={props.id}
+        className="jp-MLStudio-select jp-MLStudio-input jp-mod-algorithm"
+        data-testid="mls-form-algorithm"
+        value={selected?.name ?? ''}
+        onChange={event => model.setAlgorithm(event.target.value)}
+      >
+        {[...groups.entries()].map(([task, algorithms]) => (
+          <optgroup key={task} label={TASK_TITLES[task]}>
+            {algorithms.map(algorithm => (
+              <option key={algorithm.name} value={algorithm.name}>
+                {algorithm.title} ({algorithm.name})
+              </option>
+            ))}
+          </optgroup>
+        ))}
+      </select>
+    </FormRow>
+  );
+}
+
+function HyperparameterRow(props: {
+  model: TrainingFormModel;
+  field: IHyperparameterField;
+  id: string;
+}): JSX.Element {
+  const { model, field, id } = props;
+  const error = model.fieldError(field.name);
+  // The parameter's own name: what scikit-learn, the spec and the run show.
+  const label = (
+    <span className="jp-MLStudio-mono" title={field.label}>
+      {field.name}
+    </span>
+  );
+  const help = (
+    <>
+      {field.description}
+      {field.kind !== 'boolean' && (
+        <span className="jp-MLStudio-formAllowed">
+          {' '}
+          Allowed: {allowed(field)}.
+        </span>
+      )}
+    </>
+  );
+  return (
+    <FormRow id={id} label={label} help={help} error={error}>
+      <HyperparameterInput
+        field={field}
+        id={id}
+        value={model.value(field.name)}
+        invalid={error !== null}
+        onChange={value => model.setValue(field.name, value)}
+      />
+    </FormRow>
+  );
+}
+
+/** The control for one hyperparameter, chosen by its kind. */
+function HyperparameterInput(props: {
+  field: IHyperparameterField;
+  id: string;
+  value: string | boolean;
+  invalid: boolean;
+  onChange: (value: string | boolean) => void;
+}): JSX.Element {
+  const { field, id, value, invalid, onChange } = props;
+  const common = {
+    id,
+    'data-testid': 'mls-hyperparameter',
+    'data-hyperparameter': field.name,
+    'aria-invalid': invalid,
+    'aria-describedby': invalid ? `${id}-error` : undefined
+  };
+  switch (field.kind) {
+    case 'boolean':
+      return (
+        <input
+          {...common}
+          type="checkbox"
+          className="jp-MLStudio-checkbox"
+          checked={value === true}
+          onChange={event => onChange(event.target.checked)}
+        />
+      );
+    case 'choice':
+      return (
+        <select
+          {...common}
+          className="jp-MLStudio-select jp-MLStudio-input"
+          value={String(value)}
+          onChange={event => onChange(event.target.value)}
+        >
+          {field.nullable && <option value={NONE_OPTION}>None</option>}
+          {field.options.map(option => (
+            <option key={option} value={option}>
+              {option}
+            </option>
+          ))}
+        </select>
+      );
+    case 'integer':
+    case 'number': {
+      const range = field.numeric[0] ?? {};
+      return (
+        <input
+          {...common}
+          type="number"
+          className="jp-MLStudio-input jp-mod-number"
+          min={range.minimum ?? range.exclusiveMinimum}
+          max={range.maximum ?? range.exclusiveMaximum}
+          step={field.kind === 'integer' ? 1 : 'any'}
+          placeholder={placeholderOf(field)}
+          value={String(value)}
+          onChange={event => onChange(event.target.value)}
+        />
+      );
+    }
+    case 'mixed':
+      return (
+        <>
+          <input
+            {...common}
+            type="text"
+            className="jp-MLStudio-input"
+            list={`${id}-options`}
+            placeholder={placeholderOf(field)}
+            value={String(value)}
+            onChange={event => onChange(event.target.value)}
+          />
+          <datalist id={`${id}-options`}>
+            {field.options.map(option => (
+              <option key={option} value={option} />
+            ))}
+          </datalist>
+        </>
+      );
+    default:
+      return (
+        <input
+          {...common}
+          type="text"
+          className="jp-MLStudio-input"
+          placeholder={placeholderOf(field)}
+          value={String(value)}
+          onChange={event => onChange(event.target.value)}
+        />
+      );
+  }
+}
+
+function DataRow(props: {
+  model: TrainingFormModel;
+  channel: DataChannel;
+  id: string;
+}): JSX.Element {
+  const { model, channel, id } = props;
+  const train = channel === 'train';
+  return (
+    <FormRow
+      id={id}
+      label={train ? 'Training data' : 'Validation data (optional)'}
+      error={model.fieldError(channel)}
+      help={
+        train
+          ? `A ${DATA_EXTENSIONS.join(', ')} file, relative to the server's root folder.`
+          : 'Scored instead of a split of the training data when given.'
+      }
+    >
+      <div className="jp-MLStudio-pathInput">
+        <input
+          id={id}
+          className="jp-MLStudio-input jp-MLStudio-mono"
+          data-testid={`mls-form-${channel}`}
+          type="text"
+          value={model.path(channel)}
+          placeholder={train ? 'data/train.csv' : 'data/validation.csv'}
+          aria-invalid={model.fieldError(channel) !== null}
+          onChange={event => model.setPath(channel, event.target.value)}
+        />
+        {model.canUseSelection && (
+          <button
+            type="button"
+            className="jp-MLStudio-button"
+            data-testid={`mls-form-use-${channel}`}
+            title="Use the file selected in the file browser"
+            onClick={() => model.useSelection(channel)}
+          >
+            <fileIcon.react tag="span" className="jp-MLStudio-buttonIcon" />
+            <span>Use file selected in the file browser</span>
+          </button>
+        )}
+      </div>
+    </FormRow>
+  );
+}
+
+function TargetRow(props: {
+  model: TrainingFormModel;
+  id: string;
+}): JSX.Element {
+  const { model, id } = props;
+  const needsTarget = model.algorithm?.needs_target ?? true;
+  const columns = model.columns;
+  let placeholder = 'Choose a column';
+  if (!needsTarget) {
+    placeholder = 'Not used by this algorithm';
+  } else if (model.columnsLoading) {
+    placeholder = 'Reading the columns…';
+  } else if (columns === null) {
+    placeholder = 'Choose the training data first';
+  }
+  return (
+    <FormRow
+      id={id}
+      label="Target column"
+      error={needsTarget ? model.fieldError('target') : null}
+      help={
+        needsTarget
+          ? 'The column the model learns to predict.'
+          : `${model.algorithm?.title ?? 'This algorithm'} learns without a target column.`
+      }
+    >
+      <select
+        id={id}
+        className="jp-MLStudio-select jp-MLStudio-input"
+        data-testid="mls-form-target"
+        disabled={!needsTarget || !columns || columns.length === 0}
+        value={needsTarget ? model.target : ''}
+        onChange={event => model.setTarget(event.target.value)}
+      >
+        <option value="">{placeholder}</option>
+        {needsTarget &&
+          columns?.map(column => (
+            <option key={column} value={column}>
+              {column}
+            </option>
+          ))}
+      </select>
+    </FormRow>
+  );
+}

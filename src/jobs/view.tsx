@@ -1,0 +1,384 @@
+/**
+ * The job view: status, times and progress, Stop / Clone / Open run, the
+ * live log, the run's latest metrics, the outputs and the spec.
+ */
+import { Clipboard, MainAreaWidget } from '@jupyterlab/apputils';
+import {
+  copyIcon,
+  ReactWidget,
+  refreshIcon,
+  stopIcon,
+  UseSignal
+} from '@jupyterlab/ui-components';
+import type { CommandRegistry } from '@lumino/commands';
+import * as React from 'react';
+
+import { isActive } from '../api/jobs';
+import type { Job } from '../api/types';
+import { CommandIDs } from '../commands';
+import { jobIcon, runIcon } from '../icons';
+import { formatNumber, formatTime } from '../runs/columns';
+import { ActionButton, ErrorBanner } from '../sidebar/components';
+import {
+  formatJobDuration,
+  JobProgress,
+  JobStatusBadge,
+  jobSource,
+  useNow
+} from './components';
+import type { JobModel } from './job-model';
+
+export namespace JobView {
+  export interface IOptions {
+    model: JobModel;
+    commands: CommandRegistry;
+  }
+}
+
+/** The main-area widget of a job. */
+export class JobView extends MainAreaWidget<JobPanel> {
+  constructor(options: JobView.IOptions) {
+    super({ content: new JobPanel(options) });
+    this.id = jobViewId(options.model.jobId);
+    this.addClass('jp-MLStudio-jobView');
+    this.toolbar.hide();
+    this.title.icon = jobIcon;
+    this.title.closable = true;
+    this.title.label = 'Job';
+    options.model.changed.connect(() => {
+      const job = options.model.job;
+      if (job) {
+        this.title.label = job.name;
+        this.title.caption = `Job ${job.name} (${job.status})`;
+      }
+    });
+  }
+
+  get model(): JobModel {
+    return this.content.model;
+  }
+}
+
+/** The id of a job's view, so an open one is found again. */
+export function jobViewId(jobId: string): string {
+  return `mlstudio-job-${jobId}`;
+}
+
+class JobPanel extends ReactWidget {
+  constructor(options: JobView.IOptions) {
+    super();
+    this.addClass('jp-MLStudio-scrollPanel');
+    this.node.dataset.testid = 'mls-job-view';
+    this.model = options.model;
+    this._commands = options.commands;
+  }
+
+  readonly model: JobModel;
+
+  dispose(): void {
+    if (!this.isDisposed) {
+      this.model.dispose();
+    }
+    super.dispose();
+  }
+
+  protected render(): JSX.Element {
+    return (
+      <UseSignal signal={this.model.changed}>
+        {() => <JobContent model={this.model} commands={this._commands} />}
+      </UseSignal>
+    );
+  }
+
+  private _commands: CommandRegistry;
+}
+
+function JobContent(props: {
+  model: JobModel;
+  commands: CommandRegistry;
+}): JSX.Element {
+  const { model, commands } = props;
+  const job = model.job;
+  if (!job) {
+    return (
+      <div className="jp-MLStudio-page">
+        {model.error ? (
+          <ErrorBanner
+            message={model.error.message}
+            onDismiss={() => model.dismissError()}
+          />
+        ) : (
+          <div className="jp-MLStudio-muted">Loading job…</div>
+        )}
+      </div>
+    );
+  }
+  const clone = async () => {
+    const copy = await model.clone();
+    if (copy) {
+      await commands.execute(CommandIDs.openJob, { id: copy.id });
+    }
+  };
+  const runId = job.run_id;
+  return (
+    <div className="jp-MLStudio-page" data-job-status={job.status}>
+      <header className="jp-MLStudio-pageHeader">
+        <h2>
+          <jobIcon.react tag="span" className="jp-MLStudio-headerIcon" />
+          <span data-testid="mls-job-name">{job.name}</span>
+          <JobStatusBadge status={job.status} />
+        </h2>
+        <div className="jp-MLStudio-toolbar">
+          <ActionButton
+            testId="mls-refresh-job"
+            icon={refreshIcon}
+            label="Refresh"
+            title="Reload the job"
+            onClick={() => void model.refresh()}
+          />
+          <ActionButton
+            testId="mls-stop-job"
+            icon={stopIcon}
+            label="Stop"
+            title="Stop the job and its processes"
+            warn
+            disabled={job.status !== 'Pending' && job.status !== 'Running'}
+            onClick={() => void model.stop()}
+          />
+          <ActionButton
+            testId="mls-clone-job"
+            icon={copyIcon}
+            label="Clone"
+            title="Start a new job with the same spec"
+            onClick={() => void clone()}
+          />
+          <ActionButton
+            testId="mls-open-job-run"
+            icon={runIcon}
+            label="Open run"
+            title={
+              runId ? 'Show the run the job logs to' : 'This job has no run'
+            }
+            disabled={!runId}
+            onClick={() =>
+              void commands.execute(CommandIDs.openRun, { id: runId ?? '' })
+            }
+          />
+        </div>
+      </header>
+      {model.error && (
+        <ErrorBanner
+          message={model.error.message}
+          onDismiss={() => model.dismissError()}
+        />
+      )}
+      {job.failure_reason && (
+        <div
+          className="jp-MLStudio-jobFailure"
+          data-testid="mls-job-failure"
+          role="alert"
+        >
+          <strong>{job.status === 'Failed' ? 'Failed: ' : 'Note: '}</strong>
+          {job.failure_reason}
+        </div>
+      )}
+      {(isActive(job) || job.progress !== null) && (
+        <JobProgress
+          progress={job.progress}
+          message={job.progress_message ?? (isActive(job) ? job.status : null)}
+        />
+      )}
+      <div className="jp-MLStudio-columns">
+        <JobDetails job={job} />
+        <MetricsSection model={model} />
+        <OutputsSection job={job} />
+      </div>
+      <LogSection model={model} />
+      <SpecSection job={job} />
+    </div>
+  );
+}
+
+function JobDetails(props: { job: Job }): JSX.Element {
+  const { job } = props;
+  const now = useNow(isActive(job));
+  return (
+    <section className="jp-MLStudio-pageSection" aria-label="Details">
+      <h3 className="jp-MLStudio-sectionTitle">Details</h3>
+      <dl className="jp-MLStudio-fields" data-testid="mls-job-details">
+        <dt>Kind</dt>
+        <dd>{job.kind}</dd>
+        <dt>Runs</dt>
+        <dd className="jp-MLStudio-mono">{jobSource(job) || '—'}</dd>
+        <dt>Executor</dt>
+        <dd>
+          {job.executor}
+          {job.host && (
+            <span className="jp-MLStudio-muted">
+              {' '}
+              on {job.host}
+              {job.pid !== null && ` (pid ${job.pid})`}
+            </span>
+          )}
+        </dd>
+        <dt>Created</dt>
+        <dd>{formatTime(job.created_at)}</dd>
+        <dt>Started</dt>
+        <dd>{job.started_at ? formatTime(job.started_at) : '—'}</dd>
+        <dt>Ended</dt>
+        <dd>{job.ended_at ? formatTime(job.ended_at) : '—'}</dd>
+        <dt>Duration</dt>
+        <dd data-testid="mls-job-duration">{formatJobDuration(job, now)}</dd>
+        <dt>ID</dt>
+        <dd className="jp-MLStudio-mono">{job.id}</dd>
+      </dl>
+    </section>
+  );
+}
+
+function MetricsSection(props: { model: JobModel }): JSX.Element {
+  const { model } = props;
+  const job = model.job;
+  const metrics = Object.entries(model.run?.metrics ?? {}).sort(([a], [b]) =>
+    a.localeCompare(b)
+  );
+  let empty: string | null = null;
+  if (!job?.run_id) {
+    empty = 'This job logs no run.';
+  } else if (metrics.length === 0) {
+    empty = job && isActive(job) ? 'No metrics yet.' : 'No metrics logged.';
+  }
+  return (
+    <section className="jp-MLStudio-pageSection" aria-label="Metrics">
+      <h3 className="jp-MLStudio-sectionTitle">Metrics</h3>
+      {empty ? (
+        <div className="jp-MLStudio-muted">{empty}</div>
+      ) : (
+        <div className="jp-MLStudio-tableScroll jp-mod-short">
+          <table className="jp-MLStudio-table" data-testid="mls-job-metrics">
+            <tbody>
+              {metrics.map(([key, value]) => (
+                <tr key={key} data-metric={key}>
+                  <th scope="row">{key}</th>
+                  <td className="jp-mod-numeric">{formatNumber(value)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function OutputsSection(props: { job: Job }): JSX.Element {
+  const outputs = Object.entries(props.job.outputs).sort(([a], [b]) =>
+    a.localeCompare(b)
+  );
+  return (
+    <section className="jp-MLStudio-pageSection" aria-label="Outputs">
+      <h3 className="jp-MLStudio-sectionTitle">Outputs</h3>
+      {outputs.length === 0 ? (
+        <div className="jp-MLStudio-muted">
+          {isActive(props.job) ? 'No outputs yet.' : 'No outputs.'}
+        </div>
+      ) : (
+        <ul className="jp-MLStudio-jobOutputs" data-testid="mls-job-outputs">
+          {outputs.map(([name, url]) => (
+            <li key={name}>
+              <span className="jp-MLStudio-jobOutputName">{name}</span>
+              <span
+                className="jp-MLStudio-mono jp-MLStudio-jobOutputUrl"
+                title={url}
+              >
+                {url}
+              </span>
+              <button
+                type="button"
+                className="jp-MLStudio-iconButton"
+                title={`Copy the URL of ${name}`}
+                aria-label={`Copy the URL of ${name}`}
+                onClick={() => Clipboard.copyToSystem(url)}
+              >
+                <copyIcon.react tag="span" />
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+/**
+ * The log pane. It follows new output while scrolled to the bottom; once
+ * the user scrolls up it stays where it is.
+ */
+function LogSection(props: { model: JobModel }): JSX.Element {
+  const { model } = props;
+  const pane = React.useRef<HTMLPreElement>(null);
+  const follow = React.useRef(true);
+  const log = model.log;
+  React.useLayoutEffect(() => {
+    const node = pane.current;
+    if (node && follow.current) {
+      node.scrollTop = node.scrollHeight;
+    }
+  }, [log]);
+  const onScroll = () => {
+    const node = pane.current;
+    if (node) {
+      follow.current =
+        node.scrollTop + node.clientHeight >= node.scrollHeight - 8;
+    }
+  };
+  const job = model.job;
+  return (
+    <section className="jp-MLStudio-pageSection" aria-label="Log">
+      <div className="jp-MLStudio-sectionHeader">
+        <h3 className="jp-MLStudio-sectionTitle">Log</h3>
+        <span className="jp-MLStudio-muted" data-testid="mls-job-log-state">
+          {model.logComplete
+            ? 'Complete'
+            : job && isActive(job)
+              ? 'Following…'
+              : 'Reading…'}
+        </span>
+      </div>
+      {model.logTruncated && (
+        <div className="jp-MLStudio-muted">
+          Earlier output was dropped to keep the page fast; the full log is in
+          the job's artifacts.
+        </div>
+      )}
+      <pre
+        ref={pane}
+        className="jp-MLStudio-jobLog"
+        data-testid="mls-job-log"
+        tabIndex={0}
+        aria-label="Job log"
+        onScroll={onScroll}
+      >
+        {log ||
+          (model.logComplete
+            ? 'The job wrote no output.'
+            : 'Waiting for output…')}
+      </pre>
+    </section>
+  );
+}
+
+function SpecSection(props: { job: Job }): JSX.Element {
+  const text = React.useMemo(
+    () => JSON.stringify(props.job.spec, null, 2),
+    [props.job.spec]
+  );
+  return (
+    <section className="jp-MLStudio-pageSection" aria-label="Spec">
+      <details className="jp-MLStudio-jobSpec" data-testid="mls-job-spec">
+        <summary className="jp-MLStudio-sectionTitle">Spec</summary>
+        <pre className="jp-MLStudio-previewText">{text}</pre>
+      </details>
+    </section>
+  );
+}

@@ -1,0 +1,89 @@
+/**
+ * Opening job views (one per job; an open one is activated again, and the
+ * layout restorer brings them back) and training forms.
+ */
+import type { JupyterFrontEnd } from '@jupyterlab/application';
+import { WidgetTracker } from '@jupyterlab/apputils';
+import type { Event, ServerConnection } from '@jupyterlab/services';
+
+import type { Job } from '../api/types';
+import { TrainingFormView } from './form';
+import { TrainingFormModel } from './form-model';
+import { JobModel } from './job-model';
+import { JobView } from './view';
+
+export namespace JobViews {
+  export interface IOptions {
+    app: JupyterFrontEnd;
+    serverSettings?: ServerConnection.ISettings;
+    events?: Event.IManager | null;
+    /** Paths of the files selected in the file browser, if there is one. */
+    selectedFiles?: () => ReadonlyArray<string>;
+  }
+}
+
+export class JobViews {
+  constructor(options: JobViews.IOptions) {
+    this._options = options;
+  }
+
+  readonly jobs = new WidgetTracker<JobView>({ namespace: 'mlstudio-job' });
+  readonly forms = new WidgetTracker<TrainingFormView>({
+    namespace: 'mlstudio-training-form'
+  });
+
+  /** Show a job, reusing an open view. */
+  async openJob(jobId: string): Promise<JobView> {
+    const { app } = this._options;
+    const open = this.jobs.find(view => view.model.jobId === jobId);
+    if (open) {
+      app.shell.activateById(open.id);
+      return open;
+    }
+    const model = new JobModel({
+      jobId,
+      serverSettings: this._options.serverSettings,
+      events: this._options.events
+    });
+    const view = new JobView({ model, commands: app.commands });
+    app.shell.add(view, 'main');
+    await this.jobs.add(view);
+    app.shell.activateById(view.id);
+    void model.start();
+    return view;
+  }
+
+  /**
+   * Open the training form. An open form is reused (and given the data
+   * path, if one is passed) so the user's input is never thrown away.
+   */
+  async openTrainingForm(trainPath?: string): Promise<TrainingFormView> {
+    const { app } = this._options;
+    const open = this.forms.currentWidget ?? this.forms.find(() => true);
+    if (open) {
+      if (trainPath) {
+        open.model.setPath('train', trainPath);
+      }
+      app.shell.activateById(open.id);
+      return open;
+    }
+    const model = new TrainingFormModel({
+      serverSettings: this._options.serverSettings,
+      selectedFiles: this._options.selectedFiles,
+      trainPath
+    });
+    const view = new TrainingFormView({
+      model,
+      onSubmitted: (job: Job) => {
+        void this.openJob(job.id).then(() => view.close());
+      }
+    });
+    app.shell.add(view, 'main');
+    await this.forms.add(view);
+    app.shell.activateById(view.id);
+    void model.start();
+    return view;
+  }
+
+  private _options: JobViews.IOptions;
+}

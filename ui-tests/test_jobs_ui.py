@@ -1,0 +1,329 @@
+"""Jobs: the Jobs sidebar, the training form, job views with live logs, Run as Job.
+
+A real server trains a built-in algorithm and runs scripts in child processes; the
+browser clicks through the form, the file browser's context menu and the job view.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Iterator
+
+import pytest
+from conftest import Lab, open_lab, screenshot, start_lab, stop_lab
+from playwright.sync_api import Locator, Page, expect
+
+JOB_TIMEOUT = 90_000
+
+HELLO = textwrap.dedent(
+    """\
+    import time
+    for step in range(3):
+        print(f"hello from a job, step {step}", flush=True)
+        time.sleep(0.2)
+    """
+)
+
+SLOW = textwrap.dedent(
+    """\
+    import time
+    for tick in range(600):
+        print(f"tick {tick}", flush=True)
+        time.sleep(0.1)
+    """
+)
+
+FAILS = textwrap.dedent(
+    """\
+    print("reading the input", flush=True)
+    raise SystemExit("bad input: no rows to process")
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """A server of its own, with a data file and two scripts in its root folder."""
+    from sklearn.datasets import load_iris
+
+    server, proc = start_lab(tmp_path_factory.mktemp("jobs-lab"), "jobs")
+    load_iris(as_frame=True).frame.to_csv(server.root / "iris.csv", index=False)
+    (server.root / "hello.py").write_text(HELLO)
+    (server.root / "fails.py").write_text(FAILS)
+    (server.root / "slow.py").write_text(SLOW)
+    yield server
+    stop_lab(proc)
+
+
+# -- helpers ------------------------------------------------------------------------------
+def show_left(page: Page, tab_id: str, panel: str) -> Locator:
+    """Show a left sidebar panel (clicking the tab of an open panel would close it)."""
+    widget = page.locator(panel)
+    if not widget.is_visible():
+        page.locator(f'.jp-SideBar [data-id="{tab_id}"]').click()
+    expect(widget).to_be_visible()
+    return widget
+
+
+def open_jobs(page: Page) -> Locator:
+    return show_left(page, "mlstudio-jobs", ".jp-MLStudio-jobsSidebar")
+
+
+def file_item(page: Page, name: str) -> Locator:
+    show_left(page, "filebrowser", "#filebrowser")
+    item = page.locator(
+        "#filebrowser .jp-DirListing-item",
+        has=page.locator(".jp-DirListing-itemText", has_text=re.compile(f"^{re.escape(name)}$")),
+    )
+    expect(item).to_have_count(1)
+    return item
+
+
+def context_menu(page: Page, name: str, entry: str) -> None:
+    file_item(page, name).click(button="right")
+    page.locator(".lm-Menu-item", has_text=entry).click()
+
+
+def job_view(page: Page) -> Locator:
+    view = page.locator('[data-testid="mls-job-view"]:visible')
+    expect(view).to_have_count(1)
+    return view
+
+
+def wait_for_status(view: Locator, status: str) -> None:
+    expect(view.locator('[data-testid="mls-job-status"]')).to_have_text(status, timeout=JOB_TIMEOUT)
+
+
+def switch_theme(page: Page, theme: str) -> None:
+    page.locator("#jp-MainMenu").get_by_text("Settings", exact=True).click()
+    page.get_by_text("Theme", exact=True).hover()
+    page.get_by_text(theme, exact=True).click()
+
+
+def jobs_named(lab: Lab, name: str) -> list[dict]:
+    return [j for j in lab.api("GET", "jobs")["items"] if j["name"] == name]
+
+
+# -- tests --------------------------------------------------------------------------------
+def test_train_from_the_form(page: Page, lab: Lab, console_errors: list[str]) -> None:
+    open_lab(page, lab)
+    sidebar = open_jobs(page)
+    expect(sidebar.locator('[data-testid="mls-jobs-empty"]')).to_contain_text("Run as Job")
+    screenshot(page, "jobs-empty")
+
+    # the form: algorithm, a generated hyperparameter input, data from the file browser
+    sidebar.locator('[data-testid="mls-new-training-job"]').click()
+    form = page.locator('[data-testid="mls-job-form"]:visible')
+    algorithm = form.locator('[data-testid="mls-form-algorithm"]')
+    expect(algorithm.locator("option")).not_to_have_count(0)
+    algorithm.select_option("random-forest-classifier")
+    expect(form.locator('[data-testid="mls-form-algorithm-description"]')).to_contain_text(
+        "Classification"
+    )
+    n_estimators = form.locator('[data-hyperparameter="n_estimators"]')
+    expect(n_estimators).to_have_value("100")
+    n_estimators.fill("20")
+    form.locator('[data-testid="mls-form-name"]').fill("iris-forest")
+    file_item(page, "iris.csv").click()
+    form.locator('[data-testid="mls-form-use-train"]').click()
+    expect(form.locator('[data-testid="mls-form-train"]')).to_have_value("iris.csv")
+    target = form.locator('[data-testid="mls-form-target"]')
+    expect(target.locator("option", has_text=re.compile("^target$"))).to_have_count(1)
+    target.select_option("target")
+    expect(form.locator('[data-testid="mls-field-error"]')).to_have_count(0)
+    screenshot(page, "job-form")
+
+    # submit: the job view opens and follows the job to the end
+    form.locator('[data-testid="mls-form-submit"]').click()
+    view = job_view(page)
+    expect(view.locator('[data-testid="mls-job-name"]')).to_have_text("iris-forest")
+    expect(page.locator('[data-testid="mls-job-form"]')).to_have_count(0)
+    wait_for_status(view, "Completed")
+    log = view.locator('[data-testid="mls-job-log"]')
+    expect(log).to_contain_text("job completed", timeout=30_000)
+    expect(log).to_contain_text("fitting random-forest-classifier")
+    expect(view.locator('[data-testid="mls-job-log-state"]')).to_have_text("Complete")
+    metrics = view.locator('[data-testid="mls-job-metrics"]')
+    expect(metrics.locator('tr[data-metric="validation:accuracy"]')).to_have_count(
+        1, timeout=30_000
+    )
+    expect(view.locator('[data-testid="mls-job-outputs"]')).to_contain_text("model")
+    expect(view.locator('[data-testid="mls-stop-job"]')).to_be_disabled()
+
+    # the request carried JSON numbers and only what changed from the defaults
+    (job,) = jobs_named(lab, "iris-forest")
+    assert job["spec"]["hyperparameters"]["n_estimators"] == 20
+    assert job["spec"]["target"] == "target"
+
+    # the log was read by offset: no byte read twice
+    text = log.inner_text()
+    assert text.count("job completed") == 1, text
+
+    # the sidebar lists it, live
+    sidebar = open_jobs(page)
+    item = sidebar.locator('[data-testid="mls-job-item"]', has_text="iris-forest")
+    expect(item).to_have_attribute("data-status", "Completed")
+    view.locator('[data-testid="mls-job-spec"] summary').click()
+    expect(view.locator('[data-testid="mls-job-spec"] pre')).to_contain_text('"n_estimators": 20')
+    screenshot(page, "job-view")
+
+    switch_theme(page, "JupyterLab Dark")
+    expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "false")
+    page.wait_for_timeout(300)
+    screenshot(page, "job-view-dark")
+    switch_theme(page, "JupyterLab Light")
+    expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "true")
+
+    # Open run: the run view of the job's run
+    view.locator('[data-testid="mls-open-job-run"]').click()
+    run_view = page.locator('[data-testid="mls-run-view"]:visible')
+    expect(run_view.locator("h2")).to_contain_text("iris-forest")
+    expect(run_view.locator('[data-testid="mls-run-params"]')).to_contain_text("n_estimators")
+
+    # clicking the sidebar item brings the open job view back
+    item.click()
+    expect(job_view(page).locator('[data-testid="mls-job-name"]')).to_have_text("iris-forest")
+    assert not [e for e in console_errors if "mlstudio" in e.lower()], console_errors
+
+
+def test_run_scripts_as_jobs(page: Page, lab: Lab, console_errors: list[str]) -> None:
+    open_lab(page, lab)
+
+    context_menu(page, "hello.py", "Run as Job")
+    view = job_view(page)
+    expect(view.locator('[data-testid="mls-job-name"]')).to_contain_text("hello")
+    wait_for_status(view, "Completed")
+    expect(view.locator('[data-testid="mls-job-log"]')).to_contain_text(
+        "hello from a job, step 2", timeout=30_000
+    )
+    expect(view.locator('[data-testid="mls-job-failure"]')).to_have_count(0)
+
+    context_menu(page, "fails.py", "Run as Job")
+    view = page.locator('[data-testid="mls-job-view"]:visible', has_text="fails-")
+    wait_for_status(view, "Failed")
+    expect(view.locator('[data-testid="mls-job-failure"]')).to_contain_text(
+        "bad input: no rows to process"
+    )
+    expect(view.locator('[data-testid="mls-job-log"]')).to_contain_text("reading the input")
+    screenshot(page, "job-view-failed")
+
+    # the sidebar's filters: kind, then status
+    sidebar = open_jobs(page)
+    items = sidebar.locator('[data-testid="mls-job-item"]')
+    sidebar.locator('[data-testid="mls-jobs-kind"]').select_option("processing")
+    expect(items).to_have_count(2)  # hello and fails
+    sidebar.locator('[data-testid="mls-jobs-status"]').select_option("Failed")
+    expect(items).to_have_count(1)
+    expect(items.first).to_contain_text("fails-")
+    sidebar.locator('[data-testid="mls-jobs-status"]').select_option("Running")
+    expect(sidebar.locator('[data-testid="mls-jobs-empty"]')).to_have_text(
+        "No jobs match these filters."
+    )
+    sidebar.locator('[data-testid="mls-jobs-status"]').select_option("")
+    sidebar.locator('[data-testid="mls-jobs-kind"]').select_option("")
+    expect(items).to_have_count(len(lab.api("GET", "jobs")["items"]))
+    expect(items.first).to_contain_text("fails-")
+    screenshot(page, "jobs-sidebar")
+
+    # a long job: its log grows while it runs, and Stop ends it
+    context_menu(page, "slow.py", "Run as Job")
+    slow = page.locator('[data-testid="mls-job-view"]:visible', has_text="slow-")
+    wait_for_status(slow, "Running")
+    slow_log = slow.locator('[data-testid="mls-job-log"]')
+    expect(slow_log).to_contain_text("tick 5", timeout=30_000)
+    expect(slow.locator('[data-testid="mls-job-log-state"]')).to_have_text("Following…")
+    screenshot(page, "job-view-running")
+    expect(slow_log).to_contain_text("tick 25", timeout=30_000)
+    slow.locator('[data-testid="mls-stop-job"]').click()
+    wait_for_status(slow, "Stopped")
+    expect(slow.locator('[data-testid="mls-job-log-state"]')).to_have_text("Complete")
+    expect(slow.locator('[data-testid="mls-stop-job"]')).to_be_disabled()
+    lines = slow_log.inner_text().splitlines()
+    ticks = [line for line in lines if line.startswith("tick ")]
+    assert ticks == [f"tick {i}" for i in range(len(ticks))], ticks  # no gap, no repeat
+
+    # Clone: a new job with the same spec, in its own view
+    page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="fails-").click()
+    before = len(lab.api("GET", "jobs")["items"])
+    original = view.locator('[data-testid="mls-job-name"]').inner_text()
+    view.locator('[data-testid="mls-clone-job"]').click()
+    clone = page.locator('[data-testid="mls-job-view"]:visible')
+    clone_name = clone.locator('[data-testid="mls-job-name"]')
+    expect(clone_name).to_contain_text("fails-")
+    expect(clone_name).not_to_have_text(original)
+    wait_for_status(clone, "Failed")
+    assert len(lab.api("GET", "jobs")["items"]) == before + 1
+    assert not [e for e in console_errors if "mlstudio" in e.lower()], console_errors
+
+
+def test_form_errors_inline(page: Page, lab: Lab) -> None:
+    lab.api("POST", "jobs/processing", {"code": "hello.py", "name": "taken-name"})
+    open_lab(page, lab)
+
+    # the data file's context menu opens the form with the file filled in
+    context_menu(page, "iris.csv", "New Training Job with This Data")
+    form = page.locator('[data-testid="mls-job-form"]:visible')
+    expect(form.locator('[data-testid="mls-form-train"]')).to_have_value("iris.csv")
+    form.locator('[data-testid="mls-form-algorithm"]').select_option("random-forest-classifier")
+    form.locator('[data-testid="mls-form-target"]').select_option("target")
+    count = len(lab.api("GET", "jobs")["items"])
+
+    # out of range: said next to the field at once, and nothing is sent
+    n_estimators = form.locator('[data-hyperparameter="n_estimators"]')
+    n_estimators.fill("0")
+    error = form.locator('[data-testid="mls-field-error"]')
+    expect(error).to_have_text("Must be ≥ 1.")
+    form.locator('[data-testid="mls-form-submit"]').click()
+    expect(form.locator('[data-testid="mls-form-error"]')).to_contain_text("marked in red")
+    assert len(lab.api("GET", "jobs")["items"]) == count
+    n_estimators.fill("10")
+    expect(error).to_have_count(0)
+
+    # a rule across parameters only the server checks: its 400 message, input kept
+    form.locator('[data-testid="mls-form-algorithm"]').select_option("logistic-regression")
+    form.locator('[data-hyperparameter="l1_ratio"]').fill("0.5")
+    form.locator('[data-testid="mls-form-submit"]').click()
+    message = form.locator('[data-testid="mls-form-error"]')
+    expect(message).to_contain_text("l1_ratio 0.5 needs solver 'saga'")
+    expect(form.locator('[data-hyperparameter="l1_ratio"]')).to_have_value("0.5")
+    expect(form.locator('[data-testid="mls-form-train"]')).to_have_value("iris.csv")
+    screenshot(page, "job-form-error")
+    switch_theme(page, "JupyterLab Dark")
+    expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "false")
+    page.wait_for_timeout(300)
+    screenshot(page, "job-form-error-dark")
+    switch_theme(page, "JupyterLab Light")
+    expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "true")
+
+    # a taken name: the server's 409 message
+    form.locator('[data-hyperparameter="solver"]').select_option("saga")
+    form.locator('[data-testid="mls-form-name"]').fill("taken-name")
+    form.locator('[data-testid="mls-form-submit"]').click()
+    expect(message).to_contain_text("already exists")
+    assert len(lab.api("GET", "jobs")["items"]) == count
+
+    # fixed: the job starts and the form closes
+    form.locator('[data-testid="mls-form-name"]').fill("")
+    form.locator('[data-testid="mls-form-submit"]').click()
+    view = job_view(page)
+    expect(view.locator('[data-testid="mls-job-name"]')).to_contain_text("logistic-regression")
+    wait_for_status(view, "Completed")
+    expect(page.locator('[data-testid="mls-job-form"]')).to_have_count(0)
+
+
+def test_palette_and_launcher(page: Page, lab: Lab) -> None:
+    open_lab(page, lab)
+    card = page.locator(".jp-LauncherCard", has_text="New Training Job")
+    expect(card).to_have_count(1)
+    page.keyboard.press("Control+Shift+C")
+    page.locator(".lm-CommandPalette-input").fill("Open Jobs")
+    page.locator(".lm-CommandPalette-item", has_text="Open Jobs").click()
+    expect(page.locator(".jp-MLStudio-jobsSidebar")).to_be_visible()
+    card.click()
+    expect(page.locator('[data-testid="mls-job-form"]:visible')).to_have_count(1)
+    page.locator("#jp-MainMenu").get_by_text("ML Studio", exact=True).click()
+    menu = page.locator(".lm-Menu")
+    expect(menu.locator(".lm-Menu-item", has_text="Open Jobs")).to_be_visible()
+    expect(menu.locator(".lm-Menu-item", has_text="New Training Job")).to_be_visible()
+    page.keyboard.press("Escape")
