@@ -113,6 +113,11 @@ def resolve_paths(spec: JobSpec, base: Path, *, within: bool = False) -> JobSpec
     )
 
 
+def relative_message(message: str, base: Path) -> str:
+    """A message with paths under ``base`` shown relative to it."""
+    return message.replace(f"{base.resolve()}/", "")
+
+
 def _default_name(spec: JobSpec) -> str:
     if isinstance(spec, TrainingSpec):
         stem = spec.algorithm or Path(spec.entry_point or "train").stem
@@ -181,7 +186,13 @@ class JobService:
     def submit(
         self, spec: JobSpec, *, base_dir: Path | None = None, within_base: bool = False
     ) -> Job:
-        spec = check_spec(resolve_paths(spec, base_dir or Path.cwd(), within=within_base))
+        base = base_dir or Path.cwd()
+        try:
+            spec = check_spec(resolve_paths(spec, base, within=within_base))
+        except InvalidArgumentError as exc:
+            if within_base:  # speak in the caller's (root-relative) paths
+                raise InvalidArgumentError(relative_message(exc.message, base)) from None
+            raise
         name = spec.name or _default_name(spec)
         if self.store.name_taken(name):
             raise AlreadyExistsError(f"A job named {name!r} already exists.")

@@ -184,11 +184,17 @@ async def test_processing_job_runs_a_script_and_can_be_stopped(
     ],
 )
 async def test_bad_job_requests_get_400_with_a_message(
-    jp_fetch: Fetch, iris_csv: str, path: str, body: dict[str, Any], message: str
+    jp_fetch: Fetch,
+    jp_root_dir: Path,
+    iris_csv: str,
+    path: str,
+    body: dict[str, Any],
+    message: str,
 ) -> None:
     status, error = await call(jp_fetch, "POST", "jobs", path, body=body)
     assert status == 400, error
     assert message in error["error"]["message"]
+    assert str(jp_root_dir) not in error["error"]["message"]  # paths as the user gave them
     _, page = await call(jp_fetch, "GET", "jobs")
     assert page["items"] == []
 
@@ -197,12 +203,13 @@ async def test_data_columns_errors(jp_fetch: Fetch, jp_root_dir: Path) -> None:
     (jp_root_dir / "fake.parquet").write_text("this is not parquet")
     for path, message in [
         ("../etc/passwd", "relative to the server's root"),
-        ("nothing.csv", "does not exist"),
+        ("nothing.csv", "nothing.csv does not exist"),
         ("fake.parquet", "Could not read the columns of fake.parquet"),
     ]:
         status, error = await call(jp_fetch, "GET", "data", "columns", params={"path": path})
         assert status == 400, (path, error)
         assert message in error["error"]["message"]
+        assert str(jp_root_dir) not in error["error"]["message"]
 
 
 async def test_unknown_job_is_404(jp_fetch: Fetch) -> None:

@@ -140,10 +140,14 @@ class DataColumnsHandler(_JobsBase):
     @tornado.web.authenticated
     async def get(self) -> None:
         from ...jobs.data import read_columns
+        from ...jobs.service import relative_message
 
         query = self.parse_query(models.DataColumnsQuery)
         raw = Path(query.path)
         if raw.is_absolute() or ".." in raw.parts:
             raise InvalidArgumentError("path must be relative to the server's root folder.")
-        columns = await self.call(read_columns, self.root_dir / raw)
+        try:
+            columns = await self.call(read_columns, self.root_dir / raw)
+        except InvalidArgumentError as exc:
+            raise InvalidArgumentError(relative_message(exc.message, self.root_dir)) from None
         self.write_model(models.DataColumns(path=query.path, columns=columns))
