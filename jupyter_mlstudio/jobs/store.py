@@ -157,10 +157,10 @@ class SqlJobStore:
             return True
 
     def claim_owner(self, job_id: str, *, host: str, pid: int) -> bool:
-        """Take over a Pending job (its queueing process died)."""
+        """Take over a job whose owner died: to queue it (Pending) or watch it (Running)."""
         with self._db.session(write=True) as session:
             row = self._require(session, job_id)
-            if row.status != PENDING:
+            if row.status in TERMINAL_JOB_STATUSES:
                 return False
             row.owner_host, row.owner_pid = host, pid
             row.updated_at = utcnow()

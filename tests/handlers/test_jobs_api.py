@@ -217,3 +217,90 @@ async def test_unknown_job_is_404(jp_fetch: Fetch) -> None:
         status, error = await call(jp_fetch, method, "jobs", "nope", *path)
         assert status == 404, (method, path)
         assert error["error"]["code"] == "NOT_FOUND"
+
+
+OWNER = """
+import json, sys
+from jupyter_mlstudio.studio import Studio
+from jupyter_mlstudio.jobs.specs import ProcessingSpec
+studio = Studio.open()
+job = studio.jobs.submit(ProcessingSpec(code=sys.argv[1]))
+print(json.dumps({"id": job.id}), flush=True)
+sys.stdin.read()
+"""
+
+
+def start_job_and_kill_its_server(root: Path, home: Path) -> tuple[str, Path, int]:
+    """Another server process starts a job and dies (SIGKILL) while the job runs.
+    Returns the job id, the file that releases the job, and the job's pid."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    release = root / "release"
+    code = root / "waits.py"
+    code.write_text(
+        "import os, time\nprint('waiting', flush=True)\n"
+        f"while not os.path.exists({str(release)!r}): time.sleep(0.05)\nprint('released')\n"
+    )
+    owner = subprocess.Popen(
+        [sys.executable, "-c", OWNER, str(code)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),
+    )
+    assert owner.stdout is not None
+    job_id = json.loads(owner.stdout.readline())["id"]
+    log = home / "artifacts" / "jobs" / job_id / "log.txt"
+    deadline = time.monotonic() + 30
+    while not (log.exists() and "waiting" in log.read_text()):
+        assert time.monotonic() < deadline, "the job did not start"
+        time.sleep(0.05)
+    owner.kill()
+    owner.wait()
+    pid = int(log.read_text().split(" as process ")[1].split()[0])
+    return job_id, release, pid
+
+
+@pytest.fixture
+def running_job_of_a_dead_server(jp_root_dir: Path, mlstudio_home: Path) -> tuple[str, Path, int]:
+    return start_job_and_kill_its_server(jp_root_dir, mlstudio_home)
+
+
+@pytest.fixture
+def lost_job_of_a_dead_server(jp_root_dir: Path, mlstudio_home: Path) -> str:
+    """As above, and the machine "rebooted": the job's process is gone too."""
+    import os
+    import signal
+
+    job_id, _, pid = start_job_and_kill_its_server(jp_root_dir, mlstudio_home)
+    os.killpg(pid, signal.SIGKILL)
+    return job_id
+
+
+async def test_a_restarted_server_adopts_a_job_that_still_runs(
+    running_job_of_a_dead_server: tuple[str, Path, int], jp_fetch: Fetch
+) -> None:
+    import os
+
+    import jupyter_mlstudio as mls
+
+    job_id, release, _ = running_job_of_a_dead_server  # set up before the server started
+    status, job = await call(jp_fetch, "GET", "jobs", job_id)
+    assert (status, job["status"]) == (200, "Running")
+    assert mls.studio().job_store.get_job(job_id).owner_pid == os.getpid()  # adopted
+    release.write_text("go")
+    done = await wait_ended(jp_fetch, job_id, timeout=60)
+    assert done["status"] == "Completed"
+    _, chunk = await call(jp_fetch, "GET", "jobs", job_id, "log")
+    assert "released" in chunk["text"]
+
+
+async def test_a_restarted_server_fails_a_job_whose_process_is_gone(
+    lost_job_of_a_dead_server: str, jp_fetch: Fetch
+) -> None:
+    status, job = await call(jp_fetch, "GET", "jobs", lost_job_of_a_dead_server)
+    assert (status, job["status"]) == (200, "Failed")
+    assert "no server was watching" in job["failure_reason"]

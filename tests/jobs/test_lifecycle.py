@@ -231,7 +231,9 @@ def test_restart_keeps_watching_a_job_that_is_still_running(
     assert job.pid is not None and not gone(job.pid)
 
     assert studio.jobs.executor.reconcile() == [job_id]  # the new "server"
-    assert studio.job_store.get_job(job_id).status == "Running"
+    adopted = studio.job_store.get_job(job_id)
+    assert (adopted.status, adopted.owner_pid) == ("Running", os.getpid())
+    assert studio.jobs.executor.reconcile() == []  # ours now: not picked up twice
     release.write_text("go")
     done = studio.jobs.wait(job_id, timeout=30)
     assert done.status == "Completed"
