@@ -34,7 +34,6 @@ Logging never breaks training: any failure while logging becomes an
 from __future__ import annotations
 
 import functools
-import json
 import math
 import platform
 import tempfile
@@ -330,29 +329,28 @@ def _maybe(compute: Callable[[], Any]) -> Any:
 
 # -- the model artifact ----------------------------------------------------------------
 def log_model(run: ActiveRun, estimator: Any, X: Any = None, name: str = "model") -> str:
-    """Save a fitted estimator with skops as ``<name>/model.skops`` + ``<name>/metadata.json``."""
+    """Save a fitted estimator with skops as ``<name>/model.skops`` + ``<name>/metadata.json``
+    (the registry's model format; ``inputs`` is kept for readers of the first format)."""
     import sklearn
     import skops
-    import skops.io
+
+    from .registry.format import save_sklearn_model
 
     with tempfile.TemporaryDirectory(prefix="mlstudio-model-") as tmp:
-        path = Path(tmp) / "model.skops"
-        skops.io.dump(estimator, path)
-        untrusted = skops.io.get_untrusted_types(file=path)
         cls = type(estimator)
-        metadata = {
-            "flavor": "sklearn",
-            "serialization": "skops",
-            "model_file": "model.skops",
-            "estimator_class": f"{cls.__module__}.{cls.__qualname__}",
-            "estimator_name": cls.__name__,
-            "sklearn_version": sklearn.__version__,
-            "skops_version": getattr(skops, "__version__", "unknown"),
-            "python_version": platform.python_version(),
-            "untrusted_types": untrusted,
-            "inputs": input_schema(X),
-        }
-        (Path(tmp) / "metadata.json").write_text(json.dumps(metadata, indent=2, default=str))
+        save_sklearn_model(
+            estimator,
+            Path(tmp),
+            X=X,
+            extra={
+                "serialization": "skops",
+                "estimator_name": cls.__name__,
+                "sklearn_version": sklearn.__version__,
+                "skops_version": getattr(skops, "__version__", "unknown"),
+                "python_version": platform.python_version(),
+                "inputs": input_schema(X),
+            },
+        )
         run.log_artifacts(tmp, name)
     return f"{name}/model.skops"
 

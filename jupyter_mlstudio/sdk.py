@@ -19,6 +19,7 @@ from .experiments.entities import Experiment
 from .experiments.run_entities import Run
 from .jobs.entities import Job
 from .jobs.handle import JobHandle, stage_dataframe
+from .registry.entities import ModelGroup, ModelVersion
 from .studio import Studio
 
 _lock = threading.Lock()
@@ -304,3 +305,112 @@ def list_algorithms() -> list[dict[str, Any]]:
     from .jobs.algorithms import describe_algorithms
 
     return describe_algorithms()
+
+
+# -- model registry --------------------------------------------------------------------
+def register(
+    source: Any,
+    name: str,
+    *,
+    description: str = "",
+    tags: Mapping[str, Any] | None = None,
+    data: str | None = None,
+    input_example: Any = None,
+    artifact_path: str = "model",
+) -> ModelVersion:
+    """Register a model as the next version of ``name`` (created if missing).
+
+    ``source`` is a run (or its id) with a model under ``artifact_path``, a finished
+    training job, a fitted scikit-learn estimator (``input_example`` gives its
+    signature) or a model folder. ``data`` records the training data and its hash."""
+    return studio().models.register(
+        source,
+        name,
+        description=description,
+        tags=tags,
+        data=data,
+        input_example=input_example,
+        artifact_path=artifact_path,
+    )
+
+
+def list_models(search: str | None = None) -> list[ModelGroup]:
+    """Registered models, most recently changed first; ``search`` matches name or description."""
+    store = studio().registry
+    items: list[ModelGroup] = []
+    token: str | None = None
+    while True:
+        page = store.list_groups(search, max_items=1000, next_token=token)
+        items.extend(page.items)
+        if page.next_token is None:
+            return items
+        token = page.next_token
+
+
+def get_model(name: str) -> ModelGroup:
+    return studio().registry.get_group(name)
+
+
+def list_model_versions(name: str) -> list[ModelVersion]:
+    """Every version of ``name``, newest first."""
+    return studio().registry.list_versions(name)
+
+
+def get_model_version(
+    name: str, version: int | None = None, alias: str | None = None
+) -> ModelVersion:
+    """A version by number or alias; the newest when neither is given."""
+    return studio().registry.get_version(name, version, alias)
+
+
+def load_model(
+    name: str,
+    version: int | None = None,
+    alias: str | None = None,
+    trusted: Sequence[str] | None = None,
+) -> Any:
+    """The fitted estimator of a registered version (by number, alias or the newest).
+
+    Refuses a missing or altered artifact, and object types outside scikit-learn, NumPy
+    and SciPy unless named in ``trusted``."""
+    return studio().models.load(name, version, alias, trusted)
+
+
+def set_approval(name: str, version: int, status: str, comment: str) -> ModelVersion:
+    """``Approved``, ``Rejected`` or ``PendingManualApproval``, with a required comment."""
+    from .registry.service import current_user
+
+    return studio().registry.set_approval(name, version, status, comment, current_user())
+
+
+def set_alias(name: str, alias: str, version: int) -> ModelVersion:
+    """Point ``alias`` (e.g. ``champion``) at ``version``; it moves atomically."""
+    return studio().registry.set_alias(name, alias, version)
+
+
+def delete_alias(name: str, alias: str) -> None:
+    studio().registry.delete_alias(name, alias)
+
+
+def update_model_version(
+    name: str,
+    version: int,
+    *,
+    description: str | None = None,
+    tags: Mapping[str, Any] | None = None,
+    card: Mapping[str, str] | None = None,
+) -> ModelVersion:
+    """Change a version's description, tags or model card (nothing else can change)."""
+    return studio().registry.update_version(
+        name, version, description=description, tags=tags, card=card
+    )
+
+
+def model_card(name: str, version: int) -> str:
+    """The version's model card as Markdown."""
+    return studio().models.card_markdown(name, version)
+
+
+def delete_model(name: str, force: bool = False) -> None:
+    """Delete a model; one with versions only with ``force=True``."""
+    studio().models.delete_model(name, force=force)

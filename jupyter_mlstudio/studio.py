@@ -15,10 +15,12 @@ from .experiments.metric_writer import MetricWriter
 from .experiments.run_store import RunStore, SqlRunStore
 from .experiments.store import ExperimentStore, SqlExperimentStore
 from .jobs.store import SqlJobStore
+from .registry.store import SqlRegistryStore
 from .store.db import Database, redact_uri
 
 if TYPE_CHECKING:
     from .jobs.service import JobService
+    from .registry.service import Registry
 
 
 class Studio:
@@ -29,10 +31,12 @@ class Studio:
         self.experiments: ExperimentStore = SqlExperimentStore(self.db)
         self.runs: RunStore = SqlRunStore(self.db, config.artifact_uri)
         self.job_store = SqlJobStore(self.db, config.artifact_uri)
+        self.registry = SqlRegistryStore(self.db)
         self._lock = threading.Lock()
         self._metric_writer: MetricWriter | None = None
         self._dead_runs_checked = False
         self._jobs: JobService | None = None
+        self._models: Registry | None = None
 
     @property
     def metric_writer(self) -> MetricWriter:
@@ -67,6 +71,16 @@ class Studio:
                 )
                 self._jobs = JobService(self, executor)
             return self._jobs
+
+    @property
+    def models(self) -> Registry:
+        """Registering, loading, cards and lineage of registered models."""
+        from .registry.service import Registry
+
+        with self._lock:
+            if self._models is None:
+                self._models = Registry(self)
+            return self._models
 
     @classmethod
     def open(cls, config: StudioConfig | None = None) -> Studio:

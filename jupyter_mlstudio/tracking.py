@@ -131,6 +131,24 @@ class ActiveRun:
             name = f"{name}.csv"
         return self.log_text(to_csv(index=False), name)
 
+    def log_model(
+        self,
+        estimator: Any,
+        name: str = "model",
+        X: Any = None,
+        register_as: str | None = None,
+    ) -> Any:
+        """Save a fitted scikit-learn estimator under ``<name>/`` (skops + metadata; ``X``
+        gives the signature and an input example). With ``register_as``, also register it
+        as the next version of that model and return the ``ModelVersion``."""
+        from .autolog import log_model
+
+        log_model(self, estimator, X=X, name=name)
+        if register_as is None:
+            return None
+        self.flush()
+        return self._studio.models.register(self.id, register_as, artifact_path=name)
+
     # -- state -----------------------------------------------------------------------
     def get(self) -> Run:
         """A fresh snapshot (flushes queued metrics first)."""

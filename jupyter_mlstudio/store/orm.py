@@ -39,5 +39,6 @@ def load_all_models() -> MetaData:
     from ..experiments import orm as _experiments  # noqa: F401
     from ..experiments import runs_orm as _runs  # noqa: F401
     from ..jobs import orm as _jobs  # noqa: F401
+    from ..registry import orm as _registry  # noqa: F401
 
     return Base.metadata

@@ -1,0 +1,1 @@
+"""The model registry: model groups, immutable versions, approvals, aliases, cards."""

@@ -1,0 +1,201 @@
+"""The folder a model lives in: ``model.skops`` plus ``metadata.json``.
+
+Runs (``run.log_model``, autolog), built-in training jobs and the registry all write and
+read this one format. Loading trusts what scikit-learn, NumPy and SciPy define; any
+other type a file asks for must be named by the caller (``trusted=[...]``), because a
+skops file can otherwise make Python build arbitrary objects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import platform
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from ..errors import InvalidArgumentError, NotFoundError
+
+MODEL_FILE = "model.skops"
+METADATA_FILE = "metadata.json"
+TRUSTED_MODULES = ("sklearn.", "numpy.", "scipy.", "builtins.")
+EXAMPLE_ROWS = 5
+
+
+@dataclass(frozen=True)
+class ModelMetadata:
+    flavor: str
+    model_file: str
+    signature: dict[str, Any]
+    input_example: Any
+    library_versions: dict[str, str]
+    extra: dict[str, Any]
+
+
+def _version(package: str) -> str:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def library_versions() -> dict[str, str]:
+    return {
+        "python": platform.python_version(),
+        **{p: _version(p) for p in ("scikit-learn", "skops", "numpy", "pandas")},
+        "jupyter_mlstudio": _version("jupyter_mlstudio"),
+    }
+
+
+def json_safe(value: Any) -> Any:
+    """NaN → None, numpy scalars → Python, timestamps → ISO text, recursively."""
+    import math
+
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        try:
+            value = value.item()
+        except (ValueError, TypeError):
+            return str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, datetime) or hasattr(value, "isoformat"):
+        return value.isoformat()
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def signature_of(X: Any, y: Any = None) -> dict[str, Any]:
+    """Input columns and dtypes (a DataFrame) or shape (an array); the output likewise."""
+
+    def describe(data: Any, default_name: str) -> list[dict[str, Any]]:
+        if data is None:
+            return []
+        columns = getattr(data, "columns", None)
+        if columns is not None:
+            return [
+                {"name": str(c), "dtype": str(t)}
+                for c, t in zip(columns, data.dtypes, strict=False)
+            ]
+        name = getattr(data, "name", None)
+        dtype = getattr(data, "dtype", None)
+        shape = getattr(data, "shape", None)
+        if shape is not None and len(shape) == 2:
+            return [{"name": f"{default_name}{i}", "dtype": str(dtype)} for i in range(shape[1])]
+        return [{"name": str(name or default_name), "dtype": str(dtype)}]
+
+    return {"inputs": describe(X, "x"), "outputs": describe(y, "prediction")}
+
+
+def input_example_of(X: Any) -> Any:
+    if X is None:
+        return None
+    head = X.head(EXAMPLE_ROWS) if hasattr(X, "head") else X[:EXAMPLE_ROWS]
+    if hasattr(head, "to_dict"):
+        return json_safe(head.to_dict(orient="records"))
+    return json_safe(head.tolist() if hasattr(head, "tolist") else list(head))
+
+
+def save_sklearn_model(
+    estimator: Any, folder: Path, X: Any = None, y: Any = None, extra: dict[str, Any] | None = None
+) -> ModelMetadata:
+    """Save a fitted estimator with skops, and its metadata, into ``folder``."""
+    import skops.io
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / MODEL_FILE
+    skops.io.dump(estimator, path)
+    cls = type(estimator)
+    metadata = {
+        "flavor": "sklearn",
+        "format": "skops",
+        "model_file": MODEL_FILE,
+        "estimator_class": f"{cls.__module__}.{cls.__qualname__}",
+        "signature": signature_of(X, y),
+        "input_example": input_example_of(X),
+        "library_versions": library_versions(),
+        "untrusted_types": skops.io.get_untrusted_types(file=path),
+        "created_at": datetime.now(timezone.utc).isoformat(),
+        **(extra or {}),
+    }
+    (folder / METADATA_FILE).write_text(json.dumps(metadata, indent=2, default=str))
+    return read_metadata(folder)
+
+
+def read_metadata(folder: Path) -> ModelMetadata:
+    """The metadata of a model folder, from any of the writers' versions."""
+    path = folder / METADATA_FILE
+    if not path.is_file():
+        raise InvalidArgumentError(f"{folder} is not a model folder: it has no {METADATA_FILE}.")
+    try:
+        data = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidArgumentError(f"{path} is not valid JSON: {exc}") from None
+    signature = data.get("signature")
+    if signature is None and isinstance(data.get("inputs"), dict):  # autolog's first format
+        signature = {"inputs": data["inputs"].get("columns", []), "outputs": []}
+    versions = data.get("library_versions")
+    if not isinstance(versions, dict):
+        versions = {
+            k.removesuffix("_version"): str(v) for k, v in data.items() if k.endswith("_version")
+        }
+    return ModelMetadata(
+        flavor=str(data.get("flavor", "sklearn")),
+        model_file=str(data.get("model_file", MODEL_FILE)),
+        signature=signature or {"inputs": [], "outputs": []},
+        input_example=data.get("input_example"),
+        library_versions={str(k): str(v) for k, v in versions.items()},
+        extra=data,
+    )
+
+
+def folder_digest(folder: Path) -> tuple[str, int]:
+    """sha256 over every file's relative path and bytes (sorted), and the total size."""
+    digest = hashlib.sha256()
+    size = 0
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    for file in files:
+        digest.update(file.relative_to(folder).as_posix().encode() + b"\0")
+        with open(file, "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+                size += len(chunk)
+        digest.update(b"\0")
+    return f"sha256:{digest.hexdigest()}", size
+
+
+def load_sklearn_model(folder: Path, trusted: Sequence[str] | None = None) -> Any:
+    """Load the estimator; refuses types outside scikit-learn/NumPy/SciPy that the caller
+    did not name in ``trusted``."""
+    import skops.io
+
+    metadata = read_metadata(folder)
+    path = folder / metadata.model_file
+    if not path.is_file():
+        raise NotFoundError(f"The model file {metadata.model_file} is missing from {folder}.")
+    try:
+        needed = list(skops.io.get_untrusted_types(file=path))
+    except Exception as exc:  # a zip error, a bad schema: not a skops file
+        raise InvalidArgumentError(
+            f"{metadata.model_file} is not a readable skops file: {exc}"
+        ) from None
+    allowed = set(trusted or ())
+    refused = [t for t in needed if not t.startswith(TRUSTED_MODULES) and t not in allowed]
+    if refused:
+        raise InvalidArgumentError(
+            "Refusing to load the model: it needs types that are not from scikit-learn, "
+            f"NumPy or SciPy: {', '.join(refused)}. If you trust where this model came "
+            f"from, pass trusted={refused!r}."
+        )
+    try:
+        return skops.io.load(path, trusted=needed)
+    except Exception as exc:
+        raise InvalidArgumentError(f"{metadata.model_file} could not be loaded: {exc}") from None

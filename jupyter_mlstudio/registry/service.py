@@ -1,0 +1,309 @@
+"""Registering models from runs, jobs, estimators or folders; loading them back safely;
+model cards and lineage. The SDK and the REST handlers share this."""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import hashlib
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from ..artifacts import ArtifactRepository
+from ..errors import InvalidArgumentError, MLStudioError, NotFoundError
+from ..experiments.run_entities import Run
+from ..jobs.entities import Job
+from ..studio import Studio
+from .entities import CARD_FIELDS, ModelVersion
+from .format import folder_digest, load_sklearn_model, read_metadata, save_sklearn_model
+from .store import SqlRegistryStore
+
+CARD_TITLES = {
+    "intended_use": "Intended use",
+    "training_data": "Training data",
+    "evaluation": "Evaluation",
+    "caveats": "Caveats and limitations",
+    "owner": "Owner",
+}
+
+
+def current_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def data_reference(path: str) -> dict[str, Any]:
+    """Where the training data was and a hash of its content (files under a folder)."""
+    local = Path(path.removeprefix("file://"))
+    if not local.exists():
+        return {"uri": path}
+    digest = hashlib.sha256()
+    files = sorted(p for p in local.rglob("*") if p.is_file()) if local.is_dir() else [local]
+    for file in files:
+        with open(file, "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+    return {"uri": str(local.resolve()), "hash": f"sha256:{digest.hexdigest()}"}
+
+
+class Registry:
+    def __init__(self, studio: Studio) -> None:
+        self.studio = studio
+        self.store: SqlRegistryStore = studio.registry
+
+    # -- registering -------------------------------------------------------------------
+    def register(
+        self,
+        source: Any,
+        name: str,
+        *,
+        description: str = "",
+        tags: Mapping[str, Any] | None = None,
+        data: str | None = None,
+        input_example: Any = None,
+        artifact_path: str = "model",
+    ) -> ModelVersion:
+        """Register ``source`` as the next version of ``name``.
+
+        ``source``: a run (``Run``, an active run or a run id) whose ``model/`` artifacts
+        hold a saved model; a job (``Job``, a job handle) that produced a model; a fitted
+        scikit-learn estimator (saved now, with ``input_example`` for its signature); or a
+        model folder path.
+        """
+        data_path = data
+        with self._model_folder(source, artifact_path, input_example) as (
+            folder,
+            run_id,
+            job_id,
+            job_data,
+        ):
+            data_path = data_path or job_data
+            metadata = read_metadata(folder)
+            if not (folder / metadata.model_file).is_file():
+                raise InvalidArgumentError(f"{folder} has no model file {metadata.model_file!r}.")
+            content_hash, size = folder_digest(folder)
+            version_id = uuid.uuid4().hex
+            artifact_uri = f"{self.studio.config.artifact_uri.rstrip('/')}/models/{version_id}"
+            ArtifactRepository(artifact_uri).put_dir(folder)
+        run = self.studio.runs.get_run(run_id) if run_id else None
+        metrics = {k: v for k, v in (run.metrics.items() if run else ()) if v == v}
+        params = dict(run.params) if run else {}
+        data_ref = data_reference(data_path) if data_path else None
+        version = self.store.create_version(
+            name,
+            version_id=version_id,
+            artifact_uri=artifact_uri,
+            content_hash=content_hash,
+            size_bytes=size,
+            flavor=metadata.flavor,
+            signature=metadata.signature,
+            input_example=metadata.input_example,
+            library_versions=metadata.library_versions,
+            metrics=metrics,
+            params=params,
+            source_run_id=run_id,
+            source_job_id=job_id,
+            data_ref=data_ref,
+            description=description,
+            tags=tags,
+            card=self._prefilled_card(metrics, params, data_ref, metadata.signature),
+        )
+        return version
+
+    @contextmanager
+    def _model_folder(
+        self, source: Any, artifact_path: str, input_example: Any
+    ) -> Iterator[tuple[Path, str | None, str | None, str | None]]:
+        """A local folder holding the model, plus the run, job and data it came from."""
+        if isinstance(source, Job) or (
+            hasattr(source, "job") and isinstance(getattr(source, "job", None), Job)
+        ):
+            job = source if isinstance(source, Job) else source.job
+            if job.status != "Completed" or "model" not in job.outputs:
+                raise InvalidArgumentError(f"Job {job.name!r} has no model (status {job.status}).")
+            data = job.spec.get("channels", {}).get("train")
+            with self._download(job.outputs["model"]) as folder:
+                yield folder, job.run_id, job.id, data
+            return
+        if isinstance(source, str | Path) and Path(source).is_dir():
+            yield Path(source), None, None, None
+            return
+        run_id = source if isinstance(source, str) else getattr(source, "id", None)
+        if (
+            isinstance(source, Run)
+            or (isinstance(source, str) and run_id)
+            or (run_id and hasattr(source, "log_metric"))
+        ):
+            assert isinstance(run_id, str)
+            try:
+                run = self.studio.runs.get_run(run_id)
+            except NotFoundError:
+                raise InvalidArgumentError(
+                    f"{source!r} is neither a run id nor a model folder."
+                ) from None
+            with self._download(f"{run.artifact_uri}/{artifact_path}") as folder:
+                if not (folder / "metadata.json").is_file():
+                    raise InvalidArgumentError(
+                        f"Run {run.name!r} has no model under {artifact_path}/: log one with "
+                        "run.log_model(estimator) or mls.autolog()."
+                    )
+                job_id = run.tags.get("mlstudio.job_id")
+                yield folder, run.id, job_id, None
+            return
+        if hasattr(source, "predict") or hasattr(source, "fit"):
+            with tempfile.TemporaryDirectory(prefix="mlstudio-register-") as tmp:
+                folder = Path(tmp) / "model"
+                save_sklearn_model(source, folder, X=input_example)
+                yield folder, None, None, None
+            return
+        raise InvalidArgumentError(
+            "Register a run, a job, a fitted estimator or a model folder; "
+            f"got {type(source).__name__}."
+        )
+
+    @contextmanager
+    def _download(self, uri: str) -> Iterator[Path]:
+        repo = ArtifactRepository(uri)
+        local = repo.local_path
+        if local is not None:
+            if not local.is_dir():
+                raise NotFoundError(f"The model folder {uri} does not exist.")
+            yield local
+            return
+        with tempfile.TemporaryDirectory(prefix="mlstudio-model-") as tmp:
+            self._fetch(repo, "", Path(tmp))
+            yield Path(tmp)
+
+    def _fetch(self, repo: ArtifactRepository, rel: str, target: Path) -> None:
+        for item in repo.list(rel):
+            if item.is_dir:
+                self._fetch(repo, item.path, target)
+            else:
+                destination = target / item.path
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                with repo.open(item.path) as src, open(destination, "wb") as dst:
+                    shutil.copyfileobj(src, dst)
+
+    @staticmethod
+    def _prefilled_card(
+        metrics: Mapping[str, float],
+        params: Mapping[str, str],
+        data_ref: Mapping[str, Any] | None,
+        signature: Mapping[str, Any],
+    ) -> dict[str, str]:
+        inputs = signature.get("inputs") or []
+        training = []
+        if data_ref:
+            training.append(f"Data: {data_ref.get('uri')}")
+            if data_ref.get("hash"):
+                training.append(f"Content hash: {data_ref['hash']}")
+        if inputs:
+            training.append(
+                f"Features ({len(inputs)}): "
+                + ", ".join(f"{c['name']} ({c['dtype']})" for c in inputs[:30])
+            )
+        if params:
+            training.append(
+                "Parameters: " + ", ".join(f"{k}={v}" for k, v in sorted(params.items()))
+            )
+        evaluation = "\n".join(f"- {k}: {v:.6g}" for k, v in sorted(metrics.items()))
+        return {
+            "intended_use": "",
+            "training_data": "\n".join(training),
+            "evaluation": evaluation,
+            "caveats": "",
+            "owner": current_user(),
+        }
+
+    # -- loading -----------------------------------------------------------------------
+    def load(
+        self,
+        name: str,
+        version: int | None = None,
+        alias: str | None = None,
+        trusted: Sequence[str] | None = None,
+    ) -> Any:
+        """The estimator of a version. Refuses a missing or changed artifact, and types
+        outside scikit-learn/NumPy/SciPy not named in ``trusted``."""
+        found = self.store.get_version(name, version, alias)
+        label = f"{found.name} version {found.version}"
+        try:
+            with self._download(found.artifact_uri) as folder:
+                if not folder.is_dir() or not any(folder.iterdir()):
+                    raise NotFoundError(
+                        f"The artifact of {label} is missing ({found.artifact_uri})."
+                    )
+                digest, _ = folder_digest(folder)
+                if digest != found.content_hash:
+                    raise InvalidArgumentError(
+                        f"The artifact of {label} changed after it was registered (its content "
+                        "hash does not match); refusing to load it. Register the model again."
+                    )
+                return load_sklearn_model(folder, trusted)
+        except NotFoundError as exc:
+            raise NotFoundError(f"The artifact of {label} is missing: {exc.message}") from None
+        except MLStudioError:
+            raise
+
+    # -- cards and lineage -------------------------------------------------------------
+    def card_markdown(self, name: str, version: int) -> str:
+        found = self.store.get_version(name, version)
+        lines = [f"# Model card: {found.name} version {found.version}", ""]
+        lines.append(f"- Approval: {found.approval_status}")
+        if found.aliases:
+            lines.append(f"- Aliases: {', '.join(found.aliases)}")
+        lines.append(f"- Registered: {found.created_at:%Y-%m-%d %H:%M UTC}")
+        lines.append(f"- Flavor: {found.flavor}; content hash `{found.content_hash}`")
+        if found.description:
+            lines += ["", found.description]
+        for key in CARD_FIELDS:
+            lines += ["", f"## {CARD_TITLES[key]}", "", found.card.get(key) or "_Not given._"]
+        inputs = found.signature.get("inputs") or []
+        if inputs:
+            lines += ["", "## Signature", "", "| Input | Type |", "|---|---|"]
+            lines += [f"| {c['name']} | {c['dtype']} |" for c in inputs]
+        if found.approvals:
+            lines += ["", "## Approval history", ""]
+            lines += [
+                f"- {e.at:%Y-%m-%d %H:%M} {e.actor}: {e.from_status} → {e.to_status} — {e.comment}"
+                for e in found.approvals
+            ]
+        return "\n".join(lines) + "\n"
+
+    def lineage(self, name: str, version: int) -> dict[str, Any]:
+        """The chain a version came from: run, job, data (and, later, where it is used)."""
+        found = self.store.get_version(name, version)
+        result: dict[str, Any] = {"run": None, "job": None, "data": found.data_ref}
+        if found.source_run_id:
+            try:
+                run = self.studio.runs.get_run(found.source_run_id)
+                experiment = self.studio.experiments.get_experiment(run.experiment_id)
+                result["run"] = {
+                    "id": run.id,
+                    "name": run.name,
+                    "status": run.status,
+                    "experiment_id": run.experiment_id,
+                    "experiment_name": experiment.name,
+                }
+            except NotFoundError:
+                result["run"] = {"id": found.source_run_id, "missing": True}
+        if found.source_job_id:
+            try:
+                job = self.studio.job_store.get_job(found.source_job_id)
+                result["job"] = {"id": job.id, "name": job.name, "status": job.status}
+            except NotFoundError:
+                result["job"] = {"id": found.source_job_id, "missing": True}
+        return result
+
+    def delete_model(self, name: str, force: bool = False) -> None:
+        uris = self.store.delete_group(name, force=force)
+        for uri in uris:
+            with contextlib.suppress(OSError):  # a leftover folder is harmless
+                ArtifactRepository(uri).delete_all()
