@@ -374,13 +374,14 @@ class SqlRegistryStore:
             group.updated_at = utcnow()
 
     def changed_since(self, since: datetime) -> list[tuple[str, datetime, datetime]]:
+        """(name, updated, created) of the models changed since ``since``."""
         from ..store.orm import as_utc
 
         with self._db.session() as session:
             rows = session.execute(
-                select(ModelGroupRow.id, ModelGroupRow.updated_at, ModelGroupRow.created_at).where(
-                    ModelGroupRow.updated_at >= since
-                )
+                select(
+                    ModelGroupRow.name, ModelGroupRow.updated_at, ModelGroupRow.created_at
+                ).where(ModelGroupRow.updated_at >= since)
             ).all()
             return [(i, as_utc(u), as_utc(c)) for i, u, c in rows]
 

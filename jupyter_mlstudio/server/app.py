@@ -30,6 +30,16 @@ from .handlers.jobs import (
     ProcessingJobsHandler,
     TrainingJobsHandler,
 )
+from .handlers.models import (
+    ModelAliasHandler,
+    ModelApprovalHandler,
+    ModelCardHandler,
+    ModelHandler,
+    ModelLineageHandler,
+    ModelsHandler,
+    ModelVersionHandler,
+    ModelVersionsHandler,
+)
 from .handlers.runs import (
     ExperimentKeysHandler,
     ExperimentRunsHandler,
@@ -155,7 +165,11 @@ class MLStudio(ExtensionApp):
                     )
 
                 self._watcher = ChangeWatcher(
-                    {"runs": studio.runs.changed_since, "jobs": studio.job_store.changed_since},
+                    {
+                        "runs": studio.runs.changed_since,
+                        "jobs": studio.job_store.changed_since,
+                        "models": studio.registry.changed_since,
+                    },
                     emit,
                     executor,
                     self.log,
@@ -190,6 +204,23 @@ class MLStudio(ExtensionApp):
                 (rf"{API}/jobs/(?P<job_id>[^/]+)/log", JobLogHandler),
                 (rf"{API}/algorithms", AlgorithmsHandler),
                 (rf"{API}/data/columns", DataColumnsHandler),
+                (rf"{API}/models", ModelsHandler),
+                (rf"{API}/models/(?P<name>[^/]+)", ModelHandler),
+                (rf"{API}/models/(?P<name>[^/]+)/versions", ModelVersionsHandler),
+                (rf"{API}/models/(?P<name>[^/]+)/versions/(?P<version>[^/]+)", ModelVersionHandler),
+                (
+                    rf"{API}/models/(?P<name>[^/]+)/versions/(?P<version>[^/]+)/approval",
+                    ModelApprovalHandler,
+                ),
+                (
+                    rf"{API}/models/(?P<name>[^/]+)/versions/(?P<version>[^/]+)/lineage",
+                    ModelLineageHandler,
+                ),
+                (
+                    rf"{API}/models/(?P<name>[^/]+)/versions/(?P<version>[^/]+)/card",
+                    ModelCardHandler,
+                ),
+                (rf"{API}/models/(?P<name>[^/]+)/aliases/(?P<alias>[^/]+)", ModelAliasHandler),
                 (rf"{API}(/.*)?", NotFoundHandler),
             ]
         )

@@ -1,0 +1,204 @@
+"""``/models``: the model registry. Thin: every rule lives in ``registry/``."""
+
+from __future__ import annotations
+
+import tornado.web
+from jupyter_server.auth.decorator import authorized
+
+from ...api import models
+from ...api.operations import API_PREFIX
+from ...errors import InvalidArgumentError, NotFoundError
+from ...registry.entities import ModelVersion
+from ...registry.service import current_user
+from .base import MLStudioHandler
+
+
+def _version_number(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise InvalidArgumentError(f"Version {text!r} is not a version number (1, 2, …).")
+    return int(text)
+
+
+class _ModelsBase(MLStudioHandler):
+    auth_resource = "mlstudio:models"
+
+    def _changed(self, name: str, action: str = "updated") -> None:
+        self.emit_change("models", action, name)
+
+    def _write_version(self, version: ModelVersion, status: int = 200) -> None:
+        self.write_model(models.ModelVersion.from_entity(version), status=status)
+
+
+class ModelsHandler(_ModelsBase):
+    @authorized
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        query = self.parse_query(models.ModelGroupListQuery)
+        page = await self.call(
+            self.studio.registry.list_groups, query.search, query.max_items, query.next_token
+        )
+        self.write_model(
+            models.ModelGroupList(
+                items=[models.ModelGroup.from_entity(g) for g in page.items],
+                next_token=page.next_token,
+            )
+        )
+
+    @authorized
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        body = self.parse_body(models.ModelGroupCreate)
+        group = await self.call(
+            self.studio.registry.create_group, body.name, body.description, body.tags
+        )
+        self.set_header("Location", f"{self.base_url.rstrip('/')}{API_PREFIX}/models/{group.name}")
+        self._changed(group.name, "created")
+        self.write_model(models.ModelGroup.from_entity(group), status=201)
+
+
+class ModelHandler(_ModelsBase):
+    @authorized
+    @tornado.web.authenticated
+    async def get(self, name: str) -> None:
+        group = await self.call(self.studio.registry.get_group, name)
+        self.write_model(models.ModelGroup.from_entity(group))
+
+    @authorized
+    @tornado.web.authenticated
+    async def patch(self, name: str) -> None:
+        body = self.parse_body(models.ModelGroupUpdate)
+        group = await self.call(
+            self.studio.registry.update_group, name, description=body.description, tags=body.tags
+        )
+        self._changed(name)
+        self.write_model(models.ModelGroup.from_entity(group))
+
+    @authorized
+    @tornado.web.authenticated
+    async def delete(self, name: str) -> None:
+        query = self.parse_query(models.ModelDeleteQuery)
+        await self.call(self.studio.models.delete_model, name, query.force)
+        self._changed(name, "deleted")
+        self.set_status(204)
+        self.finish()
+
+
+class ModelVersionsHandler(_ModelsBase):
+    @authorized
+    @tornado.web.authenticated
+    async def get(self, name: str) -> None:
+        versions = await self.call(self.studio.registry.list_versions, name)
+        self.write_model(
+            models.ModelVersionList(items=[models.ModelVersion.from_entity(v) for v in versions])
+        )
+
+    @authorized
+    @tornado.web.authenticated
+    async def post(self, name: str) -> None:
+        body = self.parse_body(models.ModelVersionCreate)
+        if (body.run_id is None) == (body.job_id is None):
+            raise InvalidArgumentError("Give either run_id or job_id: the source of the model.")
+        if body.job_id is not None:
+            source: object = await self.call(self.studio.job_store.get_job, body.job_id)
+        else:
+            try:
+                await self.call(self.studio.runs.get_run, body.run_id)
+            except NotFoundError:
+                raise InvalidArgumentError(f"No run with id {body.run_id!r}.") from None
+            source = body.run_id
+        version = await self.call(
+            self.studio.models.register,
+            source,
+            name,
+            description=body.description,
+            tags=body.tags,
+            artifact_path=body.artifact_path,
+        )
+        self.set_header(
+            "Location",
+            f"{self.base_url.rstrip('/')}{API_PREFIX}/models/{name}/versions/{version.version}",
+        )
+        self._changed(name)
+        self._write_version(version, status=201)
+
+
+class ModelVersionHandler(_ModelsBase):
+    @authorized
+    @tornado.web.authenticated
+    async def get(self, name: str, version: str) -> None:
+        found = await self.call(self.studio.registry.get_version, name, _version_number(version))
+        self._write_version(found)
+
+    @authorized
+    @tornado.web.authenticated
+    async def patch(self, name: str, version: str) -> None:
+        body = self.parse_body(models.ModelVersionUpdate)
+        changes = {field: getattr(body, field) for field in body.model_fields_set}
+        updated = await self.call(
+            self.studio.registry.update_version, name, _version_number(version), **changes
+        )
+        self._changed(name)
+        self._write_version(updated)
+
+
+class ModelApprovalHandler(_ModelsBase):
+    @authorized
+    @tornado.web.authenticated
+    async def post(self, name: str, version: str) -> None:
+        body = self.parse_body(models.ApprovalChange)
+        actor = self.current_user.username if self.current_user else current_user()
+        updated = await self.call(
+            self.studio.registry.set_approval,
+            name,
+            _version_number(version),
+            body.status,
+            body.comment,
+            actor or current_user(),
+        )
+        self._changed(name)
+        self._write_version(updated)
+
+
+class ModelLineageHandler(_ModelsBase):
+    @authorized
+    @tornado.web.authenticated
+    async def get(self, name: str, version: str) -> None:
+        found = await self.call(self.studio.models.lineage, name, _version_number(version))
+        self.write_model(models.Lineage(**found))
+
+
+class ModelCardHandler(_ModelsBase):
+    @authorized
+    @tornado.web.authenticated
+    async def get(self, name: str, version: str) -> None:
+        number = _version_number(version)
+        text = await self.call(self.studio.models.card_markdown, name, number)
+        self.set_header("Content-Type", "text/markdown; charset=UTF-8")
+        self.set_header(
+            "Content-Disposition", f'attachment; filename="{name}-v{number}-model-card.md"'
+        )
+        self.finish(text)
+
+
+class ModelAliasHandler(_ModelsBase):
+    @authorized
+    @tornado.web.authenticated
+    async def get(self, name: str, alias: str) -> None:
+        found = await self.call(self.studio.registry.get_version, name, None, alias)
+        self._write_version(found)
+
+    @authorized
+    @tornado.web.authenticated
+    async def put(self, name: str, alias: str) -> None:
+        body = self.parse_body(models.AliasSet)
+        found = await self.call(self.studio.registry.set_alias, name, alias, body.version)
+        self._changed(name)
+        self._write_version(found)
+
+    @authorized
+    @tornado.web.authenticated
+    async def delete(self, name: str, alias: str) -> None:
+        await self.call(self.studio.registry.delete_alias, name, alias)
+        self._changed(name)
+        self.set_status(204)
+        self.finish()
