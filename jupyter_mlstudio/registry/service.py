@@ -148,14 +148,18 @@ class Registry:
                 raise InvalidArgumentError(
                     f"{source!r} is neither a run id nor a model folder."
                 ) from None
+            no_model = InvalidArgumentError(
+                f"Run {run.name!r} has no model under {artifact_path}/: log one with "
+                "run.log_model(estimator) or mls.autolog()."
+            )
+            try:
+                names = {a.name for a in ArtifactRepository(run.artifact_uri).list(artifact_path)}
+            except (NotFoundError, InvalidArgumentError):
+                raise no_model from None
+            if "metadata.json" not in names:
+                raise no_model
             with self._download(f"{run.artifact_uri}/{artifact_path}") as folder:
-                if not (folder / "metadata.json").is_file():
-                    raise InvalidArgumentError(
-                        f"Run {run.name!r} has no model under {artifact_path}/: log one with "
-                        "run.log_model(estimator) or mls.autolog()."
-                    )
-                job_id = run.tags.get("mlstudio.job_id")
-                yield folder, run.id, job_id, None
+                yield folder, run.id, run.tags.get("mlstudio.job_id"), None
             return
         if hasattr(source, "predict") or hasattr(source, "fit"):
             with tempfile.TemporaryDirectory(prefix="mlstudio-register-") as tmp:

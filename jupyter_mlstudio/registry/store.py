@@ -420,19 +420,14 @@ class SqlRegistryStore:
     @staticmethod
     def _group_entity(session: Session, row: ModelGroupRow) -> ModelGroup:
         ids = [a.version_id for a in row.aliases]
-        numbers = (
-            dict(
-                session.execute(
-                    select(ModelVersionRow.id, ModelVersionRow.version).where(
-                        ModelVersionRow.id.in_(ids)
-                    )
+        numbers: dict[str, int] = {}
+        if ids:
+            rows = session.execute(
+                select(ModelVersionRow.id, ModelVersionRow.version).where(
+                    ModelVersionRow.id.in_(ids)
                 )
-                .tuples()
-                .all()
-            )
-            if ids
-            else {}
-        )
+            ).all()
+            numbers = {str(v_id): int(number) for v_id, number in rows}
         return row.to_entity(numbers)
 
     @staticmethod
