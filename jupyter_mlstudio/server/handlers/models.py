@@ -173,11 +173,11 @@ class ModelCardHandler(_ModelsBase):
     async def get(self, name: str, version: str) -> None:
         number = _version_number(version)
         text = await self.call(self.studio.models.card_markdown, name, number)
-        self.set_header("Content-Type", "text/markdown; charset=UTF-8")
         self.set_header(
             "Content-Disposition", f'attachment; filename="{name}-v{number}-model-card.md"'
         )
-        self.finish(text)
+        # APIHandler.finish would label it JSON otherwise
+        self.finish(text, set_content_type="text/markdown; charset=UTF-8")
 
 
 class ModelAliasHandler(_ModelsBase):
