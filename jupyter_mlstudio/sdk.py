@@ -208,12 +208,14 @@ def train(
     environment: Mapping[str, str] | None = None,
     validation_fraction: float = 0.2,
     timeout: float | None = None,
+    register_as: str | None = None,
     wait: bool = False,
 ) -> JobHandle:
     """Start a training job: a built-in algorithm name (see ``list_algorithms()``) or a
     SageMaker-style script (``.py``). ``data`` (a path or a DataFrame) is the ``train``
     channel; ``validation`` the optional ``validation`` channel; ``channels`` any more.
-    Returns at once unless ``wait=True``; the job logs to a run in ``experiment``."""
+    Returns at once unless ``wait=True``; the job logs to a run in ``experiment``;
+    ``register_as`` registers its model under that name when it succeeds."""
     all_channels = {k: _data_source(v) for k, v in (channels or {}).items()}
     if data is not None:
         all_channels["train"] = _data_source(data)
@@ -234,6 +236,7 @@ def train(
         "metric_definitions": list(metric_definitions or []),
         "environment": dict(environment or {}),
         "timeout_seconds": timeout,
+        "register_as": register_as,
     }
     handle = JobHandle(studio(), studio().jobs.submit_data(spec))
     if wait:

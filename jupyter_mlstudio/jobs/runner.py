@@ -143,6 +143,29 @@ def _record_model(studio: Studio, job: Job, ws: Workspace, log: JobLog) -> dict[
     return outputs
 
 
+def _register(
+    studio: Studio, job: Job, spec: TrainingSpec, ws: Workspace, log: JobLog
+) -> dict[str, str]:
+    """Register the model the job produced, when the spec asks for it."""
+    if not spec.register_as:
+        return {}
+    if not (ws.model_dir / "metadata.json").is_file():
+        raise JobFailed(
+            f"register_as={spec.register_as!r}, but the job saved no registrable model "
+            "(model.skops + metadata.json in SM_MODEL_DIR; built-in algorithms and "
+            "run.log_model write them)."
+        )
+    version = studio.models.register_folder(
+        ws.model_dir,
+        spec.register_as,
+        run_id=job.run_id,
+        job_id=job.id,
+        data=spec.channels.get("train"),
+    )
+    log.say(f"registered the model as {version.name} version {version.version}")
+    return {"registered_model": f"{version.name}/{version.version}"}
+
+
 def _failure_text(ws: Workspace) -> str | None:
     if ws.failure_file.is_file():
         text = ws.failure_file.read_text(errors="replace").strip()
@@ -294,6 +317,9 @@ def run(studio: Studio, job_id: str) -> int:
             outputs = _train_builtin(studio, job, spec, ws, log)
         else:
             outputs = _train_script(studio, job, spec, ws, log)
+        if isinstance(spec, TrainingSpec):
+            studio.metric_writer.flush()  # the version copies the run's metrics
+            outputs |= _register(studio, job, spec, ws, log)
         studio.metric_writer.flush()
         studio.job_store.add_outputs(job.id, outputs)
         upload_workspace(job, ws)

@@ -82,6 +82,11 @@ class TrainingSpec(CommonSpec):
     )
     target: str | None = Field(default=None, description="Target column (built-in algorithms).")
     validation_fraction: float = Field(default=0.2, gt=0, lt=1)
+    register_as: Annotated[str, Field(pattern=NAME_PATTERN)] | None = Field(
+        default=None,
+        description="Register the model under this name in the model registry when the "
+        "job succeeds (the job fails if it cannot).",
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> TrainingSpec:

@@ -77,26 +77,46 @@ class Registry:
         scikit-learn estimator (saved now, with ``input_example`` for its signature); or a
         model folder path.
         """
-        data_path = data
         with self._model_folder(source, artifact_path, input_example) as (
             folder,
             run_id,
             job_id,
             job_data,
         ):
-            data_path = data_path or job_data
-            metadata = read_metadata(folder)
-            if not (folder / metadata.model_file).is_file():
-                raise InvalidArgumentError(f"{folder} has no model file {metadata.model_file!r}.")
-            content_hash, size = folder_digest(folder)
-            version_id = uuid.uuid4().hex
-            artifact_uri = f"{self.studio.config.artifact_uri.rstrip('/')}/models/{version_id}"
-            ArtifactRepository(artifact_uri).put_dir(folder)
+            return self.register_folder(
+                folder,
+                name,
+                run_id=run_id,
+                job_id=job_id,
+                data=data or job_data,
+                description=description,
+                tags=tags,
+            )
+
+    def register_folder(
+        self,
+        folder: Path,
+        name: str,
+        *,
+        run_id: str | None = None,
+        job_id: str | None = None,
+        data: str | None = None,
+        description: str = "",
+        tags: Mapping[str, Any] | None = None,
+    ) -> ModelVersion:
+        """Copy a local model folder into the registry as the next version of ``name``."""
+        metadata = read_metadata(folder)
+        if not (folder / metadata.model_file).is_file():
+            raise InvalidArgumentError(f"{folder} has no model file {metadata.model_file!r}.")
+        content_hash, size = folder_digest(folder)
+        version_id = uuid.uuid4().hex
+        artifact_uri = f"{self.studio.config.artifact_uri.rstrip('/')}/models/{version_id}"
+        ArtifactRepository(artifact_uri).put_dir(folder)
         run = self.studio.runs.get_run(run_id) if run_id else None
         metrics = {k: v for k, v in (run.metrics.items() if run else ()) if v == v}
         params = dict(run.params) if run else {}
-        data_ref = data_reference(data_path) if data_path else None
-        version = self.store.create_version(
+        data_ref = data_reference(data) if data else None
+        return self.store.create_version(
             name,
             version_id=version_id,
             artifact_uri=artifact_uri,
@@ -115,7 +135,6 @@ class Registry:
             tags=tags,
             card=self._prefilled_card(metrics, params, data_ref, metadata.signature),
         )
-        return version
 
     @contextmanager
     def _model_folder(

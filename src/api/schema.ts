@@ -1509,6 +1509,12 @@ export interface components {
              * @default 0.2
              */
             validation_fraction?: number;
+            /**
+             * Register As
+             * @description Register the model under this name in the model registry when the job succeeds (the job fails if it cannot).
+             * @default null
+             */
+            register_as?: string | null;
         };
     };
     responses: never;

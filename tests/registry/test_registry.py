@@ -308,3 +308,21 @@ def test_store_numbering_aliases_and_search(store: SqlRegistryStore) -> None:
     _version(store, "churn")
     assert [g.name for g in store.list_groups("FRAUD").items] == ["fraud"]
     assert {g.name for g in store.list_groups().items} == {"fraud", "churn"}
+
+
+def test_a_training_job_registers_its_model_on_success(tmp_path: Path) -> None:
+    data = tmp_path / "iris.csv"
+    X.assign(target=y).to_csv(data, index=False)
+    job = mls.train("ridge", data=str(data), target="target", register_as="iris-ridge")
+    done = job.wait(timeout=120)
+    assert done.outputs["registered_model"] == "iris-ridge/1"
+    version = mls.get_model_version("iris-ridge", 1)
+    assert version.source_job_id == job.id and "validation:r2" in version.metrics
+    assert version.data_ref is not None and version.data_ref["uri"] == str(data)
+
+    script = tmp_path / "no_model.py"
+    script.write_text("print('trained nothing')\n")
+    failing = mls.train(str(script), register_as="iris-ridge")
+    with pytest.raises(mls.JobFailedError, match="saved no registrable model"):
+        failing.wait(timeout=60)
+    assert mls.get_model("iris-ridge").latest_version == 1
