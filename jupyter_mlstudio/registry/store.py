@@ -247,6 +247,16 @@ class SqlRegistryStore:
     ) -> ModelVersion:
         """A version by number, by alias, or (neither) the newest."""
         with self._db.session() as session:
+            if alias is not None and alias != "latest" and version is None:
+                # the hot path of serving: one query from name and alias to the version
+                row = session.scalar(
+                    select(ModelVersionRow)
+                    .join(ModelAliasRow, ModelAliasRow.version_id == ModelVersionRow.id)
+                    .join(ModelGroupRow, ModelGroupRow.id == ModelVersionRow.group_id)
+                    .where(ModelGroupRow.name == name, ModelAliasRow.alias == alias)
+                )
+                if row is not None:
+                    return row.to_entity(name, self._aliases_of(session, row.id))
             group = self._require_group(session, name)
             return self._version_entity(
                 session, group, self._resolve(session, group, version, alias)
@@ -431,14 +441,17 @@ class SqlRegistryStore:
         return row.to_entity(numbers)
 
     @staticmethod
-    def _version_entity(
-        session: Session, group: ModelGroupRow, row: ModelVersionRow
-    ) -> ModelVersion:
-        aliases = tuple(
+    def _aliases_of(session: Session, version_id: str) -> tuple[str, ...]:
+        return tuple(
             session.scalars(
                 select(ModelAliasRow.alias)
-                .where(ModelAliasRow.version_id == row.id)
+                .where(ModelAliasRow.version_id == version_id)
                 .order_by(ModelAliasRow.alias)
             ).all()
         )
-        return row.to_entity(group.name, aliases)
+
+    @classmethod
+    def _version_entity(
+        cls, session: Session, group: ModelGroupRow, row: ModelVersionRow
+    ) -> ModelVersion:
+        return row.to_entity(group.name, cls._aliases_of(session, row.id))
