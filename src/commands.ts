@@ -40,6 +40,14 @@ export namespace CommandIDs {
   export const openJob = 'mlstudio:open-job';
   export const runAsJob = 'mlstudio:run-as-job';
   export const trainWithData = 'mlstudio:train-with-data';
+  // Models (registered by the models plugin, src/models/commands.ts)
+  export const openModels = 'mlstudio:open-models';
+  export const refreshModels = 'mlstudio:refresh-models';
+  export const createModel = 'mlstudio:create-model';
+  export const openModel = 'mlstudio:open-model';
+  export const openModelVersion = 'mlstudio:open-model-version';
+  export const compareModelVersions = 'mlstudio:compare-model-versions';
+  export const registerModel = 'mlstudio:register-model';
 }
 
 /** Id of the ML Studio sidebar widget. */
@@ -47,6 +55,9 @@ export const SIDEBAR_ID = 'mlstudio-sidebar';
 
 /** Id of the Jobs sidebar widget. */
 export const JOBS_SIDEBAR_ID = 'mlstudio-jobs';
+
+/** Id of the Models sidebar widget. */
+export const MODELS_SIDEBAR_ID = 'mlstudio-models';
 
 export interface ICommandOptions {
   app: JupyterFrontEnd;

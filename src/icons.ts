@@ -62,3 +62,13 @@ export const trainIcon = new LabIcon({
   name: 'jupyter-mlstudio:train',
   svgstr: trainSvg
 });
+
+// A cube: a registered model.
+const modelSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 24 24">
+  <path class="jp-icon3" fill="#616161" d="M12 2 21 7v10l-9 5-9-5V7l9-5zm0 2.3L5.6 7.8 12 11.3l6.4-3.5L12 4.3zM5 9.5v6.3l6 3.3v-6.3L5 9.5zm14 0-6 3.3v6.3l6-3.3V9.5z"/>
+</svg>`;
+
+export const modelIcon = new LabIcon({
+  name: 'jupyter-mlstudio:model',
+  svgstr: modelSvg
+});

@@ -25,6 +25,7 @@ import {
   ExperimentsModel
 } from './experiments/model';
 import { jobsPlugin } from './jobs/plugin';
+import { modelsPlugin } from './models/plugin';
 import { MLStudioSidebar } from './sidebar/widget';
 import { IExperimentsModel } from './tokens';
 import { StudioViews } from './views';
@@ -185,4 +186,4 @@ const launcherPlugin: JupyterFrontEndPlugin<void> = {
 };
 
 export * from './tokens';
-export default [corePlugin, launcherPlugin, jobsPlugin];
+export default [corePlugin, launcherPlugin, jobsPlugin, modelsPlugin];

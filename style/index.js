@@ -1,3 +1,4 @@
 import './base.css';
 import './runs.css';
 import './jobs.css';
+import './models.css';

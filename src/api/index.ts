@@ -1,5 +1,6 @@
 export * from './experiments';
 export * from './jobs';
+export * from './models';
 export * from './runs';
 export * from './request';
 export * from './status';

@@ -22,7 +22,7 @@ import { ThemedPanel } from '../charts/panel';
 import type { IThemeColors, ThemeWatcher } from '../charts/theme';
 import { CommandIDs } from '../commands';
 import { curvesFigure } from '../compare/figures';
-import { runIcon } from '../icons';
+import { modelIcon, runIcon } from '../icons';
 import {
   formatDuration,
   formatNumber,
@@ -152,6 +152,9 @@ function RunContent(props: {
             title="Rename the run…"
             onClick={() => void rename()}
           />
+          {commands.hasCommand(CommandIDs.registerModel) && (
+            <RegisterModelButton model={model} commands={commands} />
+          )}
           {run.lifecycle === 'deleted' ? (
             <ActionButton
               testId="mls-restore-run"
@@ -259,6 +262,35 @@ function RunContent(props: {
       <MetricsSection model={model} colors={colors} />
       <ArtifactsSection model={model} colors={colors} />
     </div>
+  );
+}
+
+/** Enabled when the run logged a model (a `model/` artifact folder). */
+function RegisterModelButton(props: {
+  model: RunModel;
+  commands: CommandRegistry;
+}): JSX.Element {
+  const { model, commands } = props;
+  const root = model.artifacts('');
+  const hasModel =
+    root?.some(entry => entry.is_dir && entry.name === 'model') ?? false;
+  return (
+    <ActionButton
+      testId="mls-register-model"
+      icon={modelIcon}
+      label="Register model"
+      title={
+        hasModel
+          ? "Register this run's model as a new model version…"
+          : root === undefined
+            ? 'Looking for a logged model…'
+            : 'This run logged no model: use run.log_model(estimator)'
+      }
+      disabled={!hasModel}
+      onClick={() =>
+        void commands.execute(CommandIDs.registerModel, { runId: model.runId })
+      }
+    />
   );
 }
 

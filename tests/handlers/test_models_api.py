@@ -154,3 +154,21 @@ async def test_registering_a_run_without_a_model_is_a_400(jp_fetch: Fetch) -> No
         run.log_metric("m", 1.0)
     status, error = await call(jp_fetch, "POST", "models", "m", "versions", body={"run_id": run.id})
     assert status == 400 and "has no model under model/" in error["error"]["message"]
+
+
+async def test_the_approver_is_a_person_not_a_token_id(jp_fetch: Fetch) -> None:
+    from jupyter_mlstudio.registry.service import current_user
+
+    run_id = run_with_model(0.5)
+    await call(jp_fetch, "POST", "models", "iris", "versions", body={"run_id": run_id})
+    status, version = await call(
+        jp_fetch,
+        "POST",
+        "models",
+        "iris",
+        "versions",
+        "1",
+        "approval",
+        body={"status": "Rejected", "comment": "not yet"},
+    )
+    assert status == 200 and version["approvals"][0]["actor"] == current_user()

@@ -146,17 +146,25 @@ class ModelApprovalHandler(_ModelsBase):
     @tornado.web.authenticated
     async def post(self, name: str, version: str) -> None:
         body = self.parse_body(models.ApprovalChange)
-        actor = self.current_user.username if self.current_user else current_user()
         updated = await self.call(
             self.studio.registry.set_approval,
             name,
             _version_number(version),
             body.status,
             body.comment,
-            actor or current_user(),
+            self._actor(),
         )
         self._changed(name)
         self._write_version(updated)
+
+    def _actor(self) -> str:
+        """Who approves: the logged-in user's name; on a single-user server (token
+        login, an anonymous random identity) the OS user running it."""
+        user = self.current_user
+        name = str(getattr(user, "display_name", "") or getattr(user, "name", "") or "")
+        if not name or name.startswith("Anonymous"):
+            return current_user()
+        return name
 
 
 class ModelLineageHandler(_ModelsBase):

@@ -1,0 +1,469 @@
+/**
+ * The model view: a model group's description, aliases and versions table;
+ * versions picked with the checkboxes are compared side by side.
+ */
+import { MainAreaWidget } from '@jupyterlab/apputils';
+import {
+  deleteIcon,
+  editIcon,
+  ReactWidget,
+  refreshIcon,
+  UseSignal
+} from '@jupyterlab/ui-components';
+import type { CommandRegistry } from '@lumino/commands';
+import * as React from 'react';
+
+import type { ModelVersion } from '../api/types';
+import { CommandIDs } from '../commands';
+import { compareIcon, modelIcon } from '../icons';
+import { RelativeTime } from '../jobs/components';
+import { formatNumber, formatTime } from '../runs/columns';
+import { ActionButton, ErrorBanner } from '../sidebar/components';
+import { metricKeys } from './compare';
+import { AliasChips, ApprovalBadge } from './components';
+import { confirmDeleteModel } from './dialogs';
+import type { ModelGroupModel } from './group-model';
+
+/** Metric columns of the versions table. */
+const METRIC_COLUMNS = 4;
+
+export namespace ModelGroupView {
+  export interface IOptions {
+    model: ModelGroupModel;
+    commands: CommandRegistry;
+  }
+}
+
+/** The main-area widget of a model group. */
+export class ModelGroupView extends MainAreaWidget<ModelGroupPanel> {
+  constructor(options: ModelGroupView.IOptions) {
+    super({
+      content: new ModelGroupPanel({
+        ...options,
+        onDeleted: () => this.close()
+      })
+    });
+    this.id = modelViewId(options.model.name);
+    this.addClass('jp-MLStudio-modelView');
+    this.toolbar.hide();
+    this.title.icon = modelIcon;
+    this.title.closable = true;
+    this.title.label = options.model.name;
+    this.title.caption = `Model ${options.model.name}`;
+  }
+
+  get model(): ModelGroupModel {
+    return this.content.model;
+  }
+}
+
+/** The id of a model's view, so an open one is found again. */
+export function modelViewId(name: string): string {
+  // ':' cannot occur in a model name, so no two views share an id.
+  return `mlstudio-model:${name}`;
+}
+
+type PanelOptions = ModelGroupView.IOptions & { onDeleted: () => void };
+
+class ModelGroupPanel extends ReactWidget {
+  constructor(options: PanelOptions) {
+    super();
+    this.addClass('jp-MLStudio-scrollPanel');
+    this.node.dataset.testid = 'mls-model-view';
+    this.model = options.model;
+    this._options = options;
+  }
+
+  readonly model: ModelGroupModel;
+
+  dispose(): void {
+    if (!this.isDisposed) {
+      this.model.dispose();
+    }
+    super.dispose();
+  }
+
+  protected render(): JSX.Element {
+    return (
+      <UseSignal signal={this.model.changed}>
+        {() => <GroupContent model={this.model} options={this._options} />}
+      </UseSignal>
+    );
+  }
+
+  private _options: PanelOptions;
+}
+
+function GroupContent(props: {
+  model: ModelGroupModel;
+  options: PanelOptions;
+}): JSX.Element {
+  const { model, options } = props;
+  const { commands } = options;
+  const group = model.group;
+  if (!group || model.deleted) {
+    return (
+      <div className="jp-MLStudio-page">
+        {model.deleted ? (
+          <div
+            className="jp-MLStudio-serverMissing"
+            data-testid="mls-model-deleted"
+            role="status"
+          >
+            The model “{model.name}” was deleted.
+          </div>
+        ) : model.error ? (
+          <ErrorBanner
+            message={model.error.message}
+            onDismiss={() => model.dismissError()}
+          />
+        ) : (
+          <div className="jp-MLStudio-muted">Loading model…</div>
+        )}
+      </div>
+    );
+  }
+  const selected = model.selected;
+  const remove = async () => {
+    const count = model.versions.length;
+    if (
+      (await confirmDeleteModel(group, count)) &&
+      (await model.remove(count > 0))
+    ) {
+      options.onDeleted();
+    }
+  };
+  return (
+    <div className="jp-MLStudio-page">
+      <header className="jp-MLStudio-pageHeader">
+        <h2>
+          <modelIcon.react tag="span" className="jp-MLStudio-headerIcon" />
+          <span data-testid="mls-model-name">{group.name}</span>
+          <span className="jp-MLStudio-badge">
+            {group.latest_version === 0
+              ? 'no versions'
+              : `latest v${group.latest_version}`}
+          </span>
+        </h2>
+        <div className="jp-MLStudio-toolbar">
+          <ActionButton
+            testId="mls-refresh-model"
+            icon={refreshIcon}
+            label="Refresh"
+            title="Reload the model and its versions"
+            onClick={() => void model.refresh()}
+          />
+          <ActionButton
+            testId="mls-compare-versions"
+            icon={compareIcon}
+            label={`Compare (${selected.length})`}
+            title={
+              selected.length < 2
+                ? 'Select two or more versions to compare'
+                : `Compare versions ${selected.map(v => `v${v}`).join(', ')}`
+            }
+            disabled={selected.length < 2}
+            onClick={() =>
+              void commands.execute(CommandIDs.compareModelVersions, {
+                name: group.name,
+                versions: [...selected]
+              })
+            }
+          />
+          <ActionButton
+            testId="mls-delete-model"
+            icon={deleteIcon}
+            label="Delete"
+            title="Delete the model and its versions…"
+            warn
+            onClick={() => void remove()}
+          />
+        </div>
+      </header>
+      {model.error && (
+        <ErrorBanner
+          message={model.error.message}
+          onDismiss={() => model.dismissError()}
+        />
+      )}
+      <div className="jp-MLStudio-columns">
+        <DescriptionSection
+          value={group.description}
+          onSave={text => model.setDescription(text)}
+        />
+        <section className="jp-MLStudio-pageSection" aria-label="Details">
+          <h3 className="jp-MLStudio-sectionTitle">Details</h3>
+          <dl className="jp-MLStudio-fields">
+            <dt>Created</dt>
+            <dd>{formatTime(group.created_at)}</dd>
+            <dt>Updated</dt>
+            <dd>
+              <RelativeTime iso={group.updated_at} />
+            </dd>
+            <dt>Aliases</dt>
+            <dd data-testid="mls-model-aliases">
+              {Object.keys(group.aliases).length === 0 ? (
+                <span className="jp-MLStudio-muted">None</span>
+              ) : (
+                <AliasChips
+                  aliases={Object.keys(group.aliases)}
+                  versions={group.aliases}
+                />
+              )}
+            </dd>
+          </dl>
+        </section>
+      </div>
+      <VersionsSection model={model} commands={commands} />
+    </div>
+  );
+}
+
+/** The description with an Edit button; editing shows a textarea. */
+function DescriptionSection(props: {
+  value: string;
+  onSave: (text: string) => Promise<boolean>;
+}): JSX.Element {
+  const [draft, setDraft] = React.useState<string | null>(null);
+  const [saving, setSaving] = React.useState(false);
+  const save = async () => {
+    if (draft === null) {
+      return;
+    }
+    setSaving(true);
+    const saved = await props.onSave(draft.trim());
+    setSaving(false);
+    if (saved) {
+      setDraft(null);
+    }
+  };
+  return (
+    <section className="jp-MLStudio-pageSection" aria-label="Description">
+      <div className="jp-MLStudio-sectionHeader">
+        <h3 className="jp-MLStudio-sectionTitle">Description</h3>
+        {draft === null && (
+          <ActionButton
+            testId="mls-edit-description"
+            icon={editIcon}
+            label="Edit"
+            title="Edit the description"
+            onClick={() => setDraft(props.value)}
+          />
+        )}
+      </div>
+      {draft === null ? (
+        <p
+          className={`jp-MLStudio-descriptionText${props.value ? '' : ' jp-MLStudio-muted'}`}
+          data-testid="mls-model-description"
+        >
+          {props.value || 'No description.'}
+        </p>
+      ) : (
+        <div className="jp-MLStudio-descriptionEditor">
+          <textarea
+            className="jp-MLStudio-input jp-MLStudio-textarea"
+            data-testid="mls-description-input"
+            aria-label="Description"
+            rows={3}
+            value={draft}
+            autoFocus
+            onChange={event => setDraft(event.target.value)}
+          />
+          <div className="jp-MLStudio-toolbar">
+            <button
+              type="button"
+              className="jp-MLStudio-button jp-mod-accept"
+              data-testid="mls-save-description"
+              disabled={saving || draft.trim() === props.value}
+              onClick={() => void save()}
+            >
+              Save
+            </button>
+            <button
+              type="button"
+              className="jp-MLStudio-button"
+              disabled={saving}
+              onClick={() => setDraft(null)}
+            >
+              Cancel
+            </button>
+          </div>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function VersionsSection(props: {
+  model: ModelGroupModel;
+  commands: CommandRegistry;
+}): JSX.Element {
+  const { model, commands } = props;
+  const versions = model.versions;
+  const metrics = metricKeys(versions).slice(0, METRIC_COLUMNS);
+  const allSelected =
+    versions.length > 0 && versions.every(v => model.isSelected(v.version));
+  return (
+    <section className="jp-MLStudio-pageSection" aria-label="Versions">
+      <div className="jp-MLStudio-sectionHeader">
+        <h3 className="jp-MLStudio-sectionTitle">
+          Versions ({versions.length})
+        </h3>
+        {versions.length > 1 && (
+          <span className="jp-MLStudio-muted">
+            Select two or more versions to compare them.
+          </span>
+        )}
+      </div>
+      {versions.length === 0 ? (
+        <div className="jp-MLStudio-muted" data-testid="mls-versions-empty">
+          No versions yet. Open a run that logged a model and click{' '}
+          <strong>Register model</strong>.
+        </div>
+      ) : (
+        <div className="jp-MLStudio-tableScroll jp-mod-tall">
+          <table
+            className="jp-MLStudio-table jp-MLStudio-versionsTable"
+            data-testid="mls-versions-table"
+          >
+            <thead>
+              <tr>
+                <th scope="col" className="jp-MLStudio-checkCell">
+                  <input
+                    type="checkbox"
+                    aria-label="Select all versions"
+                    checked={allSelected}
+                    onChange={event =>
+                      versions.forEach(v =>
+                        model.toggle(v.version, event.target.checked)
+                      )
+                    }
+                  />
+                </th>
+                <th scope="col">Version</th>
+                <th scope="col">Created</th>
+                <th scope="col">Approval</th>
+                <th scope="col">Aliases</th>
+                {metrics.map(key => (
+                  <th
+                    key={key}
+                    scope="col"
+                    className="jp-mod-numeric"
+                    data-metric={key}
+                    title={key}
+                  >
+                    {key}
+                  </th>
+                ))}
+                <th scope="col">Source</th>
+              </tr>
+            </thead>
+            <tbody>
+              {versions.map(version => (
+                <VersionRow
+                  key={version.version}
+                  version={version}
+                  metrics={metrics}
+                  model={model}
+                  commands={commands}
+                />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function VersionRow(props: {
+  version: ModelVersion;
+  metrics: ReadonlyArray<string>;
+  model: ModelGroupModel;
+  commands: CommandRegistry;
+}): JSX.Element {
+  const { version, model, commands } = props;
+  const checked = model.isSelected(version.version);
+  const runId = version.source_run_id;
+  const jobId = version.source_job_id;
+  return (
+    <tr
+      data-testid="mls-version-row"
+      data-version={version.version}
+      className={checked ? 'jp-mod-selected' : undefined}
+    >
+      <td className="jp-MLStudio-checkCell">
+        <input
+          type="checkbox"
+          data-testid="mls-version-select"
+          aria-label={`Select version ${version.version}`}
+          checked={checked}
+          onChange={event =>
+            model.toggle(version.version, event.target.checked)
+          }
+        />
+      </td>
+      <td>
+        <button
+          type="button"
+          className="jp-MLStudio-link jp-MLStudio-versionLink"
+          data-testid="mls-open-version"
+          title={version.description || `Open version ${version.version}`}
+          onClick={() =>
+            void commands.execute(CommandIDs.openModelVersion, {
+              name: version.name,
+              version: version.version
+            })
+          }
+        >
+          v{version.version}
+        </button>
+      </td>
+      <td>
+        <RelativeTime iso={version.created_at} />
+      </td>
+      <td>
+        <ApprovalBadge status={version.approval_status} />
+      </td>
+      <td>
+        <AliasChips aliases={version.aliases} />
+      </td>
+      {props.metrics.map(key => (
+        <td key={key} className="jp-mod-numeric" data-metric={key}>
+          {key in version.metrics
+            ? formatNumber(version.metrics[key] ?? null)
+            : '—'}
+        </td>
+      ))}
+      <td>
+        {runId && (
+          <button
+            type="button"
+            className="jp-MLStudio-link"
+            data-testid="mls-version-run"
+            title={`Open the run ${runId}`}
+            onClick={() =>
+              void commands.execute(CommandIDs.openRun, { id: runId })
+            }
+          >
+            {model.runName(runId) ?? `run ${runId.slice(0, 8)}`}
+          </button>
+        )}
+        {jobId && (
+          <button
+            type="button"
+            className="jp-MLStudio-link"
+            data-testid="mls-version-job"
+            title={`Open the job ${jobId}`}
+            onClick={() =>
+              void commands.execute(CommandIDs.openJob, { id: jobId })
+            }
+          >
+            job {model.jobName(jobId) ?? jobId.slice(0, 8)}
+          </button>
+        )}
+        {!runId && !jobId && <span className="jp-MLStudio-muted">—</span>}
+      </td>
+    </tr>
+  );
+}

@@ -1,0 +1,376 @@
+/**
+ * The read-mostly sections of the version view: artifact details, lineage,
+ * aliases, approval history, signature and key/value tables.
+ */
+import type { CommandRegistry } from '@lumino/commands';
+import * as React from 'react';
+
+import {
+  ALIAS_PATTERN,
+  dataRefOf,
+  ISignatureColumn,
+  lineageJob,
+  lineageRun,
+  signatureOf
+} from '../api/models';
+import type { ModelVersion } from '../api/types';
+import { CommandIDs } from '../commands';
+import { jobIcon, runIcon } from '../icons';
+import { RelativeTime } from '../jobs/components';
+import { formatTime } from '../runs/columns';
+import {
+  AliasChips,
+  ApprovalBadge,
+  approvalLabel,
+  formatBytes
+} from './components';
+import type { ModelVersionModel } from './version-model';
+
+export function DetailsSection(props: { data: ModelVersion }): JSX.Element {
+  const { data } = props;
+  const tags = Object.entries(data.tags);
+  return (
+    <section className="jp-MLStudio-pageSection" aria-label="Artifact">
+      <h3 className="jp-MLStudio-sectionTitle">Artifact</h3>
+      <dl className="jp-MLStudio-fields" data-testid="mls-version-details">
+        <dt>Created</dt>
+        <dd>{formatTime(data.created_at)}</dd>
+        <dt>Flavor</dt>
+        <dd>{data.flavor}</dd>
+        <dt>Size</dt>
+        <dd>{formatBytes(data.size_bytes)}</dd>
+        <dt>URI</dt>
+        <dd className="jp-MLStudio-mono">{data.artifact_uri}</dd>
+        <dt>Content hash</dt>
+        <dd className="jp-MLStudio-mono" data-testid="mls-version-hash">
+          {data.content_hash}
+        </dd>
+        {tags.length > 0 && (
+          <>
+            <dt>Tags</dt>
+            <dd>
+              <ul className="jp-MLStudio-tags">
+                {tags.map(([key, value]) => (
+                  <li key={key} className="jp-MLStudio-tag">
+                    {key}={value}
+                  </li>
+                ))}
+              </ul>
+            </dd>
+          </>
+        )}
+      </dl>
+    </section>
+  );
+}
+
+export function LineageSection(props: {
+  model: ModelVersionModel;
+  commands: CommandRegistry;
+}): JSX.Element {
+  const { model, commands } = props;
+  const lineage = model.lineage;
+  const run = lineage ? lineageRun(lineage) : null;
+  const job = lineage ? lineageJob(lineage) : null;
+  const data = dataRefOf(lineage?.data ?? model.data?.data_ref ?? null);
+  return (
+    <section className="jp-MLStudio-pageSection" aria-label="Lineage">
+      <h3 className="jp-MLStudio-sectionTitle">Lineage</h3>
+      {!lineage ? (
+        <div className="jp-MLStudio-muted">Loading…</div>
+      ) : (
+        <dl className="jp-MLStudio-fields" data-testid="mls-version-lineage">
+          <dt>Run</dt>
+          <dd data-testid="mls-lineage-run">
+            {run === null ? (
+              <span className="jp-MLStudio-muted">None</span>
+            ) : run.missing ? (
+              <span className="jp-MLStudio-muted">
+                {run.id} (deleted since)
+              </span>
+            ) : (
+              <button
+                type="button"
+                className="jp-MLStudio-link jp-MLStudio-lineageLink"
+                title={`Open the run ${run.id}`}
+                onClick={() =>
+                  void commands.execute(CommandIDs.openRun, { id: run.id })
+                }
+              >
+                <runIcon.react tag="span" className="jp-MLStudio-buttonIcon" />
+                {run.name ?? run.id}
+              </button>
+            )}
+          </dd>
+          {run && !run.missing && (
+            <>
+              <dt>Experiment</dt>
+              <dd data-testid="mls-lineage-experiment">
+                <button
+                  type="button"
+                  className="jp-MLStudio-link"
+                  title="Open the experiment"
+                  onClick={() =>
+                    void commands.execute(CommandIDs.openExperiment, {
+                      id: run.experimentId ?? ''
+                    })
+                  }
+                >
+                  {run.experimentName ?? run.experimentId}
+                </button>
+              </dd>
+            </>
+          )}
+          <dt>Job</dt>
+          <dd data-testid="mls-lineage-job">
+            {job === null ? (
+              <span className="jp-MLStudio-muted">None</span>
+            ) : job.missing ? (
+              <span className="jp-MLStudio-muted">
+                {job.id} (deleted since)
+              </span>
+            ) : (
+              <button
+                type="button"
+                className="jp-MLStudio-link jp-MLStudio-lineageLink"
+                title={`Open the job ${job.id}`}
+                onClick={() =>
+                  void commands.execute(CommandIDs.openJob, { id: job.id })
+                }
+              >
+                <jobIcon.react tag="span" className="jp-MLStudio-buttonIcon" />
+                {job.name ?? job.id}
+                {job.status && (
+                  <span className="jp-MLStudio-muted"> ({job.status})</span>
+                )}
+              </button>
+            )}
+          </dd>
+          <dt>Data</dt>
+          <dd data-testid="mls-lineage-data">
+            {data === null ? (
+              <span className="jp-MLStudio-muted">Not recorded</span>
+            ) : (
+              <>
+                <span className="jp-MLStudio-mono">{data.uri}</span>
+                {data.hash && (
+                  <div className="jp-MLStudio-mono jp-MLStudio-muted">
+                    {data.hash}
+                  </div>
+                )}
+              </>
+            )}
+          </dd>
+        </dl>
+      )}
+    </section>
+  );
+}
+
+export function AliasesSection(props: {
+  model: ModelVersionModel;
+  data: ModelVersion;
+}): JSX.Element {
+  const { model, data } = props;
+  const [alias, setAlias] = React.useState('');
+  const text = alias.trim();
+  const problem =
+    text === ''
+      ? null
+      : text.toLowerCase() === 'latest'
+        ? "'latest' is reserved: it always means the newest version."
+        : !ALIAS_PATTERN.test(text)
+          ? "Start with a letter; use letters, digits, '_' and '-' (at most 64)."
+          : data.aliases.includes(text)
+            ? `This version already has the alias ${text}.`
+            : null;
+  const submit = async (event: React.FormEvent) => {
+    event.preventDefault();
+    if (text && !problem && (await model.setAlias(text))) {
+      setAlias('');
+    }
+  };
+  return (
+    <section className="jp-MLStudio-pageSection" aria-label="Aliases">
+      <h3 className="jp-MLStudio-sectionTitle">Aliases</h3>
+      <div data-testid="mls-version-aliases">
+        {data.aliases.length === 0 ? (
+          <span className="jp-MLStudio-muted">None</span>
+        ) : (
+          <AliasChips
+            aliases={data.aliases}
+            disabled={model.busy}
+            onRemove={name => void model.deleteAlias(name)}
+          />
+        )}
+      </div>
+      <form
+        className="jp-MLStudio-aliasForm"
+        noValidate
+        onSubmit={event => void submit(event)}
+      >
+        <input
+          className="jp-MLStudio-input"
+          data-testid="mls-alias-input"
+          aria-label="New alias"
+          placeholder="e.g. champion"
+          value={alias}
+          aria-invalid={problem !== null}
+          onChange={event => setAlias(event.target.value)}
+        />
+        <button
+          type="submit"
+          className="jp-MLStudio-button"
+          data-testid="mls-alias-set"
+          disabled={!text || problem !== null || model.busy}
+          title="Point this alias at this version (it moves here from another version)"
+        >
+          Set
+        </button>
+      </form>
+      {problem ? (
+        <span className="jp-MLStudio-fieldError" data-testid="mls-alias-error">
+          {problem}
+        </span>
+      ) : (
+        <span className="jp-MLStudio-formHelp">
+          An alias names one version at a time: setting it here moves it from
+          any other version.
+        </span>
+      )}
+    </section>
+  );
+}
+
+export function HistorySection(props: { data: ModelVersion }): JSX.Element {
+  const events = [...props.data.approvals].reverse();
+  return (
+    <section className="jp-MLStudio-pageSection" aria-label="Approval history">
+      <h3 className="jp-MLStudio-sectionTitle">Approval history</h3>
+      {events.length === 0 ? (
+        <div className="jp-MLStudio-muted" data-testid="mls-approval-empty">
+          Pending since registration: no decision yet.
+        </div>
+      ) : (
+        <ol
+          className="jp-MLStudio-history"
+          data-testid="mls-approval-history"
+          aria-label="Approval history"
+        >
+          {events.map((event, i) => (
+            <li
+              key={`${event.at}-${i}`}
+              className="jp-MLStudio-historyEntry"
+              data-testid="mls-approval-entry"
+              data-status={event.to_status}
+            >
+              <div className="jp-MLStudio-historyHead">
+                <strong>{event.actor}</strong>
+                <span>
+                  {approvalLabel(event.from_status)} →{' '}
+                  <ApprovalBadge
+                    status={event.to_status}
+                    testId="mls-approval-entry-status"
+                  />
+                </span>
+                <span className="jp-MLStudio-muted">
+                  <RelativeTime iso={event.at} />
+                </span>
+              </div>
+              <div className="jp-MLStudio-historyComment">{event.comment}</div>
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}
+
+export function SignatureSection(props: { data: ModelVersion }): JSX.Element {
+  const signature = signatureOf(props.data);
+  return (
+    <section className="jp-MLStudio-pageSection" aria-label="Signature">
+      <h3 className="jp-MLStudio-sectionTitle">Signature</h3>
+      <div className="jp-MLStudio-tableScroll jp-mod-short">
+        <table
+          className="jp-MLStudio-table"
+          data-testid="mls-version-signature"
+        >
+          <thead>
+            <tr>
+              <th scope="col">Column</th>
+              <th scope="col">Type</th>
+            </tr>
+          </thead>
+          <tbody>
+            <SignatureRows label="Inputs" columns={signature.inputs} />
+            <SignatureRows label="Outputs" columns={signature.outputs} />
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
+
+function SignatureRows(props: {
+  label: string;
+  columns: ReadonlyArray<ISignatureColumn>;
+}): JSX.Element {
+  return (
+    <>
+      <tr className="jp-MLStudio-groupRow">
+        <th scope="rowgroup" colSpan={2}>
+          {props.label} ({props.columns.length})
+        </th>
+      </tr>
+      {props.columns.length === 0 ? (
+        <tr>
+          <td colSpan={2} className="jp-MLStudio-muted">
+            Not recorded
+          </td>
+        </tr>
+      ) : (
+        props.columns.map(column => (
+          <tr key={column.name} data-column={column.name}>
+            <th scope="row">{column.name}</th>
+            <td className="jp-MLStudio-mono">{column.dtype}</td>
+          </tr>
+        ))
+      )}
+    </>
+  );
+}
+
+export function KeyValueSection(props: {
+  title: string;
+  testId: string;
+  values: Record<string, string>;
+  numeric?: boolean;
+}): JSX.Element {
+  const entries = Object.entries(props.values).sort(([a], [b]) =>
+    a.localeCompare(b)
+  );
+  return (
+    <section className="jp-MLStudio-pageSection" aria-label={props.title}>
+      <h3 className="jp-MLStudio-sectionTitle">{props.title}</h3>
+      {entries.length === 0 ? (
+        <div className="jp-MLStudio-muted">None</div>
+      ) : (
+        <div className="jp-MLStudio-tableScroll jp-mod-short">
+          <table className="jp-MLStudio-table" data-testid={props.testId}>
+            <tbody>
+              {entries.map(([key, value]) => (
+                <tr key={key} data-key={key}>
+                  <th scope="row">{key}</th>
+                  <td className={props.numeric ? 'jp-mod-numeric' : undefined}>
+                    {value}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,284 @@
+/**
+ * The model version view: a header with the approval actions, then the
+ * artifact, lineage, aliases, the model card editor, the approval history,
+ * the signature, metrics, params and library versions.
+ */
+import { Dialog, MainAreaWidget, showDialog } from '@jupyterlab/apputils';
+import {
+  checkIcon,
+  closeIcon,
+  ReactWidget,
+  refreshIcon,
+  UseSignal
+} from '@jupyterlab/ui-components';
+import type { CommandRegistry } from '@lumino/commands';
+import type { Message } from '@lumino/messaging';
+import * as React from 'react';
+
+import type { ApprovalStatus, ModelVersion } from '../api/types';
+import { CommandIDs } from '../commands';
+import { modelIcon } from '../icons';
+import { formatNumber } from '../runs/columns';
+import { ActionButton, ErrorBanner } from '../sidebar/components';
+import { CardSection } from './card-editor';
+import { AliasChips, ApprovalBadge } from './components';
+import { askApprovalComment } from './dialogs';
+import {
+  AliasesSection,
+  DetailsSection,
+  HistorySection,
+  KeyValueSection,
+  LineageSection,
+  SignatureSection
+} from './version-sections';
+import type { ModelVersionModel } from './version-model';
+
+/** Why Deploy is disabled. */
+export const DEPLOY_TOOLTIP = 'Endpoints arrive in a later release';
+
+export namespace ModelVersionView {
+  export interface IOptions {
+    model: ModelVersionModel;
+    commands: CommandRegistry;
+  }
+}
+
+/** The main-area widget of a model version. */
+export class ModelVersionView extends MainAreaWidget<VersionPanel> {
+  constructor(options: ModelVersionView.IOptions) {
+    super({ content: new VersionPanel(options) });
+    const { name, version } = options.model;
+    this.id = versionViewId(name, version);
+    this.addClass('jp-MLStudio-modelVersionView');
+    this.toolbar.hide();
+    this.title.icon = modelIcon;
+    this.title.closable = true;
+    this.title.label = `${name} v${version}`;
+    this.title.caption = `Model ${name}, version ${version}`;
+  }
+
+  get model(): ModelVersionModel {
+    return this.content.model;
+  }
+
+  /** Closing with unsaved card edits asks first. */
+  protected onCloseRequest(msg: Message): void {
+    if (this._discard || !this.model.cardDirty) {
+      super.onCloseRequest(msg);
+      return;
+    }
+    void showDialog({
+      title: 'Unsaved Model Card',
+      body: `Close ${this.title.label} and discard the changes to its model card?`,
+      buttons: [
+        Dialog.cancelButton({ label: 'Keep Editing' }),
+        Dialog.warnButton({ label: 'Discard' })
+      ]
+    }).then(result => {
+      if (result.button.accept) {
+        this._discard = true;
+        this.close();
+      }
+    });
+  }
+
+  private _discard = false;
+}
+
+/** The id of a version's view, so an open one is found again. */
+export function versionViewId(name: string, version: number): string {
+  return `mlstudio-model-version:${name}@${version}`;
+}
+
+class VersionPanel extends ReactWidget {
+  constructor(options: ModelVersionView.IOptions) {
+    super();
+    this.addClass('jp-MLStudio-scrollPanel');
+    this.node.dataset.testid = 'mls-version-view';
+    this.model = options.model;
+    this._commands = options.commands;
+  }
+
+  readonly model: ModelVersionModel;
+
+  dispose(): void {
+    if (!this.isDisposed) {
+      this.model.dispose();
+    }
+    super.dispose();
+  }
+
+  protected render(): JSX.Element {
+    return (
+      <UseSignal signal={this.model.changed}>
+        {() => <VersionContent model={this.model} commands={this._commands} />}
+      </UseSignal>
+    );
+  }
+
+  private _commands: CommandRegistry;
+}
+
+function VersionContent(props: {
+  model: ModelVersionModel;
+  commands: CommandRegistry;
+}): JSX.Element {
+  const { model, commands } = props;
+  const data = model.data;
+  if (!data || model.deleted) {
+    return (
+      <div className="jp-MLStudio-page">
+        {model.deleted ? (
+          <div
+            className="jp-MLStudio-serverMissing"
+            data-testid="mls-version-deleted"
+            role="status"
+          >
+            Version {model.version} of “{model.name}” was deleted.
+          </div>
+        ) : model.error ? (
+          <ErrorBanner
+            message={model.error.message}
+            onDismiss={() => model.dismissError()}
+          />
+        ) : (
+          <div className="jp-MLStudio-muted">Loading model version…</div>
+        )}
+      </div>
+    );
+  }
+  return (
+    <div className="jp-MLStudio-page" data-approval={data.approval_status}>
+      <VersionHeader model={model} data={data} commands={commands} />
+      {model.error && (
+        <ErrorBanner
+          message={model.error.message}
+          onDismiss={() => model.dismissError()}
+        />
+      )}
+      {data.description && (
+        <p
+          className="jp-MLStudio-descriptionText"
+          data-testid="mls-version-description"
+        >
+          {data.description}
+        </p>
+      )}
+      <div className="jp-MLStudio-columns">
+        <DetailsSection data={data} />
+        <LineageSection model={model} commands={commands} />
+        <AliasesSection model={model} data={data} />
+      </div>
+      <CardSection model={model} />
+      <div className="jp-MLStudio-columns">
+        <HistorySection data={data} />
+        <SignatureSection data={data} />
+      </div>
+      <div className="jp-MLStudio-columns">
+        <KeyValueSection
+          title="Metrics"
+          testId="mls-version-metrics"
+          numeric
+          values={Object.fromEntries(
+            Object.entries(data.metrics).map(([k, v]) => [
+              k,
+              formatNumber(v ?? null)
+            ])
+          )}
+        />
+        <KeyValueSection
+          title="Params"
+          testId="mls-version-params"
+          values={data.params}
+        />
+        <KeyValueSection
+          title="Library versions"
+          testId="mls-version-libraries"
+          values={data.library_versions}
+        />
+      </div>
+    </div>
+  );
+}
+
+function VersionHeader(props: {
+  model: ModelVersionModel;
+  data: ModelVersion;
+  commands: CommandRegistry;
+}): JSX.Element {
+  const { model, data, commands } = props;
+  const label = `${data.name} v${data.version}`;
+  const decide = async (status: ApprovalStatus) => {
+    const comment = await askApprovalComment(status, label);
+    if (comment) {
+      await model.setApproval(status, comment);
+    }
+  };
+  return (
+    <header className="jp-MLStudio-pageHeader">
+      <h2>
+        <modelIcon.react tag="span" className="jp-MLStudio-headerIcon" />
+        <span data-testid="mls-version-title">
+          <button
+            type="button"
+            className="jp-MLStudio-link jp-MLStudio-titleLink"
+            title={`Open the model ${data.name}`}
+            onClick={() =>
+              void commands.execute(CommandIDs.openModel, { name: data.name })
+            }
+          >
+            {data.name}
+          </button>{' '}
+          v{data.version}
+        </span>
+        <ApprovalBadge status={data.approval_status} />
+        <AliasChips aliases={data.aliases} />
+      </h2>
+      <div className="jp-MLStudio-toolbar">
+        <ActionButton
+          testId="mls-refresh-version"
+          icon={refreshIcon}
+          label="Refresh"
+          title="Reload the version"
+          onClick={() => void model.refresh()}
+        />
+        <ActionButton
+          testId="mls-approve-version"
+          icon={checkIcon}
+          label="Approve"
+          title={
+            data.approval_status === 'Approved'
+              ? 'This version is approved'
+              : 'Approve this version, with a comment…'
+          }
+          disabled={model.busy || data.approval_status === 'Approved'}
+          onClick={() => void decide('Approved')}
+        />
+        <ActionButton
+          testId="mls-reject-version"
+          icon={closeIcon}
+          label="Reject"
+          title={
+            data.approval_status === 'Rejected'
+              ? 'This version is rejected'
+              : 'Reject this version, with a comment…'
+          }
+          warn
+          disabled={model.busy || data.approval_status === 'Rejected'}
+          onClick={() => void decide('Rejected')}
+        />
+        {/* A disabled button gets no pointer events: the wrapper shows why. */}
+        <span title={DEPLOY_TOOLTIP} data-testid="mls-deploy-hint">
+          <ActionButton
+            testId="mls-deploy-version"
+            icon={modelIcon}
+            label="Deploy"
+            title={DEPLOY_TOOLTIP}
+            disabled
+            onClick={() => undefined}
+          />
+        </span>
+      </div>
+    </header>
+  );
+}
