@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -265,8 +265,17 @@ def start_job_and_kill_its_server(root: Path, home: Path) -> tuple[str, Path, in
 
 
 @pytest.fixture
-def running_job_of_a_dead_server(jp_root_dir: Path, mlstudio_home: Path) -> tuple[str, Path, int]:
-    return start_job_and_kill_its_server(jp_root_dir, mlstudio_home)
+def running_job_of_a_dead_server(
+    jp_root_dir: Path, mlstudio_home: Path
+) -> Iterator[tuple[str, Path, int]]:
+    import contextlib
+    import os
+    import signal
+
+    job_id, release, pid = start_job_and_kill_its_server(jp_root_dir, mlstudio_home)
+    yield job_id, release, pid
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)  # never leave the job behind when a test fails
 
 
 @pytest.fixture

@@ -3,6 +3,9 @@ conftest) and a studio whose executor it can wait on."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -11,6 +14,7 @@ import pytest
 from sklearn.datasets import load_breast_cancer
 
 from jupyter_mlstudio.config import StudioConfig
+from jupyter_mlstudio.jobs.entities import ACTIVE_JOB_STATUSES
 from jupyter_mlstudio.jobs.executors import LocalExecutor
 from jupyter_mlstudio.studio import Studio
 
@@ -19,10 +23,18 @@ from jupyter_mlstudio.studio import Studio
 def studio() -> Iterator[Studio]:
     studio = Studio(StudioConfig.resolve(max_concurrent_jobs=4))
     yield studio
+    kill_leftover_jobs(studio)  # a failed test must not leave job processes behind
     executor = studio.jobs.executor
     if isinstance(executor, LocalExecutor):
         executor.wait_idle(timeout=60)
     studio.close()
+
+
+def kill_leftover_jobs(studio: Studio) -> None:
+    for job in studio.job_store.jobs_in(ACTIVE_JOB_STATUSES):
+        if job.pid is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(job.pid, signal.SIGKILL)
 
 
 @pytest.fixture
