@@ -173,9 +173,10 @@ def test_twenty_jobs_with_concurrency_two_all_finish(script: Script) -> None:
             running += delta
             peak = max(peak, running)
         assert peak <= 2
-        # FIFO: started in the order they were submitted
-        starts = [job.started_at for job in ended]
-        assert starts == sorted(starts)  # type: ignore[type-var]
+        # FIFO: started in the order they were submitted. Two jobs dispatched together
+        # race to record their start, so a neighbour may swap places; nothing more.
+        order = sorted(range(20), key=lambda i: ended[i].started_at.timestamp())
+        assert all(abs(position - index) <= 1 for position, index in enumerate(order)), order
     finally:
         studio.close()
 

@@ -1,0 +1,150 @@
+"""What one endpoint serves and how: the file ``python -m jupyter_mlstudio.serving --config``
+reads. The store and artifact locations are not part of it: they come from the usual
+environment (``MLSTUDIO_HOME``, ``MLSTUDIO_STORE_URI``, ``MLSTUDIO_ARTIFACT_URI``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ..errors import InvalidArgumentError
+from ..registry.entities import validate_alias, validate_model_name
+
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"
+DEFAULT_PAYLOAD_LIMIT = 6 * 1024 * 1024
+DEFAULT_ROTATE_BYTES = 64 * 1024 * 1024
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class VariantConfig(_Strict):
+    """One production variant: a registered model version, its share of the traffic and
+    the number of worker processes it asks for."""
+
+    name: str = Field(default="primary", pattern=NAME_PATTERN)
+    model: str
+    version: int | None = Field(default=None, ge=1)
+    alias: str | None = None  # used when no version is given; neither = the newest
+    weight: float = Field(default=1.0, ge=0)
+    instances: int = Field(default=1, ge=1, le=64)
+    trusted: list[str] = Field(default_factory=list)  # extra types the model file may use
+
+    @field_validator("model")
+    @classmethod
+    def _model_name(cls, value: str) -> str:
+        try:
+            return validate_model_name(value)
+        except InvalidArgumentError as exc:
+            raise ValueError(exc.message) from None
+
+    @field_validator("alias")
+    @classmethod
+    def _alias(cls, value: str | None) -> str | None:
+        if value is None or value == "latest":
+            return value
+        try:
+            return validate_alias(value)
+        except InvalidArgumentError as exc:
+            raise ValueError(exc.message) from None
+
+
+class BatchingConfig(_Strict):
+    """Concurrent requests merged into one ``predict`` call: at most ``max_batch_size``
+    rows, waiting at most ``max_wait_ms`` for more once the first one is there."""
+
+    max_batch_size: int = Field(default=64, ge=1, le=100_000)
+    max_wait_ms: float = Field(default=2.0, ge=0, le=1000)
+
+
+class CaptureConfig(_Strict):
+    """Sampled requests and responses appended, off the request path, to rotating files
+    under ``destination`` (a folder or an fsspec URL; default: the endpoint's folder in
+    the artifact store)."""
+
+    enabled: bool = False
+    sampling_percent: float = Field(default=100.0, ge=0, le=100)
+    destination: str | None = None
+    format: Literal["jsonl", "parquet"] = "jsonl"
+    rotate_bytes: int = Field(default=DEFAULT_ROTATE_BYTES, ge=1024)
+    # a file is closed (and, on remote stores, uploaded) at least this often
+    rotate_seconds: float = Field(default=300.0, gt=0)
+
+
+class EndpointConfig(_Strict):
+    name: str = Field(pattern=NAME_PATTERN)
+    host: str = "127.0.0.1"
+    port: int = Field(default=0, ge=0, le=65535)  # 0: pick a free port and report it
+    token: str | None = Field(default=None, min_length=8)
+    variants: list[VariantConfig] = Field(min_length=1)
+    batching: BatchingConfig = Field(default_factory=BatchingConfig)
+    capture: CaptureConfig = Field(default_factory=CaptureConfig)
+    max_payload_bytes: int = Field(default=DEFAULT_PAYLOAD_LIMIT, ge=1024)
+    ready_file: str | None = None  # written (atomically) once every worker serves
+    drain_seconds: float = Field(default=10.0, ge=0)  # SIGTERM: time to finish in-flight work
+    startup_timeout: float = Field(default=300.0, gt=0)
+    # "fork": workers are forked from the supervisor after it imported the libraries
+    # (fast starts and restarts); "spawn": each worker is a fresh interpreter; "auto":
+    # fork on Linux, spawn elsewhere (macOS system libraries do not survive fork)
+    worker_start: Literal["auto", "fork", "spawn"] = "auto"
+
+    @model_validator(mode="after")
+    def _variants_are_consistent(self) -> EndpointConfig:
+        names = [v.name for v in self.variants]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"Variant names must be unique; repeated: {', '.join(duplicates)}.")
+        if not any(v.weight > 0 for v in self.variants):
+            raise ValueError("At least one variant needs a weight above 0.")
+        return self
+
+    @property
+    def worker_count(self) -> int:
+        """Worker processes of the endpoint: the variants' instances added up (every
+        worker holds every variant; see the package docstring)."""
+        return sum(v.instances for v in self.variants)
+
+    def variant(self, name: str) -> VariantConfig:
+        for variant in self.variants:
+            if variant.name == name:
+                return variant
+        raise InvalidArgumentError(f"Endpoint {self.name!r} has no variant {name!r}.")
+
+    # -- files ---------------------------------------------------------------------------
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> EndpointConfig:
+        try:
+            text = Path(path).read_text()
+        except OSError as exc:
+            raise InvalidArgumentError(f"Cannot read the endpoint config {path}: {exc}") from None
+        return cls.parse(text, source=str(path))
+
+    @classmethod
+    def parse(cls, text: str, source: str = "the endpoint config") -> EndpointConfig:
+        try:
+            return cls.model_validate(json.loads(text))
+        except json.JSONDecodeError as exc:
+            raise InvalidArgumentError(f"{source} is not valid JSON: {exc}") from None
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc']) or 'config'}: {err['msg']}"
+                for err in exc.errors()
+            )
+            raise InvalidArgumentError(f"Invalid endpoint config ({source}): {problems}") from None
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the config readable by its owner only (it may hold the token)."""
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.tmp")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(self.model_dump_json(indent=2))
+        os.replace(temporary, target)
+        return target

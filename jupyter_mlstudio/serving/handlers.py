@@ -1,0 +1,393 @@
+"""The HTTP routes of an endpoint worker: SageMaker's container contract, the Open
+Inference Protocol v2, and ``/metrics``.
+
+Errors are JSON and never carry a traceback: ``{"error": {"code", "message"}}`` on the
+SageMaker routes (the studio's error shape), ``{"error": message}`` on ``/v2`` (the
+protocol's). Every response has an ``X-Inference-Id`` header.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from asyncio import Future
+from collections.abc import Awaitable
+from http import HTTPStatus
+from typing import Any
+
+import tornado.web
+from tornado.http1connection import HTTP1Connection
+
+from .capture import CaptureRecord, sampled
+from .metrics import endpoint_metrics
+from .payloads import media_type, parse_infer, parse_invocation
+from .schema import Part, PayloadError
+from .variants import Endpoint, LoadedVariant, Predictions
+
+log = logging.getLogger("jupyter_mlstudio.serving")
+
+INFERENCE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+_CODES = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    500: "MODEL_ERROR",
+    503: "UNAVAILABLE",
+}
+
+
+def _json(value: Any) -> bytes:
+    try:
+        return json.dumps(value, allow_nan=False, separators=(",", ":")).encode()
+    except ValueError:  # NaN or infinity among the predictions
+        from ..registry.format import json_safe
+
+        return json.dumps(json_safe(value), separators=(",", ":")).encode()
+
+
+class BaseHandler(tornado.web.RequestHandler):
+    """Auth, inference id, draining, the error shape and the per-request bookkeeping."""
+
+    public = False  # health checks answer without the token
+    counted = True  # requests, errors and latency go to the metrics
+    oip = False  # the /v2 error shape
+
+    def initialize(self, endpoint: Endpoint) -> None:
+        self.endpoint = endpoint
+        self.variant: LoadedVariant | None = None
+        self.inference_id = ""
+        self.started = time.time()
+        self._inflight = False
+        self._counted = False
+        self._capture: tuple[str, Any, Any] | None = None  # content type, request, response
+
+    def set_default_headers(self) -> None:
+        self.clear_header("Server")
+
+    def prepare(self) -> Awaitable[None] | None:
+        given = self.request.headers.get("X-Inference-Id")
+        self.inference_id = given if given and INFERENCE_ID.match(given) else uuid.uuid4().hex
+        self.set_header("X-Inference-Id", self.inference_id)
+        endpoint = self.endpoint
+        if self.counted:
+            endpoint.inflight += 1
+            self._inflight = True
+        if endpoint.draining:
+            self.set_header("Connection", "close")
+            connection = self.request.connection
+            if isinstance(connection, HTTP1Connection):
+                connection._disconnect_on_finish = True  # finish this one, take no more
+        if not self.public and not endpoint.authorized(self.request.headers):
+            self.set_header("WWW-Authenticate", 'Bearer realm="mlstudio-endpoint"')
+            self.fail(401, "This endpoint needs its token: 'Authorization: Bearer <token>'.")
+            return None
+        body = self.request.body
+        if body is not None and len(body) > endpoint.config.max_payload_bytes:
+            limit = endpoint.config.max_payload_bytes
+            self.fail(
+                413,
+                f"The request body is {len(body) / 1e6:.1f} MB; the limit is {limit / 1e6:.1f} MB.",
+            )
+        return None
+
+    # -- responses ---------------------------------------------------------------------
+    def reply(self, value: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(_json(value))
+
+    def fail(self, status: int, message: str) -> None:
+        if self._finished:
+            return
+        self.clear_header("Content-Type")
+        body: Any
+        if self.oip:
+            body = {"error": message}
+        else:
+            body = {"error": {"code": _CODES.get(status, "ERROR"), "message": message}}
+        self.captured_response(body)
+        self.reply(body, status)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """Tornado's own errors (405, unexpected exceptions): JSON, no traceback."""
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, tornado.web.HTTPError):
+            message = exc.reason or HTTPStatus(status_code).phrase
+        elif exc is not None:
+            message = f"Internal error: {type(exc).__name__}: {exc}"
+        else:
+            message = HTTPStatus(status_code).phrase
+        self.clear()
+        self.set_header("X-Inference-Id", self.inference_id or uuid.uuid4().hex)
+        self.fail(status_code, message)
+
+    def finish(self, chunk: str | bytes | dict[str, Any] | None = None) -> Future[None]:
+        self._count()  # before the response leaves: a client reading /metrics next sees it
+        return super().finish(chunk)
+
+    def _count(self) -> None:
+        if self.counted and not self._counted:
+            self._counted = True
+            variant = self.variant
+            row = variant.row if variant is not None else self.endpoint.unrouted_row
+            self.endpoint.metrics.request(row, self.get_status(), self.request.request_time())
+
+    def on_finish(self) -> None:
+        endpoint = self.endpoint
+        if self._inflight:
+            endpoint.inflight -= 1
+        if not self.counted:
+            return
+        self._count()
+        variant = self.variant
+        status = self.get_status()
+        if variant is not None and self._capture is not None and endpoint.capture is not None:
+            content_type, request, response = self._capture
+            record = CaptureRecord(
+                self.inference_id,
+                self.started,
+                variant.name,
+                variant.version.name,
+                variant.version.version,
+                content_type,
+                request,
+                status,
+                response,
+                variant.row,
+            )
+            if not endpoint.capture.submit(record):
+                endpoint.metrics.capture_dropped(variant.row)
+
+    # -- shared steps ---------------------------------------------------------------------
+    def start_capture(self, content_type: str) -> None:
+        """Decide, once the variant is known, whether this request is captured."""
+        capture = self.endpoint.config.capture
+        if self.endpoint.capture is not None and sampled(
+            self.inference_id, capture.sampling_percent
+        ):
+            self._capture = (content_type, self.request.body.decode("utf-8", "replace"), None)
+
+    def captured_request(self, document: Any) -> None:
+        if self._capture is not None:
+            self._capture = (self._capture[0], document, self._capture[2])
+
+    def captured_response(self, response: Any) -> None:
+        if self._capture is not None:
+            self._capture = (self._capture[0], self._capture[1], response)
+
+    async def predict(self, variant: LoadedVariant, part: Part) -> Predictions | None:
+        """The variant's predictions for the part, or ``None`` after a 500 was sent."""
+        assert variant.batcher is not None
+        try:
+            return await variant.batcher.submit(part)
+        except Exception as exc:
+            log.error(
+                "Variant %s failed on request %s: %s: %s",
+                variant.name,
+                self.inference_id,
+                type(exc).__name__,
+                exc,
+            )
+            self.fail(500, f"The model failed: {type(exc).__name__}: {exc}")
+            return None
+
+
+class NotFoundHandler(BaseHandler):
+    def prepare(self) -> None:
+        super().prepare()
+        self.oip = self.request.path.startswith("/v2")
+        self.fail(404, f"No route {self.request.method} {self.request.path} on this endpoint.")
+
+
+class PingHandler(BaseHandler):
+    public = True
+    counted = False
+
+    def get(self) -> None:
+        self.reply({"status": "Healthy", "endpoint": self.endpoint.name})
+
+
+class InvocationsHandler(BaseHandler):
+    async def post(self) -> None:
+        content_type = self.request.headers.get("Content-Type", "")
+        try:
+            self.variant = variant = self.endpoint.choose(
+                self.request.headers.get("X-Target-Variant")
+            )
+            self.set_header("X-Invoked-Variant", variant.name)
+            self.start_capture(content_type)
+            part, document = parse_invocation(self.request.body, content_type, variant.schema)
+            self.captured_request(document)
+        except PayloadError as exc:
+            self.fail(exc.status, exc.message)
+            return
+        predictions = await self.predict(variant, part)
+        if predictions is None:
+            return
+        body = {"predictions": predictions.values}
+        self.captured_response(body)
+        accept, _ = media_type(self.request.headers.get("Accept"))
+        if accept == "text/csv":
+            self.set_header("Content-Type", "text/csv")
+            self.finish("".join(f"{_csv_cell(v)}\n" for v in predictions.values))
+            return
+        self.reply(body)
+
+
+def _csv_cell(value: Any) -> str:
+    if isinstance(value, list):
+        return ",".join(_csv_cell(v) for v in value)
+    text = str(value)
+    return f'"{text.replace(chr(34), chr(34) * 2)}"' if any(c in text for c in ',"\n') else text
+
+
+class MetricsHandler(BaseHandler):
+    counted = False
+
+    def get(self) -> None:
+        facts = [v.facts() for v in self.endpoint.variants]
+        self.reply(endpoint_metrics(self.endpoint.metrics_file, self.endpoint.name, facts))
+
+
+# -- Open Inference Protocol v2 ---------------------------------------------------------
+class OipHandler(BaseHandler):
+    oip = True
+
+    def resolve(self, name: str, version: str | None) -> list[LoadedVariant] | None:
+        found = self.endpoint.variants_named(name, version)
+        if not found:
+            served = sorted(
+                {self.endpoint.name}
+                | {v.name for v in self.endpoint.variants}
+                | {v.version.name for v in self.endpoint.variants}
+            )
+            wanted = f"{name!r}" + (f" version {version}" if version else "")
+            self.fail(404, f"Unknown model {wanted}: this endpoint serves {', '.join(served)}.")
+            return None
+        return found
+
+
+class ServerLiveHandler(OipHandler):
+    public = True
+    counted = False
+
+    def get(self) -> None:
+        self.reply({"live": True})
+
+
+class ServerReadyHandler(OipHandler):
+    public = True
+    counted = False
+
+    def get(self) -> None:
+        self.reply({"ready": True})
+
+
+class ServerMetadataHandler(OipHandler):
+    counted = False
+
+    def get(self) -> None:
+        from .. import __version__
+
+        self.reply({"name": "jupyter-mlstudio", "version": __version__, "extensions": []})
+
+
+class ModelMetadataHandler(OipHandler):
+    counted = False
+
+    def get(self, name: str, version: str | None = None) -> None:
+        found = self.resolve(name, version)
+        if found is not None:
+            versions = sorted({str(v.version.version) for v in found}, key=int)
+            self.reply(found[0].oip_metadata(name, versions))
+
+
+class ModelReadyHandler(OipHandler):
+    counted = False
+
+    def get(self, name: str, version: str | None = None) -> None:
+        if self.resolve(name, version) is not None:
+            self.reply({"name": name, "ready": True})
+
+
+class InferHandler(OipHandler):
+    async def post(self, name: str, version: str | None = None) -> None:
+        found = self.resolve(name, version)
+        if found is None:
+            return
+        content_type = self.request.headers.get("Content-Type", "")
+        try:
+            self.variant = variant = self.endpoint.choose(
+                self.request.headers.get("X-Target-Variant"), found
+            )
+            self.set_header("X-Invoked-Variant", variant.name)
+            self.start_capture(content_type)
+            request = parse_infer(self.request.body, content_type, variant.schema)
+            self.captured_request(request.document)
+        except PayloadError as exc:
+            self.fail(exc.status, exc.message)
+            return
+        predictions = await self.predict(variant, request.part)
+        if predictions is None:
+            return
+        body = {
+            "model_name": name,
+            "model_version": str(variant.version.version),
+            "id": request.id or self.inference_id,
+            "outputs": [
+                {
+                    "name": "predict",
+                    "shape": predictions.shape,
+                    "datatype": predictions.datatype,
+                    "data": _flat(predictions.values),
+                }
+            ],
+        }
+        self.captured_response(body)
+        self.reply(body)
+
+
+def _flat(values: list[Any]) -> list[Any]:
+    if values and isinstance(values[0], list):
+        return [x for row in values for x in _flat(row)]
+    return values
+
+
+def make_app(endpoint: Endpoint) -> tornado.web.Application:
+    versions = r"(?:/versions/([^/]+))?"
+    routes: list[Any] = [
+        (r"/ping", PingHandler),
+        (r"/invocations", InvocationsHandler),
+        (r"/metrics", MetricsHandler),
+        (r"/v2", ServerMetadataHandler),
+        (r"/v2/health/live", ServerLiveHandler),
+        (r"/v2/health/ready", ServerReadyHandler),
+        (rf"/v2/models/([^/]+){versions}", ModelMetadataHandler),
+        (rf"/v2/models/([^/]+){versions}/ready", ModelReadyHandler),
+        (rf"/v2/models/([^/]+){versions}/infer", InferHandler),
+    ]
+    return tornado.web.Application(
+        [(path, handler, {"endpoint": endpoint}) for path, handler in routes],
+        default_handler_class=NotFoundHandler,
+        default_handler_args={"endpoint": endpoint},
+        log_function=_log_request,
+        compress_response=False,
+        serve_traceback=False,
+    )
+
+
+def _log_request(handler: tornado.web.RequestHandler) -> None:
+    if handler.get_status() >= 500:
+        log.warning(
+            "%d %s %s %.1f ms",
+            handler.get_status(),
+            handler.request.method,
+            handler.request.uri,
+            1000 * handler.request.request_time(),
+        )

@@ -1,0 +1,458 @@
+"""The endpoint's main process: ``python -m jupyter_mlstudio.serving --config endpoint.json``.
+
+It resolves every variant to one pinned model version (so all workers serve the same
+versions even if an alias moves meanwhile), binds the listening socket(s) — port 0 picks
+a free port —, creates the shared metrics file, and starts the worker processes, which
+inherit the sockets (forked once the libraries are imported here, or spawned). Once
+every worker has loaded its models it prints one JSON line on stdout,
+``{"ready": true, "port": N, ...}`` (after writing it to the ready file when one is
+configured), or ``{"ready": false, "error": ...}`` and exits 1 if the endpoint cannot
+start. Then it watches: a worker that dies is started again (with backoff when it keeps
+dying), while the socket keeps queueing connections for the others. SIGTERM (or SIGINT)
+drains the workers and exits 0. Nothing else is written to stdout; logs go to stderr.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any, Protocol
+
+from ..config import StudioConfig
+from ..errors import MLStudioError
+from .config import EndpointConfig
+from .metrics import NOT_ACCEPTING, MetricsFile
+from .worker import WorkerSpec, error_message
+
+log = logging.getLogger("jupyter_mlstudio.serving.supervisor")
+
+POLL = 0.1
+KILL_GRACE = 5.0  # after drain_seconds, before SIGKILL
+THREAD_LIMITS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+class StartupError(Exception):
+    pass
+
+
+class _Process(Protocol):
+    pid: int
+
+    @property
+    def returncode(self) -> int | None: ...
+    def poll(self) -> int | None: ...
+    def wait(self, timeout: float | None = None) -> int: ...
+    def send_signal(self, sig: int) -> None: ...
+    def kill(self) -> None: ...
+
+
+class _Forked:
+    """A forked child with the part of ``Popen``'s interface the supervisor uses."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self._code: int | None = None
+
+    @property
+    def returncode(self) -> int | None:
+        return self._code
+
+    def poll(self) -> int | None:
+        if self._code is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                self._code = -1
+                return self._code
+            if pid:
+                self._code = os.waitstatus_to_exitcode(status)
+        return self._code
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while (code := self.poll()) is None:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise subprocess.TimeoutExpired(f"pid {self.pid}", timeout or 0)
+            time.sleep(0.02)
+        return code
+
+    def send_signal(self, sig: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, sig)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+
+@dataclass
+class _Worker:
+    slot: int
+    process: _Process
+    ready_fd: int | None
+    started: float = field(default_factory=time.monotonic)
+    buffer: bytes = b""
+    ready: bool = False
+    error: str | None = None
+
+
+def resolve_versions(config: EndpointConfig) -> EndpointConfig:
+    """The config with every variant's version pinned (aliases and 'newest' resolved)."""
+    from ..studio import Studio
+
+    studio = Studio.open()
+    try:
+        variants = []
+        for variant in config.variants:
+            found = studio.registry.get_version(variant.model, variant.version, variant.alias)
+            variants.append(variant.model_copy(update={"version": found.version, "alias": None}))
+    finally:
+        studio.close()
+    return config.model_copy(update={"variants": variants})
+
+
+def capture_destination(config: EndpointConfig) -> str | None:
+    if not config.capture.enabled:
+        return None
+    destination = config.capture.destination
+    if destination is None:
+        root = StudioConfig.resolve().artifact_uri.rstrip("/")
+        return f"{root}/endpoints/{config.name}/data-capture"
+    if "://" not in destination:
+        return str(Path(destination).expanduser().resolve())
+    return destination
+
+
+class Supervisor:
+    def __init__(
+        self,
+        config: EndpointConfig,
+        ready_file: str | None = None,
+        runtime_dir: str | None = None,
+    ) -> None:
+        self.config = config
+        self.ready_file = ready_file or config.ready_file
+        self._runtime_dir = runtime_dir
+        self.workers: dict[int, _Worker] = {}
+        self.stopping = False
+        self._crashes: dict[int, list[float]] = {}
+        self._restart_at: dict[int, float] = {}
+        self._runtime: Path | None = None
+        self._sockets: list[Any] = []
+        self._metrics: MetricsFile | None = None
+        self._spec_path: Path | None = None
+        self._spec: WorkerSpec | None = None
+        start = config.worker_start
+        self.fork = start == "fork" or (start == "auto" and sys.platform.startswith("linux"))
+
+    # -- the whole life ----------------------------------------------------------------
+    def run(self) -> int:
+        signal.signal(signal.SIGTERM, self._on_signal)
+        signal.signal(signal.SIGINT, self._on_signal)
+        try:
+            try:
+                info = self._start()
+            except (StartupError, MLStudioError, OSError) as exc:
+                message = exc.message if isinstance(exc, MLStudioError) else str(exc)
+                log.error("The endpoint did not start: %s", message)
+                self._announce({"ready": False, "error": message})
+                return 1
+            if self.stopping:
+                return 0
+            self._announce(info)
+            self._watch()
+            return 0
+        finally:
+            self._stop_workers()
+            self._cleanup()
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        self.stopping = True
+
+    def _start(self) -> dict[str, Any]:
+        from tornado.netutil import bind_sockets
+
+        config = self.config = resolve_versions(self.config)
+        count = config.worker_count
+        if self._runtime_dir:
+            self._runtime = Path(self._runtime_dir)
+            self._runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
+        else:
+            self._runtime = Path(tempfile.mkdtemp(prefix=f"mlstudio-endpoint-{config.name}-"))
+        # twice the slots, so that a future rolling update can run a second generation
+        self._metrics = MetricsFile.create(
+            self._runtime / "metrics.bin", slots=2 * count, rows=len(config.variants) + 1
+        )
+        destination = capture_destination(config)
+        spec = WorkerSpec(
+            config=config,
+            metrics_file=str(self._metrics.path),
+            capture_destination=destination,
+            supervisor_pid=os.getpid(),
+        )
+        self._spec = spec
+        self._spec_path = self._runtime / "worker.json"
+        fd = os.open(self._spec_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(spec.model_dump_json())
+        if self.fork:  # import once here, not in every worker
+            import pandas  # noqa: F401
+            import sklearn.base  # noqa: F401
+            import skops.io  # noqa: F401
+
+            from . import handlers, variants  # noqa: F401
+        self._sockets = bind_sockets(config.port, config.host or None)
+        port = self._sockets[0].getsockname()[1]
+        for slot in range(count):
+            self._spawn(slot)
+        self._wait_ready(time.monotonic() + config.startup_timeout)
+        # an address that means "every interface" is reached through the loopback one
+        host = config.host if config.host not in ("", "0.0.0.0", "::") else "127.0.0.1"  # noqa: S104
+        url_host = f"[{host}]" if ":" in host else host
+        return {
+            "ready": True,
+            "endpoint": config.name,
+            "host": config.host,
+            "port": port,
+            "url": f"http://{url_host}:{port}",
+            "pid": os.getpid(),
+            "workers": [w.process.pid for w in self.workers.values()],
+            "variants": [
+                {"name": v.name, "model": v.model, "version": v.version, "weight": v.weight}
+                for v in config.variants
+            ],
+            "capture_destination": destination,
+        }
+
+    def _announce(self, info: dict[str, Any]) -> None:
+        """The ready file first, then stdout: whoever reads either can use both."""
+        line = json.dumps(info)
+        if self.ready_file:
+            target = Path(self.ready_file)
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                temporary = target.with_name(f".{target.name}.tmp")
+                temporary.write_text(line + "\n")
+                os.replace(temporary, target)
+            except OSError as exc:
+                log.error("Could not write the ready file %s: %s", target, exc)
+        with contextlib.suppress(OSError, ValueError):
+            sys.stdout.write(line + "\n")
+            sys.stdout.flush()
+
+    # -- workers ------------------------------------------------------------------------
+    def _spawn(self, slot: int) -> None:
+        assert self._spec_path is not None and self._metrics is not None
+        read_fd, write_fd = os.pipe()
+        socket_fds = [s.fileno() for s in self._sockets]
+        process: _Process
+        if self.fork:
+            process = _Forked(self._fork(slot, socket_fds, read_fd, write_fd))
+            os.close(write_fd)
+        else:
+            process = self._exec(slot, socket_fds, write_fd)
+        os.set_blocking(read_fd, False)
+        self.workers[slot] = _Worker(slot, process, read_fd)
+        self._metrics.mark_started(slot, process.pid)
+        log.info("Worker %d started (pid %d).", slot, process.pid)
+
+    def _fork(self, slot: int, socket_fds: list[int], read_fd: int, write_fd: int) -> int:
+        assert self._spec is not None
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid:
+            return pid
+        # the child: never returns into the supervisor's code
+        code = 1
+        try:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            os.dup2(2, 1)  # stdout carries the supervisor's ready line only
+            os.close(read_fd)
+            for other in self.workers.values():
+                if other.ready_fd is not None:
+                    with contextlib.suppress(OSError):
+                        os.close(other.ready_fd)
+            for name in THREAD_LIMITS:
+                os.environ.setdefault(name, "1")
+            from .worker import run_worker
+
+            code = run_worker(self._spec, slot, socket_fds, write_fd)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                traceback.print_exc()
+        finally:
+            with contextlib.suppress(Exception):
+                sys.stderr.flush()
+            os._exit(code)
+
+    def _exec(self, slot: int, socket_fds: list[int], write_fd: int) -> _Process:
+        assert self._spec_path is not None
+        env = dict(os.environ)
+        for name in THREAD_LIMITS:  # one process per core already: no thread pools on top
+            env.setdefault(name, "1")
+        command = [
+            sys.executable,
+            "-m",
+            "jupyter_mlstudio.serving.worker",
+            "--spec",
+            str(self._spec_path),
+            "--slot",
+            str(slot),
+            "--fds",
+            ",".join(str(fd) for fd in socket_fds),
+            "--ready-fd",
+            str(write_fd),
+        ]
+        try:
+            return subprocess.Popen(  # noqa: S603 - our own module, no shell
+                command,
+                pass_fds=[*socket_fds, write_fd],
+                stdin=subprocess.DEVNULL,
+                stdout=sys.stderr.fileno(),  # stdout carries the ready line only
+                env=env,
+            )
+        finally:
+            os.close(write_fd)
+
+    def _read_ready(self, timeout: float) -> None:
+        pending = {w.ready_fd: w for w in self.workers.values() if w.ready_fd is not None}
+        if not pending:
+            time.sleep(timeout)
+            return
+        with contextlib.suppress(InterruptedError):
+            readable, _, _ = select.select(list(pending), [], [], timeout)
+            for fd in readable:
+                self._read_from(pending[fd])
+
+    def _read_from(self, worker: _Worker) -> None:
+        assert worker.ready_fd is not None
+        try:
+            chunk = os.read(worker.ready_fd, 4096)
+        except BlockingIOError:
+            return
+        worker.buffer += chunk
+        if b"\n" not in worker.buffer and chunk:
+            return
+        os.close(worker.ready_fd)
+        worker.ready_fd = None
+        try:
+            message = json.loads(worker.buffer.split(b"\n", 1)[0] or b"{}")
+        except ValueError:
+            message = {}
+        if message.get("ready"):
+            worker.ready = True
+            log.info("Worker %d ready.", worker.slot)
+        else:
+            worker.error = str(message.get("error") or "it exited while starting")
+
+    def _wait_ready(self, deadline: float) -> None:
+        while not self.stopping:
+            for worker in self.workers.values():
+                if worker.error is not None:
+                    raise StartupError(f"Worker {worker.slot} could not start: {worker.error}")
+                if worker.ready_fd is None and not worker.ready:
+                    raise StartupError(f"Worker {worker.slot} exited while starting.")
+            if all(w.ready for w in self.workers.values()):
+                return
+            if time.monotonic() > deadline:
+                raise StartupError(
+                    f"The workers were not ready after {self.config.startup_timeout:.0f} s."
+                )
+            self._read_ready(POLL)
+
+    def _watch(self) -> None:
+        while not self.stopping:
+            self._read_ready(POLL)
+            now = time.monotonic()
+            for slot, worker in list(self.workers.items()):
+                if worker.error is not None:
+                    log.error("Worker %d could not start again: %s", slot, worker.error)
+                    worker.error = None
+                code = worker.process.poll()
+                if code is None:
+                    continue
+                if worker.ready_fd is not None:
+                    self._read_from(worker)
+                    if worker.ready_fd is not None:
+                        os.close(worker.ready_fd)
+                        worker.ready_fd = None
+                del self.workers[slot]
+                if self._metrics is not None:
+                    self._metrics.set_connections(slot, NOT_ACCEPTING)
+                crashes = [t for t in self._crashes.get(slot, []) if now - t < 60] + [now]
+                self._crashes[slot] = crashes
+                delay = 0.0 if len(crashes) <= 1 else min(30.0, 0.5 * 2 ** (len(crashes) - 2))
+                log.error(
+                    "Worker %d (pid %d) exited with code %s; starting it again in %.1f s.",
+                    slot,
+                    worker.process.pid,
+                    code,
+                    delay,
+                )
+                self._restart_at[slot] = now + delay
+            for slot, when in list(self._restart_at.items()):
+                if now >= when and not self.stopping:
+                    del self._restart_at[slot]
+                    try:
+                        self._spawn(slot)
+                    except OSError as exc:
+                        log.error("Worker %d could not be started: %s", slot, exc)
+                        self._restart_at[slot] = now + 5.0
+
+    def _stop_workers(self) -> None:
+        workers = list(self.workers.values())
+        for worker in workers:
+            with contextlib.suppress(ProcessLookupError):
+                worker.process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + self.config.drain_seconds + KILL_GRACE
+        for worker in workers:
+            try:
+                worker.process.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                log.warning("Worker %d did not stop; killing it.", worker.slot)
+                worker.process.kill()
+                worker.process.wait()
+            if worker.ready_fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(worker.ready_fd)
+        self.workers.clear()
+
+    def _cleanup(self) -> None:
+        for sock in self._sockets:
+            sock.close()
+        if self._metrics is not None:
+            self._metrics.close()
+        if self._runtime is not None:
+            shutil.rmtree(self._runtime, ignore_errors=True)
+
+
+def run(
+    config: EndpointConfig, ready_file: str | None = None, runtime_dir: str | None = None
+) -> int:
+    logging.basicConfig(
+        level=logging.WARNING,
+        stream=sys.stderr,
+        format=f"%(asctime)s supervisor [{os.getpid()}] %(levelname)s %(message)s",
+    )
+    logging.getLogger("jupyter_mlstudio").setLevel(logging.INFO)
+    try:
+        return Supervisor(config, ready_file, runtime_dir).run()
+    except Exception as exc:  # never a silent death: say why on the ready channel
+        log.exception("The endpoint failed.")
+        with contextlib.suppress(OSError, ValueError):
+            print(json.dumps({"ready": False, "error": error_message(exc)}), flush=True)
+        return 1

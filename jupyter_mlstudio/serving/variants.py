@@ -1,0 +1,216 @@
+"""What a worker holds: every variant's model, loaded once, with its signature, batcher
+and metrics row; and the choice of a variant for each request."""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import random
+from bisect import bisect_right
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import accumulate
+from typing import Any
+
+import numpy as np
+
+from ..config import StudioConfig
+from ..registry.entities import ModelVersion
+from ..studio import Studio
+from .batching import Batcher
+from .capture import CaptureWriter
+from .config import EndpointConfig, VariantConfig
+from .metrics import MetricsFile, SlotWriter
+from .schema import InputSchema, Part, PayloadError, oip_datatype
+
+
+@dataclass(frozen=True)
+class Predictions:
+    """One request's slice of a batch's predictions."""
+
+    values: list[Any]
+    datatype: str  # OIP v2 tensor type
+    shape: list[int]
+
+
+@dataclass
+class LoadedVariant:
+    config: VariantConfig
+    version: ModelVersion
+    model: Any
+    row: int  # its metrics row
+    schema: InputSchema = field(init=False)
+    output_datatype: str = field(init=False)
+    batcher: Batcher[Predictions] | None = None
+
+    def __post_init__(self) -> None:
+        self.schema = InputSchema(
+            self.version.signature.get("inputs") or [],
+            feature_names=hasattr(self.model, "feature_names_in_"),
+        )
+        outputs = self.version.signature.get("outputs") or []
+        if outputs:
+            self.output_datatype = oip_datatype(outputs[0].get("dtype"))
+        elif hasattr(self.model, "classes_"):
+            self.output_datatype = oip_datatype(np.asarray(self.model.classes_).dtype)
+        else:
+            self.output_datatype = "FP64"
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    def predict(self, parts: Sequence[Part]) -> list[Predictions]:
+        """The model on the parts' rows together; one slice per part (predict thread)."""
+        features = self.schema.model_input(parts)
+        result = np.asarray(self.model.predict(features))
+        rows = sum(p.rows for p in parts)
+        if result.ndim == 0 or result.shape[0] != rows:
+            raise RuntimeError(
+                f"The model returned {result.shape[0] if result.ndim else 1} predictions "
+                f"for {rows} rows."
+            )
+        datatype = oip_datatype(result.dtype)
+        values = result.tolist()
+        tail = list(result.shape[1:])
+        sliced, start = [], 0
+        for part in parts:
+            chunk = values[start : start + part.rows]
+            sliced.append(Predictions(chunk, datatype, [part.rows, *tail]))
+            start += part.rows
+        return sliced
+
+    def facts(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "model": self.version.name,
+            "version": self.version.version,
+            "weight": self.config.weight,
+        }
+
+    def oip_metadata(self, name: str, versions: list[str]) -> dict[str, Any]:
+        return {
+            "name": name,
+            "versions": versions,
+            "platform": "sklearn",
+            "inputs": [
+                {"name": c.name, "datatype": oip_datatype(c.numpy), "shape": [-1]}
+                for c in self.schema.columns
+            ],
+            "outputs": [{"name": "predict", "datatype": self.output_datatype, "shape": [-1]}],
+            "parameters": {
+                "model": self.version.name,
+                "model_version": self.version.version,
+                "variant": self.name,
+                "content_hash": self.version.content_hash,
+            },
+        }
+
+
+def load_variants(config: EndpointConfig) -> list[LoadedVariant]:
+    """Every variant's model from the registry (hash and trust checked), in config order.
+    The versions must be pinned (the supervisor resolves aliases once for all workers)."""
+    studio = Studio(StudioConfig.resolve(), prepare_schema=False)
+    try:
+        loaded = []
+        for row, variant in enumerate(config.variants):
+            version = studio.registry.get_version(variant.model, variant.version, variant.alias)
+            model = studio.models.load(
+                variant.model, version.version, trusted=variant.trusted or None
+            )
+            if not hasattr(model, "predict"):
+                raise TypeError(f"{variant.model} version {version.version} has no predict().")
+            loaded.append(LoadedVariant(variant, version, model, row))
+        return loaded
+    finally:
+        studio.close()
+
+
+class Endpoint:
+    """A worker's serving state, shared by its handlers."""
+
+    def __init__(
+        self,
+        config: EndpointConfig,
+        variants: list[LoadedVariant],
+        metrics_file: MetricsFile,
+        slot: int,
+        capture: CaptureWriter | None,
+        *,
+        seed: int | None = None,
+    ) -> None:
+        self.config = config
+        self.metrics_file = metrics_file
+        metrics = metrics_file.writer(slot)
+        self.metrics: SlotWriter = metrics
+        self.name = config.name
+        self.variants = variants
+        self.by_name = {v.name: v for v in variants}
+        self.capture = capture
+        self.unrouted_row = len(variants)
+        self.inflight = 0  # requests between prepare() and finish
+        # the worker's open connections (the worker sets it once its server exists)
+        self.open_connections: Callable[[], int] = lambda: 1 << 30
+        self.draining = False
+        self._token = config.token.encode() if config.token else None
+        self._random = random.Random(seed)  # noqa: S311 - traffic splitting, not secrets
+        self._weighted = [v for v in variants if v.config.weight > 0]
+        self._cumulative = list(accumulate(v.config.weight for v in self._weighted))
+        for variant in variants:
+            variant.batcher = Batcher(
+                variant.predict,
+                max_rows=config.batching.max_batch_size,
+                max_wait=config.batching.max_wait_ms / 1000,
+                idle=lambda: self.open_connections() - self.inflight,
+                on_batch=functools.partial(metrics.batch, variant.row),
+                name=variant.name,
+            )
+
+    def authorized(self, headers: Mapping[str, str]) -> bool:
+        if self._token is None:
+            return True
+        given = headers.get("X-MLStudio-Token")
+        if given is None:
+            scheme, _, value = (headers.get("Authorization") or "").partition(" ")
+            given = value.strip() if scheme.lower() == "bearer" else None
+        return given is not None and hmac.compare_digest(given.encode(), self._token)
+
+    def choose(
+        self, target: str | None, among: Sequence[LoadedVariant] | None = None
+    ) -> LoadedVariant:
+        """``X-Target-Variant`` when given, otherwise a draw by weight."""
+        if target:
+            variant = self.by_name.get(target)
+            if variant is None or (among is not None and variant not in among):
+                known = ", ".join(repr(v.name) for v in (among or self.variants))
+                raise PayloadError(400, f"Unknown target variant {target!r}: known are {known}.")
+            return variant
+        if among is not None and len(among) == 1:
+            return among[0]
+        pool = self._weighted
+        cumulative = self._cumulative
+        if among is not None:
+            pool = [v for v in among if v.config.weight > 0] or list(among)
+            cumulative = list(accumulate(v.config.weight or 1.0 for v in pool))
+        if len(pool) == 1:
+            return pool[0]
+        draw = self._random.random() * cumulative[-1]
+        return pool[min(bisect_right(cumulative, draw), len(pool) - 1)]
+
+    def variants_named(self, name: str, version: str | None) -> list[LoadedVariant]:
+        """The variants ``/v2/models/{name}[/versions/{version}]`` means: the endpoint's
+        name (all of them), a variant's name, or a model's name."""
+        if name == self.name:
+            found = list(self.variants)
+        elif name in self.by_name:
+            found = [self.by_name[name]]
+        else:
+            found = [v for v in self.variants if v.version.name == name]
+        if version is not None:
+            found = [v for v in found if str(v.version.version) == version]
+        return found
+
+    def close(self) -> None:
+        for variant in self.variants:
+            if variant.batcher is not None:
+                variant.batcher.close()
