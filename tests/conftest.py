@@ -18,8 +18,11 @@ pytest_plugins = ["pytest_jupyter.jupyter_server"]
 def mlstudio_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     home = tmp_path / "mlstudio-home"
     monkeypatch.setenv(HOME_ENV, str(home))
-    monkeypatch.delenv(STORE_URI_ENV, raising=False)
-    monkeypatch.delenv(ARTIFACT_URI_ENV, raising=False)
+    for var in (STORE_URI_ENV, ARTIFACT_URI_ENV):
+        # setenv first so teardown also removes what a server started by the test set
+        # (the extension exports its store to the kernels it starts)
+        monkeypatch.setenv(var, "")
+        monkeypatch.delenv(var)
     yield home
     if sdk._default is not None:
         sdk._default.close()

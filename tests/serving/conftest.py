@@ -26,7 +26,12 @@ def serving_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from serving_models import Picky
 
     home = tmp_path_factory.mktemp("serving-home")
-    mls.configure(home=home)
+    # explicit URLs: the environment may name another test's store
+    mls.configure(
+        home=home,
+        store_uri=f"sqlite:///{home / 'mlstudio.db'}",
+        artifact_uri=(home / "artifacts").as_uri(),
+    )
     try:
         for seed in (1, 2):
             with mls.start_run("serving", name=f"forest-{seed}") as run:
