@@ -4,7 +4,6 @@ the stopper all go through :func:`finish_job`, so the job and its run end togeth
 from __future__ import annotations
 
 import socket
-from pathlib import Path
 
 from ..artifacts import ArtifactRepository
 from ..config import StudioConfig
@@ -72,7 +71,3 @@ def same_process_alive(pid: int | None, started: float | None) -> bool:
     if current is None:
         return False
     return started is None or abs(current - started) < 1.0
-
-
-def local_path(uri: str) -> Path | None:
-    return ArtifactRepository(uri).local_path

@@ -25,7 +25,6 @@ from ..store.orm import as_utc, utcnow
 from ..store.pagination import DEFAULT_MAX_ITEMS, check_max_items, decode_token, encode_token
 from .entities import (
     COMPLETED,
-    FAILED,
     JOB_KINDS,
     JOB_STATUSES,
     PENDING,
@@ -230,9 +229,6 @@ class SqlJobStore:
                         RunTagRow(run_id=run.id, key="mlstudio.failure", value=row.failure_reason)
                     )
             return row.to_entity()
-
-    def fail(self, job_id: str, reason: str) -> Job:
-        return self.finish(job_id, FAILED, reason)
 
     def changed_since(self, since: datetime) -> list[tuple[str, datetime, datetime]]:
         """(id, updated, created) of the jobs that changed since ``since``."""

@@ -207,7 +207,3 @@ def stop_locally(studio: Studio, job: Job, *, stop_grace: float = 10.0) -> Job:
     if not ended.is_terminal and not same_process_alive(job.pid, job.process_start):
         ended = finish_job(studio, job.id, FAILED, "Stopped on request.")
     return ended
-
-
-def log_path(studio: Studio, job: Job) -> Path:
-    return workspace_for(studio.config, job).log_file

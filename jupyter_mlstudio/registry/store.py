@@ -273,18 +273,6 @@ class SqlRegistryStore:
             ).all()
             return [self._version_entity(session, group, row) for row in rows]
 
-    def versions_of_run(self, run_id: str) -> list[ModelVersion]:
-        with self._db.session() as session:
-            rows = session.scalars(
-                select(ModelVersionRow).where(ModelVersionRow.source_run_id == run_id)
-            ).all()
-            result = []
-            for row in rows:
-                group = session.get(ModelGroupRow, row.group_id)
-                assert group is not None
-                result.append(self._version_entity(session, group, row))
-            return result
-
     def update_version(self, name: str, version: int, **changes: Any) -> ModelVersion:
         """Change the description, tags or card. Anything else is refused: versions are
         immutable (``ConflictError``)."""

@@ -130,7 +130,7 @@ class AlgorithmsHandler(_JobsBase):
                 needs_target=a["needs_target"],
                 hyperparameters=a["schema"],
             )
-            for a in describe_algorithms()
+            for a in await self.call(describe_algorithms)  # builds schemas: off the loop
         ]
         self.write_model(models.AlgorithmList(items=items))
 
