@@ -14,7 +14,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m jupyter_mlstudio.serving",
         description="Serve registered models as one HTTP endpoint (SageMaker container "
-        "contract and Open Inference Protocol v2). Prints one JSON line once ready.",
+        "contract and Open Inference Protocol v2). Prints one JSON line once ready; "
+        "SIGHUP re-reads the config and rolls the workers over to it.",
     )
     parser.add_argument("--config", required=True, help="the endpoint's JSON config file")
     parser.add_argument("--ready-file", help="also write the ready line to this file")
@@ -31,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from .supervisor import run
 
-    return run(config, args.ready_file, args.runtime_dir)
+    return run(config, args.ready_file, args.runtime_dir, args.config)
 
 
 if __name__ == "__main__":

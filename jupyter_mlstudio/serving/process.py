@@ -78,6 +78,8 @@ class EndpointProcess:
         if self.workdir is None:
             self.workdir = Path(tempfile.mkdtemp(prefix=f"mlstudio-endpoint-{self.config.name}-"))
         self.workdir.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            self.ready_path.unlink()  # a previous life's
         config_path = self.config.save(self.workdir / "endpoint.json")
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - the child writes to it until stop
         self.process = subprocess.Popen(  # noqa: S603 - our own module, no shell
@@ -89,6 +91,8 @@ class EndpointProcess:
                 str(config_path),
                 "--runtime-dir",
                 str(self.workdir / "runtime"),
+                "--ready-file",
+                str(self.ready_path),
             ],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -168,6 +172,19 @@ class EndpointProcess:
         if self._own_workdir and self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
         return code
+
+    def update(self, config: EndpointConfig, timeout: float | None = None) -> dict[str, Any]:
+        """Roll the workers over to ``config`` with no request dropped (see
+        :func:`update_endpoint`); the new ready info."""
+        assert self.process is not None and self.workdir is not None, "start() first"
+        self.info = update_endpoint(self.workdir, self.pid, config, timeout=timeout)
+        self.config = config
+        return self.info
+
+    @property
+    def ready_path(self) -> Path:
+        assert self.workdir is not None, "start() first"
+        return ready_path(self.workdir, self.config)
 
     @property
     def running(self) -> bool:
@@ -256,3 +273,62 @@ class EndpointProcess:
     def metrics(self) -> dict[str, Any]:
         result: dict[str, Any] = self.request("GET", "/metrics").json()
         return result
+
+
+def ready_path(workdir: str | os.PathLike[str], config: EndpointConfig) -> Path:
+    """Where the process writes its ready info (again after each update)."""
+    return Path(config.ready_file) if config.ready_file else Path(workdir) / "ready.json"
+
+
+def read_ready_file(path: Path) -> dict[str, Any] | None:
+    try:
+        info: dict[str, Any] = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return info
+
+
+def update_endpoint(
+    workdir: str | os.PathLike[str],
+    pid: int,
+    config: EndpointConfig,
+    *,
+    timeout: float | None = None,
+) -> dict[str, Any]:
+    """Rolling update of the endpoint process ``pid`` whose files are in ``workdir``:
+    write the new config, SIGHUP, and wait until the ready file names the next
+    generation. Raises :class:`EndpointStartError` with the reason if the new workers
+    could not start (the old ones keep serving) or the process is gone."""
+    folder = Path(workdir)
+    ready = ready_path(folder, config)
+    before = read_ready_file(ready) or {}
+    generation = int(before.get("generation", 1))
+    failed_before = before.get("update_failed_at")
+    config.save(folder / "endpoint.json")
+    try:
+        os.kill(pid, signal.SIGHUP)
+    except ProcessLookupError:
+        raise EndpointStartError(f"Endpoint {config.name!r} is not running.") from None
+    deadline = time.monotonic() + (timeout or config.startup_timeout + 10)
+    while time.monotonic() < deadline:
+        info = read_ready_file(ready) or {}
+        if int(info.get("generation", 1)) > generation:
+            return info
+        if info.get("update_failed_at") not in (None, failed_before):
+            raise EndpointStartError(
+                f"Endpoint {config.name!r} could not be updated; the previous version keeps "
+                f"serving: {info.get('update_error')}"
+            )
+        if not _alive(pid):
+            raise EndpointStartError(f"Endpoint {config.name!r} stopped during the update.")
+        time.sleep(0.05)
+    raise EndpointStartError(f"Endpoint {config.name!r} was not updated in time.")
+
+
+def _alive(pid: int) -> bool:
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False

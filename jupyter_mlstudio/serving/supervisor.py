@@ -10,6 +10,15 @@ configured), or ``{"ready": false, "error": ...}`` and exits 1 if the endpoint c
 start. Then it watches: a worker that dies is started again (with backoff when it keeps
 dying), while the socket keeps queueing connections for the others. SIGTERM (or SIGINT)
 drains the workers and exits 0. Nothing else is written to stdout; logs go to stderr.
+
+SIGHUP is a rolling update: the supervisor reads the config file again, starts a new
+generation of workers on the same listening socket, and once every new worker serves,
+tells the old ones to drain (they stop accepting, finish what they have and exit), so no
+request is dropped: connections the old workers no longer take wait in the shared
+socket's queue for the new ones. The ready file is written again with the new
+``generation``; if the new workers cannot start they are stopped, the old ones keep
+serving, and the ready file says ``update_error``. Metrics start again at zero with each
+generation (they are counted per variant, and the variants may differ).
 """
 
 from __future__ import annotations
@@ -141,11 +150,19 @@ class Supervisor:
         config: EndpointConfig,
         ready_file: str | None = None,
         runtime_dir: str | None = None,
+        config_path: str | None = None,
     ) -> None:
         self.config = config
         self.ready_file = ready_file or config.ready_file
         self._runtime_dir = runtime_dir
+        self._config_path = config_path
         self.workers: dict[int, _Worker] = {}
+        self.generation = 1
+        self._reload = False
+        self._info: dict[str, Any] = {}
+        # an older generation draining after an update: its workers and metrics file
+        self._retiring: list[tuple[float, _Worker]] = []
+        self._retired_metrics: list[MetricsFile] = []
         self.stopping = False
         self._crashes: dict[int, list[float]] = {}
         self._restart_at: dict[int, float] = {}
@@ -161,6 +178,7 @@ class Supervisor:
     def run(self) -> int:
         signal.signal(signal.SIGTERM, self._on_signal)
         signal.signal(signal.SIGINT, self._on_signal)
+        signal.signal(signal.SIGHUP, self._on_reload)
         try:
             try:
                 info = self._start()
@@ -171,6 +189,7 @@ class Supervisor:
                 return 1
             if self.stopping:
                 return 0
+            self._info = info
             self._announce(info)
             self._watch()
             return 0
@@ -181,32 +200,19 @@ class Supervisor:
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         self.stopping = True
 
+    def _on_reload(self, signum: int, frame: FrameType | None) -> None:
+        self._reload = True
+
     def _start(self) -> dict[str, Any]:
         from tornado.netutil import bind_sockets
 
         config = self.config = resolve_versions(self.config)
-        count = config.worker_count
         if self._runtime_dir:
             self._runtime = Path(self._runtime_dir)
             self._runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
         else:
             self._runtime = Path(tempfile.mkdtemp(prefix=f"mlstudio-endpoint-{config.name}-"))
-        # twice the slots, so that a future rolling update can run a second generation
-        self._metrics = MetricsFile.create(
-            self._runtime / "metrics.bin", slots=2 * count, rows=len(config.variants) + 1
-        )
-        destination = capture_destination(config)
-        spec = WorkerSpec(
-            config=config,
-            metrics_file=str(self._metrics.path),
-            capture_destination=destination,
-            supervisor_pid=os.getpid(),
-        )
-        self._spec = spec
-        self._spec_path = self._runtime / "worker.json"
-        fd = os.open(self._spec_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(spec.model_dump_json())
+        self._prepare_generation(config)
         if self.fork:  # import once here, not in every worker
             import pandas  # noqa: F401
             import sklearn.base  # noqa: F401
@@ -214,16 +220,41 @@ class Supervisor:
 
             from . import handlers, variants  # noqa: F401
         self._sockets = bind_sockets(config.port, config.host or None)
-        port = self._sockets[0].getsockname()[1]
-        for slot in range(count):
+        for slot in range(config.worker_count):
             self._spawn(slot)
-        self._wait_ready(time.monotonic() + config.startup_timeout)
+        self._wait_ready(self.workers, time.monotonic() + config.startup_timeout)
+        return self._describe(config)
+
+    def _prepare_generation(self, config: EndpointConfig) -> None:
+        """The metrics file and worker spec of the generation about to start."""
+        assert self._runtime is not None
+        suffix = "" if self.generation == 1 else f"-g{self.generation}"
+        self._metrics = MetricsFile.create(
+            self._runtime / f"metrics{suffix}.bin",
+            slots=config.worker_count,
+            rows=len(config.variants) + 1,
+        )
+        spec = WorkerSpec(
+            config=config,
+            metrics_file=str(self._metrics.path),
+            capture_destination=capture_destination(config),
+            supervisor_pid=os.getpid(),
+        )
+        self._spec = spec
+        self._spec_path = self._runtime / f"worker{suffix}.json"
+        fd = os.open(self._spec_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(spec.model_dump_json())
+
+    def _describe(self, config: EndpointConfig) -> dict[str, Any]:
+        port = self._sockets[0].getsockname()[1]
         # an address that means "every interface" is reached through the loopback one
         host = config.host if config.host not in ("", "0.0.0.0", "::") else "127.0.0.1"  # noqa: S104
         url_host = f"[{host}]" if ":" in host else host
         return {
             "ready": True,
             "endpoint": config.name,
+            "generation": self.generation,
             "host": config.host,
             "port": port,
             "url": f"http://{url_host}:{port}",
@@ -233,8 +264,94 @@ class Supervisor:
                 {"name": v.name, "model": v.model, "version": v.version, "weight": v.weight}
                 for v in config.variants
             ],
-            "capture_destination": destination,
+            "capture_destination": capture_destination(config),
         }
+
+    # -- rolling update -------------------------------------------------------------------
+    def _update(self) -> None:
+        """Start a generation of workers for the config file as it is now; switch to it
+        once every new worker serves, and drain the old ones (see the module docstring)."""
+        self._reload = False
+        previous = (self.config, self.workers, self._metrics, self._spec, self._spec_path)
+        try:
+            if not self._config_path:
+                raise StartupError("This endpoint was not started from a config file.")
+            config = resolve_versions(EndpointConfig.load(self._config_path))
+            if config.name != self.config.name:
+                raise StartupError("An update cannot rename the endpoint.")
+        except (StartupError, MLStudioError) as exc:
+            self._update_failed(exc.message if isinstance(exc, MLStudioError) else str(exc))
+            return
+        # the listening socket, token and payload limit stay; everything else is new
+        config = config.model_copy(update={"host": self.config.host, "port": self.config.port})
+        self.generation += 1
+        log.info(
+            "Update to generation %d: starting %d workers.", self.generation, config.worker_count
+        )
+        self.config = config
+        self.workers = {}
+        try:
+            self._prepare_generation(config)
+            for slot in range(config.worker_count):
+                self._spawn(slot)
+            self._wait_ready(self.workers, time.monotonic() + config.startup_timeout)
+            if self.stopping:
+                raise StartupError("The endpoint is stopping.")
+        except (StartupError, OSError) as exc:
+            new_workers, new_metrics = self.workers, self._metrics
+            for worker in new_workers.values():
+                with contextlib.suppress(ProcessLookupError):
+                    worker.process.kill()
+                worker.process.wait()
+                if worker.ready_fd is not None:
+                    with contextlib.suppress(OSError):
+                        os.close(worker.ready_fd)
+            if new_metrics is not None and new_metrics is not previous[2]:
+                new_metrics.close()
+            self.generation -= 1
+            self.config, self.workers, self._metrics, self._spec, self._spec_path = previous
+            self._update_failed(str(exc))
+            return
+        now = time.monotonic()
+        for worker in previous[1].values():
+            with contextlib.suppress(ProcessLookupError):
+                worker.process.send_signal(signal.SIGTERM)
+            self._retiring.append((now, worker))
+        if previous[2] is not None:
+            self._retired_metrics.append(previous[2])
+        self._crashes.clear()
+        self._restart_at.clear()
+        self._info = self._describe(config)
+        log.info(
+            "Generation %d serves; generation %d drains.", self.generation, self.generation - 1
+        )
+        self._announce(self._info)
+
+    def _update_failed(self, message: str) -> None:
+        log.error("The update failed; the running workers keep serving: %s", message)
+        self._announce({**self._info, "update_error": message, "update_failed_at": time.time()})
+
+    def _reap_retiring(self) -> None:
+        still = []
+        limit = self.config.drain_seconds + KILL_GRACE
+        for since, worker in self._retiring:
+            if worker.process.poll() is not None:
+                continue
+            if time.monotonic() - since > limit:
+                log.warning(
+                    "Old worker (pid %d) did not drain in time; killing it.", worker.process.pid
+                )
+                with contextlib.suppress(ProcessLookupError):
+                    worker.process.kill()
+                continue
+            still.append((since, worker))
+        self._retiring = still
+        if not still:
+            for metrics in self._retired_metrics:
+                with contextlib.suppress(OSError):
+                    metrics.path.unlink()
+                metrics.close()
+            self._retired_metrics.clear()
 
     def _announce(self, info: dict[str, Any]) -> None:
         """The ready file first, then stdout: whoever reads either can use both."""
@@ -359,14 +476,14 @@ class Supervisor:
         else:
             worker.error = str(message.get("error") or "it exited while starting")
 
-    def _wait_ready(self, deadline: float) -> None:
+    def _wait_ready(self, workers: dict[int, _Worker], deadline: float) -> None:
         while not self.stopping:
-            for worker in self.workers.values():
+            for worker in workers.values():
                 if worker.error is not None:
                     raise StartupError(f"Worker {worker.slot} could not start: {worker.error}")
                 if worker.ready_fd is None and not worker.ready:
                     raise StartupError(f"Worker {worker.slot} exited while starting.")
-            if all(w.ready for w in self.workers.values()):
+            if all(w.ready for w in workers.values()):
                 return
             if time.monotonic() > deadline:
                 raise StartupError(
@@ -376,6 +493,10 @@ class Supervisor:
 
     def _watch(self) -> None:
         while not self.stopping:
+            if self._reload:
+                self._update()
+            if self._retiring:
+                self._reap_retiring()
             self._read_ready(POLL)
             now = time.monotonic()
             for slot, worker in list(self.workers.items()):
@@ -414,7 +535,8 @@ class Supervisor:
                         self._restart_at[slot] = now + 5.0
 
     def _stop_workers(self) -> None:
-        workers = list(self.workers.values())
+        workers = list(self.workers.values()) + [w for _, w in self._retiring]
+        self._retiring.clear()
         for worker in workers:
             with contextlib.suppress(ProcessLookupError):
                 worker.process.send_signal(signal.SIGTERM)
@@ -436,12 +558,17 @@ class Supervisor:
             sock.close()
         if self._metrics is not None:
             self._metrics.close()
+        for metrics in self._retired_metrics:
+            metrics.close()
         if self._runtime is not None:
             shutil.rmtree(self._runtime, ignore_errors=True)
 
 
 def run(
-    config: EndpointConfig, ready_file: str | None = None, runtime_dir: str | None = None
+    config: EndpointConfig,
+    ready_file: str | None = None,
+    runtime_dir: str | None = None,
+    config_path: str | None = None,
 ) -> int:
     logging.basicConfig(
         level=logging.WARNING,
@@ -450,7 +577,7 @@ def run(
     )
     logging.getLogger("jupyter_mlstudio").setLevel(logging.INFO)
     try:
-        return Supervisor(config, ready_file, runtime_dir).run()
+        return Supervisor(config, ready_file, runtime_dir, config_path).run()
     except Exception as exc:  # never a silent death: say why on the ready channel
         log.exception("The endpoint failed.")
         with contextlib.suppress(OSError, ValueError):

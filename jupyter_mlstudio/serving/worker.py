@@ -39,6 +39,8 @@ from .metrics import NOT_ACCEPTING, MetricsFile
 
 log = logging.getLogger("jupyter_mlstudio.serving")
 
+KEEP_ALIVE_GRACE = 1.0  # seconds a draining worker keeps idle keep-alive connections
+
 
 class WorkerSpec(BaseModel):
     """What the supervisor hands every worker (versions pinned, paths resolved)."""
@@ -251,6 +253,14 @@ async def _drain(
     server.metrics.set_connections(server.slot, NOT_ACCEPTING)
     endpoint.draining = True
     deadline = time.monotonic() + seconds
+    while endpoint.inflight > 0 and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+    # a keep-alive client may be about to send its next request on a connection whose
+    # last answer left before the drain: give such connections a moment, so that request
+    # is answered (with "Connection: close") instead of meeting a closed socket
+    grace_end = min(deadline, time.monotonic() + KEEP_ALIVE_GRACE)
+    while (server.open_connections > 0 or endpoint.inflight > 0) and time.monotonic() < grace_end:
+        await asyncio.sleep(0.01)
     while endpoint.inflight > 0 and time.monotonic() < deadline:
         await asyncio.sleep(0.01)
     with contextlib.suppress(asyncio.TimeoutError):
