@@ -67,7 +67,8 @@ class Load:
             except Exception as exc:  # every failure is the finding
                 with self.lock:
                     self.failures.append(f"{type(exc).__name__}: {exc}")
-                connection.close()
+                if connection is not None:
+                    connection.close()
                 connection = None
 
     def count(self) -> int:
@@ -156,6 +157,6 @@ def _alive(pid: int) -> bool:
     import psutil
 
     try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
     except psutil.NoSuchProcess:
         return False
