@@ -19,6 +19,7 @@ from .registry.store import SqlRegistryStore
 from .store.db import Database, redact_uri
 
 if TYPE_CHECKING:
+    from .endpoints.service import EndpointService
     from .jobs.service import JobService
     from .registry.service import Registry
 
@@ -37,6 +38,7 @@ class Studio:
         self._dead_runs_checked = False
         self._jobs: JobService | None = None
         self._models: Registry | None = None
+        self._endpoints: EndpointService | None = None
 
     @property
     def metric_writer(self) -> MetricWriter:
@@ -81,6 +83,16 @@ class Studio:
             if self._models is None:
                 self._models = Registry(self)
             return self._models
+
+    @property
+    def endpoints(self) -> EndpointService:
+        """Deploying, updating and deleting endpoints (each its own serving process)."""
+        from .endpoints.service import EndpointService
+
+        with self._lock:
+            if self._endpoints is None:
+                self._endpoints = EndpointService(self)
+            return self._endpoints
 
     @classmethod
     def open(cls, config: StudioConfig | None = None) -> Studio:

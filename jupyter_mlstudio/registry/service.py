@@ -326,7 +326,11 @@ class Registry:
         return result
 
     def delete_model(self, name: str, force: bool = False) -> None:
-        uris = self.store.delete_group(name, force=force)
+        """Delete a model and its versions (``force``), never while an endpoint serves
+        one of them."""
+        used = self.studio.endpoints.store.versions_in_use(name)
+        in_use = frozenset(v.id for v in self.store.list_versions(name) if v.version in used)
+        uris = self.store.delete_group(name, force=force, in_use=in_use)
         for uri in uris:
             with contextlib.suppress(OSError):  # a leftover folder is harmless
                 ArtifactRepository(uri).delete_all()

@@ -173,6 +173,17 @@ class EndpointProcess:
             shutil.rmtree(self.workdir, ignore_errors=True)
         return code
 
+    def detach(self) -> dict[str, Any]:
+        """Let the started process live on by itself (an endpoint runs until deleted):
+        close this side's pipe and log handles. The ready info."""
+        if self.process is not None and self.process.stdout is not None:
+            self.process.stdout.close()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+        self._own_workdir = False
+        return self.info
+
     def update(self, config: EndpointConfig, timeout: float | None = None) -> dict[str, Any]:
         """Roll the workers over to ``config`` with no request dropped (see
         :func:`update_endpoint`); the new ready info."""

@@ -36,6 +36,7 @@ def as_utc(value: datetime) -> datetime:
 
 def load_all_models() -> MetaData:
     """Import every component's rows so ``Base.metadata`` is complete."""
+    from ..endpoints import orm as _endpoints  # noqa: F401
     from ..experiments import orm as _experiments  # noqa: F401
     from ..experiments import runs_orm as _runs  # noqa: F401
     from ..jobs import orm as _jobs  # noqa: F401

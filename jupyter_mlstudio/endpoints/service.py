@@ -1,0 +1,641 @@
+"""The endpoint lifecycle around the serving process.
+
+``deploy`` records the endpoint (``Creating``, versions pinned, so the registry never
+deletes them from under it), starts ``python -m jupyter_mlstudio.serving`` in the
+endpoint's folder (``<home>/endpoints/<name>``) and marks it ``InService`` once every
+worker serves, or ``Failed`` with the reason. The process runs by itself, in its own
+process group, until the endpoint is deleted; the row says where (host, port, pid).
+
+``update`` is a rolling update (``Updating``): the new config is written and the process
+is sent SIGHUP; it starts new workers, switches to them and drains the old ones, so no
+request is dropped (see :mod:`jupyter_mlstudio.serving.supervisor`). A failed update
+leaves the previous version serving (``InService`` with the failure reason).
+
+``reconcile`` is what the Jupyter server runs at start and then periodically: an
+endpoint that should serve but whose process is gone (a reboot, a crash, the server
+stopping it on exit) is started again, on its old port when that is free; a
+transitional status whose driving process died is finished.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import secrets
+import shutil
+import signal
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from ..config import ARTIFACT_URI_ENV, HOME_ENV, STORE_URI_ENV
+from ..errors import ConflictError, InvalidArgumentError, MLStudioError, NotFoundError
+from ..experiments.entities import Page
+from ..jobs.lifecycle import this_host
+from ..jobs.service import validation_message
+from ..serving.config import EndpointConfig
+from ..serving.process import (
+    EndpointProcess,
+    EndpointStartError,
+    read_ready_file,
+    ready_path,
+    update_endpoint,
+)
+from ..tracking import pid_alive
+from .entities import TRANSITIONAL, DeployedVariant, Endpoint, EndpointStatus
+from .store import SqlEndpointStore
+
+if TYPE_CHECKING:
+    from ..studio import Studio
+
+MAX_LOG_CHUNK = 256 * 1024
+STOP_GRACE = 10.0  # after the drain time, before SIGKILL
+
+
+class EndpointRequestError(MLStudioError):
+    """The endpoint answered with an error status; ``status`` and the server's message."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class LogChunk:
+    text: str
+    offset: int
+    next_offset: int
+    size: int
+
+
+def _validated(data: Mapping[str, Any]) -> EndpointConfig:
+    try:
+        return EndpointConfig.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidArgumentError(f"Invalid endpoint: {validation_message(exc)}") from None
+
+
+def public_config(config: EndpointConfig) -> dict[str, Any]:
+    """The config as stored and shown: no token, no per-process file paths."""
+    return config.model_dump(mode="json", exclude={"token", "ready_file"})
+
+
+class EndpointService:
+    def __init__(self, studio: Studio) -> None:
+        self.studio = studio
+        self.store = SqlEndpointStore(studio.db)
+        self._operations: dict[str, threading.Thread] = {}
+        self._lock = threading.Lock()
+
+    # -- places -----------------------------------------------------------------------
+    def folder(self, name: str) -> Path:
+        return self.studio.config.home / "endpoints" / name
+
+    def _child_env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        config = self.studio.config
+        env[HOME_ENV] = str(config.home)
+        env[STORE_URI_ENV] = config.store_uri
+        env[ARTIFACT_URI_ENV] = config.artifact_uri
+        return env
+
+    # -- reading ------------------------------------------------------------------------
+    def get(self, name: str) -> Endpoint:
+        return self.store.get(name)
+
+    def list_endpoints(self, **filters: Any) -> Page[Endpoint]:
+        return self.store.list_endpoints(**filters)
+
+    # -- deploy -------------------------------------------------------------------------
+    def deploy(
+        self,
+        name: str,
+        variants: Sequence[Mapping[str, Any]] | None = None,
+        *,
+        model: str | None = None,
+        version: int | None = None,
+        alias: str | None = None,
+        instances: int = 1,
+        batching: Mapping[str, Any] | None = None,
+        capture: Mapping[str, Any] | None = None,
+        auth: bool = True,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> Endpoint:
+        """Deploy registered model versions as endpoint ``name``: either ``variants``
+        (dicts with model, version or alias, weight, instances, name) or one ``model``."""
+        if variants is None:
+            if model is None:
+                raise InvalidArgumentError("Name the model to deploy (or give variants).")
+            variants = [
+                {
+                    "name": "primary",
+                    "model": model,
+                    "version": version,
+                    "alias": alias,
+                    "instances": instances,
+                }
+            ]
+        elif model is not None:
+            raise InvalidArgumentError("Give either model= or variants=, not both.")
+        config = _validated(
+            {
+                "name": name,
+                "host": host,
+                "port": port,
+                "token": secrets.token_urlsafe(24) if auth else None,
+                "variants": [dict(v) for v in variants],
+                "batching": dict(batching or {}),
+                "capture": dict(capture or {}),
+            }
+        )
+        config, pinned = self._pin(config)
+        endpoint = self.store.create(
+            name,
+            config=public_config(config),
+            token=config.token,
+            host=this_host(),
+            owner_pid=os.getpid(),
+        )
+        self.store.set(name, variants=pinned)
+        self._run(name, self._create, name, config)
+        return self._finish(name, wait, timeout) if wait else endpoint
+
+    def _pin(self, config: EndpointConfig) -> tuple[EndpointConfig, list[DeployedVariant]]:
+        """Every variant's version resolved now (aliases, newest), so a missing model is a
+        clear error at deploy and the endpoint serves what it says."""
+        variants, pinned = [], []
+        for variant in config.variants:
+            found = self.studio.registry.get_version(variant.model, variant.version, variant.alias)
+            variants.append(variant.model_copy(update={"version": found.version, "alias": None}))
+            pinned.append(
+                DeployedVariant(
+                    variant.name, variant.model, found.version, variant.weight, variant.instances
+                )
+            )
+        return config.model_copy(update={"variants": variants}), pinned
+
+    def _full_config(self, endpoint: Endpoint, **changes: Any) -> EndpointConfig:
+        data = {**endpoint.config, "token": endpoint.token, **changes}
+        return _validated(data)
+
+    def _create(self, name: str, config: EndpointConfig) -> None:
+        process = EndpointProcess(config, workdir=self.folder(name), env=self._child_env())
+        try:
+            process.start()
+        except EndpointStartError as exc:
+            if config.port and "in use" in exc.message.lower():  # the old port is taken
+                self._create(name, config.model_copy(update={"port": 0}))
+                return
+            self.store.set(
+                name,
+                status=EndpointStatus.FAILED,
+                failure_reason=exc.message,
+                pid=None,
+                url=None,
+                owner_pid=None,
+            )
+            return
+        info = process.detach()
+        self.store.set(
+            name,
+            status=EndpointStatus.IN_SERVICE,
+            url=info["url"],
+            port=int(info["port"]),
+            pid=int(info["pid"]),
+            generation=int(info.get("generation", 1)),
+            failure_reason=None,
+            owner_pid=None,
+        )
+
+    # -- update -------------------------------------------------------------------------
+    def update(
+        self,
+        name: str,
+        variants: Sequence[Mapping[str, Any]] | None = None,
+        *,
+        weights: Mapping[str, float] | None = None,
+        batching: Mapping[str, Any] | None = None,
+        capture: Mapping[str, Any] | None = None,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> Endpoint:
+        """Roll the endpoint over to new variants (versions, weights, instances), new
+        batching or capture settings, with no request dropped."""
+        endpoint = self.store.get(name)
+        changes: dict[str, Any] = {}
+        if variants is not None:
+            changes["variants"] = [dict(v) for v in variants]
+        if weights is not None:
+            current = {
+                v["name"]: dict(v) for v in changes.get("variants", endpoint.config["variants"])
+            }
+            unknown = sorted(set(weights) - set(current))
+            if unknown:
+                raise InvalidArgumentError(
+                    f"Endpoint {name!r} has no variant {', '.join(map(repr, unknown))}; "
+                    f"it has {', '.join(map(repr, current))}."
+                )
+            for variant_name, weight in weights.items():
+                current[variant_name]["weight"] = weight
+            changes["variants"] = list(current.values())
+        if batching is not None:
+            changes["batching"] = {**endpoint.config.get("batching", {}), **batching}
+        if capture is not None:
+            changes["capture"] = {**endpoint.config.get("capture", {}), **capture}
+        if not changes:
+            raise InvalidArgumentError(
+                "Nothing to update: give variants, weights, batching or capture."
+            )
+        config, pinned = self._pin(self._full_config(endpoint, **changes))
+        if endpoint.status is not EndpointStatus.IN_SERVICE or endpoint.pid is None:
+            raise ConflictError(
+                f"Endpoint {name!r} is {endpoint.status.value}; only an endpoint in service "
+                "can be updated."
+            )
+        self.store.set(
+            name,
+            status=EndpointStatus.UPDATING,
+            expect=[EndpointStatus.IN_SERVICE],
+            owner_pid=os.getpid(),
+        )
+        self._run(name, self._update, name, endpoint, config, pinned)
+        return self._finish(name, wait, timeout) if wait else self.store.get(name)
+
+    def _update(
+        self,
+        name: str,
+        before: Endpoint,
+        config: EndpointConfig,
+        pinned: list[DeployedVariant],
+    ) -> None:
+        assert before.pid is not None
+        folder = self.folder(name)
+        serving = config.model_copy(update={"port": before.port or 0})
+        try:
+            info = update_endpoint(folder, before.pid, serving)
+        except EndpointStartError as exc:
+            with contextlib.suppress(OSError):  # the file says what serves
+                self._full_config(before).model_copy(update={"port": before.port or 0}).save(
+                    folder / "endpoint.json"
+                )
+            alive = self._serving(before)
+            self.store.set(
+                name,
+                status=EndpointStatus.IN_SERVICE if alive else EndpointStatus.FAILED,
+                failure_reason=f"Update failed: {exc.message}",
+                owner_pid=None,
+            )
+            return
+        self.store.set(
+            name,
+            status=EndpointStatus.IN_SERVICE,
+            config=public_config(config),
+            variants=pinned,
+            generation=int(info.get("generation", before.generation + 1)),
+            failure_reason=None,
+            owner_pid=None,
+        )
+
+    # -- delete -------------------------------------------------------------------------
+    def delete(self, name: str, *, wait: bool = True, timeout: float | None = None) -> None:
+        """Stop the endpoint's process (it drains first) and forget the endpoint; its
+        captured data stays in the artifact store."""
+        endpoint = self.store.get(name)
+        allowed = [EndpointStatus.IN_SERVICE, EndpointStatus.FAILED]
+        if endpoint.status in TRANSITIONAL and not self._owner_alive(endpoint):
+            allowed.append(endpoint.status)
+        self.store.set(name, status=EndpointStatus.DELETING, expect=allowed, owner_pid=os.getpid())
+        self._run(name, self._delete, name)
+        if wait:
+            self._join(name, timeout)
+
+    def _delete(self, name: str) -> None:
+        endpoint = self.store.get(name)
+        self._stop_process(endpoint)
+        shutil.rmtree(self.folder(name), ignore_errors=True)
+        self.store.delete(name)
+
+    def _stop_process(self, endpoint: Endpoint) -> None:
+        if endpoint.pid is None or not self._serving(endpoint):
+            return
+        pid = endpoint.pid
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGTERM)
+        drain = float(endpoint.config.get("drain_seconds", 10.0))
+        deadline = time.monotonic() + drain + STOP_GRACE
+        while time.monotonic() < deadline and _running(pid):
+            time.sleep(0.05)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+
+    # -- the server's watch -------------------------------------------------------------
+    def reconcile(self) -> list[str]:
+        """Bring this host's endpoints to the state their rows ask for (see the module
+        docstring). The names of the endpoints started again."""
+        restarted = []
+        here = this_host()
+        for endpoint in self.store.all():
+            if endpoint.host != here or self._busy(endpoint.name):
+                continue
+            if endpoint.status in TRANSITIONAL and self._owner_alive(endpoint):
+                continue
+            try:
+                if endpoint.status is EndpointStatus.DELETING:
+                    self._run(endpoint.name, self._delete, endpoint.name)
+                elif endpoint.status is EndpointStatus.FAILED:
+                    continue
+                elif self._serving(endpoint):
+                    if endpoint.status is not EndpointStatus.IN_SERVICE:
+                        info = read_ready_file(self._ready_path(endpoint)) or {}
+                        self.store.set(
+                            endpoint.name,
+                            status=EndpointStatus.IN_SERVICE,
+                            generation=int(info.get("generation", endpoint.generation)),
+                            owner_pid=None,
+                        )
+                else:
+                    self.restart(endpoint.name)
+                    restarted.append(endpoint.name)
+            except MLStudioError:  # another process got there first
+                continue
+        return restarted
+
+    def restart(self, name: str, *, wait: bool = False) -> Endpoint:
+        """Start the endpoint's process again from its record (same versions, token and,
+        when free, port)."""
+        endpoint = self.store.get(name)
+        config = self._full_config(endpoint, port=endpoint.port or 0)
+        self._stop_process(endpoint)
+        self.store.set(
+            name,
+            status=EndpointStatus.CREATING,
+            owner_pid=os.getpid(),
+            pid=None,
+            url=None,
+            failure_reason=None,
+        )
+        self._run(name, self._create, name, config)
+        return self._finish(name, wait, None) if wait else self.store.get(name)
+
+    def stop_all(self) -> None:
+        """Stop this host's endpoint processes, leaving their rows as they are (so the
+        next ``reconcile`` starts them again): the server does this on exit."""
+        for thread in list(self._operations.values()):
+            thread.join(60)
+        here = this_host()
+        threads = [
+            threading.Thread(target=self._stop_process, args=(e,), daemon=True)
+            for e in self.store.all()
+            if e.host == here
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+
+    # -- talking to an endpoint -----------------------------------------------------------
+    def request(
+        self,
+        name: str,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        *,
+        timeout: float = 60.0,
+        endpoint: Endpoint | None = None,
+    ) -> tuple[int, dict[str, str], bytes]:
+        """One HTTP request to the endpoint's own port, with its token."""
+        endpoint = endpoint or self.store.get(name)
+        if endpoint.status not in (EndpointStatus.IN_SERVICE, EndpointStatus.UPDATING) or not (
+            endpoint.port
+        ):
+            raise ConflictError(
+                f"Endpoint {name!r} is {endpoint.status.value}; it serves once InService."
+            )
+        sent = dict(headers or {})
+        if endpoint.token:
+            sent["Authorization"] = f"Bearer {endpoint.token}"
+        host = endpoint.config.get("host") or "127.0.0.1"
+        if host in ("0.0.0.0", "::", ""):  # noqa: S104 - reached through the loopback address
+            host = "127.0.0.1"
+        connection = http.client.HTTPConnection(host, endpoint.port, timeout=timeout)
+        try:
+            connection.request(method, path, body=body, headers=sent)
+            reply = connection.getresponse()
+            return reply.status, {k.lower(): v for k, v in reply.getheaders()}, reply.read()
+        except OSError as exc:
+            raise EndpointRequestError(
+                f"Endpoint {name!r} did not answer ({exc}); see its log.", 503
+            ) from None
+        finally:
+            connection.close()
+
+    def predict(self, name: str, data: Any, *, variant: str | None = None) -> list[Any]:
+        """Predictions for ``data`` (a DataFrame, a list of dicts or of rows, an array)."""
+        body = json.dumps(payload_of(data)).encode()
+        headers = {"Content-Type": "application/json"}
+        if variant:
+            headers["X-Target-Variant"] = variant
+        status, _, reply = self.request(name, "POST", "/invocations", body, headers)
+        if status != 200:
+            raise EndpointRequestError(f"Endpoint {name!r}: {_message(reply)}", status)
+        predictions: list[Any] = json.loads(reply)["predictions"]
+        return predictions
+
+    def metrics(self, name: str) -> dict[str, Any]:
+        status, _, body = self.request(name, "GET", "/metrics", timeout=10)
+        if status != 200:
+            raise EndpointRequestError(f"Endpoint {name!r}: {_message(body)}", status)
+        result: dict[str, Any] = json.loads(body)
+        return result
+
+    def read_log(self, name: str, offset: int = 0, max_bytes: int = MAX_LOG_CHUNK) -> LogChunk:
+        self.store.get(name)
+        path = self.folder(name) / "endpoint.log"
+        if offset < 0:
+            raise InvalidArgumentError("offset must be 0 or more.")
+        try:
+            size = path.stat().st_size
+            with path.open("rb") as handle:
+                if offset > size:  # the log was replaced: start again
+                    offset = 0
+                handle.seek(offset)
+                data = handle.read(min(max_bytes, MAX_LOG_CHUNK))
+        except FileNotFoundError:
+            return LogChunk("", 0, 0, 0)
+        # never split a UTF-8 character between chunks
+        cut = len(data)
+        while cut > 0 and cut > len(data) - 4 and (data[cut - 1] & 0xC0) == 0x80:
+            cut -= 1
+        if cut and data[cut - 1] >= 0xC0:
+            cut -= 1
+        if cut <= 0 or len(data) < min(max_bytes, MAX_LOG_CHUNK):
+            cut = len(data)
+        data = data[:cut]
+        return LogChunk(data.decode("utf-8", "replace"), offset, offset + len(data), size)
+
+    def example(self, name: str) -> dict[str, Any]:
+        """A test request prefilled from the first variant's input example (or from its
+        signature): ``{"content_type", "body"}``."""
+        endpoint = self.store.get(name)
+        if not endpoint.variants:
+            raise NotFoundError(f"Endpoint {name!r} serves no model yet.")
+        first = endpoint.variants[0]
+        version = self.studio.registry.get_version(first.model, first.version)
+        return {"content_type": "application/json", "body": example_body(version)}
+
+    # -- threads ------------------------------------------------------------------------
+    def _run(self, name: str, target: Any, *args: Any) -> None:
+        def guarded() -> None:
+            try:
+                target(*args)
+            except Exception as exc:  # an operation never dies silently
+                message = (
+                    exc.message
+                    if isinstance(exc, MLStudioError)
+                    else f"{type(exc).__name__}: {exc}"
+                )
+                with contextlib.suppress(MLStudioError):
+                    self.store.set(
+                        name, status=EndpointStatus.FAILED, failure_reason=message, owner_pid=None
+                    )
+            finally:
+                with self._lock:
+                    self._operations.pop(name, None)
+
+        thread = threading.Thread(target=guarded, name=f"endpoint-{name}", daemon=True)
+        with self._lock:
+            self._operations[name] = thread
+        thread.start()
+
+    def _busy(self, name: str) -> bool:
+        with self._lock:
+            thread = self._operations.get(name)
+        return thread is not None and thread.is_alive()
+
+    def _join(self, name: str, timeout: float | None) -> None:
+        with self._lock:
+            thread = self._operations.get(name)
+        if thread is not None:
+            thread.join(timeout)
+
+    def _finish(self, name: str, wait: bool, timeout: float | None) -> Endpoint:
+        if wait:
+            self._join(name, timeout)
+        return self.store.get(name)
+
+    def _owner_alive(self, endpoint: Endpoint) -> bool:
+        owner = endpoint.owner_pid
+        if owner is None:
+            return False
+        if owner == os.getpid():
+            return self._busy(endpoint.name)
+        return pid_alive(owner)
+
+    def _ready_path(self, endpoint: Endpoint) -> Path:
+        return ready_path(
+            self.folder(endpoint.name), _validated({**endpoint.config, "token": None})
+        )
+
+    def _serving(self, endpoint: Endpoint) -> bool:
+        """Whether the endpoint's recorded process is alive and is that endpoint's
+        serving process (not another that got the pid)."""
+        if endpoint.pid is None:
+            return False
+        import psutil
+
+        try:
+            process = psutil.Process(endpoint.pid)
+            if process.status() == psutil.STATUS_ZOMBIE:
+                return False
+            command = " ".join(process.cmdline())
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            return False
+        return "jupyter_mlstudio.serving" in command and str(self.folder(endpoint.name)) in command
+
+
+def _running(pid: int) -> bool:
+    import psutil
+
+    try:
+        return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
+    except psutil.NoSuchProcess:
+        return False
+
+
+def _message(body: bytes) -> str:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return body.decode("utf-8", "replace")[:500]
+    if isinstance(data, dict):
+        return str(data.get("message") or data.get("error") or data)
+    return str(data)
+
+
+def payload_of(data: Any) -> dict[str, Any]:
+    """The MLflow-style JSON body for ``data``: a DataFrame → ``dataframe_split``, a
+    list of dicts → ``dataframe_records``, rows or an array → ``instances``."""
+    import numpy as np
+    import pandas as pd
+
+    from ..registry.format import json_safe
+
+    if isinstance(data, pd.Series):
+        data = data.to_frame().T
+    if isinstance(data, pd.DataFrame):
+        split = data.to_dict("split")
+        return {
+            "dataframe_split": {
+                "columns": [str(c) for c in split["columns"]],
+                "data": json_safe(split["data"]),
+            }
+        }
+    if isinstance(data, np.ndarray):
+        return {"instances": json_safe(data.tolist())}
+    if isinstance(data, Mapping):
+        return {"dataframe_records": [json_safe(dict(data))]}
+    if isinstance(data, list | tuple):
+        rows = list(data)
+        if rows and all(isinstance(r, Mapping) for r in rows):
+            return {"dataframe_records": json_safe([dict(r) for r in rows])}
+        return {"instances": json_safe(rows)}
+    raise InvalidArgumentError(
+        f"Cannot send {type(data).__name__} to an endpoint: give a DataFrame, a dict, a list "
+        "of dicts or of rows, or an array."
+    )
+
+
+def example_body(version: Any) -> str:
+    """A pretty JSON request for a model version: its input example's first rows as
+    ``dataframe_split``, or one row of typed placeholders from its signature."""
+    example = version.input_example
+    columns: list[str] = []
+    rows: list[list[Any]] = []
+    if isinstance(example, dict) and "columns" in example and "data" in example:
+        columns, rows = list(example["columns"]), list(example["data"])[:1]
+    elif isinstance(example, list) and example:
+        if isinstance(example[0], dict):
+            columns = list(example[0])
+            rows = [[example[0][c] for c in columns]]
+        else:
+            rows = [example[0] if isinstance(example[0], list) else example]
+    if not rows:
+        inputs = version.signature.get("inputs", []) if isinstance(version.signature, dict) else []
+        columns = [str(i.get("name")) for i in inputs if isinstance(i, dict)]
+        placeholder = {"object": "", "string": "", "str": "", "bool": False, "category": ""}
+        rows = [[placeholder.get(str(i.get("dtype")), 0) for i in inputs if isinstance(i, dict)]]
+    if columns:
+        return json.dumps({"dataframe_split": {"columns": columns, "data": rows}}, indent=2)
+    return json.dumps({"instances": rows}, indent=2)
