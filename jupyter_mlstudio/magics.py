@@ -70,7 +70,7 @@ def _parser() -> _Parser:
     runs.add_argument("--all", action="store_true", dest="all_columns")
     commands.add_parser("experiments", prog="%mls experiments", add_help=False)
     jobs = commands.add_parser("jobs", prog="%mls jobs", add_help=False)
-    jobs.add_argument("--kind", choices=("training", "processing"), default=None)
+    jobs.add_argument("--kind", choices=("training", "processing", "batch-transform"), default=None)
     jobs.add_argument("--status", default=None)
     jobs.add_argument("--max", type=int, default=DEFAULT_MAX_RUNS, dest="max_results")
     job = commands.add_parser("job", prog="%%mls job", add_help=False)

@@ -10,13 +10,16 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from . import tracking
 from .config import StudioConfig
 from .errors import NotFoundError
 from .experiments.entities import Experiment
 from .experiments.run_entities import Run
+
+if TYPE_CHECKING:
+    from .endpoints.handle import EndpointHandle
 from .jobs.entities import Job
 from .jobs.handle import JobHandle, stage_dataframe
 from .registry.entities import ModelGroup, ModelVersion
@@ -284,6 +287,61 @@ def process(
     return handle
 
 
+def batch_transform(
+    model: str,
+    input: Any,
+    output: str,
+    *,
+    version: int | None = None,
+    alias: str | None = None,
+    chunk_rows: int = 10_000,
+    join_input_columns: Sequence[str] | Literal["all"] | None = None,
+    prediction_column: str = "prediction",
+    probabilities: bool = False,
+    input_format: Literal["csv", "parquet"] | None = None,
+    output_format: Literal["parquet", "csv"] = "parquet",
+    experiment: str | None = None,
+    name: str | None = None,
+    trusted_types: Sequence[str] = (),
+    environment: Mapping[str, str] | None = None,
+    timeout: float | None = None,
+    wait: bool = False,
+) -> JobHandle:
+    """Start a batch transform job: score registered ``model`` (``version``, ``alias``,
+    else the newest) over ``input`` — a CSV or Parquet file, a folder of them, or a
+    DataFrame — in chunks of ``chunk_rows``, writing ``part-00000.parquet`` … (one per
+    input file) into the ``output`` folder. ``join_input_columns`` copies input columns
+    (a list, or ``"all"``) next to the ``prediction_column``; ``probabilities`` adds a
+    ``probability_<class>`` column per class. Returns at once unless ``wait=True``."""
+    spec = {
+        "kind": "batch-transform",
+        "name": name,
+        "experiment": experiment,
+        "model": model,
+        "version": version,
+        "alias": alias,
+        "input": _data_source(input),
+        "input_format": input_format,
+        "output": output,
+        "output_format": output_format,
+        "chunk_rows": chunk_rows,
+        "join_input_columns": (
+            join_input_columns
+            if join_input_columns is None or isinstance(join_input_columns, str)
+            else list(join_input_columns)
+        ),
+        "prediction_column": prediction_column,
+        "probabilities": probabilities,
+        "trusted_types": list(trusted_types),
+        "environment": dict(environment or {}),
+        "timeout_seconds": timeout,
+    }
+    handle = JobHandle(studio(), studio().jobs.submit_data(spec))
+    if wait:
+        handle.wait(progress=True)
+    return handle
+
+
 def get_job(name_or_id: str) -> JobHandle:
     """A job by name or id; raises ``NotFoundError``."""
     store = studio().job_store
@@ -295,7 +353,7 @@ def get_job(name_or_id: str) -> JobHandle:
 
 
 def list_jobs(
-    kind: Literal["training", "processing"] | None = None,
+    kind: Literal["training", "processing", "batch-transform"] | None = None,
     status: str | None = None,
     max_items: int = 100,
 ) -> list[Job]:
@@ -417,3 +475,74 @@ def model_card(name: str, version: int) -> str:
 def delete_model(name: str, force: bool = False) -> None:
     """Delete a model; one with versions only with ``force=True``."""
     studio().models.delete_model(name, force=force)
+
+
+# -- endpoints ----------------------------------------------------------------------------
+def deploy(
+    name: str,
+    version: int | None = None,
+    *,
+    alias: str | None = None,
+    model: str | None = None,
+    instances: int = 1,
+    variants: Sequence[Mapping[str, Any]] | None = None,
+    batching: Mapping[str, Any] | None = None,
+    capture: bool | float | Mapping[str, Any] | None = None,
+    auth: bool = True,
+    wait: bool = True,
+    timeout: float | None = None,
+) -> EndpointHandle:
+    """Deploy a registered model as endpoint ``name`` (its own server process).
+
+    ``mls.deploy("churn", version=3)`` serves version 3 of the model ``churn`` (``model=``
+    names another model; ``alias="champion"``; neither: the newest version);
+    ``variants=[{"name": "a", "model": "churn", "version": 3, "weight": 80}, ...]`` splits
+    the traffic. ``instances``: worker processes. ``capture=True`` (or a sampling
+    percentage) records requests and responses for Model Monitor. Waits until it serves
+    and raises with the reason if it could not start.
+    """
+    from .endpoints.handle import EndpointHandle, capture_settings
+
+    service = studio().endpoints
+    endpoint = service.deploy(
+        name,
+        variants,
+        model=None if variants is not None else (model or name),
+        version=version,
+        alias=alias,
+        instances=instances,
+        batching=batching,
+        capture=capture_settings(capture),
+        auth=auth,
+        wait=wait,
+        timeout=timeout,
+    )
+    handle = EndpointHandle(service, endpoint)
+    if wait:
+        handle._raise_if_failed()
+    return handle
+
+
+def get_endpoint(name: str) -> EndpointHandle:
+    from .endpoints.handle import EndpointHandle
+
+    service = studio().endpoints
+    return EndpointHandle(service, service.get(name))
+
+
+def list_endpoints() -> list[EndpointHandle]:
+    from .endpoints.handle import EndpointHandle
+
+    service = studio().endpoints
+    found: list[EndpointHandle] = []
+    token: str | None = None
+    while True:
+        page = service.list_endpoints(next_token=token)
+        found.extend(EndpointHandle(service, e) for e in page.items)
+        token = page.next_token
+        if not token:
+            return found
+
+
+def delete_endpoint(name: str) -> None:
+    studio().endpoints.delete(name)

@@ -23,12 +23,15 @@ _REF = "#/components/schemas/{model}"
 _STATUS_TEXT = {
     200: "OK",
     201: "Created",
+    202: "Accepted",
     204: "No Content",
     400: "Bad request",
     401: "Not authenticated",
     403: "Forbidden",
     404: "Not found",
     409: "Conflict",
+    502: "The endpoint did not answer",
+    503: "Unavailable",
 }
 
 

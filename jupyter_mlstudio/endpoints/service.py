@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from ..config import ARTIFACT_URI_ENV, HOME_ENV, STORE_URI_ENV
-from ..errors import ConflictError, InvalidArgumentError, MLStudioError, NotFoundError
+from ..errors import ConflictError, ErrorCode, InvalidArgumentError, MLStudioError, NotFoundError
 from ..experiments.entities import Page
 from ..jobs.lifecycle import this_host
 from ..jobs.service import validation_message
@@ -61,6 +61,8 @@ STOP_GRACE = 10.0  # after the drain time, before SIGKILL
 
 class EndpointRequestError(MLStudioError):
     """The endpoint answered with an error status; ``status`` and the server's message."""
+
+    code = ErrorCode.UNAVAILABLE
 
     def __init__(self, message: str, status: int) -> None:
         super().__init__(message)

@@ -9,6 +9,7 @@ import builtins
 import json
 import uuid
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import CursorResult, select, update
@@ -17,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from ..errors import AlreadyExistsError, ConflictError, NotFoundError
 from ..experiments.entities import Page
 from ..store.db import Database
-from ..store.orm import utcnow
+from ..store.orm import as_utc, utcnow
 from ..store.pagination import DEFAULT_MAX_ITEMS, check_max_items, decode_token, encode_token
 from .entities import DeployedVariant, Endpoint, EndpointStatus
 from .orm import EndpointRow
@@ -160,3 +161,13 @@ class SqlEndpointStore:
                 if variant.get("model") == model and variant.get("version"):
                     used.add(int(variant["version"]))
         return used
+
+    def changed_since(self, since: datetime) -> list[tuple[str, datetime, datetime]]:
+        """(name, updated, created) of the endpoints changed since ``since``."""
+        with self._db.session() as session:
+            rows = session.execute(
+                select(EndpointRow.name, EndpointRow.updated_at, EndpointRow.created_at).where(
+                    EndpointRow.updated_at >= since
+                )
+            ).all()
+            return [(n, as_utc(u), as_utc(c)) for n, u, c in rows]

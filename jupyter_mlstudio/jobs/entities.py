@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-JobKind = Literal["training", "processing"]
-JOB_KINDS: tuple[str, ...] = ("training", "processing")
+JobKind = Literal["training", "processing", "batch-transform"]
+JOB_KINDS: tuple[str, ...] = ("training", "processing", "batch-transform")
 
 PENDING = "Pending"
 RUNNING = "Running"

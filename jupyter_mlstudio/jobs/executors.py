@@ -12,6 +12,7 @@ executor only decides where and when. Every executor:
 from __future__ import annotations
 
 import abc
+import contextlib
 import logging
 import os
 import threading
@@ -171,9 +172,18 @@ def _supervise_on_worker(config: dict[str, str], job_id: str, stop_grace: float)
     """Runs inside a Dask worker: the same supervision as a local job."""
     studio = Studio(
         StudioConfig.resolve(
-            home=config["home"], store_uri=config["store_uri"], artifact_uri=config["artifact_uri"]
+            home=config["home"],
+            store_uri=config["store_uri"],
+            artifact_uri=config["artifact_uri"],
+            dask_address=config.get("dask_address") or None,
         )
     )
+    with contextlib.suppress(Exception):
+        from distributed import secede
+
+        # A job waits for its process for minutes: free the worker thread, so tasks the
+        # job itself sends to the cluster (batch transform partitions) can run here.
+        secede()
     try:
         return supervise(studio, job_id, stop_grace=stop_grace).status
     finally:
@@ -202,6 +212,7 @@ class DaskExecutor(JobExecutor):
             raise InvalidArgumentError("The dask executor needs a scheduler address.")
         self._studio = studio
         self.stop_grace = stop_grace
+        self._address = address
         self._client: Any = Client(address, set_as_default=False, timeout="10s")
         self._futures: dict[str, Any] = {}
 
@@ -212,6 +223,7 @@ class DaskExecutor(JobExecutor):
             "home": str(self._studio.config.home),
             "store_uri": self._studio.config.store_uri,
             "artifact_uri": self._studio.config.artifact_uri,
+            "dask_address": self._address,
         }
         future = self._client.submit(
             _supervise_on_worker,

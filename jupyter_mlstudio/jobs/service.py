@@ -29,7 +29,14 @@ from .data import read_columns
 from .entities import PENDING, STOPPED, Job
 from .executors import JobExecutor
 from .lifecycle import finish_job, this_host
-from .specs import DEFAULT_EXPERIMENT, JobSpec, ProcessingSpec, TrainingSpec, parse_spec
+from .specs import (
+    DEFAULT_EXPERIMENT,
+    BatchTransformSpec,
+    JobSpec,
+    ProcessingSpec,
+    TrainingSpec,
+    parse_spec,
+)
 from .store import SqlJobStore
 
 MAX_LOG_CHUNK = 256 * 1024
@@ -79,6 +86,14 @@ def resolve_paths(spec: JobSpec, base: Path, *, within: bool = False) -> JobSpec
         return None if value is None else _resolve(value, base, within=within, label=label)
 
     working_dir = fix(spec.working_dir, "working_dir")
+    if isinstance(spec, BatchTransformSpec):
+        return spec.model_copy(
+            update={
+                "input": _resolve(spec.input, base, within=within, label="input"),
+                "output": _resolve(spec.output, base, within=within, label="output"),
+                "working_dir": working_dir,
+            }
+        )
     if isinstance(spec, TrainingSpec):
         return spec.model_copy(
             update={
@@ -121,6 +136,8 @@ def relative_message(message: str, base: Path) -> str:
 def _default_name(spec: JobSpec) -> str:
     if isinstance(spec, TrainingSpec):
         stem = spec.algorithm or Path(spec.entry_point or "train").stem
+    elif isinstance(spec, BatchTransformSpec):
+        stem = f"{spec.model}-transform"
     else:
         stem = Path(spec.code).stem
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-.") or spec.kind
@@ -132,8 +149,16 @@ def _check_exists(path: str, label: str) -> None:
         raise InvalidArgumentError(f"{label}: {path} does not exist.")
 
 
-def check_spec(spec: JobSpec) -> JobSpec:
-    """Refuse what would certainly fail; returns the spec with hyperparameters normalized."""
+def check_spec(spec: JobSpec, studio: Studio | None = None) -> JobSpec:
+    """Refuse what would certainly fail; returns the spec with hyperparameters normalized.
+    A batch transform needs the ``studio`` (its model must be registered there)."""
+    if isinstance(spec, BatchTransformSpec):
+        from .batch import check_batch_transform
+
+        if studio is None:
+            raise InvalidArgumentError("A batch transform is checked against a studio.")
+        check_batch_transform(studio, spec)
+        return spec
     if isinstance(spec, ProcessingSpec):
         _check_exists(spec.code, "code")
         for item in spec.inputs:
@@ -188,7 +213,7 @@ class JobService:
     ) -> Job:
         base = base_dir or Path.cwd()
         try:
-            spec = check_spec(resolve_paths(spec, base, within=within_base))
+            spec = check_spec(resolve_paths(spec, base, within=within_base), self.studio)
         except InvalidArgumentError as exc:
             if within_base:  # speak in the caller's (root-relative) paths
                 raise InvalidArgumentError(relative_message(exc.message, base)) from None
@@ -197,11 +222,12 @@ class JobService:
         if self.store.name_taken(name):
             raise AlreadyExistsError(f"A job named {name!r} already exists.")
         experiment = self._experiment(spec.experiment or DEFAULT_EXPERIMENT)
-        source = (
-            spec.algorithm or Path(spec.entry_point or "").name
-            if isinstance(spec, TrainingSpec)
-            else Path(spec.code).name
-        )
+        if isinstance(spec, TrainingSpec):
+            source = spec.algorithm or Path(spec.entry_point or "").name
+        elif isinstance(spec, BatchTransformSpec):
+            source = spec.model
+        else:
+            source = Path(spec.code).name
         run = self.studio.runs.create_run(
             experiment.id,
             name=name,
@@ -218,6 +244,13 @@ class JobService:
                 params["algorithm"] = spec.algorithm
             if spec.target:
                 params["target"] = spec.target
+        elif isinstance(spec, BatchTransformSpec):
+            params.update(
+                model=spec.model,
+                model_requested=spec.version or spec.alias or "latest",
+                chunk_rows=spec.chunk_rows,
+                output_format=spec.output_format,
+            )
         else:
             params.update({f"parameter.{k}": v for k, v in spec.parameters.items()})
         try:
@@ -249,6 +282,21 @@ class JobService:
         except ValidationError as exc:
             raise InvalidArgumentError(validation_message(exc)) from None
         return self.submit(spec, base_dir=base_dir, within_base=within_base)
+
+    def batch_transform(
+        self,
+        model: str,
+        input: str,
+        output: str,
+        *,
+        base_dir: Path | None = None,
+        within_base: bool = False,
+        **options: Any,
+    ) -> Job:
+        """Submit a batch transform of ``model`` over ``input`` into ``output``;
+        ``options`` are the other fields of :class:`BatchTransformSpec`."""
+        data = {"kind": "batch-transform", "model": model, "input": input, "output": output}
+        return self.submit_data(data | options, base_dir=base_dir, within_base=within_base)
 
     def _experiment(self, name: str) -> Any:
         experiments = self.studio.experiments

@@ -151,11 +151,67 @@ class ProcessingSpec(CommonSpec):
         return self
 
 
-JobSpec = TrainingSpec | ProcessingSpec
+class BatchTransformSpec(CommonSpec):
+    """Score a registered model over files (SageMaker Batch Transform): CSV or Parquet
+    in, one predictions file per input file (per partition on a Dask cluster) out."""
+
+    kind: Literal["batch-transform"] = "batch-transform"
+    model: str = Field(pattern=NAME_PATTERN, description="Registered model name.")
+    version: int | None = Field(
+        default=None, ge=1, description="Model version (default: the alias, else the newest)."
+    )
+    alias: str | None = Field(
+        default=None, max_length=64, description="Model alias, e.g. 'champion'."
+    )
+    input: str = Field(
+        min_length=1, description="A CSV or Parquet file, or a folder of them (or fsspec URL)."
+    )
+    input_format: Literal["csv", "parquet"] | None = Field(
+        default=None, description="Format of the input; default: from each file's extension."
+    )
+    output: str = Field(
+        min_length=1,
+        description="Folder the predictions are written to (part-00000.parquet, …).",
+    )
+    output_format: Literal["parquet", "csv"] = "parquet"
+    chunk_rows: int = Field(
+        default=10_000, ge=1, le=10_000_000, description="Rows scored at a time."
+    )
+    join_input_columns: list[Annotated[str, Field(min_length=1)]] | Literal["all"] | None = Field(
+        default=None,
+        description="Input columns copied next to the predictions: a list, 'all', or none.",
+    )
+    prediction_column: str = Field(default="prediction", min_length=1, max_length=256)
+    probabilities: bool = Field(
+        default=False,
+        description="Also write one probability_<class> column per class (classifiers "
+        "with predict_proba).",
+    )
+    trusted_types: list[str] = Field(
+        default_factory=list,
+        description="Types outside scikit-learn/NumPy/SciPy the model may load.",
+    )
+
+    @model_validator(mode="after")
+    def _version_or_alias(self) -> BatchTransformSpec:
+        if self.version is not None and self.alias is not None:
+            raise ValueError("give a model 'version' or an 'alias', not both")
+        joined = self.join_input_columns
+        if isinstance(joined, list) and self.prediction_column in joined:
+            raise ValueError(
+                f"prediction_column {self.prediction_column!r} is also a joined input column; "
+                "rename one of them"
+            )
+        return self
+
+
+JobSpec = TrainingSpec | ProcessingSpec | BatchTransformSpec
 
 
 def parse_spec(data: dict[str, Any]) -> JobSpec:
     """The stored spec of a job, back as a model."""
     if data.get("kind") == "processing":
         return ProcessingSpec.model_validate(data)
+    if data.get("kind") == "batch-transform":
+        return BatchTransformSpec.model_validate(data)
     return TrainingSpec.model_validate(data)

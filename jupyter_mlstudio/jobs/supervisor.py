@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ..config import ARTIFACT_URI_ENV, HOME_ENV, STORE_URI_ENV, StudioConfig
+from ..config import ARTIFACT_URI_ENV, DASK_ADDRESS_ENV, HOME_ENV, STORE_URI_ENV, StudioConfig
 from ..errors import MLStudioError
 from ..studio import Studio
 from .entities import FAILED, STOPPING, Job
@@ -44,6 +44,8 @@ def runner_environment(config: StudioConfig) -> dict[str, str]:
     env[HOME_ENV] = str(config.home)
     env[STORE_URI_ENV] = config.store_uri
     env[ARTIFACT_URI_ENV] = config.artifact_uri
+    if config.dask_address:  # jobs that fan out (batch transform) reach the cluster
+        env[DASK_ADDRESS_ENV] = config.dask_address
     env["PYTHONUNBUFFERED"] = "1"
     return env
 

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Float, Integer, Unicode, default
+from tornado.ioloop import PeriodicCallback
+from traitlets import Bool, Float, Integer, Unicode, default
 
 from ..config import ARTIFACT_URI_ENV, HOME_ENV, STORE_URI_ENV, StudioConfig, default_home
 from ..errors import MLStudioError
@@ -18,9 +19,18 @@ from ..studio import Studio
 from ..tracking import pid_alive
 from .handlers.artifacts import ArtifactContentHandler, ArtifactsHandler
 from .handlers.base import EVENT_SCHEMA_ID
+from .handlers.endpoints import (
+    EndpointExampleHandler,
+    EndpointHandler,
+    EndpointLogHandler,
+    EndpointMetricsHandler,
+    EndpointProxyHandler,
+    EndpointsHandler,
+)
 from .handlers.experiments import ExperimentHandler, ExperimentsHandler
 from .handlers.jobs import (
     AlgorithmsHandler,
+    BatchTransformJobsHandler,
     DataColumnsHandler,
     JobCloneHandler,
     JobHandler,
@@ -107,7 +117,21 @@ class MLStudio(ExtensionApp):
         help="Local jobs that run at once; more wait in a FIFO queue "
         "(env: MLSTUDIO_MAX_CONCURRENT_JOBS; 0: the number of cores).",
     )
+    keep_endpoints_running = Bool(
+        False,
+        config=True,
+        help="Leave endpoint processes running when the server stops (the next server "
+        "adopts them). By default they stop with the server and start again with the next "
+        "one, on the same ports.",
+    )
+    endpoint_check_interval = Float(
+        10.0,
+        config=True,
+        help="Seconds between checks that every endpoint in service has its process; a "
+        "lost one is started again. 0 checks only at start.",
+    )
     _watcher: ChangeWatcher | None = None
+    _endpoint_check: PeriodicCallback | None = None
 
     @default("home")
     def _default_home(self) -> str:
@@ -156,6 +180,7 @@ class MLStudio(ExtensionApp):
                     self.log.info("ML Studio reconciled %d job(s) after a restart", len(touched))
             except MLStudioError as exc:
                 self.log.error("ML Studio jobs unavailable: %s", exc.message)
+            self._start_endpoint_checks(studio, executor)
             if event_logger is not None and self.watch_interval > 0:
 
                 def emit(resource: str, action: str, resource_id: str) -> None:
@@ -169,6 +194,7 @@ class MLStudio(ExtensionApp):
                         "runs": studio.runs.changed_since,
                         "jobs": studio.job_store.changed_since,
                         "models": studio.registry.changed_since,
+                        "endpoints": studio.endpoints.store.changed_since,
                     },
                     emit,
                     executor,
@@ -177,6 +203,28 @@ class MLStudio(ExtensionApp):
                 )
                 self._watcher.start()
         self.log.info("ML Studio store: %s", studio.store_uri_redacted)
+
+    def _start_endpoint_checks(self, studio: Studio, executor: ThreadPoolExecutor) -> None:
+        """Endpoints that should serve but have no process (the previous server stopped
+        them, a reboot, a crash) start again, now and then every check interval."""
+
+        def check() -> None:
+            try:
+                restarted = studio.endpoints.reconcile()
+            except MLStudioError as exc:
+                self.log.error("ML Studio endpoints unavailable: %s", exc.message)
+                return
+            if restarted:
+                self.log.info("ML Studio started endpoint(s) again: %s", ", ".join(restarted))
+
+        executor.submit(check)
+        if self.endpoint_check_interval > 0:
+
+            def schedule() -> None:
+                executor.submit(check)
+
+            self._endpoint_check = PeriodicCallback(schedule, self.endpoint_check_interval * 1000)
+            self._endpoint_check.start()
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(
@@ -198,6 +246,7 @@ class MLStudio(ExtensionApp):
                 (rf"{API}/jobs", JobsHandler),
                 (rf"{API}/jobs/training", TrainingJobsHandler),
                 (rf"{API}/jobs/processing", ProcessingJobsHandler),
+                (rf"{API}/jobs/batch-transform", BatchTransformJobsHandler),
                 (rf"{API}/jobs/(?P<job_id>[^/]+)", JobHandler),
                 (rf"{API}/jobs/(?P<job_id>[^/]+)/stop", JobStopHandler),
                 (rf"{API}/jobs/(?P<job_id>[^/]+)/clone", JobCloneHandler),
@@ -221,6 +270,12 @@ class MLStudio(ExtensionApp):
                     ModelCardHandler,
                 ),
                 (rf"{API}/models/(?P<name>[^/]+)/aliases/(?P<alias>[^/]+)", ModelAliasHandler),
+                (rf"{API}/endpoints", EndpointsHandler),
+                (rf"{API}/endpoints/(?P<name>[^/]+)", EndpointHandler),
+                (rf"{API}/endpoints/(?P<name>[^/]+)/metrics", EndpointMetricsHandler),
+                (rf"{API}/endpoints/(?P<name>[^/]+)/log", EndpointLogHandler),
+                (rf"{API}/endpoints/(?P<name>[^/]+)/example", EndpointExampleHandler),
+                (r"/mlstudio/endpoints/(?P<name>[^/]+)/(?P<path>.*)", EndpointProxyHandler),
                 (rf"{API}(/.*)?", NotFoundHandler),
             ]
         )
@@ -228,8 +283,15 @@ class MLStudio(ExtensionApp):
     async def stop_extension(self) -> None:
         if self._watcher is not None:
             self._watcher.stop()
+        if self._endpoint_check is not None:
+            self._endpoint_check.stop()
         studio = self.settings.get("mlstudio.studio")
         if isinstance(studio, Studio):
+            if not self.keep_endpoints_running:
+                try:
+                    studio.endpoints.stop_all()
+                except MLStudioError as exc:
+                    self.log.error("ML Studio could not stop the endpoints: %s", exc.message)
             studio.close()
         executor = self.settings.get("mlstudio.executor")
         if executor is not None:

@@ -253,10 +253,15 @@ class InputSchema:
         extra = [g for g in given if g not in self.name_set]
         if missing:
             noun = "column" if len(missing) == 1 else "columns"
-            raise bad_request(f"Missing {noun} {_names(missing)}: the model needs it.")
+            them = "it" if len(missing) == 1 else "them"
+            unexpected = f" (and {_names(str(e) for e in extra)} is not one)" if extra else ""
+            raise bad_request(
+                f"Missing {noun} {_names(missing)}: the model needs {them}{unexpected}."
+            )
         noun = "column" if len(extra) == 1 else "columns"
+        them = "it" if len(extra) == 1 else "them"
         raise bad_request(
-            f"Unexpected {noun} {_names(str(e) for e in extra)}: the model does not take it."
+            f"Unexpected {noun} {_names(str(e) for e in extra)}: the model does not take {them}."
         )
 
     def from_frame(self, frame: pd.DataFrame) -> Part:

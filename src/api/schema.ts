@@ -298,6 +298,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mlstudio/api/v1/jobs/batch-transform": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a batch transform job (score a registered model over files) */
+        post: operations["createBatchTransformJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/mlstudio/api/v1/jobs/{job_id}": {
         parameters: {
             query?: never;
@@ -543,6 +560,94 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mlstudio/api/v1/endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List endpoints, most recently changed first */
+        get: operations["listEndpoints"];
+        put?: never;
+        /** Deploy model versions as an endpoint (202: it is Creating) */
+        post: operations["createEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/endpoints/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Describe an endpoint */
+        get: operations["getEndpoint"];
+        put?: never;
+        post?: never;
+        /** Stop and delete an endpoint (202: it is Deleting) */
+        delete: operations["deleteEndpoint"];
+        options?: never;
+        head?: never;
+        /** Rolling update: versions, weights, batching, capture (202: it is Updating) */
+        patch: operations["updateEndpoint"];
+        trace?: never;
+    };
+    "/mlstudio/api/v1/endpoints/{name}/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Live per-variant requests, errors, latency and batch sizes */
+        get: operations["getEndpointMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/endpoints/{name}/log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The endpoint process's log from a byte offset */
+        get: operations["getEndpointLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/endpoints/{name}/example": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A test request prefilled from the model's input example */
+        get: operations["getEndpointExample"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -628,12 +733,340 @@ export interface components {
             /** Items */
             items: components["schemas"]["ArtifactEntry"][];
         };
+        /**
+         * BatchTransformJobCreate
+         * @description A batch transform job: a registered model scored over files. The input and
+         *     output paths are relative to the server's root folder.
+         */
+        BatchTransformJobCreate: {
+            /**
+             * Name
+             * @description Unique job name; generated when omitted.
+             * @default null
+             */
+            name?: string | null;
+            /**
+             * Experiment
+             * @description Experiment of the run the job logs to (created if missing; default 'Jobs').
+             * @default null
+             */
+            experiment?: string | null;
+            /**
+             * Environment
+             * @description Extra environment variables for the job's process.
+             */
+            environment?: {
+                [key: string]: string;
+            };
+            /**
+             * Metric Definitions
+             * @description Metrics read from the job's log by regex.
+             */
+            metric_definitions?: components["schemas"]["MetricDefinition"][];
+            /**
+             * Working Dir
+             * @description Folder the code runs in (default: the code's own folder).
+             * @default null
+             */
+            working_dir?: string | null;
+            /**
+             * Timeout Seconds
+             * @description Stop the job after this long (default: no limit).
+             * @default null
+             */
+            timeout_seconds?: number | null;
+            /**
+             * Kind
+             * @default batch-transform
+             * @constant
+             */
+            kind?: "batch-transform";
+            /**
+             * Model
+             * @description Registered model name.
+             */
+            model: string;
+            /**
+             * Version
+             * @description Model version (default: the alias, else the newest).
+             * @default null
+             */
+            version?: number | null;
+            /**
+             * Alias
+             * @description Model alias, e.g. 'champion'.
+             * @default null
+             */
+            alias?: string | null;
+            /**
+             * Input
+             * @description A CSV or Parquet file, or a folder of them (or fsspec URL).
+             */
+            input: string;
+            /**
+             * Input Format
+             * @description Format of the input; default: from each file's extension.
+             * @default null
+             */
+            input_format?: ("csv" | "parquet") | null;
+            /**
+             * Output
+             * @description Folder the predictions are written to (part-00000.parquet, …).
+             */
+            output: string;
+            /**
+             * Output Format
+             * @default parquet
+             * @enum {string}
+             */
+            output_format?: "parquet" | "csv";
+            /**
+             * Chunk Rows
+             * @description Rows scored at a time.
+             * @default 10000
+             */
+            chunk_rows?: number;
+            /**
+             * Join Input Columns
+             * @description Input columns copied next to the predictions: a list, 'all', or none.
+             * @default null
+             */
+            join_input_columns?: string[] | "all" | null;
+            /**
+             * Prediction Column
+             * @default prediction
+             */
+            prediction_column?: string;
+            /**
+             * Probabilities
+             * @description Also write one probability_<class> column per class (classifiers with predict_proba).
+             * @default false
+             */
+            probabilities?: boolean;
+            /**
+             * Trusted Types
+             * @description Types outside scikit-learn/NumPy/SciPy the model may load.
+             */
+            trusted_types?: string[];
+        };
         /** DataColumns */
         DataColumns: {
             /** Path */
             path: string;
             /** Columns */
             columns: string[];
+        };
+        /** Endpoint */
+        Endpoint: {
+            /** Name */
+            name: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "Creating" | "InService" | "Updating" | "Failed" | "Deleting";
+            /** Variants */
+            variants: components["schemas"]["EndpointVariant"][];
+            /**
+             * Url
+             * @description The endpoint's own port (needs the token).
+             */
+            url: string | null;
+            /**
+             * Proxy Path
+             * @description Through the Jupyter server, with its authentication.
+             */
+            proxy_path: string;
+            /** Port */
+            port: number | null;
+            /** Token */
+            token: string | null;
+            /** Batching */
+            batching: {
+                [key: string]: unknown;
+            };
+            /** Capture */
+            capture: {
+                [key: string]: unknown;
+            };
+            /** Instances */
+            instances: number;
+            /** Generation */
+            generation: number;
+            /** Failure Reason */
+            failure_reason: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** EndpointBatchingIn */
+        EndpointBatchingIn: {
+            /**
+             * Max Batch Size
+             * @default null
+             */
+            max_batch_size?: number | null;
+            /**
+             * Max Wait Ms
+             * @default null
+             */
+            max_wait_ms?: number | null;
+        };
+        /** EndpointCaptureIn */
+        EndpointCaptureIn: {
+            /**
+             * Enabled
+             * @default null
+             */
+            enabled?: boolean | null;
+            /**
+             * Sampling Percent
+             * @default null
+             */
+            sampling_percent?: number | null;
+            /**
+             * Format
+             * @default null
+             */
+            format?: ("jsonl" | "parquet") | null;
+        };
+        /** EndpointCreate */
+        EndpointCreate: {
+            /** Name */
+            name: string;
+            /** Variants */
+            variants: components["schemas"]["EndpointVariantIn"][];
+            /** @default null */
+            batching?: components["schemas"]["EndpointBatchingIn"] | null;
+            /** @default null */
+            capture?: components["schemas"]["EndpointCaptureIn"] | null;
+            /**
+             * Auth
+             * @description Whether the direct port needs the token.
+             * @default true
+             */
+            auth?: boolean;
+        };
+        /** EndpointExample */
+        EndpointExample: {
+            /** Content Type */
+            content_type: string;
+            /** Body */
+            body: string;
+        };
+        /** EndpointList */
+        EndpointList: {
+            /** Items */
+            items: components["schemas"]["Endpoint"][];
+            /** Next Token */
+            next_token: string | null;
+        };
+        /** EndpointLogChunk */
+        EndpointLogChunk: {
+            /** Text */
+            text: string;
+            /** Offset */
+            offset: number;
+            /** Next Offset */
+            next_offset: number;
+            /** Size */
+            size: number;
+        };
+        /**
+         * EndpointMetrics
+         * @description The endpoint's live counters (``GET /metrics`` of the endpoint itself).
+         */
+        EndpointMetrics: {
+            /** Endpoint */
+            endpoint: string;
+            /** Time */
+            time: number;
+            /** Variants */
+            variants: {
+                [key: string]: unknown;
+            };
+            /** Totals */
+            totals: {
+                [key: string]: unknown;
+            };
+            /** Workers */
+            workers: {
+                [key: string]: unknown;
+            }[];
+        } & {
+            [key: string]: unknown;
+        };
+        /** EndpointUpdate */
+        EndpointUpdate: {
+            /**
+             * Variants
+             * @default null
+             */
+            variants?: components["schemas"]["EndpointVariantIn"][] | null;
+            /**
+             * Weights
+             * @description New weights by variant name (the rest stay).
+             * @default null
+             */
+            weights?: {
+                [key: string]: number;
+            } | null;
+            /** @default null */
+            batching?: components["schemas"]["EndpointBatchingIn"] | null;
+            /** @default null */
+            capture?: components["schemas"]["EndpointCaptureIn"] | null;
+        };
+        /** EndpointVariant */
+        EndpointVariant: {
+            /** Name */
+            name: string;
+            /** Model */
+            model: string;
+            /** Version */
+            version: number;
+            /** Weight */
+            weight: number;
+            /** Instances */
+            instances: number;
+        };
+        /** EndpointVariantIn */
+        EndpointVariantIn: {
+            /**
+             * Name
+             * @default primary
+             */
+            name?: string;
+            /** Model */
+            model: string;
+            /**
+             * Version
+             * @default null
+             */
+            version?: number | null;
+            /**
+             * Alias
+             * @description Used when no version is given; neither = the newest.
+             * @default null
+             */
+            alias?: string | null;
+            /**
+             * Weight
+             * @default 1
+             */
+            weight?: number;
+            /**
+             * Instances
+             * @description Worker processes.
+             * @default 1
+             */
+            instances?: number;
         };
         /** ErrorDetail */
         ErrorDetail: {
@@ -743,7 +1176,7 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "training" | "processing";
+            kind: "training" | "processing" | "batch-transform";
             /** Name */
             name: string;
             /**
@@ -2393,7 +2826,7 @@ export interface operations {
     listJobs: {
         parameters: {
             query?: {
-                kind?: ("training" | "processing") | null;
+                kind?: ("training" | "processing" | "batch-transform") | null;
                 status?: ("Pending" | "Running" | "Completed" | "Failed" | "Stopping" | "Stopped") | null;
                 max_items?: number;
                 next_token?: string | null;
@@ -2494,6 +2927,57 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ProcessingJobCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    createBatchTransformJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchTransformJobCreate"];
             };
         };
         responses: {
@@ -3546,6 +4030,408 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listEndpoints: {
+        parameters: {
+            query?: {
+                status?: ("Creating" | "InService" | "Updating" | "Failed" | "Deleting") | null;
+                max_items?: number;
+                next_token?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointList"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    createEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EndpointCreate"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Endpoint"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Endpoint"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    deleteEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Endpoint"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    updateEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EndpointUpdate"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Endpoint"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getEndpointMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointMetrics"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getEndpointLog: {
+        parameters: {
+            query?: {
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointLogChunk"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getEndpointExample: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointExample"];
+                };
             };
             /** @description Forbidden */
             403: {

@@ -94,9 +94,24 @@ export function RelativeTime(props: { iso: string }): JSX.Element {
   );
 }
 
-/** What a job runs: the algorithm, script or notebook name. */
+/** How a job kind is shown: `Training`, `Processing`, `Batch transform`. */
+export function kindLabel(kind: string): string {
+  const text = kind.replace(/-/g, ' ');
+  return text ? text[0].toUpperCase() + text.slice(1) : text;
+}
+
+/** What a job runs: the algorithm, script or notebook name; for a batch
+ * transform the model (`name v2`, `name@alias`). */
 export function jobSource(job: Job): string {
   const spec = job.spec;
+  if (job.kind === 'batch-transform' && typeof spec.model === 'string') {
+    if (typeof spec.version === 'number') {
+      return `${spec.model} v${spec.version}`;
+    }
+    return typeof spec.alias === 'string' && spec.alias
+      ? `${spec.model}@${spec.alias}`
+      : spec.model;
+  }
   for (const key of ['algorithm', 'entry_point', 'code']) {
     const value = spec[key];
     if (typeof value === 'string' && value) {

@@ -20,6 +20,7 @@ import {
   formatJobDuration,
   JobProgress,
   JobStatusBadge,
+  kindLabel,
   RelativeTime,
   useNow
 } from './components';
@@ -145,7 +146,11 @@ function JobsLoading(props: { firstLoad: boolean }): JSX.Element {
   );
 }
 
-const KINDS: ReadonlyArray<JobKind> = ['training', 'processing'];
+const KINDS: ReadonlyArray<JobKind> = [
+  'training',
+  'processing',
+  'batch-transform'
+];
 
 function JobFilters(props: { model: JobsModel }): JSX.Element {
   const { model } = props;
@@ -166,7 +171,7 @@ function JobFilters(props: { model: JobsModel }): JSX.Element {
           <option value="">All</option>
           {KINDS.map(kind => (
             <option key={kind} value={kind}>
-              {kind[0].toUpperCase() + kind.slice(1)}
+              {kindLabel(kind)}
             </option>
           ))}
         </select>

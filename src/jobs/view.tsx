@@ -24,6 +24,7 @@ import {
   JobProgress,
   JobStatusBadge,
   jobSource,
+  kindLabel,
   useNow
 } from './components';
 import type { JobModel } from './job-model';
@@ -207,9 +208,22 @@ function JobDetails(props: { job: Job }): JSX.Element {
       <h3 className="jp-MLStudio-sectionTitle">Details</h3>
       <dl className="jp-MLStudio-fields" data-testid="mls-job-details">
         <dt>Kind</dt>
-        <dd>{job.kind}</dd>
-        <dt>Runs</dt>
+        <dd>{kindLabel(job.kind)}</dd>
+        <dt>{job.kind === 'batch-transform' ? 'Model' : 'Runs'}</dt>
         <dd className="jp-MLStudio-mono">{jobSource(job) || '—'}</dd>
+        {job.kind === 'batch-transform' && (
+          <>
+            <dt>Input</dt>
+            <dd className="jp-MLStudio-mono">
+              {String(job.spec.input ?? '—')}
+            </dd>
+            <dt>Output</dt>
+            <dd className="jp-MLStudio-mono">
+              {String(job.spec.output ?? '—')} (
+              {String(job.spec.output_format ?? 'parquet')})
+            </dd>
+          </>
+        )}
         <dt>Executor</dt>
         <dd>
           {job.executor}

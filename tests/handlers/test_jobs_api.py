@@ -219,6 +219,82 @@ async def test_unknown_job_is_404(jp_fetch: Fetch) -> None:
         assert error["error"]["code"] == "NOT_FOUND"
 
 
+async def test_batch_transform_job_from_the_api(
+    jp_fetch: Fetch, jp_root_dir: Path, iris_csv: str
+) -> None:
+    import pandas as pd
+    from sklearn.linear_model import LogisticRegression
+
+    import jupyter_mlstudio as mls
+
+    iris = load_iris(as_frame=True)
+    estimator = LogisticRegression(max_iter=500).fit(iris.data, iris.target)
+    mls.register(estimator, "iris-lr", input_example=iris.data.head())
+    status, job = await call(
+        jp_fetch,
+        "POST",
+        "jobs",
+        "batch-transform",
+        body={
+            "model": "iris-lr",
+            "input": iris_csv,
+            "output": "scored",
+            "chunk_rows": 40,
+            "join_input_columns": ["target"],
+        },
+    )
+    assert status == 201, job
+    assert job["kind"] == "batch-transform" and job["spec"]["model"] == "iris-lr"
+    done = await wait_ended(jp_fetch, job["id"])
+    assert done["status"] == "Completed", done["failure_reason"]
+    assert done["outputs"] == {"predictions": str(jp_root_dir / "scored")}
+    scored = pd.read_parquet(jp_root_dir / "scored" / "part-00000.parquet")
+    assert scored["prediction"].tolist() == estimator.predict(iris.data).tolist()
+    assert scored["target"].tolist() == iris.target.tolist()
+    _, page = await call(jp_fetch, "GET", "jobs", params={"kind": "batch-transform"})
+    assert [j["id"] for j in page["items"]] == [job["id"]]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"model": "iris-lr", "input": "nothing.csv", "output": "o"}, "nothing.csv does not exist"),
+        ({"model": "iris-lr", "input": "../x.csv", "output": "o"}, "relative to the server's root"),
+        ({"model": "iris-lr", "input": "datasets/iris.csv", "output": "/tmp/o"}, "output:"),
+        ({"model": "nope", "input": "datasets/iris.csv", "output": "o"}, "model: "),
+        ({"model": "iris-lr", "input": "datasets/iris.csv"}, "output: Field required"),
+        (
+            {"model": "iris-lr", "input": "datasets/iris.csv", "output": "o", "chunk_rows": "9"},
+            "chunk_rows",
+        ),
+        (
+            {"model": "iris-lr", "input": "datasets/short.csv", "output": "o"},
+            "short.csv has no column 'petal width (cm)'",
+        ),
+    ],
+)
+async def test_bad_batch_transform_requests_get_400(
+    jp_fetch: Fetch, jp_root_dir: Path, iris_csv: str, body: dict[str, Any], message: str
+) -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    import jupyter_mlstudio as mls
+
+    iris = load_iris(as_frame=True)
+    mls.register(
+        LogisticRegression(max_iter=500).fit(iris.data, iris.target),
+        "iris-lr",
+        input_example=iris.data.head(),
+    )
+    iris.data.drop(columns=["petal width (cm)"]).to_csv(
+        jp_root_dir / "datasets" / "short.csv", index=False
+    )
+    status, error = await call(jp_fetch, "POST", "jobs", "batch-transform", body=body)
+    assert status == 400, error
+    assert message in error["error"]["message"]
+    assert str(jp_root_dir) not in error["error"]["message"]
+
+
 OWNER = """
 import json, sys
 from jupyter_mlstudio.studio import Studio

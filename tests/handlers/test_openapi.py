@@ -45,7 +45,8 @@ def test_every_route_is_documented_and_every_operation_routed(jp_serverapp: Any)
         documented = {op.method for op in OPERATIONS if API_PREFIX + op.path == path}
         assert implemented == documented, path
     for pattern, handler in routes.items():
-        if handler.__name__ == "NotFoundHandler":
+        # the endpoint proxy (/mlstudio/endpoints/...) forwards the endpoint's own protocols
+        if handler.__name__ == "NotFoundHandler" or not pattern.startswith(API_PREFIX):
             continue
         assert any(
             re.fullmatch(pattern, re.sub(r"{\w+}", "abc123", p)) for p in documented_paths

@@ -72,6 +72,13 @@ class ProcessingJobsHandler(_JobsBase):
         await self._create(self.parse_body(models.ProcessingJobCreate))
 
 
+class BatchTransformJobsHandler(_JobsBase):
+    @authorized
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        await self._create(self.parse_body(models.BatchTransformJobCreate))
+
+
 class JobHandler(_JobsBase):
     @authorized
     @tornado.web.authenticated

@@ -1,0 +1,144 @@
+"""``EndpointHandle``: what ``mls.deploy`` returns: predict, update, metrics, delete."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .entities import Endpoint, EndpointStatus
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .service import EndpointService
+
+
+def capture_settings(capture: bool | float | Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """``capture=True`` (every request), a sampling percentage, or the full settings."""
+    if capture is None:
+        return None
+    if isinstance(capture, bool):
+        return {"enabled": capture}
+    if isinstance(capture, int | float):
+        return {"enabled": True, "sampling_percent": float(capture)}
+    return dict(capture)
+
+
+class EndpointHandle:
+    def __init__(self, service: EndpointService, endpoint: Endpoint) -> None:
+        self._service = service
+        self._endpoint = endpoint
+
+    # -- facts ---------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self._endpoint.name
+
+    @property
+    def status(self) -> str:
+        return self._endpoint.status.value
+
+    @property
+    def url(self) -> str | None:
+        """The endpoint's own address (send ``Authorization: Bearer <token>``)."""
+        return self._endpoint.url
+
+    @property
+    def token(self) -> str | None:
+        return self._endpoint.token
+
+    @property
+    def variants(self) -> list[dict[str, Any]]:
+        return [v.to_dict() for v in self._endpoint.variants]
+
+    @property
+    def failure_reason(self) -> str | None:
+        return self._endpoint.failure_reason
+
+    @property
+    def endpoint(self) -> Endpoint:
+        return self._endpoint
+
+    def refresh(self) -> EndpointHandle:
+        self._endpoint = self._service.get(self.name)
+        return self
+
+    def __repr__(self) -> str:
+        variants = ", ".join(
+            f"{v.name}={v.model}:{v.version} ({v.weight:g})" for v in self._endpoint.variants
+        )
+        return f"<Endpoint {self.name} {self.status} {self.url or ''} [{variants}]>"
+
+    # -- using it -------------------------------------------------------------------------
+    def predict(self, data: Any, *, variant: str | None = None) -> np.ndarray[Any, Any]:
+        """Predictions for a DataFrame, a dict, a list of dicts or rows, or an array."""
+        import numpy as np
+
+        return np.asarray(self._service.predict(self.name, data, variant=variant))
+
+    def metrics(self) -> dict[str, Any]:
+        """Live per-variant requests, errors, latency percentiles and batch sizes."""
+        return self._service.metrics(self.name)
+
+    def logs(self) -> str:
+        return self._service.read_log(self.name).text
+
+    # -- changing it ------------------------------------------------------------------------
+    def update(
+        self,
+        *,
+        version: int | None = None,
+        alias: str | None = None,
+        model: str | None = None,
+        instances: int | None = None,
+        variants: Sequence[Mapping[str, Any]] | None = None,
+        weights: Mapping[str, float] | None = None,
+        batching: Mapping[str, Any] | None = None,
+        capture: bool | float | Mapping[str, Any] | None = None,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> EndpointHandle:
+        """Rolling update with no dropped request: a new version (or alias) of a
+        one-variant endpoint, new ``variants``, ``weights`` by variant name, batching or
+        capture settings."""
+        if variants is None and (version, alias, model, instances) != (None, None, None, None):
+            if len(self._endpoint.variants) != 1:
+                raise ValueError(
+                    "This endpoint has several variants: give variants=[...] or weights={...}."
+                )
+            current = self._endpoint.variants[0]
+            variants = [
+                {
+                    "name": current.name,
+                    "model": model or current.model,
+                    "version": version if alias is None else None,
+                    "alias": alias,
+                    "weight": current.weight,
+                    "instances": instances or current.instances,
+                }
+            ]
+        self._endpoint = self._service.update(
+            self.name,
+            variants,
+            weights=weights,
+            batching=batching,
+            capture=capture_settings(capture),
+            wait=wait,
+            timeout=timeout,
+        )
+        self._raise_if_failed()
+        return self
+
+    def delete(self) -> None:
+        """Stop the endpoint (in-flight requests finish) and forget it."""
+        self._service.delete(self.name)
+
+    def _raise_if_failed(self) -> None:
+        from ..errors import ConflictError
+
+        endpoint = self._endpoint
+        if endpoint.status is EndpointStatus.FAILED or (
+            endpoint.status is EndpointStatus.IN_SERVICE
+            and (endpoint.failure_reason or "").startswith("Update failed")
+        ):
+            raise ConflictError(f"Endpoint {self.name!r}: {endpoint.failure_reason}")

@@ -1,0 +1,188 @@
+"""``/endpoints``: deploy, update, delete and watch endpoints; and the proxy
+``/mlstudio/endpoints/{name}/…`` that forwards a request, with Jupyter's authentication,
+to the endpoint's own port (adding its token). Thin: the lifecycle lives in
+``endpoints/``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import tornado.web
+from jupyter_server.auth.decorator import authorized
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
+
+from ...api import models
+from ...api.operations import API_PREFIX
+from ...endpoints.entities import EndpointStatus
+from ...errors import ConflictError
+from .base import MLStudioHandler
+
+FORWARDED_REQUEST_HEADERS = ("Content-Type", "Accept", "X-Target-Variant", "X-Inference-Id")
+FORWARDED_RESPONSE_HEADERS = ("Content-Type", "X-Invoked-Variant", "X-Inference-Id")
+PROXY_TIMEOUT = 120.0
+
+
+def _settings(body: Any) -> dict[str, Any] | None:
+    return None if body is None else body.model_dump(exclude_none=True)
+
+
+class _EndpointsBase(MLStudioHandler):
+    auth_resource = "mlstudio:endpoints"
+
+    def _write(self, endpoint: Any, status: int = 200) -> None:
+        self.write_model(models.Endpoint.from_entity(endpoint), status=status)
+
+
+class EndpointsHandler(_EndpointsBase):
+    @authorized
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        query = self.parse_query(models.EndpointListQuery)
+        page = await self.call(
+            self.studio.endpoints.list_endpoints,
+            status=query.status,
+            max_items=query.max_items,
+            next_token=query.next_token,
+        )
+        self.write_model(
+            models.EndpointList(
+                items=[models.Endpoint.from_entity(e) for e in page.items],
+                next_token=page.next_token,
+            )
+        )
+
+    @authorized
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        body = self.parse_body(models.EndpointCreate)
+        endpoint = await self.call(
+            self.studio.endpoints.deploy,
+            body.name,
+            [v.model_dump() for v in body.variants],
+            batching=_settings(body.batching),
+            capture=_settings(body.capture),
+            auth=body.auth,
+            wait=False,
+        )
+        self.set_header(
+            "Location", f"{self.base_url.rstrip('/')}{API_PREFIX}/endpoints/{body.name}"
+        )
+        self.emit_change("endpoints", "created", body.name)
+        self._write(endpoint, status=202)
+
+
+class EndpointHandler(_EndpointsBase):
+    @authorized
+    @tornado.web.authenticated
+    async def get(self, name: str) -> None:
+        self._write(await self.call(self.studio.endpoints.get, name))
+
+    @authorized
+    @tornado.web.authenticated
+    async def patch(self, name: str) -> None:
+        body = self.parse_body(models.EndpointUpdate)
+        endpoint = await self.call(
+            self.studio.endpoints.update,
+            name,
+            [v.model_dump() for v in body.variants] if body.variants is not None else None,
+            weights=body.weights,
+            batching=_settings(body.batching),
+            capture=_settings(body.capture),
+            wait=False,
+        )
+        self.emit_change("endpoints", "updated", name)
+        self._write(endpoint, status=202)
+
+    @authorized
+    @tornado.web.authenticated
+    async def delete(self, name: str) -> None:
+        service = self.studio.endpoints
+        await self.call(service.delete, name, wait=False)
+        endpoint = await self.call(service.get, name)
+        self.emit_change("endpoints", "deleted", name)
+        self._write(endpoint, status=202)
+
+
+class EndpointMetricsHandler(_EndpointsBase):
+    @authorized
+    @tornado.web.authenticated
+    async def get(self, name: str) -> None:
+        metrics = await self.call(self.studio.endpoints.metrics, name)
+        self.write_model(models.EndpointMetrics.model_validate(metrics))
+
+
+class EndpointLogHandler(_EndpointsBase):
+    @authorized
+    @tornado.web.authenticated
+    async def get(self, name: str) -> None:
+        query = self.parse_query(models.EndpointLogQuery)
+        chunk = await self.call(self.studio.endpoints.read_log, name, query.offset)
+        self.write_model(
+            models.EndpointLogChunk(
+                text=chunk.text, offset=chunk.offset, next_offset=chunk.next_offset, size=chunk.size
+            )
+        )
+
+
+class EndpointExampleHandler(_EndpointsBase):
+    @authorized
+    @tornado.web.authenticated
+    async def get(self, name: str) -> None:
+        example = await self.call(self.studio.endpoints.example, name)
+        self.write_model(models.EndpointExample(**example))
+
+
+class EndpointProxyHandler(_EndpointsBase):
+    """Any request under ``/mlstudio/endpoints/{name}/`` goes to the endpoint's port:
+    the browser and notebooks reach an endpoint with Jupyter's login, never its token."""
+
+    async def _forward(self, name: str, path: str) -> None:
+        endpoint = await self.call(self.studio.endpoints.get, name)
+        if endpoint.status not in (EndpointStatus.IN_SERVICE, EndpointStatus.UPDATING) or not (
+            endpoint.port
+        ):
+            raise ConflictError(
+                f"Endpoint {name!r} is {endpoint.status.value}; it serves once InService."
+            )
+        headers = {
+            key: value
+            for key in FORWARDED_REQUEST_HEADERS
+            if (value := self.request.headers.get(key)) is not None
+        }
+        if endpoint.token:
+            headers["Authorization"] = f"Bearer {endpoint.token}"
+        query = f"?{self.request.query}" if self.request.query else ""
+        request = HTTPRequest(
+            f"http://127.0.0.1:{endpoint.port}/{path}{query}",
+            method=self.request.method or "GET",
+            headers=headers,
+            body=self.request.body if self.request.method == "POST" else None,
+            request_timeout=PROXY_TIMEOUT,
+            follow_redirects=False,
+        )
+        try:
+            response = await AsyncHTTPClient().fetch(request, raise_error=False)
+        except (OSError, HTTPClientError) as exc:
+            raise tornado.web.HTTPError(
+                502, f"Endpoint {name!r} did not answer ({exc}); see its log."
+            ) from None
+        if response.code == 599:  # tornado's "no response": connection refused, timeout
+            raise tornado.web.HTTPError(
+                502, f"Endpoint {name!r} did not answer ({response.error}); see its log."
+            )
+        self.set_status(response.code)
+        for key in FORWARDED_RESPONSE_HEADERS:
+            value = response.headers.get(key)
+            if value is not None:
+                self.set_header(key, value)
+        self.finish(response.body or b"")
+
+    @authorized
+    @tornado.web.authenticated
+    async def get(self, name: str, path: str) -> None:
+        await self._forward(name, path)
+
+    @authorized
+    @tornado.web.authenticated
+    async def post(self, name: str, path: str) -> None:
+        await self._forward(name, path)

@@ -1,0 +1,278 @@
+"""Endpoints over REST on a real server, real serving processes, and the authenticated
+proxy ``/mlstudio/endpoints/{name}/…``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression
+from tornado.httpclient import HTTPResponse
+
+import jupyter_mlstudio as mls
+from jupyter_mlstudio.config import StudioConfig
+from jupyter_mlstudio.studio import Studio
+
+Fetch = Callable[..., Awaitable[HTTPResponse]]
+API = ("mlstudio", "api", "v1")
+X, y = load_iris(return_X_y=True, as_frame=True)
+
+
+async def call(
+    jp_fetch: Fetch,
+    method: str,
+    *path: str,
+    body: Any = None,
+    params: dict[str, Any] | None = None,
+    api: bool = True,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, Any]:
+    kwargs: dict[str, Any] = {"method": method, "raise_error": False}
+    if body is not None:
+        kwargs["body"] = body if isinstance(body, str | bytes) else json.dumps(body)
+    elif method in ("POST", "PATCH", "PUT"):
+        kwargs["body"] = b"{}"
+    if params:
+        kwargs["params"] = params
+    if headers:
+        kwargs["headers"] = headers
+    response = await jp_fetch(*(API if api else ("mlstudio", "endpoints")), *path, **kwargs)
+    text = response.body.decode() if response.body else ""
+    try:
+        return response.code, json.loads(text) if text else None
+    except ValueError:
+        return response.code, text
+
+
+async def wait_status(jp_fetch: Fetch, name: str, timeout: float = 120) -> dict[str, Any]:
+    for _ in range(int(timeout / 0.2)):
+        status, endpoint = await call(jp_fetch, "GET", "endpoints", name)
+        assert status == 200, endpoint
+        if endpoint["status"] not in ("Creating", "Updating", "Deleting"):
+            return endpoint  # type: ignore[no-any-return]
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"endpoint {name} is still {endpoint['status']}")
+
+
+def register_iris(c: float = 1.0) -> int:
+    model = LogisticRegression(C=c, max_iter=500).fit(X, y)
+    return mls.register(model, "iris", input_example=X).version
+
+
+@pytest.fixture(autouse=True)
+def no_endpoint_left_behind(mlstudio_home: Path) -> Iterator[None]:
+    yield
+    studio = Studio(StudioConfig.resolve(home=mlstudio_home))
+    try:
+        for endpoint in studio.endpoints.store.all():
+            if endpoint.pid:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(endpoint.pid, signal.SIGKILL)
+    finally:
+        studio.close()
+
+
+async def test_deploy_invoke_through_the_proxy_update_and_delete(jp_fetch: Fetch) -> None:
+    register_iris(0.5)
+    register_iris(2.0)
+    status, created = await call(
+        jp_fetch,
+        "POST",
+        "endpoints",
+        body={"name": "iris-live", "variants": [{"model": "iris", "version": 1}]},
+    )
+    assert status == 202, created
+    assert (
+        created["status"] == "Creating" and created["proxy_path"] == "/mlstudio/endpoints/iris-live"
+    )
+    endpoint = await wait_status(jp_fetch, "iris-live")
+    assert endpoint["status"] == "InService", endpoint["failure_reason"]
+    assert endpoint["variants"] == [
+        {"name": "primary", "model": "iris", "version": 1, "weight": 1.0, "instances": 1}
+    ]
+
+    # the proxy: Jupyter's authentication, the endpoint's token added on the way
+    status, example = await call(jp_fetch, "GET", "endpoints", "iris-live", "example")
+    assert status == 200 and "sepal length (cm)" in example["body"]
+    status, reply = await call(
+        jp_fetch,
+        "POST",
+        "iris-live",
+        "invocations",
+        body=example["body"],
+        api=False,
+        headers={"Content-Type": "application/json"},
+    )
+    expected = mls.load_model("iris", 1).predict(X.head(1)).tolist()
+    assert (status, reply) == (200, {"predictions": expected})
+    status, reply = await call(
+        jp_fetch,
+        "POST",
+        "iris-live",
+        "invocations",
+        body=X.head(3).to_csv(index=False),
+        api=False,
+        headers={"Content-Type": "text/csv"},
+    )
+    assert status == 200 and len(reply["predictions"]) == 3
+    status, _ready = await call(jp_fetch, "GET", "iris-live", "v2", "health", "ready", api=False)
+    assert status == 200
+    status, meta = await call(jp_fetch, "GET", "iris-live", "v2", "models", "iris", api=False)
+    assert status == 200 and meta["name"] == "iris"
+    # the endpoint's own 4xx passes through with its message
+    status, error = await call(
+        jp_fetch,
+        "POST",
+        "iris-live",
+        "invocations",
+        body={"dataframe_split": {"columns": ["nope"], "data": [[1]]}},
+        api=False,
+        headers={"Content-Type": "application/json"},
+    )
+    assert status == 400 and "nope" in json.dumps(error)
+
+    status, metrics = await call(jp_fetch, "GET", "endpoints", "iris-live", "metrics")
+    assert status == 200
+    assert metrics["variants"]["primary"]["requests"] == 3
+    assert metrics["variants"]["primary"]["errors"]["4xx"] == 1
+    status, log = await call(jp_fetch, "GET", "endpoints", "iris-live", "log")
+    assert status == 200 and "Worker 0 ready" in log["text"]
+
+    # rolling update to two weighted variants
+    status, updating = await call(
+        jp_fetch,
+        "PATCH",
+        "endpoints",
+        "iris-live",
+        body={
+            "variants": [
+                {"name": "old", "model": "iris", "version": 1, "weight": 1},
+                {"name": "new", "model": "iris", "version": 2, "weight": 3},
+            ]
+        },
+    )
+    assert (status, updating["status"]) == (202, "Updating")
+    updated = await wait_status(jp_fetch, "iris-live")
+    assert updated["status"] == "InService" and updated["generation"] == 2
+    status, reweighted = await call(
+        jp_fetch, "PATCH", "endpoints", "iris-live", body={"weights": {"old": 0}}
+    )
+    assert status == 202
+    reweighted = await wait_status(jp_fetch, "iris-live")
+    assert {v["name"]: v["weight"] for v in reweighted["variants"]} == {"old": 0.0, "new": 3.0}
+    status, reply = await call(
+        jp_fetch,
+        "POST",
+        "iris-live",
+        "invocations",
+        body=example["body"],
+        api=False,
+        headers={"Content-Type": "application/json"},
+    )
+    assert status == 200
+
+    # a served version cannot be deleted from the registry
+    status, error = await call(jp_fetch, "DELETE", "models", "iris", params={"force": "true"})
+    assert status == 409 and "in use by endpoints" in error["error"]["message"]
+
+    status, deleting = await call(jp_fetch, "DELETE", "endpoints", "iris-live")
+    assert (status, deleting["status"]) == (202, "Deleting")
+    for _ in range(300):
+        status, _ = await call(jp_fetch, "GET", "endpoints", "iris-live")
+        if status == 404:
+            break
+        await asyncio.sleep(0.1)
+    assert status == 404
+    status, error = await call(jp_fetch, "GET", "iris-live", "ping", api=False)
+    assert status == 404 and "iris-live" in error["error"]["message"]
+
+
+async def test_bad_requests_get_4xx_with_messages(jp_fetch: Fetch) -> None:
+    register_iris()
+    cases: list[tuple[str, tuple[str, ...], Any, int, str]] = [
+        ("POST", ("endpoints",), {"name": "x", "variants": []}, 400, "variants"),
+        (
+            "POST",
+            ("endpoints",),
+            {"name": "bad name", "variants": [{"model": "iris"}]},
+            400,
+            "name",
+        ),
+        (
+            "POST",
+            ("endpoints",),
+            {"name": "x", "variants": [{"model": "iris", "weight": -1}]},
+            400,
+            "weight",
+        ),
+        (
+            "POST",
+            ("endpoints",),
+            {"name": "x", "variants": [{"model": "iris"}], "extra": 1},
+            400,
+            "extra",
+        ),
+        ("POST", ("endpoints",), {"name": "x", "variants": [{"model": "nope"}]}, 404, "nope"),
+        ("POST", ("endpoints",), "{not json", 400, "JSON"),
+        ("PATCH", ("endpoints", "ghost"), {"weights": {"a": 1}}, 404, "ghost"),
+        ("GET", ("endpoints", "ghost", "metrics"), None, 404, "ghost"),
+        ("GET", ("endpoints", "ghost", "log"), None, 404, "ghost"),
+        ("DELETE", ("endpoints", "ghost"), None, 404, "ghost"),
+    ]
+    for method, path, body, code, word in cases:
+        status, error = await call(jp_fetch, method, *path, body=body)
+        assert status == code, (method, path, error)
+        assert word.lower() in error["error"]["message"].lower(), (method, path, error)
+    status, error = await call(jp_fetch, "GET", "endpoints", params={"status": "Sleeping"})
+    assert status == 400
+    status, error = await call(jp_fetch, "POST", "ghost", "invocations", body={}, api=False)
+    assert status == 404 and "ghost" in error["error"]["message"]
+
+
+@pytest.fixture
+def endpoint_of_a_stopped_server(mlstudio_home: Path) -> tuple[str, int, int]:
+    """An endpoint deployed before the server starts, whose process then went away (the
+    previous server stopped it on exit, or the machine rebooted)."""
+    register_iris()
+    studio = Studio(StudioConfig.resolve(home=mlstudio_home))
+    try:
+        endpoint = studio.endpoints.deploy("phoenix", model="iris", timeout=120)
+        assert endpoint.status.value == "InService", endpoint.failure_reason
+        assert endpoint.pid and endpoint.port
+        studio.endpoints.stop_all()
+    finally:
+        studio.close()
+    return "phoenix", endpoint.pid, endpoint.port
+
+
+async def test_an_endpoint_in_service_comes_back_when_the_server_starts(
+    endpoint_of_a_stopped_server: tuple[str, int, int], jp_fetch: Fetch
+) -> None:
+    name, old_pid, old_port = endpoint_of_a_stopped_server
+    endpoint = await wait_status(jp_fetch, name)
+    for _ in range(300):  # the start-up check runs off the event loop
+        status, endpoint = await call(jp_fetch, "GET", "endpoints", name)
+        if endpoint["status"] == "InService" and endpoint["url"]:
+            break
+        await asyncio.sleep(0.2)
+    assert endpoint["status"] == "InService", endpoint
+    assert endpoint["port"] == old_port
+    assert mls.get_endpoint(name).endpoint.pid != old_pid
+    status, reply = await call(
+        jp_fetch,
+        "POST",
+        name,
+        "invocations",
+        body={"instances": X.head(2).values.tolist()},
+        api=False,
+        headers={"Content-Type": "application/json"},
+    )
+    assert status == 200 and len(reply["predictions"]) == 2
