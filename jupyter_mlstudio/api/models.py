@@ -673,6 +673,18 @@ class EndpointLogChunk(ResponseModel):
     size: int
 
 
+class EndpointError(ResponseModel):
+    time: str
+    status: int
+    method: str
+    path: str
+    message: str
+
+
+class EndpointErrorList(ResponseModel):
+    items: list[EndpointError]
+
+
 class EndpointExample(ResponseModel):
     content_type: str
     body: str

@@ -525,4 +525,13 @@ OPERATIONS: tuple[Operation, ...] = (
         models.EndpointExample,
         errors=(404,),
     ),
+    Operation(
+        "get",
+        "/endpoints/{name}/errors",
+        "getEndpointErrors",
+        "The endpoint's most recent failed requests, newest first",
+        "endpoints",
+        models.EndpointErrorList,
+        errors=(404,),
+    ),
 )

@@ -23,6 +23,7 @@ import contextlib
 import http.client
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -56,6 +57,9 @@ if TYPE_CHECKING:
     from ..studio import Studio
 
 MAX_LOG_CHUNK = 256 * 1024
+_FAILED_REQUEST = re.compile(
+    r"request failed: (?P<status>\d{3}) (?P<method>\S+) (?P<path>\S+): (?P<message>.*)$"
+)
 STOP_GRACE = 10.0  # after the drain time, before SIGKILL
 
 
@@ -486,6 +490,34 @@ class EndpointService:
             cut = len(data)
         data = data[:cut]
         return LogChunk(data.decode("utf-8", "replace"), offset, offset + len(data), size)
+
+    def recent_errors(self, name: str, limit: int = 20) -> list[dict[str, Any]]:
+        """The last failed requests (status, method, path, message, time) from the
+        endpoint's log, newest first."""
+        self.store.get(name)
+        path = self.folder(name) / "endpoint.log"
+        try:
+            with path.open("rb") as handle:
+                handle.seek(max(0, path.stat().st_size - 512 * 1024))
+                lines = handle.read().decode("utf-8", "replace").splitlines()
+        except FileNotFoundError:
+            return []
+        found = []
+        for line in reversed(lines):
+            match = _FAILED_REQUEST.search(line)
+            if match:
+                found.append(
+                    {
+                        "time": line[:23],
+                        "status": int(match["status"]),
+                        "method": match["method"],
+                        "path": match["path"],
+                        "message": match["message"],
+                    }
+                )
+                if len(found) >= limit:
+                    break
+        return found
 
     def example(self, name: str) -> dict[str, Any]:
         """A test request prefilled from the first variant's input example (or from its

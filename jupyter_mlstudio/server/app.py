@@ -20,6 +20,7 @@ from ..tracking import pid_alive
 from .handlers.artifacts import ArtifactContentHandler, ArtifactsHandler
 from .handlers.base import EVENT_SCHEMA_ID
 from .handlers.endpoints import (
+    EndpointErrorsHandler,
     EndpointExampleHandler,
     EndpointHandler,
     EndpointLogHandler,
@@ -275,6 +276,7 @@ class MLStudio(ExtensionApp):
                 (rf"{API}/endpoints/(?P<name>[^/]+)/metrics", EndpointMetricsHandler),
                 (rf"{API}/endpoints/(?P<name>[^/]+)/log", EndpointLogHandler),
                 (rf"{API}/endpoints/(?P<name>[^/]+)/example", EndpointExampleHandler),
+                (rf"{API}/endpoints/(?P<name>[^/]+)/errors", EndpointErrorsHandler),
                 (r"/mlstudio/endpoints/(?P<name>[^/]+)/(?P<path>.*)", EndpointProxyHandler),
                 (rf"{API}(/.*)?", NotFoundHandler),
             ]

@@ -112,6 +112,14 @@ class BaseHandler(tornado.web.RequestHandler):
         else:
             body = {"error": {"code": _CODES.get(status, "ERROR"), "message": message}}
         self.captured_response(body)
+        # one line per failed request, for the endpoint view's "recent errors"
+        log.warning(
+            "request failed: %d %s %s: %s",
+            status,
+            self.request.method,
+            self.request.uri,
+            message.replace("\n", " ")[:500],
+        )
         self.reply(body, status)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:

@@ -648,6 +648,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mlstudio/api/v1/endpoints/{name}/errors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The endpoint's most recent failed requests, newest first */
+        get: operations["getEndpointErrors"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -953,6 +970,24 @@ export interface components {
              * @default true
              */
             auth?: boolean;
+        };
+        /** EndpointError */
+        EndpointError: {
+            /** Time */
+            time: string;
+            /** Status */
+            status: number;
+            /** Method */
+            method: string;
+            /** Path */
+            path: string;
+            /** Message */
+            message: string;
+        };
+        /** EndpointErrorList */
+        EndpointErrorList: {
+            /** Items */
+            items: components["schemas"]["EndpointError"][];
         };
         /** EndpointExample */
         EndpointExample: {
@@ -4431,6 +4466,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EndpointExample"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getEndpointErrors: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointErrorList"];
                 };
             };
             /** @description Forbidden */

@@ -143,6 +143,10 @@ async def test_deploy_invoke_through_the_proxy_update_and_delete(jp_fetch: Fetch
     assert status == 200
     assert metrics["variants"]["primary"]["requests"] == 3
     assert metrics["variants"]["primary"]["errors"]["4xx"] == 1
+    status, errors = await call(jp_fetch, "GET", "endpoints", "iris-live", "errors")
+    assert status == 200
+    assert [(e["status"], e["path"]) for e in errors["items"]] == [(400, "/invocations")]
+    assert "Missing columns" in errors["items"][0]["message"]
     status, log = await call(jp_fetch, "GET", "endpoints", "iris-live", "log")
     assert status == 200 and "Worker 0 ready" in log["text"]
 

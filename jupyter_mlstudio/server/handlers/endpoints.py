@@ -124,6 +124,16 @@ class EndpointLogHandler(_EndpointsBase):
         )
 
 
+class EndpointErrorsHandler(_EndpointsBase):
+    @authorized
+    @tornado.web.authenticated
+    async def get(self, name: str) -> None:
+        errors = await self.call(self.studio.endpoints.recent_errors, name)
+        self.write_model(
+            models.EndpointErrorList(items=[models.EndpointError(**e) for e in errors])
+        )
+
+
 class EndpointExampleHandler(_EndpointsBase):
     @authorized
     @tornado.web.authenticated
