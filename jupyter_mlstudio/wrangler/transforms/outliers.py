@@ -1,0 +1,114 @@
+"""Outlier handling: bounds from the standard deviation, a robust spread or quantiles,
+then either clip values to the bounds or remove the rows outside them.
+
+Bounds are computed once over all chosen columns, so removing rows does not depend on
+the order the columns are listed in. Missing values are never treated as outliers.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import pandas as pd
+from pydantic import Field, model_validator
+
+from ..codegen import Names, subset
+from .base import Params, Transform, column_param, of_kind, register
+
+Action = Literal["clip", "remove"]
+
+
+class StdevParams(Params):
+    columns: list[str] = column_param(many=True, dtype="numeric")
+    n_std: float = Field(3.0, gt=0, description="How many standard deviations are normal.")
+    action: Action = "clip"
+
+
+class QuantileParams(Params):
+    columns: list[str] = column_param(many=True, dtype="numeric")
+    lower: float = Field(0.01, ge=0, le=1)
+    upper: float = Field(0.99, ge=0, le=1)
+    action: Action = "clip"
+
+    @model_validator(mode="after")
+    def _ordered(self) -> QuantileParams:
+        if self.lower >= self.upper:
+            raise ValueError("lower must be below upper")
+        return self
+
+
+def _finish(n: Names, columns: list[str], action: Action) -> str:
+    if action == "clip":
+        target = f"{n.out}[columns]"
+        return n.start() + f"{target} = {target}.clip(low, high, axis=1)"
+    x = f"{n.inp}[columns]"
+    inside = f"(({x} >= low) & ({x} <= high) | {x}.isna()).all(axis=1)"
+    return f"{n.out} = {n.inp}[{inside}]"
+
+
+def _example(df: pd.DataFrame, action: Action) -> dict[str, Any] | None:
+    numeric = of_kind(df, "numeric")
+    return {"columns": numeric[:2], "action": action} if numeric else None
+
+
+@register
+class OutliersStdev(Transform[StdevParams]):
+    name = "outliers_stdev"
+    group = "outliers"
+    title = "Outliers: standard deviation"
+    description = "Values further than n standard deviations from the mean are outliers."
+    params_model = StdevParams
+
+    def code(self, p: StdevParams, n: Names) -> str:
+        prelude, x = subset(n.inp, p.columns, as_frame=True)
+        k = repr(p.n_std)
+        bounds = (
+            prelude + f"low, high = {x}.mean() - {k} * {x}.std(), {x}.mean() + {k} * {x}.std()\n"
+        )
+        return bounds + _finish(n, p.columns, p.action)
+
+    def example(self, df: pd.DataFrame) -> dict[str, Any] | None:
+        return _example(df, "remove")
+
+
+@register
+class OutliersRobustStdev(Transform[StdevParams]):
+    name = "outliers_robust_stdev"
+    group = "outliers"
+    title = "Outliers: robust standard deviation"
+    description = (
+        "Like the standard deviation rule, but around the median with the scaled median"
+        " absolute deviation, so the outliers themselves do not widen the bounds."
+    )
+    params_model = StdevParams
+
+    def code(self, p: StdevParams, n: Names) -> str:
+        prelude, x = subset(n.inp, p.columns, as_frame=True)
+        k = repr(p.n_std)
+        lines = prelude + (
+            f"median = {x}.median()\n"
+            f"spread = 1.4826 * ({x} - median).abs().median()\n"
+            f"low, high = median - {k} * spread, median + {k} * spread\n"
+        )
+        return lines + _finish(n, p.columns, p.action)
+
+    def example(self, df: pd.DataFrame) -> dict[str, Any] | None:
+        return _example(df, "clip")
+
+
+@register
+class OutliersQuantile(Transform[QuantileParams]):
+    name = "outliers_quantile"
+    group = "outliers"
+    title = "Outliers: quantiles"
+    description = "Values below the lower or above the upper quantile are outliers."
+    params_model = QuantileParams
+
+    def code(self, p: QuantileParams, n: Names) -> str:
+        prelude, x = subset(n.inp, p.columns, as_frame=True)
+        bounds = prelude + f"low, high = {x}.quantile({p.lower!r}), {x}.quantile({p.upper!r})\n"
+        return bounds + _finish(n, p.columns, p.action)
+
+    def example(self, df: pd.DataFrame) -> dict[str, Any] | None:
+        found = _example(df, "clip")
+        return None if found is None else {**found, "lower": 0.05, "upper": 0.95}

@@ -1,0 +1,148 @@
+"""Train/test splits (random, stratified, ordered) and class balancing by resampling."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from pydantic import Field
+
+from ..codegen import Names, col, lit
+from .base import Params, Transform, column_param, of_kind, register
+
+SPLIT_IMPORT = ("from sklearn.model_selection import train_test_split",)
+
+
+class RandomSplitParams(Params):
+    test_size: float = Field(0.2, gt=0, lt=1, description="Share of rows in the test set.")
+    seed: int = 0
+
+
+class _Split(Transform[Any]):
+    group = "split"
+    outputs = ("train", "test")
+    imports = SPLIT_IMPORT
+
+    def assign(self, n: Names, call: str) -> str:
+        return f"{n.outputs['train']}, {n.outputs['test']} = {call}"
+
+
+def _target(df: pd.DataFrame) -> str | None:
+    for name in ("target", "churned", "species", "label"):
+        if name in df.columns:
+            return name
+    few = [c for c in df.columns if c != "id" and 1 < df[c].nunique() <= 5]
+    return str(few[-1]) if few else None
+
+
+@register
+class RandomSplit(_Split):
+    name = "split_random"
+    title = "Split: random"
+    description = "Shuffle and split rows into train and test."
+    params_model = RandomSplitParams
+
+    def code(self, p: RandomSplitParams, n: Names) -> str:
+        call = f"train_test_split({n.inp}, test_size={p.test_size!r}, random_state={p.seed})"
+        return self.assign(n, call)
+
+    def example(self, df: pd.DataFrame) -> dict[str, Any] | None:
+        return {"test_size": 0.25, "seed": 1}
+
+
+class StratifiedSplitParams(Params):
+    column: str = column_param(description="Class column whose proportions both sets keep.")
+    test_size: float = Field(0.2, gt=0, lt=1)
+    seed: int = 0
+
+
+@register
+class StratifiedSplit(_Split):
+    name = "split_stratified"
+    title = "Split: stratified"
+    description = "Split so train and test keep the class proportions of a column."
+    params_model = StratifiedSplitParams
+
+    def code(self, p: StratifiedSplitParams, n: Names) -> str:
+        call = (
+            f"train_test_split({n.inp}, test_size={p.test_size!r}, random_state={p.seed},"
+            f" stratify={col(n.inp, p.column)})"
+        )
+        return self.assign(n, call)
+
+    def example(self, df: pd.DataFrame) -> dict[str, Any] | None:
+        target = _target(df)
+        return {"column": target, "test_size": 0.3} if target else None
+
+
+class OrderedSplitParams(Params):
+    order_by: str | None = column_param(None, description="Sort by this column first (time).")
+    test_size: float = Field(0.2, gt=0, lt=1)
+
+
+@register
+class OrderedSplit(_Split):
+    name = "split_ordered"
+    title = "Split: ordered"
+    description = "The last rows (e.g. the most recent) become the test set; no shuffling."
+    params_model = OrderedSplitParams
+
+    def code(self, p: OrderedSplitParams, n: Names) -> str:
+        frame = n.inp
+        if p.order_by:
+            frame += f'.sort_values({lit(p.order_by)}, kind="stable")'
+        return self.assign(
+            n, f"train_test_split({frame}, test_size={p.test_size!r}, shuffle=False)"
+        )
+
+    def example(self, df: pd.DataFrame) -> dict[str, Any] | None:
+        dates = of_kind(df, "datetime")
+        return {"order_by": dates[0] if dates else None, "test_size": 0.2}
+
+
+class BalanceParams(Params):
+    column: str = column_param(description="The class column to balance.")
+    seed: int = 0
+
+
+@register
+class RandomOversample(Transform[BalanceParams]):
+    name = "random_oversample"
+    group = "balance"
+    title = "Balance: random oversampling"
+    description = (
+        "Resample every class with replacement to the size of the largest class. Rows"
+        " whose class is missing are left out."
+    )
+    params_model = BalanceParams
+
+    def code(self, p: BalanceParams, n: Names) -> str:
+        size = f"{col(n.inp, p.column)}.value_counts().max()"
+        return (
+            f"{n.out} = {n.inp}.groupby({lit(p.column)})"
+            f".sample(n={size}, replace=True, random_state={p.seed})"
+        )
+
+    def example(self, df: pd.DataFrame) -> dict[str, Any] | None:
+        target = _target(df)
+        return {"column": target, "seed": 2} if target else None
+
+
+@register
+class RandomUndersample(Transform[BalanceParams]):
+    name = "random_undersample"
+    group = "balance"
+    title = "Balance: random undersampling"
+    description = (
+        "Keep as many rows of each class as the smallest class has. Rows whose class is"
+        " missing are left out."
+    )
+    params_model = BalanceParams
+
+    def code(self, p: BalanceParams, n: Names) -> str:
+        size = f"{col(n.inp, p.column)}.value_counts().min()"
+        return f"{n.out} = {n.inp}.groupby({lit(p.column)}).sample(n={size}, random_state={p.seed})"
+
+    def example(self, df: pd.DataFrame) -> dict[str, Any] | None:
+        target = _target(df)
+        return {"column": target, "seed": 2} if target else None
