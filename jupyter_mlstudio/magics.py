@@ -44,6 +44,8 @@ HELP = """\
     Run the cell's code as a processing job (in the notebook's folder, in its own
     process) and stream its log into the cell output. Interrupting the cell stops
     the job; --no-follow returns at once.
+%mls wrangle DATAFRAME
+    Save a DataFrame of this kernel as Parquet and open a new Data Wrangler flow on it.
 %mls help
     This text.
 """
@@ -77,6 +79,8 @@ def _parser() -> _Parser:
     job.add_argument("--name", default=None)
     job.add_argument("--experiment", default=None)
     job.add_argument("--no-follow", action="store_true", dest="no_follow")
+    wrangle = commands.add_parser("wrangle", prog="%mls wrangle", add_help=False)
+    wrangle.add_argument("dataframe")
     commands.add_parser("help", prog="%mls help", add_help=False)
     return parser
 
@@ -103,6 +107,8 @@ class MLStudioMagics(Magics):
                 return experiments_table()
             if args.command == "jobs":
                 return jobs_table(args.kind, args.status, args.max_results)
+            if args.command == "wrangle":
+                return self._wrangle(args.dataframe)
             if args.command == "job":
                 if cell is None:
                     raise UsageError(
@@ -115,6 +121,21 @@ class MLStudioMagics(Magics):
             raise UsageError(f"{exc}") from None
         print(HELP)
         return None
+
+    def _wrangle(self, name: str) -> None:
+        from .wrangler.notebook import open_flow_bundle, wrangle_frame
+
+        namespace = self.shell.user_ns if self.shell is not None else {}
+        if name not in namespace:
+            raise UsageError(f"There is no variable {name!r} in this kernel.")
+        path = wrangle_frame(namespace[name], name)
+        _display_bundle(open_flow_bundle(path))
+
+
+def _display_bundle(bundle: dict[str, Any]) -> None:
+    from IPython.display import display
+
+    display(bundle, raw=True)  # type: ignore[no-untyped-call]
 
 
 def runs_table(

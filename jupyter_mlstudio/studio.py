@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .endpoints.service import EndpointService
     from .jobs.service import JobService
     from .registry.service import Registry
+    from .wrangler.service import WranglerService
 
 
 class Studio:
@@ -39,6 +40,7 @@ class Studio:
         self._jobs: JobService | None = None
         self._models: Registry | None = None
         self._endpoints: EndpointService | None = None
+        self._wrangler: WranglerService | None = None
 
     @property
     def metric_writer(self) -> MetricWriter:
@@ -93,6 +95,16 @@ class Studio:
             if self._endpoints is None:
                 self._endpoints = EndpointService(self)
             return self._endpoints
+
+    @property
+    def wrangler(self) -> WranglerService:
+        """Data Wrangler previews, reports, exports and flow jobs (one shared cache)."""
+        from .wrangler.service import WranglerService
+
+        with self._lock:
+            if self._wrangler is None:
+                self._wrangler = WranglerService(self)
+            return self._wrangler
 
     @classmethod
     def open(cls, config: StudioConfig | None = None) -> Studio:

@@ -268,7 +268,9 @@ def _process(
     cwd = Path(spec.working_dir) if spec.working_dir else code.parent
     outputs: dict[str, str] = {}
     studio.job_store.set_progress(job.id, None, f"running {code.name}")
-    if code.suffix == ".ipynb":
+    if code.suffix == ".flow":
+        outputs.update(_run_flow(studio, job, spec, code, ws, log))
+    elif code.suffix == ".ipynb":
         # imported here: nbformat's schema validation costs a second to import
         from .notebooks import NotebookFailed, execute_notebook
 
@@ -294,6 +296,43 @@ def _process(
             deliver(folder, item.destination)
             outputs[item.name] = item.destination
             log.say(f"output {item.name!r} copied to {item.destination}")
+    return outputs
+
+
+def _run_flow(
+    studio: Studio, job: Job, spec: ProcessingSpec, code: Path, ws: Workspace, log: JobLog
+) -> dict[str, str]:
+    """A Data Wrangler flow on the full data: every output written to the job's output
+    folder, one file each."""
+    from ..wrangler import Flow
+
+    output_format = str(spec.parameters.get("output_format", "parquet"))
+    if output_format not in ("parquet", "csv"):
+        raise JobFailed(f"output_format must be 'parquet' or 'csv', not {output_format!r}.")
+    try:
+        flow = Flow.load(code)
+    except MLStudioError as exc:
+        raise JobFailed(f"{code.name}: {exc.message}") from None
+    log.say(f"running flow {code.name}: {len(flow.document.steps)} step(s) on the full data")
+    try:
+        frames = flow.run_all()
+    except MLStudioError as exc:
+        raise JobFailed(exc.message) from None
+    ws.output_dir.mkdir(parents=True, exist_ok=True)
+    outputs: dict[str, str] = {}
+    for name, frame in frames.items():
+        target = ws.output_dir / f"{name}.{output_format}"
+        if output_format == "parquet":
+            frame.to_parquet(target)
+        else:
+            frame.to_csv(target, index=False)
+        log.say(f"output {name!r}: {len(frame)} rows x {frame.shape[1]} columns -> {target.name}")
+        outputs[name] = f"{job.artifact_uri}/output/{target.name}"
+        if job.run_id:
+            studio.metric_writer.put(
+                job.run_id,
+                Metric(key=f"rows_{name}", value=float(len(frame)), step=0, timestamp=time.time()),
+            )
     return outputs
 
 

@@ -124,7 +124,11 @@ class ProcessingSpec(CommonSpec):
     """A Python script or a notebook, with inputs and outputs."""
 
     kind: Literal["processing"] = "processing"
-    code: str = Field(min_length=1, description="A .py script or an .ipynb notebook.")
+    code: str = Field(
+        min_length=1,
+        description="A .py script, an .ipynb notebook, or a Data Wrangler .flow (run on the "
+        "full data; each output written as parameters['output_format'], parquet or csv).",
+    )
     arguments: list[str] = Field(default_factory=list, description="Script arguments.")
     parameters: dict[str, Any] = Field(
         default_factory=dict,
@@ -137,8 +141,8 @@ class ProcessingSpec(CommonSpec):
     @field_validator("code")
     @classmethod
     def _python_or_notebook(cls, value: str) -> str:
-        if not value.endswith((".py", ".ipynb")):
-            raise ValueError("must be a Python script (.py) or a notebook (.ipynb)")
+        if not value.endswith((".py", ".ipynb", ".flow")):
+            raise ValueError("must be a Python script (.py), a notebook (.ipynb) or a flow (.flow)")
         return value
 
     @model_validator(mode="after")

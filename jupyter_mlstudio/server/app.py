@@ -12,7 +12,14 @@ from jupyter_server.extension.application import ExtensionApp
 from tornado.ioloop import PeriodicCallback
 from traitlets import Bool, Float, Integer, Unicode, default
 
-from ..config import ARTIFACT_URI_ENV, HOME_ENV, STORE_URI_ENV, StudioConfig, default_home
+from ..config import (
+    ARTIFACT_URI_ENV,
+    HOME_ENV,
+    SERVER_ROOT_ENV,
+    STORE_URI_ENV,
+    StudioConfig,
+    default_home,
+)
 from ..errors import MLStudioError
 from ..store.db import redact_uri
 from ..studio import Studio
@@ -62,6 +69,13 @@ from .handlers.runs import (
     RunTagHandler,
 )
 from .handlers.status import NotFoundHandler, OpenAPIHandler, StatusHandler
+from .handlers.wrangler import (
+    FlowExportHandler,
+    FlowJobHandler,
+    FlowPreviewHandler,
+    FlowReportHandler,
+    TransformsHandler,
+)
 from .watcher import ChangeWatcher
 
 API = r"/mlstudio/api/v1"
@@ -151,6 +165,10 @@ class MLStudio(ExtensionApp):
         os.environ[HOME_ENV] = str(config.home)
         os.environ[STORE_URI_ENV] = config.store_uri
         os.environ[ARTIFACT_URI_ENV] = config.artifact_uri
+        # so %mls wrangle can name the flow it writes relative to the file browser's root
+        if self.serverapp is not None:
+            root = os.path.expanduser(self.serverapp.root_dir)
+            os.environ[SERVER_ROOT_ENV] = str(Path(root).resolve())
         try:
             studio = Studio(config)
         except MLStudioError as exc:
@@ -277,6 +295,11 @@ class MLStudio(ExtensionApp):
                 (rf"{API}/endpoints/(?P<name>[^/]+)/log", EndpointLogHandler),
                 (rf"{API}/endpoints/(?P<name>[^/]+)/example", EndpointExampleHandler),
                 (rf"{API}/endpoints/(?P<name>[^/]+)/errors", EndpointErrorsHandler),
+                (rf"{API}/wrangler/transforms", TransformsHandler),
+                (rf"{API}/wrangler/preview", FlowPreviewHandler),
+                (rf"{API}/wrangler/report", FlowReportHandler),
+                (rf"{API}/wrangler/export", FlowExportHandler),
+                (rf"{API}/wrangler/job", FlowJobHandler),
                 (r"/mlstudio/endpoints/(?P<name>[^/]+)/(?P<path>.*)", EndpointProxyHandler),
                 (rf"{API}(/.*)?", NotFoundHandler),
             ]

@@ -139,7 +139,8 @@ class Edge(BaseModel):
 
 class FlowDocument(_Model):
     schema_version: int = SCHEMA_VERSION
-    sources: list[Source] = Field(min_length=1)
+    # empty only while a new flow waits for its first source (running it says so)
+    sources: list[Source] = Field(default_factory=list)
     steps: list[Step] = Field(default_factory=list)
     sample: SampleSpec = Field(default_factory=SampleSpec)
     metadata: dict[str, Any] = Field(default_factory=dict)

@@ -182,6 +182,8 @@ class Engine:
         frames (and bypasses the cache, which cannot fingerprint them). Sample runs are
         serialized per engine; full runs do not touch the cache and run concurrently.
         """
+        if not doc.sources:
+            raise InvalidArgumentError("This flow has no source yet: add a data source first.")
         if sample is None or data:
             return self._run(doc, base_dir, sample, targets, data, stop_on_error)
         with self._lock:

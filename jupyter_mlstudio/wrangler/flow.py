@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 from pydantic import BaseModel
@@ -344,10 +344,27 @@ class Flow:
         frame = self.run(output=step_id) if full else self.sample(step_id)
         return build_report(frame, target=target, **options)
 
-    def run_job(self, **options: Any) -> Any:
-        """Run the flow on the full data as a processing job (provided by the jobs layer)."""
-        raise NotImplementedError(
-            "processing jobs for flows are not wired in yet; use run() or to_code()"
+    def run_job(
+        self,
+        *,
+        output_format: Literal["parquet", "csv"] = "parquet",
+        name: str | None = None,
+        experiment: str | None = None,
+        wait: bool = False,
+    ) -> Any:
+        """Run the saved flow on the full data as a processing job; every output is
+        written to the job's outputs (``output_format``). Returns the job handle."""
+        if self.path is None:
+            raise InvalidArgumentError("save the flow first: run_job() runs the saved file")
+        self.save()
+        from .. import sdk
+
+        return sdk.process(
+            str(self.path),
+            parameters={"output_format": output_format},
+            name=name,
+            experiment=experiment,
+            wait=wait,
         )
 
     def __repr__(self) -> str:

@@ -665,6 +665,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mlstudio/api/v1/wrangler/transforms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Data Wrangler transforms with their parameter JSON schemas */
+        get: operations["listTransforms"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/wrangler/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run a flow on its sample: every node's status and one node's first rows */
+        post: operations["previewFlow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/wrangler/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The Data Quality and Insights report of a node's output (saved as an artifact) */
+        post: operations["reportFlow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/wrangler/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Write a script, a notebook, a fitted scikit-learn pipeline or the report's HTML next to the flow */
+        post: operations["exportFlow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/wrangler/job": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run the saved flow on the full data as a processing job */
+        post: operations["runFlowJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1203,6 +1288,161 @@ export interface components {
                 [key: string]: string;
             } | null;
         };
+        /** FlowExportRequest */
+        FlowExportRequest: {
+            /**
+             * Path
+             * @description The .flow file, relative to the server root.
+             */
+            path: string;
+            /**
+             * Flow
+             * @description The document as edited (saved or not).
+             */
+            flow: {
+                [key: string]: unknown;
+            };
+            /**
+             * Format
+             * @enum {string}
+             */
+            format: "script" | "notebook" | "sklearn" | "report-html";
+            /**
+             * Node
+             * @default null
+             */
+            node?: string | null;
+            /**
+             * Output
+             * @default null
+             */
+            output?: string | null;
+            /**
+             * Target
+             * @default null
+             */
+            target?: string | null;
+        };
+        /** FlowExportResponse */
+        FlowExportResponse: {
+            /**
+             * Path
+             * @description The file written, relative to the server root.
+             */
+            path: string;
+        };
+        /** FlowJobRequest */
+        FlowJobRequest: {
+            /**
+             * Path
+             * @description The saved .flow file, relative to the root.
+             */
+            path: string;
+            /**
+             * Output Format
+             * @default parquet
+             * @enum {string}
+             */
+            output_format?: "parquet" | "csv";
+            /**
+             * Name
+             * @default null
+             */
+            name?: string | null;
+        };
+        /** FlowPreviewRequest */
+        FlowPreviewRequest: {
+            /**
+             * Path
+             * @description The .flow file, relative to the server root.
+             */
+            path: string;
+            /**
+             * Flow
+             * @description The document as edited (saved or not).
+             */
+            flow: {
+                [key: string]: unknown;
+            };
+            /**
+             * Node
+             * @description A source or step id; default: the last.
+             * @default null
+             */
+            node?: string | null;
+            /**
+             * Output
+             * @default null
+             */
+            output?: string | null;
+            /**
+             * Rows
+             * @default 100
+             */
+            rows?: number;
+        };
+        /** FlowPreviewResponse */
+        FlowPreviewResponse: {
+            /**
+             * Statuses
+             * @description Every node's state on the sample.
+             */
+            statuses: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Preview
+             * @description The node's first rows and summaries.
+             */
+            preview: {
+                [key: string]: unknown;
+            } | null;
+            /** Error */
+            error: string | null;
+        };
+        /** FlowReportRequest */
+        FlowReportRequest: {
+            /**
+             * Path
+             * @description The .flow file, relative to the server root.
+             */
+            path: string;
+            /**
+             * Flow
+             * @description The document as edited (saved or not).
+             */
+            flow: {
+                [key: string]: unknown;
+            };
+            /**
+             * Node
+             * @default null
+             */
+            node?: string | null;
+            /**
+             * Output
+             * @default null
+             */
+            output?: string | null;
+            /**
+             * Target
+             * @default null
+             */
+            target?: string | null;
+        };
+        /** FlowReportResponse */
+        FlowReportResponse: {
+            /** Report */
+            report: {
+                [key: string]: unknown;
+            };
+            /** Figures */
+            figures: {
+                [key: string]: unknown;
+            }[];
+            /** Artifact Uri */
+            artifact_uri: string;
+        };
         /** Job */
         Job: {
             /** Id */
@@ -1736,7 +1976,7 @@ export interface components {
             kind?: "processing";
             /**
              * Code
-             * @description A .py script or an .ipynb notebook.
+             * @description A .py script, an .ipynb notebook, or a Data Wrangler .flow (run on the full data; each output written as parameters['output_format'], parquet or csv).
              */
             code: string;
             /**
@@ -1983,6 +2223,39 @@ export interface components {
              * @default null
              */
             register_as?: string | null;
+        };
+        /** TransformInfo */
+        TransformInfo: {
+            /** Name */
+            name: string;
+            /** Group */
+            group: string;
+            /** Group Title */
+            group_title: string;
+            /** Title */
+            title: string;
+            /** Description */
+            description: string;
+            /**
+             * Inputs
+             * @description Names of the input ports (two for a join).
+             */
+            inputs: string[];
+            /** Outputs */
+            outputs: string[];
+            /** Fittable */
+            fittable: boolean;
+            /** Params Schema */
+            params_schema: {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        /** TransformList */
+        TransformList: {
+            /** Items */
+            items: components["schemas"]["TransformInfo"][];
         };
     };
     responses: never;
@@ -4506,6 +4779,248 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EndpointErrorList"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listTransforms: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransformList"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    previewFlow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FlowPreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlowPreviewResponse"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    reportFlow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FlowReportRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlowReportResponse"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    exportFlow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FlowExportRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlowExportResponse"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    runFlowJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FlowJobRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description Forbidden */

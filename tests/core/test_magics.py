@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -144,3 +145,33 @@ def test_import_stays_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_wrangle_opens_a_new_flow_on_a_kernel_dataframe(
+    shell: InteractiveShell, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pandas as pd
+
+    from jupyter_mlstudio import magics
+    from jupyter_mlstudio.wrangler import Flow
+    from jupyter_mlstudio.wrangler.notebook import OPEN_FLOW_MIME
+
+    shown: list[dict[str, object]] = []
+    monkeypatch.setattr(magics, "_display_bundle", shown.append)
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    monkeypatch.setenv("MLSTUDIO_SERVER_ROOT", str(tmp_path))
+    shell.user_ns["sales"] = pd.DataFrame({"region": ["n", "s", None], "amount": [1.5, 2.0, 3.25]})
+    shell.run_line_magic("mls", "wrangle sales")
+    shell.run_line_magic("mls", "wrangle sales")  # a second one does not overwrite
+    assert [b[OPEN_FLOW_MIME]["path"] for b in shown] == [  # type: ignore[index]
+        "work/sales.flow",
+        "work/sales-1.flow",
+    ]
+    flow = Flow.load(tmp_path / "work" / "sales.flow")
+    pd.testing.assert_frame_equal(flow.run(), shell.user_ns["sales"])
+    with pytest.raises(UsageError, match="no variable 'nope'"):
+        shell.run_line_magic("mls", "wrangle nope")
+    shell.user_ns["number"] = 3
+    with pytest.raises(UsageError, match="not a pandas DataFrame"):
+        shell.run_line_magic("mls", "wrangle number")

@@ -71,7 +71,7 @@ def test_round_trip_keeps_everything(tmp_path: Path) -> None:
         ),
         (
             json.dumps(_doc(sources=[])),
-            "prep.flow is not a valid flow: sources: List should have at least 1 item",
+            "prep.flow: step 'drop': reference 'src' names no source or step",
         ),
         (
             json.dumps(_doc(sources=[{"id": "src", "kind": "excel", "path": "x.xlsx"}])),

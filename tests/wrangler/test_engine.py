@@ -173,5 +173,6 @@ def test_report_hook_runs_on_a_node(flow: Flow) -> None:
     pytest.importorskip("jupyter_mlstudio.wrangler.insights")
     report = flow.report("impute", target="churned")
     assert report is not None
-    with pytest.raises(NotImplementedError, match="processing jobs"):
+    flow.path = None  # a flow never saved
+    with pytest.raises(InvalidArgumentError, match="save the flow first"):
         flow.run_job()

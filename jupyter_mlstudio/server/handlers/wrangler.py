@@ -1,0 +1,109 @@
+"""``/wrangler``: what the Data Wrangler editor asks for. Paths are relative to the
+server's root folder, like the file browser's; the logic is in ``wrangler/service.py``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import tornado.web
+from jupyter_server.auth.decorator import authorized
+
+from ...api import models
+from ...errors import InvalidArgumentError
+from ...wrangler import list_transforms
+from .base import MLStudioHandler
+
+
+class _WranglerBase(MLStudioHandler):
+    auth_resource = "mlstudio:wrangler"
+
+    @property
+    def root_dir(self) -> Path:
+        return Path(os.path.expanduser(self.settings.get("server_root_dir", "."))).resolve()
+
+    def flow_path(self, relative: str) -> Path:
+        """The .flow file a request names, which must be inside the server's root."""
+        root = self.root_dir
+        path = (root / relative.lstrip("/")).resolve()
+        if not path.is_relative_to(root):
+            raise InvalidArgumentError(f"{relative} is outside the server's root folder.")
+        if path.suffix != ".flow":
+            raise InvalidArgumentError(f"{relative} is not a .flow file.")
+        if not path.parent.is_dir():
+            raise InvalidArgumentError(f"The folder of {relative} does not exist.")
+        return path
+
+    def relative(self, path: Path) -> str:
+        return path.relative_to(self.root_dir).as_posix()
+
+
+class TransformsHandler(_WranglerBase):
+    @authorized
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        items = await self.call(list_transforms)
+        self.write_model(
+            models.TransformList(items=[models.TransformInfo.model_validate(t) for t in items])
+        )
+
+
+class FlowPreviewHandler(_WranglerBase):
+    @authorized
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        body = self.parse_body(models.FlowPreviewRequest)
+        result = await self.call(
+            self.studio.wrangler.preview,
+            self.flow_path(body.path),
+            body.flow,
+            body.node,
+            body.output,
+            body.rows,
+        )
+        self.write_model(models.FlowPreviewResponse.model_validate(result))
+
+
+class FlowReportHandler(_WranglerBase):
+    @authorized
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        body = self.parse_body(models.FlowReportRequest)
+        result = await self.call(
+            self.studio.wrangler.report,
+            self.flow_path(body.path),
+            body.flow,
+            body.node,
+            body.output,
+            body.target,
+        )
+        self.write_model(models.FlowReportResponse.model_validate(result))
+
+
+class FlowExportHandler(_WranglerBase):
+    @authorized
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        body = self.parse_body(models.FlowExportRequest)
+        written = await self.call(
+            self.studio.wrangler.export,
+            self.flow_path(body.path),
+            body.flow,
+            body.format,
+            node=body.node,
+            output=body.output,
+            target=body.target,
+        )
+        self.write_model(models.FlowExportResponse(path=self.relative(written)), status=201)
+
+
+class FlowJobHandler(_WranglerBase):
+    @authorized
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        body = self.parse_body(models.FlowJobRequest)
+        job = await self.call(
+            self.studio.wrangler.run_job, self.flow_path(body.path), body.output_format, body.name
+        )
+        self.emit_change("jobs", "created", job.id)
+        self.write_model(models.Job.from_entity(job), status=201)

@@ -1,0 +1,157 @@
+"""What the Data Wrangler editor asks the server for, in one place: previews with every
+node's status, insights reports (saved as artifacts), exports written next to the flow,
+and flow jobs. One engine is shared by every open flow, so its per-step sample cache
+(keyed by source fingerprints and step parameters, never by file name) serves them all.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ConflictError, InvalidArgumentError, MLStudioError
+from .engine import Engine
+from .flow import Flow
+
+if TYPE_CHECKING:
+    from ..studio import Studio
+
+PREVIEW_CACHE_STEPS = 256
+
+
+class WranglerService:
+    def __init__(self, studio: Studio) -> None:
+        self.studio = studio
+        self.engine = Engine(cache_size=PREVIEW_CACHE_STEPS)
+
+    def flow(self, path: Path, document: Mapping[str, Any], *, strict: bool = False) -> Flow:
+        """The flow being edited: ``document`` as the editor holds it, its relative
+        source paths resolved against ``path``'s folder."""
+        flow = Flow.from_json(dict(document), base_dir=path.parent, strict=strict)
+        flow.path = path
+        flow.engine = self.engine
+        return flow
+
+    # -- previews -----------------------------------------------------------------------
+    def preview(
+        self,
+        path: Path,
+        document: Mapping[str, Any],
+        node: str | None = None,
+        output: str | None = None,
+        rows: int = 100,
+    ) -> dict[str, Any]:
+        """Every node's status on the sample, and ``node``'s first rows (or why not)."""
+        flow = self.flow(path, document)
+        doc = flow.document
+        if not doc.sources:
+            return {"statuses": [], "preview": None, "error": "Add a data source to start."}
+        node = node or (doc.steps[-1].id if doc.steps else doc.sources[0].id)
+        if node not in doc.node_ids():
+            raise InvalidArgumentError(f"The flow has no source or step {node!r}.")
+        statuses = [s.model_dump(mode="json") for s in flow.status()]
+        state = next((s for s in statuses if s["id"] == node), None)
+        if state is not None and state["state"] != "ok":
+            return {
+                "statuses": statuses,
+                "preview": None,
+                "error": state["message"] or f"{node} is {state['state']}",
+            }
+        try:
+            preview = flow.preview(node, rows=rows, output=output)
+        except MLStudioError as exc:
+            return {"statuses": statuses, "preview": None, "error": exc.message}
+        return {"statuses": statuses, "preview": preview.model_dump(mode="json"), "error": None}
+
+    # -- insights -----------------------------------------------------------------------
+    def report(
+        self,
+        path: Path,
+        document: Mapping[str, Any],
+        node: str | None = None,
+        output: str | None = None,
+        target: str | None = None,
+    ) -> dict[str, Any]:
+        """The insights report of a node's sample output, saved as an artifact under
+        ``<artifact store>/wrangler/<flow>/<node>-<time>/`` (JSON and standalone HTML)."""
+        from .insights import build_report, report_figures, save_report
+
+        flow = self.flow(path, document)
+        frame = flow.sample(node, output=output)
+        report = build_report(frame, target=target or None)
+        node_id = node or "last"
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        destination = (
+            f"{self.studio.config.artifact_uri.rstrip('/')}/wrangler/{path.stem}/{node_id}-{stamp}"
+        )
+        save_report(report, destination)
+        return {
+            "report": report.model_dump(mode="json"),
+            "figures": report_figures(report),
+            "artifact_uri": destination,
+        }
+
+    # -- exports ------------------------------------------------------------------------
+    def export(
+        self,
+        path: Path,
+        document: Mapping[str, Any],
+        what: str,
+        *,
+        node: str | None = None,
+        output: str | None = None,
+        target: str | None = None,
+    ) -> Path:
+        """Write ``what`` (script, notebook, sklearn, report-html) next to the flow
+        under a name not taken yet; the file written."""
+        flow = self.flow(path, document, strict=True)
+        stem = path.stem
+        if what == "script":
+            target_path = _free(path.parent / f"{stem}.py")
+            target_path.write_text(flow.to_code())
+        elif what == "notebook":
+            target_path = _free(path.parent / f"{stem}.ipynb")
+            flow.to_notebook(target_path)
+        elif what == "sklearn":
+            target_path = _free(path.parent / f"{stem}-pipeline.skops")
+            try:
+                flow.to_sklearn(target_path)
+            except InvalidArgumentError as exc:
+                raise ConflictError(exc.message) from None
+        elif what == "report-html":
+            from .insights import build_report, report_html
+
+            report = build_report(flow.sample(node, output=output), target=target or None)
+            target_path = _free(path.parent / f"{stem}-insights.html")
+            target_path.write_text(report_html(report, title=f"{path.name}: insights"))
+        else:
+            raise InvalidArgumentError(f"Unknown export {what!r}.")
+        return target_path
+
+    # -- jobs ---------------------------------------------------------------------------
+    def run_job(self, path: Path, output_format: str = "parquet", name: str | None = None) -> Any:
+        """The saved flow on the full data, as a processing job (the Job)."""
+        if not path.is_file():
+            raise InvalidArgumentError(f"Save the flow first: {path.name} does not exist yet.")
+        Flow.load(path)  # refuse a flow that does not load, before a job exists
+        from ..jobs.specs import ProcessingSpec
+
+        spec = ProcessingSpec(
+            code=str(path),
+            parameters={"output_format": output_format},
+            name=name or f"flow-{path.stem}"[:63],
+        )
+        return self.studio.jobs.submit(spec)
+
+
+def _free(candidate: Path) -> Path:
+    """``candidate``, or ``name-1.ext``, ``name-2.ext``… if it exists."""
+    if not candidate.exists():
+        return candidate
+    for number in range(1, 10_000):
+        other = candidate.with_name(f"{candidate.stem}-{number}{candidate.suffix}")
+        if not other.exists():
+            return other
+    raise ConflictError(f"Too many files named like {candidate.name}.")
