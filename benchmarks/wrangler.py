@@ -32,6 +32,7 @@ from jupyter_mlstudio.wrangler import Flow
 
 RATIO_TARGET = 1.15
 PREVIEW_TARGET_S = 2.0
+REPORT_TARGET_S = 10.0
 GIGABYTE = 1024**3
 
 
@@ -154,8 +155,13 @@ def main() -> None:
         print("insights report: skipped (jupyter_mlstudio.wrangler.insights.build_report missing)")
     else:
         started = time.perf_counter()
-        build_report(data, target="label")
-        print(f"insights report on {len(data):,} rows: {time.perf_counter() - started:.3f} s")
+        report = build_report(data, target="label")
+        elapsed = time.perf_counter() - started
+        verdict = "OK" if elapsed <= REPORT_TARGET_S else "OVER TARGET"
+        print(f"insights report on {len(data):,} rows (target 'label'):")
+        print(f"  {elapsed:.3f} s (target <= {REPORT_TARGET_S} s) {verdict}")
+        for note in report.sampling:
+            print(f"  {note.section}: {note.rows_used:,} of {note.total_rows:,} rows")
 
 
 if __name__ == "__main__":
