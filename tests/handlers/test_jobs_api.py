@@ -167,7 +167,11 @@ async def test_processing_job_runs_a_script_and_can_be_stopped(
         ("training", {"entry_point": "/etc/passwd.py"}, "relative to the server's root"),
         ("processing", {"code": "../outside.py"}, "relative to the server's root"),
         ("processing", {"code": "missing.py"}, "does not exist"),
-        ("processing", {"code": "notes.txt"}, "must be a Python script (.py), a notebook (.ipynb) or a flow"),
+        (
+            "processing",
+            {"code": "notes.txt"},
+            "must be a Python script (.py), a notebook (.ipynb) or a flow",
+        ),
         ("processing", {"code": "a.py", "surprise": 1}, "surprise"),
     ],
     ids=[
