@@ -48,6 +48,11 @@ export namespace CommandIDs {
   export const openModelVersion = 'mlstudio:open-model-version';
   export const compareModelVersions = 'mlstudio:compare-model-versions';
   export const registerModel = 'mlstudio:register-model';
+  // Endpoints (registered by the endpoints plugin, src/endpoints/commands.ts)
+  export const openEndpoints = 'mlstudio:open-endpoints';
+  export const refreshEndpoints = 'mlstudio:refresh-endpoints';
+  export const openEndpoint = 'mlstudio:open-endpoint';
+  export const deployModel = 'mlstudio:deploy-model';
 }
 
 /** Id of the ML Studio sidebar widget. */
@@ -58,6 +63,9 @@ export const JOBS_SIDEBAR_ID = 'mlstudio-jobs';
 
 /** Id of the Models sidebar widget. */
 export const MODELS_SIDEBAR_ID = 'mlstudio-models';
+
+/** Id of the Endpoints sidebar widget. */
+export const ENDPOINTS_SIDEBAR_ID = 'mlstudio-endpoints';
 
 export interface ICommandOptions {
   app: JupyterFrontEnd;

@@ -72,3 +72,33 @@ export const modelIcon = new LabIcon({
   name: 'jupyter-mlstudio:model',
   svgstr: modelSvg
 });
+
+// A dot sending waves: a deployed endpoint that serves requests.
+const endpointSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 24 24">
+  <path class="jp-icon3" fill="#616161" d="M12 10a2 2 0 1 1 0 4 2 2 0 0 1 0-4zM7.8 7.8l1.4 1.4a4 4 0 0 0 0 5.6l-1.4 1.4a6 6 0 0 1 0-8.4zm8.4 0a6 6 0 0 1 0 8.4l-1.4-1.4a4 4 0 0 0 0-5.6l1.4-1.4zM5 5l1.4 1.4a8 8 0 0 0 0 11.2L5 19A10 10 0 0 1 5 5zm14 0a10 10 0 0 1 0 14l-1.4-1.4a8 8 0 0 0 0-11.2L19 5zM11 16h2v6h-2v-6z"/>
+</svg>`;
+
+export const endpointIcon = new LabIcon({
+  name: 'jupyter-mlstudio:endpoint',
+  svgstr: endpointSvg
+});
+
+// Three connected nodes: a Data Wrangler flow.
+const wranglerSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 24 24">
+  <path class="jp-icon3" fill="#616161" d="M3 4h6v5H3V4zm12 0h6v5h-6V4zM9 15h6v5H9v-5zM5 9h2v2h10V9h2v4h-6v2h-2v-2H5V9zm4-3.5h6v2H9v-2z"/>
+</svg>`;
+
+export const wranglerIcon = new LabIcon({
+  name: 'jupyter-mlstudio:wrangler',
+  svgstr: wranglerSvg
+});
+
+// A magnifier over bars: the Data Quality and Insights report.
+const insightsSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 24 24">
+  <path class="jp-icon3" fill="#616161" d="M3 13h3v7H3v-7zm5-5h3v12H8V8zm5 3h3v2.3a5 5 0 0 0-3 1.4V11zm4.5 3a3.5 3.5 0 0 1 2.9 5.4L22 21l-1 1-1.6-1.6A3.5 3.5 0 1 1 17.5 14zm0 1.6a1.9 1.9 0 1 0 0 3.8 1.9 1.9 0 0 0 0-3.8zM18 4h3v8.2a5 5 0 0 0-3-.2V4z"/>
+</svg>`;
+
+export const insightsIcon = new LabIcon({
+  name: 'jupyter-mlstudio:insights',
+  svgstr: insightsSvg
+});

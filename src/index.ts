@@ -24,9 +24,11 @@ import {
   DEFAULT_REFRESH_INTERVAL,
   ExperimentsModel
 } from './experiments/model';
+import { endpointsPlugin } from './endpoints/plugin';
 import { jobsPlugin } from './jobs/plugin';
 import { modelsPlugin } from './models/plugin';
 import { MLStudioSidebar } from './sidebar/widget';
+import { wranglerPlugin } from './wrangler/plugin';
 import { IExperimentsModel } from './tokens';
 import { StudioViews } from './views';
 
@@ -186,4 +188,11 @@ const launcherPlugin: JupyterFrontEndPlugin<void> = {
 };
 
 export * from './tokens';
-export default [corePlugin, launcherPlugin, jobsPlugin, modelsPlugin];
+export default [
+  corePlugin,
+  launcherPlugin,
+  jobsPlugin,
+  modelsPlugin,
+  endpointsPlugin,
+  wranglerPlugin
+];

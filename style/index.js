@@ -2,3 +2,5 @@ import './base.css';
 import './runs.css';
 import './jobs.css';
 import './models.css';
+import './endpoints.css';
+import './wrangler.css';

@@ -158,10 +158,7 @@ def test_register_review_and_compare(page: Page, lab: Lab, console_errors: list[
     expect(view.locator('[data-testid="mls-lineage-run"]')).to_contain_text("rf-small")
     expect(view.locator('[data-testid="mls-lineage-experiment"]')).to_contain_text("iris")
     expect(view.locator('[data-testid="mls-version-signature"]')).to_contain_text("petal width")
-    expect(view.locator('[data-testid="mls-deploy-version"]')).to_be_disabled()
-    expect(view.locator('[data-testid="mls-deploy-hint"]')).to_have_attribute(
-        "title", "Endpoints arrive in a later release"
-    )
+    expect(view.locator('[data-testid="mls-deploy-version"]')).to_be_enabled()
 
     # the second run becomes v2; the dialog suggests the existing name
     run = open_run(page, "rf-deep")

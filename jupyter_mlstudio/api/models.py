@@ -764,4 +764,9 @@ class FlowExportResponse(ResponseModel):
 class FlowJobRequest(RequestModel):
     path: str = Field(min_length=1, description="The saved .flow file, relative to the root.")
     output_format: Literal["parquet", "csv"] = "parquet"
+    engine: Literal["auto", "pandas", "dask"] = Field(
+        default="auto",
+        description="dask: dask.dataframe across the cluster (Dask executor; row-wise steps "
+        "only); auto: dask when it can, else pandas.",
+    )
     name: str | None = Field(default=None, pattern=NAME_PATTERN)

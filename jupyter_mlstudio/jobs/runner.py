@@ -22,6 +22,7 @@ from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from ..artifacts import ArtifactRepository
 from ..errors import MLStudioError
@@ -313,6 +314,21 @@ def _run_flow(
         flow = Flow.load(code)
     except MLStudioError as exc:
         raise JobFailed(f"{code.name}: {exc.message}") from None
+    engine = str(spec.parameters.get("engine", "auto"))
+    if engine not in ("auto", "pandas", "dask"):
+        raise JobFailed(f"engine must be 'auto', 'pandas' or 'dask', not {engine!r}.")
+    address = studio.config.dask_address if job.executor == "dask" else ""
+    if engine == "dask" and not address:
+        raise JobFailed("engine 'dask' needs the Dask executor (c.MLStudio.job_executor).")
+    if engine != "pandas" and address:
+        from ..wrangler.distributed import dask_blockers
+
+        blockers = dask_blockers(flow.document)
+        if not blockers:
+            return _run_flow_on_dask(job, flow, code, ws, log, address, output_format)
+        if engine == "dask":
+            raise JobFailed("This flow cannot run on dask.dataframe: " + "; ".join(blockers))
+        log.say("running with pandas on this worker: " + "; ".join(blockers))
     log.say(f"running flow {code.name}: {len(flow.document.steps)} step(s) on the full data")
     try:
         frames = flow.run_all()
@@ -333,6 +349,36 @@ def _run_flow(
                 job.run_id,
                 Metric(key=f"rows_{name}", value=float(len(frame)), step=0, timestamp=time.time()),
             )
+    return outputs
+
+
+def _run_flow_on_dask(
+    job: Job, flow: Any, code: Path, ws: Workspace, log: JobLog, address: str, output_format: str
+) -> dict[str, str]:
+    """The flow on dask.dataframe across the cluster: each output a folder of parts."""
+    import distributed
+
+    from ..wrangler.distributed import run_on_dask
+
+    client_class: Any = distributed.Client
+    with client_class(address, timeout="10s") as client:
+        log.say(
+            f"running flow {code.name} on dask.dataframe across {len(client.nthreads())} worker(s)"
+        )
+        try:
+            written = run_on_dask(
+                flow.document,
+                flow.base_dir,
+                ws.output_dir,
+                output_format="csv" if output_format == "csv" else "parquet",
+            )
+        except MLStudioError as exc:
+            raise JobFailed(exc.message) from None
+    outputs = {}
+    for name, folder in written.items():
+        parts = len(list(folder.glob(f"*.{output_format}")))
+        log.say(f"output {name!r}: {parts} part file(s) -> {folder.name}/")
+        outputs[name] = f"{job.artifact_uri}/output/{folder.name}"
     return outputs
 
 

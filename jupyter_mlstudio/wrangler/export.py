@@ -158,9 +158,13 @@ def to_notebook(
     for section in plan.sections:
         cells.append(nbf.new_markdown_cell(section.markdown))
         cells.append(nbf.new_code_cell(section.code))
-    last = next(iter(plan.results.values()), None)
-    if last is not None:
-        cells.append(nbf.new_code_cell(f"{last}.head()"))
+    if plan.results:
+        cells.append(nbf.new_markdown_cell("## Result"))
+        shapes = "\n".join(
+            f"print({output!r}, {variable}.shape)" for output, variable in plan.results.items()
+        )
+        cells.append(nbf.new_code_cell(shapes))
+        cells.append(nbf.new_code_cell(f"{next(iter(plan.results.values()))}.head()"))
     return nbf.new_notebook(
         cells=cells,
         metadata={

@@ -348,12 +348,15 @@ class Flow:
         self,
         *,
         output_format: Literal["parquet", "csv"] = "parquet",
+        engine: Literal["auto", "pandas", "dask"] = "auto",
         name: str | None = None,
         experiment: str | None = None,
         wait: bool = False,
     ) -> Any:
         """Run the saved flow on the full data as a processing job; every output is
-        written to the job's outputs (``output_format``). Returns the job handle."""
+        written to the job's outputs (``output_format``). On the Dask executor,
+        ``engine="dask"`` (or ``"auto"`` when every step allows it) runs it on
+        dask.dataframe across the cluster. Returns the job handle."""
         if self.path is None:
             raise InvalidArgumentError("save the flow first: run_job() runs the saved file")
         self.save()
@@ -361,7 +364,7 @@ class Flow:
 
         return sdk.process(
             str(self.path),
-            parameters={"output_format": output_format},
+            parameters={"output_format": output_format, "engine": engine},
             name=name,
             experiment=experiment,
             wait=wait,

@@ -131,7 +131,13 @@ class WranglerService:
         return target_path
 
     # -- jobs ---------------------------------------------------------------------------
-    def run_job(self, path: Path, output_format: str = "parquet", name: str | None = None) -> Any:
+    def run_job(
+        self,
+        path: Path,
+        output_format: str = "parquet",
+        name: str | None = None,
+        engine: str = "auto",
+    ) -> Any:
         """The saved flow on the full data, as a processing job (the Job)."""
         if not path.is_file():
             raise InvalidArgumentError(f"Save the flow first: {path.name} does not exist yet.")
@@ -140,7 +146,7 @@ class WranglerService:
 
         spec = ProcessingSpec(
             code=str(path),
-            parameters={"output_format": output_format},
+            parameters={"output_format": output_format, "engine": engine},
             name=name or f"flow-{path.stem}"[:63],
         )
         return self.studio.jobs.submit(spec)

@@ -1,3 +1,4 @@
+export * from './endpoints';
 export * from './experiments';
 export * from './jobs';
 export * from './models';

@@ -1345,6 +1345,13 @@ export interface components {
              */
             output_format?: "parquet" | "csv";
             /**
+             * Engine
+             * @description dask: dask.dataframe across the cluster (Dask executor; row-wise steps only); auto: dask when it can, else pandas.
+             * @default auto
+             * @enum {string}
+             */
+            engine?: "auto" | "pandas" | "dask";
+            /**
              * Name
              * @default null
              */

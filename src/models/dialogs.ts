@@ -1,6 +1,7 @@
 /**
  * The dialogs of the registry: new model, register a run's model, approve
- * or reject, delete. They only ask; the caller acts on the answer.
+ * or reject, delete. They only ask; the caller acts on the answer. The form
+ * dialog itself (`askForm`) is shared with the endpoint dialogs.
  */
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
@@ -8,10 +9,17 @@ import { Widget } from '@lumino/widgets';
 import type { ApprovalStatus, ModelGroup } from '../api/types';
 
 /** One control of a dialog form. */
-interface IField {
+export interface IField {
   name: string;
   label: string;
   multiline?: boolean;
+  /** A number input or a checkbox (its value is 'true' or 'false'). */
+  type?: 'text' | 'number' | 'checkbox';
+  min?: number;
+  max?: number;
+  step?: number | 'any';
+  /** A drop-down of these values instead of a text input. */
+  choices?: ReadonlyArray<{ value: string; label: string }>;
   required?: boolean;
   /** An `<input pattern>`: the whole value must match. */
   pattern?: string;
@@ -22,7 +30,9 @@ interface IField {
   suggestions?: ReadonlyArray<string>;
 }
 
-type FormValue = Record<string, string>;
+export type FormValue = Record<string, string>;
+
+type Control = HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement;
 
 let datalistCount = 0;
 
@@ -52,7 +62,10 @@ class FormBody extends Widget implements Dialog.IBodyWidget<FormValue> {
   getValue(): FormValue {
     const value: FormValue = {};
     this._controls.forEach((control, name) => {
-      value[name] = control.value.trim();
+      value[name] =
+        control instanceof HTMLInputElement && control.type === 'checkbox'
+          ? String(control.checked)
+          : control.value.trim();
     });
     return value;
   }
@@ -64,29 +77,49 @@ class FormBody extends Widget implements Dialog.IBodyWidget<FormValue> {
   }
 
   private _control(field: IField): HTMLLabelElement {
-    const control = field.multiline
-      ? document.createElement('textarea')
-      : document.createElement('input');
+    const control = field.choices
+      ? this._select(field.choices)
+      : field.multiline
+        ? document.createElement('textarea')
+        : document.createElement('input');
     control.name = field.name;
     control.className = 'jp-mod-styled';
     control.value = field.value ?? '';
-    control.placeholder = field.placeholder ?? '';
     control.required = field.required === true;
     control.dataset.testid = `mls-dialog-${field.name}`;
     if (control instanceof HTMLTextAreaElement) {
       control.rows = 3;
-    } else {
-      control.type = 'text';
+      control.placeholder = field.placeholder ?? '';
+    } else if (control instanceof HTMLInputElement) {
+      control.placeholder = field.placeholder ?? '';
+      control.type = field.type ?? 'text';
       control.autocomplete = 'off';
       if (field.pattern) {
         control.pattern = field.pattern;
+      }
+      if (field.min !== undefined) {
+        control.min = String(field.min);
+      }
+      if (field.max !== undefined) {
+        control.max = String(field.max);
+      }
+      if (field.step !== undefined) {
+        control.step = String(field.step);
+      }
+      if (field.type === 'checkbox') {
+        control.checked = field.value === 'true';
       }
     }
     const label = document.createElement('label');
     label.className = 'jp-MLStudio-formField';
     const caption = document.createElement('span');
     caption.textContent = field.required ? `${field.label} *` : field.label;
-    label.append(caption, control);
+    if (field.type === 'checkbox') {
+      label.classList.add('jp-mod-checkbox');
+      label.append(control, caption);
+    } else {
+      label.append(caption, control);
+    }
     if (field.suggestions && control instanceof HTMLInputElement) {
       const list = document.createElement('datalist');
       list.id = `jp-MLStudio-datalist-${++datalistCount}`;
@@ -104,12 +137,25 @@ class FormBody extends Widget implements Dialog.IBodyWidget<FormValue> {
       help.textContent = field.help;
       label.appendChild(help);
     }
-    if (field.required) {
+    if (field.required && !(control instanceof HTMLSelectElement)) {
       control.addEventListener('input', () => this._checkBlank(control));
       this._checkBlank(control);
     }
     this._controls.set(field.name, control);
     return label;
+  }
+
+  private _select(
+    choices: ReadonlyArray<{ value: string; label: string }>
+  ): HTMLSelectElement {
+    const select = document.createElement('select');
+    for (const choice of choices) {
+      const option = document.createElement('option');
+      option.value = choice.value;
+      option.textContent = choice.label;
+      select.appendChild(option);
+    }
+    return select;
   }
 
   /** Mark a whitespace-only required value invalid, and tell the Dialog. */
@@ -130,10 +176,11 @@ class FormBody extends Widget implements Dialog.IBodyWidget<FormValue> {
     this.node.dispatchEvent(new Event('input', { bubbles: true }));
   }
 
-  private _controls = new Map<string, HTMLInputElement | HTMLTextAreaElement>();
+  private _controls = new Map<string, Control>();
 }
 
-async function askForm(
+/** Show a form dialog; its values (trimmed) or `null` if cancelled. */
+export async function askForm(
   title: string,
   accept: string,
   fields: ReadonlyArray<IField>,
@@ -148,7 +195,7 @@ async function askForm(
         ? Dialog.warnButton({ label: accept })
         : Dialog.okButton({ label: accept })
     ],
-    focusNodeSelector: 'input, textarea'
+    focusNodeSelector: 'input, textarea, select'
   });
   return result.button.accept ? result.value : null;
 }

@@ -15,7 +15,12 @@ import type { ModelGroup } from '../api/types';
 import { CommandIDs, MODELS_SIDEBAR_ID } from '../commands';
 import { modelIcon } from '../icons';
 import { RelativeTime } from '../jobs/components';
-import { ActionButton, ErrorBanner } from '../sidebar/components';
+import {
+  ActionButton,
+  ErrorBanner,
+  Loading,
+  ServerMissing
+} from '../sidebar/components';
 import { AliasChips } from './components';
 import type { ModelsModel } from './model';
 
@@ -96,7 +101,13 @@ function ModelsPanel(props: {
             onChange={event => model.setSearch(event.target.value)}
           />
         </div>
-        {model.isLoading && <ModelsLoading firstLoad={!model.loaded} />}
+        {model.isLoading && (
+          <Loading
+            firstLoad={!model.loaded}
+            what="models"
+            testId="mls-models-loading"
+          />
+        )}
         <ModelsBody model={model} commands={commands} />
       </section>
     </div>
@@ -110,15 +121,10 @@ function ModelsBody(props: {
   const { model, commands } = props;
   if (model.serverMissing) {
     return (
-      <div
-        className="jp-MLStudio-serverMissing"
-        data-testid="mls-models-server-missing"
-        role="alert"
-      >
-        The model registry needs the jupyter_mlstudio server extension, which is
-        not running. Install the package with pip in the environment that runs
-        JupyterLab and restart.
-      </div>
+      <ServerMissing
+        feature="The model registry"
+        testId="mls-models-server-missing"
+      />
     );
   }
   if (!model.loaded) {
@@ -200,18 +206,5 @@ function ModelItem(props: {
         </span>
       </span>
     </button>
-  );
-}
-
-function ModelsLoading(props: { firstLoad: boolean }): JSX.Element {
-  return (
-    <div
-      className={`jp-MLStudio-loading${props.firstLoad ? '' : ' jp-mod-background'}`}
-      data-testid="mls-models-loading"
-      role="status"
-    >
-      <div className="jp-MLStudio-progress" />
-      {props.firstLoad && <span>Loading models…</span>}
-    </div>
   );
 }

@@ -17,7 +17,7 @@ import * as React from 'react';
 
 import type { ApprovalStatus, ModelVersion } from '../api/types';
 import { CommandIDs } from '../commands';
-import { modelIcon } from '../icons';
+import { endpointIcon, modelIcon } from '../icons';
 import { formatNumber } from '../runs/columns';
 import { ActionButton, ErrorBanner } from '../sidebar/components';
 import { CardSection } from './card-editor';
@@ -32,9 +32,6 @@ import {
   SignatureSection
 } from './version-sections';
 import type { ModelVersionModel } from './version-model';
-
-/** Why Deploy is disabled. */
-export const DEPLOY_TOOLTIP = 'Endpoints arrive in a later release';
 
 export namespace ModelVersionView {
   export interface IOptions {
@@ -267,17 +264,18 @@ function VersionHeader(props: {
           disabled={model.busy || data.approval_status === 'Rejected'}
           onClick={() => void decide('Rejected')}
         />
-        {/* A disabled button gets no pointer events: the wrapper shows why. */}
-        <span title={DEPLOY_TOOLTIP} data-testid="mls-deploy-hint">
-          <ActionButton
-            testId="mls-deploy-version"
-            icon={modelIcon}
-            label="Deploy"
-            title={DEPLOY_TOOLTIP}
-            disabled
-            onClick={() => undefined}
-          />
-        </span>
+        <ActionButton
+          testId="mls-deploy-version"
+          icon={endpointIcon}
+          label="Deploy"
+          title={`Deploy ${label} as an endpoint…`}
+          onClick={() =>
+            void commands.execute(CommandIDs.deployModel, {
+              name: data.name,
+              version: data.version
+            })
+          }
+        />
       </div>
     </header>
   );

@@ -54,16 +54,25 @@ export function ErrorBanner(props: {
   );
 }
 
-/** Shown instead of the content when the server extension is missing. */
-export function ServerMissing(): JSX.Element {
+/**
+ * Shown instead of the content when the server extension is missing;
+ * `feature` says what needs it (default: the whole extension).
+ */
+export function ServerMissing(props: {
+  feature?: string;
+  testId?: string;
+}): JSX.Element {
   return (
     <div
       className="jp-MLStudio-serverMissing"
-      data-testid="mls-server-missing"
+      data-testid={props.testId ?? 'mls-server-missing'}
       role="alert"
     >
-      The jupyter_mlstudio server extension is not running. Install the package
-      with pip in the environment that runs JupyterLab and restart.
+      {props.feature
+        ? `${props.feature} need${props.feature.endsWith('s') ? '' : 's'} the jupyter_mlstudio server extension, which is not running.`
+        : 'The jupyter_mlstudio server extension is not running.'}{' '}
+      Install the package with pip in the environment that runs JupyterLab and
+      restart.
     </div>
   );
 }
@@ -72,14 +81,23 @@ export function ServerMissing(): JSX.Element {
  * A thin indeterminate progress bar. Background refreshes overlay it on the
  * section edge so the list does not jump; the first load also says so.
  */
-export function Loading(props: { firstLoad: boolean }): JSX.Element {
+export function Loading(props: {
+  firstLoad: boolean;
+  /** What the first load says it loads (default: experiments). */
+  what?: string;
+  testId?: string;
+}): JSX.Element {
   const className = props.firstLoad
     ? 'jp-MLStudio-loading'
     : 'jp-MLStudio-loading jp-mod-background';
   return (
-    <div className={className} data-testid="mls-loading" role="status">
+    <div
+      className={className}
+      data-testid={props.testId ?? 'mls-loading'}
+      role="status"
+    >
       <div className="jp-MLStudio-progress" />
-      {props.firstLoad && <span>Loading experiments…</span>}
+      {props.firstLoad && <span>Loading {props.what ?? 'experiments'}…</span>}
     </div>
   );
 }

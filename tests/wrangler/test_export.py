@@ -37,7 +37,9 @@ def test_notebook_cells_reproduce_the_flow(flow: Flow, tmp_path: Path) -> None:
     notebook = flow.to_notebook(tmp_path / "prep.ipynb", absolute_paths=True)
     kinds = [c.cell_type for c in notebook.cells]
     assert kinds[:2] == ["markdown", "code"]
-    assert kinds.count("markdown") == 1 + 1 + len(flow.document.steps)
+    # title, source, one per step, and the result (shapes, then the first rows)
+    assert kinds.count("markdown") == 1 + 1 + len(flow.document.steps) + 1
+    assert notebook.cells[-2].source == "print('df', df.shape)"
     assert notebook.cells[4].source.startswith("### 1. Drop columns")
     namespace: dict[str, Any] = {}
     for cell in notebook.cells[:-1]:

@@ -5,6 +5,7 @@ to the endpoint's own port (adding its token). Thin: the lifecycle lives in
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import tornado.web
@@ -97,10 +98,11 @@ class EndpointHandler(_EndpointsBase):
     @tornado.web.authenticated
     async def delete(self, name: str) -> None:
         service = self.studio.endpoints
+        before = await self.call(service.get, name)
         await self.call(service.delete, name, wait=False)
-        endpoint = await self.call(service.get, name)
+        # described as deleting: with no process to stop, the row may be gone already
         self.emit_change("endpoints", "deleted", name)
-        self._write(endpoint, status=202)
+        self._write(dataclasses.replace(before, status=EndpointStatus.DELETING), status=202)
 
 
 class EndpointMetricsHandler(_EndpointsBase):

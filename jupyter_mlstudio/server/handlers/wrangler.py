@@ -103,7 +103,11 @@ class FlowJobHandler(_WranglerBase):
     async def post(self) -> None:
         body = self.parse_body(models.FlowJobRequest)
         job = await self.call(
-            self.studio.wrangler.run_job, self.flow_path(body.path), body.output_format, body.name
+            self.studio.wrangler.run_job,
+            self.flow_path(body.path),
+            body.output_format,
+            body.name,
+            body.engine,
         )
         self.emit_change("jobs", "created", job.id)
         self.write_model(models.Job.from_entity(job), status=201)

@@ -111,6 +111,12 @@ def _import_namespace(imports: tuple[str, ...]) -> dict[str, Any]:
     return namespace
 
 
+def _is_dask_frame(value: Any) -> bool:
+    """A dask.dataframe DataFrame: the same generated code also runs on those (see
+    ``wrangler.distributed``)."""
+    return type(value).__module__.startswith("dask") and hasattr(value, "npartitions")
+
+
 def run_code(
     source: str,
     inputs: Mapping[str, pd.DataFrame],
@@ -125,13 +131,14 @@ def run_code(
     except ``owned`` ones, which nobody else holds and which are bound as they are.
     """
     namespace = dict(_import_namespace(imports))
+    lazy = any(not isinstance(frame, pd.DataFrame) for frame in inputs.values())
     for name, frame in inputs.items():
-        namespace[name] = frame if name in owned else frame.copy(deep=False)
+        namespace[name] = frame if name in owned or lazy else frame.copy(deep=False)
     exec(_compile(source), namespace)  # noqa: S102 - the point of a code step
     result: dict[str, pd.DataFrame] = {}
     for name in outputs:
         value = namespace.get(name)
-        if not isinstance(value, pd.DataFrame):
+        if not isinstance(value, pd.DataFrame) and not (lazy and _is_dask_frame(value)):
             got = "nothing" if value is None else type(value).__name__
             raise InvalidArgumentError(f"the code must leave a DataFrame in `{name}`, got {got}")
         result[name] = value

@@ -1,0 +1,264 @@
+/**
+ * Typed client for the Data Wrangler resources under `wrangler/`: the
+ * transform catalog, previews, the insights report, exports and flow jobs.
+ * Paths in request bodies are relative to the server's root folder, like the
+ * file browser's; `flow` is the document as edited (saved or not).
+ *
+ * Request bodies are the generated wire types. The OpenAPI document types
+ * statuses, previews, reports and parameter schemas as open JSON objects;
+ * the interfaces below spell out the shapes the core produces
+ * (wrangler/engine.py, preview.py, insights.py) so the UI reads them typed.
+ */
+import type { ServerConnection } from '@jupyterlab/services';
+
+import { requestAPI } from './request';
+import type { components } from './schema';
+import type { Job } from './types';
+
+type Schemas = components['schemas'];
+
+/** A JSON schema object (the transforms' parameter schemas). */
+export interface IJSONSchema {
+  type?: string | string[];
+  title?: string;
+  description?: string;
+  default?: unknown;
+  enum?: unknown[];
+  items?: IJSONSchema;
+  properties?: Record<string, IJSONSchema>;
+  required?: string[];
+  anyOf?: IJSONSchema[];
+  additionalProperties?: boolean | IJSONSchema;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  minLength?: number;
+  minItems?: number;
+  $ref?: string;
+  $defs?: Record<string, IJSONSchema>;
+  'x-mlstudio-widget'?: 'column' | 'columns' | 'code';
+  'x-mlstudio-dtype'?: 'numeric' | 'text' | 'datetime' | 'boolean';
+  'x-mlstudio-port'?: number;
+  'x-mlstudio-language'?: string;
+}
+
+/** One transform of the catalog. */
+export interface ITransformInfo {
+  name: string;
+  group: string;
+  group_title: string;
+  title: string;
+  description: string;
+  /** Names of the input ports ("df", "right", …). */
+  inputs: string[];
+  /** Names of the outputs ("df", or "train"/"test" for splits). */
+  outputs: string[];
+  fittable: boolean;
+  params_schema: IJSONSchema;
+}
+
+export interface ITransformList {
+  items: ITransformInfo[];
+}
+
+/** One output frame of a node, on the sample. */
+export interface IOutputInfo {
+  name: string;
+  rows: number;
+  columns: number;
+  dtypes: Record<string, string>;
+}
+
+export type StepState = 'ok' | 'error' | 'blocked';
+
+/** One node's outcome in a preview run. */
+export interface IStepStatus {
+  id: string;
+  kind: 'source' | 'step';
+  transform?: string | null;
+  state: StepState;
+  message?: string | null;
+  outputs: IOutputInfo[];
+  seconds: number;
+  cached: boolean;
+  sample_note?: string | null;
+}
+
+export interface IHistogram {
+  edges: Array<number | string>;
+  counts: number[];
+}
+
+export interface IColumnSummary {
+  name: string;
+  dtype: string;
+  kind: 'numeric' | 'datetime' | 'boolean' | 'text' | 'other';
+  missing: number;
+  distinct: number;
+  histogram?: IHistogram | null;
+  top?: Array<{ value: string; count: number }> | null;
+}
+
+/** The first rows of a node's output, with a summary per column. */
+export interface IPreview {
+  node: string;
+  output: string;
+  columns: IColumnSummary[];
+  rows: unknown[][];
+  index: unknown[];
+  total_rows: number;
+  sample_note?: string | null;
+}
+
+export type IPreviewRequest = Schemas['FlowPreviewRequest'];
+
+export interface IPreviewResponse {
+  statuses: IStepStatus[];
+  preview: IPreview | null;
+  error: string | null;
+}
+
+/** A plotly figure of the insights report. */
+export interface IReportFigure {
+  id: string;
+  section: string;
+  title: string;
+  column?: string | null;
+  figure: { data: unknown[]; layout: Record<string, unknown> };
+}
+
+/** The parts of the insights report the panel reads (see insights.py). */
+export interface IInsightsReport {
+  target?: string | null;
+  problem_type?: string | null;
+  sample_rows: number;
+  summary: {
+    rows: number;
+    columns: number;
+    duplicate_rows: number;
+    duplicate_pct: number;
+    missing_cells: number;
+    missing_cells_pct: number;
+    memory_bytes: number;
+    column_types?: Record<string, number>;
+  };
+  warnings: Array<{
+    severity: string;
+    kind: string;
+    columns: string[];
+    message: string;
+  }>;
+  columns: Array<{
+    name: string;
+    dtype: string;
+    inferred_type: string;
+    missing: number;
+    missing_pct: number;
+    unique: number;
+  }>;
+  target_analysis?: {
+    column: string;
+    problem_type?: string | null;
+    rows: number;
+    missing: number;
+    imbalance_ratio?: number | null;
+    notes?: string[];
+  } | null;
+  model?: {
+    status: 'ok' | 'skipped' | 'failed';
+    reason?: string | null;
+    problem_type?: string | null;
+    estimator?: string | null;
+    train_rows: number;
+    test_rows: number;
+    metrics: Record<string, number | null>;
+    baseline: Record<string, number | null>;
+    baseline_strategy?: string | null;
+  } | null;
+  sampling?: Array<{ section: string; detail: string; sampled: boolean }>;
+}
+
+export type IReportRequest = Schemas['FlowReportRequest'];
+
+export interface IReportResponse {
+  report: IInsightsReport;
+  figures: IReportFigure[];
+  artifact_uri: string;
+}
+
+export type ExportFormat = IExportRequest['format'];
+
+export type IExportRequest = Schemas['FlowExportRequest'];
+
+export type IExportResponse = Schemas['FlowExportResponse'];
+
+export type FlowJobFormat = NonNullable<
+  Schemas['FlowJobRequest']['output_format']
+>;
+
+/** The transform catalog with each transform's parameter schema. */
+export function listTransforms(
+  settings?: ServerConnection.ISettings
+): Promise<ITransformList> {
+  return requestAPI<ITransformList>('wrangler/transforms', {}, settings);
+}
+
+/**
+ * Run the flow on its sample up to `node` and return every computed node's
+ * status plus the preview of `node` (null when it failed or is blocked).
+ */
+export function previewFlow(
+  body: IPreviewRequest,
+  settings?: ServerConnection.ISettings,
+  signal?: AbortSignal
+): Promise<IPreviewResponse> {
+  return requestAPI<IPreviewResponse>(
+    'wrangler/preview',
+    { method: 'POST', body: JSON.stringify(body), signal },
+    settings
+  );
+}
+
+/** The Data Quality and Insights report of a node's output. */
+export function buildReport(
+  body: IReportRequest,
+  settings?: ServerConnection.ISettings
+): Promise<IReportResponse> {
+  return requestAPI<IReportResponse>(
+    'wrangler/report',
+    { method: 'POST', body: JSON.stringify(body) },
+    settings
+  );
+}
+
+/** Export the flow; the file is written next to the .flow file. */
+export function exportFlow(
+  body: IExportRequest,
+  settings?: ServerConnection.ISettings
+): Promise<IExportResponse> {
+  return requestAPI<IExportResponse>(
+    'wrangler/export',
+    { method: 'POST', body: JSON.stringify(body) },
+    settings
+  );
+}
+
+/** Run the saved flow on the full data as a processing job. */
+export function startFlowJob(
+  path: string,
+  outputFormat: FlowJobFormat,
+  settings?: ServerConnection.ISettings
+): Promise<Job> {
+  return requestAPI<Job>(
+    'wrangler/job',
+    {
+      method: 'POST',
+      body: JSON.stringify({
+        path,
+        output_format: outputFormat
+      } satisfies Schemas['FlowJobRequest'])
+    },
+    settings
+  );
+}

@@ -1,0 +1,197 @@
+/**
+ * The endpoint commands (reused by the Endpoints sidebar, the model version
+ * view's Deploy button, the palette and the main menu), and the view's
+ * actions that ask before they act.
+ */
+import type { JupyterFrontEnd } from '@jupyterlab/application';
+import type { ServerConnection } from '@jupyterlab/services';
+import { addIcon, refreshIcon } from '@jupyterlab/ui-components';
+
+import { createEndpoint } from '../api/endpoints';
+import { listModels, listModelVersions } from '../api/models';
+import { CommandIDs, ENDPOINTS_SIDEBAR_ID } from '../commands';
+import { endpointIcon } from '../icons';
+import { errorOf } from '../jobs/errors';
+import {
+  askDeploy,
+  askVersions,
+  askWeights,
+  confirmDeleteEndpoint,
+  IDeployValue
+} from './dialogs';
+import type { EndpointModel } from './endpoint-model';
+import type { EndpointsModel } from './model';
+import type { IEndpointActions } from './view';
+import type { EndpointViews } from './views';
+
+export interface IEndpointCommandOptions {
+  app: JupyterFrontEnd;
+  model: EndpointsModel;
+  views: EndpointViews;
+  serverSettings?: ServerConnection.ISettings;
+}
+
+export function addEndpointCommands(options: IEndpointCommandOptions): void {
+  const { app, model, views, serverSettings } = options;
+  const { commands, shell } = app;
+  const text = (value: unknown) => (typeof value === 'string' ? value : '');
+
+  commands.addCommand(CommandIDs.openEndpoints, {
+    label: 'Open Endpoints',
+    caption: 'Show the Endpoints sidebar: the deployed models',
+    icon: args => (args.isPalette ? undefined : endpointIcon),
+    execute: () => shell.activateById(ENDPOINTS_SIDEBAR_ID)
+  });
+
+  commands.addCommand(CommandIDs.refreshEndpoints, {
+    label: 'Refresh Endpoints',
+    caption: 'Reload the endpoints from the server',
+    icon: args => (args.isPalette ? undefined : refreshIcon),
+    execute: () => model.refresh()
+  });
+
+  commands.addCommand(CommandIDs.openEndpoint, {
+    label: 'Open Endpoint',
+    caption: 'Show an endpoint: status, test form, live metrics and log',
+    icon: endpointIcon,
+    isEnabled: args => text(args.name) !== '',
+    execute: args => {
+      const name = text(args.name);
+      return name ? views.openEndpoint(name) : null;
+    }
+  });
+
+  commands.addCommand(CommandIDs.deployModel, {
+    label: args =>
+      args.version ? `Deploy v${String(args.version)}…` : 'Deploy Model…',
+    caption: 'Deploy a registered model version as an endpoint',
+    icon: args => (args.isPalette ? undefined : addIcon),
+    execute: async args => {
+      const version =
+        typeof args.version === 'number' && args.version > 0
+          ? args.version
+          : null;
+      const modelNames = await listModels({ maxItems: 1000 }, serverSettings)
+        .then(page => page.items.map(group => group.name))
+        .catch(() => []);
+      let initial: Partial<IDeployValue> = {
+        model: text(args.name) || undefined,
+        version
+      };
+      let error: string | undefined;
+      // The server's answer is shown in the dialog again, the input kept.
+      for (;;) {
+        const versionsOf = initial.model ?? '';
+        const versions = versionsOf
+          ? await versionNumbers(versionsOf, serverSettings)
+          : [];
+        const value = await askDeploy({
+          initial,
+          modelNames,
+          versions,
+          error
+        });
+        if (!value) {
+          return null;
+        }
+        if (value.model !== versionsOf && versionsOf) {
+          // Another model: its versions are offered next.
+          initial = { ...value, version: null };
+          error = `Choose a version of “${value.model}”.`;
+          continue;
+        }
+        try {
+          const endpoint = await createEndpoint(
+            {
+              name: value.name,
+              variants: [
+                {
+                  name: 'primary',
+                  model: value.model,
+                  version: value.version,
+                  instances: value.instances
+                }
+              ],
+              capture: value.capture ? { enabled: true } : null
+            },
+            serverSettings
+          );
+          void model.refresh();
+          return views.openEndpoint(endpoint.name);
+        } catch (reason) {
+          initial = value;
+          error = errorOf(reason).message;
+        }
+      }
+    }
+  });
+}
+
+/** A model's version numbers, newest first (none if it cannot be read). */
+async function versionNumbers(
+  model: string,
+  settings?: ServerConnection.ISettings
+): Promise<number[]> {
+  try {
+    const list = await listModelVersions(model, settings);
+    return list.items.map(v => v.version).sort((a, b) => b - a);
+  } catch {
+    return [];
+  }
+}
+
+/** The endpoint view's actions: each asks, then acts through the model. */
+export function endpointActions(
+  list: EndpointsModel,
+  serverSettings?: ServerConnection.ISettings
+): IEndpointActions {
+  return {
+    async editWeights(model: EndpointModel): Promise<void> {
+      const endpoint = model.endpoint;
+      if (!endpoint) {
+        return;
+      }
+      const weights = await askWeights(endpoint.variants);
+      if (weights && (await model.updateWeights(weights))) {
+        void list.refresh();
+      }
+    },
+    async updateVersions(model: EndpointModel): Promise<void> {
+      const endpoint = model.endpoint;
+      if (!endpoint) {
+        return;
+      }
+      const models = [...new Set(endpoint.variants.map(v => v.model))];
+      const versions = new Map<string, number[]>();
+      await Promise.all(
+        models.map(async name =>
+          versions.set(name, await versionNumbers(name, serverSettings))
+        )
+      );
+      const chosen = await askVersions(endpoint.variants, versions);
+      if (!chosen) {
+        return;
+      }
+      if (endpoint.variants.every(v => chosen[v.name] === v.version)) {
+        return;
+      }
+      const ok = await model.updateVariants(
+        endpoint.variants.map(v => ({
+          name: v.name,
+          model: v.model,
+          version: chosen[v.name] ?? v.version,
+          weight: v.weight,
+          instances: v.instances
+        }))
+      );
+      if (ok) {
+        void list.refresh();
+      }
+    },
+    async remove(model: EndpointModel): Promise<void> {
+      if ((await confirmDeleteEndpoint(model.name)) && (await model.remove())) {
+        void list.refresh();
+      }
+    }
+  };
+}

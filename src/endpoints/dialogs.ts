@@ -1,0 +1,210 @@
+/**
+ * The endpoint dialogs: deploy a model version, edit the traffic weights,
+ * serve other versions, confirm a delete. They only ask; the caller acts on
+ * the answer.
+ */
+import { Dialog, showDialog } from '@jupyterlab/apputils';
+
+import { ENDPOINT_NAME_INPUT_PATTERN } from '../api/endpoints';
+import type { EndpointVariant } from '../api/types';
+import { askForm, IField } from '../models/dialogs';
+
+const NAME_HELP =
+  "Letters, digits, '.', '_' and '-'; starts with a letter or digit. It is part of the endpoint's URL.";
+
+/** What the deploy dialog returns. */
+export interface IDeployValue {
+  name: string;
+  model: string;
+  /** `null`: the newest version. */
+  version: number | null;
+  instances: number;
+  capture: boolean;
+}
+
+/** A default endpoint name for a model: `iris-rf` serves `iris-rf`. */
+export function endpointNameFor(model: string): string {
+  const name = model
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 63);
+  return name || 'endpoint';
+}
+
+/**
+ * Ask how to deploy a model version. With `versions` (newest first) the
+ * version is a drop-down; `error` (the server's answer to the last try) is
+ * shown above the fields, which keep `initial`.
+ */
+export async function askDeploy(options: {
+  initial: Partial<IDeployValue>;
+  modelNames: ReadonlyArray<string>;
+  versions: ReadonlyArray<number>;
+  error?: string;
+}): Promise<IDeployValue | null> {
+  const { initial, versions } = options;
+  const model = initial.model ?? '';
+  const versionField: IField =
+    versions.length > 0
+      ? {
+          name: 'version',
+          label: 'Version',
+          value: String(initial.version ?? versions[0]),
+          choices: versions.map((v, i) => ({
+            value: String(v),
+            label: i === 0 ? `v${v} (newest)` : `v${v}`
+          }))
+        }
+      : {
+          name: 'version',
+          label: 'Version',
+          type: 'number',
+          min: 1,
+          step: 1,
+          value: initial.version ? String(initial.version) : '',
+          placeholder: 'The newest',
+          help: 'Leave empty to deploy the newest version.'
+        };
+  const title = model
+    ? `Deploy ${model}${initial.version ? ` v${initial.version}` : ''}`
+    : 'Deploy Model';
+  const value = await askForm(
+    title,
+    'Deploy',
+    [
+      {
+        name: 'name',
+        label: 'Endpoint name',
+        required: true,
+        pattern: ENDPOINT_NAME_INPUT_PATTERN,
+        value: initial.name ?? (model ? endpointNameFor(model) : ''),
+        placeholder: 'e.g. churn-api',
+        help: NAME_HELP
+      },
+      {
+        name: 'model',
+        label: 'Model',
+        required: true,
+        value: model,
+        suggestions: options.modelNames,
+        placeholder: 'A registered model'
+      },
+      versionField,
+      {
+        name: 'instances',
+        label: 'Instances',
+        type: 'number',
+        min: 1,
+        max: 64,
+        step: 1,
+        required: true,
+        value: String(initial.instances ?? 1),
+        help: 'Worker processes serving the model.'
+      },
+      {
+        name: 'capture',
+        label: 'Capture requests and responses',
+        type: 'checkbox',
+        value: String(initial.capture ?? false)
+      }
+    ],
+    { error: options.error }
+  );
+  if (!value?.name || !value.model) {
+    return null;
+  }
+  const version = parseInt(value.version ?? '', 10);
+  const instances = parseInt(value.instances ?? '', 10);
+  return {
+    name: value.name,
+    model: value.model,
+    version: isFinite(version) && version > 0 ? version : null,
+    instances: isFinite(instances) && instances > 0 ? instances : 1,
+    capture: value.capture === 'true'
+  };
+}
+
+/** Ask for new traffic weights, one per variant; `null` if cancelled. */
+export async function askWeights(
+  variants: ReadonlyArray<EndpointVariant>,
+  error?: string
+): Promise<Record<string, number> | null> {
+  const value = await askForm(
+    'Edit Traffic Weights',
+    'Update',
+    variants.map(v => ({
+      name: `weight:${v.name}`,
+      label: `${v.name} (${v.model} v${v.version})`,
+      type: 'number' as const,
+      min: 0,
+      step: 'any' as const,
+      required: true,
+      value: String(v.weight),
+      help: 'Requests are split in proportion to the weights.'
+    })),
+    { error }
+  );
+  if (!value) {
+    return null;
+  }
+  const weights: Record<string, number> = {};
+  for (const v of variants) {
+    const weight = Number(value[`weight:${v.name}`]);
+    weights[v.name] = isFinite(weight) && weight >= 0 ? weight : v.weight;
+  }
+  return weights;
+}
+
+/**
+ * Ask which version each variant serves, from `versions` (per model, newest
+ * first). Returns the new version by variant name; `null` if cancelled.
+ */
+export async function askVersions(
+  variants: ReadonlyArray<EndpointVariant>,
+  versions: ReadonlyMap<string, ReadonlyArray<number>>
+): Promise<Record<string, number> | null> {
+  const value = await askForm(
+    'Update Model Version',
+    'Update',
+    variants.map(v => {
+      const known = versions.get(v.model) ?? [];
+      const choices = (
+        known.includes(v.version) ? known : [v.version, ...known]
+      )
+        .slice()
+        .sort((a, b) => b - a);
+      return {
+        name: `version:${v.name}`,
+        label: `${v.name}: ${v.model}`,
+        value: String(v.version),
+        choices: choices.map(n => ({
+          value: String(n),
+          label: n === v.version ? `v${n} (serving)` : `v${n}`
+        })),
+        help: 'A rolling update: the new workers start before the old ones stop.'
+      };
+    })
+  );
+  if (!value) {
+    return null;
+  }
+  const chosen: Record<string, number> = {};
+  for (const v of variants) {
+    const version = parseInt(value[`version:${v.name}`] ?? '', 10);
+    chosen[v.name] = isFinite(version) ? version : v.version;
+  }
+  return chosen;
+}
+
+/** Confirm deleting an endpoint. */
+export async function confirmDeleteEndpoint(name: string): Promise<boolean> {
+  const result = await showDialog({
+    title: 'Delete Endpoint',
+    body: `Stop the endpoint "${name}" and delete it? Requests in flight finish first; captured data stays in the artifact store.`,
+    buttons: [
+      Dialog.cancelButton({ label: 'Cancel' }),
+      Dialog.warnButton({ label: 'Delete' })
+    ]
+  });
+  return result.button.accept;
+}

@@ -1,0 +1,597 @@
+/**
+ * EndpointModel: one endpoint, its live metrics history, log tail, recent
+ * errors, the test request being edited and its answer, and the actions
+ * (update weights or versions, capture settings, delete).
+ *
+ * While the view is shown and the endpoint serves, the metrics are read
+ * every two seconds. The server's counters are cumulative and restart at 0
+ * after an update, so the request rate comes from the difference between
+ * two reads, and a decrease counts as a restart.
+ */
+import type { Event, ServerConnection } from '@jupyterlab/services';
+import type { IDisposable } from '@lumino/disposable';
+import { Poll, Throttler } from '@lumino/polling';
+import { Signal } from '@lumino/signaling';
+
+import {
+  captureOf,
+  deleteEndpoint,
+  getEndpoint,
+  getEndpointErrors,
+  getEndpointExample,
+  getEndpointLog,
+  getEndpointMetrics,
+  ICaptureSettings,
+  IInvocationResult,
+  IMetricsSnapshot,
+  invokeEndpoint,
+  isServing,
+  isTransitional,
+  parseMetrics,
+  updateEndpoint
+} from '../api/endpoints';
+import { MLStudioAPIError } from '../api/request';
+import type {
+  Endpoint,
+  EndpointError,
+  EndpointUpdate,
+  EndpointVariantIn
+} from '../api/types';
+import { errorOf } from '../jobs/errors';
+import type { IModelError } from '../tokens';
+import {
+  ENDPOINT_TRANSITION_POLL,
+  ENDPOINT_UPDATE_INTERVAL,
+  endpointChange,
+  setPolling
+} from './events';
+import { csvFromJson, TEST_CONTENT_TYPES, TestContentType } from './payload';
+
+/** Milliseconds between metrics (and log) reads while the view is shown. */
+export const METRICS_INTERVAL = 2000;
+/** Samples kept for the live charts (10 minutes at one per 2 s). */
+export const MAX_SAMPLES = 300;
+/** Characters of log kept in the page. */
+export const MAX_LOG_CHARS = 512 * 1024;
+
+/** One point of the live charts. */
+export interface IMetricsSample {
+  /** Page time of the read, ms since the epoch. */
+  readonly time: number;
+  /** Requests per second since the previous read. */
+  readonly rate: number;
+  /** Requests counted since the previous read. */
+  readonly requests: number;
+  /** Errors (4xx + 5xx) since the previous read. */
+  readonly errors: number;
+  /** Errors per second since the previous read. */
+  readonly errorRate: number;
+  readonly p50: number | null;
+  readonly p99: number | null;
+}
+
+/** The test request being edited. */
+export interface ITestRequest {
+  body: string;
+  contentType: TestContentType;
+  /** The variant to target; '' lets the weights choose. */
+  variant: string;
+}
+
+export namespace EndpointModel {
+  export interface IOptions {
+    name: string;
+    serverSettings?: ServerConnection.ISettings;
+    events?: Event.IManager | null;
+  }
+}
+
+export class EndpointModel implements IDisposable {
+  constructor(options: EndpointModel.IOptions) {
+    this.name = options.name;
+    this._settings = options.serverSettings;
+    this._events = options.events ?? null;
+    this._events?.stream.connect(this._onEvent, this);
+    this._updater = new Throttler(() => this._loadEndpoint(), {
+      limit: ENDPOINT_UPDATE_INTERVAL,
+      edge: 'trailing'
+    });
+    this._statusPoll = new Poll({
+      auto: false,
+      factory: () => this._loadEndpoint(),
+      frequency: { interval: ENDPOINT_TRANSITION_POLL, backoff: false },
+      name: `jupyter-mlstudio:endpoint-${options.name}`,
+      standby: 'when-hidden'
+    });
+    this._livePoll = new Poll({
+      auto: false,
+      factory: () => this._readLive(),
+      frequency: { interval: METRICS_INTERVAL, backoff: true, max: 30_000 },
+      name: `jupyter-mlstudio:endpoint-live-${options.name}`,
+      standby: 'when-hidden'
+    });
+  }
+
+  readonly name: string;
+
+  get changed(): Signal<this, void> {
+    return this._changed;
+  }
+
+  get endpoint(): Endpoint | null {
+    return this._endpoint;
+  }
+
+  /** Whether the endpoint is gone (deleted here or elsewhere). */
+  get deleted(): boolean {
+    return this._deleted;
+  }
+
+  get error(): IModelError | null {
+    return this._error;
+  }
+
+  /** Whether an action (update, capture, delete) is being sent. */
+  get busy(): boolean {
+    return this._busy;
+  }
+
+  /** The newest metrics read. */
+  get metrics(): IMetricsSnapshot | null {
+    return this._metrics;
+  }
+
+  /** Why the last metrics read failed, if it did. */
+  get metricsError(): string | null {
+    return this._metricsError;
+  }
+
+  /** The chart points, oldest first. */
+  get samples(): ReadonlyArray<IMetricsSample> {
+    return this._samples;
+  }
+
+  get log(): string {
+    return this._log;
+  }
+
+  get logTruncated(): boolean {
+    return this._logTruncated;
+  }
+
+  get recentErrors(): ReadonlyArray<EndpointError> {
+    return this._recentErrors;
+  }
+
+  get test(): Readonly<ITestRequest> {
+    return this._test;
+  }
+
+  /** Whether the test body still is the model's example. */
+  get testIsExample(): boolean {
+    return this._exampleBody !== null && this._test.body === this._exampleBody;
+  }
+
+  get sending(): boolean {
+    return this._sending;
+  }
+
+  /** The last test request's answer. */
+  get result(): IInvocationResult | null {
+    return this._result;
+  }
+
+  /** Why the last test request got no answer at all. */
+  get resultError(): string | null {
+    return this._resultError;
+  }
+
+  get capture(): ICaptureSettings | null {
+    return this._endpoint ? captureOf(this._endpoint) : null;
+  }
+
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  /** Load the endpoint, its example and first log; start following it. */
+  async start(): Promise<void> {
+    await this._loadEndpoint();
+    if (this._endpoint) {
+      await Promise.all([this._loadExample(), this._loadErrors()]);
+      this._emit();
+    }
+    this._followLive();
+  }
+
+  /** The view is shown: read metrics and log live. */
+  resume(): void {
+    this._visible = true;
+    this._followLive();
+  }
+
+  /** The view is hidden: stop the live reads. */
+  pause(): void {
+    this._visible = false;
+    this._followLive();
+  }
+
+  async refresh(): Promise<void> {
+    await this._loadEndpoint();
+    await Promise.all([this._readLive(false), this._loadErrors()]);
+    this._emit();
+  }
+
+  setTest(change: Partial<ITestRequest>): void {
+    const next = { ...this._test, ...change };
+    if (
+      change.contentType &&
+      change.contentType !== this._test.contentType &&
+      change.body === undefined
+    ) {
+      next.body = this._convertBody(this._test.body, change.contentType);
+    }
+    this._test = next;
+    this._emit();
+  }
+
+  /** Put the model's example back into the test form. */
+  async resetTest(): Promise<void> {
+    await this._loadExample(true);
+    this._emit();
+  }
+
+  /** Send the test request through the proxy. */
+  async send(): Promise<void> {
+    if (this._sending) {
+      return;
+    }
+    this._sending = true;
+    this._resultError = null;
+    this._emit();
+    const { body, contentType, variant } = this._test;
+    try {
+      this._result = await invokeEndpoint(
+        this.name,
+        body,
+        { contentType: TEST_CONTENT_TYPES[contentType], variant },
+        this._settings
+      );
+    } catch (reason) {
+      this._result = null;
+      this._resultError = errorOf(reason).message;
+    } finally {
+      this._sending = false;
+      this._emit();
+    }
+    // The request shows up in the totals, the log and maybe the errors; the
+    // chart gets it at the next regular read (rates need even intervals).
+    await this._readLive(false);
+    if (this._result && !this._result.ok) {
+      await this._loadErrors();
+    }
+    this._emit();
+  }
+
+  /** New traffic weights by variant name. */
+  updateWeights(weights: Record<string, number>): Promise<boolean> {
+    return this._patch({ weights });
+  }
+
+  /** Serve other versions (a rolling update). */
+  updateVariants(variants: EndpointVariantIn[]): Promise<boolean> {
+    return this._patch({ variants });
+  }
+
+  saveCapture(capture: ICaptureSettings): Promise<boolean> {
+    return this._patch({
+      capture: {
+        enabled: capture.enabled,
+        sampling_percent: capture.samplingPercent,
+        format: capture.format
+      }
+    });
+  }
+
+  /** Stop and delete the endpoint; `false` (see `error`) if refused. */
+  async remove(): Promise<boolean> {
+    this._busy = true;
+    this._emit();
+    try {
+      this._endpoint = await deleteEndpoint(this.name, this._settings);
+      this._error = null;
+      return true;
+    } catch (reason) {
+      if (reason instanceof MLStudioAPIError && reason.status === 404) {
+        // Already gone: an endpoint without a process is deleted at once.
+        this._deleted = true;
+        this._error = null;
+        return true;
+      }
+      this._error = errorOf(reason);
+      return false;
+    } finally {
+      this._busy = false;
+      this._afterEndpointChange();
+      this._emit();
+    }
+  }
+
+  dismissError(): void {
+    this._error = null;
+    this._emit();
+  }
+
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    this._events?.stream.disconnect(this._onEvent, this);
+    this._updater.dispose();
+    this._statusPoll.dispose();
+    this._livePoll.dispose();
+    Signal.clearData(this);
+  }
+
+  private async _patch(body: EndpointUpdate): Promise<boolean> {
+    this._busy = true;
+    this._emit();
+    try {
+      this._endpoint = await updateEndpoint(this.name, body, this._settings);
+      this._error = null;
+      return true;
+    } catch (reason) {
+      this._error = errorOf(reason);
+      return false;
+    } finally {
+      this._busy = false;
+      this._afterEndpointChange();
+      this._emit();
+    }
+  }
+
+  private async _loadEndpoint(): Promise<void> {
+    if (this._isDisposed || this._deleted) {
+      return;
+    }
+    try {
+      const endpoint = await getEndpoint(this.name, this._settings);
+      if (this._endpoint && endpoint.generation !== this._endpoint.generation) {
+        // A new generation of workers: counters restart.
+        this._previous = null;
+      }
+      this._endpoint = endpoint;
+      this._error = null;
+    } catch (reason) {
+      if (reason instanceof MLStudioAPIError && reason.status === 404) {
+        this._deleted = true;
+      } else {
+        this._error = errorOf(reason);
+      }
+    }
+    this._afterEndpointChange();
+    this._emit();
+  }
+
+  private async _loadExample(force = false): Promise<void> {
+    try {
+      const example = await getEndpointExample(this.name, this._settings);
+      const untouched =
+        this._test.body === '' || this.testIsExample || this._csvIsExample();
+      this._exampleBody = example.body;
+      if (force || untouched) {
+        this._test = {
+          ...this._test,
+          contentType: 'json',
+          body: example.body
+        };
+      }
+    } catch (reason) {
+      if (force) {
+        this._error = errorOf(reason);
+      }
+    }
+  }
+
+  private async _loadErrors(): Promise<void> {
+    try {
+      const list = await getEndpointErrors(this.name, this._settings);
+      this._recentErrors = list.items;
+    } catch {
+      // The errors table is a bonus: keep the last one.
+    }
+  }
+
+  /** Poll the status while in transition; read live data while shown. */
+  private _afterEndpointChange(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    const endpoint = this._endpoint;
+    setPolling(
+      this._statusPoll,
+      !this._deleted && endpoint !== null && isTransitional(endpoint)
+    );
+    this._followLive();
+  }
+
+  private _followLive(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    const live =
+      this._visible &&
+      !this._deleted &&
+      this._endpoint !== null &&
+      this._endpoint.status !== 'Deleting';
+    if (live === this._live) {
+      return;
+    }
+    this._live = live;
+    if (live) {
+      void this._livePoll.start();
+    } else {
+      void this._livePoll.stop();
+    }
+  }
+
+  /** Read metrics and log; `sample`: add the read to the charts. */
+  private async _readLive(sample = true): Promise<void> {
+    if (this._isDisposed || this._deleted || !this._endpoint) {
+      return;
+    }
+    await Promise.all([
+      isServing(this._endpoint) ? this._readMetrics(sample) : Promise.resolve(),
+      this._readLog()
+    ]);
+    this._emit();
+  }
+
+  private async _readMetrics(sample: boolean): Promise<void> {
+    let snapshot: IMetricsSnapshot;
+    try {
+      snapshot = parseMetrics(
+        await getEndpointMetrics(this.name, this._settings)
+      );
+    } catch (reason) {
+      this._metricsError = errorOf(reason).message;
+      return;
+    }
+    this._metricsError = null;
+    this._metrics = snapshot;
+    if (!sample) {
+      return;
+    }
+    const now = Date.now();
+    const totals = snapshot.totals;
+    const errors = totals.errors4xx + totals.errors5xx;
+    // The first read of a generation counts from when its counters started
+    // (the endpoint's last change), so requests made before it are shown.
+    const previous = this._previous ?? {
+      time: Math.min(
+        now - METRICS_INTERVAL,
+        Date.parse(this._endpoint?.updated_at ?? '') || 0
+      ),
+      requests: 0,
+      errors: 0
+    };
+    if (previous.time > 0) {
+      // A decrease means the counters restarted: all of them are new.
+      const reset = totals.requests < previous.requests;
+      const requests = reset
+        ? totals.requests
+        : totals.requests - previous.requests;
+      const newErrors = reset ? errors : Math.max(0, errors - previous.errors);
+      const seconds = Math.max(0.001, (now - previous.time) / 1000);
+      this._samples = [
+        ...this._samples.slice(-(MAX_SAMPLES - 1)),
+        {
+          time: now,
+          rate: requests / seconds,
+          requests,
+          errors: newErrors,
+          errorRate: newErrors / seconds,
+          p50: totals.p50,
+          p99: totals.p99
+        }
+      ];
+      if (newErrors > 0) {
+        void this._loadErrors().then(() => this._emit());
+      }
+    }
+    this._previous = { time: now, requests: totals.requests, errors };
+  }
+
+  /** Read what the log gained since the last read. */
+  private async _readLog(): Promise<void> {
+    try {
+      const chunk = await getEndpointLog(
+        this.name,
+        this._logOffset,
+        this._settings
+      );
+      if (chunk.offset !== this._logOffset) {
+        // The log was replaced: start again.
+        this._log = '';
+      }
+      this._logOffset = chunk.next_offset;
+      if (chunk.text) {
+        let log = this._log + chunk.text;
+        if (log.length > MAX_LOG_CHARS) {
+          const from = log.length - MAX_LOG_CHARS;
+          const newline = log.indexOf('\n', from);
+          log = log.slice(newline >= 0 ? newline + 1 : from);
+          this._logTruncated = true;
+        }
+        this._log = log;
+      }
+    } catch {
+      // The endpoint may be going away; the status says why.
+    }
+  }
+
+  private _convertBody(body: string, to: TestContentType): string {
+    if (to === 'csv') {
+      return csvFromJson(body) ?? body;
+    }
+    // Back to JSON: the example, if the CSV was made from it.
+    return this._csvIsExample() && this._exampleBody !== null
+      ? this._exampleBody
+      : body;
+  }
+
+  private _csvIsExample(): boolean {
+    return (
+      this._exampleBody !== null &&
+      this._test.contentType === 'csv' &&
+      this._test.body === csvFromJson(this._exampleBody)
+    );
+  }
+
+  private _onEvent(_: Event.IManager, emission: Event.Emission): void {
+    if (this._isDisposed) {
+      return;
+    }
+    if (endpointChange(emission)?.name === this.name) {
+      void this._updater.invoke().catch(() => undefined);
+    }
+  }
+
+  private _emit(): void {
+    if (!this._isDisposed) {
+      this._changed.emit();
+    }
+  }
+
+  private _busy = false;
+  private _changed = new Signal<this, void>(this);
+  private _deleted = false;
+  private _endpoint: Endpoint | null = null;
+  private _error: IModelError | null = null;
+  private _events: Event.IManager | null;
+  private _exampleBody: string | null = null;
+  private _isDisposed = false;
+  private _live = false;
+  private _livePoll: Poll;
+  private _log = '';
+  private _logOffset = 0;
+  private _logTruncated = false;
+  private _metrics: IMetricsSnapshot | null = null;
+  private _metricsError: string | null = null;
+  private _previous: {
+    time: number;
+    requests: number;
+    errors: number;
+  } | null = null;
+  private _recentErrors: EndpointError[] = [];
+  private _result: IInvocationResult | null = null;
+  private _resultError: string | null = null;
+  private _samples: IMetricsSample[] = [];
+  private _sending = false;
+  private _settings: ServerConnection.ISettings | undefined;
+  private _statusPoll: Poll;
+  private _test: ITestRequest = { body: '', contentType: 'json', variant: '' };
+  private _updater: Throttler<void>;
+  private _visible = false;
+}

@@ -1,0 +1,300 @@
+/**
+ * The `.flow` document as the editor sees it: plain JSON (see
+ * jupyter_mlstudio/wrangler/document.py for the schema), parsed leniently
+ * so that the server — not the editor — names what is wrong with a draft.
+ */
+import { PathExt } from '@jupyterlab/coreutils';
+
+import type { IJSONSchema, ITransformInfo } from '../api/wrangler';
+
+export const SCHEMA_VERSION = 1;
+
+export interface IPosition {
+  x: number;
+  y: number;
+}
+
+export interface IFlowSource {
+  id: string;
+  kind: 'csv' | 'parquet' | 'jsonl' | 'sql' | 'duckdb';
+  name?: string;
+  title?: string | null;
+  path?: string;
+  sep?: string;
+  options?: Record<string, unknown>;
+  query?: string;
+  url?: string;
+  position?: IPosition | null;
+  [key: string]: unknown;
+}
+
+export interface IFlowStep {
+  id: string;
+  transform: string;
+  params: Record<string, unknown>;
+  inputs: string[];
+  outputs?: string[] | null;
+  title?: string | null;
+  note?: string | null;
+  position?: IPosition | null;
+}
+
+export interface ISampleSpec {
+  method?: 'first' | 'random' | 'stratified';
+  size?: number;
+  seed?: number;
+  stratify_by?: string | null;
+  [key: string]: unknown;
+}
+
+export interface IFlowDocument {
+  schema_version: number;
+  sources: IFlowSource[];
+  steps: IFlowStep[];
+  sample?: ISampleSpec;
+  metadata?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export type ParseResult =
+  { document: IFlowDocument; error: null } | { document: null; error: string };
+
+/**
+ * Parse the file's text. Only what the editor itself needs is checked
+ * (a JSON object with a known schema version and source/step lists); the
+ * server validates everything else on each preview.
+ */
+export function parseFlow(text: string): ParseResult {
+  if (text.trim() === '') {
+    return { document: emptyFlow(), error: null };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (reason) {
+    const detail = reason instanceof Error ? reason.message : String(reason);
+    return { document: null, error: `The file is not valid JSON: ${detail}` };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return {
+      document: null,
+      error: 'The file must hold a JSON object (a .flow document).'
+    };
+  }
+  const raw = value as Record<string, unknown>;
+  const version = raw.schema_version;
+  if (version === undefined) {
+    return {
+      document: null,
+      error: 'The file has no "schema_version": is it a .flow document?'
+    };
+  }
+  if (typeof version !== 'number' || !Number.isInteger(version)) {
+    return {
+      document: null,
+      error: '"schema_version" must be a positive integer.'
+    };
+  }
+  if (version > SCHEMA_VERSION) {
+    return {
+      document: null,
+      error:
+        `The file was written with .flow schema_version ${version}, newer ` +
+        `than this version of ML Studio reads (${SCHEMA_VERSION}): upgrade ` +
+        'jupyter-mlstudio to open it.'
+    };
+  }
+  for (const key of ['sources', 'steps']) {
+    if (raw[key] !== undefined && !Array.isArray(raw[key])) {
+      return { document: null, error: `"${key}" must be a list.` };
+    }
+  }
+  const document = {
+    ...raw,
+    sources: (raw.sources as IFlowSource[] | undefined) ?? [],
+    steps: (raw.steps as IFlowStep[] | undefined) ?? []
+  } as IFlowDocument;
+  for (const step of document.steps) {
+    if (typeof step !== 'object' || step === null || !step.id) {
+      return { document: null, error: 'Every step needs an "id".' };
+    }
+    step.params = step.params ?? {};
+    step.inputs = Array.isArray(step.inputs) ? step.inputs : [];
+  }
+  for (const source of document.sources) {
+    if (typeof source !== 'object' || source === null || !source.id) {
+      return { document: null, error: 'Every source needs an "id".' };
+    }
+  }
+  return { document, error: null };
+}
+
+/** Stable, diff-friendly JSON (two-space indent, trailing newline). */
+export function serializeFlow(document: IFlowDocument): string {
+  return JSON.stringify(document, null, 2) + '\n';
+}
+
+export function emptyFlow(): IFlowDocument {
+  return {
+    schema_version: SCHEMA_VERSION,
+    sources: [],
+    steps: [],
+    sample: { method: 'first', size: 5000, seed: 0 },
+    metadata: {}
+  };
+}
+
+/** Data files the Data Wrangler reads, by extension. */
+const FILE_KINDS: Record<string, IFlowSource['kind']> = {
+  '.csv': 'csv',
+  '.tsv': 'csv',
+  '.txt': 'csv',
+  '.parquet': 'parquet',
+  '.pq': 'parquet',
+  '.jsonl': 'jsonl',
+  '.ndjson': 'jsonl',
+  '.json': 'jsonl'
+};
+
+/** Files "Open in Data Wrangler" is offered on. */
+export function isWranglerDataFile(path: string): boolean {
+  return /\.(csv|tsv|parquet|pq|jsonl|ndjson)$/i.test(path);
+}
+
+/**
+ * A file source for `path` (relative to the .flow file's folder, or
+ * absolute), its kind taken from the extension.
+ */
+export function sourceForFile(path: string, id = 'source'): IFlowSource {
+  const ext = PathExt.extname(path).toLowerCase();
+  const kind = FILE_KINDS[ext] ?? 'csv';
+  const source: IFlowSource = { id, kind, name: 'df', path };
+  if (kind === 'csv') {
+    source.sep = ext === '.tsv' ? '\t' : ',';
+  }
+  return source;
+}
+
+/** `target` (relative to the server root) as seen from the folder `fromDir`. */
+export function relativeTo(fromDir: string, target: string): string {
+  const from = fromDir.split('/').filter(Boolean);
+  const to = target.split('/').filter(Boolean);
+  let common = 0;
+  while (
+    common < from.length &&
+    common < to.length - 1 &&
+    from[common] === to[common]
+  ) {
+    common++;
+  }
+  const ups = from.slice(common).map(() => '..');
+  return [...ups, ...to.slice(common)].join('/');
+}
+
+/** Every node id of the document (sources first). */
+export function nodeIds(document: IFlowDocument): string[] {
+  return [...document.sources.map(s => s.id), ...document.steps.map(s => s.id)];
+}
+
+/** A node id not used yet, from a readable stem. */
+export function uniqueId(document: IFlowDocument, stem: string): string {
+  const taken = new Set(nodeIds(document));
+  const base = stem.replace(/[^A-Za-z0-9_.-]/g, '_') || 'step';
+  for (let n = 1; ; n++) {
+    const id = `${base}_${n}`;
+    if (!taken.has(id)) {
+      return id;
+    }
+  }
+}
+
+/** Output names of a node (a source has one; steps have their transform's). */
+export function outputsOf(
+  document: IFlowDocument,
+  nodeId: string,
+  transforms: ReadonlyMap<string, ITransformInfo>
+): string[] {
+  const source = document.sources.find(s => s.id === nodeId);
+  if (source) {
+    return [source.name ?? 'df'];
+  }
+  const step = document.steps.find(s => s.id === nodeId);
+  if (!step) {
+    return [];
+  }
+  return step.outputs ?? transforms.get(step.transform)?.outputs ?? ['df'];
+}
+
+/** `"node"` or `"node:output"` → the node id and the output name (or null). */
+export function splitRef(ref: string): { node: string; output: string | null } {
+  const at = ref.indexOf(':');
+  return at < 0
+    ? { node: ref, output: null }
+    : { node: ref.slice(0, at), output: ref.slice(at + 1) };
+}
+
+/** Every reference a step input can take: `node` or `node:output`. */
+export function allRefs(
+  document: IFlowDocument,
+  transforms: ReadonlyMap<string, ITransformInfo>,
+  except?: string
+): string[] {
+  const refs: string[] = [];
+  for (const id of nodeIds(document)) {
+    if (id === except) {
+      continue;
+    }
+    const outputs = outputsOf(document, id, transforms);
+    if (outputs.length <= 1 || document.sources.some(s => s.id === id)) {
+      refs.push(id);
+    } else {
+      refs.push(...outputs.map(o => `${id}:${o}`));
+    }
+  }
+  return refs;
+}
+
+/** Ids of the steps that (transitively) read `nodeId`. */
+export function downstreamOf(
+  document: IFlowDocument,
+  nodeId: string
+): Set<string> {
+  const found = new Set<string>();
+  let frontier = [nodeId];
+  while (frontier.length) {
+    const next: string[] = [];
+    for (const step of document.steps) {
+      if (found.has(step.id)) {
+        continue;
+      }
+      if (step.inputs.some(ref => frontier.includes(splitRef(ref).node))) {
+        found.add(step.id);
+        next.push(step.id);
+      }
+    }
+    frontier = next;
+  }
+  return found;
+}
+
+/** Initial parameters of a new step: every property's default. */
+export function defaultParams(schema: IJSONSchema): Record<string, unknown> {
+  const params: Record<string, unknown> = {};
+  for (const [key, prop] of Object.entries(schema.properties ?? {})) {
+    if (prop.default !== undefined) {
+      params[key] = prop.default;
+    } else if (
+      prop.type === 'array' &&
+      (schema.required ?? []).includes(key) &&
+      prop['x-mlstudio-widget'] === 'columns'
+    ) {
+      params[key] = [];
+    }
+  }
+  return params;
+}
+
+/** Copy a JSON value (documents are edited as immutable snapshots). */
+export function cloneJSON<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}

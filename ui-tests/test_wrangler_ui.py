@@ -1,0 +1,336 @@
+"""Data Wrangler: open a CSV in the flow editor, add steps through the forms, insights,
+export to a notebook and run it; broken flows and failing steps show clear messages.
+
+A real server runs the flows on its sample; the browser clicks through the file
+browser's context menu, the editor's toolbar, the generated forms and the notebook.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+from conftest import Lab, open_lab, screenshot, start_lab, stop_lab
+from playwright.sync_api import Locator, Page, expect
+
+TIMEOUT = 60_000
+ROWS = 240
+BROKEN = '{"schema_version": 1, "sources": [ {"id": "source", "kind": "csv",, }\n'
+
+
+def people_csv() -> str:
+    """Numbers with missing values, a categorical column with gaps, a binary target."""
+    lines = ["age,income,city,label"]
+    cities = ["Paris", "Lyon", "Nice"]
+    for i in range(ROWS):
+        age = "" if i % 9 == 0 else str(20 + (i * 7) % 45)
+        income = "" if i % 11 == 0 else f"{1500 + (i * 37) % 4000}.5"
+        city = "" if i % 13 == 0 else cities[i % 3]
+        label = str(int((20 + (i * 7) % 45) > 40))
+        lines.append(f"{age},{income},{city},{label}")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    server, proc = start_lab(tmp_path_factory.mktemp("wrangler-lab"), "wrangler")
+    (server.root / "people.csv").write_text(people_csv())
+    (server.root / "broken.flow").write_text(BROKEN)
+    (server.root / "fake.parquet").write_text("age,income\n1,2\n")
+    yield server
+    stop_lab(proc)
+
+
+# -- helpers ------------------------------------------------------------------------------
+def file_item(page: Page, name: str) -> Locator:
+    browser = page.locator("#filebrowser")
+    if not browser.is_visible():
+        page.locator('.jp-SideBar [data-id="filebrowser"]').click()
+    page.locator("#filebrowser .jp-ToolbarButtonComponent[title*='Refresh']").first.click()
+    item = page.locator(
+        "#filebrowser .jp-DirListing-item",
+        has=page.locator(".jp-DirListing-itemText", has_text=re.compile(f"^{re.escape(name)}$")),
+    )
+    expect(item).to_have_count(1, timeout=15_000)
+    return item
+
+
+def editor(page: Page) -> Locator:
+    return page.locator(".jp-MLStudio-wranglerEditor:visible")
+
+
+def shape(page: Page) -> tuple[int, int]:
+    text = editor(page).get_by_test_id("mls-wrangler-shape").inner_text()
+    match = re.search(r"([\d,]+) rows × (\d+) columns", text)
+    assert match, text
+    return int(match.group(1).replace(",", "")), int(match.group(2))
+
+
+def missing(page: Page) -> int:
+    text = editor(page).get_by_test_id("mls-wrangler-missing").inner_text()
+    return int(text.split()[0].replace(",", ""))
+
+
+def wait_idle(page: Page) -> None:
+    """The preview settled: no computing indicator, no pending debounce."""
+    page.wait_for_timeout(400)
+    expect(editor(page).locator(".jp-MLStudio-wranglerToolbar")).not_to_contain_text(
+        "Computing", timeout=TIMEOUT
+    )
+
+
+def add_step(page: Page, search: str, transform: str) -> Locator:
+    ed = editor(page)
+    ed.get_by_test_id("mls-wrangler-add-step").click()
+    menu = ed.get_by_test_id("mls-wrangler-transforms")
+    menu.locator("input[type=search]").fill(search)
+    menu.locator(f'[data-transform="{transform}"]').click()
+    form = ed.get_by_test_id("mls-wrangler-form")
+    expect(form).to_have_attribute("data-transform", transform)
+    return form
+
+
+def check_columns(form: Locator, *names: str) -> None:
+    for name in names:
+        form.locator(f'label[data-column="{name}"] input').check()
+
+
+def set_theme(page: Page, dark: bool) -> None:
+    page.locator(".lm-MenuBar-itemLabel", has_text="Settings").click()
+    page.locator(".lm-Menu-itemLabel", has_text="Theme").first.hover()
+    label = "JupyterLab Dark" if dark else "JupyterLab Light"
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{label}$")).click()
+    page.wait_for_function(
+        f"document.body.dataset.jpThemeLight === '{str(not dark).lower()}'", timeout=15_000
+    )
+    page.wait_for_timeout(800)
+
+
+def wait_kernel_idle(lab: Lab) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        request = urllib.request.Request(
+            f"{lab.url}api/kernels", headers={"Authorization": f"token {lab.token}"}
+        )
+        with urllib.request.urlopen(request, timeout=5) as response:
+            kernels = json.loads(response.read())
+        if kernels and all(
+            k["execution_state"] == "idle" and k["connections"] > 0 for k in kernels
+        ):
+            return
+        time.sleep(0.5)
+    raise AssertionError("the kernel did not become idle")
+
+
+# -- tests --------------------------------------------------------------------------------
+def test_csv_to_notebook(page: Page, lab: Lab) -> None:
+    open_lab(page, lab)
+    file_item(page, "people.csv").click(button="right")
+    page.locator(".lm-Menu-itemLabel", has_text="Open in Data Wrangler").click()
+    ed = editor(page)
+    expect(ed).to_be_visible(timeout=TIMEOUT)
+    expect(page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current")).to_contain_text("people.flow")
+    expect(ed.get_by_test_id("mls-wrangler-shape")).to_be_visible(timeout=TIMEOUT)
+    assert shape(page) == (ROWS, 4)
+    before_missing = missing(page)
+    assert before_missing > 0
+    expect(ed.locator('.react-flow__node [data-node-id="source"]')).to_be_visible()
+
+    # Impute: numeric columns only in the picker; fewer missing values after.
+    form = add_step(page, "median", "impute_median")
+    expect(form.locator('label[data-column="city"]')).to_have_count(0)
+    check_columns(form, "age", "income")
+    form.get_by_test_id("mls-wrangler-apply").click()
+    wait_idle(page)
+    expect(ed.get_by_test_id("mls-wrangler-preview")).to_contain_text("impute_median_1")
+    expect(ed.get_by_test_id("mls-wrangler-missing")).not_to_have_text(
+        f"{before_missing} missing values", timeout=TIMEOUT
+    )
+    after_impute = missing(page)
+    assert 0 < after_impute < before_missing  # city still has gaps
+    assert shape(page) == (ROWS, 4)
+
+    # One-hot: city becomes one column per category.
+    form = add_step(page, "one-hot", "one_hot_encode")
+    check_columns(form, "city")
+    form.get_by_test_id("mls-wrangler-apply").click()
+    wait_idle(page)
+    expect(ed.get_by_test_id("mls-wrangler-shape")).to_contain_text("6 columns", timeout=TIMEOUT)
+    assert shape(page) == (ROWS, 6)
+
+    # Filter rows: fewer rows.
+    form = add_step(page, "filter", "filter_rows")
+    form.locator("#mls-wr-field-expression").fill("age >= 30")
+    form.get_by_test_id("mls-wrangler-apply").click()
+    wait_idle(page)
+    expect(ed.get_by_test_id("mls-wrangler-preview")).to_contain_text("filter_rows_1")
+    rows, columns = shape(page)
+    assert 0 < rows < ROWS and columns == 6
+    expect(ed.locator(".jp-MLStudio-wranglerStep.jp-mod-ok")).to_have_count(4)
+    expect(ed.locator(".react-flow__node")).to_have_count(5)  # 4 nodes + the output
+
+    # Undo removes the filter, redo brings it back.
+    ed.get_by_test_id("mls-wrangler-undo").click()
+    expect(ed.locator(".jp-MLStudio-wranglerStep")).to_have_count(3)
+    ed.get_by_test_id("mls-wrangler-redo").click()
+    expect(ed.locator(".jp-MLStudio-wranglerStep")).to_have_count(4)
+    ed.locator('.jp-MLStudio-wranglerStep[data-node-id="filter_rows_1"]').click()
+    wait_idle(page)
+    assert shape(page) == (rows, columns)
+
+    # Dirty until saved; saving writes the document.
+    expect(page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current.jp-mod-dirty")).to_have_count(1)
+    ed.get_by_test_id("mls-wrangler-save").click()
+    expect(page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current.jp-mod-dirty")).to_have_count(0)
+    saved = json.loads((lab.root / "people.flow").read_text())
+    assert [s["transform"] for s in saved["steps"]] == [
+        "impute_median",
+        "one_hot_encode",
+        "filter_rows",
+    ]
+    page.wait_for_timeout(600)
+    screenshot(page, "wrangler-editor")
+
+    # Insights on the target column.
+    ed.get_by_test_id("mls-wrangler-insights").click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.locator("select").select_option("label")
+    dialog.locator(".jp-mod-accept").click()
+    insights = page.get_by_test_id("mls-insights")
+    expect(insights.get_by_test_id("mls-insights-summary")).to_be_visible(timeout=TIMEOUT)
+    expect(
+        insights.get_by_test_id("mls-insights-warnings").or_(
+            insights.get_by_test_id("mls-insights-model")
+        ).first
+    ).to_be_visible()
+    expect(insights.locator(".js-plotly-plot").first).to_be_visible(timeout=TIMEOUT)
+    page.wait_for_timeout(800)
+    screenshot(page, "wrangler-insights")
+    set_theme(page, dark=True)
+    screenshot(page, "wrangler-insights-dark")
+    insights_tab = page.locator(".lm-TabBar-tab", has_text="Insights: people.flow")
+    insights_tab.locator(".lm-TabBar-tabCloseIcon").click()
+    page.wait_for_timeout(800)
+    screenshot(page, "wrangler-editor-dark")
+    set_theme(page, dark=False)
+
+    # Export to a notebook, run it, compare the shape with the engine's preview.
+    page.locator(".lm-TabBar-tab", has_text="people.flow").first.click()
+    ed = editor(page)
+    ed.get_by_test_id("mls-wrangler-export").click()
+    ed.locator('.jp-MLStudio-wranglerMenuItem[data-id="notebook"]').click()
+    notebook = page.locator(".jp-NotebookPanel:visible")
+    expect(notebook).to_be_visible(timeout=TIMEOUT)
+    expect(page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current")).to_contain_text(".ipynb")
+    wait_kernel_idle(lab)
+    last = notebook.locator(".jp-Cell .jp-InputArea-editor").last.inner_text()
+    result = re.match(r"\s*([A-Za-z_][A-Za-z0-9_]*)\.head\(\)", last)
+    assert result, last
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile("^Run All Cells$")).click()
+    expect(notebook.locator(".jp-Cell .jp-InputPrompt").last).to_have_text(
+        re.compile(r"\[\d+\]"), timeout=TIMEOUT
+    )
+    expect(notebook.locator(".jp-OutputArea-output[data-mime-type*='error']")).to_have_count(0)
+    # One more cell prints the shape of the flow's result.
+    notebook.locator(".jp-Cell").last.click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")
+    page.keyboard.press("Enter")
+    page.keyboard.type(f"print('shape', {result.group(1)}.shape)")
+    page.keyboard.press("Shift+Enter")
+    output = notebook.locator(".jp-OutputArea-output", has_text="shape (")
+    expect(output).to_be_visible(timeout=TIMEOUT)
+    expect(output).to_contain_text(f"shape ({rows}, {columns})")
+    screenshot(page, "wrangler-notebook")
+
+
+def test_bad_input(page: Page, lab: Lab) -> None:
+    open_lab(page, lab)
+    # A malformed .flow opens with the error and its text untouched.
+    file_item(page, "broken.flow").dblclick()
+    broken = page.get_by_test_id("mls-wrangler-broken")
+    expect(broken).to_be_visible(timeout=TIMEOUT)
+    expect(broken).to_contain_text("not valid JSON")
+    expect(page.get_by_test_id("mls-wrangler-raw")).to_have_text(BROKEN.rstrip("\n"))
+    screenshot(page, "wrangler-broken")
+    page.get_by_test_id("mls-wrangler-open-editor").click()
+    expect(page.locator(".jp-FileEditor:visible")).to_be_visible(timeout=TIMEOUT)
+    assert (lab.root / "broken.flow").read_text() == BROKEN
+
+    # A step that names a missing column errors inline; downstream is blocked.
+    flow = {
+        "schema_version": 1,
+        "sources": [{"id": "source", "kind": "csv", "path": "people.csv", "name": "df"}],
+        "steps": [
+            {
+                "id": "drop",
+                "transform": "drop_columns",
+                "params": {"columns": ["salary"]},
+                "inputs": ["source"],
+            },
+            {
+                "id": "code",
+                "transform": "custom_pandas",
+                "params": {"code": "df = df.head(5)"},
+                "inputs": ["drop"],
+            },
+        ],
+    }
+    (lab.root / "missing.flow").write_text(json.dumps(flow, indent=2))
+    file_item(page, "missing.flow").dblclick()
+    ed = editor(page)
+    step = ed.locator('.jp-MLStudio-wranglerStep[data-node-id="drop"]')
+    expect(step).to_have_class(re.compile("jp-mod-error"), timeout=TIMEOUT)
+    expect(step.locator(".jp-MLStudio-wranglerStepError")).to_contain_text("salary")
+    expect(ed.locator('.jp-MLStudio-wranglerStep[data-node-id="code"]')).to_have_class(
+        re.compile("jp-mod-blocked")
+    )
+    expect(ed.get_by_test_id("mls-wrangler-preview-error")).to_be_visible()
+    expect(ed.locator('.react-flow__node [data-node-id="drop"]')).to_have_class(
+        re.compile("jp-mod-error")
+    )
+
+    # Custom code that raises: its message, with the line, in the form.
+    form = ed.get_by_test_id("mls-wrangler-form")
+    ed.locator('.jp-MLStudio-wranglerStep[data-node-id="drop"]').click()
+    form.locator('label:has-text("salary") input').click()
+    expect(form.locator('label:has-text("salary")')).to_have_count(0)
+    form.locator('label[data-column="age"] input').check()
+    form.get_by_test_id("mls-wrangler-apply").click()
+    wait_idle(page)
+    expect(step).to_have_class(re.compile("jp-mod-ok"), timeout=TIMEOUT)
+    ed.locator('.jp-MLStudio-wranglerStep[data-node-id="code"]').click()
+    form.locator("#mls-wr-field-code").fill("x = 1\nraise ValueError('no rows for you')")
+    form.get_by_test_id("mls-wrangler-apply").click()
+    wait_idle(page)
+    code_step = ed.locator('.jp-MLStudio-wranglerStep[data-node-id="code"]')
+    expect(code_step).to_have_class(re.compile("jp-mod-error"), timeout=TIMEOUT)
+    expect(code_step).to_contain_text("no rows for you")
+    expect(form.locator(".jp-MLStudio-wranglerStepError")).to_contain_text("line 2")
+    screenshot(page, "wrangler-step-error")
+
+    # A file that is not what its extension says: the source errors, the flow opens.
+    file_item(page, "fake.parquet").click(button="right")
+    page.locator(".lm-Menu-itemLabel", has_text="Open in Data Wrangler").click()
+    ed = editor(page)
+    source = ed.locator('.jp-MLStudio-wranglerStep[data-node-id="source"]')
+    expect(source).to_have_class(re.compile("jp-mod-error"), timeout=TIMEOUT)
+    expect(source.locator(".jp-MLStudio-wranglerStepError")).to_be_visible()
+    screenshot(page, "wrangler-bad-source")
+
+
+def test_new_flow_from_launcher(page: Page, lab: Lab) -> None:
+    open_lab(page, lab)
+    page.locator(".jp-LauncherCard", has_text="New Data Flow").click()
+    empty = page.get_by_test_id("mls-wrangler-empty")
+    expect(empty).to_be_visible(timeout=TIMEOUT)
+    empty.get_by_test_id("mls-wrangler-source-path").fill("people.csv")
+    empty.get_by_test_id("mls-wrangler-add-source").click()
+    expect(editor(page).get_by_test_id("mls-wrangler-shape")).to_contain_text(
+        f"{ROWS} rows × 4 columns", timeout=TIMEOUT
+    )
