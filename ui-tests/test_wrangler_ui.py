@@ -65,7 +65,7 @@ def editor(page: Page) -> Locator:
 
 def shape(page: Page) -> tuple[int, int]:
     text = editor(page).get_by_test_id("mls-wrangler-shape").inner_text()
-    match = re.search(r"([\d,]+) rows × (\d+) columns", text)
+    match = re.search(r"([\d,]+) rows \u00d7 (\d+) columns", text)
     assert match, text
     return int(match.group(1).replace(",", "")), int(match.group(2))
 
@@ -133,7 +133,9 @@ def test_csv_to_notebook(page: Page, lab: Lab) -> None:
     page.locator(".lm-Menu-itemLabel", has_text="Open in Data Wrangler").click()
     ed = editor(page)
     expect(ed).to_be_visible(timeout=TIMEOUT)
-    expect(page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current")).to_contain_text("people.flow")
+    expect(page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current")).to_contain_text(
+        "people.flow"
+    )
     expect(ed.get_by_test_id("mls-wrangler-shape")).to_be_visible(timeout=TIMEOUT)
     assert shape(page) == (ROWS, 4)
     before_missing = missing(page)
@@ -183,9 +185,13 @@ def test_csv_to_notebook(page: Page, lab: Lab) -> None:
     assert shape(page) == (rows, columns)
 
     # Dirty until saved; saving writes the document.
-    expect(page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current.jp-mod-dirty")).to_have_count(1)
+    expect(
+        page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current.jp-mod-dirty")
+    ).to_have_count(1)
     ed.get_by_test_id("mls-wrangler-save").click()
-    expect(page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current.jp-mod-dirty")).to_have_count(0)
+    expect(
+        page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current.jp-mod-dirty")
+    ).to_have_count(0)
     saved = json.loads((lab.root / "people.flow").read_text())
     assert [s["transform"] for s in saved["steps"]] == [
         "impute_median",
@@ -203,9 +209,9 @@ def test_csv_to_notebook(page: Page, lab: Lab) -> None:
     insights = page.get_by_test_id("mls-insights")
     expect(insights.get_by_test_id("mls-insights-summary")).to_be_visible(timeout=TIMEOUT)
     expect(
-        insights.get_by_test_id("mls-insights-warnings").or_(
-            insights.get_by_test_id("mls-insights-model")
-        ).first
+        insights.get_by_test_id("mls-insights-warnings")
+        .or_(insights.get_by_test_id("mls-insights-model"))
+        .first
     ).to_be_visible()
     expect(insights.locator(".js-plotly-plot").first).to_be_visible(timeout=TIMEOUT)
     page.wait_for_timeout(800)
@@ -225,7 +231,9 @@ def test_csv_to_notebook(page: Page, lab: Lab) -> None:
     ed.locator('.jp-MLStudio-wranglerMenuItem[data-id="notebook"]').click()
     notebook = page.locator(".jp-NotebookPanel:visible")
     expect(notebook).to_be_visible(timeout=TIMEOUT)
-    expect(page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current")).to_contain_text(".ipynb")
+    expect(page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current")).to_contain_text(
+        ".ipynb"
+    )
     wait_kernel_idle(lab)
     last = notebook.locator(".jp-Cell .jp-InputArea-editor").last.inner_text()
     result = re.match(r"\s*([A-Za-z_][A-Za-z0-9_]*)\.head\(\)", last)
@@ -332,5 +340,5 @@ def test_new_flow_from_launcher(page: Page, lab: Lab) -> None:
     empty.get_by_test_id("mls-wrangler-source-path").fill("people.csv")
     empty.get_by_test_id("mls-wrangler-add-source").click()
     expect(editor(page).get_by_test_id("mls-wrangler-shape")).to_contain_text(
-        f"{ROWS} rows × 4 columns", timeout=TIMEOUT
+        f"{ROWS} rows \u00d7 4 columns", timeout=TIMEOUT
     )
