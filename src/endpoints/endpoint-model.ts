@@ -8,10 +8,8 @@
  * after an update, so the request rate comes from the difference between
  * two reads, and a decrease counts as a restart.
  */
-import type { Event, ServerConnection } from '@jupyterlab/services';
-import type { IDisposable } from '@lumino/disposable';
-import { Poll, Throttler } from '@lumino/polling';
-import { Signal } from '@lumino/signaling';
+import type { Event } from '@jupyterlab/services';
+import type { Poll } from '@lumino/polling';
 
 import {
   captureOf,
@@ -30,7 +28,6 @@ import {
   parseMetrics,
   updateEndpoint
 } from '../api/endpoints';
-import { MLStudioAPIError } from '../api/request';
 import type {
   Endpoint,
   EndpointError,
@@ -38,7 +35,7 @@ import type {
   EndpointVariantIn
 } from '../api/types';
 import { errorOf } from '../jobs/errors';
-import type { IModelError } from '../tokens';
+import { isNotFound, ResourceModel, tailOf } from '../resource-model';
 import {
   ENDPOINT_TRANSITION_POLL,
   ENDPOINT_UPDATE_INTERVAL,
@@ -79,61 +76,31 @@ export interface ITestRequest {
 }
 
 export namespace EndpointModel {
-  export interface IOptions {
+  export interface IOptions extends ResourceModel.IOptions {
     name: string;
-    serverSettings?: ServerConnection.ISettings;
-    events?: Event.IManager | null;
   }
 }
 
-export class EndpointModel implements IDisposable {
+export class EndpointModel extends ResourceModel<Endpoint> {
   constructor(options: EndpointModel.IOptions) {
+    super(options, ENDPOINT_UPDATE_INTERVAL);
     this.name = options.name;
-    this._settings = options.serverSettings;
-    this._events = options.events ?? null;
-    this._events?.stream.connect(this._onEvent, this);
-    this._updater = new Throttler(() => this._loadEndpoint(), {
-      limit: ENDPOINT_UPDATE_INTERVAL,
-      edge: 'trailing'
-    });
-    this._statusPoll = new Poll({
-      auto: false,
-      factory: () => this._loadEndpoint(),
-      frequency: { interval: ENDPOINT_TRANSITION_POLL, backoff: false },
-      name: `jupyter-mlstudio:endpoint-${options.name}`,
-      standby: 'when-hidden'
-    });
-    this._livePoll = new Poll({
-      auto: false,
-      factory: () => this._readLive(),
-      frequency: { interval: METRICS_INTERVAL, backoff: true, max: 30_000 },
-      name: `jupyter-mlstudio:endpoint-live-${options.name}`,
-      standby: 'when-hidden'
-    });
+    this._statusPoll = this.addPoll(
+      `jupyter-mlstudio:endpoint-${options.name}`,
+      () => this.update(),
+      { interval: ENDPOINT_TRANSITION_POLL, backoff: false }
+    );
+    this._livePoll = this.addPoll(
+      `jupyter-mlstudio:endpoint-live-${options.name}`,
+      () => this._readLive(),
+      { interval: METRICS_INTERVAL, backoff: true, max: 30_000 }
+    );
   }
 
   readonly name: string;
 
-  get changed(): Signal<this, void> {
-    return this._changed;
-  }
-
   get endpoint(): Endpoint | null {
-    return this._endpoint;
-  }
-
-  /** Whether the endpoint is gone (deleted here or elsewhere). */
-  get deleted(): boolean {
-    return this._deleted;
-  }
-
-  get error(): IModelError | null {
-    return this._error;
-  }
-
-  /** Whether an action (update, capture, delete) is being sent. */
-  get busy(): boolean {
-    return this._busy;
+    return this.data;
   }
 
   /** The newest metrics read. */
@@ -187,19 +154,15 @@ export class EndpointModel implements IDisposable {
   }
 
   get capture(): ICaptureSettings | null {
-    return this._endpoint ? captureOf(this._endpoint) : null;
-  }
-
-  get isDisposed(): boolean {
-    return this._isDisposed;
+    return this.endpoint ? captureOf(this.endpoint) : null;
   }
 
   /** Load the endpoint, its example and first log; start following it. */
   async start(): Promise<void> {
-    await this._loadEndpoint();
-    if (this._endpoint) {
+    await this.load();
+    if (this.endpoint) {
       await Promise.all([this._loadExample(), this._loadErrors()]);
-      this._emit();
+      this.emit();
     }
     this._followLive();
   }
@@ -217,9 +180,9 @@ export class EndpointModel implements IDisposable {
   }
 
   async refresh(): Promise<void> {
-    await this._loadEndpoint();
+    await this.load();
     await Promise.all([this._readLive(false), this._loadErrors()]);
-    this._emit();
+    this.emit();
   }
 
   setTest(change: Partial<ITestRequest>): void {
@@ -232,13 +195,13 @@ export class EndpointModel implements IDisposable {
       next.body = this._convertBody(this._test.body, change.contentType);
     }
     this._test = next;
-    this._emit();
+    this.emit();
   }
 
   /** Put the model's example back into the test form. */
   async resetTest(): Promise<void> {
     await this._loadExample(true);
-    this._emit();
+    this.emit();
   }
 
   /** Send the test request through the proxy. */
@@ -248,21 +211,21 @@ export class EndpointModel implements IDisposable {
     }
     this._sending = true;
     this._resultError = null;
-    this._emit();
+    this.emit();
     const { body, contentType, variant } = this._test;
     try {
       this._result = await invokeEndpoint(
         this.name,
         body,
         { contentType: TEST_CONTENT_TYPES[contentType], variant },
-        this._settings
+        this.serverSettings
       );
     } catch (reason) {
       this._result = null;
       this._resultError = errorOf(reason).message;
     } finally {
       this._sending = false;
-      this._emit();
+      this.emit();
     }
     // The request shows up in the totals, the log and maybe the errors; the
     // chart gets it at the next regular read (rates need even intervals).
@@ -270,7 +233,7 @@ export class EndpointModel implements IDisposable {
     if (this._result && !this._result.ok) {
       await this._loadErrors();
     }
-    this._emit();
+    this.emit();
   }
 
   /** New traffic weights by variant name. */
@@ -294,89 +257,76 @@ export class EndpointModel implements IDisposable {
   }
 
   /** Stop and delete the endpoint; `false` (see `error`) if refused. */
-  async remove(): Promise<boolean> {
-    this._busy = true;
-    this._emit();
-    try {
-      this._endpoint = await deleteEndpoint(this.name, this._settings);
-      this._error = null;
-      return true;
-    } catch (reason) {
-      if (reason instanceof MLStudioAPIError && reason.status === 404) {
+  remove(): Promise<boolean> {
+    return this._act(async () => {
+      try {
+        this.setData(await deleteEndpoint(this.name, this.serverSettings));
+      } catch (reason) {
+        if (!isNotFound(reason)) {
+          throw reason;
+        }
         // Already gone: an endpoint without a process is deleted at once.
-        this._deleted = true;
-        this._error = null;
-        return true;
+        this.setDeleted(true);
       }
-      this._error = errorOf(reason);
+    });
+  }
+
+  protected fetch(): Promise<Endpoint> {
+    return getEndpoint(this.name, this.serverSettings);
+  }
+
+  /** Load unless deleted; follow the endpoint as its status asks. */
+  protected async load(): Promise<boolean> {
+    if (this.isDisposed || this.deleted) {
       return false;
-    } finally {
-      this._busy = false;
-      this._afterEndpointChange();
-      this._emit();
     }
-  }
-
-  dismissError(): void {
-    this._error = null;
-    this._emit();
-  }
-
-  dispose(): void {
-    if (this._isDisposed) {
-      return;
-    }
-    this._isDisposed = true;
-    this._events?.stream.disconnect(this._onEvent, this);
-    this._updater.dispose();
-    this._statusPoll.dispose();
-    this._livePoll.dispose();
-    Signal.clearData(this);
-  }
-
-  private async _patch(body: EndpointUpdate): Promise<boolean> {
-    this._busy = true;
-    this._emit();
-    try {
-      this._endpoint = await updateEndpoint(this.name, body, this._settings);
-      this._error = null;
-      return true;
-    } catch (reason) {
-      this._error = errorOf(reason);
-      return false;
-    } finally {
-      this._busy = false;
-      this._afterEndpointChange();
-      this._emit();
-    }
-  }
-
-  private async _loadEndpoint(): Promise<void> {
-    if (this._isDisposed || this._deleted) {
-      return;
-    }
-    try {
-      const endpoint = await getEndpoint(this.name, this._settings);
-      if (this._endpoint && endpoint.generation !== this._endpoint.generation) {
-        // A new generation of workers: counters restart.
-        this._previous = null;
-      }
-      this._endpoint = endpoint;
-      this._error = null;
-    } catch (reason) {
-      if (reason instanceof MLStudioAPIError && reason.status === 404) {
-        this._deleted = true;
-      } else {
-        this._error = errorOf(reason);
-      }
+    const previous = this.endpoint;
+    const loaded = await super.load();
+    const endpoint = this.endpoint;
+    if (previous && endpoint && endpoint.generation !== previous.generation) {
+      // A new generation of workers: counters restart.
+      this._previous = null;
     }
     this._afterEndpointChange();
-    this._emit();
+    this.emit();
+    return loaded;
+  }
+
+  protected loadFailed(reason: unknown): void {
+    if (isNotFound(reason)) {
+      this.setDeleted(true);
+    } else {
+      super.loadFailed(reason);
+    }
+  }
+
+  protected update(): Promise<void> {
+    return this.load().then(() => undefined);
+  }
+
+  protected onEvent(emission: Event.Emission): void {
+    if (endpointChange(emission)?.name === this.name) {
+      this.scheduleUpdate();
+    }
+  }
+
+  /** Send an update; shown as `busy`. */
+  private _patch(body: EndpointUpdate): Promise<boolean> {
+    return this._act(async () =>
+      this.setData(await updateEndpoint(this.name, body, this.serverSettings))
+    );
+  }
+
+  private _act(action: () => Promise<void>): Promise<boolean> {
+    return this.act(action, {
+      busy: true,
+      settle: () => this._afterEndpointChange()
+    });
   }
 
   private async _loadExample(force = false): Promise<void> {
     try {
-      const example = await getEndpointExample(this.name, this._settings);
+      const example = await getEndpointExample(this.name, this.serverSettings);
       const untouched =
         this._test.body === '' || this.testIsExample || this._csvIsExample();
       this._exampleBody = example.body;
@@ -389,14 +339,14 @@ export class EndpointModel implements IDisposable {
       }
     } catch (reason) {
       if (force) {
-        this._error = errorOf(reason);
+        this.setError(reason);
       }
     }
   }
 
   private async _loadErrors(): Promise<void> {
     try {
-      const list = await getEndpointErrors(this.name, this._settings);
+      const list = await getEndpointErrors(this.name, this.serverSettings);
       this._recentErrors = list.items;
     } catch {
       // The errors table is a bonus: keep the last one.
@@ -405,26 +355,26 @@ export class EndpointModel implements IDisposable {
 
   /** Poll the status while in transition; read live data while shown. */
   private _afterEndpointChange(): void {
-    if (this._isDisposed) {
+    if (this.isDisposed) {
       return;
     }
-    const endpoint = this._endpoint;
+    const endpoint = this.endpoint;
     setPolling(
       this._statusPoll,
-      !this._deleted && endpoint !== null && isTransitional(endpoint)
+      !this.deleted && endpoint !== null && isTransitional(endpoint)
     );
     this._followLive();
   }
 
   private _followLive(): void {
-    if (this._isDisposed) {
+    if (this.isDisposed) {
       return;
     }
     const live =
       this._visible &&
-      !this._deleted &&
-      this._endpoint !== null &&
-      this._endpoint.status !== 'Deleting';
+      !this.deleted &&
+      this.endpoint !== null &&
+      this.endpoint.status !== 'Deleting';
     if (live === this._live) {
       return;
     }
@@ -438,21 +388,21 @@ export class EndpointModel implements IDisposable {
 
   /** Read metrics and log; `sample`: add the read to the charts. */
   private async _readLive(sample = true): Promise<void> {
-    if (this._isDisposed || this._deleted || !this._endpoint) {
+    if (this.isDisposed || this.deleted || !this.endpoint) {
       return;
     }
     await Promise.all([
-      isServing(this._endpoint) ? this._readMetrics(sample) : Promise.resolve(),
+      isServing(this.endpoint) ? this._readMetrics(sample) : Promise.resolve(),
       this._readLog()
     ]);
-    this._emit();
+    this.emit();
   }
 
   private async _readMetrics(sample: boolean): Promise<void> {
     let snapshot: IMetricsSnapshot;
     try {
       snapshot = parseMetrics(
-        await getEndpointMetrics(this.name, this._settings)
+        await getEndpointMetrics(this.name, this.serverSettings)
       );
     } catch (reason) {
       this._metricsError = errorOf(reason).message;
@@ -471,7 +421,7 @@ export class EndpointModel implements IDisposable {
     const previous = this._previous ?? {
       time: Math.min(
         now - METRICS_INTERVAL,
-        Date.parse(this._endpoint?.updated_at ?? '') || 0
+        Date.parse(this.endpoint?.updated_at ?? '') || 0
       ),
       requests: 0,
       errors: 0
@@ -497,7 +447,7 @@ export class EndpointModel implements IDisposable {
         }
       ];
       if (newErrors > 0) {
-        void this._loadErrors().then(() => this._emit());
+        void this._loadErrors().then(() => this.emit());
       }
     }
     this._previous = { time: now, requests: totals.requests, errors };
@@ -509,7 +459,7 @@ export class EndpointModel implements IDisposable {
       const chunk = await getEndpointLog(
         this.name,
         this._logOffset,
-        this._settings
+        this.serverSettings
       );
       if (chunk.offset !== this._logOffset) {
         // The log was replaced: start again.
@@ -517,14 +467,11 @@ export class EndpointModel implements IDisposable {
       }
       this._logOffset = chunk.next_offset;
       if (chunk.text) {
-        let log = this._log + chunk.text;
-        if (log.length > MAX_LOG_CHARS) {
-          const from = log.length - MAX_LOG_CHARS;
-          const newline = log.indexOf('\n', from);
-          log = log.slice(newline >= 0 ? newline + 1 : from);
+        const tail = tailOf(this._log + chunk.text, MAX_LOG_CHARS);
+        this._log = tail.text;
+        if (tail.truncated) {
           this._logTruncated = true;
         }
-        this._log = log;
       }
     } catch {
       // The endpoint may be going away; the status says why.
@@ -549,29 +496,7 @@ export class EndpointModel implements IDisposable {
     );
   }
 
-  private _onEvent(_: Event.IManager, emission: Event.Emission): void {
-    if (this._isDisposed) {
-      return;
-    }
-    if (endpointChange(emission)?.name === this.name) {
-      void this._updater.invoke().catch(() => undefined);
-    }
-  }
-
-  private _emit(): void {
-    if (!this._isDisposed) {
-      this._changed.emit();
-    }
-  }
-
-  private _busy = false;
-  private _changed = new Signal<this, void>(this);
-  private _deleted = false;
-  private _endpoint: Endpoint | null = null;
-  private _error: IModelError | null = null;
-  private _events: Event.IManager | null;
   private _exampleBody: string | null = null;
-  private _isDisposed = false;
   private _live = false;
   private _livePoll: Poll;
   private _log = '';
@@ -589,9 +514,7 @@ export class EndpointModel implements IDisposable {
   private _resultError: string | null = null;
   private _samples: IMetricsSample[] = [];
   private _sending = false;
-  private _settings: ServerConnection.ISettings | undefined;
   private _statusPoll: Poll;
   private _test: ITestRequest = { body: '', contentType: 'json', variant: '' };
-  private _updater: Throttler<void>;
   private _visible = false;
 }

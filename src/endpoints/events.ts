@@ -7,7 +7,7 @@
 import type { Event } from '@jupyterlab/services';
 import type { Poll } from '@lumino/polling';
 
-import { RESOURCE_CHANGED_SCHEMA } from '../tokens';
+import { resourceChange, setPolling as poll } from '../events';
 
 /** A change to one endpoint, as announced by the server. */
 export interface IEndpointChange {
@@ -20,20 +20,8 @@ export interface IEndpointChange {
 export function endpointChange(
   emission: Event.Emission
 ): IEndpointChange | null {
-  if (
-    emission.schema_id !== RESOURCE_CHANGED_SCHEMA ||
-    emission.resource !== 'endpoints'
-  ) {
-    return null;
-  }
-  const { action, id } = emission;
-  if (
-    typeof id !== 'string' ||
-    (action !== 'created' && action !== 'updated' && action !== 'deleted')
-  ) {
-    return null;
-  }
-  return { action, name: id };
+  const change = resourceChange(emission, 'endpoints');
+  return change && { action: change.action, name: change.id };
 }
 
 /** Milliseconds between refreshes caused by endpoint events. */
@@ -44,21 +32,9 @@ export const ENDPOINT_TRANSITION_POLL = 2000;
 
 /** Run `poll` every `interval` ms only while `active`. */
 export function setPolling(
-  poll: Poll,
+  target: Poll,
   active: boolean,
   interval = ENDPOINT_TRANSITION_POLL
 ): void {
-  if (poll.isDisposed) {
-    return;
-  }
-  if (active) {
-    void poll.schedule({
-      cancel: ({ phase }) =>
-        phase !== 'constructed' && phase !== 'standby' && phase !== 'stopped',
-      interval,
-      phase: 'started'
-    });
-  } else {
-    void poll.stop();
-  }
+  poll(target, active, interval);
 }

@@ -6,30 +6,14 @@
 import type { Event } from '@jupyterlab/services';
 import type { Poll } from '@lumino/polling';
 
-import { RESOURCE_CHANGED_SCHEMA } from '../tokens';
+import { IResourceChange, resourceChange, setPolling as poll } from '../events';
 
 /** A change to one job, as announced by the server. */
-export interface IJobChange {
-  readonly action: 'created' | 'updated' | 'deleted';
-  readonly id: string;
-}
+export type IJobChange = IResourceChange;
 
 /** The job change an event announces, or `null` for any other event. */
 export function jobChange(emission: Event.Emission): IJobChange | null {
-  if (
-    emission.schema_id !== RESOURCE_CHANGED_SCHEMA ||
-    emission.resource !== 'jobs'
-  ) {
-    return null;
-  }
-  const { action, id } = emission;
-  if (
-    typeof id !== 'string' ||
-    (action !== 'created' && action !== 'updated' && action !== 'deleted')
-  ) {
-    return null;
-  }
-  return { action, id };
+  return resourceChange(emission, 'jobs');
 }
 
 /** Milliseconds between refreshes caused by job events. */
@@ -41,22 +25,7 @@ export const JOB_UPDATE_INTERVAL = 1000;
  */
 export const JOB_FALLBACK_POLL = 5000;
 
-/**
- * Run a fallback poll only while `active`. Starting waits one interval: the
- * caller has just loaded, so an immediate tick would load twice.
- */
-export function setPolling(poll: Poll, active: boolean): void {
-  if (poll.isDisposed) {
-    return;
-  }
-  if (active) {
-    void poll.schedule({
-      cancel: ({ phase }) =>
-        phase !== 'constructed' && phase !== 'standby' && phase !== 'stopped',
-      interval: JOB_FALLBACK_POLL,
-      phase: 'started'
-    });
-  } else {
-    void poll.stop();
-  }
+/** Run a fallback poll only while `active` (see `setPolling` in ../events). */
+export function setPolling(target: Poll, active: boolean): void {
+  poll(target, active, JOB_FALLBACK_POLL);
 }

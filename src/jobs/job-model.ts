@@ -5,17 +5,14 @@
  * previous `next_offset`, once a second until the server says the log is
  * complete. The text kept is capped; the oldest lines are dropped first.
  */
-import type { Event, ServerConnection } from '@jupyterlab/services';
-import type { IDisposable } from '@lumino/disposable';
-import { Poll, Throttler } from '@lumino/polling';
-import { Signal } from '@lumino/signaling';
+import type { Event } from '@jupyterlab/services';
+import type { Poll } from '@lumino/polling';
 
 import { cloneJob, getJob, getJobLog, isActive, stopJob } from '../api/jobs';
 import { getRun } from '../api/runs';
 import type { Job, Run } from '../api/types';
+import { ResourceModel, tailOf } from '../resource-model';
 import { runChange } from '../runs/events';
-import type { IModelError } from '../tokens';
-import { errorOf } from './errors';
 import {
   JOB_FALLBACK_POLL,
   JOB_UPDATE_INTERVAL,
@@ -33,51 +30,31 @@ const LOG_CHUNKS_PER_TICK = 8;
 export const LOG_POLL_INTERVAL = 1000;
 
 export namespace JobModel {
-  export interface IOptions {
+  export interface IOptions extends ResourceModel.IOptions {
     jobId: string;
-    serverSettings?: ServerConnection.ISettings;
-    events?: Event.IManager | null;
   }
 }
 
-export class JobModel implements IDisposable {
+export class JobModel extends ResourceModel<Job> {
   constructor(options: JobModel.IOptions) {
+    super(options, JOB_UPDATE_INTERVAL);
     this.jobId = options.jobId;
-    this._settings = options.serverSettings;
-    this._events = options.events ?? null;
-    this._events?.stream.connect(this._onEvent, this);
-    this._updater = new Throttler(() => this._refreshLive(), {
-      limit: JOB_UPDATE_INTERVAL,
-      edge: 'trailing'
-    });
-    this._jobPoll = new Poll({
-      auto: false,
-      factory: () => this._refreshLive(),
-      frequency: { interval: JOB_FALLBACK_POLL, backoff: true },
-      name: `jupyter-mlstudio:job-${options.jobId}`,
-      standby: 'when-hidden'
-    });
-    this._logPoll = new Poll({
-      auto: false,
-      factory: () => this._readLog(),
-      frequency: {
-        interval: LOG_POLL_INTERVAL,
-        backoff: true,
-        max: 30_000
-      },
-      name: `jupyter-mlstudio:job-log-${options.jobId}`,
-      standby: 'when-hidden'
-    });
+    this._jobPoll = this.addPoll(
+      `jupyter-mlstudio:job-${options.jobId}`,
+      () => this._refreshLive(),
+      { interval: JOB_FALLBACK_POLL, backoff: true }
+    );
+    this._logPoll = this.addPoll(
+      `jupyter-mlstudio:job-log-${options.jobId}`,
+      () => this._readLog(),
+      { interval: LOG_POLL_INTERVAL, backoff: true, max: 30_000 }
+    );
   }
 
   readonly jobId: string;
 
-  get changed(): Signal<this, void> {
-    return this._changed;
-  }
-
   get job(): Job | null {
-    return this._job;
+    return this.data;
   }
 
   /** The job's run, for its latest metrics. */
@@ -100,30 +77,14 @@ export class JobModel implements IDisposable {
     return this._logComplete;
   }
 
-  get error(): IModelError | null {
-    return this._error;
-  }
-
-  get isLoading(): boolean {
-    return this._isLoading;
-  }
-
-  get isDisposed(): boolean {
-    return this._isDisposed;
-  }
-
   async start(): Promise<void> {
-    this._isLoading = true;
-    this._emit();
-    await this._loadJob();
-    this._isLoading = false;
-    this._emit();
-    if (!this._job) {
+    await this.loadShown();
+    if (!this.job) {
       return;
     }
     void this._logPoll.start();
     await this._loadRun();
-    this._emit();
+    this.emit();
   }
 
   async refresh(): Promise<void> {
@@ -131,68 +92,54 @@ export class JobModel implements IDisposable {
   }
 
   /** Stop the job; `false` (see `error`) if the server refused. */
-  async stop(): Promise<boolean> {
-    try {
-      this._job = await stopJob(this.jobId, this._settings);
-      this._error = null;
-      return true;
-    } catch (reason) {
-      this._error = errorOf(reason);
-      return false;
-    } finally {
-      this._afterJobChange();
-      this._emit();
-    }
+  stop(): Promise<boolean> {
+    return this.act(
+      async () => this.setData(await stopJob(this.jobId, this.serverSettings)),
+      { settle: () => this._afterJobChange() }
+    );
   }
 
   /** Start a new job with the same spec; `null` (see `error`) on failure. */
   async clone(): Promise<Job | null> {
-    try {
-      const job = await cloneJob(this.jobId, {}, this._settings);
-      this._error = null;
-      return job;
-    } catch (reason) {
-      this._error = errorOf(reason);
-      return null;
-    } finally {
-      this._emit();
-    }
+    let job: Job | null = null;
+    await this.act(async () => {
+      job = await cloneJob(this.jobId, {}, this.serverSettings);
+    });
+    return job;
   }
 
-  dismissError(): void {
-    this._error = null;
-    this._emit();
+  protected fetch(): Promise<Job> {
+    return getJob(this.jobId, this.serverSettings);
   }
 
-  dispose(): void {
-    if (this._isDisposed) {
-      return;
-    }
-    this._isDisposed = true;
-    this._events?.stream.disconnect(this._onEvent, this);
-    this._updater.dispose();
-    this._jobPoll.dispose();
-    this._logPoll.dispose();
-    Signal.clearData(this);
-  }
-
-  private async _loadJob(): Promise<void> {
-    try {
-      this._job = await getJob(this.jobId, this._settings);
-      this._error = null;
-    } catch (reason) {
-      this._error = errorOf(reason);
-    }
+  protected async load(): Promise<boolean> {
+    const loaded = await super.load();
     this._afterJobChange();
+    return loaded;
+  }
+
+  protected update(): Promise<void> {
+    return this._refreshLive();
+  }
+
+  protected onEvent(emission: Event.Emission): void {
+    const job = jobChange(emission);
+    const run = runChange(emission);
+    if (job?.id === this.jobId) {
+      this.scheduleUpdate();
+    } else if (run && run.id === this.job?.run_id) {
+      this._runStale = true;
+      this.scheduleUpdate();
+    }
   }
 
   private async _loadRun(): Promise<void> {
-    const runId = this._job?.run_id;
+    const runId = this.job?.run_id;
     if (!runId) {
       return;
     }
     try {
-      this._run = await getRun(runId, this._settings);
+      this._run = await getRun(runId, this.serverSettings);
     } catch {
       // The metrics are a bonus: a missing run must not hide the job.
       this._run = null;
@@ -201,28 +148,31 @@ export class JobModel implements IDisposable {
 
   /** Follow the job with the fallback poll only while it can change. */
   private _afterJobChange(): void {
-    if (this._isDisposed) {
+    if (this.isDisposed) {
       return;
     }
-    setPolling(this._jobPoll, this._job !== null && isActive(this._job));
+    const job = this.job;
+    setPolling(this._jobPoll, job !== null && isActive(job));
     // A log that was complete stays so; a job that ended needs one last read.
-    if (this._job && !this._logComplete && !isActive(this._job)) {
+    if (job && !this._logComplete && !isActive(job)) {
       void this._logPoll.refresh();
     }
   }
 
   private async _refreshLive(): Promise<void> {
-    if (this._isDisposed) {
+    if (this.isDisposed) {
       return;
     }
-    const wasActive = this._job !== null && isActive(this._job);
-    await this._loadJob();
-    const ended = wasActive && this._job !== null && !isActive(this._job);
-    if (this._runStale || ended || this._job?.status === 'Running') {
+    const before = this.job;
+    const wasActive = before !== null && isActive(before);
+    await this.load();
+    const job = this.job;
+    const ended = wasActive && job !== null && !isActive(job);
+    if (this._runStale || ended || job?.status === 'Running') {
       this._runStale = false;
       await this._loadRun();
     }
-    this._emit();
+    this.emit();
   }
 
   /**
@@ -240,7 +190,7 @@ export class JobModel implements IDisposable {
   }
 
   private async _readLogChunks(): Promise<void> {
-    if (this._logComplete || this._isDisposed) {
+    if (this._logComplete || this.isDisposed) {
       return;
     }
     let added = '';
@@ -249,9 +199,9 @@ export class JobModel implements IDisposable {
         this.jobId,
         this._logOffset,
         LOG_CHUNK_BYTES,
-        this._settings
+        this.serverSettings
       );
-      if (this._isDisposed) {
+      if (this.isDisposed) {
         return;
       }
       added += chunk.text;
@@ -271,48 +221,18 @@ export class JobModel implements IDisposable {
       void this._logPoll.stop();
     }
     if (added || this._logComplete) {
-      this._emit();
+      this.emit();
     }
   }
 
   private _appendLog(text: string): void {
-    let log = this._log + text;
-    if (log.length > MAX_LOG_CHARS) {
-      // Cut at a line start so the first line shown is whole.
-      const from = log.length - MAX_LOG_CHARS;
-      const newline = log.indexOf('\n', from);
-      log = log.slice(newline >= 0 ? newline + 1 : from);
+    const tail = tailOf(this._log + text, MAX_LOG_CHARS);
+    this._log = tail.text;
+    if (tail.truncated) {
       this._logTruncated = true;
     }
-    this._log = log;
   }
 
-  private _onEvent(_: Event.IManager, emission: Event.Emission): void {
-    if (this._isDisposed) {
-      return;
-    }
-    const job = jobChange(emission);
-    const run = runChange(emission);
-    if (job?.id === this.jobId) {
-      void this._updater.invoke().catch(() => undefined);
-    } else if (run && run.id === this._job?.run_id) {
-      this._runStale = true;
-      void this._updater.invoke().catch(() => undefined);
-    }
-  }
-
-  private _emit(): void {
-    if (!this._isDisposed) {
-      this._changed.emit();
-    }
-  }
-
-  private _changed = new Signal<this, void>(this);
-  private _error: IModelError | null = null;
-  private _events: Event.IManager | null;
-  private _isDisposed = false;
-  private _isLoading = false;
-  private _job: Job | null = null;
   private _jobPoll: Poll;
   private _log = '';
   private _logComplete = false;
@@ -322,6 +242,4 @@ export class JobModel implements IDisposable {
   private _reading: Promise<void> | null = null;
   private _run: Run | null = null;
   private _runStale = false;
-  private _settings: ServerConnection.ISettings | undefined;
-  private _updater: Throttler<void>;
 }

@@ -5,7 +5,7 @@
  */
 import type { Event } from '@jupyterlab/services';
 
-import { RESOURCE_CHANGED_SCHEMA } from '../tokens';
+import { resourceChange } from '../events';
 
 /** A change to one model, as announced by the server. */
 export interface IModelChange {
@@ -16,20 +16,8 @@ export interface IModelChange {
 
 /** The model change an event announces, or `null` for any other event. */
 export function modelChange(emission: Event.Emission): IModelChange | null {
-  if (
-    emission.schema_id !== RESOURCE_CHANGED_SCHEMA ||
-    emission.resource !== 'models'
-  ) {
-    return null;
-  }
-  const { action, id } = emission;
-  if (
-    typeof id !== 'string' ||
-    (action !== 'created' && action !== 'updated' && action !== 'deleted')
-  ) {
-    return null;
-  }
-  return { action, name: id };
+  const change = resourceChange(emission, 'models');
+  return change && { action: change.action, name: change.id };
 }
 
 /** Milliseconds between refreshes caused by model events. */

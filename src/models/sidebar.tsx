@@ -2,12 +2,6 @@
  * The Models left sidebar: the registered models, searched by the server;
  * a click opens the model's view.
  */
-import {
-  addIcon,
-  ReactWidget,
-  refreshIcon,
-  UseSignal
-} from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 
@@ -15,159 +9,97 @@ import type { ModelGroup } from '../api/types';
 import { CommandIDs, MODELS_SIDEBAR_ID } from '../commands';
 import { modelIcon } from '../icons';
 import { RelativeTime } from '../jobs/components';
-import {
-  ActionButton,
-  ErrorBanner,
-  Loading,
-  ServerMissing
-} from '../sidebar/components';
+import { ListSidebar, SidebarShell } from '../sidebar/shell';
 import { AliasChips } from './components';
 import type { ModelsModel } from './model';
 
-export class ModelsSidebar extends ReactWidget {
-  constructor(
-    private readonly _model: ModelsModel,
-    private readonly _commands: CommandRegistry
-  ) {
-    super();
-    this.id = MODELS_SIDEBAR_ID;
+export class ModelsSidebar extends ListSidebar<ModelsModel> {
+  constructor(model: ModelsModel, commands: CommandRegistry) {
     // Not `jp-MLStudio-sidebar`: that class names the ML Studio sidebar.
-    this.addClass('jp-MLStudio-modelsSidebar');
-    this.title.icon = modelIcon;
-    this.title.caption = 'Models';
+    super(model, commands, {
+      id: MODELS_SIDEBAR_ID,
+      className: 'jp-MLStudio-modelsSidebar',
+      icon: modelIcon,
+      caption: 'Models'
+    });
   }
 
-  protected render(): JSX.Element {
+  protected renderPanel(): JSX.Element {
+    const { model, commands } = this;
+    const search = model.search.trim();
     return (
-      <UseSignal signal={this._model.changed}>
-        {() => <ModelsPanel model={this._model} commands={this._commands} />}
-      </UseSignal>
-    );
-  }
-}
-
-function ModelsPanel(props: {
-  model: ModelsModel;
-  commands: CommandRegistry;
-}): JSX.Element {
-  const { model, commands } = props;
-  return (
-    <div className="jp-MLStudio-content">
-      <header className="jp-MLStudio-header">
-        <modelIcon.react tag="span" className="jp-MLStudio-headerIcon" />
-        <h2>Models</h2>
-      </header>
-      {model.error && !model.serverMissing && (
-        <ErrorBanner
-          message={model.error.message}
-          onDismiss={() => model.dismissError()}
-        />
-      )}
-      <section className="jp-MLStudio-section" aria-label="Models">
-        <div className="jp-MLStudio-sectionHeader">
-          <div className="jp-MLStudio-toolbar">
-            <ActionButton
-              testId="mls-create-model"
-              icon={addIcon}
-              label="New model"
-              title="Create an empty model; versions are registered from runs"
+      <SidebarShell
+        model={model}
+        icon={modelIcon}
+        title="Models"
+        create={{
+          testId: 'mls-create-model',
+          label: 'New model',
+          title: 'Create an empty model; versions are registered from runs',
+          onClick: () => void commands.execute(CommandIDs.createModel)
+        }}
+        refreshTestId="mls-refresh-models"
+        filters={
+          <div className="jp-MLStudio-modelSearch">
+            <input
+              type="search"
+              className="jp-MLStudio-input"
+              data-testid="mls-models-search"
+              placeholder="Search name or description"
+              aria-label="Search models"
+              value={model.search}
               disabled={model.serverMissing}
-              onClick={() => void commands.execute(CommandIDs.createModel)}
+              onChange={event => model.setSearch(event.target.value)}
             />
-            <button
-              type="button"
-              className="jp-MLStudio-button"
-              data-testid="mls-refresh-models"
-              title="Refresh Models"
-              aria-label="Refresh Models"
-              onClick={() => void model.refresh()}
-            >
-              <refreshIcon.react
-                tag="span"
-                className="jp-MLStudio-buttonIcon"
-              />
-            </button>
           </div>
-        </div>
-        <div className="jp-MLStudio-modelSearch">
-          <input
-            type="search"
-            className="jp-MLStudio-input"
-            data-testid="mls-models-search"
-            placeholder="Search name or description"
-            aria-label="Search models"
-            value={model.search}
-            disabled={model.serverMissing}
-            onChange={event => model.setSearch(event.target.value)}
-          />
-        </div>
-        {model.isLoading && (
-          <Loading
-            firstLoad={!model.loaded}
-            what="models"
-            testId="mls-models-loading"
-          />
-        )}
-        <ModelsBody model={model} commands={commands} />
-      </section>
-    </div>
-  );
-}
-
-function ModelsBody(props: {
-  model: ModelsModel;
-  commands: CommandRegistry;
-}): JSX.Element | null {
-  const { model, commands } = props;
-  if (model.serverMissing) {
-    return (
-      <ServerMissing
-        feature="The model registry"
-        testId="mls-models-server-missing"
-      />
-    );
-  }
-  if (!model.loaded) {
-    return null;
-  }
-  if (model.groups.length === 0) {
-    return (
-      <div className="jp-MLStudio-empty" data-testid="mls-models-empty">
-        {model.search.trim() ? (
-          `No models match “${model.search.trim()}”.`
-        ) : (
+        }
+        loading={{ what: 'models', testId: 'mls-models-loading' }}
+        serverMissing={{
+          feature: 'The model registry',
+          testId: 'mls-models-server-missing'
+        }}
+        empty={
+          model.groups.length === 0 ? (
+            <div className="jp-MLStudio-empty" data-testid="mls-models-empty">
+              {search ? (
+                `No models match “${search}”.`
+              ) : (
+                <>
+                  No models yet. Open a run that logged a model and click{' '}
+                  <strong>Register model</strong>, or in a notebook call{' '}
+                  <code>run.log_model(estimator, register_as="name")</code>.
+                </>
+              )}
+            </div>
+          ) : null
+        }
+      >
+        {model.loaded && (
           <>
-            No models yet. Open a run that logged a model and click{' '}
-            <strong>Register model</strong>, or in a notebook call{' '}
-            <code>run.log_model(estimator, register_as="name")</code>.
+            <ul className="jp-MLStudio-list" aria-label="Models">
+              {model.groups.map(group => (
+                <li key={group.id}>
+                  <ModelItem
+                    group={group}
+                    onOpen={() =>
+                      void commands.execute(CommandIDs.openModel, {
+                        name: group.name
+                      })
+                    }
+                  />
+                </li>
+              ))}
+            </ul>
+            {model.hasMore && (
+              <div className="jp-MLStudio-empty">
+                Showing the {model.groups.length} most recently changed models.
+              </div>
+            )}
           </>
         )}
-      </div>
+      </SidebarShell>
     );
   }
-  return (
-    <>
-      <ul className="jp-MLStudio-list" aria-label="Models">
-        {model.groups.map(group => (
-          <li key={group.id}>
-            <ModelItem
-              group={group}
-              onOpen={() =>
-                void commands.execute(CommandIDs.openModel, {
-                  name: group.name
-                })
-              }
-            />
-          </li>
-        ))}
-      </ul>
-      {model.hasMore && (
-        <div className="jp-MLStudio-empty">
-          Showing the {model.groups.length} most recently changed models.
-        </div>
-      )}
-    </>
-  );
 }
 
 function ModelItem(props: {

@@ -5,10 +5,7 @@
  * Card edits are kept apart from the server's card, so a refresh caused by
  * someone else's change never throws away what the user typed.
  */
-import type { Event, ServerConnection } from '@jupyterlab/services';
-import type { IDisposable } from '@lumino/disposable';
-import { Throttler } from '@lumino/polling';
-import { Signal } from '@lumino/signaling';
+import type { Event } from '@jupyterlab/services';
 
 import {
   CARD_FIELDS,
@@ -21,84 +18,48 @@ import {
   setModelApproval,
   updateModelVersion
 } from '../api/models';
-import { MLStudioAPIError } from '../api/request';
 import type { ApprovalStatus, Lineage, ModelVersion } from '../api/types';
-import { errorOf } from '../jobs/errors';
-import type { IModelError } from '../tokens';
+import { isNotFound, ResourceModel } from '../resource-model';
 import { MODEL_UPDATE_INTERVAL, modelChange } from './events';
 
 export namespace ModelVersionModel {
-  export interface IOptions {
+  export interface IOptions extends ResourceModel.IOptions {
     name: string;
     version: number;
-    serverSettings?: ServerConnection.ISettings;
-    events?: Event.IManager | null;
   }
 }
 
-export class ModelVersionModel implements IDisposable {
+export class ModelVersionModel extends ResourceModel<ModelVersion> {
   constructor(options: ModelVersionModel.IOptions) {
+    super(options, MODEL_UPDATE_INTERVAL);
     this.name = options.name;
     this.version = options.version;
-    this._settings = options.serverSettings;
-    this._events = options.events ?? null;
-    this._events?.stream.connect(this._onEvent, this);
-    this._updater = new Throttler(() => this._loadVersion(), {
-      limit: MODEL_UPDATE_INTERVAL,
-      edge: 'trailing'
-    });
   }
 
   readonly name: string;
   readonly version: number;
 
-  get changed(): Signal<this, void> {
-    return this._changed;
-  }
-
-  get data(): ModelVersion | null {
-    return this._data;
-  }
-
   get lineage(): Lineage | null {
     return this._lineage;
   }
 
-  get error(): IModelError | null {
-    return this._error;
-  }
-
-  /** Whether the version (or its model) no longer exists. */
-  get deleted(): boolean {
-    return this._deleted;
-  }
-
-  /** Whether a request started by the user is in flight. */
-  get busy(): boolean {
-    return this._busy;
-  }
-
-  get isDisposed(): boolean {
-    return this._isDisposed;
-  }
-
   /** A card field as edited (or as saved, if untouched). */
   cardValue(field: CardField): string {
-    return this._draft.get(field) ?? this._data?.card[field] ?? '';
+    return this._draft.get(field) ?? this.data?.card[field] ?? '';
   }
 
   setCardValue(field: CardField, value: string): void {
-    if (value === (this._data?.card[field] ?? '')) {
+    if (value === (this.data?.card[field] ?? '')) {
       this._draft.delete(field);
     } else {
       this._draft.set(field, value);
     }
-    this._emit();
+    this.emit();
   }
 
   /** Whether the card has edits not saved yet. */
   get cardDirty(): boolean {
-    const saved = this._data?.card;
+    const saved = this.data?.card;
     return [...this._draft].some(
       ([field, value]) => value !== (saved?.[field] ?? '')
     );
@@ -122,11 +83,13 @@ export class ModelVersionModel implements IDisposable {
       }
     }
     return this._act(async () => {
-      this._data = await updateModelVersion(
-        this.name,
-        this.version,
-        { card },
-        this._settings
+      this.setData(
+        await updateModelVersion(
+          this.name,
+          this.version,
+          { card },
+          this.serverSettings
+        )
       );
       this._draft.clear();
     });
@@ -134,17 +97,19 @@ export class ModelVersionModel implements IDisposable {
 
   revertCard(): void {
     this._draft.clear();
-    this._emit();
+    this.emit();
   }
 
   /** Approve or reject with a comment; `false` on failure (see `error`). */
   setApproval(status: ApprovalStatus, comment: string): Promise<boolean> {
     return this._act(async () => {
-      this._data = await setModelApproval(
-        this.name,
-        this.version,
-        { status, comment },
-        this._settings
+      this.setData(
+        await setModelApproval(
+          this.name,
+          this.version,
+          { status, comment },
+          this.serverSettings
+        )
       );
     });
   }
@@ -152,22 +117,17 @@ export class ModelVersionModel implements IDisposable {
   /** Point an alias at this version (moving it from another one). */
   setAlias(alias: string): Promise<boolean> {
     return this._act(async () => {
-      this._data = await setModelAlias(
-        this.name,
-        alias,
-        this.version,
-        this._settings
+      this.setData(
+        await setModelAlias(this.name, alias, this.version, this.serverSettings)
       );
     });
   }
 
   deleteAlias(alias: string): Promise<boolean> {
     return this._act(async () => {
-      await deleteModelAlias(this.name, alias, this._settings);
-      this._data = await getModelVersion(
-        this.name,
-        this.version,
-        this._settings
+      await deleteModelAlias(this.name, alias, this.serverSettings);
+      this.setData(
+        await getModelVersion(this.name, this.version, this.serverSettings)
       );
     });
   }
@@ -179,62 +139,47 @@ export class ModelVersionModel implements IDisposable {
       text = await getModelCardMarkdown(
         this.name,
         this.version,
-        this._settings
+        this.serverSettings
       );
     });
     return text;
   }
 
-  dismissError(): void {
-    this._error = null;
-    this._emit();
+  protected fetch(): Promise<ModelVersion> {
+    return getModelVersion(this.name, this.version, this.serverSettings);
   }
 
-  dispose(): void {
-    if (this._isDisposed) {
-      return;
+  protected loadFailed(reason: unknown): void {
+    if (isNotFound(reason)) {
+      this.setDeleted(this.data !== null);
     }
-    this._isDisposed = true;
-    this._events?.stream.disconnect(this._onEvent, this);
-    this._updater.dispose();
-    Signal.clearData(this);
+    super.loadFailed(reason);
   }
 
-  private async _act(action: () => Promise<void>): Promise<boolean> {
-    this._busy = true;
-    this._emit();
-    try {
-      await action();
-      this._error = null;
-      return true;
-    } catch (reason) {
-      this._error = errorOf(reason);
-      return false;
-    } finally {
-      this._busy = false;
-      this._emit();
+  protected update(): Promise<void> {
+    return this._loadVersion();
+  }
+
+  protected onEvent(emission: Event.Emission): void {
+    const change = modelChange(emission);
+    if (change?.name === this.name) {
+      this.followChange(change.action);
     }
+  }
+
+  /** Run a user action, shown as `busy`; `false` on failure (see `error`). */
+  private _act(action: () => Promise<void>): Promise<boolean> {
+    return this.act(action, { busy: true });
   }
 
   private async _loadVersion(): Promise<void> {
-    if (this._isDisposed) {
+    if (this.isDisposed) {
       return;
     }
-    try {
-      this._data = await getModelVersion(
-        this.name,
-        this.version,
-        this._settings
-      );
-      this._deleted = false;
-      this._error = null;
-    } catch (reason) {
-      if (reason instanceof MLStudioAPIError && reason.status === 404) {
-        this._deleted = this._data !== null;
-      }
-      this._error = errorOf(reason);
+    if (await this.load()) {
+      this.setDeleted(false);
     }
-    this._emit();
+    this.emit();
   }
 
   private async _loadLineage(): Promise<void> {
@@ -242,43 +187,15 @@ export class ModelVersionModel implements IDisposable {
       this._lineage = await getModelLineage(
         this.name,
         this.version,
-        this._settings
+        this.serverSettings
       );
     } catch {
       // Lineage is a bonus: the version's own error is what the user sees.
       this._lineage = null;
     }
-    this._emit();
+    this.emit();
   }
 
-  private _onEvent(_: Event.IManager, emission: Event.Emission): void {
-    const change = modelChange(emission);
-    if (!change || change.name !== this.name || this._isDisposed) {
-      return;
-    }
-    if (change.action === 'deleted') {
-      this._deleted = true;
-      this._emit();
-      return;
-    }
-    void this._updater.invoke().catch(() => undefined);
-  }
-
-  private _emit(): void {
-    if (!this._isDisposed) {
-      this._changed.emit();
-    }
-  }
-
-  private _busy = false;
-  private _changed = new Signal<this, void>(this);
-  private _data: ModelVersion | null = null;
-  private _deleted = false;
   private _draft = new Map<CardField, string>();
-  private _error: IModelError | null = null;
-  private _events: Event.IManager | null;
-  private _isDisposed = false;
   private _lineage: Lineage | null = null;
-  private _settings: ServerConnection.ISettings | undefined;
-  private _updater: Throttler<void>;
 }

@@ -3,13 +3,9 @@
  * its artifact tree and the artifact being previewed. While the run logs,
  * server events refresh it (throttled), so its charts grow live.
  */
-import type { Event, ServerConnection } from '@jupyterlab/services';
-import type { IDisposable } from '@lumino/disposable';
-import { Throttler } from '@lumino/polling';
-import { Signal } from '@lumino/signaling';
+import type { Event } from '@jupyterlab/services';
 
 import { getExperiment } from '../api/experiments';
-import { MLStudioAPIError } from '../api/request';
 import {
   deleteRun,
   fetchArtifact,
@@ -22,37 +18,26 @@ import {
 } from '../api/runs';
 import type { ArtifactEntry, MetricHistory, Run } from '../api/types';
 import { LIVE_UPDATE_INTERVAL, runChange } from '../runs/events';
-import type { IModelError } from '../tokens';
+import { errorOf } from '../jobs/errors';
+import { isNotFound, ResourceModel } from '../resource-model';
 import { IArtifactPreview, previewOf } from './preview';
 
 /** Points per metric chart. */
 const MAX_POINTS = 1000;
 
 export namespace RunModel {
-  export interface IOptions {
+  export interface IOptions extends ResourceModel.IOptions {
     runId: string;
-    serverSettings?: ServerConnection.ISettings;
-    events?: Event.IManager | null;
   }
 }
 
-export class RunModel implements IDisposable {
+export class RunModel extends ResourceModel<Run> {
   constructor(options: RunModel.IOptions) {
+    super(options, LIVE_UPDATE_INTERVAL);
     this.runId = options.runId;
-    this._settings = options.serverSettings;
-    this._events = options.events ?? null;
-    this._events?.stream.connect(this._onEvent, this);
-    this._updater = new Throttler(() => this._refreshLive(), {
-      limit: LIVE_UPDATE_INTERVAL,
-      edge: 'trailing'
-    });
   }
 
   readonly runId: string;
-
-  get changed(): Signal<this, void> {
-    return this._changed;
-  }
 
   /** Increases whenever the histories change (for memoizing charts). */
   get version(): number {
@@ -60,7 +45,7 @@ export class RunModel implements IDisposable {
   }
 
   get run(): Run | null {
-    return this._run;
+    return this.data;
   }
 
   /** The name of the run's experiment, once known. */
@@ -81,14 +66,6 @@ export class RunModel implements IDisposable {
     return this._childCount;
   }
 
-  get error(): IModelError | null {
-    return this._error;
-  }
-
-  get isLoading(): boolean {
-    return this._isLoading;
-  }
-
   history(key: string): MetricHistory | undefined {
     return this._histories.get(key);
   }
@@ -107,17 +84,9 @@ export class RunModel implements IDisposable {
     return this._preview;
   }
 
-  get isDisposed(): boolean {
-    return this._isDisposed;
-  }
-
   async start(): Promise<void> {
-    this._isLoading = true;
-    this._changed.emit();
-    await this._loadRun();
-    this._isLoading = false;
-    this._changed.emit();
-    if (!this._run) {
+    await this.loadShown();
+    if (!this.run) {
       return;
     }
     await Promise.all([
@@ -126,30 +95,30 @@ export class RunModel implements IDisposable {
       this._loadFolder(''),
       this._loadExperimentName()
     ]);
-    this._changed.emit();
+    this.emit();
   }
 
   async refresh(): Promise<void> {
-    await this._loadRun();
+    await this.load();
     await Promise.all([
       this._loadRelatives(),
       this._loadHistories(),
       ...[...this._folders.keys()].map(folder => this._loadFolder(folder))
     ]);
-    this._changed.emit();
+    this.emit();
   }
 
   /** Open or close an artifact folder. */
   async toggleFolder(path: string): Promise<void> {
     if (this._expanded.delete(path)) {
-      this._changed.emit();
+      this.emit();
       return;
     }
     this._expanded.add(path);
-    this._changed.emit();
+    this.emit();
     if (!this._folders.has(path)) {
       await this._loadFolder(path);
-      this._changed.emit();
+      this.emit();
     }
   }
 
@@ -163,7 +132,7 @@ export class RunModel implements IDisposable {
       const blob = await fetchArtifact(
         this.runId,
         entry.path,
-        this._settings,
+        this.serverSettings,
         abort.signal
       );
       const preview = await previewOf(entry, blob);
@@ -189,152 +158,44 @@ export class RunModel implements IDisposable {
   }
 
   async rename(name: string): Promise<boolean> {
-    return this._act(async () => {
-      this._run = await updateRun(this.runId, { name }, this._settings);
-    });
+    return this.act(async () =>
+      this.setData(await updateRun(this.runId, { name }, this.serverSettings))
+    );
   }
 
   async moveToTrash(): Promise<boolean> {
-    return this._act(async () => {
-      await deleteRun(this.runId, this._settings);
-      await this._loadRun();
+    return this.act(async () => {
+      await deleteRun(this.runId, this.serverSettings);
+      await this.load();
     });
   }
 
   async restore(): Promise<boolean> {
-    return this._act(async () => {
-      this._run = await restoreRun(this.runId, this._settings);
-    });
-  }
-
-  dismissError(): void {
-    this._error = null;
-    this._changed.emit();
+    return this.act(async () =>
+      this.setData(await restoreRun(this.runId, this.serverSettings))
+    );
   }
 
   dispose(): void {
-    if (this._isDisposed) {
+    if (this.isDisposed) {
       return;
     }
-    this._isDisposed = true;
+    super.dispose();
     this._abort?.abort();
     this._setPreview(null);
-    this._events?.stream.disconnect(this._onEvent, this);
-    this._updater.dispose();
-    Signal.clearData(this);
   }
 
-  private async _act(action: () => Promise<void>): Promise<boolean> {
-    try {
-      await action();
-      this._error = null;
-      return true;
-    } catch (reason) {
-      this._error = errorOf(reason);
-      return false;
-    } finally {
-      this._changed.emit();
-    }
+  protected fetch(): Promise<Run> {
+    return getRun(this.runId, this.serverSettings);
   }
 
-  private async _loadRun(): Promise<void> {
-    try {
-      this._run = await getRun(this.runId, this._settings);
-      this._error = null;
-    } catch (reason) {
-      this._error = errorOf(reason);
-    }
+  protected update(): Promise<void> {
+    return this._refreshLive();
   }
 
-  private async _loadExperimentName(): Promise<void> {
-    const id = this._run?.experiment_id;
-    if (id) {
-      this._experimentName = await getExperiment(id, this._settings)
-        .then(experiment => experiment.name)
-        .catch(() => null);
-    }
-  }
-
-  private async _loadRelatives(): Promise<void> {
-    const run = this._run;
-    if (!run) {
-      return;
-    }
-    try {
-      const [parent, children] = await Promise.all([
-        run.parent_run_id
-          ? getRun(run.parent_run_id, this._settings).catch(() => null)
-          : Promise.resolve(null),
-        searchRuns(
-          run.experiment_id,
-          {
-            filter: `parent_run_id = '${run.id.replace(/'/g, "''")}'`,
-            orderBy: ['start_time ASC'],
-            maxItems: 200,
-            lifecycle: 'all'
-          },
-          this._settings
-        )
-      ]);
-      this._parent = parent;
-      this._children = children.items;
-      this._childCount = children.total;
-    } catch (reason) {
-      this._error = errorOf(reason);
-    }
-  }
-
-  private async _loadHistories(): Promise<void> {
-    const keys = Object.keys(this._run?.metrics ?? {});
-    if (keys.length === 0) {
-      return;
-    }
-    try {
-      const list = await getMetricHistories(
-        [this.runId],
-        keys,
-        MAX_POINTS,
-        this._settings
-      );
-      for (const item of list.items) {
-        this._histories.set(item.key, item);
-      }
-      this._version++;
-    } catch (reason) {
-      this._error = errorOf(reason);
-    }
-  }
-
-  private async _loadFolder(path: string): Promise<void> {
-    try {
-      const list = await listArtifacts(this.runId, path, this._settings);
-      const items = [...list.items].sort((a, b) =>
-        a.is_dir === b.is_dir ? a.name.localeCompare(b.name) : a.is_dir ? -1 : 1
-      );
-      this._folders.set(path, items);
-    } catch (reason) {
-      // A run that never logged an artifact may have no folder yet.
-      if (reason instanceof MLStudioAPIError && reason.status === 404) {
-        this._folders.set(path, []);
-      } else {
-        this._error = errorOf(reason);
-      }
-    }
-  }
-
-  private _setPreview(preview: IArtifactPreview | null): void {
-    if (this._preview?.url) {
-      URL.revokeObjectURL(this._preview.url);
-    }
-    this._preview = preview;
-    if (!this._isDisposed) {
-      this._changed.emit();
-    }
-  }
-
-  private _onEvent(_: Event.IManager, emission: Event.Emission): void {
+  protected onEvent(emission: Event.Emission): void {
     const change = runChange(emission);
-    if (!change || this._isDisposed || this._unrelated.has(change.id)) {
+    if (!change || this._unrelated.has(change.id)) {
       return;
     }
     if (change.id === this.runId) {
@@ -347,14 +208,98 @@ export class RunModel implements IDisposable {
     } else {
       return;
     }
-    void this._updater.invoke().catch(() => undefined);
+    this.scheduleUpdate();
+  }
+
+  private async _loadExperimentName(): Promise<void> {
+    const id = this.run?.experiment_id;
+    if (id) {
+      this._experimentName = await getExperiment(id, this.serverSettings)
+        .then(experiment => experiment.name)
+        .catch(() => null);
+    }
+  }
+
+  private async _loadRelatives(): Promise<void> {
+    const run = this.run;
+    if (!run) {
+      return;
+    }
+    try {
+      const [parent, children] = await Promise.all([
+        run.parent_run_id
+          ? getRun(run.parent_run_id, this.serverSettings).catch(() => null)
+          : Promise.resolve(null),
+        searchRuns(
+          run.experiment_id,
+          {
+            filter: `parent_run_id = '${run.id.replace(/'/g, "''")}'`,
+            orderBy: ['start_time ASC'],
+            maxItems: 200,
+            lifecycle: 'all'
+          },
+          this.serverSettings
+        )
+      ]);
+      this._parent = parent;
+      this._children = children.items;
+      this._childCount = children.total;
+    } catch (reason) {
+      this.setError(reason);
+    }
+  }
+
+  private async _loadHistories(): Promise<void> {
+    const keys = Object.keys(this.run?.metrics ?? {});
+    if (keys.length === 0) {
+      return;
+    }
+    try {
+      const list = await getMetricHistories(
+        [this.runId],
+        keys,
+        MAX_POINTS,
+        this.serverSettings
+      );
+      for (const item of list.items) {
+        this._histories.set(item.key, item);
+      }
+      this._version++;
+    } catch (reason) {
+      this.setError(reason);
+    }
+  }
+
+  private async _loadFolder(path: string): Promise<void> {
+    try {
+      const list = await listArtifacts(this.runId, path, this.serverSettings);
+      const items = [...list.items].sort((a, b) =>
+        a.is_dir === b.is_dir ? a.name.localeCompare(b.name) : a.is_dir ? -1 : 1
+      );
+      this._folders.set(path, items);
+    } catch (reason) {
+      // A run that never logged an artifact may have no folder yet.
+      if (isNotFound(reason)) {
+        this._folders.set(path, []);
+      } else {
+        this.setError(reason);
+      }
+    }
+  }
+
+  private _setPreview(preview: IArtifactPreview | null): void {
+    if (this._preview?.url) {
+      URL.revokeObjectURL(this._preview.url);
+    }
+    this._preview = preview;
+    this.emit();
   }
 
   private async _refreshLive(): Promise<void> {
     const unknown = [...this._unknown].slice(0, 50);
     this._unknown.clear();
     const candidates = await Promise.all(
-      unknown.map(id => getRun(id, this._settings).catch(() => null))
+      unknown.map(id => getRun(id, this.serverSettings).catch(() => null))
     );
     for (const run of candidates) {
       if (run?.parent_run_id === this.runId) {
@@ -363,13 +308,13 @@ export class RunModel implements IDisposable {
         this._unrelated.add(run.id);
       }
     }
-    const before = this._run;
+    const before = this.run;
     if (this._runStale) {
       this._runStale = false;
-      await this._loadRun();
+      await this.load();
     }
     const tasks: Promise<void>[] = [];
-    if (this._run && JSON.stringify(this._run) !== JSON.stringify(before)) {
+    if (this.run && JSON.stringify(this.run) !== JSON.stringify(before)) {
       tasks.push(this._loadHistories());
       for (const folder of this._folders.keys()) {
         tasks.push(this._loadFolder(folder));
@@ -380,13 +325,10 @@ export class RunModel implements IDisposable {
       tasks.push(this._loadRelatives());
     }
     await Promise.all(tasks);
-    if (!this._isDisposed) {
-      this._changed.emit();
-    }
+    this.emit();
   }
 
   private _abort: AbortController | null = null;
-  private _changed = new Signal<this, void>(this);
   private _childCount = 0;
   private _children: Run[] = [];
   private _childrenStale = false;
@@ -394,26 +336,11 @@ export class RunModel implements IDisposable {
   private _unknown = new Set<string>();
   /** Runs that are neither this run nor its children. */
   private _unrelated = new Set<string>();
-  private _error: IModelError | null = null;
-  private _events: Event.IManager | null;
   private _expanded = new Set<string>();
   private _experimentName: string | null = null;
   private _folders = new Map<string, ArtifactEntry[]>();
   private _histories = new Map<string, MetricHistory>();
-  private _isDisposed = false;
-  private _isLoading = false;
   private _parent: Run | null = null;
   private _preview: IArtifactPreview | null = null;
-  private _run: Run | null = null;
-  private _settings: ServerConnection.ISettings | undefined;
-  private _updater: Throttler<void>;
   private _version = 0;
-}
-
-function errorOf(reason: unknown): IModelError {
-  if (reason instanceof MLStudioAPIError) {
-    return { code: reason.code, message: reason.message };
-  }
-  const message = reason instanceof Error ? reason.message : String(reason);
-  return { code: 'UNKNOWN', message };
 }

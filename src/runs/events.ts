@@ -7,30 +7,14 @@
  */
 import type { Event } from '@jupyterlab/services';
 
-import { RESOURCE_CHANGED_SCHEMA } from '../tokens';
+import { IResourceChange, resourceChange } from '../events';
 
 /** A change to one run, as announced by the server. */
-export interface IRunChange {
-  readonly action: 'created' | 'updated' | 'deleted';
-  readonly id: string;
-}
+export type IRunChange = IResourceChange;
 
 /** The run change an event announces, or `null` for any other event. */
 export function runChange(emission: Event.Emission): IRunChange | null {
-  if (
-    emission.schema_id !== RESOURCE_CHANGED_SCHEMA ||
-    emission.resource !== 'runs'
-  ) {
-    return null;
-  }
-  const { action, id } = emission;
-  if (
-    typeof id !== 'string' ||
-    (action !== 'created' && action !== 'updated' && action !== 'deleted')
-  ) {
-    return null;
-  }
-  return { action, id };
+  return resourceChange(emission, 'runs');
 }
 
 /** Milliseconds between refreshes caused by run events. */
