@@ -27,6 +27,8 @@ from ..jobs.specs import NAME_PATTERN, BatchTransformSpec, ProcessingSpec, Train
 from ..registry.entities import ModelGroup as ModelGroupEntity
 from ..registry.entities import ModelVersion as ModelVersionEntity
 from ..store.pagination import DEFAULT_MAX_ITEMS, MAX_MAX_ITEMS
+from ..wrangler.engine import StepStatus
+from ..wrangler.preview import Preview
 
 
 class RequestModel(BaseModel):
@@ -733,8 +735,8 @@ class FlowPreviewRequest(FlowRequest):
 
 
 class FlowPreviewResponse(ResponseModel):
-    statuses: list[dict[str, Any]] = Field(description="Every node's state on the sample.")
-    preview: dict[str, Any] | None = Field(description="The node's first rows and summaries.")
+    statuses: list[StepStatus] = Field(description="Every node's state on the sample.")
+    preview: Preview | None = Field(description="The node's first rows and summaries.")
     error: str | None
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from ..errors import InvalidArgumentError, MLStudioError
 from .document import FlowDocument, SampleSpec, Step
@@ -37,14 +37,21 @@ NodeOutput = tuple[str, int]
 State = Literal["ok", "error", "blocked"]
 
 
-class OutputInfo(BaseModel):
+class _Wire(BaseModel):
+    """Sent to the editor as is: fields with defaults are always present, so the
+    OpenAPI schema (and the generated TypeScript) marks them required."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+
+class OutputInfo(_Wire):
     name: str
     rows: int
     columns: int
     dtypes: dict[str, str]
 
 
-class StepStatus(BaseModel):
+class StepStatus(_Wire):
     """One node's outcome: what the graph editor colours and the step list shows."""
 
     id: str

@@ -12,23 +12,30 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 HISTOGRAM_BINS = 10
 TOP_K = 5
 
 
-class Histogram(BaseModel):
+class _Wire(BaseModel):
+    """Sent to the editor as is: fields with defaults are always present, so the
+    OpenAPI schema (and the generated TypeScript) marks them required."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+
+class Histogram(_Wire):
     edges: list[float | str]  # bins + 1 edges; ISO strings for dates
     counts: list[int]
 
 
-class TopValue(BaseModel):
+class TopValue(_Wire):
     value: str
     count: int
 
 
-class ColumnSummary(BaseModel):
+class ColumnSummary(_Wire):
     name: str
     dtype: str
     kind: Literal["numeric", "datetime", "boolean", "text", "other"]
@@ -38,7 +45,7 @@ class ColumnSummary(BaseModel):
     top: list[TopValue] | None = None
 
 
-class Preview(BaseModel):
+class Preview(_Wire):
     """JSON-ready: ``rows`` holds lists in ``columns`` order, missing values as null."""
 
     node: str

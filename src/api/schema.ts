@@ -951,6 +951,29 @@ export interface components {
              */
             trusted_types?: string[];
         };
+        /** ColumnSummary */
+        ColumnSummary: {
+            /** Name */
+            name: string;
+            /** Dtype */
+            dtype: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "numeric" | "datetime" | "boolean" | "text" | "other";
+            /** Missing */
+            missing: number;
+            /** Distinct */
+            distinct: number;
+            /** @default null */
+            histogram: components["schemas"]["Histogram"] | null;
+            /**
+             * Top
+             * @default null
+             */
+            top: components["schemas"]["TopValue"][] | null;
+        };
         /** DataColumns */
         DataColumns: {
             /** Path */
@@ -1394,16 +1417,9 @@ export interface components {
              * Statuses
              * @description Every node's state on the sample.
              */
-            statuses: {
-                [key: string]: unknown;
-            }[];
-            /**
-             * Preview
-             * @description The node's first rows and summaries.
-             */
-            preview: {
-                [key: string]: unknown;
-            } | null;
+            statuses: components["schemas"]["StepStatus"][];
+            /** @description The node's first rows and summaries. */
+            preview: components["schemas"]["Preview"] | null;
             /** Error */
             error: string | null;
         };
@@ -1449,6 +1465,13 @@ export interface components {
             }[];
             /** Artifact Uri */
             artifact_uri: string;
+        };
+        /** Histogram */
+        Histogram: {
+            /** Edges */
+            edges: (number | string)[];
+            /** Counts */
+            counts: number[];
         };
         /** Job */
         Job: {
@@ -1918,6 +1941,42 @@ export interface components {
              */
             params?: unknown;
         };
+        /** OutputInfo */
+        OutputInfo: {
+            /** Name */
+            name: string;
+            /** Rows */
+            rows: number;
+            /** Columns */
+            columns: number;
+            /** Dtypes */
+            dtypes: {
+                [key: string]: string;
+            };
+        };
+        /**
+         * Preview
+         * @description JSON-ready: ``rows`` holds lists in ``columns`` order, missing values as null.
+         */
+        Preview: {
+            /** Node */
+            node: string;
+            /** Output */
+            output: string;
+            /** Columns */
+            columns: components["schemas"]["ColumnSummary"][];
+            /** Rows */
+            rows: unknown[][];
+            /** Index */
+            index: unknown[];
+            /** Total Rows */
+            total_rows: number;
+            /**
+             * Sample Note
+             * @default null
+             */
+            sample_note: string | null;
+        };
         /** ProcessingInput */
         ProcessingInput: {
             /** Name */
@@ -2136,6 +2195,61 @@ export interface components {
             store_uri: string;
             /** Artifact Uri */
             artifact_uri: string;
+        };
+        /**
+         * StepStatus
+         * @description One node's outcome: what the graph editor colours and the step list shows.
+         */
+        StepStatus: {
+            /** Id */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "source" | "step";
+            /**
+             * Transform
+             * @default null
+             */
+            transform: string | null;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "ok" | "error" | "blocked";
+            /**
+             * Message
+             * @default null
+             */
+            message: string | null;
+            /**
+             * Outputs
+             * @default []
+             */
+            outputs: components["schemas"]["OutputInfo"][];
+            /**
+             * Seconds
+             * @default 0
+             */
+            seconds: number;
+            /**
+             * Cached
+             * @default false
+             */
+            cached: boolean;
+            /**
+             * Sample Note
+             * @default null
+             */
+            sample_note: string | null;
+        };
+        /** TopValue */
+        TopValue: {
+            /** Value */
+            value: string;
+            /** Count */
+            count: number;
         };
         /**
          * TrainingJobCreate

@@ -63,61 +63,20 @@ export interface ITransformList {
 }
 
 /** One output frame of a node, on the sample. */
-export interface IOutputInfo {
-  name: string;
-  rows: number;
-  columns: number;
-  dtypes: Record<string, string>;
-}
-
-export type StepState = 'ok' | 'error' | 'blocked';
+export type IOutputInfo = Schemas['OutputInfo'];
 
 /** One node's outcome in a preview run. */
-export interface IStepStatus {
-  id: string;
-  kind: 'source' | 'step';
-  transform?: string | null;
-  state: StepState;
-  message?: string | null;
-  outputs: IOutputInfo[];
-  seconds: number;
-  cached: boolean;
-  sample_note?: string | null;
-}
+export type IStepStatus = Schemas['StepStatus'];
+export type StepState = IStepStatus['state'];
 
-export interface IHistogram {
-  edges: Array<number | string>;
-  counts: number[];
-}
-
-export interface IColumnSummary {
-  name: string;
-  dtype: string;
-  kind: 'numeric' | 'datetime' | 'boolean' | 'text' | 'other';
-  missing: number;
-  distinct: number;
-  histogram?: IHistogram | null;
-  top?: Array<{ value: string; count: number }> | null;
-}
+export type IHistogram = Schemas['Histogram'];
+export type IColumnSummary = Schemas['ColumnSummary'];
 
 /** The first rows of a node's output, with a summary per column. */
-export interface IPreview {
-  node: string;
-  output: string;
-  columns: IColumnSummary[];
-  rows: unknown[][];
-  index: unknown[];
-  total_rows: number;
-  sample_note?: string | null;
-}
+export type IPreview = Schemas['Preview'];
 
 export type IPreviewRequest = Schemas['FlowPreviewRequest'];
-
-export interface IPreviewResponse {
-  statuses: IStepStatus[];
-  preview: IPreview | null;
-  error: string | null;
-}
+export type IPreviewResponse = Schemas['FlowPreviewResponse'];
 
 /** A plotly figure of the insights report. */
 export interface IReportFigure {
