@@ -152,6 +152,16 @@ class ArtifactRepository:
             handle.seek(offset)
             return handle.read(max_bytes), size
 
+    def read_text_range(self, path: str, offset: int, max_bytes: int) -> tuple[str, int, int]:
+        """(text, next offset, file size) from ``offset``: cut after the last line end
+        when more follows, so a growing log is tailed without splitting a character."""
+        data, size = self.read_range(path, offset, max_bytes)
+        if data and offset + len(data) < size:
+            cut = data.rfind(b"\n")
+            if cut >= 0:
+                data = data[: cut + 1]
+        return data.decode("utf-8", errors="replace"), offset + len(data), size
+
     def iter_chunks(self, path: str) -> Iterator[bytes]:
         with self.open(path) as handle:
             while chunk := handle.read(CHUNK_SIZE):

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from ..artifacts import ArtifactRepository
 from ..config import ARTIFACT_URI_ENV, HOME_ENV, STORE_URI_ENV
 from ..errors import ConflictError, ErrorCode, InvalidArgumentError, MLStudioError, NotFoundError
 from ..experiments.entities import Page
@@ -45,6 +46,7 @@ from ..serving.config import EndpointConfig
 from ..serving.process import (
     EndpointProcess,
     EndpointStartError,
+    process_running,
     read_ready_file,
     ready_path,
     update_endpoint,
@@ -339,7 +341,7 @@ class EndpointService:
             os.killpg(pid, signal.SIGTERM)
         drain = float(endpoint.config.get("drain_seconds", 10.0))
         deadline = time.monotonic() + drain + STOP_GRACE
-        while time.monotonic() < deadline and _running(pid):
+        while time.monotonic() < deadline and process_running(pid):
             time.sleep(0.05)
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, signal.SIGKILL)
@@ -468,28 +470,13 @@ class EndpointService:
 
     def read_log(self, name: str, offset: int = 0, max_bytes: int = MAX_LOG_CHUNK) -> LogChunk:
         self.store.get(name)
-        path = self.folder(name) / "endpoint.log"
         if offset < 0:
             raise InvalidArgumentError("offset must be 0 or more.")
-        try:
-            size = path.stat().st_size
-            with path.open("rb") as handle:
-                if offset > size:  # the log was replaced: start again
-                    offset = 0
-                handle.seek(offset)
-                data = handle.read(min(max_bytes, MAX_LOG_CHUNK))
-        except FileNotFoundError:
-            return LogChunk("", 0, 0, 0)
-        # never split a UTF-8 character between chunks
-        cut = len(data)
-        while cut > 0 and cut > len(data) - 4 and (data[cut - 1] & 0xC0) == 0x80:
-            cut -= 1
-        if cut and data[cut - 1] >= 0xC0:
-            cut -= 1
-        if cut <= 0 or len(data) < min(max_bytes, MAX_LOG_CHUNK):
-            cut = len(data)
-        data = data[:cut]
-        return LogChunk(data.decode("utf-8", "replace"), offset, offset + len(data), size)
+        logs = ArtifactRepository(self.folder(name).as_uri())
+        text, next_offset, size = logs.read_text_range(
+            "endpoint.log", offset, min(max_bytes, MAX_LOG_CHUNK)
+        )
+        return LogChunk(text, offset, next_offset, size)
 
     def recent_errors(self, name: str, limit: int = 20) -> list[dict[str, Any]]:
         """The last failed requests (status, method, path, message, time) from the
@@ -597,15 +584,6 @@ class EndpointService:
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             return False
         return "jupyter_mlstudio.serving" in command and str(self.folder(endpoint.name)) in command
-
-
-def _running(pid: int) -> bool:
-    import psutil
-
-    try:
-        return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
-    except psutil.NoSuchProcess:
-        return False
 
 
 def _message(body: bytes) -> str:

@@ -348,13 +348,9 @@ class JobService:
         if not 1 <= max_bytes <= MAX_LOG_CHUNK:
             raise InvalidArgumentError(f"max_bytes must be between 1 and {MAX_LOG_CHUNK}.")
         job = self.store.get_job(job_id)
-        data, size = ArtifactRepository(job.artifact_uri).read_range("log.txt", offset, max_bytes)
-        if data and offset + len(data) < size:
-            cut = data.rfind(b"\n")
-            if cut >= 0:
-                data = data[: cut + 1]
-        text = data.decode("utf-8", errors="replace")
-        next_offset = offset + len(data)
+        text, next_offset, size = ArtifactRepository(job.artifact_uri).read_text_range(
+            "log.txt", offset, max_bytes
+        )
         return LogChunk(
             text=text,
             offset=offset,

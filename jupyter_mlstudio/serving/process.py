@@ -330,13 +330,14 @@ def update_endpoint(
                 f"Endpoint {config.name!r} could not be updated; the previous version keeps "
                 f"serving: {info.get('update_error')}"
             )
-        if not _alive(pid):
+        if not process_running(pid):
             raise EndpointStartError(f"Endpoint {config.name!r} stopped during the update.")
         time.sleep(0.05)
     raise EndpointStartError(f"Endpoint {config.name!r} was not updated in time.")
 
 
-def _alive(pid: int) -> bool:
+def process_running(pid: int) -> bool:
+    """Whether ``pid`` exists and is not a zombie (an exited child nobody reaped)."""
     import psutil
 
     try:

@@ -337,10 +337,8 @@ class Flow:
         full data with ``full=True``.
 
         Delegates to ``jupyter_mlstudio.wrangler.insights.build_report``."""
-        try:
-            from .insights import build_report  # type: ignore[attr-defined, unused-ignore]
-        except ImportError as exc:  # pragma: no cover - depends on the insights module
-            raise NotImplementedError("the insights report is not available in this build") from exc
+        from .insights import build_report
+
         frame = self.run(output=step_id) if full else self.sample(step_id)
         return build_report(frame, target=target, **options)
 

@@ -14,7 +14,9 @@ from .flow import Flow
 OPEN_FLOW_MIME = "application/vnd.mlstudio.open-flow+json"
 
 
-def _free(path: Path) -> Path:
+def free_path(path: Path) -> Path:
+    """``path``, or ``name-1.ext``, ``name-2.ext``… if it exists (exports and new flows
+    never overwrite a file)."""
     if not path.exists():
         return path
     for number in range(1, 10_000):
@@ -33,10 +35,10 @@ def wrangle_frame(frame: Any, name: str, folder: str | os.PathLike[str] | None =
         raise InvalidArgumentError(f"{name} is a {type(frame).__name__}, not a pandas DataFrame.")
     base = Path(folder or os.getcwd()).resolve()
     stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", name) or "frame"
-    data = _free(base / "wrangle-data" / f"{stem}.parquet")
+    data = free_path(base / "wrangle-data" / f"{stem}.parquet")
     data.parent.mkdir(parents=True, exist_ok=True)
     frame.to_parquet(data)
-    flow_path = _free(base / f"{stem}.flow")
+    flow_path = free_path(base / f"{stem}.flow")
     variable = stem if stem.isidentifier() else "df"
     flow = Flow.new(data.relative_to(base).as_posix(), name=variable, base_dir=base)
     flow.save(flow_path)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ConflictError, InvalidArgumentError, MLStudioError
 from .engine import Engine
 from .flow import Flow
+from .notebook import free_path
 
 if TYPE_CHECKING:
     from ..studio import Studio
@@ -109,13 +110,13 @@ class WranglerService:
         flow = self.flow(path, document, strict=True)
         stem = path.stem
         if what == "script":
-            target_path = _free(path.parent / f"{stem}.py")
+            target_path = free_path(path.parent / f"{stem}.py")
             target_path.write_text(flow.to_code())
         elif what == "notebook":
-            target_path = _free(path.parent / f"{stem}.ipynb")
+            target_path = free_path(path.parent / f"{stem}.ipynb")
             flow.to_notebook(target_path)
         elif what == "sklearn":
-            target_path = _free(path.parent / f"{stem}-pipeline.skops")
+            target_path = free_path(path.parent / f"{stem}-pipeline.skops")
             try:
                 flow.to_sklearn(target_path)
             except InvalidArgumentError as exc:
@@ -124,7 +125,7 @@ class WranglerService:
             from .insights import build_report, report_html
 
             report = build_report(flow.sample(node, output=output), target=target or None)
-            target_path = _free(path.parent / f"{stem}-insights.html")
+            target_path = free_path(path.parent / f"{stem}-insights.html")
             target_path.write_text(report_html(report, title=f"{path.name}: insights"))
         else:
             raise InvalidArgumentError(f"Unknown export {what!r}.")
@@ -150,14 +151,3 @@ class WranglerService:
             name=name or f"flow-{path.stem}"[:63],
         )
         return self.studio.jobs.submit(spec)
-
-
-def _free(candidate: Path) -> Path:
-    """``candidate``, or ``name-1.ext``, ``name-2.ext``… if it exists."""
-    if not candidate.exists():
-        return candidate
-    for number in range(1, 10_000):
-        other = candidate.with_name(f"{candidate.stem}-{number}{candidate.suffix}")
-        if not other.exists():
-            return other
-    raise ConflictError(f"Too many files named like {candidate.name}.")

@@ -24,9 +24,15 @@ class _Scaler(Transform[ScaleParams]):
     group = "numeric"
     params_model = ScaleParams
     fittable = True
+    scaler: str  # the scikit-learn equivalent, in sklearn.preprocessing
 
     def formula(self, x: str) -> str:
         raise NotImplementedError
+
+    def sklearn(self, p: ScaleParams, columns: Any) -> Any:
+        import sklearn.preprocessing
+
+        return getattr(sklearn.preprocessing, self.scaler)()
 
     def code(self, p: ScaleParams, n: Names) -> str:
         prelude, target = subset(n.out, p.columns)
@@ -39,61 +45,45 @@ class _Scaler(Transform[ScaleParams]):
 @register
 class StandardScale(_Scaler):
     name = "standard_scale"
+    scaler = "StandardScaler"
     title = "Standardize (z-score)"
     description = "Subtract the mean and divide by the standard deviation (population)."
 
     def formula(self, x: str) -> str:
         return f"({x} - {x}.mean()) / {x}.std(ddof=0)"
 
-    def sklearn(self, p: ScaleParams, columns: Any) -> Any:
-        from sklearn.preprocessing import StandardScaler
-
-        return StandardScaler()
-
 
 @register
 class RobustScale(_Scaler):
     name = "robust_scale"
+    scaler = "RobustScaler"
     title = "Robust scale"
     description = "Subtract the median and divide by the interquartile range; outliers matter less."
 
     def formula(self, x: str) -> str:
         return f"({x} - {x}.median()) / ({x}.quantile(0.75) - {x}.quantile(0.25))"
 
-    def sklearn(self, p: ScaleParams, columns: Any) -> Any:
-        from sklearn.preprocessing import RobustScaler
-
-        return RobustScaler()
-
 
 @register
 class MinMaxScale(_Scaler):
     name = "minmax_scale"
+    scaler = "MinMaxScaler"
     title = "Min-max scale"
     description = "Rescale to the range 0 to 1."
 
     def formula(self, x: str) -> str:
         return f"({x} - {x}.min()) / ({x}.max() - {x}.min())"
 
-    def sklearn(self, p: ScaleParams, columns: Any) -> Any:
-        from sklearn.preprocessing import MinMaxScaler
-
-        return MinMaxScaler()
-
 
 @register
 class MaxAbsScale(_Scaler):
     name = "maxabs_scale"
+    scaler = "MaxAbsScaler"
     title = "Max-abs scale"
     description = "Divide by the largest absolute value (keeps zeros and signs; for sparse data)."
 
     def formula(self, x: str) -> str:
         return f"{x} / {x}.abs().max()"
-
-    def sklearn(self, p: ScaleParams, columns: Any) -> Any:
-        from sklearn.preprocessing import MaxAbsScaler
-
-        return MaxAbsScaler()
 
 
 def _non_negative(df: pd.DataFrame) -> list[str]:
