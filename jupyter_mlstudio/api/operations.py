@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from . import models
+from . import endpoint_models, models, wrangler_models
 
 API_PREFIX = "/mlstudio/api/v1"
 
@@ -452,8 +452,8 @@ OPERATIONS: tuple[Operation, ...] = (
         "listEndpoints",
         "List endpoints, most recently changed first",
         "endpoints",
-        models.EndpointList,
-        query=models.EndpointListQuery,
+        endpoint_models.EndpointList,
+        query=endpoint_models.EndpointListQuery,
         errors=(400,),
     ),
     Operation(
@@ -462,9 +462,9 @@ OPERATIONS: tuple[Operation, ...] = (
         "createEndpoint",
         "Deploy model versions as an endpoint (202: it is Creating)",
         "endpoints",
-        models.Endpoint,
+        endpoint_models.Endpoint,
         status=202,
-        body=models.EndpointCreate,
+        body=endpoint_models.EndpointCreate,
         errors=(400, 404, 409),
     ),
     Operation(
@@ -473,7 +473,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "getEndpoint",
         "Describe an endpoint",
         "endpoints",
-        models.Endpoint,
+        endpoint_models.Endpoint,
         errors=(404,),
     ),
     Operation(
@@ -482,9 +482,9 @@ OPERATIONS: tuple[Operation, ...] = (
         "updateEndpoint",
         "Rolling update: versions, weights, batching, capture (202: it is Updating)",
         "endpoints",
-        models.Endpoint,
+        endpoint_models.Endpoint,
         status=202,
-        body=models.EndpointUpdate,
+        body=endpoint_models.EndpointUpdate,
         errors=(400, 404, 409),
     ),
     Operation(
@@ -493,7 +493,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "deleteEndpoint",
         "Stop and delete an endpoint (202: it is Deleting)",
         "endpoints",
-        models.Endpoint,
+        endpoint_models.Endpoint,
         status=202,
         errors=(404, 409),
     ),
@@ -503,7 +503,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "getEndpointMetrics",
         "Live per-variant requests, errors, latency and batch sizes",
         "endpoints",
-        models.EndpointMetrics,
+        endpoint_models.EndpointMetrics,
         errors=(404, 409, 503),
     ),
     Operation(
@@ -512,8 +512,8 @@ OPERATIONS: tuple[Operation, ...] = (
         "getEndpointLog",
         "The endpoint process's log from a byte offset",
         "endpoints",
-        models.EndpointLogChunk,
-        query=models.EndpointLogQuery,
+        endpoint_models.EndpointLogChunk,
+        query=endpoint_models.EndpointLogQuery,
         errors=(400, 404),
     ),
     Operation(
@@ -522,7 +522,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "getEndpointExample",
         "A test request prefilled from the model's input example",
         "endpoints",
-        models.EndpointExample,
+        endpoint_models.EndpointExample,
         errors=(404,),
     ),
     Operation(
@@ -531,7 +531,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "getEndpointErrors",
         "The endpoint's most recent failed requests, newest first",
         "endpoints",
-        models.EndpointErrorList,
+        endpoint_models.EndpointErrorList,
         errors=(404,),
     ),
     Operation(
@@ -540,7 +540,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "listTransforms",
         "Data Wrangler transforms with their parameter JSON schemas",
         "wrangler",
-        models.TransformList,
+        wrangler_models.TransformList,
     ),
     Operation(
         "post",
@@ -548,8 +548,8 @@ OPERATIONS: tuple[Operation, ...] = (
         "previewFlow",
         "Run a flow on its sample: every node's status and one node's first rows",
         "wrangler",
-        models.FlowPreviewResponse,
-        body=models.FlowPreviewRequest,
+        wrangler_models.FlowPreviewResponse,
+        body=wrangler_models.FlowPreviewRequest,
         errors=(400, 404),
     ),
     Operation(
@@ -558,8 +558,8 @@ OPERATIONS: tuple[Operation, ...] = (
         "reportFlow",
         "The Data Quality and Insights report of a node's output (saved as an artifact)",
         "wrangler",
-        models.FlowReportResponse,
-        body=models.FlowReportRequest,
+        wrangler_models.FlowReportResponse,
+        body=wrangler_models.FlowReportRequest,
         errors=(400, 404),
     ),
     Operation(
@@ -569,9 +569,9 @@ OPERATIONS: tuple[Operation, ...] = (
         "Write a script, a notebook, a fitted scikit-learn pipeline or the report's HTML "
         "next to the flow",
         "wrangler",
-        models.FlowExportResponse,
+        wrangler_models.FlowExportResponse,
         status=201,
-        body=models.FlowExportRequest,
+        body=wrangler_models.FlowExportRequest,
         errors=(400, 404, 409),
     ),
     Operation(
@@ -582,7 +582,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "wrangler",
         models.Job,
         status=201,
-        body=models.FlowJobRequest,
+        body=wrangler_models.FlowJobRequest,
         errors=(400, 404),
     ),
 )

@@ -12,7 +12,7 @@ import tornado.web
 from jupyter_server.auth.decorator import authorized
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 
-from ...api import models
+from ...api import endpoint_models
 from ...api.operations import API_PREFIX
 from ...endpoints.entities import EndpointStatus
 from ...errors import ConflictError
@@ -31,14 +31,14 @@ class _EndpointsBase(MLStudioHandler):
     auth_resource = "mlstudio:endpoints"
 
     def _write(self, endpoint: Any, status: int = 200) -> None:
-        self.write_model(models.Endpoint.from_entity(endpoint), status=status)
+        self.write_model(endpoint_models.Endpoint.from_entity(endpoint), status=status)
 
 
 class EndpointsHandler(_EndpointsBase):
     @authorized
     @tornado.web.authenticated
     async def get(self) -> None:
-        query = self.parse_query(models.EndpointListQuery)
+        query = self.parse_query(endpoint_models.EndpointListQuery)
         page = await self.call(
             self.studio.endpoints.list_endpoints,
             status=query.status,
@@ -46,8 +46,8 @@ class EndpointsHandler(_EndpointsBase):
             next_token=query.next_token,
         )
         self.write_model(
-            models.EndpointList(
-                items=[models.Endpoint.from_entity(e) for e in page.items],
+            endpoint_models.EndpointList(
+                items=[endpoint_models.Endpoint.from_entity(e) for e in page.items],
                 next_token=page.next_token,
             )
         )
@@ -55,7 +55,7 @@ class EndpointsHandler(_EndpointsBase):
     @authorized
     @tornado.web.authenticated
     async def post(self) -> None:
-        body = self.parse_body(models.EndpointCreate)
+        body = self.parse_body(endpoint_models.EndpointCreate)
         endpoint = await self.call(
             self.studio.endpoints.deploy,
             body.name,
@@ -81,7 +81,7 @@ class EndpointHandler(_EndpointsBase):
     @authorized
     @tornado.web.authenticated
     async def patch(self, name: str) -> None:
-        body = self.parse_body(models.EndpointUpdate)
+        body = self.parse_body(endpoint_models.EndpointUpdate)
         endpoint = await self.call(
             self.studio.endpoints.update,
             name,
@@ -110,17 +110,17 @@ class EndpointMetricsHandler(_EndpointsBase):
     @tornado.web.authenticated
     async def get(self, name: str) -> None:
         metrics = await self.call(self.studio.endpoints.metrics, name)
-        self.write_model(models.EndpointMetrics.model_validate(metrics))
+        self.write_model(endpoint_models.EndpointMetrics.model_validate(metrics))
 
 
 class EndpointLogHandler(_EndpointsBase):
     @authorized
     @tornado.web.authenticated
     async def get(self, name: str) -> None:
-        query = self.parse_query(models.EndpointLogQuery)
+        query = self.parse_query(endpoint_models.EndpointLogQuery)
         chunk = await self.call(self.studio.endpoints.read_log, name, query.offset)
         self.write_model(
-            models.EndpointLogChunk(
+            endpoint_models.EndpointLogChunk(
                 text=chunk.text, offset=chunk.offset, next_offset=chunk.next_offset, size=chunk.size
             )
         )
@@ -132,7 +132,9 @@ class EndpointErrorsHandler(_EndpointsBase):
     async def get(self, name: str) -> None:
         errors = await self.call(self.studio.endpoints.recent_errors, name)
         self.write_model(
-            models.EndpointErrorList(items=[models.EndpointError(**e) for e in errors])
+            endpoint_models.EndpointErrorList(
+                items=[endpoint_models.EndpointError(**e) for e in errors]
+            )
         )
 
 
@@ -141,7 +143,7 @@ class EndpointExampleHandler(_EndpointsBase):
     @tornado.web.authenticated
     async def get(self, name: str) -> None:
         example = await self.call(self.studio.endpoints.example, name)
-        self.write_model(models.EndpointExample(**example))
+        self.write_model(endpoint_models.EndpointExample(**example))
 
 
 class EndpointProxyHandler(_EndpointsBase):

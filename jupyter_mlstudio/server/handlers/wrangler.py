@@ -9,7 +9,7 @@ from pathlib import Path
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 
-from ...api import models
+from ...api import models, wrangler_models
 from ...errors import InvalidArgumentError
 from ...wrangler import list_transforms
 from .base import MLStudioHandler
@@ -44,7 +44,9 @@ class TransformsHandler(_WranglerBase):
     async def get(self) -> None:
         items = await self.call(list_transforms)
         self.write_model(
-            models.TransformList(items=[models.TransformInfo.model_validate(t) for t in items])
+            wrangler_models.TransformList(
+                items=[wrangler_models.TransformInfo.model_validate(t) for t in items]
+            )
         )
 
 
@@ -52,7 +54,7 @@ class FlowPreviewHandler(_WranglerBase):
     @authorized
     @tornado.web.authenticated
     async def post(self) -> None:
-        body = self.parse_body(models.FlowPreviewRequest)
+        body = self.parse_body(wrangler_models.FlowPreviewRequest)
         result = await self.call(
             self.studio.wrangler.preview,
             self.flow_path(body.path),
@@ -61,14 +63,14 @@ class FlowPreviewHandler(_WranglerBase):
             body.output,
             body.rows,
         )
-        self.write_model(models.FlowPreviewResponse.model_validate(result))
+        self.write_model(wrangler_models.FlowPreviewResponse.model_validate(result))
 
 
 class FlowReportHandler(_WranglerBase):
     @authorized
     @tornado.web.authenticated
     async def post(self) -> None:
-        body = self.parse_body(models.FlowReportRequest)
+        body = self.parse_body(wrangler_models.FlowReportRequest)
         result = await self.call(
             self.studio.wrangler.report,
             self.flow_path(body.path),
@@ -77,14 +79,14 @@ class FlowReportHandler(_WranglerBase):
             body.output,
             body.target,
         )
-        self.write_model(models.FlowReportResponse.model_validate(result))
+        self.write_model(wrangler_models.FlowReportResponse.model_validate(result))
 
 
 class FlowExportHandler(_WranglerBase):
     @authorized
     @tornado.web.authenticated
     async def post(self) -> None:
-        body = self.parse_body(models.FlowExportRequest)
+        body = self.parse_body(wrangler_models.FlowExportRequest)
         written = await self.call(
             self.studio.wrangler.export,
             self.flow_path(body.path),
@@ -94,14 +96,16 @@ class FlowExportHandler(_WranglerBase):
             output=body.output,
             target=body.target,
         )
-        self.write_model(models.FlowExportResponse(path=self.relative(written)), status=201)
+        self.write_model(
+            wrangler_models.FlowExportResponse(path=self.relative(written)), status=201
+        )
 
 
 class FlowJobHandler(_WranglerBase):
     @authorized
     @tornado.web.authenticated
     async def post(self) -> None:
-        body = self.parse_body(models.FlowJobRequest)
+        body = self.parse_body(wrangler_models.FlowJobRequest)
         job = await self.call(
             self.studio.wrangler.run_job,
             self.flow_path(body.path),

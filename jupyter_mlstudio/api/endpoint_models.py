@@ -1,0 +1,149 @@
+"""Request and response models of ``/endpoints`` (see ``models.py`` for the shared bases)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import ConfigDict, Field
+
+from ..endpoints.entities import Endpoint as EndpointEntity
+from ..store.pagination import DEFAULT_MAX_ITEMS, MAX_MAX_ITEMS
+from .models import QueryModel, RequestModel, ResponseModel
+
+EndpointStatusName = Literal["Creating", "InService", "Updating", "Failed", "Deleting"]
+ENDPOINT_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"
+
+
+class EndpointVariantIn(RequestModel):
+    name: str = Field(default="primary", pattern=ENDPOINT_NAME_PATTERN)
+    model: str = Field(min_length=1, max_length=128)
+    version: int | None = Field(default=None, ge=1)
+    alias: str | None = Field(
+        default=None, description="Used when no version is given; neither = the newest."
+    )
+    weight: float = Field(default=1.0, ge=0)
+    instances: int = Field(default=1, ge=1, le=64, description="Worker processes.")
+
+
+class EndpointBatchingIn(RequestModel):
+    max_batch_size: int | None = Field(default=None, ge=1, le=100_000)
+    max_wait_ms: float | None = Field(default=None, ge=0, le=1000)
+
+
+class EndpointCaptureIn(RequestModel):
+    enabled: bool | None = None
+    sampling_percent: float | None = Field(default=None, ge=0, le=100)
+    format: Literal["jsonl", "parquet"] | None = None
+
+
+class EndpointCreate(RequestModel):
+    name: str = Field(pattern=ENDPOINT_NAME_PATTERN)
+    variants: list[EndpointVariantIn] = Field(min_length=1, max_length=16)
+    batching: EndpointBatchingIn | None = None
+    capture: EndpointCaptureIn | None = None
+    auth: bool = Field(default=True, description="Whether the direct port needs the token.")
+
+
+class EndpointUpdate(RequestModel):
+    variants: list[EndpointVariantIn] | None = Field(default=None, min_length=1, max_length=16)
+    weights: dict[str, float] | None = Field(
+        default=None, description="New weights by variant name (the rest stay)."
+    )
+    batching: EndpointBatchingIn | None = None
+    capture: EndpointCaptureIn | None = None
+
+
+class EndpointVariant(ResponseModel):
+    name: str
+    model: str
+    version: int
+    weight: float
+    instances: int
+
+
+class Endpoint(ResponseModel):
+    name: str
+    status: EndpointStatusName
+    variants: list[EndpointVariant]
+    url: str | None = Field(description="The endpoint's own port (needs the token).")
+    proxy_path: str = Field(description="Through the Jupyter server, with its authentication.")
+    port: int | None
+    token: str | None
+    batching: dict[str, Any]
+    capture: dict[str, Any]
+    instances: int
+    generation: int
+    failure_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_entity(cls, endpoint: EndpointEntity) -> Endpoint:
+        return cls(
+            name=endpoint.name,
+            status=endpoint.status.value,
+            variants=[EndpointVariant(**v.to_dict()) for v in endpoint.variants],
+            url=endpoint.url,
+            proxy_path=f"/mlstudio/endpoints/{endpoint.name}",
+            port=endpoint.port,
+            token=endpoint.token,
+            batching=endpoint.config.get("batching", {}),
+            capture=endpoint.config.get("capture", {}),
+            instances=endpoint.instances,
+            generation=endpoint.generation,
+            failure_reason=endpoint.failure_reason,
+            created_at=endpoint.created_at,
+            updated_at=endpoint.updated_at,
+        )
+
+
+class EndpointList(ResponseModel):
+    items: list[Endpoint]
+    next_token: str | None
+
+
+class EndpointListQuery(QueryModel):
+    status: EndpointStatusName | None = None
+    max_items: int = Field(default=DEFAULT_MAX_ITEMS, ge=1, le=MAX_MAX_ITEMS)
+    next_token: str | None = None
+
+
+class EndpointLogQuery(QueryModel):
+    offset: int = Field(default=0, ge=0)
+
+
+class EndpointLogChunk(ResponseModel):
+    text: str
+    offset: int
+    next_offset: int
+    size: int
+
+
+class EndpointError(ResponseModel):
+    time: str
+    status: int
+    method: str
+    path: str
+    message: str
+
+
+class EndpointErrorList(ResponseModel):
+    items: list[EndpointError]
+
+
+class EndpointExample(ResponseModel):
+    content_type: str
+    body: str
+
+
+class EndpointMetrics(ResponseModel):
+    """The endpoint's live counters (``GET /metrics`` of the endpoint itself)."""
+
+    model_config = ConfigDict(extra="allow", json_schema_serialization_defaults_required=True)
+
+    endpoint: str
+    time: float
+    variants: dict[str, Any]
+    totals: dict[str, Any]
+    workers: list[dict[str, Any]]

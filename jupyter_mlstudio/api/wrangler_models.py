@@ -1,0 +1,81 @@
+"""Request and response models of ``/wrangler`` (see ``models.py`` for the shared bases)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import ConfigDict, Field
+
+from ..jobs.specs import NAME_PATTERN
+from ..wrangler.engine import StepStatus
+from ..wrangler.preview import Preview
+from .models import RequestModel, ResponseModel
+
+
+class TransformInfo(ResponseModel):
+    model_config = ConfigDict(extra="allow", json_schema_serialization_defaults_required=True)
+
+    name: str
+    group: str
+    group_title: str
+    title: str
+    description: str
+    inputs: list[str] = Field(description="Names of the input ports (two for a join).")
+    outputs: list[str]
+    fittable: bool
+    params_schema: dict[str, Any]
+
+
+class TransformList(ResponseModel):
+    items: list[TransformInfo]
+
+
+class FlowRequest(RequestModel):
+    path: str = Field(min_length=1, description="The .flow file, relative to the server root.")
+    flow: dict[str, Any] = Field(description="The document as edited (saved or not).")
+
+
+class FlowPreviewRequest(FlowRequest):
+    node: str | None = Field(default=None, description="A source or step id; default: the last.")
+    output: str | None = None
+    rows: int = Field(default=100, ge=1, le=1000)
+
+
+class FlowPreviewResponse(ResponseModel):
+    statuses: list[StepStatus] = Field(description="Every node's state on the sample.")
+    preview: Preview | None = Field(description="The node's first rows and summaries.")
+    error: str | None
+
+
+class FlowReportRequest(FlowRequest):
+    node: str | None = None
+    output: str | None = None
+    target: str | None = None
+
+
+class FlowReportResponse(ResponseModel):
+    report: dict[str, Any]
+    figures: list[dict[str, Any]]
+    artifact_uri: str
+
+
+class FlowExportRequest(FlowRequest):
+    format: Literal["script", "notebook", "sklearn", "report-html"]
+    node: str | None = None
+    output: str | None = None
+    target: str | None = None
+
+
+class FlowExportResponse(ResponseModel):
+    path: str = Field(description="The file written, relative to the server root.")
+
+
+class FlowJobRequest(RequestModel):
+    path: str = Field(min_length=1, description="The saved .flow file, relative to the root.")
+    output_format: Literal["parquet", "csv"] = "parquet"
+    engine: Literal["auto", "pandas", "dask"] = Field(
+        default="auto",
+        description="dask: dask.dataframe across the cluster (Dask executor; row-wise steps "
+        "only); auto: dask when it can, else pandas.",
+    )
+    name: str | None = Field(default=None, pattern=NAME_PATTERN)
