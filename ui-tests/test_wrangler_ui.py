@@ -12,6 +12,7 @@ import re
 import time
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from conftest import Lab, open_lab, screenshot, start_lab, stop_lab
@@ -19,6 +20,25 @@ from playwright.sync_api import Locator, Page, expect
 
 TIMEOUT = 60_000
 ROWS = 240
+# only fittable steps, so every export (scikit-learn included) applies
+FITTABLE_FLOW = {
+    "schema_version": 1,
+    "sources": [{"id": "people", "kind": "csv", "path": "people.csv"}],
+    "steps": [
+        {
+            "id": "impute",
+            "transform": "impute_median",
+            "params": {"columns": ["age", "income"]},
+            "inputs": ["people"],
+        },
+        {
+            "id": "onehot",
+            "transform": "one_hot_encode",
+            "params": {"columns": ["city"]},
+            "inputs": ["impute"],
+        },
+    ],
+}
 BROKEN = '{"schema_version": 1, "sources": [ {"id": "source", "kind": "csv",, }\n'
 
 
@@ -41,6 +61,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     (server.root / "people.csv").write_text(people_csv())
     (server.root / "broken.flow").write_text(BROKEN)
     (server.root / "fake.parquet").write_text("age,income\n1,2\n")
+    (server.root / "fit.flow").write_text(json.dumps(FITTABLE_FLOW))
     yield server
     stop_lab(proc)
 
@@ -342,3 +363,97 @@ def test_new_flow_from_launcher(page: Page, lab: Lab) -> None:
     expect(editor(page).get_by_test_id("mls-wrangler-shape")).to_contain_text(
         f"{ROWS} rows \u00d7 4 columns", timeout=TIMEOUT
     )
+
+
+def wait_for_file(path: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not path.exists():
+        time.sleep(0.2)
+    assert path.exists(), f"{path.name} was not written"
+
+
+def export(page: Page, item: str) -> None:
+    ed = editor(page)
+    ed.get_by_test_id("mls-wrangler-export").click()
+    ed.locator(f'.jp-MLStudio-wranglerMenuItem[data-id="{item}"]').click()
+
+
+def test_every_export_from_the_menu(page: Page, lab: Lab) -> None:
+    open_lab(page, lab)
+    file_item(page, "fit.flow").dblclick()
+    expect(editor(page).get_by_test_id("mls-wrangler-shape")).to_contain_text(
+        f"{ROWS} rows \u00d7 6 columns", timeout=TIMEOUT
+    )
+    wait_idle(page)
+
+    export(page, "script")  # written next to the flow and opened
+    wait_for_file(lab.root / "fit.py")
+    expect(page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current")).to_contain_text(
+        "fit.py", timeout=TIMEOUT
+    )
+    assert "pd.get_dummies" in (lab.root / "fit.py").read_text()
+
+    page.locator(".lm-TabBar-tab", has_text="fit.flow").first.click()
+    export(page, "sklearn")
+    dialog = page.locator(".jp-Dialog")
+    expect(dialog).to_contain_text("fit-pipeline.skops", timeout=TIMEOUT)
+    dialog.locator(".jp-Dialog-button", has_text="Ok").click()
+    wait_for_file(lab.root / "fit-pipeline.skops")
+
+    export(page, "report-html")
+    dialog = page.locator(".jp-Dialog")
+    expect(dialog).to_be_visible(timeout=TIMEOUT)
+    dialog.locator("select").select_option("label")
+    dialog.locator(".jp-Dialog-button.jp-mod-accept").click()
+    wait_for_file(lab.root / "fit-insights.html")
+    assert "<script" in (lab.root / "fit-insights.html").read_text()
+
+    page.locator(".lm-TabBar-tab", has_text="fit.flow").first.click()
+    export(page, "job")  # the flow on the full data, in the Jobs panel
+    dialog = page.locator(".jp-Dialog")
+    expect(dialog).to_be_visible(timeout=TIMEOUT)
+    dialog.locator("select").select_option("csv")
+    dialog.locator(".jp-Dialog-button.jp-mod-accept").click()
+    job_view = page.locator(".jp-MLStudio-jobView:visible")
+    expect(job_view).to_contain_text("Completed", timeout=120_000)
+    screenshot(page, "wrangler-flow-job")
+
+
+def test_mls_wrangle_opens_a_flow_from_a_notebook(page: Page, lab: Lab) -> None:
+    cells = [
+        "import pandas as pd\nsales = pd.DataFrame({'region': ['n', 's', None], "
+        "'amount': [1.5, 2.0, 3.25]})",
+        "%load_ext jupyter_mlstudio",
+        "%mls wrangle sales",
+    ]
+    notebook = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "source": c,
+                "outputs": [],
+                "execution_count": None,
+            }
+            for c in cells
+        ],
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    (lab.root / "wrangle.ipynb").write_text(json.dumps(notebook))
+    open_lab(page, lab)
+    file_item(page, "wrangle.ipynb").dblclick()
+    expect(page.locator(".jp-NotebookPanel:visible")).to_be_visible(timeout=TIMEOUT)
+    wait_kernel_idle(lab)
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile("^Run All Cells$")).click()
+    # the output opens the new flow in the Data Wrangler by itself
+    expect(editor(page).get_by_test_id("mls-wrangler-shape")).to_contain_text(
+        "3 rows \u00d7 2 columns", timeout=TIMEOUT
+    )
+    assert (lab.root / "sales.flow").exists()
+    assert (lab.root / "wrangle-data" / "sales.parquet").exists()
+    screenshot(page, "wrangler-from-notebook")
