@@ -30,33 +30,45 @@ help:
 	@echo "make api   - regenerate openapi.json and the TypeScript wire types"
 
 # -- installation ----------------------------------------------------------------------
+QUIETLY := scripts/quietly.sh
+LOGS := $(VENV)/logs
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(QUIETLY) "Upgrading pip" $(LOGS)/pip.log $(BIN)/python -m pip install --upgrade pip
 
 $(STAMP_PY): $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet "jupyterlab>=4.6,<5" "jupyter_builder>=1.3" \
+	$(QUIETLY) "Installing JupyterLab and the build tools" $(LOGS)/build-tools.log \
+		$(BIN)/pip install "jupyterlab>=4.6,<5" "jupyter_builder>=1.3" \
 		"hatchling>=1.21" "hatch-jupyter-builder>=0.10" "hatch-nodejs-version>=0.3.2" editables
 	@touch $@
 
 $(STAMP_JS): $(STAMP_PY) package.json yarn.lock .yarnrc.yml
-	$(BIN)/jlpm install --immutable
+	$(QUIETLY) "Installing the JavaScript packages" $(LOGS)/jlpm-install.log \
+		$(BIN)/jlpm install --immutable
 	@touch $@
 
 $(STAMP_BUILD): $(STAMP_JS) $(TS_SOURCES)
-	$(BIN)/jlpm build:prod
+	$(QUIETLY) "Building the JupyterLab extension" $(LOGS)/jlpm-build.log $(BIN)/jlpm build:prod
 	@touch $@
 
 build: $(STAMP_BUILD)
 
 # Editable install: the labextension is built above, so the pip hook skips npm.
 install: $(STAMP_BUILD)
-	HATCH_JUPYTER_BUILDER_SKIP_NPM=1 $(BIN)/pip install --quiet --no-build-isolation -e ".[test]"
-	$(BIN)/jupyter-builder develop --overwrite . >/dev/null
+	$(QUIETLY) "Installing jupyter-mlstudio and its test tools" $(LOGS)/pip-install.log \
+		env HATCH_JUPYTER_BUILDER_SKIP_NPM=1 $(BIN)/pip install --no-build-isolation -e ".[test]"
+	$(QUIETLY) "Linking the extension into JupyterLab" $(LOGS)/develop.log \
+		$(BIN)/jupyter-builder develop --overwrite .
 
 # -- the two commands -------------------------------------------------------------------
+# JupyterLab logs warnings only (LAB_LOG_LEVEL=INFO for more), so the last thing it
+# prints is where to open it.
+LAB_LOG_LEVEL ?= WARN
 lab: install
-	cd examples && $(BIN)/jupyter lab --ServerApp.port=$(PORT) $(LAB_ARGS)
+	@echo "Starting JupyterLab with ML Studio on examples/ (Control-C stops it)."
+	@cd examples && $(BIN)/jupyter lab --ServerApp.port=$(PORT) \
+		--Application.log_level=$(LAB_LOG_LEVEL) $(LAB_ARGS)
 
 test: install lint typecheck test-python check-install browser test-ui
 	@echo "make test: all checks passed"
