@@ -97,16 +97,7 @@ class LocalExecutor(JobExecutor):
 
     def _run(self, job_id: str, adopted: Job | None) -> None:
         try:
-            if adopted is not None:
-                adopt(self._studio, adopted, stop_grace=self.stop_grace)
-            else:
-                supervise(self._studio, job_id, stop_grace=self.stop_grace)
-        except Exception as exc:  # never lose a job silently
-            log.exception("supervising job %s failed", job_id)
-            try:
-                finish_job(self._studio, job_id, FAILED, f"Could not run the job: {exc}")
-            except Exception:
-                log.exception("could not record the failure of job %s", job_id)
+            _watch_safely(self._studio, job_id, adopted, self.stop_grace)
         finally:
             with self._lock:
                 self._running -= 1
@@ -168,8 +159,29 @@ class LocalExecutor(JobExecutor):
             self._closed = True
 
 
+def _watch_safely(studio: Studio, job_id: str, adopted: Job | None, stop_grace: float) -> None:
+    """Supervise a new job, or keep watching an ``adopted`` one; never lose it silently."""
+    try:
+        if adopted is not None:
+            adopt(studio, adopted, stop_grace=stop_grace)
+        else:
+            supervise(studio, job_id, stop_grace=stop_grace)
+    except Exception as exc:
+        log.exception("supervising job %s failed", job_id)
+        try:
+            finish_job(studio, job_id, FAILED, f"Could not run the job: {exc}")
+        except Exception:
+            log.exception("could not record the failure of job %s", job_id)
+
+
 def _supervise_on_worker(config: dict[str, str], job_id: str, stop_grace: float) -> str:
-    """Runs inside a Dask worker: the same supervision as a local job."""
+    """Runs inside a Dask worker: the same supervision as a local job.
+
+    The worker records itself as the job's owner (its address and pid), so the
+    executor can tell when the worker watching a job has died.
+    """
+    from distributed import get_worker
+
     studio = Studio(
         StudioConfig.resolve(
             home=config["home"],
@@ -185,6 +197,12 @@ def _supervise_on_worker(config: dict[str, str], job_id: str, stop_grace: float)
         # job itself sends to the cluster (batch transform partitions) can run here.
         secede()
     try:
+        job = studio.job_store.get_job(job_id)
+        if job.status != PENDING:
+            # Dask runs a task again when the worker running it died; the job's process
+            # was started by that worker, and the executor's reconcile deals with it.
+            return job.status
+        studio.job_store.claim_owner(job_id, host=get_worker().address, pid=os.getpid())
         return supervise(studio, job_id, stop_grace=stop_grace).status
     finally:
         studio.close()
@@ -200,7 +218,14 @@ class DaskExecutor(JobExecutor):
 
     name = "dask"
 
-    def __init__(self, studio: Studio, address: str, *, stop_grace: float = 10.0) -> None:
+    def __init__(
+        self,
+        studio: Studio,
+        address: str,
+        *,
+        stop_grace: float = 10.0,
+        check_interval: float = 10.0,
+    ) -> None:
         try:
             from distributed import Client
         except ImportError:
@@ -215,6 +240,14 @@ class DaskExecutor(JobExecutor):
         self._address = address
         self._client: Any = Client(address, set_as_default=False, timeout="10s")
         self._futures: dict[str, Any] = {}
+        self._closed = threading.Event()
+        if check_interval > 0:
+            threading.Thread(
+                target=self._check_workers,
+                args=(check_interval,),
+                name="mlstudio-dask-reconcile",
+                daemon=True,
+            ).start()
 
     def submit(self, job: Job) -> None:
         from distributed import fire_and_forget
@@ -242,7 +275,70 @@ class DaskExecutor(JobExecutor):
             future.cancel()
         return job
 
+    def _check_workers(self, interval: float) -> None:
+        while not self._closed.wait(interval):
+            try:
+                self.reconcile()
+            except Exception:  # the next check tries again
+                log.exception("checking the Dask workers of running jobs failed")
+
+    def _live_workers(self) -> dict[str, int] | None:
+        """Worker address → pid for every live worker; None when the cluster cannot say."""
+        try:
+            pids = self._client.run(os.getpid, on_error="ignore")
+        except Exception as exc:
+            log.warning("the Dask scheduler did not answer (%s); jobs are left as they are", exc)
+            return None
+        return {address: int(pid) for address, pid in pids.items()}
+
+    def reconcile(self) -> list[str]:
+        """Running jobs whose worker died: a process still alive on this host is watched
+        from here; any other is failed with the reason. Returns the job ids touched.
+
+        Pending jobs are left alone: the scheduler keeps their tasks and runs them again
+        on another worker when the one they were on dies.
+        """
+        host, me = this_host(), os.getpid()
+        candidates = [
+            job
+            for job in self._studio.job_store.jobs_in(ACTIVE_JOB_STATUSES)
+            if job.executor == self.name
+            and job.status != PENDING
+            and not (job.owner_host == host and job.owner_pid == me)
+        ]
+        if not candidates:
+            return []
+        workers = self._live_workers()
+        if workers is None:
+            return []
+        touched: list[str] = []
+        for job in candidates:
+            if job.owner_host in workers and workers[job.owner_host] == job.owner_pid:
+                continue  # its worker still watches it
+            if job.owner_host == host and same_process_alive(job.owner_pid, None):
+                continue  # another server on this host adopted it
+            touched.append(job.id)
+            if job.host == host and same_process_alive(job.pid, job.process_start):
+                if self._studio.job_store.claim_owner(job.id, host=host, pid=me):
+                    threading.Thread(
+                        target=_watch_safely,
+                        args=(self._studio, job.id, job, self.stop_grace),
+                        name=f"mlstudio-job-{job.id[:8]}",
+                        daemon=True,
+                    ).start()
+                continue
+            where = "" if job.host == host else f" on {job.host}"
+            finish_job(
+                self._studio,
+                job.id,
+                FAILED,
+                f"The Dask worker that ran this job ({job.owner_host}) died, and the "
+                f"job's process{where} is no longer watched.",
+            )
+        return touched
+
     def close(self) -> None:
+        self._closed.set()
         self._client.close()
 
 
