@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from . import endpoint_models, models, wrangler_models
+from . import endpoint_models, home_models, models, wrangler_models
 
 API_PREFIX = "/mlstudio/api/v1"
 
@@ -40,6 +40,15 @@ OPERATIONS: tuple[Operation, ...] = (
         models.Status,
     ),
     Operation("get", "/openapi.json", "getOpenAPI", "This OpenAPI document", "status", None),
+    Operation(
+        "get",
+        "/home",
+        "getHome",
+        "The Studio home: jobs and endpoints running now with their CPU and memory, "
+        "recent activity across components, and the configuration in use",
+        "home",
+        home_models.Home,
+    ),
     Operation(
         "get",
         "/experiments",

@@ -36,6 +36,7 @@ from .handlers.endpoints import (
     EndpointsHandler,
 )
 from .handlers.experiments import ExperimentHandler, ExperimentsHandler
+from .handlers.home import HomeHandler
 from .handlers.jobs import (
     AlgorithmsHandler,
     BatchTransformJobsHandler,
@@ -250,6 +251,7 @@ class MLStudio(ExtensionApp):
             [
                 (rf"{API}/status", StatusHandler),
                 (rf"{API}/openapi\.json", OpenAPIHandler),
+                (rf"{API}/home", HomeHandler),
                 (rf"{API}/experiments", ExperimentsHandler),
                 (rf"{API}/experiments/(?P<experiment_id>[^/]+)", ExperimentHandler),
                 (rf"{API}/experiments/(?P<experiment_id>[^/]+)/runs", ExperimentRunsHandler),

@@ -38,6 +38,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mlstudio/api/v1/home": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The Studio home: jobs and endpoints running now with their CPU and memory, recent activity across components, and the configuration in use */
+        get: operations["getHome"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/mlstudio/api/v1/experiments": {
         parameters: {
             query?: never;
@@ -754,6 +771,42 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** ActivityItem */
+        ActivityItem: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "run-started" | "run-finished" | "run-failed" | "run-stopped" | "model-version-registered" | "model-version-approved" | "model-version-rejected" | "endpoint-deployed" | "endpoint-updated" | "endpoint-failed" | "job-failed";
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Title */
+            title: string;
+            /** Detail */
+            detail: string;
+            target: components["schemas"]["ActivityTarget"];
+        };
+        /** ActivityTarget */
+        ActivityTarget: {
+            /**
+             * Resource
+             * @enum {string}
+             */
+            resource: "run" | "job" | "model-version" | "endpoint";
+            /**
+             * Id
+             * @description Run or job id, endpoint name, or model name.
+             */
+            id: string;
+            /**
+             * Version
+             * @description The model version (model-version only).
+             */
+            version: number | null;
+        };
         /** Algorithm */
         Algorithm: {
             /** Name */
@@ -1473,6 +1526,55 @@ export interface components {
             /** Counts */
             counts: number[];
         };
+        /** Home */
+        Home: {
+            /**
+             * Running
+             * @description Live jobs and endpoints.
+             */
+            running: components["schemas"]["RunningItem"][];
+            /**
+             * Activity
+             * @description Recent activity, newest first.
+             */
+            activity: components["schemas"]["ActivityItem"][];
+            configuration: components["schemas"]["HomeConfiguration"];
+            /**
+             * Generated At
+             * Format: date-time
+             */
+            generated_at: string;
+        };
+        /** HomeConfiguration */
+        HomeConfiguration: {
+            /**
+             * Store Uri
+             * @description Metadata store URL with any password hidden.
+             */
+            store_uri: string;
+            /** Store Backend */
+            store_backend: string;
+            /**
+             * Artifact Uri
+             * @description Artifact location with any password hidden.
+             */
+            artifact_uri: string;
+            /** Executor */
+            executor: string;
+            /** Dask Address */
+            dask_address: string;
+            /** Max Concurrent Jobs */
+            max_concurrent_jobs: number | null;
+            /** Home */
+            home: string;
+            /**
+             * Versions
+             * @description Python and library versions in use.
+             */
+            versions: {
+                [key: string]: string;
+            };
+        };
         /** Job */
         Job: {
             /** Id */
@@ -1977,6 +2079,24 @@ export interface components {
              */
             sample_note: string | null;
         };
+        /** ProcessUsage */
+        ProcessUsage: {
+            /**
+             * Cpu Percent
+             * @description CPU use of the process tree; 100 is one busy core.
+             */
+            cpu_percent: number;
+            /**
+             * Memory Bytes
+             * @description Resident memory of the process tree.
+             */
+            memory_bytes: number;
+            /**
+             * Processes
+             * @description Live processes measured (with children, workers).
+             */
+            processes: number;
+        };
         /** ProcessingInput */
         ProcessingInput: {
             /** Name */
@@ -2178,6 +2298,36 @@ export interface components {
              * @default null
              */
             status?: ("FINISHED" | "FAILED" | "KILLED") | null;
+        };
+        /** RunningItem */
+        RunningItem: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "job" | "endpoint";
+            /**
+             * Id
+             * @description A job's id or an endpoint's name: what their routes take.
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Status */
+            status: string;
+            /**
+             * Detail
+             * @description The job kind, or the model versions an endpoint serves.
+             */
+            detail: string;
+            /** Started At */
+            started_at: string | null;
+            /** Host */
+            host: string | null;
+            /** Pid */
+            pid: number | null;
+            /** @description Null when the process is not on the server's host, not started or gone. */
+            usage: components["schemas"]["ProcessUsage"] | null;
         };
         /** Status */
         Status: {
@@ -2432,6 +2582,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": Record<string, never>;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getHome: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Home"];
                 };
             };
             /** @description Forbidden */

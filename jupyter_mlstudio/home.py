@@ -1,0 +1,440 @@
+"""The Studio home: one pane of glass over the whole studio.
+
+Three read-only views gathered from the services of a :class:`Studio`:
+
+- **running now** — jobs that are queued or running and endpoints that are starting,
+  serving or updating, with the CPU and memory of their processes (a job's process and
+  its children; an endpoint's supervisor and its workers);
+- **recent activity** — runs started and ended, model versions registered and approved
+  or rejected, endpoints deployed or failed, jobs that failed: newest first, each with
+  what a client needs to open it (resource kind and id);
+- **configuration** — the store, artifact location and executor in use (passwords
+  masked), the home folder and the library versions.
+
+Nothing here writes; Stop buttons use the jobs' and endpoints' own operations.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import platform
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib import metadata
+from typing import TYPE_CHECKING, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from .config import StudioConfig
+from .endpoints.entities import Endpoint, EndpointStatus
+from .jobs.entities import FAILED, PENDING, RUNNING, STOPPING, Job
+from .jobs.lifecycle import same_process_alive, this_host
+from .store.db import redact_uri
+
+if TYPE_CHECKING:
+    from .studio import Studio
+
+RunningKind = Literal["job", "endpoint"]
+ActivityKind = Literal[
+    "run-started",
+    "run-finished",
+    "run-failed",
+    "run-stopped",
+    "model-version-registered",
+    "model-version-approved",
+    "model-version-rejected",
+    "endpoint-deployed",
+    "endpoint-updated",
+    "endpoint-failed",
+    "job-failed",
+]
+ActivityResource = Literal["run", "job", "model-version", "endpoint"]
+
+# Endpoint statuses in which a process serves or is being started.
+LIVE_ENDPOINT_STATUSES = (
+    EndpointStatus.CREATING,
+    EndpointStatus.IN_SERVICE,
+    EndpointStatus.UPDATING,
+)
+# Job statuses shown as running now (Stopping: its processes are still there).
+LIVE_JOB_STATUSES = (RUNNING, STOPPING, PENDING)
+# Seconds between the two CPU-time readings a CPU percentage is computed from.
+CPU_SAMPLE_SECONDS = 0.25
+ACTIVITY_LIMIT = 30
+# Libraries whose versions the configuration lists, when installed.
+VERSIONED_PACKAGES = (
+    "jupyter_mlstudio",
+    "jupyterlab",
+    "jupyter_server",
+    "scikit-learn",
+    "pandas",
+    "sqlalchemy",
+    "fsspec",
+    "distributed",
+)
+MASK = "***"
+
+
+@dataclass(frozen=True)
+class ProcessUsage:
+    """CPU and memory of one process tree, summed over its live processes."""
+
+    cpu_percent: float  # 100 = one core busy
+    memory_bytes: int  # resident set size
+    processes: int
+
+
+@dataclass(frozen=True)
+class RunningItem:
+    kind: RunningKind
+    id: str  # a job's id; an endpoint's name (what its routes take)
+    name: str
+    status: str
+    detail: str  # the job kind, or the endpoint's model versions
+    started_at: datetime | None
+    host: str | None
+    pid: int | None
+    usage: ProcessUsage | None  # None: not on this host, not started, or gone
+
+
+@dataclass(frozen=True)
+class ActivityTarget:
+    """What an activity item opens: a run or job by id, an endpoint by name, a model
+    version by model name and version."""
+
+    resource: ActivityResource
+    id: str
+    version: int | None = None
+
+
+@dataclass(frozen=True)
+class ActivityItem:
+    kind: ActivityKind
+    at: datetime
+    title: str
+    detail: str
+    target: ActivityTarget
+
+
+@dataclass(frozen=True)
+class HomeConfiguration:
+    store_uri: str  # password masked
+    store_backend: str
+    artifact_uri: str  # password masked
+    executor: str
+    dask_address: str
+    max_concurrent_jobs: int | None
+    home: str
+    versions: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HomeSnapshot:
+    running: list[RunningItem]
+    activity: list[ActivityItem]
+    configuration: HomeConfiguration
+    generated_at: datetime
+
+
+# -- configuration --------------------------------------------------------------------
+def mask_password(uri: str) -> str:
+    """``uri`` with the password of its user info (``user:password@host``) replaced."""
+    try:
+        parts = urlsplit(uri)
+        password = parts.password
+    except ValueError:
+        return uri
+    if not password:
+        return uri
+    userinfo, _, hostinfo = parts.netloc.rpartition("@")
+    user = userinfo.split(":", 1)[0]
+    return urlunsplit(parts._replace(netloc=f"{user}:{MASK}@{hostinfo}"))
+
+
+def library_versions(packages: Iterable[str] = VERSIONED_PACKAGES) -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for package in packages:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            versions[package] = metadata.version(package)
+    return versions
+
+
+def configuration(config: StudioConfig, store_backend: str) -> HomeConfiguration:
+    """The settings in use, safe to show: no password leaves this function."""
+    return HomeConfiguration(
+        store_uri=mask_password(redact_uri(config.store_uri)),
+        store_backend=store_backend,
+        artifact_uri=mask_password(config.artifact_uri),
+        executor=config.job_executor,
+        dask_address=mask_password(config.dask_address),
+        max_concurrent_jobs=config.max_concurrent_jobs,
+        home=str(config.home),
+        versions=library_versions(),
+    )
+
+
+# -- process usage --------------------------------------------------------------------
+def sample_usage(
+    pids: Sequence[int], seconds: float = CPU_SAMPLE_SECONDS
+) -> dict[int, ProcessUsage]:
+    """CPU and memory of each process and all its descendants.
+
+    CPU is measured over one ``seconds`` window shared by all processes, so a call
+    takes that long once, however many processes it measures. Processes that are gone
+    (or not ours to read) are left out.
+    """
+    import psutil
+
+    trees: dict[int, list[psutil.Process]] = {}
+    for pid in dict.fromkeys(pids):
+        try:
+            root = psutil.Process(pid)
+            tree = [root, *root.children(recursive=True)]
+        except psutil.Error:
+            continue
+        for process in tree:
+            with contextlib.suppress(psutil.Error):
+                process.cpu_percent(None)  # the first reading: the window starts here
+        trees[pid] = tree
+    if trees and seconds > 0:
+        time.sleep(seconds)
+    usage: dict[int, ProcessUsage] = {}
+    for pid, tree in trees.items():
+        cpu, memory, alive = 0.0, 0, 0
+        for process in tree:
+            try:
+                with process.oneshot():
+                    if process.status() == psutil.STATUS_ZOMBIE:
+                        continue
+                    cpu += process.cpu_percent(None)
+                    memory += process.memory_info().rss
+                alive += 1
+            except psutil.Error:
+                continue
+        if alive:
+            usage[pid] = ProcessUsage(round(cpu, 1), memory, alive)
+    return usage
+
+
+# -- the home -------------------------------------------------------------------------
+class StudioHome:
+    """Reads through the studio's services; cheap to create (it holds no state)."""
+
+    def __init__(self, studio: Studio, *, cpu_sample_seconds: float = CPU_SAMPLE_SECONDS) -> None:
+        self.studio = studio
+        self.cpu_sample_seconds = cpu_sample_seconds
+
+    def snapshot(self, activity_limit: int = ACTIVITY_LIMIT) -> HomeSnapshot:
+        return HomeSnapshot(
+            running=self.running(),
+            activity=self.activity(activity_limit),
+            configuration=self.configuration(),
+            generated_at=datetime.now(timezone.utc),
+        )
+
+    def configuration(self) -> HomeConfiguration:
+        return configuration(self.studio.config, self.studio.db.backend)
+
+    # -- running now -------------------------------------------------------------------
+    def running(self) -> list[RunningItem]:
+        """Live jobs (running first, then queued) and live endpoints, with the usage of
+        their processes on this host."""
+        host = this_host()
+        jobs = [
+            job
+            for status in LIVE_JOB_STATUSES
+            for job in self.studio.jobs.list(status=status, max_items=1000).items
+        ]
+        endpoints = [
+            endpoint
+            for status in LIVE_ENDPOINT_STATUSES
+            for endpoint in self.studio.endpoints.list_endpoints(
+                status=status.value, max_items=1000
+            ).items
+        ]
+        local_pids = [
+            job.pid
+            for job in jobs
+            if job.pid is not None
+            and job.host == host
+            and same_process_alive(job.pid, job.process_start)
+        ] + [e.pid for e in endpoints if e.pid is not None and e.host == host]
+        usage = sample_usage(local_pids, self.cpu_sample_seconds)
+        return [_job_item(job, usage) for job in jobs] + [
+            _endpoint_item(endpoint, usage) for endpoint in endpoints
+        ]
+
+    # -- recent activity ---------------------------------------------------------------
+    def activity(self, limit: int = ACTIVITY_LIMIT) -> list[ActivityItem]:
+        """What happened lately across the studio, newest first."""
+        items = [
+            *self._run_activity(limit),
+            *self._model_activity(limit),
+            *self._endpoint_activity(limit),
+            *self._job_activity(limit),
+        ]
+        items.sort(key=lambda item: item.at, reverse=True)
+        return items[:limit]
+
+    def _run_activity(self, limit: int) -> list[ActivityItem]:
+        experiments = self.studio.experiments.list_experiments(max_items=1000).items
+        if not experiments:
+            return []
+        names = {e.id: e.name for e in experiments}
+        runs = self.studio.runs
+        started = runs.search_runs(list(names), max_items=limit).items
+        ended = runs.search_runs(list(names), order_by=["end_time DESC"], max_items=limit).items
+        items: list[ActivityItem] = []
+        for run in started:
+            items.append(
+                ActivityItem(
+                    "run-started",
+                    _utc(run.start_time),
+                    f"Run {run.name} started",
+                    names.get(run.experiment_id, ""),
+                    ActivityTarget("run", run.id),
+                )
+            )
+        for run in ended:
+            if run.end_time is None or run.status == "RUNNING":
+                continue
+            kind, verb = _RUN_ENDINGS.get(run.status, ("run-finished", "finished"))
+            reason = run.tags.get("mlstudio.failure", "")
+            items.append(
+                ActivityItem(
+                    kind,
+                    _utc(run.end_time),
+                    f"Run {run.name} {verb}",
+                    reason or names.get(run.experiment_id, ""),
+                    ActivityTarget("run", run.id),
+                )
+            )
+        return items
+
+    def _model_activity(self, limit: int) -> list[ActivityItem]:
+        registry = self.studio.models.store
+        items: list[ActivityItem] = []
+        # Groups changed last hold the newest versions and approvals.
+        for group in registry.list_groups(max_items=min(limit, 100)).items:
+            for version in registry.list_versions(group.name)[:limit]:
+                target = ActivityTarget("model-version", version.name, version.version)
+                label = f"{version.name} v{version.version}"
+                source = f"from run {version.source_run_id}" if version.source_run_id else ""
+                items.append(
+                    ActivityItem(
+                        "model-version-registered",
+                        _utc(version.created_at),
+                        f"Model {label} registered",
+                        source or version.flavor,
+                        target,
+                    )
+                )
+                for event in version.approvals:
+                    if event.to_status in _APPROVAL_KINDS:
+                        kind, verb = _APPROVAL_KINDS[event.to_status]
+                        items.append(
+                            ActivityItem(
+                                kind,
+                                _utc(event.at),
+                                f"Model {label} {verb}",
+                                event.comment or (f"by {event.actor}" if event.actor else ""),
+                                target,
+                            )
+                        )
+        return items
+
+    def _endpoint_activity(self, limit: int) -> list[ActivityItem]:
+        items: list[ActivityItem] = []
+        for endpoint in self.studio.endpoints.list_endpoints(max_items=limit).items:
+            target = ActivityTarget("endpoint", endpoint.name)
+            models = _variants(endpoint)
+            items.append(
+                ActivityItem(
+                    "endpoint-deployed",
+                    _utc(endpoint.created_at),
+                    f"Endpoint {endpoint.name} deployed",
+                    models,
+                    target,
+                )
+            )
+            if endpoint.status == EndpointStatus.FAILED:
+                items.append(
+                    ActivityItem(
+                        "endpoint-failed",
+                        _utc(endpoint.updated_at),
+                        f"Endpoint {endpoint.name} failed",
+                        endpoint.failure_reason or models,
+                        target,
+                    )
+                )
+            elif endpoint.generation > 1:
+                items.append(
+                    ActivityItem(
+                        "endpoint-updated",
+                        _utc(endpoint.updated_at),
+                        f"Endpoint {endpoint.name} updated",
+                        models,
+                        target,
+                    )
+                )
+        return items
+
+    def _job_activity(self, limit: int) -> list[ActivityItem]:
+        return [
+            ActivityItem(
+                "job-failed",
+                _utc(job.ended_at or job.updated_at),
+                f"Job {job.name} failed",
+                job.failure_reason or job.kind,
+                ActivityTarget("job", job.id),
+            )
+            for job in self.studio.jobs.list(status=FAILED, max_items=limit).items
+        ]
+
+
+_RUN_ENDINGS: dict[str, tuple[ActivityKind, str]] = {
+    "FINISHED": ("run-finished", "finished"),
+    "FAILED": ("run-failed", "failed"),
+    "KILLED": ("run-stopped", "stopped"),
+}
+_APPROVAL_KINDS: dict[str, tuple[ActivityKind, str]] = {
+    "Approved": ("model-version-approved", "approved"),
+    "Rejected": ("model-version-rejected", "rejected"),
+}
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+
+
+def _variants(endpoint: Endpoint) -> str:
+    return ", ".join(f"{v.model} v{v.version}" for v in endpoint.variants)
+
+
+def _job_item(job: Job, usage: dict[int, ProcessUsage]) -> RunningItem:
+    return RunningItem(
+        kind="job",
+        id=job.id,
+        name=job.name,
+        status=job.status,
+        detail=job.kind,
+        started_at=_utc(job.started_at) if job.started_at else None,
+        host=job.host,
+        pid=job.pid,
+        usage=usage.get(job.pid) if job.pid is not None else None,
+    )
+
+
+def _endpoint_item(endpoint: Endpoint, usage: dict[int, ProcessUsage]) -> RunningItem:
+    return RunningItem(
+        kind="endpoint",
+        id=endpoint.name,
+        name=endpoint.name,
+        status=endpoint.status.value,
+        detail=_variants(endpoint),
+        started_at=_utc(endpoint.created_at),
+        host=endpoint.host,
+        pid=endpoint.pid,
+        usage=usage.get(endpoint.pid) if endpoint.pid is not None else None,
+    )

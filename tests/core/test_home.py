@@ -1,0 +1,164 @@
+"""The Studio home over a real studio: a real job process tree and a real endpoint (a
+supervisor and its workers) measured with psutil, activity from real runs, model
+versions and a failed job, and the configuration with its passwords masked."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression
+
+from jupyter_mlstudio.config import StudioConfig
+from jupyter_mlstudio.home import RunningItem, StudioHome, configuration, mask_password
+from jupyter_mlstudio.jobs.entities import ACTIVE_JOB_STATUSES
+from jupyter_mlstudio.studio import Studio
+
+# Burns a core in a child process while the parent waits: CPU and two processes.
+BUSY = textwrap.dedent(
+    """\
+    import subprocess, sys, time
+    child = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    print("busy", flush=True)
+    try:
+        time.sleep(600)
+    finally:
+        child.kill()
+    """
+)
+
+
+@pytest.fixture
+def studio() -> Iterator[Studio]:
+    studio = Studio(StudioConfig.resolve(max_concurrent_jobs=2))
+    yield studio
+    for job in studio.jobs.store.jobs_in(ACTIVE_JOB_STATUSES):
+        if job.pid is not None:  # a failed test must not leave a busy loop behind
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(job.pid, signal.SIGKILL)
+    for endpoint in studio.endpoints.store.all():
+        studio.endpoints.delete(endpoint.name)
+    studio.close()
+
+
+def _wait(predicate: object, what: str, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _item(items: list[RunningItem], kind: str, item_id: str) -> RunningItem:
+    matches = [item for item in items if item.kind == kind and item.id == item_id]
+    assert len(matches) == 1, items
+    return matches[0]
+
+
+def test_running_jobs_and_endpoints_with_their_process_usage(
+    studio: Studio, tmp_path: Path
+) -> None:
+    script = tmp_path / "busy.py"
+    script.write_text(BUSY)
+    job = studio.jobs.submit_data({"kind": "processing", "code": str(script), "name": "busy"})
+    log = Path(studio.jobs.get(job.id).log_uri.removeprefix("file://"))
+    _wait(lambda: log.exists() and "busy" in log.read_text(), "the job to start its child")
+
+    x, y = load_iris(return_X_y=True, as_frame=True)
+    studio.models.register(LogisticRegression(max_iter=500).fit(x, y), "iris", input_example=x)
+    endpoint = studio.endpoints.deploy("iris-live", model="iris", instances=2, timeout=120)
+    assert endpoint.status.value == "InService", endpoint.failure_reason
+
+    home = StudioHome(studio)
+    running = home.running()
+    job_item = _item(running, "job", job.id)
+    assert (job_item.name, job_item.status, job_item.detail) == ("busy", "Running", "processing")
+    assert job_item.usage is not None and job_item.started_at is not None
+    # the runner and the busy child: the child's loop is counted with the job
+    assert job_item.usage.processes >= 2
+    assert job_item.usage.cpu_percent > 20
+    assert job_item.usage.memory_bytes > 10 * 2**20
+
+    endpoint_item = _item(running, "endpoint", "iris-live")
+    assert (endpoint_item.status, endpoint_item.detail) == ("InService", "iris v1")
+    assert endpoint_item.usage is not None
+    assert endpoint_item.usage.processes >= 3  # the supervisor and its two workers
+    assert endpoint_item.usage.memory_bytes > 50 * 2**20
+
+    # Stop through the services the Stop buttons call: both leave "running now"
+    studio.jobs.stop(job.id)
+    studio.endpoints.delete("iris-live")
+    _wait(lambda: studio.jobs.get(job.id).is_terminal, "the job to stop")
+    assert [item for item in home.running() if item.kind == "job"] == []
+    assert [item for item in home.running() if item.kind == "endpoint"] == []
+
+
+def test_activity_lists_runs_versions_and_failures_newest_first(
+    studio: Studio, tmp_path: Path
+) -> None:
+    experiment = studio.experiments.create_experiment("churn")
+    run = studio.runs.create_run(experiment.id, name="baseline")
+    studio.runs.end_run(run.id, "FINISHED")
+    x, y = load_iris(return_X_y=True, as_frame=True)
+    version = studio.models.register(LogisticRegression(max_iter=500).fit(x, y), "churn-model")
+    studio.models.store.set_approval("churn-model", version.version, "Approved", "good", "ana")
+    script = tmp_path / "fails.py"
+    script.write_text("raise SystemExit('no rows')\n")
+    job = studio.jobs.submit_data({"kind": "processing", "code": str(script), "name": "fails"})
+    assert studio.jobs.wait(job.id, timeout=90).status == "Failed"
+
+    activity = StudioHome(studio).activity()
+    assert [a.at for a in activity] == sorted((a.at for a in activity), reverse=True)
+    ours = [
+        (a.kind, a.target.resource, a.target.id, a.target.version)
+        for a in activity
+        if a.target.id in (run.id, "churn-model", job.id)
+    ]
+    assert ours == [
+        ("job-failed", "job", job.id, None),
+        ("model-version-approved", "model-version", "churn-model", 1),
+        ("model-version-registered", "model-version", "churn-model", 1),
+        ("run-finished", "run", run.id, None),
+        ("run-started", "run", run.id, None),
+    ]
+    titles = {a.kind: a for a in activity if a.target.id in (run.id, "churn-model")}
+    assert titles["run-finished"].title == "Run baseline finished"
+    assert titles["run-finished"].detail == "churn"  # the experiment
+    assert titles["model-version-registered"].title == "Model churn-model v1 registered"
+    failed = next(a for a in activity if a.kind == "job-failed")
+    assert failed.title == "Job fails failed" and "no rows" in failed.detail
+    # the job's own run is there too, with the job's name
+    assert any(a.kind == "run-failed" and a.title == "Run fails failed" for a in activity)
+    assert len(StudioHome(studio).activity(limit=2)) == 2
+
+
+def test_configuration_masks_passwords(tmp_path: Path) -> None:
+    config = StudioConfig(
+        home=tmp_path,
+        store_uri="postgresql+psycopg://alice:s3cr%40t@db.example:5432/mlstudio",
+        artifact_uri="s3://AKIAKEY:topsecret@bucket/artifacts",
+        job_executor="dask",
+        dask_address="tcp://scheduler:8786",
+    )
+    shown = configuration(config, "postgresql")
+    text = repr(shown)
+    assert "s3cr" not in text and "topsecret" not in text
+    assert shown.store_uri == "postgresql+psycopg://alice:***@db.example:5432/mlstudio"
+    assert shown.artifact_uri == "s3://AKIAKEY:***@bucket/artifacts"
+    assert (shown.executor, shown.dask_address, shown.home) == (
+        "dask",
+        "tcp://scheduler:8786",
+        str(tmp_path),
+    )
+    assert shown.versions["jupyter_mlstudio"] and shown.versions["python"]
+    # URLs without a password are shown as they are
+    assert mask_password("file:///home/me/artifacts") == "file:///home/me/artifacts"
+    assert mask_password("sqlite:////tmp/x.db") == "sqlite:////tmp/x.db"

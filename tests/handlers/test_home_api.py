@@ -1,0 +1,83 @@
+"""``GET /home`` on a real server: a real job process with its CPU and memory, Stop through
+the jobs route, activity that links to the job and its run, the configuration, and
+authentication."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from tornado.httpclient import HTTPResponse
+
+Fetch = Callable[..., Awaitable[HTTPResponse]]
+API = ("mlstudio", "api", "v1")
+
+BUSY = "print('busy', flush=True)\nwhile True:\n    pass\n"
+
+
+async def call(jp_fetch: Fetch, method: str, *path: str, **kwargs: Any) -> tuple[int, Any]:
+    if method == "POST":
+        kwargs.setdefault("body", b"{}")
+    response = await jp_fetch(*API, *path, method=method, raise_error=False, **kwargs)
+    text = response.body.decode() if response.body else ""
+    return response.code, (json.loads(text) if text else None)
+
+
+async def home_until(
+    jp_fetch: Fetch, test: Callable[[dict[str, Any]], bool], timeout: float = 90
+) -> dict[str, Any]:
+    for _ in range(int(timeout / 0.5)):
+        status, home = await call(jp_fetch, "GET", "home")
+        assert status == 200, home
+        if test(home):
+            return home  # type: ignore[no-any-return]
+        await asyncio.sleep(0.5)
+    raise AssertionError(f"the home never matched; last: {home}")
+
+
+async def test_home_shows_a_running_job_and_stop_ends_it(
+    jp_fetch: Fetch, jp_root_dir: Path, mlstudio_home: Path
+) -> None:
+    status, home = await call(jp_fetch, "GET", "home")
+    assert status == 200
+    assert (home["running"], home["activity"]) == ([], [])
+    config = home["configuration"]
+    assert config["store_backend"] == "sqlite" and config["executor"] == "local"
+    assert config["home"] == str(mlstudio_home)
+    assert config["versions"]["jupyter_mlstudio"]
+
+    (jp_root_dir / "busy.py").write_text(BUSY)
+    status, job = await call(
+        jp_fetch, "POST", "jobs", "processing", body=json.dumps({"code": "busy.py"})
+    )
+    assert status == 201, job
+
+    def measured(home: dict[str, Any]) -> bool:
+        items = [i for i in home["running"] if i["id"] == job["id"]]
+        return bool(items) and items[0]["usage"] is not None and items[0]["status"] == "Running"
+
+    home = await home_until(jp_fetch, measured)
+    (item,) = home["running"]
+    assert (item["kind"], item["name"], item["detail"]) == ("job", job["name"], "processing")
+    assert item["usage"]["cpu_percent"] > 0 and item["usage"]["memory_bytes"] > 2**20
+    assert item["started_at"] and item["pid"]
+    assert any(
+        a["kind"] == "run-started"
+        and a["target"] == {"resource": "run", "id": job["run_id"], "version": None}
+        for a in home["activity"]
+    )
+
+    status, _ = await call(jp_fetch, "POST", "jobs", job["id"], "stop")
+    assert status == 200
+    home = await home_until(jp_fetch, lambda h: h["running"] == [])
+    stopped = [a for a in home["activity"] if a["target"]["id"] == job["run_id"]]
+    assert [a["kind"] for a in stopped] == ["run-stopped", "run-started"]
+
+
+async def test_home_needs_authentication(jp_fetch: Fetch) -> None:
+    status, payload = await call(jp_fetch, "GET", "home", headers={"Authorization": "token wrong"})
+    assert status in (401, 403)
+    assert set(payload["error"]) == {"code", "message"}
