@@ -1,0 +1,172 @@
+"""The artifact store on an S3 API: moto's S3 server in its own process, reached through
+s3fs exactly as a team's object storage would be. Runs log and list artifacts there, a
+training job reads its channel from S3 and writes its model there, the registry keeps the
+version there, and an endpoint loads it from there."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sklearn.datasets import load_breast_cancer
+
+import jupyter_mlstudio as mls
+from jupyter_mlstudio.artifacts import ArtifactRepository
+from jupyter_mlstudio.config import ARTIFACT_URI_ENV, StudioConfig
+from jupyter_mlstudio.endpoints import EndpointStatus
+from jupyter_mlstudio.jobs.specs import ProcessingSpec, TrainingSpec
+from jupyter_mlstudio.studio import Studio
+
+s3fs = pytest.importorskip("s3fs")
+pytest.importorskip("moto")
+
+BUCKET = "mlstudio-test"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def s3_server() -> Iterator[str]:
+    """moto's S3 server as a separate process on loopback; yields its URL."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/moto-api/", timeout=2):
+                break
+        except OSError:
+            assert process.poll() is None, "moto's S3 server did not start"
+            assert time.monotonic() < deadline, "moto's S3 server did not answer"
+            time.sleep(0.2)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def s3_env(s3_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The environment a user sets for S3: job and endpoint processes inherit it."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", s3_server)
+    fs = s3fs.S3FileSystem(client_kwargs={"endpoint_url": s3_server})
+    if not fs.exists(BUCKET):
+        fs.mkdir(BUCKET)
+    return s3_server
+
+
+def _fs(endpoint: str) -> object:
+    return s3fs.S3FileSystem(client_kwargs={"endpoint_url": endpoint}, skip_instance_cache=True)
+
+
+def test_runs_log_list_and_download_artifacts_on_s3(
+    s3_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(ARTIFACT_URI_ENV, f"s3://{BUCKET}/runs-artifacts")
+    studio = mls.configure()
+    assert studio.config.artifact_uri.startswith("s3://")
+    report = tmp_path / "report.txt"
+    report.write_text("hello from s3\n")
+    with mls.start_run(experiment="s3") as run:
+        run.log_artifact(report, "reports/report.txt")
+        run.log_dict({"a": 1}, "config.json")
+    stored = studio.runs.get_run(run.id)
+    assert stored.artifact_uri.startswith(f"s3://{BUCKET}/runs-artifacts")
+    repo = ArtifactRepository(stored.artifact_uri)
+    assert repo.local_path is None  # really remote
+    names = {item.path for item in repo.list()}
+    assert {"reports", "config.json"} <= names
+    assert [item.name for item in repo.list("reports")] == ["report.txt"]
+    assert b"".join(repo.iter_chunks("reports/report.txt")) == b"hello from s3\n"
+    # the objects are in the bucket, seen by a client of its own
+    keys = _fs(s3_env).find(f"{BUCKET}/runs-artifacts")  # type: ignore[attr-defined]
+    assert any(key.endswith("reports/report.txt") for key in keys)
+
+
+def test_a_job_reads_s3_writes_its_model_there_and_an_endpoint_serves_it(
+    s3_env: str, tmp_path: Path
+) -> None:
+    X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+    data = X.iloc[:, :8].assign(target=y)
+    fs = _fs(s3_env)
+    with fs.open(f"{BUCKET}/data/train.csv", "wb") as handle:  # type: ignore[attr-defined]
+        handle.write(data.to_csv(index=False).encode())
+    home = tmp_path / "home"
+    studio = Studio(
+        StudioConfig.resolve(
+            home=home,
+            store_uri=f"sqlite:///{home / 'mlstudio.db'}",
+            artifact_uri=f"s3://{BUCKET}/studio",
+        )
+    )
+    try:
+        job = studio.jobs.submit(
+            TrainingSpec(
+                algorithm="random-forest-classifier",
+                hyperparameters={"n_estimators": 20},
+                channels={"train": f"s3://{BUCKET}/data/train.csv"},
+                target="target",
+            )
+        )
+        done = studio.jobs.wait(job.id, timeout=180)
+        log = studio.jobs.read_log(job.id).text
+        assert done.status == "Completed", (done.failure_reason, log)
+        assert done.artifact_uri.startswith(f"s3://{BUCKET}/studio/jobs/")
+        outputs = fs.find(f"{BUCKET}/studio/jobs/{job.id}")  # type: ignore[attr-defined]
+        assert any("model" in key for key in outputs), outputs
+        assert done.run_id is not None
+        assert studio.runs.get_run(done.run_id).metrics["validation:accuracy"] > 0.85
+
+        version = studio.models.register(studio.job_store.get_job(job.id), "s3-cancer")
+        assert version.artifact_uri.startswith(f"s3://{BUCKET}/studio/models/")
+        model = studio.models.load("s3-cancer", version.version)
+        rows = data.drop(columns="target").iloc[:5]
+        expected = model.predict(rows).tolist()  # type: ignore[attr-defined]
+
+        endpoint = studio.endpoints.deploy("s3-endpoint", model="s3-cancer", timeout=120)
+        try:
+            assert endpoint.status is EndpointStatus.IN_SERVICE, endpoint.failure_reason
+            assert studio.endpoints.predict("s3-endpoint", rows) == expected
+        finally:
+            studio.endpoints.delete("s3-endpoint")
+    finally:
+        studio.close()
+
+
+def test_the_job_log_tails_from_s3(s3_env: str, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    studio = Studio(
+        StudioConfig.resolve(
+            home=home,
+            store_uri=f"sqlite:///{home / 'mlstudio.db'}",
+            artifact_uri=f"s3://{BUCKET}/logs",
+        )
+    )
+    try:
+        code = tmp_path / "hello.py"
+        code.write_text("print('line', 1, flush=True)\nprint('line', 2, flush=True)\n")
+        job = studio.jobs.submit(ProcessingSpec(code=str(code)))
+        done = studio.jobs.wait(job.id, timeout=120)
+        assert done.status == "Completed", done.failure_reason
+        chunk = studio.jobs.read_log(job.id)
+        assert "line 1" in chunk.text and "line 2" in chunk.text
+    finally:
+        studio.close()
