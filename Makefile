@@ -86,7 +86,7 @@ typecheck:
 # Core and handler tests; the store contract suite runs on SQLite and on a throwaway
 # PostgreSQL server.
 test-python:
-	scripts/with_postgres.sh $(BIN)/python -m pytest tests -p no:playwright
+	scripts/with_postgres.sh $(BIN)/python -m pytest tests -p no:playwright --durations=15
 
 # A plain `pip install` of the wheel into a clean venv must show both extensions OK.
 check-install: $(STAMP_BUILD) browser
@@ -110,7 +110,7 @@ browser:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 test-ui: install browser
-	$(BIN)/python -m pytest ui-tests
+	$(BIN)/python -m pytest ui-tests --durations=10
 
 api: $(STAMP_JS)
 	$(BIN)/python -m jupyter_mlstudio.api.openapi
