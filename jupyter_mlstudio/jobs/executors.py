@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 class JobExecutor(abc.ABC):
     name: str
 
+    def __init__(self, studio: Studio) -> None:
+        self._studio = studio
+
     @abc.abstractmethod
     def submit(self, job: Job) -> None: ...
 
@@ -58,7 +61,7 @@ class LocalExecutor(JobExecutor):
         limit = max_concurrent or os.cpu_count() or 1
         if limit < 1:
             raise InvalidArgumentError("max_concurrent must be at least 1.")
-        self._studio = studio
+        super().__init__(studio)
         self.max_concurrent = limit
         self.stop_grace = stop_grace
         self._queue: deque[str] = deque()
@@ -235,7 +238,7 @@ class DaskExecutor(JobExecutor):
             ) from None
         if not address:
             raise InvalidArgumentError("The dask executor needs a scheduler address.")
-        self._studio = studio
+        super().__init__(studio)
         self.stop_grace = stop_grace
         self._address = address
         self._client: Any = Client(address, set_as_default=False, timeout="10s")
@@ -342,11 +345,52 @@ class DaskExecutor(JobExecutor):
         self._client.close()
 
 
+EXECUTOR_ENTRY_POINTS = "jupyter_mlstudio.executors"
+
+
 def make_executor(
     studio: Studio, kind: str, *, address: str = "", max_concurrent: int | None = None
 ) -> JobExecutor:
+    """The executor ``kind`` names: ``local``, ``dask``, an executor a package registers
+    in the ``jupyter_mlstudio.executors`` entry-point group, or ``module:Class``.
+
+    A plugged-in executor is a :class:`JobExecutor` subclass built as ``cls(studio)``; it
+    reads its own settings (from the environment or its configuration) and runs jobs
+    with :func:`jupyter_mlstudio.jobs.supervisor.supervise`, as the built-in ones do.
+    """
     if kind == "local":
         return LocalExecutor(studio, max_concurrent=max_concurrent)
     if kind == "dask":
         return DaskExecutor(studio, address)
-    raise InvalidArgumentError(f"Unknown job executor {kind!r}; use 'local' or 'dask'.")
+    executor_class = _plugged_in_executor(kind)
+    executor = executor_class(studio)
+    executor.name = kind  # jobs record the name they were configured with
+    return executor
+
+
+def _plugged_in_executor(kind: str) -> type[JobExecutor]:
+    from importlib import import_module
+    from importlib.metadata import entry_points
+
+    found: Any = None
+    if ":" in kind:
+        module, _, attribute = kind.partition(":")
+        try:
+            found = getattr(import_module(module), attribute)
+        except (ImportError, AttributeError) as exc:
+            raise InvalidArgumentError(f"Cannot load the job executor {kind!r}: {exc}") from None
+    else:
+        plugins = entry_points(group=EXECUTOR_ENTRY_POINTS)
+        matches = [plugin for plugin in plugins if plugin.name == kind]
+        if not matches:
+            known = ", ".join(sorted({"local", "dask", *(plugin.name for plugin in plugins)}))
+            raise InvalidArgumentError(
+                f"Unknown job executor {kind!r}; use one of {known}, or 'module:Class'."
+            )
+        found = matches[0].load()
+    if not (isinstance(found, type) and issubclass(found, JobExecutor)):
+        raise InvalidArgumentError(
+            f"The job executor {kind!r} is not a JobExecutor subclass (jupyter_mlstudio.jobs."
+            "executors.JobExecutor)."
+        )
+    return found
