@@ -28,6 +28,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from .config import StudioConfig
 from .endpoints.entities import Endpoint, EndpointStatus
+from .errors import NotFoundError
 from .jobs.entities import FAILED, PENDING, RUNNING, STOPPING, Job
 from .jobs.lifecycle import same_process_alive, this_host
 from .store.db import redact_uri
@@ -314,13 +315,15 @@ class StudioHome:
 
     def _model_activity(self, limit: int) -> list[ActivityItem]:
         registry = self.studio.models.store
+        run_names: dict[str, str | None] = {}
         items: list[ActivityItem] = []
         # Groups changed last hold the newest versions and approvals.
         for group in registry.list_groups(max_items=min(limit, 100)).items:
             for version in registry.list_versions(group.name)[:limit]:
                 target = ActivityTarget("model-version", version.name, version.version)
                 label = f"{version.name} v{version.version}"
-                source = f"from run {version.source_run_id}" if version.source_run_id else ""
+                run_name = self._run_name(version.source_run_id, run_names)
+                source = f"from run {run_name}" if run_name else ""
                 items.append(
                     ActivityItem(
                         "model-version-registered",
@@ -343,6 +346,17 @@ class StudioHome:
                             )
                         )
         return items
+
+    def _run_name(self, run_id: str | None, known: dict[str, str | None]) -> str | None:
+        """A run's name (``known`` caches the lookups of one call); None if it is gone."""
+        if run_id is None:
+            return None
+        if run_id not in known:
+            try:
+                known[run_id] = self.studio.runs.get_run(run_id).name
+            except NotFoundError:
+                known[run_id] = None
+        return known[run_id]
 
     def _endpoint_activity(self, limit: int) -> list[ActivityItem]:
         items: list[ActivityItem] = []

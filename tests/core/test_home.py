@@ -133,6 +133,7 @@ def test_activity_lists_runs_versions_and_failures_newest_first(
     assert titles["run-finished"].title == "Run baseline finished"
     assert titles["run-finished"].detail == "churn"  # the experiment
     assert titles["model-version-registered"].title == "Model churn-model v1 registered"
+    assert titles["model-version-registered"].detail == "sklearn"  # not from a run
     failed = next(a for a in activity if a.kind == "job-failed")
     assert failed.title == "Job fails failed" and "no rows" in failed.detail
     # the job's own run is there too, with the job's name
