@@ -53,6 +53,8 @@ export namespace CommandIDs {
   export const refreshEndpoints = 'mlstudio:refresh-endpoints';
   export const openEndpoint = 'mlstudio:open-endpoint';
   export const deployModel = 'mlstudio:deploy-model';
+  // Home (registered by the home plugin, src/home/plugin.ts)
+  export const openHome = 'mlstudio:open-home';
 }
 
 /** Id of the ML Studio sidebar widget. */

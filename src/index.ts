@@ -25,6 +25,7 @@ import {
   ExperimentsModel
 } from './experiments/model';
 import { endpointsPlugin } from './endpoints/plugin';
+import { homePlugin } from './home/plugin';
 import { jobsPlugin } from './jobs/plugin';
 import { modelsPlugin } from './models/plugin';
 import { MLStudioSidebar } from './sidebar/widget';
@@ -194,5 +195,6 @@ export default [
   jobsPlugin,
   modelsPlugin,
   endpointsPlugin,
-  wranglerPlugin
+  wranglerPlugin,
+  homePlugin
 ];

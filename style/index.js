@@ -4,3 +4,4 @@ import './jobs.css';
 import './models.css';
 import './endpoints.css';
 import './wrangler.css';
+import './home.css';

@@ -77,6 +77,8 @@ export function SidebarShell(props: {
   icon: LabIcon;
   /** The header's title. */
   title: string;
+  /** Buttons at the end of the header (e.g. the ML Studio sidebar's Home). */
+  headerActions?: React.ReactNode;
   /** The section's label (default: `title`). */
   section?: string;
   /** A heading above the section's toolbar. */
@@ -114,6 +116,9 @@ export function SidebarShell(props: {
       <header className="jp-MLStudio-header">
         <Icon.react tag="span" className="jp-MLStudio-headerIcon" />
         <h2>{props.title}</h2>
+        {props.headerActions && (
+          <div className="jp-MLStudio-headerActions">{props.headerActions}</div>
+        )}
       </header>
       {model.error && !model.serverMissing && (
         <ErrorBanner

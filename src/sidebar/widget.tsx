@@ -38,6 +38,15 @@ export class MLStudioSidebar extends ListSidebar<IExperimentsModel> {
         model={model}
         icon={studioIcon}
         title="ML Studio"
+        headerActions={
+          <ActionButton
+            testId="mls-open-home"
+            icon={studioIcon}
+            label="Home"
+            title="Open ML Studio Home: what runs now, recent activity, configuration"
+            onClick={run(CommandIDs.openHome)}
+          />
+        }
         section="Experiments"
         sectionTitle="Experiments"
         toolbar={

@@ -1,0 +1,81 @@
+/**
+ * The ML Studio home plugin: the home view, the "ML Studio: Open Home"
+ * command, its launcher card and palette entry. `activate` never awaits
+ * the network: the view loads when it opens.
+ */
+import {
+  ILayoutRestorer,
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { ICommandPalette, WidgetTracker } from '@jupyterlab/apputils';
+import { ILauncher } from '@jupyterlab/launcher';
+
+import { CommandIDs } from '../commands';
+import { studioIcon } from '../icons';
+import { HomeModel } from './model';
+import { HomeView } from './view';
+
+const CATEGORY = 'ML Studio';
+
+export const homePlugin: JupyterFrontEndPlugin<void> = {
+  id: 'jupyter-mlstudio:home',
+  description:
+    'ML Studio home: what runs now, recent activity, quick actions, configuration.',
+  autoStart: true,
+  optional: [ILayoutRestorer, ICommandPalette, ILauncher],
+  activate: (
+    app: JupyterFrontEnd,
+    restorer: ILayoutRestorer | null,
+    palette: ICommandPalette | null,
+    launcher: ILauncher | null
+  ): void => {
+    const { serverSettings, events } = app.serviceManager;
+    const tracker = new WidgetTracker<HomeView>({ namespace: 'mlstudio-home' });
+
+    app.commands.addCommand(CommandIDs.openHome, {
+      label: args =>
+        args.isLauncher
+          ? 'ML Studio Home'
+          : args.isPalette
+            ? 'Open Home'
+            : 'Open ML Studio Home',
+      caption:
+        'What runs now (CPU, memory, Stop), recent activity, quick actions and the configuration',
+      icon: args => (args.isPalette ? undefined : studioIcon),
+      execute: async () => {
+        const open = tracker.currentWidget ?? tracker.find(() => true);
+        if (open) {
+          app.shell.activateById(open.id);
+          void open.model.refresh();
+          return open;
+        }
+        const model = new HomeModel({ serverSettings, events });
+        const view = new HomeView({ model, commands: app.commands });
+        app.shell.add(view, 'main');
+        await tracker.add(view);
+        app.shell.activateById(view.id);
+        void model.start();
+        return view;
+      }
+    });
+
+    if (restorer) {
+      void restorer.restore(tracker, {
+        command: CommandIDs.openHome,
+        name: () => 'home'
+      });
+    }
+    palette?.addItem({
+      command: CommandIDs.openHome,
+      category: CATEGORY,
+      args: { isPalette: true }
+    });
+    launcher?.add({
+      command: CommandIDs.openHome,
+      category: CATEGORY,
+      rank: -1,
+      args: { isLauncher: true }
+    });
+  }
+};

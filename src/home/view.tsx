@@ -1,0 +1,509 @@
+/**
+ * The ML Studio home: quick actions, what runs now (CPU, memory, Stop),
+ * recent activity across components (each item opens its view) and the
+ * configuration in use.
+ */
+import { MainAreaWidget } from '@jupyterlab/apputils';
+import {
+  addIcon,
+  LabIcon,
+  ReactWidget,
+  refreshIcon,
+  stopIcon,
+  UseSignal
+} from '@jupyterlab/ui-components';
+import type { CommandRegistry } from '@lumino/commands';
+import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
+import * as React from 'react';
+
+import type {
+  ActivityItem,
+  ActivityTarget,
+  HomeConfiguration,
+  RunningItem
+} from '../api/home';
+import type { EndpointStatus, JobStatus } from '../api/types';
+import { CommandIDs } from '../commands';
+import { confirmDeleteEndpoint } from '../endpoints/dialogs';
+import { EndpointStatusBadge } from '../endpoints/components';
+import {
+  endpointIcon,
+  experimentIcon,
+  jobIcon,
+  modelIcon,
+  runIcon,
+  studioIcon,
+  trainIcon,
+  wranglerIcon
+} from '../icons';
+import { JobStatusBadge, kindLabel, RelativeTime } from '../jobs/components';
+import { formatBytes } from '../models/components';
+import {
+  ActionButton,
+  ErrorBanner,
+  Loading,
+  ServerMissing
+} from '../sidebar/components';
+import { WranglerCommandIDs } from '../wrangler/plugin';
+import type { HomeModel } from './model';
+
+/** The id of the (single) home view. */
+export const HOME_VIEW_ID = 'mlstudio-home';
+
+export namespace HomeView {
+  export interface IOptions {
+    model: HomeModel;
+    commands: CommandRegistry;
+  }
+}
+
+/** The main-area widget of the ML Studio home. */
+export class HomeView extends MainAreaWidget<HomePanel> {
+  constructor(options: HomeView.IOptions) {
+    super({ content: new HomePanel(options) });
+    this.id = HOME_VIEW_ID;
+    this.addClass('jp-MLStudio-homeView');
+    this.toolbar.hide();
+    this.title.icon = studioIcon;
+    this.title.closable = true;
+    this.title.label = 'ML Studio Home';
+    this.title.caption =
+      'ML Studio home: what runs now, recent activity, configuration';
+  }
+
+  get model(): HomeModel {
+    return this.content.model;
+  }
+}
+
+class HomePanel extends ReactWidget {
+  constructor(options: HomeView.IOptions) {
+    super();
+    this.addClass('jp-MLStudio-scrollPanel');
+    this.node.dataset.testid = 'mls-home';
+    this.model = options.model;
+    this._commands = options.commands;
+  }
+
+  readonly model: HomeModel;
+
+  dispose(): void {
+    if (!this.isDisposed) {
+      this.model.dispose();
+    }
+    super.dispose();
+  }
+
+  protected render(): JSX.Element {
+    return (
+      <UseSignal signal={this.model.changed}>
+        {() => <HomeContent model={this.model} commands={this._commands} />}
+      </UseSignal>
+    );
+  }
+
+  private _commands: CommandRegistry;
+}
+
+function HomeContent(props: {
+  model: HomeModel;
+  commands: CommandRegistry;
+}): JSX.Element {
+  const { model, commands } = props;
+  const home = model.home;
+  return (
+    <div className="jp-MLStudio-page jp-MLStudio-home">
+      <header className="jp-MLStudio-pageHeader">
+        <h2>
+          <studioIcon.react tag="span" className="jp-MLStudio-headerIcon" />
+          <span>ML Studio Home</span>
+        </h2>
+        <div className="jp-MLStudio-toolbar">
+          <ActionButton
+            testId="mls-home-refresh"
+            icon={refreshIcon}
+            label="Refresh"
+            title="Reload what runs, the activity and the configuration"
+            onClick={() => void model.refresh()}
+          />
+        </div>
+      </header>
+      {model.serverMissing ? (
+        <ServerMissing testId="mls-home-server-missing" />
+      ) : (
+        model.error && (
+          <ErrorBanner
+            message={model.error.message}
+            onDismiss={() => model.dismissError()}
+          />
+        )
+      )}
+      <QuickActions commands={commands} />
+      {model.isLoading && !home && (
+        <Loading firstLoad what="the studio" testId="mls-home-loading" />
+      )}
+      {home && (
+        <>
+          <RunningSection
+            items={home.running}
+            stopping={model.stopping}
+            commands={commands}
+            onStop={item => void stop(model, item)}
+          />
+          <div className="jp-MLStudio-homeColumns">
+            <ActivitySection items={home.activity} commands={commands} />
+            <ConfigurationSection configuration={home.configuration} />
+          </div>
+        </>
+      )}
+    </div>
+  );
+}
+
+/** Stop a job at once; an endpoint is deleted, so ask first. */
+async function stop(model: HomeModel, item: RunningItem): Promise<void> {
+  if (item.kind === 'endpoint' && !(await confirmDeleteEndpoint(item.id))) {
+    return;
+  }
+  await model.stop(item);
+}
+
+/** One click to the things people start most. */
+function QuickActions(props: { commands: CommandRegistry }): JSX.Element {
+  const { commands } = props;
+  const actions: ReadonlyArray<{
+    id: string;
+    command: string;
+    icon: LabIcon;
+    label: string;
+    title: string;
+  }> = [
+    {
+      id: 'experiment',
+      command: CommandIDs.createExperiment,
+      icon: experimentIcon,
+      label: 'New experiment',
+      title: 'Create an experiment to log runs to'
+    },
+    {
+      id: 'training-job',
+      command: CommandIDs.newTrainingJob,
+      icon: trainIcon,
+      label: 'New training job',
+      title: 'Train a built-in algorithm on a data file, as a background job'
+    },
+    {
+      id: 'data-flow',
+      command: WranglerCommandIDs.newFlow,
+      icon: wranglerIcon,
+      label: 'New data flow',
+      title: 'Create a Data Wrangler flow in the file browser’s folder'
+    },
+    {
+      id: 'deploy',
+      command: CommandIDs.deployModel,
+      icon: endpointIcon,
+      label: 'Deploy a model',
+      title: 'Deploy a registered model version as an endpoint'
+    }
+  ];
+  return (
+    <section
+      className="jp-MLStudio-pageSection"
+      aria-label="Quick actions"
+      data-testid="mls-home-actions"
+    >
+      <h3 className="jp-MLStudio-sectionTitle">Quick actions</h3>
+      <div className="jp-MLStudio-homeActions">
+        {actions.map(action => (
+          <button
+            key={action.id}
+            type="button"
+            className="jp-MLStudio-homeAction"
+            data-testid={`mls-home-action-${action.id}`}
+            title={action.title}
+            onClick={() => void commands.execute(action.command)}
+          >
+            <action.icon.react
+              tag="span"
+              className="jp-MLStudio-homeActionIcon"
+            />
+            <span>{action.label}</span>
+            <addIcon.react tag="span" className="jp-MLStudio-homeActionPlus" />
+          </button>
+        ))}
+      </div>
+    </section>
+  );
+}
+
+function RunningSection(props: {
+  items: ReadonlyArray<RunningItem>;
+  stopping: ReadonlySet<string>;
+  commands: CommandRegistry;
+  onStop: (item: RunningItem) => void;
+}): JSX.Element {
+  const { items, commands } = props;
+  return (
+    <section
+      className="jp-MLStudio-pageSection"
+      aria-label="Running now"
+      data-testid="mls-home-running"
+    >
+      <h3 className="jp-MLStudio-sectionTitle">
+        Running now
+        <span className="jp-MLStudio-homeCount">{items.length}</span>
+      </h3>
+      {items.length === 0 ? (
+        <div className="jp-MLStudio-muted" data-testid="mls-home-running-empty">
+          Nothing is running. Jobs and endpoints show here while they run, with
+          their CPU and memory.
+        </div>
+      ) : (
+        <div className="jp-MLStudio-tableScroll jp-mod-tall">
+          <table className="jp-MLStudio-table jp-MLStudio-homeTable">
+            <thead>
+              <tr>
+                <th>Kind</th>
+                <th>Name</th>
+                <th>Status</th>
+                <th className="jp-mod-numeric">CPU</th>
+                <th className="jp-mod-numeric">Memory</th>
+                <th>Started</th>
+                <th aria-label="Actions" />
+              </tr>
+            </thead>
+            <tbody>
+              {items.map(item => (
+                <RunningRow
+                  key={`${item.kind}:${item.id}`}
+                  item={item}
+                  stopping={props.stopping.has(`${item.kind}:${item.id}`)}
+                  commands={commands}
+                  onStop={() => props.onStop(item)}
+                />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function RunningRow(props: {
+  item: RunningItem;
+  stopping: boolean;
+  commands: CommandRegistry;
+  onStop: () => void;
+}): JSX.Element {
+  const { item, commands } = props;
+  const isJob = item.kind === 'job';
+  const usage = item.usage;
+  const open = () =>
+    void commands.execute(
+      isJob ? CommandIDs.openJob : CommandIDs.openEndpoint,
+      isJob ? { id: item.id } : { name: item.id }
+    );
+  const Icon = isJob ? jobIcon : endpointIcon;
+  const ended = isJob && item.status === 'Stopping';
+  return (
+    <tr
+      data-testid="mls-home-row"
+      data-kind={item.kind}
+      data-id={item.id}
+      data-status={item.status}
+    >
+      <td>
+        <span className="jp-MLStudio-homeKind">
+          <Icon.react tag="span" className="jp-MLStudio-buttonIcon" />
+          {isJob ? `${kindLabel(item.detail)} job` : 'Endpoint'}
+        </span>
+      </td>
+      <td>
+        <button
+          type="button"
+          className="jp-MLStudio-link"
+          data-testid="mls-home-open"
+          title={isJob ? 'Open the job' : `Open the endpoint (${item.detail})`}
+          onClick={open}
+        >
+          {item.name}
+        </button>
+        {!isJob && item.detail && (
+          <span className="jp-MLStudio-muted"> {item.detail}</span>
+        )}
+      </td>
+      <td>
+        {isJob ? (
+          <JobStatusBadge
+            status={item.status as JobStatus}
+            testId="mls-home-status"
+          />
+        ) : (
+          <EndpointStatusBadge
+            status={item.status as EndpointStatus}
+            testId="mls-home-status"
+          />
+        )}
+      </td>
+      <td className="jp-mod-numeric" data-testid="mls-home-cpu">
+        {usage ? `${usage.cpu_percent.toFixed(0)}%` : '—'}
+      </td>
+      <td
+        className="jp-mod-numeric"
+        data-testid="mls-home-memory"
+        title={usage ? `${usage.processes} process(es)` : undefined}
+      >
+        {usage ? formatBytes(usage.memory_bytes) : '—'}
+      </td>
+      <td>{item.started_at ? <RelativeTime iso={item.started_at} /> : '—'}</td>
+      <td>
+        <ActionButton
+          testId="mls-home-stop"
+          icon={stopIcon}
+          label={isJob ? 'Stop' : 'Delete…'}
+          title={
+            isJob
+              ? 'Stop the job and its processes'
+              : 'Stop the endpoint’s processes and delete it'
+          }
+          warn
+          disabled={props.stopping || ended}
+          onClick={props.onStop}
+        />
+      </td>
+    </tr>
+  );
+}
+
+/** The command and arguments that open what an activity item is about. */
+function opener(target: ActivityTarget): [string, ReadonlyPartialJSONObject] {
+  switch (target.resource) {
+    case 'run':
+      return [CommandIDs.openRun, { id: target.id }];
+    case 'job':
+      return [CommandIDs.openJob, { id: target.id }];
+    case 'endpoint':
+      return [CommandIDs.openEndpoint, { name: target.id }];
+    case 'model-version':
+      return [
+        CommandIDs.openModelVersion,
+        { name: target.id, version: target.version }
+      ];
+  }
+}
+
+const ACTIVITY_ICONS: Record<ActivityTarget['resource'], LabIcon> = {
+  run: runIcon,
+  job: jobIcon,
+  endpoint: endpointIcon,
+  'model-version': modelIcon
+};
+
+function ActivitySection(props: {
+  items: ReadonlyArray<ActivityItem>;
+  commands: CommandRegistry;
+}): JSX.Element {
+  const { items, commands } = props;
+  return (
+    <section
+      className="jp-MLStudio-pageSection"
+      aria-label="Recent activity"
+      data-testid="mls-home-activity"
+    >
+      <h3 className="jp-MLStudio-sectionTitle">Recent activity</h3>
+      {items.length === 0 ? (
+        <div className="jp-MLStudio-muted">
+          No activity yet: runs, model versions, deployments and failed jobs
+          show here.
+        </div>
+      ) : (
+        <ul className="jp-MLStudio-homeActivity">
+          {items.map((item, index) => {
+            const Icon = ACTIVITY_ICONS[item.target.resource];
+            const [command, args] = opener(item.target);
+            const bad = item.kind.endsWith('-failed');
+            return (
+              <li key={`${item.kind}:${item.target.id}:${index}`}>
+                <button
+                  type="button"
+                  className={`jp-MLStudio-homeActivityItem${bad ? ' jp-mod-failed' : ''}`}
+                  data-testid="mls-home-activity-item"
+                  data-kind={item.kind}
+                  data-target={item.target.id}
+                  onClick={() => void commands.execute(command, args)}
+                >
+                  <Icon.react tag="span" className="jp-MLStudio-buttonIcon" />
+                  <span className="jp-MLStudio-homeActivityText">
+                    <span className="jp-MLStudio-homeActivityTitle">
+                      {item.title}
+                    </span>
+                    {item.detail && (
+                      <span className="jp-MLStudio-homeActivityDetail">
+                        {item.detail}
+                      </span>
+                    )}
+                  </span>
+                  <span className="jp-MLStudio-homeActivityTime">
+                    <RelativeTime iso={item.at} />
+                  </span>
+                </button>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function ConfigurationSection(props: {
+  configuration: HomeConfiguration;
+}): JSX.Element {
+  const config = props.configuration;
+  const versions = Object.entries(config.versions);
+  return (
+    <section
+      className="jp-MLStudio-pageSection"
+      aria-label="Configuration"
+      data-testid="mls-home-config"
+    >
+      <h3 className="jp-MLStudio-sectionTitle">Configuration</h3>
+      <dl className="jp-MLStudio-fields">
+        <dt>Store</dt>
+        <dd className="jp-MLStudio-mono" data-testid="mls-home-store">
+          {config.store_uri}{' '}
+          <span className="jp-MLStudio-muted">({config.store_backend})</span>
+        </dd>
+        <dt>Artifacts</dt>
+        <dd className="jp-MLStudio-mono">{config.artifact_uri}</dd>
+        <dt>Executor</dt>
+        <dd data-testid="mls-home-executor">
+          {config.executor}
+          {config.dask_address && (
+            <span className="jp-MLStudio-mono"> {config.dask_address}</span>
+          )}
+          {config.executor === 'local' && (
+            <span className="jp-MLStudio-muted">
+              {' '}
+              ({config.max_concurrent_jobs ?? 'one per core'} at once)
+            </span>
+          )}
+        </dd>
+        <dt>Home folder</dt>
+        <dd className="jp-MLStudio-mono">{config.home}</dd>
+        <dt>Versions</dt>
+        <dd>
+          <ul className="jp-MLStudio-inlineList">
+            {versions.map(([name, version]) => (
+              <li key={name} className="jp-MLStudio-badge">
+                {name} {version}
+              </li>
+            ))}
+          </ul>
+        </dd>
+      </dl>
+    </section>
+  );
+}

@@ -1,0 +1,177 @@
+"""ML Studio home: opened from the launcher, a running job and endpoint with their CPU and
+memory, Stop, recent activity that opens the right view, light and dark screenshots.
+
+A real server runs a real busy job process and a real endpoint (a supervisor and its
+worker); the browser only clicks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import time
+from collections.abc import Iterator
+
+import pytest
+from conftest import Lab, open_lab, screenshot, start_lab, stop_lab
+from playwright.sync_api import Locator, Page, expect
+
+TIMEOUT = 120_000
+MODEL = "iris-home"
+BUSY = "print('busy', flush=True)\nwhile True:\n    pass\n"
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """A server of its own with a finished run, a registered version, an endpoint serving
+    it and a job burning a core."""
+    server, proc = start_lab(tmp_path_factory.mktemp("home-lab"), "home")
+    try:
+        log_and_register(server)
+        server.api("POST", "endpoints", {"name": MODEL, "variants": [{"model": MODEL}]})
+        (server.root / "busy.py").write_text(BUSY)
+        yield server
+    finally:
+        with contextlib.suppress(Exception):
+            server.api("DELETE", f"endpoints/{MODEL}")
+        for job in server.api("GET", "jobs")["items"]:
+            if job["status"] in ("Pending", "Running"):
+                with contextlib.suppress(Exception):
+                    server.api("POST", f"jobs/{job['id']}/stop")
+        stop_lab(proc)
+        kill_leftovers(server)
+
+
+def log_and_register(lab: Lab) -> None:
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
+    import jupyter_mlstudio as mls
+
+    studio = mls.configure(home=lab.home)
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    try:
+        with mls.start_run("home-demo", name="baseline") as run:
+            model = LogisticRegression(max_iter=500).fit(X, y)
+            run.log_metric("accuracy", float(model.score(X, y)))
+            run.log_model(model, X=X, register_as=MODEL)
+    finally:
+        studio.close()
+
+
+def kill_leftovers(lab: Lab) -> None:
+    """After the server stopped: kill any job or serving process it left behind."""
+    import jupyter_mlstudio as mls
+
+    studio = mls.configure(home=lab.home)
+    try:
+        pids = [e.pid for e in studio.endpoints.store.all()]
+        pids += [j.pid for j in studio.jobs.list(status="Running").items]
+        for pid in pids:
+            if pid:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(pid, signal.SIGKILL)
+    finally:
+        studio.close()
+
+
+def wait_for(lab: Lab, path: str, test: object, timeout: float = TIMEOUT / 1000) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if test(lab.api("GET", path)):  # type: ignore[operator]
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"{path} never matched")
+
+
+def switch_theme(page: Page, theme: str) -> None:
+    page.locator("#jp-MainMenu").get_by_text("Settings", exact=True).click()
+    page.get_by_text("Theme", exact=True).hover()
+    page.get_by_text(theme, exact=True).click()
+    light = "true" if theme == "JupyterLab Light" else "false"
+    expect(page.locator("body")).to_have_attribute("data-jp-theme-light", light)
+
+
+def home_row(home: Locator, kind: str, item_id: str) -> Locator:
+    return home.locator(f'[data-testid="mls-home-row"][data-kind="{kind}"][data-id="{item_id}"]')
+
+
+def test_home_running_stop_activity_and_themes(
+    page: Page, lab: Lab, console_errors: list[str]
+) -> None:
+    wait_for(lab, f"endpoints/{MODEL}", lambda e: e["status"] == "InService")
+    job = lab.api("POST", "jobs/processing", {"code": "busy.py", "name": "busy-loop"})
+    wait_for(lab, f"jobs/{job['id']}", lambda j: j["status"] == "Running")
+
+    open_lab(page, lab)
+    page.locator(".jp-LauncherCard", has_text="ML Studio Home").click()
+    home = page.locator('[data-testid="mls-home"]:visible')
+    expect(home).to_have_count(1)
+
+    # running now: the job and the endpoint, each with CPU and memory of its processes
+    job_row = home_row(home, "job", job["id"])
+    expect(job_row.locator('[data-testid="mls-home-status"]')).to_have_text("Running")
+    expect(job_row.locator('[data-testid="mls-home-cpu"]')).to_have_text(
+        re.compile(r"^\d+%$"), timeout=30_000
+    )
+    expect(job_row.locator('[data-testid="mls-home-memory"]')).to_have_text(
+        re.compile(r"^\d+(\.\d)? MB$")
+    )
+    expect(job_row).to_contain_text("busy-loop")
+    expect(job_row).to_contain_text("Processing job")
+    endpoint_row = home_row(home, "endpoint", MODEL)
+    expect(endpoint_row.locator('[data-testid="mls-home-status"]')).to_have_text("In service")
+    expect(endpoint_row.locator('[data-testid="mls-home-memory"]')).to_have_text(re.compile(r"MB$"))
+    expect(endpoint_row).to_contain_text(f"{MODEL} v1")
+
+    # recent activity and the configuration
+    activity = home.locator('[data-testid="mls-home-activity-item"]')
+    expect(activity.filter(has_text="Endpoint iris-home deployed")).to_have_count(1)
+    registered = activity.filter(has_text=f"Model {MODEL} v1 registered")
+    expect(registered).to_contain_text("from run baseline")
+    expect(activity.filter(has_text="Run baseline finished")).to_have_count(1)
+    kinds = activity.evaluate_all("items => items.map(i => i.dataset.kind)")
+    # newest first: the deploy, the run's end, the version it registered, its start
+    # (the job's run started last, so it comes first)
+    assert kinds == [
+        "run-started",
+        "endpoint-deployed",
+        "run-finished",
+        "model-version-registered",
+        "run-started",
+    ], kinds
+    config = home.locator('[data-testid="mls-home-config"]')
+    expect(config.locator('[data-testid="mls-home-store"]')).to_contain_text("sqlite:///")
+    expect(config.locator('[data-testid="mls-home-executor"]')).to_contain_text("local")
+    expect(home.locator('[data-testid="mls-home-action-training-job"]')).to_be_visible()
+
+    screenshot(page, "home-light")
+    switch_theme(page, "JupyterLab Dark")
+    screenshot(page, "home-dark")
+    switch_theme(page, "JupyterLab Light")
+
+    # Stop: the job leaves "running now"; its run shows as stopped in the activity
+    job_row.locator('[data-testid="mls-home-stop"]').click()
+    expect(job_row).to_have_count(0, timeout=60_000)
+    expect(activity.filter(has_text="Run busy-loop stopped")).to_have_count(1, timeout=30_000)
+    assert lab.api("GET", f"jobs/{job['id']}")["status"] in ("Stopped", "Failed")
+    expect(endpoint_row).to_have_count(1)
+
+    # an activity item opens its view: the run, then the model version
+    activity.filter(has_text="Run baseline finished").click()
+    run_view = page.locator('[data-testid="mls-run-view"]:visible')
+    expect(run_view).to_have_count(1)
+    expect(run_view).to_contain_text("baseline")
+    page.locator('.lm-TabBar-tab[data-id="mlstudio-home"]').click()
+    activity.filter(has_text=f"Model {MODEL} v1 registered").click()
+    version_tab = page.locator(f'.lm-TabBar-tab[data-id="mlstudio-model-version:{MODEL}@1"]')
+    expect(version_tab).to_have_class(re.compile("lm-mod-current"))
+
+    # the ML Studio sidebar's Home button brings the (single) home back
+    page.locator('.jp-SideBar [data-id="mlstudio-sidebar"]').click()
+    page.locator('[data-testid="mls-open-home"]').click()
+    expect(page.locator('[data-testid="mls-home"]:visible')).to_have_count(1)
+    expect(page.locator('.lm-TabBar-tab[data-id="mlstudio-home"]')).to_have_count(1)
+    assert not [e for e in console_errors if "mlstudio" in e.lower()], console_errors
