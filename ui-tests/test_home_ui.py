@@ -174,4 +174,20 @@ def test_home_running_stop_activity_and_themes(
     page.locator('[data-testid="mls-open-home"]').click()
     expect(page.locator('[data-testid="mls-home"]:visible')).to_have_count(1)
     expect(page.locator('.lm-TabBar-tab[data-id="mlstudio-home"]')).to_have_count(1)
+    sidebar = page.locator(".jp-MLStudio-sidebar")
+    expect(sidebar.locator('[data-testid="mls-open-home"]')).to_be_visible()
+    screenshot(page, "home-sidebar-light")
+    switch_theme(page, "JupyterLab Dark")
+    screenshot(page, "home-sidebar-dark")
+    switch_theme(page, "JupyterLab Light")
+
+    # an endpoint's Delete asks first, then its processes stop and it leaves the table
+    home = page.locator('[data-testid="mls-home"]:visible')
+    endpoint_row = home_row(home, "endpoint", MODEL)
+    endpoint_row.locator('[data-testid="mls-home-stop"]').click()
+    dialog = page.locator(".jp-Dialog")
+    expect(dialog).to_contain_text(f'Stop the endpoint "{MODEL}" and delete it?')
+    dialog.get_by_role("button", name="Delete").click()
+    expect(endpoint_row).to_have_count(0, timeout=60_000)
+    expect(home.locator('[data-testid="mls-home-running-empty"]')).to_be_visible()
     assert not [e for e in console_errors if "mlstudio" in e.lower()], console_errors
