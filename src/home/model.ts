@@ -4,8 +4,7 @@
  *
  * The server's `resource_changed` events (jobs, endpoints, runs, models)
  * reload it, throttled; CPU and memory change without events, so a poll
- * refreshes them only while something is running (and rests while the
- * view is hidden).
+ * refreshes them only while something is running and the view is shown.
  */
 import type { Event } from '@jupyterlab/services';
 import type { Poll } from '@lumino/polling';
@@ -59,6 +58,22 @@ export class HomeModel extends ResourceModel<Home> {
     this._followUsage();
   }
 
+  /**
+   * Whether the view is shown: CPU and memory are only polled for a
+   * visible home; showing it again reloads at once.
+   */
+  setVisible(visible: boolean): void {
+    if (visible === this._visible) {
+      return;
+    }
+    this._visible = visible;
+    if (visible && this.data) {
+      void this.refresh();
+    } else {
+      this._followUsage();
+    }
+  }
+
   /** Reload now. */
   async refresh(): Promise<void> {
     await this.update();
@@ -104,11 +119,12 @@ export class HomeModel extends ResourceModel<Home> {
   private _followUsage(): void {
     setPolling(
       this._poll,
-      (this.data?.running.length ?? 0) > 0,
+      this._visible && (this.data?.running.length ?? 0) > 0,
       HOME_USAGE_POLL
     );
   }
 
   private _poll: Poll;
+  private _visible = true;
   private _stopping = new Set<string>();
 }
