@@ -191,3 +191,18 @@ def test_home_running_stop_activity_and_themes(
     expect(endpoint_row).to_have_count(0, timeout=60_000)
     expect(home.locator('[data-testid="mls-home-running-empty"]')).to_be_visible()
     assert not [e for e in console_errors if "mlstudio" in e.lower()], console_errors
+
+
+def test_home_from_the_palette_and_the_menu(page: Page, lab: Lab) -> None:
+    open_lab(page, lab)
+    page.keyboard.press("Control+Shift+C")
+    page.locator(".lm-CommandPalette-input").fill("Open Home")
+    item = page.locator(".lm-CommandPalette-item", has_text="Open Home")
+    expect(item).to_have_count(1)
+    item.click()
+    expect(page.locator('[data-testid="mls-home"]:visible')).to_have_count(1)
+    page.locator('.lm-TabBar-tab[data-id="mlstudio-home"] .lm-TabBar-tabCloseIcon').click()
+    expect(page.locator('[data-testid="mls-home"]')).to_have_count(0)
+    page.locator("#jp-MainMenu").get_by_text("ML Studio", exact=True).click()
+    page.locator(".lm-Menu .lm-Menu-item", has_text="Open ML Studio Home").click()
+    expect(page.locator('[data-testid="mls-home"]:visible')).to_have_count(1)
