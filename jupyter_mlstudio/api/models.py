@@ -23,6 +23,7 @@ from ..experiments.run_entities import Run as RunEntity
 from ..jobs.entities import Job as JobEntity
 from ..jobs.service import MAX_LOG_CHUNK
 from ..jobs.specs import NAME_PATTERN, BatchTransformSpec, ProcessingSpec, TrainingSpec
+from ..paths import PathStr
 from ..registry.entities import ModelGroup as ModelGroupEntity
 from ..registry.entities import ModelVersion as ModelVersionEntity
 from ..store.pagination import DEFAULT_MAX_ITEMS, MAX_MAX_ITEMS
@@ -248,7 +249,7 @@ class ArtifactList(ResponseModel):
 
 
 class ArtifactQuery(QueryModel):
-    path: str | None = Field(default=None, max_length=4096)
+    path: PathStr | None = Field(default=None, max_length=4096)
 
 
 # -- jobs ------------------------------------------------------------------------------
@@ -366,7 +367,9 @@ class AlgorithmList(ResponseModel):
 
 
 class DataColumnsQuery(QueryModel):
-    path: str = Field(min_length=1, description="Data file relative to the server's root folder.")
+    path: PathStr = Field(
+        min_length=1, description="Data file relative to the server's root folder."
+    )
 
 
 class DataColumns(ResponseModel):
@@ -522,7 +525,7 @@ class ModelVersionCreate(RequestModel):
 
     run_id: str | None = None
     job_id: str | None = None
-    artifact_path: str = Field(default="model", min_length=1, max_length=500)
+    artifact_path: PathStr = Field(default="model", min_length=1, max_length=500)
     description: str = Field(default="", max_length=DESCRIPTION_MAX_LENGTH)
     tags: dict[str, str] = Field(default_factory=dict)
 

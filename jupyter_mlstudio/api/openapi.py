@@ -30,6 +30,7 @@ _STATUS_TEXT = {
     403: "Forbidden",
     404: "Not found",
     409: "Conflict",
+    414: "The query string is too long",
     502: "The endpoint did not answer",
     503: "Unavailable",
 }
@@ -119,7 +120,9 @@ def _operation(op: Any) -> dict[str, Any]:
         ok["content"] = {"application/json": {"schema": {"type": "object"}}}
     responses[str(op.status)] = ok
     error_body = {"application/json": {"schema": {"$ref": _REF.format(model="ErrorResponse")}}}
-    for code in sorted({*op.errors, 403}):
+    # every operation needs authentication (401 without, 403 when not allowed), and any
+    # query string over the limit is refused (414)
+    for code in sorted({*op.errors, 401, 403, *([414] if op.query is not None else [])}):
         responses[str(code)] = {"description": _STATUS_TEXT[code], "content": error_body}
     result["responses"] = responses
     return result

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import ConfigDict, Field
 
 from ..jobs.specs import NAME_PATTERN
+from ..paths import PathStr
 from ..wrangler.engine import StepStatus
 from ..wrangler.preview import Preview
 from .models import RequestModel, ResponseModel
@@ -31,7 +32,7 @@ class TransformList(ResponseModel):
 
 
 class FlowRequest(RequestModel):
-    path: str = Field(min_length=1, description="The .flow file, relative to the server root.")
+    path: PathStr = Field(min_length=1, description="The .flow file, relative to the server root.")
     flow: dict[str, Any] = Field(description="The document as edited (saved or not).")
 
 
@@ -71,7 +72,7 @@ class FlowExportResponse(ResponseModel):
 
 
 class FlowJobRequest(RequestModel):
-    path: str = Field(min_length=1, description="The saved .flow file, relative to the root.")
+    path: PathStr = Field(min_length=1, description="The saved .flow file, relative to the root.")
     output_format: Literal["parquet", "csv"] = "parquet"
     engine: Literal["auto", "pandas", "dask"] = Field(
         default="auto",

@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ..paths import NoNulStr, PathStr
+
 DEFAULT_EXPERIMENT = "Jobs"
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
 CHANNEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
@@ -52,13 +54,13 @@ class CommonSpec(SpecModel):
         description=f"Experiment of the run the job logs to (created if missing; "
         f"default {DEFAULT_EXPERIMENT!r}).",
     )
-    environment: dict[str, str] = Field(
+    environment: dict[NoNulStr, NoNulStr] = Field(
         default_factory=dict, description="Extra environment variables for the job's process."
     )
     metric_definitions: list[MetricDefinition] = Field(
         default_factory=list, description="Metrics read from the job's log by regex."
     )
-    working_dir: str | None = Field(
+    working_dir: PathStr | None = Field(
         default=None, description="Folder the code runs in (default: the code's own folder)."
     )
     timeout_seconds: float | None = Field(
@@ -71,16 +73,19 @@ class TrainingSpec(CommonSpec):
 
     kind: Literal["training"] = "training"
     algorithm: str | None = Field(default=None, description="Built-in algorithm name.")
-    entry_point: str | None = Field(default=None, description="Training script (.py).")
-    source_dir: str | None = Field(
+    entry_point: PathStr | None = Field(default=None, description="Training script (.py).")
+    source_dir: PathStr | None = Field(
         default=None, description="Folder copied to the job's code folder; the script runs there."
     )
     hyperparameters: dict[str, HyperparameterValue] = Field(default_factory=dict)
-    channels: dict[Annotated[str, Field(pattern=CHANNEL_PATTERN)], str] = Field(
+    channels: dict[Annotated[str, Field(pattern=CHANNEL_PATTERN)], PathStr] = Field(
         default_factory=dict,
         description="Input channels: name → file, folder or fsspec URL (e.g. train, validation).",
     )
     target: str | None = Field(default=None, description="Target column (built-in algorithms).")
+    exclude_columns: list[str] = Field(
+        default_factory=list, description="Columns never used as features, e.g. identifiers"
+    )
     validation_fraction: float = Field(default=0.2, gt=0, lt=1)
     register_as: Annotated[str, Field(pattern=NAME_PATTERN)] | None = Field(
         default=None,
@@ -99,8 +104,8 @@ class TrainingSpec(CommonSpec):
 
 class ProcessingInput(SpecModel):
     name: Annotated[str, Field(pattern=CHANNEL_PATTERN)]
-    source: str = Field(min_length=1, description="File, folder or fsspec URL.")
-    destination: str | None = Field(
+    source: PathStr = Field(min_length=1, description="File, folder or fsspec URL.")
+    destination: PathStr | None = Field(
         default=None,
         description="Where the script finds it; default /opt/ml/processing/input/<name>, "
         "mapped into the job's working folder.",
@@ -109,11 +114,11 @@ class ProcessingInput(SpecModel):
 
 class ProcessingOutput(SpecModel):
     name: Annotated[str, Field(pattern=CHANNEL_PATTERN)]
-    source: str | None = Field(
+    source: PathStr | None = Field(
         default=None,
         description="Folder the script writes; default /opt/ml/processing/output/<name>.",
     )
-    destination: str | None = Field(
+    destination: PathStr | None = Field(
         default=None,
         description="Also copy the output here (path or fsspec URL); it is always kept "
         "with the job's artifacts.",
@@ -124,12 +129,12 @@ class ProcessingSpec(CommonSpec):
     """A Python script or a notebook, with inputs and outputs."""
 
     kind: Literal["processing"] = "processing"
-    code: str = Field(
+    code: PathStr = Field(
         min_length=1,
         description="A .py script, an .ipynb notebook, or a Data Wrangler .flow (run on the "
         "full data; each output written as parameters['output_format'], parquet or csv).",
     )
-    arguments: list[str] = Field(default_factory=list, description="Script arguments.")
+    arguments: list[NoNulStr] = Field(default_factory=list, description="Script arguments.")
     parameters: dict[str, Any] = Field(
         default_factory=dict,
         description="Notebook parameters, injected papermill-style after the cell tagged "
@@ -167,13 +172,13 @@ class BatchTransformSpec(CommonSpec):
     alias: str | None = Field(
         default=None, max_length=64, description="Model alias, e.g. 'champion'."
     )
-    input: str = Field(
+    input: PathStr = Field(
         min_length=1, description="A CSV or Parquet file, or a folder of them (or fsspec URL)."
     )
     input_format: Literal["csv", "parquet"] | None = Field(
         default=None, description="Format of the input; default: from each file's extension."
     )
-    output: str = Field(
+    output: PathStr = Field(
         min_length=1,
         description="Folder the predictions are written to (part-00000.parquet, …).",
     )

@@ -8,9 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import tornado.ioloop
 from jupyter_server.extension.application import ExtensionApp
 from tornado.ioloop import PeriodicCallback
-from traitlets import Bool, Float, Integer, Unicode, default
+from traitlets import Bool, Float, Integer, List, Unicode, default
 
 from ..config import (
     ARTIFACT_URI_ENV,
@@ -25,7 +26,7 @@ from ..store.db import redact_uri
 from ..studio import Studio
 from ..tracking import pid_alive
 from .handlers.artifacts import ArtifactContentHandler, ArtifactsHandler
-from .handlers.base import EVENT_SCHEMA_ID
+from .handlers.base import EVENT_SCHEMA_ID, MAX_QUERY_BYTES
 from .handlers.endpoints import (
     EndpointErrorsHandler,
     EndpointExampleHandler,
@@ -80,6 +81,7 @@ from .handlers.wrangler import (
 from .watcher import ChangeWatcher
 
 API = r"/mlstudio/api/v1"
+ALLOWED_DATA_ROOTS_ENV = "MLSTUDIO_ALLOWED_DATA_ROOTS"
 EVENT_SCHEMA = Path(__file__).with_name("events") / "resource_changed.yaml"
 
 
@@ -146,12 +148,45 @@ class MLStudio(ExtensionApp):
         help="Seconds between checks that every endpoint in service has its process; a "
         "lost one is started again. 0 checks only at start.",
     )
+    allowed_data_roots = List(
+        Unicode(),
+        config=True,
+        help="Folders outside the server's root that Data Wrangler sources may read over "
+        f"the REST API (env: {ALLOWED_DATA_ROOTS_ENV}, separated by '{os.pathsep}'). By "
+        "default sources must lie under the root folder; the SDK in a kernel is not limited.",
+    )
+    max_header_bytes = Integer(
+        1024 * 1024,
+        config=True,
+        help="Largest request head (request line and headers) the Jupyter server reads, "
+        "raised from tornado's 64 KiB so that an ML Studio request with a query string too "
+        f"long for the API (over {MAX_QUERY_BYTES} bytes) is answered 414 rather than "
+        "dropped. A longer head still closes the connection; 0 leaves tornado's limit.",
+    )
     _watcher: ChangeWatcher | None = None
     _endpoint_check: PeriodicCallback | None = None
 
     @default("home")
     def _default_home(self) -> str:
         return str(default_home())
+
+    @default("allowed_data_roots")
+    def _default_allowed_data_roots(self) -> list[str]:
+        raw = os.environ.get(ALLOWED_DATA_ROOTS_ENV, "")
+        return [part for part in raw.split(os.pathsep) if part.strip()]
+
+    def _raise_header_limit(self) -> None:
+        """Let long request heads reach the handlers (which answer 414) instead of
+        tornado closing the connection at 64 KiB with no answer. The Jupyter server
+        creates its HTTPServer after extensions load, so this runs on the first loop
+        turn, before the socket accepts anything."""
+        try:
+            server = self.serverapp.http_server if self.serverapp is not None else None
+        except AttributeError:
+            return  # no HTTP server of the ServerApp's own (e.g. tests)
+        if server is not None and self.max_header_bytes > 0:
+            params = server.conn_params
+            params.max_header_size = max(params.max_header_size, self.max_header_bytes)
 
     def initialize_settings(self) -> None:
         config = StudioConfig.resolve(
@@ -182,8 +217,13 @@ class MLStudio(ExtensionApp):
         executor = ThreadPoolExecutor(
             max_workers=self.worker_threads, thread_name_prefix="mlstudio"
         )
+        loop = getattr(self.serverapp, "io_loop", None) or tornado.ioloop.IOLoop.current()
+        loop.add_callback(self._raise_header_limit)
         self.settings.update(
             {
+                "mlstudio.allowed_data_roots": [
+                    Path(os.path.expanduser(root)).resolve() for root in self.allowed_data_roots
+                ],
                 "mlstudio.studio": studio,
                 "mlstudio.executor": executor,
                 "mlstudio.event_logger": event_logger,

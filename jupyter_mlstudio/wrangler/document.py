@@ -24,6 +24,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..errors import InvalidArgumentError
+from ..paths import PathStr
 from .codegen import is_identifier
 from .transforms import get_transform
 
@@ -73,20 +74,20 @@ class CsvSource(_SourceBase):
     """A CSV or TSV file (``sep="\\t"``); ``options`` are passed to ``pd.read_csv``."""
 
     kind: Literal["csv"] = "csv"
-    path: str = Field(description="Relative to the .flow file, or absolute.")
+    path: PathStr = Field(description="Relative to the .flow file, or absolute.")
     sep: str = ","
     options: dict[str, Any] = Field(default_factory=dict)
 
 
 class ParquetSource(_SourceBase):
     kind: Literal["parquet"] = "parquet"
-    path: str
+    path: PathStr
     columns: list[str] | None = None
 
 
 class JsonLinesSource(_SourceBase):
     kind: Literal["jsonl"] = "jsonl"
-    path: str
+    path: PathStr
     options: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -94,7 +95,7 @@ class SqlSource(_SourceBase):
     """A query over any SQLAlchemy URL (``sqlite:///data.db``, ``postgresql://…``)."""
 
     kind: Literal["sql"] = "sql"
-    url: str
+    url: PathStr
     query: str
 
 

@@ -7,14 +7,16 @@ and flow jobs. One engine is shared by every open flow, so its per-step sample c
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConflictError, InvalidArgumentError, MLStudioError
+from .document import load_document
 from .engine import Engine
 from .flow import Flow
 from .notebook import free_path
+from .sources import confine_sources
 
 if TYPE_CHECKING:
     from ..studio import Studio
@@ -27,10 +29,20 @@ class WranglerService:
         self.studio = studio
         self.engine = Engine(cache_size=PREVIEW_CACHE_STEPS)
 
-    def flow(self, path: Path, document: Mapping[str, Any], *, strict: bool = False) -> Flow:
+    def flow(
+        self,
+        path: Path,
+        document: Mapping[str, Any],
+        *,
+        strict: bool = False,
+        roots: Sequence[Path] | None = None,
+    ) -> Flow:
         """The flow being edited: ``document`` as the editor holds it, its relative
-        source paths resolved against ``path``'s folder."""
+        source paths resolved against ``path``'s folder. With ``roots`` (the REST API),
+        a source outside them is refused before anything reads it."""
         flow = Flow.from_json(dict(document), base_dir=path.parent, strict=strict)
+        if roots is not None:
+            confine_sources(flow.document, flow.base_dir, roots)
         flow.path = path
         flow.engine = self.engine
         return flow
@@ -43,9 +55,11 @@ class WranglerService:
         node: str | None = None,
         output: str | None = None,
         rows: int = 100,
+        *,
+        roots: Sequence[Path] | None = None,
     ) -> dict[str, Any]:
         """Every node's status on the sample, and ``node``'s first rows (or why not)."""
-        flow = self.flow(path, document)
+        flow = self.flow(path, document, roots=roots)
         doc = flow.document
         if not doc.sources:
             return {"statuses": [], "preview": None, "error": "Add a data source to start."}
@@ -74,12 +88,14 @@ class WranglerService:
         node: str | None = None,
         output: str | None = None,
         target: str | None = None,
+        *,
+        roots: Sequence[Path] | None = None,
     ) -> dict[str, Any]:
         """The insights report of a node's sample output, saved as an artifact under
         ``<artifact store>/wrangler/<flow>/<node>-<time>/`` (JSON and standalone HTML)."""
         from .insights import build_report, report_figures, save_report
 
-        flow = self.flow(path, document)
+        flow = self.flow(path, document, roots=roots)
         frame = flow.sample(node, output=output)
         report = build_report(frame, target=target or None)
         node_id = node or "last"
@@ -104,10 +120,11 @@ class WranglerService:
         node: str | None = None,
         output: str | None = None,
         target: str | None = None,
+        roots: Sequence[Path] | None = None,
     ) -> Path:
         """Write ``what`` (script, notebook, sklearn, report-html) next to the flow
         under a name not taken yet; the file written."""
-        flow = self.flow(path, document, strict=True)
+        flow = self.flow(path, document, strict=True, roots=roots)
         stem = path.stem
         if what == "script":
             target_path = free_path(path.parent / f"{stem}.py")
@@ -131,6 +148,17 @@ class WranglerService:
             raise InvalidArgumentError(f"Unknown export {what!r}.")
         return target_path
 
+    def confine_flow_file(self, path: Path, roots: Sequence[Path]) -> None:
+        """Refuse a saved flow whose sources leave ``roots`` (a processing job of a
+        .flow asked for over REST); a flow that does not load is left to the job."""
+        if path.suffix != ".flow" or not path.is_file():
+            return
+        try:
+            document = load_document(path, strict=False)
+        except InvalidArgumentError:
+            return
+        confine_sources(document, path.parent.resolve(), roots)
+
     # -- jobs ---------------------------------------------------------------------------
     def run_job(
         self,
@@ -138,11 +166,15 @@ class WranglerService:
         output_format: str = "parquet",
         name: str | None = None,
         engine: str = "auto",
+        *,
+        roots: Sequence[Path] | None = None,
     ) -> Any:
         """The saved flow on the full data, as a processing job (the Job)."""
         if not path.is_file():
             raise InvalidArgumentError(f"Save the flow first: {path.name} does not exist yet.")
-        Flow.load(path)  # refuse a flow that does not load, before a job exists
+        flow = Flow.load(path)  # refuse a flow that does not load, before a job exists
+        if roots is not None:
+            confine_sources(flow.document, flow.base_dir, roots)
         from ..jobs.specs import ProcessingSpec
 
         spec = ProcessingSpec(

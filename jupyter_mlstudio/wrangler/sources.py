@@ -14,7 +14,7 @@ import codecs
 import hashlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,10 +23,12 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidArgumentError
+from ..paths import confine
 from .codegen import kwargs, lit
 from .document import (
     CsvSource,
     DuckDBSource,
+    FlowDocument,
     JsonLinesSource,
     ParquetSource,
     SampleSpec,
@@ -55,6 +57,37 @@ class SampleInfo:
 def resolve_path(path: str, base_dir: Path | None) -> Path:
     p = Path(path).expanduser()
     return p if p.is_absolute() or base_dir is None else base_dir / p
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The database file of a ``sqlite://`` URL (relative to the process's folder, as
+    SQLite opens it), else None."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return None  # not a URL: reading it fails with its own message
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database).expanduser().absolute()
+
+
+def confine_sources(document: FlowDocument, base_dir: Path | None, roots: Sequence[Path]) -> None:
+    """Refuse (``InvalidArgumentError``) a file or SQLite source outside ``roots``.
+
+    The REST API reads data only under the server's root (and the folders an
+    administrator allowed); the SDK in a kernel reads what its user can.
+    """
+    for source in document.sources:
+        label = f"source {source.id!r}"
+        if isinstance(source, CsvSource | ParquetSource | JsonLinesSource):
+            confine(resolve_path(source.path, base_dir), roots, label=label)
+        elif isinstance(source, SqlSource):
+            database = _sqlite_file(source.url)
+            if database is not None:
+                confine(database, roots, label=label)
 
 
 # -- sniffing ----------------------------------------------------------------------

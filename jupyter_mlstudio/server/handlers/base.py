@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from collections.abc import Callable
 from concurrent.futures import Executor
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any, TypeVar
 
 import tornado.ioloop
@@ -44,8 +46,12 @@ CODE_BY_STATUS = {
     405: "METHOD_NOT_ALLOWED",
     409: "ALREADY_EXISTS",
     413: "TOO_LARGE",
+    414: "URI_TOO_LONG",
     415: "UNSUPPORTED_MEDIA_TYPE",
 }
+# Longer query strings are answered 414. The server's header limit is raised above this
+# (see MLStudio.max_header_bytes) so such a request reaches us instead of being dropped.
+MAX_QUERY_BYTES = 64 * 1024
 
 
 class BadRequest(HTTPError):
@@ -56,13 +62,56 @@ class BadRequest(HTTPError):
         self.message = message
 
 
+def _is_nul_error(exc: BaseException | None) -> bool:
+    """``ValueError: embedded null byte`` (os, pathlib, subprocess) or ``… character``."""
+    return isinstance(exc, ValueError) and "null" in str(exc) and "embedded" in str(exc)
+
+
 class MLStudioHandler(APIHandler):
     auth_resource = "mlstudio"
+
+    async def prepare(self) -> None:  # type: ignore[override]  # as APIHandler.prepare
+        try:
+            await super().prepare()
+        except HTTPError as exc:
+            # Jupyter answers a request without credentials 403 (or "_xsrf missing" for
+            # writes); 401 says what is wrong: authenticate first.
+            if exc.status_code == 403 and self.current_user is None and self.check_host():
+                raise self._unauthenticated() from None
+            raise
+        if self.current_user is None:
+            raise self._unauthenticated()
+        if len(self.request.query) > MAX_QUERY_BYTES:
+            raise HTTPError(
+                414,
+                f"The query string has {len(self.request.query)} bytes; the ML Studio API "
+                f"takes at most {MAX_QUERY_BYTES}. Send long filters in fewer words or "
+                "page through the results.",
+            )
+
+    def _unauthenticated(self) -> HTTPError:
+        return HTTPError(
+            401,
+            "Authentication required: send the Jupyter server's token "
+            "(Authorization: token <token>) or log in.",
+        )
 
     @property
     def studio(self) -> Studio:
         studio: Studio = self.settings["mlstudio.studio"]
         return studio
+
+    @property
+    def root_dir(self) -> Path:
+        """The file browser's root: request paths are relative to it."""
+        return Path(os.path.expanduser(self.settings.get("server_root_dir", "."))).resolve()
+
+    @property
+    def data_roots(self) -> list[Path]:
+        """Where the REST API may read data: the root and the folders allowed by
+        ``c.MLStudio.allowed_data_roots``."""
+        allowed: list[Path] = self.settings.get("mlstudio.allowed_data_roots", [])
+        return [self.root_dir, *allowed]
 
     async def call(self, fn: Callable[..., ResultT], *args: Any, **kwargs: Any) -> ResultT:
         """Run blocking core work (database, files) on the extension's thread pool."""
@@ -122,6 +171,11 @@ class MLStudioHandler(APIHandler):
             code, message = exc.code.value, exc.message
         elif isinstance(exc, BadRequest):
             message = exc.message
+        elif _is_nul_error(exc):
+            # a backstop: the wire models refuse NUL bytes, but a path built elsewhere
+            # (a stored spec, a document) may still carry one to the OS
+            self.set_status(400)
+            code, message = CODE_BY_STATUS[400], "A path or argument holds a NUL byte."
         elif isinstance(exc, HTTPError):
             message = (
                 exc.log_message % exc.args
@@ -130,12 +184,17 @@ class MLStudioHandler(APIHandler):
             )
         elif status_code >= 500:
             message = "Internal server error; the server log has the details."
+        if self.get_status() == 401:
+            self.set_header("WWW-Authenticate", 'token realm="jupyter"')
         self.set_header("Content-Type", "application/json; charset=UTF-8")
         self.finish(json.dumps({"error": {"code": code, "message": message}}))
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         if isinstance(value, MLStudioError):
             self.log.info("ML Studio %s: %s", value.code.value, value.message)
+            return
+        if _is_nul_error(value):
+            self.log.info("ML Studio INVALID_ARGUMENT: %s", value)
             return
         super().log_exception(typ, value, tb)
 

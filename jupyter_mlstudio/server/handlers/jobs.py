@@ -3,7 +3,6 @@ the server's root folder, like the file browser's."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import tornado.web
@@ -19,10 +18,6 @@ from .base import MLStudioHandler
 
 class _JobsBase(MLStudioHandler):
     auth_resource = "mlstudio:jobs"
-
-    @property
-    def root_dir(self) -> Path:
-        return Path(os.path.expanduser(self.settings.get("server_root_dir", "."))).resolve()
 
     async def _create(self, spec: JobSpec) -> None:
         job = await self.call(
@@ -69,7 +64,12 @@ class ProcessingJobsHandler(_JobsBase):
     @authorized
     @tornado.web.authenticated
     async def post(self) -> None:
-        await self._create(self.parse_body(models.ProcessingJobCreate))
+        spec = self.parse_body(models.ProcessingJobCreate)
+        code = (self.root_dir / spec.code.lstrip("/")).resolve()
+        if code.is_relative_to(self.root_dir):  # else submit refuses it, with its message
+            # a flow's sources obey the same confinement as in the Data Wrangler
+            await self.call(self.studio.wrangler.confine_flow_file, code, self.data_roots)
+        await self._create(spec)
 
 
 class BatchTransformJobsHandler(_JobsBase):

@@ -1,9 +1,9 @@
 """``/wrangler``: what the Data Wrangler editor asks for. Paths are relative to the
-server's root folder, like the file browser's; the logic is in ``wrangler/service.py``."""
+server's root folder, like the file browser's, and sources must lie under it (or a folder
+allowed by ``c.MLStudio.allowed_data_roots``); the logic is in ``wrangler/service.py``."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import tornado.web
@@ -17,10 +17,6 @@ from .base import MLStudioHandler
 
 class _WranglerBase(MLStudioHandler):
     auth_resource = "mlstudio:wrangler"
-
-    @property
-    def root_dir(self) -> Path:
-        return Path(os.path.expanduser(self.settings.get("server_root_dir", "."))).resolve()
 
     def flow_path(self, relative: str) -> Path:
         """The .flow file a request names, which must be inside the server's root."""
@@ -62,6 +58,7 @@ class FlowPreviewHandler(_WranglerBase):
             body.node,
             body.output,
             body.rows,
+            roots=self.data_roots,
         )
         self.write_model(wrangler_models.FlowPreviewResponse.model_validate(result))
 
@@ -78,6 +75,7 @@ class FlowReportHandler(_WranglerBase):
             body.node,
             body.output,
             body.target,
+            roots=self.data_roots,
         )
         self.write_model(wrangler_models.FlowReportResponse.model_validate(result))
 
@@ -95,6 +93,7 @@ class FlowExportHandler(_WranglerBase):
             node=body.node,
             output=body.output,
             target=body.target,
+            roots=self.data_roots,
         )
         self.write_model(
             wrangler_models.FlowExportResponse(path=self.relative(written)), status=201
@@ -112,6 +111,7 @@ class FlowJobHandler(_WranglerBase):
             body.output_format,
             body.name,
             body.engine,
+            roots=self.data_roots,
         )
         self.emit_change("jobs", "created", job.id)
         self.write_model(models.Job.from_entity(job), status=201)
