@@ -296,6 +296,10 @@ class Job(ResponseModel):
     progress: float | None = Field(description="0 to 1 when the job reports it.")
     progress_message: str | None
     outputs: dict[str, str] = Field(description="Output name → URL (model, data, notebook…).")
+    registration_error: str | None = Field(
+        description="Why register_as did not register the model of a job that completed "
+        "(also the output 'registration_error')."
+    )
     run_id: str | None
     experiment_id: str | None
     artifact_uri: str
@@ -320,6 +324,7 @@ class Job(ResponseModel):
             progress=job.progress,
             progress_message=job.progress_message,
             outputs=dict(job.outputs),
+            registration_error=job.registration_error,
             run_id=job.run_id,
             experiment_id=job.experiment_id,
             artifact_uri=job.artifact_uri,

@@ -19,6 +19,10 @@ JOB_STATUSES: tuple[str, ...] = (PENDING, RUNNING, COMPLETED, FAILED, STOPPING, 
 TERMINAL_JOB_STATUSES: frozenset[str] = frozenset({COMPLETED, FAILED, STOPPED})
 ACTIVE_JOB_STATUSES: frozenset[str] = frozenset({PENDING, RUNNING, STOPPING})
 
+# The output of a training job whose model could not be registered (register_as): the
+# reason, while the job itself stays Completed.
+REGISTRATION_ERROR = "registration_error"
+
 # How a job's status maps onto the status of the run it logs to.
 RUN_STATUS_OF = {COMPLETED: "FINISHED", FAILED: "FAILED", STOPPED: "KILLED"}
 
@@ -51,6 +55,11 @@ class Job:
     @property
     def is_terminal(self) -> bool:
         return self.status in TERMINAL_JOB_STATUSES
+
+    @property
+    def registration_error(self) -> str | None:
+        """Why ``register_as`` did not register the model (the job still completed)."""
+        return self.outputs.get(REGISTRATION_ERROR)
 
     @property
     def log_uri(self) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import IO, Any
 
@@ -25,6 +26,10 @@ class JobFailedError(MLStudioError):
             f"Job {job.name!r} {job.status.lower()}: {job.failure_reason or 'no reason given'}"
         )
         self.job = job
+
+
+class RegistrationWarning(UserWarning):
+    """``wait()`` on a job that completed but could not register its model."""
 
 
 class JobHandle:
@@ -103,6 +108,8 @@ class JobHandle:
                 bar.close()
         if check and job.status in (FAILED, STOPPED):
             raise JobFailedError(job)
+        if job.registration_error:  # trained fine; only register_as did not happen
+            warnings.warn(job.registration_error, RegistrationWarning, stacklevel=2)
         return job
 
     def logs(self, follow: bool = False, file: IO[str] | None = None) -> str | None:

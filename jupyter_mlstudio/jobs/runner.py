@@ -26,7 +26,9 @@ from typing import Any
 
 from ..artifacts import ArtifactRepository
 from ..errors import MLStudioError
-from ..experiments.run_entities import Metric
+from ..experiments.run_entities import TAG_VALUE_MAX_LENGTH, Metric
+from ..registry.format import METADATA_FILE
+from ..registry.service import not_a_model_folder
 from ..studio import Studio
 from .contract import (
     Workspace,
@@ -35,7 +37,7 @@ from .contract import (
     prepare_processing,
     prepare_training,
 )
-from .entities import COMPLETED, FAILED, PENDING, RUNNING, Job
+from .entities import COMPLETED, FAILED, PENDING, REGISTRATION_ERROR, RUNNING, Job
 from .lifecycle import finish_job, this_host, upload_workspace, workspace_for
 from .specs import (
     DEFAULT_EXPERIMENT,
@@ -48,6 +50,7 @@ from .specs import (
 )
 
 START_WAIT = 10.0
+REGISTRATION_ERROR_TAG = "mlstudio.registration_error"
 
 
 class JobFailed(Exception):
@@ -148,24 +151,39 @@ def _record_model(studio: Studio, job: Job, ws: Workspace, log: JobLog) -> dict[
 def _register(
     studio: Studio, job: Job, spec: TrainingSpec, ws: Workspace, log: JobLog
 ) -> dict[str, str]:
-    """Register the model the job produced, when the spec asks for it."""
+    """Register the model the job produced, when the spec asks for it. The training
+    succeeded whatever happens here: a model that cannot be registered is reported as
+    the job's ``registration_error`` output (log, REST, run tag), never as a failure."""
     if not spec.register_as:
         return {}
-    if not (ws.model_dir / "metadata.json").is_file():
-        raise JobFailed(
-            f"register_as={spec.register_as!r}, but the job saved no registrable model "
-            "(model.skops + metadata.json in SM_MODEL_DIR; built-in algorithms and "
-            "run.log_model write them)."
+    try:
+        if not (ws.model_dir / METADATA_FILE).is_file():
+            files = [
+                p.relative_to(ws.model_dir).as_posix()
+                for p in ws.model_dir.rglob("*")
+                if p.is_file()
+            ]
+            raise not_a_model_folder("The job's model folder (SM_MODEL_DIR)", files)
+        version = studio.models.register_folder(
+            ws.model_dir,
+            spec.register_as,
+            run_id=job.run_id,
+            job_id=job.id,
+            channels=spec.channels,
         )
-    version = studio.models.register_folder(
-        ws.model_dir,
-        spec.register_as,
-        run_id=job.run_id,
-        job_id=job.id,
-        data=spec.channels.get("train"),
-    )
+    except MLStudioError as exc:
+        error = f"Not registered as {spec.register_as!r}: {exc.message}"
+        log.say(f"training completed, but the model was not registered. {error}")
+        if job.run_id:
+            tag = _shorten(error, TAG_VALUE_MAX_LENGTH)
+            studio.runs.log_batch(job.run_id, tags={REGISTRATION_ERROR_TAG: tag})
+        return {REGISTRATION_ERROR: error}
     log.say(f"registered the model as {version.name} version {version.version}")
     return {"registered_model": f"{version.name}/{version.version}"}
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _failure_text(ws: Workspace) -> str | None:

@@ -90,7 +90,8 @@ class TrainingSpec(CommonSpec):
     register_as: Annotated[str, Field(pattern=NAME_PATTERN)] | None = Field(
         default=None,
         description="Register the model under this name in the model registry when the "
-        "job succeeds (the job fails if it cannot).",
+        "job succeeds; if it cannot, the job still completes and reports why in its "
+        "registration_error.",
     )
 
     @model_validator(mode="after")

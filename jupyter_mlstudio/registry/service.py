@@ -20,7 +20,14 @@ from ..experiments.run_entities import Run
 from ..jobs.entities import Job
 from ..studio import Studio
 from .entities import CARD_FIELDS, ModelVersion
-from .format import folder_digest, load_sklearn_model, read_metadata, save_sklearn_model
+from .format import (
+    METADATA_FILE,
+    MODEL_FILE,
+    folder_digest,
+    load_sklearn_model,
+    read_metadata,
+    save_sklearn_model,
+)
 from .store import SqlRegistryStore
 
 CARD_TITLES = {
@@ -53,6 +60,39 @@ def data_reference(path: str) -> dict[str, Any]:
     return {"uri": str(local.resolve()), "hash": f"sha256:{digest.hexdigest()}"}
 
 
+def lineage_data(
+    data: str | None, channels: Mapping[str, str] | None = None
+) -> dict[str, Any] | None:
+    """The data a version was trained on: ``uri`` and ``hash`` of ``data`` (default: the
+    ``train`` channel, else the first channel) and, for a training job, every input
+    channel's reference under ``channels``."""
+    hashed = {name: data_reference(uri) for name, uri in sorted((channels or {}).items())}
+    if data:
+        ref = data_reference(data)
+    elif hashed:
+        ref = dict(hashed["train" if "train" in hashed else next(iter(hashed))])
+    else:
+        return None
+    if hashed:
+        ref["channels"] = hashed
+    return ref
+
+
+def not_a_model_folder(where: str, files: Sequence[str]) -> InvalidArgumentError:
+    """Why a folder cannot be registered, and how to produce one that can."""
+    found = ", ".join(sorted(files)[:10]) + (" …" if len(files) > 10 else "")
+    has = f"holds {found}, which is not" if files else "is empty: it holds no"
+    return InvalidArgumentError(
+        f"{where} {has} a model this registry can read. A registrable model is a model "
+        f"folder: {MODEL_FILE} (the scikit-learn estimator saved with skops) and "
+        f"{METADATA_FILE} (flavor, signature, library versions). Produce one with "
+        "run.log_model(estimator, X=X) inside mls.start_run() (or mls.autolog()), or in a "
+        "training script with jupyter_mlstudio.registry.format.save_sklearn_model(estimator, "
+        "Path(os.environ['SM_MODEL_DIR']), X=X). Models saved with joblib or pickle (served "
+        "through a SageMaker model_fn) cannot be registered yet."
+    )
+
+
 class Registry:
     def __init__(self, studio: Studio) -> None:
         self.studio = studio
@@ -81,14 +121,15 @@ class Registry:
             folder,
             run_id,
             job_id,
-            job_data,
+            channels,
         ):
             return self.register_folder(
                 folder,
                 name,
                 run_id=run_id,
                 job_id=job_id,
-                data=data or job_data,
+                data=data,
+                channels=channels,
                 description=description,
                 tags=tags,
             )
@@ -101,10 +142,15 @@ class Registry:
         run_id: str | None = None,
         job_id: str | None = None,
         data: str | None = None,
+        channels: Mapping[str, str] | None = None,
         description: str = "",
         tags: Mapping[str, Any] | None = None,
     ) -> ModelVersion:
-        """Copy a local model folder into the registry as the next version of ``name``."""
+        """Copy a local model folder into the registry as the next version of ``name``.
+        ``data`` and a training job's input ``channels`` are its data lineage."""
+        if not (folder / METADATA_FILE).is_file():
+            files = [p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()]
+            raise not_a_model_folder(f"The model folder {folder}", files)
         metadata = read_metadata(folder)
         if not (folder / metadata.model_file).is_file():
             raise InvalidArgumentError(f"{folder} has no model file {metadata.model_file!r}.")
@@ -115,7 +161,7 @@ class Registry:
         run = self.studio.runs.get_run(run_id) if run_id else None
         metrics = {k: v for k, v in (run.metrics.items() if run else ()) if v == v}
         params = dict(run.params) if run else {}
-        data_ref = data_reference(data) if data else None
+        data_ref = lineage_data(data, channels)
         return self.store.create_version(
             name,
             version_id=version_id,
@@ -139,17 +185,17 @@ class Registry:
     @contextmanager
     def _model_folder(
         self, source: Any, artifact_path: str, input_example: Any
-    ) -> Iterator[tuple[Path, str | None, str | None, str | None]]:
-        """A local folder holding the model, plus the run, job and data it came from."""
+    ) -> Iterator[tuple[Path, str | None, str | None, dict[str, str] | None]]:
+        """A local folder holding the model, plus the run and job it came from and the
+        job's input channels."""
         if isinstance(source, Job) or (
             hasattr(source, "job") and isinstance(getattr(source, "job", None), Job)
         ):
             job = source if isinstance(source, Job) else source.job
             if job.status != "Completed" or "model" not in job.outputs:
                 raise InvalidArgumentError(f"Job {job.name!r} has no model (status {job.status}).")
-            data = job.spec.get("channels", {}).get("train")
             with self._download(job.outputs["model"]) as folder:
-                yield folder, job.run_id, job.id, data
+                yield folder, job.run_id, job.id, dict(job.spec.get("channels") or {})
             return
         if isinstance(source, str | Path) and Path(source).is_dir():
             yield Path(source), None, None, None
@@ -175,10 +221,13 @@ class Registry:
                 names = {a.name for a in ArtifactRepository(run.artifact_uri).list(artifact_path)}
             except (NotFoundError, InvalidArgumentError):
                 raise no_model from None
-            if "metadata.json" not in names:
+            if not names:
                 raise no_model
+            if METADATA_FILE not in names:
+                raise not_a_model_folder(f"Run {run.name!r}'s {artifact_path}/", sorted(names))
             with self._download(f"{run.artifact_uri}/{artifact_path}") as folder:
-                yield folder, run.id, run.tags.get("mlstudio.job_id"), None
+                job_id = run.tags.get("mlstudio.job_id")
+                yield folder, run.id, job_id, self._channels_of(job_id, run.id)
             return
         if hasattr(source, "predict") or hasattr(source, "fit"):
             with tempfile.TemporaryDirectory(prefix="mlstudio-register-") as tmp:
@@ -190,6 +239,17 @@ class Registry:
             "Register a run, a job, a fitted estimator or a model folder; "
             f"got {type(source).__name__}."
         )
+
+    def _channels_of(self, job_id: str | None, run_id: str) -> dict[str, str] | None:
+        """The input channels of the training job that produced run ``run_id``: its
+        data is the run's lineage too (None when the job is gone)."""
+        if not job_id:
+            return None
+        try:
+            job = self.studio.job_store.get_job(job_id)
+        except NotFoundError:
+            return None
+        return dict(job.spec.get("channels") or {}) if job.run_id == run_id else None
 
     @contextmanager
     def _download(self, uri: str) -> Iterator[Path]:
@@ -227,6 +287,10 @@ class Registry:
             training.append(f"Data: {data_ref.get('uri')}")
             if data_ref.get("hash"):
                 training.append(f"Content hash: {data_ref['hash']}")
+            for channel, ref in (data_ref.get("channels") or {}).items():
+                if ref.get("uri") != data_ref.get("uri"):
+                    hashed = f" ({ref['hash']})" if ref.get("hash") else ""
+                    training.append(f"Channel {channel}: {ref.get('uri')}{hashed}")
         if inputs:
             training.append(
                 f"Features ({len(inputs)}): "

@@ -1,0 +1,134 @@
+"""Issue 13, defects 7 and 8 over REST on a real server with real job processes: the
+Register button of a job's run records the job's data, and a script-mode job whose model
+is not registrable completes with its registration_error in the job's representation."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import textwrap
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sklearn.datasets import load_iris
+from tornado.httpclient import HTTPResponse
+
+from jupyter_mlstudio.registry.service import data_reference
+
+Fetch = Callable[..., Awaitable[HTTPResponse]]
+API = ("mlstudio", "api", "v1")
+
+
+@pytest.fixture
+def jp_server_config(jp_server_config: dict[str, Any]) -> dict[str, Any]:
+    return {"ServerApp": {"jpserver_extensions": {"jupyter_mlstudio": True}}}
+
+
+async def call(jp_fetch: Fetch, method: str, *path: str, body: Any = None) -> tuple[int, Any]:
+    kwargs: dict[str, Any] = {"method": method, "raise_error": False}
+    if body is not None:
+        kwargs["body"] = json.dumps(body)
+    response = await jp_fetch(*API, *path, **kwargs)
+    text = response.body.decode() if response.body else ""
+    return response.code, (json.loads(text) if text else None)
+
+
+async def wait_ended(jp_fetch: Fetch, job_id: str, timeout: float = 120) -> dict[str, Any]:
+    for _ in range(int(timeout / 0.2)):
+        status, job = await call(jp_fetch, "GET", "jobs", job_id)
+        assert status == 200
+        if job["status"] in ("Completed", "Failed", "Stopped"):
+            return job  # type: ignore[no-any-return]
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"job {job_id} did not end")
+
+
+@pytest.fixture
+def iris_data(jp_root_dir: Path) -> dict[str, str]:
+    folder = jp_root_dir / "datasets"
+    folder.mkdir()
+    frame = load_iris(as_frame=True).frame
+    frame.iloc[:120].to_csv(folder / "train.csv", index=False)
+    frame.iloc[120:].to_csv(folder / "validation.csv", index=False)
+    return {"train": "datasets/train.csv", "validation": "datasets/validation.csv"}
+
+
+async def test_registering_a_jobs_run_over_rest_records_its_data(
+    jp_fetch: Fetch, jp_root_dir: Path, iris_data: dict[str, str]
+) -> None:
+    status, job = await call(
+        jp_fetch,
+        "POST",
+        "jobs",
+        "training",
+        body={"algorithm": "logistic-regression", "channels": iris_data, "target": "target"},
+    )
+    assert status == 201, job
+    done = await wait_ended(jp_fetch, job["id"])
+    assert done["status"] == "Completed", done["failure_reason"]
+    assert done["registration_error"] is None
+
+    # the run view's Register model button posts the run id
+    status, version = await call(
+        jp_fetch, "POST", "models", "iris", "versions", body={"run_id": done["run_id"]}
+    )
+    assert status == 201, version
+    train = str((jp_root_dir / iris_data["train"]).resolve())
+    assert version["source_job_id"] == job["id"]
+    assert version["data_ref"]["uri"] == train
+    assert version["data_ref"]["hash"] == data_reference(train)["hash"]
+    assert set(version["data_ref"]["channels"]) == {"train", "validation"}
+    assert version["data_ref"]["hash"] in version["card"]["training_data"]
+
+    status, lineage = await call(jp_fetch, "GET", "models", "iris", "versions", "1", "lineage")
+    assert status == 200 and lineage["data"] == version["data_ref"]
+    assert lineage["job"]["id"] == job["id"]
+
+
+async def test_a_joblib_script_with_register_as_completes_with_its_registration_error(
+    jp_fetch: Fetch, jp_root_dir: Path, iris_data: dict[str, str]
+) -> None:
+    (jp_root_dir / "train_joblib.py").write_text(
+        textwrap.dedent(
+            """
+            import os
+
+            import joblib
+            import pandas as pd
+            from sklearn.tree import DecisionTreeClassifier
+
+            frame = pd.read_csv(os.path.join(os.environ["SM_CHANNEL_TRAIN"], "train.csv"))
+            model = DecisionTreeClassifier().fit(frame.drop(columns="target"), frame["target"])
+            joblib.dump(model, os.path.join(os.environ["SM_MODEL_DIR"], "model.joblib"))
+            """
+        ).lstrip()
+    )
+    status, job = await call(
+        jp_fetch,
+        "POST",
+        "jobs",
+        "training",
+        body={
+            "entry_point": "train_joblib.py",
+            "channels": {"train": iris_data["train"]},
+            "register_as": "iris-tree",
+        },
+    )
+    assert status == 201, job
+    done = await wait_ended(jp_fetch, job["id"])
+    assert done["status"] == "Completed" and done["failure_reason"] is None
+    error = done["registration_error"]
+    assert error and "model.joblib" in error and "metadata.json" in error
+    assert done["outputs"]["registration_error"] == error
+    status, listed = await call(jp_fetch, "GET", "jobs")
+    assert next(j for j in listed["items"] if j["id"] == job["id"])["registration_error"] == error
+
+    # registering its run from the run view explains the format too (a 400, not a 500)
+    status, refused = await call(
+        jp_fetch, "POST", "models", "iris-tree", "versions", body={"run_id": done["run_id"]}
+    )
+    assert status == 400
+    message = refused["error"]["message"]
+    assert "model.joblib" in message and "has no model under" not in message
