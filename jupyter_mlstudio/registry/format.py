@@ -24,6 +24,7 @@ MODEL_FILE = "model.skops"
 METADATA_FILE = "metadata.json"
 TRUSTED_MODULES = ("sklearn.", "numpy.", "scipy.", "builtins.")
 EXAMPLE_ROWS = 5
+ANY_DTYPE = "any"  # a signature column whose values are passed as they come
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,71 @@ def signature_of(X: Any, y: Any = None) -> dict[str, Any]:
     return {"inputs": describe(X, "x"), "outputs": describe(y, "prediction")}
 
 
+def signature_of_estimator(estimator: Any) -> dict[str, Any]:
+    """What a fitted estimator says of its own input and output: ``feature_names_in_``
+    (or ``x0, x1 …`` for ``n_features_in_`` columns of an array) and ``classes_``.
+
+    An estimator that takes its features as given (a plain scikit-learn model, or a
+    pipeline starting with numeric steps) takes numbers: ``float64``. One whose first
+    step may take text or categories (a column transformer, an encoder, a function) gets
+    ``any``: the columns are checked, their values passed as they come. Empty when the
+    estimator does not say (not fitted, or not scikit-learn-like)."""
+    names = getattr(estimator, "feature_names_in_", None)
+    count = getattr(estimator, "n_features_in_", None)
+    if names is not None:
+        columns = [str(n) for n in names]
+    elif isinstance(count, int) and not isinstance(count, bool) and count > 0:
+        columns = [f"x{i}" for i in range(count)]
+    else:
+        return {"inputs": [], "outputs": []}
+    dtype = "float64" if _numeric_input(estimator) else ANY_DTYPE
+    inputs = [{"name": c, "dtype": dtype} for c in columns]
+    outputs: list[dict[str, Any]] = []
+    classes = getattr(estimator, "classes_", None)
+    if classes is not None:
+        import numpy as np
+
+        dtype_of_classes = np.asarray(classes).dtype
+        text = dtype_of_classes.kind in "USO"  # labels as text: pandas calls them object
+        outputs = [{"name": "prediction", "dtype": "object" if text else str(dtype_of_classes)}]
+    elif _is_regressor(estimator):
+        outputs = [{"name": "prediction", "dtype": "float64"}]
+    return {"inputs": inputs, "outputs": outputs, "inferred_from": "estimator"}
+
+
+def _numeric_input(estimator: Any) -> bool:
+    """Whether the estimator's first step takes numbers only (see above)."""
+    try:
+        from sklearn.compose import ColumnTransformer
+        from sklearn.pipeline import FeatureUnion, Pipeline
+        from sklearn.preprocessing import FunctionTransformer
+        from sklearn.utils import get_tags
+    except ImportError:
+        return False
+    first = estimator
+    while isinstance(first, Pipeline):
+        steps = [s for _, s in first.steps if s not in (None, "passthrough")]
+        if not steps:
+            return False
+        first = steps[0]
+    if isinstance(first, ColumnTransformer | FeatureUnion | FunctionTransformer):
+        return False
+    try:
+        tags = get_tags(first).input_tags
+    except Exception:  # not a scikit-learn estimator: no promise about its input
+        return False
+    return not (tags.string or tags.categorical)
+
+
+def _is_regressor(estimator: Any) -> bool:
+    try:
+        from sklearn.base import is_regressor
+
+        return bool(is_regressor(estimator))
+    except Exception:
+        return False
+
+
 def input_example_of(X: Any) -> Any:
     if X is None:
         return None
@@ -119,7 +185,8 @@ def save_sklearn_model(
         "format": "skops",
         "model_file": MODEL_FILE,
         "estimator_class": f"{cls.__module__}.{cls.__qualname__}",
-        "signature": signature_of(X, y),
+        # without data, the estimator itself tells its columns
+        "signature": signature_of(X, y) if X is not None else signature_of_estimator(estimator),
         "input_example": input_example_of(X),
         "library_versions": library_versions(),
         "untrusted_types": skops.io.get_untrusted_types(file=path),

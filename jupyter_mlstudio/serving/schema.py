@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..registry.format import ANY_DTYPE
+
 # Open Inference Protocol v2 tensor types by NumPy dtype name, and back.
 _OIP_BY_DTYPE = {
     "bool": "BOOL",
@@ -70,12 +72,16 @@ def _names(names: Iterable[str]) -> str:
 class Column:
     name: str
     dtype: str  # as the signature states it (a pandas dtype name)
-    kind: str  # "f" float, "i" integer, "b" bool, "M" datetime, "O" anything else
+    # "f" float, "i" integer, "b" bool, "M" datetime, "O" text and anything else, "A" any:
+    # values as they come (a signature inferred from an estimator that may take text)
+    kind: str
     numpy: np.dtype[Any]
 
 
 def _column(name: str, dtype: str) -> Column:
     lowered = dtype.lower()
+    if lowered == ANY_DTYPE:
+        return Column(name, dtype, "A", np.dtype(object))
     try:
         np_dtype = np.dtype(lowered)
     except TypeError:
@@ -207,7 +213,11 @@ class InputSchema:
             data = parts[0].data
         else:
             data = {n: np.concatenate([p.data[n] for p in parts]) for n in self.names}
-        return pd.DataFrame(data, copy=False)
+        frame = pd.DataFrame(data, copy=False)
+        for column in self.columns:
+            if column.kind == "A":  # numbers as numbers (also from CSV text), text as text
+                frame[column.name] = _as_they_come(frame[column.name])
+        return frame
 
     # -- helpers ------------------------------------------------------------------------
     def _finish_uniform(self, array: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
@@ -271,6 +281,13 @@ class InputSchema:
         return Part(len(frame), frame)
 
 
+def _as_they_come(values: pd.Series) -> pd.Series:
+    try:
+        return pd.to_numeric(values)
+    except (ValueError, TypeError):
+        return values.infer_objects()
+
+
 def _column_lists(columns: Mapping[str, Any]) -> dict[str, list[Any]]:
     return {str(k): (list(v) if isinstance(v, list | tuple) else [v]) for k, v in columns.items()}
 
@@ -317,7 +334,8 @@ def _cast(column: Column, values: Sequence[Any], rows: int) -> np.ndarray[Any, A
                 f"Column {column.name!r} expects {column.dtype} values; row {i} has "
                 f"{_shown(value)}."
             )
-        result[i] = value if value is None or isinstance(value, str) else str(value)
+        keep = value is None or isinstance(value, str) or kind == "A"
+        result[i] = value if keep else str(value)
     return result
 
 

@@ -16,12 +16,30 @@ import numpy as np
 
 from ..config import StudioConfig
 from ..registry.entities import ModelVersion
+from ..registry.format import signature_of_estimator
 from ..studio import Studio
 from .batching import Batcher
 from .capture import CaptureWriter
 from .config import EndpointConfig, VariantConfig
 from .metrics import MetricsFile, SlotWriter
 from .schema import InputSchema, Part, PayloadError, oip_datatype
+
+
+def rejected_input(exc: BaseException) -> bool:
+    """Whether a ``predict`` failure is scikit-learn refusing the input (the caller's
+    fault: a 400): a ``ValueError`` raised in scikit-learn's own code, such as its checks
+    of feature names, widths, NaN or unknown categories. A model that is not fitted, and
+    any error raised by the model's own code, is the model's (a 500)."""
+    from sklearn.exceptions import NotFittedError
+
+    if not isinstance(exc, ValueError) or isinstance(exc, NotFittedError):
+        return False
+    frame = exc.__traceback__
+    module = ""
+    while frame is not None:  # the innermost Python frame: where it was raised
+        module = str(frame.tb_frame.f_globals.get("__name__", ""))
+        frame = frame.tb_next
+    return module.startswith("sklearn.")
 
 
 @dataclass(frozen=True)
@@ -44,11 +62,14 @@ class LoadedVariant:
     batcher: Batcher[Predictions] | None = None
 
     def __post_init__(self) -> None:
+        signature = self.version.signature
+        if not signature.get("inputs"):  # registered without data: ask the estimator
+            signature = signature_of_estimator(self.model)
         self.schema = InputSchema(
-            self.version.signature.get("inputs") or [],
+            signature.get("inputs") or [],
             feature_names=hasattr(self.model, "feature_names_in_"),
         )
-        outputs = self.version.signature.get("outputs") or []
+        outputs = self.version.signature.get("outputs") or signature.get("outputs") or []
         if outputs:
             self.output_datatype = oip_datatype(outputs[0].get("dtype"))
         elif hasattr(self.model, "classes_"):
