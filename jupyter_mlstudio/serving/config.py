@@ -17,7 +17,30 @@ from ..registry.entities import validate_alias, validate_model_name
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"
 DEFAULT_PAYLOAD_LIMIT = 6 * 1024 * 1024
+MAX_PAYLOAD_LIMIT = 1024 * 1024 * 1024  # a body is held in memory whole
 DEFAULT_ROTATE_BYTES = 64 * 1024 * 1024
+
+
+DRAIN_FLOOR = 256 * 1024 * 1024
+
+
+def drain_limit(limit: int) -> int:
+    """The largest body an endpoint reads through (and discards) to answer 413 after it;
+    a larger one is answered at once and its connection closed."""
+    return max(4 * limit, DRAIN_FLOOR)
+
+
+def too_large_message(size: int, limit: int) -> str:
+    """The 413 message, on the endpoint's port and through Jupyter's proxy alike."""
+    return (
+        f"The request body is {_shown_size(size)}; the limit is {_shown_size(limit)} "
+        f"({limit} bytes). Send fewer rows per request, or deploy the endpoint with a "
+        "larger max_payload_bytes."
+    )
+
+
+def _shown_size(size: int) -> str:
+    return f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e3:.1f} KB"
 
 
 class _Strict(BaseModel):
@@ -85,7 +108,8 @@ class EndpointConfig(_Strict):
     variants: list[VariantConfig] = Field(min_length=1)
     batching: BatchingConfig = Field(default_factory=BatchingConfig)
     capture: CaptureConfig = Field(default_factory=CaptureConfig)
-    max_payload_bytes: int = Field(default=DEFAULT_PAYLOAD_LIMIT, ge=1024)
+    # the largest request body taken; larger ones are answered 413
+    max_payload_bytes: int = Field(default=DEFAULT_PAYLOAD_LIMIT, ge=1024, le=MAX_PAYLOAD_LIMIT)
     ready_file: str | None = None  # written (atomically) once every worker serves
     drain_seconds: float = Field(default=10.0, ge=0)  # SIGTERM: time to finish in-flight work
     startup_timeout: float = Field(default=300.0, gt=0)

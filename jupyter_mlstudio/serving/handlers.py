@@ -4,6 +4,13 @@ Inference Protocol v2, and ``/metrics``.
 Errors are JSON and never carry a traceback: ``{"error": {"code", "message"}}`` on the
 SageMaker routes (the studio's error shape), ``{"error": message}`` on ``/v2`` (the
 protocol's). Every response has an ``X-Inference-Id`` header.
+
+Bodies are streamed in (``stream_request_body``) and kept only up to the endpoint's
+``max_payload_bytes``: a larger one is read through and discarded, then answered 413 with
+the limit, so that a client that sends its whole body before reading the answer gets the
+413 rather than a reset connection (401 and 404 wait for the body likewise). A body
+larger than ``config.drain_limit``, or one announced with ``Expect: 100-continue``, is
+answered at once and its connection closed.
 """
 
 from __future__ import annotations
@@ -22,10 +29,11 @@ import tornado.web
 from tornado.http1connection import HTTP1Connection
 
 from .capture import CaptureRecord, sampled
+from .config import drain_limit, too_large_message
 from .metrics import endpoint_metrics
-from .payloads import media_type, parse_infer, parse_invocation
+from .payloads import HEADER_LENGTH, encode_output, media_type, parse_infer, parse_invocation
 from .schema import Part, PayloadError
-from .variants import Endpoint, LoadedVariant, Predictions
+from .variants import Endpoint, LoadedVariant, Predictions, rejected_input
 
 log = logging.getLogger("jupyter_mlstudio.serving")
 
@@ -42,6 +50,14 @@ _CODES = {
 }
 
 
+def _content_length(headers: Any) -> int | None:
+    value = headers.get("Content-Length")
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
 def _json(value: Any) -> bytes:
     try:
         return json.dumps(value, allow_nan=False, separators=(",", ":")).encode()
@@ -51,6 +67,7 @@ def _json(value: Any) -> bytes:
         return json.dumps(json_safe(value), separators=(",", ":")).encode()
 
 
+@tornado.web.stream_request_body
 class BaseHandler(tornado.web.RequestHandler):
     """Auth, inference id, draining, the error shape and the per-request bookkeeping."""
 
@@ -66,6 +83,10 @@ class BaseHandler(tornado.web.RequestHandler):
         self._inflight = False
         self._counted = False
         self._capture: tuple[str, Any, Any] | None = None  # content type, request, response
+        self._chunks: list[bytes] = []
+        self._received = 0
+        self._too_large = False
+        self._refusal: tuple[int, str] | None = None
 
     def set_default_headers(self) -> None:
         self.clear_header("Server")
@@ -83,18 +104,58 @@ class BaseHandler(tornado.web.RequestHandler):
             connection = self.request.connection
             if isinstance(connection, HTTP1Connection):
                 connection._disconnect_on_finish = True  # finish this one, take no more
+        limit = endpoint.config.max_payload_bytes
+        declared = _content_length(self.request.headers)
         if not self.public and not endpoint.authorized(self.request.headers):
             self.set_header("WWW-Authenticate", 'Bearer realm="mlstudio-endpoint"')
-            self.fail(401, "This endpoint needs its token: 'Authorization: Bearer <token>'.")
-            return None
-        body = self.request.body
-        if body is not None and len(body) > endpoint.config.max_payload_bytes:
-            limit = endpoint.config.max_payload_bytes
-            self.fail(
-                413,
-                f"The request body is {len(body) / 1e6:.1f} MB; the limit is {limit / 1e6:.1f} MB.",
-            )
+            self.refuse(401, "This endpoint needs its token: 'Authorization: Bearer <token>'.")
+        elif declared is not None and declared > limit:
+            self._too_large = True
+            self.refuse(413, too_large_message(declared, limit))
         return None
+
+    def refuse(self, status: int, message: str) -> None:
+        """Answer ``status`` without looking at the request, once its body is read through
+        (discarded): a client that sends the whole body before reading the answer then
+        reads it, and a keep-alive connection stays usable. At once (the connection then
+        closes) when the client waits for a ``100 Continue`` or the body is too large."""
+        if self._finished or self._refusal is not None:
+            return
+        declared = _content_length(self.request.headers) or 0
+        waiting = self.request.headers.get("Expect", "").lower() == "100-continue"
+        if waiting or declared > drain_limit(self.endpoint.config.max_payload_bytes):
+            connection = self.request.connection
+            if isinstance(connection, HTTP1Connection):
+                connection.set_max_body_size(declared)  # no 400 of tornado's after ours
+            self.fail(status, message)
+            return
+        self._refusal = (status, message)
+        # the method tornado calls once the body is in: the refusal instead
+        setattr(self, (self.request.method or "get").lower(), self._answer_refusal)
+
+    def _answer_refusal(self, *args: Any, **kwargs: Any) -> None:
+        assert self._refusal is not None
+        self.fail(*self._refusal)
+
+    def data_received(self, chunk: bytes) -> None:
+        self._received += len(chunk)
+        if self._refusal is not None:
+            return
+        if self._too_large or self._received > self.endpoint.config.max_payload_bytes:
+            self._too_large = True  # read through, kept no more
+            self._chunks.clear()
+            return
+        self._chunks.append(chunk)
+
+    def read_body(self) -> bytes:
+        """The whole body, once received; a ``PayloadError`` 413 when over the limit."""
+        if self._too_large:
+            size = max(self._received, _content_length(self.request.headers) or 0)
+            raise PayloadError(413, too_large_message(size, self.endpoint.config.max_payload_bytes))
+        if self._chunks:
+            self.request.body = b"".join(self._chunks)
+            self._chunks = []
+        return self.request.body
 
     # -- responses ---------------------------------------------------------------------
     def reply(self, value: Any, status: int = 200) -> None:
@@ -179,7 +240,7 @@ class BaseHandler(tornado.web.RequestHandler):
         if self.endpoint.capture is not None and sampled(
             self.inference_id, capture.sampling_percent
         ):
-            self._capture = (content_type, self.request.body.decode("utf-8", "replace"), None)
+            self._capture = (content_type, self.read_body().decode("utf-8", "replace"), None)
 
     def captured_request(self, document: Any) -> None:
         if self._capture is not None:
@@ -195,6 +256,9 @@ class BaseHandler(tornado.web.RequestHandler):
         try:
             return await variant.batcher.submit(part)
         except Exception as exc:
+            if rejected_input(exc):
+                self.fail(400, f"The model rejected the input: {type(exc).__name__}: {exc}")
+                return None
             log.error(
                 "Variant %s failed on request %s: %s: %s",
                 variant.name,
@@ -208,9 +272,9 @@ class BaseHandler(tornado.web.RequestHandler):
 
 class NotFoundHandler(BaseHandler):
     def prepare(self) -> None:
-        super().prepare()
         self.oip = self.request.path.startswith("/v2")
-        self.fail(404, f"No route {self.request.method} {self.request.path} on this endpoint.")
+        super().prepare()
+        self.refuse(404, f"No route {self.request.method} {self.request.path} on this endpoint.")
 
 
 class PingHandler(BaseHandler):
@@ -229,8 +293,9 @@ class InvocationsHandler(BaseHandler):
                 self.request.headers.get("X-Target-Variant")
             )
             self.set_header("X-Invoked-Variant", variant.name)
+            raw = self.read_body()
             self.start_capture(content_type)
-            part, document = parse_invocation(self.request.body, content_type, variant.schema)
+            part, document = parse_invocation(raw, content_type, variant.schema)
             self.captured_request(document)
         except PayloadError as exc:
             self.fail(exc.status, exc.message)
@@ -303,7 +368,13 @@ class ServerMetadataHandler(OipHandler):
     def get(self) -> None:
         from .. import __version__
 
-        self.reply({"name": "jupyter-mlstudio", "version": __version__, "extensions": []})
+        self.reply(
+            {
+                "name": "jupyter-mlstudio",
+                "version": __version__,
+                "extensions": ["binary_tensor_data"],
+            }
+        )
 
 
 class ModelMetadataHandler(OipHandler):
@@ -335,8 +406,11 @@ class InferHandler(OipHandler):
                 self.request.headers.get("X-Target-Variant"), found
             )
             self.set_header("X-Invoked-Variant", variant.name)
+            body = self.read_body()
             self.start_capture(content_type)
-            request = parse_infer(self.request.body, content_type, variant.schema)
+            request = parse_infer(
+                body, content_type, variant.schema, self.request.headers.get(HEADER_LENGTH)
+            )
             self.captured_request(request.document)
         except PayloadError as exc:
             self.fail(exc.status, exc.message)
@@ -344,21 +418,25 @@ class InferHandler(OipHandler):
         predictions = await self.predict(variant, request.part)
         if predictions is None:
             return
-        body = {
+        values = _flat(predictions.values)
+        output = {"name": "predict", "shape": predictions.shape, "datatype": predictions.datatype}
+        answer = {
             "model_name": name,
             "model_version": str(variant.version.version),
             "id": request.id or self.inference_id,
-            "outputs": [
-                {
-                    "name": "predict",
-                    "shape": predictions.shape,
-                    "datatype": predictions.datatype,
-                    "data": _flat(predictions.values),
-                }
-            ],
         }
-        self.captured_response(body)
-        self.reply(body)
+        self.captured_response({**answer, "outputs": [{**output, "data": values}]})
+        if not request.binary_output:
+            self.reply({**answer, "outputs": [{**output, "data": values}]})
+            return
+        # the binary tensor data extension: the JSON header, then the output's raw bytes
+        raw = encode_output(values, predictions.datatype)
+        header = _json(
+            {**answer, "outputs": [{**output, "parameters": {"binary_data_size": len(raw)}}]}
+        )
+        self.set_header("Content-Type", "application/octet-stream")
+        self.set_header(HEADER_LENGTH, str(len(header)))
+        self.finish(header + raw)
 
 
 def _flat(values: list[Any]) -> list[Any]:

@@ -7,7 +7,10 @@
   ``[{...}]``, ``instances`` and ``inputs`` (a list of rows, a list of records, or an
   object of columns).
 - Open Inference Protocol v2 ``infer``: typed tensors, one per column (shape ``[n]`` or
-  ``[n, 1]``) or a single 2-D tensor ``[n, columns]`` in signature order.
+  ``[n, 1]``) or a single 2-D tensor ``[n, columns]`` in signature order; as JSON
+  ``data`` or, with the binary tensor data extension (what ``tritonclient`` sends by
+  default), as raw little-endian bytes after a JSON header of
+  ``Inference-Header-Content-Length`` bytes (``parameters.binary_data_size`` per tensor).
 """
 
 from __future__ import annotations
@@ -16,10 +19,12 @@ import csv
 import io
 import json
 import math
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .schema import OIP_DATATYPES, InputSchema, Part, PayloadError, bad_request
@@ -152,31 +157,140 @@ def _instances(key: str, value: Any, schema: InputSchema) -> Part:
 
 
 # -- Open Inference Protocol v2 ----------------------------------------------------------
+HEADER_LENGTH = "Inference-Header-Content-Length"
+# binary tensor data: little-endian, row major, no padding (BYTES: see _bytes_elements)
+_BINARY_DTYPES = {
+    "BOOL": "|b1",
+    "UINT8": "|u1",
+    "UINT16": "<u2",
+    "UINT32": "<u4",
+    "UINT64": "<u8",
+    "INT8": "|i1",
+    "INT16": "<i2",
+    "INT32": "<i4",
+    "INT64": "<i8",
+    "FP16": "<f2",
+    "FP32": "<f4",
+    "FP64": "<f8",
+}
+
+
 @dataclass(frozen=True)
 class InferRequest:
     part: Part
     id: str | None
-    document: Any
+    document: Any  # as captured: binary tensors decoded into their "data"
+    binary_output: bool  # the binary tensor data extension asked for the output
 
 
-def parse_infer(body: bytes, content_type: str | None, schema: InputSchema) -> InferRequest:
+def parse_infer(
+    body: bytes,
+    content_type: str | None,
+    schema: InputSchema,
+    header_length: str | None = None,
+) -> InferRequest:
+    """An ``infer`` body: JSON, or (the binary tensor data extension) a JSON header of
+    ``header_length`` bytes followed by the inputs' raw data in the inputs' order."""
     kind, _ = media_type(content_type)
-    if not is_json(kind):
-        raise PayloadError(415, f"Unsupported content type {kind!r}: send application/json.")
-    document = decode_json(body)
+    if header_length is None:
+        if not is_json(kind):
+            raise PayloadError(415, f"Unsupported content type {kind!r}: send application/json.")
+        header, binary = body, b""
+    else:  # any content type, as Triton's server takes (the spec shows octet-stream)
+        size = _header_length(header_length, len(body))
+        header, binary = body[:size], body[size:]
+    document = decode_json(header)
     if not isinstance(document, dict) or not isinstance(document.get("inputs"), list):
         raise bad_request("The body must be an object with 'inputs': a list of tensors.")
     request_id = document.get("id")
     if request_id is not None and not isinstance(request_id, str):
         raise bad_request("'id' must be a string.")
-    for output in document.get("outputs") or []:
+    binary_output = _flag(_parameters(document, "The request"), "binary_data_output")
+    outputs = document.get("outputs")
+    if outputs is not None and not isinstance(outputs, list):
+        raise bad_request("'outputs' must be a list of requested outputs.")
+    for output in outputs or []:
         name = output.get("name") if isinstance(output, dict) else None
         if name != "predict":
             raise bad_request(f"Unknown output {name!r}: this model has the output 'predict'.")
-    tensors = [_tensor(t, i) for i, t in enumerate(document["inputs"])]
+        parameters = _parameters(output, f"Output {name!r}")
+        if "binary_data" in parameters:  # the output's own choice overrides the request's
+            binary_output = _flag(parameters, "binary_data")
+    reader = _BinaryReader(binary, header_length is not None)
+    tensors = [_tensor(t, i, reader) for i, t in enumerate(document["inputs"])]
     if not tensors:
         raise bad_request("'inputs' has no tensors.")
-    return InferRequest(_tensors_to_part(tensors, schema), request_id, document)
+    reader.check_consumed()
+    if reader.used:
+        document = _decoded(document, tensors)
+    return InferRequest(_tensors_to_part(tensors, schema), request_id, document, binary_output)
+
+
+def _header_length(value: str, body_size: int) -> int:
+    try:
+        size = int(value.strip())
+    except ValueError:
+        size = -1
+    if not 0 < size <= body_size:
+        raise bad_request(
+            f"{HEADER_LENGTH}: {value!r} is not the length of the JSON header (the body has "
+            f"{body_size} bytes)."
+        )
+    return size
+
+
+def _parameters(owner: dict[str, Any], what: str) -> dict[str, Any]:
+    parameters = owner.get("parameters")
+    if parameters is None:
+        return {}
+    if not isinstance(parameters, dict):
+        raise bad_request(f"{what}: 'parameters' must be an object.")
+    return parameters
+
+
+def _flag(parameters: dict[str, Any], key: str) -> bool:
+    value = parameters.get(key, False)
+    if not isinstance(value, bool):
+        raise bad_request(f"Parameter {key!r} must be true or false, not {value!r}.")
+    return value
+
+
+class _BinaryReader:
+    """The binary section of a request body, handed out tensor by tensor."""
+
+    def __init__(self, data: bytes, allowed: bool) -> None:
+        self.data = data
+        self.allowed = allowed
+        self.offset = 0
+        self.used = False
+
+    def take(self, name: str, size: Any) -> bytes:
+        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+            raise bad_request(
+                f"Tensor {name!r}: 'binary_data_size' must be a non-negative integer."
+            )
+        if not self.allowed:
+            raise bad_request(
+                f"Tensor {name!r} has 'binary_data_size' but the request has no "
+                f"{HEADER_LENGTH} header to say where its binary data starts."
+            )
+        end = self.offset + size
+        if end > len(self.data):
+            raise bad_request(
+                f"Tensor {name!r}: 'binary_data_size' {size} goes past the end of the body "
+                f"({len(self.data) - self.offset} bytes of binary data left)."
+            )
+        chunk = self.data[self.offset : end]
+        self.offset = end
+        self.used = True
+        return chunk
+
+    def check_consumed(self) -> None:
+        if self.offset != len(self.data):
+            raise bad_request(
+                f"The body has {len(self.data)} bytes after the JSON header but the inputs' "
+                f"'binary_data_size' add up to {self.offset}."
+            )
 
 
 @dataclass(frozen=True)
@@ -186,7 +300,7 @@ class _Tensor:
     values: list[Any]
 
 
-def _tensor(raw: Any, index: int) -> _Tensor:
+def _tensor(raw: Any, index: int, reader: _BinaryReader) -> _Tensor:
     if not isinstance(raw, dict):
         raise bad_request(f"Input {index} is not a tensor object.")
     name = raw.get("name")
@@ -205,16 +319,83 @@ def _tensor(raw: Any, index: int) -> _Tensor:
             f"Tensor {name!r}: unknown datatype {datatype!r} "
             f"(one of {', '.join(sorted(OIP_DATATYPES))})."
         )
+    parameters = _parameters(raw, f"Tensor {name!r}")
+    count = math.prod(shape)
+    if "binary_data_size" in parameters:
+        if "data" in raw:
+            raise bad_request(f"Tensor {name!r} has both 'data' and 'binary_data_size'.")
+        chunk = reader.take(name, parameters["binary_data_size"])
+        return _Tensor(name, shape, _binary_values(name, datatype, chunk, count))
     data = raw.get("data")
     if not isinstance(data, list):
         raise bad_request(f"Tensor {name!r}: 'data' must be a list.")
     values = _flatten(data)
-    if len(values) != math.prod(shape):
+    if len(values) != count:
         raise bad_request(
-            f"Tensor {name!r}: shape {shape} holds {math.prod(shape)} values but 'data' has "
-            f"{len(values)}."
+            f"Tensor {name!r}: shape {shape} holds {count} values but 'data' has {len(values)}."
         )
     return _Tensor(name, shape, values)
+
+
+def _binary_values(name: str, datatype: str, chunk: bytes, count: int) -> list[Any]:
+    if datatype == "BYTES":
+        strings = _bytes_elements(name, chunk)
+        if len(strings) != count:
+            raise bad_request(
+                f"Tensor {name!r}: its shape holds {count} values but its binary data has "
+                f"{len(strings)} strings."
+            )
+        return strings
+    dtype = np.dtype(_BINARY_DTYPES[datatype])
+    if len(chunk) != count * dtype.itemsize:
+        raise bad_request(
+            f"Tensor {name!r}: {count} {datatype} values take {count * dtype.itemsize} "
+            f"bytes; 'binary_data_size' is {len(chunk)}."
+        )
+    values: list[Any] = np.frombuffer(chunk, dtype=dtype).tolist()
+    return values
+
+
+def _bytes_elements(name: str, chunk: bytes) -> list[Any]:
+    """BYTES elements: each a 4-byte little-endian unsigned length, then that many bytes
+    (read as UTF-8 text: the models take strings)."""
+    values: list[Any] = []
+    offset = 0
+    while offset < len(chunk):
+        if offset + 4 > len(chunk):
+            raise bad_request(f"Tensor {name!r}: its BYTES data ends inside a length prefix.")
+        (length,) = struct.unpack_from("<I", chunk, offset)
+        offset += 4
+        if offset + length > len(chunk):
+            raise bad_request(
+                f"Tensor {name!r}: element {len(values)} says {length} bytes but only "
+                f"{len(chunk) - offset} are left."
+            )
+        try:
+            values.append(chunk[offset : offset + length].decode("utf-8"))
+        except UnicodeDecodeError:
+            raise bad_request(
+                f"Tensor {name!r}: element {len(values)} is not UTF-8 text."
+            ) from None
+        offset += length
+    return values
+
+
+def _decoded(document: dict[str, Any], tensors: list[_Tensor]) -> dict[str, Any]:
+    """The request as JSON (for data capture): binary tensors with their values as data."""
+    inputs = []
+    for raw, tensor in zip(document["inputs"], tensors, strict=True):
+        parameters = dict(raw.get("parameters") or {})
+        if parameters.pop("binary_data_size", None) is None:
+            inputs.append(raw)
+            continue
+        item = {**raw, "data": tensor.values}
+        if parameters:
+            item["parameters"] = parameters
+        else:
+            item.pop("parameters", None)
+        inputs.append(item)
+    return {**document, "inputs": inputs}
 
 
 def _flatten(data: list[Any]) -> list[Any]:
@@ -246,3 +427,15 @@ def _tensors_to_part(tensors: list[_Tensor], schema: InputSchema) -> Part:
             raise bad_request(f"Tensor {tensor.name!r} is given more than once.")
         columns[tensor.name] = tensor.values
     return schema.from_columns(columns)
+
+
+def encode_output(values: list[Any], datatype: str) -> bytes:
+    """An output tensor's values (flat, row major) as binary tensor data."""
+    if datatype == "BYTES":
+        chunks = []
+        for value in values:
+            raw = value if isinstance(value, bytes) else str(value).encode("utf-8")
+            chunks.append(struct.pack("<I", len(raw)))
+            chunks.append(raw)
+        return b"".join(chunks)
+    return np.asarray(values, dtype=np.dtype(_BINARY_DTYPES[datatype])).tobytes()

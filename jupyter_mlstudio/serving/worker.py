@@ -105,6 +105,7 @@ async def _serve(
     spec: WorkerSpec, slot: int, fds: list[int], ready_fd: int, variants: list[Any]
 ) -> None:
     from .capture import CaptureWriter
+    from .config import drain_limit
     from .handlers import make_app
     from .variants import Endpoint
 
@@ -123,13 +124,12 @@ async def _serve(
             on_written=slot_writer.captured,
         )
     endpoint = Endpoint(config, variants, metrics_file, slot, capture)
-    limit = config.max_payload_bytes
-    # bodies up to the hard cap are read and answered 413; beyond it, the connection drops
-    hard_cap = max(4 * limit, limit + 16 * 1024 * 1024)
+    # the handlers stream bodies in and keep at most max_payload_bytes; a larger one is
+    # read through up to the drain limit and answered 413 (see handlers.BaseHandler)
     server = _Server(
         make_app(endpoint),
-        max_body_size=hard_cap,
-        max_buffer_size=hard_cap + 1024 * 1024,
+        max_body_size=drain_limit(config.max_payload_bytes),
+        max_buffer_size=64 * 1024 * 1024,
         idle_connection_timeout=300,
     )
     server.metrics, server.slot = metrics_file, slot

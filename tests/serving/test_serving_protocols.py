@@ -211,12 +211,16 @@ def test_bad_requests_get_a_4xx_that_names_the_problem(client: Client) -> None:
         assert "Traceback" not in json.dumps(reply)
 
 
-def test_a_body_over_the_limit_is_413(endpoint: EndpointProcess) -> None:
+@pytest.mark.parametrize("megabytes", [7, 50])
+def test_a_body_over_the_limit_is_413(endpoint: EndpointProcess, megabytes: int) -> None:
     line = rows(1).to_csv(index=False, header=False)
-    body = line * (7 * 1024 * 1024 // len(line) + 1)
+    body = line * (megabytes * 1024 * 1024 // len(line) + 1)
     reply = endpoint.request("POST", "/invocations", body, {"Content-Type": "text/csv"})
-    assert reply.status == 413
-    assert "limit is 6.3 MB" in reply.json()["error"]["message"]  # 6 MiB
+    assert reply.status == 413, reply.body[:200]
+    message = reply.json()["error"]["message"]
+    assert f"The request body is {len(body) / 1e6:.1f} MB" in message
+    assert "the limit is 6.3 MB (6291456 bytes)" in message  # 6 MiB
+    assert "max_payload_bytes" in message
     assert endpoint.request("GET", "/ping").status == 200
 
 
