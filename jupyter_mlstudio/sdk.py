@@ -489,6 +489,7 @@ def deploy(
     batching: Mapping[str, Any] | None = None,
     capture: bool | float | Mapping[str, Any] | None = None,
     auth: bool = True,
+    max_payload_bytes: int | None = None,
     wait: bool = True,
     timeout: float | None = None,
 ) -> EndpointHandle:
@@ -498,8 +499,9 @@ def deploy(
     names another model; ``alias="champion"``; neither: the newest version);
     ``variants=[{"name": "a", "model": "churn", "version": 3, "weight": 80}, ...]`` splits
     the traffic. ``instances``: worker processes. ``capture=True`` (or a sampling
-    percentage) records requests and responses for Model Monitor. Waits until it serves
-    and raises with the reason if it could not start.
+    percentage) records requests and responses for Model Monitor. ``max_payload_bytes``:
+    the largest request body it takes (default 6 MiB; a larger one is answered 413). Waits
+    until it serves and raises with the reason if it could not start.
     """
     from .endpoints.handle import EndpointHandle, capture_settings
 
@@ -514,6 +516,7 @@ def deploy(
         batching=batching,
         capture=capture_settings(capture),
         auth=auth,
+        max_payload_bytes=max_payload_bytes,
         wait=wait,
         timeout=timeout,
     )

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import ConfigDict, Field
 
 from ..endpoints.entities import Endpoint as EndpointEntity
+from ..serving.config import DEFAULT_PAYLOAD_LIMIT, MAX_PAYLOAD_LIMIT
 from ..store.pagination import DEFAULT_MAX_ITEMS, MAX_MAX_ITEMS
 from .models import QueryModel, RequestModel, ResponseModel
 
@@ -43,6 +44,13 @@ class EndpointCreate(RequestModel):
     batching: EndpointBatchingIn | None = None
     capture: EndpointCaptureIn | None = None
     auth: bool = Field(default=True, description="Whether the direct port needs the token.")
+    max_payload_bytes: int | None = Field(
+        default=None,
+        ge=1024,
+        le=MAX_PAYLOAD_LIMIT,
+        description="The largest request body the endpoint takes (default 6 MiB); a larger "
+        "one is answered 413.",
+    )
 
 
 class EndpointUpdate(RequestModel):
@@ -52,6 +60,7 @@ class EndpointUpdate(RequestModel):
     )
     batching: EndpointBatchingIn | None = None
     capture: EndpointCaptureIn | None = None
+    max_payload_bytes: int | None = Field(default=None, ge=1024, le=MAX_PAYLOAD_LIMIT)
 
 
 class EndpointVariant(ResponseModel):
@@ -72,6 +81,7 @@ class Endpoint(ResponseModel):
     token: str | None
     batching: dict[str, Any]
     capture: dict[str, Any]
+    max_payload_bytes: int = Field(description="The largest request body it takes (bytes).")
     instances: int
     generation: int
     failure_reason: str | None
@@ -90,6 +100,7 @@ class Endpoint(ResponseModel):
             token=endpoint.token,
             batching=endpoint.config.get("batching", {}),
             capture=endpoint.config.get("capture", {}),
+            max_payload_bytes=int(endpoint.config.get("max_payload_bytes", DEFAULT_PAYLOAD_LIMIT)),
             instances=endpoint.instances,
             generation=endpoint.generation,
             failure_reason=endpoint.failure_reason,

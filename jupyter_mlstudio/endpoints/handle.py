@@ -95,12 +95,13 @@ class EndpointHandle:
         weights: Mapping[str, float] | None = None,
         batching: Mapping[str, Any] | None = None,
         capture: bool | float | Mapping[str, Any] | None = None,
+        max_payload_bytes: int | None = None,
         wait: bool = True,
         timeout: float | None = None,
     ) -> EndpointHandle:
         """Rolling update with no dropped request: a new version (or alias) of a
         one-variant endpoint, new ``variants``, ``weights`` by variant name, batching or
-        capture settings."""
+        capture settings, or a new body limit (``max_payload_bytes``)."""
         if variants is None and (version, alias, model, instances) != (None, None, None, None):
             if len(self._endpoint.variants) != 1:
                 raise ValueError(
@@ -123,6 +124,7 @@ class EndpointHandle:
             weights=weights,
             batching=batching,
             capture=capture_settings(capture),
+            max_payload_bytes=max_payload_bytes,
             wait=wait,
             timeout=timeout,
         )

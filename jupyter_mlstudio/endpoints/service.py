@@ -136,11 +136,14 @@ class EndpointService:
         auth: bool = True,
         host: str = "127.0.0.1",
         port: int = 0,
+        max_payload_bytes: int | None = None,
         wait: bool = True,
         timeout: float | None = None,
     ) -> Endpoint:
         """Deploy registered model versions as endpoint ``name``: either ``variants``
-        (dicts with model, version or alias, weight, instances, name) or one ``model``."""
+        (dicts with model, version or alias, weight, instances, name) or one ``model``.
+        ``max_payload_bytes``: the largest request body it takes (default 6 MiB; larger
+        ones get a 413)."""
         if variants is None:
             if model is None:
                 raise InvalidArgumentError("Name the model to deploy (or give variants).")
@@ -164,6 +167,7 @@ class EndpointService:
                 "variants": [dict(v) for v in variants],
                 "batching": dict(batching or {}),
                 "capture": dict(capture or {}),
+                **({} if max_payload_bytes is None else {"max_payload_bytes": max_payload_bytes}),
             }
         )
         config, pinned = self._pin(config)
@@ -234,11 +238,12 @@ class EndpointService:
         weights: Mapping[str, float] | None = None,
         batching: Mapping[str, Any] | None = None,
         capture: Mapping[str, Any] | None = None,
+        max_payload_bytes: int | None = None,
         wait: bool = True,
         timeout: float | None = None,
     ) -> Endpoint:
         """Roll the endpoint over to new variants (versions, weights, instances), new
-        batching or capture settings, with no request dropped."""
+        batching, capture settings or body limit, with no request dropped."""
         endpoint = self.store.get(name)
         changes: dict[str, Any] = {}
         if variants is not None:
@@ -260,9 +265,11 @@ class EndpointService:
             changes["batching"] = {**endpoint.config.get("batching", {}), **batching}
         if capture is not None:
             changes["capture"] = {**endpoint.config.get("capture", {}), **capture}
+        if max_payload_bytes is not None:
+            changes["max_payload_bytes"] = max_payload_bytes
         if not changes:
             raise InvalidArgumentError(
-                "Nothing to update: give variants, weights, batching or capture."
+                "Nothing to update: give variants, weights, batching, capture or max_payload_bytes."
             )
         config, pinned = self._pin(self._full_config(endpoint, **changes))
         if endpoint.status is not EndpointStatus.IN_SERVICE or endpoint.pid is None:

@@ -1067,6 +1067,11 @@ export interface components {
             capture: {
                 [key: string]: unknown;
             };
+            /**
+             * Max Payload Bytes
+             * @description The largest request body it takes (bytes).
+             */
+            max_payload_bytes: number;
             /** Instances */
             instances: number;
             /** Generation */
@@ -1131,6 +1136,12 @@ export interface components {
              * @default true
              */
             auth?: boolean;
+            /**
+             * Max Payload Bytes
+             * @description The largest request body the endpoint takes (default 6 MiB); a larger one is answered 413.
+             * @default null
+             */
+            max_payload_bytes?: number | null;
         };
         /** EndpointError */
         EndpointError: {
@@ -1218,6 +1229,11 @@ export interface components {
             batching?: components["schemas"]["EndpointBatchingIn"] | null;
             /** @default null */
             capture?: components["schemas"]["EndpointCaptureIn"] | null;
+            /**
+             * Max Payload Bytes
+             * @default null
+             */
+            max_payload_bytes?: number | null;
         };
         /** EndpointVariant */
         EndpointVariant: {

@@ -11,6 +11,7 @@ from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 
 import jupyter_mlstudio as mls
+from jupyter_mlstudio.endpoints.service import EndpointRequestError
 from jupyter_mlstudio.serving import read_capture
 
 X, y = load_iris(return_X_y=True, as_frame=True)
@@ -37,6 +38,12 @@ def test_deploy_predict_update_capture_and_delete(mlstudio_home: Path) -> None:
         metrics = endpoint.metrics()
         assert metrics["variants"]["primary"]["requests"] == 1  # counted since the update
 
+        # a per-endpoint body limit, rolled out like any update
+        endpoint.update(max_payload_bytes=2048, timeout=120)
+        with pytest.raises(EndpointRequestError, match=r"the limit is 2\.0 KB \(2048 bytes\)"):
+            endpoint.predict(X)
+        assert endpoint.predict(X.head(2)).tolist() == second.predict(X.head(2)).tolist()
+
         with pytest.raises(mls.NotFoundError, match="nope"):
             endpoint.update(model="nope")
         with pytest.raises(mls.NotFoundError, match="no version 99"):
@@ -49,8 +56,8 @@ def test_deploy_predict_update_capture_and_delete(mlstudio_home: Path) -> None:
     destination = mlstudio_home / "artifacts" / "endpoints" / "iris" / "data-capture"
     deadline = time.monotonic() + 10
     records: list[dict[str, object]] = []
-    while time.monotonic() < deadline and len(records) < 3:
+    while time.monotonic() < deadline and len(records) < 4:
         records = list(read_capture(str(destination)))
         time.sleep(0.1)
-    assert len(records) == 3
-    assert sorted(int(r["model_version"]) for r in records) == [1, 1, 2]  # type: ignore[call-overload]
+    assert len(records) == 4  # the 413 was refused before a variant was chosen: not captured
+    assert sorted(int(r["model_version"]) for r in records) == [1, 1, 2, 2]  # type: ignore[call-overload]

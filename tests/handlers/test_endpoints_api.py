@@ -280,3 +280,79 @@ async def test_an_endpoint_in_service_comes_back_when_the_server_starts(
         headers={"Content-Type": "application/json"},
     )
     assert status == 200 and len(reply["predictions"]) == 2
+
+
+async def test_the_proxy_answers_413_for_a_body_over_the_endpoints_limit(jp_fetch: Fetch) -> None:
+    """A per-endpoint body limit, set at deploy; the proxy answers 413 naming it (it was a
+    502 that blamed the endpoint), and takes bodies under it, binary tensors included."""
+    register_iris()
+    limit = 2 * 1024 * 1024
+    status, created = await call(
+        jp_fetch,
+        "POST",
+        "endpoints",
+        body={"name": "iris-small", "variants": [{"model": "iris"}], "max_payload_bytes": limit},
+    )
+    assert status == 202 and created["max_payload_bytes"] == limit, created
+    endpoint = await wait_status(jp_fetch, "iris-small")
+    assert endpoint["status"] == "InService", endpoint["failure_reason"]
+
+    line = X.head(1).to_csv(index=False, header=False)
+    csv = {"Content-Type": "text/csv"}
+    for size in (3 * 1024 * 1024, 50 * 1024 * 1024):
+        body = line * (size // len(line) + 1)
+        status, error = await call(
+            jp_fetch, "POST", "iris-small", "invocations", body=body, api=False, headers=csv
+        )
+        assert status == 413, error if isinstance(error, dict) else str(error)[:200]
+        assert error["error"]["code"] == "TOO_LARGE"
+        message = error["error"]["message"]
+        assert f"The request body is {len(body) / 1e6:.1f} MB" in message
+        assert "the limit is 2.1 MB (2097152 bytes)" in message
+    under = line * (1024 * 1024 // len(line))
+    status, reply = await call(
+        jp_fetch, "POST", "iris-small", "invocations", body=under, api=False, headers=csv
+    )
+    assert status == 200 and len(reply["predictions"]) == under.count("\n")
+    as_csv = await jp_fetch(
+        "mlstudio",
+        "endpoints",
+        "iris-small",
+        "invocations",
+        method="POST",
+        body=X.head(2).to_csv(index=False),
+        headers={**csv, "Accept": "text/csv"},
+    )
+    assert as_csv.headers["Content-Type"] == "text/csv"  # the endpoint's, not Jupyter's JSON
+    assert as_csv.body.decode().splitlines() == [
+        str(v) for v in mls.load_model("iris", 1).predict(X.head(2))
+    ]
+
+    # the Open Inference Protocol's binary tensors pass through (both of its headers)
+    httpclient = pytest.importorskip("tritonclient.http")
+    table = httpclient.InferInput("input", [3, 4], "FP64")
+    table.set_data_from_numpy(X.head(3).to_numpy())
+    body, header_length = httpclient.InferenceServerClient.generate_request_body([table])
+    response = await jp_fetch(
+        "mlstudio",
+        "endpoints",
+        "iris-small",
+        "v2",
+        "models",
+        "iris",
+        "infer",
+        method="POST",
+        body=body,
+        headers={"Inference-Header-Content-Length": str(header_length)},
+    )
+    assert response.headers["Content-Type"] == "application/octet-stream"
+    result = httpclient.InferenceServerClient.parse_response_body(
+        response.body, header_length=int(response.headers["Inference-Header-Content-Length"])
+    )
+    expected = mls.load_model("iris", 1).predict(X.head(3)).tolist()
+    assert result.as_numpy("predict").tolist() == expected
+
+    status, updated = await call(
+        jp_fetch, "PATCH", "endpoints", "iris-small", body={"max_payload_bytes": 512}
+    )
+    assert status == 400 and "max_payload_bytes" in updated["error"]["message"]

@@ -16,10 +16,23 @@ from ...api import endpoint_models
 from ...api.operations import API_PREFIX
 from ...endpoints.entities import EndpointStatus
 from ...errors import ConflictError
+from ...serving.config import DEFAULT_PAYLOAD_LIMIT, too_large_message
 from .base import MLStudioHandler
 
-FORWARDED_REQUEST_HEADERS = ("Content-Type", "Accept", "X-Target-Variant", "X-Inference-Id")
-FORWARDED_RESPONSE_HEADERS = ("Content-Type", "X-Invoked-Variant", "X-Inference-Id")
+# Inference-Header-Content-Length: the Open Inference Protocol's binary tensor data
+FORWARDED_REQUEST_HEADERS = (
+    "Content-Type",
+    "Accept",
+    "X-Target-Variant",
+    "X-Inference-Id",
+    "Inference-Header-Content-Length",
+)
+FORWARDED_RESPONSE_HEADERS = (
+    "Content-Type",
+    "X-Invoked-Variant",
+    "X-Inference-Id",
+    "Inference-Header-Content-Length",
+)
 PROXY_TIMEOUT = 120.0
 
 
@@ -63,6 +76,7 @@ class EndpointsHandler(_EndpointsBase):
             batching=_settings(body.batching),
             capture=_settings(body.capture),
             auth=body.auth,
+            max_payload_bytes=body.max_payload_bytes,
             wait=False,
         )
         self.set_header(
@@ -89,6 +103,7 @@ class EndpointHandler(_EndpointsBase):
             weights=body.weights,
             batching=_settings(body.batching),
             capture=_settings(body.capture),
+            max_payload_bytes=body.max_payload_bytes,
             wait=False,
         )
         self.emit_change("endpoints", "updated", name)
@@ -158,6 +173,10 @@ class EndpointProxyHandler(_EndpointsBase):
             raise ConflictError(
                 f"Endpoint {name!r} is {endpoint.status.value}; it serves once InService."
             )
+        body = self.request.body if self.request.method == "POST" else None
+        limit = int(endpoint.config.get("max_payload_bytes", DEFAULT_PAYLOAD_LIMIT))
+        if body is not None and len(body) > limit:  # the endpoint's answer, without the trip
+            raise tornado.web.HTTPError(413, "%s", too_large_message(len(body), limit))
         headers = {
             key: value
             for key in FORWARDED_REQUEST_HEADERS
@@ -170,7 +189,7 @@ class EndpointProxyHandler(_EndpointsBase):
             f"http://127.0.0.1:{endpoint.port}/{path}{query}",
             method=self.request.method or "GET",
             headers=headers,
-            body=self.request.body if self.request.method == "POST" else None,
+            body=body,
             request_timeout=PROXY_TIMEOUT,
             follow_redirects=False,
         )
@@ -189,7 +208,10 @@ class EndpointProxyHandler(_EndpointsBase):
             value = response.headers.get(key)
             if value is not None:
                 self.set_header(key, value)
-        self.finish(response.body or b"")
+        # APIHandler.finish sets its own Content-Type unless told: the endpoint's (CSV,
+        # binary tensors) passes through
+        content_type = response.headers.get("Content-Type", "application/json")
+        self.finish(response.body or b"", set_content_type=content_type)
 
     @authorized
     @tornado.web.authenticated
