@@ -26,7 +26,7 @@ import math
 import platform
 import re
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,8 @@ class TrainingResult:
     metrics: dict[str, float]
     model_dir: Path
     metadata: dict[str, Any]
+    #: columns of the data not used as features, and why
+    dropped_columns: dict[str, str] = field(default_factory=dict)
 
 
 # -- reading data --------------------------------------------------------------------
@@ -158,8 +160,8 @@ def _read_channel(channel: str, path: Path, log: Log) -> pd.DataFrame:
     return frame
 
 
-def _columns_list(frame: pd.DataFrame) -> str:
-    columns = [str(c) for c in frame.columns]
+def _columns_list(frame: pd.DataFrame | Sequence[str]) -> str:
+    columns = [str(c) for c in (frame.columns if isinstance(frame, pd.DataFrame) else frame)]
     shown = ", ".join(columns[:_MAX_COLUMNS_SHOWN])
     more = len(columns) - _MAX_COLUMNS_SHOWN
     return f"{shown}, … ({more} more)" if more > 0 else shown
@@ -203,6 +205,64 @@ def _column_kind(column: pd.Series) -> str:
     return "unsupported"
 
 
+#: Identifier-like names (as the Data Wrangler's insights report reads them) ...
+_ID_NAME = re.compile(r"(^|[_\s.-])(id|uuid|guid|key)$|^(index|unnamed: ?\d+)$", re.IGNORECASE)
+_CAMEL_ID = re.compile(r"[a-z0-9](Id|ID)$")  # customerId, userID
+#: ... and columns that hold who a row is, not what it says (compared without _ - . or
+#: spaces, lower case).
+_PERSONAL_NAMES = frozenset(
+    {
+        "name",
+        "firstname",
+        "lastname",
+        "fullname",
+        "surname",
+        "givenname",
+        "familyname",
+        "username",
+        "customername",
+        "email",
+        "emailaddress",
+        "phone",
+        "phonenumber",
+        "telephone",
+    }
+)
+#: Uniqueness means little in a few rows: below this many values, only names count.
+_MIN_ROWS_FOR_UNIQUENESS = 50
+
+
+def _identifier_reason(name: str, column: pd.Series, kind: str) -> str | None:
+    """Why a numeric or text column identifies rows instead of describing them (so no
+    model can learn from it), or None. Integers: a distinct value per row that counts
+    up (1, 2, 3 …) or is named like an id. Text: a person's name, e-mail or phone by its
+    column name; or more distinct values than half the rows (identifiers, free text)."""
+    types = pd.api.types
+    if types.is_bool_dtype(column.dtype) or isinstance(column.dtype, pd.BooleanDtype):
+        return None
+    values = column.dropna()
+    count = len(values)
+    if kind == "numeric":
+        if not types.is_integer_dtype(column.dtype) or count <= _MIN_ROWS_FOR_UNIQUENESS:
+            return None
+        unique = int(values.nunique())
+        if unique != count or count != len(column):
+            return None
+        counts_up = int(values.max()) - int(values.min()) + 1 == unique
+        if counts_up or _ID_NAME.search(name) or _CAMEL_ID.search(name):
+            return "identifier: a distinct integer on every row"
+        return None
+    if re.sub(r"[\s_.-]+", "", name).lower() in _PERSONAL_NAMES:
+        return "personal data: a name, e-mail or phone number identifies, it does not describe"
+    unique = int(values.nunique())
+    if count > _MIN_ROWS_FOR_UNIQUENESS and unique > _MIN_ROWS_FOR_UNIQUENESS:
+        if unique == count:
+            return f"identifier: a distinct value on every row ({unique})"
+        if unique >= 0.5 * count:
+            return f"free text or identifier: {unique} distinct values in {count} rows"
+    return None
+
+
 @dataclass
 class _Features:
     numeric: list[str]
@@ -215,13 +275,22 @@ class _Features:
     columns: list[str] = field(default_factory=list)
 
 
-def _select_features(frame: pd.DataFrame, log: Log) -> _Features:
+def _select_features(frame: pd.DataFrame, log: Log, exclude: Sequence[str] = ()) -> _Features:
+    """The feature columns: all but the ``exclude``d ones, empty columns, datetimes,
+    unsupported types and identifiers (see :func:`_identifier_reason`)."""
     features = _Features([], [], {})
     for name in frame.columns:
         column = frame[name]
+        if name in exclude:
+            features.dropped[name] = "excluded (exclude_columns)"
+            continue
         kind = _column_kind(column)
         if column.isna().all():
             features.dropped[name] = "no values"
+        elif kind in ("numeric", "categorical") and (
+            reason := _identifier_reason(name, column, kind)
+        ):
+            features.dropped[name] = reason
         elif kind == "numeric":
             features.numeric.append(name)
             features.columns.append(name)
@@ -286,6 +355,7 @@ def train_builtin(
     *,
     validation_fraction: float = 0.2,
     random_state: int = 0,
+    exclude_columns: Sequence[str] = (),
     progress: Progress | None = None,
     log: Log = print,
 ) -> TrainingResult:
@@ -294,7 +364,9 @@ def train_builtin(
     ``channels`` maps ``train`` (required) and ``validation`` (optional) to a file or a
     folder (see :func:`read_table`). Without a validation channel, ``validation_fraction``
     of the training rows is split off (stratified by class when every class has two
-    rows). Bad arguments and unusable data raise :class:`InvalidArgumentError`.
+    rows). ``exclude_columns`` are never features; identifier-like columns are dropped
+    too, each with a note in the log. Bad arguments and unusable data raise
+    :class:`InvalidArgumentError`.
     """
 
     def report(fraction: float, message: str) -> None:
@@ -323,6 +395,7 @@ def train_builtin(
         else None
     )
 
+    check_excluded(exclude_columns, list(train.columns), target if algo.needs_target else None)
     if algo.needs_target:
         if not target:
             raise InvalidArgumentError(
@@ -351,7 +424,9 @@ def train_builtin(
             validation = validation.drop(columns=[target])
         target = None
 
-    features = _select_features(train.drop(columns=[target]) if target else train, log)
+    features = _select_features(
+        train.drop(columns=[target]) if target else train, log, exclude_columns
+    )
     columns = features.columns
     X = train[columns]
     y = train[target] if target else None
@@ -414,7 +489,27 @@ def train_builtin(
     )
     log(f"saved the model to {model_dir / MODEL_FILE}")
     report(1.0, "done")
-    return TrainingResult(metrics=metrics, model_dir=model_dir, metadata=metadata)
+    return TrainingResult(
+        metrics=metrics,
+        model_dir=model_dir,
+        metadata=metadata,
+        dropped_columns=dict(features.dropped),
+    )
+
+
+def check_excluded(exclude: Sequence[str], columns: Sequence[str], target: str | None) -> None:
+    """``exclude_columns`` must name columns of the training data, and not the target."""
+    unknown = [c for c in exclude if c not in columns]
+    if unknown:
+        raise InvalidArgumentError(
+            f"exclude_columns: {', '.join(repr(c) for c in unknown)} "
+            f"{'is not a column' if len(unknown) == 1 else 'are not columns'} of the training "
+            f"data; its columns are {_columns_list(columns)}"
+        )
+    if target and target in exclude:
+        raise InvalidArgumentError(
+            f"exclude_columns: {target!r} is the target column; it is never a feature anyway"
+        )
 
 
 def _drop_missing_target(frame: pd.DataFrame, target: str, what: str, log: Log) -> pd.DataFrame:

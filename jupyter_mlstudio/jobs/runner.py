@@ -26,7 +26,7 @@ from typing import Any
 
 from ..artifacts import ArtifactRepository
 from ..errors import MLStudioError
-from ..experiments.run_entities import TAG_VALUE_MAX_LENGTH, Metric
+from ..experiments.run_entities import PARAM_VALUE_MAX_LENGTH, TAG_VALUE_MAX_LENGTH, Metric
 from ..registry.format import METADATA_FILE
 from ..registry.service import not_a_model_folder
 from ..studio import Studio
@@ -51,6 +51,7 @@ from .specs import (
 
 START_WAIT = 10.0
 REGISTRATION_ERROR_TAG = "mlstudio.registration_error"
+DROPPED_COLUMNS_PARAM = "dropped_columns"
 
 
 class JobFailed(Exception):
@@ -224,17 +225,22 @@ def _train_builtin(
         spec.target,
         ws.model_dir,
         validation_fraction=spec.validation_fraction,
+        exclude_columns=spec.exclude_columns,
         progress=progress,
         log=log.line,
     )
     if job.run_id:
         now = time.time()
+        # which columns were not features shows next to the hyperparameters (the
+        # reasons are in the log)
+        dropped = _shorten(", ".join(result.dropped_columns), PARAM_VALUE_MAX_LENGTH)
         studio.runs.log_batch(
             job.run_id,
             [
                 Metric(key=k, value=float(v), step=0, timestamp=now)
                 for k, v in result.metrics.items()
             ],
+            params={DROPPED_COLUMNS_PARAM: dropped} if dropped else None,
         )
     return _record_model(studio, job, ws, log)
 

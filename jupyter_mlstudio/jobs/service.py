@@ -166,6 +166,11 @@ def check_spec(spec: JobSpec, studio: Studio | None = None) -> JobSpec:
         return spec
     for channel, source in spec.channels.items():
         _check_exists(source, f"channel {channel!r}")
+    if spec.entry_point is not None and spec.exclude_columns:
+        raise InvalidArgumentError(
+            "exclude_columns: built-in algorithms only; a training script chooses its own "
+            "features (pass the columns as a hyperparameter)."
+        )
     if spec.entry_point is not None:
         if spec.source_dir is not None:
             _check_exists(spec.source_dir, "source_dir")
@@ -176,25 +181,27 @@ def check_spec(spec: JobSpec, studio: Studio | None = None) -> JobSpec:
                 raise InvalidArgumentError("entry_point: must be a Python script (.py).")
         return spec
     from .algorithms import get_algorithm, validate_hyperparameters
+    from .builtin import check_excluded
 
     assert spec.algorithm is not None
     algorithm = get_algorithm(spec.algorithm)
     hyperparameters = validate_hyperparameters(algorithm, spec.hyperparameters)
     train = spec.channels["train"]
-    if algorithm.needs_target:
-        if not spec.target:
+    if algorithm.needs_target and not spec.target:
+        raise InvalidArgumentError(
+            f"target: {algorithm.name} is a {algorithm.task} algorithm and needs a target column."
+        )
+    if not is_remote(train) and (algorithm.needs_target or spec.exclude_columns):
+        columns = read_columns(Path(train))
+        if algorithm.needs_target and spec.target not in columns:
+            shown = ", ".join(columns[:20]) + (" …" if len(columns) > 20 else "")
             raise InvalidArgumentError(
-                f"target: {algorithm.name} is a {algorithm.task} algorithm "
-                "and needs a target column."
+                f"target: column {spec.target!r} is not in the training data; "
+                f"its columns are {shown}."
             )
-        if not is_remote(train):
-            columns = read_columns(Path(train))
-            if spec.target not in columns:
-                shown = ", ".join(columns[:20]) + (" …" if len(columns) > 20 else "")
-                raise InvalidArgumentError(
-                    f"target: column {spec.target!r} is not in the training data; "
-                    f"its columns are {shown}."
-                )
+        check_excluded(
+            spec.exclude_columns, columns, spec.target if algorithm.needs_target else None
+        )
     return spec.model_copy(update={"hyperparameters": hyperparameters})
 
 
