@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -25,6 +26,11 @@ FONT = "#8C8C8C"
 GRID = "rgba(140,140,140,0.25)"
 # transparent -> primary, and alert <- neutral -> primary: readable on light and dark themes
 SEQUENTIAL = [[0.0, "rgba(91,143,249,0.06)"], [1.0, PRIMARY]]
+# A tint, never opaque: the cell numbers are drawn in the theme's text colour (annotations
+# inherit layout.font, which the panel and the HTML page set), and that colour must read on
+# the tinted cell over a light and over a dark background alike.
+CONFUSION_MAX_ALPHA = 0.5
+CONFUSION = [[0.0, "rgba(91,143,249,0.04)"], [1.0, f"rgba(91,143,249,{CONFUSION_MAX_ALPHA})"]]
 DIVERGING = [[0.0, ALERT], [0.5, "rgba(140,140,140,0.08)"], [1.0, PRIMARY]]
 MAX_COLUMN_FIGURES = 100
 MAX_POWER_BARS = 40
@@ -68,6 +74,56 @@ def _figure(
     if column is not None:
         out["column"] = column
     return out
+
+
+def _cell_labels(z: list[list[int]], labels: list[str]) -> list[dict[str, Any]]:
+    """The counts of a heatmap as annotations, one per cell.
+
+    Plotly's heatmap ``texttemplate`` picks its text colour against the cell colour alone;
+    on a translucent cell over a dark theme that gives dark text on a dark cell. Annotations
+    without a font colour take ``layout.font.color``, the theme's text colour, which reads
+    on every cell because the colour scale stays a tint (``CONFUSION_MAX_ALPHA``).
+    """
+    return [
+        {
+            "x": labels[j],
+            "y": labels[i],
+            "text": f"{value:,}",
+            "showarrow": False,
+            "xref": "x",
+            "yref": "y",
+            "font": {"size": 13},
+        }
+        for i, row in enumerate(z)
+        for j, value in enumerate(row)
+    ]
+
+
+def _log_count_axis(counts: list[int]) -> dict[str, Any]:
+    """A log y axis for counts with ticks at powers of ten only (1, 10, 100, 1k…).
+
+    Plotly's default log ticks label the 2s and 5s of every decade as well, which
+    clutters a short histogram; for a single decade 2 and 5 keep the axis readable.
+    """
+    top = max([int(c) for c in counts if c > 0], default=1)
+    ticks = [10**k for k in range(len(str(top)))]  # every power of ten up to the top
+    if len(ticks) < 3:
+        ticks = sorted({*ticks, 2, 5})
+    return {
+        "type": "log",
+        "tickmode": "array",
+        "tickvals": ticks,
+        "ticktext": [_count_label(t) for t in ticks],
+        "range": [-0.1, math.log10(top * 1.5)],
+        "title": {"text": "rows (log)"},
+    }
+
+
+def _count_label(value: int) -> str:
+    for size, suffix in ((10**9, "G"), (10**6, "M"), (10**3, "k")):
+        if value >= size:
+            return f"{value // size:,}{suffix}"
+    return str(value)
 
 
 def _hist_trace(hist: Histogram, color: str = PRIMARY, name: str = "rows") -> dict[str, Any]:
@@ -186,9 +242,9 @@ def report_figures(report: InsightsReport) -> list[dict[str, Any]]:
                             "z": model.confusion_matrix,
                             "x": model.labels,
                             "y": model.labels,
-                            "colorscale": SEQUENTIAL,
+                            "colorscale": CONFUSION,
                             "showscale": False,
-                            "texttemplate": "%{z}",
+                            "hovertemplate": "true %{y}, predicted %{x}: %{z}<extra></extra>",
                         }
                     ],
                     _layout(
@@ -199,6 +255,7 @@ def report_figures(report: InsightsReport) -> list[dict[str, Any]]:
                             "type": "category",
                             "autorange": "reversed",
                         },
+                        annotations=_cell_labels(model.confusion_matrix, model.labels),
                     ),
                 )
             )
@@ -265,7 +322,10 @@ def report_figures(report: InsightsReport) -> list[dict[str, Any]]:
                 "anomalies",
                 "Anomaly scores (isolation forest)",
                 [_hist_trace(anomalies.histogram)],
-                _layout("Anomaly scores (higher = more anomalous)", yaxis={"type": "log"}),
+                _layout(
+                    "Anomaly scores (higher = more anomalous)",
+                    yaxis=_log_count_axis(anomalies.histogram.counts),
+                ),
             )
         )
     for i, col in enumerate(report.columns[:MAX_COLUMN_FIGURES]):

@@ -157,6 +157,42 @@ def test_list_transforms_gives_json_schemas() -> None:
     assert by_name["impute_median"]["fittable"] is True
 
 
+def _titles(schema: dict[str, Any]) -> dict[str, str]:
+    """Every field title of a parameter schema, nested models ($defs) included."""
+    out: dict[str, str] = {}
+    for model in [schema, *schema.get("$defs", {}).values()]:
+        for key, prop in model.get("properties", {}).items():
+            out[key] = prop.get("title", "")
+    return out
+
+
+def test_form_labels_read_as_words() -> None:
+    """The forms label fields with the schema titles: no "Dummy Na" or "N Std" made up
+    from field names; sentence case like JupyterLab's own labels."""
+    from jupyter_mlstudio.wrangler import list_transforms
+
+    by_name: dict[str, Any] = {t["name"]: t for t in list_transforms()}
+    one_hot = _titles(by_name["one_hot_encode"]["params_schema"])
+    assert one_hot["dummy_na"] == "Dummy column for missing values"
+    assert _titles(by_name["outliers_stdev"]["params_schema"])["n_std"] == "Standard deviations"
+    assert _titles(by_name["parse_datetime"]["params_schema"])["utc"] == "Convert to UTC"
+    assert _titles(by_name["duplicate_column"]["params_schema"])["new_column"] == "New column"
+    # words a field name makes but a label should not show
+    unreadable = {"na", "std", "utc", "dtype", "dropna", "n", "min", "max", "idx"}
+    for name, info in by_name.items():
+        for key, title in _titles(info["params_schema"]).items():
+            words = title.split()
+            assert words, (name, key)
+            assert words[0][0].isupper(), (name, key, title)
+            for word in words[1:]:  # sentence case: later words lower-case but acronyms
+                assert word.islower() or word.isupper() or not word.isalpha(), (name, title)
+            assert title == "Convert to UTC" or not ({w.lower() for w in words} & unreadable), (
+                name,
+                key,
+                title,
+            )
+
+
 def test_sdk_exports_from_package(tmp_path: Path) -> None:
     import jupyter_mlstudio as mls
 

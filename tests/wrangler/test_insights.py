@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -20,6 +21,7 @@ from jupyter_mlstudio.wrangler.insights import (
     report_html,
     save_report,
 )
+from jupyter_mlstudio.wrangler.insights_charts import _log_count_axis
 
 
 def kinds(report: InsightsReport, kind: str) -> list[list[str]]:
@@ -526,3 +528,85 @@ def test_save_and_load(cancer: tuple[pd.DataFrame, InsightsReport], tmp_path: An
     url = "memory://insights-test/run-1"
     save_report(report, url, html=False)
     assert load_report(url) == report
+
+
+# --------------------------------------------------------------------------- chart legibility
+
+# JupyterLab's theme backgrounds and text colours (--jp-layout-color0, --jp-ui-font-color1)
+THEMES = {"light": ((255, 255, 255), (0, 0, 0, 0.87)), "dark": ((17, 17, 17), (255, 255, 255, 1.0))}
+
+
+def _rgba(text: str) -> tuple[float, float, float, float]:
+    if text.startswith("#"):
+        return int(text[1:3], 16), int(text[3:5], 16), int(text[5:7], 16), 1.0
+    parts = [float(p) for p in re.findall(r"[\d.]+", text)]
+    return parts[0], parts[1], parts[2], parts[3] if len(parts) > 3 else 1.0
+
+
+def _over(color: tuple[float, ...], background: tuple[float, ...]) -> tuple[float, ...]:
+    alpha = color[3] if len(color) > 3 else 1.0
+    return tuple(
+        alpha * c + (1 - alpha) * b for c, b in zip(color[:3], background[:3], strict=True)
+    )
+
+
+def _luminance(rgb: tuple[float, ...]) -> float:
+    def channel(c: float) -> float:
+        c /= 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in rgb[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _contrast(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def _scale_color(scale: list[list[Any]], t: float) -> tuple[float, ...]:
+    (t0, c0), (t1, c1) = scale[0], scale[-1]
+    a, b = _rgba(c0), _rgba(c1)
+    f = (t - t0) / (t1 - t0)
+    return tuple(x + (y - x) * f for x, y in zip(a, b, strict=True))
+
+
+def test_confusion_matrix_numbers_read_in_both_themes(
+    cancer: tuple[pd.DataFrame, InsightsReport],
+) -> None:
+    _, report = cancer
+    fig = next(f for f in report_figures(report) if f["id"] == "confusion")["figure"]
+    (trace,) = fig["data"]
+    z = trace["z"]
+    # one label per cell, in the theme's text colour (no colour of its own), none from
+    # plotly's per-cell guess, which ignores the background behind a translucent cell
+    assert "texttemplate" not in trace
+    notes = fig["layout"]["annotations"]
+    assert len(notes) == sum(len(row) for row in z)
+    assert {n["text"] for n in notes} == {f"{v:,}" for row in z for v in row}
+    assert all("color" not in n.get("font", {}) for n in notes)
+    low, high = min(min(row) for row in z), max(max(row) for row in z)
+    for value in {low, high, (low + high) / 2}:
+        t = (value - low) / ((high - low) or 1)
+        cell = _scale_color(trace["colorscale"], t)
+        for name, (background, text) in THEMES.items():
+            shown = _over(cell, background)
+            ink = _over(text, shown)
+            assert _contrast(ink, shown) >= 4.5, (name, value, shown)
+
+
+def test_anomaly_histogram_ticks_only_powers_of_ten(
+    cancer: tuple[pd.DataFrame, InsightsReport],
+) -> None:
+    _, report = cancer
+    fig = next(f for f in report_figures(report) if f["id"] == "anomalies")["figure"]
+    axis = fig["layout"]["yaxis"]
+    assert axis["type"] == "log" and axis["tickmode"] == "array"
+    top = max(fig["data"][0]["y"])
+    # a short axis (< 100 rows per bar) keeps 2 and 5 of the first decade, nothing more
+    assert top < 100 and axis["tickvals"] == [1, 2, 5, 10]
+    assert math.log10(top * 1.5) == pytest.approx(axis["range"][1])
+    # a long one: one tick per decade, 2s and 5s (plotly's default clutter) gone
+    long_axis = _log_count_axis([3, 0, 40, 2500, 7])
+    assert long_axis["tickvals"] == [1, 10, 100, 1000]
+    assert long_axis["ticktext"] == ["1", "10", "100", "1k"]

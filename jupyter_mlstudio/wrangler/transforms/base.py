@@ -45,10 +45,16 @@ PORT = "x-mlstudio-port"
 DTYPE = "x-mlstudio-dtype"
 
 
+def _field_title(name: str, _info: Any) -> str:
+    """A form label from a field name, in sentence case like JupyterLab's own labels
+    (``new_column`` -> "New column"); fields whose name reads badly set ``title=``."""
+    return name.replace("_", " ").capitalize()
+
+
 class Params(BaseModel):
     """Base of every parameter model: unknown keys are refused, not silently dropped."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", field_title_generator=_field_title)
 
 
 def column_param(
@@ -57,6 +63,7 @@ def column_param(
     many: bool = False,
     dtype: Dtype = "any",
     port: int = 0,
+    title: str | None = None,
     description: str | None = None,
 ) -> Any:
     """A field that names column(s) of an input; the UI renders a column picker.
@@ -67,7 +74,7 @@ def column_param(
     extra: dict[str, Any] = {WIDGET: "columns" if many else "column", PORT: port}
     if dtype != "any":
         extra[DTYPE] = dtype
-    return Field(default, json_schema_extra=extra, description=description)
+    return Field(default, json_schema_extra=extra, title=title, description=description)
 
 
 def dtype_kind(series: pd.Series) -> Dtype:

@@ -19,7 +19,11 @@ def _low_cardinality(df: pd.DataFrame, limit: int = 12) -> list[str]:
 
 class OneHotParams(Params):
     columns: list[str] = column_param(many=True)
-    dummy_na: bool = Field(False, description="Add a column for missing values.")
+    dummy_na: bool = Field(
+        False,
+        title="Dummy column for missing values",
+        description="Add a column that is 1 where the value is missing.",
+    )
 
 
 @register
@@ -88,7 +92,11 @@ class OrdinalEncode(Transform[OrdinalParams]):
 class RareParams(Params):
     column: str = column_param()
     min_frequency: float = Field(
-        0.05, gt=0, lt=1, description="Categories in fewer than this share of rows are replaced."
+        0.05,
+        gt=0,
+        lt=1,
+        title="Minimum share of rows",
+        description="Categories in fewer than this share of rows are replaced.",
     )
     replacement: str = "Other"
 

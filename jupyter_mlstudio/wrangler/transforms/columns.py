@@ -120,7 +120,7 @@ CastTarget = Literal[
 
 class CastParams(Params):
     columns: list[str] = column_param(many=True)
-    dtype: CastTarget = "float64"
+    dtype: CastTarget = Field("float64", title="New type")
 
 
 @register

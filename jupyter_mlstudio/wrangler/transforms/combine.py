@@ -12,7 +12,9 @@ from .base import Params, Transform, column_param, of_kind, register
 
 
 class JoinParams(Params):
-    on: list[str] = column_param(many=True, description="Key columns present on both sides.")
+    on: list[str] = column_param(
+        many=True, title="Join on", description="Key columns present on both sides."
+    )
     how: Literal["inner", "left", "right", "outer", "semi", "anti"] = "inner"
     suffix: str = Field("_right", description="Added to right-hand columns whose names clash.")
 
@@ -51,7 +53,9 @@ class Join(Transform[JoinParams]):
 
 
 class ConcatParams(Params):
-    ignore_index: bool = Field(True, description="Number the rows 0…n-1 again.")
+    ignore_index: bool = Field(
+        True, title="Renumber the rows", description="Number the rows 0…n-1 again."
+    )
     join: Literal["outer", "inner"] = Field("outer", description="inner keeps shared columns.")
 
 
@@ -86,9 +90,11 @@ class Aggregation(BaseModel):
 
 
 class GroupByParams(Params):
-    by: list[str] = column_param(many=True)
+    by: list[str] = column_param(many=True, title="Group by")
     aggregations: list[Aggregation] = Field(min_length=1)
-    dropna: bool = Field(True, description="Leave out rows whose key is missing.")
+    dropna: bool = Field(
+        True, title="Drop missing keys", description="Leave out rows whose key is missing."
+    )
 
 
 @register

@@ -79,7 +79,9 @@ class CustomSqlParams(Params):
         description="DuckDB SQL over the current frame, e.g. SELECT * FROM df WHERE x > 0.",
         json_schema_extra={"x-mlstudio-widget": "code", "x-mlstudio-language": "sql"},
     )
-    table: str = Field("df", description="The name the query uses for the current frame.")
+    table: str = Field(
+        "df", title="Table name", description="The name the query uses for the current frame."
+    )
 
 
 @register

@@ -14,7 +14,7 @@ from .base import Params, Transform, column_param, of_kind, register
 class ParseParams(Params):
     columns: list[str] = column_param(many=True)
     format: str | None = Field(None, description="strftime format, e.g. %Y-%m-%d (default: infer).")
-    utc: bool = False
+    utc: bool = Field(False, title="Convert to UTC")
 
 
 @register
@@ -126,9 +126,13 @@ class CyclicEncode(Transform[CyclicParams]):
 
 
 class DiffParams(Params):
-    start: str = column_param(dtype="datetime")
-    end: str | None = column_param(None, dtype="datetime", description="Default: reference.")
-    reference: str | None = Field(None, description="A fixed date when there is no end column.")
+    start: str = column_param(dtype="datetime", title="Start column")
+    end: str | None = column_param(
+        None, dtype="datetime", title="End column", description="Default: the reference date."
+    )
+    reference: str | None = Field(
+        None, title="Reference date", description="A fixed date when there is no end column."
+    )
     unit: Literal["days", "hours", "minutes", "seconds"] = "days"
     new_column: str = Field(min_length=1)
 

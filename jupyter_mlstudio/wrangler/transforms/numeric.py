@@ -93,7 +93,9 @@ def _non_negative(df: pd.DataFrame) -> list[str]:
 class LogParams(Params):
     columns: list[str] = column_param(many=True, dtype="numeric")
     base: Literal["e", "2", "10"] = "e"
-    plus_one: bool = Field(True, description="log(1 + x), so zeros stay finite.")
+    plus_one: bool = Field(
+        True, title="Add 1 first", description="log(1 + x), so zeros stay finite."
+    )
 
 
 @register
@@ -121,7 +123,9 @@ class LogTransform(Transform[LogParams]):
 class PowerParams(Params):
     columns: list[str] = column_param(many=True, dtype="numeric")
     power: float = Field(0.5, description="0.5 is a square root, 2 a square.")
-    keep_sign: bool = Field(False, description="Apply to |x| and restore the sign.")
+    keep_sign: bool = Field(
+        False, title="Keep the sign", description="Apply to |x| and restore the sign."
+    )
 
 
 @register
@@ -147,7 +151,7 @@ class PowerTransform(Transform[PowerParams]):
 
 class BinParams(Params):
     column: str = column_param(dtype="numeric")
-    bins: int = Field(5, ge=2, le=1000)
+    bins: int = Field(5, ge=2, le=1000, title="Number of bins")
     strategy: Literal["uniform", "quantile"] = "uniform"
     new_column: str | None = Field(None, description="Default: '<column>_bin'.")
 

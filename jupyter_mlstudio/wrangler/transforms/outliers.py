@@ -20,7 +20,12 @@ Action = Literal["clip", "remove"]
 
 class StdevParams(Params):
     columns: list[str] = column_param(many=True, dtype="numeric")
-    n_std: float = Field(3.0, gt=0, description="How many standard deviations are normal.")
+    n_std: float = Field(
+        3.0,
+        gt=0,
+        title="Standard deviations",
+        description="How many standard deviations are normal.",
+    )
     action: Action = "clip"
 
 

@@ -41,7 +41,7 @@ class FilterRows(Transform[FilterParams]):
 class SortParams(Params):
     columns: list[str] = column_param(many=True)
     ascending: bool = True
-    missing: Literal["last", "first"] = "last"
+    missing: Literal["last", "first"] = Field("last", title="Missing values")
 
 
 @register
@@ -93,8 +93,10 @@ class DropDuplicates(Transform[DedupParams]):
 
 
 class SampleParams(Params):
-    n: int | None = Field(None, ge=1, description="Number of rows.")
-    fraction: float | None = Field(None, gt=0, le=1, description="Or a share of the rows.")
+    n: int | None = Field(None, ge=1, title="Number of rows")
+    fraction: float | None = Field(
+        None, gt=0, le=1, title="Share of rows", description="Instead of a number of rows."
+    )
     seed: int = 0
 
     @model_validator(mode="after")
@@ -122,7 +124,9 @@ class SampleRows(Transform[SampleParams]):
 
 class ShuffleParams(Params):
     seed: int = 0
-    reset_index: bool = False
+    reset_index: bool = Field(
+        False, title="Renumber the rows", description="Number the rows 0…n-1 again."
+    )
 
 
 @register

@@ -131,7 +131,7 @@ class RegexReplace(Transform[ReplaceParams]):
 class SplitTextParams(Params):
     column: str = column_param(dtype="text")
     separator: str = Field(",", min_length=1)
-    parts: int = Field(2, ge=2, le=100, description="Number of new columns.")
+    parts: int = Field(2, ge=2, le=100, title="Number of parts", description="One new column each.")
     prefix: str | None = Field(None, description="New columns are '<prefix>_0', …")
 
 
