@@ -282,7 +282,7 @@ class Supervisor:
         except (StartupError, MLStudioError) as exc:
             self._update_failed(exc.message if isinstance(exc, MLStudioError) else str(exc))
             return
-        # the listening socket, token and payload limit stay; everything else is new
+        # the listening socket stays; everything else (token, body limit too) is the new config's
         config = config.model_copy(update={"host": self.config.host, "port": self.config.port})
         self.generation += 1
         log.info(
