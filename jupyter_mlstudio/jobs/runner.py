@@ -172,8 +172,9 @@ def _register(
             job_id=job.id,
             channels=spec.channels,
         )
-    except MLStudioError as exc:
-        error = f"Not registered as {spec.register_as!r}: {exc.message}"
+    except Exception as exc:  # whatever the folder holds, the training itself succeeded
+        reason = exc.message if isinstance(exc, MLStudioError) else f"{type(exc).__name__}: {exc}"
+        error = f"Not registered as {spec.register_as!r}: {reason}"
         log.say(f"training completed, but the model was not registered. {error}")
         if job.run_id:
             tag = _shorten(error, TAG_VALUE_MAX_LENGTH)

@@ -170,3 +170,20 @@ def test_register_as_on_a_script_that_saves_our_model_folder_registers_it(
     version = mls.get_model_version("iris-skops", 1)
     assert version.data_ref is not None and version.data_ref["uri"] == channels["train"]
     assert mls.load_model("iris-skops").predict(X.head(2)).shape == (2,)
+
+
+def test_a_broken_model_folder_is_a_registration_error_too(tmp_path: Path) -> None:
+    # metadata.json that is JSON but not an object: reading it raises AttributeError
+    script = tmp_path / "broken.py"
+    script.write_text(
+        "import os\n"
+        "folder = os.environ['SM_MODEL_DIR']\n"
+        "open(os.path.join(folder, 'metadata.json'), 'w').write('[1, 2]')\n"
+        "open(os.path.join(folder, 'model.skops'), 'wb').write(b'not a model')\n"
+    )
+    job = mls.train(str(script), register_as="broken")
+    with pytest.warns(RegistrationWarning, match="Not registered as 'broken'"):
+        done = job.wait(timeout=60)
+    assert done.status == "Completed" and done.registration_error is not None
+    with pytest.raises(mls.NotFoundError):
+        mls.get_model("broken")
