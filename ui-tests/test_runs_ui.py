@@ -341,3 +341,113 @@ def test_10k_runs_interactive_fast(page: Page, lab: Lab) -> None:
     screenshot(page, "runs-10k")
     # The time is a benchmark figure (benchmarks/runs_table.py), not a pass/fail line here:
     # a loaded CI machine must not turn a working table into a red test.
+
+
+def boxes_overlap(a: dict[str, float] | None, b: dict[str, float] | None) -> bool:
+    assert a is not None and b is not None
+    return not (
+        a["x"] + a["width"] <= b["x"]
+        or b["x"] + b["width"] <= a["x"]
+        or a["y"] + a["height"] <= b["y"]
+        or b["y"] + b["height"] <= a["y"]
+    )
+
+
+def run_snippet(lab: Lab, code: str) -> None:
+    """Run Python (the empty state's snippet) as a user would: a process of its own."""
+    env = {**os.environ, "MLSTUDIO_HOME": str(lab.home)}
+    env.pop("MLSTUDIO_STORE_URI", None)
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=120)
+
+
+def test_empty_experiment_live_runs_and_single_values(
+    page: Page, lab: Lab, console_errors: list[str]
+) -> None:
+    lab.api("POST", "experiments", {"name": "ui-live"})
+    open_lab(page, lab)
+
+    # no runs: the view says how to log one, with code to copy, instead of a bare grid
+    panel = open_experiment(page, "ui-live")
+    empty = panel.locator('[data-testid="mls-runs-empty"]')
+    expect(empty).to_be_visible()
+    expect(panel.locator('[data-testid="mls-runs-grid"]')).to_be_hidden()
+    snippet = empty.locator('[data-testid="mls-runs-snippet"]')
+    expect(snippet).to_contain_text('mls.start_run(experiment="ui-live")')
+    expect(empty.locator('[data-testid="mls-runs-train"]')).to_be_visible()
+    empty.locator('[data-testid="mls-copy-snippet"]').click()
+    expect(empty.locator('[data-testid="mls-copy-snippet"]')).to_contain_text("Copied")
+    tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current")
+    expect(tab).to_have_text("Experiment: ui-live")
+    screenshot(page, "runs-empty")
+    switch_theme(page, "JupyterLab Dark")
+    expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "false")
+    page.wait_for_timeout(300)
+    screenshot(page, "runs-empty-dark")
+    switch_theme(page, "JupyterLab Light")
+    expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "true")
+
+    # the snippet, run in another process while the view is open: the run and its
+    # new param and metric columns appear without Refresh
+    code = snippet.inner_text()
+    run_snippet(lab, code)
+    expect(empty).to_have_count(0, timeout=30_000)
+    expect(panel.locator('[data-testid="mls-runs-grid"]')).to_be_visible()
+    expect(panel).to_have_attribute(
+        "data-mls-columns", "metrics.accuracy metrics.loss params.learning_rate", timeout=30_000
+    )
+    expect(page.locator('[data-testid="mls-column-picker"]')).to_have_text("Columns (3)")
+    # a second run brings another new param: its column arrives too
+    run_snippet(lab, code.replace('"learning_rate": 0.1', '"learning_rate": 0.2, "depth": 3'))
+    expect(panel).to_have_attribute(
+        "data-mls-columns",
+        "metrics.accuracy metrics.loss params.depth params.learning_rate",
+        timeout=30_000,
+    )
+    summary = panel.locator('[data-testid="mls-runs-summary"]')
+    expect(summary).to_contain_text("2 runs")
+
+    # the run view: the single-step accuracy is a value, the loss series a chart whose
+    # latest value is not under plotly's mode bar; the status reads like a job's
+    click_row(page, 0, double=True)
+    run_view = page.locator('[data-testid="mls-run-view"]:visible')
+    status = run_view.locator('[data-testid="mls-run-status"]')
+    expect(status).to_have_text("Finished")
+    expect(status).to_have_attribute("data-status", "FINISHED")
+    expect(tab).to_have_text(re.compile(r"^Run: "))
+    value = run_view.locator('[data-testid="mls-metric-value"][data-metric="accuracy"]')
+    expect(value).to_contain_text("0.9")
+    charts = run_view.locator(".jp-MLStudio-chartCard")
+    expect(charts).to_have_count(1)
+    expect(charts.first).to_have_attribute("data-metric", "loss")
+    chart = charts.first.locator('[data-testid="mls-metric-chart"]')
+    expect(chart.locator(".scatterlayer .trace")).to_have_count(1, timeout=30_000)
+    chart.hover()
+    modebar = chart.locator(".modebar")
+    expect(modebar).to_be_visible()
+    latest = charts.first.locator('[data-testid="mls-metric-latest"]')
+    expect(latest).to_contain_text("latest 0.1")
+    assert not boxes_overlap(modebar.bounding_box(), latest.bounding_box())
+    screenshot(page, "run-view-values")
+
+    # compare: single-step metrics as bars, one per run; series as curves
+    page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="ui-live").click()
+    click_row(page, 0)
+    click_row(page, 1, modifier="Control")
+    page.locator('.jp-MLStudio-experimentPanel:visible [data-testid="mls-compare-runs"]').click()
+    bars = page.locator('[data-testid="mls-compare-bars"]:visible')
+    expect(bars).to_have_count(1, timeout=30_000)
+    expect(bars.locator(".barlayer .point")).to_have_count(2, timeout=30_000)
+    curves = page.locator('[data-testid="mls-compare-chart"]:visible')
+    expect(curves).to_have_count(1)
+    expect(curves.locator(".scatterlayer .trace")).to_have_count(2)
+    expect(tab).to_have_text("Compare: 2 runs")
+    screenshot(page, "runs-compare-values")
+    switch_theme(page, "JupyterLab Dark")
+    expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "false")
+    page.wait_for_timeout(500)
+    screenshot(page, "runs-compare-values-dark")
+    page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="Run: ").click()
+    page.wait_for_timeout(500)
+    screenshot(page, "run-view-values-dark")
+    switch_theme(page, "JupyterLab Light")
+    assert not [e for e in console_errors if "mlstudio" in e.lower()], console_errors

@@ -47,34 +47,97 @@ export function curveTrace(
   };
 }
 
+/**
+ * Whether a metric history is a series worth a line chart: points at two or
+ * more steps. A metric logged once (a final accuracy, `train_rows`) is a
+ * value, shown as a number or a bar instead of a one-dot chart.
+ */
+export function isSeries(history: MetricHistory | undefined): boolean {
+  const points = history?.points ?? [];
+  return points.some(point => point.step !== points[0].step);
+}
+
 /** The overlaid curves of one metric: a line per run. */
 export function curvesFigure(
   key: string,
   runs: ReadonlyArray<Run>,
   historyOf: (runId: string) => MetricHistory | undefined,
   colorOf: (runId: string) => string,
-  axis: CurveAxis
+  axis: CurveAxis,
+  options: { titled?: boolean } = {}
 ): IFigure {
   const gl = runs.length > SVG_TRACE_LIMIT;
   const data = runs.map(run =>
     curveTrace(run, historyOf(run.id), axis, colorOf(run.id), gl)
   );
   const downsampled = runs.some(run => historyOf(run.id)?.downsampled);
+  const titled = options.titled ?? true;
   return {
     data,
     layout: {
+      title: titled
+        ? {
+            text: escapeText(key) + (downsampled ? ' (downsampled)' : ''),
+            font: { size: 13 },
+            x: 0.01,
+            xanchor: 'left'
+          }
+        : undefined,
+      showlegend: false,
+      // Untitled charts keep a strip on top for the mode bar (on hover).
+      margin: { l: 56, r: 16, t: titled ? 32 : 24, b: 40 },
+      xaxis: {
+        title: { text: axisTitle(axis) },
+        type: axis === 'time' ? 'date' : 'linear'
+      },
+      yaxis: { automargin: true }
+    }
+  };
+}
+
+/**
+ * One metric's value per run as bars in the runs' colours: how single-step
+ * metrics compare (a line chart of one dot per run says nothing).
+ */
+export function barsFigure(
+  key: string,
+  runs: ReadonlyArray<Run>,
+  colorOf: (runId: string) => string,
+  formatValue: (value: number | null) => string
+): IFigure {
+  const shown = runs.filter(run => key in run.metrics);
+  const values = shown.map(run => run.metrics[key] ?? null);
+  // One bar per run even when runs share a name.
+  const counts = new Map<string, number>();
+  shown.forEach(run => counts.set(run.name, (counts.get(run.name) ?? 0) + 1));
+  const labels = shown.map(run =>
+    escapeText(
+      (counts.get(run.name) ?? 0) > 1
+        ? `${run.name} (${run.id.slice(0, 6)})`
+        : run.name
+    )
+  );
+  const trace: ScatterTrace = {
+    type: 'bar',
+    x: labels,
+    y: values,
+    text: values.map(formatValue),
+    textposition: 'auto',
+    marker: { color: shown.map(run => colorOf(run.id)) },
+    hovertemplate: '%{x}: %{y}<extra></extra>'
+  };
+  return {
+    data: [trace],
+    layout: {
       title: {
-        text: escapeText(key) + (downsampled ? ' (downsampled)' : ''),
+        text: escapeText(key),
         font: { size: 13 },
         x: 0.01,
         xanchor: 'left'
       },
       showlegend: false,
       margin: { l: 56, r: 16, t: 32, b: 40 },
-      xaxis: {
-        title: { text: axisTitle(axis) },
-        type: axis === 'time' ? 'date' : 'linear'
-      },
+      xaxis: { type: 'category', automargin: true },
       yaxis: { automargin: true }
     }
   };

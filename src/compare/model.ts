@@ -105,6 +105,11 @@ export class CompareModel implements IDisposable {
     }
   }
 
+  /** Whether the histories of a metric have been loaded. */
+  hasHistories(key: string): boolean {
+    return this._histories.has(key);
+  }
+
   /** The history of one run's metric, if loaded. */
   history(runId: string, key: string): MetricHistory | undefined {
     return this._histories.get(key)?.get(runId);

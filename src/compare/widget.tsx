@@ -12,12 +12,15 @@ import { ThemedPanel } from '../charts/panel';
 import type { IThemeColors, ThemeWatcher } from '../charts/theme';
 import { CommandIDs } from '../commands';
 import { compareIcon } from '../icons';
+import { tabLabel } from '../titles';
 import { formatNumber } from '../runs/columns';
 import { ErrorBanner } from '../sidebar/components';
 import {
   axisChoices,
+  barsFigure,
   curvesFigure,
   diffRows,
+  isSeries,
   parallelFigure,
   scatterFigure
 } from './figures';
@@ -39,7 +42,10 @@ export class CompareView extends MainAreaWidget<ComparePanel> {
     this.toolbar.hide();
     this.title.icon = compareIcon;
     this.title.closable = true;
-    this.title.label = `Compare ${options.model.runIds.length} runs`;
+    this.title.label = tabLabel(
+      'Compare',
+      `${options.model.runIds.length} runs`
+    );
   }
 
   get model(): CompareModel {
@@ -125,18 +131,37 @@ function CurvesSection(props: {
   const { model, colors } = props;
   const version = model.version;
   const charted = model.chartedMetrics;
+  // Metrics every run logged at one step only are compared as bars; series
+  // (and metrics whose histories are still loading) as curves.
+  const single = (key: string) =>
+    model.hasHistories(key) &&
+    !model.runs.some(run => isSeries(model.history(run.id, key)));
   const figures = React.useMemo(
     () =>
-      charted.map(key => ({
-        key,
-        figure: curvesFigure(
-          key,
-          model.runs,
-          runId => model.history(runId, key),
-          runId => model.colorOf(runId),
-          model.curveAxis
-        )
-      })),
+      charted.map(key =>
+        single(key)
+          ? {
+              key,
+              bars: true,
+              figure: barsFigure(
+                key,
+                model.runs,
+                runId => model.colorOf(runId),
+                formatNumber
+              )
+            }
+          : {
+              key,
+              bars: false,
+              figure: curvesFigure(
+                key,
+                model.runs,
+                runId => model.history(runId, key),
+                runId => model.colorOf(runId),
+                model.curveAxis
+              )
+            }
+      ),
     [version, charted.join('\n')]
   );
   const toggle = (key: string) =>
@@ -147,7 +172,7 @@ function CurvesSection(props: {
   return (
     <section className="jp-MLStudio-pageSection" aria-label="Metric curves">
       <div className="jp-MLStudio-sectionHeader">
-        <h3 className="jp-MLStudio-sectionTitle">Metric curves</h3>
+        <h3 className="jp-MLStudio-sectionTitle">Metrics</h3>
         <label className="jp-MLStudio-inlineField">
           x axis
           <select
@@ -181,10 +206,10 @@ function CurvesSection(props: {
         )}
       </div>
       <div className="jp-MLStudio-chartGrid" data-testid="mls-compare-curves">
-        {figures.map(({ key, figure }) => (
+        {figures.map(({ key, figure, bars }) => (
           <PlotlyChart
             key={key}
-            testId="mls-compare-chart"
+            testId={bars ? 'mls-compare-bars' : 'mls-compare-chart'}
             className="jp-MLStudio-chartCard"
             data={figure.data}
             layout={figure.layout}

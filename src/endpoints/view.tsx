@@ -62,7 +62,7 @@ export class EndpointView extends MainAreaWidget<EndpointPanel> {
     this.toolbar.hide();
     this.title.icon = endpointIcon;
     this.title.closable = true;
-    this.title.label = options.model.name;
+    this.title.label = `Endpoint: ${options.model.name}`;
     this.title.caption = `Endpoint ${options.model.name}`;
     options.model.changed.connect(() => {
       const endpoint = options.model.endpoint;

@@ -386,8 +386,9 @@ export function applyGridTheme(
   };
 }
 
+/** The colour of a status cell (its text is the label, e.g. "Running"). */
 function statusColor(status: string, colors: IThemeColors): string {
-  switch (status) {
+  switch (status.toUpperCase()) {
     case 'RUNNING':
       return colors.accent;
     case 'FAILED':

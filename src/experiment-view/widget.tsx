@@ -2,8 +2,9 @@
  * The experiment view: a toolbar (filter, column picker, actions) above the
  * virtualized runs grid. One per experiment, in the main area.
  */
-import { MainAreaWidget } from '@jupyterlab/apputils';
+import { Clipboard, MainAreaWidget } from '@jupyterlab/apputils';
 import {
+  copyIcon,
   deleteIcon,
   ReactWidget,
   refreshIcon,
@@ -18,7 +19,8 @@ import * as React from 'react';
 
 import type { ThemeWatcher } from '../charts/theme';
 import { CommandIDs } from '../commands';
-import { compareIcon, experimentIcon, runIcon } from '../icons';
+import { compareIcon, experimentIcon, runIcon, trainIcon } from '../icons';
+import { tabLabel } from '../titles';
 import { RunsTableModel } from '../runs/model';
 import { ActionButton, ErrorBanner } from '../sidebar/components';
 import { ColumnPicker } from './columnpicker';
@@ -44,7 +46,7 @@ export class ExperimentView extends MainAreaWidget<ExperimentPanel> {
     const updateTitle = () => {
       const name = model.experimentName;
       if (name) {
-        this.title.label = name;
+        this.title.label = tabLabel('Experiment', name);
         this.title.caption = `Experiment ${name} — ${model.total} runs`;
       }
     };
@@ -148,6 +150,10 @@ export class ExperimentPanel extends Panel {
 
   private _onColumnsChanged(): void {
     applyColumnWidths(this._grid, this._dataModel);
+    // The chosen key columns, for tests and styling (the grid is a canvas).
+    this.node.dataset.mlsColumns = this.model.keyColumns
+      .map(c => c.id)
+      .join(' ');
   }
 
   /**
@@ -175,6 +181,8 @@ export class ExperimentPanel extends Panel {
     this.node.dataset.mlsTotal = String(this.model.total);
     this.node.dataset.mlsLoaded = String(this.model.loadedCount);
     this.node.dataset.mlsLoading = String(this.model.isLoading);
+    // An experiment without runs shows how to log one instead of a bare grid.
+    this._grid.setHidden(isEmptyExperiment(this.model));
   }
 
   private _onThemeChanged(): void {
@@ -187,6 +195,77 @@ export class ExperimentPanel extends Panel {
   private _query = '';
   private _resizeObserver: ResizeObserver;
   private _theme: ThemeWatcher;
+}
+
+/** Whether the experiment has no runs at all (not just none matching). */
+function isEmptyExperiment(model: RunsTableModel): boolean {
+  return model.loaded && model.total === 0 && model.filter === '';
+}
+
+/** The SDK lines that log a run to this experiment. */
+export function loggingSnippet(experiment: string): string {
+  // JSON string syntax is valid Python for a string literal.
+  return [
+    'import jupyter_mlstudio as mls',
+    '',
+    `with mls.start_run(experiment=${JSON.stringify(experiment)}) as run:`,
+    '    run.log_params({"learning_rate": 0.1})',
+    '    for step in range(10):',
+    '        run.log_metric("loss", 1 / (step + 1), step=step)',
+    '    run.log_metric("accuracy", 0.9)',
+    ''
+  ].join('\n');
+}
+
+/** What an experiment without runs shows: the SDK snippet, copy, train. */
+function EmptyRuns(props: {
+  model: RunsTableModel;
+  commands: CommandRegistry;
+}): JSX.Element {
+  const { model, commands } = props;
+  const [copied, setCopied] = React.useState(false);
+  const snippet = loggingSnippet(model.experimentName ?? 'Default');
+  const canTrain = commands.hasCommand(CommandIDs.newTrainingJob);
+  return (
+    <div className="jp-MLStudio-runsEmpty" data-testid="mls-runs-empty">
+      <p>
+        <strong>No runs yet.</strong> Log one from a notebook or a script with
+        the Python SDK; it appears here as it logs.
+      </p>
+      <pre
+        className="jp-MLStudio-snippet"
+        data-testid="mls-runs-snippet"
+        aria-label="Python code that logs a run"
+      >
+        {snippet}
+      </pre>
+      <div className="jp-MLStudio-toolbar">
+        <ActionButton
+          testId="mls-copy-snippet"
+          icon={copyIcon}
+          label={copied ? 'Copied' : 'Copy code'}
+          title="Copy the code to the clipboard"
+          onClick={() => {
+            Clipboard.copyToSystem(snippet);
+            setCopied(true);
+          }}
+        />
+        {canTrain && (
+          <ActionButton
+            testId="mls-runs-train"
+            icon={trainIcon}
+            label="New training job"
+            title="Train a built-in algorithm on a data file; its run is logged to an experiment"
+            onClick={() =>
+              void commands.execute(CommandIDs.newTrainingJob, {
+                experiment: model.experimentName ?? ''
+              })
+            }
+          />
+        )}
+      </div>
+    </div>
+  );
 }
 
 /** Filter box, column picker, actions and a one-line summary. */
@@ -323,6 +402,9 @@ function RunsToolbar(props: {
           <span className="jp-MLStudio-muted"> · updating…</span>
         )}
       </div>
+      {isEmptyExperiment(model) && (
+        <EmptyRuns model={model} commands={commands} />
+      )}
     </div>
   );
 }

@@ -59,7 +59,11 @@ export function addJobCommands(options: IJobCommandOptions): void {
         : 'New Training Job…',
     caption: 'Train a built-in algorithm on a data file, as a background job',
     icon: args => (args.isPalette ? undefined : trainIcon),
-    execute: args => views.openTrainingForm(text(args.path) || undefined)
+    execute: args =>
+      views.openTrainingForm(
+        text(args.path) || undefined,
+        text(args.experiment) || undefined
+      )
   });
 
   commands.addCommand(CommandIDs.openJob, {

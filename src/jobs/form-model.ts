@@ -51,6 +51,8 @@ export namespace TrainingFormModel {
     selectedFiles?: () => ReadonlyArray<string>;
     /** Training data to start with (e.g. from the file browser's menu). */
     trainPath?: string;
+    /** The experiment to log to (e.g. from an experiment without runs). */
+    experiment?: string;
   }
 }
 
@@ -62,6 +64,7 @@ export class TrainingFormModel implements IDisposable {
     if (options.trainPath) {
       this.setPath('train', options.trainPath);
     }
+    this._experiment = options.experiment ?? '';
   }
 
   get changed(): Signal<this, void> {

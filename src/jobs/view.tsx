@@ -17,6 +17,7 @@ import { isActive } from '../api/jobs';
 import type { Job } from '../api/types';
 import { CommandIDs } from '../commands';
 import { jobIcon, runIcon } from '../icons';
+import { tabLabel } from '../titles';
 import { formatNumber, formatTime } from '../runs/columns';
 import { ActionButton, ErrorBanner } from '../sidebar/components';
 import {
@@ -49,7 +50,7 @@ export class JobView extends MainAreaWidget<JobPanel> {
     options.model.changed.connect(() => {
       const job = options.model.job;
       if (job) {
-        this.title.label = job.name;
+        this.title.label = tabLabel('Job', job.name);
         this.title.caption = `Job ${job.name} (${job.status})`;
       }
     });

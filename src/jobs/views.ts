@@ -55,14 +55,20 @@ export class JobViews {
 
   /**
    * Open the training form. An open form is reused (and given the data
-   * path, if one is passed) so the user's input is never thrown away.
+   * path and experiment, if passed) so the user's input is never thrown away.
    */
-  async openTrainingForm(trainPath?: string): Promise<TrainingFormView> {
+  async openTrainingForm(
+    trainPath?: string,
+    experiment?: string
+  ): Promise<TrainingFormView> {
     const { app } = this._options;
     const open = this.forms.currentWidget ?? this.forms.find(() => true);
     if (open) {
       if (trainPath) {
         open.model.setPath('train', trainPath);
+      }
+      if (experiment) {
+        open.model.setExperiment(experiment);
       }
       app.shell.activateById(open.id);
       return open;
@@ -70,7 +76,8 @@ export class JobViews {
     const model = new TrainingFormModel({
       serverSettings: this._options.serverSettings,
       selectedFiles: this._options.selectedFiles,
-      trainPath
+      trainPath,
+      experiment
     });
     const view = new TrainingFormView({
       model,

@@ -21,13 +21,15 @@ import { PlotlyChart } from '../charts/chart';
 import { ThemedPanel } from '../charts/panel';
 import type { IThemeColors, ThemeWatcher } from '../charts/theme';
 import { CommandIDs } from '../commands';
-import { curvesFigure } from '../compare/figures';
+import { curvesFigure, isSeries } from '../compare/figures';
 import { modelIcon, runIcon } from '../icons';
+import { tabLabel } from '../titles';
 import {
   formatDuration,
   formatNumber,
   formatTime,
-  runDuration
+  runDuration,
+  runStatusLabel
 } from '../runs/columns';
 import { ActionButton, ErrorBanner } from '../sidebar/components';
 import type { RunModel } from './model';
@@ -59,8 +61,8 @@ export class RunView extends MainAreaWidget<RunPanel> {
     options.model.changed.connect(() => {
       const run = options.model.run;
       if (run) {
-        this.title.label = run.name;
-        this.title.caption = `Run ${run.name} (${run.status})`;
+        this.title.label = tabLabel('Run', run.name);
+        this.title.caption = `Run ${run.name} (${runStatusLabel(run.status)})`;
       }
     });
   }
@@ -299,8 +301,9 @@ function StatusBadge(props: { status: string }): JSX.Element {
     <span
       className={`jp-MLStudio-badge jp-mod-${props.status.toLowerCase()}`}
       data-testid="mls-run-status"
+      data-status={props.status}
     >
-      {props.status}
+      {runStatusLabel(props.status)}
     </span>
   );
 }
@@ -336,6 +339,10 @@ function KeyValueSection(props: {
   );
 }
 
+/**
+ * The metrics: single-step ones (a final accuracy, `train_rows`) as value
+ * cards, series (two or more steps) as charts with their latest value.
+ */
 function MetricsSection(props: {
   model: RunModel;
   colors: IThemeColors;
@@ -343,22 +350,30 @@ function MetricsSection(props: {
   const { model, colors } = props;
   const run = model.run;
   const [showAll, setShowAll] = React.useState(false);
+  const version = model.version;
   const keys = Object.keys(run?.metrics ?? {}).sort((a, b) =>
     a.localeCompare(b)
   );
-  const shown = showAll ? keys : keys.slice(0, CHARTS_SHOWN);
-  const version = model.version;
+  // Until the histories arrive, nobody knows which metrics are series.
+  const known = version > 0 || model.error !== null;
+  const series = keys.filter(key => isSeries(model.history(key)));
+  const values = known ? keys.filter(key => !series.includes(key)) : [];
+  const shown = showAll ? series : series.slice(0, CHARTS_SHOWN);
   const figures = React.useMemo(
     () =>
       run
         ? shown.map(key => ({
             key,
+            downsampled: model.history(key)?.downsampled ?? false,
             figure: curvesFigure(
               key,
               [run],
               () => model.history(key),
               () => colors.accent,
-              'step'
+              'step',
+              // The title and latest value are HTML above the chart, clear
+              // of plotly's mode bar.
+              { titled: false }
             )
           }))
         : [],
@@ -368,35 +383,67 @@ function MetricsSection(props: {
     <section className="jp-MLStudio-pageSection" aria-label="Metrics">
       <div className="jp-MLStudio-sectionHeader">
         <h3 className="jp-MLStudio-sectionTitle">Metrics</h3>
-        {keys.length > CHARTS_SHOWN && (
+        {series.length > CHARTS_SHOWN && (
           <button
             type="button"
             className="jp-MLStudio-link"
             onClick={() => setShowAll(!showAll)}
           >
-            {showAll ? 'Show fewer' : `Show all ${keys.length}`}
+            {showAll ? 'Show fewer' : `Show all ${series.length} charts`}
           </button>
         )}
       </div>
       {keys.length === 0 && (
         <div className="jp-MLStudio-muted">No metrics logged.</div>
       )}
-      <div className="jp-MLStudio-chartGrid">
-        {figures.map(({ key, figure }) => (
-          <div key={key} className="jp-MLStudio-chartCard" data-metric={key}>
-            <div className="jp-MLStudio-latest">
-              latest <strong>{formatNumber(run?.metrics[key] ?? null)}</strong>
+      {keys.length > 0 && !known && (
+        <div className="jp-MLStudio-muted">Loading metrics…</div>
+      )}
+      {values.length > 0 && run && (
+        <dl className="jp-MLStudio-valueCards" data-testid="mls-metric-values">
+          {values.map(key => (
+            <div
+              key={key}
+              className="jp-MLStudio-valueCard"
+              data-testid="mls-metric-value"
+              data-metric={key}
+            >
+              <dt title={key}>{key}</dt>
+              <dd>{formatNumber(run.metrics[key] ?? null)}</dd>
             </div>
-            <PlotlyChart
-              testId="mls-metric-chart"
-              data={figure.data}
-              layout={figure.layout}
-              colors={colors}
-              height={240}
-            />
-          </div>
-        ))}
-      </div>
+          ))}
+        </dl>
+      )}
+      {figures.length > 0 && (
+        <div className="jp-MLStudio-chartGrid">
+          {figures.map(({ key, figure, downsampled }) => (
+            <div key={key} className="jp-MLStudio-chartCard" data-metric={key}>
+              <div className="jp-MLStudio-chartHeader">
+                <span className="jp-MLStudio-chartTitle" title={key}>
+                  {key}
+                  {downsampled && (
+                    <span className="jp-MLStudio-muted"> (downsampled)</span>
+                  )}
+                </span>
+                <span
+                  className="jp-MLStudio-latest"
+                  data-testid="mls-metric-latest"
+                >
+                  latest{' '}
+                  <strong>{formatNumber(run?.metrics[key] ?? null)}</strong>
+                </span>
+              </div>
+              <PlotlyChart
+                testId="mls-metric-chart"
+                data={figure.data}
+                layout={figure.layout}
+                colors={colors}
+                height={220}
+              />
+            </div>
+          ))}
+        </div>
+      )}
     </section>
   );
 }

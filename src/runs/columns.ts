@@ -146,7 +146,7 @@ function attributeText(run: Run, key: string, now: number): string {
     case 'name':
       return run.name;
     case 'status':
-      return run.status;
+      return runStatusLabel(run.status);
     case 'start_time':
       return formatTime(run.start_time);
     case 'duration':
@@ -154,6 +154,14 @@ function attributeText(run: Run, key: string, now: number): string {
     default:
       return '';
   }
+}
+
+/**
+ * How a run status is shown: in title case like job statuses ("Finished",
+ * not the wire value "FINISHED", which filters still use).
+ */
+export function runStatusLabel(status: string): string {
+  return status ? status[0].toUpperCase() + status.slice(1).toLowerCase() : '';
 }
 
 /** Milliseconds the run took (or has taken so far, if still running). */

@@ -566,6 +566,9 @@ export class RunsTableModel implements IDisposable {
     if (this._isDisposed) {
       return;
     }
+    // New runs may bring params and metrics no run had: their columns must
+    // appear without a manual Refresh.
+    let newKeys = false;
     if (unknown.length > 0) {
       const runs = await Promise.all(
         unknown.map(id => getRun(id, this._settings).catch(() => null))
@@ -579,11 +582,17 @@ export class RunsTableModel implements IDisposable {
         } else if (run.lifecycle === 'active') {
           this._expected.add(run.id);
           reload = true;
+          newKeys = newKeys || this._hasNewKeys(run);
         }
       }
     }
     if (reload) {
-      await this._liveReload();
+      await Promise.all([
+        this._liveReload(),
+        newKeys || ids.length > MAX_SINGLE_UPDATES
+          ? this._loadKeys()
+          : Promise.resolve()
+      ]);
       return;
     }
     if (ids.length === 0) {
@@ -596,7 +605,6 @@ export class RunsTableModel implements IDisposable {
     if (generation !== this._generation || this._isDisposed) {
       return;
     }
-    let newKeys = false;
     for (const run of runs) {
       const index = run ? this._index.get(run.id) : undefined;
       if (!run || index === undefined) {
