@@ -16,6 +16,12 @@ import pytest
 from conftest import Lab, open_lab, screenshot, start_lab, stop_lab
 from playwright.sync_api import Locator, Page, expect
 
+# The model card's intended use: Markdown, and HTML the sanitizer must remove.
+INTENDED = (
+    "Classify **iris** flowers in the tutorial.\n\n"
+    '<script>window.__cardXss = 1</script><span onclick="window.__cardXss = 2">x</span>'
+)
+
 # Oldest first; the experiment table lists the newest first.
 RUNS = ("rf-small", "rf-deep", "no-model", "no-artifacts")
 
@@ -50,8 +56,14 @@ def seed_runs(lab: Lab) -> None:
                 model = RandomForestClassifier(
                     n_estimators=n_estimators, max_depth=max_depth, random_state=0
                 ).fit(X[columns], y)
-                run.log_metric("accuracy", float(model.score(X[columns], y)))
-                run.log_metric("train_loss", 1.0 - float(model.score(X[columns], y)))
+                accuracy = float(model.score(X[columns], y))
+                run.log_metric("accuracy", accuracy)
+                run.log_metric("train_loss", 1.0 - accuracy)
+                # the long names training jobs log: the versions table must still fit
+                run.log_metrics(
+                    {"validation:balanced_accuracy": accuracy, "validation:f1_macro": accuracy}
+                )
+                run.log_metric("train_rows", len(X))
                 run.log_model(model, X=X[columns])
         with mls.start_run("iris", name="no-model") as run:
             run.log_text("only notes, no model", "model/notes.txt")
@@ -77,7 +89,7 @@ def open_models(page: Page) -> Locator:
 
 def open_run(page: Page, name: str) -> Locator:
     """Open a run of "iris" from the experiment table (double-click its row)."""
-    tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text=re.compile("^iris$"))
+    tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="Experiment: iris")
     if tab.count() == 0:
         show_left(page, "mlstudio-sidebar", ".jp-MLStudio-sidebar")
         page.locator('[data-testid="mls-experiment-item"]', has_text="iris").click()
@@ -185,36 +197,47 @@ def test_register_review_and_compare(page: Page, lab: Lab, console_errors: list[
     expect(group.locator('th[data-metric="accuracy"]')).to_have_count(1)
     expect(rows.last.locator('[data-testid="mls-version-run"]')).to_have_text("rf-small")
 
-    # v1: edit the card, save, and see it persisted after reopening the view
+    # v1: the card is shown rendered; Edit opens the editor; Save renders the Markdown
+    # (sanitized) and it is still there after reopening the view
     rows.last.locator('[data-testid="mls-open-version"]').click()
     view = version_view(page)
     expect(view.locator('[data-testid="mls-version-title"]')).to_have_text("iris-rf v1")
+    expect(page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current")).to_have_text(
+        "Version: iris-rf v1"
+    )
+    card = view.locator('[data-testid="mls-model-card"]')
+    rendered = card.locator('[data-testid="mls-card-rendered"]')
+    expect(rendered.locator("h4", has_text="Intended use")).to_have_count(1)
+    expect(card.locator("textarea")).to_have_count(0)
+    card.locator('[data-testid="mls-card-edit"]').click()
     intended = view.locator('[data-testid="mls-card-intended_use"]')
-    intended.fill("Classify iris flowers in the tutorial.")
+    expect(intended).to_be_focused()
+    intended.fill(INTENDED)
     expect(view.locator('[data-testid="mls-card-dirty"]')).to_be_visible()
     view.locator('[data-testid="mls-card-save"]').click()
     expect(view.locator('[data-testid="mls-card-dirty"]')).to_have_count(0)
-    expect(view.locator('[data-testid="mls-card-save"]')).to_be_disabled()
+    expect(card).to_have_attribute("data-editing", "false")
+    expect(rendered.locator("strong", has_text="iris")).to_have_count(1)
+    expect(rendered).to_have_attribute("data-rendered", "true")
+    expect(rendered.locator("script, [onclick]")).to_have_count(0)
+    assert page.evaluate("() => window.__cardXss") is None
     saved = lab.api("GET", "models/iris-rf/versions/1")["card"]
-    assert saved["intended_use"] == "Classify iris flowers in the tutorial."
-    tab(page, "iris-rf v1").locator(".lm-TabBar-tabCloseIcon").click()
+    assert saved["intended_use"] == INTENDED
+    tab(page, "Version: iris-rf v1").locator(".lm-TabBar-tabCloseIcon").click()
     model_view(page).locator(
         '[data-testid="mls-version-row"][data-version="1"] [data-testid="mls-open-version"]'
     ).click()
     view = version_view(page)
-    expect(view.locator('[data-testid="mls-card-intended_use"]')).to_have_value(
-        "Classify iris flowers in the tutorial."
-    )
+    rendered = view.locator('[data-testid="mls-card-rendered"]')
+    expect(rendered).to_contain_text("Classify iris flowers in the tutorial.")
     # the prefilled evaluation lists the run's metrics
-    expect(view.locator('[data-testid="mls-card-evaluation"]')).to_have_value(
-        re.compile("accuracy")
-    )
+    expect(rendered).to_contain_text("accuracy")
     # Export Markdown downloads the saved card
     with page.expect_download() as download:
         view.locator('[data-testid="mls-card-export"]').click()
     assert download.value.suggested_filename == "iris-rf-v1-model-card.md"
     markdown = Path(download.value.path()).read_text(encoding="utf-8")
-    assert "Classify iris flowers in the tutorial." in markdown, markdown
+    assert "Classify **iris** flowers in the tutorial." in markdown, markdown
 
     # approve: the comment is required; then the badge and the history change
     view.locator('[data-testid="mls-approve-version"]').click()
@@ -256,11 +279,14 @@ def test_register_review_and_compare(page: Page, lab: Lab, console_errors: list[
     screenshot(page, "model-version-dark")
     switch_theme(page, "JupyterLab Light")
 
-    # the model view shows the alias and the approval; compare v1 and v2
-    tab(page, "iris-rf").click()
+    # the model view shows the aliases and the approval; compare v1 and v2
+    lab.api("PUT", "models/iris-rf/aliases/production-candidate", {"version": 1})
+    lab.api("PUT", "models/iris-rf/aliases/shadow-canary", {"version": 2})
+    tab(page, "Model: iris-rf").click()
     group = model_view(page)
     v1 = group.locator('[data-testid="mls-version-row"][data-version="1"]')
     expect(v1.locator('[data-testid="mls-alias-chip"][data-alias="champion"]')).to_have_count(1)
+    expect(v1.locator('[data-testid="mls-alias-chip"]')).to_have_count(2)
     expect(v1.locator('[data-testid="mls-approval-status"]')).to_have_text("Approved")
     compare = group.locator('[data-testid="mls-compare-versions"]')
     expect(compare).to_be_disabled()
@@ -269,7 +295,17 @@ def test_register_review_and_compare(page: Page, lab: Lab, console_errors: list[
         '[data-testid="mls-version-row"][data-version="2"] [data-testid="mls-version-select"]'
     ).check()
     expect(compare).to_have_text("Compare (2)")
+    # at 1440 px (sidebar open) the versions table fits: it does not scroll sideways
+    page.set_viewport_size({"width": 1440, "height": 900})
+    scroller = group.locator('[data-testid="mls-versions-table"]').locator("xpath=..")
+    page.wait_for_timeout(300)
+    widths = scroller.evaluate("node => [node.scrollWidth, node.clientWidth]")
+    assert widths[0] <= widths[1], f"the versions table overflows: {widths}"
     screenshot(page, "model-group")
+    switch_theme(page, "JupyterLab Dark")
+    screenshot(page, "model-group-dark")
+    switch_theme(page, "JupyterLab Light")
+    page.set_viewport_size({"width": 1400, "height": 900})
     compare.click()
     comparison = page.locator('[data-testid="mls-model-compare"]:visible')
     metrics = comparison.locator('[data-testid="mls-compare-metrics"]')
@@ -289,18 +325,27 @@ def test_register_review_and_compare(page: Page, lab: Lab, console_errors: list[
     screenshot(page, "model-compare-dark")
     switch_theme(page, "JupyterLab Light")
 
-    # closing with unsaved card edits asks first; Revert drops them
-    tab(page, "iris-rf v1").click()
+    # closing with unsaved card edits asks first; Cancel drops them
+    tab(page, "Version: iris-rf v1").click()
     view = version_view(page)
+    view.locator('[data-testid="mls-card-edit"]').click()
     view.locator('[data-testid="mls-card-caveats"]').fill("Not for production")
-    tab(page, "iris-rf v1").locator(".lm-TabBar-tabCloseIcon").click()
+    view.locator('[data-testid="mls-model-card"]').scroll_into_view_if_needed()
+    screenshot(page, "model-card-editor")
+    switch_theme(page, "JupyterLab Dark")
+    screenshot(page, "model-card-editor-dark")
+    switch_theme(page, "JupyterLab Light")
+    tab(page, "Version: iris-rf v1").locator(".lm-TabBar-tabCloseIcon").click()
     dialog = page.locator(".jp-Dialog")
-    expect(dialog).to_contain_text("discard the changes")
+    expect(dialog).to_contain_text("Close iris-rf v1 and discard the changes")
     dialog.get_by_role("button", name="Keep Editing").click()
     expect(view.locator('[data-testid="mls-card-caveats"]')).to_have_value("Not for production")
-    view.locator('[data-testid="mls-card-revert"]').click()
-    expect(view.locator('[data-testid="mls-card-caveats"]')).to_have_value("")
+    view.locator('[data-testid="mls-card-cancel"]').click()
+    expect(view.locator('[data-testid="mls-card-caveats"]')).to_have_count(0)
     expect(view.locator('[data-testid="mls-card-dirty"]')).to_have_count(0)
+    expect(view.locator('[data-testid="mls-card-rendered"]')).not_to_contain_text(
+        "Not for production"
+    )
 
     # lineage links open the run
     view.locator('[data-testid="mls-lineage-run"] button').click()
@@ -321,7 +366,7 @@ def test_register_errors(page: Page, lab: Lab, console_errors: list[str]) -> Non
     before = lab.api("GET", "models")["items"]
     dialog = register(page, open_run(page, "no-model"), "broken-model")
     error = dialog.locator('[data-testid="mls-dialog-error"]')
-    expect(error).to_contain_text("has no model under model/")
+    expect(error).to_contain_text("not a model this registry can read")
     expect(error).to_contain_text("log_model")
     expect(dialog.locator('[data-testid="mls-dialog-name"]')).to_have_value("broken-model")
     screenshot(page, "model-register-error")

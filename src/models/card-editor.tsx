@@ -1,9 +1,12 @@
 /**
- * The model card editor of the version view: the five fields, Save with a
- * dirty state, Revert, and Export Markdown (the saved card, as the server
- * renders it).
+ * The model card of the version view: rendered in place as Markdown
+ * (sanitized by JupyterLab's rendermime), and on demand a full-width editor
+ * of its five fields with Save and Cancel. Export Markdown downloads the
+ * saved card as the server renders it.
  */
-import { downloadIcon } from '@jupyterlab/ui-components';
+import { MimeModel } from '@jupyterlab/rendermime';
+import type { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { downloadIcon, editIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { CARD_FIELDS, CardField } from '../api/models';
@@ -19,10 +22,44 @@ const CARD_LABELS: Record<CardField, string> = {
   owner: 'Owner'
 };
 
-export function CardSection(props: { model: ModelVersionModel }): JSX.Element {
+/** The saved card as one Markdown document: a section per field. */
+export function cardMarkdown(card: Partial<Record<CardField, string>>): string {
+  return CARD_FIELDS.map(field => {
+    const text = keepLineBreaks((card[field] ?? '').trim());
+    return `#### ${CARD_LABELS[field]}\n\n${text || '_Not given._'}\n`;
+  }).join('\n');
+}
+
+/**
+ * A line break typed in a card field stays one when rendered (Markdown
+ * would join the lines): a hard break at the end of each line followed by
+ * another, outside code fences.
+ */
+function keepLineBreaks(text: string): string {
+  let fenced = false;
+  const lines = text.split('\n');
+  return lines
+    .map((line, i) => {
+      if (/^\s*(```|~~~)/.test(line)) {
+        fenced = !fenced;
+        return line;
+      }
+      const next = lines[i + 1];
+      return fenced || next === undefined || !line.trim() || !next.trim()
+        ? line
+        : `${line.replace(/\s+$/, '')}  `;
+    })
+    .join('\n');
+}
+
+export function CardSection(props: {
+  model: ModelVersionModel;
+  rendermime: IRenderMimeRegistry | null;
+}): JSX.Element {
   const { model } = props;
   const data = model.data;
   const dirty = model.cardDirty;
+  const editing = model.editingCard;
   const exportCard = async () => {
     const text = await model.cardMarkdown();
     if (text !== null && data) {
@@ -34,6 +71,7 @@ export function CardSection(props: { model: ModelVersionModel }): JSX.Element {
       className="jp-MLStudio-pageSection jp-MLStudio-card"
       aria-label="Model card"
       data-testid="mls-model-card"
+      data-editing={editing}
     >
       <div className="jp-MLStudio-sectionHeader">
         <h3 className="jp-MLStudio-sectionTitle">
@@ -49,24 +87,37 @@ export function CardSection(props: { model: ModelVersionModel }): JSX.Element {
           )}
         </h3>
         <div className="jp-MLStudio-toolbar">
-          <button
-            type="button"
-            className="jp-MLStudio-button jp-mod-accept"
-            data-testid="mls-card-save"
-            disabled={!dirty || model.busy}
-            onClick={() => void model.saveCard()}
-          >
-            Save
-          </button>
-          <button
-            type="button"
-            className="jp-MLStudio-button"
-            data-testid="mls-card-revert"
-            disabled={!dirty || model.busy}
-            onClick={() => model.revertCard()}
-          >
-            Revert
-          </button>
+          {editing ? (
+            <>
+              <button
+                type="button"
+                className="jp-MLStudio-button jp-mod-accept"
+                data-testid="mls-card-save"
+                disabled={!dirty || model.busy}
+                onClick={() => void model.saveCard()}
+              >
+                Save
+              </button>
+              <button
+                type="button"
+                className="jp-MLStudio-button"
+                data-testid="mls-card-cancel"
+                disabled={model.busy}
+                title="Drop the changes and show the saved card"
+                onClick={() => model.cancelCardEdit()}
+              >
+                Cancel
+              </button>
+            </>
+          ) : (
+            <ActionButton
+              testId="mls-card-edit"
+              icon={editIcon}
+              label="Edit"
+              title="Edit the model card"
+              onClick={() => model.editCard()}
+            />
+          )}
           <ActionButton
             testId="mls-card-export"
             icon={downloadIcon}
@@ -80,21 +131,104 @@ export function CardSection(props: { model: ModelVersionModel }): JSX.Element {
           />
         </div>
       </div>
-      <div className="jp-MLStudio-cardFields">
-        {CARD_FIELDS.map(field => (
+      {editing ? (
+        <CardEditor model={model} />
+      ) : (
+        <RenderedCard
+          markdown={cardMarkdown(data?.card ?? {})}
+          rendermime={props.rendermime}
+        />
+      )}
+    </section>
+  );
+}
+
+/** The five fields, full width; the long ones grow with their text. */
+function CardEditor(props: { model: ModelVersionModel }): JSX.Element {
+  const { model } = props;
+  return (
+    <div className="jp-MLStudio-cardFields">
+      <span className="jp-MLStudio-formHelp">
+        Markdown is rendered when you save.
+      </span>
+      {CARD_FIELDS.map((field, index) =>
+        field === 'owner' ? (
           <label key={field} className="jp-MLStudio-formRow">
             <span className="jp-MLStudio-formLabel">{CARD_LABELS[field]}</span>
-            <textarea
-              className="jp-MLStudio-input jp-MLStudio-textarea"
+            <input
+              className="jp-MLStudio-input"
               data-testid={`mls-card-${field}`}
               data-card-field={field}
-              rows={field === 'owner' ? 1 : 4}
               value={model.cardValue(field)}
               onChange={event => model.setCardValue(field, event.target.value)}
             />
           </label>
-        ))}
-      </div>
-    </section>
+        ) : (
+          <label key={field} className="jp-MLStudio-formRow">
+            <span className="jp-MLStudio-formLabel">{CARD_LABELS[field]}</span>
+            <textarea
+              className="jp-MLStudio-input jp-MLStudio-textarea jp-MLStudio-cardText"
+              data-testid={`mls-card-${field}`}
+              data-card-field={field}
+              autoFocus={index === 0}
+              rows={Math.min(
+                20,
+                Math.max(6, model.cardValue(field).split('\n').length + 1)
+              )}
+              value={model.cardValue(field)}
+              onChange={event => model.setCardValue(field, event.target.value)}
+            />
+          </label>
+        )
+      )}
+    </div>
+  );
+}
+
+/**
+ * Markdown rendered by JupyterLab's Markdown renderer. The model is not
+ * trusted, so the HTML is sanitized (no scripts, no event handlers).
+ */
+function RenderedCard(props: {
+  markdown: string;
+  rendermime: IRenderMimeRegistry | null;
+}): JSX.Element {
+  const { markdown, rendermime } = props;
+  const host = React.useRef<HTMLDivElement>(null);
+  React.useEffect(() => {
+    const node = host.current;
+    if (!node || !rendermime) {
+      return;
+    }
+    const renderer = rendermime.createRenderer('text/markdown');
+    // The node is placed by hand, not attached as a widget: React removes
+    // the host when the editor replaces it, and a detach would then throw.
+    node.appendChild(renderer.node);
+    void renderer
+      .renderModel(
+        new MimeModel({ data: { 'text/markdown': markdown }, trusted: false })
+      )
+      .then(() => {
+        node.dataset.rendered = 'true';
+      });
+    return () => {
+      delete node.dataset.rendered;
+      renderer.node.remove();
+      renderer.dispose();
+    };
+  }, [markdown, rendermime]);
+  if (!rendermime) {
+    return (
+      <pre className="jp-MLStudio-cardPlain" data-testid="mls-card-rendered">
+        {markdown}
+      </pre>
+    );
+  }
+  return (
+    <div
+      ref={host}
+      className="jp-MLStudio-cardRendered"
+      data-testid="mls-card-rendered"
+    />
   );
 }

@@ -10,6 +10,7 @@ import * as React from 'react';
 import type { ModelVersion } from '../api/types';
 import { CommandIDs } from '../commands';
 import { compareIcon } from '../icons';
+import { tabLabel } from '../titles';
 import { RelativeTime } from '../jobs/components';
 import { ActionButton, ErrorBanner } from '../sidebar/components';
 import {
@@ -38,7 +39,10 @@ export class CompareVersionsView extends MainAreaWidget<ComparePanel> {
     this.toolbar.hide();
     this.title.icon = compareIcon;
     this.title.closable = true;
-    this.title.label = `${name}: ${numbers.map(v => `v${v}`).join(' vs ')}`;
+    this.title.label = tabLabel(
+      'Compare',
+      `${name} ${numbers.map(v => `v${v}`).join(' vs ')}`
+    );
     this.title.caption = `Compare versions of ${name}`;
   }
 

@@ -16,6 +16,7 @@ import * as React from 'react';
 import type { ModelVersion } from '../api/types';
 import { CommandIDs } from '../commands';
 import { compareIcon, modelIcon } from '../icons';
+import { tabLabel } from '../titles';
 import { RelativeTime } from '../jobs/components';
 import { formatNumber, formatTime } from '../runs/columns';
 import { ActionButton, ErrorBanner } from '../sidebar/components';
@@ -48,7 +49,7 @@ export class ModelGroupView extends MainAreaWidget<ModelGroupPanel> {
     this.toolbar.hide();
     this.title.icon = modelIcon;
     this.title.closable = true;
-    this.title.label = options.model.name;
+    this.title.label = tabLabel('Model', options.model.name);
     this.title.caption = `Model ${options.model.name}`;
   }
 
@@ -425,7 +426,7 @@ function VersionRow(props: {
       <td>
         <ApprovalBadge status={version.approval_status} />
       </td>
-      <td>
+      <td className="jp-MLStudio-aliasCell">
         <AliasChips aliases={version.aliases} />
       </td>
       {props.metrics.map(key => (
@@ -435,7 +436,7 @@ function VersionRow(props: {
             : '—'}
         </td>
       ))}
-      <td>
+      <td className="jp-MLStudio-sourceCell">
         {runId && (
           <button
             type="button"

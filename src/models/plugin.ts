@@ -9,6 +9,7 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 
 import { CommandIDs } from '../commands';
 import { addModelCommands } from './commands';
@@ -22,15 +23,16 @@ export const modelsPlugin: JupyterFrontEndPlugin<void> = {
   id: 'jupyter-mlstudio:models',
   description: 'ML Studio model registry: sidebar, model and version views.',
   autoStart: true,
-  optional: [ILayoutRestorer, ICommandPalette],
+  optional: [ILayoutRestorer, ICommandPalette, IRenderMimeRegistry],
   activate: (
     app: JupyterFrontEnd,
     restorer: ILayoutRestorer | null,
-    palette: ICommandPalette | null
+    palette: ICommandPalette | null,
+    rendermime: IRenderMimeRegistry | null
   ): void => {
     const { serverSettings, events } = app.serviceManager;
     const model = new ModelsModel({ serverSettings, events });
-    const views = new ModelViews({ app, serverSettings, events });
+    const views = new ModelViews({ app, serverSettings, events, rendermime });
     addModelCommands({ app, model, views, serverSettings });
 
     const sidebar = new ModelsSidebar(model, app.commands);

@@ -57,6 +57,23 @@ export class ModelVersionModel extends ResourceModel<ModelVersion> {
     this.emit();
   }
 
+  /** Whether the card is being edited (else it is shown rendered). */
+  get editingCard(): boolean {
+    return this._editingCard || this.cardDirty;
+  }
+
+  /** Switch the card to its editor. */
+  editCard(): void {
+    this._editingCard = true;
+    this.emit();
+  }
+
+  /** Drop the card edits and show the saved card again. */
+  cancelCardEdit(): void {
+    this._editingCard = false;
+    this.revertCard();
+  }
+
   /** Whether the card has edits not saved yet. */
   get cardDirty(): boolean {
     const saved = this.data?.card;
@@ -92,6 +109,7 @@ export class ModelVersionModel extends ResourceModel<ModelVersion> {
         )
       );
       this._draft.clear();
+      this._editingCard = false;
     });
   }
 
@@ -197,5 +215,6 @@ export class ModelVersionModel extends ResourceModel<ModelVersion> {
   }
 
   private _draft = new Map<CardField, string>();
+  private _editingCard = false;
   private _lineage: Lineage | null = null;
 }

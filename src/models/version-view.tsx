@@ -4,6 +4,7 @@
  * the signature, metrics, params and library versions.
  */
 import { Dialog, MainAreaWidget, showDialog } from '@jupyterlab/apputils';
+import type { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import {
   checkIcon,
   closeIcon,
@@ -18,6 +19,7 @@ import * as React from 'react';
 import type { ApprovalStatus, ModelVersion } from '../api/types';
 import { CommandIDs } from '../commands';
 import { endpointIcon, modelIcon } from '../icons';
+import { tabLabel } from '../titles';
 import { formatNumber } from '../runs/columns';
 import { ActionButton, ErrorBanner } from '../sidebar/components';
 import { CardSection } from './card-editor';
@@ -37,6 +39,8 @@ export namespace ModelVersionView {
   export interface IOptions {
     model: ModelVersionModel;
     commands: CommandRegistry;
+    /** Renders the model card's Markdown. */
+    rendermime: IRenderMimeRegistry | null;
   }
 }
 
@@ -50,7 +54,7 @@ export class ModelVersionView extends MainAreaWidget<VersionPanel> {
     this.toolbar.hide();
     this.title.icon = modelIcon;
     this.title.closable = true;
-    this.title.label = `${name} v${version}`;
+    this.title.label = tabLabel('Version', `${name} v${version}`);
     this.title.caption = `Model ${name}, version ${version}`;
   }
 
@@ -66,7 +70,7 @@ export class ModelVersionView extends MainAreaWidget<VersionPanel> {
     }
     void showDialog({
       title: 'Unsaved Model Card',
-      body: `Close ${this.title.label} and discard the changes to its model card?`,
+      body: `Close ${this.model.name} v${this.model.version} and discard the changes to its model card?`,
       buttons: [
         Dialog.cancelButton({ label: 'Keep Editing' }),
         Dialog.warnButton({ label: 'Discard' })
@@ -94,6 +98,7 @@ class VersionPanel extends ReactWidget {
     this.node.dataset.testid = 'mls-version-view';
     this.model = options.model;
     this._commands = options.commands;
+    this._rendermime = options.rendermime;
   }
 
   readonly model: ModelVersionModel;
@@ -108,17 +113,25 @@ class VersionPanel extends ReactWidget {
   protected render(): JSX.Element {
     return (
       <UseSignal signal={this.model.changed}>
-        {() => <VersionContent model={this.model} commands={this._commands} />}
+        {() => (
+          <VersionContent
+            model={this.model}
+            commands={this._commands}
+            rendermime={this._rendermime}
+          />
+        )}
       </UseSignal>
     );
   }
 
   private _commands: CommandRegistry;
+  private _rendermime: IRenderMimeRegistry | null;
 }
 
 function VersionContent(props: {
   model: ModelVersionModel;
   commands: CommandRegistry;
+  rendermime: IRenderMimeRegistry | null;
 }): JSX.Element {
   const { model, commands } = props;
   const data = model.data;
@@ -166,7 +179,7 @@ function VersionContent(props: {
         <LineageSection model={model} commands={commands} />
         <AliasesSection model={model} data={data} />
       </div>
-      <CardSection model={model} />
+      <CardSection model={model} rendermime={props.rendermime} />
       <div className="jp-MLStudio-columns">
         <HistorySection data={data} />
         <SignatureSection data={data} />

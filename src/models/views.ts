@@ -5,6 +5,7 @@
  */
 import type { JupyterFrontEnd } from '@jupyterlab/application';
 import { MainAreaWidget, WidgetTracker } from '@jupyterlab/apputils';
+import type { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import type { Event, ServerConnection } from '@jupyterlab/services';
 
 import { CompareVersionsModel } from './compare-model';
@@ -19,6 +20,8 @@ export namespace ModelViews {
     app: JupyterFrontEnd;
     serverSettings?: ServerConnection.ISettings;
     events?: Event.IManager | null;
+    /** Renders the model card's Markdown (plain text without it). */
+    rendermime?: IRenderMimeRegistry | null;
   }
 }
 
@@ -70,7 +73,8 @@ export class ModelViews {
     });
     const view = new ModelVersionView({
       model,
-      commands: this._options.app.commands
+      commands: this._options.app.commands,
+      rendermime: this._options.rendermime ?? null
     });
     await this._show(view, this.versions);
     void model.start();
