@@ -3,6 +3,10 @@
 The default studio is resolved from ``MLSTUDIO_HOME`` / ``MLSTUDIO_STORE_URI`` /
 ``MLSTUDIO_ARTIFACT_URI`` on first use, so a kernel started by the Jupyter server
 talks to the same store as the server; ``configure()`` points it elsewhere.
+
+A process forked from one that used the SDK keeps the default studio (so it logs to the
+store its parent was configured with); the studio's writer thread, database connections
+and open runs are reset in the child by their own modules (``os.register_at_fork``).
 """
 
 from __future__ import annotations
@@ -27,6 +31,14 @@ from .studio import Studio
 
 _lock = threading.Lock()
 _default: Studio | None = None
+
+
+def _after_fork_in_child() -> None:
+    global _lock
+    _lock = threading.Lock()  # another thread may have held it at the fork
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def configure(

@@ -6,7 +6,9 @@ none of them holds logic of its own.
 
 from __future__ import annotations
 
+import os
 import threading
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -35,6 +37,7 @@ class Studio:
         self.job_store = SqlJobStore(self.db, config.artifact_uri)
         self.registry = SqlRegistryStore(self.db)
         self._lock = threading.Lock()
+        _studios.add(self)
         self._metric_writer: MetricWriter | None = None
         self._dead_runs_checked = False
         self._jobs: JobService | None = None
@@ -120,3 +123,16 @@ class Studio:
         if self._metric_writer is not None:
             self._metric_writer.close()
         self.db.dispose()
+
+
+_studios: weakref.WeakSet[Studio] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    # Another thread may have held a studio's lock at the fork. (The metric writer and
+    # the database reset themselves; see their modules.)
+    for studio in list(_studios):
+        studio._lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)

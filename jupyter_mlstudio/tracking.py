@@ -9,6 +9,8 @@ How a run ends:
 - its ``with`` block exits normally → FINISHED; raises → FAILED; KeyboardInterrupt → KILLED;
 - still open at interpreter exit → FINISHED, or FAILED when the interpreter exits because
   of an uncaught exception;
+- a process forked from one with open runs starts with none: the parent's runs stay the
+  parent's to end (the child may still log to a run handle it inherited);
 - its process was killed outright (SIGKILL, a crashed kernel) → FAILED the next time a
   studio on the same host starts: the Jupyter server at start-up, or the next
   ``start_run`` in any process. The run keeps a ``mlstudio.failure`` tag saying why.
@@ -182,6 +184,15 @@ class ActiveRun:
 # -- module state: the active-run stack ----------------------------------------------
 _state_lock = threading.Lock()
 _stack: list[ActiveRun] = []
+
+
+def _after_fork_in_child() -> None:
+    global _state_lock
+    _state_lock = threading.Lock()  # another thread may have held it at the fork
+    _stack.clear()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _stack_remove(run: ActiveRun) -> None:

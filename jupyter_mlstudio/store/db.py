@@ -6,11 +6,22 @@
 - A new database is created from the models and stamped at the Alembic head; a database
   at an older revision is refused with the command that upgrades it; one from a newer
   release is refused too.
+- ``os.fork`` is safe (multiprocessing's default on Linux): a child never uses its
+  parent's pooled connections. SQLite keeps per-file lock state in process memory that a
+  child inherits, so a connection open at the fork, above all one inside a transaction of
+  another thread, can leave the child waiting for a lock nobody will release, or make it
+  disturb the parent's transaction. So before a fork the parent waits (at most
+  ``FORK_QUIESCE_SECONDS``) for the sessions in flight, holds back new ones and closes its
+  pooled SQLite connections; after it, the child gets a new pool without closing anything
+  of the parent's (SQLAlchemy's ``dispose(close=False)`` recipe, which is also what
+  PostgreSQL needs: a connection shares its socket with the parent).
 """
 
 from __future__ import annotations
 
+import os
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +42,7 @@ from .orm import load_all_models
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 UPGRADE_COMMAND = "jupyter mlstudio db upgrade"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+FORK_QUIESCE_SECONDS = 10.0
 _WRITE_OPTION = "mlstudio_write"
 
 
@@ -72,6 +84,9 @@ class Database:
         self._read_sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._write_sessions = sessionmaker(self._write_engine, expire_on_commit=False)
         self._lock = threading.Lock()
+        self._file_backed = _sqlite_file_backed(self.engine)
+        self._reset_fork_gate()
+        _databases.add(self)
         if prepare_schema:
             self.prepare_schema()
 
@@ -80,8 +95,55 @@ class Database:
     def session(self, *, write: bool = False) -> Iterator[Session]:
         """One unit of work: committed on success, rolled back on any exception."""
         factory = self._write_sessions if write else self._read_sessions
-        with _translate_operational_errors(self.uri), factory() as session, session.begin():
-            yield session
+        self._enter_session()
+        try:
+            with _translate_operational_errors(self.uri), factory() as session, session.begin():
+                yield session
+        finally:
+            self._leave_session()
+
+    # -- fork safety (see the module docstring) --------------------------------------
+    def _reset_fork_gate(self) -> None:
+        self._gate = threading.Condition()
+        self._sessions_in_flight = 0
+        self._forking = False
+
+    def _enter_session(self) -> None:
+        if not self._file_backed:
+            return
+        with self._gate:
+            while self._forking:
+                self._gate.wait()
+            self._sessions_in_flight += 1
+
+    def _leave_session(self) -> None:
+        if not self._file_backed:
+            return
+        with self._gate:
+            self._sessions_in_flight -= 1
+            self._gate.notify_all()
+
+    def _before_fork(self) -> None:
+        if not self._file_backed:
+            return
+        with self._gate:
+            self._forking = True
+            # bounded: a thread forking from inside a session must not wait for itself
+            self._gate.wait_for(lambda: self._sessions_in_flight == 0, FORK_QUIESCE_SECONDS)
+        self.engine.dispose()  # no SQLite connection open across the fork
+
+    def _after_fork_in_parent(self) -> None:
+        if not self._file_backed:
+            return
+        with self._gate:
+            self._forking = False
+            self._gate.notify_all()
+
+    def _after_fork_in_child(self) -> None:
+        if self.backend == "sqlite" and not self._file_backed:
+            return  # an in-memory database: the child keeps its own copy
+        self._reset_fork_gate()
+        self.engine.dispose(close=False)
 
     # -- schema ---------------------------------------------------------------------
     def current_revision(self) -> str | None:
@@ -131,6 +193,31 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+_databases: weakref.WeakSet[Database] = weakref.WeakSet()
+
+
+def _before_fork() -> None:
+    for db in list(_databases):
+        db._before_fork()
+
+
+def _after_fork_in_parent() -> None:
+    for db in list(_databases):
+        db._after_fork_in_parent()
+
+
+def _after_fork_in_child() -> None:
+    for db in list(_databases):
+        db._after_fork_in_child()
+
+
+os.register_at_fork(
+    before=_before_fork,
+    after_in_parent=_after_fork_in_parent,
+    after_in_child=_after_fork_in_child,
+)
 
 
 def fetch_plain_rows(conn: Connection, stmt: Select[Any]) -> list[tuple[Any, ...]]:
@@ -184,6 +271,11 @@ def _create_engine(uri: str) -> Engine:
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
     return engine
+
+
+def _sqlite_file_backed(engine: Engine) -> bool:
+    """Whether this is SQLite on a file (an in-memory database uses a StaticPool)."""
+    return engine.dialect.name == "sqlite" and not isinstance(engine.pool, pool.StaticPool)
 
 
 def _configure_sqlite(engine: Engine) -> None:
