@@ -7,10 +7,11 @@ up as a 400 that names the field instead of a silently coerced value.
 from __future__ import annotations
 
 import math
+import unicodedata
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from ..experiments.entities import (
     DESCRIPTION_MAX_LENGTH,
@@ -24,9 +25,45 @@ from ..jobs.entities import Job as JobEntity
 from ..jobs.service import MAX_LOG_CHUNK
 from ..jobs.specs import NAME_PATTERN, BatchTransformSpec, ProcessingSpec, TrainingSpec
 from ..paths import PathStr
+from ..registry.entities import MODEL_NAME_PATTERN
 from ..registry.entities import ModelGroup as ModelGroupEntity
 from ..registry.entities import ModelVersion as ModelVersionEntity
 from ..store.pagination import DEFAULT_MAX_ITEMS, MAX_MAX_ITEMS
+
+# What the core accepts, stated in the schema so clients (and fuzzers) know it; the core
+# still checks it, with its own messages.
+_NO_CONTROL = r"[^\u0000-\u001F\u007F-\u009F]"
+_NAME_TEXT = rf"^{_NO_CONTROL}*[^\s\u0000-\u001F\u007F-\u009F]{_NO_CONTROL}*$"
+_KEY_TEXT = r"^[^\u0000-\u001F]*[^\s\u0000-\u001F][^\u0000-\u001F]*$"
+
+
+def _name_text(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty or blank")
+    if any(unicodedata.category(ch) == "Cc" for ch in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def _key_text(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty or blank")
+    if any(ord(ch) < 32 for ch in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+NameText = Annotated[
+    str, AfterValidator(_name_text), Field(json_schema_extra={"pattern": _NAME_TEXT})
+]
+"""A name: not blank, no control character."""
+Key = Annotated[
+    str,
+    AfterValidator(_key_text),
+    Field(min_length=1, max_length=250, json_schema_extra={"pattern": _KEY_TEXT}),
+]
+"""A tag, param or metric name: not blank, no control character, at most 250."""
+ModelName = Annotated[str, Field(json_schema_extra={"pattern": MODEL_NAME_PATTERN.pattern})]
 
 
 class RequestModel(BaseModel):
@@ -91,23 +128,25 @@ class ExperimentList(ResponseModel):
 
 
 class ExperimentCreate(RequestModel):
-    name: str = Field(min_length=1, max_length=NAME_MAX_LENGTH)
+    name: NameText = Field(min_length=1, max_length=NAME_MAX_LENGTH)
     description: str = Field(default="", max_length=DESCRIPTION_MAX_LENGTH)
-    tags: dict[str, str] = Field(default_factory=dict)
+    tags: dict[Key, str] = Field(default_factory=dict)
 
 
 class ExperimentUpdate(RequestModel):
     """Only the fields present change; ``tags`` replaces the whole tag set."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=NAME_MAX_LENGTH)
+    name: NameText | None = Field(default=None, min_length=1, max_length=NAME_MAX_LENGTH)
     description: str | None = Field(default=None, max_length=DESCRIPTION_MAX_LENGTH)
-    tags: dict[str, str] | None = None
+    tags: dict[Key, str] | None = None
 
 
 class ExperimentListQuery(QueryModel):
     max_items: int = Field(default=DEFAULT_MAX_ITEMS, ge=1, le=MAX_MAX_ITEMS)
     next_token: str | None = None
-    name: str | None = Field(default=None, description="Only the experiment with this name.")
+    name: NameText | None = Field(
+        default=None, max_length=NAME_MAX_LENGTH, description="Only the experiment with this name."
+    )
 
 
 # -- runs ------------------------------------------------------------------------------
@@ -175,21 +214,21 @@ class RunListQuery(QueryModel):
 
 class RunCreate(RequestModel):
     experiment_id: str
-    name: str | None = Field(default=None, min_length=1, max_length=256)
-    tags: dict[str, str] = Field(default_factory=dict)
+    name: NameText | None = Field(default=None, min_length=1, max_length=256)
+    tags: dict[Key, str] = Field(default_factory=dict)
     parent_run_id: str | None = None
 
 
 class RunUpdate(RequestModel):
     """Rename, move to another experiment, or end (status FINISHED/FAILED/KILLED)."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=256)
+    name: NameText | None = Field(default=None, min_length=1, max_length=256)
     experiment_id: str | None = None
     status: Literal["FINISHED", "FAILED", "KILLED"] | None = None
 
 
 class MetricIn(RequestModel):
-    key: str = Field(min_length=1, max_length=250)
+    key: Key
     value: float | None = Field(description="null logs NaN.")
     step: int = 0
     timestamp: float | None = Field(
@@ -199,8 +238,8 @@ class MetricIn(RequestModel):
 
 class LogBatch(RequestModel):
     metrics: list[MetricIn] = Field(default_factory=list, max_length=10_000)
-    params: dict[str, str] = Field(default_factory=dict)
-    tags: dict[str, str] = Field(default_factory=dict)
+    params: dict[Key, str] = Field(default_factory=dict)
+    tags: dict[Key, str] = Field(default_factory=dict)
 
 
 class ExperimentKeys(ResponseModel):
@@ -424,14 +463,14 @@ class ModelGroupListQuery(QueryModel):
 
 
 class ModelGroupCreate(RequestModel):
-    name: str = Field(min_length=1, max_length=128)
+    name: ModelName = Field(min_length=1, max_length=128)
     description: str = Field(default="", max_length=DESCRIPTION_MAX_LENGTH)
-    tags: dict[str, str] = Field(default_factory=dict)
+    tags: dict[Key, str] = Field(default_factory=dict)
 
 
 class ModelGroupUpdate(RequestModel):
     description: str | None = Field(default=None, max_length=DESCRIPTION_MAX_LENGTH)
-    tags: dict[str, str] | None = None
+    tags: dict[Key, str] | None = None
 
 
 class ModelDeleteQuery(QueryModel):
@@ -454,6 +493,16 @@ class ModelCard(BaseModel):
     evaluation: str = ""
     caveats: str = ""
     owner: str = ""
+
+
+class ModelCardUpdate(RequestModel):
+    """Only the fields present change."""
+
+    intended_use: str | None = None
+    training_data: str | None = None
+    evaluation: str | None = None
+    caveats: str | None = None
+    owner: str | None = None
 
 
 class ModelVersion(ResponseModel):
@@ -532,7 +581,7 @@ class ModelVersionCreate(RequestModel):
     job_id: str | None = None
     artifact_path: PathStr = Field(default="model", min_length=1, max_length=500)
     description: str = Field(default="", max_length=DESCRIPTION_MAX_LENGTH)
-    tags: dict[str, str] = Field(default_factory=dict)
+    tags: dict[Key, str] = Field(default_factory=dict)
 
 
 class ModelVersionUpdate(RequestModel):
@@ -540,12 +589,8 @@ class ModelVersionUpdate(RequestModel):
     that an attempt to change them is answered 409 (versions are immutable)."""
 
     description: str | None = Field(default=None, max_length=DESCRIPTION_MAX_LENGTH)
-    tags: dict[str, str] | None = None
-    card: dict[str, str] | None = Field(
-        default=None,
-        description="Card fields to change: intended_use, training_data, "
-        "evaluation, caveats, owner.",
-    )
+    tags: dict[Key, str] | None = None
+    card: ModelCardUpdate | None = Field(default=None, description="Card fields to change.")
     artifact_uri: Any = Field(default=None, description="Immutable: 409.")
     content_hash: Any = Field(default=None, description="Immutable: 409.")
     flavor: Any = Field(default=None, description="Immutable: 409.")

@@ -15,7 +15,9 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from ..registry.entities import ALIAS_PATTERN, MODEL_NAME_PATTERN
 from . import models
+from .endpoint_models import ENDPOINT_NAME_PATTERN
 from .operations import API_PREFIX, OPERATIONS
 
 SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi.json"
@@ -36,6 +38,39 @@ _STATUS_TEXT = {
 }
 
 
+# Path parameters whose form the server checks (others are ids: unknown ones are 404).
+_PATH_PARAMETERS: dict[tuple[str, str], dict[str, Any]] = {
+    ("/models", "name"): {"type": "string", "pattern": MODEL_NAME_PATTERN.pattern},
+    ("/models", "version"): {"type": "string", "pattern": r"^[1-9][0-9]{0,17}$"},
+    ("/models", "alias"): {"type": "string", "pattern": ALIAS_PATTERN.pattern},
+    ("/endpoints", "name"): {"type": "string", "pattern": ENDPOINT_NAME_PATTERN},
+}
+
+
+def _path_parameter(path: str, name: str) -> dict[str, Any]:
+    for (prefix, param), schema in _PATH_PARAMETERS.items():
+        if path.startswith(prefix + "/") and param == name:
+            return dict(schema)
+    return {"type": "string"}
+
+
+def _key_patterns_as_property_names(schema: Any) -> None:
+    """pydantic writes ``dict[Key, V]`` as ``patternProperties``, which lets keys that
+    do not match through; the server refuses them, so say ``propertyNames``."""
+    if isinstance(schema, dict):
+        patterns = schema.get("patternProperties")
+        if isinstance(patterns, dict) and len(patterns) == 1 and "properties" not in schema:
+            ((pattern, value),) = patterns.items()
+            del schema["patternProperties"]
+            schema["propertyNames"] = {**schema.get("propertyNames", {}), "pattern": pattern}
+            schema["additionalProperties"] = value
+        for item in schema.values():
+            _key_patterns_as_property_names(item)
+    elif isinstance(schema, list):
+        for item in schema:
+            _key_patterns_as_property_names(item)
+
+
 def build_openapi() -> dict[str, Any]:
     schema_models: list[tuple[type[BaseModel], Literal["validation", "serialization"]]] = [
         (models.ErrorResponse, "serialization")
@@ -47,6 +82,7 @@ def build_openapi() -> dict[str, Any]:
             schema_models.append((op.body, "validation"))
     _, defs = models_json_schema(schema_models, ref_template=_REF)
     components = dict(sorted(defs.get("$defs", {}).items()))
+    _key_patterns_as_property_names(components)
 
     paths: dict[str, dict[str, Any]] = {}
     for op in OPERATIONS:
@@ -83,7 +119,7 @@ def _operation(op: Any) -> dict[str, Any]:
         "tags": [op.tag],
     }
     parameters = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        {"name": name, "in": "path", "required": True, "schema": _path_parameter(op.path, name)}
         for name in re.findall(r"{(\w+)}", op.path)
     ]
     if op.query is not None:

@@ -57,7 +57,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "experiments",
         models.ExperimentList,
         query=models.ExperimentListQuery,
-        errors=(400,),
+        errors=(400, 404),
     ),
     Operation(
         "post",

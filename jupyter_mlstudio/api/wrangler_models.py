@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import ConfigDict, Field
+from pydantic.config import JsonDict
 
 from ..jobs.specs import NAME_PATTERN
 from ..paths import PathStr
@@ -31,8 +32,15 @@ class TransformList(ResponseModel):
     items: list[TransformInfo]
 
 
+_FLOW_PATH: JsonDict = {"pattern": r"^[^\u0000-\u001F\u007F]*[^/\u0000-\u001F\u007F]\.flow$"}
+
+
 class FlowRequest(RequestModel):
-    path: PathStr = Field(min_length=1, description="The .flow file, relative to the server root.")
+    path: PathStr = Field(
+        min_length=1,
+        description="The .flow file, relative to the server root.",
+        json_schema_extra=_FLOW_PATH,
+    )
     flow: dict[str, Any] = Field(description="The document as edited (saved or not).")
 
 
@@ -72,7 +80,11 @@ class FlowExportResponse(ResponseModel):
 
 
 class FlowJobRequest(RequestModel):
-    path: PathStr = Field(min_length=1, description="The saved .flow file, relative to the root.")
+    path: PathStr = Field(
+        min_length=1,
+        description="The saved .flow file, relative to the root.",
+        json_schema_extra=_FLOW_PATH,
+    )
     output_format: Literal["parquet", "csv"] = "parquet"
     engine: Literal["auto", "pandas", "dask"] = Field(
         default="auto",

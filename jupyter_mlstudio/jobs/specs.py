@@ -132,6 +132,7 @@ class ProcessingSpec(CommonSpec):
     kind: Literal["processing"] = "processing"
     code: PathStr = Field(
         min_length=1,
+        json_schema_extra={"pattern": r"^[^\u0000-\u001F\u007F]*\.(py|ipynb|flow)$"},
         description="A .py script, an .ipynb notebook, or a Data Wrangler .flow (run on the "
         "full data; each output written as parameters['output_format'], parquet or csv).",
     )

@@ -1822,6 +1822,37 @@ export interface components {
              */
             owner?: string;
         };
+        /**
+         * ModelCardUpdate
+         * @description Only the fields present change.
+         */
+        ModelCardUpdate: {
+            /**
+             * Intended Use
+             * @default null
+             */
+            intended_use?: string | null;
+            /**
+             * Training Data
+             * @default null
+             */
+            training_data?: string | null;
+            /**
+             * Evaluation
+             * @default null
+             */
+            evaluation?: string | null;
+            /**
+             * Caveats
+             * @default null
+             */
+            caveats?: string | null;
+            /**
+             * Owner
+             * @default null
+             */
+            owner?: string | null;
+        };
         /** ModelGroup */
         ModelGroup: {
             /** Id */
@@ -2014,13 +2045,10 @@ export interface components {
                 [key: string]: string;
             } | null;
             /**
-             * Card
-             * @description Card fields to change: intended_use, training_data, evaluation, caveats, owner.
+             * @description Card fields to change.
              * @default null
              */
-            card?: {
-                [key: string]: string;
-            } | null;
+            card?: components["schemas"]["ModelCardUpdate"] | null;
             /**
              * Artifact Uri
              * @description Immutable: 409.
@@ -2720,6 +2748,15 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -65,3 +65,34 @@ async def test_random_queries_and_ids_never_500(jp_fetch: Fetch) -> None:
         ident = str(random_value(rng))[:100] or "x"
         for method in ("GET", "DELETE"):
             check(await jp_fetch(*API, "experiments", ident, method=method, raise_error=False))
+
+
+def with_nul(rng: random.Random, value: Any) -> Any:
+    """``value`` with a NUL byte put into one of its strings (or a new one)."""
+    if isinstance(value, str):
+        at = rng.randrange(len(value) + 1)
+        return value[:at] + "\x00" + value[at:]
+    if isinstance(value, dict) and value:
+        key = rng.choice(list(value))
+        return {**value, key: with_nul(rng, value[key])}
+    if isinstance(value, list) and value:
+        at = rng.randrange(len(value))
+        return [*value[:at], with_nul(rng, value[at]), *value[at + 1 :]]
+    return "\x00"
+
+
+PATH_BODIES: list[tuple[tuple[str, ...], dict[str, Any]]] = [
+    (("wrangler", "preview"), {"path": "a.flow", "flow": {"schema_version": 1, "sources": []}}),
+    (("wrangler", "job"), {"path": "a.flow"}),
+    (("jobs", "training"), {"entry_point": "t.py", "channels": {"train": "d.csv"}}),
+    (("jobs", "processing"), {"code": "p.py", "inputs": [{"name": "i", "source": "d.csv"}]}),
+    (("jobs", "batch-transform"), {"model": "m", "input": "in.csv", "output": "out"}),
+]
+
+
+async def test_nul_bytes_in_path_fields_never_500(jp_fetch: Fetch) -> None:
+    rng = random.Random(13)
+    for _ in range(20):
+        for route, body in PATH_BODIES:
+            raw = json.dumps(with_nul(rng, body))
+            check(await jp_fetch(*API, *route, method="POST", body=raw, raise_error=False))

@@ -207,13 +207,14 @@ async def test_data_columns_errors(jp_fetch: Fetch, jp_root_dir: Path) -> None:
     (jp_root_dir / "fake.parquet").write_text("this is not parquet")
     for path, message in [
         ("../etc/passwd", "relative to the server's root"),
-        ("nothing.csv", "nothing.csv does not exist"),
         ("fake.parquet", "Could not read the columns of fake.parquet"),
     ]:
         status, error = await call(jp_fetch, "GET", "data", "columns", params={"path": path})
         assert status == 400, (path, error)
         assert message in error["error"]["message"]
         assert str(jp_root_dir) not in error["error"]["message"]
+    status, error = await call(jp_fetch, "GET", "data", "columns", params={"path": "nothing.csv"})
+    assert (status, error["error"]["message"]) == (404, "nothing.csv does not exist.")
 
 
 async def test_unknown_job_is_404(jp_fetch: Fetch) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import tornado.ioloop
+import tornado.web
 from jupyter_server.base.handlers import APIHandler
 from pydantic import BaseModel, ValidationError
 from tornado.web import HTTPError
@@ -186,8 +187,19 @@ class MLStudioHandler(APIHandler):
             message = "Internal server error; the server log has the details."
         if self.get_status() == 401:
             self.set_header("WWW-Authenticate", 'token realm="jupyter"')
+        elif self.get_status() == 405:
+            self.set_header("Allow", ", ".join(self.allowed_methods()))
         self.set_header("Content-Type", "application/json; charset=UTF-8")
         self.finish(json.dumps({"error": {"code": code, "message": message}}))
+
+    def allowed_methods(self) -> list[str]:
+        """The methods this resource answers (for the ``Allow`` header of a 405)."""
+        base = tornado.web.RequestHandler
+        return [
+            method
+            for method in ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+            if getattr(type(self), method.lower()) is not getattr(base, method.lower())
+        ]
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         if isinstance(value, MLStudioError):
@@ -203,7 +215,37 @@ def _validate(model: type[ModelT], data: dict[str, Any], *, where: str) -> Model
     try:
         return model.model_validate(data)
     except ValidationError as exc:
+        # JSON has one number type: 5.0 is the integer 5 (as JSON Schema says), though
+        # strict models refuse the float. Only the integer fields that refused one change.
+        if _integral_floats_as_ints(data, exc):
+            return _validate(model, data, where=where)
         raise BadRequest(_describe_validation_error(exc, where)) from exc
+
+
+def _integral_floats_as_ints(data: dict[str, Any], exc: ValidationError) -> bool:
+    changed = False
+    for err in exc.errors(include_url=False):
+        if err["type"] != "int_type":
+            continue
+        container: Any = None
+        key: Any = None
+        value: Any = data
+        for part in err["loc"]:  # a part that is not in the data names a union member
+            if isinstance(value, dict):
+                present = part in value
+            else:
+                present = isinstance(value, list) and isinstance(part, int) and part < len(value)
+            if present:
+                container, key, value = value, part, value[part]
+        if (
+            container is not None
+            and isinstance(value, float)
+            and value.is_integer()
+            and abs(value) < 2**63
+        ):
+            container[key] = int(value)
+            changed = True
+    return changed
 
 
 def _describe_validation_error(exc: ValidationError, where: str) -> str:

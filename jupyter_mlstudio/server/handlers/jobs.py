@@ -10,7 +10,7 @@ from jupyter_server.auth.decorator import authorized
 
 from ...api import models
 from ...api.operations import API_PREFIX
-from ...errors import InvalidArgumentError
+from ...errors import InvalidArgumentError, NotFoundError
 from ...jobs.entities import Job
 from ...jobs.specs import JobSpec
 from .base import MLStudioHandler
@@ -153,6 +153,8 @@ class DataColumnsHandler(_JobsBase):
         raw = Path(query.path)
         if raw.is_absolute() or ".." in raw.parts:
             raise InvalidArgumentError("path must be relative to the server's root folder.")
+        if not (self.root_dir / raw).exists():
+            raise NotFoundError(f"{query.path} does not exist.")
         try:
             columns = await self.call(read_columns, self.root_dir / raw)
         except InvalidArgumentError as exc:

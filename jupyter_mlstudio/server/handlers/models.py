@@ -134,6 +134,8 @@ class ModelVersionHandler(_ModelsBase):
     async def patch(self, name: str, version: str) -> None:
         body = self.parse_body(models.ModelVersionUpdate)
         changes = {field: getattr(body, field) for field in body.model_fields_set}
+        if body.card is not None:
+            changes["card"] = body.card.model_dump(exclude_unset=True)
         updated = await self.call(
             self.studio.registry.update_version, name, _version_number(version), **changes
         )

@@ -10,7 +10,7 @@ import tornado.web
 from jupyter_server.auth.decorator import authorized
 
 from ...api import models, wrangler_models
-from ...errors import InvalidArgumentError
+from ...errors import InvalidArgumentError, NotFoundError
 from ...wrangler import list_transforms
 from .base import MLStudioHandler
 
@@ -27,7 +27,7 @@ class _WranglerBase(MLStudioHandler):
         if path.suffix != ".flow":
             raise InvalidArgumentError(f"{relative} is not a .flow file.")
         if not path.parent.is_dir():
-            raise InvalidArgumentError(f"The folder of {relative} does not exist.")
+            raise NotFoundError(f"The folder of {relative} does not exist.")
         return path
 
     def relative(self, path: Path) -> str:
