@@ -38,12 +38,13 @@ not of BLAS thread pools. wrk runs on the same machine (``-t min(connections, 2)
 it takes CPU from both servers alike.
 
 Needs ``wrk`` on PATH (Debian/Ubuntu: ``apt-get install -y wrk``) and, for the MLflow
-side, a Python where ``import mlflow`` works (``--mlflow-python``; default: ``$MLFLOW_PYTHON``,
-the Python beside an ``mlflow`` on PATH, ``/tmp/mlflow-bench-venv/bin/python``, this
-Python — the first that imports mlflow; none: the MLflow side is skipped and said so).
+side, a Python where ``import mlflow`` works: by default ``/tmp/mlflow-bench-venv``,
+made on first use by ``benchmarks/peer_venv.py`` (the pinned MLflow, with scikit-learn,
+numpy and scipy at ``.venv``'s versions, so it unpickles the very estimator ours serves;
+a few minutes, once); ``--mlflow-python PATH`` names another; ``--no-mlflow`` skips it.
 Exit status: 0 all targets passed, 1 a target failed or was not checked, 2 setup error.
 
-    .venv/bin/python benchmarks/serving.py --mlflow-python /tmp/mlflow-bench-venv/bin/python
+    .venv/bin/python benchmarks/serving.py
     .venv/bin/python benchmarks/serving.py --duration 5 --connections 1 16 64 --workers 2
 """
 
@@ -73,7 +74,6 @@ from typing import Any
 
 THREAD_LIMITS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 MODEL_NAME = "bench-rf"
-DEFAULT_MLFLOW_VENV_PYTHON = "/tmp/mlflow-bench-venv/bin/python"
 TARGET_RATIO = {64: 10.0, 16: 4.0}
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -329,24 +329,12 @@ def imports_mlflow(python: str) -> str | None:
 
 
 def find_mlflow_python(given: str | None) -> tuple[str | None, str]:
-    """(a Python that imports mlflow, or None; what was tried)."""
-    if given:
-        return (given if imports_mlflow(given) else None), given
-    candidates = []
-    if os.environ.get("MLFLOW_PYTHON"):
-        candidates.append(os.environ["MLFLOW_PYTHON"])
-    cli = shutil.which("mlflow")
-    if cli:
-        candidates.append(str(Path(cli).parent / "python"))
-    candidates += [DEFAULT_MLFLOW_VENV_PYTHON, sys.executable]
-    tried = []
-    for candidate in candidates:
-        if not Path(candidate).exists() or candidate in tried:
-            continue
-        tried.append(candidate)
-        if imports_mlflow(candidate):
-            return candidate, candidate
-    return None, ", ".join(tried) or "nothing"
+    """(a Python that imports mlflow, or None; what was tried): ``given``, else the
+    pinned venv of ``peer_venv`` (made when missing)."""
+    import peer_venv  # benchmarks/, beside this script
+
+    python = given or peer_venv.ensure("mlflow")
+    return (python if imports_mlflow(python) else None), python
 
 
 @dataclass
@@ -626,7 +614,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--mlflow-python",
         default=None,
-        help="a Python that imports mlflow (default: searched; see the module docstring)",
+        help="a Python that imports mlflow (default: /tmp/mlflow-bench-venv, made on first use)",
     )
     parser.add_argument("--no-mlflow", action="store_true", help="skip the MLflow side")
     parser.add_argument(

@@ -17,11 +17,15 @@ The two sides take turns (batch after batch, search after search) so that both s
 same machine load; the exit status is 1 when a target is missed. MLflow's telemetry is
 switched off (``MLFLOW_DISABLE_TELEMETRY``) unless the environment already sets it.
 
-MLflow is only needed here, not by the package:
+MLflow is only needed here, not by the package. Both sides run in one process, so it
+needs a Python with MLflow *and* jupyter_mlstudio's dependencies: by default the
+benchmark makes ``/tmp/mlflow-bench-venv`` on first use (``benchmarks/peer_venv.py``:
+the pinned MLflow, and the project's dependencies at ``.venv``'s versions; a few
+minutes, once) and runs itself again there with this checkout on ``PYTHONPATH``.
+``--mlflow-python PATH`` names another such Python (its own path: run in this one).
 
-    pip install mlflow
-    PYTHONPATH=. python benchmarks/tracking.py            # the acceptance sizes (minutes)
-    PYTHONPATH=. python benchmarks/tracking.py --quick    # a smoke run (seconds)
+    .venv/bin/python benchmarks/tracking.py            # the acceptance sizes (minutes)
+    .venv/bin/python benchmarks/tracking.py --quick    # a smoke run (seconds)
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import peer_venv  # benchmarks/, beside this script
 import sqlalchemy
 
 import jupyter_mlstudio as mls
@@ -58,10 +63,9 @@ def import_mlflow() -> Any:
         import mlflow
     except ImportError:
         print(
-            "This benchmark compares against MLflow, which is not installed here.\n"
-            "Install it into the benchmark environment (not the package's dependencies):\n"
-            "    pip install mlflow\n"
-            "then run: PYTHONPATH=. python benchmarks/tracking.py [--quick]",
+            f"This benchmark compares against MLflow, which {sys.executable} does not "
+            "import.\nRun it without --mlflow-python (it makes /tmp/mlflow-bench-venv), or "
+            "name a Python\nwith mlflow and jupyter_mlstudio's dependencies installed.",
             file=sys.stderr,
         )
         raise SystemExit(2) from None
@@ -327,7 +331,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--max-results", type=int, nargs="+", default=[100, 1000], help="search page sizes"
     )
+    parser.add_argument(
+        "--mlflow-python",
+        default=None,
+        help="a Python with mlflow and jupyter_mlstudio's dependencies to run in "
+        "(default: /tmp/mlflow-bench-venv, made on first use; this Python's path: run here)",
+    )
     args = parser.parse_args(argv)
+    peer_venv.switch("mlflow", args.mlflow_python, sys.argv[1:] if argv is None else argv)
     if args.quick:
         args.log_calls, args.batches, args.runs, args.repeats = 500, 5, 1_000, 3
     mlflow = import_mlflow()
