@@ -48,7 +48,14 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     from sklearn.datasets import load_iris
 
     server, proc = start_lab(tmp_path_factory.mktemp("jobs-lab"), "jobs")
-    load_iris(as_frame=True).frame.to_csv(server.root / "iris.csv", index=False)
+    iris = load_iris(as_frame=True).frame
+    iris.to_csv(server.root / "iris.csv", index=False)
+    # with an identifier and a free-text column, as real data has
+    labelled = iris.assign(
+        flower_id=range(1, len(iris) + 1),
+        note=[f"picked on day {i} in the garden" for i in range(len(iris))],
+    )
+    labelled.to_csv(server.root / "iris_ids.csv", index=False)
     (server.root / "hello.py").write_text(HELLO)
     (server.root / "fails.py").write_text(FAILS)
     (server.root / "slow.py").write_text(SLOW)
@@ -125,14 +132,35 @@ def test_train_from_the_form(page: Page, lab: Lab, console_errors: list[str]) ->
     expect(n_estimators).to_have_value("100")
     n_estimators.fill("20")
     form.locator('[data-testid="mls-form-name"]').fill("iris-forest")
-    file_item(page, "iris.csv").click()
+    file_item(page, "iris_ids.csv").click()
     form.locator('[data-testid="mls-form-use-train"]').click()
-    expect(form.locator('[data-testid="mls-form-train"]')).to_have_value("iris.csv")
+    expect(form.locator('[data-testid="mls-form-train"]')).to_have_value("iris_ids.csv")
     target = form.locator('[data-testid="mls-form-target"]')
     expect(target.locator("option", has_text=re.compile("^target$"))).to_have_count(1)
     target.select_option("target")
     expect(form.locator('[data-testid="mls-field-error"]')).to_have_count(0)
+
+    # the feature picker: the id column starts excluded, with a note; free text is
+    # ticked by hand; the target cannot be excluded
+    def option(column: str) -> Locator:
+        return form.locator(
+            f'[data-testid="mls-form-exclude-option"][data-column="{column}"] input'
+        )
+
+    expect(option("flower_id")).to_be_checked()
+    expect(form.locator('[data-testid="mls-form-exclude-note"]')).to_contain_text("flower_id")
+    expect(option("note")).not_to_be_checked()
+    expect(option("target")).to_be_disabled()
+    option("note").check()
+    expect(form.get_by_text("2 of 7 excluded", exact=False)).to_be_visible()
+    form.locator('[data-testid="mls-form-exclude"]').scroll_into_view_if_needed()
     screenshot(page, "job-form")
+    switch_theme(page, "JupyterLab Dark")
+    expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "false")
+    page.wait_for_timeout(300)
+    screenshot(page, "job-form-dark")
+    switch_theme(page, "JupyterLab Light")
+    expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "true")
 
     # submit: the job view opens and follows the job to the end
     form.locator('[data-testid="mls-form-submit"]').click()
@@ -155,6 +183,9 @@ def test_train_from_the_form(page: Page, lab: Lab, console_errors: list[str]) ->
     (job,) = jobs_named(lab, "iris-forest")
     assert job["spec"]["hyperparameters"]["n_estimators"] == 20
     assert job["spec"]["target"] == "target"
+    assert job["spec"]["exclude_columns"] == ["flower_id", "note"]
+    for column in ("flower_id", "note"):
+        expect(log).to_contain_text(f"note: column '{column}' is not used as a feature (excluded")
 
     # the log was read by offset: no byte read twice
     text = log.inner_text()
@@ -165,7 +196,9 @@ def test_train_from_the_form(page: Page, lab: Lab, console_errors: list[str]) ->
     item = sidebar.locator('[data-testid="mls-job-item"]', has_text="iris-forest")
     expect(item).to_have_attribute("data-status", "Completed")
     view.locator('[data-testid="mls-job-spec"] summary').click()
-    expect(view.locator('[data-testid="mls-job-spec"] pre')).to_contain_text('"n_estimators": 20')
+    spec = view.locator('[data-testid="mls-job-spec"] pre')
+    expect(spec).to_contain_text('"n_estimators": 20')
+    expect(spec).to_contain_text('"exclude_columns"')
     screenshot(page, "job-view")
 
     switch_theme(page, "JupyterLab Dark")
@@ -175,11 +208,21 @@ def test_train_from_the_form(page: Page, lab: Lab, console_errors: list[str]) ->
     switch_theme(page, "JupyterLab Light")
     expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "true")
 
-    # Open run: the run view of the job's run
+    # Open run: the run view of the job's run; the tabs of the two say which is which.
+    # A training job logs each metric once: values, not one-dot charts.
     view.locator('[data-testid="mls-open-job-run"]').click()
     run_view = page.locator('[data-testid="mls-run-view"]:visible')
     expect(run_view.locator("h2")).to_contain_text("iris-forest")
     expect(run_view.locator('[data-testid="mls-run-params"]')).to_contain_text("n_estimators")
+    tabs = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab .lm-TabBar-tabLabel")
+    expect(tabs.filter(has_text=re.compile("^Job: iris-forest$"))).to_have_count(1)
+    expect(tabs.filter(has_text=re.compile("^Run: iris-forest$"))).to_have_count(1)
+    values = run_view.locator('[data-testid="mls-metric-values"]')
+    expect(values.locator('[data-metric="validation:accuracy"]')).to_have_count(1)
+    expect(values.locator('[data-metric="train_rows"]')).to_have_text(re.compile("train_rows"))
+    expect(run_view.locator('[data-testid="mls-metric-chart"]')).to_have_count(0)
+    expect(run_view.locator('[data-testid="mls-run-status"]')).to_have_text("Finished")
+    screenshot(page, "job-run-view")
 
     # clicking the sidebar item brings the open job view back
     item.click()

@@ -35,6 +35,40 @@ const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 export const DEFAULT_VALIDATION_FRACTION = '0.2';
 
+/**
+ * Column names that say a column identifies rows instead of describing them
+ * (the same names the built-in algorithms drop, jupyter_mlstudio/jobs/builtin.py):
+ * `id`, `customer_id`, `customerId`, `uuid`, `key`, an index, or personal data.
+ */
+const ID_NAME =
+  /(^|[_\s.-])(id|uuid|guid|key)$|^(id|uuid|guid|index|unnamed: ?\d+)$/i;
+const CAMEL_ID = /[a-z0-9](Id|ID)$/;
+const PERSONAL_NAMES = new Set([
+  'name',
+  'firstname',
+  'lastname',
+  'fullname',
+  'surname',
+  'givenname',
+  'familyname',
+  'username',
+  'customername',
+  'email',
+  'emailaddress',
+  'phone',
+  'phonenumber',
+  'telephone'
+]);
+
+/** Whether a column's name says it identifies a row (or a person). */
+export function looksLikeIdentifier(column: string): boolean {
+  return (
+    ID_NAME.test(column) ||
+    CAMEL_ID.test(column) ||
+    PERSONAL_NAMES.has(column.replace(/[\s_.-]+/g, '').toLowerCase())
+  );
+}
+
 /** Whether a path names a data file the built-in algorithms read. */
 export function isDataFile(path: string): boolean {
   const lower = path.toLowerCase();
@@ -136,6 +170,31 @@ export class TrainingFormModel implements IDisposable {
     return this._columnsLoading;
   }
 
+  /** The columns never used as features (`exclude_columns`), in data order. */
+  get excludedColumns(): ReadonlyArray<string> {
+    return (this._columns ?? []).filter(c => this._excluded.has(c));
+  }
+
+  /** The columns ticked for exclusion because their names look like ids. */
+  get suggestedExclusions(): ReadonlyArray<string> {
+    return this._suggested;
+  }
+
+  isExcluded(column: string): boolean {
+    return this._excluded.has(column);
+  }
+
+  /** Use a column as a feature or not. */
+  setExcluded(column: string, excluded: boolean): void {
+    this._excluded = new Set(this._excluded);
+    if (excluded && column !== this._target) {
+      this._excluded.add(column);
+    } else {
+      this._excluded.delete(column);
+    }
+    this._emit();
+  }
+
   get submitting(): boolean {
     return this._submitting;
   }
@@ -233,6 +292,11 @@ export class TrainingFormModel implements IDisposable {
 
   setTarget(target: string): void {
     this._target = target;
+    // The target is never a feature anyway.
+    if (this._excluded.has(target)) {
+      this._excluded = new Set(this._excluded);
+      this._excluded.delete(target);
+    }
     this._checkTarget();
     this._emit();
   }
@@ -345,6 +409,10 @@ export class TrainingFormModel implements IDisposable {
     if (!validation) {
       body.validation_fraction = Number(this._validationFraction);
     }
+    const excluded = this.excludedColumns.filter(c => c !== this._target);
+    if (excluded.length > 0) {
+      body.exclude_columns = excluded;
+    }
     return body;
   }
 
@@ -366,6 +434,11 @@ export class TrainingFormModel implements IDisposable {
         return;
       }
       this._columns = result.columns;
+      // A new file: its id-like columns start excluded, the user decides.
+      this._suggested = result.columns.filter(
+        c => c !== this._target && looksLikeIdentifier(c)
+      );
+      this._excluded = new Set(this._suggested);
       this._setFieldError('train', null);
     } catch (reason) {
       if (abort.signal.aborted || this._isDisposed) {
@@ -414,6 +487,7 @@ export class TrainingFormModel implements IDisposable {
   private _columnsAbort: AbortController | null = null;
   private _columnsLoading = false;
   private _error: IModelError | null = null;
+  private _excluded = new Set<string>();
   private _experiment = '';
   private _fieldErrors: Record<string, string> = {};
   private _fields: IHyperparameterField[] = [];
@@ -423,6 +497,7 @@ export class TrainingFormModel implements IDisposable {
   private _selectedFiles: (() => ReadonlyArray<string>) | null;
   private _settings: ServerConnection.ISettings | undefined;
   private _submitting = false;
+  private _suggested: string[] = [];
   private _target = '';
   private _validationFraction = DEFAULT_VALIDATION_FRACTION;
   private _values: Record<string, FieldValue> = {};

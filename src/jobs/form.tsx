@@ -206,6 +206,7 @@ function TrainingForm(props: {
             id={`${prefix}-validation`}
           />
           <TargetRow model={model} id={`${prefix}-target`} />
+          <ExcludeRow model={model} id={`${prefix}-exclude`} />
           <FormRow
             id={`${prefix}-fraction`}
             label="Validation fraction"
@@ -612,5 +613,86 @@ function TargetRow(props: {
           ))}
       </select>
     </FormRow>
+  );
+}
+
+/**
+ * The feature picker: a checkbox per column of the training data; ticked
+ * columns are left out of the features (`exclude_columns`). Columns named
+ * like identifiers start ticked, with a note saying so.
+ */
+function ExcludeRow(props: {
+  model: TrainingFormModel;
+  id: string;
+}): JSX.Element {
+  const { model, id } = props;
+  const columns = model.columns;
+  const excluded = model.excludedColumns;
+  const suggested = model.suggestedExclusions;
+  const count =
+    columns === null
+      ? ''
+      : ` (${excluded.length} of ${columns.length} excluded)`;
+  return (
+    <div className="jp-MLStudio-formRow jp-MLStudio-excludeRow">
+      <span className="jp-MLStudio-formLabel" id={`${id}-label`}>
+        Exclude from the features{count}
+      </span>
+      {columns === null ? (
+        <div className="jp-MLStudio-muted">
+          {model.columnsLoading
+            ? 'Reading the columns…'
+            : 'Choose the training data first.'}
+        </div>
+      ) : (
+        <div
+          className="jp-MLStudio-excludeList"
+          role="group"
+          aria-labelledby={`${id}-label`}
+          data-testid="mls-form-exclude"
+        >
+          {columns.map(column => {
+            const isTarget = column === model.target;
+            return (
+              <label
+                key={column}
+                className="jp-MLStudio-excludeOption"
+                data-testid="mls-form-exclude-option"
+                data-column={column}
+                title={
+                  isTarget
+                    ? 'The target column is never a feature'
+                    : `Leave ${column} out of the features`
+                }
+              >
+                <input
+                  type="checkbox"
+                  checked={!isTarget && model.isExcluded(column)}
+                  disabled={isTarget}
+                  onChange={event =>
+                    model.setExcluded(column, event.target.checked)
+                  }
+                />
+                <span className="jp-MLStudio-mono">{column}</span>
+                {isTarget && <span className="jp-MLStudio-muted">target</span>}
+              </label>
+            );
+          })}
+        </div>
+      )}
+      <div className="jp-MLStudio-formHelp">
+        Identifiers and free text describe nothing a model can learn from.
+        {suggested.length > 0 && (
+          <span data-testid="mls-form-exclude-note">
+            {' '}
+            Pre-ticked because the name looks like an identifier:{' '}
+            <strong>{suggested.join(', ')}</strong>. Untick to use it as a
+            feature.
+          </span>
+        )}{' '}
+        The algorithms also leave out columns with a distinct value on every
+        row, and say so in the job log.
+      </div>
+    </div>
   );
 }
