@@ -131,6 +131,52 @@ def set_theme(page: Page, dark: bool) -> None:
     page.wait_for_timeout(800)
 
 
+def cell_text_luminance(figure: Locator) -> list[float]:
+    """Relative luminance of each heatmap annotation's drawn text colour."""
+    values: list[float] = figure.locator(".annotation-text").evaluate_all(
+        """els => els.map(el => {
+            const [r, g, b] = getComputedStyle(el).fill.match(/[\\d.]+/g).map(Number);
+            const c = v => (v /= 255) <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+            return 0.2126 * c(r) + 0.7152 * c(g) + 0.0722 * c(b);
+        })"""
+    )
+    assert values
+    return values
+
+
+def in_view(page: Page, node_id: str) -> bool:
+    """Whether the graph node is drawn entirely inside the graph pane."""
+    pane = editor(page).get_by_test_id("mls-wrangler-graph").bounding_box()
+    node = editor(page).locator(f'.react-flow__node[data-id="{node_id}"]').bounding_box()
+    assert pane and node
+    return (
+        node["x"] >= pane["x"]
+        and node["y"] >= pane["y"]
+        and node["x"] + node["width"] <= pane["x"] + pane["width"]
+        and node["y"] + node["height"] <= pane["y"] + pane["height"]
+    )
+
+
+def zoom(page: Page) -> float:
+    transform = (
+        editor(page)
+        .locator(".react-flow__viewport")
+        .evaluate("el => getComputedStyle(el).transform")
+    )
+    match = re.match(r"matrix\(([\d.]+)", transform)
+    assert match, transform
+    return float(match.group(1))
+
+
+def overlaps(a: dict[str, float], b: dict[str, float]) -> bool:
+    return not (
+        a["x"] + a["width"] <= b["x"]
+        or b["x"] + b["width"] <= a["x"]
+        or a["y"] + a["height"] <= b["y"]
+        or b["y"] + b["height"] <= a["y"]
+    )
+
+
 def shut_down_kernels(lab: Lab) -> None:
     """Earlier tests' kernels, so that waiting for "the" kernel means this test's."""
     headers = {"Authorization": f"token {lab.token}"}
@@ -191,8 +237,11 @@ def test_csv_to_notebook(page: Page, lab: Lab) -> None:
     assert 0 < after_impute < before_missing  # city still has gaps
     assert shape(page) == (ROWS, 4)
 
-    # One-hot: city becomes one column per category.
+    # One-hot: city becomes one column per category. Labels are words, not field names.
     form = add_step(page, "one-hot", "one_hot_encode")
+    expect(form.locator('[data-field="dummy_na"] label')).to_have_text(
+        "Dummy column for missing values"
+    )
     check_columns(form, "city")
     form.get_by_test_id("mls-wrangler-apply").click()
     wait_idle(page)
@@ -249,9 +298,21 @@ def test_csv_to_notebook(page: Page, lab: Lab) -> None:
         .first
     ).to_be_visible()
     expect(insights.locator(".js-plotly-plot").first).to_be_visible(timeout=TIMEOUT)
+    confusion = insights.get_by_test_id("mls-insights-figure-confusion")
+    expect(confusion.locator(".annotation-text")).to_have_count(4)  # 2 classes x 2
+    # the anomaly histogram's log axis: powers of ten (and 2, 5 in a short one) only
+    ticks = insights.get_by_test_id("mls-insights-figure-anomalies").locator(".ytick text")
+    expect(ticks.first).to_be_attached()
+    assert set(ticks.all_text_contents()) <= {"1", "2", "5", "10", "100", "1k"}
     page.wait_for_timeout(800)
+    assert max(cell_text_luminance(confusion)) < 0.2  # dark counts on a light page
+    confusion.scroll_into_view_if_needed()
     screenshot(page, "wrangler-insights")
     set_theme(page, dark=True)
+    # light counts on a dark page: each cell's number reads (the texttemplate drew dark
+    # text on the dark translucent cells)
+    assert min(cell_text_luminance(confusion)) > 0.6
+    confusion.scroll_into_view_if_needed()
     screenshot(page, "wrangler-insights-dark")
     insights_tab = page.locator(".lm-TabBar-tab", has_text="Insights: people.flow")
     insights_tab.locator(".lm-TabBar-tabCloseIcon").click()
@@ -270,6 +331,11 @@ def test_csv_to_notebook(page: Page, lab: Lab) -> None:
         ".ipynb"
     )
     wait_kernel_idle(lab)
+    # written by the server, opened as saved: the kernel's metadata does not dirty it
+    page.wait_for_timeout(1500)
+    expect(
+        page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current.jp-mod-dirty")
+    ).to_have_count(0)
     last = notebook.locator(".jp-Cell .jp-InputArea-editor").last.inner_text()
     result = re.match(r"\s*([A-Za-z_][A-Za-z0-9_]*)\.head\(\)", last)
     assert result, last
@@ -368,15 +434,110 @@ def test_bad_input(page: Page, lab: Lab) -> None:
 
 
 def test_new_flow_from_launcher(page: Page, lab: Lab) -> None:
+    not_found: list[str] = []
+    page.on("response", lambda r: not_found.append(r.url) if r.status == 404 else None)
+    console: list[str] = []
+    page.on("console", lambda msg: console.append(msg.text))
+    (lab.root / "untitled.flow").write_text(json.dumps({"schema_version": 1}))
     open_lab(page, lab)
-    page.locator(".jp-LauncherCard", has_text="New Data Flow").click()
+    # one name for the command everywhere: launcher, File -> New, the palette
+    card = page.locator(".jp-LauncherCard", has_text="Data Flow")
+    expect(card).to_have_count(1)
+    expect(card.locator(".jp-LauncherCard-label")).to_have_text("New Data Flow")
+    page.locator(".lm-MenuBar-itemLabel", has_text="File").click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile("^New$")).hover()
+    expect(page.locator(".lm-Menu-itemLabel", has_text=re.compile("Data Flow$")).last).to_have_text(
+        "New Data Flow"
+    )
+    page.keyboard.press("Escape")
+    page.keyboard.press("Escape")
+    page.keyboard.press("Control+Shift+c")
+    page.locator(".lm-CommandPalette-input").fill("data flow")
+    expect(page.locator(".lm-CommandPalette-itemLabel", has_text="Data Flow").first).to_have_text(
+        "New Data Flow"
+    )
+    page.keyboard.press("Escape")
+
+    card.click()
     empty = page.get_by_test_id("mls-wrangler-empty")
     expect(empty).to_be_visible(timeout=TIMEOUT)
+    # the next free name, found without asking for names that do not exist
+    expect(page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current")).to_contain_text(
+        "untitled-1.flow"
+    )
+    assert [u for u in not_found if "/api/contents" in u] == []
+    assert not [m for m in console if "404" in m], console
+    assert "404 GET /api/contents" not in lab.log.read_text()
+
+    # the Add source icon: whole, inside its button, in the label's colour
+    add = empty.get_by_test_id("mls-wrangler-add-source")
     empty.get_by_test_id("mls-wrangler-source-path").fill("people.csv")
-    empty.get_by_test_id("mls-wrangler-add-source").click()
+    check_add_source_icon(add)
+    screenshot(page, "wrangler-new-flow")
+    set_theme(page, dark=True)
+    check_add_source_icon(add)
+    screenshot(page, "wrangler-new-flow-dark")
+    set_theme(page, dark=False)
+
+    add.click()
     expect(editor(page).get_by_test_id("mls-wrangler-shape")).to_contain_text(
         f"{ROWS} rows \u00d7 4 columns", timeout=TIMEOUT
     )
+    page.wait_for_timeout(500)
+    assert in_view(page, "source")
+
+
+def check_add_source_icon(button: Locator) -> None:
+    icon = button.locator("svg")
+    box, inner = button.bounding_box(), icon.bounding_box()
+    assert box and inner
+    assert inner["width"] >= 14 and inner["height"] >= 14, inner
+    assert inner["x"] >= box["x"] and inner["x"] + inner["width"] <= box["x"] + box["width"]
+    assert inner["y"] >= box["y"] and inner["y"] + inner["height"] <= box["y"] + box["height"]
+    fill = icon.locator("[fill]").first.evaluate("el => getComputedStyle(el).fill")
+    assert fill == button.evaluate("el => getComputedStyle(el).color"), fill
+
+
+def test_graph_keeps_new_steps_in_view(page: Page, lab: Lab) -> None:
+    """A hand-written flow (no positions): new steps land beside their input, in view,
+    on no other node; two steps of one transform are told apart by their columns."""
+    (lab.root / "layout.flow").write_text(json.dumps(FITTABLE_FLOW))
+    open_lab(page, lab)
+    file_item(page, "layout.flow").dblclick()
+    ed = editor(page)
+    expect(ed.get_by_test_id("mls-wrangler-shape")).to_contain_text("6 columns", timeout=TIMEOUT)
+    wait_idle(page)
+    for column, number in (("age", 1), ("income", 2)):
+        ed.locator('.jp-MLStudio-wranglerStep[data-node-id="onehot"]').click()
+        form = add_step(page, "scale", "standard_scale")
+        check_columns(form, column)
+        form.get_by_test_id("mls-wrangler-apply").click()
+        wait_idle(page)
+        new = f"standard_scale_{number}"
+        node = ed.locator(f'.react-flow__node[data-id="{new}"]')
+        expect(node).to_be_visible()
+        page.wait_for_timeout(600)  # the view animates to the new node
+        assert in_view(page, new)
+        assert zoom(page) >= 0.6  # framed with its neighbours, not the whole flow shrunk
+        mine = node.bounding_box()
+        assert mine
+        for other in ed.locator(".react-flow__node").all():
+            if other.get_attribute("data-id") != new:
+                box = other.bounding_box()
+                assert box and not overlaps(mine, box), other.get_attribute("data-id")
+        # the columns tell the step apart, in the graph and in the step list
+        expect(node.locator(".jp-MLStudio-wranglerNodeSummary")).to_have_text(column)
+        expect(node.locator(".jp-MLStudio-wranglerNode")).to_have_attribute(
+            "title", re.compile(f"^Standardize \\(z-score\\)\n{column}\n")
+        )
+        item = ed.locator(f'.jp-MLStudio-wranglerStep[data-node-id="{new}"]')
+        expect(item.locator(".jp-MLStudio-wranglerStepDetail")).to_have_text(column)
+    impute = ed.locator('.jp-MLStudio-wranglerStep[data-node-id="impute"]')
+    expect(impute.locator(".jp-MLStudio-wranglerStepDetail")).to_have_text("age, income")
+    screenshot(page, "wrangler-graph")
+    set_theme(page, dark=True)
+    screenshot(page, "wrangler-graph-dark")
+    set_theme(page, dark=False)
 
 
 def wait_for_file(path: Path) -> None:

@@ -298,3 +298,93 @@ export function defaultParams(schema: IJSONSchema): Record<string, unknown> {
 export function cloneJSON<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
+
+/** The graph's grid: a column per depth, a row per sibling. */
+export const COLUMN_WIDTH = 240;
+export const ROW_HEIGHT = 110;
+
+/**
+ * Where each source and step is drawn: its saved position, or (for nodes
+ * without one, as in hand-written flows) a column per depth and a row per
+ * sibling. The graph draws these and new steps are placed after them, so a
+ * new step never lands on top of a node that was laid out automatically.
+ */
+export function placeNodes(document: IFlowDocument): Map<string, IPosition> {
+  const depth = new Map<string, number>();
+  document.sources.forEach(s => depth.set(s.id, 0));
+  for (let pass = 0; pass < document.steps.length + 1; pass++) {
+    for (const step of document.steps) {
+      const d = Math.max(
+        0,
+        ...step.inputs.map(ref => (depth.get(splitRef(ref).node) ?? 0) + 1)
+      );
+      depth.set(step.id, d);
+    }
+  }
+  const rows = new Map<number, number>();
+  const placed = new Map<string, IPosition>();
+  for (const node of [...document.sources, ...document.steps]) {
+    if (node.position) {
+      placed.set(node.id, { x: node.position.x, y: node.position.y });
+      continue;
+    }
+    const d = depth.get(node.id) ?? 0;
+    const row = rows.get(d) ?? 0;
+    rows.set(d, row + 1);
+    placed.set(node.id, { x: d * COLUMN_WIDTH, y: row * ROW_HEIGHT });
+  }
+  return placed;
+}
+
+const SUMMARY_LENGTH = 60;
+
+/**
+ * What tells a step apart from others of its kind, in a few words: the
+ * columns it works on, then its other set parameters ("age, income",
+ * "age >= 30", "test size 0.2"). Empty when there is nothing to say.
+ */
+export function stepSummary(
+  step: IFlowStep,
+  transform: ITransformInfo | undefined
+): string {
+  const properties = transform?.params_schema.properties ?? {};
+  const columns: string[] = [];
+  const others: string[] = [];
+  for (const [key, value] of Object.entries(step.params ?? {})) {
+    const schema = properties[key];
+    const widget = schema?.['x-mlstudio-widget'];
+    if (widget === 'column' || widget === 'columns') {
+      const names = Array.isArray(value) ? value : [value];
+      columns.push(
+        ...names.filter((n): n is string => typeof n === 'string' && n !== '')
+      );
+      continue;
+    }
+    if (value === null || value === undefined || value === '') {
+      continue;
+    }
+    if (schema && JSON.stringify(schema.default) === JSON.stringify(value)) {
+      continue; // defaults say nothing about this step
+    }
+    if (typeof value === 'string') {
+      others.push(value.replace(/\s+/g, ' ').trim());
+    } else if (typeof value === 'number' || typeof value === 'boolean') {
+      const label = (schema?.title ?? key).toLowerCase();
+      others.push(
+        typeof value === 'boolean'
+          ? value
+            ? label
+            : `no ${label}`
+          : `${label} ${value}`
+      );
+    }
+  }
+  const shown =
+    columns.length > 3
+      ? `${columns.slice(0, 3).join(', ')} +${columns.length - 3}`
+      : columns.join(', ');
+  const text = [shown, ...others].filter(Boolean).join(' · ');
+  return text.length > SUMMARY_LENGTH
+    ? `${text.slice(0, SUMMARY_LENGTH - 1)}…`
+    : text;
+}

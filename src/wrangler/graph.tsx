@@ -18,18 +18,30 @@ import {
   ReactFlow,
   ReactFlowProvider,
   useNodesState,
-  useReactFlow
+  useReactFlow,
+  useStore
 } from '@xyflow/react';
 import * as React from 'react';
 
 import type { IStepStatus, ITransformInfo } from '../api/wrangler';
-import { IFlowDocument, outputsOf, splitRef } from './document';
+import {
+  COLUMN_WIDTH,
+  IFlowDocument,
+  outputsOf,
+  placeNodes,
+  splitRef,
+  stepSummary
+} from './document';
 import type { FlowEditorModel } from './model';
 
 type FlowNodeData = {
   id: string;
   kind: 'source' | 'step' | 'output';
   label: string;
+  /** What tells this node apart (a step's columns and parameters). */
+  summary: string;
+  /** The tooltip: the full title, the summary and the id. */
+  tooltip: string;
   subtitle: string;
   state: string;
   inputs: string[];
@@ -38,9 +50,6 @@ type FlowNodeData = {
 };
 
 type FlowNode = Node<FlowNodeData, 'flow'>;
-
-const COLUMN_WIDTH = 240;
-const ROW_HEIGHT = 110;
 
 export interface IFlowGraphProps {
   model: FlowEditorModel;
@@ -56,6 +65,12 @@ export function FlowGraph(props: IFlowGraphProps): JSX.Element {
 }
 
 const NODE_TYPES = { flow: FlowNodeView };
+/*
+ * A constant: xyflow copies this prop into its store whenever its identity
+ * changes, which would replace the options of a queued fitView (framing the
+ * new node) with these before the new node is measured.
+ */
+const FIRST_VIEW = { padding: 0.2, maxZoom: 1 };
 
 function GraphInner(props: IFlowGraphProps): JSX.Element {
   const { model } = props;
@@ -68,36 +83,43 @@ function GraphInner(props: IFlowGraphProps): JSX.Element {
     computed.nodes
   );
   React.useEffect(() => setNodes(computed.nodes), [computed, setNodes]);
-  // Show every node again when nodes come or go (a new step is often
-  // placed outside the current view).
-  // Long flows would shrink to unreadable: frame the selected node with its
-  // direct inputs and readers.
+  // Keep what changed in view: nodes that just appeared (a new step, a new
+  // source, the output node after them) with their direct neighbours, or
+  // else the selected node with its inputs and readers. Long flows would
+  // shrink to unreadable if every node were framed.
   const { fitView } = useReactFlow();
-  const count = computed.nodes.length;
+  const known = React.useRef<Set<string> | null>(null);
+  const ids = computed.nodes.map(n => n.id).join('\n');
   const focus = splitRef(model.selected ?? '').node;
+  // The pane shrinks when a tab opens below the editor: frame again.
+  const paneSize = useStore(s => `${s.width}x${s.height}`);
   React.useEffect(() => {
-    const near = new Set<string>([focus]);
+    const current = new Set(ids.split('\n').filter(Boolean));
+    const before = known.current;
+    known.current = current;
+    const added = before ? [...current].filter(id => !before.has(id)) : [];
+    const centre = new Set<string>(added.length ? added : [focus]);
+    const near = new Set<string>(centre);
     for (const edge of computed.edges) {
-      if (edge.source === focus || edge.target === focus) {
+      if (centre.has(edge.source) || centre.has(edge.target)) {
         near.add(edge.source);
         near.add(edge.target);
       }
     }
-    const timer = window.setTimeout(
-      () =>
-        void fitView({
-          nodes: [...near].map(id => ({ id })),
-          padding: 0.25,
-          maxZoom: 1,
-          minZoom: 0.3,
-          duration: 150
-        }),
-      50
-    );
-    return () => window.clearTimeout(timer);
-    // Re-frame when nodes come or go or the selection moves, not on every
-    // status update (computed.edges is read, not watched).
-  }, [count, focus, fitView]);
+    const nodes = [...near].filter(id => current.has(id)).map(id => ({ id }));
+    // fitView waits until the new nodes are measured (xyflow queues it), so
+    // no timer races the first render of a node.
+    void fitView({
+      nodes: nodes.length ? nodes : undefined,
+      padding: 0.25,
+      maxZoom: 1,
+      minZoom: 0.3,
+      duration: 150
+    });
+    // Re-frame when nodes come or go, the selection moves or the pane is
+    // resized, not on every status update (computed.edges is read, not
+    // watched).
+  }, [ids, focus, paneSize, fitView]);
 
   const onConnect = React.useCallback(
     (connection: Connection) => {
@@ -136,7 +158,7 @@ function GraphInner(props: IFlowGraphProps): JSX.Element {
       deleteKeyCode={null}
       colorMode={props.dark ? 'dark' : 'light'}
       fitView
-      fitViewOptions={{ padding: 0.2, maxZoom: 1 }}
+      fitViewOptions={FIRST_VIEW}
       minZoom={0.2}
       proOptions={{ hideAttribution: true }}
     >
@@ -156,7 +178,7 @@ function FlowNodeView(props: NodeProps<FlowNode>): JSX.Element {
         (selected ? ' jp-mod-selected' : '')
       }
       data-node-id={data.id}
-      title={data.subtitle}
+      title={data.tooltip}
     >
       {data.inputs.map((name, i) => (
         <Handle
@@ -170,8 +192,11 @@ function FlowNodeView(props: NodeProps<FlowNode>): JSX.Element {
       ))}
       <div className="jp-MLStudio-wranglerNodeTitle">
         <span className={`jp-MLStudio-wranglerState jp-mod-${data.state}`} />
-        {data.label}
+        <span className="jp-MLStudio-wranglerNodeLabel">{data.label}</span>
       </div>
+      {data.summary && (
+        <div className="jp-MLStudio-wranglerNodeSummary">{data.summary}</div>
+      )}
       <div className="jp-MLStudio-wranglerNodeSub">{data.shape}</div>
       {data.outputs.map((name, i) => (
         <React.Fragment key={`out-${name}`}>
@@ -214,27 +239,8 @@ function buildGraph(
   statuses: ReadonlyMap<string, IStepStatus>,
   selected: string | null
 ): { nodes: FlowNode[]; edges: Edge[] } {
-  const depth = new Map<string, number>();
-  doc.sources.forEach(s => depth.set(s.id, 0));
-  for (let pass = 0; pass < doc.steps.length + 1; pass++) {
-    for (const step of doc.steps) {
-      const d = Math.max(
-        0,
-        ...step.inputs.map(ref => (depth.get(splitRef(ref).node) ?? 0) + 1)
-      );
-      depth.set(step.id, d);
-    }
-  }
-  const rows = new Map<number, number>();
-  const place = (id: string, position?: { x: number; y: number } | null) => {
-    if (position) {
-      return { x: position.x, y: position.y };
-    }
-    const d = depth.get(id) ?? 0;
-    const row = rows.get(d) ?? 0;
-    rows.set(d, row + 1);
-    return { x: d * COLUMN_WIDTH, y: row * ROW_HEIGHT };
-  };
+  const placed = placeNodes(doc);
+  const place = (id: string) => placed.get(id) ?? { x: 0, y: 0 };
   const selectedNode = splitRef(selected ?? '').node;
   const nodes: FlowNode[] = [];
   for (const source of doc.sources) {
@@ -242,12 +248,14 @@ function buildGraph(
     nodes.push({
       id: source.id,
       type: 'flow',
-      position: place(source.id, source.position),
+      position: place(source.id),
       selected: source.id === selectedNode,
       data: {
         id: source.id,
         kind: 'source',
         label: source.title || source.path || source.id,
+        summary: '',
+        tooltip: `${source.title || source.path || source.id}\n${source.kind} source ${source.id}`,
         subtitle: `${source.kind} source ${source.id}`,
         state: status?.state ?? 'pending',
         inputs: [],
@@ -261,15 +269,21 @@ function buildGraph(
   for (const step of doc.steps) {
     const status = statuses.get(step.id);
     const transform = transforms.get(step.transform);
+    const label = step.title || transform?.title || step.transform;
+    const summary = stepSummary(step, transform);
     nodes.push({
       id: step.id,
       type: 'flow',
-      position: place(step.id, step.position),
+      position: place(step.id),
       selected: step.id === selectedNode,
       data: {
         id: step.id,
         kind: 'step',
-        label: step.title || transform?.title || step.transform,
+        label,
+        summary,
+        tooltip: [label, summary, `${step.id} (${step.transform})`]
+          .filter(Boolean)
+          .join('\n'),
         subtitle: `${step.id} (${step.transform})`,
         state: status?.state ?? 'pending',
         inputs: transform?.inputs ?? step.inputs.map((_, i) => `in ${i}`),
@@ -321,6 +335,8 @@ function buildGraph(
           id,
           kind: 'output',
           label: `Output: ${name}`,
+          summary: '',
+          tooltip: `Output ${name} of ${node.id}`,
           subtitle: ref,
           state: status?.state ?? 'pending',
           inputs: ['df'],

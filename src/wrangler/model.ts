@@ -22,6 +22,7 @@ import {
 } from '../api/wrangler';
 import {
   cloneJSON,
+  COLUMN_WIDTH,
   defaultParams,
   downstreamOf,
   IFlowDocument,
@@ -30,6 +31,8 @@ import {
   ISampleSpec,
   outputsOf,
   parseFlow,
+  placeNodes,
+  ROW_HEIGHT,
   serializeFlow,
   sourceForFile,
   splitRef,
@@ -543,19 +546,16 @@ export class FlowEditorModel implements IDisposable {
   // -- private ------------------------------------------------------------------
 
   private _positionAfter(nodeId: string | null): { x: number; y: number } {
-    const doc = this._document!;
-    const node =
-      doc.sources.find(s => s.id === nodeId) ??
-      doc.steps.find(s => s.id === nodeId);
-    const base = node?.position ?? { x: 0, y: 0 };
-    const x = base.x + 240;
+    // Where the graph draws the nodes, saved or laid out (a hand-written
+    // flow has no positions: a new step must not land on one of its nodes).
+    const placed = placeNodes(this._document!);
+    const base = (nodeId ? placed.get(nodeId) : undefined) ?? { x: 0, y: 0 };
+    const x = base.x + COLUMN_WIDTH;
     let y = base.y;
     // A branch off a node that already has a reader goes below it.
-    const taken = [...doc.sources, ...doc.steps].map(n => n.position);
-    while (
-      taken.some(p => p && Math.abs(p.x - x) < 40 && Math.abs(p.y - y) < 40)
-    ) {
-      y += 110;
+    const taken = [...placed.values()];
+    while (taken.some(p => Math.abs(p.x - x) < 40 && Math.abs(p.y - y) < 40)) {
+      y += ROW_HEIGHT;
     }
     return { x, y };
   }

@@ -10,7 +10,8 @@ import {
   downstreamOf,
   IFlowSource,
   IFlowStep,
-  splitRef
+  splitRef,
+  stepSummary
 } from './document';
 import { SchemaForm } from './form';
 import type { FlowEditorModel } from './model';
@@ -47,6 +48,9 @@ export function StepList(props: { model: FlowEditorModel }): JSX.Element {
         (status ? ` jp-mod-${status.state}` : '')
       }
       data-node-id={id}
+      title={[label, detail, id]
+        .filter((t, i, all) => t && all.indexOf(t) === i)
+        .join('\n')}
       onClick={() => model.select(id)}
     >
       <div className="jp-MLStudio-wranglerStepTitle">
@@ -84,14 +88,15 @@ export function StepList(props: { model: FlowEditorModel }): JSX.Element {
             model.statuses.get(s.id)
           )
         )}
-        {doc.steps.map(s =>
-          item(
+        {doc.steps.map(s => {
+          const transform = model.transforms.get(s.transform);
+          return item(
             s.id,
-            s.title || model.transforms.get(s.transform)?.title || s.transform,
-            s.id,
+            s.title || transform?.title || s.transform,
+            stepSummary(s, transform) || s.id,
             model.statuses.get(s.id)
-          )
-        )}
+          );
+        })}
         {model.draft?.isNew && (
           <li className="jp-MLStudio-wranglerStep jp-mod-draft">
             <div className="jp-MLStudio-wranglerStepTitle">

@@ -1,6 +1,7 @@
 /**
- * The Data Wrangler plugin: the `.flow` file type and its "Data Wrangler"
- * widget factory, "New Data Flow" (launcher, File → New, palette), "Open in
+ * The Data Wrangler plugin: the `.flow` file type ("Data Flow") and its
+ * "Data Wrangler" widget factory, the "New Data Flow" command (the same
+ * label in the launcher, File → New, the ML Studio menu and the palette), "Open in
  * Data Wrangler" on data files in the file browser, and the output renderer
  * of `%mls wrangle`. `activate` never awaits the network.
  */
@@ -23,7 +24,7 @@ import {
 } from '@jupyterlab/filebrowser';
 import { ILauncher } from '@jupyterlab/launcher';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
-import { Contents, ServerConnection } from '@jupyterlab/services';
+import type { Contents } from '@jupyterlab/services';
 
 import { ThemeWatcher } from '../charts/theme';
 import { wranglerIcon } from '../icons';
@@ -145,8 +146,8 @@ export const wranglerPlugin: JupyterFrontEndPlugin<void> = {
       commands.execute('docmanager:open', { path, factory: FACTORY });
 
     commands.addCommand(WranglerCommandIDs.newFlow, {
-      label: args =>
-        args.isPalette || args.isLauncher ? 'New Data Flow' : 'Data Flow',
+      // One label everywhere the command shows; "Data Flow" names the file type.
+      label: 'New Data Flow',
       caption: 'Create a Data Wrangler flow (.flow) in the current folder',
       icon: args => (args.isPalette ? undefined : wranglerIcon),
       execute: async args => {
@@ -247,26 +248,31 @@ function localPath(path: string): string {
     : path;
 }
 
-/** `folder/stem.ext`, or `folder/stem-1.ext`… when taken. */
+/**
+ * `folder/stem.ext`, or `folder/stem-1.ext`… when taken (the naming of the
+ * server's exports). The folder is listed once: probing each candidate with
+ * a GET would answer 404 for the free one, an error in the browser console
+ * and the server log for what is not an error.
+ */
 async function freePath(
   contents: Contents.IManager,
   folder: string,
   stem: string,
   ext: string
 ): Promise<string> {
-  for (let n = 0; n < 1000; n++) {
+  const listing = await contents.get(folder, {
+    content: true,
+    type: 'directory'
+  });
+  const taken = new Set<string>(
+    Array.isArray(listing.content)
+      ? (listing.content as Contents.IModel[]).map(item => item.name)
+      : []
+  );
+  for (let n = 0; n < 10000; n++) {
     const name = n === 0 ? `${stem}${ext}` : `${stem}-${n}${ext}`;
-    const path = folder ? `${folder}/${name}` : name;
-    try {
-      await contents.get(path, { content: false });
-    } catch (reason) {
-      if (
-        reason instanceof ServerConnection.ResponseError &&
-        reason.response.status === 404
-      ) {
-        return path;
-      }
-      throw reason;
+    if (!taken.has(name)) {
+      return folder ? `${folder}/${name}` : name;
     }
   }
   throw new Error(`No free file name for ${stem}${ext} in ${folder || '/'}.`);

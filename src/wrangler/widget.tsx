@@ -434,7 +434,13 @@ export class FlowEditorPanel extends ReactWidget {
         });
         return;
       }
-      await this._env.commands.execute('docmanager:open', { path });
+      const opened: unknown = await this._env.commands.execute(
+        'docmanager:open',
+        { path }
+      );
+      if (id === 'notebook' && opened instanceof DocumentWidget) {
+        await keepExportClean(opened);
+      }
     } catch (reason) {
       await showErrorMessage('Export failed', errorMessage(reason));
     }
@@ -477,6 +483,67 @@ export class FlowEditorPanel extends ReactWidget {
 
   private _dataModel = new PreviewDataModel();
   private _grid: DataGrid;
+}
+
+/** Notebook metadata JupyterLab fills in from the running kernel. */
+const KERNEL_METADATA = new Set(['kernelspec', 'language_info']);
+/** How long after the kernel's info arrives its metadata writes are absorbed. */
+const KERNEL_SETTLE_MS = 3000;
+const KERNEL_WAIT_MS = 120_000;
+
+type NotebookJSON = { cells?: unknown; metadata?: Record<string, unknown> };
+
+/**
+ * A notebook the export just wrote is saved, not unsaved work. The file names
+ * its kernel but not the kernel's full `language_info` and display name;
+ * JupyterLab writes those into the model once the kernel is up, which marked
+ * the untouched notebook dirty. While the kernel starts, a dirty flag that
+ * comes only from those two metadata keys (cells and other metadata as
+ * saved) is cleared; any real edit keeps it.
+ */
+async function keepExportClean(widget: DocumentWidget): Promise<void> {
+  const { context } = widget;
+  await context.ready;
+  const model = context.model;
+  const snapshot = (json: NotebookJSON) =>
+    JSON.stringify([
+      json.cells ?? null,
+      Object.entries(json.metadata ?? {})
+        .filter(([key]) => !KERNEL_METADATA.has(key))
+        .sort(([a], [b]) => a.localeCompare(b))
+    ]);
+  const saved = snapshot(model.toJSON() as NotebookJSON);
+  const onState = (_: unknown, change: { name: string; newValue: unknown }) => {
+    if (
+      change.name === 'dirty' &&
+      change.newValue === true &&
+      snapshot(model.toJSON() as NotebookJSON) === saved
+    ) {
+      model.dirty = false;
+    }
+  };
+  model.stateChanged.connect(onState);
+  const stop = () => {
+    if (!model.isDisposed) {
+      model.stateChanged.disconnect(onState);
+    }
+  };
+  const deadline = window.setTimeout(stop, KERNEL_WAIT_MS);
+  try {
+    const sessionContext = context.sessionContext;
+    await sessionContext.ready;
+    const kernel = sessionContext.session?.kernel;
+    if (kernel) {
+      await kernel.info;
+      await kernel.spec;
+    }
+  } catch {
+    // no kernel: nothing will write the metadata; stop below
+  }
+  window.setTimeout(() => {
+    window.clearTimeout(deadline);
+    stop();
+  }, KERNEL_SETTLE_MS);
 }
 
 /** Hosts the Lumino data grid inside the React tree. */
