@@ -4,6 +4,7 @@
 import type { MetricHistory, Run } from '../api/types';
 import type { PlotData, PlotLayout, ScatterTrace } from '../charts/plotly';
 import type { CurveAxis } from './model';
+import { numericAxis } from './ticks';
 
 /** Above this many runs, curves are drawn with WebGL. */
 const SVG_TRACE_LIMIT = 30;
@@ -268,21 +269,7 @@ function numericDimension(
   label: string,
   values: ReadonlyArray<number | null | undefined>
 ): IParcoordsDimension {
-  const finite = values.filter(
-    (v): v is number => typeof v === 'number' && isFinite(v)
-  );
-  const min = finite.length ? Math.min(...finite) : 0;
-  const max = finite.length ? Math.max(...finite) : 1;
-  const pad = min === max ? Math.abs(min) * 0.1 || 1 : 0;
-  // Runs without the value sit just below the range.
-  const missing = min - pad - (max - min || 1) * 0.05;
-  return {
-    label,
-    values: values.map(v =>
-      typeof v === 'number' && isFinite(v) ? v : missing
-    ),
-    range: [missing, max + pad]
-  };
+  return { label, ...numericAxis(values) };
 }
 
 /** A selectable scatter axis: a param or a metric. */
