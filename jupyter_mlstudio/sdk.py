@@ -224,13 +224,16 @@ def train(
     validation_fraction: float = 0.2,
     timeout: float | None = None,
     register_as: str | None = None,
+    exclude_columns: Sequence[str] | None = None,
     wait: bool = False,
 ) -> JobHandle:
     """Start a training job: a built-in algorithm name (see ``list_algorithms()``) or a
     SageMaker-style script (``.py``). ``data`` (a path or a DataFrame) is the ``train``
     channel; ``validation`` the optional ``validation`` channel; ``channels`` any more.
     Returns at once unless ``wait=True``; the job logs to a run in ``experiment``;
-    ``register_as`` registers its model under that name when it succeeds."""
+    ``register_as`` registers its model under that name when it succeeds;
+    ``exclude_columns`` are never used as features (built-ins also drop identifier-like
+    columns on their own and say so in the log)."""
     all_channels = {k: _data_source(v) for k, v in (channels or {}).items()}
     if data is not None:
         all_channels["train"] = _data_source(data)
@@ -248,6 +251,7 @@ def train(
         "channels": all_channels,
         "target": target,
         "validation_fraction": validation_fraction,
+        "exclude_columns": list(exclude_columns or []),
         "metric_definitions": list(metric_definitions or []),
         "environment": dict(environment or {}),
         "timeout_seconds": timeout,

@@ -206,6 +206,11 @@ def read_metadata(folder: Path) -> ModelMetadata:
         data = json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InvalidArgumentError(f"{path} is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise InvalidArgumentError(
+            f"{path} must hold a JSON object (flavor, model_file, signature …), "
+            f"not {type(data).__name__}."
+        )
     signature = data.get("signature")
     if signature is None and isinstance(data.get("inputs"), dict):  # autolog's first format
         signature = {"inputs": data["inputs"].get("columns", []), "outputs": []}

@@ -212,3 +212,25 @@ async def test_exclude_columns_over_rest(jp_fetch: Fetch, jp_root_dir: Path) -> 
             break
         await asyncio.sleep(0.2)
     assert job["status"] == "Completed", job["failure_reason"]
+
+
+def test_the_sdk_passes_exclude_columns(customers_csv: Path) -> None:
+    import jupyter_mlstudio as mls
+
+    job = mls.train(
+        "logistic-regression",
+        data=str(customers_csv),
+        target="churned",
+        exclude_columns=["city"],
+        wait=True,
+    )
+    assert job.job.spec["exclude_columns"] == ["city"]
+    log = job.logs()
+    assert log is not None
+    assert "note: column 'city' is not used as a feature (excluded (exclude_columns))" in log
+
+
+def test_metadata_that_is_not_an_object_is_refused_with_a_message(tmp_path: Path) -> None:
+    (tmp_path / "metadata.json").write_text("[1, 2]")
+    with pytest.raises(InvalidArgumentError, match="must hold a JSON object"):
+        read_metadata(tmp_path)
