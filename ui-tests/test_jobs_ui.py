@@ -297,6 +297,36 @@ def test_run_scripts_as_jobs(page: Page, lab: Lab, console_errors: list[str]) ->
     expect(clone_name).not_to_have_text(original)
     wait_for_status(clone, "Failed")
     assert len(lab.api("GET", "jobs")["items"]) == before + 1
+
+    # a script-mode model that is not a model folder: the job completes, and its view says
+    # why register_as did not register it (a notice, not an output to copy)
+    (lab.root / "joblib_train.py").write_text(
+        "import os\nimport joblib\nfrom sklearn.dummy import DummyClassifier\n"
+        "model = DummyClassifier().fit([[0], [1]], [0, 1])\n"
+        "joblib.dump(model, os.path.join(os.environ['SM_MODEL_DIR'], 'model.joblib'))\n"
+    )
+    lab.api(
+        "POST",
+        "jobs/training",
+        {"name": "joblib-train", "entry_point": "joblib_train.py", "register_as": "joblib-model"},
+    )
+    sidebar = open_jobs(page)
+    sidebar.locator('[data-testid="mls-job-item"]', has_text="joblib-train").click()
+    joblib_view = page.locator('[data-testid="mls-job-view"]:visible', has_text="joblib-train")
+    wait_for_status(joblib_view, "Completed")
+    notice = joblib_view.locator('[data-testid="mls-job-registration-error"]')
+    expect(notice).to_contain_text("Model not registered")
+    expect(notice).to_contain_text("model.joblib")
+    expect(joblib_view.locator('[data-testid="mls-job-failure"]')).to_have_count(0)
+    expect(joblib_view.locator('[data-testid="mls-job-outputs"]')).not_to_contain_text(
+        "registration_error"
+    )
+    screenshot(page, "job-view-not-registered")
+    switch_theme(page, "JupyterLab Dark")
+    expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "false")
+    page.wait_for_timeout(300)
+    screenshot(page, "job-view-not-registered-dark")
+    switch_theme(page, "JupyterLab Light")
     assert not [e for e in console_errors if "mlstudio" in e.lower()], console_errors
 
 

@@ -184,6 +184,16 @@ function JobContent(props: {
           {job.failure_reason}
         </div>
       )}
+      {job.registration_error && (
+        <div
+          className="jp-MLStudio-jobFailure jp-MLStudio-jobWarning"
+          data-testid="mls-job-registration-error"
+          role="status"
+        >
+          <strong>Model not registered: </strong>
+          {job.registration_error}
+        </div>
+      )}
       {(isActive(job) || job.progress !== null) && (
         <JobProgress
           progress={job.progress}
@@ -287,9 +297,10 @@ function MetricsSection(props: { model: JobModel }): JSX.Element {
 }
 
 function OutputsSection(props: { job: Job }): JSX.Element {
-  const outputs = Object.entries(props.job.outputs).sort(([a], [b]) =>
-    a.localeCompare(b)
-  );
+  // registration_error is a message, shown as a notice above, not a URL to copy
+  const outputs = Object.entries(props.job.outputs)
+    .filter(([name]) => name !== 'registration_error')
+    .sort(([a], [b]) => a.localeCompare(b));
   return (
     <section className="jp-MLStudio-pageSection" aria-label="Outputs">
       <h3 className="jp-MLStudio-sectionTitle">Outputs</h3>
