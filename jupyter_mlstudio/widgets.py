@@ -131,7 +131,7 @@ class RunMonitor(ipywidgets.VBox):  # type: ignore[misc]  # ipywidgets has no ty
     def _show_status(self) -> None:
         parts = [
             f"<b>{html.escape(self._run_name)}</b>",
-            html.escape(self.status.lower()),
+            html.escape(self.status.title()),  # Finished, Running: as the panels show it
             f"{sum(len(h) for h in self.history.values())} points",
             f"updated {time.strftime('%H:%M:%S')}",
         ]

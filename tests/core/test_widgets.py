@@ -47,7 +47,7 @@ def test_picks_up_metrics_logged_after_it_was_created() -> None:
         assert monitor.status == "RUNNING"
     eventually(lambda: not monitor.running)  # stops by itself once the run has ended
     assert monitor.status == "FINISHED"
-    assert "finished" in monitor._header.value
+    assert "Finished" in monitor._header.value
 
 
 def test_only_the_chosen_metrics() -> None:
