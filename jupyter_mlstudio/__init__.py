@@ -6,10 +6,11 @@ loaded by Jupyter through ``_jupyter_server_extension_points``.
 
 from __future__ import annotations
 
+import sys as _sys
+import types as _types
 from importlib import metadata as _metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .autolog import autolog
 from .errors import (
     AlreadyExistsError,
     ConflictError,
@@ -59,7 +60,18 @@ from .sdk import (
     update_experiment,
     update_model_version,
 )
-from .wrangler import Flow, list_transforms
+
+if TYPE_CHECKING:
+    from .autolog import autolog
+    from .wrangler import Flow, list_transforms
+
+# Loaded on first use (PEP 562), so that job and endpoint processes, which import this
+# package, do not pay for pandas, the Data Wrangler's transforms or the autolog patches.
+_LAZY = {
+    "autolog": ".autolog",
+    "Flow": ".wrangler",
+    "list_transforms": ".wrangler",
+}
 
 try:
     __version__ = _metadata.version("jupyter_mlstudio")
@@ -146,9 +158,31 @@ def unload_ipython_extension(ipython: Any) -> None:
 
 
 def __getattr__(name: str) -> Any:
+    import importlib
+
     # ``mls.widgets`` is imported on first use: it needs ipywidgets and matplotlib.
     if name == "widgets":
-        import importlib
-
         return importlib.import_module(".widgets", __name__)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # the next access is a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+class _Package(_types.ModuleType):
+    """``mls.autolog`` is the SDK function even after something imports the submodule of
+    the same name (importing a submodule binds it on its package)."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "autolog" and isinstance(value, _types.ModuleType):
+            value = value.autolog
+        super().__setattr__(name, value)
+
+
+_sys.modules[__name__].__class__ = _Package
