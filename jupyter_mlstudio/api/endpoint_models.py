@@ -10,7 +10,7 @@ from pydantic import ConfigDict, Field
 from ..endpoints.entities import Endpoint as EndpointEntity
 from ..serving.config import DEFAULT_PAYLOAD_LIMIT, MAX_PAYLOAD_LIMIT
 from ..store.pagination import DEFAULT_MAX_ITEMS, MAX_MAX_ITEMS
-from .models import QueryModel, RequestModel, ResponseModel
+from .models import INT64_MAX, QueryModel, RequestModel, ResponseModel
 
 EndpointStatusName = Literal["Creating", "InService", "Updating", "Failed", "Deleting"]
 ENDPOINT_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"
@@ -19,7 +19,7 @@ ENDPOINT_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"
 class EndpointVariantIn(RequestModel):
     name: str = Field(default="primary", pattern=ENDPOINT_NAME_PATTERN)
     model: str = Field(min_length=1, max_length=128)
-    version: int | None = Field(default=None, ge=1)
+    version: int | None = Field(default=None, ge=1, le=INT64_MAX)
     alias: str | None = Field(
         default=None, description="Used when no version is given; neither = the newest."
     )
@@ -121,7 +121,7 @@ class EndpointListQuery(QueryModel):
 
 
 class EndpointLogQuery(QueryModel):
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=INT64_MAX)
 
 
 class EndpointLogChunk(ResponseModel):

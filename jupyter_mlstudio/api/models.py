@@ -66,6 +66,11 @@ Key = Annotated[
 ModelName = Annotated[str, Field(json_schema_extra={"pattern": MODEL_NAME_PATTERN.pattern})]
 
 
+# Integers are stored as 64-bit (SQLite, PostgreSQL BIGINT); a larger one is a 400 here,
+# not an OverflowError in the store.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
 class RequestModel(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
@@ -230,7 +235,7 @@ class RunUpdate(RequestModel):
 class MetricIn(RequestModel):
     key: Key
     value: float | None = Field(description="null logs NaN.")
-    step: int = 0
+    step: int = Field(default=0, ge=INT64_MIN, le=INT64_MAX)
     timestamp: float | None = Field(
         default=None, description="Seconds since the epoch; default now."
     )
@@ -385,7 +390,7 @@ class JobListQuery(QueryModel):
 
 
 class JobLogQuery(QueryModel):
-    offset: int = Field(default=0, ge=0, description="Byte offset to read from.")
+    offset: int = Field(default=0, ge=0, le=INT64_MAX, description="Byte offset to read from.")
     max_bytes: int = Field(default=MAX_LOG_CHUNK, ge=1, le=MAX_LOG_CHUNK)
 
 
@@ -606,7 +611,7 @@ class ApprovalChange(RequestModel):
 
 
 class AliasSet(RequestModel):
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=INT64_MAX)
 
 
 class Lineage(ResponseModel):

@@ -169,7 +169,10 @@ class BatchTransformSpec(CommonSpec):
     kind: Literal["batch-transform"] = "batch-transform"
     model: str = Field(pattern=NAME_PATTERN, description="Registered model name.")
     version: int | None = Field(
-        default=None, ge=1, description="Model version (default: the alias, else the newest)."
+        default=None,
+        ge=1,
+        le=2**63 - 1,
+        description="Model version (default: the alias, else the newest).",
     )
     alias: str | None = Field(
         default=None, max_length=64, description="Model alias, e.g. 'champion'."

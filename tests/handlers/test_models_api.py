@@ -133,13 +133,25 @@ async def test_register_approve_alias_card_and_lineage(jp_fetch: Fetch) -> None:
     [
         ("POST", ("models", "m", "versions"), {}, 400, "either run_id or job_id"),
         ("POST", ("models", "m", "versions"), {"run_id": "nope"}, 400, "No run with id"),
+        # the missing job is the body's, not the path's: 400 (was a 404 that schemathesis
+        # read as "the model just created is gone")
+        ("POST", ("models", "m", "versions"), {"job_id": "nope"}, 400, "No job with id"),
         ("POST", ("models",), {"name": "bad name"}, 400, "Model name"),
         ("GET", ("models", "nope"), None, 404, "No model named"),
         ("GET", ("models", "nope", "versions", "x"), None, 400, "not a version number"),
         ("GET", ("models", "nope", "versions", "1"), None, 404, "No model named"),
         ("PUT", ("models", "nope", "aliases", "a"), {"version": 0}, 400, "version"),
     ],
-    ids=["no-source", "unknown-run", "bad-name", "404", "bad-version", "404-version", "alias-0"],
+    ids=[
+        "no-source",
+        "unknown-run",
+        "unknown-job",
+        "bad-name",
+        "404",
+        "bad-version",
+        "404-version",
+        "alias-0",
+    ],
 )
 async def test_bad_registry_requests(
     jp_fetch: Fetch, method: str, path: tuple[str, ...], body: Any, code: int, message: str

@@ -88,3 +88,15 @@ async def test_a_flow_in_a_missing_folder_is_404(jp_fetch: Fetch) -> None:
     body = {"path": "nowhere/a.flow", "flow": {"schema_version": 1}}
     status, _, payload = await call(jp_fetch, "POST", "wrangler", "preview", body=body)
     assert (status, payload["error"]["code"]) == (404, "NOT_FOUND")
+
+
+async def test_an_integer_beyond_64_bits_is_a_400(jp_fetch: Fetch) -> None:
+    """It reached SQLite and answered 500 (OverflowError)."""
+    _, _, exp = await call(jp_fetch, "POST", "experiments", body={"name": "e"})
+    _, _, run = await call(jp_fetch, "POST", "runs", body={"experiment_id": exp["id"]})
+    metrics = [{"key": "loss", "value": 0.5, "step": 2**88}]
+    status, _, payload = await call(
+        jp_fetch, "POST", "runs", run["id"], "batch", body={"metrics": metrics}
+    )
+    assert status == 400, payload
+    assert "step" in payload["error"]["message"]

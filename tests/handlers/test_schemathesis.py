@@ -13,7 +13,9 @@ Two things are configured rather than found:
   cannot say: that a file or a registered model exists, that ``next_token`` is one the
   server issued, the run search grammar, the one-of rules of job specs and model
   registration, a .flow document's graph. Everywhere else a schema-valid request must
-  be accepted (2xx) or name a missing resource (404) or a conflict (409).
+  be accepted (2xx) or name a missing resource (404) or a conflict (409). Any request
+  may get 414 when its query string is over 64 KiB (documented on every operation
+  with a query): a schema-valid filter of 10,000 emoji is 120 KB once URL-encoded.
 """
 
 from __future__ import annotations
@@ -43,8 +45,11 @@ def config() -> str:
         "[generation]\n"
         "allow-x00 = true\n"  # NUL bytes in every string (the 500s of issue 13)
         "max-examples = 12\n"
+        # 414: a query string over 64 KiB (10,000 astral characters are 120 KB encoded)
         "[checks.positive_data_acceptance]\n"
-        'expected-statuses = ["2xx", 401, 403, 404, 409]\n'
+        'expected-statuses = ["2xx", 401, 403, 404, 409, 414]\n'
+        "[checks.negative_data_rejection]\n"
+        "expected-statuses = [400, 401, 403, 404, 405, 406, 409, 414, 415, 422]\n"
     ]
     for method, regex in SEMANTIC_400.items():
         blocks.append(
@@ -52,7 +57,7 @@ def config() -> str:
             f"include-method = {json.dumps(method)}\n"
             f"include-path-regex = {json.dumps(regex)}\n"
             "[operations.checks.positive_data_acceptance]\n"
-            'expected-statuses = ["2xx", 400, 401, 403, 404, 409]\n'
+            'expected-statuses = ["2xx", 400, 401, 403, 404, 409, 414]\n'
         )
     return "\n".join(blocks)
 

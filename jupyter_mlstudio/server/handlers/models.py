@@ -99,7 +99,11 @@ class ModelVersionsHandler(_ModelsBase):
         if (body.run_id is None) == (body.job_id is None):
             raise InvalidArgumentError("Give either run_id or job_id: the source of the model.")
         if body.job_id is not None:
-            source: object = await self.call(self.studio.job_store.get_job, body.job_id)
+            # a missing source is a bad body (400), not a missing model (404, the path's)
+            try:
+                source: object = await self.call(self.studio.job_store.get_job, body.job_id)
+            except NotFoundError:
+                raise InvalidArgumentError(f"No job with id {body.job_id!r}.") from None
         else:
             try:
                 await self.call(self.studio.runs.get_run, body.run_id)
