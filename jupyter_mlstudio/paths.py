@@ -56,6 +56,17 @@ NoNulStr = Annotated[
 """Free text handed to a process (arguments, environment): no NUL byte."""
 
 
+def expand_user(path: str) -> Path:
+    """``Path(path).expanduser()``, or ``InvalidArgumentError`` for ``~name`` when there
+    is no user ``name`` (pathlib raises RuntimeError)."""
+    try:
+        return Path(path).expanduser()
+    except RuntimeError:
+        raise InvalidArgumentError(
+            f"{path!r}: cannot expand {path.split('/')[0]!r}, there is no such user."
+        ) from None
+
+
 def within_roots(path: Path, roots: Sequence[Path]) -> bool:
     """Whether ``path`` (resolved, symlinks followed) lies inside one of ``roots``."""
     resolved = path.resolve()

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from ..artifacts import ArtifactRepository
 from ..errors import AlreadyExistsError, InvalidArgumentError, MLStudioError, NotFoundError
 from ..experiments.entities import Page
+from ..paths import expand_user
 from ..studio import Studio
 from .contract import is_remote
 from .data import read_columns
@@ -65,7 +66,7 @@ def _resolve(path: str, base: Path, *, within: bool, label: str) -> str:
         if within:
             raise InvalidArgumentError(f"{label}: give a path inside the server's root folder.")
         return path
-    raw = Path(path.removeprefix("file://")).expanduser()
+    raw = expand_user(path.removeprefix("file://"))
     if within and (raw.is_absolute() or ".." in raw.parts):
         raise InvalidArgumentError(
             f"{label}: {path!r} must be a path relative to the server's root folder."

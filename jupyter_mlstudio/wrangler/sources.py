@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidArgumentError
-from ..paths import confine
+from ..paths import confine, expand_user
 from .codegen import kwargs, lit
 from .document import (
     CsvSource,
@@ -55,7 +55,7 @@ class SampleInfo:
 
 
 def resolve_path(path: str, base_dir: Path | None) -> Path:
-    p = Path(path).expanduser()
+    p = expand_user(path)
     return p if p.is_absolute() or base_dir is None else base_dir / p
 
 
@@ -71,7 +71,7 @@ def _sqlite_file(url: str) -> Path | None:
         return None  # not a URL: reading it fails with its own message
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
-    return Path(parsed.database).expanduser().absolute()
+    return expand_user(parsed.database).absolute()
 
 
 def confine_sources(document: FlowDocument, base_dir: Path | None, roots: Sequence[Path]) -> None:

@@ -237,3 +237,22 @@ class TestAllowedDataRoots:
             status, job = results[what]
             assert status == 201, job
             await call(jp_fetch, "POST", "jobs", job["id"], "stop", body={})
+
+
+@pytest.mark.parametrize(
+    ("route", "body"),
+    [
+        (("jobs", "processing"), {"code": "p.py", "inputs": [{"name": "d", "source": "~zq9/x"}]}),
+        (("jobs", "training"), {"entry_point": "t.py", "channels": {"train": "~zq9/x.csv"}}),
+        (("wrangler", "preview"), {"path": "f.flow", "flow": flow("~zq9/x.csv")}),
+    ],
+    ids=["processing input", "training channel", "flow source"],
+)
+async def test_a_home_of_no_user_is_a_400(
+    jp_fetch: Fetch, route: tuple[str, ...], body: dict[str, Any]
+) -> None:
+    """``~name`` of a user that does not exist made pathlib raise RuntimeError: a 500
+    schemathesis found."""
+    status, error = await call(jp_fetch, "POST", *route, body=body)
+    assert status == 400, error
+    assert "no such user" in error["error"]["message"]
