@@ -78,7 +78,9 @@ def confine_sources(document: FlowDocument, base_dir: Path | None, roots: Sequen
     """Refuse (``InvalidArgumentError``) a file or SQLite source outside ``roots``.
 
     The REST API reads data only under the server's root (and the folders an
-    administrator allowed); the SDK in a kernel reads what its user can.
+    administrator allowed); the SDK in a kernel reads what its user can. DuckDB queries
+    are not checked: DuckDB's own confinement (allowed_directories) refuses the relative
+    file names the .flow's folder resolves.
     """
     for source in document.sources:
         label = f"source {source.id!r}"
