@@ -17,7 +17,7 @@ import {
   askRename,
   confirmDelete
 } from './experiments/dialogs';
-import { MLStudioAPIError } from './api/request';
+import { errorMessage } from './api/request';
 import { deleteRun } from './api/runs';
 import { compareIcon, experimentIcon, runIcon, studioIcon } from './icons';
 import type { IExperimentsModel } from './tokens';
@@ -227,9 +227,7 @@ function addViewCommands(options: ICommandOptions): void {
         try {
           await deleteRun(id, options.serverSettings);
         } catch (reason) {
-          failures.push(
-            reason instanceof MLStudioAPIError ? reason.message : String(reason)
-          );
+          failures.push(errorMessage(reason));
         }
       }
       views.experiments.forEach(view => void view.model.refresh());

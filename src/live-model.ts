@@ -8,7 +8,7 @@ import type { Event, ServerConnection } from '@jupyterlab/services';
 import type { IDisposable } from '@lumino/disposable';
 import { Signal } from '@lumino/signaling';
 
-import { errorOf } from './jobs/errors';
+import { errorOf } from './ui/errors';
 import type { IModelError } from './tokens';
 
 export namespace LiveModel {

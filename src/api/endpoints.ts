@@ -5,7 +5,12 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
-import { MLStudioAPIError, NETWORK_ERROR, requestAPI } from './request';
+import {
+  errorMessage,
+  MLStudioAPIError,
+  NETWORK_ERROR,
+  requestAPI
+} from './request';
 import type {
   Endpoint,
   EndpointCreate,
@@ -220,8 +225,7 @@ export async function invokeEndpoint(
     );
     text = await response.text();
   } catch (reason) {
-    const message = reason instanceof Error ? reason.message : String(reason);
-    throw new MLStudioAPIError(0, NETWORK_ERROR, message);
+    throw new MLStudioAPIError(0, NETWORK_ERROR, errorMessage(reason));
   }
   const latencyMs = performance.now() - started;
   const parsed = parseJSON(text);
@@ -232,7 +236,7 @@ export async function invokeEndpoint(
       predictions = parsed.predictions;
     }
   } else {
-    error = errorMessage(parsed, text, response);
+    error = answerMessage(parsed, text, response);
   }
   return {
     status: response.status,
@@ -247,7 +251,7 @@ export async function invokeEndpoint(
 }
 
 /** The readable message of an error answer, whatever its shape. */
-function errorMessage(
+function answerMessage(
   parsed: unknown,
   text: string,
   response: Response

@@ -33,6 +33,14 @@ export class MLStudioAPIError extends Error {
 }
 
 /**
+ * The message of a rejection, whatever was thrown (the one helper for this;
+ * `errorOf` in `ui/errors` adds the API error code).
+ */
+export function errorMessage(reason: unknown): string {
+  return reason instanceof Error ? reason.message : String(reason);
+}
+
+/**
  * A 404 without our error shape: the route does not exist, so the
  * jupyter_mlstudio server extension is not running.
  */
@@ -92,8 +100,7 @@ export async function requestBlob(
   try {
     return await response.blob();
   } catch (reason) {
-    const message = reason instanceof Error ? reason.message : String(reason);
-    throw new MLStudioAPIError(0, NETWORK_ERROR, message);
+    throw new MLStudioAPIError(0, NETWORK_ERROR, errorMessage(reason));
   }
 }
 
@@ -120,8 +127,7 @@ async function send(
       settings
     );
   } catch (reason) {
-    const message = reason instanceof Error ? reason.message : String(reason);
-    throw new MLStudioAPIError(0, NETWORK_ERROR, message);
+    throw new MLStudioAPIError(0, NETWORK_ERROR, errorMessage(reason));
   }
   if (!response.ok) {
     throw errorFromResponse(response, await response.text());

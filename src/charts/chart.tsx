@@ -12,6 +12,7 @@ import {
   PlotLayout,
   themedLayout
 } from './plotly';
+import { errorMessage } from '../api/request';
 import type { IThemeColors } from './theme';
 
 export interface IPlotlyChartProps {
@@ -54,7 +55,7 @@ export function PlotlyChart(props: IPlotlyChartProps): JSX.Element {
       .then(() => setError(null))
       .catch(reason => {
         if (!cancelled) {
-          setError(reason instanceof Error ? reason.message : String(reason));
+          setError(errorMessage(reason));
         }
       });
     return () => {

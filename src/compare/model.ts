@@ -8,12 +8,12 @@ import type { IDisposable } from '@lumino/disposable';
 import { Throttler } from '@lumino/polling';
 import { Signal } from '@lumino/signaling';
 
-import { MLStudioAPIError } from '../api/request';
 import { getMetricHistories, searchAllRuns } from '../api/runs';
 import type { MetricHistory, Run } from '../api/types';
 import { traceColor } from '../charts/plotly';
 import { LIVE_UPDATE_INTERVAL, runChange } from '../runs/events';
 import type { IModelError } from '../tokens';
+import { errorOf } from '../ui/errors';
 
 /** What the x axis of metric curves shows. */
 export type CurveAxis = 'step' | 'relative' | 'time';
@@ -237,12 +237,7 @@ export class CompareModel implements IDisposable {
   }
 
   private _recordError(reason: unknown): void {
-    if (reason instanceof MLStudioAPIError) {
-      this._error = { code: reason.code, message: reason.message };
-    } else {
-      const message = reason instanceof Error ? reason.message : String(reason);
-      this._error = { code: 'UNKNOWN', message };
-    }
+    this._error = errorOf(reason);
   }
 
   private _onEvent(_: Event.IManager, emission: Event.Emission): void {

@@ -14,7 +14,6 @@ import { CommandIDs } from '../commands';
 import { compareIcon } from '../icons';
 import { tabLabel } from '../titles';
 import { formatNumber } from '../runs/columns';
-import { ErrorBanner } from '../sidebar/components';
 import {
   axisChoices,
   barsFigure,
@@ -25,6 +24,7 @@ import {
   scatterFigure
 } from './figures';
 import type { CompareModel, CurveAxis } from './model';
+import { ErrorBanner } from '../ui/components';
 
 export namespace CompareView {
   export interface IOptions {

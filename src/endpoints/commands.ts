@@ -11,7 +11,7 @@ import { createEndpoint } from '../api/endpoints';
 import { listModels, listModelVersions } from '../api/models';
 import { CommandIDs, ENDPOINTS_SIDEBAR_ID } from '../commands';
 import { endpointIcon } from '../icons';
-import { errorOf } from '../jobs/errors';
+import { errorOf } from '../ui/errors';
 import {
   askDeploy,
   askVersions,

@@ -5,6 +5,7 @@
 import * as React from 'react';
 
 import type { Endpoint, EndpointStatus } from '../api/types';
+import { StatusBadge } from '../ui/components';
 
 /** How a status is shown: `InService` reads "In service". */
 export function statusLabel(status: EndpointStatus): string {
@@ -17,14 +18,13 @@ export function EndpointStatusBadge(props: {
   testId?: string;
 }): JSX.Element {
   return (
-    <span
-      className={`jp-MLStudio-badge jp-MLStudio-endpointStatus jp-mod-${props.status.toLowerCase()}`}
-      data-testid={props.testId ?? 'mls-endpoint-status'}
-      data-status={props.status}
+    <StatusBadge
+      className="jp-MLStudio-endpointStatus"
+      status={props.status}
+      label={statusLabel(props.status)}
       title={props.status}
-    >
-      {statusLabel(props.status)}
-    </span>
+      testId={props.testId ?? 'mls-endpoint-status'}
+    />
   );
 }
 
@@ -49,15 +49,4 @@ export function trafficShare(
 ): number {
   const total = variants.reduce((sum, v) => sum + v.weight, 0);
   return total > 0 ? (weight / total) * 100 : 0;
-}
-
-/** `12.3 ms`, `1.20 s`; `—` without a value. */
-export function formatMs(value: number | null | undefined): string {
-  if (value === null || value === undefined || !isFinite(value)) {
-    return '—';
-  }
-  if (value >= 1000) {
-    return `${(value / 1000).toFixed(2)} s`;
-  }
-  return `${value >= 100 ? value.toFixed(0) : value.toFixed(1)} ms`;
 }

@@ -34,7 +34,7 @@ import type {
   EndpointUpdate,
   EndpointVariantIn
 } from '../api/types';
-import { errorOf } from '../jobs/errors';
+import { errorOf } from '../ui/errors';
 import { isNotFound, ResourceModel, tailOf } from '../resource-model';
 import {
   ENDPOINT_TRANSITION_POLL,

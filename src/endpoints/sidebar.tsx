@@ -9,10 +9,10 @@ import { ENDPOINT_STATUSES } from '../api/endpoints';
 import type { Endpoint, EndpointStatus } from '../api/types';
 import { CommandIDs, ENDPOINTS_SIDEBAR_ID } from '../commands';
 import { endpointIcon } from '../icons';
-import { RelativeTime } from '../jobs/components';
 import { ListSidebar, SidebarShell } from '../sidebar/shell';
 import { EndpointStatusBadge, servedModels, statusLabel } from './components';
 import type { EndpointsModel } from './model';
+import { RelativeTime } from '../ui/components';
 
 export class EndpointsSidebar extends ListSidebar<EndpointsModel> {
   constructor(model: EndpointsModel, commands: CommandRegistry) {

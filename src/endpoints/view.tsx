@@ -3,10 +3,9 @@
  * test form prefilled from the model's input example, live request and
  * latency charts, recent errors, capture settings and the log.
  */
-import { Clipboard, MainAreaWidget } from '@jupyterlab/apputils';
+import { MainAreaWidget } from '@jupyterlab/apputils';
 import type { ServerConnection } from '@jupyterlab/services';
 import {
-  copyIcon,
   deleteIcon,
   editIcon,
   refreshIcon,
@@ -29,11 +28,17 @@ import type { IThemeColors, ThemeWatcher } from '../charts/theme';
 import { CommandIDs } from '../commands';
 import { endpointIcon, modelIcon } from '../icons';
 import { formatNumber, formatTime } from '../runs/columns';
-import { ActionButton, ErrorBanner } from '../sidebar/components';
-import { EndpointStatusBadge, formatMs, trafficShare } from './components';
+import { EndpointStatusBadge, trafficShare } from './components';
 import type { EndpointModel } from './endpoint-model';
 import { latencyFigure, requestsFigure } from './figures';
 import type { TestContentType } from './payload';
+import {
+  ActionButton,
+  CopyButton,
+  ErrorBanner,
+  LogPane
+} from '../ui/components';
+import { formatMs } from '../ui/format';
 
 export namespace EndpointView {
   export interface IOptions {
@@ -276,38 +281,6 @@ function StatusNotes(props: { endpoint: Endpoint }): JSX.Element | null {
         </div>
       )}
     </>
-  );
-}
-
-function CopyButton(props: {
-  text: string;
-  what: string;
-  testId?: string;
-}): JSX.Element {
-  const [copied, setCopied] = React.useState(false);
-  React.useEffect(() => {
-    if (!copied) {
-      return;
-    }
-    const timer = window.setTimeout(() => setCopied(false), 1500);
-    return () => window.clearTimeout(timer);
-  }, [copied]);
-  return (
-    <button
-      type="button"
-      className="jp-MLStudio-iconButton jp-MLStudio-copyButton"
-      data-testid={props.testId}
-      data-copied={copied}
-      title={copied ? 'Copied' : `Copy the ${props.what}`}
-      aria-label={`Copy the ${props.what}`}
-      onClick={() => {
-        Clipboard.copyToSystem(props.text);
-        setCopied(true);
-      }}
-    >
-      <copyIcon.react tag="span" />
-      {copied && <span className="jp-MLStudio-copied">Copied</span>}
-    </button>
   );
 }
 
@@ -887,22 +860,6 @@ function CaptureSection(props: {
 
 function LogSection(props: { model: EndpointModel }): JSX.Element {
   const { model } = props;
-  const pane = React.useRef<HTMLPreElement>(null);
-  const follow = React.useRef(true);
-  const log = model.log;
-  React.useLayoutEffect(() => {
-    const node = pane.current;
-    if (node && follow.current) {
-      node.scrollTop = node.scrollHeight;
-    }
-  }, [log]);
-  const onScroll = () => {
-    const node = pane.current;
-    if (node) {
-      follow.current =
-        node.scrollTop + node.clientHeight >= node.scrollHeight - 8;
-    }
-  };
   return (
     <section className="jp-MLStudio-pageSection" aria-label="Log">
       <div className="jp-MLStudio-sectionHeader">
@@ -913,16 +870,13 @@ function LogSection(props: { model: EndpointModel }): JSX.Element {
           </span>
         )}
       </div>
-      <pre
-        ref={pane}
-        className="jp-MLStudio-jobLog jp-MLStudio-endpointLog"
-        data-testid="mls-endpoint-log"
-        tabIndex={0}
-        aria-label="Endpoint log"
-        onScroll={onScroll}
-      >
-        {log || 'No output yet.'}
-      </pre>
+      <LogPane
+        text={model.log}
+        placeholder="No output yet."
+        className="jp-MLStudio-endpointLog"
+        testId="mls-endpoint-log"
+        label="Endpoint log"
+      />
     </section>
   );
 }

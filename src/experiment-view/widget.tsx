@@ -22,7 +22,6 @@ import { CommandIDs } from '../commands';
 import { compareIcon, experimentIcon, runIcon, trainIcon } from '../icons';
 import { tabLabel } from '../titles';
 import { RunsTableModel } from '../runs/model';
-import { ActionButton, ErrorBanner } from '../sidebar/components';
 import { ColumnPicker } from './columnpicker';
 import {
   applyColumnWidths,
@@ -30,6 +29,7 @@ import {
   createRunsGrid,
   RunsDataModel
 } from './grid';
+import { ActionButton, ErrorBanner } from '../ui/components';
 
 /** The main-area widget of an experiment. */
 export class ExperimentView extends MainAreaWidget<ExperimentPanel> {

@@ -37,16 +37,17 @@ import {
   trainIcon,
   wranglerIcon
 } from '../icons';
-import { JobStatusBadge, kindLabel, RelativeTime } from '../jobs/components';
-import { formatBytes } from '../models/components';
+import { JobStatusBadge, kindLabel } from '../jobs/components';
+import { WranglerCommandIDs } from '../wrangler/plugin';
+import type { HomeModel } from './model';
 import {
   ActionButton,
   ErrorBanner,
   Loading,
+  RelativeTime,
   ServerMissing
-} from '../sidebar/components';
-import { WranglerCommandIDs } from '../wrangler/plugin';
-import type { HomeModel } from './model';
+} from '../ui/components';
+import { formatBytes } from '../ui/format';
 
 /** The id of the (single) home view. */
 export const HOME_VIEW_ID = 'mlstudio-home';

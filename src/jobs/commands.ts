@@ -10,7 +10,7 @@ import { refreshIcon } from '@jupyterlab/ui-components';
 import { createProcessingJob } from '../api/jobs';
 import { CommandIDs, JOBS_SIDEBAR_ID } from '../commands';
 import { jobIcon, trainIcon } from '../icons';
-import { errorOf } from './errors';
+import { errorOf } from '../ui/errors';
 import { isDataFile } from './form-model';
 import type { JobsModel } from './model';
 import type { JobViews } from './views';

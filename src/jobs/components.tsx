@@ -2,11 +2,11 @@
  * Small presentational pieces shared by the Jobs sidebar and the job view,
  * and the formatting of job times.
  */
-import { Time } from '@jupyterlab/coreutils';
 import * as React from 'react';
 
 import type { Job, JobStatus } from '../api/types';
-import { formatDuration } from '../runs/columns';
+import { formatDuration } from '../ui/format';
+import { StatusBadge } from '../ui/components';
 
 /** A job's status, coloured by what it means. */
 export function JobStatusBadge(props: {
@@ -14,13 +14,11 @@ export function JobStatusBadge(props: {
   testId?: string;
 }): JSX.Element {
   return (
-    <span
-      className={`jp-MLStudio-badge jp-MLStudio-jobStatus jp-mod-${props.status.toLowerCase()}`}
-      data-testid={props.testId ?? 'mls-job-status'}
-      data-status={props.status}
-    >
-      {props.status}
-    </span>
+    <StatusBadge
+      className="jp-MLStudio-jobStatus"
+      status={props.status}
+      testId={props.testId ?? 'mls-job-status'}
+    />
   );
 }
 
@@ -87,13 +85,6 @@ export function formatJobDuration(job: Job, now: number): string {
   return formatDuration(jobDuration(job, now)) || '—';
 }
 
-/** "2 minutes ago" (local time in the tooltip). */
-export function RelativeTime(props: { iso: string }): JSX.Element {
-  return (
-    <span title={Time.format(props.iso)}>{Time.formatHuman(props.iso)}</span>
-  );
-}
-
 /** How a job kind is shown: `Training`, `Processing`, `Batch transform`. */
 export function kindLabel(kind: string): string {
   const text = kind.replace(/-/g, ' ');
@@ -119,20 +110,4 @@ export function jobSource(job: Job): string {
     }
   }
   return '';
-}
-
-/**
- * The current time, re-read every `interval` ms while `active`, so running
- * durations and "x minutes ago" stay current between server updates.
- */
-export function useNow(active: boolean, interval = 1000): number {
-  const [now, setNow] = React.useState(() => Date.now());
-  React.useEffect(() => {
-    if (!active) {
-      return;
-    }
-    const timer = window.setInterval(() => setNow(Date.now()), interval);
-    return () => window.clearInterval(timer);
-  }, [active, interval]);
-  return active ? now : Date.now();
 }

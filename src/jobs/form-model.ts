@@ -11,7 +11,7 @@ import { Signal } from '@lumino/signaling';
 import { createTrainingJob, getDataColumns, listAlgorithms } from '../api/jobs';
 import type { Algorithm, Job, TrainingJobCreate } from '../api/types';
 import type { IModelError } from '../tokens';
-import { errorOf } from './errors';
+import { errorOf } from '../ui/errors';
 import {
   fieldsOf,
   FieldValue,

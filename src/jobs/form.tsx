@@ -13,7 +13,6 @@ import * as React from 'react';
 
 import type { Algorithm, AlgorithmTask, Job } from '../api/types';
 import { trainIcon } from '../icons';
-import { ErrorBanner } from '../sidebar/components';
 import { DataChannel, DATA_EXTENSIONS, TrainingFormModel } from './form-model';
 import {
   allowed,
@@ -21,6 +20,7 @@ import {
   NONE_OPTION,
   placeholderOf
 } from './hyperparameters';
+import { ErrorBanner } from '../ui/components';
 
 export namespace TrainingFormView {
   export interface IOptions {

@@ -14,11 +14,10 @@ import {
   formatJobDuration,
   JobProgress,
   JobStatusBadge,
-  kindLabel,
-  RelativeTime,
-  useNow
+  kindLabel
 } from './components';
 import type { JobsModel } from './model';
+import { RelativeTime, useNow } from '../ui/components';
 
 export class JobsSidebar extends ListSidebar<JobsModel> {
   constructor(model: JobsModel, commands: CommandRegistry) {

@@ -19,16 +19,15 @@ import { CommandIDs } from '../commands';
 import { jobIcon, runIcon } from '../icons';
 import { tabLabel } from '../titles';
 import { formatNumber, formatTime } from '../runs/columns';
-import { ActionButton, ErrorBanner } from '../sidebar/components';
 import {
   formatJobDuration,
   JobProgress,
   JobStatusBadge,
   jobSource,
-  kindLabel,
-  useNow
+  kindLabel
 } from './components';
 import type { JobModel } from './job-model';
+import { ActionButton, ErrorBanner, LogPane, useNow } from '../ui/components';
 
 export namespace JobView {
   export interface IOptions {
@@ -336,28 +335,9 @@ function OutputsSection(props: { job: Job }): JSX.Element {
   );
 }
 
-/**
- * The log pane. It follows new output while scrolled to the bottom; once
- * the user scrolls up it stays where it is.
- */
+/** The job's log, with whether more is coming. */
 function LogSection(props: { model: JobModel }): JSX.Element {
   const { model } = props;
-  const pane = React.useRef<HTMLPreElement>(null);
-  const follow = React.useRef(true);
-  const log = model.log;
-  React.useLayoutEffect(() => {
-    const node = pane.current;
-    if (node && follow.current) {
-      node.scrollTop = node.scrollHeight;
-    }
-  }, [log]);
-  const onScroll = () => {
-    const node = pane.current;
-    if (node) {
-      follow.current =
-        node.scrollTop + node.clientHeight >= node.scrollHeight - 8;
-    }
-  };
   const job = model.job;
   return (
     <section className="jp-MLStudio-pageSection" aria-label="Log">
@@ -377,19 +357,14 @@ function LogSection(props: { model: JobModel }): JSX.Element {
           the job's artifacts.
         </div>
       )}
-      <pre
-        ref={pane}
-        className="jp-MLStudio-jobLog"
-        data-testid="mls-job-log"
-        tabIndex={0}
-        aria-label="Job log"
-        onScroll={onScroll}
-      >
-        {log ||
-          (model.logComplete
-            ? 'The job wrote no output.'
-            : 'Waiting for output…')}
-      </pre>
+      <LogPane
+        text={model.log}
+        placeholder={
+          model.logComplete ? 'The job wrote no output.' : 'Waiting for output…'
+        }
+        testId="mls-job-log"
+        label="Job log"
+      />
     </section>
   );
 }

@@ -10,9 +10,9 @@ import { downloadIcon, editIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { CARD_FIELDS, CardField } from '../api/models';
-import { ActionButton } from '../sidebar/components';
-import { downloadText } from './components';
 import type { ModelVersionModel } from './version-model';
+import { ActionButton } from '../ui/components';
+import { downloadText } from '../ui/download';
 
 const CARD_LABELS: Record<CardField, string> = {
   intended_use: 'Intended use',

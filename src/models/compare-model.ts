@@ -9,7 +9,7 @@ import { Signal } from '@lumino/signaling';
 
 import { listModelVersions } from '../api/models';
 import type { ModelVersion } from '../api/types';
-import { errorOf } from '../jobs/errors';
+import { errorOf } from '../ui/errors';
 import type { IModelError } from '../tokens';
 import { MODEL_UPDATE_INTERVAL, modelChange } from './events';
 

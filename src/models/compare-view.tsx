@@ -11,8 +11,6 @@ import type { ModelVersion } from '../api/types';
 import { CommandIDs } from '../commands';
 import { compareIcon } from '../icons';
 import { tabLabel } from '../titles';
-import { RelativeTime } from '../jobs/components';
-import { ActionButton, ErrorBanner } from '../sidebar/components';
 import {
   ICompareRow,
   lowerIsBetter,
@@ -22,6 +20,7 @@ import {
 } from './compare';
 import type { CompareVersionsModel } from './compare-model';
 import { AliasChips, ApprovalBadge } from './components';
+import { ActionButton, ErrorBanner, RelativeTime } from '../ui/components';
 
 export namespace CompareVersionsView {
   export interface IOptions {

@@ -6,6 +6,7 @@ import { closeIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import type { ApprovalStatus } from '../api/types';
+import { StatusBadge } from '../ui/components';
 
 const APPROVAL_LABELS: Record<ApprovalStatus, string> = {
   PendingManualApproval: 'Pending approval',
@@ -22,18 +23,18 @@ export function ApprovalBadge(props: {
   status: ApprovalStatus;
   testId?: string;
 }): JSX.Element {
-  const mod =
-    props.status === 'PendingManualApproval'
-      ? 'pending'
-      : props.status.toLowerCase();
   return (
-    <span
-      className={`jp-MLStudio-badge jp-MLStudio-approval jp-mod-${mod}`}
-      data-testid={props.testId ?? 'mls-approval-status'}
-      data-status={props.status}
-    >
-      {approvalLabel(props.status)}
-    </span>
+    <StatusBadge
+      className="jp-MLStudio-approval"
+      status={props.status}
+      label={approvalLabel(props.status)}
+      mod={
+        props.status === 'PendingManualApproval'
+          ? 'pending'
+          : props.status.toLowerCase()
+      }
+      testId={props.testId ?? 'mls-approval-status'}
+    />
   );
 }
 
@@ -90,37 +91,4 @@ export function AliasChips(props: {
         ))}
     </ul>
   );
-}
-
-/** `1.2 MB` */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) {
-    return `${bytes} B`;
-  }
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
-}
-
-/** Save text as a file through the browser's download. */
-export function downloadText(
-  fileName: string,
-  text: string,
-  type = 'text/markdown'
-): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = fileName;
-  link.style.display = 'none';
-  document.body.appendChild(link);
-  link.click();
-  link.remove();
-  // Revoke after the click's navigation has started.
-  window.setTimeout(() => URL.revokeObjectURL(url), 1000);
 }

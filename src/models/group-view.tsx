@@ -17,13 +17,12 @@ import type { ModelVersion } from '../api/types';
 import { CommandIDs } from '../commands';
 import { compareIcon, modelIcon } from '../icons';
 import { tabLabel } from '../titles';
-import { RelativeTime } from '../jobs/components';
 import { formatNumber, formatTime } from '../runs/columns';
-import { ActionButton, ErrorBanner } from '../sidebar/components';
 import { metricKeys } from './compare';
 import { AliasChips, ApprovalBadge } from './components';
 import { confirmDeleteModel } from './dialogs';
 import type { ModelGroupModel } from './group-model';
+import { ActionButton, ErrorBanner, RelativeTime } from '../ui/components';
 
 /** Metric columns of the versions table. */
 const METRIC_COLUMNS = 4;

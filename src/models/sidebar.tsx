@@ -8,10 +8,10 @@ import * as React from 'react';
 import type { ModelGroup } from '../api/types';
 import { CommandIDs, MODELS_SIDEBAR_ID } from '../commands';
 import { modelIcon } from '../icons';
-import { RelativeTime } from '../jobs/components';
 import { ListSidebar, SidebarShell } from '../sidebar/shell';
 import { AliasChips } from './components';
 import type { ModelsModel } from './model';
+import { RelativeTime } from '../ui/components';
 
 export class ModelsSidebar extends ListSidebar<ModelsModel> {
   constructor(model: ModelsModel, commands: CommandRegistry) {

@@ -16,15 +16,11 @@ import {
 import type { ModelVersion } from '../api/types';
 import { CommandIDs } from '../commands';
 import { jobIcon, runIcon } from '../icons';
-import { RelativeTime } from '../jobs/components';
 import { formatTime } from '../runs/columns';
-import {
-  AliasChips,
-  ApprovalBadge,
-  approvalLabel,
-  formatBytes
-} from './components';
+import { AliasChips, ApprovalBadge, approvalLabel } from './components';
 import type { ModelVersionModel } from './version-model';
+import { RelativeTime } from '../ui/components';
+import { formatBytes } from '../ui/format';
 
 export function DetailsSection(props: { data: ModelVersion }): JSX.Element {
   const { data } = props;

@@ -21,7 +21,6 @@ import { CommandIDs } from '../commands';
 import { endpointIcon, modelIcon } from '../icons';
 import { tabLabel } from '../titles';
 import { formatNumber } from '../runs/columns';
-import { ActionButton, ErrorBanner } from '../sidebar/components';
 import { CardSection } from './card-editor';
 import { AliasChips, ApprovalBadge } from './components';
 import { askApprovalComment } from './dialogs';
@@ -34,6 +33,7 @@ import {
   SignatureSection
 } from './version-sections';
 import type { ModelVersionModel } from './version-model';
+import { ActionButton, ErrorBanner } from '../ui/components';
 
 export namespace ModelVersionView {
   export interface IOptions {

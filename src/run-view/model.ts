@@ -18,7 +18,7 @@ import {
 } from '../api/runs';
 import type { ArtifactEntry, MetricHistory, Run } from '../api/types';
 import { LIVE_UPDATE_INTERVAL, runChange } from '../runs/events';
-import { errorOf } from '../jobs/errors';
+import { errorOf } from '../ui/errors';
 import { isNotFound, ResourceModel } from '../resource-model';
 import { IArtifactPreview, previewOf } from './preview';
 

@@ -4,6 +4,7 @@
  * Nothing here runs user content: images go through <img>, text through
  * React text nodes, and figures through plotly.
  */
+import { errorMessage } from '../api/request';
 import type { ArtifactEntry } from '../api/types';
 import type { PlotData, PlotLayout } from '../charts/plotly';
 
@@ -135,7 +136,7 @@ export async function previewOf(
     return {
       ...ready,
       state: 'error',
-      message: reason instanceof Error ? reason.message : String(reason)
+      message: errorMessage(reason)
     };
   }
 }

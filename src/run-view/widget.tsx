@@ -25,15 +25,15 @@ import { curvesFigure, isSeries } from '../compare/figures';
 import { modelIcon, runIcon } from '../icons';
 import { tabLabel } from '../titles';
 import {
-  formatDuration,
   formatNumber,
   formatTime,
   runDuration,
   runStatusLabel
 } from '../runs/columns';
-import { ActionButton, ErrorBanner } from '../sidebar/components';
 import type { RunModel } from './model';
 import type { IArtifactPreview } from './preview';
+import { ActionButton, ErrorBanner } from '../ui/components';
+import { formatDuration } from '../ui/format';
 
 /** Metric charts drawn before "Show all". */
 const CHARTS_SHOWN = 12;

@@ -3,6 +3,7 @@
  * metrics, params and tags, with their display text and sort keys.
  */
 import type { ExperimentKeys, Run } from '../api/types';
+import { formatDuration } from '../ui/format';
 
 /** Where a column's value comes from. */
 export type ColumnKind = 'attribute' | 'metric' | 'param' | 'tag';
@@ -203,27 +204,4 @@ export function formatTime(iso: string | null | undefined): string {
     `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ` +
     `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`
   );
-}
-
-/** `850ms`, `12.3s`, `4m 05s`, `2h 10m`. */
-export function formatDuration(ms: number | null): string {
-  if (ms === null) {
-    return '';
-  }
-  if (ms < 1000) {
-    return `${Math.round(ms)}ms`;
-  }
-  const seconds = ms / 1000;
-  if (seconds < 60) {
-    return `${seconds.toFixed(1)}s`;
-  }
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) {
-    return `${minutes}m ${String(Math.floor(seconds % 60)).padStart(2, '0')}s`;
-  }
-  const hours = Math.floor(minutes / 60);
-  if (hours < 48) {
-    return `${hours}h ${String(minutes % 60).padStart(2, '0')}m`;
-  }
-  return `${Math.floor(hours / 24)}d ${hours % 24}h`;
 }

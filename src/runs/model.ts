@@ -19,6 +19,7 @@ import { MLStudioAPIError } from '../api/request';
 import { getExperimentKeys, getRun, searchRuns } from '../api/runs';
 import type { ExperimentKeys, Run, RunList } from '../api/types';
 import type { IModelError } from '../tokens';
+import { errorOf } from '../ui/errors';
 import {
   ATTRIBUTE_COLUMNS,
   availableKeyColumns,
@@ -512,12 +513,7 @@ export class RunsTableModel implements IDisposable {
     if (reason instanceof DOMException && reason.name === 'AbortError') {
       return;
     }
-    if (reason instanceof MLStudioAPIError) {
-      this._error = { code: reason.code, message: reason.message };
-    } else {
-      const message = reason instanceof Error ? reason.message : String(reason);
-      this._error = { code: 'UNKNOWN', message };
-    }
+    this._error = errorOf(reason);
     this._changed.emit();
   }
 

@@ -21,7 +21,7 @@ import {
   ErrorBanner,
   Loading,
   ServerMissing
-} from './components';
+} from '../ui/components';
 
 export namespace ListSidebar {
   export interface IOptions {

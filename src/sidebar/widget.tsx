@@ -13,9 +13,9 @@ import * as React from 'react';
 import { CommandIDs, SIDEBAR_ID } from '../commands';
 import { experimentIcon, studioIcon } from '../icons';
 import type { IExperimentsModel } from '../tokens';
-import { ActionButton } from './components';
 import { ExperimentDetails, ExperimentList } from './experiments';
 import { ListSidebar, SidebarShell } from './shell';
+import { ActionButton } from '../ui/components';
 
 export class MLStudioSidebar extends ListSidebar<IExperimentsModel> {
   constructor(model: IExperimentsModel, commands: CommandRegistry) {

@@ -5,6 +5,7 @@
  */
 import { PathExt } from '@jupyterlab/coreutils';
 
+import { errorMessage } from '../api/request';
 import type { IJSONSchema, ITransformInfo } from '../api/wrangler';
 
 export const SCHEMA_VERSION = 1;
@@ -72,8 +73,10 @@ export function parseFlow(text: string): ParseResult {
   try {
     value = JSON.parse(text);
   } catch (reason) {
-    const detail = reason instanceof Error ? reason.message : String(reason);
-    return { document: null, error: `The file is not valid JSON: ${detail}` };
+    return {
+      document: null,
+      error: `The file is not valid JSON: ${errorMessage(reason)}`
+    };
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return {

@@ -17,9 +17,9 @@ import { ThemedPanel } from '../charts/panel';
 import type { PlotData, PlotLayout } from '../charts/plotly';
 import type { IThemeColors, ThemeWatcher } from '../charts/theme';
 import { insightsIcon } from '../icons';
-import { ActionButton, ErrorBanner } from '../sidebar/components';
 import type { IFlowDocument } from './document';
-import { errorMessage } from './model';
+import { errorMessage } from '../ui/errors';
+import { ActionButton, ErrorBanner } from '../ui/components';
 
 export interface IInsightsRequest {
   /** The .flow path relative to the server root. */

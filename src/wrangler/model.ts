@@ -12,7 +12,7 @@ import type { ServerConnection } from '@jupyterlab/services';
 import type { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { MLStudioAPIError } from '../api/request';
+import { errorMessage } from '../api/request';
 import {
   IPreview,
   IStepStatus,
@@ -64,13 +64,6 @@ export function loadTransforms(
     });
   }
   return catalog;
-}
-
-export function errorMessage(reason: unknown): string {
-  if (reason instanceof MLStudioAPIError) {
-    return reason.message;
-  }
-  return reason instanceof Error ? reason.message : String(reason);
 }
 
 /** The dtype family of a pandas dtype string, as transforms name them. */

@@ -36,7 +36,7 @@ import {
   sourceForFile
 } from './document';
 import { OPEN_FLOW_MIME, OpenFlowRenderer } from './mime';
-import { errorMessage } from './model';
+import { errorMessage } from '../ui/errors';
 import { FACTORY, FlowEditor, FlowEditorFactory } from './widget';
 
 const CATEGORY = 'ML Studio';

@@ -37,7 +37,8 @@ import { relativeTo, splitRef } from './document';
 import { FlowGraph } from './graph';
 import { applyPreviewTheme, createPreviewGrid, PreviewDataModel } from './grid';
 import { InsightsModel, InsightsView } from './insights';
-import { errorMessage, FlowEditorModel } from './model';
+import { errorMessage } from '../ui/errors';
+import { FlowEditorModel } from './model';
 import { FormPane, StepList } from './panes';
 import { AddStepMenu, Dropdown, SampleMenu } from './toolbar';
 

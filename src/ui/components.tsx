@@ -1,0 +1,231 @@
+/**
+ * The presentational pieces every view repeats: buttons, the error banner,
+ * loading and server-missing notices, relative times, the copy button and
+ * the log pane. They render props only.
+ */
+import { Clipboard } from '@jupyterlab/apputils';
+import { Time } from '@jupyterlab/coreutils';
+import { closeIcon, copyIcon, LabIcon } from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+/** A compact button with an icon and a label. */
+export function ActionButton(props: {
+  testId: string;
+  icon: LabIcon;
+  label: string;
+  title: string;
+  onClick: () => void;
+  disabled?: boolean;
+  warn?: boolean;
+}): JSX.Element {
+  const classes = ['jp-MLStudio-button'];
+  if (props.warn) {
+    classes.push('jp-mod-warn');
+  }
+  return (
+    <button
+      type="button"
+      className={classes.join(' ')}
+      data-testid={props.testId}
+      title={props.title}
+      disabled={props.disabled}
+      onClick={props.onClick}
+    >
+      <props.icon.react tag="span" className="jp-MLStudio-buttonIcon" />
+      <span>{props.label}</span>
+    </button>
+  );
+}
+
+/** The dismissible banner for the last error. */
+export function ErrorBanner(props: {
+  message: string;
+  onDismiss: () => void;
+}): JSX.Element {
+  return (
+    <div className="jp-MLStudio-error" data-testid="mls-error" role="alert">
+      <span className="jp-MLStudio-errorMessage">{props.message}</span>
+      <button
+        type="button"
+        className="jp-MLStudio-dismiss"
+        title="Dismiss"
+        aria-label="Dismiss"
+        onClick={props.onDismiss}
+      >
+        <closeIcon.react tag="span" />
+      </button>
+    </div>
+  );
+}
+
+/**
+ * Shown instead of the content when the server extension is missing;
+ * `feature` says what needs it (default: the whole extension).
+ */
+export function ServerMissing(props: {
+  feature?: string;
+  testId?: string;
+}): JSX.Element {
+  return (
+    <div
+      className="jp-MLStudio-serverMissing"
+      data-testid={props.testId ?? 'mls-server-missing'}
+      role="alert"
+    >
+      {props.feature
+        ? `${props.feature} need${props.feature.endsWith('s') ? '' : 's'} the jupyter_mlstudio server extension, which is not running.`
+        : 'The jupyter_mlstudio server extension is not running.'}{' '}
+      Install the package with pip in the environment that runs JupyterLab and
+      restart.
+    </div>
+  );
+}
+
+/**
+ * A thin indeterminate progress bar. Background refreshes overlay it on the
+ * section edge so the list does not jump; the first load also says so.
+ */
+export function Loading(props: {
+  firstLoad: boolean;
+  /** What the first load says it loads (default: experiments). */
+  what?: string;
+  testId?: string;
+}): JSX.Element {
+  const className = props.firstLoad
+    ? 'jp-MLStudio-loading'
+    : 'jp-MLStudio-loading jp-mod-background';
+  return (
+    <div
+      className={className}
+      data-testid={props.testId ?? 'mls-loading'}
+      role="status"
+    >
+      <div className="jp-MLStudio-progress" />
+      {props.firstLoad && <span>Loading {props.what ?? 'experiments'}…</span>}
+    </div>
+  );
+}
+
+/** "2 minutes ago" (local time in the tooltip). */
+export function RelativeTime(props: { iso: string }): JSX.Element {
+  return (
+    <span title={Time.format(props.iso)}>{Time.formatHuman(props.iso)}</span>
+  );
+}
+
+/**
+ * The current time, re-read every `interval` ms while `active`, so running
+ * durations and "x minutes ago" stay current between server updates.
+ */
+export function useNow(active: boolean, interval = 1000): number {
+  const [now, setNow] = React.useState(() => Date.now());
+  React.useEffect(() => {
+    if (!active) {
+      return;
+    }
+    const timer = window.setInterval(() => setNow(Date.now()), interval);
+    return () => window.clearInterval(timer);
+  }, [active, interval]);
+  return active ? now : Date.now();
+}
+
+/** A button copying `text`; it says "Copied" for a moment. */
+export function CopyButton(props: {
+  text: string;
+  what: string;
+  testId?: string;
+}): JSX.Element {
+  const [copied, setCopied] = React.useState(false);
+  React.useEffect(() => {
+    if (!copied) {
+      return;
+    }
+    const timer = window.setTimeout(() => setCopied(false), 1500);
+    return () => window.clearTimeout(timer);
+  }, [copied]);
+  return (
+    <button
+      type="button"
+      className="jp-MLStudio-iconButton jp-MLStudio-copyButton"
+      data-testid={props.testId}
+      data-copied={copied}
+      title={copied ? 'Copied' : `Copy the ${props.what}`}
+      aria-label={`Copy the ${props.what}`}
+      onClick={() => {
+        Clipboard.copyToSystem(props.text);
+        setCopied(true);
+      }}
+    >
+      <copyIcon.react tag="span" />
+      {copied && <span className="jp-MLStudio-copied">Copied</span>}
+    </button>
+  );
+}
+
+/**
+ * A status badge coloured by what the status means (`jp-mod-<mod>`, the
+ * status in lower case unless `mod` says otherwise).
+ */
+export function StatusBadge(props: {
+  /** The class naming what the status is of, e.g. `jp-MLStudio-jobStatus`. */
+  className: string;
+  status: string;
+  testId: string;
+  label?: string;
+  mod?: string;
+  title?: string;
+}): JSX.Element {
+  const mod = props.mod ?? props.status.toLowerCase();
+  return (
+    <span
+      className={`jp-MLStudio-badge ${props.className} jp-mod-${mod}`}
+      data-testid={props.testId}
+      data-status={props.status}
+      title={props.title}
+    >
+      {props.label ?? props.status}
+    </span>
+  );
+}
+
+/**
+ * A log pane. It follows new output while scrolled to the bottom; once the
+ * user scrolls up it stays where it is.
+ */
+export function LogPane(props: {
+  text: string;
+  /** Shown while there is no text. */
+  placeholder: string;
+  testId: string;
+  label: string;
+  className?: string;
+}): JSX.Element {
+  const pane = React.useRef<HTMLPreElement>(null);
+  const follow = React.useRef(true);
+  const text = props.text;
+  React.useLayoutEffect(() => {
+    const node = pane.current;
+    if (node && follow.current) {
+      node.scrollTop = node.scrollHeight;
+    }
+  }, [text]);
+  const onScroll = () => {
+    const node = pane.current;
+    if (node) {
+      follow.current =
+        node.scrollTop + node.clientHeight >= node.scrollHeight - 8;
+    }
+  };
+  return (
+    <pre
+      ref={pane}
+      className={['jp-MLStudio-jobLog', props.className ?? ''].join(' ').trim()}
+      data-testid={props.testId}
+      tabIndex={0}
+      aria-label={props.label}
+      onScroll={onScroll}
+    >
+      {text || props.placeholder}
+    </pre>
+  );
+}
