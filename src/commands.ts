@@ -18,56 +18,11 @@ import {
   confirmDelete
 } from './experiments/dialogs';
 import { errorMessage } from './api/request';
+import { CommandIDs, SIDEBAR_ID } from './command-ids';
 import { deleteRun } from './api/runs';
 import { compareIcon, experimentIcon, runIcon, studioIcon } from './icons';
 import type { IExperimentsModel } from './tokens';
 import type { StudioViews } from './views';
-
-export namespace CommandIDs {
-  export const open = 'mlstudio:open';
-  export const createExperiment = 'mlstudio:create-experiment';
-  export const refreshExperiments = 'mlstudio:refresh-experiments';
-  export const renameExperiment = 'mlstudio:rename-experiment';
-  export const deleteExperiment = 'mlstudio:delete-experiment';
-  export const openExperiment = 'mlstudio:open-experiment';
-  export const openRun = 'mlstudio:open-run';
-  export const compareRuns = 'mlstudio:compare-runs';
-  export const deleteRuns = 'mlstudio:delete-runs';
-  // Jobs (registered by the jobs plugin, src/jobs/commands.ts)
-  export const openJobs = 'mlstudio:open-jobs';
-  export const refreshJobs = 'mlstudio:refresh-jobs';
-  export const newTrainingJob = 'mlstudio:new-training-job';
-  export const openJob = 'mlstudio:open-job';
-  export const runAsJob = 'mlstudio:run-as-job';
-  export const trainWithData = 'mlstudio:train-with-data';
-  // Models (registered by the models plugin, src/models/commands.ts)
-  export const openModels = 'mlstudio:open-models';
-  export const refreshModels = 'mlstudio:refresh-models';
-  export const createModel = 'mlstudio:create-model';
-  export const openModel = 'mlstudio:open-model';
-  export const openModelVersion = 'mlstudio:open-model-version';
-  export const compareModelVersions = 'mlstudio:compare-model-versions';
-  export const registerModel = 'mlstudio:register-model';
-  // Endpoints (registered by the endpoints plugin, src/endpoints/commands.ts)
-  export const openEndpoints = 'mlstudio:open-endpoints';
-  export const refreshEndpoints = 'mlstudio:refresh-endpoints';
-  export const openEndpoint = 'mlstudio:open-endpoint';
-  export const deployModel = 'mlstudio:deploy-model';
-  // Home (registered by the home plugin, src/home/plugin.ts)
-  export const openHome = 'mlstudio:open-home';
-}
-
-/** Id of the ML Studio sidebar widget. */
-export const SIDEBAR_ID = 'mlstudio-sidebar';
-
-/** Id of the Jobs sidebar widget. */
-export const JOBS_SIDEBAR_ID = 'mlstudio-jobs';
-
-/** Id of the Models sidebar widget. */
-export const MODELS_SIDEBAR_ID = 'mlstudio-models';
-
-/** Id of the Endpoints sidebar widget. */
-export const ENDPOINTS_SIDEBAR_ID = 'mlstudio-endpoints';
 
 export interface ICommandOptions {
   app: JupyterFrontEnd;

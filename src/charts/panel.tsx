@@ -1,51 +1,36 @@
 /**
- * The base of the chart-bearing main-area panels (compare, run view): it
- * re-renders on model changes and redraws in new colours when the theme
- * changes, and disposes the model with the panel.
+ * The base of the chart-bearing main-area panels (compare, run view,
+ * endpoint, insights): a `ResourcePanel` that also redraws in new colours
+ * when the theme changes.
  */
-import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
-import type { IDisposable } from '@lumino/disposable';
-import type { ISignal } from '@lumino/signaling';
-import * as React from 'react';
 
+import { type IViewModel, ResourcePanel } from '../ui/view';
 import { IThemeColors, readThemeColors, ThemeWatcher } from './theme';
 
-/** What a themed panel needs of its model. */
-export interface IViewModel extends IDisposable {
-  readonly changed: ISignal<unknown, void>;
-}
+export type { IViewModel };
 
-export abstract class ThemedPanel<M extends IViewModel> extends ReactWidget {
+export abstract class ThemedPanel<
+  M extends IViewModel
+> extends ResourcePanel<M> {
   constructor(model: M, theme: ThemeWatcher, testId: string) {
-    super();
-    this.addClass('jp-MLStudio-scrollPanel');
-    this.node.dataset.testid = testId;
-    this.model = model;
+    super(model, testId);
     this._theme = theme;
     theme.changed.connect(this._onThemeChanged, this);
   }
 
-  readonly model: M;
-
   dispose(): void {
     if (!this.isDisposed) {
       this._theme.changed.disconnect(this._onThemeChanged, this);
-      this.model.dispose();
     }
     super.dispose();
   }
 
-  protected render(): JSX.Element {
-    const colors = this._colors;
-    return (
-      <UseSignal signal={this.model.changed}>
-        {() => this.renderContent(colors)}
-      </UseSignal>
-    );
+  protected renderContent(): JSX.Element {
+    return this.renderThemed(this._colors);
   }
 
   /** The panel's content for the current model state and theme colours. */
-  protected abstract renderContent(colors: IThemeColors): JSX.Element;
+  protected abstract renderThemed(colors: IThemeColors): JSX.Element;
 
   /** New colours make every chart redraw in the new theme. */
   private _onThemeChanged(): void {

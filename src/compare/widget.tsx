@@ -2,7 +2,6 @@
  * The comparison view: overlaid metric curves, a parallel-coordinates plot,
  * a param-vs-metric scatter and a diff table of the selected runs.
  */
-import { MainAreaWidget } from '@jupyterlab/apputils';
 import type { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 
@@ -10,7 +9,6 @@ import type { Run } from '../api/types';
 import { PlotlyChart } from '../charts/chart';
 import { ThemedPanel } from '../charts/panel';
 import type { IThemeColors, ThemeWatcher } from '../charts/theme';
-import { CommandIDs } from '../commands';
 import { compareIcon } from '../icons';
 import { tabLabel } from '../titles';
 import { formatNumber } from '../runs/columns';
@@ -25,6 +23,8 @@ import {
 } from './figures';
 import type { CompareModel, CurveAxis } from './model';
 import { ErrorBanner } from '../ui/components';
+import { ResourceView } from '../ui/view';
+import { CommandIDs } from '../command-ids';
 
 export namespace CompareView {
   export interface IOptions {
@@ -35,21 +35,14 @@ export namespace CompareView {
 }
 
 /** The main-area widget of a comparison. */
-export class CompareView extends MainAreaWidget<ComparePanel> {
+export class CompareView extends ResourceView<CompareModel> {
   constructor(options: CompareView.IOptions) {
-    super({ content: new ComparePanel(options) });
-    this.addClass('jp-MLStudio-compareView');
-    this.toolbar.hide();
-    this.title.icon = compareIcon;
-    this.title.closable = true;
-    this.title.label = tabLabel(
-      'Compare',
-      `${options.model.runIds.length} runs`
-    );
-  }
-
-  get model(): CompareModel {
-    return this.content.model;
+    super({
+      content: new ComparePanel(options),
+      className: 'jp-MLStudio-compareView',
+      icon: compareIcon,
+      label: tabLabel('Compare', `${options.model.runIds.length} runs`)
+    });
   }
 }
 
@@ -59,7 +52,7 @@ class ComparePanel extends ThemedPanel<CompareModel> {
     this._commands = options.commands;
   }
 
-  protected renderContent(colors: IThemeColors): JSX.Element {
+  protected renderThemed(colors: IThemeColors): JSX.Element {
     return (
       <CompareContent
         model={this.model}

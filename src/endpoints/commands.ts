@@ -9,7 +9,6 @@ import { addIcon, refreshIcon } from '@jupyterlab/ui-components';
 
 import { createEndpoint } from '../api/endpoints';
 import { listModels, listModelVersions } from '../api/models';
-import { CommandIDs, ENDPOINTS_SIDEBAR_ID } from '../commands';
 import { endpointIcon } from '../icons';
 import { errorOf } from '../ui/errors';
 import {
@@ -23,6 +22,7 @@ import type { EndpointModel } from './endpoint-model';
 import type { EndpointsModel } from './model';
 import type { IEndpointActions } from './view';
 import type { EndpointViews } from './views';
+import { CommandIDs, ENDPOINTS_SIDEBAR_ID } from '../command-ids';
 
 export interface IEndpointCommandOptions {
   app: JupyterFrontEnd;

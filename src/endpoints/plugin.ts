@@ -11,11 +11,11 @@ import {
 import { ICommandPalette, IThemeManager } from '@jupyterlab/apputils';
 
 import { ThemeWatcher } from '../charts/theme';
-import { CommandIDs } from '../commands';
 import { addEndpointCommands, endpointActions } from './commands';
 import { EndpointsModel } from './model';
 import { EndpointsSidebar } from './sidebar';
 import { EndpointViews } from './views';
+import { CommandIDs } from '../command-ids';
 
 const CATEGORY = 'ML Studio';
 

@@ -7,12 +7,12 @@ import * as React from 'react';
 
 import { ENDPOINT_STATUSES } from '../api/endpoints';
 import type { Endpoint, EndpointStatus } from '../api/types';
-import { CommandIDs, ENDPOINTS_SIDEBAR_ID } from '../commands';
 import { endpointIcon } from '../icons';
 import { ListSidebar, SidebarShell } from '../sidebar/shell';
 import { EndpointStatusBadge, servedModels, statusLabel } from './components';
 import type { EndpointsModel } from './model';
 import { RelativeTime } from '../ui/components';
+import { CommandIDs, ENDPOINTS_SIDEBAR_ID } from '../command-ids';
 
 export class EndpointsSidebar extends ListSidebar<EndpointsModel> {
   constructor(model: EndpointsModel, commands: CommandRegistry) {

@@ -3,7 +3,6 @@
  * test form prefilled from the model's input example, live request and
  * latency charts, recent errors, capture settings and the log.
  */
-import { MainAreaWidget } from '@jupyterlab/apputils';
 import type { ServerConnection } from '@jupyterlab/services';
 import {
   deleteIcon,
@@ -25,7 +24,6 @@ import type { Endpoint } from '../api/types';
 import { PlotlyChart } from '../charts/chart';
 import { ThemedPanel } from '../charts/panel';
 import type { IThemeColors, ThemeWatcher } from '../charts/theme';
-import { CommandIDs } from '../commands';
 import { endpointIcon, modelIcon } from '../icons';
 import { formatNumber, formatTime } from '../runs/columns';
 import { EndpointStatusBadge, trafficShare } from './components';
@@ -39,6 +37,8 @@ import {
   LogPane
 } from '../ui/components';
 import { formatMs } from '../ui/format';
+import { ResourceView } from '../ui/view';
+import { CommandIDs } from '../command-ids';
 
 export namespace EndpointView {
   export interface IOptions {
@@ -59,26 +59,25 @@ export interface IEndpointActions {
 }
 
 /** The main-area widget of an endpoint. */
-export class EndpointView extends MainAreaWidget<EndpointPanel> {
+export class EndpointView extends ResourceView<EndpointModel> {
   constructor(options: EndpointView.IOptions) {
-    super({ content: new EndpointPanel(options) });
-    this.id = endpointViewId(options.model.name);
-    this.addClass('jp-MLStudio-endpointView');
-    this.toolbar.hide();
-    this.title.icon = endpointIcon;
-    this.title.closable = true;
-    this.title.label = `Endpoint: ${options.model.name}`;
-    this.title.caption = `Endpoint ${options.model.name}`;
-    options.model.changed.connect(() => {
-      const endpoint = options.model.endpoint;
-      if (endpoint) {
-        this.title.caption = `Endpoint ${endpoint.name} (${endpoint.status})`;
-      }
+    const { name } = options.model;
+    super({
+      content: new EndpointPanel(options),
+      id: endpointViewId(name),
+      className: 'jp-MLStudio-endpointView',
+      icon: endpointIcon,
+      label: `Endpoint: ${name}`,
+      caption: `Endpoint ${name}`
     });
-  }
-
-  get model(): EndpointModel {
-    return this.content.model;
+    this.followTitle(({ endpoint }) =>
+      endpoint
+        ? {
+            label: `Endpoint: ${name}`,
+            caption: `Endpoint ${endpoint.name} (${endpoint.status})`
+          }
+        : null
+    );
   }
 }
 
@@ -93,7 +92,7 @@ class EndpointPanel extends ThemedPanel<EndpointModel> {
     this._options = options;
   }
 
-  protected renderContent(colors: IThemeColors): JSX.Element {
+  protected renderThemed(colors: IThemeColors): JSX.Element {
     return (
       <EndpointContent
         model={this.model}

@@ -2,7 +2,7 @@
  * The experiment view: a toolbar (filter, column picker, actions) above the
  * virtualized runs grid. One per experiment, in the main area.
  */
-import { Clipboard, MainAreaWidget } from '@jupyterlab/apputils';
+import { Clipboard } from '@jupyterlab/apputils';
 import {
   copyIcon,
   deleteIcon,
@@ -18,7 +18,6 @@ import { Panel, Widget } from '@lumino/widgets';
 import * as React from 'react';
 
 import type { ThemeWatcher } from '../charts/theme';
-import { CommandIDs } from '../commands';
 import { compareIcon, experimentIcon, runIcon, trainIcon } from '../icons';
 import { tabLabel } from '../titles';
 import { RunsTableModel } from '../runs/model';
@@ -30,31 +29,31 @@ import {
   RunsDataModel
 } from './grid';
 import { ActionButton, ErrorBanner } from '../ui/components';
+import { ResourceView } from '../ui/view';
+import { CommandIDs } from '../command-ids';
 
 /** The main-area widget of an experiment. */
-export class ExperimentView extends MainAreaWidget<ExperimentPanel> {
+export class ExperimentView extends ResourceView<
+  RunsTableModel,
+  ExperimentPanel
+> {
   constructor(options: ExperimentPanel.IOptions) {
-    const content = new ExperimentPanel(options);
-    super({ content });
-    this.id = experimentViewId(options.model.experimentId);
-    this.addClass('jp-MLStudio-experimentView');
-    this.toolbar.hide();
-    this.title.icon = experimentIcon;
-    this.title.closable = true;
-    this.title.label = 'Experiment';
-    const model = options.model;
-    const updateTitle = () => {
+    super({
+      content: new ExperimentPanel(options),
+      id: experimentViewId(options.model.experimentId),
+      className: 'jp-MLStudio-experimentView',
+      icon: experimentIcon,
+      label: 'Experiment'
+    });
+    this.followTitle(model => {
       const name = model.experimentName;
-      if (name) {
-        this.title.label = tabLabel('Experiment', name);
-        this.title.caption = `Experiment ${name} — ${model.total} runs`;
-      }
-    };
-    model.changed.connect(updateTitle);
-  }
-
-  get model(): RunsTableModel {
-    return this.content.model;
+      return name
+        ? {
+            label: tabLabel('Experiment', name),
+            caption: `Experiment ${name} — ${model.total} runs`
+          }
+        : null;
+    });
   }
 }
 

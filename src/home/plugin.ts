@@ -11,10 +11,10 @@ import {
 import { ICommandPalette, WidgetTracker } from '@jupyterlab/apputils';
 import { ILauncher } from '@jupyterlab/launcher';
 
-import { CommandIDs } from '../commands';
 import { studioIcon } from '../icons';
 import { HomeModel } from './model';
 import { HomeView } from './view';
+import { CommandIDs } from '../command-ids';
 
 const CATEGORY = 'ML Studio';
 

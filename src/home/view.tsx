@@ -3,14 +3,11 @@
  * recent activity across components (each item opens its view) and the
  * configuration in use.
  */
-import { MainAreaWidget } from '@jupyterlab/apputils';
 import {
   addIcon,
   LabIcon,
-  ReactWidget,
   refreshIcon,
-  stopIcon,
-  UseSignal
+  stopIcon
 } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
@@ -24,7 +21,6 @@ import type {
   RunningItem
 } from '../api/home';
 import type { EndpointStatus, JobStatus } from '../api/types';
-import { CommandIDs } from '../commands';
 import { confirmDeleteEndpoint } from '../endpoints/dialogs';
 import { EndpointStatusBadge } from '../endpoints/components';
 import {
@@ -38,7 +34,6 @@ import {
   wranglerIcon
 } from '../icons';
 import { JobStatusBadge, kindLabel } from '../jobs/components';
-import { WranglerCommandIDs } from '../wrangler/plugin';
 import type { HomeModel } from './model';
 import {
   ActionButton,
@@ -48,6 +43,8 @@ import {
   ServerMissing
 } from '../ui/components';
 import { formatBytes } from '../ui/format';
+import { ResourcePanel, ResourceView } from '../ui/view';
+import { CommandIDs } from '../command-ids';
 
 /** The id of the (single) home view. */
 export const HOME_VIEW_ID = 'mlstudio-home';
@@ -60,40 +57,23 @@ export namespace HomeView {
 }
 
 /** The main-area widget of the ML Studio home. */
-export class HomeView extends MainAreaWidget<HomePanel> {
+export class HomeView extends ResourceView<HomeModel> {
   constructor(options: HomeView.IOptions) {
-    super({ content: new HomePanel(options) });
-    this.id = HOME_VIEW_ID;
-    this.addClass('jp-MLStudio-homeView');
-    this.toolbar.hide();
-    this.title.icon = studioIcon;
-    this.title.closable = true;
-    this.title.label = 'ML Studio Home';
-    this.title.caption =
-      'ML Studio home: what runs now, recent activity, configuration';
-  }
-
-  get model(): HomeModel {
-    return this.content.model;
+    super({
+      content: new HomePanel(options),
+      id: HOME_VIEW_ID,
+      className: 'jp-MLStudio-homeView',
+      icon: studioIcon,
+      label: 'ML Studio Home',
+      caption: 'ML Studio home: what runs now, recent activity, configuration'
+    });
   }
 }
 
-class HomePanel extends ReactWidget {
+class HomePanel extends ResourcePanel<HomeModel> {
   constructor(options: HomeView.IOptions) {
-    super();
-    this.addClass('jp-MLStudio-scrollPanel');
-    this.node.dataset.testid = 'mls-home';
-    this.model = options.model;
+    super(options.model, 'mls-home');
     this._commands = options.commands;
-  }
-
-  readonly model: HomeModel;
-
-  dispose(): void {
-    if (!this.isDisposed) {
-      this.model.dispose();
-    }
-    super.dispose();
   }
 
   protected onAfterShow(msg: Message): void {
@@ -106,12 +86,8 @@ class HomePanel extends ReactWidget {
     this.model.setVisible(false);
   }
 
-  protected render(): JSX.Element {
-    return (
-      <UseSignal signal={this.model.changed}>
-        {() => <HomeContent model={this.model} commands={this._commands} />}
-      </UseSignal>
-    );
+  protected renderContent(): JSX.Element {
+    return <HomeContent model={this.model} commands={this._commands} />;
   }
 
   private _commands: CommandRegistry;
@@ -206,7 +182,7 @@ function QuickActions(props: { commands: CommandRegistry }): JSX.Element {
     },
     {
       id: 'data-flow',
-      command: WranglerCommandIDs.newFlow,
+      command: CommandIDs.newFlow,
       icon: wranglerIcon,
       label: 'New data flow',
       title: 'Create a Data Wrangler flow in the file browser’s folder'

@@ -8,12 +8,12 @@ import type { ServerConnection } from '@jupyterlab/services';
 import { refreshIcon } from '@jupyterlab/ui-components';
 
 import { createProcessingJob } from '../api/jobs';
-import { CommandIDs, JOBS_SIDEBAR_ID } from '../commands';
 import { jobIcon, trainIcon } from '../icons';
 import { errorOf } from '../ui/errors';
 import { isDataFile } from './form-model';
 import type { JobsModel } from './model';
 import type { JobViews } from './views';
+import { CommandIDs, JOBS_SIDEBAR_ID } from '../command-ids';
 
 export interface IJobCommandOptions {
   app: JupyterFrontEnd;

@@ -2,13 +2,7 @@
  * The "New training job" form: algorithm, a hyperparameter form generated
  * from the algorithm's JSON schema, the data and the target column.
  */
-import { MainAreaWidget } from '@jupyterlab/apputils';
-import {
-  fileIcon,
-  ReactWidget,
-  runIcon as playIcon,
-  UseSignal
-} from '@jupyterlab/ui-components';
+import { fileIcon, runIcon as playIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import type { Algorithm, AlgorithmTask, Job } from '../api/types';
@@ -21,6 +15,7 @@ import {
   placeholderOf
 } from './hyperparameters';
 import { ErrorBanner } from '../ui/components';
+import { ResourcePanel, ResourceView } from '../ui/view';
 
 export namespace TrainingFormView {
   export interface IOptions {
@@ -33,7 +28,7 @@ export namespace TrainingFormView {
 let formCount = 0;
 
 /** The main-area widget of the form. */
-export class TrainingFormView extends MainAreaWidget<TrainingFormPanel> {
+export class TrainingFormView extends ResourceView<TrainingFormModel> {
   constructor(options: TrainingFormView.IOptions) {
     const count = ++formCount;
     super({
@@ -41,57 +36,35 @@ export class TrainingFormView extends MainAreaWidget<TrainingFormPanel> {
         ...options,
         prefix: `mls-form-${count}`,
         onCancel: () => this.close()
-      })
+      }),
+      id: `mlstudio-training-form-${count}`,
+      className: 'jp-MLStudio-trainingFormView',
+      icon: trainIcon,
+      label: 'New Training Job'
     });
-    this.id = `mlstudio-training-form-${count}`;
-    this.addClass('jp-MLStudio-trainingFormView');
-    this.toolbar.hide();
-    this.title.icon = trainIcon;
-    this.title.label = 'New Training Job';
-    this.title.closable = true;
-  }
-
-  get model(): TrainingFormModel {
-    return this.content.model;
   }
 }
 
-class TrainingFormPanel extends ReactWidget {
+class TrainingFormPanel extends ResourcePanel<TrainingFormModel> {
   constructor(
     options: TrainingFormView.IOptions & {
       prefix: string;
       onCancel: () => void;
     }
   ) {
-    super();
-    this.addClass('jp-MLStudio-scrollPanel');
-    this.node.dataset.testid = 'mls-job-form';
-    this.model = options.model;
+    super(options.model, 'mls-job-form');
     this._options = options;
   }
 
-  readonly model: TrainingFormModel;
-
-  dispose(): void {
-    if (!this.isDisposed) {
-      this.model.dispose();
-    }
-    super.dispose();
-  }
-
-  protected render(): JSX.Element {
+  protected renderContent(): JSX.Element {
     const { prefix, onSubmitted, onCancel } = this._options;
     return (
-      <UseSignal signal={this.model.changed}>
-        {() => (
-          <TrainingForm
-            model={this.model}
-            prefix={prefix}
-            onSubmitted={onSubmitted}
-            onCancel={onCancel}
-          />
-        )}
-      </UseSignal>
+      <TrainingForm
+        model={this.model}
+        prefix={prefix}
+        onSubmitted={onSubmitted}
+        onCancel={onCancel}
+      />
     );
   }
 

@@ -16,11 +16,11 @@ import {
 } from '@jupyterlab/filebrowser';
 import { ILauncher } from '@jupyterlab/launcher';
 
-import { CommandIDs } from '../commands';
 import { addJobCommands } from './commands';
 import { JobsModel } from './model';
 import { JobsSidebar } from './sidebar';
 import { JobViews } from './views';
+import { CommandIDs } from '../command-ids';
 
 const CATEGORY = 'ML Studio';
 

@@ -7,7 +7,6 @@ import * as React from 'react';
 
 import { isActive, JOB_STATUSES } from '../api/jobs';
 import type { Job, JobKind, JobStatus } from '../api/types';
-import { CommandIDs, JOBS_SIDEBAR_ID } from '../commands';
 import { jobIcon } from '../icons';
 import { ListSidebar, SidebarShell } from '../sidebar/shell';
 import {
@@ -18,6 +17,7 @@ import {
 } from './components';
 import type { JobsModel } from './model';
 import { RelativeTime, useNow } from '../ui/components';
+import { CommandIDs, JOBS_SIDEBAR_ID } from '../command-ids';
 
 export class JobsSidebar extends ListSidebar<JobsModel> {
   constructor(model: JobsModel, commands: CommandRegistry) {

@@ -2,20 +2,13 @@
  * The job view: status, times and progress, Stop / Clone / Open run, the
  * live log, the run's latest metrics, the outputs and the spec.
  */
-import { Clipboard, MainAreaWidget } from '@jupyterlab/apputils';
-import {
-  copyIcon,
-  ReactWidget,
-  refreshIcon,
-  stopIcon,
-  UseSignal
-} from '@jupyterlab/ui-components';
+import { Clipboard } from '@jupyterlab/apputils';
+import { copyIcon, refreshIcon, stopIcon } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 
 import { isActive } from '../api/jobs';
 import type { Job } from '../api/types';
-import { CommandIDs } from '../commands';
 import { jobIcon, runIcon } from '../icons';
 import { tabLabel } from '../titles';
 import { formatNumber, formatTime } from '../runs/columns';
@@ -28,6 +21,8 @@ import {
 } from './components';
 import type { JobModel } from './job-model';
 import { ActionButton, ErrorBanner, LogPane, useNow } from '../ui/components';
+import { ResourcePanel, ResourceView } from '../ui/view';
+import { CommandIDs } from '../command-ids';
 
 export namespace JobView {
   export interface IOptions {
@@ -37,26 +32,23 @@ export namespace JobView {
 }
 
 /** The main-area widget of a job. */
-export class JobView extends MainAreaWidget<JobPanel> {
+export class JobView extends ResourceView<JobModel> {
   constructor(options: JobView.IOptions) {
-    super({ content: new JobPanel(options) });
-    this.id = jobViewId(options.model.jobId);
-    this.addClass('jp-MLStudio-jobView');
-    this.toolbar.hide();
-    this.title.icon = jobIcon;
-    this.title.closable = true;
-    this.title.label = 'Job';
-    options.model.changed.connect(() => {
-      const job = options.model.job;
-      if (job) {
-        this.title.label = tabLabel('Job', job.name);
-        this.title.caption = `Job ${job.name} (${job.status})`;
-      }
+    super({
+      content: new JobPanel(options),
+      id: jobViewId(options.model.jobId),
+      className: 'jp-MLStudio-jobView',
+      icon: jobIcon,
+      label: 'Job'
     });
-  }
-
-  get model(): JobModel {
-    return this.content.model;
+    this.followTitle(({ job }) =>
+      job
+        ? {
+            label: tabLabel('Job', job.name),
+            caption: `Job ${job.name} (${job.status})`
+          }
+        : null
+    );
   }
 }
 
@@ -65,30 +57,14 @@ export function jobViewId(jobId: string): string {
   return `mlstudio-job-${jobId}`;
 }
 
-class JobPanel extends ReactWidget {
+class JobPanel extends ResourcePanel<JobModel> {
   constructor(options: JobView.IOptions) {
-    super();
-    this.addClass('jp-MLStudio-scrollPanel');
-    this.node.dataset.testid = 'mls-job-view';
-    this.model = options.model;
+    super(options.model, 'mls-job-view');
     this._commands = options.commands;
   }
 
-  readonly model: JobModel;
-
-  dispose(): void {
-    if (!this.isDisposed) {
-      this.model.dispose();
-    }
-    super.dispose();
-  }
-
-  protected render(): JSX.Element {
-    return (
-      <UseSignal signal={this.model.changed}>
-        {() => <JobContent model={this.model} commands={this._commands} />}
-      </UseSignal>
-    );
+  protected renderContent(): JSX.Element {
+    return <JobContent model={this.model} commands={this._commands} />;
   }
 
   private _commands: CommandRegistry;

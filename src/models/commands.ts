@@ -7,13 +7,13 @@ import type { ServerConnection } from '@jupyterlab/services';
 import { addIcon, refreshIcon } from '@jupyterlab/ui-components';
 
 import { listModels, registerModelVersion } from '../api/models';
-import { CommandIDs, MODELS_SIDEBAR_ID } from '../commands';
 import { compareIcon, modelIcon } from '../icons';
 import { errorOf } from '../ui/errors';
 import { RunView } from '../run-view/widget';
 import { askNewModel, askRegister, IRegisterValue } from './dialogs';
 import type { ModelsModel } from './model';
 import type { ModelViews } from './views';
+import { CommandIDs, MODELS_SIDEBAR_ID } from '../command-ids';
 
 export interface IModelCommandOptions {
   app: JupyterFrontEnd;

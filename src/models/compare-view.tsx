@@ -2,13 +2,11 @@
  * Comparing versions of a model: an overview, the metrics side by side with
  * the best value marked, the params that differ, and the signature diff.
  */
-import { MainAreaWidget } from '@jupyterlab/apputils';
-import { ReactWidget, refreshIcon, UseSignal } from '@jupyterlab/ui-components';
+import { refreshIcon } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 
 import type { ModelVersion } from '../api/types';
-import { CommandIDs } from '../commands';
 import { compareIcon } from '../icons';
 import { tabLabel } from '../titles';
 import {
@@ -21,6 +19,8 @@ import {
 import type { CompareVersionsModel } from './compare-model';
 import { AliasChips, ApprovalBadge } from './components';
 import { ActionButton, ErrorBanner, RelativeTime } from '../ui/components';
+import { ResourcePanel, ResourceView } from '../ui/view';
+import { CommandIDs } from '../command-ids';
 
 export namespace CompareVersionsView {
   export interface IOptions {
@@ -29,24 +29,20 @@ export namespace CompareVersionsView {
   }
 }
 
-export class CompareVersionsView extends MainAreaWidget<ComparePanel> {
+export class CompareVersionsView extends ResourceView<CompareVersionsModel> {
   constructor(options: CompareVersionsView.IOptions) {
-    super({ content: new ComparePanel(options) });
     const { name, numbers } = options.model;
-    this.id = compareViewId(name, numbers);
-    this.addClass('jp-MLStudio-modelCompareView');
-    this.toolbar.hide();
-    this.title.icon = compareIcon;
-    this.title.closable = true;
-    this.title.label = tabLabel(
-      'Compare',
-      `${name} ${numbers.map(v => `v${v}`).join(' vs ')}`
-    );
-    this.title.caption = `Compare versions of ${name}`;
-  }
-
-  get model(): CompareVersionsModel {
-    return this.content.model;
+    super({
+      content: new ComparePanel(options),
+      id: compareViewId(name, numbers),
+      className: 'jp-MLStudio-modelCompareView',
+      icon: compareIcon,
+      label: tabLabel(
+        'Compare',
+        `${name} ${numbers.map(v => `v${v}`).join(' vs ')}`
+      ),
+      caption: `Compare versions of ${name}`
+    });
   }
 }
 
@@ -58,30 +54,14 @@ export function compareViewId(
   return `mlstudio-model-compare:${name}@${versions.join(',')}`;
 }
 
-class ComparePanel extends ReactWidget {
+class ComparePanel extends ResourcePanel<CompareVersionsModel> {
   constructor(options: CompareVersionsView.IOptions) {
-    super();
-    this.addClass('jp-MLStudio-scrollPanel');
-    this.node.dataset.testid = 'mls-model-compare';
-    this.model = options.model;
+    super(options.model, 'mls-model-compare');
     this._commands = options.commands;
   }
 
-  readonly model: CompareVersionsModel;
-
-  dispose(): void {
-    if (!this.isDisposed) {
-      this.model.dispose();
-    }
-    super.dispose();
-  }
-
-  protected render(): JSX.Element {
-    return (
-      <UseSignal signal={this.model.changed}>
-        {() => <CompareContent model={this.model} commands={this._commands} />}
-      </UseSignal>
-    );
+  protected renderContent(): JSX.Element {
+    return <CompareContent model={this.model} commands={this._commands} />;
   }
 
   private _commands: CommandRegistry;

@@ -2,19 +2,11 @@
  * The model view: a model group's description, aliases and versions table;
  * versions picked with the checkboxes are compared side by side.
  */
-import { MainAreaWidget } from '@jupyterlab/apputils';
-import {
-  deleteIcon,
-  editIcon,
-  ReactWidget,
-  refreshIcon,
-  UseSignal
-} from '@jupyterlab/ui-components';
+import { deleteIcon, editIcon, refreshIcon } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 
 import type { ModelVersion } from '../api/types';
-import { CommandIDs } from '../commands';
 import { compareIcon, modelIcon } from '../icons';
 import { tabLabel } from '../titles';
 import { formatNumber, formatTime } from '../runs/columns';
@@ -23,6 +15,8 @@ import { AliasChips, ApprovalBadge } from './components';
 import { confirmDeleteModel } from './dialogs';
 import type { ModelGroupModel } from './group-model';
 import { ActionButton, ErrorBanner, RelativeTime } from '../ui/components';
+import { ResourcePanel, ResourceView } from '../ui/view';
+import { CommandIDs } from '../command-ids';
 
 /** Metric columns of the versions table. */
 const METRIC_COLUMNS = 4;
@@ -35,25 +29,19 @@ export namespace ModelGroupView {
 }
 
 /** The main-area widget of a model group. */
-export class ModelGroupView extends MainAreaWidget<ModelGroupPanel> {
+export class ModelGroupView extends ResourceView<ModelGroupModel> {
   constructor(options: ModelGroupView.IOptions) {
     super({
       content: new ModelGroupPanel({
         ...options,
         onDeleted: () => this.close()
-      })
+      }),
+      id: modelViewId(options.model.name),
+      className: 'jp-MLStudio-modelView',
+      icon: modelIcon,
+      label: tabLabel('Model', options.model.name),
+      caption: `Model ${options.model.name}`
     });
-    this.id = modelViewId(options.model.name);
-    this.addClass('jp-MLStudio-modelView');
-    this.toolbar.hide();
-    this.title.icon = modelIcon;
-    this.title.closable = true;
-    this.title.label = tabLabel('Model', options.model.name);
-    this.title.caption = `Model ${options.model.name}`;
-  }
-
-  get model(): ModelGroupModel {
-    return this.content.model;
   }
 }
 
@@ -65,30 +53,14 @@ export function modelViewId(name: string): string {
 
 type PanelOptions = ModelGroupView.IOptions & { onDeleted: () => void };
 
-class ModelGroupPanel extends ReactWidget {
+class ModelGroupPanel extends ResourcePanel<ModelGroupModel> {
   constructor(options: PanelOptions) {
-    super();
-    this.addClass('jp-MLStudio-scrollPanel');
-    this.node.dataset.testid = 'mls-model-view';
-    this.model = options.model;
+    super(options.model, 'mls-model-view');
     this._options = options;
   }
 
-  readonly model: ModelGroupModel;
-
-  dispose(): void {
-    if (!this.isDisposed) {
-      this.model.dispose();
-    }
-    super.dispose();
-  }
-
-  protected render(): JSX.Element {
-    return (
-      <UseSignal signal={this.model.changed}>
-        {() => <GroupContent model={this.model} options={this._options} />}
-      </UseSignal>
-    );
+  protected renderContent(): JSX.Element {
+    return <GroupContent model={this.model} options={this._options} />;
   }
 
   private _options: PanelOptions;

@@ -11,11 +11,11 @@ import {
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 
-import { CommandIDs } from '../commands';
 import { addModelCommands } from './commands';
 import { ModelsModel } from './model';
 import { ModelsSidebar } from './sidebar';
 import { ModelViews } from './views';
+import { CommandIDs } from '../command-ids';
 
 const CATEGORY = 'ML Studio';
 

@@ -6,12 +6,12 @@ import type { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 
 import type { ModelGroup } from '../api/types';
-import { CommandIDs, MODELS_SIDEBAR_ID } from '../commands';
 import { modelIcon } from '../icons';
 import { ListSidebar, SidebarShell } from '../sidebar/shell';
 import { AliasChips } from './components';
 import type { ModelsModel } from './model';
 import { RelativeTime } from '../ui/components';
+import { CommandIDs, MODELS_SIDEBAR_ID } from '../command-ids';
 
 export class ModelsSidebar extends ListSidebar<ModelsModel> {
   constructor(model: ModelsModel, commands: CommandRegistry) {

@@ -14,13 +14,13 @@ import {
   signatureOf
 } from '../api/models';
 import type { ModelVersion } from '../api/types';
-import { CommandIDs } from '../commands';
 import { jobIcon, runIcon } from '../icons';
 import { formatTime } from '../runs/columns';
 import { AliasChips, ApprovalBadge, approvalLabel } from './components';
 import type { ModelVersionModel } from './version-model';
 import { RelativeTime } from '../ui/components';
 import { formatBytes } from '../ui/format';
+import { CommandIDs } from '../command-ids';
 
 export function DetailsSection(props: { data: ModelVersion }): JSX.Element {
   const { data } = props;

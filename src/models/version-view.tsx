@@ -3,21 +3,14 @@
  * artifact, lineage, aliases, the model card editor, the approval history,
  * the signature, metrics, params and library versions.
  */
-import { Dialog, MainAreaWidget, showDialog } from '@jupyterlab/apputils';
+import { Dialog, showDialog } from '@jupyterlab/apputils';
 import type { IRenderMimeRegistry } from '@jupyterlab/rendermime';
-import {
-  checkIcon,
-  closeIcon,
-  ReactWidget,
-  refreshIcon,
-  UseSignal
-} from '@jupyterlab/ui-components';
+import { checkIcon, closeIcon, refreshIcon } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
 import type { Message } from '@lumino/messaging';
 import * as React from 'react';
 
 import type { ApprovalStatus, ModelVersion } from '../api/types';
-import { CommandIDs } from '../commands';
 import { endpointIcon, modelIcon } from '../icons';
 import { tabLabel } from '../titles';
 import { formatNumber } from '../runs/columns';
@@ -34,6 +27,8 @@ import {
 } from './version-sections';
 import type { ModelVersionModel } from './version-model';
 import { ActionButton, ErrorBanner } from '../ui/components';
+import { ResourcePanel, ResourceView } from '../ui/view';
+import { CommandIDs } from '../command-ids';
 
 export namespace ModelVersionView {
   export interface IOptions {
@@ -45,21 +40,17 @@ export namespace ModelVersionView {
 }
 
 /** The main-area widget of a model version. */
-export class ModelVersionView extends MainAreaWidget<VersionPanel> {
+export class ModelVersionView extends ResourceView<ModelVersionModel> {
   constructor(options: ModelVersionView.IOptions) {
-    super({ content: new VersionPanel(options) });
     const { name, version } = options.model;
-    this.id = versionViewId(name, version);
-    this.addClass('jp-MLStudio-modelVersionView');
-    this.toolbar.hide();
-    this.title.icon = modelIcon;
-    this.title.closable = true;
-    this.title.label = tabLabel('Version', `${name} v${version}`);
-    this.title.caption = `Model ${name}, version ${version}`;
-  }
-
-  get model(): ModelVersionModel {
-    return this.content.model;
+    super({
+      content: new VersionPanel(options),
+      id: versionViewId(name, version),
+      className: 'jp-MLStudio-modelVersionView',
+      icon: modelIcon,
+      label: tabLabel('Version', `${name} v${version}`),
+      caption: `Model ${name}, version ${version}`
+    });
   }
 
   /** Closing with unsaved card edits asks first. */
@@ -91,36 +82,20 @@ export function versionViewId(name: string, version: number): string {
   return `mlstudio-model-version:${name}@${version}`;
 }
 
-class VersionPanel extends ReactWidget {
+class VersionPanel extends ResourcePanel<ModelVersionModel> {
   constructor(options: ModelVersionView.IOptions) {
-    super();
-    this.addClass('jp-MLStudio-scrollPanel');
-    this.node.dataset.testid = 'mls-version-view';
-    this.model = options.model;
+    super(options.model, 'mls-version-view');
     this._commands = options.commands;
     this._rendermime = options.rendermime;
   }
 
-  readonly model: ModelVersionModel;
-
-  dispose(): void {
-    if (!this.isDisposed) {
-      this.model.dispose();
-    }
-    super.dispose();
-  }
-
-  protected render(): JSX.Element {
+  protected renderContent(): JSX.Element {
     return (
-      <UseSignal signal={this.model.changed}>
-        {() => (
-          <VersionContent
-            model={this.model}
-            commands={this._commands}
-            rendermime={this._rendermime}
-          />
-        )}
-      </UseSignal>
+      <VersionContent
+        model={this.model}
+        commands={this._commands}
+        rendermime={this._rendermime}
+      />
     );
   }
 

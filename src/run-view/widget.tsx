@@ -2,7 +2,6 @@
  * The run view: attributes, parent and children, params, tags, a chart per
  * metric and the artifact tree with inline previews.
  */
-import { MainAreaWidget } from '@jupyterlab/apputils';
 import {
   caretDownIcon,
   caretRightIcon,
@@ -20,7 +19,6 @@ import type { ArtifactEntry, Run } from '../api/types';
 import { PlotlyChart } from '../charts/chart';
 import { ThemedPanel } from '../charts/panel';
 import type { IThemeColors, ThemeWatcher } from '../charts/theme';
-import { CommandIDs } from '../commands';
 import { curvesFigure, isSeries } from '../compare/figures';
 import { modelIcon, runIcon } from '../icons';
 import { tabLabel } from '../titles';
@@ -34,6 +32,8 @@ import type { RunModel } from './model';
 import type { IArtifactPreview } from './preview';
 import { ActionButton, ErrorBanner } from '../ui/components';
 import { formatDuration } from '../ui/format';
+import { ResourceView } from '../ui/view';
+import { CommandIDs } from '../command-ids';
 
 /** Metric charts drawn before "Show all". */
 const CHARTS_SHOWN = 12;
@@ -49,26 +49,23 @@ export namespace RunView {
 }
 
 /** The main-area widget of a run. */
-export class RunView extends MainAreaWidget<RunPanel> {
+export class RunView extends ResourceView<RunModel> {
   constructor(options: RunView.IOptions) {
-    super({ content: new RunPanel(options) });
-    this.id = runViewId(options.model.runId);
-    this.addClass('jp-MLStudio-runView');
-    this.toolbar.hide();
-    this.title.icon = runIcon;
-    this.title.closable = true;
-    this.title.label = 'Run';
-    options.model.changed.connect(() => {
-      const run = options.model.run;
-      if (run) {
-        this.title.label = tabLabel('Run', run.name);
-        this.title.caption = `Run ${run.name} (${runStatusLabel(run.status)})`;
-      }
+    super({
+      content: new RunPanel(options),
+      id: runViewId(options.model.runId),
+      className: 'jp-MLStudio-runView',
+      icon: runIcon,
+      label: 'Run'
     });
-  }
-
-  get model(): RunModel {
-    return this.content.model;
+    this.followTitle(({ run }) =>
+      run
+        ? {
+            label: tabLabel('Run', run.name),
+            caption: `Run ${run.name} (${runStatusLabel(run.status)})`
+          }
+        : null
+    );
   }
 }
 
@@ -83,7 +80,7 @@ class RunPanel extends ThemedPanel<RunModel> {
     this._options = options;
   }
 
-  protected renderContent(colors: IThemeColors): JSX.Element {
+  protected renderThemed(colors: IThemeColors): JSX.Element {
     return (
       <RunContent
         model={this.model}

@@ -10,12 +10,12 @@ import {
 import type { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 
-import { CommandIDs, SIDEBAR_ID } from '../commands';
 import { experimentIcon, studioIcon } from '../icons';
 import type { IExperimentsModel } from '../tokens';
 import { ExperimentDetails, ExperimentList } from './experiments';
 import { ListSidebar, SidebarShell } from './shell';
 import { ActionButton } from '../ui/components';
+import { CommandIDs, SIDEBAR_ID } from '../command-ids';
 
 export class MLStudioSidebar extends ListSidebar<IExperimentsModel> {
   constructor(model: IExperimentsModel, commands: CommandRegistry) {

@@ -4,7 +4,6 @@
  * the report's plotly figures (theme-aware). The report is saved as an
  * artifact by the server; "Export HTML" writes a standalone file.
  */
-import { MainAreaWidget } from '@jupyterlab/apputils';
 import type { ServerConnection } from '@jupyterlab/services';
 import { downloadIcon, refreshIcon } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
@@ -20,6 +19,7 @@ import { insightsIcon } from '../icons';
 import type { IFlowDocument } from './document';
 import { errorMessage } from '../ui/errors';
 import { ActionButton, ErrorBanner } from '../ui/components';
+import { ResourceView } from '../ui/view';
 
 export interface IInsightsRequest {
   /** The .flow path relative to the server root. */
@@ -109,23 +109,22 @@ export class InsightsModel {
   private _result: IReportResponse | null = null;
 }
 
-export class InsightsView extends MainAreaWidget<InsightsPanel> {
+export class InsightsView extends ResourceView<InsightsModel> {
   constructor(
     model: InsightsModel,
     theme: ThemeWatcher,
     commands: CommandRegistry
   ) {
-    super({ content: new InsightsPanel(model, theme, commands) });
-    this.addClass('jp-MLStudio-insightsView');
-    this.toolbar.hide();
-    this.title.icon = insightsIcon;
-    this.title.closable = true;
     const { path, node, target } = model.request;
-    const name = path.split('/').pop() ?? path;
-    this.title.label = `Insights: ${name}`;
-    this.title.caption = `Data Quality and Insights of ${node ?? 'the flow'} in ${path}${
-      target ? `, target ${target}` : ''
-    }`;
+    super({
+      content: new InsightsPanel(model, theme, commands),
+      className: 'jp-MLStudio-insightsView',
+      icon: insightsIcon,
+      label: `Insights: ${path.split('/').pop() ?? path}`,
+      caption: `Data Quality and Insights of ${node ?? 'the flow'} in ${path}${
+        target ? `, target ${target}` : ''
+      }`
+    });
     void model.load();
   }
 }
@@ -140,7 +139,7 @@ class InsightsPanel extends ThemedPanel<InsightsModel> {
     this.addClass('jp-MLStudio-insights');
   }
 
-  protected renderContent(colors: IThemeColors): JSX.Element {
+  protected renderThemed(colors: IThemeColors): JSX.Element {
     const model = this.model;
     const result = model.result;
     const { node, target } = model.request;

@@ -5,6 +5,7 @@
  * Data Wrangler" on data files in the file browser, and the output renderer
  * of `%mls wrangle`. `activate` never awaits the network.
  */
+import { CommandIDs } from '../command-ids';
 import {
   ILayoutRestorer,
   JupyterFrontEnd,
@@ -41,12 +42,6 @@ import { FACTORY, FlowEditor, FlowEditorFactory } from './widget';
 
 const CATEGORY = 'ML Studio';
 export const FLOW_FILE_TYPE = 'mlstudio-flow';
-
-export namespace WranglerCommandIDs {
-  export const newFlow = 'mlstudio:new-flow';
-  export const openInWrangler = 'mlstudio:open-in-wrangler';
-  export const openFlow = 'mlstudio:open-flow';
-}
 
 export const wranglerPlugin: JupyterFrontEndPlugin<void> = {
   id: 'jupyter-mlstudio:wrangler',
@@ -145,7 +140,7 @@ export const wranglerPlugin: JupyterFrontEndPlugin<void> = {
     const open = (path: string) =>
       commands.execute('docmanager:open', { path, factory: FACTORY });
 
-    commands.addCommand(WranglerCommandIDs.newFlow, {
+    commands.addCommand(CommandIDs.newFlow, {
       // One label everywhere the command shows; "Data Flow" names the file type.
       label: 'New Data Flow',
       caption: 'Create a Data Wrangler flow (.flow) in the current folder',
@@ -168,7 +163,7 @@ export const wranglerPlugin: JupyterFrontEndPlugin<void> = {
       }
     });
 
-    commands.addCommand(WranglerCommandIDs.openInWrangler, {
+    commands.addCommand(CommandIDs.openInWrangler, {
       label: 'Open in Data Wrangler',
       caption: 'Create a data flow reading this file and open it',
       icon: wranglerIcon,
@@ -199,7 +194,7 @@ export const wranglerPlugin: JupyterFrontEndPlugin<void> = {
       }
     });
 
-    commands.addCommand(WranglerCommandIDs.openFlow, {
+    commands.addCommand(CommandIDs.openFlow, {
       label: 'Open Flow in Data Wrangler',
       caption: 'Open a .flow file in the Data Wrangler',
       icon: wranglerIcon,
@@ -210,7 +205,7 @@ export const wranglerPlugin: JupyterFrontEndPlugin<void> = {
     });
 
     app.contextMenu.addItem({
-      command: WranglerCommandIDs.openInWrangler,
+      command: CommandIDs.openInWrangler,
       selector: '.jp-DirListing-item[data-isdir="false"]',
       rank: 59
     });
@@ -221,18 +216,18 @@ export const wranglerPlugin: JupyterFrontEndPlugin<void> = {
         mimeTypes: [OPEN_FLOW_MIME],
         defaultRank: 40,
         createRenderer: () =>
-          new OpenFlowRenderer(commands, WranglerCommandIDs.openFlow)
+          new OpenFlowRenderer(commands, CommandIDs.openFlow)
       },
       40
     );
 
     palette?.addItem({
-      command: WranglerCommandIDs.newFlow,
+      command: CommandIDs.newFlow,
       category: CATEGORY,
       args: { isPalette: true }
     });
     launcher?.add({
-      command: WranglerCommandIDs.newFlow,
+      command: CommandIDs.newFlow,
       category: CATEGORY,
       rank: 3,
       args: { isLauncher: true }

@@ -1,0 +1,56 @@
+/**
+ * Every command id and sidebar id of the extension, in one leaf module (no
+ * imports): views and plugins name commands through it, so a view never
+ * imports the plugin or the module that registers the command.
+ */
+
+export namespace CommandIDs {
+  // Experiments and runs (registered in src/commands.ts)
+  export const open = 'mlstudio:open';
+  export const createExperiment = 'mlstudio:create-experiment';
+  export const refreshExperiments = 'mlstudio:refresh-experiments';
+  export const renameExperiment = 'mlstudio:rename-experiment';
+  export const deleteExperiment = 'mlstudio:delete-experiment';
+  export const openExperiment = 'mlstudio:open-experiment';
+  export const openRun = 'mlstudio:open-run';
+  export const compareRuns = 'mlstudio:compare-runs';
+  export const deleteRuns = 'mlstudio:delete-runs';
+  // Jobs (registered by the jobs plugin, src/jobs/commands.ts)
+  export const openJobs = 'mlstudio:open-jobs';
+  export const refreshJobs = 'mlstudio:refresh-jobs';
+  export const newTrainingJob = 'mlstudio:new-training-job';
+  export const openJob = 'mlstudio:open-job';
+  export const runAsJob = 'mlstudio:run-as-job';
+  export const trainWithData = 'mlstudio:train-with-data';
+  // Models (registered by the models plugin, src/models/commands.ts)
+  export const openModels = 'mlstudio:open-models';
+  export const refreshModels = 'mlstudio:refresh-models';
+  export const createModel = 'mlstudio:create-model';
+  export const openModel = 'mlstudio:open-model';
+  export const openModelVersion = 'mlstudio:open-model-version';
+  export const compareModelVersions = 'mlstudio:compare-model-versions';
+  export const registerModel = 'mlstudio:register-model';
+  // Endpoints (registered by the endpoints plugin, src/endpoints/commands.ts)
+  export const openEndpoints = 'mlstudio:open-endpoints';
+  export const refreshEndpoints = 'mlstudio:refresh-endpoints';
+  export const openEndpoint = 'mlstudio:open-endpoint';
+  export const deployModel = 'mlstudio:deploy-model';
+  // Home (registered by the home plugin, src/home/plugin.ts)
+  export const openHome = 'mlstudio:open-home';
+  // Data Wrangler (registered by the wrangler plugin, src/wrangler/plugin.ts)
+  export const newFlow = 'mlstudio:new-flow';
+  export const openInWrangler = 'mlstudio:open-in-wrangler';
+  export const openFlow = 'mlstudio:open-flow';
+}
+
+/** Id of the ML Studio sidebar widget. */
+export const SIDEBAR_ID = 'mlstudio-sidebar';
+
+/** Id of the Jobs sidebar widget. */
+export const JOBS_SIDEBAR_ID = 'mlstudio-jobs';
+
+/** Id of the Models sidebar widget. */
+export const MODELS_SIDEBAR_ID = 'mlstudio-models';
+
+/** Id of the Endpoints sidebar widget. */
+export const ENDPOINTS_SIDEBAR_ID = 'mlstudio-endpoints';
