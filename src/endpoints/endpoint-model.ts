@@ -35,7 +35,7 @@ import type {
   EndpointVariantIn
 } from '../api/types';
 import { errorOf } from '../ui/errors';
-import { isNotFound, ResourceModel, tailOf } from '../resource-model';
+import { isNotFound, ResourceModel, tailOf } from '../ui/resource-model';
 import {
   ENDPOINT_TRANSITION_POLL,
   ENDPOINT_UPDATE_INTERVAL,

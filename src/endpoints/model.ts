@@ -7,7 +7,7 @@
  */
 import { isTransitional, listEndpoints } from '../api/endpoints';
 import type { Endpoint, EndpointStatus } from '../api/types';
-import { ResourceListModel } from '../sidebar/list-model';
+import { ResourceListModel } from '../ui/list-model';
 import { ENDPOINT_TRANSITION_POLL, ENDPOINT_UPDATE_INTERVAL } from './events';
 
 /** How many endpoints the sidebar lists. */

@@ -8,7 +8,7 @@ import * as React from 'react';
 import { ENDPOINT_STATUSES } from '../api/endpoints';
 import type { Endpoint, EndpointStatus } from '../api/types';
 import { endpointIcon } from '../icons';
-import { ListSidebar, SidebarShell } from '../sidebar/shell';
+import { ListSidebar, SidebarShell } from '../ui/sidebar-shell';
 import { EndpointStatusBadge, servedModels, statusLabel } from './components';
 import type { EndpointsModel } from './model';
 import { RelativeTime } from '../ui/components';

@@ -15,7 +15,7 @@ import {
 import { ServerExtensionMissingError } from '../api/request';
 import { getStatus } from '../api/status';
 import type { Experiment, ServerStatus } from '../api/types';
-import { ResourceListModel } from '../sidebar/list-model';
+import { ResourceListModel } from '../ui/list-model';
 import { IExperimentsModel } from '../tokens';
 
 /** Default and minimum seconds between background refreshes. */

@@ -14,7 +14,7 @@ import { getHome, Home, RunningItem } from '../api/home';
 import { stopJob } from '../api/jobs';
 import { SERVER_EXTENSION_MISSING } from '../api/request';
 import { resourceChange, setPolling } from '../events';
-import { ResourceModel } from '../resource-model';
+import { ResourceModel } from '../ui/resource-model';
 
 /** The resources whose changes show on the home. */
 const FOLLOWED = ['jobs', 'endpoints', 'runs', 'models'];

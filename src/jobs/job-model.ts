@@ -11,7 +11,7 @@ import type { Poll } from '@lumino/polling';
 import { cloneJob, getJob, getJobLog, isActive, stopJob } from '../api/jobs';
 import { getRun } from '../api/runs';
 import type { Job, Run } from '../api/types';
-import { ResourceModel, tailOf } from '../resource-model';
+import { ResourceModel, tailOf } from '../ui/resource-model';
 import { runChange } from '../runs/events';
 import {
   JOB_FALLBACK_POLL,

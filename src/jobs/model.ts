@@ -7,7 +7,7 @@
  */
 import { isActive, listJobs } from '../api/jobs';
 import type { Job, JobKind, JobStatus } from '../api/types';
-import { ResourceListModel } from '../sidebar/list-model';
+import { ResourceListModel } from '../ui/list-model';
 import { JOB_FALLBACK_POLL, JOB_UPDATE_INTERVAL } from './events';
 
 /** How many of the newest jobs the sidebar lists. */

@@ -8,7 +8,7 @@ import * as React from 'react';
 import { isActive, JOB_STATUSES } from '../api/jobs';
 import type { Job, JobKind, JobStatus } from '../api/types';
 import { jobIcon } from '../icons';
-import { ListSidebar, SidebarShell } from '../sidebar/shell';
+import { ListSidebar, SidebarShell } from '../ui/sidebar-shell';
 import {
   formatJobDuration,
   JobProgress,

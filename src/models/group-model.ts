@@ -13,7 +13,7 @@ import {
 } from '../api/models';
 import { getRun } from '../api/runs';
 import type { ModelGroup, ModelVersion } from '../api/types';
-import { isNotFound, ResourceModel } from '../resource-model';
+import { isNotFound, ResourceModel } from '../ui/resource-model';
 import { MODEL_UPDATE_INTERVAL, modelChange } from './events';
 
 export namespace ModelGroupModel {

@@ -6,7 +6,7 @@ import { Debouncer } from '@lumino/polling';
 
 import { createModel, listModels } from '../api/models';
 import type { ModelGroup } from '../api/types';
-import { ResourceListModel } from '../sidebar/list-model';
+import { ResourceListModel } from '../ui/list-model';
 import { MODEL_UPDATE_INTERVAL } from './events';
 
 /** How many model groups the sidebar lists. */

@@ -7,7 +7,7 @@ import * as React from 'react';
 
 import type { ModelGroup } from '../api/types';
 import { modelIcon } from '../icons';
-import { ListSidebar, SidebarShell } from '../sidebar/shell';
+import { ListSidebar, SidebarShell } from '../ui/sidebar-shell';
 import { AliasChips } from './components';
 import type { ModelsModel } from './model';
 import { RelativeTime } from '../ui/components';

@@ -19,7 +19,7 @@ import {
   updateModelVersion
 } from '../api/models';
 import type { ApprovalStatus, Lineage, ModelVersion } from '../api/types';
-import { isNotFound, ResourceModel } from '../resource-model';
+import { isNotFound, ResourceModel } from '../ui/resource-model';
 import { MODEL_UPDATE_INTERVAL, modelChange } from './events';
 
 export namespace ModelVersionModel {

@@ -19,7 +19,7 @@ import {
 import type { ArtifactEntry, MetricHistory, Run } from '../api/types';
 import { LIVE_UPDATE_INTERVAL, runChange } from '../runs/events';
 import { errorOf } from '../ui/errors';
-import { isNotFound, ResourceModel } from '../resource-model';
+import { isNotFound, ResourceModel } from '../ui/resource-model';
 import { IArtifactPreview, previewOf } from './preview';
 
 /** Points per metric chart. */

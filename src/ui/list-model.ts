@@ -12,7 +12,7 @@ import { IPoll, Poll, Throttler } from '@lumino/polling';
 
 import { ServerExtensionMissingError } from '../api/request';
 import { resourceChange, setPolling } from '../events';
-import { LiveModel } from '../live-model';
+import { LiveModel } from './live-model';
 
 export namespace ResourceListModel {
   export type IOptions = LiveModel.IOptions;

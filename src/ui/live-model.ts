@@ -8,8 +8,8 @@ import type { Event, ServerConnection } from '@jupyterlab/services';
 import type { IDisposable } from '@lumino/disposable';
 import { Signal } from '@lumino/signaling';
 
-import { errorOf } from './ui/errors';
-import type { IModelError } from './tokens';
+import { errorOf } from './errors';
+import type { IModelError } from '../tokens';
 
 export namespace LiveModel {
   export interface IOptions {

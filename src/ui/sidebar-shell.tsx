@@ -21,7 +21,7 @@ import {
   ErrorBanner,
   Loading,
   ServerMissing
-} from '../ui/components';
+} from './components';
 
 export namespace ListSidebar {
   export interface IOptions {

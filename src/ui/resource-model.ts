@@ -11,8 +11,8 @@
 import { DisposableSet } from '@lumino/disposable';
 import { IPoll, Poll, Throttler } from '@lumino/polling';
 
-import { MLStudioAPIError } from './api/request';
-import type { IResourceChange } from './events';
+import { MLStudioAPIError } from '../api/request';
+import type { IResourceChange } from '../events';
 import { LiveModel } from './live-model';
 
 export namespace ResourceModel {
