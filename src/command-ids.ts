@@ -5,7 +5,7 @@
  */
 
 export namespace CommandIDs {
-  // Experiments and runs (registered in src/commands.ts)
+  // Experiments and runs (registered in src/experiments/commands.ts)
   export const open = 'mlstudio:open';
   export const createExperiment = 'mlstudio:create-experiment';
   export const refreshExperiments = 'mlstudio:refresh-experiments';

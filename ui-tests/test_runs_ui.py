@@ -25,7 +25,7 @@ from conftest import Lab, open_lab, screenshot, start_lab, stop_lab
 from playwright.sync_api import Locator, Page, expect
 
 STATIC = Path(__file__).parent.parent / "jupyter_mlstudio" / "labextension" / "static"
-# The runs grid draws two header rows and fixed-height body rows (src/experiment-view/grid.ts)
+# The runs grid draws two header rows and fixed-height body rows (src/experiments/table/grid.ts)
 HEADER_HEIGHT = 2 * 22
 ROW_HEIGHT = 24
 # Default widths of the checkbox, name, status, started and duration columns

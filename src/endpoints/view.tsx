@@ -25,7 +25,7 @@ import { PlotlyChart } from '../charts/chart';
 import { ThemedPanel } from '../charts/panel';
 import type { IThemeColors, ThemeWatcher } from '../charts/theme';
 import { endpointIcon, modelIcon } from '../icons';
-import { formatNumber, formatTime } from '../runs/columns';
+import { formatNumber, formatTime } from '../experiments/runs/columns';
 import { EndpointStatusBadge, trafficShare } from './components';
 import type { EndpointModel } from './endpoint-model';
 import { latencyFigure, requestsFigure } from './figures';

@@ -20,11 +20,11 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import type { Run } from '../api/types';
 import { ThemeWatcher } from '../charts/theme';
-import { addCommands } from '../commands';
+import { addCommands } from './commands';
 import { DEFAULT_REFRESH_INTERVAL, ExperimentsModel } from './model';
-import { MLStudioSidebar } from '../sidebar/widget';
+import { MLStudioSidebar } from './sidebar';
 import { IExperimentsModel } from '../tokens';
-import { StudioViews } from '../views';
+import { StudioViews } from './views';
 import { CommandIDs } from '../command-ids';
 
 const PLUGIN_ID = 'jupyter-mlstudio:plugin';

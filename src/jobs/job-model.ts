@@ -12,7 +12,7 @@ import { cloneJob, getJob, getJobLog, isActive, stopJob } from '../api/jobs';
 import { getRun } from '../api/runs';
 import type { Job, Run } from '../api/types';
 import { ResourceModel, tailOf } from '../ui/resource-model';
-import { runChange } from '../runs/events';
+import { runChange } from '../experiments/runs/events';
 import {
   JOB_FALLBACK_POLL,
   JOB_UPDATE_INTERVAL,

@@ -11,7 +11,7 @@ import { isActive } from '../api/jobs';
 import type { Job } from '../api/types';
 import { jobIcon, runIcon } from '../icons';
 import { tabLabel } from '../titles';
-import { formatNumber, formatTime } from '../runs/columns';
+import { formatNumber, formatTime } from '../experiments/runs/columns';
 import {
   formatJobDuration,
   JobProgress,

@@ -9,7 +9,7 @@ import { addIcon, refreshIcon } from '@jupyterlab/ui-components';
 import { listModels, registerModelVersion } from '../api/models';
 import { compareIcon, modelIcon } from '../icons';
 import { errorOf } from '../ui/errors';
-import { RunView } from '../run-view/widget';
+import { RunView } from '../experiments/run-view/widget';
 import { askNewModel, askRegister, IRegisterValue } from './dialogs';
 import type { ModelsModel } from './model';
 import type { ModelViews } from './views';

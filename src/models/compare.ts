@@ -5,7 +5,7 @@
  */
 import { ISignatureColumn, signatureOf } from '../api/models';
 import type { ModelVersion } from '../api/types';
-import { formatNumber } from '../runs/columns';
+import { formatNumber } from '../experiments/runs/columns';
 
 /** Metric names where a smaller value is better (losses, errors, times). */
 const LOWER_IS_BETTER =

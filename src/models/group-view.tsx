@@ -9,7 +9,7 @@ import * as React from 'react';
 import type { ModelVersion } from '../api/types';
 import { compareIcon, modelIcon } from '../icons';
 import { tabLabel } from '../titles';
-import { formatNumber, formatTime } from '../runs/columns';
+import { formatNumber, formatTime } from '../experiments/runs/columns';
 import { metricKeys } from './compare';
 import { AliasChips, ApprovalBadge } from './components';
 import { confirmDeleteModel } from './dialogs';

@@ -15,7 +15,7 @@ import {
 } from '../api/models';
 import type { ModelVersion } from '../api/types';
 import { jobIcon, runIcon } from '../icons';
-import { formatTime } from '../runs/columns';
+import { formatTime } from '../experiments/runs/columns';
 import { AliasChips, ApprovalBadge, approvalLabel } from './components';
 import type { ModelVersionModel } from './version-model';
 import { RelativeTime } from '../ui/components';

@@ -13,7 +13,7 @@ import * as React from 'react';
 import type { ApprovalStatus, ModelVersion } from '../api/types';
 import { endpointIcon, modelIcon } from '../icons';
 import { tabLabel } from '../titles';
-import { formatNumber } from '../runs/columns';
+import { formatNumber } from '../experiments/runs/columns';
 import { CardSection } from './card-editor';
 import { AliasChips, ApprovalBadge } from './components';
 import { askApprovalComment } from './dialogs';

@@ -5,12 +5,12 @@
 import type { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 
-import type { Run } from '../api/types';
-import { PlotlyChart } from '../charts/chart';
-import { ThemedPanel } from '../charts/panel';
-import type { IThemeColors, ThemeWatcher } from '../charts/theme';
-import { compareIcon } from '../icons';
-import { tabLabel } from '../titles';
+import type { Run } from '../../api/types';
+import { PlotlyChart } from '../../charts/chart';
+import { ThemedPanel } from '../../charts/panel';
+import type { IThemeColors, ThemeWatcher } from '../../charts/theme';
+import { compareIcon } from '../../icons';
+import { tabLabel } from '../../titles';
 import { formatNumber } from '../runs/columns';
 import {
   axisChoices,
@@ -22,9 +22,9 @@ import {
   scatterFigure
 } from './figures';
 import type { CompareModel, CurveAxis } from './model';
-import { ErrorBanner } from '../ui/components';
-import { ResourceView } from '../ui/view';
-import { CommandIDs } from '../command-ids';
+import { ErrorBanner } from '../../ui/components';
+import { ResourceView } from '../../ui/view';
+import { CommandIDs } from '../../command-ids';
 
 export namespace CompareView {
   export interface IOptions {

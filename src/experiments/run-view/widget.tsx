@@ -15,13 +15,13 @@ import {
 import type { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 
-import type { ArtifactEntry, Run } from '../api/types';
-import { PlotlyChart } from '../charts/chart';
-import { ThemedPanel } from '../charts/panel';
-import type { IThemeColors, ThemeWatcher } from '../charts/theme';
+import type { ArtifactEntry, Run } from '../../api/types';
+import { PlotlyChart } from '../../charts/chart';
+import { ThemedPanel } from '../../charts/panel';
+import type { IThemeColors, ThemeWatcher } from '../../charts/theme';
 import { curvesFigure, isSeries } from '../compare/figures';
-import { modelIcon, runIcon } from '../icons';
-import { tabLabel } from '../titles';
+import { modelIcon, runIcon } from '../../icons';
+import { tabLabel } from '../../titles';
 import {
   formatNumber,
   formatTime,
@@ -30,10 +30,10 @@ import {
 } from '../runs/columns';
 import type { RunModel } from './model';
 import type { IArtifactPreview } from './preview';
-import { ActionButton, ErrorBanner } from '../ui/components';
-import { formatDuration } from '../ui/format';
-import { ResourceView } from '../ui/view';
-import { CommandIDs } from '../command-ids';
+import { ActionButton, ErrorBanner } from '../../ui/components';
+import { formatDuration } from '../../ui/format';
+import { ResourceView } from '../../ui/view';
+import { CommandIDs } from '../../command-ids';
 
 /** Metric charts drawn before "Show all". */
 const CHARTS_SHOWN = 12;

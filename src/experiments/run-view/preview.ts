@@ -4,9 +4,9 @@
  * Nothing here runs user content: images go through <img>, text through
  * React text nodes, and figures through plotly.
  */
-import { errorMessage } from '../api/request';
-import type { ArtifactEntry } from '../api/types';
-import type { PlotData, PlotLayout } from '../charts/plotly';
+import { errorMessage } from '../../api/request';
+import type { ArtifactEntry } from '../../api/types';
+import type { PlotData, PlotLayout } from '../../charts/plotly';
 
 /** Rows of a CSV preview (after the header). */
 export const CSV_PREVIEW_ROWS = 1000;

@@ -17,9 +17,9 @@ import { Message, MessageLoop } from '@lumino/messaging';
 import { Panel, Widget } from '@lumino/widgets';
 import * as React from 'react';
 
-import type { ThemeWatcher } from '../charts/theme';
-import { compareIcon, experimentIcon, runIcon, trainIcon } from '../icons';
-import { tabLabel } from '../titles';
+import type { ThemeWatcher } from '../../charts/theme';
+import { compareIcon, experimentIcon, runIcon, trainIcon } from '../../icons';
+import { tabLabel } from '../../titles';
 import { RunsTableModel } from '../runs/model';
 import { ColumnPicker } from './columnpicker';
 import {
@@ -28,9 +28,9 @@ import {
   createRunsGrid,
   RunsDataModel
 } from './grid';
-import { ActionButton, ErrorBanner } from '../ui/components';
-import { ResourceView } from '../ui/view';
-import { CommandIDs } from '../command-ids';
+import { ActionButton, ErrorBanner } from '../../ui/components';
+import { ResourceView } from '../../ui/view';
+import { CommandIDs } from '../../command-ids';
 
 /** The main-area widget of an experiment. */
 export class ExperimentView extends ResourceView<

@@ -7,7 +7,7 @@
  */
 import type { Event } from '@jupyterlab/services';
 
-import { IResourceChange, resourceChange } from '../events';
+import { IResourceChange, resourceChange } from '../../events';
 
 /** A change to one run, as announced by the server. */
 export type IRunChange = IResourceChange;

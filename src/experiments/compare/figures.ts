@@ -1,8 +1,8 @@
 /**
  * Plotly figures of a comparison, built from plain data (no DOM, no state).
  */
-import type { MetricHistory, Run } from '../api/types';
-import type { PlotData, PlotLayout, ScatterTrace } from '../charts/plotly';
+import type { MetricHistory, Run } from '../../api/types';
+import type { PlotData, PlotLayout, ScatterTrace } from '../../charts/plotly';
 import type { CurveAxis } from './model';
 import { numericAxis } from './ticks';
 

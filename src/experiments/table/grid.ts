@@ -18,7 +18,7 @@ import {
   TextRenderer
 } from '@lumino/datagrid';
 
-import { IThemeColors, readThemeColors } from '../charts/theme';
+import { IThemeColors, readThemeColors } from '../../charts/theme';
 import { cellText, IRunColumn, KIND_TITLES } from '../runs/columns';
 import type { RunsTableModel, SelectMode } from '../runs/model';
 

@@ -2,8 +2,8 @@
  * The columns of the runs table: the fixed run attributes and the chosen
  * metrics, params and tags, with their display text and sort keys.
  */
-import type { ExperimentKeys, Run } from '../api/types';
-import { formatDuration } from '../ui/format';
+import type { ExperimentKeys, Run } from '../../api/types';
+import { formatDuration } from '../../ui/format';
 
 /** Where a column's value comes from. */
 export type ColumnKind = 'attribute' | 'metric' | 'param' | 'tag';

@@ -5,7 +5,7 @@
  */
 import type { Event } from '@jupyterlab/services';
 
-import { getExperiment } from '../api/experiments';
+import { getExperiment } from '../../api/experiments';
 import {
   deleteRun,
   fetchArtifact,
@@ -15,11 +15,11 @@ import {
   restoreRun,
   searchRuns,
   updateRun
-} from '../api/runs';
-import type { ArtifactEntry, MetricHistory, Run } from '../api/types';
+} from '../../api/runs';
+import type { ArtifactEntry, MetricHistory, Run } from '../../api/types';
 import { LIVE_UPDATE_INTERVAL, runChange } from '../runs/events';
-import { errorOf } from '../ui/errors';
-import { isNotFound, ResourceModel } from '../ui/resource-model';
+import { errorOf } from '../../ui/errors';
+import { isNotFound, ResourceModel } from '../../ui/resource-model';
 import { IArtifactPreview, previewOf } from './preview';
 
 /** Points per metric chart. */

@@ -14,12 +14,12 @@ import type { IDisposable } from '@lumino/disposable';
 import { Throttler } from '@lumino/polling';
 import { Signal } from '@lumino/signaling';
 
-import { getExperiment } from '../api/experiments';
-import { MLStudioAPIError } from '../api/request';
-import { getExperimentKeys, getRun, searchRuns } from '../api/runs';
-import type { ExperimentKeys, Run, RunList } from '../api/types';
-import type { IModelError } from '../tokens';
-import { errorOf } from '../ui/errors';
+import { getExperiment } from '../../api/experiments';
+import { MLStudioAPIError } from '../../api/request';
+import { getExperimentKeys, getRun, searchRuns } from '../../api/runs';
+import type { ExperimentKeys, Run, RunList } from '../../api/types';
+import type { IModelError } from '../../tokens';
+import { errorOf } from '../../ui/errors';
 import {
   ATTRIBUTE_COLUMNS,
   availableKeyColumns,

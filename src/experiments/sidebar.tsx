@@ -12,7 +12,7 @@ import * as React from 'react';
 
 import { experimentIcon, studioIcon } from '../icons';
 import type { IExperimentsModel } from '../tokens';
-import { ExperimentDetails, ExperimentList } from './experiments';
+import { ExperimentDetails, ExperimentList } from './list';
 import { ListSidebar, SidebarShell } from '../ui/sidebar-shell';
 import { ActionButton } from '../ui/components';
 import { CommandIDs, SIDEBAR_ID } from '../command-ids';

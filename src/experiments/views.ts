@@ -7,11 +7,11 @@ import type { JupyterFrontEnd } from '@jupyterlab/application';
 import { WidgetTracker } from '@jupyterlab/apputils';
 import type { Event, ServerConnection } from '@jupyterlab/services';
 
-import type { Run } from './api/types';
-import type { ThemeWatcher } from './charts/theme';
+import type { Run } from '../api/types';
+import type { ThemeWatcher } from '../charts/theme';
 import { CompareModel } from './compare/model';
 import { CompareView } from './compare/widget';
-import { ExperimentView } from './experiment-view/widget';
+import { ExperimentView } from './table/widget';
 import { RunModel } from './run-view/model';
 import { RunView } from './run-view/widget';
 import { RunsTableModel } from './runs/model';

@@ -12,16 +12,12 @@ import {
   refreshIcon
 } from '@jupyterlab/ui-components';
 
-import {
-  askNewExperiment,
-  askRename,
-  confirmDelete
-} from './experiments/dialogs';
-import { errorMessage } from './api/request';
-import { CommandIDs, SIDEBAR_ID } from './command-ids';
-import { deleteRun } from './api/runs';
-import { compareIcon, experimentIcon, runIcon, studioIcon } from './icons';
-import type { IExperimentsModel } from './tokens';
+import { askNewExperiment, askRename, confirmDelete } from './dialogs';
+import { errorMessage } from '../api/request';
+import { CommandIDs, SIDEBAR_ID } from '../command-ids';
+import { deleteRun } from '../api/runs';
+import { compareIcon, experimentIcon, runIcon, studioIcon } from '../icons';
+import type { IExperimentsModel } from '../tokens';
 import type { StudioViews } from './views';
 
 export interface ICommandOptions {

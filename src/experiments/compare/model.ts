@@ -8,12 +8,12 @@ import type { IDisposable } from '@lumino/disposable';
 import { Throttler } from '@lumino/polling';
 import { Signal } from '@lumino/signaling';
 
-import { getMetricHistories, searchAllRuns } from '../api/runs';
-import type { MetricHistory, Run } from '../api/types';
-import { traceColor } from '../charts/plotly';
+import { getMetricHistories, searchAllRuns } from '../../api/runs';
+import type { MetricHistory, Run } from '../../api/types';
+import { traceColor } from '../../charts/plotly';
 import { LIVE_UPDATE_INTERVAL, runChange } from '../runs/events';
-import type { IModelError } from '../tokens';
-import { errorOf } from '../ui/errors';
+import type { IModelError } from '../../tokens';
+import { errorOf } from '../../ui/errors';
 
 /** What the x axis of metric curves shows. */
 export type CurveAxis = 'step' | 'relative' | 'time';
