@@ -27,15 +27,12 @@ import {
   IRunColumn
 } from './columns';
 import { LIVE_UPDATE_INTERVAL, runChange } from './events';
+import { hasNewKeys, MAX_SINGLE_UPDATES, RunChangeQueue } from './live';
 
 /** Runs in the first page: small, so the table shows up fast. */
 export const FIRST_PAGE_SIZE = 200;
 /** Runs in each background page (the server's maximum). */
 export const PAGE_SIZE = 1000;
-/** Above this many updated runs at once, reload instead of fetching each. */
-const MAX_SINGLE_UPDATES = 20;
-/** Unknown runs looked up per live update (the rest wait for the next). */
-const MAX_LOOKUPS = 50;
 
 /** How a click changes the selection. */
 export type SelectMode = 'replace' | 'toggle' | 'range';
@@ -362,7 +359,7 @@ export class RunsTableModel implements IDisposable {
     }
 
     if (filter !== this._filter) {
-      this._filteredOut.clear();
+      this._queue.filterChanged();
     }
     this._filter = filter;
     this._filterError = null;
@@ -442,7 +439,7 @@ export class RunsTableModel implements IDisposable {
       this._isLoading = false;
       this._dropMissingFromSelection();
       if (this._loadedCount >= this._rows.length) {
-        this._settleExpected();
+        this._queue.settle(id => this._index.has(id));
       }
       this._changed.emit();
     }
@@ -523,24 +520,9 @@ export class RunsTableModel implements IDisposable {
     if (!change || !this._loaded || this._isDisposed) {
       return;
     }
-    const { id, action } = change;
-    if (this._foreign.has(id) || this._filteredOut.has(id)) {
-      return;
+    if (this._queue.add(change, this._index.has(change.id))) {
+      void this._updater.invoke().catch(() => undefined);
     }
-    if (this._index.has(id)) {
-      if (action === 'deleted') {
-        this._reloadPending = true;
-      } else {
-        this._pending.add(id);
-      }
-    } else if (action !== 'deleted') {
-      // A new run (SDK writes announce new runs as "updated" too), maybe of
-      // another experiment: looked up when the throttle fires.
-      this._unknown.add(id);
-    } else {
-      return;
-    }
-    void this._updater.invoke().catch(() => undefined);
   }
 
   /**
@@ -549,16 +531,16 @@ export class RunsTableModel implements IDisposable {
    * once (a tuning job, a bulk import) become one reload.
    */
   private async _applyUpdates(): Promise<void> {
-    const ids = [...this._pending];
-    const waiting = [...this._unknown];
-    const unknown = waiting.slice(0, MAX_LOOKUPS);
-    this._pending.clear();
-    this._unknown = new Set(waiting.slice(MAX_LOOKUPS));
-    if (this._unknown.size > 0) {
+    const {
+      updated: ids,
+      unknown,
+      reload: mustReload,
+      more
+    } = this._queue.take();
+    if (more) {
       void this._updater.invoke().catch(() => undefined);
     }
-    let reload = this._reloadPending || ids.length > MAX_SINGLE_UPDATES;
-    this._reloadPending = false;
+    let reload = mustReload;
     if (this._isDisposed) {
       return;
     }
@@ -570,15 +552,9 @@ export class RunsTableModel implements IDisposable {
         unknown.map(id => getRun(id, this._settings).catch(() => null))
       );
       for (const run of runs) {
-        if (!run) {
-          continue;
-        }
-        if (run.experiment_id !== this.experimentId) {
-          this._foreign.add(run.id);
-        } else if (run.lifecycle === 'active') {
-          this._expected.add(run.id);
+        if (run && this._queue.classify(run, this.experimentId)) {
           reload = true;
-          newKeys = newKeys || this._hasNewKeys(run);
+          newKeys = newKeys || hasNewKeys(this._keys, run);
         }
       }
     }
@@ -616,7 +592,7 @@ export class RunsTableModel implements IDisposable {
       }
       this._rows[index] = run;
       this._rowsChanged.emit({ first: index, last: index });
-      newKeys = newKeys || this._hasNewKeys(run);
+      newKeys = newKeys || hasNewKeys(this._keys, run);
     }
     if (newKeys) {
       await this._loadKeys();
@@ -631,7 +607,7 @@ export class RunsTableModel implements IDisposable {
   private async _liveReload(): Promise<void> {
     const wait = Math.max(LIVE_UPDATE_INTERVAL, 2 * this._reloadCost);
     if (this._isLoading || performance.now() - this._reloadedAt < wait) {
-      this._reloadPending = true;
+      this._queue.requestReload();
       void this._updater.invoke().catch(() => undefined);
       return;
     }
@@ -641,33 +617,6 @@ export class RunsTableModel implements IDisposable {
       await this._rest;
     }
     this._reloadCost = performance.now() - started;
-  }
-
-  /**
-   * After a complete load: runs of this experiment that announced changes
-   * but are not in the table do not match the filter; stop looking them up.
-   */
-  private _settleExpected(): void {
-    for (const id of this._expected) {
-      if (!this._index.has(id)) {
-        this._filteredOut.add(id);
-      }
-    }
-    this._expected.clear();
-  }
-
-  private _hasNewKeys(run: Run): boolean {
-    const keys = this._keys;
-    if (!keys) {
-      return false;
-    }
-    const has = (list: string[], names: string[]) =>
-      names.every(name => list.includes(name));
-    return !(
-      has(keys.metrics, Object.keys(run.metrics)) &&
-      has(keys.params, Object.keys(run.params)) &&
-      has(keys.tags, Object.keys(run.tags))
-    );
   }
 
   private _abort: AbortController | null = null;
@@ -689,12 +638,7 @@ export class RunsTableModel implements IDisposable {
   private _keys: ExperimentKeys | null = null;
   private _loaded = false;
   private _loadedCount = 0;
-  private _pending = new Set<string>();
-  private _expected = new Set<string>();
-  private _filteredOut = new Set<string>();
-  private _foreign = new Set<string>();
-  private _reloadPending = false;
-  private _unknown = new Set<string>();
+  private _queue = new RunChangeQueue();
   private _reloadCost = 0;
   /** The background loading of the pages after the first. */
   private _rest: Promise<void> = Promise.resolve();
