@@ -1,0 +1,181 @@
+/**
+ * The test form, prefilled from the model's input example, and its result.
+ */
+import { runIcon as playIcon } from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+import { isServing } from '../../api/endpoints';
+import type { Endpoint } from '../../api/types';
+import type { EndpointModel } from '../endpoint-model';
+import type { TestContentType } from '../payload';
+import { formatMs } from '../../ui/format';
+
+const CONTENT_TYPE_LABELS: Record<TestContentType, string> = {
+  json: 'JSON (application/json)',
+  csv: 'CSV (text/csv)'
+};
+
+export function TestSection(props: {
+  model: EndpointModel;
+  endpoint: Endpoint;
+}): JSX.Element {
+  const { model, endpoint } = props;
+  const test = model.test;
+  const serving = isServing(endpoint);
+  return (
+    <section className="jp-MLStudio-pageSection" aria-label="Test">
+      <div className="jp-MLStudio-sectionHeader">
+        <h3 className="jp-MLStudio-sectionTitle">Test</h3>
+        <button
+          type="button"
+          className="jp-MLStudio-link"
+          data-testid="mls-test-reset"
+          title="Put the model's input example back"
+          onClick={() => void model.resetTest()}
+        >
+          Use the input example
+        </button>
+      </div>
+      <div className="jp-MLStudio-endpointTestOptions">
+        <label className="jp-MLStudio-jobFilter">
+          <span>Content type</span>
+          <select
+            className="jp-MLStudio-select"
+            data-testid="mls-test-content-type"
+            value={test.contentType}
+            onChange={event =>
+              model.setTest({
+                contentType: event.target.value as TestContentType
+              })
+            }
+          >
+            {(Object.keys(CONTENT_TYPE_LABELS) as TestContentType[]).map(
+              type => (
+                <option key={type} value={type}>
+                  {CONTENT_TYPE_LABELS[type]}
+                </option>
+              )
+            )}
+          </select>
+        </label>
+        <label className="jp-MLStudio-jobFilter">
+          <span>Variant</span>
+          <select
+            className="jp-MLStudio-select"
+            data-testid="mls-test-variant"
+            value={test.variant}
+            onChange={event => model.setTest({ variant: event.target.value })}
+          >
+            <option value="">By weight</option>
+            {endpoint.variants.map(variant => (
+              <option key={variant.name} value={variant.name}>
+                {variant.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <textarea
+        className="jp-MLStudio-input jp-MLStudio-textarea jp-MLStudio-mono jp-MLStudio-endpointBody"
+        data-testid="mls-test-body"
+        aria-label="Request body"
+        spellCheck={false}
+        rows={8}
+        value={test.body}
+        placeholder={
+          test.contentType === 'csv'
+            ? 'col_a,col_b\n1.0,2.0'
+            : '{"dataframe_split": {"columns": [...], "data": [[...]]}}'
+        }
+        onChange={event => model.setTest({ body: event.target.value })}
+      />
+      <div className="jp-MLStudio-toolbar">
+        <button
+          type="button"
+          className="jp-MLStudio-button jp-mod-accept"
+          data-testid="mls-test-send"
+          disabled={!serving || model.sending || !test.body.trim()}
+          title={
+            serving
+              ? 'POST the body to /invocations through Jupyter'
+              : 'The endpoint is not serving'
+          }
+          onClick={() => void model.send()}
+        >
+          <playIcon.react tag="span" className="jp-MLStudio-buttonIcon" />
+          <span>{model.sending ? 'Sending…' : 'Send'}</span>
+        </button>
+      </div>
+      <TestResult model={model} />
+    </section>
+  );
+}
+
+function TestResult(props: { model: EndpointModel }): JSX.Element | null {
+  const { model } = props;
+  const result = model.result;
+  if (model.resultError) {
+    return (
+      <div
+        className="jp-MLStudio-jobFailure"
+        data-testid="mls-test-error"
+        role="alert"
+      >
+        <strong>No answer: </strong>
+        {model.resultError}
+      </div>
+    );
+  }
+  if (!result) {
+    return null;
+  }
+  const predictions = result.predictions;
+  return (
+    <div
+      className={`jp-MLStudio-endpointResult${result.ok ? '' : ' jp-mod-error'}`}
+      data-testid="mls-test-result"
+      data-ok={result.ok}
+    >
+      <div className="jp-MLStudio-endpointResultMeta">
+        <span
+          className={`jp-MLStudio-badge ${result.ok ? 'jp-mod-finished' : 'jp-mod-failed'}`}
+          data-testid="mls-test-status"
+        >
+          HTTP {result.status}
+        </span>
+        <span data-testid="mls-test-latency">{formatMs(result.latencyMs)}</span>
+        {result.variant && (
+          <span>
+            variant{' '}
+            <strong data-testid="mls-test-variant-used">
+              {result.variant}
+            </strong>
+          </span>
+        )}
+      </div>
+      {result.ok ? (
+        <pre
+          className="jp-MLStudio-previewText"
+          data-testid="mls-test-predictions"
+        >
+          {predictions ? formatPredictions(predictions) : result.body}
+        </pre>
+      ) : (
+        <div
+          className="jp-MLStudio-errorMessage"
+          data-testid="mls-test-message"
+        >
+          {result.error}
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** One line for plain values (`[0, 2, 1]`), indented JSON for objects. */
+function formatPredictions(predictions: unknown[]): string {
+  const plain = predictions.every(p => p === null || typeof p !== 'object');
+  return plain
+    ? JSON.stringify(predictions).replace(/,/g, ', ')
+    : JSON.stringify(predictions, null, 1);
+}
