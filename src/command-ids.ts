@@ -22,7 +22,7 @@ export namespace CommandIDs {
   export const openJob = 'mlstudio:open-job';
   export const runAsJob = 'mlstudio:run-as-job';
   export const trainWithData = 'mlstudio:train-with-data';
-  // Models (registered by the models plugin, src/models/commands.ts)
+  // Model registry (registered by the registry plugin, src/registry/commands.ts)
   export const openModels = 'mlstudio:open-models';
   export const refreshModels = 'mlstudio:refresh-models';
   export const createModel = 'mlstudio:create-model';

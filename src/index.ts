@@ -6,7 +6,7 @@ import { endpointsPlugin } from './endpoints/plugin';
 import { corePlugin, launcherPlugin } from './experiments/plugin';
 import { homePlugin } from './home/plugin';
 import { jobsPlugin } from './jobs/plugin';
-import { modelsPlugin } from './models/plugin';
+import { modelsPlugin } from './registry/plugin';
 import { wranglerPlugin } from './wrangler/plugin';
 
 export * from './tokens';

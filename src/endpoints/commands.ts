@@ -8,7 +8,7 @@ import type { ServerConnection } from '@jupyterlab/services';
 import { addIcon, refreshIcon } from '@jupyterlab/ui-components';
 
 import { createEndpoint } from '../api/endpoints';
-import { listModels, listModelVersions } from '../api/models';
+import { listModels, listModelVersions } from '../api/registry';
 import { endpointIcon } from '../icons';
 import { errorOf } from '../ui/errors';
 import {

@@ -7,7 +7,7 @@ import { Dialog, showDialog } from '@jupyterlab/apputils';
 
 import { ENDPOINT_NAME_INPUT_PATTERN } from '../api/endpoints';
 import type { EndpointVariant } from '../api/types';
-import { askForm, IField } from '../models/dialogs';
+import { askForm, IField } from '../registry/dialogs';
 
 const NAME_HELP =
   "Letters, digits, '.', '_' and '-'; starts with a letter or digit. It is part of the endpoint's URL.";

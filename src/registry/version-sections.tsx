@@ -12,7 +12,7 @@ import {
   lineageJob,
   lineageRun,
   signatureOf
-} from '../api/models';
+} from '../api/registry';
 import type { ModelVersion } from '../api/types';
 import { jobIcon, runIcon } from '../icons';
 import { formatTime } from '../experiments/runs/columns';

@@ -3,7 +3,7 @@
  * the best value marked, params that differ, and how the signatures differ.
  * Pure functions of the versions.
  */
-import { ISignatureColumn, signatureOf } from '../api/models';
+import { ISignatureColumn, signatureOf } from '../api/registry';
 import type { ModelVersion } from '../api/types';
 import { formatNumber } from '../experiments/runs/columns';
 

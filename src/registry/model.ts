@@ -4,7 +4,7 @@
  */
 import { Debouncer } from '@lumino/polling';
 
-import { createModel, listModels } from '../api/models';
+import { createModel, listModels } from '../api/registry';
 import type { ModelGroup } from '../api/types';
 import { ResourceListModel } from '../ui/list-model';
 import { MODEL_UPDATE_INTERVAL } from './events';

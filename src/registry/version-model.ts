@@ -17,7 +17,7 @@ import {
   setModelAlias,
   setModelApproval,
   updateModelVersion
-} from '../api/models';
+} from '../api/registry';
 import type { ApprovalStatus, Lineage, ModelVersion } from '../api/types';
 import { isNotFound, ResourceModel } from '../ui/resource-model';
 import { MODEL_UPDATE_INTERVAL, modelChange } from './events';

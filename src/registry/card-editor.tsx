@@ -9,7 +9,7 @@ import type { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { downloadIcon, editIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { CARD_FIELDS, CardField } from '../api/models';
+import { CARD_FIELDS, CardField } from '../api/registry';
 import type { ModelVersionModel } from './version-model';
 import { ActionButton } from '../ui/components';
 import { downloadText } from '../ui/download';

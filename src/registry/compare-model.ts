@@ -7,7 +7,7 @@ import type { IDisposable } from '@lumino/disposable';
 import { Throttler } from '@lumino/polling';
 import { Signal } from '@lumino/signaling';
 
-import { listModelVersions } from '../api/models';
+import { listModelVersions } from '../api/registry';
 import type { ModelVersion } from '../api/types';
 import { errorOf } from '../ui/errors';
 import type { IModelError } from '../tokens';

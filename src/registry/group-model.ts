@@ -10,7 +10,7 @@ import {
   getModel,
   listModelVersions,
   updateModel
-} from '../api/models';
+} from '../api/registry';
 import { getRun } from '../api/runs';
 import type { ModelGroup, ModelVersion } from '../api/types';
 import { isNotFound, ResourceModel } from '../ui/resource-model';

@@ -6,7 +6,7 @@ import type { JupyterFrontEnd } from '@jupyterlab/application';
 import type { ServerConnection } from '@jupyterlab/services';
 import { addIcon, refreshIcon } from '@jupyterlab/ui-components';
 
-import { listModels, registerModelVersion } from '../api/models';
+import { listModels, registerModelVersion } from '../api/registry';
 import { compareIcon, modelIcon } from '../icons';
 import { errorOf } from '../ui/errors';
 import { RunView } from '../experiments/run-view/widget';
