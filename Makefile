@@ -21,7 +21,7 @@ STAMP_JS := node_modules/.stamp-js
 STAMP_BUILD := jupyter_mlstudio/labextension/.stamp-build
 TS_SOURCES := $(shell find src style schema -type f 2>/dev/null) package.json tsconfig.json
 
-.PHONY: help lab test install build lint typecheck test-python test-ui check-install api \
+.PHONY: help lab test install build lint typecheck test-js test-python test-ui check-install api \
         browser clean
 
 help:
@@ -70,7 +70,7 @@ lab: install
 	@cd examples && $(BIN)/jupyter lab --ServerApp.port=$(PORT) \
 		--Application.log_level=$(LAB_LOG_LEVEL) $(LAB_ARGS)
 
-test: install lint typecheck test-python check-install browser test-ui
+test: install lint typecheck test-js test-python check-install browser test-ui
 	@echo "make test: all checks passed"
 
 # -- checks ----------------------------------------------------------------------------
@@ -82,6 +82,10 @@ lint:
 typecheck:
 	$(BIN)/mypy
 	$(BIN)/jlpm typecheck
+
+# Unit tests of the stateful frontend models (node's test runner, no browser).
+test-js: install
+	$(BIN)/jlpm test
 
 # Core and handler tests; the store contract suite runs on SQLite and on a throwaway
 # PostgreSQL server.
