@@ -34,31 +34,31 @@ QUIETLY := scripts/quietly.sh
 LOGS := $(VENV)/logs
 
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(QUIETLY) "Upgrading pip" $(LOGS)/pip.log $(BIN)/python -m pip install --upgrade pip
+	@$(PYTHON) -m venv $(VENV)
+	@$(QUIETLY) "Upgrading pip" $(LOGS)/pip.log $(BIN)/python -m pip install --upgrade pip
 
 $(STAMP_PY): $(BIN)/python pyproject.toml
-	$(QUIETLY) "Installing JupyterLab and the build tools" $(LOGS)/build-tools.log \
+	@$(QUIETLY) "Installing JupyterLab and the build tools" $(LOGS)/build-tools.log \
 		$(BIN)/pip install "jupyterlab>=4.6,<5" "jupyter_builder>=1.3" \
 		"hatchling>=1.21" "hatch-jupyter-builder>=0.10" "hatch-nodejs-version>=0.3.2" editables
 	@touch $@
 
 $(STAMP_JS): $(STAMP_PY) package.json yarn.lock .yarnrc.yml
-	$(QUIETLY) "Installing the JavaScript packages" $(LOGS)/jlpm-install.log \
+	@$(QUIETLY) "Installing the JavaScript packages" $(LOGS)/jlpm-install.log \
 		$(BIN)/jlpm install --immutable
 	@touch $@
 
 $(STAMP_BUILD): $(STAMP_JS) $(TS_SOURCES)
-	$(QUIETLY) "Building the JupyterLab extension" $(LOGS)/jlpm-build.log $(BIN)/jlpm build:prod
+	@$(QUIETLY) "Building the JupyterLab extension" $(LOGS)/jlpm-build.log $(BIN)/jlpm build:prod
 	@touch $@
 
 build: $(STAMP_BUILD)
 
 # Editable install: the labextension is built above, so the pip hook skips npm.
 install: $(STAMP_BUILD)
-	$(QUIETLY) "Installing jupyter-mlstudio and its test tools" $(LOGS)/pip-install.log \
+	@$(QUIETLY) "Installing jupyter-mlstudio and its test tools" $(LOGS)/pip-install.log \
 		env HATCH_JUPYTER_BUILDER_SKIP_NPM=1 $(BIN)/pip install --no-build-isolation -e ".[test]"
-	$(QUIETLY) "Linking the extension into JupyterLab" $(LOGS)/develop.log \
+	@$(QUIETLY) "Linking the extension into JupyterLab" $(LOGS)/develop.log \
 		$(BIN)/jupyter-builder develop --overwrite .
 
 # -- the two commands -------------------------------------------------------------------
