@@ -30,7 +30,7 @@ from .config import StudioConfig
 from .endpoints.entities import Endpoint, EndpointStatus
 from .errors import NotFoundError
 from .jobs.entities import FAILED, PENDING, RUNNING, STOPPING, Job
-from .jobs.lifecycle import same_process_alive, this_host
+from .processes import same_process_alive, this_host
 from .store.db import redact_uri
 
 if TYPE_CHECKING:

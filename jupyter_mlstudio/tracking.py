@@ -22,7 +22,6 @@ import atexit
 import contextlib
 import json
 import os
-import socket
 import sys
 import threading
 import time
@@ -34,21 +33,11 @@ from .artifacts import ArtifactRepository
 from .errors import InvalidArgumentError, MLStudioError, NotFoundError
 from .experiments.metric_writer import MetricWriter
 from .experiments.run_entities import Run, metric
+from .processes import pid_alive, this_host
 from .studio import Studio
 
 # Set by jobs for the code they run: the run the job logs to.
 JOB_RUN_ENV = "MLSTUDIO_JOB_RUN_ID"
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether a process with this id exists on this host."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, owned by someone else
-        return True
-    return True
 
 
 class ActiveRun:
@@ -211,7 +200,7 @@ def start_run(
     nested: bool = False,
 ) -> ActiveRun:
     """Start a run in ``experiment`` (created if missing; default ``"Default"``)."""
-    host = socket.gethostname()
+    host = this_host()
     _install_crash_hook()
     studio.fail_dead_runs_once(host, pid_alive)
     experiment_name = experiment or os.environ.get("MLSTUDIO_EXPERIMENT") or "Default"

@@ -40,18 +40,16 @@ from ..artifacts import ArtifactRepository
 from ..config import ARTIFACT_URI_ENV, HOME_ENV, STORE_URI_ENV
 from ..errors import ConflictError, ErrorCode, InvalidArgumentError, MLStudioError, NotFoundError
 from ..experiments.entities import Page
-from ..jobs.lifecycle import this_host
 from ..jobs.service import validation_message
+from ..processes import pid_alive, process_command_line, process_running, this_host
 from ..serving.config import EndpointConfig
 from ..serving.process import (
     EndpointProcess,
     EndpointStartError,
-    process_running,
     read_ready_file,
     ready_path,
     update_endpoint,
 )
-from ..tracking import pid_alive
 from .entities import TRANSITIONAL, DeployedVariant, Endpoint, EndpointStatus
 from .store import SqlEndpointStore
 
@@ -581,14 +579,8 @@ class EndpointService:
         serving process (not another that got the pid)."""
         if endpoint.pid is None:
             return False
-        import psutil
-
-        try:
-            process = psutil.Process(endpoint.pid)
-            if process.status() == psutil.STATUS_ZOMBIE:
-                return False
-            command = " ".join(process.cmdline())
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
+        command = process_command_line(endpoint.pid)
+        if command is None:
             return False
         return "jupyter_mlstudio.serving" in command and str(self.folder(endpoint.name)) in command
 

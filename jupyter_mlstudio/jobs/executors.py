@@ -21,10 +21,11 @@ from typing import Any
 
 from ..config import StudioConfig
 from ..errors import InvalidArgumentError
+from ..processes import same_process_alive, this_host
 from ..studio import Studio
 from .entities import ACTIVE_JOB_STATUSES, FAILED, PENDING, Job
 from .launcher import start_shared_launcher
-from .lifecycle import finish_job, same_process_alive, this_host
+from .lifecycle import finish_job
 from .supervisor import adopt, runner_environment, stop_locally, supervise
 
 log = logging.getLogger(__name__)

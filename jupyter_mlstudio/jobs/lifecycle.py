@@ -3,8 +3,6 @@ the stopper all go through :func:`finish_job`, so the job and its run end togeth
 
 from __future__ import annotations
 
-import socket
-
 from ..artifacts import ArtifactRepository
 from ..config import StudioConfig
 from ..studio import Studio
@@ -42,32 +40,3 @@ def upload_workspace(job: Job, ws: Workspace, *, only_log: bool = False) -> None
 def finish_job(studio: Studio, job_id: str, status: str, reason: str | None = None) -> Job:
     """End the job (unless it already ended) and the run it logs to."""
     return studio.job_store.finish(job_id, status, reason)
-
-
-def this_host() -> str:
-    return socket.gethostname()
-
-
-def process_start_time(pid: int) -> float | None:
-    """When the process started (tells a reused pid from ours); None if it is gone.
-
-    A zombie counts as gone: when its parent died first, nobody may ever reap it.
-    """
-    import psutil
-
-    try:
-        process = psutil.Process(pid)
-        if process.status() == psutil.STATUS_ZOMBIE:
-            return None
-        return float(process.create_time())
-    except (psutil.NoSuchProcess, psutil.AccessDenied):
-        return None
-
-
-def same_process_alive(pid: int | None, started: float | None) -> bool:
-    if pid is None:
-        return False
-    current = process_start_time(pid)
-    if current is None:
-        return False
-    return started is None or abs(current - started) < 1.0

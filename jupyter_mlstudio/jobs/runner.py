@@ -27,6 +27,7 @@ from typing import Any
 from ..artifacts import ArtifactRepository
 from ..errors import MLStudioError
 from ..experiments.run_entities import PARAM_VALUE_MAX_LENGTH, TAG_VALUE_MAX_LENGTH, Metric
+from ..processes import this_host
 from ..registry.format import METADATA_FILE
 from ..registry.service import not_a_model_folder
 from ..studio import Studio
@@ -38,7 +39,7 @@ from .contract import (
     prepare_training,
 )
 from .entities import COMPLETED, FAILED, PENDING, REGISTRATION_ERROR, RUNNING, Job
-from .lifecycle import finish_job, this_host, upload_workspace, workspace_for
+from .lifecycle import finish_job, upload_workspace, workspace_for
 from .specs import (
     DEFAULT_EXPERIMENT,
     BatchTransformSpec,

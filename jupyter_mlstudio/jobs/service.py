@@ -24,12 +24,13 @@ from ..artifacts import ArtifactRepository
 from ..errors import AlreadyExistsError, InvalidArgumentError, MLStudioError, NotFoundError
 from ..experiments.entities import Page
 from ..paths import expand_user
+from ..processes import this_host
 from ..studio import Studio
 from .contract import is_remote
 from .data import read_columns
 from .entities import PENDING, STOPPED, Job
 from .executors import JobExecutor
-from .lifecycle import finish_job, this_host
+from .lifecycle import finish_job
 from .specs import (
     DEFAULT_EXPERIMENT,
     BatchTransformSpec,

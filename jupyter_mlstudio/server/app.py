@@ -22,9 +22,9 @@ from ..config import (
     default_home,
 )
 from ..errors import MLStudioError
+from ..processes import pid_alive
 from ..store.db import redact_uri
 from ..studio import Studio
-from ..tracking import pid_alive
 from .handlers.artifacts import ArtifactContentHandler, ArtifactsHandler
 from .handlers.base import EVENT_SCHEMA_ID, MAX_QUERY_BYTES
 from .handlers.endpoints import (

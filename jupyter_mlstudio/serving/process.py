@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..errors import ErrorCode, MLStudioError
+from ..processes import process_running
 from .config import EndpointConfig
 
 
@@ -334,13 +335,3 @@ def update_endpoint(
             raise EndpointStartError(f"Endpoint {config.name!r} stopped during the update.")
         time.sleep(0.05)
     raise EndpointStartError(f"Endpoint {config.name!r} was not updated in time.")
-
-
-def process_running(pid: int) -> bool:
-    """Whether ``pid`` exists and is not a zombie (an exited child nobody reaped)."""
-    import psutil
-
-    try:
-        return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
-    except psutil.NoSuchProcess:
-        return False

@@ -17,7 +17,8 @@ import pytest
 from joblib.externals.loky import get_reusable_executor
 
 import jupyter_mlstudio as mls
-from jupyter_mlstudio.tracking import ActiveRun, pid_alive
+from jupyter_mlstudio.processes import pid_alive
+from jupyter_mlstudio.tracking import ActiveRun
 
 CHILDREN = 4
 METRICS = 500

@@ -15,8 +15,8 @@ import pytest
 from jupyter_mlstudio.config import StudioConfig
 from jupyter_mlstudio.jobs.entities import Job
 from jupyter_mlstudio.jobs.executors import DaskExecutor
-from jupyter_mlstudio.jobs.lifecycle import same_process_alive
 from jupyter_mlstudio.jobs.specs import ProcessingSpec
+from jupyter_mlstudio.processes import same_process_alive
 from jupyter_mlstudio.studio import Studio
 
 distributed = pytest.importorskip("distributed")
