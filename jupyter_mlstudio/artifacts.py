@@ -34,6 +34,17 @@ class ArtifactInfo:
     size: int | None
 
 
+@dataclass(frozen=True)
+class LogChunk:
+    """A piece of a text log read from byte ``offset`` on (jobs' and endpoints' logs)."""
+
+    text: str
+    offset: int
+    next_offset: int
+    size: int
+    complete: bool = False  # the writer ended and this chunk reaches the end of the log
+
+
 def clean_relative_path(path: str | None) -> str:
     """'' for the root; otherwise a normalized relative path that stays inside the root."""
     if path is None or path in ("", ".", "/"):

@@ -7,6 +7,10 @@ place (``server/handlers/base.py``), the SDK lets them propagate as exceptions.
 from __future__ import annotations
 
 import enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 
 class ErrorCode(str, enum.Enum):
@@ -55,3 +59,12 @@ class StoreUnavailableError(MLStudioError):
     """The metadata database cannot be reached (bad URL, server down, locked too long)."""
 
     code = ErrorCode.UNAVAILABLE
+
+
+def validation_message(exc: ValidationError) -> str:
+    """A pydantic validation error as one line: ``where: what; …``."""
+    parts = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error["loc"]) or "spec"
+        parts.append(f"{where}: {error['msg']}")
+    return "; ".join(parts)

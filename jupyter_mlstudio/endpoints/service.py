@@ -30,17 +30,21 @@ import signal
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from ..artifacts import ArtifactRepository
+from ..artifacts import ArtifactRepository, LogChunk
 from ..config import ARTIFACT_URI_ENV, HOME_ENV, STORE_URI_ENV
-from ..errors import ConflictError, ErrorCode, InvalidArgumentError, MLStudioError, NotFoundError
-from ..experiments.entities import Page
-from ..jobs.service import validation_message
+from ..errors import (
+    ConflictError,
+    ErrorCode,
+    InvalidArgumentError,
+    MLStudioError,
+    NotFoundError,
+    validation_message,
+)
 from ..processes import pid_alive, process_command_line, process_running, this_host
 from ..serving.config import EndpointConfig
 from ..serving.process import (
@@ -50,6 +54,7 @@ from ..serving.process import (
     ready_path,
     update_endpoint,
 )
+from ..store.pagination import Page
 from .entities import TRANSITIONAL, DeployedVariant, Endpoint, EndpointStatus
 from .store import SqlEndpointStore
 
@@ -71,14 +76,6 @@ class EndpointRequestError(MLStudioError):
     def __init__(self, message: str, status: int) -> None:
         super().__init__(message)
         self.status = status
-
-
-@dataclass(frozen=True)
-class LogChunk:
-    text: str
-    offset: int
-    next_offset: int
-    size: int
 
 
 def _validated(data: Mapping[str, Any]) -> EndpointConfig:

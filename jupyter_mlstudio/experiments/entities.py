@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 from ..errors import InvalidArgumentError
+from ..store.pagination import Page as Page  # re-exported for the stores
 
 NAME_MAX_LENGTH = 256
 DESCRIPTION_MAX_LENGTH = 10_000
@@ -33,14 +34,6 @@ class Experiment:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tags", MappingProxyType(dict(self.tags)))
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    """One page of a list; ``next_token`` is ``None`` on the last page."""
-
-    items: list[T] = field(default_factory=list)
-    next_token: str | None = None
 
 
 def validate_name(name: object) -> str:

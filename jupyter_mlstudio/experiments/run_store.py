@@ -22,8 +22,7 @@ from sqlalchemy.orm import Session
 from ..errors import ConflictError, InvalidArgumentError, NotFoundError
 from ..store.db import Database, fetch_plain_rows
 from ..store.orm import as_utc, utcnow
-from ..store.pagination import DEFAULT_MAX_ITEMS, check_max_items, decode_token, encode_token
-from .entities import Page
+from ..store.pagination import DEFAULT_MAX_ITEMS, Page, check_max_items, decode_token, encode_token
 from .orm import ExperimentRow
 from .run_entities import (
     LIFECYCLES,

@@ -13,18 +13,23 @@ import os
 import re
 import time
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from ..artifacts import ArtifactRepository
-from ..errors import AlreadyExistsError, InvalidArgumentError, MLStudioError, NotFoundError
-from ..experiments.entities import Page
+from ..artifacts import ArtifactRepository, LogChunk
+from ..errors import (
+    AlreadyExistsError,
+    InvalidArgumentError,
+    MLStudioError,
+    NotFoundError,
+    validation_message,
+)
 from ..paths import expand_user
 from ..processes import this_host
+from ..store.pagination import Page
 from ..studio import Studio
 from .contract import is_remote
 from .data import read_columns
@@ -42,23 +47,6 @@ from .specs import (
 from .store import SqlJobStore
 
 MAX_LOG_CHUNK = 256 * 1024
-
-
-@dataclass(frozen=True)
-class LogChunk:
-    text: str
-    offset: int
-    next_offset: int
-    size: int
-    complete: bool  # the job ended and this chunk reaches the end of its log
-
-
-def validation_message(exc: ValidationError) -> str:
-    parts = []
-    for error in exc.errors():
-        where = ".".join(str(p) for p in error["loc"]) or "spec"
-        parts.append(f"{where}: {error['msg']}")
-    return "; ".join(parts)
 
 
 def _resolve(path: str, base: Path, *, within: bool, label: str) -> str:

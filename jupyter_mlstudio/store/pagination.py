@@ -5,11 +5,23 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from ..errors import InvalidArgumentError
 
 DEFAULT_MAX_ITEMS = 100
 MAX_MAX_ITEMS = 1000
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list; ``next_token`` is ``None`` on the last page."""
+
+    items: list[T] = field(default_factory=list)
+    next_token: str | None = None
 
 
 def check_max_items(max_items: object) -> int:
