@@ -5,6 +5,7 @@ once."""
 
 from __future__ import annotations
 
+import abc
 import builtins
 import json
 import uuid
@@ -39,7 +40,75 @@ _FIELDS = frozenset(
 )
 
 
-class SqlEndpointStore:
+class EndpointStore(abc.ABC):
+    """What every endpoint backend provides.
+
+    Thread- and process-safe: status changes are compare-and-set (``expect=``). Returned
+    endpoints are immutable snapshots.
+
+    Raises (subclasses of ``jupyter_mlstudio.errors.MLStudioError`` unless said):
+      ``InvalidArgumentError`` for a bad pagination argument;
+      ``ValueError`` for an unknown status filter in ``list_endpoints``;
+      ``TypeError`` for unknown fields given to ``set`` (a programming error);
+      ``NotFoundError`` for an unknown endpoint name (``delete`` of one is a no-op);
+      ``AlreadyExistsError`` when ``create`` would duplicate a name;
+      ``ConflictError`` when ``set`` finds a status outside ``expect``;
+      ``StoreUnavailableError`` when the database cannot be reached.
+    """
+
+    @abc.abstractmethod
+    def create(
+        self,
+        name: str,
+        *,
+        config: dict[str, Any],
+        token: str | None,
+        host: str,
+        owner_pid: int,
+    ) -> Endpoint:
+        """A new endpoint in status Creating."""
+
+    @abc.abstractmethod
+    def get(self, name: str) -> Endpoint: ...
+
+    @abc.abstractmethod
+    def list_endpoints(
+        self,
+        *,
+        status: str | None = None,
+        max_items: int = DEFAULT_MAX_ITEMS,
+        next_token: str | None = None,
+    ) -> Page[Endpoint]:
+        """Most recently updated first; follow ``next_token`` for the next page."""
+
+    @abc.abstractmethod
+    def all(self) -> list[Endpoint]: ...
+
+    @abc.abstractmethod
+    def set(
+        self,
+        name: str,
+        *,
+        status: EndpointStatus | None = None,
+        expect: Iterable[EndpointStatus] | None = None,
+        **fields: Any,
+    ) -> Endpoint:
+        """Change the status and/or fields; with ``expect``, only if the status is one of
+        those (else :class:`ConflictError` saying what it is)."""
+
+    @abc.abstractmethod
+    def delete(self, name: str) -> None: ...
+
+    @abc.abstractmethod
+    def versions_in_use(self, model: str) -> builtins.set[int]:
+        """Version numbers of ``model`` that some endpoint serves or is about to."""
+
+    @abc.abstractmethod
+    def changed_since(self, since: datetime) -> list[tuple[str, datetime, datetime]]:
+        """(name, updated, created) of the endpoints changed since ``since``."""
+
+
+class SqlEndpointStore(EndpointStore):
     def __init__(self, db: Database) -> None:
         self._db = db
 

@@ -7,6 +7,7 @@ terminal status, and a job stopped while queued is never started.
 
 from __future__ import annotations
 
+import abc
 import json
 import uuid
 from collections.abc import Mapping
@@ -40,7 +41,95 @@ from .orm import JobRow
 MAX_REASON = 4000
 
 
-class SqlJobStore:
+class JobStore(abc.ABC):
+    """What every job backend provides.
+
+    Thread- and process-safe: every transition is one conditional update, so racing
+    callers never overwrite a terminal status. Returned jobs are immutable snapshots.
+
+    Raises (all subclasses of ``jupyter_mlstudio.errors.MLStudioError``):
+      ``InvalidArgumentError`` for an unknown kind or status, a progress outside [0, 1],
+      a non-terminal status given to ``finish`` or a bad pagination argument;
+      ``NotFoundError`` for an unknown job id or name;
+      ``AlreadyExistsError`` when ``create_job`` would duplicate a name;
+      ``ConflictError`` when ``request_stop`` is asked of a job that already ended;
+      ``StoreUnavailableError`` when the database cannot be reached.
+    """
+
+    @abc.abstractmethod
+    def create_job(
+        self,
+        *,
+        kind: str,
+        name: str,
+        spec: Mapping[str, Any],
+        executor: str,
+        run_id: str | None = None,
+        experiment_id: str | None = None,
+        owner_host: str | None = None,
+        owner_pid: int | None = None,
+    ) -> Job:
+        """A new Pending job."""
+
+    @abc.abstractmethod
+    def name_taken(self, name: str) -> bool: ...
+
+    @abc.abstractmethod
+    def get_job(self, job_id: str) -> Job: ...
+
+    @abc.abstractmethod
+    def get_job_by_name(self, name: str) -> Job: ...
+
+    @abc.abstractmethod
+    def list_jobs(
+        self,
+        *,
+        kind: str | None = None,
+        status: str | None = None,
+        max_items: int = DEFAULT_MAX_ITEMS,
+        next_token: str | None = None,
+    ) -> Page[Job]:
+        """Newest first; follow ``next_token`` for the next page."""
+
+    @abc.abstractmethod
+    def jobs_in(self, statuses: frozenset[str] | set[str]) -> list[Job]:
+        """Jobs in these statuses, oldest first (the queue order)."""
+
+    @abc.abstractmethod
+    def count_jobs(self) -> int: ...
+
+    @abc.abstractmethod
+    def mark_running(
+        self, job_id: str, *, host: str, pid: int, process_start: float | None
+    ) -> bool:
+        """Pending → Running. False when the job was stopped (or started) meanwhile."""
+
+    @abc.abstractmethod
+    def claim_owner(self, job_id: str, *, host: str, pid: int) -> bool:
+        """Take over a job whose owner died; False when it already ended."""
+
+    @abc.abstractmethod
+    def set_progress(self, job_id: str, fraction: float | None, message: str | None = None) -> None:
+        """Record progress; ignored once the job ended."""
+
+    @abc.abstractmethod
+    def add_outputs(self, job_id: str, outputs: Mapping[str, str]) -> None:
+        """Merge ``outputs`` into the job's outputs."""
+
+    @abc.abstractmethod
+    def request_stop(self, job_id: str) -> Job:
+        """Pending → Stopped at once; Running → Stopping (the supervisor ends it)."""
+
+    @abc.abstractmethod
+    def finish(self, job_id: str, status: str, reason: str | None = None) -> Job:
+        """End a job (and its run) unless it already ended; returns the job as stored."""
+
+    @abc.abstractmethod
+    def changed_since(self, since: datetime) -> list[tuple[str, datetime, datetime]]:
+        """(id, updated, created) of the jobs that changed since ``since``."""
+
+
+class SqlJobStore(JobStore):
     def __init__(self, db: Database, artifact_root: str) -> None:
         self._db = db
         self._artifact_root = artifact_root.rstrip("/")

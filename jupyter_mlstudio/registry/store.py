@@ -3,6 +3,7 @@ description, tags, approval and card; version numbers and alias moves are atomic
 
 from __future__ import annotations
 
+import abc
 import json
 import uuid
 from collections.abc import Mapping
@@ -60,7 +61,111 @@ def _clean_tags(tags: Mapping[str, Any] | None) -> dict[str, str]:
     return {validate_key(k, "Tag"): tag_value(k, v) for k, v in (tags or {}).items()}
 
 
-class SqlRegistryStore:
+class RegistryStore(abc.ABC):
+    """What every model-registry backend provides.
+
+    Thread- and process-safe: version numbers and alias moves are atomic. Versions are
+    immutable once created except for their description, tags, approval and card.
+    Returned objects are immutable snapshots.
+
+    Raises (all subclasses of ``jupyter_mlstudio.errors.MLStudioError``):
+      ``InvalidArgumentError`` for a bad model name, alias, tag, approval status or comment,
+      unknown version fields, both a version and an alias, or a bad pagination argument;
+      ``NotFoundError`` for an unknown model, version or alias;
+      ``AlreadyExistsError`` when ``create_group`` would duplicate a name;
+      ``ConflictError`` when deleting a model with versions (without ``force``) or with
+      versions in use, changing an immutable version field, or setting the approval
+      status a version already has;
+      ``StoreUnavailableError`` when the database cannot be reached.
+    """
+
+    @abc.abstractmethod
+    def create_group(
+        self, name: str, description: str = "", tags: Mapping[str, Any] | None = None
+    ) -> ModelGroup: ...
+
+    @abc.abstractmethod
+    def get_group(self, name: str) -> ModelGroup: ...
+
+    @abc.abstractmethod
+    def list_groups(
+        self,
+        search: str | None = None,
+        max_items: int = DEFAULT_MAX_ITEMS,
+        next_token: str | None = None,
+    ) -> Page[ModelGroup]:
+        """Follow ``next_token`` for the next page."""
+
+    @abc.abstractmethod
+    def update_group(
+        self, name: str, *, description: str | None = None, tags: Mapping[str, Any] | None = None
+    ) -> ModelGroup:
+        """Change the given fields; ``tags`` replaces the whole tag set."""
+
+    @abc.abstractmethod
+    def delete_group(
+        self, name: str, *, force: bool = False, in_use: frozenset[str] = frozenset()
+    ) -> list[str]:
+        """Delete a group; with versions only when ``force``; never when a version is in
+        ``in_use`` (deployed). Returns the artifact URIs of the deleted versions."""
+
+    @abc.abstractmethod
+    def create_version(
+        self,
+        name: str,
+        *,
+        version_id: str,
+        artifact_uri: str,
+        content_hash: str,
+        size_bytes: int,
+        flavor: str,
+        signature: Mapping[str, Any],
+        input_example: Any,
+        library_versions: Mapping[str, str],
+        metrics: Mapping[str, float],
+        params: Mapping[str, str],
+        source_run_id: str | None = None,
+        source_job_id: str | None = None,
+        data_ref: Mapping[str, Any] | None = None,
+        description: str = "",
+        tags: Mapping[str, Any] | None = None,
+        card: Mapping[str, str] | None = None,
+    ) -> ModelVersion:
+        """Add the next version of ``name`` (the group is created when missing)."""
+
+    @abc.abstractmethod
+    def get_version(
+        self, name: str, version: int | None = None, alias: str | None = None
+    ) -> ModelVersion:
+        """A version by number, by alias, or (neither) the newest."""
+
+    @abc.abstractmethod
+    def list_versions(self, name: str) -> list[ModelVersion]:
+        """Newest first."""
+
+    @abc.abstractmethod
+    def update_version(self, name: str, version: int, **changes: Any) -> ModelVersion:
+        """Change the description, tags or card; anything else is a ``ConflictError``."""
+
+    @abc.abstractmethod
+    def set_approval(
+        self, name: str, version: int, status: str, comment: str, actor: str
+    ) -> ModelVersion:
+        """Change the approval status, recording who, when and why."""
+
+    @abc.abstractmethod
+    def set_alias(self, name: str, alias: str, version: int) -> ModelVersion:
+        """Point ``alias`` at ``version`` (moving it if it pointed elsewhere), atomically."""
+
+    @abc.abstractmethod
+    def delete_alias(self, name: str, alias: str) -> None: ...
+
+    @abc.abstractmethod
+    def changed_since(self, since: datetime) -> list[tuple[str, datetime, datetime]]:
+        """(name, updated, created) of the models changed since ``since``."""
+
+
+class SqlRegistryStore(RegistryStore):
     def __init__(self, db: Database) -> None:
         self._db = db
 
