@@ -45,8 +45,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import sdk
+from . import tracking
 from .experiments.run_entities import PARAM_VALUE_MAX_LENGTH, Metric
+from .studio import default_studio
 from .tracking import ActiveRun
 
 _ORIGINAL = "__mls_autolog_original__"
@@ -181,14 +182,15 @@ def _guard(what: str, action: Callable[[], Any], stacklevel: int = 4) -> Any:
 def _open_run(estimator: Any) -> tuple[ActiveRun, bool]:
     """The run to log into, and whether this fit started it (and so ends it)."""
     name = type(estimator).__name__
-    active = sdk.active_run()
+    active = tracking.active_run()
     if active is not None and active.id not in _logged_runs:
         _logged_runs.add(active.id)
         return active, False
+    studio = default_studio()
     if active is None:
-        return sdk.start_run(name=name), True
-    experiment = sdk.studio().experiments.get_experiment(active.experiment_id).name
-    return sdk.start_run(experiment, name=name, nested=True), True
+        return tracking.start_run(studio, None, name=name), True
+    experiment = studio.experiments.get_experiment(active.experiment_id).name
+    return tracking.start_run(studio, experiment, name=name, nested=True), True
 
 
 def _training_data(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> tuple[Any, Any]:
@@ -216,7 +218,7 @@ def _log_fit(run: ActiveRun, estimator: Any, X: Any, y: Any, validation: Any) ->
     if isinstance(best_score, int | float) and math.isfinite(best_score):
         metrics["best_cv_score"] = float(best_score)
     now = time.time()
-    sdk.studio().runs.log_batch(
+    default_studio().runs.log_batch(
         run.id,
         metrics=[Metric(key=k, value=v, step=0, timestamp=now) for k, v in metrics.items()],
         params=params,

@@ -12,7 +12,6 @@ and open runs are reset in the child by their own modules (``os.register_at_fork
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -27,18 +26,7 @@ if TYPE_CHECKING:
 from .jobs.entities import Job
 from .jobs.handle import JobHandle, stage_dataframe
 from .registry.entities import ModelGroup, ModelVersion
-from .studio import Studio
-
-_lock = threading.Lock()
-_default: Studio | None = None
-
-
-def _after_fork_in_child() -> None:
-    global _lock
-    _lock = threading.Lock()  # another thread may have held it at the fork
-
-
-os.register_at_fork(after_in_child=_after_fork_in_child)
+from .studio import Studio, configure_default, default_studio
 
 
 def configure(
@@ -47,23 +35,14 @@ def configure(
     artifact_uri: str | None = None,
 ) -> Studio:
     """Point the SDK at a store (defaults come from the environment) and return it."""
-    global _default
-    with _lock:
-        if _default is not None:
-            _default.close()
-        _default = Studio(
-            StudioConfig.resolve(home=home, store_uri=store_uri, artifact_uri=artifact_uri)
-        )
-        return _default
+    return configure_default(
+        StudioConfig.resolve(home=home, store_uri=store_uri, artifact_uri=artifact_uri)
+    )
 
 
 def studio() -> Studio:
     """The studio the SDK functions use."""
-    global _default
-    with _lock:
-        if _default is None:
-            _default = Studio.open()
-        return _default
+    return default_studio()
 
 
 def create_experiment(

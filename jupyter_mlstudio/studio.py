@@ -128,11 +128,48 @@ class Studio:
 _studios: weakref.WeakSet[Studio] = weakref.WeakSet()
 
 
+# The process's default studio: what the SDK (``mls.configure``, ``mls.studio``),
+# autolog and flows use. It lives here, not in the SDK, so that core modules reach it
+# without importing the SDK.
+_default_lock = threading.Lock()
+_default: Studio | None = None
+
+
+def configure_default(config: StudioConfig) -> Studio:
+    """Close the default studio (if any) and make a new one on ``config``."""
+    global _default
+    with _default_lock:
+        if _default is not None:
+            _default.close()
+        _default = Studio(config)
+        return _default
+
+
+def default_studio() -> Studio:
+    """The process's default studio, opened from the environment on first use."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Studio.open()
+        return _default
+
+
+def close_default() -> None:
+    """Close and forget the default studio (the next use opens a new one)."""
+    global _default
+    with _default_lock:
+        if _default is not None:
+            _default.close()
+        _default = None
+
+
 def _after_fork_in_child() -> None:
+    global _default_lock
     # Another thread may have held a studio's lock at the fork. (The metric writer and
     # the database reset themselves; see their modules.)
     for studio in list(_studios):
         studio._lock = threading.Lock()
+    _default_lock = threading.Lock()
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -26,10 +26,10 @@ from typing import Any
 import ipywidgets
 from matplotlib.figure import Figure
 
-from . import sdk
 from .errors import NotFoundError
 from .experiments.downsample import downsample
 from .experiments.run_entities import Metric
+from .studio import default_studio
 
 MAX_CHARTS = 12
 COLUMNS = 3
@@ -65,7 +65,7 @@ class RunMonitor(ipywidgets.VBox):  # type: ignore[misc]  # ipywidgets has no ty
         self.history: dict[str, list[Metric]] = {}
         self.status = "RUNNING"
         self.error: str | None = None
-        self._store = sdk.studio().runs
+        self._store = default_studio().runs
         self._run_name = self._store.get_run(self.run_id).name  # fails early on a bad id
         self._header = ipywidgets.HTML()
         self._chart = ipywidgets.Image(format="png")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from jupyter_mlstudio import sdk
 from jupyter_mlstudio.config import ARTIFACT_URI_ENV, HOME_ENV, STORE_URI_ENV
+from jupyter_mlstudio.studio import close_default
 
 # Real Jupyter servers for the handler tests (jp_fetch, jp_serverapp).
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
@@ -24,6 +24,4 @@ def mlstudio_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
         monkeypatch.setenv(var, "")
         monkeypatch.delenv(var)
     yield home
-    if sdk._default is not None:
-        sdk._default.close()
-        sdk._default = None
+    close_default()

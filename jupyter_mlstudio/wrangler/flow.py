@@ -358,15 +358,29 @@ class Flow:
         if self.path is None:
             raise InvalidArgumentError("save the flow first: run_job() runs the saved file")
         self.save()
-        from .. import sdk
+        from ..jobs.handle import JobHandle
+        from ..studio import default_studio
 
-        return sdk.process(
-            str(self.path),
-            parameters={"output_format": output_format, "engine": engine},
-            name=name,
-            experiment=experiment,
-            wait=wait,
-        )
+        # the spec mls.process() submits for a script with parameters
+        spec: dict[str, Any] = {
+            "kind": "processing",
+            "name": name,
+            "experiment": experiment,
+            "code": str(self.path),
+            "arguments": [],
+            "parameters": {"output_format": output_format, "engine": engine},
+            "inputs": [],
+            "outputs": [],
+            "metric_definitions": [],
+            "environment": {},
+            "working_dir": None,
+            "timeout_seconds": None,
+        }
+        studio = default_studio()
+        handle = JobHandle(studio, studio.jobs.submit_data(spec))
+        if wait:
+            handle.wait(progress=True)
+        return handle
 
     def __repr__(self) -> str:
         steps = ", ".join(s.id for s in self.document.steps) or "no steps"

@@ -218,7 +218,7 @@ def test_logging_failures_warn_and_never_break_fit(
     run = only_run()
     assert run.status == "FINISHED" and run.params["max_iter"] == "500"
 
-    monkeypatch.setattr(autolog_module.sdk, "start_run", broken)
+    monkeypatch.setattr(autolog_module.tracking, "start_run", broken)
     with pytest.warns(AutologWarning, match="start a run"):
         Ridge().fit(X, y)
     assert len(runs()) == 1  # no run, but the model is fitted

@@ -12,9 +12,9 @@ import pytest
 from serving_helpers import StartEndpoint, X, forest, y
 
 import jupyter_mlstudio as mls
-from jupyter_mlstudio import sdk
 from jupyter_mlstudio.config import ARTIFACT_URI_ENV, HOME_ENV, STORE_URI_ENV
 from jupyter_mlstudio.serving import EndpointConfig, EndpointProcess
+from jupyter_mlstudio.studio import close_default
 
 HERE = Path(__file__).parent
 
@@ -38,9 +38,7 @@ def serving_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 run.log_model(forest(seed), X=X, register_as="cancer-rf")
         mls.register(Picky().fit(X, y), "picky", input_example=X)
     finally:
-        assert sdk._default is not None
-        sdk._default.close()
-        sdk._default = None
+        close_default()
     return home
 
 
