@@ -16,7 +16,7 @@ import type { IThemeColors, ThemeWatcher } from '../charts/theme';
 import { endpointIcon, modelIcon } from '../icons';
 import { EndpointStatusBadge } from './components';
 import type { EndpointModel } from './endpoint-model';
-import { ActionButton, ErrorBanner } from '../ui/components';
+import { ActionButton, ErrorBanner, PagePlaceholder } from '../ui/components';
 import { ResourceView } from '../ui/view';
 import type { IContentProps } from './sections/props';
 import { CaptureSection } from './sections/capture';
@@ -121,24 +121,19 @@ function EndpointContent(props: IContentProps): JSX.Element {
   const endpoint = model.endpoint;
   if (model.deleted || !endpoint) {
     return (
-      <div className="jp-MLStudio-page">
-        {model.deleted ? (
-          <div
-            className="jp-MLStudio-serverMissing"
-            data-testid="mls-endpoint-deleted"
-            role="status"
-          >
-            The endpoint “{model.name}” was deleted.
-          </div>
-        ) : model.error ? (
-          <ErrorBanner
-            message={model.error.message}
-            onDismiss={() => model.dismissError()}
-          />
-        ) : (
-          <div className="jp-MLStudio-muted">Loading endpoint…</div>
-        )}
-      </div>
+      <PagePlaceholder
+        what="endpoint"
+        error={model.error}
+        onDismiss={() => model.dismissError()}
+        deleted={
+          model.deleted
+            ? {
+                testId: 'mls-endpoint-deleted',
+                message: <>The endpoint “{model.name}” was deleted.</>
+              }
+            : null
+        }
+      />
     );
   }
   return (

@@ -20,7 +20,13 @@ import {
   kindLabel
 } from './components';
 import type { JobModel } from './job-model';
-import { ActionButton, ErrorBanner, LogPane, useNow } from '../ui/components';
+import {
+  ActionButton,
+  ErrorBanner,
+  LogPane,
+  PagePlaceholder,
+  useNow
+} from '../ui/components';
 import { ResourcePanel, ResourceView } from '../ui/view';
 import { CommandIDs } from '../command-ids';
 
@@ -78,16 +84,11 @@ function JobContent(props: {
   const job = model.job;
   if (!job) {
     return (
-      <div className="jp-MLStudio-page">
-        {model.error ? (
-          <ErrorBanner
-            message={model.error.message}
-            onDismiss={() => model.dismissError()}
-          />
-        ) : (
-          <div className="jp-MLStudio-muted">Loading job…</div>
-        )}
-      </div>
+      <PagePlaceholder
+        what="job"
+        error={model.error}
+        onDismiss={() => model.dismissError()}
+      />
     );
   }
   const clone = async () => {

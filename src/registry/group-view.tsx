@@ -14,7 +14,12 @@ import { metricKeys } from './compare';
 import { AliasChips, ApprovalBadge } from './components';
 import { confirmDeleteModel } from './dialogs';
 import type { ModelGroupModel } from './group-model';
-import { ActionButton, ErrorBanner, RelativeTime } from '../ui/components';
+import {
+  ActionButton,
+  ErrorBanner,
+  PagePlaceholder,
+  RelativeTime
+} from '../ui/components';
 import { ResourcePanel, ResourceView } from '../ui/view';
 import { CommandIDs } from '../command-ids';
 
@@ -75,24 +80,19 @@ function GroupContent(props: {
   const group = model.group;
   if (!group || model.deleted) {
     return (
-      <div className="jp-MLStudio-page">
-        {model.deleted ? (
-          <div
-            className="jp-MLStudio-serverMissing"
-            data-testid="mls-model-deleted"
-            role="status"
-          >
-            The model “{model.name}” was deleted.
-          </div>
-        ) : model.error ? (
-          <ErrorBanner
-            message={model.error.message}
-            onDismiss={() => model.dismissError()}
-          />
-        ) : (
-          <div className="jp-MLStudio-muted">Loading model…</div>
-        )}
-      </div>
+      <PagePlaceholder
+        what="model"
+        error={model.error}
+        onDismiss={() => model.dismissError()}
+        deleted={
+          model.deleted
+            ? {
+                testId: 'mls-model-deleted',
+                message: <>The model “{model.name}” was deleted.</>
+              }
+            : null
+        }
+      />
     );
   }
   const selected = model.selected;

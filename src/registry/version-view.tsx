@@ -26,7 +26,7 @@ import {
   SignatureSection
 } from './version-sections';
 import type { ModelVersionModel } from './version-model';
-import { ActionButton, ErrorBanner } from '../ui/components';
+import { ActionButton, ErrorBanner, PagePlaceholder } from '../ui/components';
 import { ResourcePanel, ResourceView } from '../ui/view';
 import { CommandIDs } from '../command-ids';
 
@@ -112,24 +112,23 @@ function VersionContent(props: {
   const data = model.data;
   if (!data || model.deleted) {
     return (
-      <div className="jp-MLStudio-page">
-        {model.deleted ? (
-          <div
-            className="jp-MLStudio-serverMissing"
-            data-testid="mls-version-deleted"
-            role="status"
-          >
-            Version {model.version} of “{model.name}” was deleted.
-          </div>
-        ) : model.error ? (
-          <ErrorBanner
-            message={model.error.message}
-            onDismiss={() => model.dismissError()}
-          />
-        ) : (
-          <div className="jp-MLStudio-muted">Loading model version…</div>
-        )}
-      </div>
+      <PagePlaceholder
+        what="model version"
+        error={model.error}
+        onDismiss={() => model.dismissError()}
+        deleted={
+          model.deleted
+            ? {
+                testId: 'mls-version-deleted',
+                message: (
+                  <>
+                    Version {model.version} of “{model.name}” was deleted.
+                  </>
+                )
+              }
+            : null
+        }
+      />
     );
   }
   return (

@@ -229,3 +229,35 @@ export function LogPane(props: {
     </pre>
   );
 }
+
+/**
+ * What a resource view shows until its resource is there: that it was
+ * deleted, the error of the load, or that it is loading.
+ */
+export function PagePlaceholder(props: {
+  /** What loads: `job`, `model version`. */
+  what: string;
+  error: { message: string } | null;
+  onDismiss: () => void;
+  /** Set once the resource was deleted. */
+  deleted?: { testId: string; message: React.ReactNode } | null;
+}): JSX.Element {
+  const { deleted, error } = props;
+  return (
+    <div className="jp-MLStudio-page">
+      {deleted ? (
+        <div
+          className="jp-MLStudio-serverMissing"
+          data-testid={deleted.testId}
+          role="status"
+        >
+          {deleted.message}
+        </div>
+      ) : error ? (
+        <ErrorBanner message={error.message} onDismiss={props.onDismiss} />
+      ) : (
+        <div className="jp-MLStudio-muted">Loading {props.what}…</div>
+      )}
+    </div>
+  );
+}

@@ -30,8 +30,12 @@ import {
 } from '../runs/columns';
 import type { RunModel } from './model';
 import type { IArtifactPreview } from './preview';
-import { ActionButton, ErrorBanner } from '../../ui/components';
-import { formatDuration } from '../../ui/format';
+import {
+  ActionButton,
+  ErrorBanner,
+  PagePlaceholder
+} from '../../ui/components';
+import { formatBytes, formatDuration } from '../../ui/format';
 import { ResourceView } from '../../ui/view';
 import { CommandIDs } from '../../command-ids';
 
@@ -104,16 +108,11 @@ function RunContent(props: {
   const run = model.run;
   if (!run) {
     return (
-      <div className="jp-MLStudio-page">
-        {model.error ? (
-          <ErrorBanner
-            message={model.error.message}
-            onDismiss={() => model.dismissError()}
-          />
-        ) : (
-          <div className="jp-MLStudio-muted">Loading run…</div>
-        )}
-      </div>
+      <PagePlaceholder
+        what="run"
+        error={model.error}
+        onDismiss={() => model.dismissError()}
+      />
     );
   }
   const openRun = (id: string) =>
@@ -520,7 +519,7 @@ function ArtifactFolder(props: {
               <span className="jp-MLStudio-itemName">{entry.name}</span>
               {!entry.is_dir && entry.size !== null && (
                 <span className="jp-MLStudio-itemDate">
-                  {formatSize(entry.size)}
+                  {formatBytes(entry.size)}
                 </span>
               )}
             </button>
@@ -646,7 +645,7 @@ function PreviewBody(props: {
       return (
         <span className="jp-MLStudio-muted">
           No preview for this kind of file (
-          {formatSize(preview.entry.size ?? 0)}).
+          {formatBytes(preview.entry.size ?? 0)}).
         </span>
       );
   }
@@ -694,18 +693,4 @@ function Truncated(): JSX.Element {
       Preview truncated; download the file to see all of it.
     </div>
   );
-}
-
-function formatSize(bytes: number): string {
-  if (bytes < 1024) {
-    return `${bytes} B`;
-  }
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }
