@@ -23,7 +23,6 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page
 
-ARTIFACTS = Path(__file__).parent / "artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
@@ -151,16 +150,3 @@ def console_errors(page: Page) -> list[str]:
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     return errors
-
-
-def open_lab(page: Page, lab: Lab, query: str = "") -> None:
-    page.goto(f"{lab.url}lab?reset&token={lab.token}{query}")
-    page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=60_000)
-    page.wait_for_selector(".jp-LabShell", timeout=30_000)
-
-
-def screenshot(page: Page, name: str) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path))
-    return path

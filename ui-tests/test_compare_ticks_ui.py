@@ -15,9 +15,9 @@ import textwrap
 from collections.abc import Iterator
 
 import pytest
-from conftest import Lab, open_lab, screenshot, start_lab, stop_lab
+from conftest import Lab, start_lab, stop_lab
+from pages import open_lab, screenshot, switch_theme
 from playwright.sync_api import Page, expect
-from test_wrangler_ui import set_theme
 
 HEADER_HEIGHT = 2 * 22  # the runs grid's two header rows and its rows (as test_runs_ui)
 ROW_HEIGHT = 24
@@ -88,6 +88,6 @@ def test_parallel_axes_label_values(page: Page, lab: Lab) -> None:
     assert ticks["loss"] == ["0.2", "0.4", "0.6", "0.8"], ticks
     parallel.scroll_into_view_if_needed()
     screenshot(page, "compare-parallel")
-    set_theme(page, dark=True)
+    switch_theme(page, dark=True)
     screenshot(page, "compare-parallel-dark")
-    set_theme(page, dark=False)
+    switch_theme(page, dark=False)

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Lab, open_lab, screenshot, start_lab, stop_lab
+from conftest import Lab, start_lab, stop_lab
+from pages import mlstudio_errors, open_lab, screenshot, show_left, switch_theme, visible_view
 from playwright.sync_api import Locator, Page, expect
 
 MODEL = "iris-api"
@@ -95,21 +96,6 @@ def kill_endpoints(lab: Lab) -> None:
 
 
 # -- helpers ------------------------------------------------------------------------------
-def show_left(page: Page, tab_id: str, panel: str) -> Locator:
-    """Show a left sidebar panel (clicking the tab of an open panel would close it)."""
-    widget = page.locator(panel)
-    if not widget.is_visible():
-        page.locator(f'.jp-SideBar [data-id="{tab_id}"]').click()
-    expect(widget).to_be_visible()
-    return widget
-
-
-def endpoint_view(page: Page) -> Locator:
-    view = page.locator('[data-testid="mls-endpoint-view"]:visible')
-    expect(view).to_have_count(1)
-    return view
-
-
 def wait_in_service(view: Locator) -> None:
     status = view.locator('.jp-MLStudio-pageHeader [data-testid="mls-endpoint-status"]')
     expect(status).to_have_attribute("data-status", "InService", timeout=SERVING_TIMEOUT)
@@ -136,21 +122,8 @@ def wait_updated(lab: Lab, view: Locator, before: int) -> dict[str, Any]:
     return endpoint
 
 
-def switch_theme(page: Page, theme: str) -> None:
-    page.locator("#jp-MainMenu").get_by_text("Settings", exact=True).click()
-    page.get_by_text("Theme", exact=True).hover()
-    page.get_by_text(theme, exact=True).click()
-    light = "true" if theme == "JupyterLab Light" else "false"
-    expect(page.locator("body")).to_have_attribute("data-jp-theme-light", light)
-    page.wait_for_timeout(500)
-
-
 def scroll_to(view: Locator, testid: str) -> None:
     view.locator(f'[data-testid="{testid}"]').scroll_into_view_if_needed()
-
-
-def mlstudio_errors(console_errors: list[str]) -> list[str]:
-    return [e for e in console_errors if "mlstudio" in e.lower()]
 
 
 # -- tests --------------------------------------------------------------------------------
@@ -194,7 +167,7 @@ def test_deploy_test_and_manage(page: Page, lab: Lab, console_errors: list[str])
     expect(dialog).to_be_hidden()
 
     # the endpoint view opens while Creating, then reaches InService
-    view = endpoint_view(page)
+    view = visible_view(page, "mls-endpoint-view")
     expect(view.locator('[data-testid="mls-endpoint-name"]')).to_have_text(ENDPOINT)
     wait_in_service(view)
     expect(view.locator('[data-testid="mls-endpoint-progress"]')).to_have_count(0)
@@ -269,12 +242,12 @@ def test_deploy_test_and_manage(page: Page, lab: Lab, console_errors: list[str])
     screenshot(page, "endpoint-view")
     scroll_to(view, "mls-endpoint-log")
     screenshot(page, "endpoint-view-lower")
-    switch_theme(page, "JupyterLab Dark")
+    switch_theme(page, dark=True)
     view.evaluate("node => node.scrollTo(0, 0)")
     screenshot(page, "endpoint-view-dark")
     scroll_to(view, "mls-endpoint-log")
     screenshot(page, "endpoint-view-lower-dark")
-    switch_theme(page, "JupyterLab Light")
+    switch_theme(page, dark=False)
 
     # capture settings: enable at 50 % in Parquet, Save → a rolling update
     scroll_to(view, "mls-capture-save")
@@ -332,11 +305,11 @@ def test_deploy_test_and_manage(page: Page, lab: Lab, console_errors: list[str])
     expect(panel.locator('[data-testid="mls-endpoints-empty"]')).to_contain_text("No endpoints")
     panel.locator('[data-testid="mls-endpoints-status"]').select_option("")
     item.click()
-    view = endpoint_view(page)
+    view = visible_view(page, "mls-endpoint-view")
     screenshot(page, "endpoint-sidebar")
-    switch_theme(page, "JupyterLab Dark")
+    switch_theme(page, dark=True)
     screenshot(page, "endpoint-sidebar-dark")
-    switch_theme(page, "JupyterLab Light")
+    switch_theme(page, dark=False)
 
     # Delete: confirm; the view says so and the panel drops it
     view.locator('[data-testid="mls-delete-endpoint"]').click()
@@ -377,7 +350,7 @@ def test_deploy_errors_and_menu(page: Page, lab: Lab) -> None:
     # no version given: the newest
     expect(dialog.locator('[data-testid="mls-dialog-version"]')).to_have_value("")
     dialog.get_by_role("button", name="Deploy").click()
-    view = endpoint_view(page)
+    view = visible_view(page, "mls-endpoint-view")
     status = view.locator('.jp-MLStudio-pageHeader [data-testid="mls-endpoint-status"]')
     expect(status).to_have_attribute("data-status", "Failed", timeout=SERVING_TIMEOUT)
     failure = view.locator('[data-testid="mls-endpoint-failure"]')

@@ -15,7 +15,8 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from conftest import Lab, open_lab, screenshot, start_lab, stop_lab
+from conftest import Lab, start_lab, stop_lab
+from pages import mlstudio_errors, open_lab, screenshot, switch_theme
 from playwright.sync_api import Locator, Page, expect
 
 TIMEOUT = 120_000
@@ -86,14 +87,6 @@ def wait_for(lab: Lab, path: str, test: object, timeout: float = TIMEOUT / 1000)
     raise AssertionError(f"{path} never matched")
 
 
-def switch_theme(page: Page, theme: str) -> None:
-    page.locator("#jp-MainMenu").get_by_text("Settings", exact=True).click()
-    page.get_by_text("Theme", exact=True).hover()
-    page.get_by_text(theme, exact=True).click()
-    light = "true" if theme == "JupyterLab Light" else "false"
-    expect(page.locator("body")).to_have_attribute("data-jp-theme-light", light)
-
-
 def home_row(home: Locator, kind: str, item_id: str) -> Locator:
     return home.locator(f'[data-testid="mls-home-row"][data-kind="{kind}"][data-id="{item_id}"]')
 
@@ -148,9 +141,9 @@ def test_home_running_stop_activity_and_themes(
     expect(home.locator('[data-testid="mls-home-action-training-job"]')).to_be_visible()
 
     screenshot(page, "home-light")
-    switch_theme(page, "JupyterLab Dark")
+    switch_theme(page, dark=True)
     screenshot(page, "home-dark")
-    switch_theme(page, "JupyterLab Light")
+    switch_theme(page, dark=False)
 
     # Stop: the job leaves "running now"; its run shows as stopped in the activity
     job_row.locator('[data-testid="mls-home-stop"]').click()
@@ -177,9 +170,9 @@ def test_home_running_stop_activity_and_themes(
     sidebar = page.locator(".jp-MLStudio-sidebar")
     expect(sidebar.locator('[data-testid="mls-open-home"]')).to_be_visible()
     screenshot(page, "home-sidebar-light")
-    switch_theme(page, "JupyterLab Dark")
+    switch_theme(page, dark=True)
     screenshot(page, "home-sidebar-dark")
-    switch_theme(page, "JupyterLab Light")
+    switch_theme(page, dark=False)
 
     # an endpoint's Delete asks first, then its processes stop and it leaves the table
     home = page.locator('[data-testid="mls-home"]:visible')
@@ -190,7 +183,7 @@ def test_home_running_stop_activity_and_themes(
     dialog.get_by_role("button", name="Delete").click()
     expect(endpoint_row).to_have_count(0, timeout=60_000)
     expect(home.locator('[data-testid="mls-home-running-empty"]')).to_be_visible()
-    assert not [e for e in console_errors if "mlstudio" in e.lower()], console_errors
+    assert not mlstudio_errors(console_errors), console_errors
 
 
 def test_home_from_the_palette_and_the_menu(page: Page, lab: Lab) -> None:

@@ -11,7 +11,8 @@ import textwrap
 from collections.abc import Iterator
 
 import pytest
-from conftest import Lab, open_lab, screenshot, start_lab, stop_lab
+from conftest import Lab, start_lab, stop_lab
+from pages import mlstudio_errors, open_lab, screenshot, show_left, switch_theme, visible_view
 from playwright.sync_api import Locator, Page, expect
 
 JOB_TIMEOUT = 90_000
@@ -64,15 +65,6 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
 
 
 # -- helpers ------------------------------------------------------------------------------
-def show_left(page: Page, tab_id: str, panel: str) -> Locator:
-    """Show a left sidebar panel (clicking the tab of an open panel would close it)."""
-    widget = page.locator(panel)
-    if not widget.is_visible():
-        page.locator(f'.jp-SideBar [data-id="{tab_id}"]').click()
-    expect(widget).to_be_visible()
-    return widget
-
-
 def open_jobs(page: Page) -> Locator:
     return show_left(page, "mlstudio-jobs", ".jp-MLStudio-jobsSidebar")
 
@@ -92,20 +84,8 @@ def context_menu(page: Page, name: str, entry: str) -> None:
     page.locator(".lm-Menu-item", has_text=entry).click()
 
 
-def job_view(page: Page) -> Locator:
-    view = page.locator('[data-testid="mls-job-view"]:visible')
-    expect(view).to_have_count(1)
-    return view
-
-
 def wait_for_status(view: Locator, status: str) -> None:
     expect(view.locator('[data-testid="mls-job-status"]')).to_have_text(status, timeout=JOB_TIMEOUT)
-
-
-def switch_theme(page: Page, theme: str) -> None:
-    page.locator("#jp-MainMenu").get_by_text("Settings", exact=True).click()
-    page.get_by_text("Theme", exact=True).hover()
-    page.get_by_text(theme, exact=True).click()
 
 
 def jobs_named(lab: Lab, name: str) -> list[dict]:
@@ -155,16 +135,16 @@ def test_train_from_the_form(page: Page, lab: Lab, console_errors: list[str]) ->
     expect(form.get_by_text("2 of 7 excluded", exact=False)).to_be_visible()
     form.locator('[data-testid="mls-form-exclude"]').scroll_into_view_if_needed()
     screenshot(page, "job-form")
-    switch_theme(page, "JupyterLab Dark")
+    switch_theme(page, dark=True)
     expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "false")
     page.wait_for_timeout(300)
     screenshot(page, "job-form-dark")
-    switch_theme(page, "JupyterLab Light")
+    switch_theme(page, dark=False)
     expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "true")
 
     # submit: the job view opens and follows the job to the end
     form.locator('[data-testid="mls-form-submit"]').click()
-    view = job_view(page)
+    view = visible_view(page, "mls-job-view")
     expect(view.locator('[data-testid="mls-job-name"]')).to_have_text("iris-forest")
     expect(page.locator('[data-testid="mls-job-form"]')).to_have_count(0)
     wait_for_status(view, "Completed")
@@ -201,11 +181,11 @@ def test_train_from_the_form(page: Page, lab: Lab, console_errors: list[str]) ->
     expect(spec).to_contain_text('"exclude_columns"')
     screenshot(page, "job-view")
 
-    switch_theme(page, "JupyterLab Dark")
+    switch_theme(page, dark=True)
     expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "false")
     page.wait_for_timeout(300)
     screenshot(page, "job-view-dark")
-    switch_theme(page, "JupyterLab Light")
+    switch_theme(page, dark=False)
     expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "true")
 
     # Open run: the run view of the job's run; the tabs of the two say which is which.
@@ -226,15 +206,17 @@ def test_train_from_the_form(page: Page, lab: Lab, console_errors: list[str]) ->
 
     # clicking the sidebar item brings the open job view back
     item.click()
-    expect(job_view(page).locator('[data-testid="mls-job-name"]')).to_have_text("iris-forest")
-    assert not [e for e in console_errors if "mlstudio" in e.lower()], console_errors
+    expect(visible_view(page, "mls-job-view").locator('[data-testid="mls-job-name"]')).to_have_text(
+        "iris-forest"
+    )
+    assert not mlstudio_errors(console_errors), console_errors
 
 
 def test_run_scripts_as_jobs(page: Page, lab: Lab, console_errors: list[str]) -> None:
     open_lab(page, lab)
 
     context_menu(page, "hello.py", "Run as Job")
-    view = job_view(page)
+    view = visible_view(page, "mls-job-view")
     expect(view.locator('[data-testid="mls-job-name"]')).to_contain_text("hello")
     wait_for_status(view, "Completed")
     expect(view.locator('[data-testid="mls-job-log"]')).to_contain_text(
@@ -322,12 +304,12 @@ def test_run_scripts_as_jobs(page: Page, lab: Lab, console_errors: list[str]) ->
         "registration_error"
     )
     screenshot(page, "job-view-not-registered")
-    switch_theme(page, "JupyterLab Dark")
+    switch_theme(page, dark=True)
     expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "false")
     page.wait_for_timeout(300)
     screenshot(page, "job-view-not-registered-dark")
-    switch_theme(page, "JupyterLab Light")
-    assert not [e for e in console_errors if "mlstudio" in e.lower()], console_errors
+    switch_theme(page, dark=False)
+    assert not mlstudio_errors(console_errors), console_errors
 
 
 def test_form_errors_inline(page: Page, lab: Lab) -> None:
@@ -362,11 +344,11 @@ def test_form_errors_inline(page: Page, lab: Lab) -> None:
     expect(form.locator('[data-hyperparameter="l1_ratio"]')).to_have_value("0.5")
     expect(form.locator('[data-testid="mls-form-train"]')).to_have_value("iris.csv")
     screenshot(page, "job-form-error")
-    switch_theme(page, "JupyterLab Dark")
+    switch_theme(page, dark=True)
     expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "false")
     page.wait_for_timeout(300)
     screenshot(page, "job-form-error-dark")
-    switch_theme(page, "JupyterLab Light")
+    switch_theme(page, dark=False)
     expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "true")
 
     # a taken name: the server's 409 message
@@ -379,7 +361,7 @@ def test_form_errors_inline(page: Page, lab: Lab) -> None:
     # fixed: the job starts and the form closes
     form.locator('[data-testid="mls-form-name"]').fill("")
     form.locator('[data-testid="mls-form-submit"]').click()
-    view = job_view(page)
+    view = visible_view(page, "mls-job-view")
     expect(view.locator('[data-testid="mls-job-name"]')).to_contain_text("logistic-regression")
     wait_for_status(view, "Completed")
     expect(page.locator('[data-testid="mls-job-form"]')).to_have_count(0)

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Lab, open_lab, screenshot, start_lab, stop_lab
+from conftest import Lab, start_lab, stop_lab
+from pages import mlstudio_errors, open_lab, screenshot, show_left, switch_theme, visible_view
 from playwright.sync_api import Locator, Page, expect
 
 # The model card's intended use: Markdown, and HTML the sanitizer must remove.
@@ -74,15 +75,6 @@ def seed_runs(lab: Lab) -> None:
 
 
 # -- helpers ------------------------------------------------------------------------------
-def show_left(page: Page, tab_id: str, panel: str) -> Locator:
-    """Show a left sidebar panel (clicking the tab of an open panel would close it)."""
-    widget = page.locator(panel)
-    if not widget.is_visible():
-        page.locator(f'.jp-SideBar [data-id="{tab_id}"]').click()
-    expect(widget).to_be_visible()
-    return widget
-
-
 def open_models(page: Page) -> Locator:
     return show_left(page, "mlstudio-models", ".jp-MLStudio-modelsSidebar")
 
@@ -118,32 +110,11 @@ def register(page: Page, run: Locator, model_name: str) -> Locator:
     return dialog
 
 
-def version_view(page: Page) -> Locator:
-    view = page.locator('[data-testid="mls-version-view"]:visible')
-    expect(view).to_have_count(1)
-    return view
-
-
-def model_view(page: Page) -> Locator:
-    view = page.locator('[data-testid="mls-model-view"]:visible')
-    expect(view).to_have_count(1)
-    return view
-
-
 def tab(page: Page, label: str) -> Locator:
     return page.locator(
         ".lm-DockPanel-tabBar .lm-TabBar-tab",
         has=page.locator(".lm-TabBar-tabLabel", has_text=re.compile(f"^{re.escape(label)}$")),
     )
-
-
-def switch_theme(page: Page, theme: str) -> None:
-    page.locator("#jp-MainMenu").get_by_text("Settings", exact=True).click()
-    page.get_by_text("Theme", exact=True).hover()
-    page.get_by_text(theme, exact=True).click()
-    light = "true" if theme == "JupyterLab Light" else "false"
-    expect(page.locator("body")).to_have_attribute("data-jp-theme-light", light)
-    page.wait_for_timeout(300)
 
 
 def run_id(lab: Lab, name: str) -> str:
@@ -152,17 +123,13 @@ def run_id(lab: Lab, name: str) -> str:
     return next(r["id"] for r in runs if r["name"] == name)
 
 
-def mlstudio_errors(console_errors: list[str]) -> list[str]:
-    return [e for e in console_errors if "mlstudio" in e.lower()]
-
-
 # -- tests --------------------------------------------------------------------------------
 def test_register_review_and_compare(page: Page, lab: Lab, console_errors: list[str]) -> None:
     open_lab(page, lab)
 
     # register the first run's model: a new model, its version view opens at v1
     register(page, open_run(page, "rf-small"), "iris-rf")
-    view = version_view(page)
+    view = visible_view(page, "mls-version-view")
     expect(view.locator('[data-testid="mls-version-title"]')).to_have_text("iris-rf v1")
     expect(view.locator('[data-testid="mls-approval-status"]').first).to_have_text(
         "Pending approval"
@@ -180,7 +147,7 @@ def test_register_review_and_compare(page: Page, lab: Lab, console_errors: list[
     dialog.locator('[data-testid="mls-dialog-name"]').fill("iris-rf")
     dialog.locator('[data-testid="mls-dialog-description"]').fill("Deeper trees")
     dialog.get_by_role("button", name="Register").click()
-    v2 = version_view(page)
+    v2 = visible_view(page, "mls-version-view")
     expect(v2.locator('[data-testid="mls-version-title"]')).to_have_text("iris-rf v2")
     expect(v2.locator('[data-testid="mls-version-description"]')).to_have_text("Deeper trees")
 
@@ -189,7 +156,7 @@ def test_register_review_and_compare(page: Page, lab: Lab, console_errors: list[
     item = panel.locator('[data-testid="mls-model-item"][data-model="iris-rf"]')
     expect(item.locator('[data-testid="mls-model-latest"]')).to_have_text("v2")
     item.click()
-    group = model_view(page)
+    group = visible_view(page, "mls-model-view")
     expect(group.locator('[data-testid="mls-model-name"]')).to_have_text("iris-rf")
     rows = group.locator('[data-testid="mls-version-row"]')
     expect(rows).to_have_count(2)
@@ -200,7 +167,7 @@ def test_register_review_and_compare(page: Page, lab: Lab, console_errors: list[
     # v1: the card is shown rendered; Edit opens the editor; Save renders the Markdown
     # (sanitized) and it is still there after reopening the view
     rows.last.locator('[data-testid="mls-open-version"]').click()
-    view = version_view(page)
+    view = visible_view(page, "mls-version-view")
     expect(view.locator('[data-testid="mls-version-title"]')).to_have_text("iris-rf v1")
     expect(page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current")).to_have_text(
         "Version: iris-rf v1"
@@ -224,10 +191,10 @@ def test_register_review_and_compare(page: Page, lab: Lab, console_errors: list[
     saved = lab.api("GET", "models/iris-rf/versions/1")["card"]
     assert saved["intended_use"] == INTENDED
     tab(page, "Version: iris-rf v1").locator(".lm-TabBar-tabCloseIcon").click()
-    model_view(page).locator(
+    visible_view(page, "mls-model-view").locator(
         '[data-testid="mls-version-row"][data-version="1"] [data-testid="mls-open-version"]'
     ).click()
-    view = version_view(page)
+    view = visible_view(page, "mls-version-view")
     rendered = view.locator('[data-testid="mls-card-rendered"]')
     expect(rendered).to_contain_text("Classify iris flowers in the tutorial.")
     # the prefilled evaluation lists the run's metrics
@@ -275,15 +242,15 @@ def test_register_review_and_compare(page: Page, lab: Lab, console_errors: list[
     assert lab.api("GET", "models/iris-rf")["aliases"] == {"champion": 1}
     view.locator(".jp-MLStudio-page").evaluate("node => node.parentElement.scrollTo(0, 0)")
     screenshot(page, "model-version")
-    switch_theme(page, "JupyterLab Dark")
+    switch_theme(page, dark=True)
     screenshot(page, "model-version-dark")
-    switch_theme(page, "JupyterLab Light")
+    switch_theme(page, dark=False)
 
     # the model view shows the aliases and the approval; compare v1 and v2
     lab.api("PUT", "models/iris-rf/aliases/production-candidate", {"version": 1})
     lab.api("PUT", "models/iris-rf/aliases/shadow-canary", {"version": 2})
     tab(page, "Model: iris-rf").click()
-    group = model_view(page)
+    group = visible_view(page, "mls-model-view")
     v1 = group.locator('[data-testid="mls-version-row"][data-version="1"]')
     expect(v1.locator('[data-testid="mls-alias-chip"][data-alias="champion"]')).to_have_count(1)
     expect(v1.locator('[data-testid="mls-alias-chip"]')).to_have_count(2)
@@ -302,9 +269,9 @@ def test_register_review_and_compare(page: Page, lab: Lab, console_errors: list[
     widths = scroller.evaluate("node => [node.scrollWidth, node.clientWidth]")
     assert widths[0] <= widths[1], f"the versions table overflows: {widths}"
     screenshot(page, "model-group")
-    switch_theme(page, "JupyterLab Dark")
+    switch_theme(page, dark=True)
     screenshot(page, "model-group-dark")
-    switch_theme(page, "JupyterLab Light")
+    switch_theme(page, dark=False)
     page.set_viewport_size({"width": 1400, "height": 900})
     compare.click()
     comparison = page.locator('[data-testid="mls-model-compare"]:visible')
@@ -321,20 +288,20 @@ def test_register_review_and_compare(page: Page, lab: Lab, console_errors: list[
     signature = comparison.locator('[data-testid="mls-compare-signature"]')
     expect(signature.locator('tr[data-column="petal width (cm)"]')).to_contain_text("removed in v2")
     screenshot(page, "model-compare")
-    switch_theme(page, "JupyterLab Dark")
+    switch_theme(page, dark=True)
     screenshot(page, "model-compare-dark")
-    switch_theme(page, "JupyterLab Light")
+    switch_theme(page, dark=False)
 
     # closing with unsaved card edits asks first; Cancel drops them
     tab(page, "Version: iris-rf v1").click()
-    view = version_view(page)
+    view = visible_view(page, "mls-version-view")
     view.locator('[data-testid="mls-card-edit"]').click()
     view.locator('[data-testid="mls-card-caveats"]').fill("Not for production")
     view.locator('[data-testid="mls-model-card"]').scroll_into_view_if_needed()
     screenshot(page, "model-card-editor")
-    switch_theme(page, "JupyterLab Dark")
+    switch_theme(page, dark=True)
     screenshot(page, "model-card-editor-dark")
-    switch_theme(page, "JupyterLab Light")
+    switch_theme(page, dark=False)
     tab(page, "Version: iris-rf v1").locator(".lm-TabBar-tabCloseIcon").click()
     dialog = page.locator(".jp-Dialog")
     expect(dialog).to_contain_text("Close iris-rf v1 and discard the changes")
@@ -394,7 +361,7 @@ def test_panel_search_new_and_delete(page: Page, lab: Lab) -> None:
     dialog.locator('[data-testid="mls-dialog-name"]').fill("churn-gbm")
     dialog.locator('[data-testid="mls-dialog-description"]').fill("Predicts churn")
     create.click()
-    group = model_view(page)
+    group = visible_view(page, "mls-model-view")
     expect(group.locator('[data-testid="mls-model-name"]')).to_have_text("churn-gbm")
     expect(group.locator('[data-testid="mls-versions-empty"]')).to_be_visible()
     expect(items.filter(has_text="churn-gbm")).to_contain_text("Predicts churn")
@@ -426,7 +393,7 @@ def test_panel_search_new_and_delete(page: Page, lab: Lab) -> None:
 
     # delete a model with a version: the confirmation says so, and force is sent
     items.filter(has_text="throwaway").click()
-    group = model_view(page)
+    group = visible_view(page, "mls-model-view")
     group.locator('[data-testid="mls-delete-model"]').click()
     confirm = page.locator(".jp-Dialog")
     expect(confirm).to_contain_text("its version")

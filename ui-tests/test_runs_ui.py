@@ -21,7 +21,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Lab, open_lab, screenshot, start_lab, stop_lab
+from conftest import Lab, start_lab, stop_lab
+from pages import mlstudio_errors, open_lab, screenshot, switch_theme
 from playwright.sync_api import Locator, Page, expect
 
 STATIC = Path(__file__).parent.parent / "jupyter_mlstudio" / "labextension" / "static"
@@ -139,12 +140,6 @@ def click_key_header(page: Page, index: int) -> None:
     page.mouse.click(x, box["y"] + 22 + 11)
 
 
-def switch_theme(page: Page, theme: str) -> None:
-    page.locator("#jp-MainMenu").get_by_text("Settings", exact=True).click()
-    page.get_by_text("Theme", exact=True).hover()
-    page.get_by_text(theme, exact=True).click()
-
-
 def plotly_chunk() -> str:
     """The file name of the lazily loaded plotly chunk (by far the largest script)."""
     largest = max(STATIC.glob("*.js"), key=lambda p: p.stat().st_size)
@@ -223,7 +218,7 @@ def test_log_sort_compare_and_preview(page: Page, lab: Lab, console_errors: list
     screenshot(page, "run-view")
 
     # dark theme: the charts and the grid follow it
-    switch_theme(page, "JupyterLab Dark")
+    switch_theme(page, dark=True)
     expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "false")
     page.wait_for_timeout(500)
     screenshot(page, "run-view-dark")
@@ -243,8 +238,8 @@ def test_log_sort_compare_and_preview(page: Page, lab: Lab, console_errors: list
     box.press("Enter")
     expect(error).to_have_count(0)
     expect(summary).to_contain_text("2 runs matching the filter")
-    switch_theme(page, "JupyterLab Light")
-    assert not [e for e in console_errors if "mlstudio" in e.lower()], console_errors
+    switch_theme(page, dark=False)
+    assert not mlstudio_errors(console_errors), console_errors
 
 
 MAKE_RUNS = textwrap.dedent(
@@ -379,11 +374,11 @@ def test_empty_experiment_live_runs_and_single_values(
     tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current")
     expect(tab).to_have_text("Experiment: ui-live")
     screenshot(page, "runs-empty")
-    switch_theme(page, "JupyterLab Dark")
+    switch_theme(page, dark=True)
     expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "false")
     page.wait_for_timeout(300)
     screenshot(page, "runs-empty-dark")
-    switch_theme(page, "JupyterLab Light")
+    switch_theme(page, dark=False)
     expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "true")
 
     # the snippet, run in another process while the view is open: the run and its
@@ -442,12 +437,12 @@ def test_empty_experiment_live_runs_and_single_values(
     expect(curves.locator(".scatterlayer .trace")).to_have_count(2)
     expect(tab).to_have_text("Compare: 2 runs")
     screenshot(page, "runs-compare-values")
-    switch_theme(page, "JupyterLab Dark")
+    switch_theme(page, dark=True)
     expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "false")
     page.wait_for_timeout(500)
     screenshot(page, "runs-compare-values-dark")
     page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="Run: ").click()
     page.wait_for_timeout(500)
     screenshot(page, "run-view-values-dark")
-    switch_theme(page, "JupyterLab Light")
-    assert not [e for e in console_errors if "mlstudio" in e.lower()], console_errors
+    switch_theme(page, dark=False)
+    assert not mlstudio_errors(console_errors), console_errors

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from conftest import Lab, open_lab, screenshot, start_lab, stop_lab
+from conftest import Lab, start_lab, stop_lab
+from pages import mlstudio_errors, open_lab, screenshot
 from playwright.sync_api import Page, expect
 
 
@@ -66,7 +67,7 @@ def test_experiment_lifecycle(page: Page, lab: Lab, console_errors: list[str]) -
     expect(item(page, "churn-v2")).to_have_count(0)
     expect(page.locator('[data-testid="mls-empty"]')).to_be_visible()
     assert lab.api("GET", "experiments")["items"] == []
-    assert not [e for e in console_errors if "mlstudio" in e.lower()], console_errors
+    assert not mlstudio_errors(console_errors), console_errors
 
 
 def test_sdk_writes_show_up_and_dark_theme(page: Page, lab: Lab) -> None:

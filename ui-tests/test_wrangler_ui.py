@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Lab, open_lab, screenshot, start_lab, stop_lab
+from conftest import Lab, start_lab, stop_lab
+from pages import open_lab, screenshot, switch_theme
 from playwright.sync_api import Locator, Page, expect
 
 TIMEOUT = 60_000
@@ -118,17 +119,6 @@ def add_step(page: Page, search: str, transform: str) -> Locator:
 def check_columns(form: Locator, *names: str) -> None:
     for name in names:
         form.locator(f'label[data-column="{name}"] input').check()
-
-
-def set_theme(page: Page, dark: bool) -> None:
-    page.locator(".lm-MenuBar-itemLabel", has_text="Settings").click()
-    page.locator(".lm-Menu-itemLabel", has_text="Theme").first.hover()
-    label = "JupyterLab Dark" if dark else "JupyterLab Light"
-    page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{label}$")).click()
-    page.wait_for_function(
-        f"document.body.dataset.jpThemeLight === '{str(not dark).lower()}'", timeout=15_000
-    )
-    page.wait_for_timeout(800)
 
 
 def cell_text_luminance(figure: Locator) -> list[float]:
@@ -308,7 +298,7 @@ def test_csv_to_notebook(page: Page, lab: Lab) -> None:
     assert max(cell_text_luminance(confusion)) < 0.2  # dark counts on a light page
     confusion.scroll_into_view_if_needed()
     screenshot(page, "wrangler-insights")
-    set_theme(page, dark=True)
+    switch_theme(page, dark=True)
     # light counts on a dark page: each cell's number reads (the texttemplate drew dark
     # text on the dark translucent cells)
     assert min(cell_text_luminance(confusion)) > 0.6
@@ -318,7 +308,7 @@ def test_csv_to_notebook(page: Page, lab: Lab) -> None:
     insights_tab.locator(".lm-TabBar-tabCloseIcon").click()
     page.wait_for_timeout(800)
     screenshot(page, "wrangler-editor-dark")
-    set_theme(page, dark=False)
+    switch_theme(page, dark=False)
 
     # Export to a notebook, run it, compare the shape with the engine's preview.
     page.locator(".lm-TabBar-tab", has_text="people.flow").first.click()
@@ -474,10 +464,10 @@ def test_new_flow_from_launcher(page: Page, lab: Lab) -> None:
     empty.get_by_test_id("mls-wrangler-source-path").fill("people.csv")
     check_add_source_icon(add)
     screenshot(page, "wrangler-new-flow")
-    set_theme(page, dark=True)
+    switch_theme(page, dark=True)
     check_add_source_icon(add)
     screenshot(page, "wrangler-new-flow-dark")
-    set_theme(page, dark=False)
+    switch_theme(page, dark=False)
 
     add.click()
     expect(editor(page).get_by_test_id("mls-wrangler-shape")).to_contain_text(
@@ -535,9 +525,9 @@ def test_graph_keeps_new_steps_in_view(page: Page, lab: Lab) -> None:
     impute = ed.locator('.jp-MLStudio-wranglerStep[data-node-id="impute"]')
     expect(impute.locator(".jp-MLStudio-wranglerStepDetail")).to_have_text("age, income")
     screenshot(page, "wrangler-graph")
-    set_theme(page, dark=True)
+    switch_theme(page, dark=True)
     screenshot(page, "wrangler-graph-dark")
-    set_theme(page, dark=False)
+    switch_theme(page, dark=False)
 
 
 def wait_for_file(path: Path) -> None:
