@@ -20,10 +20,7 @@ scikit-learn and skops are imported when training or loading, not with this modu
 from __future__ import annotations
 
 import datetime as dt
-import importlib.metadata
-import json
 import math
-import platform
 import re
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -35,6 +32,13 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidArgumentError, NotFoundError
+from ..registry.format import (
+    MODEL_FILE,
+    dump_estimator,
+    library_versions,
+    load_skops,
+    write_metadata,
+)
 from .algorithms import Algorithm, get_algorithm, parse_hyperparameters
 
 #: File types a data channel may hold, by suffix (a trailing ``.gz`` is allowed on text).
@@ -48,9 +52,6 @@ SUPPORTED_SUFFIXES: dict[str, str] = {
 _SUPPORTED = ", ".join(SUPPORTED_SUFFIXES)
 _MAX_COLUMNS_SHOWN = 20
 _SILHOUETTE_SAMPLE = 10_000
-_TRUSTED_MODULES = ("sklearn.", "numpy.")
-MODEL_FILE = "model.skops"
-METADATA_FILE = "metadata.json"
 
 Progress = Callable[[float, str], None]
 Log = Callable[[str], None]
@@ -752,16 +753,6 @@ def json_safe(value: Any) -> Any:
     return str(value)
 
 
-def _library_versions() -> dict[str, str]:
-    versions = {"python": platform.python_version()}
-    for package in ("scikit-learn", "skops", "pandas", "numpy", "jupyter_mlstudio"):
-        try:
-            versions[package] = importlib.metadata.version(package)
-        except importlib.metadata.PackageNotFoundError:
-            versions[package] = "unknown"
-    return versions
-
-
 def _save(
     pipeline: Any,
     model_dir: Path,
@@ -774,11 +765,7 @@ def _save(
     features: _Features,
     metrics: dict[str, float],
 ) -> dict[str, Any]:
-    import skops.io
-
-    model_dir.mkdir(parents=True, exist_ok=True)
-    path = model_dir / MODEL_FILE
-    skops.io.dump(pipeline, path)
+    untrusted = dump_estimator(pipeline, model_dir)
     if y is not None:
         output = {"name": target, "dtype": str(y.dtype)}
     else:
@@ -799,35 +786,23 @@ def _save(
         "input_example": json_safe(X.head(5).to_dict(orient="records")),
         "dropped_columns": dict(features.dropped),
         "metrics": dict(metrics),
-        "untrusted_types": list(skops.io.get_untrusted_types(file=path)),
-        "library_versions": _library_versions(),
+        "untrusted_types": untrusted,
+        "library_versions": library_versions(),
         "created_at": dt.datetime.now(dt.timezone.utc).isoformat(),
     }
     if algo.task == "classification":
         metadata["classes"] = json_safe(list(pipeline.classes_))
-    (model_dir / METADATA_FILE).write_text(json.dumps(metadata, indent=2, allow_nan=False) + "\n")
+    write_metadata(model_dir, metadata, allow_nan=False)
     return metadata
 
 
 def load_builtin_model(model_dir: Path) -> Any:
     """The fitted pipeline saved by :func:`train_builtin` in ``model_dir``.
 
-    Only types from scikit-learn and NumPy are trusted; a file that needs any other type
-    loaded is refused with :class:`InvalidArgumentError`.
+    Trusts what every model folder's loader trusts (``registry.format.TRUSTED_MODULES``);
+    a file that needs any other type loaded is refused with :class:`InvalidArgumentError`.
     """
-    import skops.io
-
     path = Path(model_dir) / MODEL_FILE
     if not path.is_file():
         raise NotFoundError(f"no {MODEL_FILE} in {model_dir}")
-    try:
-        untrusted = list(skops.io.get_untrusted_types(file=path))
-    except Exception as exc:  # a zip error, a bad schema: not a skops file
-        raise InvalidArgumentError(f"{path} is not a readable skops file: {exc}") from exc
-    refused = [t for t in untrusted if not t.startswith(_TRUSTED_MODULES)]
-    if refused:
-        raise InvalidArgumentError(
-            f"refusing to load {path}: it needs types outside scikit-learn and NumPy: "
-            f"{', '.join(refused)}"
-        )
-    return skops.io.load(path, trusted=untrusted)
+    return load_skops(path)

@@ -12,7 +12,7 @@ import hashlib
 import importlib.metadata
 import json
 import platform
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -170,15 +170,30 @@ def input_example_of(X: Any) -> Any:
     return json_safe(head.tolist() if hasattr(head, "tolist") else list(head))
 
 
-def save_sklearn_model(
-    estimator: Any, folder: Path, X: Any = None, y: Any = None, extra: dict[str, Any] | None = None
-) -> ModelMetadata:
-    """Save a fitted estimator with skops, and its metadata, into ``folder``."""
+def dump_estimator(estimator: Any, folder: Path) -> list[str]:
+    """Write ``folder/model.skops`` with skops; returns the types a loader of it must
+    trust (recorded as ``untrusted_types`` in the metadata)."""
     import skops.io
 
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / MODEL_FILE
     skops.io.dump(estimator, path)
+    return list(skops.io.get_untrusted_types(file=path))
+
+
+def write_metadata(folder: Path, metadata: Mapping[str, Any], *, allow_nan: bool = True) -> None:
+    """Write ``folder/metadata.json`` (``allow_nan=False``: a NaN is an error, not
+    written as the non-JSON ``NaN``)."""
+    (folder / METADATA_FILE).write_text(
+        json.dumps(metadata, indent=2, default=str, allow_nan=allow_nan) + "\n"
+    )
+
+
+def save_sklearn_model(
+    estimator: Any, folder: Path, X: Any = None, y: Any = None, extra: dict[str, Any] | None = None
+) -> ModelMetadata:
+    """Save a fitted estimator with skops, and its metadata, into ``folder``."""
+    untrusted = dump_estimator(estimator, folder)
     cls = type(estimator)
     metadata = {
         "flavor": "sklearn",
@@ -189,11 +204,11 @@ def save_sklearn_model(
         "signature": signature_of(X, y) if X is not None else signature_of_estimator(estimator),
         "input_example": input_example_of(X),
         "library_versions": library_versions(),
-        "untrusted_types": skops.io.get_untrusted_types(file=path),
+        "untrusted_types": untrusted,
         "created_at": datetime.now(timezone.utc).isoformat(),
         **(extra or {}),
     }
-    (folder / METADATA_FILE).write_text(json.dumps(metadata, indent=2, default=str))
+    write_metadata(folder, metadata)
     return read_metadata(folder)
 
 
@@ -247,18 +262,24 @@ def folder_digest(folder: Path) -> tuple[str, int]:
 def load_sklearn_model(folder: Path, trusted: Sequence[str] | None = None) -> Any:
     """Load the estimator; refuses types outside scikit-learn/NumPy/SciPy that the caller
     did not name in ``trusted``."""
-    import skops.io
-
     metadata = read_metadata(folder)
     path = folder / metadata.model_file
     if not path.is_file():
         raise NotFoundError(f"The model file {metadata.model_file} is missing from {folder}.")
+    return load_skops(path, trusted, label=metadata.model_file)
+
+
+def load_skops(path: Path, trusted: Sequence[str] | None = None, *, label: str = "") -> Any:
+    """Load a skops file with the one trust rule: types of :data:`TRUSTED_MODULES`, and
+    those the caller names in ``trusted``; anything else is refused with a message.
+    ``label`` names the file in messages (default: its path)."""
+    import skops.io
+
+    label = label or str(path)
     try:
         needed = list(skops.io.get_untrusted_types(file=path))
     except Exception as exc:  # a zip error, a bad schema: not a skops file
-        raise InvalidArgumentError(
-            f"{metadata.model_file} is not a readable skops file: {exc}"
-        ) from None
+        raise InvalidArgumentError(f"{label} is not a readable skops file: {exc}") from None
     allowed = set(trusted or ())
     refused = [t for t in needed if not t.startswith(TRUSTED_MODULES) and t not in allowed]
     if refused:
@@ -270,4 +291,4 @@ def load_sklearn_model(folder: Path, trusted: Sequence[str] | None = None) -> An
     try:
         return skops.io.load(path, trusted=needed)
     except Exception as exc:
-        raise InvalidArgumentError(f"{metadata.model_file} could not be loaded: {exc}") from None
+        raise InvalidArgumentError(f"{label} could not be loaded: {exc}") from None
