@@ -1,6 +1,6 @@
 """The experiment store: its contract and the SQLAlchemy implementation.
 
-The contract is what every backend promises; tests in ``tests/core/test_experiment_store.py``
+The contract is what every backend promises; tests in ``tests/stores/test_experiment_store.py``
 run against every implementation.
 """
 

@@ -1,5 +1,5 @@
-"""The model registry with real files, real processes and real SQLite (and PostgreSQL
-for the store when configured)."""
+"""The model registry with real files, real processes and real SQLite (the store's
+contract on both backends is in tests/stores/test_registry_store.py)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,12 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
-from sqlalchemy import text
 
 import jupyter_mlstudio as mls
 from jupyter_mlstudio.errors import (
@@ -24,8 +22,6 @@ from jupyter_mlstudio.errors import (
     NotFoundError,
 )
 from jupyter_mlstudio.registry.format import save_sklearn_model
-from jupyter_mlstudio.registry.store import SqlRegistryStore
-from jupyter_mlstudio.store.db import Database
 
 X, y = load_iris(return_X_y=True, as_frame=True)
 
@@ -256,58 +252,6 @@ def test_bad_sources_are_refused_clearly() -> None:
         mls.register(42, "nothing")
     with pytest.raises(InvalidArgumentError, match="Model name"):
         mls.register(fitted(), "bad name!")
-
-
-BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("MLSTUDIO_TEST_POSTGRES_URI") else [])
-
-
-@pytest.fixture(params=BACKENDS)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlRegistryStore]:
-    if request.param == "sqlite":
-        db = Database(f"sqlite:///{tmp_path / 'registry.db'}")
-    else:
-        db = Database(os.environ["MLSTUDIO_TEST_POSTGRES_URI"])
-        with db.session(write=True) as session:
-            session.execute(text("DELETE FROM model_groups"))
-    yield SqlRegistryStore(db)
-    db.dispose()
-
-
-def _version(store: SqlRegistryStore, name: str) -> int:
-    return store.create_version(
-        name,
-        version_id=os.urandom(16).hex(),
-        artifact_uri="file:///x",
-        content_hash="sha256:0",
-        size_bytes=1,
-        flavor="sklearn",
-        signature={},
-        input_example=None,
-        library_versions={},
-        metrics={},
-        params={},
-    ).version
-
-
-def test_store_numbering_aliases_and_search(store: SqlRegistryStore) -> None:
-    store.create_group("fraud", description="card fraud scores")
-    with pytest.raises(Exception, match="already exists"):
-        store.create_group("fraud")
-    numbers = []
-    threads = [
-        threading.Thread(target=lambda: numbers.extend(_version(store, "fraud") for _ in range(10)))
-        for _ in range(3)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(numbers) == list(range(1, 31))
-    store.set_alias("fraud", "champion", 3)
-    assert store.get_group("fraud").aliases == {"champion": 3}
-    _version(store, "churn")
-    assert [g.name for g in store.list_groups("FRAUD").items] == ["fraud"]
-    assert {g.name for g in store.list_groups().items} == {"fraud", "churn"}
 
 
 def test_a_training_job_registers_its_model_on_success(tmp_path: Path) -> None:

@@ -1,37 +1,23 @@
 """The experiment store contract, run against every backend this machine has.
 
-SQLite always; PostgreSQL too when MLSTUDIO_TEST_POSTGRES_URI names a database.
+On SQLite and PostgreSQL: the ``db`` fixture is in tests/stores/conftest.py.
 """
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from jupyter_mlstudio.errors import AlreadyExistsError, InvalidArgumentError, NotFoundError
 from jupyter_mlstudio.experiments.store import ExperimentStore, SqlExperimentStore
 from jupyter_mlstudio.store.db import Database
 
-BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("MLSTUDIO_TEST_POSTGRES_URI") else [])
 
-
-@pytest.fixture(params=BACKENDS)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ExperimentStore]:
-    if request.param == "sqlite":
-        db = Database(f"sqlite:///{tmp_path / 'store.db'}")
-    else:
-        db = Database(os.environ["MLSTUDIO_TEST_POSTGRES_URI"])
-        with db.session(write=True) as session:
-            session.execute(text("DELETE FROM experiment_tags"))
-            session.execute(text("DELETE FROM experiments"))
-    yield SqlExperimentStore(db)
-    db.dispose()
+@pytest.fixture
+def store(db: Database) -> ExperimentStore:
+    return SqlExperimentStore(db)
 
 
 def test_create_returns_snapshot_with_fields(store: ExperimentStore) -> None:

@@ -1,14 +1,10 @@
-"""The run store contract on SQLite (and PostgreSQL when available)."""
+"""The run store contract on SQLite and PostgreSQL (the ``db`` fixture is in conftest)."""
 
 from __future__ import annotations
 
 import math
-import os
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from jupyter_mlstudio.errors import ConflictError, InvalidArgumentError, NotFoundError
 from jupyter_mlstudio.experiments.run_entities import Metric, metric
@@ -16,30 +12,10 @@ from jupyter_mlstudio.experiments.run_store import RunStore, SqlRunStore
 from jupyter_mlstudio.experiments.store import SqlExperimentStore
 from jupyter_mlstudio.store.db import Database
 
-BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("MLSTUDIO_TEST_POSTGRES_URI") else [])
 
-
-@pytest.fixture(params=BACKENDS)
-def stores(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> Iterator[tuple[SqlExperimentStore, RunStore]]:
-    if request.param == "sqlite":
-        db = Database(f"sqlite:///{tmp_path / 'runs.db'}")
-    else:
-        db = Database(os.environ["MLSTUDIO_TEST_POSTGRES_URI"])
-        with db.session(write=True) as session:
-            for table in (
-                "metrics",
-                "latest_metrics",
-                "run_params",
-                "run_tags",
-                "runs",
-                "experiment_tags",
-                "experiments",
-            ):
-                session.execute(text(f"DELETE FROM {table}"))
-    yield SqlExperimentStore(db), SqlRunStore(db, "file:///artifacts")
-    db.dispose()
+@pytest.fixture
+def stores(db: Database) -> tuple[SqlExperimentStore, RunStore]:
+    return SqlExperimentStore(db), SqlRunStore(db, "file:///artifacts")
 
 
 @pytest.fixture

@@ -1,34 +1,17 @@
-"""The job store's transitions, on SQLite and (when configured) PostgreSQL."""
+"""The job store contract: its transitions, on SQLite and PostgreSQL (``db`` is in conftest)."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from jupyter_mlstudio.errors import AlreadyExistsError, ConflictError, InvalidArgumentError
 from jupyter_mlstudio.experiments.run_store import SqlRunStore
 from jupyter_mlstudio.experiments.store import SqlExperimentStore
 from jupyter_mlstudio.jobs.store import SqlJobStore
 from jupyter_mlstudio.store.db import Database
-
-BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("MLSTUDIO_TEST_POSTGRES_URI") else [])
-
-
-@pytest.fixture(params=BACKENDS)
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        database = Database(f"sqlite:///{tmp_path / 'jobs.db'}")
-    else:
-        database = Database(os.environ["MLSTUDIO_TEST_POSTGRES_URI"])
-        with database.session(write=True) as session:
-            session.execute(text("DELETE FROM jobs"))
-    yield database
-    database.dispose()
 
 
 def new_job(store: SqlJobStore, name: str, kind: str = "training", run_id: str | None = None):  # type: ignore[no-untyped-def]
