@@ -16,8 +16,8 @@ from .config import StudioConfig
 from .experiments.metric_writer import MetricWriter
 from .experiments.run_store import RunStore, SqlRunStore
 from .experiments.store import ExperimentStore, SqlExperimentStore
-from .jobs.store import SqlJobStore
-from .registry.store import SqlRegistryStore
+from .jobs.store import JobStore, SqlJobStore
+from .registry.store import RegistryStore, SqlRegistryStore
 from .store.db import Database, redact_uri
 
 if TYPE_CHECKING:
@@ -34,8 +34,8 @@ class Studio:
         self.db = Database(config.store_uri, prepare_schema=prepare_schema)
         self.experiments: ExperimentStore = SqlExperimentStore(self.db)
         self.runs: RunStore = SqlRunStore(self.db, config.artifact_uri)
-        self.job_store = SqlJobStore(self.db, config.artifact_uri)
-        self.registry = SqlRegistryStore(self.db)
+        self.job_store: JobStore = SqlJobStore(self.db, config.artifact_uri)
+        self.registry: RegistryStore = SqlRegistryStore(self.db)
         self._lock = threading.Lock()
         _studios.add(self)
         self._metric_writer: MetricWriter | None = None

@@ -56,7 +56,7 @@ from ..serving.process import (
 )
 from ..store.pagination import Page
 from .entities import TRANSITIONAL, DeployedVariant, Endpoint, EndpointStatus
-from .store import SqlEndpointStore
+from .store import EndpointStore, SqlEndpointStore
 
 if TYPE_CHECKING:
     from ..studio import Studio
@@ -93,7 +93,7 @@ def public_config(config: EndpointConfig) -> dict[str, Any]:
 class EndpointService:
     def __init__(self, studio: Studio) -> None:
         self.studio = studio
-        self.store = SqlEndpointStore(studio.db)
+        self.store: EndpointStore = SqlEndpointStore(studio.db)
         self._operations: dict[str, threading.Thread] = {}
         self._lock = threading.Lock()
 

@@ -44,7 +44,7 @@ from .specs import (
     TrainingSpec,
     parse_spec,
 )
-from .store import SqlJobStore
+from .store import JobStore
 
 MAX_LOG_CHUNK = 256 * 1024
 
@@ -201,7 +201,7 @@ class JobService:
         self.executor = executor
 
     @property
-    def store(self) -> SqlJobStore:
+    def store(self) -> JobStore:
         return self.studio.job_store
 
     # -- submitting --------------------------------------------------------------------

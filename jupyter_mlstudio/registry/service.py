@@ -28,7 +28,7 @@ from .format import (
     read_metadata,
     save_sklearn_model,
 )
-from .store import SqlRegistryStore
+from .store import RegistryStore
 
 CARD_TITLES = {
     "intended_use": "Intended use",
@@ -96,7 +96,7 @@ def not_a_model_folder(where: str, files: Sequence[str]) -> InvalidArgumentError
 class Registry:
     def __init__(self, studio: Studio) -> None:
         self.studio = studio
-        self.store: SqlRegistryStore = studio.registry
+        self.store: RegistryStore = studio.registry
 
     # -- registering -------------------------------------------------------------------
     def register(
