@@ -40,16 +40,8 @@ from ..registry.format import (
     write_metadata,
 )
 from .algorithms import Algorithm, get_algorithm, parse_hyperparameters
+from .data import read_table
 
-#: File types a data channel may hold, by suffix (a trailing ``.gz`` is allowed on text).
-SUPPORTED_SUFFIXES: dict[str, str] = {
-    ".csv": "CSV",
-    ".tsv": "TSV",
-    ".parquet": "Parquet",
-    ".pq": "Parquet",
-    ".jsonl": "JSON lines",
-}
-_SUPPORTED = ", ".join(SUPPORTED_SUFFIXES)
 _MAX_COLUMNS_SHOWN = 20
 _SILHOUETTE_SAMPLE = 10_000
 
@@ -67,91 +59,6 @@ class TrainingResult:
 
 
 # -- reading data --------------------------------------------------------------------
-def read_table(path: Path) -> pd.DataFrame:
-    """A table from a CSV, TSV, Parquet or JSON-lines file, or a folder of such files.
-
-    A folder's files are read in name order (sub-folders included) and concatenated;
-    names starting with ``.`` or ``_`` (``.DS_Store``, ``_SUCCESS``) are skipped.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise InvalidArgumentError(f"data not found: {path} does not exist")
-    if path.is_dir():
-        files = _data_files(path)
-        if not files:
-            raise InvalidArgumentError(
-                f"folder {path} holds no data files; supported file types: {_SUPPORTED}"
-            )
-        frames = [_read_file(f, f.relative_to(path).as_posix()) for f in files]
-        frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
-    else:
-        frame = _read_file(path, path.name)
-    frame.columns = [str(c) for c in frame.columns]
-    if frame.shape[1] == 0:
-        raise InvalidArgumentError(f"{path} holds an empty table (no columns)")
-    if len(frame) == 0:
-        raise InvalidArgumentError(f"{path} holds an empty table (no rows)")
-    return frame
-
-
-def _suffix(path: Path) -> str | None:
-    name = path.name.lower()
-    for suffix in SUPPORTED_SUFFIXES:
-        if name.endswith(suffix) or (
-            SUPPORTED_SUFFIXES[suffix] != "Parquet" and name.endswith(f"{suffix}.gz")
-        ):
-            return suffix
-    return None
-
-
-def _data_files(folder: Path) -> list[Path]:
-    files: list[Path] = []
-    for candidate in sorted(folder.rglob("*")):
-        relative = candidate.relative_to(folder).parts
-        if any(part.startswith((".", "_")) for part in relative) or not candidate.is_file():
-            continue
-        if _suffix(candidate) is None:
-            raise InvalidArgumentError(
-                f"unsupported file type: {candidate.relative_to(folder).as_posix()} in "
-                f"{folder}; supported file types: {_SUPPORTED}"
-            )
-        files.append(candidate)
-    return files
-
-
-def _read_file(path: Path, name: str) -> pd.DataFrame:
-    suffix = _suffix(path)
-    if suffix is None:
-        raise InvalidArgumentError(
-            f"unsupported file type: {name}; supported file types: {_SUPPORTED}"
-        )
-    kind = SUPPORTED_SUFFIXES[suffix]
-    if kind != "Parquet" and not path.name.lower().endswith(".gz"):
-        with path.open("rb") as file:
-            if b"\x00" in file.read(8192):
-                raise InvalidArgumentError(
-                    f"could not read {name} as {kind}: it holds binary data, not text"
-                )
-    try:
-        if kind == "CSV":
-            return pd.read_csv(path)
-        if kind == "TSV":
-            return pd.read_csv(path, sep="\t")
-        if kind == "Parquet":
-            return pd.read_parquet(path)
-        return pd.read_json(path, lines=True)
-    except ImportError as exc:  # pandas reads Parquet with an optional engine
-        raise InvalidArgumentError(
-            f"could not read {name} as {kind}: no Parquet engine is installed "
-            "(install pyarrow or fastparquet)"
-        ) from exc
-    except pd.errors.EmptyDataError:
-        raise InvalidArgumentError(f"could not read {name} as {kind}: the file is empty") from None
-    except Exception as exc:  # any parser's failure on a bad file becomes a clear message
-        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
-        raise InvalidArgumentError(f"could not read {name} as {kind}: {reason}") from exc
-
-
 def _read_channel(channel: str, path: Path, log: Log) -> pd.DataFrame:
     try:
         frame = read_table(Path(path))

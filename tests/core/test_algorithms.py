@@ -455,7 +455,7 @@ def test_read_table_concatenates_a_folder_in_name_order(tmp_path: Path) -> None:
         (
             {"notes.txt": b"hello"},
             "unsupported file type: notes.txt; supported file types: .csv, .tsv, .parquet, .pq, "
-            ".jsonl",
+            ".jsonl, .ndjson",
         ),
     ],
 )
