@@ -27,14 +27,16 @@ import threading
 import time
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .artifacts import ArtifactRepository
 from .errors import InvalidArgumentError, MLStudioError, NotFoundError
 from .experiments.metric_writer import MetricWriter
 from .experiments.run_entities import Run, metric
 from .processes import pid_alive, this_host
-from .studio import Studio
+
+if TYPE_CHECKING:
+    from .studio import Studio
 
 # Set by jobs for the code they run: the run the job logs to.
 JOB_RUN_ENV = "MLSTUDIO_JOB_RUN_ID"

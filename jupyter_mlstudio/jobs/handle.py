@@ -8,12 +8,14 @@ import sys
 import time
 import warnings
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from ..errors import MLStudioError
 from ..experiments.run_entities import Run
-from ..studio import Studio
 from .entities import FAILED, STOPPED, Job
+
+if TYPE_CHECKING:
+    from ..studio import Studio
 
 FOLLOW_INTERVAL = 0.5
 

@@ -3,11 +3,15 @@ the stopper all go through :func:`finish_job`, so the job and its run end togeth
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..artifacts import ArtifactRepository
 from ..config import StudioConfig
-from ..studio import Studio
 from .contract import Workspace
 from .entities import Job
+
+if TYPE_CHECKING:
+    from ..studio import Studio
 
 # Parts of a working folder that are inputs, not results: never uploaded.
 NOT_UPLOADED = ("input/data", "processing/input")

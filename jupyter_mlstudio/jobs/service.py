@@ -15,7 +15,7 @@ import time
 import uuid
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -30,7 +30,6 @@ from ..errors import (
 from ..paths import expand_user
 from ..processes import this_host
 from ..store.pagination import Page
-from ..studio import Studio
 from .contract import is_remote
 from .data import read_columns
 from .entities import PENDING, STOPPED, Job
@@ -45,6 +44,9 @@ from .specs import (
     parse_spec,
 )
 from .store import JobStore
+
+if TYPE_CHECKING:
+    from ..studio import Studio
 
 MAX_LOG_CHUNK = 256 * 1024
 

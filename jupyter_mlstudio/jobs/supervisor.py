@@ -19,14 +19,17 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..config import ARTIFACT_URI_ENV, DASK_ADDRESS_ENV, HOME_ENV, STORE_URI_ENV, StudioConfig
 from ..errors import MLStudioError
 from ..processes import process_start_time, same_process_alive, this_host
-from ..studio import Studio
 from .entities import FAILED, STOPPING, Job
 from .launcher import Launcher, shared_launcher
 from .lifecycle import finish_job, upload_workspace, workspace_for
+
+if TYPE_CHECKING:
+    from ..studio import Studio
 
 POLL_INTERVAL = 0.2
 STATUS_EVERY = 0.5  # seconds between reads of the job's status while it runs

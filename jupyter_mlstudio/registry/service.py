@@ -12,13 +12,12 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..artifacts import ArtifactRepository
 from ..errors import InvalidArgumentError, MLStudioError, NotFoundError
 from ..experiments.run_entities import Run
 from ..jobs.entities import Job
-from ..studio import Studio
 from .entities import CARD_FIELDS, ModelVersion
 from .format import (
     METADATA_FILE,
@@ -29,6 +28,9 @@ from .format import (
     save_sklearn_model,
 )
 from .store import RegistryStore
+
+if TYPE_CHECKING:
+    from ..studio import Studio
 
 CARD_TITLES = {
     "intended_use": "Intended use",
