@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+import json
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any, Protocol
 
 import pytest
+from tornado.httpclient import HTTPResponse
 
 from jupyter_mlstudio.config import ARTIFACT_URI_ENV, HOME_ENV, STORE_URI_ENV
 from jupyter_mlstudio.studio import close_default
@@ -25,3 +29,58 @@ def mlstudio_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
         monkeypatch.delenv(var)
     yield home
     close_default()
+
+
+# -- calling our REST API through a real Jupyter server --------------------------------
+Fetch = Callable[..., Awaitable[HTTPResponse]]
+API = ("mlstudio", "api", "v1")
+
+
+class Call(Protocol):
+    """``await call("POST", "jobs", "training", body={...})`` → (status code, decoded body)."""
+
+    def __call__(
+        self,
+        method: str,
+        *path: str,
+        body: Any = None,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        api: bool = True,
+    ) -> Awaitable[tuple[int, Any]]: ...
+
+
+async def call_api(
+    jp_fetch: Fetch,
+    method: str,
+    *path: str,
+    body: Any = None,
+    params: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+    api: bool = True,
+) -> tuple[int, Any]:
+    """One request under /mlstudio/api/v1 (``api=False``: under /mlstudio/endpoints, the
+    serving proxy). ``body``: str or bytes are sent as they are, anything else as JSON; a
+    POST, PATCH or PUT without one sends ``{}``. Never raises for an error status; the body
+    comes back parsed as JSON, or as text when it is not JSON."""
+    kwargs: dict[str, Any] = {"method": method, "raise_error": False}
+    if body is not None:
+        kwargs["body"] = body if isinstance(body, str | bytes) else json.dumps(body)
+    elif method in ("POST", "PATCH", "PUT"):
+        kwargs["body"] = b"{}"
+    if params:
+        kwargs["params"] = params
+    if headers:
+        kwargs["headers"] = headers
+    response = await jp_fetch(*(API if api else ("mlstudio", "endpoints")), *path, **kwargs)
+    text = response.body.decode() if response.body else ""
+    try:
+        return response.code, json.loads(text) if text else None
+    except ValueError:
+        return response.code, text
+
+
+@pytest.fixture
+def call(jp_fetch: Fetch) -> Call:
+    """The REST helper of the handler tests, bound to this test's Jupyter server."""
+    return functools.partial(call_api, jp_fetch)

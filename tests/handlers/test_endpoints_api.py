@@ -10,7 +10,7 @@ import os
 import signal
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from sklearn.datasets import load_iris
@@ -21,40 +21,16 @@ import jupyter_mlstudio as mls
 from jupyter_mlstudio.config import StudioConfig
 from jupyter_mlstudio.studio import Studio
 
+if TYPE_CHECKING:
+    from conftest import Call
+
 Fetch = Callable[..., Awaitable[HTTPResponse]]
-API = ("mlstudio", "api", "v1")
 X, y = load_iris(return_X_y=True, as_frame=True)
 
 
-async def call(
-    jp_fetch: Fetch,
-    method: str,
-    *path: str,
-    body: Any = None,
-    params: dict[str, Any] | None = None,
-    api: bool = True,
-    headers: dict[str, str] | None = None,
-) -> tuple[int, Any]:
-    kwargs: dict[str, Any] = {"method": method, "raise_error": False}
-    if body is not None:
-        kwargs["body"] = body if isinstance(body, str | bytes) else json.dumps(body)
-    elif method in ("POST", "PATCH", "PUT"):
-        kwargs["body"] = b"{}"
-    if params:
-        kwargs["params"] = params
-    if headers:
-        kwargs["headers"] = headers
-    response = await jp_fetch(*(API if api else ("mlstudio", "endpoints")), *path, **kwargs)
-    text = response.body.decode() if response.body else ""
-    try:
-        return response.code, json.loads(text) if text else None
-    except ValueError:
-        return response.code, text
-
-
-async def wait_status(jp_fetch: Fetch, name: str, timeout: float = 120) -> dict[str, Any]:
+async def wait_status(call: Call, name: str, timeout: float = 120) -> dict[str, Any]:
     for _ in range(int(timeout / 0.2)):
-        status, endpoint = await call(jp_fetch, "GET", "endpoints", name)
+        status, endpoint = await call("GET", "endpoints", name)
         assert status == 200, endpoint
         if endpoint["status"] not in ("Creating", "Updating", "Deleting"):
             return endpoint  # type: ignore[no-any-return]
@@ -80,11 +56,10 @@ def no_endpoint_left_behind(mlstudio_home: Path) -> Iterator[None]:
         studio.close()
 
 
-async def test_deploy_invoke_through_the_proxy_update_and_delete(jp_fetch: Fetch) -> None:
+async def test_deploy_invoke_through_the_proxy_update_and_delete(call: Call) -> None:
     register_iris(0.5)
     register_iris(2.0)
     status, created = await call(
-        jp_fetch,
         "POST",
         "endpoints",
         body={"name": "iris-live", "variants": [{"model": "iris", "version": 1}]},
@@ -93,17 +68,16 @@ async def test_deploy_invoke_through_the_proxy_update_and_delete(jp_fetch: Fetch
     assert (
         created["status"] == "Creating" and created["proxy_path"] == "/mlstudio/endpoints/iris-live"
     )
-    endpoint = await wait_status(jp_fetch, "iris-live")
+    endpoint = await wait_status(call, "iris-live")
     assert endpoint["status"] == "InService", endpoint["failure_reason"]
     assert endpoint["variants"] == [
         {"name": "primary", "model": "iris", "version": 1, "weight": 1.0, "instances": 1}
     ]
 
     # the proxy: Jupyter's authentication, the endpoint's token added on the way
-    status, example = await call(jp_fetch, "GET", "endpoints", "iris-live", "example")
+    status, example = await call("GET", "endpoints", "iris-live", "example")
     assert status == 200 and "sepal length (cm)" in example["body"]
     status, reply = await call(
-        jp_fetch,
         "POST",
         "iris-live",
         "invocations",
@@ -114,7 +88,6 @@ async def test_deploy_invoke_through_the_proxy_update_and_delete(jp_fetch: Fetch
     expected = mls.load_model("iris", 1).predict(X.head(1)).tolist()
     assert (status, reply) == (200, {"predictions": expected})
     status, reply = await call(
-        jp_fetch,
         "POST",
         "iris-live",
         "invocations",
@@ -123,13 +96,12 @@ async def test_deploy_invoke_through_the_proxy_update_and_delete(jp_fetch: Fetch
         headers={"Content-Type": "text/csv"},
     )
     assert status == 200 and len(reply["predictions"]) == 3
-    status, _ready = await call(jp_fetch, "GET", "iris-live", "v2", "health", "ready", api=False)
+    status, _ready = await call("GET", "iris-live", "v2", "health", "ready", api=False)
     assert status == 200
-    status, meta = await call(jp_fetch, "GET", "iris-live", "v2", "models", "iris", api=False)
+    status, meta = await call("GET", "iris-live", "v2", "models", "iris", api=False)
     assert status == 200 and meta["name"] == "iris"
     # the endpoint's own 4xx passes through with its message
     status, error = await call(
-        jp_fetch,
         "POST",
         "iris-live",
         "invocations",
@@ -139,20 +111,19 @@ async def test_deploy_invoke_through_the_proxy_update_and_delete(jp_fetch: Fetch
     )
     assert status == 400 and "nope" in json.dumps(error)
 
-    status, metrics = await call(jp_fetch, "GET", "endpoints", "iris-live", "metrics")
+    status, metrics = await call("GET", "endpoints", "iris-live", "metrics")
     assert status == 200
     assert metrics["variants"]["primary"]["requests"] == 3
     assert metrics["variants"]["primary"]["errors"]["4xx"] == 1
-    status, errors = await call(jp_fetch, "GET", "endpoints", "iris-live", "errors")
+    status, errors = await call("GET", "endpoints", "iris-live", "errors")
     assert status == 200
     assert [(e["status"], e["path"]) for e in errors["items"]] == [(400, "/invocations")]
     assert "Missing columns" in errors["items"][0]["message"]
-    status, log = await call(jp_fetch, "GET", "endpoints", "iris-live", "log")
+    status, log = await call("GET", "endpoints", "iris-live", "log")
     assert status == 200 and "Worker 0 ready" in log["text"]
 
     # rolling update to two weighted variants
     status, updating = await call(
-        jp_fetch,
         "PATCH",
         "endpoints",
         "iris-live",
@@ -164,16 +135,13 @@ async def test_deploy_invoke_through_the_proxy_update_and_delete(jp_fetch: Fetch
         },
     )
     assert (status, updating["status"]) == (202, "Updating")
-    updated = await wait_status(jp_fetch, "iris-live")
+    updated = await wait_status(call, "iris-live")
     assert updated["status"] == "InService" and updated["generation"] == 2
-    status, reweighted = await call(
-        jp_fetch, "PATCH", "endpoints", "iris-live", body={"weights": {"old": 0}}
-    )
+    status, reweighted = await call("PATCH", "endpoints", "iris-live", body={"weights": {"old": 0}})
     assert status == 202
-    reweighted = await wait_status(jp_fetch, "iris-live")
+    reweighted = await wait_status(call, "iris-live")
     assert {v["name"]: v["weight"] for v in reweighted["variants"]} == {"old": 0.0, "new": 3.0}
     status, reply = await call(
-        jp_fetch,
         "POST",
         "iris-live",
         "invocations",
@@ -184,22 +152,22 @@ async def test_deploy_invoke_through_the_proxy_update_and_delete(jp_fetch: Fetch
     assert status == 200
 
     # a served version cannot be deleted from the registry
-    status, error = await call(jp_fetch, "DELETE", "models", "iris", params={"force": "true"})
+    status, error = await call("DELETE", "models", "iris", params={"force": "true"})
     assert status == 409 and "in use by endpoints" in error["error"]["message"]
 
-    status, deleting = await call(jp_fetch, "DELETE", "endpoints", "iris-live")
+    status, deleting = await call("DELETE", "endpoints", "iris-live")
     assert (status, deleting["status"]) == (202, "Deleting")
     for _ in range(300):
-        status, _ = await call(jp_fetch, "GET", "endpoints", "iris-live")
+        status, _ = await call("GET", "endpoints", "iris-live")
         if status == 404:
             break
         await asyncio.sleep(0.1)
     assert status == 404
-    status, error = await call(jp_fetch, "GET", "iris-live", "ping", api=False)
+    status, error = await call("GET", "iris-live", "ping", api=False)
     assert status == 404 and "iris-live" in error["error"]["message"]
 
 
-async def test_bad_requests_get_4xx_with_messages(jp_fetch: Fetch) -> None:
+async def test_bad_requests_get_4xx_with_messages(call: Call) -> None:
     register_iris()
     cases: list[tuple[str, tuple[str, ...], Any, int, str]] = [
         ("POST", ("endpoints",), {"name": "x", "variants": []}, 400, "variants"),
@@ -232,12 +200,12 @@ async def test_bad_requests_get_4xx_with_messages(jp_fetch: Fetch) -> None:
         ("DELETE", ("endpoints", "ghost"), None, 404, "ghost"),
     ]
     for method, path, body, code, word in cases:
-        status, error = await call(jp_fetch, method, *path, body=body)
+        status, error = await call(method, *path, body=body)
         assert status == code, (method, path, error)
         assert word.lower() in error["error"]["message"].lower(), (method, path, error)
-    status, error = await call(jp_fetch, "GET", "endpoints", params={"status": "Sleeping"})
+    status, error = await call("GET", "endpoints", params={"status": "Sleeping"})
     assert status == 400
-    status, error = await call(jp_fetch, "POST", "ghost", "invocations", body={}, api=False)
+    status, error = await call("POST", "ghost", "invocations", body={}, api=False)
     assert status == 404 and "ghost" in error["error"]["message"]
 
 
@@ -258,12 +226,12 @@ def endpoint_of_a_stopped_server(mlstudio_home: Path) -> tuple[str, int, int]:
 
 
 async def test_an_endpoint_in_service_comes_back_when_the_server_starts(
-    endpoint_of_a_stopped_server: tuple[str, int, int], jp_fetch: Fetch
+    endpoint_of_a_stopped_server: tuple[str, int, int], call: Call
 ) -> None:
     name, old_pid, old_port = endpoint_of_a_stopped_server
-    endpoint = await wait_status(jp_fetch, name)
+    endpoint = await wait_status(call, name)
     for _ in range(300):  # the start-up check runs off the event loop
-        status, endpoint = await call(jp_fetch, "GET", "endpoints", name)
+        status, endpoint = await call("GET", "endpoints", name)
         if endpoint["status"] == "InService" and endpoint["url"]:
             break
         await asyncio.sleep(0.2)
@@ -271,7 +239,6 @@ async def test_an_endpoint_in_service_comes_back_when_the_server_starts(
     assert endpoint["port"] == old_port
     assert mls.get_endpoint(name).endpoint.pid != old_pid
     status, reply = await call(
-        jp_fetch,
         "POST",
         name,
         "invocations",
@@ -282,19 +249,20 @@ async def test_an_endpoint_in_service_comes_back_when_the_server_starts(
     assert status == 200 and len(reply["predictions"]) == 2
 
 
-async def test_the_proxy_answers_413_for_a_body_over_the_endpoints_limit(jp_fetch: Fetch) -> None:
+async def test_the_proxy_answers_413_for_a_body_over_the_endpoints_limit(
+    call: Call, jp_fetch: Fetch
+) -> None:
     """A per-endpoint body limit, set at deploy; the proxy answers 413 naming it (it was a
     502 that blamed the endpoint), and takes bodies under it, binary tensors included."""
     register_iris()
     limit = 2 * 1024 * 1024
     status, created = await call(
-        jp_fetch,
         "POST",
         "endpoints",
         body={"name": "iris-small", "variants": [{"model": "iris"}], "max_payload_bytes": limit},
     )
     assert status == 202 and created["max_payload_bytes"] == limit, created
-    endpoint = await wait_status(jp_fetch, "iris-small")
+    endpoint = await wait_status(call, "iris-small")
     assert endpoint["status"] == "InService", endpoint["failure_reason"]
 
     line = X.head(1).to_csv(index=False, header=False)
@@ -302,7 +270,7 @@ async def test_the_proxy_answers_413_for_a_body_over_the_endpoints_limit(jp_fetc
     for size in (3 * 1024 * 1024, 50 * 1024 * 1024):
         body = line * (size // len(line) + 1)
         status, error = await call(
-            jp_fetch, "POST", "iris-small", "invocations", body=body, api=False, headers=csv
+            "POST", "iris-small", "invocations", body=body, api=False, headers=csv
         )
         assert status == 413, error if isinstance(error, dict) else str(error)[:200]
         assert error["error"]["code"] == "TOO_LARGE"
@@ -311,7 +279,7 @@ async def test_the_proxy_answers_413_for_a_body_over_the_endpoints_limit(jp_fetc
         assert "the limit is 2.1 MB (2097152 bytes)" in message
     under = line * (1024 * 1024 // len(line))
     status, reply = await call(
-        jp_fetch, "POST", "iris-small", "invocations", body=under, api=False, headers=csv
+        "POST", "iris-small", "invocations", body=under, api=False, headers=csv
     )
     assert status == 200 and len(reply["predictions"]) == under.count("\n")
     as_csv = await jp_fetch(
@@ -353,6 +321,6 @@ async def test_the_proxy_answers_413_for_a_body_over_the_endpoints_limit(jp_fetc
     assert result.as_numpy("predict").tolist() == expected
 
     status, updated = await call(
-        jp_fetch, "PATCH", "endpoints", "iris-small", body={"max_payload_bytes": 512}
+        "PATCH", "endpoints", "iris-small", body={"max_payload_bytes": 512}
     )
     assert status == 400 and "max_payload_bytes" in updated["error"]["message"]

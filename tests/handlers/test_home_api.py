@@ -6,31 +6,22 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tornado.httpclient import HTTPResponse
+if TYPE_CHECKING:
+    from conftest import Call
 
-Fetch = Callable[..., Awaitable[HTTPResponse]]
-API = ("mlstudio", "api", "v1")
 
 BUSY = "print('busy', flush=True)\nwhile True:\n    pass\n"
 
 
-async def call(jp_fetch: Fetch, method: str, *path: str, **kwargs: Any) -> tuple[int, Any]:
-    if method == "POST":
-        kwargs.setdefault("body", b"{}")
-    response = await jp_fetch(*API, *path, method=method, raise_error=False, **kwargs)
-    text = response.body.decode() if response.body else ""
-    return response.code, (json.loads(text) if text else None)
-
-
 async def home_until(
-    jp_fetch: Fetch, test: Callable[[dict[str, Any]], bool], timeout: float = 90
+    call: Call, test: Callable[[dict[str, Any]], bool], timeout: float = 90
 ) -> dict[str, Any]:
     for _ in range(int(timeout / 0.5)):
-        status, home = await call(jp_fetch, "GET", "home")
+        status, home = await call("GET", "home")
         assert status == 200, home
         if test(home):
             return home  # type: ignore[no-any-return]
@@ -39,9 +30,9 @@ async def home_until(
 
 
 async def test_home_shows_a_running_job_and_stop_ends_it(
-    jp_fetch: Fetch, jp_root_dir: Path, mlstudio_home: Path
+    call: Call, jp_root_dir: Path, mlstudio_home: Path
 ) -> None:
-    status, home = await call(jp_fetch, "GET", "home")
+    status, home = await call("GET", "home")
     assert status == 200
     assert (home["running"], home["activity"]) == ([], [])
     config = home["configuration"]
@@ -50,16 +41,14 @@ async def test_home_shows_a_running_job_and_stop_ends_it(
     assert config["versions"]["jupyter_mlstudio"]
 
     (jp_root_dir / "busy.py").write_text(BUSY)
-    status, job = await call(
-        jp_fetch, "POST", "jobs", "processing", body=json.dumps({"code": "busy.py"})
-    )
+    status, job = await call("POST", "jobs", "processing", body=json.dumps({"code": "busy.py"}))
     assert status == 201, job
 
     def measured(home: dict[str, Any]) -> bool:
         items = [i for i in home["running"] if i["id"] == job["id"]]
         return bool(items) and items[0]["usage"] is not None and items[0]["status"] == "Running"
 
-    home = await home_until(jp_fetch, measured)
+    home = await home_until(call, measured)
     (item,) = home["running"]
     assert (item["kind"], item["name"], item["detail"]) == ("job", job["name"], "processing")
     assert item["usage"]["cpu_percent"] > 0 and item["usage"]["memory_bytes"] > 2**20
@@ -70,14 +59,14 @@ async def test_home_shows_a_running_job_and_stop_ends_it(
         for a in home["activity"]
     )
 
-    status, _ = await call(jp_fetch, "POST", "jobs", job["id"], "stop")
+    status, _ = await call("POST", "jobs", job["id"], "stop")
     assert status == 200
-    home = await home_until(jp_fetch, lambda h: h["running"] == [])
+    home = await home_until(call, lambda h: h["running"] == [])
     stopped = [a for a in home["activity"] if a["target"]["id"] == job["run_id"]]
     assert [a["kind"] for a in stopped] == ["run-stopped", "run-started"]
 
 
-async def test_home_needs_authentication(jp_fetch: Fetch) -> None:
-    status, payload = await call(jp_fetch, "GET", "home", headers={"Authorization": "token wrong"})
+async def test_home_needs_authentication(call: Call) -> None:
+    status, payload = await call("GET", "home", headers={"Authorization": "token wrong"})
     assert status in (401, 403)
     assert set(payload["error"]) == {"code", "message"}

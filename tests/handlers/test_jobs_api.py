@@ -4,36 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from sklearn.datasets import load_iris
-from tornado.httpclient import HTTPResponse
 
-Fetch = Callable[..., Awaitable[HTTPResponse]]
-API = ("mlstudio", "api", "v1")
-
-
-async def call(
-    jp_fetch: Fetch, method: str, *path: str, body: Any = None, params: dict[str, Any] | None = None
-) -> tuple[int, Any]:
-    kwargs: dict[str, Any] = {"method": method, "raise_error": False}
-    if body is not None:
-        kwargs["body"] = json.dumps(body)
-    elif method == "POST":
-        kwargs["body"] = b"{}"
-    if params:
-        kwargs["params"] = params
-    response = await jp_fetch(*API, *path, **kwargs)
-    text = response.body.decode() if response.body else ""
-    return response.code, (json.loads(text) if text else None)
+if TYPE_CHECKING:
+    from conftest import Call
 
 
-async def wait_ended(jp_fetch: Fetch, job_id: str, timeout: float = 120) -> dict[str, Any]:
+async def wait_ended(call: Call, job_id: str, timeout: float = 120) -> dict[str, Any]:
     for _ in range(int(timeout / 0.2)):
-        status, job = await call(jp_fetch, "GET", "jobs", job_id)
+        status, job = await call("GET", "jobs", job_id)
         assert status == 200
         if job["status"] in ("Completed", "Failed", "Stopped"):
             return job  # type: ignore[no-any-return]
@@ -49,17 +33,16 @@ def iris_csv(jp_root_dir: Path) -> str:
     return "datasets/iris.csv"
 
 
-async def test_training_job_from_the_api_to_completion(jp_fetch: Fetch, iris_csv: str) -> None:
-    status, algorithms = await call(jp_fetch, "GET", "algorithms")
+async def test_training_job_from_the_api_to_completion(call: Call, iris_csv: str) -> None:
+    status, algorithms = await call("GET", "algorithms")
     assert status == 200
     forest = next(a for a in algorithms["items"] if a["name"] == "random-forest-classifier")
     assert forest["needs_target"] and "n_estimators" in forest["hyperparameters"]["properties"]
 
-    status, columns = await call(jp_fetch, "GET", "data", "columns", params={"path": iris_csv})
+    status, columns = await call("GET", "data", "columns", params={"path": iris_csv})
     assert (status, columns["columns"][-1]) == (200, "target")
 
     status, job = await call(
-        jp_fetch,
         "POST",
         "jobs",
         "training",
@@ -73,7 +56,7 @@ async def test_training_job_from_the_api_to_completion(jp_fetch: Fetch, iris_csv
     )
     assert status == 201, job
     assert job["status"] in ("Pending", "Running") and job["kind"] == "training"
-    done = await wait_ended(jp_fetch, job["id"])
+    done = await wait_ended(call, job["id"])
     assert done["status"] == "Completed", done["failure_reason"]
     assert set(done["outputs"]) == {"model"}
 
@@ -81,7 +64,7 @@ async def test_training_job_from_the_api_to_completion(jp_fetch: Fetch, iris_csv
     pieces, offset = [], 0
     while True:
         status, chunk = await call(
-            jp_fetch, "GET", "jobs", job["id"], "log", params={"offset": offset, "max_bytes": 64}
+            "GET", "jobs", job["id"], "log", params={"offset": offset, "max_bytes": 64}
         )
         assert status == 200 and chunk["offset"] == offset
         pieces.append(chunk["text"])
@@ -91,43 +74,41 @@ async def test_training_job_from_the_api_to_completion(jp_fetch: Fetch, iris_csv
     log = "".join(pieces)
     assert len(log.encode()) == chunk["size"] and "job completed" in log
 
-    status, run = await call(jp_fetch, "GET", "runs", done["run_id"])
+    status, run = await call("GET", "runs", done["run_id"])
     assert run["metrics"]["validation:accuracy"] > 0.8
 
-    status, page = await call(jp_fetch, "GET", "jobs", params={"kind": "training"})
+    status, page = await call("GET", "jobs", params={"kind": "training"})
     assert [j["name"] for j in page["items"]] == ["iris-forest"]
-    status, page = await call(jp_fetch, "GET", "jobs", params={"status": "Running"})
+    status, page = await call("GET", "jobs", params={"status": "Running"})
     assert page["items"] == []
 
     # ended: stop is a conflict; clone starts the same spec again under a new name
-    status, error = await call(jp_fetch, "POST", "jobs", job["id"], "stop")
+    status, error = await call("POST", "jobs", job["id"], "stop")
     assert status == 409 and "already ended" in error["error"]["message"]
-    status, clone = await call(jp_fetch, "POST", "jobs", job["id"], "clone", body={})
+    status, clone = await call("POST", "jobs", job["id"], "clone", body={})
     assert status == 201 and clone["name"] != "iris-forest"
     assert clone["spec"]["hyperparameters"] == done["spec"]["hyperparameters"]
-    assert (await wait_ended(jp_fetch, clone["id"]))["status"] == "Completed"
-    status, error = await call(
-        jp_fetch, "POST", "jobs", job["id"], "clone", body={"name": "iris-forest"}
-    )
+    assert (await wait_ended(call, clone["id"]))["status"] == "Completed"
+    status, error = await call("POST", "jobs", job["id"], "clone", body={"name": "iris-forest"})
     assert status == 409
 
 
 async def test_processing_job_runs_a_script_and_can_be_stopped(
-    jp_fetch: Fetch, jp_root_dir: Path
+    call: Call, jp_root_dir: Path
 ) -> None:
     (jp_root_dir / "slow.py").write_text(
         "import time\nprint('started', flush=True)\ntime.sleep(120)\n"
     )
-    status, job = await call(jp_fetch, "POST", "jobs", "processing", body={"code": "slow.py"})
+    status, job = await call("POST", "jobs", "processing", body={"code": "slow.py"})
     assert status == 201, job
     for _ in range(100):
-        _, chunk = await call(jp_fetch, "GET", "jobs", job["id"], "log")
+        _, chunk = await call("GET", "jobs", job["id"], "log")
         if "started" in chunk["text"]:
             break
         await asyncio.sleep(0.1)
-    status, stopping = await call(jp_fetch, "POST", "jobs", job["id"], "stop")
+    status, stopping = await call("POST", "jobs", job["id"], "stop")
     assert status == 200 and stopping["status"] in ("Stopping", "Stopped")
-    done = await wait_ended(jp_fetch, job["id"], timeout=60)
+    done = await wait_ended(call, job["id"], timeout=60)
     assert done["status"] == "Stopped"
 
 
@@ -188,44 +169,44 @@ async def test_processing_job_runs_a_script_and_can_be_stopped(
     ],
 )
 async def test_bad_job_requests_get_400_with_a_message(
-    jp_fetch: Fetch,
+    call: Call,
     jp_root_dir: Path,
     iris_csv: str,
     path: str,
     body: dict[str, Any],
     message: str,
 ) -> None:
-    status, error = await call(jp_fetch, "POST", "jobs", path, body=body)
+    status, error = await call("POST", "jobs", path, body=body)
     assert status == 400, error
     assert message in error["error"]["message"]
     assert str(jp_root_dir) not in error["error"]["message"]  # paths as the user gave them
-    _, page = await call(jp_fetch, "GET", "jobs")
+    _, page = await call("GET", "jobs")
     assert page["items"] == []
 
 
-async def test_data_columns_errors(jp_fetch: Fetch, jp_root_dir: Path) -> None:
+async def test_data_columns_errors(call: Call, jp_root_dir: Path) -> None:
     (jp_root_dir / "fake.parquet").write_text("this is not parquet")
     for path, message in [
         ("../etc/passwd", "relative to the server's root"),
         ("fake.parquet", "Could not read the columns of fake.parquet"),
     ]:
-        status, error = await call(jp_fetch, "GET", "data", "columns", params={"path": path})
+        status, error = await call("GET", "data", "columns", params={"path": path})
         assert status == 400, (path, error)
         assert message in error["error"]["message"]
         assert str(jp_root_dir) not in error["error"]["message"]
-    status, error = await call(jp_fetch, "GET", "data", "columns", params={"path": "nothing.csv"})
+    status, error = await call("GET", "data", "columns", params={"path": "nothing.csv"})
     assert (status, error["error"]["message"]) == (404, "nothing.csv does not exist.")
 
 
-async def test_unknown_job_is_404(jp_fetch: Fetch) -> None:
+async def test_unknown_job_is_404(call: Call) -> None:
     for method, path in [("GET", ()), ("POST", ("stop",)), ("POST", ("clone",)), ("GET", ("log",))]:
-        status, error = await call(jp_fetch, method, "jobs", "nope", *path)
+        status, error = await call(method, "jobs", "nope", *path)
         assert status == 404, (method, path)
         assert error["error"]["code"] == "NOT_FOUND"
 
 
 async def test_batch_transform_job_from_the_api(
-    jp_fetch: Fetch, jp_root_dir: Path, iris_csv: str
+    call: Call, jp_root_dir: Path, iris_csv: str
 ) -> None:
     import pandas as pd
     from sklearn.linear_model import LogisticRegression
@@ -236,7 +217,6 @@ async def test_batch_transform_job_from_the_api(
     estimator = LogisticRegression(max_iter=500).fit(iris.data, iris.target)
     mls.register(estimator, "iris-lr", input_example=iris.data.head())
     status, job = await call(
-        jp_fetch,
         "POST",
         "jobs",
         "batch-transform",
@@ -250,13 +230,13 @@ async def test_batch_transform_job_from_the_api(
     )
     assert status == 201, job
     assert job["kind"] == "batch-transform" and job["spec"]["model"] == "iris-lr"
-    done = await wait_ended(jp_fetch, job["id"])
+    done = await wait_ended(call, job["id"])
     assert done["status"] == "Completed", done["failure_reason"]
     assert done["outputs"] == {"predictions": str(jp_root_dir / "scored")}
     scored = pd.read_parquet(jp_root_dir / "scored" / "part-00000.parquet")
     assert scored["prediction"].tolist() == estimator.predict(iris.data).tolist()
     assert scored["target"].tolist() == iris.target.tolist()
-    _, page = await call(jp_fetch, "GET", "jobs", params={"kind": "batch-transform"})
+    _, page = await call("GET", "jobs", params={"kind": "batch-transform"})
     assert [j["id"] for j in page["items"]] == [job["id"]]
 
 
@@ -279,7 +259,7 @@ async def test_batch_transform_job_from_the_api(
     ],
 )
 async def test_bad_batch_transform_requests_get_400(
-    jp_fetch: Fetch, jp_root_dir: Path, iris_csv: str, body: dict[str, Any], message: str
+    call: Call, jp_root_dir: Path, iris_csv: str, body: dict[str, Any], message: str
 ) -> None:
     from sklearn.linear_model import LogisticRegression
 
@@ -294,7 +274,7 @@ async def test_bad_batch_transform_requests_get_400(
     iris.data.drop(columns=["petal width (cm)"]).to_csv(
         jp_root_dir / "datasets" / "short.csv", index=False
     )
-    status, error = await call(jp_fetch, "POST", "jobs", "batch-transform", body=body)
+    status, error = await call("POST", "jobs", "batch-transform", body=body)
     assert status == 400, error
     assert message in error["error"]["message"]
     assert str(jp_root_dir) not in error["error"]["message"]
@@ -371,26 +351,26 @@ def lost_job_of_a_dead_server(jp_root_dir: Path, mlstudio_home: Path) -> str:
 
 
 async def test_a_restarted_server_adopts_a_job_that_still_runs(
-    running_job_of_a_dead_server: tuple[str, Path, int], jp_fetch: Fetch
+    running_job_of_a_dead_server: tuple[str, Path, int], call: Call
 ) -> None:
     import os
 
     import jupyter_mlstudio as mls
 
     job_id, release, _ = running_job_of_a_dead_server  # set up before the server started
-    status, job = await call(jp_fetch, "GET", "jobs", job_id)
+    status, job = await call("GET", "jobs", job_id)
     assert (status, job["status"]) == (200, "Running")
     assert mls.studio().job_store.get_job(job_id).owner_pid == os.getpid()  # adopted
     release.write_text("go")
-    done = await wait_ended(jp_fetch, job_id, timeout=60)
+    done = await wait_ended(call, job_id, timeout=60)
     assert done["status"] == "Completed"
-    _, chunk = await call(jp_fetch, "GET", "jobs", job_id, "log")
+    _, chunk = await call("GET", "jobs", job_id, "log")
     assert "released" in chunk["text"]
 
 
 async def test_a_restarted_server_fails_a_job_whose_process_is_gone(
-    lost_job_of_a_dead_server: str, jp_fetch: Fetch
+    lost_job_of_a_dead_server: str, call: Call
 ) -> None:
-    status, job = await call(jp_fetch, "GET", "jobs", lost_job_of_a_dead_server)
+    status, job = await call("GET", "jobs", lost_job_of_a_dead_server)
     assert (status, job["status"]) == (200, "Failed")
     assert "no server was watching" in job["failure_reason"]

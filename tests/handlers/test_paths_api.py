@@ -5,29 +5,15 @@ confined to the server's root unless ``c.MLStudio.allowed_data_roots`` allows mo
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from tornado.httpclient import HTTPResponse
 
-Fetch = Callable[..., Awaitable[HTTPResponse]]
-API = ("mlstudio", "api", "v1")
+if TYPE_CHECKING:
+    from conftest import Call
+
 NUL = "a\u0000b"
-
-
-async def call(
-    jp_fetch: Fetch, method: str, *path: str, body: Any = None, params: dict[str, Any] | None = None
-) -> tuple[int, Any]:
-    kwargs: dict[str, Any] = {"method": method, "raise_error": False}
-    if body is not None:
-        kwargs["body"] = json.dumps(body)
-    if params:
-        kwargs["params"] = params
-    response = await jp_fetch(*API, *path, **kwargs)
-    text = response.body.decode() if response.body else ""
-    return response.code, (json.loads(text) if text else None)
 
 
 def flow(path: str = "data/x.csv", **source: Any) -> dict[str, Any]:
@@ -145,10 +131,10 @@ def poison(body: dict[str, Any], where: list[Any]) -> dict[str, Any]:
 
 @pytest.mark.parametrize("case", CASES.values(), ids=list(CASES))
 async def test_a_nul_byte_in_any_path_field_is_a_400(
-    jp_fetch: Fetch, case: tuple[str, tuple[str, ...], dict[str, Any], list[Any]]
+    call: Call, case: tuple[str, tuple[str, ...], dict[str, Any], list[Any]]
 ) -> None:
     method, route, body, where = case
-    status, error = await call(jp_fetch, method, *route, body=poison(body, where))
+    status, error = await call(method, *route, body=poison(body, where))
     assert status == 400, error
     message = error["error"]["message"]
     assert error["error"]["code"] == "INVALID_ARGUMENT"
@@ -161,8 +147,8 @@ async def test_a_nul_byte_in_any_path_field_is_a_400(
     [("data", "columns"), ("runs", "r1", "artifacts"), ("runs", "r1", "artifacts", "content")],
     ids=["data/columns", "artifacts", "artifacts/content"],
 )
-async def test_a_nul_byte_in_a_path_query_is_a_400(jp_fetch: Fetch, route: tuple[str, ...]) -> None:
-    status, error = await call(jp_fetch, "GET", *route, params={"path": NUL})
+async def test_a_nul_byte_in_a_path_query_is_a_400(call: Call, route: tuple[str, ...]) -> None:
+    status, error = await call("GET", *route, params={"path": NUL})
     assert status == 400, error
     assert "NUL byte" in error["error"]["message"]
 
@@ -176,26 +162,22 @@ def outside_flow() -> dict[str, Any]:
     return flow(OUTSIDE, sep=":", options={"header": None})
 
 
-async def wrangler_calls(jp_fetch: Fetch, root: Path) -> dict[str, tuple[int, Any]]:
+async def wrangler_calls(call: Call, root: Path) -> dict[str, tuple[int, Any]]:
     """Preview, report, export and a flow job of a flow whose source is /etc/passwd."""
     document = outside_flow()
     (root / "passwd.flow").write_text(json.dumps(document))
     body = {"path": "passwd.flow", "flow": document}
     return {
-        "preview": await call(jp_fetch, "POST", "wrangler", "preview", body=body),
-        "report": await call(jp_fetch, "POST", "wrangler", "report", body=body),
-        "export": await call(
-            jp_fetch, "POST", "wrangler", "export", body={**body, "format": "script"}
-        ),
-        "job": await call(jp_fetch, "POST", "wrangler", "job", body={"path": "passwd.flow"}),
-        "processing job": await call(
-            jp_fetch, "POST", "jobs", "processing", body={"code": "passwd.flow"}
-        ),
+        "preview": await call("POST", "wrangler", "preview", body=body),
+        "report": await call("POST", "wrangler", "report", body=body),
+        "export": await call("POST", "wrangler", "export", body={**body, "format": "script"}),
+        "job": await call("POST", "wrangler", "job", body={"path": "passwd.flow"}),
+        "processing job": await call("POST", "jobs", "processing", body={"code": "passwd.flow"}),
     }
 
 
-async def test_a_source_outside_the_root_is_refused(jp_fetch: Fetch, jp_root_dir: Path) -> None:
-    results = await wrangler_calls(jp_fetch, jp_root_dir)
+async def test_a_source_outside_the_root_is_refused(call: Call, jp_root_dir: Path) -> None:
+    results = await wrangler_calls(call, jp_root_dir)
     for what, (status, payload) in results.items():
         assert status == 400, (what, payload)
         message = payload["error"]["message"]
@@ -204,17 +186,17 @@ async def test_a_source_outside_the_root_is_refused(jp_fetch: Fetch, jp_root_dir
         assert "root:" not in json.dumps(payload)  # nothing of the file leaks
     # a relative path that climbs out is the same
     body = {"path": "f.flow", "flow": flow("../../../../../../etc/passwd")}
-    status, payload = await call(jp_fetch, "POST", "wrangler", "preview", body=body)
+    status, payload = await call("POST", "wrangler", "preview", body=body)
     assert status == 400 and "outside the server's root folder" in payload["error"]["message"]
     # and a symlink inside the root that points outside
     (jp_root_dir / "link.csv").symlink_to(OUTSIDE)
     body = {"path": "f.flow", "flow": flow("link.csv")}
-    status, payload = await call(jp_fetch, "POST", "wrangler", "preview", body=body)
+    status, payload = await call("POST", "wrangler", "preview", body=body)
     assert status == 400 and "outside the server's root folder" in payload["error"]["message"]
     # a SQLite database outside the root, too
     sql = {"id": "db", "kind": "sql", "url": "sqlite:////etc/x.db", "query": "select 1"}
     body = {"path": "f.flow", "flow": {"schema_version": 1, "sources": [sql]}}
-    status, payload = await call(jp_fetch, "POST", "wrangler", "preview", body=body)
+    status, payload = await call("POST", "wrangler", "preview", body=body)
     assert status == 400 and "outside the server's root folder" in payload["error"]["message"]
 
 
@@ -226,8 +208,8 @@ class TestAllowedDataRoots:
             "MLStudio": {"allowed_data_roots": ["/etc"]},
         }
 
-    async def test_an_allowed_root_can_be_read(self, jp_fetch: Fetch, jp_root_dir: Path) -> None:
-        results = await wrangler_calls(jp_fetch, jp_root_dir)
+    async def test_an_allowed_root_can_be_read(self, call: Call, jp_root_dir: Path) -> None:
+        results = await wrangler_calls(call, jp_root_dir)
         status, preview = results["preview"]
         assert status == 200, preview
         assert preview["error"] is None and preview["preview"]["rows"], preview
@@ -236,7 +218,7 @@ class TestAllowedDataRoots:
         for what in ("job", "processing job"):
             status, job = results[what]
             assert status == 201, job
-            await call(jp_fetch, "POST", "jobs", job["id"], "stop", body={})
+            await call("POST", "jobs", job["id"], "stop", body={})
 
 
 @pytest.mark.parametrize(
@@ -249,10 +231,10 @@ class TestAllowedDataRoots:
     ids=["processing input", "training channel", "flow source"],
 )
 async def test_a_home_of_no_user_is_a_400(
-    jp_fetch: Fetch, route: tuple[str, ...], body: dict[str, Any]
+    call: Call, route: tuple[str, ...], body: dict[str, Any]
 ) -> None:
     """``~name`` of a user that does not exist made pathlib raise RuntimeError: a 500
     schemathesis found."""
-    status, error = await call(jp_fetch, "POST", *route, body=body)
+    status, error = await call("POST", *route, body=body)
     assert status == 400, error
     assert "no such user" in error["error"]["message"]

@@ -6,26 +6,17 @@ from __future__ import annotations
 import asyncio
 import json
 import runpy
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import pytest
-from tornado.httpclient import HTTPResponse
 
-Fetch = Callable[..., Awaitable[HTTPResponse]]
+if TYPE_CHECKING:
+    from conftest import Call
+
 API = ("mlstudio", "api", "v1")
-
-
-async def call(jp_fetch: Fetch, method: str, *path: str, body: Any = None) -> tuple[int, Any]:
-    kwargs: dict[str, Any] = {"method": method, "raise_error": False}
-    if body is not None:
-        kwargs["body"] = body if isinstance(body, str) else json.dumps(body)
-    response = await jp_fetch(*API, *path, **kwargs)
-    text = response.body.decode() if response.body else ""
-    return response.code, (json.loads(text) if text else None)
 
 
 @pytest.fixture
@@ -78,16 +69,16 @@ STEPS = [
 
 
 async def test_transforms_preview_report_and_exports(
-    jp_fetch: Fetch, jp_root_dir: Path, customers: Path, monkeypatch: pytest.MonkeyPatch
+    call: Call, jp_root_dir: Path, customers: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    status, transforms = await call(jp_fetch, "GET", "wrangler", "transforms")
+    status, transforms = await call("GET", "wrangler", "transforms")
     assert status == 200 and len(transforms["items"]) >= 40
     impute = next(t for t in transforms["items"] if t["name"] == "impute_median")
     assert impute["params_schema"]["properties"]["columns"]
 
     flow = flow_document(STEPS)
     status, result = await call(
-        jp_fetch, "POST", "wrangler", "preview", body={"path": "prep.flow", "flow": flow}
+        "POST", "wrangler", "preview", body={"path": "prep.flow", "flow": flow}
     )
     assert status == 200, result
     assert [s["state"] for s in result["statuses"]] == ["ok"] * 4
@@ -99,7 +90,6 @@ async def test_transforms_preview_report_and_exports(
     assert preview["total_rows"] == int((full["age"] >= 30).sum())
 
     status, source = await call(
-        jp_fetch,
         "POST",
         "wrangler",
         "preview",
@@ -109,7 +99,6 @@ async def test_transforms_preview_report_and_exports(
     assert "plan" in [c["name"] for c in source["preview"]["columns"]]
 
     status, report = await call(
-        jp_fetch,
         "POST",
         "wrangler",
         "report",
@@ -126,7 +115,7 @@ async def test_transforms_preview_report_and_exports(
         body = {"path": "prep.flow", "flow": flow, "format": what, "target": "churned"}
         if what == "sklearn":  # only fittable steps: impute and one-hot
             body["flow"] = flow_document(STEPS[:2])
-        status, answer = await call(jp_fetch, "POST", "wrangler", "export", body=body)
+        status, answer = await call("POST", "wrangler", "export", body=body)
         assert status == 201, (what, answer)
         written[what] = jp_root_dir / answer["path"]
         assert written[what].exists()
@@ -138,7 +127,6 @@ async def test_transforms_preview_report_and_exports(
     assert "<script" in written["report-html"].read_text()
     # a second export does not overwrite the first
     status, again = await call(
-        jp_fetch,
         "POST",
         "wrangler",
         "export",
@@ -148,7 +136,7 @@ async def test_transforms_preview_report_and_exports(
 
 
 async def test_a_flow_runs_as_a_processing_job(
-    jp_fetch: Fetch, jp_root_dir: Path, customers: Path
+    call: Call, jp_root_dir: Path, customers: Path
 ) -> None:
     flow = flow_document(
         [
@@ -163,11 +151,11 @@ async def test_a_flow_runs_as_a_processing_job(
     )
     (jp_root_dir / "prep.flow").write_text(json.dumps(flow))
     status, job = await call(
-        jp_fetch, "POST", "wrangler", "job", body={"path": "prep.flow", "output_format": "csv"}
+        "POST", "wrangler", "job", body={"path": "prep.flow", "output_format": "csv"}
     )
     assert status == 201, job
     for _ in range(600):
-        status, job = await call(jp_fetch, "GET", "jobs", job["id"])
+        status, job = await call("GET", "jobs", job["id"])
         if job["status"] in ("Completed", "Failed", "Stopped"):
             break
         await asyncio.sleep(0.2)
@@ -182,12 +170,11 @@ async def test_a_flow_runs_as_a_processing_job(
 
 
 async def test_bad_input_is_reported_clearly(
-    jp_fetch: Fetch, jp_root_dir: Path, customers: Path
+    call: Call, jp_root_dir: Path, customers: Path
 ) -> None:
     # a step naming a missing column: its state says so, downstream is blocked
     broken = [dict(STEPS[0], params={"columns": ["agee"]}), *STEPS[1:]]
     status, result = await call(
-        jp_fetch,
         "POST",
         "wrangler",
         "preview",
@@ -209,7 +196,6 @@ async def test_bad_input_is_reported_clearly(
         }
     ]
     status, result = await call(
-        jp_fetch,
         "POST",
         "wrangler",
         "preview",
@@ -224,13 +210,12 @@ async def test_bad_input_is_reported_clearly(
         "sources": [{"id": "fake", "kind": "parquet", "path": "data/fake.parquet"}],
     }
     status, result = await call(
-        jp_fetch, "POST", "wrangler", "preview", body={"path": "prep.flow", "flow": fake}
+        "POST", "wrangler", "preview", body={"path": "prep.flow", "flow": fake}
     )
     assert status == 200 and "fake.parquet" in result["error"]
 
     # no source yet
     status, result = await call(
-        jp_fetch,
         "POST",
         "wrangler",
         "preview",
@@ -261,6 +246,6 @@ async def test_bad_input_is_reported_clearly(
         ("job", {"path": "unsaved.flow"}, "Save the flow first"),
     ]
     for action, body, word in cases:
-        status, error = await call(jp_fetch, "POST", "wrangler", action, body=body)
+        status, error = await call("POST", "wrangler", action, body=body)
         assert 400 <= status < 500, (action, body, error)
         assert word.lower() in error["error"]["message"].lower(), (action, error)

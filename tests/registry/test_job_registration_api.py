@@ -5,20 +5,17 @@ is not registrable completes with its registration_error in the job's representa
 from __future__ import annotations
 
 import asyncio
-import json
 import textwrap
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from sklearn.datasets import load_iris
-from tornado.httpclient import HTTPResponse
 
 from jupyter_mlstudio.registry.service import data_reference
 
-Fetch = Callable[..., Awaitable[HTTPResponse]]
-API = ("mlstudio", "api", "v1")
+if TYPE_CHECKING:
+    from conftest import Call
 
 
 @pytest.fixture
@@ -26,18 +23,9 @@ def jp_server_config(jp_server_config: dict[str, Any]) -> dict[str, Any]:
     return {"ServerApp": {"jpserver_extensions": {"jupyter_mlstudio": True}}}
 
 
-async def call(jp_fetch: Fetch, method: str, *path: str, body: Any = None) -> tuple[int, Any]:
-    kwargs: dict[str, Any] = {"method": method, "raise_error": False}
-    if body is not None:
-        kwargs["body"] = json.dumps(body)
-    response = await jp_fetch(*API, *path, **kwargs)
-    text = response.body.decode() if response.body else ""
-    return response.code, (json.loads(text) if text else None)
-
-
-async def wait_ended(jp_fetch: Fetch, job_id: str, timeout: float = 120) -> dict[str, Any]:
+async def wait_ended(call: Call, job_id: str, timeout: float = 120) -> dict[str, Any]:
     for _ in range(int(timeout / 0.2)):
-        status, job = await call(jp_fetch, "GET", "jobs", job_id)
+        status, job = await call("GET", "jobs", job_id)
         assert status == 200
         if job["status"] in ("Completed", "Failed", "Stopped"):
             return job  # type: ignore[no-any-return]
@@ -56,23 +44,22 @@ def iris_data(jp_root_dir: Path) -> dict[str, str]:
 
 
 async def test_registering_a_jobs_run_over_rest_records_its_data(
-    jp_fetch: Fetch, jp_root_dir: Path, iris_data: dict[str, str]
+    call: Call, jp_root_dir: Path, iris_data: dict[str, str]
 ) -> None:
     status, job = await call(
-        jp_fetch,
         "POST",
         "jobs",
         "training",
         body={"algorithm": "logistic-regression", "channels": iris_data, "target": "target"},
     )
     assert status == 201, job
-    done = await wait_ended(jp_fetch, job["id"])
+    done = await wait_ended(call, job["id"])
     assert done["status"] == "Completed", done["failure_reason"]
     assert done["registration_error"] is None
 
     # the run view's Register model button posts the run id
     status, version = await call(
-        jp_fetch, "POST", "models", "iris", "versions", body={"run_id": done["run_id"]}
+        "POST", "models", "iris", "versions", body={"run_id": done["run_id"]}
     )
     assert status == 201, version
     train = str((jp_root_dir / iris_data["train"]).resolve())
@@ -82,13 +69,13 @@ async def test_registering_a_jobs_run_over_rest_records_its_data(
     assert set(version["data_ref"]["channels"]) == {"train", "validation"}
     assert version["data_ref"]["hash"] in version["card"]["training_data"]
 
-    status, lineage = await call(jp_fetch, "GET", "models", "iris", "versions", "1", "lineage")
+    status, lineage = await call("GET", "models", "iris", "versions", "1", "lineage")
     assert status == 200 and lineage["data"] == version["data_ref"]
     assert lineage["job"]["id"] == job["id"]
 
 
 async def test_a_joblib_script_with_register_as_completes_with_its_registration_error(
-    jp_fetch: Fetch, jp_root_dir: Path, iris_data: dict[str, str]
+    call: Call, jp_root_dir: Path, iris_data: dict[str, str]
 ) -> None:
     (jp_root_dir / "train_joblib.py").write_text(
         textwrap.dedent(
@@ -106,7 +93,6 @@ async def test_a_joblib_script_with_register_as_completes_with_its_registration_
         ).lstrip()
     )
     status, job = await call(
-        jp_fetch,
         "POST",
         "jobs",
         "training",
@@ -117,17 +103,17 @@ async def test_a_joblib_script_with_register_as_completes_with_its_registration_
         },
     )
     assert status == 201, job
-    done = await wait_ended(jp_fetch, job["id"])
+    done = await wait_ended(call, job["id"])
     assert done["status"] == "Completed" and done["failure_reason"] is None
     error = done["registration_error"]
     assert error and "model.joblib" in error and "metadata.json" in error
     assert done["outputs"]["registration_error"] == error
-    status, listed = await call(jp_fetch, "GET", "jobs")
+    status, listed = await call("GET", "jobs")
     assert next(j for j in listed["items"] if j["id"] == job["id"])["registration_error"] == error
 
     # registering its run from the run view explains the format too (a 400, not a 500)
     status, refused = await call(
-        jp_fetch, "POST", "models", "iris-tree", "versions", body={"run_id": done["run_id"]}
+        "POST", "models", "iris-tree", "versions", body={"run_id": done["run_id"]}
     )
     assert status == 400
     message = refused["error"]["message"]
