@@ -5,40 +5,18 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from tornado.httpclient import HTTPClientError, HTTPResponse
 
 from jupyter_mlstudio.api.operations import OPERATIONS, Operation
 
+if TYPE_CHECKING:
+    from conftest import Call
+
 Fetch = Callable[..., Awaitable[HTTPResponse]]
 API = ("mlstudio", "api", "v1")
-
-
-async def call(
-    jp_fetch: Fetch,
-    method: str,
-    *path: str,
-    body: Any = None,
-    raw: bytes | None = None,
-    params: dict[str, Any] | None = None,
-    headers: dict[str, str] | None = None,
-) -> tuple[int, Any]:
-    kwargs: dict[str, Any] = {"method": method, "raise_error": False}
-    if raw is not None:
-        kwargs["body"] = raw
-    elif body is not None:
-        kwargs["body"] = json.dumps(body)
-    elif method in ("POST", "PATCH", "PUT"):
-        kwargs["body"] = b""
-    if params:
-        kwargs["params"] = params
-    if headers is not None:
-        kwargs["headers"] = headers
-    response = await jp_fetch(*API, *path, **kwargs)
-    text = response.body.decode() if response.body else ""
-    return response.code, (json.loads(text) if text else None)
 
 
 def assert_error(status: int, payload: Any, expected: int, code: str | None = None) -> str:
@@ -53,9 +31,8 @@ def assert_error(status: int, payload: Any, expected: int, code: str | None = No
     return message
 
 
-async def test_crud_round_trip(jp_fetch: Fetch) -> None:
+async def test_crud_round_trip(call: Call) -> None:
     status, created = await call(
-        jp_fetch,
         "POST",
         "experiments",
         body={"name": "churn", "description": "d", "tags": {"t": "1"}},
@@ -64,23 +41,23 @@ async def test_crud_round_trip(jp_fetch: Fetch) -> None:
     assert created["name"] == "churn" and created["tags"] == {"t": "1"}
     exp_id = created["id"]
 
-    status, listed = await call(jp_fetch, "GET", "experiments")
+    status, listed = await call("GET", "experiments")
     assert status == 200
     assert [e["id"] for e in listed["items"]] == [exp_id]
     assert listed["next_token"] is None
 
-    status, got = await call(jp_fetch, "GET", "experiments", exp_id)
+    status, got = await call("GET", "experiments", exp_id)
     assert status == 200 and got == created
 
-    status, by_name = await call(jp_fetch, "GET", "experiments", params={"name": "churn"})
+    status, by_name = await call("GET", "experiments", params={"name": "churn"})
     assert status == 200 and by_name["items"][0]["id"] == exp_id
 
-    status, renamed = await call(jp_fetch, "PATCH", "experiments", exp_id, body={"name": "churn2"})
+    status, renamed = await call("PATCH", "experiments", exp_id, body={"name": "churn2"})
     assert status == 200 and renamed["name"] == "churn2" and renamed["description"] == "d"
 
-    status, body = await call(jp_fetch, "DELETE", "experiments", exp_id)
+    status, body = await call("DELETE", "experiments", exp_id)
     assert status == 204 and body is None
-    status, body = await call(jp_fetch, "GET", "experiments", exp_id)
+    status, body = await call("GET", "experiments", exp_id)
     assert_error(status, body, 404, "NOT_FOUND")
 
 
@@ -90,13 +67,13 @@ async def test_create_sets_location(jp_fetch: Fetch) -> None:
     assert response.headers["Location"].endswith(f"/mlstudio/api/v1/experiments/{created['id']}")
 
 
-async def test_pagination(jp_fetch: Fetch) -> None:
+async def test_pagination(call: Call) -> None:
     for i in range(7):
-        await call(jp_fetch, "POST", "experiments", body={"name": f"e{i}"})
+        await call("POST", "experiments", body={"name": f"e{i}"})
     names: list[str] = []
     params: dict[str, Any] = {"max_items": "3"}
     while True:
-        status, page = await call(jp_fetch, "GET", "experiments", params=params)
+        status, page = await call("GET", "experiments", params=params)
         assert status == 200 and len(page["items"]) <= 3
         names += [e["name"] for e in page["items"]]
         if page["next_token"] is None:
@@ -105,24 +82,24 @@ async def test_pagination(jp_fetch: Fetch) -> None:
     assert names == [f"e{i}" for i in reversed(range(7))]
 
 
-async def test_duplicate_name_is_409(jp_fetch: Fetch) -> None:
-    await call(jp_fetch, "POST", "experiments", body={"name": "churn"})
-    status, body = await call(jp_fetch, "POST", "experiments", body={"name": "churn"})
+async def test_duplicate_name_is_409(call: Call) -> None:
+    await call("POST", "experiments", body={"name": "churn"})
+    status, body = await call("POST", "experiments", body={"name": "churn"})
     assert "already exists" in assert_error(status, body, 409, "ALREADY_EXISTS")
-    _, other = await call(jp_fetch, "POST", "experiments", body={"name": "other"})
-    status, body = await call(jp_fetch, "PATCH", "experiments", other["id"], body={"name": "churn"})
+    _, other = await call("POST", "experiments", body={"name": "other"})
+    status, body = await call("PATCH", "experiments", other["id"], body={"name": "churn"})
     assert_error(status, body, 409, "ALREADY_EXISTS")
 
 
 @pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE"])
-async def test_unknown_id_is_404(jp_fetch: Fetch, method: str) -> None:
+async def test_unknown_id_is_404(call: Call, method: str) -> None:
     body = {"name": "x"} if method == "PATCH" else None
-    status, payload = await call(jp_fetch, method, "experiments", "0" * 32, body=body)
+    status, payload = await call(method, "experiments", "0" * 32, body=body)
     assert_error(status, payload, 404, "NOT_FOUND")
 
 
-async def test_unknown_name_is_404(jp_fetch: Fetch) -> None:
-    status, payload = await call(jp_fetch, "GET", "experiments", params={"name": "ghost"})
+async def test_unknown_name_is_404(call: Call) -> None:
+    status, payload = await call("GET", "experiments", params={"name": "ghost"})
     assert_error(status, payload, 404, "NOT_FOUND")
 
 
@@ -144,21 +121,21 @@ async def test_unknown_name_is_404(jp_fetch: Fetch) -> None:
         (json.dumps({"name": "a\u0000b"}).encode(), "control"),
     ],
 )
-async def test_bad_create_bodies_are_400(jp_fetch: Fetch, raw: bytes, fragment: str) -> None:
-    status, payload = await call(jp_fetch, "POST", "experiments", raw=raw)
+async def test_bad_create_bodies_are_400(call: Call, raw: bytes, fragment: str) -> None:
+    status, payload = await call("POST", "experiments", body=raw)
     assert fragment in assert_error(status, payload, 400, "INVALID_ARGUMENT")
-    _, listed = await call(jp_fetch, "GET", "experiments")
+    _, listed = await call("GET", "experiments")
     assert listed["items"] == []
 
 
 @pytest.mark.parametrize(
     "body", [{"name": None, "description": 3}, {"tags": "x"}, {"unknown": 1}, {"name": ""}]
 )
-async def test_bad_update_bodies_are_400_and_change_nothing(jp_fetch: Fetch, body: Any) -> None:
-    _, created = await call(jp_fetch, "POST", "experiments", body={"name": "keep"})
-    status, payload = await call(jp_fetch, "PATCH", "experiments", created["id"], body=body)
+async def test_bad_update_bodies_are_400_and_change_nothing(call: Call, body: Any) -> None:
+    _, created = await call("POST", "experiments", body={"name": "keep"})
+    status, payload = await call("PATCH", "experiments", created["id"], body=body)
     assert_error(status, payload, 400, "INVALID_ARGUMENT")
-    _, after = await call(jp_fetch, "GET", "experiments", created["id"])
+    _, after = await call("GET", "experiments", created["id"])
     assert after == created
 
 
@@ -172,8 +149,8 @@ async def test_bad_update_bodies_are_400_and_change_nothing(jp_fetch: Fetch, bod
         {"bogus": "1"},
     ],
 )
-async def test_bad_list_queries_are_400(jp_fetch: Fetch, params: dict[str, str]) -> None:
-    status, payload = await call(jp_fetch, "GET", "experiments", params=params)
+async def test_bad_list_queries_are_400(call: Call, params: dict[str, str]) -> None:
+    status, payload = await call("GET", "experiments", params=params)
     assert_error(status, payload, 400, "INVALID_ARGUMENT")
 
 
@@ -187,37 +164,37 @@ async def test_jupyterlab_cache_buster_is_ignored(jp_fetch: Fetch) -> None:
     [*OPERATIONS, Operation("get", "/nowhere", "", "", "", None)],
     ids=lambda o: o.operation_id,
 )
-async def test_unauthenticated_requests_are_refused(jp_fetch: Fetch, op: Operation) -> None:
+async def test_unauthenticated_requests_are_refused(call: Call, op: Operation) -> None:
     """Every documented operation (and unknown paths) refuses a wrong token."""
     path = re.sub(r"{\w+}", "0" * 32, op.path).strip("/").split("/")
     body = {"name": "sneaky"} if op.body is not None else None
     status, payload = await call(
-        jp_fetch, op.method.upper(), *path, body=body, headers={"Authorization": "token wrong"}
+        op.method.upper(), *path, body=body, headers={"Authorization": "token wrong"}
     )
     assert status in (401, 403), (op, status)
     assert_error(status, payload, status)
-    _, listed = await call(jp_fetch, "GET", "experiments")
+    _, listed = await call("GET", "experiments")
     assert listed["items"] == []  # nothing was written
 
 
-async def test_unknown_api_path_is_json_404(jp_fetch: Fetch) -> None:
-    status, payload = await call(jp_fetch, "GET", "nothing-here")
+async def test_unknown_api_path_is_json_404(call: Call) -> None:
+    status, payload = await call("GET", "nothing-here")
     assert_error(status, payload, 404, "NOT_FOUND")
 
 
-async def test_unsupported_method_is_405_with_error_shape(jp_fetch: Fetch) -> None:
-    status, payload = await call(jp_fetch, "PUT", "experiments", body={"name": "x"})
+async def test_unsupported_method_is_405_with_error_shape(call: Call) -> None:
+    status, payload = await call("PUT", "experiments", body={"name": "x"})
     assert_error(status, payload, 405)
 
 
-async def test_status_reports_store(jp_fetch: Fetch) -> None:
-    status, payload = await call(jp_fetch, "GET", "status")
+async def test_status_reports_store(call: Call) -> None:
+    status, payload = await call("GET", "status")
     assert status == 200
     assert payload["store_backend"] == "sqlite"
     assert payload["store_uri"].endswith("mlstudio.db")
 
 
-async def test_changes_emit_server_events(jp_fetch: Fetch, jp_serverapp: Any) -> None:
+async def test_changes_emit_server_events(call: Call, jp_serverapp: Any) -> None:
     seen: list[dict[str, Any]] = []
 
     async def listener(logger: Any, schema_id: str, data: dict[str, Any]) -> None:
@@ -227,8 +204,8 @@ async def test_changes_emit_server_events(jp_fetch: Fetch, jp_serverapp: Any) ->
         schema_id="https://events.jupyter.org/jupyter_mlstudio/resource_changed/v1",
         listener=listener,
     )
-    _, created = await call(jp_fetch, "POST", "experiments", body={"name": "evt"})
-    await call(jp_fetch, "DELETE", "experiments", created["id"])
+    _, created = await call("POST", "experiments", body={"name": "evt"})
+    await call("DELETE", "experiments", created["id"])
     import asyncio
 
     for _ in range(50):
@@ -241,7 +218,7 @@ async def test_changes_emit_server_events(jp_fetch: Fetch, jp_serverapp: Any) ->
     ]
 
 
-async def test_store_errors_never_leak_tracebacks(jp_fetch: Fetch, jp_serverapp: Any) -> None:
+async def test_store_errors_never_leak_tracebacks(call: Call, jp_serverapp: Any) -> None:
     """A broken database gives a 503 with a message, not a 500 with a traceback."""
     studio = jp_serverapp.web_app.settings["mlstudio.studio"]
     studio.db.engine.dispose()
@@ -250,7 +227,7 @@ async def test_store_errors_never_leak_tracebacks(jp_fetch: Fetch, jp_serverapp:
     db_path.unlink()
     db_path.mkdir()  # now the path is a folder: every connection fails
     try:
-        status, payload = await call(jp_fetch, "GET", "experiments")
+        status, payload = await call("GET", "experiments")
         assert_error(status, payload, 503, "UNAVAILABLE")
     finally:
         db_path.rmdir()

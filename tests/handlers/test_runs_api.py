@@ -226,9 +226,7 @@ async def test_artifacts_list_and_stream(call: Call, jp_fetch: Fetch, tmp_path: 
         assert status == code, (path, payload)
 
 
-async def test_sdk_writes_are_pushed_as_events(
-    call: Call, jp_fetch: Fetch, jp_serverapp: Any
-) -> None:
+async def test_sdk_writes_are_pushed_as_events(jp_fetch: Fetch, jp_serverapp: Any) -> None:
     """A run logged from another process reaches listeners without any REST call."""
     import asyncio
 
