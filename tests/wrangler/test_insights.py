@@ -21,7 +21,7 @@ from jupyter_mlstudio.wrangler.insights import (
     report_html,
     save_report,
 )
-from jupyter_mlstudio.wrangler.insights_charts import _log_count_axis
+from jupyter_mlstudio.wrangler.insights.charts import _log_count_axis
 
 
 def kinds(report: InsightsReport, kind: str) -> list[list[str]]:

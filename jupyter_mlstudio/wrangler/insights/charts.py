@@ -12,10 +12,10 @@ from __future__ import annotations
 import html
 import json
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .insights import Histogram, InsightsReport
+from ._common import LEAKAGE_POWER
+from .models import Histogram, InsightsReport
 
 __all__ = ["report_figures", "report_html"]
 
@@ -34,7 +34,6 @@ CONFUSION = [[0.0, "rgba(91,143,249,0.04)"], [1.0, f"rgba(91,143,249,{CONFUSION_
 DIVERGING = [[0.0, ALERT], [0.5, "rgba(140,140,140,0.08)"], [1.0, PRIMARY]]
 MAX_COLUMN_FIGURES = 100
 MAX_POWER_BARS = 40
-LEAKAGE_POWER = 0.98  # as in insights.LEAKAGE_POWER
 
 
 def _layout(title: str, **extra: Any) -> dict[str, Any]:
