@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from jupyter_mlstudio.store.db import Database
 from jupyter_mlstudio.store.orm import load_all_models
@@ -19,13 +21,36 @@ from jupyter_mlstudio.store.orm import load_all_models
 POSTGRES_URI_ENV = "MLSTUDIO_TEST_POSTGRES_URI"
 
 
+@pytest.fixture(scope="session")
+def postgres_uri() -> str | None:
+    """The test database, or under pytest-xdist one database per worker on the same server
+    (created on first use): workers emptying one shared database would race."""
+    uri = os.environ.get(POSTGRES_URI_ENV)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not uri or not worker:
+        return uri
+    url = make_url(uri)
+    name = f"{url.database}_{worker}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+def db(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres_uri: str | None
+) -> Iterator[Database]:
     """A migrated, empty metadata database on each backend."""
     if request.param == "sqlite":
         database = Database(f"sqlite:///{tmp_path / 'store.db'}")
     else:
-        uri = os.environ.get(POSTGRES_URI_ENV)
+        uri = postgres_uri
         if not uri:
             pytest.skip(f"{POSTGRES_URI_ENV} is not set (run under scripts/with_postgres.sh)")
         database = Database(uri)
