@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from tornado.httpclient import HTTPResponse
 
 from jupyter_mlstudio.config import ARTIFACT_URI_ENV, HOME_ENV, STORE_URI_ENV
@@ -84,3 +87,25 @@ async def call_api(
 def call(jp_fetch: Fetch) -> Call:
     """The REST helper of the handler tests, bound to this test's Jupyter server."""
     return functools.partial(call_api, jp_fetch)
+
+
+# -- PostgreSQL for the tests that run on both backends --------------------------------
+@pytest.fixture(scope="session")
+def postgres_uri() -> str | None:
+    """The test database, or under pytest-xdist one database per worker on the same server
+    (created on first use): workers emptying one shared database would race."""
+    uri = os.environ.get("MLSTUDIO_TEST_POSTGRES_URI")  # set by scripts/with_postgres.sh
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not uri or not worker:
+        return uri
+    url = make_url(uri)
+    name = f"{url.database}_{worker}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)

@@ -495,12 +495,15 @@ def wipe(db: Database) -> None:
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def loaded(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    postgres_uri: str | None,
 ) -> Iterator[Loaded]:
     if request.param == "sqlite":
         db = Database(f"sqlite:///{tmp_path_factory.mktemp('search') / 'x.db'}")
     else:
-        db = Database(os.environ["MLSTUDIO_TEST_POSTGRES_URI"])
+        assert postgres_uri is not None
+        db = Database(postgres_uri)  # per xdist worker, see tests/conftest.py
         wipe(db)
     store = SqlExperimentStore(db)
     experiment_ids = {name: store.create_experiment(name).id for name in ("main", "other")}

@@ -7,39 +7,15 @@ without it the postgresql cases are skipped (with the reason shown by ``-ra``).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from jupyter_mlstudio.store.db import Database
 from jupyter_mlstudio.store.orm import load_all_models
 
-POSTGRES_URI_ENV = "MLSTUDIO_TEST_POSTGRES_URI"
-
-
-@pytest.fixture(scope="session")
-def postgres_uri() -> str | None:
-    """The test database, or under pytest-xdist one database per worker on the same server
-    (created on first use): workers emptying one shared database would race."""
-    uri = os.environ.get(POSTGRES_URI_ENV)
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    if not uri or not worker:
-        return uri
-    url = make_url(uri)
-    name = f"{url.database}_{worker}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
-            if not exists:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
+POSTGRES_URI_ENV = "MLSTUDIO_TEST_POSTGRES_URI"  # set by scripts/with_postgres.sh
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
