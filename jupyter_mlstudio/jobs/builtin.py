@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..column_names import CAMEL_ID, ID_NAME
 from ..errors import InvalidArgumentError, NotFoundError
 from ..registry.format import (
     MODEL_FILE,
@@ -114,8 +115,6 @@ def _column_kind(column: pd.Series) -> str:
 
 
 #: Identifier-like names (as the Data Wrangler's insights report reads them) ...
-_ID_NAME = re.compile(r"(^|[_\s.-])(id|uuid|guid|key)$|^(index|unnamed: ?\d+)$", re.IGNORECASE)
-_CAMEL_ID = re.compile(r"[a-z0-9](Id|ID)$")  # customerId, userID
 #: ... and columns that hold who a row is, not what it says (compared without _ - . or
 #: spaces, lower case).
 _PERSONAL_NAMES = frozenset(
@@ -157,7 +156,7 @@ def _identifier_reason(name: str, column: pd.Series, kind: str) -> str | None:
         if unique != count or count != len(column):
             return None
         counts_up = int(values.max()) - int(values.min()) + 1 == unique
-        if counts_up or _ID_NAME.search(name) or _CAMEL_ID.search(name):
+        if counts_up or ID_NAME.search(name) or CAMEL_ID.search(name):
             return "identifier: a distinct integer on every row"
         return None
     if re.sub(r"[\s_.-]+", "", name).lower() in _PERSONAL_NAMES:

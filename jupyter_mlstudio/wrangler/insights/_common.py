@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,7 +42,6 @@ IQR_K = 1.5
 
 _BOOL_STRINGS = {"true", "false", "yes", "no", "t", "f", "y", "n", "0", "1"}
 _TRUE_STRINGS = {"true", "yes", "t", "y", "1"}
-_ID_NAME = re.compile(r"(^|[_\s.-])(id|uuid|guid|key)$|^(index|unnamed: ?\d+)$", re.IGNORECASE)
 _QUANTILES = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
 
 FloatArray = NDArray[np.float64]

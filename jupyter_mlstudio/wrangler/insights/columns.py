@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from ...column_names import ID_NAME
 from ._common import (
     _BOOL_STRINGS,
-    _ID_NAME,
     _QUANTILES,
     _TRUE_STRINGS,
     HIST_BINS,
@@ -311,7 +311,7 @@ def _finish_kind(col: _Col, n: int, *, integer: bool = False) -> None:
             and num.max is not None
             and (num.max - num.min + 1 == st.unique)
         )
-        if consecutive or _ID_NAME.search(st.name):
+        if consecutive or ID_NAME.search(st.name):
             st.inferred_type = "identifier"
 
 
