@@ -6,6 +6,7 @@ Artifacts of a run live under its ``artifact_uri``; paths inside it are relative
 
 from __future__ import annotations
 
+import errno
 import mimetypes
 import os
 import posixpath
@@ -154,14 +155,24 @@ class ArtifactRepository:
         """Up to ``max_bytes`` from ``offset`` and the file's current size (0 if absent)."""
         rel = clean_relative_path(path)
         full = self._full(rel)
-        if not rel or not self._fs.isfile(full):
-            return b"", 0
-        size = int(self._fs.size(full) or 0)
-        if offset >= size:
-            return b"", size
-        with self._fs.open(full, "rb") as handle:
-            handle.seek(offset)
-            return handle.read(max_bytes), size
+        for attempt in range(3):
+            try:
+                if not rel or not self._fs.isfile(full):
+                    return b"", 0
+                size = int(self._fs.size(full) or 0)
+                if offset >= size:
+                    return b"", size
+                with self._fs.open(full, "rb") as handle:
+                    handle.seek(offset)
+                    return handle.read(max_bytes), size
+            except OSError as exc:
+                # Object stores (s3fs: FileExpired, EBUSY) refuse a read when the object
+                # was replaced since its details were cached, as a job's log is while the
+                # job runs: forget the cached details and read the new object.
+                if exc.errno != errno.EBUSY or attempt == 2:
+                    raise
+                self._fs.invalidate_cache(full)
+        raise AssertionError("unreachable")
 
     def read_text_range(self, path: str, offset: int, max_bytes: int) -> tuple[str, int, int]:
         """(text, next offset, file size) from ``offset``: cut after the last line end

@@ -170,3 +170,18 @@ def test_the_job_log_tails_from_s3(s3_env: str, tmp_path: Path) -> None:
         assert "line 1" in chunk.text and "line 2" in chunk.text
     finally:
         studio.close()
+
+
+def test_a_log_replaced_since_it_was_listed_is_read_anew(s3_env: str) -> None:
+    """A job's log is uploaded again while it runs; a reader whose cached details are
+    older than the object must read the new object, not fail (s3fs: FileExpired)."""
+    root = f"s3://{BUCKET}/replaced"
+    reader = ArtifactRepository(root)
+    writer = _fs(s3_env)
+    with writer.open(f"{BUCKET}/replaced/log.txt", "wb") as handle:  # type: ignore[attr-defined]
+        handle.write(b"line 1\n")
+    assert reader.read_range("log.txt", 0, 100) == (b"line 1\n", 7)
+    reader.list()  # caches the object's details (its ETag)
+    with writer.open(f"{BUCKET}/replaced/log.txt", "wb") as handle:  # type: ignore[attr-defined]
+        handle.write(b"line 1\nline 2\n")
+    assert reader.read_range("log.txt", 0, 100) == (b"line 1\nline 2\n", 14)
