@@ -88,9 +88,12 @@ test-js: install
 	$(BIN)/jlpm test
 
 # Core and handler tests; the store contract suite runs on SQLite and on a throwaway
-# PostgreSQL server.
+# PostgreSQL server. The tests are independent (each its own home folder, free ports,
+# its own PostgreSQL database per xdist worker), so they run on every core.
+PYTEST_WORKERS ?= auto
 test-python:
-	scripts/with_postgres.sh $(BIN)/python -m pytest tests -p no:playwright --durations=15
+	scripts/with_postgres.sh $(BIN)/python -m pytest tests -p no:playwright -n $(PYTEST_WORKERS) \
+		--durations=15
 
 # A plain `pip install` of the wheel into a clean venv must show both extensions OK.
 check-install: $(STAMP_BUILD) browser
