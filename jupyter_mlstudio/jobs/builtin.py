@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ..column_names import CAMEL_ID, ID_NAME
+from ..data_files import read_table
 from ..errors import InvalidArgumentError, NotFoundError
 from ..registry.format import (
     MODEL_FILE,
@@ -41,7 +42,6 @@ from ..registry.format import (
     write_metadata,
 )
 from .algorithms import Algorithm, get_algorithm, parse_hyperparameters
-from .data import read_table
 
 _MAX_COLUMNS_SHOWN = 20
 _SILHOUETTE_SAMPLE = 10_000

@@ -23,6 +23,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ..data_files import SINGLE_FILE_SUFFIXES, single_file_kind
 from ..errors import InvalidArgumentError
 from ..paths import PathStr
 from .codegen import is_identifier
@@ -110,8 +111,6 @@ Source = Annotated[
     CsvSource | ParquetSource | JsonLinesSource | SqlSource | DuckDBSource,
     Field(discriminator="kind"),
 ]
-FILE_KINDS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet"}
-FILE_KINDS |= {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
 
 
 class Step(_Model):
@@ -351,18 +350,18 @@ def save_document(document: FlowDocument, path: str | os.PathLike[str]) -> None:
 
 
 def source_for(path: str, *, source_id: str = "source", name: str = "df") -> Source:
-    """A source inferred from a file extension."""
-    suffixes = [s.lower() for s in Path(path).suffixes]
-    suffixes = [s for s in suffixes if s not in (".gz", ".bz2", ".zip", ".xz", ".zst")]
-    kind = FILE_KINDS.get(suffixes[-1] if suffixes else "")
-    if kind == "csv":
-        sep = "\t" if suffixes[-1] == ".tsv" else ","
+    """A source inferred from a file extension, by the data-file rules of
+    :mod:`jupyter_mlstudio.data_files` (with their single-file extras: ``.txt``, ``.json``
+    and any compression pandas reads)."""
+    kind = single_file_kind(path)
+    if kind in ("CSV", "TSV"):
+        sep = "\t" if kind == "TSV" else ","
         return CsvSource(id=source_id, name=name, path=path, sep=sep)
-    if kind == "parquet":
+    if kind == "Parquet":
         return ParquetSource(id=source_id, name=name, path=path)
-    if kind == "jsonl":
+    if kind == "JSON lines":
         return JsonLinesSource(id=source_id, name=name, path=path)
-    known = ", ".join(sorted(FILE_KINDS))
+    known = ", ".join(sorted(SINGLE_FILE_SUFFIXES))
     raise InvalidArgumentError(f"cannot tell the format of {path!r} from its extension ({known})")
 
 

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..data_files import COMPRESSED
 from ..errors import InvalidArgumentError
 from ..paths import confine, expand_user
 from .codegen import kwargs, lit
@@ -37,7 +38,6 @@ from .document import (
 )
 from .transforms.base import run_code
 
-COMPRESSED = (".gz", ".bz2", ".zip", ".xz", ".zst")
 CHUNK_ROWS = 50_000
 _SNIFF_BYTES = 64 * 1024
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from jupyter_mlstudio.data_files import read_columns, read_table
 from jupyter_mlstudio.errors import InvalidArgumentError
-from jupyter_mlstudio.jobs.data import read_columns, read_table
 
 
 def test_picker_and_trainer_see_the_same_files_of_a_folder(tmp_path: Path) -> None:
