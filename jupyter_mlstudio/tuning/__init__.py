@@ -1,0 +1,1 @@
+"""Automatic model tuning: optuna studies whose trials are training jobs."""
