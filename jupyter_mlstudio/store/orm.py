@@ -41,5 +41,6 @@ def load_all_models() -> MetaData:
     from ..experiments import runs_orm as _runs  # noqa: F401
     from ..jobs import orm as _jobs  # noqa: F401
     from ..registry import orm as _registry  # noqa: F401
+    from ..tuning import orm as _tuning  # noqa: F401
 
     return Base.metadata

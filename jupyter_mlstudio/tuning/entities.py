@@ -1,0 +1,66 @@
+"""Tuning jobs as the rest of the studio sees them: immutable snapshots, never ORM rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+PENDING = "Pending"
+RUNNING = "Running"
+COMPLETED = "Completed"
+FAILED = "Failed"
+STOPPING = "Stopping"
+STOPPED = "Stopped"
+TUNING_STATUSES: tuple[str, ...] = (PENDING, RUNNING, COMPLETED, FAILED, STOPPING, STOPPED)
+TERMINAL_TUNING_STATUSES: frozenset[str] = frozenset({COMPLETED, FAILED, STOPPED})
+ACTIVE_TUNING_STATUSES: frozenset[str] = frozenset({PENDING, RUNNING, STOPPING})
+
+# The tag on each trial's run (and the optuna trial's user attribute) with its number.
+TRIAL_TAG = "mlstudio.tuning.trial"
+TUNING_JOB_TAG = "mlstudio.tuning.job_id"
+
+
+@dataclass(frozen=True)
+class TrialCounts:
+    """How many trial jobs of a tuning job are in each state (warm-start trials excluded)."""
+
+    started: int = 0
+    running: int = 0
+    completed: int = 0
+    pruned: int = 0
+    failed: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "started": self.started,
+            "running": self.running,
+            "completed": self.completed,
+            "pruned": self.pruned,
+            "failed": self.failed,
+        }
+
+
+@dataclass(frozen=True)
+class TuningJob:
+    id: str
+    name: str
+    status: str
+    spec: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    counts: TrialCounts
+    parent_run_id: str | None = None
+    experiment_id: str | None = None
+    best_value: float | None = None
+    best_trial: int | None = None
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    failure_reason: str | None = None
+    status_message: str | None = None
+    owner_host: str | None = None
+    owner_pid: int | None = None
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL_TUNING_STATUSES
