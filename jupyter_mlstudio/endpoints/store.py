@@ -16,11 +16,12 @@ from typing import Any
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import AlreadyExistsError, ConflictError, NotFoundError
+from ..errors import AlreadyExistsError, ConflictError
 from ..experiments.entities import Page
 from ..store.db import Database
+from ..store.lookup import row_by_name
 from ..store.orm import as_utc, utcnow
-from ..store.pagination import DEFAULT_MAX_ITEMS, check_max_items, decode_token, encode_token
+from ..store.pagination import DEFAULT_MAX_ITEMS, PageWindow
 from .entities import DeployedVariant, Endpoint, EndpointStatus
 from .orm import EndpointRow
 
@@ -145,10 +146,7 @@ class SqlEndpointStore(EndpointStore):
 
     def get(self, name: str) -> Endpoint:
         with self._db.session() as session:
-            row = session.scalar(select(EndpointRow).where(EndpointRow.name == name))
-            if row is None:
-                raise NotFoundError(f"No endpoint named {name!r}.")
-            return row.to_entity()
+            return row_by_name(session, EndpointRow, name, "endpoint").to_entity()
 
     def list_endpoints(
         self,
@@ -157,18 +155,13 @@ class SqlEndpointStore(EndpointStore):
         max_items: int = DEFAULT_MAX_ITEMS,
         next_token: str | None = None,
     ) -> Page[Endpoint]:
-        limit = check_max_items(max_items)
-        offset = decode_token(next_token)
+        window = PageWindow.of(max_items, next_token)
         stmt = select(EndpointRow)
         if status:
             stmt = stmt.where(EndpointRow.status == EndpointStatus(status).value)
         stmt = stmt.order_by(EndpointRow.updated_at.desc(), EndpointRow.id)
         with self._db.session() as session:
-            rows = session.scalars(stmt.offset(offset).limit(limit + 1)).all()
-            items = [row.to_entity() for row in rows[:limit]]
-        return Page(
-            items=items, next_token=encode_token(offset + limit) if len(rows) > limit else None
-        )
+            return window.fetch(session, stmt, EndpointRow.to_entity)
 
     def all(self) -> list[Endpoint]:
         with self._db.session() as session:
@@ -205,9 +198,7 @@ class SqlEndpointStore(EndpointStore):
                 stmt = stmt.where(EndpointRow.status.in_([s.value for s in expect]))
             result: CursorResult[Any] = session.execute(stmt.values(**values))  # type: ignore[assignment]
             changed = result.rowcount
-            row = session.scalar(select(EndpointRow).where(EndpointRow.name == name))
-            if row is None:
-                raise NotFoundError(f"No endpoint named {name!r}.")
+            row = row_by_name(session, EndpointRow, name, "endpoint")
             if not changed:
                 raise ConflictError(f"Endpoint {name!r} is {row.status}; try again once it is not.")
             session.refresh(row)

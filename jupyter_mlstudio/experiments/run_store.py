@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session
 
 from ..errors import ConflictError, InvalidArgumentError, NotFoundError
 from ..store.db import Database, fetch_plain_rows
+from ..store.lookup import row_by_id
 from ..store.orm import as_utc, utcnow
-from ..store.pagination import DEFAULT_MAX_ITEMS, Page, check_max_items, decode_token, encode_token
+from ..store.pagination import DEFAULT_MAX_ITEMS, Page, PageWindow
 from .orm import ExperimentRow
 from .run_entities import (
     LIFECYCLES,
@@ -151,8 +152,7 @@ class SqlRunStore(RunStore):
         clean_tags = {validate_key(k, "Tag"): tag_value(k, v) for k, v in (tags or {}).items()}
         run_id = uuid.uuid4().hex
         with self._db.session(write=True) as session:
-            if session.get(ExperimentRow, experiment_id) is None:
-                raise NotFoundError(f"No experiment with id {experiment_id!r}.")
+            row_by_id(session, ExperimentRow, experiment_id, "experiment")
             if parent_run_id is not None:
                 self._require(session, parent_run_id)
             now = utcnow()
@@ -207,8 +207,7 @@ class SqlRunStore(RunStore):
             if new_name is not None:
                 row.name = new_name
             if experiment_id is not None and experiment_id != row.experiment_id:
-                if session.get(ExperimentRow, experiment_id) is None:
-                    raise NotFoundError(f"No experiment with id {experiment_id!r}.")
+                row_by_id(session, ExperimentRow, experiment_id, "experiment")
                 row.experiment_id = experiment_id
             session.flush()
             return self._load(session, [run_id])[0]
@@ -347,16 +346,14 @@ class SqlRunStore(RunStore):
     ) -> Page[Run]:
         from .search import run_search_query
 
-        max_items = check_max_items(max_items)
-        offset = decode_token(next_token)
+        window = PageWindow.of(max_items, next_token)
         if lifecycle not in LIFECYCLES:
             raise InvalidArgumentError(f"lifecycle must be one of {', '.join(LIFECYCLES)}.")
         query = run_search_query(list(experiment_ids), filter, order_by, lifecycle=lifecycle)
-        query = query.with_only_columns(RunRow.id).offset(offset).limit(max_items + 1)
+        query = window.query(query.with_only_columns(RunRow.id))
         with self._db.session() as session:
-            ids = list(session.connection().execute(query).scalars().all())
-            runs = self._load(session, ids[:max_items])
-        token = encode_token(offset + max_items) if len(ids) > max_items else None
+            ids, token = window.cut(session.connection().execute(query).scalars().all())
+            runs = self._load(session, ids)
         return Page(items=runs, next_token=token)
 
     def count_runs(
@@ -375,8 +372,7 @@ class SqlRunStore(RunStore):
 
     def list_keys(self, experiment_id: str) -> dict[str, list[str]]:
         with self._db.session() as session:
-            if session.get(ExperimentRow, experiment_id) is None:
-                raise NotFoundError(f"No experiment with id {experiment_id!r}.")
+            row_by_id(session, ExperimentRow, experiment_id, "experiment")
             runs = select(RunRow.id).where(
                 RunRow.experiment_id == experiment_id, RunRow.lifecycle == "active"
             )
@@ -459,10 +455,7 @@ class SqlRunStore(RunStore):
     # -- helpers ---------------------------------------------------------------------
     @staticmethod
     def _require(session: Session, run_id: str) -> RunRow:
-        row = session.get(RunRow, run_id) if isinstance(run_id, str) else None
-        if row is None:
-            raise NotFoundError(f"No run with id {run_id!r}.")
-        return row
+        return row_by_id(session, RunRow, run_id, "run")
 
     @staticmethod
     def _load(session: Session, run_ids: Sequence[str]) -> list[Run]:

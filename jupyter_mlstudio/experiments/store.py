@@ -14,10 +14,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..errors import AlreadyExistsError, NotFoundError
+from ..errors import AlreadyExistsError
 from ..store.db import Database
+from ..store.lookup import row_by_id, row_by_name
 from ..store.orm import utcnow
-from ..store.pagination import DEFAULT_MAX_ITEMS, check_max_items, decode_token, encode_token
+from ..store.pagination import DEFAULT_MAX_ITEMS, PageWindow
 from .entities import Experiment, Page, validate_description, validate_name, validate_tags
 from .orm import ExperimentRow, ExperimentTagRow
 
@@ -104,27 +105,17 @@ class SqlExperimentStore(ExperimentStore):
     def get_experiment_by_name(self, name: str) -> Experiment:
         name = validate_name(name)
         with self._db.session() as session:
-            row = self._find_by_name(session, name)
-            if row is None:
-                raise NotFoundError(f"No experiment named {name!r}.")
-            return row.to_entity()
+            return row_by_name(session, ExperimentRow, name, "experiment").to_entity()
 
     def list_experiments(
         self, max_items: int = DEFAULT_MAX_ITEMS, next_token: str | None = None
     ) -> Page[Experiment]:
-        max_items = check_max_items(max_items)
-        offset = decode_token(next_token)
-        query = (
-            select(ExperimentRow)
-            .order_by(ExperimentRow.created_at.desc(), ExperimentRow.id.desc())
-            .offset(offset)
-            .limit(max_items + 1)  # one extra row tells whether a next page exists
+        window = PageWindow.of(max_items, next_token)
+        query = select(ExperimentRow).order_by(
+            ExperimentRow.created_at.desc(), ExperimentRow.id.desc()
         )
         with self._db.session() as session:
-            rows = list(session.scalars(query))
-            items = [row.to_entity() for row in rows[:max_items]]
-        token = encode_token(offset + max_items) if len(rows) > max_items else None
-        return Page(items=items, next_token=token)
+            return window.fetch(session, query, ExperimentRow.to_entity)
 
     def count_experiments(self) -> int:
         with self._db.session() as session:
@@ -166,10 +157,7 @@ class SqlExperimentStore(ExperimentStore):
     # -- helpers --------------------------------------------------------------------
     @staticmethod
     def _require(session: Session, experiment_id: str) -> ExperimentRow:
-        row = session.get(ExperimentRow, experiment_id) if isinstance(experiment_id, str) else None
-        if row is None:
-            raise NotFoundError(f"No experiment with id {experiment_id!r}.")
-        return row
+        return row_by_id(session, ExperimentRow, experiment_id, "experiment")
 
     @staticmethod
     def _find_by_name(session: Session, name: str) -> ExperimentRow | None:

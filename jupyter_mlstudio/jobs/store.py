@@ -18,12 +18,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..errors import AlreadyExistsError, ConflictError, InvalidArgumentError, NotFoundError
+from ..errors import AlreadyExistsError, ConflictError, InvalidArgumentError
 from ..experiments.entities import Page
 from ..experiments.runs_orm import RunRow, RunTagRow
 from ..store.db import Database
+from ..store.lookup import row_by_id, row_by_name
 from ..store.orm import as_utc, utcnow
-from ..store.pagination import DEFAULT_MAX_ITEMS, check_max_items, decode_token, encode_token
+from ..store.pagination import DEFAULT_MAX_ITEMS, PageWindow
 from .entities import (
     COMPLETED,
     JOB_KINDS,
@@ -184,10 +185,7 @@ class SqlJobStore(JobStore):
 
     def get_job_by_name(self, name: str) -> Job:
         with self._db.session() as session:
-            row = session.scalar(select(JobRow).where(JobRow.name == name))
-            if row is None:
-                raise NotFoundError(f"No job named {name!r}.")
-            return row.to_entity()
+            return row_by_name(session, JobRow, name, "job").to_entity()
 
     def list_jobs(
         self,
@@ -198,8 +196,7 @@ class SqlJobStore(JobStore):
         next_token: str | None = None,
     ) -> Page[Job]:
         """Newest first."""
-        limit = check_max_items(max_items)
-        offset = decode_token(next_token)
+        window = PageWindow.of(max_items, next_token)
         stmt = select(JobRow)
         if kind is not None:
             if kind not in JOB_KINDS:
@@ -211,10 +208,7 @@ class SqlJobStore(JobStore):
             stmt = stmt.where(JobRow.status == status)
         stmt = stmt.order_by(JobRow.created_at.desc(), JobRow.id.desc())
         with self._db.session() as session:
-            rows = session.scalars(stmt.offset(offset).limit(limit + 1)).all()
-            items = [row.to_entity() for row in rows[:limit]]
-        token = encode_token(offset + limit) if len(rows) > limit else None
-        return Page(items=items, next_token=token)
+            return window.fetch(session, stmt, JobRow.to_entity)
 
     def jobs_in(self, statuses: frozenset[str] | set[str]) -> list[Job]:
         """Jobs in these statuses, oldest first (the queue order)."""
@@ -331,10 +325,7 @@ class SqlJobStore(JobStore):
 
     @staticmethod
     def _require(session: Session, job_id: str) -> JobRow:
-        row = session.get(JobRow, job_id) if isinstance(job_id, str) else None
-        if row is None:
-            raise NotFoundError(f"No job with id {job_id!r}.")
-        return row
+        return row_by_id(session, JobRow, job_id, "job")
 
 
 __all__ = ["RUNNING", "STOPPED", "STOPPING", "SqlJobStore"]

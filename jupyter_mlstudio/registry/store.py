@@ -18,8 +18,9 @@ from ..errors import AlreadyExistsError, ConflictError, InvalidArgumentError, No
 from ..experiments.entities import Page
 from ..experiments.run_entities import tag_value, validate_key
 from ..store.db import Database
+from ..store.lookup import row_by_name
 from ..store.orm import utcnow
-from ..store.pagination import DEFAULT_MAX_ITEMS, check_max_items, decode_token, encode_token
+from ..store.pagination import DEFAULT_MAX_ITEMS, PageWindow
 from .entities import (
     APPROVAL_STATUSES,
     CARD_FIELDS,
@@ -211,8 +212,7 @@ class SqlRegistryStore(RegistryStore):
         max_items: int = DEFAULT_MAX_ITEMS,
         next_token: str | None = None,
     ) -> Page[ModelGroup]:
-        limit = check_max_items(max_items)
-        offset = decode_token(next_token)
+        window = PageWindow.of(max_items, next_token)
         stmt = select(ModelGroupRow)
         if search:
             pattern = f"%{search.lower()}%"
@@ -224,11 +224,7 @@ class SqlRegistryStore(RegistryStore):
             )
         stmt = stmt.order_by(ModelGroupRow.updated_at.desc(), ModelGroupRow.id)
         with self._db.session() as session:
-            rows = session.scalars(stmt.offset(offset).limit(limit + 1)).all()
-            items = [self._group_entity(session, row) for row in rows[:limit]]
-        return Page(
-            items=items, next_token=encode_token(offset + limit) if len(rows) > limit else None
-        )
+            return window.fetch(session, stmt, lambda row: self._group_entity(session, row))
 
     def update_group(
         self, name: str, *, description: str | None = None, tags: Mapping[str, Any] | None = None
@@ -491,10 +487,7 @@ class SqlRegistryStore(RegistryStore):
     # -- helpers -----------------------------------------------------------------------
     @staticmethod
     def _require_group(session: Session, name: str) -> ModelGroupRow:
-        row = session.scalar(select(ModelGroupRow).where(ModelGroupRow.name == name))
-        if row is None:
-            raise NotFoundError(f"No model named {name!r}.")
-        return row
+        return row_by_name(session, ModelGroupRow, name, "model")
 
     @staticmethod
     def _resolve(

@@ -5,15 +5,22 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ..errors import InvalidArgumentError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Select
+    from sqlalchemy.orm import Session
 
 DEFAULT_MAX_ITEMS = 100
 MAX_MAX_ITEMS = 1000
 
 T = TypeVar("T")
+R = TypeVar("R")
+S = TypeVar("S", bound="Select[Any]")
 
 
 @dataclass(frozen=True)
@@ -50,3 +57,33 @@ def decode_token(token: str | None) -> int:
     if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
         raise InvalidArgumentError("next_token is not a token this server issued.")
     return offset
+
+
+@dataclass(frozen=True)
+class PageWindow:
+    """The rows one list call reads: every store's list operation pages the same way
+    (validate ``max_items``, decode ``next_token``, read one row more than the page to
+    know whether another page follows)."""
+
+    offset: int
+    limit: int
+
+    @classmethod
+    def of(cls, max_items: object, next_token: str | None) -> PageWindow:
+        """Raises ``InvalidArgumentError`` for a bad ``max_items`` or token."""
+        limit = check_max_items(max_items)
+        return cls(offset=decode_token(next_token), limit=limit)
+
+    def query(self, stmt: S) -> S:
+        """``stmt`` (ordered) limited to this page and one row more."""
+        return stmt.offset(self.offset).limit(self.limit + 1)
+
+    def cut(self, rows: Sequence[R]) -> tuple[Sequence[R], str | None]:
+        """The rows of this page (from what :meth:`query` read) and the next page's token."""
+        more = len(rows) > self.limit
+        return rows[: self.limit], encode_token(self.offset + self.limit) if more else None
+
+    def fetch(self, session: Session, stmt: Select[R], convert: Callable[[R], T]) -> Page[T]:
+        """One page of ``stmt``'s rows, each converted (inside the session)."""
+        rows, token = self.cut(session.scalars(self.query(stmt)).all())
+        return Page(items=[convert(row) for row in rows], next_token=token)

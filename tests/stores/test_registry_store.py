@@ -7,6 +7,7 @@ import threading
 
 import pytest
 
+from jupyter_mlstudio.errors import InvalidArgumentError, NotFoundError
 from jupyter_mlstudio.registry.store import SqlRegistryStore
 from jupyter_mlstudio.store.db import Database
 
@@ -51,3 +52,19 @@ def test_store_numbering_aliases_and_search(store: SqlRegistryStore) -> None:
     _version(store, "churn")
     assert [g.name for g in store.list_groups("FRAUD").items] == ["fraud"]
     assert {g.name for g in store.list_groups().items} == {"fraud", "churn"}
+
+
+def test_list_groups_pages_most_recently_updated_first(store: SqlRegistryStore) -> None:
+    for name in ("a", "b", "c"):
+        store.create_group(name)
+    store.update_group("a", description="touched last")
+    page = store.list_groups(max_items=2)
+    assert [g.name for g in page.items] == ["a", "c"] and page.next_token
+    rest = store.list_groups(max_items=2, next_token=page.next_token)
+    assert [g.name for g in rest.items] == ["b"] and rest.next_token is None
+    with pytest.raises(InvalidArgumentError, match="max_items"):
+        store.list_groups(max_items=0)
+    with pytest.raises(InvalidArgumentError, match="next_token"):
+        store.list_groups(next_token="not-a-token")
+    with pytest.raises(NotFoundError, match="No model named 'zzz'"):
+        store.get_group("zzz")

@@ -207,3 +207,22 @@ def test_deleting_experiment_deletes_its_runs(
     experiments.delete_experiment(exp_id)
     with pytest.raises(NotFoundError):
         runs.get_run(run.id)
+
+
+def test_search_runs_pages(stores: tuple[SqlExperimentStore, RunStore], exp_id: str) -> None:
+    runs = stores[1]
+    made = [runs.create_run(exp_id, name=f"r{i}").id for i in range(5)]
+    order = ["attributes.run_name ASC"]
+    page = runs.search_runs([exp_id], order_by=order, max_items=2)
+    assert [r.id for r in page.items] == made[:2] and page.next_token
+    seen = [r.id for r in page.items]
+    while page.next_token:
+        page = runs.search_runs([exp_id], order_by=order, max_items=2, next_token=page.next_token)
+        seen += [r.id for r in page.items]
+    assert seen == made
+    with pytest.raises(InvalidArgumentError, match="max_items"):
+        runs.search_runs([exp_id], max_items=1001)
+    with pytest.raises(NotFoundError, match="No run with id 'nope'"):
+        runs.get_run("nope")
+    with pytest.raises(NotFoundError, match=f"No experiment with id '{'0' * 32}'"):
+        runs.list_keys("0" * 32)
