@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String, Text
+from sqlalchemy import DateTime, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..store.orm import Base, as_utc, utcnow
+from ..store.orm import Base, as_utc, entry_key, ref_id, utcnow
 from .entities import Experiment
 
 
@@ -44,9 +44,7 @@ class ExperimentRow(Base):
 class ExperimentTagRow(Base):
     __tablename__ = "experiment_tags"
 
-    experiment_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("experiments.id", ondelete="CASCADE"), primary_key=True
-    )
-    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    experiment_id: Mapped[str] = ref_id("experiments", primary_key=True)
+    key: Mapped[str] = entry_key(primary_key=True)
     value: Mapped[str] = mapped_column(Text, nullable=False, default="")
     experiment: Mapped[ExperimentRow] = relationship(back_populates="tags")

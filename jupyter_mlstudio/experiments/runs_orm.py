@@ -13,7 +13,6 @@ from sqlalchemy import (
     BigInteger,
     DateTime,
     Float,
-    ForeignKey,
     Index,
     Integer,
     String,
@@ -21,22 +20,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..store.orm import Base, utcnow
+from ..store.orm import Base, entry_key, ref_id, utcnow
 
 
 class RunRow(Base):
     __tablename__ = "runs"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    experiment_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("experiments.id", ondelete="CASCADE"), nullable=False
-    )
+    experiment_id: Mapped[str] = ref_id("experiments", nullable=False)
     name: Mapped[str] = mapped_column(String(256), nullable=False)
     # RUNNING | FINISHED | FAILED | KILLED
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="RUNNING")
-    parent_run_id: Mapped[str | None] = mapped_column(
-        String(32), ForeignKey("runs.id", ondelete="SET NULL"), nullable=True
-    )
+    parent_run_id: Mapped[str | None] = ref_id("runs", on_delete="SET NULL", nullable=True)
     start_time: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     end_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # active | deleted (in the trash; restorable until garbage-collected)
@@ -67,10 +62,8 @@ class RunParamRow(Base):
     __tablename__ = "run_params"
     __table_args__ = (_CLUSTERED,)
 
-    run_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True
-    )
-    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    run_id: Mapped[str] = ref_id("runs", primary_key=True)
+    key: Mapped[str] = entry_key(primary_key=True)
     # No (key, value) index: long text values exceed PostgreSQL's btree row limit, and
     # the primary key (run_id, key) already serves per-run lookups in searches.
     value: Mapped[str] = mapped_column(Text, nullable=False)
@@ -80,10 +73,8 @@ class RunTagRow(Base):
     __tablename__ = "run_tags"
     __table_args__ = (_CLUSTERED,)
 
-    run_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True
-    )
-    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    run_id: Mapped[str] = ref_id("runs", primary_key=True)
+    key: Mapped[str] = entry_key(primary_key=True)
     value: Mapped[str] = mapped_column(Text, nullable=False)
 
 
@@ -95,10 +86,8 @@ class MetricRow(Base):
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     )
-    run_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("runs.id", ondelete="CASCADE"), nullable=False
-    )
-    key: Mapped[str] = mapped_column(String(250), nullable=False)
+    run_id: Mapped[str] = ref_id("runs", nullable=False)
+    key: Mapped[str] = entry_key(nullable=False)
     step: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     timestamp: Mapped[float] = mapped_column(Float, nullable=False)  # seconds since the epoch
     # NULL stands for NaN: SQLite cannot store NaN, and NULL compares like NaN (never true).
@@ -110,10 +99,8 @@ class MetricRow(Base):
 class LatestMetricRow(Base):
     __tablename__ = "latest_metrics"
 
-    run_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True
-    )
-    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    run_id: Mapped[str] = ref_id("runs", primary_key=True)
+    key: Mapped[str] = entry_key(primary_key=True)
     step: Mapped[int] = mapped_column(BigInteger, nullable=False)
     timestamp: Mapped[float] = mapped_column(Float, nullable=False)
     value: Mapped[float | None] = mapped_column(Float, nullable=True)  # NULL = NaN

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import DateTime, Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..store.orm import Base, as_utc, utcnow
+from ..store.orm import Base, as_utc, ref_id, utcnow
 from .entities import Job
 
 
@@ -37,9 +37,7 @@ class JobRow(Base):
     progress: Mapped[float | None] = mapped_column(Float)
     progress_message: Mapped[str | None] = mapped_column(String(256))
     outputs: Mapped[str] = mapped_column(Text, nullable=False, default="{}")
-    run_id: Mapped[str | None] = mapped_column(
-        String(32), ForeignKey("runs.id", ondelete="SET NULL")
-    )
+    run_id: Mapped[str | None] = ref_id("runs", on_delete="SET NULL")
     experiment_id: Mapped[str | None] = mapped_column(String(32))
     artifact_uri: Mapped[str] = mapped_column(Text, nullable=False)
     # Where the job's process runs (for stop and for reconciling after a restart);

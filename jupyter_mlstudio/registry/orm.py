@@ -8,7 +8,6 @@ from datetime import datetime
 from sqlalchemy import (
     BigInteger,
     DateTime,
-    ForeignKey,
     Index,
     Integer,
     String,
@@ -17,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..store.orm import Base, as_utc, utcnow
+from ..store.orm import Base, as_utc, entry_key, ref_id, utcnow
 from .entities import ApprovalEvent, ModelGroup, ModelVersion
 
 
@@ -57,10 +56,8 @@ class ModelGroupRow(Base):
 class ModelGroupTagRow(Base):
     __tablename__ = "model_group_tags"
 
-    group_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("model_groups.id", ondelete="CASCADE"), primary_key=True
-    )
-    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    group_id: Mapped[str] = ref_id("model_groups", primary_key=True)
+    key: Mapped[str] = entry_key(primary_key=True)
     value: Mapped[str] = mapped_column(Text, nullable=False)
 
 
@@ -73,9 +70,7 @@ class ModelVersionRow(Base):
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    group_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("model_groups.id", ondelete="CASCADE"), nullable=False
-    )
+    group_id: Mapped[str] = ref_id("model_groups", nullable=False)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     artifact_uri: Mapped[str] = mapped_column(Text, nullable=False)
@@ -88,12 +83,8 @@ class ModelVersionRow(Base):
     metrics: Mapped[str] = mapped_column(Text, nullable=False, default="{}")
     params: Mapped[str] = mapped_column(Text, nullable=False, default="{}")
     data_ref: Mapped[str | None] = mapped_column(Text)
-    source_run_id: Mapped[str | None] = mapped_column(
-        String(32), ForeignKey("runs.id", ondelete="SET NULL")
-    )
-    source_job_id: Mapped[str | None] = mapped_column(
-        String(32), ForeignKey("jobs.id", ondelete="SET NULL")
-    )
+    source_run_id: Mapped[str | None] = ref_id("runs", on_delete="SET NULL")
+    source_job_id: Mapped[str | None] = ref_id("jobs", on_delete="SET NULL")
     # the only mutable parts: description, tags, approval, card
     description: Mapped[str] = mapped_column(Text, nullable=False, default="")
     approval_status: Mapped[str] = mapped_column(String(32), nullable=False)
@@ -146,10 +137,8 @@ class ModelVersionRow(Base):
 class ModelVersionTagRow(Base):
     __tablename__ = "model_version_tags"
 
-    version_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("model_versions.id", ondelete="CASCADE"), primary_key=True
-    )
-    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    version_id: Mapped[str] = ref_id("model_versions", primary_key=True)
+    key: Mapped[str] = entry_key(primary_key=True)
     value: Mapped[str] = mapped_column(Text, nullable=False)
 
 
@@ -159,9 +148,7 @@ class ApprovalEventRow(Base):
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     )
-    version_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("model_versions.id", ondelete="CASCADE"), nullable=False, index=True
-    )
+    version_id: Mapped[str] = ref_id("model_versions", nullable=False, index=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     actor: Mapped[str] = mapped_column(String(256), nullable=False)
     from_status: Mapped[str] = mapped_column(String(32), nullable=False)
@@ -172,10 +159,6 @@ class ApprovalEventRow(Base):
 class ModelAliasRow(Base):
     __tablename__ = "model_aliases"
 
-    group_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("model_groups.id", ondelete="CASCADE"), primary_key=True
-    )
+    group_id: Mapped[str] = ref_id("model_groups", primary_key=True)
     alias: Mapped[str] = mapped_column(String(64), primary_key=True)
-    version_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("model_versions.id", ondelete="CASCADE"), nullable=False
-    )
+    version_id: Mapped[str] = ref_id("model_versions", nullable=False)

@@ -7,9 +7,10 @@ schema-drift test see every table.
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
-from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import ForeignKey, MetaData, String
+from sqlalchemy.orm import DeclarativeBase, MappedColumn, mapped_column
 
 # Deterministic constraint names keep migrations portable (SQLite batch mode needs them).
 NAMING_CONVENTION = {
@@ -23,6 +24,21 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+#: Longest key of a tag, param or metric (``run_entities.KEY_MAX_LENGTH`` says the same).
+MAX_KEY_LENGTH = 250
+
+
+def ref_id(table: str, *, on_delete: str = "CASCADE", **column: Any) -> MappedColumn[Any]:
+    """A column holding the id of a ``table`` row: deleted with it (``CASCADE``) or
+    cleared (``SET NULL``, for lineage that outlives what it points to)."""
+    return mapped_column(String(32), ForeignKey(f"{table}.id", ondelete=on_delete), **column)
+
+
+def entry_key(**column: Any) -> MappedColumn[Any]:
+    """The key column of a tag, param or metric row."""
+    return mapped_column(String(MAX_KEY_LENGTH), **column)
 
 
 def utcnow() -> datetime:
