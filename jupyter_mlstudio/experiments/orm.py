@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..store.orm import Base, as_utc, entry_key, ref_id, utcnow
+from ..store.orm import Base, KeyValueColumns, as_utc, ref_id, utcnow
 from .entities import Experiment
 
 
@@ -41,10 +41,8 @@ class ExperimentRow(Base):
         )
 
 
-class ExperimentTagRow(Base):
+class ExperimentTagRow(KeyValueColumns, Base):
     __tablename__ = "experiment_tags"
 
     experiment_id: Mapped[str] = ref_id("experiments", primary_key=True)
-    key: Mapped[str] = entry_key(primary_key=True)
-    value: Mapped[str] = mapped_column(Text, nullable=False, default="")
     experiment: Mapped[ExperimentRow] = relationship(back_populates="tags")

@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..store.orm import Base, entry_key, ref_id, utcnow
+from ..store.orm import Base, KeyValueColumns, entry_key, ref_id, utcnow
 
 
 class RunRow(Base):
@@ -58,24 +58,20 @@ class RunRow(Base):
 _CLUSTERED = {"sqlite_with_rowid": False}
 
 
-class RunParamRow(Base):
+class RunParamRow(KeyValueColumns, Base):
     __tablename__ = "run_params"
     __table_args__ = (_CLUSTERED,)
 
     run_id: Mapped[str] = ref_id("runs", primary_key=True)
-    key: Mapped[str] = entry_key(primary_key=True)
     # No (key, value) index: long text values exceed PostgreSQL's btree row limit, and
     # the primary key (run_id, key) already serves per-run lookups in searches.
-    value: Mapped[str] = mapped_column(Text, nullable=False)
 
 
-class RunTagRow(Base):
+class RunTagRow(KeyValueColumns, Base):
     __tablename__ = "run_tags"
     __table_args__ = (_CLUSTERED,)
 
     run_id: Mapped[str] = ref_id("runs", primary_key=True)
-    key: Mapped[str] = entry_key(primary_key=True)
-    value: Mapped[str] = mapped_column(Text, nullable=False)
 
 
 class MetricRow(Base):

@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..store.orm import Base, as_utc, entry_key, ref_id, utcnow
+from ..store.orm import Base, KeyValueColumns, as_utc, ref_id, utcnow
 from .entities import ApprovalEvent, ModelGroup, ModelVersion
 
 
@@ -53,12 +53,10 @@ class ModelGroupRow(Base):
         )
 
 
-class ModelGroupTagRow(Base):
+class ModelGroupTagRow(KeyValueColumns, Base):
     __tablename__ = "model_group_tags"
 
     group_id: Mapped[str] = ref_id("model_groups", primary_key=True)
-    key: Mapped[str] = entry_key(primary_key=True)
-    value: Mapped[str] = mapped_column(Text, nullable=False)
 
 
 class ModelVersionRow(Base):
@@ -134,12 +132,10 @@ class ModelVersionRow(Base):
         )
 
 
-class ModelVersionTagRow(Base):
+class ModelVersionTagRow(KeyValueColumns, Base):
     __tablename__ = "model_version_tags"
 
     version_id: Mapped[str] = ref_id("model_versions", primary_key=True)
-    key: Mapped[str] = entry_key(primary_key=True)
-    value: Mapped[str] = mapped_column(Text, nullable=False)
 
 
 class ApprovalEventRow(Base):

@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import ForeignKey, MetaData, String
-from sqlalchemy.orm import DeclarativeBase, MappedColumn, mapped_column
+from sqlalchemy import ForeignKey, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, MappedColumn, mapped_column
 
 # Deterministic constraint names keep migrations portable (SQLite batch mode needs them).
 NAMING_CONVENTION = {
@@ -39,6 +39,15 @@ def ref_id(table: str, *, on_delete: str = "CASCADE", **column: Any) -> MappedCo
 def entry_key(**column: Any) -> MappedColumn[Any]:
     """The key column of a tag, param or metric row."""
     return mapped_column(String(MAX_KEY_LENGTH), **column)
+
+
+class KeyValueColumns:
+    """The columns of a tag or param table, after the owner's id that the row class
+    declares with :func:`ref_id` (the primary key is owner id, then key: the ORM puts a
+    class's own columns before a mixin's)."""
+
+    key: Mapped[str] = entry_key(primary_key=True)
+    value: Mapped[str] = mapped_column(Text, nullable=False)
 
 
 def utcnow() -> datetime:
