@@ -3,18 +3,27 @@
  * endpoint, insights): a `ResourcePanel` that also redraws in new colours
  * when the theme changes.
  */
+import * as React from 'react';
 
 import { type IViewModel, ResourcePanel } from '../ui/view';
 import { IThemeColors, readThemeColors, ThemeWatcher } from './theme';
 
 export type { IViewModel };
 
-export abstract class ThemedPanel<
-  M extends IViewModel
-> extends ResourcePanel<M> {
-  constructor(model: M, theme: ThemeWatcher, testId: string) {
+export class ThemedPanel<M extends IViewModel> extends ResourcePanel<M> {
+  /**
+   * @param render - the content for the model state and the theme colours
+   * (or override `renderThemed`).
+   */
+  constructor(
+    model: M,
+    theme: ThemeWatcher,
+    testId: string,
+    render?: (model: M, colors: IThemeColors) => JSX.Element
+  ) {
     super(model, testId);
     this._theme = theme;
+    this._renderThemed = render ?? null;
     theme.changed.connect(this._onThemeChanged, this);
   }
 
@@ -30,7 +39,9 @@ export abstract class ThemedPanel<
   }
 
   /** The panel's content for the current model state and theme colours. */
-  protected abstract renderThemed(colors: IThemeColors): JSX.Element;
+  protected renderThemed(colors: IThemeColors): JSX.Element {
+    return this._renderThemed ? this._renderThemed(this.model, colors) : <></>;
+  }
 
   /** New colours make every chart redraw in the new theme. */
   private _onThemeChanged(): void {
@@ -39,5 +50,7 @@ export abstract class ThemedPanel<
   }
 
   private _colors: IThemeColors = readThemeColors();
+  private _renderThemed:
+    ((model: M, colors: IThemeColors) => JSX.Element) | null;
   private _theme: ThemeWatcher;
 }

@@ -167,15 +167,9 @@ export class EndpointModel extends ResourceModel<Endpoint> {
     this._followLive();
   }
 
-  /** The view is shown: read metrics and log live. */
-  resume(): void {
-    this._visible = true;
-    this._followLive();
-  }
-
-  /** The view is hidden: stop the live reads. */
-  pause(): void {
-    this._visible = false;
+  /** Metrics and log are read live only while the view is shown. */
+  setVisible(visible: boolean): void {
+    this._visible = visible;
     this._followLive();
   }
 

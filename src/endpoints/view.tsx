@@ -4,19 +4,23 @@
  * latency charts, recent errors, capture settings and the log.
  */
 import type { ServerConnection } from '@jupyterlab/services';
-import { deleteIcon, editIcon, refreshIcon } from '@jupyterlab/ui-components';
+import { deleteIcon, editIcon } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
-import type { Message } from '@lumino/messaging';
 import * as React from 'react';
 
 import { isTransitional } from '../api/endpoints';
 import type { Endpoint } from '../api/types';
 import { ThemedPanel } from '../charts/panel';
-import type { IThemeColors, ThemeWatcher } from '../charts/theme';
+import type { ThemeWatcher } from '../charts/theme';
 import { endpointIcon, modelIcon } from '../icons';
 import { EndpointStatusBadge } from './components';
 import type { EndpointModel } from './endpoint-model';
-import { ActionButton, ErrorBanner, PagePlaceholder } from '../ui/components';
+import {
+  ActionButton,
+  ModelError,
+  PageHeader,
+  PagePlaceholder
+} from '../ui/components';
 import { ResourceView } from '../ui/view';
 import type { IContentProps } from './sections/props';
 import { CaptureSection } from './sections/capture';
@@ -49,7 +53,20 @@ export class EndpointView extends ResourceView<EndpointModel> {
   constructor(options: EndpointView.IOptions) {
     const { name } = options.model;
     super({
-      content: new EndpointPanel(options),
+      content: new ThemedPanel(
+        options.model,
+        options.theme,
+        'mls-endpoint-view',
+        (model, colors) => (
+          <EndpointContent
+            model={model}
+            colors={colors}
+            commands={options.commands}
+            actions={options.actions}
+            settings={options.serverSettings}
+          />
+        )
+      ),
       id: endpointViewId(name),
       className: 'jp-MLStudio-endpointView',
       icon: endpointIcon,
@@ -72,50 +89,6 @@ export function endpointViewId(name: string): string {
   return `mlstudio-endpoint:${name}`;
 }
 
-class EndpointPanel extends ThemedPanel<EndpointModel> {
-  constructor(options: EndpointView.IOptions) {
-    super(options.model, options.theme, 'mls-endpoint-view');
-    this._options = options;
-  }
-
-  protected renderThemed(colors: IThemeColors): JSX.Element {
-    return (
-      <EndpointContent
-        model={this.model}
-        colors={colors}
-        commands={this._options.commands}
-        actions={this._options.actions}
-        settings={this._options.serverSettings}
-      />
-    );
-  }
-
-  /** Metrics and log are read only while the view is shown. */
-  protected onAfterShow(msg: Message): void {
-    super.onAfterShow(msg);
-    this.model.resume();
-  }
-
-  protected onAfterAttach(msg: Message): void {
-    super.onAfterAttach(msg);
-    if (this.isVisible) {
-      this.model.resume();
-    }
-  }
-
-  protected onAfterHide(msg: Message): void {
-    super.onAfterHide(msg);
-    this.model.pause();
-  }
-
-  protected onBeforeDetach(msg: Message): void {
-    this.model.pause();
-    super.onBeforeDetach(msg);
-  }
-
-  private _options: EndpointView.IOptions;
-}
-
 function EndpointContent(props: IContentProps): JSX.Element {
   const { model } = props;
   const endpoint = model.endpoint;
@@ -123,28 +96,18 @@ function EndpointContent(props: IContentProps): JSX.Element {
     return (
       <PagePlaceholder
         what="endpoint"
-        error={model.error}
-        onDismiss={() => model.dismissError()}
-        deleted={
-          model.deleted
-            ? {
-                testId: 'mls-endpoint-deleted',
-                message: <>The endpoint “{model.name}” was deleted.</>
-              }
-            : null
-        }
+        model={model}
+        deleted={{
+          testId: 'mls-endpoint-deleted',
+          message: <>The endpoint “{model.name}” was deleted.</>
+        }}
       />
     );
   }
   return (
     <div className="jp-MLStudio-page" data-endpoint-status={endpoint.status}>
       <Header {...props} endpoint={endpoint} />
-      {model.error && (
-        <ErrorBanner
-          message={model.error.message}
-          onDismiss={() => model.dismissError()}
-        />
-      )}
+      <ModelError model={model} />
       <StatusNotes endpoint={endpoint} />
       <ConnectSection endpoint={endpoint} settings={props.settings} />
       <VariantsSection {...props} endpoint={endpoint} />
@@ -166,55 +129,54 @@ function Header(props: IContentProps & { endpoint: Endpoint }): JSX.Element {
   const changing = model.busy || isTransitional(endpoint);
   const canUpdate = endpoint.status === 'InService' && !model.busy;
   return (
-    <header className="jp-MLStudio-pageHeader">
-      <h2>
-        <endpointIcon.react tag="span" className="jp-MLStudio-headerIcon" />
-        <span data-testid="mls-endpoint-name">{endpoint.name}</span>
-        <EndpointStatusBadge status={endpoint.status} />
-      </h2>
-      <div className="jp-MLStudio-toolbar">
-        <ActionButton
-          testId="mls-refresh-endpoint"
-          icon={refreshIcon}
-          label="Refresh"
-          title="Reload the endpoint, its metrics and log"
-          onClick={() => void model.refresh()}
-        />
-        <ActionButton
-          testId="mls-edit-weights"
-          icon={editIcon}
-          label="Edit weights"
-          title={
-            canUpdate
-              ? 'Change how traffic is split between the variants'
-              : 'Only an endpoint in service can be updated'
-          }
-          disabled={!canUpdate}
-          onClick={() => void actions.editWeights(model)}
-        />
-        <ActionButton
-          testId="mls-update-version"
-          icon={modelIcon}
-          label="Update version"
-          title={
-            canUpdate
-              ? 'Serve another version of the model (a rolling update)'
-              : 'Only an endpoint in service can be updated'
-          }
-          disabled={!canUpdate}
-          onClick={() => void actions.updateVersions(model)}
-        />
-        <ActionButton
-          testId="mls-delete-endpoint"
-          icon={deleteIcon}
-          label="Delete"
-          title="Stop the endpoint and delete it"
-          warn
-          disabled={changing}
-          onClick={() => void actions.remove(model)}
-        />
-      </div>
-    </header>
+    <PageHeader
+      icon={endpointIcon}
+      heading={
+        <>
+          <span data-testid="mls-endpoint-name">{endpoint.name}</span>
+          <EndpointStatusBadge status={endpoint.status} />
+        </>
+      }
+      refresh={{
+        testId: 'mls-refresh-endpoint',
+        title: 'Reload the endpoint, its metrics and log',
+        onClick: () => void model.refresh()
+      }}
+    >
+      <ActionButton
+        testId="mls-edit-weights"
+        icon={editIcon}
+        label="Edit weights"
+        title={
+          canUpdate
+            ? 'Change how traffic is split between the variants'
+            : 'Only an endpoint in service can be updated'
+        }
+        disabled={!canUpdate}
+        onClick={() => void actions.editWeights(model)}
+      />
+      <ActionButton
+        testId="mls-update-version"
+        icon={modelIcon}
+        label="Update version"
+        title={
+          canUpdate
+            ? 'Serve another version of the model (a rolling update)'
+            : 'Only an endpoint in service can be updated'
+        }
+        disabled={!canUpdate}
+        onClick={() => void actions.updateVersions(model)}
+      />
+      <ActionButton
+        testId="mls-delete-endpoint"
+        icon={deleteIcon}
+        label="Delete"
+        title="Stop the endpoint and delete it"
+        warn
+        disabled={changing}
+        onClick={() => void actions.remove(model)}
+      />
+    </PageHeader>
   );
 }
 

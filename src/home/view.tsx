@@ -3,15 +3,9 @@
  * recent activity across components (each item opens its view) and the
  * configuration in use.
  */
-import {
-  addIcon,
-  LabIcon,
-  refreshIcon,
-  stopIcon
-} from '@jupyterlab/ui-components';
+import { addIcon, LabIcon, stopIcon } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
-import type { Message } from '@lumino/messaging';
 import * as React from 'react';
 
 import type {
@@ -37,8 +31,9 @@ import { JobStatusBadge, kindLabel } from '../jobs/components';
 import type { HomeModel } from './model';
 import {
   ActionButton,
-  ErrorBanner,
   Loading,
+  ModelError,
+  PageHeader,
   RelativeTime,
   ServerMissing
 } from '../ui/components';
@@ -60,7 +55,9 @@ export namespace HomeView {
 export class HomeView extends ResourceView<HomeModel> {
   constructor(options: HomeView.IOptions) {
     super({
-      content: new HomePanel(options),
+      content: new ResourcePanel(options.model, 'mls-home', model => (
+        <HomeContent model={model} commands={options.commands} />
+      )),
       id: HOME_VIEW_ID,
       className: 'jp-MLStudio-homeView',
       icon: studioIcon,
@@ -68,29 +65,6 @@ export class HomeView extends ResourceView<HomeModel> {
       caption: 'ML Studio home: what runs now, recent activity, configuration'
     });
   }
-}
-
-class HomePanel extends ResourcePanel<HomeModel> {
-  constructor(options: HomeView.IOptions) {
-    super(options.model, 'mls-home');
-    this._commands = options.commands;
-  }
-
-  protected onAfterShow(msg: Message): void {
-    super.onAfterShow(msg);
-    this.model.setVisible(true);
-  }
-
-  protected onAfterHide(msg: Message): void {
-    super.onAfterHide(msg);
-    this.model.setVisible(false);
-  }
-
-  protected renderContent(): JSX.Element {
-    return <HomeContent model={this.model} commands={this._commands} />;
-  }
-
-  private _commands: CommandRegistry;
 }
 
 function HomeContent(props: {
@@ -101,30 +75,19 @@ function HomeContent(props: {
   const home = model.home;
   return (
     <div className="jp-MLStudio-page jp-MLStudio-home">
-      <header className="jp-MLStudio-pageHeader">
-        <h2>
-          <studioIcon.react tag="span" className="jp-MLStudio-headerIcon" />
-          <span>ML Studio Home</span>
-        </h2>
-        <div className="jp-MLStudio-toolbar">
-          <ActionButton
-            testId="mls-home-refresh"
-            icon={refreshIcon}
-            label="Refresh"
-            title="Reload what runs, the activity and the configuration"
-            onClick={() => void model.refresh()}
-          />
-        </div>
-      </header>
+      <PageHeader
+        icon={studioIcon}
+        heading={<span>ML Studio Home</span>}
+        refresh={{
+          testId: 'mls-home-refresh',
+          title: 'Reload what runs, the activity and the configuration',
+          onClick: () => void model.refresh()
+        }}
+      />
       {model.serverMissing ? (
         <ServerMissing testId="mls-home-server-missing" />
       ) : (
-        model.error && (
-          <ErrorBanner
-            message={model.error.message}
-            onDismiss={() => model.dismissError()}
-          />
-        )
+        <ModelError model={model} />
       )}
       <QuickActions commands={commands} />
       {model.isLoading && !home && (

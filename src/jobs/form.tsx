@@ -14,7 +14,7 @@ import {
   NONE_OPTION,
   placeholderOf
 } from './hyperparameters';
-import { ErrorBanner } from '../ui/components';
+import { ErrorBanner, PageHeader } from '../ui/components';
 import { ResourcePanel, ResourceView } from '../ui/view';
 
 export namespace TrainingFormView {
@@ -32,46 +32,20 @@ export class TrainingFormView extends ResourceView<TrainingFormModel> {
   constructor(options: TrainingFormView.IOptions) {
     const count = ++formCount;
     super({
-      content: new TrainingFormPanel({
-        ...options,
-        prefix: `mls-form-${count}`,
-        onCancel: () => this.close()
-      }),
+      content: new ResourcePanel(options.model, 'mls-job-form', model => (
+        <TrainingForm
+          model={model}
+          prefix={`mls-form-${count}`}
+          onSubmitted={options.onSubmitted}
+          onCancel={() => this.close()}
+        />
+      )),
       id: `mlstudio-training-form-${count}`,
       className: 'jp-MLStudio-trainingFormView',
       icon: trainIcon,
       label: 'New Training Job'
     });
   }
-}
-
-class TrainingFormPanel extends ResourcePanel<TrainingFormModel> {
-  constructor(
-    options: TrainingFormView.IOptions & {
-      prefix: string;
-      onCancel: () => void;
-    }
-  ) {
-    super(options.model, 'mls-job-form');
-    this._options = options;
-  }
-
-  protected renderContent(): JSX.Element {
-    const { prefix, onSubmitted, onCancel } = this._options;
-    return (
-      <TrainingForm
-        model={this.model}
-        prefix={prefix}
-        onSubmitted={onSubmitted}
-        onCancel={onCancel}
-      />
-    );
-  }
-
-  private _options: TrainingFormView.IOptions & {
-    prefix: string;
-    onCancel: () => void;
-  };
 }
 
 function TrainingForm(props: {
@@ -95,12 +69,7 @@ function TrainingForm(props: {
       noValidate
       onSubmit={event => void submit(event)}
     >
-      <header className="jp-MLStudio-pageHeader">
-        <h2>
-          <trainIcon.react tag="span" className="jp-MLStudio-headerIcon" />
-          New training job
-        </h2>
-      </header>
+      <PageHeader icon={trainIcon} heading="New training job" />
       <p className="jp-MLStudio-muted jp-MLStudio-formIntro">
         Train a built-in scikit-learn algorithm on a data file. The job runs in
         the background; its metrics and model are logged to an experiment run.

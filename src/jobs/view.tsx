@@ -3,7 +3,7 @@
  * live log, the run's latest metrics, the outputs and the spec.
  */
 import { Clipboard } from '@jupyterlab/apputils';
-import { copyIcon, refreshIcon, stopIcon } from '@jupyterlab/ui-components';
+import { copyIcon, stopIcon } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 
@@ -22,8 +22,9 @@ import {
 import type { JobModel } from './job-model';
 import {
   ActionButton,
-  ErrorBanner,
   LogPane,
+  ModelError,
+  PageHeader,
   PagePlaceholder,
   useNow
 } from '../ui/components';
@@ -41,7 +42,9 @@ export namespace JobView {
 export class JobView extends ResourceView<JobModel> {
   constructor(options: JobView.IOptions) {
     super({
-      content: new JobPanel(options),
+      content: new ResourcePanel(options.model, 'mls-job-view', model => (
+        <JobContent model={model} commands={options.commands} />
+      )),
       id: jobViewId(options.model.jobId),
       className: 'jp-MLStudio-jobView',
       icon: jobIcon,
@@ -63,19 +66,6 @@ export function jobViewId(jobId: string): string {
   return `mlstudio-job-${jobId}`;
 }
 
-class JobPanel extends ResourcePanel<JobModel> {
-  constructor(options: JobView.IOptions) {
-    super(options.model, 'mls-job-view');
-    this._commands = options.commands;
-  }
-
-  protected renderContent(): JSX.Element {
-    return <JobContent model={this.model} commands={this._commands} />;
-  }
-
-  private _commands: CommandRegistry;
-}
-
 function JobContent(props: {
   model: JobModel;
   commands: CommandRegistry;
@@ -83,13 +73,7 @@ function JobContent(props: {
   const { model, commands } = props;
   const job = model.job;
   if (!job) {
-    return (
-      <PagePlaceholder
-        what="job"
-        error={model.error}
-        onDismiss={() => model.dismissError()}
-      />
-    );
+    return <PagePlaceholder what="job" model={model} />;
   }
   const clone = async () => {
     const copy = await model.clone();
@@ -100,56 +84,48 @@ function JobContent(props: {
   const runId = job.run_id;
   return (
     <div className="jp-MLStudio-page" data-job-status={job.status}>
-      <header className="jp-MLStudio-pageHeader">
-        <h2>
-          <jobIcon.react tag="span" className="jp-MLStudio-headerIcon" />
-          <span data-testid="mls-job-name">{job.name}</span>
-          <JobStatusBadge status={job.status} />
-        </h2>
-        <div className="jp-MLStudio-toolbar">
-          <ActionButton
-            testId="mls-refresh-job"
-            icon={refreshIcon}
-            label="Refresh"
-            title="Reload the job"
-            onClick={() => void model.refresh()}
-          />
-          <ActionButton
-            testId="mls-stop-job"
-            icon={stopIcon}
-            label="Stop"
-            title="Stop the job and its processes"
-            warn
-            disabled={job.status !== 'Pending' && job.status !== 'Running'}
-            onClick={() => void model.stop()}
-          />
-          <ActionButton
-            testId="mls-clone-job"
-            icon={copyIcon}
-            label="Clone"
-            title="Start a new job with the same spec"
-            onClick={() => void clone()}
-          />
-          <ActionButton
-            testId="mls-open-job-run"
-            icon={runIcon}
-            label="Open run"
-            title={
-              runId ? 'Show the run the job logs to' : 'This job has no run'
-            }
-            disabled={!runId}
-            onClick={() =>
-              void commands.execute(CommandIDs.openRun, { id: runId ?? '' })
-            }
-          />
-        </div>
-      </header>
-      {model.error && (
-        <ErrorBanner
-          message={model.error.message}
-          onDismiss={() => model.dismissError()}
+      <PageHeader
+        icon={jobIcon}
+        heading={
+          <>
+            <span data-testid="mls-job-name">{job.name}</span>
+            <JobStatusBadge status={job.status} />
+          </>
+        }
+        refresh={{
+          testId: 'mls-refresh-job',
+          title: 'Reload the job',
+          onClick: () => void model.refresh()
+        }}
+      >
+        <ActionButton
+          testId="mls-stop-job"
+          icon={stopIcon}
+          label="Stop"
+          title="Stop the job and its processes"
+          warn
+          disabled={job.status !== 'Pending' && job.status !== 'Running'}
+          onClick={() => void model.stop()}
         />
-      )}
+        <ActionButton
+          testId="mls-clone-job"
+          icon={copyIcon}
+          label="Clone"
+          title="Start a new job with the same spec"
+          onClick={() => void clone()}
+        />
+        <ActionButton
+          testId="mls-open-job-run"
+          icon={runIcon}
+          label="Open run"
+          title={runId ? 'Show the run the job logs to' : 'This job has no run'}
+          disabled={!runId}
+          onClick={() =>
+            void commands.execute(CommandIDs.openRun, { id: runId ?? '' })
+          }
+        />
+      </PageHeader>
+      <ModelError model={model} />
       {job.failure_reason && (
         <div
           className="jp-MLStudio-jobFailure"

@@ -2,7 +2,6 @@
  * Comparing versions of a model: an overview, the metrics side by side with
  * the best value marked, the params that differ, and the signature diff.
  */
-import { refreshIcon } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 
@@ -18,7 +17,7 @@ import {
 } from './compare';
 import type { CompareVersionsModel } from './compare-model';
 import { AliasChips, ApprovalBadge } from './components';
-import { ActionButton, ErrorBanner, RelativeTime } from '../ui/components';
+import { ModelError, PageHeader, RelativeTime } from '../ui/components';
 import { ResourcePanel, ResourceView } from '../ui/view';
 import { CommandIDs } from '../command-ids';
 
@@ -33,7 +32,9 @@ export class CompareVersionsView extends ResourceView<CompareVersionsModel> {
   constructor(options: CompareVersionsView.IOptions) {
     const { name, numbers } = options.model;
     super({
-      content: new ComparePanel(options),
+      content: new ResourcePanel(options.model, 'mls-model-compare', model => (
+        <CompareContent model={model} commands={options.commands} />
+      )),
       id: compareViewId(name, numbers),
       className: 'jp-MLStudio-modelCompareView',
       icon: compareIcon,
@@ -54,19 +55,6 @@ export function compareViewId(
   return `mlstudio-model-compare:${name}@${versions.join(',')}`;
 }
 
-class ComparePanel extends ResourcePanel<CompareVersionsModel> {
-  constructor(options: CompareVersionsView.IOptions) {
-    super(options.model, 'mls-model-compare');
-    this._commands = options.commands;
-  }
-
-  protected renderContent(): JSX.Element {
-    return <CompareContent model={this.model} commands={this._commands} />;
-  }
-
-  private _commands: CommandRegistry;
-}
-
 function CompareContent(props: {
   model: CompareVersionsModel;
   commands: CommandRegistry;
@@ -78,9 +66,9 @@ function CompareContent(props: {
   );
   return (
     <div className="jp-MLStudio-page">
-      <header className="jp-MLStudio-pageHeader">
-        <h2>
-          <compareIcon.react tag="span" className="jp-MLStudio-headerIcon" />
+      <PageHeader
+        icon={compareIcon}
+        heading={
           <span>
             <button
               type="button"
@@ -96,23 +84,14 @@ function CompareContent(props: {
             </button>{' '}
             — compare {model.numbers.map(v => `v${v}`).join(', ')}
           </span>
-        </h2>
-        <div className="jp-MLStudio-toolbar">
-          <ActionButton
-            testId="mls-refresh-compare"
-            icon={refreshIcon}
-            label="Refresh"
-            title="Reload the versions"
-            onClick={() => void model.refresh()}
-          />
-        </div>
-      </header>
-      {model.error && (
-        <ErrorBanner
-          message={model.error.message}
-          onDismiss={() => model.dismissError()}
-        />
-      )}
+        }
+        refresh={{
+          testId: 'mls-refresh-compare',
+          title: 'Reload the versions',
+          onClick: () => void model.refresh()
+        }}
+      />
+      <ModelError model={model} />
       {model.loaded && missing.length > 0 && (
         <div className="jp-MLStudio-muted">
           Not found (deleted?): {missing.map(v => `v${v}`).join(', ')}.

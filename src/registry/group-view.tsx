@@ -2,7 +2,7 @@
  * The model view: a model group's description, aliases and versions table;
  * versions picked with the checkboxes are compared side by side.
  */
-import { deleteIcon, editIcon, refreshIcon } from '@jupyterlab/ui-components';
+import { deleteIcon, editIcon } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 
@@ -16,7 +16,8 @@ import { confirmDeleteModel } from './dialogs';
 import type { ModelGroupModel } from './group-model';
 import {
   ActionButton,
-  ErrorBanner,
+  ModelError,
+  PageHeader,
   PagePlaceholder,
   RelativeTime
 } from '../ui/components';
@@ -37,10 +38,13 @@ export namespace ModelGroupView {
 export class ModelGroupView extends ResourceView<ModelGroupModel> {
   constructor(options: ModelGroupView.IOptions) {
     super({
-      content: new ModelGroupPanel({
-        ...options,
-        onDeleted: () => this.close()
-      }),
+      content: new ResourcePanel(options.model, 'mls-model-view', model => (
+        <GroupContent
+          model={model}
+          commands={options.commands}
+          onDeleted={() => this.close()}
+        />
+      )),
       id: modelViewId(options.model.name),
       className: 'jp-MLStudio-modelView',
       icon: modelIcon,
@@ -56,42 +60,22 @@ export function modelViewId(name: string): string {
   return `mlstudio-model:${name}`;
 }
 
-type PanelOptions = ModelGroupView.IOptions & { onDeleted: () => void };
-
-class ModelGroupPanel extends ResourcePanel<ModelGroupModel> {
-  constructor(options: PanelOptions) {
-    super(options.model, 'mls-model-view');
-    this._options = options;
-  }
-
-  protected renderContent(): JSX.Element {
-    return <GroupContent model={this.model} options={this._options} />;
-  }
-
-  private _options: PanelOptions;
-}
-
 function GroupContent(props: {
   model: ModelGroupModel;
-  options: PanelOptions;
+  commands: CommandRegistry;
+  onDeleted: () => void;
 }): JSX.Element {
-  const { model, options } = props;
-  const { commands } = options;
+  const { model, commands } = props;
   const group = model.group;
   if (!group || model.deleted) {
     return (
       <PagePlaceholder
         what="model"
-        error={model.error}
-        onDismiss={() => model.dismissError()}
-        deleted={
-          model.deleted
-            ? {
-                testId: 'mls-model-deleted',
-                message: <>The model “{model.name}” was deleted.</>
-              }
-            : null
-        }
+        model={model}
+        deleted={{
+          testId: 'mls-model-deleted',
+          message: <>The model “{model.name}” was deleted.</>
+        }}
       />
     );
   }
@@ -102,62 +86,56 @@ function GroupContent(props: {
       (await confirmDeleteModel(group, count)) &&
       (await model.remove(count > 0))
     ) {
-      options.onDeleted();
+      props.onDeleted();
     }
   };
   return (
     <div className="jp-MLStudio-page">
-      <header className="jp-MLStudio-pageHeader">
-        <h2>
-          <modelIcon.react tag="span" className="jp-MLStudio-headerIcon" />
-          <span data-testid="mls-model-name">{group.name}</span>
-          <span className="jp-MLStudio-badge">
-            {group.latest_version === 0
-              ? 'no versions'
-              : `latest v${group.latest_version}`}
-          </span>
-        </h2>
-        <div className="jp-MLStudio-toolbar">
-          <ActionButton
-            testId="mls-refresh-model"
-            icon={refreshIcon}
-            label="Refresh"
-            title="Reload the model and its versions"
-            onClick={() => void model.refresh()}
-          />
-          <ActionButton
-            testId="mls-compare-versions"
-            icon={compareIcon}
-            label={`Compare (${selected.length})`}
-            title={
-              selected.length < 2
-                ? 'Select two or more versions to compare'
-                : `Compare versions ${selected.map(v => `v${v}`).join(', ')}`
-            }
-            disabled={selected.length < 2}
-            onClick={() =>
-              void commands.execute(CommandIDs.compareModelVersions, {
-                name: group.name,
-                versions: [...selected]
-              })
-            }
-          />
-          <ActionButton
-            testId="mls-delete-model"
-            icon={deleteIcon}
-            label="Delete"
-            title="Delete the model and its versions…"
-            warn
-            onClick={() => void remove()}
-          />
-        </div>
-      </header>
-      {model.error && (
-        <ErrorBanner
-          message={model.error.message}
-          onDismiss={() => model.dismissError()}
+      <PageHeader
+        icon={modelIcon}
+        heading={
+          <>
+            <span data-testid="mls-model-name">{group.name}</span>
+            <span className="jp-MLStudio-badge">
+              {group.latest_version === 0
+                ? 'no versions'
+                : `latest v${group.latest_version}`}
+            </span>
+          </>
+        }
+        refresh={{
+          testId: 'mls-refresh-model',
+          title: 'Reload the model and its versions',
+          onClick: () => void model.refresh()
+        }}
+      >
+        <ActionButton
+          testId="mls-compare-versions"
+          icon={compareIcon}
+          label={`Compare (${selected.length})`}
+          title={
+            selected.length < 2
+              ? 'Select two or more versions to compare'
+              : `Compare versions ${selected.map(v => `v${v}`).join(', ')}`
+          }
+          disabled={selected.length < 2}
+          onClick={() =>
+            void commands.execute(CommandIDs.compareModelVersions, {
+              name: group.name,
+              versions: [...selected]
+            })
+          }
         />
-      )}
+        <ActionButton
+          testId="mls-delete-model"
+          icon={deleteIcon}
+          label="Delete"
+          title="Delete the model and its versions…"
+          warn
+          onClick={() => void remove()}
+        />
+      </PageHeader>
+      <ModelError model={model} />
       <div className="jp-MLStudio-columns">
         <DescriptionSection
           value={group.description}

@@ -5,7 +5,7 @@
  */
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import type { IRenderMimeRegistry } from '@jupyterlab/rendermime';
-import { checkIcon, closeIcon, refreshIcon } from '@jupyterlab/ui-components';
+import { checkIcon, closeIcon } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
 import type { Message } from '@lumino/messaging';
 import * as React from 'react';
@@ -26,7 +26,12 @@ import {
   SignatureSection
 } from './version-sections';
 import type { ModelVersionModel } from './version-model';
-import { ActionButton, ErrorBanner, PagePlaceholder } from '../ui/components';
+import {
+  ActionButton,
+  ModelError,
+  PageHeader,
+  PagePlaceholder
+} from '../ui/components';
 import { ResourcePanel, ResourceView } from '../ui/view';
 import { CommandIDs } from '../command-ids';
 
@@ -44,7 +49,13 @@ export class ModelVersionView extends ResourceView<ModelVersionModel> {
   constructor(options: ModelVersionView.IOptions) {
     const { name, version } = options.model;
     super({
-      content: new VersionPanel(options),
+      content: new ResourcePanel(options.model, 'mls-version-view', model => (
+        <VersionContent
+          model={model}
+          commands={options.commands}
+          rendermime={options.rendermime}
+        />
+      )),
       id: versionViewId(name, version),
       className: 'jp-MLStudio-modelVersionView',
       icon: modelIcon,
@@ -82,27 +93,6 @@ export function versionViewId(name: string, version: number): string {
   return `mlstudio-model-version:${name}@${version}`;
 }
 
-class VersionPanel extends ResourcePanel<ModelVersionModel> {
-  constructor(options: ModelVersionView.IOptions) {
-    super(options.model, 'mls-version-view');
-    this._commands = options.commands;
-    this._rendermime = options.rendermime;
-  }
-
-  protected renderContent(): JSX.Element {
-    return (
-      <VersionContent
-        model={this.model}
-        commands={this._commands}
-        rendermime={this._rendermime}
-      />
-    );
-  }
-
-  private _commands: CommandRegistry;
-  private _rendermime: IRenderMimeRegistry | null;
-}
-
 function VersionContent(props: {
   model: ModelVersionModel;
   commands: CommandRegistry;
@@ -114,32 +104,22 @@ function VersionContent(props: {
     return (
       <PagePlaceholder
         what="model version"
-        error={model.error}
-        onDismiss={() => model.dismissError()}
-        deleted={
-          model.deleted
-            ? {
-                testId: 'mls-version-deleted',
-                message: (
-                  <>
-                    Version {model.version} of “{model.name}” was deleted.
-                  </>
-                )
-              }
-            : null
-        }
+        model={model}
+        deleted={{
+          testId: 'mls-version-deleted',
+          message: (
+            <>
+              Version {model.version} of “{model.name}” was deleted.
+            </>
+          )
+        }}
       />
     );
   }
   return (
     <div className="jp-MLStudio-page" data-approval={data.approval_status}>
       <VersionHeader model={model} data={data} commands={commands} />
-      {model.error && (
-        <ErrorBanner
-          message={model.error.message}
-          onDismiss={() => model.dismissError()}
-        />
-      )}
+      <ModelError model={model} />
       {data.description && (
         <p
           className="jp-MLStudio-descriptionText"
@@ -199,71 +179,70 @@ function VersionHeader(props: {
     }
   };
   return (
-    <header className="jp-MLStudio-pageHeader">
-      <h2>
-        <modelIcon.react tag="span" className="jp-MLStudio-headerIcon" />
-        <span data-testid="mls-version-title">
-          <button
-            type="button"
-            className="jp-MLStudio-link jp-MLStudio-titleLink"
-            title={`Open the model ${data.name}`}
-            onClick={() =>
-              void commands.execute(CommandIDs.openModel, { name: data.name })
-            }
-          >
-            {data.name}
-          </button>{' '}
-          v{data.version}
-        </span>
-        <ApprovalBadge status={data.approval_status} />
-        <AliasChips aliases={data.aliases} />
-      </h2>
-      <div className="jp-MLStudio-toolbar">
-        <ActionButton
-          testId="mls-refresh-version"
-          icon={refreshIcon}
-          label="Refresh"
-          title="Reload the version"
-          onClick={() => void model.refresh()}
-        />
-        <ActionButton
-          testId="mls-approve-version"
-          icon={checkIcon}
-          label="Approve"
-          title={
-            data.approval_status === 'Approved'
-              ? 'This version is approved'
-              : 'Approve this version, with a comment…'
-          }
-          disabled={model.busy || data.approval_status === 'Approved'}
-          onClick={() => void decide('Approved')}
-        />
-        <ActionButton
-          testId="mls-reject-version"
-          icon={closeIcon}
-          label="Reject"
-          title={
-            data.approval_status === 'Rejected'
-              ? 'This version is rejected'
-              : 'Reject this version, with a comment…'
-          }
-          warn
-          disabled={model.busy || data.approval_status === 'Rejected'}
-          onClick={() => void decide('Rejected')}
-        />
-        <ActionButton
-          testId="mls-deploy-version"
-          icon={endpointIcon}
-          label="Deploy"
-          title={`Deploy ${label} as an endpoint…`}
-          onClick={() =>
-            void commands.execute(CommandIDs.deployModel, {
-              name: data.name,
-              version: data.version
-            })
-          }
-        />
-      </div>
-    </header>
+    <PageHeader
+      icon={modelIcon}
+      heading={
+        <>
+          <span data-testid="mls-version-title">
+            <button
+              type="button"
+              className="jp-MLStudio-link jp-MLStudio-titleLink"
+              title={`Open the model ${data.name}`}
+              onClick={() =>
+                void commands.execute(CommandIDs.openModel, { name: data.name })
+              }
+            >
+              {data.name}
+            </button>{' '}
+            v{data.version}
+          </span>
+          <ApprovalBadge status={data.approval_status} />
+          <AliasChips aliases={data.aliases} />
+        </>
+      }
+      refresh={{
+        testId: 'mls-refresh-version',
+        title: 'Reload the version',
+        onClick: () => void model.refresh()
+      }}
+    >
+      <ActionButton
+        testId="mls-approve-version"
+        icon={checkIcon}
+        label="Approve"
+        title={
+          data.approval_status === 'Approved'
+            ? 'This version is approved'
+            : 'Approve this version, with a comment…'
+        }
+        disabled={model.busy || data.approval_status === 'Approved'}
+        onClick={() => void decide('Approved')}
+      />
+      <ActionButton
+        testId="mls-reject-version"
+        icon={closeIcon}
+        label="Reject"
+        title={
+          data.approval_status === 'Rejected'
+            ? 'This version is rejected'
+            : 'Reject this version, with a comment…'
+        }
+        warn
+        disabled={model.busy || data.approval_status === 'Rejected'}
+        onClick={() => void decide('Rejected')}
+      />
+      <ActionButton
+        testId="mls-deploy-version"
+        icon={endpointIcon}
+        label="Deploy"
+        title={`Deploy ${label} as an endpoint…`}
+        onClick={() =>
+          void commands.execute(CommandIDs.deployModel, {
+            name: data.name,
+            version: data.version
+          })
+        }
+      />
+    </PageHeader>
   );
 }

@@ -5,7 +5,12 @@
  */
 import { Clipboard } from '@jupyterlab/apputils';
 import { Time } from '@jupyterlab/coreutils';
-import { closeIcon, copyIcon, LabIcon } from '@jupyterlab/ui-components';
+import {
+  closeIcon,
+  copyIcon,
+  LabIcon,
+  refreshIcon
+} from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 /** A compact button with an icon and a label. */
@@ -230,19 +235,82 @@ export function LogPane(props: {
   );
 }
 
+/** What the page pieces need of a model: its last error, and dismissing it. */
+export interface IErrorSource {
+  readonly error: { message: string } | null;
+  dismissError(): void;
+}
+
+/** The banner of a model's last error, while it has one. */
+export function ModelError(props: { model: IErrorSource }): JSX.Element | null {
+  const { model } = props;
+  return model.error ? (
+    <ErrorBanner
+      message={model.error.message}
+      onDismiss={() => model.dismissError()}
+    />
+  ) : null;
+}
+
+/** The Refresh button of a page or list: `title` says what it reloads. */
+export function RefreshButton(props: {
+  testId: string;
+  title: string;
+  onClick: () => void;
+}): JSX.Element {
+  return (
+    <ActionButton
+      testId={props.testId}
+      icon={refreshIcon}
+      label="Refresh"
+      title={props.title}
+      onClick={props.onClick}
+    />
+  );
+}
+
+/**
+ * The header of a page: the icon and the heading (name, badges), then the
+ * toolbar with the Refresh button first and the page's own buttons after.
+ */
+export function PageHeader(props: {
+  icon: LabIcon;
+  heading: React.ReactNode;
+  refresh?: { testId: string; title: string; onClick: () => void };
+  /** The page's own toolbar buttons. */
+  children?: React.ReactNode;
+}): JSX.Element {
+  const { refresh } = props;
+  return (
+    <header className="jp-MLStudio-pageHeader">
+      <h2>
+        <props.icon.react tag="span" className="jp-MLStudio-headerIcon" />
+        {props.heading}
+      </h2>
+      {(refresh || props.children) && (
+        <div className="jp-MLStudio-toolbar">
+          {refresh && <RefreshButton {...refresh} />}
+          {props.children}
+        </div>
+      )}
+    </header>
+  );
+}
+
 /**
  * What a resource view shows until its resource is there: that it was
- * deleted, the error of the load, or that it is loading.
+ * deleted (when the model says so), the error of the load, or that it is
+ * loading.
  */
 export function PagePlaceholder(props: {
   /** What loads: `job`, `model version`. */
   what: string;
-  error: { message: string } | null;
-  onDismiss: () => void;
-  /** Set once the resource was deleted. */
-  deleted?: { testId: string; message: React.ReactNode } | null;
+  model: IErrorSource & { readonly deleted?: boolean };
+  /** What to say once the resource was deleted. */
+  deleted?: { testId: string; message: React.ReactNode };
 }): JSX.Element {
-  const { deleted, error } = props;
+  const { model } = props;
+  const deleted = model.deleted ? props.deleted : undefined;
   return (
     <div className="jp-MLStudio-page">
       {deleted ? (
@@ -253,8 +321,8 @@ export function PagePlaceholder(props: {
         >
           {deleted.message}
         </div>
-      ) : error ? (
-        <ErrorBanner message={error.message} onDismiss={props.onDismiss} />
+      ) : model.error ? (
+        <ModelError model={model} />
       ) : (
         <div className="jp-MLStudio-muted">Loading {props.what}…</div>
       )}

@@ -22,7 +22,7 @@ import {
   scatterFigure
 } from './figures';
 import type { CompareModel, CurveAxis } from './model';
-import { ErrorBanner } from '../../ui/components';
+import { ModelError } from '../../ui/components';
 import { ResourceView } from '../../ui/view';
 import { CommandIDs } from '../../command-ids';
 
@@ -38,31 +38,23 @@ export namespace CompareView {
 export class CompareView extends ResourceView<CompareModel> {
   constructor(options: CompareView.IOptions) {
     super({
-      content: new ComparePanel(options),
+      content: new ThemedPanel(
+        options.model,
+        options.theme,
+        'mls-compare-view',
+        (model, colors) => (
+          <CompareContent
+            model={model}
+            commands={options.commands}
+            colors={colors}
+          />
+        )
+      ),
       className: 'jp-MLStudio-compareView',
       icon: compareIcon,
       label: tabLabel('Compare', `${options.model.runIds.length} runs`)
     });
   }
-}
-
-class ComparePanel extends ThemedPanel<CompareModel> {
-  constructor(options: CompareView.IOptions) {
-    super(options.model, options.theme, 'mls-compare-view');
-    this._commands = options.commands;
-  }
-
-  protected renderThemed(colors: IThemeColors): JSX.Element {
-    return (
-      <CompareContent
-        model={this.model}
-        commands={this._commands}
-        colors={colors}
-      />
-    );
-  }
-
-  private _commands: CommandRegistry;
 }
 
 function CompareContent(props: {
@@ -100,12 +92,7 @@ function CompareContent(props: {
           ))}
         </ul>
       </header>
-      {model.error && (
-        <ErrorBanner
-          message={model.error.message}
-          onDismiss={() => model.dismissError()}
-        />
-      )}
+      <ModelError model={model} />
       {model.isLoading && runs.length === 0 && (
         <div className="jp-MLStudio-muted">Loading runs…</div>
       )}

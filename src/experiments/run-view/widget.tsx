@@ -9,7 +9,6 @@ import {
   editIcon,
   fileIcon,
   folderIcon,
-  refreshIcon,
   undoIcon
 } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
@@ -32,7 +31,8 @@ import type { RunModel } from './model';
 import type { IArtifactPreview } from './preview';
 import {
   ActionButton,
-  ErrorBanner,
+  ModelError,
+  PageHeader,
   PagePlaceholder
 } from '../../ui/components';
 import { formatBytes, formatDuration } from '../../ui/format';
@@ -56,7 +56,19 @@ export namespace RunView {
 export class RunView extends ResourceView<RunModel> {
   constructor(options: RunView.IOptions) {
     super({
-      content: new RunPanel(options),
+      content: new ThemedPanel(
+        options.model,
+        options.theme,
+        'mls-run-view',
+        (model, colors) => (
+          <RunContent
+            model={model}
+            commands={options.commands}
+            askName={options.askName}
+            colors={colors}
+          />
+        )
+      ),
       id: runViewId(options.model.runId),
       className: 'jp-MLStudio-runView',
       icon: runIcon,
@@ -78,26 +90,6 @@ export function runViewId(runId: string): string {
   return `mlstudio-run-${runId}`;
 }
 
-class RunPanel extends ThemedPanel<RunModel> {
-  constructor(options: RunView.IOptions) {
-    super(options.model, options.theme, 'mls-run-view');
-    this._options = options;
-  }
-
-  protected renderThemed(colors: IThemeColors): JSX.Element {
-    return (
-      <RunContent
-        model={this.model}
-        commands={this._options.commands}
-        askName={this._options.askName}
-        colors={colors}
-      />
-    );
-  }
-
-  private _options: RunView.IOptions;
-}
-
 function RunContent(props: {
   model: RunModel;
   commands: CommandRegistry;
@@ -107,13 +99,7 @@ function RunContent(props: {
   const { model, commands, colors } = props;
   const run = model.run;
   if (!run) {
-    return (
-      <PagePlaceholder
-        what="run"
-        error={model.error}
-        onDismiss={() => model.dismissError()}
-      />
-    );
+    return <PagePlaceholder what="run" model={model} />;
   }
   const openRun = (id: string) =>
     void commands.execute(CommandIDs.openRun, { id });
@@ -126,59 +112,53 @@ function RunContent(props: {
 
   return (
     <div className="jp-MLStudio-page">
-      <header className="jp-MLStudio-pageHeader">
-        <h2>
-          <runIcon.react tag="span" className="jp-MLStudio-headerIcon" />
-          {run.name}
-          <StatusBadge status={run.status} />
-          {run.lifecycle === 'deleted' && (
-            <span className="jp-MLStudio-badge jp-mod-deleted">In trash</span>
-          )}
-        </h2>
-        <div className="jp-MLStudio-toolbar">
-          <ActionButton
-            testId="mls-refresh-run"
-            icon={refreshIcon}
-            label="Refresh"
-            title="Reload the run"
-            onClick={() => void model.refresh()}
-          />
-          <ActionButton
-            testId="mls-rename-run"
-            icon={editIcon}
-            label="Rename"
-            title="Rename the run…"
-            onClick={() => void rename()}
-          />
-          {commands.hasCommand(CommandIDs.registerModel) && (
-            <RegisterModelButton model={model} commands={commands} />
-          )}
-          {run.lifecycle === 'deleted' ? (
-            <ActionButton
-              testId="mls-restore-run"
-              icon={undoIcon}
-              label="Restore"
-              title="Bring the run back from the trash"
-              onClick={() => void model.restore()}
-            />
-          ) : (
-            <ActionButton
-              testId="mls-trash-run"
-              icon={deleteIcon}
-              label="Delete"
-              title="Move the run to the trash"
-              warn
-              onClick={() => void model.moveToTrash()}
-            />
-          )}
-        </div>
-      </header>
-      {model.error && (
-        <ErrorBanner
-          message={model.error.message}
-          onDismiss={() => model.dismissError()}
+      <PageHeader
+        icon={runIcon}
+        heading={
+          <>
+            {run.name}
+            <StatusBadge status={run.status} />
+            {run.lifecycle === 'deleted' && (
+              <span className="jp-MLStudio-badge jp-mod-deleted">In trash</span>
+            )}
+          </>
+        }
+        refresh={{
+          testId: 'mls-refresh-run',
+          title: 'Reload the run',
+          onClick: () => void model.refresh()
+        }}
+      >
+        <ActionButton
+          testId="mls-rename-run"
+          icon={editIcon}
+          label="Rename"
+          title="Rename the run…"
+          onClick={() => void rename()}
         />
-      )}
+        {commands.hasCommand(CommandIDs.registerModel) && (
+          <RegisterModelButton model={model} commands={commands} />
+        )}
+        {run.lifecycle === 'deleted' ? (
+          <ActionButton
+            testId="mls-restore-run"
+            icon={undoIcon}
+            label="Restore"
+            title="Bring the run back from the trash"
+            onClick={() => void model.restore()}
+          />
+        ) : (
+          <ActionButton
+            testId="mls-trash-run"
+            icon={deleteIcon}
+            label="Delete"
+            title="Move the run to the trash"
+            warn
+            onClick={() => void model.moveToTrash()}
+          />
+        )}
+      </PageHeader>
+      <ModelError model={model} />
       <div className="jp-MLStudio-columns">
         <section className="jp-MLStudio-pageSection" aria-label="Attributes">
           <h3 className="jp-MLStudio-sectionTitle">Attributes</h3>

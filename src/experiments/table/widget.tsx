@@ -7,7 +7,6 @@ import {
   copyIcon,
   deleteIcon,
   ReactWidget,
-  refreshIcon,
   UseSignal
 } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
@@ -28,7 +27,7 @@ import {
   createRunsGrid,
   RunsDataModel
 } from './grid';
-import { ActionButton, ErrorBanner } from '../../ui/components';
+import { ActionButton, ModelError, RefreshButton } from '../../ui/components';
 import { ResourceView } from '../../ui/view';
 import { CommandIDs } from '../../command-ids';
 
@@ -319,10 +318,8 @@ function RunsToolbar(props: {
         </div>
         <div className="jp-MLStudio-toolbar">
           <ColumnPicker model={model} />
-          <ActionButton
+          <RefreshButton
             testId="mls-refresh-runs"
-            icon={refreshIcon}
-            label="Refresh"
             title="Reload the runs"
             onClick={() => void model.refresh()}
           />
@@ -358,12 +355,7 @@ function RunsToolbar(props: {
           />
         </div>
       </div>
-      {model.error && (
-        <ErrorBanner
-          message={model.error.message}
-          onDismiss={() => model.dismissError()}
-        />
-      )}
+      <ModelError model={model} />
       <div className="jp-MLStudio-runsSummary" data-testid="mls-runs-summary">
         <span>
           {model.loaded
