@@ -8,7 +8,12 @@ import * as React from 'react';
 import { ENDPOINT_STATUSES } from '../api/endpoints';
 import type { Endpoint, EndpointStatus } from '../api/types';
 import { endpointIcon } from '../icons';
-import { ListSidebar, SidebarShell } from '../ui/sidebar-shell';
+import {
+  ItemLine,
+  ListItem,
+  ListSidebar,
+  SidebarShell
+} from '../ui/sidebar-shell';
 import { EndpointStatusBadge, servedModels, statusLabel } from './components';
 import type { EndpointsModel } from './model';
 import { RelativeTime } from '../ui/components';
@@ -123,26 +128,23 @@ function EndpointItem(props: {
   const { endpoint } = props;
   const served = servedModels(endpoint);
   return (
-    <button
-      type="button"
-      className="jp-MLStudio-jobItem"
-      data-testid="mls-endpoint-item"
-      data-endpoint={endpoint.name}
-      data-status={endpoint.status}
+    <ListItem
+      testId="mls-endpoint-item"
+      data={{ 'data-endpoint': endpoint.name, 'data-status': endpoint.status }}
       title={`${endpoint.name}: ${served} (${endpoint.status})`}
-      onClick={props.onOpen}
+      onOpen={props.onOpen}
     >
-      <span className="jp-MLStudio-jobItemRow">
+      <ItemLine>
         <span className="jp-MLStudio-itemName">{endpoint.name}</span>
         <EndpointStatusBadge
           status={endpoint.status}
           testId="mls-endpoint-item-status"
         />
-      </span>
-      <span className="jp-MLStudio-jobItemRow jp-MLStudio-jobItemMeta">
+      </ItemLine>
+      <ItemLine meta className="jp-MLStudio-jobItemMeta">
         <span className="jp-MLStudio-itemName">{served || '—'}</span>
         <RelativeTime iso={endpoint.updated_at} />
-      </span>
-    </button>
+      </ItemLine>
+    </ListItem>
   );
 }

@@ -8,7 +8,12 @@ import * as React from 'react';
 import { isActive, JOB_STATUSES } from '../api/jobs';
 import type { Job, JobKind, JobStatus } from '../api/types';
 import { jobIcon } from '../icons';
-import { ListSidebar, SidebarShell } from '../ui/sidebar-shell';
+import {
+  ItemLine,
+  ListItem,
+  ListSidebar,
+  SidebarShell
+} from '../ui/sidebar-shell';
 import {
   formatJobDuration,
   JobProgress,
@@ -144,31 +149,28 @@ function JobList(props: {
     <ul className="jp-MLStudio-list" aria-label="Jobs">
       {props.jobs.map(job => (
         <li key={job.id}>
-          <button
-            type="button"
-            className="jp-MLStudio-jobItem"
-            data-testid="mls-job-item"
-            data-job-id={job.id}
-            data-status={job.status}
+          <ListItem
+            testId="mls-job-item"
+            data={{ 'data-job-id': job.id, 'data-status': job.status }}
             title={`${job.name} (${job.kind}, ${job.status})`}
-            onClick={() => props.onOpen(job.id)}
+            onOpen={() => props.onOpen(job.id)}
           >
-            <span className="jp-MLStudio-jobItemRow">
+            <ItemLine>
               <span className="jp-MLStudio-itemName">{job.name}</span>
               <JobStatusBadge
                 status={job.status}
                 testId="mls-job-item-status"
               />
-            </span>
-            <span className="jp-MLStudio-jobItemRow jp-MLStudio-jobItemMeta">
+            </ItemLine>
+            <ItemLine meta className="jp-MLStudio-jobItemMeta">
               <span>{job.kind}</span>
               <RelativeTime iso={job.created_at} />
               <span>{formatJobDuration(job, now)}</span>
-            </span>
+            </ItemLine>
             {job.progress !== null && isActive(job) && (
               <JobProgress progress={job.progress} compact />
             )}
-          </button>
+          </ListItem>
         </li>
       ))}
     </ul>

@@ -7,7 +7,12 @@ import * as React from 'react';
 
 import type { ModelGroup } from '../api/types';
 import { modelIcon } from '../icons';
-import { ListSidebar, SidebarShell } from '../ui/sidebar-shell';
+import {
+  ItemLine,
+  ListItem,
+  ListSidebar,
+  SidebarShell
+} from '../ui/sidebar-shell';
 import { AliasChips } from './components';
 import type { ModelsModel } from './model';
 import { RelativeTime } from '../ui/components';
@@ -109,15 +114,14 @@ function ModelItem(props: {
   const { group } = props;
   const aliases = Object.keys(group.aliases);
   return (
-    <button
-      type="button"
+    <ListItem
+      testId="mls-model-item"
       className="jp-MLStudio-modelItem"
-      data-testid="mls-model-item"
-      data-model={group.name}
+      data={{ 'data-model': group.name }}
       title={group.description || group.name}
-      onClick={props.onOpen}
+      onOpen={props.onOpen}
     >
-      <span className="jp-MLStudio-modelItemRow">
+      <ItemLine>
         <span className="jp-MLStudio-itemName">{group.name}</span>
         <span
           className="jp-MLStudio-modelLatest"
@@ -125,18 +129,18 @@ function ModelItem(props: {
         >
           {group.latest_version > 0 ? `v${group.latest_version}` : 'empty'}
         </span>
-      </span>
+      </ItemLine>
       {group.description && (
-        <span className="jp-MLStudio-modelItemRow jp-MLStudio-modelItemMeta">
+        <ItemLine meta className="jp-MLStudio-modelItemMeta">
           <span className="jp-MLStudio-itemName">{group.description}</span>
-        </span>
+        </ItemLine>
       )}
-      <span className="jp-MLStudio-modelItemRow jp-MLStudio-modelItemMeta">
+      <ItemLine meta className="jp-MLStudio-modelItemMeta">
         <AliasChips aliases={aliases} versions={group.aliases} />
         <span className="jp-MLStudio-modelUpdated">
           updated <RelativeTime iso={group.updated_at} />
         </span>
-      </span>
-    </button>
+      </ItemLine>
+    </ListItem>
   );
 }

@@ -26,7 +26,10 @@ import {
 export namespace ListSidebar {
   export interface IOptions {
     id: string;
-    /** The widget's class (not `jp-MLStudio-sidebar`, unless it is that). */
+    /**
+     * The sidebar's own class, besides `jp-MLStudio-listSidebar` (not
+     * `jp-MLStudio-sidebar`, unless it is the ML Studio sidebar).
+     */
     className: string;
     icon: LabIcon;
     caption: string;
@@ -44,6 +47,7 @@ export abstract class ListSidebar<
   ) {
     super();
     this.id = options.id;
+    this.addClass('jp-MLStudio-listSidebar');
     this.addClass(options.className);
     this.title.icon = options.icon;
     this.title.caption = options.caption;
@@ -200,4 +204,49 @@ function RefreshButton(props: {
       <refreshIcon.react tag="span" className="jp-MLStudio-buttonIcon" />
     </button>
   );
+}
+
+/** An entry of a sidebar list: a button that opens the item. */
+export function ListItem(props: {
+  testId: string;
+  title: string;
+  onOpen: () => void;
+  /** What tests and styles read off the entry, e.g. `data-status`. */
+  data?: Record<`data-${string}`, string>;
+  /** A class for the feature's own rules. */
+  className?: string;
+  /** The entry's lines (`ItemLine`). */
+  children: React.ReactNode;
+}): JSX.Element {
+  const className = ['jp-MLStudio-listItem', props.className ?? '']
+    .join(' ')
+    .trim();
+  return (
+    <button
+      type="button"
+      className={className}
+      data-testid={props.testId}
+      {...props.data}
+      title={props.title}
+      onClick={props.onOpen}
+    >
+      {props.children}
+    </button>
+  );
+}
+
+/** A line of a list entry; `meta` lines are smaller and muted. */
+export function ItemLine(props: {
+  meta?: boolean;
+  className?: string;
+  children: React.ReactNode;
+}): JSX.Element {
+  const classes = ['jp-MLStudio-listItemRow'];
+  if (props.meta) {
+    classes.push('jp-MLStudio-listItemMeta');
+  }
+  if (props.className) {
+    classes.push(props.className);
+  }
+  return <span className={classes.join(' ')}>{props.children}</span>;
 }
