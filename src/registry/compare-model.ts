@@ -2,62 +2,39 @@
  * CompareVersionsModel: some versions of one model, oldest first, kept
  * current by the model's change events.
  */
-import type { Event, ServerConnection } from '@jupyterlab/services';
-import type { IDisposable } from '@lumino/disposable';
-import { Throttler } from '@lumino/polling';
-import { Signal } from '@lumino/signaling';
+import type { Event } from '@jupyterlab/services';
 
 import { listModelVersions } from '../api/registry';
 import type { ModelVersion } from '../api/types';
-import { errorOf } from '../ui/errors';
-import type { IModelError } from '../tokens';
+import { ResourceModel } from '../ui/resource-model';
 import { MODEL_UPDATE_INTERVAL, modelChange } from './events';
 
 export namespace CompareVersionsModel {
-  export interface IOptions {
+  export interface IOptions extends ResourceModel.IOptions {
     name: string;
     versions: ReadonlyArray<number>;
-    serverSettings?: ServerConnection.ISettings;
-    events?: Event.IManager | null;
   }
 }
 
-export class CompareVersionsModel implements IDisposable {
+export class CompareVersionsModel extends ResourceModel<ModelVersion[]> {
   constructor(options: CompareVersionsModel.IOptions) {
+    super(options, MODEL_UPDATE_INTERVAL);
     this.name = options.name;
     this.numbers = [...new Set(options.versions)].sort((a, b) => a - b);
-    this._settings = options.serverSettings;
-    this._events = options.events ?? null;
-    this._events?.stream.connect(this._onEvent, this);
-    this._updater = new Throttler(() => this.refresh(), {
-      limit: MODEL_UPDATE_INTERVAL,
-      edge: 'trailing'
-    });
   }
 
   readonly name: string;
   /** The version numbers compared, ascending. */
   readonly numbers: ReadonlyArray<number>;
 
-  get changed(): Signal<this, void> {
-    return this._changed;
-  }
-
   /** The compared versions that exist, oldest first. */
   get versions(): ReadonlyArray<ModelVersion> {
-    return this._versions;
+    return this.data ?? [];
   }
 
+  /** Whether a load has finished (whatever its outcome). */
   get loaded(): boolean {
     return this._loaded;
-  }
-
-  get error(): IModelError | null {
-    return this._error;
-  }
-
-  get isDisposed(): boolean {
-    return this._isDisposed;
   }
 
   async start(): Promise<void> {
@@ -65,54 +42,31 @@ export class CompareVersionsModel implements IDisposable {
   }
 
   async refresh(): Promise<void> {
-    if (this._isDisposed) {
+    if (this.isDisposed) {
       return;
     }
-    try {
-      const list = await listModelVersions(this.name, this._settings);
-      const wanted = new Set(this.numbers);
-      this._versions = list.items
-        .filter(v => wanted.has(v.version))
-        .sort((a, b) => a.version - b.version);
-      this._error = null;
-    } catch (reason) {
-      this._error = errorOf(reason);
-    } finally {
-      this._loaded = true;
-      if (!this._isDisposed) {
-        this._changed.emit();
-      }
+    await this.load();
+    this._loaded = true;
+    this.emit();
+  }
+
+  protected async fetch(): Promise<ModelVersion[]> {
+    const list = await listModelVersions(this.name, this.serverSettings);
+    const wanted = new Set(this.numbers);
+    return list.items
+      .filter(v => wanted.has(v.version))
+      .sort((a, b) => a.version - b.version);
+  }
+
+  protected update(): Promise<void> {
+    return this.refresh();
+  }
+
+  protected onEvent(emission: Event.Emission): void {
+    if (modelChange(emission)?.name === this.name) {
+      this.scheduleUpdate();
     }
   }
 
-  dismissError(): void {
-    this._error = null;
-    this._changed.emit();
-  }
-
-  dispose(): void {
-    if (this._isDisposed) {
-      return;
-    }
-    this._isDisposed = true;
-    this._events?.stream.disconnect(this._onEvent, this);
-    this._updater.dispose();
-    Signal.clearData(this);
-  }
-
-  private _onEvent(_: Event.IManager, emission: Event.Emission): void {
-    const change = modelChange(emission);
-    if (change?.name === this.name && !this._isDisposed) {
-      void this._updater.invoke().catch(() => undefined);
-    }
-  }
-
-  private _changed = new Signal<this, void>(this);
-  private _error: IModelError | null = null;
-  private _events: Event.IManager | null;
-  private _isDisposed = false;
   private _loaded = false;
-  private _settings: ServerConnection.ISettings | undefined;
-  private _updater: Throttler<void>;
-  private _versions: ModelVersion[] = [];
 }

@@ -3,17 +3,14 @@
  * chart choices (which metrics, which axes). Runs that log something while
  * the view is open are re-fetched (throttled), so curves grow live.
  */
-import type { Event, ServerConnection } from '@jupyterlab/services';
-import type { IDisposable } from '@lumino/disposable';
+import type { Event } from '@jupyterlab/services';
 import { Throttler } from '@lumino/polling';
-import { Signal } from '@lumino/signaling';
 
 import { getMetricHistories, searchAllRuns } from '../../api/runs';
 import type { MetricHistory, Run } from '../../api/types';
 import { traceColor } from '../../charts/plotly';
 import { LIVE_UPDATE_INTERVAL, runChange } from '../runs/events';
-import type { IModelError } from '../../tokens';
-import { errorOf } from '../../ui/errors';
+import { LiveModel } from '../../ui/live-model';
 
 /** What the x axis of metric curves shows. */
 export type CurveAxis = 'step' | 'relative' | 'time';
@@ -26,21 +23,17 @@ const IDS_PER_QUERY = 150;
 const POINT_BUDGET = 40_000;
 
 export namespace CompareModel {
-  export interface IOptions {
+  export interface IOptions extends LiveModel.IOptions {
     experimentId: string;
     runIds: ReadonlyArray<string>;
-    serverSettings?: ServerConnection.ISettings;
-    events?: Event.IManager | null;
   }
 }
 
-export class CompareModel implements IDisposable {
+export class CompareModel extends LiveModel {
   constructor(options: CompareModel.IOptions) {
+    super(options);
     this.experimentId = options.experimentId;
     this.runIds = [...new Set(options.runIds)];
-    this._settings = options.serverSettings;
-    this._events = options.events ?? null;
-    this._events?.stream.connect(this._onEvent, this);
     this._updater = new Throttler(() => this._applyUpdates(), {
       limit: LIVE_UPDATE_INTERVAL,
       edge: 'trailing'
@@ -49,10 +42,6 @@ export class CompareModel implements IDisposable {
 
   readonly experimentId: string;
   readonly runIds: ReadonlyArray<string>;
-
-  get changed(): Signal<this, void> {
-    return this._changed;
-  }
 
   /** Increases whenever runs or histories change (for memoizing figures). */
   get version(): number {
@@ -66,10 +55,6 @@ export class CompareModel implements IDisposable {
 
   get isLoading(): boolean {
     return this._isLoading;
-  }
-
-  get error(): IModelError | null {
-    return this._error;
   }
 
   /** Every metric name any compared run has. */
@@ -101,7 +86,7 @@ export class CompareModel implements IDisposable {
     if (value !== this._curveAxis) {
       this._curveAxis = value;
       this._version++;
-      this._changed.emit();
+      this.emit();
     }
   }
 
@@ -121,68 +106,54 @@ export class CompareModel implements IDisposable {
     return traceColor(index < 0 ? 0 : index);
   }
 
-  get isDisposed(): boolean {
-    return this._isDisposed;
-  }
-
   /** Load the runs, then the histories of the charted metrics. */
   async start(): Promise<void> {
     this._isLoading = true;
-    this._changed.emit();
+    this.emit();
     try {
       this._runs = await this._fetchRuns(this.runIds);
       this._version++;
-      this._changed.emit();
+      this.emit();
       await this._fetchHistories(
         this._runs.map(r => r.id),
         this.chartedMetrics
       );
-      this._error = null;
+      this.setError(null);
     } catch (reason) {
-      this._recordError(reason);
+      this.setError(reason);
     }
     this._isLoading = false;
     this._version++;
-    this._changed.emit();
+    this.emit();
   }
 
   /** Show curves for these metrics; fetches histories not loaded yet. */
   async setChartedMetrics(keys: ReadonlyArray<string>): Promise<void> {
     this._charted = [...keys];
     this._version++;
-    this._changed.emit();
+    this.emit();
     const missing = keys.filter(key => !this._histories.has(key));
     if (missing.length === 0) {
       return;
     }
     this._isLoading = true;
-    this._changed.emit();
+    this.emit();
     try {
       await this._fetchHistories(
         this._runs.map(r => r.id),
         missing
       );
     } catch (reason) {
-      this._recordError(reason);
+      this.setError(reason);
     }
     this._isLoading = false;
     this._version++;
-    this._changed.emit();
-  }
-
-  dismissError(): void {
-    this._error = null;
-    this._changed.emit();
+    this.emit();
   }
 
   dispose(): void {
-    if (this._isDisposed) {
-      return;
-    }
-    this._isDisposed = true;
-    this._events?.stream.disconnect(this._onEvent, this);
     this._updater.dispose();
-    Signal.clearData(this);
+    super.dispose();
   }
 
   private async _fetchRuns(ids: ReadonlyArray<string>): Promise<Run[]> {
@@ -193,7 +164,7 @@ export class CompareModel implements IDisposable {
       const runs = await searchAllRuns(
         this.experimentId,
         { filter: `run_id IN (${quoted.join(', ')})`, lifecycle: 'all' },
-        this._settings
+        this.serverSettings
       );
       for (const run of runs) {
         found.set(run.id, run);
@@ -219,7 +190,7 @@ export class CompareModel implements IDisposable {
       runIds,
       keys,
       maxPoints,
-      this._settings
+      this.serverSettings
     );
     for (const key of keys) {
       if (!this._histories.has(key)) {
@@ -236,11 +207,7 @@ export class CompareModel implements IDisposable {
     }
   }
 
-  private _recordError(reason: unknown): void {
-    this._error = errorOf(reason);
-  }
-
-  private _onEvent(_: Event.IManager, emission: Event.Emission): void {
+  protected onEvent(emission: Event.Emission): void {
     const change = runChange(emission);
     if (
       change &&
@@ -256,7 +223,7 @@ export class CompareModel implements IDisposable {
   private async _applyUpdates(): Promise<void> {
     const ids = [...this._pending];
     this._pending.clear();
-    if (ids.length === 0 || this._isDisposed) {
+    if (ids.length === 0 || this.isDisposed) {
       return;
     }
     try {
@@ -267,25 +234,20 @@ export class CompareModel implements IDisposable {
         ...new Set([...this.chartedMetrics, ...this._histories.keys()])
       ]);
     } catch (reason) {
-      this._recordError(reason);
+      this.setError(reason);
     }
-    if (!this._isDisposed) {
+    if (!this.isDisposed) {
       this._version++;
-      this._changed.emit();
+      this.emit();
     }
   }
 
-  private _changed = new Signal<this, void>(this);
   private _charted: string[] | null = null;
   private _curveAxis: CurveAxis = 'step';
-  private _error: IModelError | null = null;
-  private _events: Event.IManager | null;
   private _histories = new Map<string, Map<string, MetricHistory>>();
-  private _isDisposed = false;
   private _isLoading = false;
   private _pending = new Set<string>();
   private _runs: Run[] = [];
-  private _settings: ServerConnection.ISettings | undefined;
   private _updater: Throttler<void>;
   private _version = 0;
 }

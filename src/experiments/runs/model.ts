@@ -9,8 +9,7 @@
  * live: updated runs are re-fetched, created or deleted runs reload the
  * table, both throttled.
  */
-import type { Event, ServerConnection } from '@jupyterlab/services';
-import type { IDisposable } from '@lumino/disposable';
+import type { Event } from '@jupyterlab/services';
 import { Throttler } from '@lumino/polling';
 import { Signal } from '@lumino/signaling';
 
@@ -18,8 +17,7 @@ import { getExperiment } from '../../api/experiments';
 import { MLStudioAPIError } from '../../api/request';
 import { getExperimentKeys, getRun, searchRuns } from '../../api/runs';
 import type { ExperimentKeys, Run, RunList } from '../../api/types';
-import type { IModelError } from '../../tokens';
-import { errorOf } from '../../ui/errors';
+import { LiveModel } from '../../ui/live-model';
 import {
   ATTRIBUTE_COLUMNS,
   availableKeyColumns,
@@ -44,23 +42,18 @@ export interface IRunSort {
 }
 
 export namespace RunsTableModel {
-  export interface IOptions {
+  export interface IOptions extends LiveModel.IOptions {
     experimentId: string;
-    serverSettings?: ServerConnection.ISettings;
-    /** The jupyter-server event manager, for live updates. */
-    events?: Event.IManager | null;
   }
 
   /** Rows that changed: a range, or `null` when the row count may differ. */
   export type RowsChange = { readonly first: number; readonly last: number };
 }
 
-export class RunsTableModel implements IDisposable {
+export class RunsTableModel extends LiveModel {
   constructor(options: RunsTableModel.IOptions) {
+    super(options);
     this.experimentId = options.experimentId;
-    this._settings = options.serverSettings;
-    this._events = options.events ?? null;
-    this._events?.stream.connect(this._onEvent, this);
     this._updater = new Throttler(() => this._applyUpdates(), {
       limit: LIVE_UPDATE_INTERVAL,
       edge: 'trailing'
@@ -68,11 +61,6 @@ export class RunsTableModel implements IDisposable {
   }
 
   readonly experimentId: string;
-
-  /** Toolbar state changed: loading, errors, counts, selection, columns. */
-  get changed(): Signal<this, void> {
-    return this._changed;
-  }
 
   /** Row contents changed; `null` means the row count may have changed too. */
   get rowsChanged(): Signal<this, RunsTableModel.RowsChange | null> {
@@ -92,7 +80,7 @@ export class RunsTableModel implements IDisposable {
   set experimentName(name: string | null) {
     if (name !== this._experimentName) {
       this._experimentName = name;
-      this._changed.emit();
+      this.emit();
     }
   }
 
@@ -103,10 +91,6 @@ export class RunsTableModel implements IDisposable {
   /** Whether the first page has been shown. */
   get loaded(): boolean {
     return this._loaded;
-  }
-
-  get error(): IModelError | null {
-    return this._error;
   }
 
   /** The applied filter. */
@@ -173,16 +157,12 @@ export class RunsTableModel implements IDisposable {
     );
   }
 
-  get isDisposed(): boolean {
-    return this._isDisposed;
-  }
-
   /** Load the experiment, its keys and the first page of runs. */
   async start(): Promise<void> {
-    const experiment = getExperiment(this.experimentId, this._settings)
+    const experiment = getExperiment(this.experimentId, this.serverSettings)
       .then(value => {
         this._experimentName = value.name;
-        this._changed.emit();
+        this.emit();
       })
       .catch(reason => this._recordError(reason));
     await Promise.all([this._loadKeys(), this._reload(false), experiment]);
@@ -210,7 +190,7 @@ export class RunsTableModel implements IDisposable {
     const descending =
       this._sort?.columnId === columnId ? !this._sort.descending : false;
     this._sort = { columnId, descending };
-    this._changed.emit();
+    this.emit();
     this._columnsChanged.emit();
     void this._reload(true);
   }
@@ -286,23 +266,14 @@ export class RunsTableModel implements IDisposable {
     }
   }
 
-  dismissError(): void {
-    if (this._error) {
-      this._error = null;
-      this._changed.emit();
-    }
-  }
-
   dispose(): void {
-    if (this._isDisposed) {
+    if (this.isDisposed) {
       return;
     }
-    this._isDisposed = true;
     this._generation++;
     this._abort?.abort();
-    this._events?.stream.disconnect(this._onEvent, this);
     this._updater.dispose();
-    Signal.clearData(this);
+    super.dispose();
   }
 
   // -- loading -------------------------------------------------------------------
@@ -316,7 +287,7 @@ export class RunsTableModel implements IDisposable {
     soft: boolean,
     filter = this._filter
   ): Promise<boolean> {
-    if (this._isDisposed) {
+    if (this.isDisposed) {
       return false;
     }
     const generation = ++this._generation;
@@ -324,7 +295,7 @@ export class RunsTableModel implements IDisposable {
     const abort = new AbortController();
     this._abort = abort;
     this._isLoading = true;
-    this._changed.emit();
+    this.emit();
 
     let first: RunList;
     try {
@@ -336,7 +307,7 @@ export class RunsTableModel implements IDisposable {
           maxItems: FIRST_PAGE_SIZE,
           signal: abort.signal
         },
-        this._settings
+        this.serverSettings
       );
     } catch (reason) {
       if (generation === this._generation) {
@@ -350,7 +321,7 @@ export class RunsTableModel implements IDisposable {
         } else {
           this._recordError(reason);
         }
-        this._changed.emit();
+        this.emit();
       }
       return false;
     }
@@ -363,7 +334,7 @@ export class RunsTableModel implements IDisposable {
     }
     this._filter = filter;
     this._filterError = null;
-    this._error = null;
+    this.setError(null);
     const old = this._rows;
     const rows: Array<Run | undefined> = new Array(first.total);
     const keep = soft ? Math.min(old.length, rows.length) : 0;
@@ -377,7 +348,7 @@ export class RunsTableModel implements IDisposable {
     this._dropMissingFromSelection();
     this._loaded = true;
     this._rowsChanged.emit(null);
-    this._changed.emit();
+    this.emit();
 
     this._rest = this._loadRest(
       generation,
@@ -406,7 +377,7 @@ export class RunsTableModel implements IDisposable {
             nextToken: token,
             signal
           },
-          this._settings
+          this.serverSettings
         );
         if (generation !== this._generation) {
           return;
@@ -441,13 +412,16 @@ export class RunsTableModel implements IDisposable {
       if (this._loadedCount >= this._rows.length) {
         this._queue.settle(id => this._index.has(id));
       }
-      this._changed.emit();
+      this.emit();
     }
   }
 
   private async _loadKeys(): Promise<void> {
     try {
-      this._keys = await getExperimentKeys(this.experimentId, this._settings);
+      this._keys = await getExperimentKeys(
+        this.experimentId,
+        this.serverSettings
+      );
     } catch (reason) {
       this._recordError(reason);
       return;
@@ -471,13 +445,13 @@ export class RunsTableModel implements IDisposable {
     const ids = (columns: ReadonlyArray<IRunColumn>) =>
       columns.map(c => c.id).join('\n');
     if (ids(keyColumns) === ids(this._keyColumns)) {
-      this._changed.emit();
+      this.emit();
       return;
     }
     this._keyColumns = keyColumns;
     this._columns = [...ATTRIBUTE_COLUMNS, ...keyColumns];
     this._columnsChanged.emit();
-    this._changed.emit();
+    this.emit();
   }
 
   private _reindex(): void {
@@ -503,21 +477,21 @@ export class RunsTableModel implements IDisposable {
 
   private _selectionChanged(): void {
     this._rowsChanged.emit({ first: 0, last: this._rows.length - 1 });
-    this._changed.emit();
+    this.emit();
   }
 
   private _recordError(reason: unknown): void {
     if (reason instanceof DOMException && reason.name === 'AbortError') {
       return;
     }
-    this._error = errorOf(reason);
-    this._changed.emit();
+    this.setError(reason);
+    this.emit();
   }
 
   // -- live updates --------------------------------------------------------------
-  private _onEvent(_: Event.IManager, emission: Event.Emission): void {
+  protected onEvent(emission: Event.Emission): void {
     const change = runChange(emission);
-    if (!change || !this._loaded || this._isDisposed) {
+    if (!change || !this._loaded || this.isDisposed) {
       return;
     }
     if (this._queue.add(change, this._index.has(change.id))) {
@@ -541,7 +515,7 @@ export class RunsTableModel implements IDisposable {
       void this._updater.invoke().catch(() => undefined);
     }
     let reload = mustReload;
-    if (this._isDisposed) {
+    if (this.isDisposed) {
       return;
     }
     // New runs may bring params and metrics no run had: their columns must
@@ -549,7 +523,7 @@ export class RunsTableModel implements IDisposable {
     let newKeys = false;
     if (unknown.length > 0) {
       const runs = await Promise.all(
-        unknown.map(id => getRun(id, this._settings).catch(() => null))
+        unknown.map(id => getRun(id, this.serverSettings).catch(() => null))
       );
       for (const run of runs) {
         if (run && this._queue.classify(run, this.experimentId)) {
@@ -572,9 +546,9 @@ export class RunsTableModel implements IDisposable {
     }
     const generation = this._generation;
     const runs = await Promise.all(
-      ids.map(id => getRun(id, this._settings).catch(() => null))
+      ids.map(id => getRun(id, this.serverSettings).catch(() => null))
     );
-    if (generation !== this._generation || this._isDisposed) {
+    if (generation !== this._generation || this.isDisposed) {
       return;
     }
     for (const run of runs) {
@@ -621,18 +595,14 @@ export class RunsTableModel implements IDisposable {
 
   private _abort: AbortController | null = null;
   private _anchor = -1;
-  private _changed = new Signal<this, void>(this);
   private _chosen: IRunColumn[] | null = null;
   private _columns: IRunColumn[] = [...ATTRIBUTE_COLUMNS];
   private _columnsChanged = new Signal<this, void>(this);
-  private _error: IModelError | null = null;
-  private _events: Event.IManager | null;
   private _experimentName: string | null = null;
   private _filter = '';
   private _filterError: string | null = null;
   private _generation = 0;
   private _index = new Map<string, number>();
-  private _isDisposed = false;
   private _isLoading = false;
   private _keyColumns: IRunColumn[] = [];
   private _keys: ExperimentKeys | null = null;
@@ -648,7 +618,6 @@ export class RunsTableModel implements IDisposable {
     this
   );
   private _selected: Set<string> = new Set();
-  private _settings: ServerConnection.ISettings | undefined;
   private _sort: IRunSort | null = null;
   private _updater: Throttler<void>;
 }
