@@ -9,6 +9,7 @@ import type { Event, ServerConnection } from '@jupyterlab/services';
 import type { ThemeWatcher } from '../charts/theme';
 import { EndpointModel } from './endpoint-model';
 import { EndpointView, IEndpointActions } from './view';
+import { showView } from '../ui/view';
 
 export namespace EndpointViews {
   export interface IOptions {
@@ -30,35 +31,24 @@ export class EndpointViews {
   });
 
   /** Show an endpoint, reusing an open view. */
-  async openEndpoint(name: string): Promise<EndpointView> {
-    const { app } = this._options;
-    const open = this.endpoints.find(view => view.model.name === name);
-    if (open) {
-      app.shell.activateById(open.id);
-      // A view of a deleted endpoint may show a new one of the same name.
-      if (open.model.deleted) {
-        open.close();
-      } else {
-        return open;
-      }
+  openEndpoint(name: string): Promise<EndpointView> {
+    const { app, serverSettings, events, theme, actions } = this._options;
+    let open = this.endpoints.find(view => view.model.name === name);
+    // A view of a deleted endpoint may show a new one of the same name.
+    if (open?.model.deleted) {
+      open.close();
+      open = undefined;
     }
-    const model = new EndpointModel({
-      name,
-      serverSettings: this._options.serverSettings,
-      events: this._options.events
+    return showView(app, this.endpoints, open, () => {
+      const model = new EndpointModel({ name, serverSettings, events });
+      return new EndpointView({
+        model,
+        commands: app.commands,
+        theme,
+        serverSettings,
+        actions
+      });
     });
-    const view = new EndpointView({
-      model,
-      commands: app.commands,
-      theme: this._options.theme,
-      serverSettings: this._options.serverSettings,
-      actions: this._options.actions
-    });
-    app.shell.add(view, 'main');
-    await this.endpoints.add(view);
-    app.shell.activateById(view.id);
-    void model.start();
-    return view;
   }
 
   private _options: EndpointViews.IOptions;

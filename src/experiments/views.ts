@@ -15,6 +15,7 @@ import { ExperimentView } from './table/widget';
 import { RunModel } from './run-view/model';
 import { RunView } from './run-view/widget';
 import { RunsTableModel } from './runs/model';
+import { showView } from '../ui/view';
 
 export namespace StudioViews {
   export interface IOptions {
@@ -41,89 +42,57 @@ export class StudioViews {
   });
 
   /** Show an experiment's runs table, reusing an open view. */
-  async openExperiment(experimentId: string): Promise<ExperimentView> {
+  openExperiment(experimentId: string): Promise<ExperimentView> {
+    const { app, serverSettings, events, theme } = this._options;
     const open = this.experiments.find(
       view => view.model.experimentId === experimentId
     );
-    if (open) {
-      this._options.app.shell.activateById(open.id);
-      return open;
-    }
-    const model = new RunsTableModel({
-      experimentId,
-      serverSettings: this._options.serverSettings,
-      events: this._options.events
+    return showView(app, this.experiments, open, () => {
+      const model = new RunsTableModel({
+        experimentId,
+        serverSettings,
+        events
+      });
+      return new ExperimentView({ model, commands: app.commands, theme });
     });
-    const view = new ExperimentView({
-      model,
-      commands: this._options.app.commands,
-      theme: this._options.theme
-    });
-    await this._show(view, this.experiments);
-    void model.start();
-    return view;
   }
 
   /** Show a run, reusing an open view. */
-  async openRun(runId: string): Promise<RunView> {
+  openRun(runId: string): Promise<RunView> {
+    const { app, serverSettings, events, theme } = this._options;
     const open = this.runs.find(view => view.model.runId === runId);
-    if (open) {
-      this._options.app.shell.activateById(open.id);
-      return open;
-    }
-    const model = new RunModel({
-      runId,
-      serverSettings: this._options.serverSettings,
-      events: this._options.events
+    return showView(app, this.runs, open, () => {
+      const model = new RunModel({ runId, serverSettings, events });
+      return new RunView({
+        model,
+        commands: app.commands,
+        theme,
+        askName: this._options.askRunName
+      });
     });
-    const view = new RunView({
-      model,
-      commands: this._options.app.commands,
-      theme: this._options.theme,
-      askName: this._options.askRunName
-    });
-    await this._show(view, this.runs);
-    void model.start();
-    return view;
   }
 
   /** Compare runs of an experiment, reusing a view of the same runs. */
-  async compare(
+  compare(
     experimentId: string,
     runIds: ReadonlyArray<string>
   ): Promise<CompareView> {
+    const { app, serverSettings, events, theme } = this._options;
     const key = [...new Set(runIds)].sort().join(',');
     const open = this.comparisons.find(
       view => [...view.model.runIds].sort().join(',') === key
     );
-    if (open) {
-      this._options.app.shell.activateById(open.id);
-      return open;
-    }
-    const model = new CompareModel({
-      experimentId,
-      runIds,
-      serverSettings: this._options.serverSettings,
-      events: this._options.events
+    return showView(app, this.comparisons, open, () => {
+      const model = new CompareModel({
+        experimentId,
+        runIds,
+        serverSettings,
+        events
+      });
+      const view = new CompareView({ model, commands: app.commands, theme });
+      view.id = `mlstudio-compare-${++this._compareCount}-${Date.now()}`;
+      return view;
     });
-    const view = new CompareView({
-      model,
-      commands: this._options.app.commands,
-      theme: this._options.theme
-    });
-    view.id = `mlstudio-compare-${++this._compareCount}-${Date.now()}`;
-    await this._show(view, this.comparisons);
-    void model.start();
-    return view;
-  }
-
-  private async _show<T extends ExperimentView | RunView | CompareView>(
-    view: T,
-    tracker: WidgetTracker<T>
-  ): Promise<void> {
-    this._options.app.shell.add(view, 'main');
-    await tracker.add(view);
-    this._options.app.shell.activateById(view.id);
   }
 
   private _compareCount = 0;

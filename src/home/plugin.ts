@@ -14,6 +14,7 @@ import { ILauncher } from '@jupyterlab/launcher';
 import { studioIcon } from '../icons';
 import { HomeModel } from './model';
 import { HomeView } from './view';
+import { showView } from '../ui/view';
 import { CommandIDs } from '../command-ids';
 
 const CATEGORY = 'ML Studio';
@@ -43,20 +44,15 @@ export const homePlugin: JupyterFrontEndPlugin<void> = {
       caption:
         'What runs now (CPU, memory, Stop), recent activity, quick actions and the configuration',
       icon: args => (args.isPalette ? undefined : studioIcon),
-      execute: async () => {
+      execute: () => {
         const open = tracker.currentWidget ?? tracker.find(() => true);
         if (open) {
-          app.shell.activateById(open.id);
           void open.model.refresh();
-          return open;
         }
-        const model = new HomeModel({ serverSettings, events });
-        const view = new HomeView({ model, commands: app.commands });
-        app.shell.add(view, 'main');
-        await tracker.add(view);
-        app.shell.activateById(view.id);
-        void model.start();
-        return view;
+        return showView(app, tracker, open, () => {
+          const model = new HomeModel({ serverSettings, events });
+          return new HomeView({ model, commands: app.commands });
+        });
       }
     });
 

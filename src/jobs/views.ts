@@ -11,6 +11,7 @@ import { TrainingFormView } from './form';
 import { TrainingFormModel } from './form-model';
 import { JobModel } from './job-model';
 import { JobView } from './view';
+import { showView } from '../ui/view';
 
 export namespace JobViews {
   export interface IOptions {
@@ -33,63 +34,46 @@ export class JobViews {
   });
 
   /** Show a job, reusing an open view. */
-  async openJob(jobId: string): Promise<JobView> {
-    const { app } = this._options;
+  openJob(jobId: string): Promise<JobView> {
+    const { app, serverSettings, events } = this._options;
     const open = this.jobs.find(view => view.model.jobId === jobId);
-    if (open) {
-      app.shell.activateById(open.id);
-      return open;
-    }
-    const model = new JobModel({
-      jobId,
-      serverSettings: this._options.serverSettings,
-      events: this._options.events
+    return showView(app, this.jobs, open, () => {
+      const model = new JobModel({ jobId, serverSettings, events });
+      return new JobView({ model, commands: app.commands });
     });
-    const view = new JobView({ model, commands: app.commands });
-    app.shell.add(view, 'main');
-    await this.jobs.add(view);
-    app.shell.activateById(view.id);
-    void model.start();
-    return view;
   }
 
   /**
    * Open the training form. An open form is reused (and given the data
    * path and experiment, if passed) so the user's input is never thrown away.
    */
-  async openTrainingForm(
+  openTrainingForm(
     trainPath?: string,
     experiment?: string
   ): Promise<TrainingFormView> {
     const { app } = this._options;
     const open = this.forms.currentWidget ?? this.forms.find(() => true);
-    if (open) {
-      if (trainPath) {
-        open.model.setPath('train', trainPath);
-      }
-      if (experiment) {
-        open.model.setExperiment(experiment);
-      }
-      app.shell.activateById(open.id);
-      return open;
+    if (open && trainPath) {
+      open.model.setPath('train', trainPath);
     }
-    const model = new TrainingFormModel({
-      serverSettings: this._options.serverSettings,
-      selectedFiles: this._options.selectedFiles,
-      trainPath,
-      experiment
+    if (open && experiment) {
+      open.model.setExperiment(experiment);
+    }
+    return showView(app, this.forms, open, () => {
+      const model = new TrainingFormModel({
+        serverSettings: this._options.serverSettings,
+        selectedFiles: this._options.selectedFiles,
+        trainPath,
+        experiment
+      });
+      const view = new TrainingFormView({
+        model,
+        onSubmitted: (job: Job) => {
+          void this.openJob(job.id).then(() => view.close());
+        }
+      });
+      return view;
     });
-    const view = new TrainingFormView({
-      model,
-      onSubmitted: (job: Job) => {
-        void this.openJob(job.id).then(() => view.close());
-      }
-    });
-    app.shell.add(view, 'main');
-    await this.forms.add(view);
-    app.shell.activateById(view.id);
-    void model.start();
-    return view;
   }
 
   private _options: JobViews.IOptions;

@@ -4,7 +4,7 @@
  * layout restorer brings them back after a reload.
  */
 import type { JupyterFrontEnd } from '@jupyterlab/application';
-import { MainAreaWidget, WidgetTracker } from '@jupyterlab/apputils';
+import { WidgetTracker } from '@jupyterlab/apputils';
 import type { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import type { Event, ServerConnection } from '@jupyterlab/services';
 
@@ -14,6 +14,7 @@ import { ModelGroupModel } from './group-model';
 import { ModelGroupView } from './group-view';
 import { ModelVersionModel } from './version-model';
 import { ModelVersionView } from './version-view';
+import { showView } from '../ui/view';
 
 export namespace ModelViews {
   export interface IOptions {
@@ -41,71 +42,48 @@ export class ModelViews {
   });
 
   /** Show a model group, reusing an open view. */
-  async openModel(name: string): Promise<ModelGroupView> {
+  openModel(name: string): Promise<ModelGroupView> {
+    const { app } = this._options;
     const open = this.groups.find(view => view.model.name === name);
-    if (open) {
-      this._options.app.shell.activateById(open.id);
-      return open;
-    }
-    const model = new ModelGroupModel({ name, ...this._connection() });
-    const view = new ModelGroupView({
-      model,
-      commands: this._options.app.commands
+    return showView(app, this.groups, open, () => {
+      const model = new ModelGroupModel({ name, ...this._connection() });
+      return new ModelGroupView({ model, commands: app.commands });
     });
-    await this._show(view, this.groups);
-    void model.start();
-    return view;
   }
 
   /** Show a model version, reusing an open view. */
-  async openVersion(name: string, version: number): Promise<ModelVersionView> {
+  openVersion(name: string, version: number): Promise<ModelVersionView> {
+    const { app } = this._options;
     const open = this.versions.find(
       view => view.model.name === name && view.model.version === version
     );
-    if (open) {
-      this._options.app.shell.activateById(open.id);
-      return open;
-    }
-    const model = new ModelVersionModel({
-      name,
-      version,
-      ...this._connection()
+    return showView(app, this.versions, open, () => {
+      const connection = this._connection();
+      return new ModelVersionView({
+        model: new ModelVersionModel({ name, version, ...connection }),
+        commands: app.commands,
+        rendermime: this._options.rendermime ?? null
+      });
     });
-    const view = new ModelVersionView({
-      model,
-      commands: this._options.app.commands,
-      rendermime: this._options.rendermime ?? null
-    });
-    await this._show(view, this.versions);
-    void model.start();
-    return view;
   }
 
   /** Compare versions of a model, reusing a view of the same versions. */
-  async compare(
+  compare(
     name: string,
     versions: ReadonlyArray<number>
   ): Promise<CompareVersionsView> {
+    const { app } = this._options;
     const key = [...new Set(versions)].sort((a, b) => a - b).join(',');
     const open = this.comparisons.find(
       view => view.model.name === name && view.model.numbers.join(',') === key
     );
-    if (open) {
-      this._options.app.shell.activateById(open.id);
-      return open;
-    }
-    const model = new CompareVersionsModel({
-      name,
-      versions,
-      ...this._connection()
+    return showView(app, this.comparisons, open, () => {
+      const connection = this._connection();
+      return new CompareVersionsView({
+        model: new CompareVersionsModel({ name, versions, ...connection }),
+        commands: app.commands
+      });
     });
-    const view = new CompareVersionsView({
-      model,
-      commands: this._options.app.commands
-    });
-    await this._show(view, this.comparisons);
-    void model.start();
-    return view;
   }
 
   private _connection() {
@@ -113,15 +91,6 @@ export class ModelViews {
       serverSettings: this._options.serverSettings,
       events: this._options.events
     };
-  }
-
-  private async _show<T extends MainAreaWidget>(
-    view: T,
-    tracker: WidgetTracker<T>
-  ): Promise<void> {
-    this._options.app.shell.add(view, 'main');
-    await tracker.add(view);
-    this._options.app.shell.activateById(view.id);
   }
 
   private _options: ModelViews.IOptions;
