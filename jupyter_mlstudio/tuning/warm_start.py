@@ -96,6 +96,7 @@ def warm_start(
 ) -> WarmStartReport:
     """Add the completed trials of each earlier (name, spec, study) to ``study``."""
     report = WarmStartReport()
+    outside: dict[str, list[Any]] = {}  # param → values that fit no new range
     new_dists = distributions(spec)
     objectives = [(o.metric, o.direction) for o in spec.objectives()]
     for name, old_spec, old_study in earlier:
@@ -116,14 +117,16 @@ def warm_start(
                     continue
                 fitted = fit_value(param, to_optuna_params(spec, {param: value})[param], dist)
                 if fitted is None:
-                    report.dropped.setdefault(
-                        param, f"{value!r} (and others) outside the new range"
-                    )
+                    outside.setdefault(param, []).append(value)
                     continue
                 params[param], note = fitted
                 dists[param] = dist
-                if note and param not in report.mapped:
-                    report.mapped[param] = f"changed type: {note}"
+                old_range = old_spec.search_space.get(param)
+                new_type = spec.search_space[param].type
+                if old_range is not None and old_range.type != new_type:
+                    report.mapped.setdefault(param, f"{old_range.type} → {new_type}")
+                elif note:
+                    report.mapped.setdefault(param, note)
             if not params:
                 report.trials_without_params += 1
                 continue
@@ -138,4 +141,9 @@ def warm_start(
             )
             added += 1
         report.added[name] = added
+    for param, values in outside.items():
+        shown = ", ".join(repr(v) for v in values[:5]) + (" …" if len(values) > 5 else "")
+        report.dropped.setdefault(
+            param, f"{len(values)} value(s) outside the new range ({shown}) left out"
+        )
     return report

@@ -7,9 +7,11 @@ import contextlib
 import os
 import signal
 import textwrap
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 from sklearn.datasets import load_breast_cancer
 
@@ -69,3 +71,25 @@ def script(tmp_path: Path) -> Callable[[str, str], Path]:
         return path
 
     return write
+
+
+def _group_gone(pgid: int, timeout: float = 10.0) -> bool:
+    """No live process of the group is left (zombies awaiting their reaper do not count);
+    waits up to ``timeout``, since a stopped job's runner ends the job just before it exits."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = []
+        for process in psutil.process_iter(["status"]):
+            with contextlib.suppress(psutil.Error, OSError):
+                if os.getpgid(process.pid) == pgid and process.info["status"] != "zombie":
+                    left.append(process.pid)
+        if not left:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+
+
+@pytest.fixture
+def group_gone() -> Callable[[int], bool]:
+    return _group_gone

@@ -4,13 +4,8 @@ stopped (their processes gone) and recorded as Pruned at the step they reached."
 
 from __future__ import annotations
 
-import contextlib
-import os
-import time
 from collections.abc import Callable
 from pathlib import Path
-
-import psutil
 
 from jupyter_mlstudio.studio import Studio
 from jupyter_mlstudio.tuning.entities import TRIAL_TAG
@@ -111,7 +106,10 @@ def test_builtin_algorithm_bayesian_with_two_parallel_trials(
 
 
 def test_script_mode_hyperband_prunes_bad_trials_and_kills_them(
-    studio: Studio, tuning: TuningService, script: Callable[[str, str], Path], tmp_path: Path
+    studio: Studio,
+    tuning: TuningService,
+    script: Callable[[str, str], Path],
+    group_gone: Callable[[int], bool],
 ) -> None:
     entry = script("train.py", EPOCHS_SCRIPT)
     created = tuning.create(
@@ -150,7 +148,7 @@ def test_script_mode_hyperband_prunes_bad_trials_and_kills_them(
         job = studio.jobs.get(trial.job_id)  # type: ignore[arg-type]
         assert job.status == "Stopped"
         # its whole process group is gone (the runner ends the job just before it exits)
-        assert job.pid is not None and _gone(job.pid)
+        assert job.pid is not None and group_gone(job.pid)
         run = studio.runs.get_run(job.run_id)  # type: ignore[arg-type]
         assert run.status == "KILLED"
         assert run.tags["mlstudio.tuning.state"] == "Pruned"
@@ -158,19 +156,3 @@ def test_script_mode_hyperband_prunes_bad_trials_and_kills_them(
         # it was stopped early: fewer epochs in its log than a full run
         history = studio.runs.get_metric_history(job.run_id, "val_loss")  # type: ignore[arg-type]
         assert len(history) < 9
-
-
-def _gone(pgid: int, timeout: float = 10.0) -> bool:
-    """No live process of the group is left (zombies awaiting their reaper do not count)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        left = []
-        for process in psutil.process_iter(["status"]):
-            with contextlib.suppress(psutil.Error, OSError):
-                if os.getpgid(process.pid) == pgid and process.info["status"] != "zombie":
-                    left.append(process.pid)
-        if not left:
-            return True
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.1)
