@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import os
@@ -87,6 +88,28 @@ async def call_api(
 def call(jp_fetch: Fetch) -> Call:
     """The REST helper of the handler tests, bound to this test's Jupyter server."""
     return functools.partial(call_api, jp_fetch)
+
+
+class JobWait(Protocol):
+    """``await wait_job_ended(job_id)`` → the job's representation once it has ended."""
+
+    def __call__(self, job_id: str, timeout: float = 120) -> Awaitable[dict[str, Any]]: ...
+
+
+@pytest.fixture
+def wait_job_ended(call: Call) -> JobWait:
+    """Polls a job over REST until it is Completed, Failed or Stopped."""
+
+    async def wait(job_id: str, timeout: float = 120) -> dict[str, Any]:
+        for _ in range(int(timeout / 0.2)):
+            status, job = await call("GET", "jobs", job_id)
+            assert status == 200
+            if job["status"] in ("Completed", "Failed", "Stopped"):
+                return job  # type: ignore[no-any-return]
+            await asyncio.sleep(0.2)
+        raise AssertionError(f"job {job_id} did not end")
+
+    return wait
 
 
 # -- PostgreSQL for the tests that run on both backends --------------------------------

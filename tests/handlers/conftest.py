@@ -18,6 +18,21 @@ import pytest
 
 from jupyter_mlstudio.config import HOME_ENV
 
+Event = dict[str, Any]
+RESOURCE_CHANGED = "https://events.jupyter.org/jupyter_mlstudio/resource_changed/v1"
+
+
+@pytest.fixture
+def resource_events(jp_serverapp: Any) -> list[Event]:
+    """The ``resource_changed`` events this test's server emits, appended as they come."""
+    seen: list[Event] = []
+
+    async def listener(logger: Any, schema_id: str, data: Event) -> None:
+        seen.append(data)
+
+    jp_serverapp.event_logger.add_listener(schema_id=RESOURCE_CHANGED, listener=listener)
+    return seen
+
 
 @pytest.fixture
 def jp_server_config(jp_server_config: dict[str, Any]) -> dict[str, Any]:

@@ -43,6 +43,14 @@ def register_iris(c: float = 1.0) -> int:
     return mls.register(model, "iris", input_example=X).version
 
 
+def invoke(
+    call: Call, endpoint: str, body: Any, content_type: str = "application/json"
+) -> Awaitable[tuple[int, Any]]:
+    """POST to an endpoint's ``/invocations`` through the server's authenticated proxy."""
+    headers = {"Content-Type": content_type}
+    return call("POST", endpoint, "invocations", body=body, api=False, headers=headers)
+
+
 @pytest.fixture(autouse=True)
 def no_endpoint_left_behind(mlstudio_home: Path) -> Iterator[None]:
     yield
@@ -77,38 +85,18 @@ async def test_deploy_invoke_through_the_proxy_update_and_delete(call: Call) -> 
     # the proxy: Jupyter's authentication, the endpoint's token added on the way
     status, example = await call("GET", "endpoints", "iris-live", "example")
     assert status == 200 and "sepal length (cm)" in example["body"]
-    status, reply = await call(
-        "POST",
-        "iris-live",
-        "invocations",
-        body=example["body"],
-        api=False,
-        headers={"Content-Type": "application/json"},
-    )
+    status, reply = await invoke(call, "iris-live", example["body"])
     expected = mls.load_model("iris", 1).predict(X.head(1)).tolist()
     assert (status, reply) == (200, {"predictions": expected})
-    status, reply = await call(
-        "POST",
-        "iris-live",
-        "invocations",
-        body=X.head(3).to_csv(index=False),
-        api=False,
-        headers={"Content-Type": "text/csv"},
-    )
+    status, reply = await invoke(call, "iris-live", X.head(3).to_csv(index=False), "text/csv")
     assert status == 200 and len(reply["predictions"]) == 3
     status, _ready = await call("GET", "iris-live", "v2", "health", "ready", api=False)
     assert status == 200
     status, meta = await call("GET", "iris-live", "v2", "models", "iris", api=False)
     assert status == 200 and meta["name"] == "iris"
     # the endpoint's own 4xx passes through with its message
-    status, error = await call(
-        "POST",
-        "iris-live",
-        "invocations",
-        body={"dataframe_split": {"columns": ["nope"], "data": [[1]]}},
-        api=False,
-        headers={"Content-Type": "application/json"},
-    )
+    unknown_column = {"dataframe_split": {"columns": ["nope"], "data": [[1]]}}
+    status, error = await invoke(call, "iris-live", unknown_column)
     assert status == 400 and "nope" in json.dumps(error)
 
     status, metrics = await call("GET", "endpoints", "iris-live", "metrics")
@@ -141,14 +129,7 @@ async def test_deploy_invoke_through_the_proxy_update_and_delete(call: Call) -> 
     assert status == 202
     reweighted = await wait_status(call, "iris-live")
     assert {v["name"]: v["weight"] for v in reweighted["variants"]} == {"old": 0.0, "new": 3.0}
-    status, reply = await call(
-        "POST",
-        "iris-live",
-        "invocations",
-        body=example["body"],
-        api=False,
-        headers={"Content-Type": "application/json"},
-    )
+    status, reply = await invoke(call, "iris-live", example["body"])
     assert status == 200
 
     # a served version cannot be deleted from the registry
@@ -238,14 +219,7 @@ async def test_an_endpoint_in_service_comes_back_when_the_server_starts(
     assert endpoint["status"] == "InService", endpoint
     assert endpoint["port"] == old_port
     assert mls.get_endpoint(name).endpoint.pid != old_pid
-    status, reply = await call(
-        "POST",
-        name,
-        "invocations",
-        body={"instances": X.head(2).values.tolist()},
-        api=False,
-        headers={"Content-Type": "application/json"},
-    )
+    status, reply = await invoke(call, name, {"instances": X.head(2).values.tolist()})
     assert status == 200 and len(reply["predictions"]) == 2
 
 

@@ -194,16 +194,10 @@ async def test_status_reports_store(call: Call) -> None:
     assert payload["store_uri"].endswith("mlstudio.db")
 
 
-async def test_changes_emit_server_events(call: Call, jp_serverapp: Any) -> None:
-    seen: list[dict[str, Any]] = []
-
-    async def listener(logger: Any, schema_id: str, data: dict[str, Any]) -> None:
-        seen.append(data)
-
-    jp_serverapp.event_logger.add_listener(
-        schema_id="https://events.jupyter.org/jupyter_mlstudio/resource_changed/v1",
-        listener=listener,
-    )
+async def test_changes_emit_server_events(
+    call: Call, resource_events: list[dict[str, Any]]
+) -> None:
+    seen = resource_events
     _, created = await call("POST", "experiments", body={"name": "evt"})
     await call("DELETE", "experiments", created["id"])
     import asyncio

@@ -12,17 +12,7 @@ import pytest
 from sklearn.datasets import load_iris
 
 if TYPE_CHECKING:
-    from conftest import Call
-
-
-async def wait_ended(call: Call, job_id: str, timeout: float = 120) -> dict[str, Any]:
-    for _ in range(int(timeout / 0.2)):
-        status, job = await call("GET", "jobs", job_id)
-        assert status == 200
-        if job["status"] in ("Completed", "Failed", "Stopped"):
-            return job  # type: ignore[no-any-return]
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"job {job_id} did not end")
+    from conftest import Call, JobWait
 
 
 @pytest.fixture
@@ -33,7 +23,9 @@ def iris_csv(jp_root_dir: Path) -> str:
     return "datasets/iris.csv"
 
 
-async def test_training_job_from_the_api_to_completion(call: Call, iris_csv: str) -> None:
+async def test_training_job_from_the_api_to_completion(
+    call: Call, iris_csv: str, wait_job_ended: JobWait
+) -> None:
     status, algorithms = await call("GET", "algorithms")
     assert status == 200
     forest = next(a for a in algorithms["items"] if a["name"] == "random-forest-classifier")
@@ -56,7 +48,7 @@ async def test_training_job_from_the_api_to_completion(call: Call, iris_csv: str
     )
     assert status == 201, job
     assert job["status"] in ("Pending", "Running") and job["kind"] == "training"
-    done = await wait_ended(call, job["id"])
+    done = await wait_job_ended(job["id"])
     assert done["status"] == "Completed", done["failure_reason"]
     assert set(done["outputs"]) == {"model"}
 
@@ -88,13 +80,13 @@ async def test_training_job_from_the_api_to_completion(call: Call, iris_csv: str
     status, clone = await call("POST", "jobs", job["id"], "clone", body={})
     assert status == 201 and clone["name"] != "iris-forest"
     assert clone["spec"]["hyperparameters"] == done["spec"]["hyperparameters"]
-    assert (await wait_ended(call, clone["id"]))["status"] == "Completed"
+    assert (await wait_job_ended(clone["id"]))["status"] == "Completed"
     status, error = await call("POST", "jobs", job["id"], "clone", body={"name": "iris-forest"})
     assert status == 409
 
 
 async def test_processing_job_runs_a_script_and_can_be_stopped(
-    call: Call, jp_root_dir: Path
+    call: Call, jp_root_dir: Path, wait_job_ended: JobWait
 ) -> None:
     (jp_root_dir / "slow.py").write_text(
         "import time\nprint('started', flush=True)\ntime.sleep(120)\n"
@@ -108,7 +100,7 @@ async def test_processing_job_runs_a_script_and_can_be_stopped(
         await asyncio.sleep(0.1)
     status, stopping = await call("POST", "jobs", job["id"], "stop")
     assert status == 200 and stopping["status"] in ("Stopping", "Stopped")
-    done = await wait_ended(call, job["id"], timeout=60)
+    done = await wait_job_ended(job["id"], timeout=60)
     assert done["status"] == "Stopped"
 
 
@@ -206,7 +198,7 @@ async def test_unknown_job_is_404(call: Call) -> None:
 
 
 async def test_batch_transform_job_from_the_api(
-    call: Call, jp_root_dir: Path, iris_csv: str
+    call: Call, jp_root_dir: Path, iris_csv: str, wait_job_ended: JobWait
 ) -> None:
     import pandas as pd
     from sklearn.linear_model import LogisticRegression
@@ -230,7 +222,7 @@ async def test_batch_transform_job_from_the_api(
     )
     assert status == 201, job
     assert job["kind"] == "batch-transform" and job["spec"]["model"] == "iris-lr"
-    done = await wait_ended(call, job["id"])
+    done = await wait_job_ended(job["id"])
     assert done["status"] == "Completed", done["failure_reason"]
     assert done["outputs"] == {"predictions": str(jp_root_dir / "scored")}
     scored = pd.read_parquet(jp_root_dir / "scored" / "part-00000.parquet")
@@ -351,7 +343,7 @@ def lost_job_of_a_dead_server(jp_root_dir: Path, mlstudio_home: Path) -> str:
 
 
 async def test_a_restarted_server_adopts_a_job_that_still_runs(
-    running_job_of_a_dead_server: tuple[str, Path, int], call: Call
+    running_job_of_a_dead_server: tuple[str, Path, int], call: Call, wait_job_ended: JobWait
 ) -> None:
     import os
 
@@ -362,7 +354,7 @@ async def test_a_restarted_server_adopts_a_job_that_still_runs(
     assert (status, job["status"]) == (200, "Running")
     assert mls.studio().job_store.get_job(job_id).owner_pid == os.getpid()  # adopted
     release.write_text("go")
-    done = await wait_ended(call, job_id, timeout=60)
+    done = await wait_job_ended(job_id, timeout=60)
     assert done["status"] == "Completed"
     _, chunk = await call("GET", "jobs", job_id, "log")
     assert "released" in chunk["text"]

@@ -2,36 +2,16 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
-from tornado.httpclient import HTTPResponse
 
 import jupyter_mlstudio as mls
 
-Fetch = Callable[..., Awaitable[HTTPResponse]]
-API = ("mlstudio", "api", "v1")
-
-
-async def call(
-    jp_fetch: Fetch, method: str, *path: str, body: Any = None, params: dict[str, Any] | None = None
-) -> tuple[int, Any]:
-    kwargs: dict[str, Any] = {"method": method, "raise_error": False}
-    if body is not None:
-        kwargs["body"] = json.dumps(body)
-    elif method in ("POST", "PATCH", "PUT"):
-        kwargs["body"] = b"{}"
-    if params:
-        kwargs["params"] = params
-    response = await jp_fetch(*API, *path, **kwargs)
-    text = response.body.decode() if response.body else ""
-    if response.headers.get("Content-Type", "").startswith("text/markdown"):
-        return response.code, text
-    return response.code, (json.loads(text) if text else None)
+if TYPE_CHECKING:
+    from conftest import Call
 
 
 def run_with_model(c: float) -> str:
@@ -43,32 +23,31 @@ def run_with_model(c: float) -> str:
     return run.id
 
 
-async def test_register_approve_alias_card_and_lineage(jp_fetch: Fetch) -> None:
+async def test_register_approve_alias_card_and_lineage(call: Call) -> None:
     first, second = run_with_model(0.5), run_with_model(1.0)
-    status, v1 = await call(jp_fetch, "POST", "models", "iris", "versions", body={"run_id": first})
+    status, v1 = await call("POST", "models", "iris", "versions", body={"run_id": first})
     assert status == 201, v1
     assert (v1["version"], v1["approval_status"], v1["source_run_id"]) == (
         1,
         "PendingManualApproval",
         first,
     )
-    status, v2 = await call(jp_fetch, "POST", "models", "iris", "versions", body={"run_id": second})
+    status, v2 = await call("POST", "models", "iris", "versions", body={"run_id": second})
     assert (status, v2["version"]) == (201, 2)
 
-    status, page = await call(jp_fetch, "GET", "models", params={"search": "IRI"})
+    status, page = await call("GET", "models", params={"search": "IRI"})
     assert [g["name"] for g in page["items"]] == ["iris"] and page["items"][0][
         "latest_version"
     ] == 2
-    status, versions = await call(jp_fetch, "GET", "models", "iris", "versions")
+    status, versions = await call("GET", "models", "iris", "versions")
     assert [v["version"] for v in versions["items"]] == [2, 1]
 
     # only description, tags and card change; artifacts are immutable
     status, error = await call(
-        jp_fetch, "PATCH", "models", "iris", "versions", "1", body={"artifact_uri": "file:///x"}
+        "PATCH", "models", "iris", "versions", "1", body={"artifact_uri": "file:///x"}
     )
     assert status == 409 and "immutable" in error["error"]["message"]
     status, updated = await call(
-        jp_fetch,
         "PATCH",
         "models",
         "iris",
@@ -79,7 +58,6 @@ async def test_register_approve_alias_card_and_lineage(jp_fetch: Fetch) -> None:
     assert status == 200 and updated["card"]["intended_use"] == "Teaching"
 
     status, error = await call(
-        jp_fetch,
         "POST",
         "models",
         "iris",
@@ -90,7 +68,6 @@ async def test_register_approve_alias_card_and_lineage(jp_fetch: Fetch) -> None:
     )
     assert status == 400 and "comment" in error["error"]["message"]
     status, approved = await call(
-        jp_fetch,
         "POST",
         "models",
         "iris",
@@ -103,28 +80,28 @@ async def test_register_approve_alias_card_and_lineage(jp_fetch: Fetch) -> None:
     assert approved["approvals"][0]["comment"] == "holdout AUC ok"
 
     status, aliased = await call(
-        jp_fetch, "PUT", "models", "iris", "aliases", "champion", body={"version": 1}
+        "PUT", "models", "iris", "aliases", "champion", body={"version": 1}
     )
     assert status == 200 and aliased["aliases"] == ["champion"]
-    await call(jp_fetch, "PUT", "models", "iris", "aliases", "champion", body={"version": 2})
-    status, resolved = await call(jp_fetch, "GET", "models", "iris", "aliases", "champion")
+    await call("PUT", "models", "iris", "aliases", "champion", body={"version": 2})
+    status, resolved = await call("GET", "models", "iris", "aliases", "champion")
     assert resolved["version"] == 2
-    status, group = await call(jp_fetch, "GET", "models", "iris")
+    status, group = await call("GET", "models", "iris")
     assert group["aliases"] == {"champion": 2}
 
-    status, card = await call(jp_fetch, "GET", "models", "iris", "versions", "1", "card")
+    status, card = await call("GET", "models", "iris", "versions", "1", "card")
     assert status == 200 and card.startswith("# Model card: iris version 1")
     assert "Teaching" in card and "holdout AUC ok" in card
-    status, lineage = await call(jp_fetch, "GET", "models", "iris", "versions", "1", "lineage")
+    status, lineage = await call("GET", "models", "iris", "versions", "1", "lineage")
     assert lineage["run"]["id"] == first and lineage["run"]["experiment_name"] == "iris"
 
-    status, _ = await call(jp_fetch, "DELETE", "models", "iris", "aliases", "champion")
+    status, _ = await call("DELETE", "models", "iris", "aliases", "champion")
     assert status == 204
-    status, error = await call(jp_fetch, "DELETE", "models", "iris")
+    status, error = await call("DELETE", "models", "iris")
     assert status == 409 and "force" in error["error"]["message"]
-    status, _ = await call(jp_fetch, "DELETE", "models", "iris", params={"force": "true"})
+    status, _ = await call("DELETE", "models", "iris", params={"force": "true"})
     assert status == 204
-    status, _ = await call(jp_fetch, "GET", "models", "iris")
+    status, _ = await call("GET", "models", "iris")
     assert status == 404
 
 
@@ -154,27 +131,26 @@ async def test_register_approve_alias_card_and_lineage(jp_fetch: Fetch) -> None:
     ],
 )
 async def test_bad_registry_requests(
-    jp_fetch: Fetch, method: str, path: tuple[str, ...], body: Any, code: int, message: str
+    call: Call, method: str, path: tuple[str, ...], body: Any, code: int, message: str
 ) -> None:
-    status, error = await call(jp_fetch, method, *path, body=body)
+    status, error = await call(method, *path, body=body)
     assert status == code, error
     assert message in error["error"]["message"]
 
 
-async def test_registering_a_run_without_a_model_is_a_400(jp_fetch: Fetch) -> None:
+async def test_registering_a_run_without_a_model_is_a_400(call: Call) -> None:
     with mls.start_run("iris") as run:
         run.log_metric("m", 1.0)
-    status, error = await call(jp_fetch, "POST", "models", "m", "versions", body={"run_id": run.id})
+    status, error = await call("POST", "models", "m", "versions", body={"run_id": run.id})
     assert status == 400 and "has no model under model/" in error["error"]["message"]
 
 
-async def test_the_approver_is_a_person_not_a_token_id(jp_fetch: Fetch) -> None:
+async def test_the_approver_is_a_person_not_a_token_id(call: Call) -> None:
     from jupyter_mlstudio.registry.service import current_user
 
     run_id = run_with_model(0.5)
-    await call(jp_fetch, "POST", "models", "iris", "versions", body={"run_id": run_id})
+    await call("POST", "models", "iris", "versions", body={"run_id": run_id})
     status, version = await call(
-        jp_fetch,
         "POST",
         "models",
         "iris",

@@ -226,19 +226,13 @@ async def test_artifacts_list_and_stream(call: Call, jp_fetch: Fetch, tmp_path: 
         assert status == code, (path, payload)
 
 
-async def test_sdk_writes_are_pushed_as_events(jp_fetch: Fetch, jp_serverapp: Any) -> None:
+async def test_sdk_writes_are_pushed_as_events(
+    jp_fetch: Fetch, jp_serverapp: Any, resource_events: list[dict[str, Any]]
+) -> None:
     """A run logged from another process reaches listeners without any REST call."""
     import asyncio
 
-    seen: list[dict[str, Any]] = []
-
-    async def listener(logger: Any, schema_id: str, data: dict[str, Any]) -> None:
-        seen.append(data)
-
-    jp_serverapp.event_logger.add_listener(
-        schema_id="https://events.jupyter.org/jupyter_mlstudio/resource_changed/v1",
-        listener=listener,
-    )
+    seen = resource_events
     await jp_fetch(*API, "status")  # the extension (and its watcher) is up
     studio = jp_serverapp.web_app.settings["mlstudio.studio"]
     exp = studio.experiments.create_experiment("watched")

@@ -4,7 +4,6 @@ is not registrable completes with its registration_error in the job's representa
 
 from __future__ import annotations
 
-import asyncio
 import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,22 +14,12 @@ from sklearn.datasets import load_iris
 from jupyter_mlstudio.registry.service import data_reference
 
 if TYPE_CHECKING:
-    from conftest import Call
+    from conftest import Call, JobWait
 
 
 @pytest.fixture
 def jp_server_config(jp_server_config: dict[str, Any]) -> dict[str, Any]:
     return {"ServerApp": {"jpserver_extensions": {"jupyter_mlstudio": True}}}
-
-
-async def wait_ended(call: Call, job_id: str, timeout: float = 120) -> dict[str, Any]:
-    for _ in range(int(timeout / 0.2)):
-        status, job = await call("GET", "jobs", job_id)
-        assert status == 200
-        if job["status"] in ("Completed", "Failed", "Stopped"):
-            return job  # type: ignore[no-any-return]
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"job {job_id} did not end")
 
 
 @pytest.fixture
@@ -44,7 +33,7 @@ def iris_data(jp_root_dir: Path) -> dict[str, str]:
 
 
 async def test_registering_a_jobs_run_over_rest_records_its_data(
-    call: Call, jp_root_dir: Path, iris_data: dict[str, str]
+    call: Call, jp_root_dir: Path, iris_data: dict[str, str], wait_job_ended: JobWait
 ) -> None:
     status, job = await call(
         "POST",
@@ -53,7 +42,7 @@ async def test_registering_a_jobs_run_over_rest_records_its_data(
         body={"algorithm": "logistic-regression", "channels": iris_data, "target": "target"},
     )
     assert status == 201, job
-    done = await wait_ended(call, job["id"])
+    done = await wait_job_ended(job["id"])
     assert done["status"] == "Completed", done["failure_reason"]
     assert done["registration_error"] is None
 
@@ -75,7 +64,7 @@ async def test_registering_a_jobs_run_over_rest_records_its_data(
 
 
 async def test_a_joblib_script_with_register_as_completes_with_its_registration_error(
-    call: Call, jp_root_dir: Path, iris_data: dict[str, str]
+    call: Call, jp_root_dir: Path, iris_data: dict[str, str], wait_job_ended: JobWait
 ) -> None:
     (jp_root_dir / "train_joblib.py").write_text(
         textwrap.dedent(
@@ -103,7 +92,7 @@ async def test_a_joblib_script_with_register_as_completes_with_its_registration_
         },
     )
     assert status == 201, job
-    done = await wait_ended(call, job["id"])
+    done = await wait_job_ended(job["id"])
     assert done["status"] == "Completed" and done["failure_reason"] is None
     error = done["registration_error"]
     assert error and "model.joblib" in error and "metadata.json" in error
