@@ -22,7 +22,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -198,7 +198,10 @@ def consecutive_failures(trials: Sequence[FrozenTrial]) -> tuple[int, FrozenTria
 
 def _default_name(spec: TuningJobSpec) -> str:
     training = spec.training
-    stem = training.algorithm or Path(training.entry_point or "train").stem
+    if training is None:
+        stem = (spec.function or "function").rsplit(".", 1)[-1]
+    else:
+        stem = training.algorithm or Path(training.entry_point or "train").stem
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-.") or "tuning"
     # short: trial job names add "-NNN"
     return f"{stem[:60]}-tune-{datetime.now().strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:4]}"
@@ -247,6 +250,11 @@ class TuningService:
         from ..jobs.service import check_spec, relative_message, resolve_paths
 
         parsed = parse_tuning_spec(spec)
+        if parsed.training is None:
+            raise InvalidArgumentError(
+                "A tuning job of training-job trials needs a 'training' spec "
+                "(function trials run with tune_function)."
+            )
         base = base_dir or Path.cwd()
         try:
             training = check_spec(resolve_paths(parsed.training, base, within=within_base))
@@ -254,12 +262,22 @@ class TuningService:
             message = relative_message(exc.message, base) if within_base else exc.message
             raise InvalidArgumentError(f"training: {message}") from None
         assert isinstance(training, TrainingSpec)
-        # the fixed hyperparameters as the job service normalised them, minus the tuned
-        fixed = {k: v for k, v in training.hyperparameters.items() if k not in parsed.search_space}
-        if parsed.training.algorithm is not None:
-            fixed = {k: v for k, v in fixed.items() if k in parsed.training.hyperparameters}
-        training = training.model_copy(update={"hyperparameters": fixed})
-        parsed = parsed.model_copy(update={"training": training})
+        # keep the fixed hyperparameters as given (check_spec fills every default in)
+        fixed = {k: v for k, v in training.hyperparameters.items() if k in parsed.hyperparameters}
+        parsed = parsed.model_copy(
+            update={"training": training.model_copy(update={"hyperparameters": fixed})}
+        )
+        source = training.algorithm or Path(training.entry_point or "").name
+        job, _ = self._register(parsed, training.experiment, source)
+        if start:
+            self._start_driver(job.id)
+        return self.store.get(job.id)
+
+    def _register(
+        self, parsed: TuningJobSpec, experiment_name: str | None, source: str
+    ) -> tuple[TuningJob, optuna.Study]:
+        """Check what is left to check, then create the parent run, the tuning job (Pending)
+        and its study, with the warm-start and enqueued trials in it."""
         check_strategy(parsed)
         name = parsed.name or _default_name(parsed)
         if self.store.name_taken(name):
@@ -267,13 +285,12 @@ class TuningService:
         earlier = [self._earlier(ref) for ref in parsed.warm_start]
         enqueued = [self._check_enqueued(parsed, params) for params in parsed.enqueue]
 
-        experiment = self._experiment(training.experiment or DEFAULT_EXPERIMENT)
+        experiment = self._experiment(experiment_name or DEFAULT_EXPERIMENT)
         parent = self.runs.create_run(
             experiment.id,
             name=name,
-            tags={"mlstudio.job_kind": "tuning", "mlstudio.source": training.algorithm
-                  or Path(training.entry_point or "").name},
-        )  # fmt: skip
+            tags={"mlstudio.job_kind": "tuning", "mlstudio.source": source},
+        )
         stored = parsed.model_copy(update={"name": name}).model_dump(mode="json")
         try:
             job = self.store.create(
@@ -309,9 +326,44 @@ class TuningService:
             )
         for params in enqueued:
             study.enqueue_trial(params, skip_if_exists=False)
-        if start:
-            self._start_driver(job.id)
-        return self.store.get(job.id)
+        return job, study
+
+    def tune_function(
+        self,
+        fn: Callable[..., Any],
+        *,
+        space: Mapping[str, Any] | None = None,
+        n_trials: int = 10,
+        direction: str = "Maximize",
+        metric: str = "objective",
+        name: str | None = None,
+        experiment: str | None = None,
+        strategy: str = "Bayesian",
+        early_stopping: str = "Off",
+        timeout: float | None = None,
+        random_seed: int | None = None,
+        warm_start: Sequence[str] = (),
+        enqueue: Sequence[Mapping[str, Any]] = (),
+    ) -> TuningJob:
+        """Function trials in this process, like ``study.optimize``, tracked like job
+        trials (a tuning job, a parent run, a child run per trial). See ``functions.py``."""
+        from .functions import run_function_trials
+
+        data: dict[str, Any] = {
+            "name": name,
+            "function": getattr(fn, "__qualname__", repr(fn))[:500],
+            "search_space": dict(space or {}),
+            "objective": {"metric": metric, "direction": direction},
+            "strategy": strategy,
+            "early_stopping": early_stopping,
+            "limits": {"max_trials": n_trials, "max_runtime_seconds": timeout},
+            "random_seed": random_seed,
+            "warm_start": list(warm_start),
+            "enqueue": [dict(p) for p in enqueue],
+        }
+        parsed = parse_tuning_spec(data)
+        job, study = self._register(parsed, experiment, parsed.function or "function")
+        return run_function_trials(self, job, parse_tuning_spec(job.spec), study, fn)
 
     def _earlier(self, ref: str) -> tuple[str, TuningJobSpec, optuna.Study]:
         try:

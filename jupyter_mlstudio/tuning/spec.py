@@ -131,12 +131,19 @@ class TuningJobSpec(_Model):
     name: Annotated[str, Field(pattern=NAME_PATTERN)] | None = Field(
         default=None, description="Unique tuning job name; generated when omitted."
     )
-    training: TrainingSpec = Field(
+    training: TrainingSpec | None = Field(
+        default=None,
         description="The base training job: a built-in algorithm or a script; its "
-        "hyperparameters are the fixed ones."
+        "hyperparameters are the fixed ones.",
+    )
+    function: str | None = Field(
+        default=None,
+        max_length=500,
+        description="Function trials (in-process, from the SDK): the function's name, shown "
+        "only; such a tuning job has no training spec.",
     )
     search_space: dict[Annotated[str, Field(min_length=1, max_length=250)], ParameterRange] = Field(
-        description="Hyperparameter → range."
+        default_factory=dict, description="Hyperparameter → range."
     )
     objective: Objective
     second_objective: Objective | None = Field(
@@ -172,8 +179,6 @@ class TuningJobSpec(_Model):
     @field_validator("search_space")
     @classmethod
     def _ranges(cls, space: dict[str, Any]) -> dict[str, Any]:
-        if not space:
-            raise ValueError("give at least one hyperparameter range")
         for name, spec in space.items():
             _check_range(name, spec)
         return space
@@ -186,7 +191,11 @@ class TuningJobSpec(_Model):
                 f"limits: max_parallel_trials ({limits.max_parallel_trials}) is more than "
                 f"max_trials ({limits.max_trials})"
             )
-        fixed = sorted(set(self.search_space) & set(self.training.hyperparameters))
+        if (self.training is None) == (self.function is None):
+            raise ValueError("give either a base 'training' spec or a 'function'")
+        if self.training is not None and not self.search_space:
+            raise ValueError("search_space: give at least one hyperparameter range")
+        fixed = sorted(set(self.search_space) & set(self.hyperparameters))
         if fixed:
             raise ValueError(
                 f"{', '.join(repr(n) for n in fixed)}: both a fixed hyperparameter and a "
@@ -215,6 +224,11 @@ class TuningJobSpec(_Model):
         self._check_training()
         return self
 
+    @property
+    def hyperparameters(self) -> dict[str, Any]:
+        """The fixed hyperparameters (of the base training spec)."""
+        return dict(self.training.hyperparameters) if self.training is not None else {}
+
     def objectives(self) -> list[Objective]:
         return [self.objective] + ([self.second_objective] if self.second_objective else [])
 
@@ -226,6 +240,8 @@ class TuningJobSpec(_Model):
 
     def _check_training(self) -> None:
         training = self.training
+        if training is None:
+            return
         defined = {d.name for d in training.metric_definitions}
         if training.algorithm is None:
             return  # a script may log any metric (SDK log_metric) and take any argument
@@ -328,6 +344,8 @@ def trial_training_spec(spec: TuningJobSpec, params: Mapping[str, Any], name: st
     """The training job of one trial: the base spec with the sampled hyperparameters and
     the objectives' regexes as metric definitions."""
     training = spec.training
+    if training is None:
+        raise InvalidArgumentError("A tuning job of function trials has no training jobs.")
     definitions = list(training.metric_definitions)
     names = {d.name for d in definitions}
     for objective in spec.objectives():
