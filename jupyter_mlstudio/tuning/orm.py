@@ -21,6 +21,7 @@ class TuningJobRow(Base):
     __table_args__ = (
         Index("ix_tuning_jobs_created", "created_at"),
         Index("ix_tuning_jobs_status", "status"),
+        Index("ix_tuning_jobs_updated", "updated_at"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)

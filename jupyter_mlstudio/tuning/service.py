@@ -417,9 +417,13 @@ class TuningService:
             return job
         with self._lock:
             driver = self._drivers.get(job.id)
-        if driver is None or not driver.is_alive():
-            # nobody here drives it (its owner died): end it now
-            _Driver(self, job.id).stop_now()
+        if driver is not None and driver.is_alive():
+            return self.store.get(job.id)  # our supervisor sees the request and ends it
+        elsewhere = job.owner_host not in (None, this_host())
+        owner_alive = job.owner_pid not in (None, os.getpid()) and pid_alive(job.owner_pid)
+        if elsewhere or owner_alive or job.spec.get("function"):
+            return self.store.get(job.id)  # its owner's supervisor (or loop) ends it
+        _Driver(self, job.id).stop_now()  # nobody drives it (its owner died): end it now
         return self.store.get(job.id)
 
     def wait(self, ref: str, timeout: float | None = None, poll: float = 0.25) -> TuningJob:
@@ -453,7 +457,13 @@ class TuningService:
                 job.id, host=host, pid=me, previous=(job.owner_host, job.owner_pid)
             ):
                 continue
-            if job.status == STOPPING:
+            if job.spec.get("function"):
+                # function trials ran in the process that died; nothing can resume them
+                ended = self.store.finish(
+                    job.id, FAILED, "The process running its function trials ended."
+                )
+                self._end_parent_run(ended)
+            elif job.status == STOPPING:
                 _Driver(self, job.id).stop_now()
             else:
                 self._start_driver(job.id, resumed=True)

@@ -11,6 +11,7 @@ import abc
 import json
 import uuid
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import AlreadyExistsError, ConflictError, InvalidArgumentError, NotFoundError
 from ..store.db import Database
-from ..store.orm import utcnow
+from ..store.orm import as_utc, utcnow
 from ..store.pagination import (
     DEFAULT_MAX_ITEMS,
     Page,
@@ -127,6 +128,11 @@ class TuningStore(abc.ABC):
     ) -> TuningJob:
         """End it unless it already ended: a tuning job asked to stop ends Stopped
         unless it completed. ``reason`` is the failure reason, ``message`` why it ended."""
+
+    @abc.abstractmethod
+    def changed_since(self, since: datetime) -> list[tuple[str, datetime, datetime]]:
+        """(id, updated, created) of the tuning jobs that changed since ``since`` (for
+        the server's change events)."""
 
 
 class SqlTuningStore(TuningStore):
@@ -303,6 +309,15 @@ class SqlTuningStore(TuningStore):
             if row.started_at is None:
                 row.started_at = now
             return row.to_entity()
+
+    def changed_since(self, since: datetime) -> list[tuple[str, datetime, datetime]]:
+        with self._db.session() as session:
+            rows = session.execute(
+                select(TuningJobRow.id, TuningJobRow.updated_at, TuningJobRow.created_at).where(
+                    TuningJobRow.updated_at >= since
+                )
+            ).all()
+            return [(i, as_utc(updated), as_utc(created)) for i, updated, created in rows]
 
     @staticmethod
     def _require(session: Session, tuning_job_id: str) -> TuningJobRow:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -92,8 +93,11 @@ def test_list_pages_newest_first(db: Database) -> None:
     assert [j.id for j in first.items] == ids[::-1][:2] and first.next_token
     rest = store.list_tuning_jobs(max_items=10, next_token=first.next_token)
     assert [j.id for j in rest.items] == ids[::-1][2:] and rest.next_token is None
+    before = store.get(ids[-1]).updated_at  # after every create
     store.mark_running(ids[0])
     assert [j.id for j in store.list_tuning_jobs(status="Running").items] == [ids[0]]
+    changed = store.changed_since(before + timedelta(microseconds=1))
+    assert [c[0] for c in changed] == [ids[0]]  # the change events see the new status
     with pytest.raises(InvalidArgumentError, match="status"):
         store.list_tuning_jobs(status="Bogus")
     with pytest.raises(InvalidArgumentError):

@@ -54,10 +54,12 @@ def upgrade() -> None:
     with op.batch_alter_table("tuning_jobs", schema=None) as batch_op:
         batch_op.create_index("ix_tuning_jobs_created", ["created_at"], unique=False)
         batch_op.create_index("ix_tuning_jobs_status", ["status"], unique=False)
+        batch_op.create_index("ix_tuning_jobs_updated", ["updated_at"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("tuning_jobs", schema=None) as batch_op:
+        batch_op.drop_index("ix_tuning_jobs_updated")
         batch_op.drop_index("ix_tuning_jobs_status")
         batch_op.drop_index("ix_tuning_jobs_created")
     op.drop_table("tuning_jobs")
