@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import PydanticUndefined
 
 from ...errors import InvalidArgumentError
-from ..codegen import Names
+from ..codegen import Names, col
 
 P = TypeVar("P", bound="Params")
 
@@ -239,6 +239,40 @@ class Transform(Generic[P]):
             fittable=self.fittable,
             params_schema=self.params_model.model_json_schema(),
         )
+
+
+class InPlaceColumns(Transform[P]):
+    """Rewrites each chosen column (``p.columns``) in place with one expression of it:
+    ``df["a"] = df["a"].str.lower()``. Subclasses give :meth:`value`."""
+
+    def value(self, p: P, x: str) -> str:
+        """The column's new value; ``x`` is the code that reads it (``df["a"]``)."""
+        raise NotImplementedError
+
+    def code(self, p: P, n: Names) -> str:
+        refs = [col(n.out, c) for c in cast(Any, p).columns]
+        return n.start() + "\n".join(f"{x} = {self.value(p, x)}" for x in refs)
+
+
+class ColumnParts(Transform[P]):
+    """Adds one column ``<column>_<part>`` per chosen part of one column (``p.column``):
+    date parts, text statistics. Subclasses give :meth:`parts` and :meth:`part_value`."""
+
+    def parts(self, p: P) -> Sequence[str]:
+        raise NotImplementedError
+
+    def part_value(self, source: str, part: str) -> str:
+        """The part's value; ``source`` is the code that reads the column."""
+        raise NotImplementedError
+
+    def code(self, p: P, n: Names) -> str:
+        column = str(cast(Any, p).column)
+        source = col(n.out, column)
+        lines = [
+            f"{col(n.out, f'{column}_{part}')} = {self.part_value(source, part)}"
+            for part in self.parts(p)
+        ]
+        return n.start() + "\n".join(lines)
 
 
 REGISTRY: dict[str, Transform[Any]] = {}

@@ -8,7 +8,7 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from ..codegen import Names, col, lit
-from .base import Params, Transform, column_param, of_kind, register
+from .base import InPlaceColumns, Params, Transform, column_param, of_kind, register
 
 
 def _low_cardinality(df: pd.DataFrame, limit: int = 12) -> list[str]:
@@ -61,7 +61,7 @@ class OrdinalParams(Params):
 
 
 @register
-class OrdinalEncode(Transform[OrdinalParams]):
+class OrdinalEncode(InPlaceColumns[OrdinalParams]):
     name = "ordinal_encode"
     group = "categorical"
     title = "Ordinal encode"
@@ -69,11 +69,8 @@ class OrdinalEncode(Transform[OrdinalParams]):
     params_model = OrdinalParams
     fittable = True
 
-    def code(self, p: OrdinalParams, n: Names) -> str:
-        lines = [
-            f'{col(n.out, c)} = {col(n.out, c)}.astype("category").cat.codes' for c in p.columns
-        ]
-        return n.start() + "\n".join(lines)
+    def value(self, p: OrdinalParams, x: str) -> str:
+        return f'{x}.astype("category").cat.codes'
 
     def sklearn(self, p: OrdinalParams, columns: Any) -> Any:
         from sklearn.preprocessing import OrdinalEncoder

@@ -8,7 +8,7 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from ..codegen import Names, col, lit
-from .base import Params, Transform, column_param, of_kind, register
+from .base import ColumnParts, InPlaceColumns, Params, Transform, column_param, of_kind, register
 
 
 class ParseParams(Params):
@@ -18,20 +18,16 @@ class ParseParams(Params):
 
 
 @register
-class ParseDatetime(Transform[ParseParams]):
+class ParseDatetime(InPlaceColumns[ParseParams]):
     name = "parse_datetime"
     group = "datetime"
     title = "Parse dates"
     description = "Turn text into datetimes; values that do not parse become missing (NaT)."
     params_model = ParseParams
 
-    def code(self, p: ParseParams, n: Names) -> str:
+    def value(self, p: ParseParams, x: str) -> str:
         extra = (f", format={lit(p.format)}" if p.format else "") + (", utc=True" if p.utc else "")
-        lines = [
-            f'{col(n.out, c)} = pd.to_datetime({col(n.out, c)}, errors="coerce"{extra})'
-            for c in p.columns
-        ]
-        return n.start() + "\n".join(lines)
+        return f'pd.to_datetime({x}, errors="coerce"{extra})'
 
     def example(self, df: pd.DataFrame) -> dict[str, Any] | None:
         text = of_kind(df, "text")
@@ -60,20 +56,18 @@ class PartsParams(Params):
 
 
 @register
-class DatetimeParts(Transform[PartsParams]):
+class DatetimeParts(ColumnParts[PartsParams]):
     name = "datetime_parts"
     group = "datetime"
     title = "Extract date parts"
     description = "New columns with the year, month, weekday, hour … of a datetime."
     params_model = PartsParams
 
-    def code(self, p: PartsParams, n: Names) -> str:
-        dt = f"{col(n.out, p.column)}.dt"
-        lines = []
-        for part in p.parts:
-            value = f"{dt}.day_of_week >= 5" if part == "is_weekend" else f"{dt}.{part}"
-            lines.append(f"{col(n.out, f'{p.column}_{part}')} = {value}")
-        return n.start() + "\n".join(lines)
+    def parts(self, p: PartsParams) -> list[str]:
+        return list(p.parts)
+
+    def part_value(self, source: str, part: str) -> str:
+        return f"{source}.dt.day_of_week >= 5" if part == "is_weekend" else f"{source}.dt.{part}"
 
     def example(self, df: pd.DataFrame) -> dict[str, Any] | None:
         dates = of_kind(df, "datetime")

@@ -8,7 +8,15 @@ import pandas as pd
 from pydantic import Field
 
 from ..codegen import Names, col, lit, subset
-from .base import Params, Transform, column_param, of_kind, register, with_missing
+from .base import (
+    InPlaceColumns,
+    Params,
+    Transform,
+    column_param,
+    of_kind,
+    register,
+    with_missing,
+)
 
 
 class DropMissingParams(Params):
@@ -109,7 +117,7 @@ class ModeParams(Params):
 
 
 @register
-class ImputeMode(Transform[ModeParams]):
+class ImputeMode(InPlaceColumns[ModeParams]):
     name = "impute_mode"
     group = "missing"
     title = "Impute with the most frequent value"
@@ -117,12 +125,8 @@ class ImputeMode(Transform[ModeParams]):
     params_model = ModeParams
     fittable = True
 
-    def code(self, p: ModeParams, n: Names) -> str:
-        lines = [
-            f"{col(n.out, c)} = {col(n.out, c)}.fillna({col(n.out, c)}.mode().iloc[0])"
-            for c in p.columns
-        ]
-        return n.start() + "\n".join(lines)
+    def value(self, p: ModeParams, x: str) -> str:
+        return f"{x}.fillna({x}.mode().iloc[0])"
 
     def sklearn(self, p: ModeParams, columns: Any) -> Any:
         from sklearn.impute import SimpleImputer

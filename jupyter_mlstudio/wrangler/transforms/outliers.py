@@ -7,13 +7,13 @@ the order the columns are listed in. Missing values are never treated as outlier
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import pandas as pd
 from pydantic import Field, model_validator
 
 from ..codegen import Names, subset
-from .base import Params, Transform, column_param, of_kind, register
+from .base import P, Params, Transform, column_param, of_kind, register
 
 Action = Literal["clip", "remove"]
 
@@ -56,30 +56,39 @@ def _example(df: pd.DataFrame, action: Action) -> dict[str, Any] | None:
     return {"columns": numeric[:2], "action": action} if numeric else None
 
 
-@register
-class OutliersStdev(Transform[StdevParams]):
-    name = "outliers_stdev"
+class _Outliers(Transform[P]):
+    """The three rules differ only in how they compute the bounds ``low, high``."""
+
     group = "outliers"
+
+    def bounds(self, p: P, x: str) -> str:
+        """Statements setting ``low, high`` from ``x``, the chosen columns' frame."""
+        raise NotImplementedError
+
+    def code(self, p: P, n: Names) -> str:
+        columns: list[str] = cast(Any, p).columns
+        prelude, x = subset(n.inp, columns, as_frame=True)
+        return prelude + self.bounds(p, x) + _finish(n, columns, cast(Any, p).action)
+
+
+@register
+class OutliersStdev(_Outliers[StdevParams]):
+    name = "outliers_stdev"
     title = "Outliers: standard deviation"
     description = "Values further than n standard deviations from the mean are outliers."
     params_model = StdevParams
 
-    def code(self, p: StdevParams, n: Names) -> str:
-        prelude, x = subset(n.inp, p.columns, as_frame=True)
+    def bounds(self, p: StdevParams, x: str) -> str:
         k = repr(p.n_std)
-        bounds = (
-            prelude + f"low, high = {x}.mean() - {k} * {x}.std(), {x}.mean() + {k} * {x}.std()\n"
-        )
-        return bounds + _finish(n, p.columns, p.action)
+        return f"low, high = {x}.mean() - {k} * {x}.std(), {x}.mean() + {k} * {x}.std()\n"
 
     def example(self, df: pd.DataFrame) -> dict[str, Any] | None:
         return _example(df, "remove")
 
 
 @register
-class OutliersRobustStdev(Transform[StdevParams]):
+class OutliersRobustStdev(_Outliers[StdevParams]):
     name = "outliers_robust_stdev"
-    group = "outliers"
     title = "Outliers: robust standard deviation"
     description = (
         "Like the standard deviation rule, but around the median with the scaled median"
@@ -87,32 +96,27 @@ class OutliersRobustStdev(Transform[StdevParams]):
     )
     params_model = StdevParams
 
-    def code(self, p: StdevParams, n: Names) -> str:
-        prelude, x = subset(n.inp, p.columns, as_frame=True)
+    def bounds(self, p: StdevParams, x: str) -> str:
         k = repr(p.n_std)
-        lines = prelude + (
+        return (
             f"median = {x}.median()\n"
             f"spread = 1.4826 * ({x} - median).abs().median()\n"
             f"low, high = median - {k} * spread, median + {k} * spread\n"
         )
-        return lines + _finish(n, p.columns, p.action)
 
     def example(self, df: pd.DataFrame) -> dict[str, Any] | None:
         return _example(df, "clip")
 
 
 @register
-class OutliersQuantile(Transform[QuantileParams]):
+class OutliersQuantile(_Outliers[QuantileParams]):
     name = "outliers_quantile"
-    group = "outliers"
     title = "Outliers: quantiles"
     description = "Values below the lower or above the upper quantile are outliers."
     params_model = QuantileParams
 
-    def code(self, p: QuantileParams, n: Names) -> str:
-        prelude, x = subset(n.inp, p.columns, as_frame=True)
-        bounds = prelude + f"low, high = {x}.quantile({p.lower!r}), {x}.quantile({p.upper!r})\n"
-        return bounds + _finish(n, p.columns, p.action)
+    def bounds(self, p: QuantileParams, x: str) -> str:
+        return f"low, high = {x}.quantile({p.lower!r}), {x}.quantile({p.upper!r})\n"
 
     def example(self, df: pd.DataFrame) -> dict[str, Any] | None:
         found = _example(df, "clip")

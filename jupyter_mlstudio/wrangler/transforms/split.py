@@ -105,22 +105,19 @@ class BalanceParams(Params):
     seed: int = 0
 
 
-@register
-class RandomOversample(Transform[BalanceParams]):
-    name = "random_oversample"
+class _Balance(Transform[BalanceParams]):
+    """Resample each class to the size of the largest (with replacement) or the smallest."""
+
     group = "balance"
-    title = "Balance: random oversampling"
-    description = (
-        "Resample every class with replacement to the size of the largest class. Rows"
-        " whose class is missing are left out."
-    )
     params_model = BalanceParams
+    size: str  # the class count every class is resampled to: "max" or "min"
 
     def code(self, p: BalanceParams, n: Names) -> str:
-        size = f"{col(n.inp, p.column)}.value_counts().max()"
+        size = f"{col(n.inp, p.column)}.value_counts().{self.size}()"
+        replace = ", replace=True" if self.size == "max" else ""
         return (
             f"{n.out} = {n.inp}.groupby({lit(p.column)})"
-            f".sample(n={size}, replace=True, random_state={p.seed})"
+            f".sample(n={size}{replace}, random_state={p.seed})"
         )
 
     def example(self, df: pd.DataFrame) -> dict[str, Any] | None:
@@ -129,20 +126,22 @@ class RandomOversample(Transform[BalanceParams]):
 
 
 @register
-class RandomUndersample(Transform[BalanceParams]):
+class RandomOversample(_Balance):
+    name = "random_oversample"
+    size = "max"
+    title = "Balance: random oversampling"
+    description = (
+        "Resample every class with replacement to the size of the largest class. Rows"
+        " whose class is missing are left out."
+    )
+
+
+@register
+class RandomUndersample(_Balance):
     name = "random_undersample"
-    group = "balance"
+    size = "min"
     title = "Balance: random undersampling"
     description = (
         "Keep as many rows of each class as the smallest class has. Rows whose class is"
         " missing are left out."
     )
-    params_model = BalanceParams
-
-    def code(self, p: BalanceParams, n: Names) -> str:
-        size = f"{col(n.inp, p.column)}.value_counts().min()"
-        return f"{n.out} = {n.inp}.groupby({lit(p.column)}).sample(n={size}, random_state={p.seed})"
-
-    def example(self, df: pd.DataFrame) -> dict[str, Any] | None:
-        target = _target(df)
-        return {"column": target, "seed": 2} if target else None

@@ -9,7 +9,7 @@ import pandas as pd
 from pydantic import Field, field_validator
 
 from ..codegen import Names, col, lit, regex_lit
-from .base import Params, Transform, column_param, of_kind, register
+from .base import ColumnParts, InPlaceColumns, Params, Transform, column_param, of_kind, register
 
 
 def _text_example(df: pd.DataFrame, **extra: Any) -> dict[str, Any] | None:
@@ -23,16 +23,15 @@ class CaseParams(Params):
 
 
 @register
-class TextCase(Transform[CaseParams]):
+class TextCase(InPlaceColumns[CaseParams]):
     name = "text_case"
     group = "text"
     title = "Change case"
     description = "Lower-, upper-, title- or sentence-case text so spellings match."
     params_model = CaseParams
 
-    def code(self, p: CaseParams, n: Names) -> str:
-        lines = [f"{col(n.out, c)} = {col(n.out, c)}.str.{p.case}()" for c in p.columns]
-        return n.start() + "\n".join(lines)
+    def value(self, p: CaseParams, x: str) -> str:
+        return f"{x}.str.{p.case}()"
 
     def example(self, df: pd.DataFrame) -> dict[str, Any] | None:
         return _text_example(df, case="upper")
@@ -44,17 +43,15 @@ class StripParams(Params):
 
 
 @register
-class TextStrip(Transform[StripParams]):
+class TextStrip(InPlaceColumns[StripParams]):
     name = "text_strip"
     group = "text"
     title = "Strip whitespace"
     description = "Remove leading and trailing spaces (or given characters)."
     params_model = StripParams
 
-    def code(self, p: StripParams, n: Names) -> str:
-        arg = "" if p.characters is None else lit(p.characters)
-        lines = [f"{col(n.out, c)} = {col(n.out, c)}.str.strip({arg})" for c in p.columns]
-        return n.start() + "\n".join(lines)
+    def value(self, p: StripParams, x: str) -> str:
+        return f"{x}.str.strip({'' if p.characters is None else lit(p.characters)})"
 
     def example(self, df: pd.DataFrame) -> dict[str, Any] | None:
         return _text_example(df, characters=" .")
@@ -112,17 +109,15 @@ class ReplaceParams(Params):
 
 
 @register
-class RegexReplace(Transform[ReplaceParams]):
+class RegexReplace(InPlaceColumns[ReplaceParams]):
     name = "regex_replace"
     group = "text"
     title = "Replace with a regular expression"
     description = "Replace every match of a pattern (backreferences like \\1 allowed)."
     params_model = ReplaceParams
 
-    def code(self, p: ReplaceParams, n: Names) -> str:
-        args = f"{regex_lit(p.pattern)}, {lit(p.replacement)}, regex=True"
-        lines = [f"{col(n.out, c)} = {col(n.out, c)}.str.replace({args})" for c in p.columns]
-        return n.start() + "\n".join(lines)
+    def value(self, p: ReplaceParams, x: str) -> str:
+        return f"{x}.str.replace({regex_lit(p.pattern)}, {lit(p.replacement)}, regex=True)"
 
     def example(self, df: pd.DataFrame) -> dict[str, Any] | None:
         return _text_example(df, pattern=r"[aeiou]", replacement="_")
@@ -176,17 +171,18 @@ class StatsParams(Params):
 
 
 @register
-class TextStats(Transform[StatsParams]):
+class TextStats(ColumnParts[StatsParams]):
     name = "text_stats"
     group = "text"
     title = "Text statistics"
     description = "New columns with the length, word, digit, uppercase or punctuation count."
     params_model = StatsParams
 
-    def code(self, p: StatsParams, n: Names) -> str:
-        source = col(n.out, p.column)
-        lines = [f"{col(n.out, f'{p.column}_{s}')} = {source}{_STATS[s]}" for s in p.statistics]
-        return n.start() + "\n".join(lines)
+    def parts(self, p: StatsParams) -> list[str]:
+        return list(p.statistics)
+
+    def part_value(self, source: str, part: str) -> str:
+        return f"{source}{_STATS[part]}"
 
     def example(self, df: pd.DataFrame) -> dict[str, Any] | None:
         text = of_kind(df, "text")
