@@ -24,16 +24,19 @@ Python, e.g. the current one).
 
 from __future__ import annotations
 
+import argparse
 import importlib.metadata
+import logging
 import os
 import re
 import subprocess
 import sys
 import tempfile
 import venv
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 REPO = Path(__file__).resolve().parent.parent
 # The peer, and any package whose version must differ from the project's for it (these
@@ -129,6 +132,35 @@ def switch(name: str, given: str | None, argv: Sequence[str]) -> str:
     if os.environ.get(_REEXEC_ENV) == python or Path(sys.executable) == Path(python):
         return python
     reexec(python, argv)
+
+
+def add_python_option(parser: argparse.ArgumentParser, name: str = "mlflow") -> None:
+    """``--<name>-python``: the Python ``switch`` runs the benchmark in."""
+    parser.add_argument(
+        f"--{name}-python",
+        default=None,
+        help=f"a Python with {name} and jupyter_mlstudio's dependencies to run in "
+        f"(default: /tmp/{name}-bench-venv, made on first use; this Python's path: run here)",
+    )
+
+
+def import_mlflow() -> Any:
+    """MLflow, quiet and with its telemetry off; exits 2 when this Python lacks it."""
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")  # a benchmark sends nothing out
+    try:
+        import mlflow
+    except ImportError:
+        print(
+            f"This benchmark compares against MLflow, which {sys.executable} does not "
+            "import.\nRun it without --mlflow-python (it makes /tmp/mlflow-bench-venv), or "
+            "name a Python\nwith mlflow and jupyter_mlstudio's dependencies installed.",
+            file=sys.stderr,
+        )
+        raise SystemExit(2) from None
+    logging.getLogger("mlflow").setLevel(logging.ERROR)
+    logging.getLogger("alembic").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore")
+    return mlflow
 
 
 def reexec(python: str, argv: Sequence[str]) -> NoReturn:

@@ -42,7 +42,6 @@ minutes, once) and runs itself again there with this checkout on ``PYTHONPATH``.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import platform
 import sqlite3
@@ -50,7 +49,6 @@ import statistics
 import sys
 import tempfile
 import time
-import warnings
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -66,24 +64,6 @@ MODEL = "bench-model"
 WARM_UP_MODEL = "bench-warm-up"
 ALIAS = "champion"
 EXPERIMENT = "registry-bench"
-
-
-def import_mlflow() -> Any:
-    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")  # a benchmark sends nothing out
-    try:
-        import mlflow
-    except ImportError:
-        print(
-            f"This benchmark compares against MLflow, which {sys.executable} does not "
-            "import.\nRun it without --mlflow-python (it makes /tmp/mlflow-bench-venv), or "
-            "name a Python\nwith mlflow and jupyter_mlstudio's dependencies installed.",
-            file=sys.stderr,
-        )
-        raise SystemExit(2) from None
-    logging.getLogger("mlflow").setLevel(logging.ERROR)
-    logging.getLogger("alembic").setLevel(logging.ERROR)
-    warnings.filterwarnings("ignore")
-    return mlflow
 
 
 def models(count: int) -> tuple[Any, list[tuple[float, Any, float]]]:
@@ -316,17 +296,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="let MLflow infer each model's pip requirements (its default; ~5 s per model)",
     )
-    parser.add_argument(
-        "--mlflow-python",
-        default=None,
-        help="a Python with mlflow and jupyter_mlstudio's dependencies to run in "
-        "(default: /tmp/mlflow-bench-venv, made on first use; this Python's path: run here)",
-    )
+    peer_venv.add_python_option(parser)
     args = parser.parse_args(argv)
     peer_venv.switch("mlflow", args.mlflow_python, sys.argv[1:] if argv is None else argv)
     if args.quick:
         args.runs, args.resolves, args.loads = 6, 50, 3
-    mlflow = import_mlflow()
+    mlflow = peer_venv.import_mlflow()
     import skops
 
     print(

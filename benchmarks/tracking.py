@@ -31,7 +31,6 @@ minutes, once) and runs itself again there with this checkout on ``PYTHONPATH``.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import platform
 import random
@@ -40,7 +39,6 @@ import statistics
 import sys
 import tempfile
 import time
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -55,24 +53,6 @@ N_PARAMS = 10
 N_METRICS = 10
 FILTER = "metrics.m0 > 0.5 AND metrics.m1 <= 0.9"
 ORDER_BY = ["metrics.m2 DESC"]
-
-
-def import_mlflow() -> Any:
-    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")  # a benchmark sends nothing out
-    try:
-        import mlflow
-    except ImportError:
-        print(
-            f"This benchmark compares against MLflow, which {sys.executable} does not "
-            "import.\nRun it without --mlflow-python (it makes /tmp/mlflow-bench-venv), or "
-            "name a Python\nwith mlflow and jupyter_mlstudio's dependencies installed.",
-            file=sys.stderr,
-        )
-        raise SystemExit(2) from None
-    logging.getLogger("mlflow").setLevel(logging.ERROR)
-    logging.getLogger("alembic").setLevel(logging.ERROR)
-    warnings.filterwarnings("ignore")
-    return mlflow
 
 
 def run_values(count: int, seed: int = 7) -> list[tuple[dict[str, str], dict[str, float]]]:
@@ -331,17 +311,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--max-results", type=int, nargs="+", default=[100, 1000], help="search page sizes"
     )
-    parser.add_argument(
-        "--mlflow-python",
-        default=None,
-        help="a Python with mlflow and jupyter_mlstudio's dependencies to run in "
-        "(default: /tmp/mlflow-bench-venv, made on first use; this Python's path: run here)",
-    )
+    peer_venv.add_python_option(parser)
     args = parser.parse_args(argv)
     peer_venv.switch("mlflow", args.mlflow_python, sys.argv[1:] if argv is None else argv)
     if args.quick:
         args.log_calls, args.batches, args.runs, args.repeats = 500, 5, 1_000, 3
-    mlflow = import_mlflow()
+    mlflow = peer_venv.import_mlflow()
 
     print(
         f"python {platform.python_version()} on {platform.platform()}, {os.cpu_count()} CPUs; "
