@@ -66,7 +66,7 @@ def run_function_trials(
     study: optuna.Study,
     fn: Callable[..., Any],
 ) -> TuningJob:
-    from .service import (
+    from .trials import (
         FAILURE_ATTR,
         PRUNED_STEP_ATTR,
         PRUNED_STEP_TAG,
@@ -189,5 +189,5 @@ def run_function_trials(
         ended = store.finish(
             job.id, outcome["status"] or COMPLETED, outcome["reason"], outcome["message"]
         )
-        service._end_parent_run(ended)
+        service.end_parent_run(ended)
     return ended

@@ -42,6 +42,13 @@ def test_function_trials_are_tracked_like_job_trials(studio: Studio, tuning: Tun
         assert float(run.params["x"]) == trial.params["x"]
         assert run.metrics["objective"] == trial.value
     assert studio.runs.get_run(done.parent_run_id).status == "FINISHED"  # type: ignore[arg-type]
+    # optuna's importances, and the trials a page at a time
+    assert set(tuning.importances(done.id)) == {"x", "kind"}
+    first = tuning.list_trials(done.id, max_items=5)
+    rest = tuning.list_trials(done.id, max_items=10, next_token=first.next_token)
+    assert [t.number for t in first.items + rest.items] == list(range(12))
+    assert rest.next_token is None
+    assert tuning.list_trials(done.id, state="Pruned").items == []
 
 
 def test_pruned_and_failing_function_trials(studio: Studio, tuning: TuningService) -> None:

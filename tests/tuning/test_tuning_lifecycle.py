@@ -159,10 +159,13 @@ def test_warm_start_across_a_changed_space(
     earlier = tuning.trials(first.id)
     assert [t.params["lr"] for t in earlier[:2]] == [0.002, 0.05]
 
-    second = tuning.create(
-        script_spec(
+    # a clone of the first with a changed space, warm-started from it
+    second = tuning.clone(
+        "first",
+        name="second",
+        **script_spec(
             entry,
-            name="second",
+            enqueue=[],
             search_space={
                 # lr's range moved: 0.002 is outside it now, 0.05 still inside
                 "lr": {"type": "continuous", "min_value": 0.01, "max_value": 1.0},
@@ -171,8 +174,9 @@ def test_warm_start_across_a_changed_space(
             },  # layers is gone
             limits={"max_trials": 2},
             warm_start=["first"],
-        )
+        ),
     )
+    assert tuning.spec(second.id).training == tuning.spec(first.id).training
     report = tuning.warm_start_report(second.id)
     assert report is not None
     assert report.added == {"first": 3}
