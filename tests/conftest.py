@@ -6,6 +6,8 @@ import asyncio
 import functools
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
@@ -88,6 +90,41 @@ async def call_api(
 def call(jp_fetch: Fetch) -> Call:
     """The REST helper of the handler tests, bound to this test's Jupyter server."""
     return functools.partial(call_api, jp_fetch)
+
+
+# A process standing in for a server: it submits a processing job running the script
+# named by its argument, prints the job's id, and lives until it is killed.
+_JOB_OWNER = """
+import json, sys
+from jupyter_mlstudio.studio import Studio
+from jupyter_mlstudio.jobs.specs import ProcessingSpec
+studio = Studio.open()
+job = studio.jobs.submit(ProcessingSpec(code=sys.argv[1]))
+print(json.dumps({"id": job.id}), flush=True)
+sys.stdin.read()  # live until killed
+"""
+
+JobOwnerStart = Callable[[Path], "tuple[subprocess.Popen[str], str]"]
+
+
+@pytest.fixture
+def start_job_owner() -> JobOwnerStart:
+    """``owner, job_id = start_job_owner(script)``: another "server" process (on this
+    test's MLSTUDIO_HOME) that has submitted a job running ``script``; kill it to see
+    what a restarted server makes of the job."""
+
+    def start(code: Path) -> tuple[subprocess.Popen[str], str]:
+        owner = subprocess.Popen(
+            [sys.executable, "-c", _JOB_OWNER, str(code)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=dict(os.environ),
+        )
+        assert owner.stdout is not None
+        return owner, json.loads(owner.stdout.readline())["id"]
+
+    return start
 
 
 class JobWait(Protocol):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,7 +11,7 @@ import pytest
 from sklearn.datasets import load_iris
 
 if TYPE_CHECKING:
-    from conftest import Call, JobWait
+    from conftest import Call, JobOwnerStart, JobWait
 
 
 @pytest.fixture
@@ -272,23 +271,11 @@ async def test_bad_batch_transform_requests_get_400(
     assert str(jp_root_dir) not in error["error"]["message"]
 
 
-OWNER = """
-import json, sys
-from jupyter_mlstudio.studio import Studio
-from jupyter_mlstudio.jobs.specs import ProcessingSpec
-studio = Studio.open()
-job = studio.jobs.submit(ProcessingSpec(code=sys.argv[1]))
-print(json.dumps({"id": job.id}), flush=True)
-sys.stdin.read()
-"""
-
-
-def start_job_and_kill_its_server(root: Path, home: Path) -> tuple[str, Path, int]:
+def start_job_and_kill_its_server(
+    root: Path, home: Path, start_job_owner: JobOwnerStart
+) -> tuple[str, Path, int]:
     """Another server process starts a job and dies (SIGKILL) while the job runs.
     Returns the job id, the file that releases the job, and the job's pid."""
-    import os
-    import subprocess
-    import sys
     import time
 
     release = root / "release"
@@ -297,15 +284,7 @@ def start_job_and_kill_its_server(root: Path, home: Path) -> tuple[str, Path, in
         "import os, time\nprint('waiting', flush=True)\n"
         f"while not os.path.exists({str(release)!r}): time.sleep(0.05)\nprint('released')\n"
     )
-    owner = subprocess.Popen(
-        [sys.executable, "-c", OWNER, str(code)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        env=dict(os.environ),
-    )
-    assert owner.stdout is not None
-    job_id = json.loads(owner.stdout.readline())["id"]
+    owner, job_id = start_job_owner(code)
     log = home / "artifacts" / "jobs" / job_id / "log.txt"
     deadline = time.monotonic() + 30
     while not (log.exists() and "waiting" in log.read_text()):
@@ -319,25 +298,29 @@ def start_job_and_kill_its_server(root: Path, home: Path) -> tuple[str, Path, in
 
 @pytest.fixture
 def running_job_of_a_dead_server(
-    jp_root_dir: Path, mlstudio_home: Path
+    jp_root_dir: Path, mlstudio_home: Path, start_job_owner: JobOwnerStart
 ) -> Iterator[tuple[str, Path, int]]:
     import contextlib
     import os
     import signal
 
-    job_id, release, pid = start_job_and_kill_its_server(jp_root_dir, mlstudio_home)
+    job_id, release, pid = start_job_and_kill_its_server(
+        jp_root_dir, mlstudio_home, start_job_owner
+    )
     yield job_id, release, pid
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)  # never leave the job behind when a test fails
 
 
 @pytest.fixture
-def lost_job_of_a_dead_server(jp_root_dir: Path, mlstudio_home: Path) -> str:
+def lost_job_of_a_dead_server(
+    jp_root_dir: Path, mlstudio_home: Path, start_job_owner: JobOwnerStart
+) -> str:
     """As above, and the machine "rebooted": the job's process is gone too."""
     import os
     import signal
 
-    job_id, _, pid = start_job_and_kill_its_server(jp_root_dir, mlstudio_home)
+    job_id, _, pid = start_job_and_kill_its_server(jp_root_dir, mlstudio_home, start_job_owner)
     os.killpg(pid, signal.SIGKILL)
     return job_id
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psutil
 import pytest
@@ -19,6 +18,9 @@ from jupyter_mlstudio.config import StudioConfig
 from jupyter_mlstudio.jobs.executors import LocalExecutor
 from jupyter_mlstudio.jobs.specs import ProcessingSpec, TrainingSpec
 from jupyter_mlstudio.studio import Studio
+
+if TYPE_CHECKING:
+    from conftest import JobOwnerStart
 
 Script = Callable[[str, str], Path]
 
@@ -190,33 +192,8 @@ def test_timeout_fails_the_job(studio: Studio, script: Script) -> None:
     assert done.failure_reason == "Exceeded the timeout of 1 s."
 
 
-OWNER = """
-import json, sys
-from jupyter_mlstudio.studio import Studio
-from jupyter_mlstudio.jobs.specs import ProcessingSpec
-studio = Studio.open()
-job = studio.jobs.submit(ProcessingSpec(code=sys.argv[1]))
-print(json.dumps({"id": job.id}), flush=True)
-sys.stdin.read()  # live until killed
-"""
-
-
-def _start_owner(code: Path) -> tuple[subprocess.Popen[str], str]:
-    """A process (standing in for a server) that submits a job and then is killed."""
-    owner = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(OWNER), str(code)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        env=dict(os.environ),
-    )
-    assert owner.stdout is not None
-    job_id = json.loads(owner.stdout.readline())["id"]
-    return owner, job_id
-
-
 def test_restart_keeps_watching_a_job_that_is_still_running(
-    studio: Studio, script: Script, tmp_path: Path
+    studio: Studio, script: Script, tmp_path: Path, start_job_owner: JobOwnerStart
 ) -> None:
     release = tmp_path / "release"
     entry = script(
@@ -224,7 +201,7 @@ def test_restart_keeps_watching_a_job_that_is_still_running(
         f"import os, time\nprint('waiting', flush=True)\n"
         f"while not os.path.exists({str(release)!r}): time.sleep(0.05)\nprint('released')\n",
     )
-    owner, job_id = _start_owner(entry)
+    owner, job_id = start_job_owner(entry)
     wait_for(lambda: studio.job_store.get_job(job_id).status == "Running", what="Running")
     owner.kill()  # the "server" dies; its job lives on in its own process group
     owner.wait()
@@ -241,9 +218,11 @@ def test_restart_keeps_watching_a_job_that_is_still_running(
     assert "released" in studio.jobs.read_log(job_id).text
 
 
-def test_restart_fails_a_job_whose_process_died_meanwhile(studio: Studio, script: Script) -> None:
+def test_restart_fails_a_job_whose_process_died_meanwhile(
+    studio: Studio, script: Script, start_job_owner: JobOwnerStart
+) -> None:
     entry = script("forever.py", "import time\nprint('up', flush=True)\ntime.sleep(300)\n")
-    owner, job_id = _start_owner(entry)
+    owner, job_id = start_job_owner(entry)
     wait_for(lambda: studio.job_store.get_job(job_id).status == "Running", what="Running")
     pid = studio.job_store.get_job(job_id).pid
     assert pid is not None
