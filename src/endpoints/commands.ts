@@ -5,11 +5,17 @@
  */
 import type { JupyterFrontEnd } from '@jupyterlab/application';
 import type { ServerConnection } from '@jupyterlab/services';
-import { addIcon, refreshIcon } from '@jupyterlab/ui-components';
+import { addIcon } from '@jupyterlab/ui-components';
 
 import { createEndpoint } from '../api/endpoints';
 import { listModels, listModelVersions } from '../api/registry';
 import { endpointIcon } from '../icons';
+import {
+  addListCommands,
+  addOpenCommand,
+  iconOutsidePalette,
+  textArg
+} from '../ui/commands';
 import { errorOf } from '../ui/errors';
 import {
   askDeploy,
@@ -33,39 +39,33 @@ export interface IEndpointCommandOptions {
 
 export function addEndpointCommands(options: IEndpointCommandOptions): void {
   const { app, model, views, serverSettings } = options;
-  const { commands, shell } = app;
-  const text = (value: unknown) => (typeof value === 'string' ? value : '');
+  const { commands } = app;
 
-  commands.addCommand(CommandIDs.openEndpoints, {
-    label: 'Open Endpoints',
-    caption: 'Show the Endpoints sidebar: the deployed models',
-    icon: args => (args.isPalette ? undefined : endpointIcon),
-    execute: () => shell.activateById(ENDPOINTS_SIDEBAR_ID)
+  addListCommands(app, {
+    what: 'Endpoints',
+    about: 'the deployed models',
+    icon: endpointIcon,
+    sidebarId: ENDPOINTS_SIDEBAR_ID,
+    model,
+    ids: {
+      open: CommandIDs.openEndpoints,
+      refresh: CommandIDs.refreshEndpoints
+    }
   });
 
-  commands.addCommand(CommandIDs.refreshEndpoints, {
-    label: 'Refresh Endpoints',
-    caption: 'Reload the endpoints from the server',
-    icon: args => (args.isPalette ? undefined : refreshIcon),
-    execute: () => model.refresh()
-  });
-
-  commands.addCommand(CommandIDs.openEndpoint, {
+  addOpenCommand(app, CommandIDs.openEndpoint, {
     label: 'Open Endpoint',
     caption: 'Show an endpoint: status, test form, live metrics and log',
     icon: endpointIcon,
-    isEnabled: args => text(args.name) !== '',
-    execute: args => {
-      const name = text(args.name);
-      return name ? views.openEndpoint(name) : null;
-    }
+    arg: 'name',
+    open: name => views.openEndpoint(name)
   });
 
   commands.addCommand(CommandIDs.deployModel, {
     label: args =>
       args.version ? `Deploy v${String(args.version)}…` : 'Deploy Model…',
     caption: 'Deploy a registered model version as an endpoint',
-    icon: args => (args.isPalette ? undefined : addIcon),
+    icon: iconOutsidePalette(addIcon),
     execute: async args => {
       const version =
         typeof args.version === 'number' && args.version > 0
@@ -75,7 +75,7 @@ export function addEndpointCommands(options: IEndpointCommandOptions): void {
         .then(page => page.items.map(group => group.name))
         .catch(() => []);
       let initial: Partial<IDeployValue> = {
-        model: text(args.name) || undefined,
+        model: textArg(args.name) || undefined,
         version
       };
       let error: string | undefined;

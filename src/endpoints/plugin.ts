@@ -16,8 +16,7 @@ import { EndpointsModel } from './model';
 import { EndpointsSidebar } from './sidebar';
 import { EndpointViews } from './views';
 import { CommandIDs } from '../command-ids';
-
-const CATEGORY = 'ML Studio';
+import { addSidebar, addToPalette, restoreViews } from '../ui/plugin';
 
 export const endpointsPlugin: JupyterFrontEndPlugin<void> = {
   id: 'jupyter-mlstudio:endpoints',
@@ -41,29 +40,21 @@ export const endpointsPlugin: JupyterFrontEndPlugin<void> = {
     });
     addEndpointCommands({ app, model, views, serverSettings });
 
-    const sidebar = new EndpointsSidebar(model, app.commands);
-    app.shell.add(sidebar, 'left', { rank: 853 });
+    addSidebar(app, new EndpointsSidebar(model, app.commands), 853, restorer);
     void model.refresh();
 
-    if (restorer) {
-      restorer.add(sidebar, sidebar.id);
-      void restorer.restore(views.endpoints, {
-        command: CommandIDs.openEndpoint,
-        args: view => ({ name: view.model.name }),
-        name: view => view.model.name
-      });
-    }
+    restoreViews(
+      restorer,
+      views.endpoints,
+      CommandIDs.openEndpoint,
+      'name',
+      view => view.model.name
+    );
 
-    for (const command of [
+    addToPalette(palette, [
       CommandIDs.openEndpoints,
       CommandIDs.deployModel,
       CommandIDs.refreshEndpoints
-    ]) {
-      palette?.addItem({
-        command,
-        category: CATEGORY,
-        args: { isPalette: true }
-      });
-    }
+    ]);
   }
 };

@@ -5,12 +5,7 @@
 import type { JupyterFrontEnd } from '@jupyterlab/application';
 import { Dialog, showDialog, showErrorMessage } from '@jupyterlab/apputils';
 import type { ServerConnection } from '@jupyterlab/services';
-import {
-  addIcon,
-  deleteIcon,
-  editIcon,
-  refreshIcon
-} from '@jupyterlab/ui-components';
+import { addIcon, deleteIcon, editIcon } from '@jupyterlab/ui-components';
 
 import { askNewExperiment, askRename, confirmDelete } from './dialogs';
 import { errorMessage } from '../api/request';
@@ -18,6 +13,13 @@ import { CommandIDs, SIDEBAR_ID } from '../command-ids';
 import { deleteRun } from '../api/runs';
 import { compareIcon, experimentIcon, runIcon, studioIcon } from '../icons';
 import type { IExperimentsModel } from '../tokens';
+import {
+  addOpenCommand,
+  addRefreshCommand,
+  iconOutsidePalette,
+  textArg,
+  textsArg
+} from '../ui/commands';
 import type { StudioViews } from './views';
 
 export interface ICommandOptions {
@@ -43,7 +45,7 @@ export function addCommands(options: ICommandOptions): void {
   commands.addCommand(CommandIDs.open, {
     label: args => (args.isLauncher ? 'ML Studio' : 'Open ML Studio'),
     caption: 'Show the ML Studio sidebar',
-    icon: args => (args.isPalette ? undefined : studioIcon),
+    icon: iconOutsidePalette(studioIcon),
     execute: () => shell.activateById(SIDEBAR_ID)
   });
 
@@ -62,17 +64,12 @@ export function addCommands(options: ICommandOptions): void {
     }
   });
 
-  commands.addCommand(CommandIDs.refreshExperiments, {
-    label: 'Refresh Experiments',
-    caption: 'Reload the experiments from the server',
-    icon: args => (args.isPalette ? undefined : refreshIcon),
-    execute: () => model.refresh()
-  });
+  addRefreshCommand(app, CommandIDs.refreshExperiments, 'Experiments', model);
 
   commands.addCommand(CommandIDs.renameExperiment, {
     label: 'Rename Experiment…',
     caption: 'Rename the selected experiment',
-    icon: args => (args.isPalette ? undefined : editIcon),
+    icon: iconOutsidePalette(editIcon),
     isEnabled: args => target(args) !== null,
     execute: async args => {
       const experiment = target(args);
@@ -87,7 +84,7 @@ export function addCommands(options: ICommandOptions): void {
   commands.addCommand(CommandIDs.deleteExperiment, {
     label: 'Delete Experiment',
     caption: 'Delete the selected experiment',
-    icon: args => (args.isPalette ? undefined : deleteIcon),
+    icon: iconOutsidePalette(deleteIcon),
     isEnabled: args => target(args) !== null,
     execute: async args => {
       const experiment = target(args);
@@ -108,42 +105,32 @@ export function addCommands(options: ICommandOptions): void {
 function addViewCommands(options: ICommandOptions): void {
   const { app, model, views } = options;
   const { commands } = app;
-  const text = (value: unknown) => (typeof value === 'string' ? value : '');
-  const ids = (value: unknown) =>
-    Array.isArray(value)
-      ? value.filter((id): id is string => typeof id === 'string')
-      : [];
 
-  commands.addCommand(CommandIDs.openExperiment, {
+  addOpenCommand(app, CommandIDs.openExperiment, {
     label: 'Open Experiment',
     caption: "Show the experiment's runs in the main area",
-    icon: args => (args.isPalette ? undefined : experimentIcon),
-    isEnabled: args => text(args.id) !== '' || model.selected !== null,
-    execute: args => {
-      const id = text(args.id) || model.selected?.id;
-      return id ? views.openExperiment(id) : null;
-    }
+    icon: iconOutsidePalette(experimentIcon),
+    arg: 'id',
+    open: id => views.openExperiment(id),
+    fallback: () => model.selected?.id
   });
 
-  commands.addCommand(CommandIDs.openRun, {
+  addOpenCommand(app, CommandIDs.openRun, {
     label: 'Open Run',
     caption: 'Show a run: params, metrics and artifacts',
     icon: runIcon,
-    isEnabled: args => text(args.id) !== '',
-    execute: args => {
-      const id = text(args.id);
-      return id ? views.openRun(id) : null;
-    }
+    arg: 'id',
+    open: id => views.openRun(id)
   });
 
   commands.addCommand(CommandIDs.compareRuns, {
-    label: args => `Compare Runs (${ids(args.ids).length})`,
+    label: args => `Compare Runs (${textsArg(args.ids).length})`,
     caption: 'Compare the metrics and params of runs',
     icon: compareIcon,
-    isEnabled: args => ids(args.ids).length > 0,
+    isEnabled: args => textsArg(args.ids).length > 0,
     execute: args => {
-      const runIds = ids(args.ids);
-      const experimentId = text(args.experimentId);
+      const runIds = textsArg(args.ids);
+      const experimentId = textArg(args.experimentId);
       return runIds.length > 0 && experimentId
         ? views.compare(experimentId, runIds)
         : null;
@@ -151,12 +138,12 @@ function addViewCommands(options: ICommandOptions): void {
   });
 
   commands.addCommand(CommandIDs.deleteRuns, {
-    label: args => `Delete Runs (${ids(args.ids).length})`,
+    label: args => `Delete Runs (${textsArg(args.ids).length})`,
     caption: 'Move runs to the trash',
     icon: deleteIcon,
-    isEnabled: args => ids(args.ids).length > 0,
+    isEnabled: args => textsArg(args.ids).length > 0,
     execute: async args => {
-      const runIds = ids(args.ids);
+      const runIds = textsArg(args.ids);
       if (runIds.length === 0) {
         return false;
       }

@@ -26,10 +26,14 @@ import { MLStudioSidebar } from './sidebar';
 import { IExperimentsModel } from '../tokens';
 import { StudioViews } from './views';
 import { CommandIDs } from '../command-ids';
+import {
+  addSidebar,
+  addToLauncher,
+  addToPalette,
+  restoreViews
+} from '../ui/plugin';
 
 const PLUGIN_ID = 'jupyter-mlstudio:plugin';
-const CATEGORY = 'ML Studio';
-
 /**
  * The core plugin: the experiments model, the commands, the sidebar and the
  * user settings.
@@ -83,20 +87,22 @@ export const corePlugin: JupyterFrontEndPlugin<IExperimentsModel> = {
       });
     });
 
-    const sidebar = new MLStudioSidebar(model, app.commands);
-    app.shell.add(sidebar, 'left', { rank: 850 });
-    restorer?.add(sidebar, sidebar.id);
+    addSidebar(app, new MLStudioSidebar(model, app.commands), 850, restorer);
+    restoreViews(
+      restorer,
+      views.experiments,
+      CommandIDs.openExperiment,
+      'id',
+      view => view.model.experimentId
+    );
+    restoreViews(
+      restorer,
+      views.runs,
+      CommandIDs.openRun,
+      'id',
+      view => view.model.runId
+    );
     if (restorer) {
-      void restorer.restore(views.experiments, {
-        command: CommandIDs.openExperiment,
-        args: view => ({ id: view.model.experimentId }),
-        name: view => view.model.experimentId
-      });
-      void restorer.restore(views.runs, {
-        command: CommandIDs.openRun,
-        args: view => ({ id: view.model.runId }),
-        name: view => view.model.runId
-      });
       void restorer.restore(views.comparisons, {
         command: CommandIDs.compareRuns,
         args: view => ({
@@ -156,28 +162,12 @@ export const launcherPlugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null,
     launcher: ILauncher | null
   ): void => {
-    for (const command of [
+    addToPalette(palette, [
       CommandIDs.open,
       CommandIDs.createExperiment,
       CommandIDs.refreshExperiments
-    ]) {
-      palette?.addItem({
-        command,
-        category: CATEGORY,
-        args: { isPalette: true }
-      });
-    }
-    launcher?.add({
-      command: CommandIDs.open,
-      category: CATEGORY,
-      rank: 0,
-      args: { isLauncher: true }
-    });
-    launcher?.add({
-      command: CommandIDs.createExperiment,
-      category: CATEGORY,
-      rank: 1,
-      args: { isLauncher: true }
-    });
+    ]);
+    addToLauncher(launcher, CommandIDs.open, 0);
+    addToLauncher(launcher, CommandIDs.createExperiment, 1);
   }
 };

@@ -14,10 +14,9 @@ import { ILauncher } from '@jupyterlab/launcher';
 import { studioIcon } from '../icons';
 import { HomeModel } from './model';
 import { HomeView } from './view';
+import { addToLauncher, addToPalette } from '../ui/plugin';
 import { showView } from '../ui/view';
 import { CommandIDs } from '../command-ids';
-
-const CATEGORY = 'ML Studio';
 
 export const homePlugin: JupyterFrontEndPlugin<void> = {
   id: 'jupyter-mlstudio:home',
@@ -62,16 +61,7 @@ export const homePlugin: JupyterFrontEndPlugin<void> = {
         name: () => 'home'
       });
     }
-    palette?.addItem({
-      command: CommandIDs.openHome,
-      category: CATEGORY,
-      args: { isPalette: true }
-    });
-    launcher?.add({
-      command: CommandIDs.openHome,
-      category: CATEGORY,
-      rank: -1,
-      args: { isLauncher: true }
-    });
+    addToPalette(palette, [CommandIDs.openHome]);
+    addToLauncher(launcher, CommandIDs.openHome, -1);
   }
 };

@@ -5,10 +5,15 @@
 import type { JupyterFrontEnd } from '@jupyterlab/application';
 import { showErrorMessage } from '@jupyterlab/apputils';
 import type { ServerConnection } from '@jupyterlab/services';
-import { refreshIcon } from '@jupyterlab/ui-components';
 
 import { createProcessingJob } from '../api/jobs';
 import { jobIcon, trainIcon } from '../icons';
+import {
+  addListCommands,
+  addOpenCommand,
+  iconOutsidePalette,
+  textArg
+} from '../ui/commands';
 import { errorOf } from '../ui/errors';
 import { isDataFile } from './form-model';
 import type { JobsModel } from './model';
@@ -31,25 +36,19 @@ export function isRunnable(path: string): boolean {
 
 export function addJobCommands(options: IJobCommandOptions): void {
   const { app, model, views } = options;
-  const { commands, shell } = app;
-  const text = (value: unknown) => (typeof value === 'string' ? value : '');
+  const { commands } = app;
   const selected = (test: (path: string) => boolean) => {
     const paths = options.selectedFiles();
     return paths.length > 0 && paths.every(test) ? paths : [];
   };
 
-  commands.addCommand(CommandIDs.openJobs, {
-    label: 'Open Jobs',
-    caption: 'Show the Jobs sidebar: training and processing jobs',
-    icon: args => (args.isPalette ? undefined : jobIcon),
-    execute: () => shell.activateById(JOBS_SIDEBAR_ID)
-  });
-
-  commands.addCommand(CommandIDs.refreshJobs, {
-    label: 'Refresh Jobs',
-    caption: 'Reload the jobs from the server',
-    icon: args => (args.isPalette ? undefined : refreshIcon),
-    execute: () => model.refresh()
+  addListCommands(app, {
+    what: 'Jobs',
+    about: 'training and processing jobs',
+    icon: jobIcon,
+    sidebarId: JOBS_SIDEBAR_ID,
+    model,
+    ids: { open: CommandIDs.openJobs, refresh: CommandIDs.refreshJobs }
   });
 
   commands.addCommand(CommandIDs.newTrainingJob, {
@@ -58,23 +57,20 @@ export function addJobCommands(options: IJobCommandOptions): void {
         ? 'New Training Job'
         : 'New Training Job…',
     caption: 'Train a built-in algorithm on a data file, as a background job',
-    icon: args => (args.isPalette ? undefined : trainIcon),
+    icon: iconOutsidePalette(trainIcon),
     execute: args =>
       views.openTrainingForm(
-        text(args.path) || undefined,
-        text(args.experiment) || undefined
+        textArg(args.path) || undefined,
+        textArg(args.experiment) || undefined
       )
   });
 
-  commands.addCommand(CommandIDs.openJob, {
+  addOpenCommand(app, CommandIDs.openJob, {
     label: 'Open Job',
     caption: 'Show a job: status, log, metrics and outputs',
     icon: jobIcon,
-    isEnabled: args => text(args.id) !== '',
-    execute: args => {
-      const id = text(args.id);
-      return id ? views.openJob(id) : null;
-    }
+    arg: 'id',
+    open: id => views.openJob(id)
   });
 
   commands.addCommand(CommandIDs.runAsJob, {

@@ -21,8 +21,12 @@ import { JobsModel } from './model';
 import { JobsSidebar } from './sidebar';
 import { JobViews } from './views';
 import { CommandIDs } from '../command-ids';
-
-const CATEGORY = 'ML Studio';
+import {
+  addSidebar,
+  addToLauncher,
+  addToPalette,
+  restoreViews
+} from '../ui/plugin';
 
 /** The file browser items the context menu targets. */
 const CODE_ITEMS = [
@@ -77,8 +81,7 @@ export const jobsPlugin: JupyterFrontEndPlugin<void> = {
         filesOf(browserFactory?.tracker.currentWidget ?? defaultBrowser)
     });
 
-    const sidebar = new JobsSidebar(model, app.commands);
-    app.shell.add(sidebar, 'left', { rank: 851 });
+    addSidebar(app, new JobsSidebar(model, app.commands), 851, restorer);
     void model.refresh();
 
     for (const selector of CODE_ITEMS) {
@@ -94,31 +97,19 @@ export const jobsPlugin: JupyterFrontEndPlugin<void> = {
       rank: 61
     });
 
-    if (restorer) {
-      restorer.add(sidebar, sidebar.id);
-      void restorer.restore(views.jobs, {
-        command: CommandIDs.openJob,
-        args: view => ({ id: view.model.jobId }),
-        name: view => view.model.jobId
-      });
-    }
+    restoreViews(
+      restorer,
+      views.jobs,
+      CommandIDs.openJob,
+      'id',
+      view => view.model.jobId
+    );
 
-    for (const command of [
+    addToPalette(palette, [
       CommandIDs.openJobs,
       CommandIDs.newTrainingJob,
       CommandIDs.refreshJobs
-    ]) {
-      palette?.addItem({
-        command,
-        category: CATEGORY,
-        args: { isPalette: true }
-      });
-    }
-    launcher?.add({
-      command: CommandIDs.newTrainingJob,
-      category: CATEGORY,
-      rank: 2,
-      args: { isLauncher: true }
-    });
+    ]);
+    addToLauncher(launcher, CommandIDs.newTrainingJob, 2);
   }
 };

@@ -4,10 +4,18 @@
  */
 import type { JupyterFrontEnd } from '@jupyterlab/application';
 import type { ServerConnection } from '@jupyterlab/services';
-import { addIcon, refreshIcon } from '@jupyterlab/ui-components';
+import { addIcon } from '@jupyterlab/ui-components';
 
 import { listModels, registerModelVersion } from '../api/registry';
 import { compareIcon, modelIcon } from '../icons';
+import {
+  addListCommands,
+  addOpenCommand,
+  countArg,
+  countsArg,
+  iconOutsidePalette,
+  textArg
+} from '../ui/commands';
 import { errorOf } from '../ui/errors';
 import { RunView } from '../experiments/run-view/widget';
 import { askNewModel, askRegister, IRegisterValue } from './dialogs';
@@ -25,34 +33,20 @@ export interface IModelCommandOptions {
 export function addModelCommands(options: IModelCommandOptions): void {
   const { app, model, views } = options;
   const { commands, shell } = app;
-  const text = (value: unknown) => (typeof value === 'string' ? value : '');
-  const number = (value: unknown) =>
-    typeof value === 'number' && Number.isInteger(value) && value > 0
-      ? value
-      : null;
-  const numbers = (value: unknown) =>
-    Array.isArray(value)
-      ? value.map(number).filter((n): n is number => n !== null)
-      : [];
 
-  commands.addCommand(CommandIDs.openModels, {
-    label: 'Open Models',
-    caption: 'Show the Models sidebar: the model registry',
-    icon: args => (args.isPalette ? undefined : modelIcon),
-    execute: () => shell.activateById(MODELS_SIDEBAR_ID)
-  });
-
-  commands.addCommand(CommandIDs.refreshModels, {
-    label: 'Refresh Models',
-    caption: 'Reload the models from the server',
-    icon: args => (args.isPalette ? undefined : refreshIcon),
-    execute: () => model.refresh()
+  addListCommands(app, {
+    what: 'Models',
+    about: 'the model registry',
+    icon: modelIcon,
+    sidebarId: MODELS_SIDEBAR_ID,
+    model,
+    ids: { open: CommandIDs.openModels, refresh: CommandIDs.refreshModels }
   });
 
   commands.addCommand(CommandIDs.createModel, {
     label: 'New Model…',
     caption: 'Create an empty model in the registry',
-    icon: args => (args.isPalette ? undefined : addIcon),
+    icon: iconOutsidePalette(addIcon),
     execute: async () => {
       const value = await askNewModel();
       if (!value) {
@@ -64,38 +58,36 @@ export function addModelCommands(options: IModelCommandOptions): void {
     }
   });
 
-  commands.addCommand(CommandIDs.openModel, {
+  addOpenCommand(app, CommandIDs.openModel, {
     label: 'Open Model',
     caption: "Show a model's versions",
     icon: modelIcon,
-    isEnabled: args => text(args.name) !== '',
-    execute: args => {
-      const name = text(args.name);
-      return name ? views.openModel(name) : null;
-    }
+    arg: 'name',
+    open: name => views.openModel(name)
   });
 
   commands.addCommand(CommandIDs.openModelVersion, {
     label: 'Open Model Version',
     caption: 'Show a model version: approval, aliases, card and lineage',
     icon: modelIcon,
-    isEnabled: args => text(args.name) !== '' && number(args.version) !== null,
+    isEnabled: args =>
+      textArg(args.name) !== '' && countArg(args.version) !== null,
     execute: args => {
-      const name = text(args.name);
-      const version = number(args.version);
+      const name = textArg(args.name);
+      const version = countArg(args.version);
       return name && version !== null ? views.openVersion(name, version) : null;
     }
   });
 
   commands.addCommand(CommandIDs.compareModelVersions, {
-    label: args => `Compare Versions (${numbers(args.versions).length})`,
+    label: args => `Compare Versions (${countsArg(args.versions).length})`,
     caption: 'Compare the metrics, params and signatures of model versions',
     icon: compareIcon,
     isEnabled: args =>
-      text(args.name) !== '' && new Set(numbers(args.versions)).size >= 2,
+      textArg(args.name) !== '' && new Set(countsArg(args.versions)).size >= 2,
     execute: args => {
-      const name = text(args.name);
-      const versions = numbers(args.versions);
+      const name = textArg(args.name);
+      const versions = countsArg(args.versions);
       return name && versions.length >= 2
         ? views.compare(name, versions)
         : null;
@@ -106,12 +98,12 @@ export function addModelCommands(options: IModelCommandOptions): void {
     label: args =>
       args.isPalette ? 'Register Model from Run…' : 'Register Model…',
     caption: "Register a run's logged model as a new model version",
-    icon: args => (args.isPalette ? undefined : modelIcon),
+    icon: iconOutsidePalette(modelIcon),
     execute: async args => {
       // Without a run id, the run of the run view in focus, else ask.
       const current = shell.currentWidget;
       const runView = current instanceof RunView ? current : null;
-      const runId = text(args.runId) || runView?.model.runId || null;
+      const runId = textArg(args.runId) || runView?.model.runId || null;
       const runName =
         runView && runView.model.runId === runId
           ? (runView.model.run?.name ?? null)

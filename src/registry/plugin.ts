@@ -16,8 +16,7 @@ import { ModelsModel } from './model';
 import { ModelsSidebar } from './sidebar';
 import { ModelViews } from './views';
 import { CommandIDs } from '../command-ids';
-
-const CATEGORY = 'ML Studio';
+import { addSidebar, addToPalette, restoreViews } from '../ui/plugin';
 
 export const modelsPlugin: JupyterFrontEndPlugin<void> = {
   id: 'jupyter-mlstudio:models',
@@ -35,17 +34,17 @@ export const modelsPlugin: JupyterFrontEndPlugin<void> = {
     const views = new ModelViews({ app, serverSettings, events, rendermime });
     addModelCommands({ app, model, views, serverSettings });
 
-    const sidebar = new ModelsSidebar(model, app.commands);
-    app.shell.add(sidebar, 'left', { rank: 852 });
+    addSidebar(app, new ModelsSidebar(model, app.commands), 852, restorer);
     void model.refresh();
 
+    restoreViews(
+      restorer,
+      views.groups,
+      CommandIDs.openModel,
+      'name',
+      view => view.model.name
+    );
     if (restorer) {
-      restorer.add(sidebar, sidebar.id);
-      void restorer.restore(views.groups, {
-        command: CommandIDs.openModel,
-        args: view => ({ name: view.model.name }),
-        name: view => view.model.name
-      });
       void restorer.restore(views.versions, {
         command: CommandIDs.openModelVersion,
         args: view => ({ name: view.model.name, version: view.model.version }),
@@ -61,17 +60,11 @@ export const modelsPlugin: JupyterFrontEndPlugin<void> = {
       });
     }
 
-    for (const command of [
+    addToPalette(palette, [
       CommandIDs.openModels,
       CommandIDs.createModel,
       CommandIDs.registerModel,
       CommandIDs.refreshModels
-    ]) {
-      palette?.addItem({
-        command,
-        category: CATEGORY,
-        args: { isPalette: true }
-      });
-    }
+    ]);
   }
 };
