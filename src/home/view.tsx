@@ -34,6 +34,7 @@ import {
   Loading,
   ModelError,
   PageHeader,
+  PageSection,
   RelativeTime,
   ServerMissing
 } from '../ui/components';
@@ -159,12 +160,7 @@ function QuickActions(props: { commands: CommandRegistry }): JSX.Element {
     }
   ];
   return (
-    <section
-      className="jp-MLStudio-pageSection"
-      aria-label="Quick actions"
-      data-testid="mls-home-actions"
-    >
-      <h3 className="jp-MLStudio-sectionTitle">Quick actions</h3>
+    <PageSection title="Quick actions" testId="mls-home-actions">
       <div className="jp-MLStudio-homeActions">
         {actions.map(action => (
           <button
@@ -184,7 +180,7 @@ function QuickActions(props: { commands: CommandRegistry }): JSX.Element {
           </button>
         ))}
       </div>
-    </section>
+    </PageSection>
   );
 }
 
@@ -196,15 +192,16 @@ function RunningSection(props: {
 }): JSX.Element {
   const { items, commands } = props;
   return (
-    <section
-      className="jp-MLStudio-pageSection"
-      aria-label="Running now"
-      data-testid="mls-home-running"
+    <PageSection
+      title={
+        <>
+          Running now
+          <span className="jp-MLStudio-homeCount">{items.length}</span>
+        </>
+      }
+      label="Running now"
+      testId="mls-home-running"
     >
-      <h3 className="jp-MLStudio-sectionTitle">
-        Running now
-        <span className="jp-MLStudio-homeCount">{items.length}</span>
-      </h3>
       {items.length === 0 ? (
         <div className="jp-MLStudio-muted" data-testid="mls-home-running-empty">
           Nothing is running. Jobs and endpoints show here while they run, with
@@ -238,7 +235,7 @@ function RunningSection(props: {
           </table>
         </div>
       )}
-    </section>
+    </PageSection>
   );
 }
 
@@ -358,12 +355,7 @@ function ActivitySection(props: {
 }): JSX.Element {
   const { items, commands } = props;
   return (
-    <section
-      className="jp-MLStudio-pageSection"
-      aria-label="Recent activity"
-      data-testid="mls-home-activity"
-    >
-      <h3 className="jp-MLStudio-sectionTitle">Recent activity</h3>
+    <PageSection title="Recent activity" testId="mls-home-activity">
       {items.length === 0 ? (
         <div className="jp-MLStudio-muted">
           No activity yet: runs, model versions, deployments and failed jobs
@@ -405,7 +397,7 @@ function ActivitySection(props: {
           })}
         </ul>
       )}
-    </section>
+    </PageSection>
   );
 }
 
@@ -415,12 +407,7 @@ function ConfigurationSection(props: {
   const config = props.configuration;
   const versions = Object.entries(config.versions);
   return (
-    <section
-      className="jp-MLStudio-pageSection"
-      aria-label="Configuration"
-      data-testid="mls-home-config"
-    >
-      <h3 className="jp-MLStudio-sectionTitle">Configuration</h3>
+    <PageSection title="Configuration" testId="mls-home-config">
       <dl className="jp-MLStudio-fields">
         <dt>Store</dt>
         <dd className="jp-MLStudio-mono" data-testid="mls-home-store">
@@ -455,6 +442,6 @@ function ConfigurationSection(props: {
           </ul>
         </dd>
       </dl>
-    </section>
+    </PageSection>
   );
 }

@@ -26,6 +26,7 @@ import {
   ModelError,
   PageHeader,
   PagePlaceholder,
+  PageSection,
   useNow
 } from '../ui/components';
 import { ResourcePanel, ResourceView } from '../ui/view';
@@ -167,8 +168,7 @@ function JobDetails(props: { job: Job }): JSX.Element {
   const { job } = props;
   const now = useNow(isActive(job));
   return (
-    <section className="jp-MLStudio-pageSection" aria-label="Details">
-      <h3 className="jp-MLStudio-sectionTitle">Details</h3>
+    <PageSection title="Details">
       <dl className="jp-MLStudio-fields" data-testid="mls-job-details">
         <dt>Kind</dt>
         <dd>{kindLabel(job.kind)}</dd>
@@ -209,7 +209,7 @@ function JobDetails(props: { job: Job }): JSX.Element {
         <dt>ID</dt>
         <dd className="jp-MLStudio-mono">{job.id}</dd>
       </dl>
-    </section>
+    </PageSection>
   );
 }
 
@@ -226,8 +226,7 @@ function MetricsSection(props: { model: JobModel }): JSX.Element {
     empty = job && isActive(job) ? 'No metrics yet.' : 'No metrics logged.';
   }
   return (
-    <section className="jp-MLStudio-pageSection" aria-label="Metrics">
-      <h3 className="jp-MLStudio-sectionTitle">Metrics</h3>
+    <PageSection title="Metrics">
       {empty ? (
         <div className="jp-MLStudio-muted">{empty}</div>
       ) : (
@@ -244,7 +243,7 @@ function MetricsSection(props: { model: JobModel }): JSX.Element {
           </table>
         </div>
       )}
-    </section>
+    </PageSection>
   );
 }
 
@@ -254,8 +253,7 @@ function OutputsSection(props: { job: Job }): JSX.Element {
     .filter(([name]) => name !== 'registration_error')
     .sort(([a], [b]) => a.localeCompare(b));
   return (
-    <section className="jp-MLStudio-pageSection" aria-label="Outputs">
-      <h3 className="jp-MLStudio-sectionTitle">Outputs</h3>
+    <PageSection title="Outputs">
       {outputs.length === 0 ? (
         <div className="jp-MLStudio-muted">
           {isActive(props.job) ? 'No outputs yet.' : 'No outputs.'}
@@ -284,7 +282,7 @@ function OutputsSection(props: { job: Job }): JSX.Element {
           ))}
         </ul>
       )}
-    </section>
+    </PageSection>
   );
 }
 
@@ -293,9 +291,9 @@ function LogSection(props: { model: JobModel }): JSX.Element {
   const { model } = props;
   const job = model.job;
   return (
-    <section className="jp-MLStudio-pageSection" aria-label="Log">
-      <div className="jp-MLStudio-sectionHeader">
-        <h3 className="jp-MLStudio-sectionTitle">Log</h3>
+    <PageSection
+      title="Log"
+      aside={
         <span className="jp-MLStudio-muted" data-testid="mls-job-log-state">
           {model.logComplete
             ? 'Complete'
@@ -303,7 +301,8 @@ function LogSection(props: { model: JobModel }): JSX.Element {
               ? 'Following…'
               : 'Reading…'}
         </span>
-      </div>
+      }
+    >
       {model.logTruncated && (
         <div className="jp-MLStudio-muted">
           Earlier output was dropped to keep the page fast; the full log is in
@@ -318,7 +317,7 @@ function LogSection(props: { model: JobModel }): JSX.Element {
         testId="mls-job-log"
         label="Job log"
       />
-    </section>
+    </PageSection>
   );
 }
 

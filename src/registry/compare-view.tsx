@@ -17,7 +17,12 @@ import {
 } from './compare';
 import type { CompareVersionsModel } from './compare-model';
 import { AliasChips, ApprovalBadge } from './components';
-import { ModelError, PageHeader, RelativeTime } from '../ui/components';
+import {
+  ModelError,
+  PageHeader,
+  PageSection,
+  RelativeTime
+} from '../ui/components';
 import { ResourcePanel, ResourceView } from '../ui/view';
 import { CommandIDs } from '../command-ids';
 
@@ -139,8 +144,7 @@ function OverviewSection(props: {
 }): JSX.Element {
   const { versions, commands } = props;
   return (
-    <section className="jp-MLStudio-pageSection" aria-label="Versions">
-      <h3 className="jp-MLStudio-sectionTitle">Versions</h3>
+    <PageSection title="Versions">
       <div className="jp-MLStudio-tableScroll">
         <table
           className="jp-MLStudio-table jp-MLStudio-compareTable"
@@ -207,7 +211,7 @@ function OverviewSection(props: {
           </tbody>
         </table>
       </div>
-    </section>
+    </PageSection>
   );
 }
 
@@ -274,14 +278,15 @@ function MetricsSection(props: {
 }): JSX.Element {
   const rows = metricRows(props.versions);
   return (
-    <section className="jp-MLStudio-pageSection" aria-label="Metrics">
-      <div className="jp-MLStudio-sectionHeader">
-        <h3 className="jp-MLStudio-sectionTitle">Metrics</h3>
+    <PageSection
+      title="Metrics"
+      aside={
         <span className="jp-MLStudio-muted">
           <span className="jp-MLStudio-bestSwatch" /> best value (lower is
           better for losses, errors and times)
         </span>
-      </div>
+      }
+    >
       {rows.length === 0 ? (
         <div className="jp-MLStudio-muted">No metrics recorded.</div>
       ) : (
@@ -297,7 +302,7 @@ function MetricsSection(props: {
           }
         />
       )}
-    </section>
+    </PageSection>
   );
 }
 
@@ -309,9 +314,9 @@ function ParamsSection(props: {
   const rows = all.filter(row => !onlyDiff || row.differs);
   const same = all.length - all.filter(row => row.differs).length;
   return (
-    <section className="jp-MLStudio-pageSection" aria-label="Params">
-      <div className="jp-MLStudio-sectionHeader">
-        <h3 className="jp-MLStudio-sectionTitle">Params</h3>
+    <PageSection
+      title="Params"
+      aside={
         <label className="jp-MLStudio-inlineField">
           <input
             type="checkbox"
@@ -321,7 +326,8 @@ function ParamsSection(props: {
           />
           Only differences
         </label>
-      </div>
+      }
+    >
       {all.length === 0 ? (
         <div className="jp-MLStudio-muted">No params recorded.</div>
       ) : rows.length === 0 ? (
@@ -345,7 +351,7 @@ function ParamsSection(props: {
           )}
         </>
       )}
-    </section>
+    </PageSection>
   );
 }
 
@@ -362,9 +368,9 @@ function SignatureDiffSection(props: {
     0
   );
   return (
-    <section className="jp-MLStudio-pageSection" aria-label="Signature">
-      <div className="jp-MLStudio-sectionHeader">
-        <h3 className="jp-MLStudio-sectionTitle">Signature</h3>
+    <PageSection
+      title="Signature"
+      aside={
         <span
           className="jp-MLStudio-muted"
           data-testid="mls-compare-signature-summary"
@@ -373,7 +379,8 @@ function SignatureDiffSection(props: {
             ? 'Same columns and types in every version.'
             : `${changes} column${changes === 1 ? '' : 's'} differ from v${versions[0].version}.`}
         </span>
-      </div>
+      }
+    >
       <div className="jp-MLStudio-tableScroll">
         <table
           className="jp-MLStudio-table jp-MLStudio-compareTable"
@@ -419,6 +426,6 @@ function SignatureDiffSection(props: {
           </tbody>
         </table>
       </div>
-    </section>
+    </PageSection>
   );
 }

@@ -19,6 +19,7 @@ import {
   ModelError,
   PageHeader,
   PagePlaceholder,
+  PageSection,
   RelativeTime
 } from '../ui/components';
 import { ResourcePanel, ResourceView } from '../ui/view';
@@ -141,8 +142,7 @@ function GroupContent(props: {
           value={group.description}
           onSave={text => model.setDescription(text)}
         />
-        <section className="jp-MLStudio-pageSection" aria-label="Details">
-          <h3 className="jp-MLStudio-sectionTitle">Details</h3>
+        <PageSection title="Details">
           <dl className="jp-MLStudio-fields">
             <dt>Created</dt>
             <dd>{formatTime(group.created_at)}</dd>
@@ -162,7 +162,7 @@ function GroupContent(props: {
               )}
             </dd>
           </dl>
-        </section>
+        </PageSection>
       </div>
       <VersionsSection model={model} commands={commands} />
     </div>
@@ -188,10 +188,10 @@ function DescriptionSection(props: {
     }
   };
   return (
-    <section className="jp-MLStudio-pageSection" aria-label="Description">
-      <div className="jp-MLStudio-sectionHeader">
-        <h3 className="jp-MLStudio-sectionTitle">Description</h3>
-        {draft === null && (
+    <PageSection
+      title="Description"
+      aside={
+        draft === null && (
           <ActionButton
             testId="mls-edit-description"
             icon={editIcon}
@@ -199,8 +199,9 @@ function DescriptionSection(props: {
             title="Edit the description"
             onClick={() => setDraft(props.value)}
           />
-        )}
-      </div>
+        )
+      }
+    >
       {draft === null ? (
         <p
           className={`jp-MLStudio-descriptionText${props.value ? '' : ' jp-MLStudio-muted'}`}
@@ -240,7 +241,7 @@ function DescriptionSection(props: {
           </div>
         </div>
       )}
-    </section>
+    </PageSection>
   );
 }
 
@@ -254,17 +255,17 @@ function VersionsSection(props: {
   const allSelected =
     versions.length > 0 && versions.every(v => model.isSelected(v.version));
   return (
-    <section className="jp-MLStudio-pageSection" aria-label="Versions">
-      <div className="jp-MLStudio-sectionHeader">
-        <h3 className="jp-MLStudio-sectionTitle">
-          Versions ({versions.length})
-        </h3>
-        {versions.length > 1 && (
+    <PageSection
+      title="Versions ({versions.length})"
+      label="Versions"
+      aside={
+        versions.length > 1 && (
           <span className="jp-MLStudio-muted">
             Select two or more versions to compare them.
           </span>
-        )}
-      </div>
+        )
+      }
+    >
       {versions.length === 0 ? (
         <div className="jp-MLStudio-muted" data-testid="mls-versions-empty">
           No versions yet. Open a run that logged a model and click{' '}
@@ -322,7 +323,7 @@ function VersionsSection(props: {
           </table>
         </div>
       )}
-    </section>
+    </PageSection>
   );
 }
 

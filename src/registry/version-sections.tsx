@@ -18,7 +18,7 @@ import { jobIcon, runIcon } from '../icons';
 import { formatTime } from '../experiments/runs/columns';
 import { AliasChips, ApprovalBadge, approvalLabel } from './components';
 import type { ModelVersionModel } from './version-model';
-import { RelativeTime } from '../ui/components';
+import { PageSection, RelativeTime } from '../ui/components';
 import { formatBytes } from '../ui/format';
 import { CommandIDs } from '../command-ids';
 
@@ -26,8 +26,7 @@ export function DetailsSection(props: { data: ModelVersion }): JSX.Element {
   const { data } = props;
   const tags = Object.entries(data.tags);
   return (
-    <section className="jp-MLStudio-pageSection" aria-label="Artifact">
-      <h3 className="jp-MLStudio-sectionTitle">Artifact</h3>
+    <PageSection title="Artifact">
       <dl className="jp-MLStudio-fields" data-testid="mls-version-details">
         <dt>Created</dt>
         <dd>{formatTime(data.created_at)}</dd>
@@ -56,7 +55,7 @@ export function DetailsSection(props: { data: ModelVersion }): JSX.Element {
           </>
         )}
       </dl>
-    </section>
+    </PageSection>
   );
 }
 
@@ -70,8 +69,7 @@ export function LineageSection(props: {
   const job = lineage ? lineageJob(lineage) : null;
   const data = dataRefOf(lineage?.data ?? model.data?.data_ref ?? null);
   return (
-    <section className="jp-MLStudio-pageSection" aria-label="Lineage">
-      <h3 className="jp-MLStudio-sectionTitle">Lineage</h3>
+    <PageSection title="Lineage">
       {!lineage ? (
         <div className="jp-MLStudio-muted">Loading…</div>
       ) : (
@@ -159,7 +157,7 @@ export function LineageSection(props: {
           </dd>
         </dl>
       )}
-    </section>
+    </PageSection>
   );
 }
 
@@ -187,8 +185,7 @@ export function AliasesSection(props: {
     }
   };
   return (
-    <section className="jp-MLStudio-pageSection" aria-label="Aliases">
-      <h3 className="jp-MLStudio-sectionTitle">Aliases</h3>
+    <PageSection title="Aliases">
       <div data-testid="mls-version-aliases">
         {data.aliases.length === 0 ? (
           <span className="jp-MLStudio-muted">None</span>
@@ -234,15 +231,14 @@ export function AliasesSection(props: {
           any other version.
         </span>
       )}
-    </section>
+    </PageSection>
   );
 }
 
 export function HistorySection(props: { data: ModelVersion }): JSX.Element {
   const events = [...props.data.approvals].reverse();
   return (
-    <section className="jp-MLStudio-pageSection" aria-label="Approval history">
-      <h3 className="jp-MLStudio-sectionTitle">Approval history</h3>
+    <PageSection title="Approval history">
       {events.length === 0 ? (
         <div className="jp-MLStudio-muted" data-testid="mls-approval-empty">
           Pending since registration: no decision yet.
@@ -278,15 +274,14 @@ export function HistorySection(props: { data: ModelVersion }): JSX.Element {
           ))}
         </ol>
       )}
-    </section>
+    </PageSection>
   );
 }
 
 export function SignatureSection(props: { data: ModelVersion }): JSX.Element {
   const signature = signatureOf(props.data);
   return (
-    <section className="jp-MLStudio-pageSection" aria-label="Signature">
-      <h3 className="jp-MLStudio-sectionTitle">Signature</h3>
+    <PageSection title="Signature">
       <div className="jp-MLStudio-tableScroll jp-mod-short">
         <table
           className="jp-MLStudio-table"
@@ -304,7 +299,7 @@ export function SignatureSection(props: { data: ModelVersion }): JSX.Element {
           </tbody>
         </table>
       </div>
-    </section>
+    </PageSection>
   );
 }
 
@@ -334,39 +329,5 @@ function SignatureRows(props: {
         ))
       )}
     </>
-  );
-}
-
-export function KeyValueSection(props: {
-  title: string;
-  testId: string;
-  values: Record<string, string>;
-  numeric?: boolean;
-}): JSX.Element {
-  const entries = Object.entries(props.values).sort(([a], [b]) =>
-    a.localeCompare(b)
-  );
-  return (
-    <section className="jp-MLStudio-pageSection" aria-label={props.title}>
-      <h3 className="jp-MLStudio-sectionTitle">{props.title}</h3>
-      {entries.length === 0 ? (
-        <div className="jp-MLStudio-muted">None</div>
-      ) : (
-        <div className="jp-MLStudio-tableScroll jp-mod-short">
-          <table className="jp-MLStudio-table" data-testid={props.testId}>
-            <tbody>
-              {entries.map(([key, value]) => (
-                <tr key={key} data-key={key}>
-                  <th scope="row">{key}</th>
-                  <td className={props.numeric ? 'jp-mod-numeric' : undefined}>
-                    {value}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-    </section>
   );
 }

@@ -21,13 +21,13 @@ import {
   AliasesSection,
   DetailsSection,
   HistorySection,
-  KeyValueSection,
   LineageSection,
   SignatureSection
 } from './version-sections';
 import type { ModelVersionModel } from './version-model';
 import {
   ActionButton,
+  KeyValueSection,
   ModelError,
   PageHeader,
   PagePlaceholder

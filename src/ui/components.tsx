@@ -235,6 +235,75 @@ export function LogPane(props: {
   );
 }
 
+/**
+ * A titled section of a page. `aside` (controls, a state) stands next to
+ * the title in the section's header.
+ */
+export function PageSection(props: {
+  title: React.ReactNode;
+  /** The section's accessible name (default: the title, if a string). */
+  label?: string;
+  aside?: React.ReactNode;
+  testId?: string;
+  children?: React.ReactNode;
+}): JSX.Element {
+  const { title, aside } = props;
+  const heading = <h3 className="jp-MLStudio-sectionTitle">{title}</h3>;
+  return (
+    <section
+      className="jp-MLStudio-pageSection"
+      aria-label={
+        props.label ?? (typeof title === 'string' ? title : undefined)
+      }
+      data-testid={props.testId}
+    >
+      {aside !== undefined ? (
+        <div className="jp-MLStudio-sectionHeader">
+          {heading}
+          {aside}
+        </div>
+      ) : (
+        heading
+      )}
+      {props.children}
+    </section>
+  );
+}
+
+/** A section listing string values by key (params, tags), sorted by key. */
+export function KeyValueSection(props: {
+  title: string;
+  testId: string;
+  values: Record<string, string>;
+  numeric?: boolean;
+}): JSX.Element {
+  const entries = Object.entries(props.values).sort(([a], [b]) =>
+    a.localeCompare(b)
+  );
+  return (
+    <PageSection title={props.title}>
+      {entries.length === 0 ? (
+        <div className="jp-MLStudio-muted">None</div>
+      ) : (
+        <div className="jp-MLStudio-tableScroll jp-mod-short">
+          <table className="jp-MLStudio-table" data-testid={props.testId}>
+            <tbody>
+              {entries.map(([key, value]) => (
+                <tr key={key} data-key={key}>
+                  <th scope="row">{key}</th>
+                  <td className={props.numeric ? 'jp-mod-numeric' : undefined}>
+                    {value}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </PageSection>
+  );
+}
+
 /** What the page pieces need of a model: its last error, and dismissing it. */
 export interface IErrorSource {
   readonly error: { message: string } | null;

@@ -6,6 +6,7 @@ import * as React from 'react';
 import { ICaptureSettings } from '../../api/endpoints';
 import type { Endpoint } from '../../api/types';
 import type { EndpointModel } from '../endpoint-model';
+import { PageSection } from '../../ui/components';
 
 export function CaptureSection(props: {
   model: EndpointModel;
@@ -30,8 +31,7 @@ export function CaptureSection(props: {
   const change = (patch: Partial<ICaptureSettings>) =>
     setDraft({ ...value, ...patch });
   return (
-    <section className="jp-MLStudio-pageSection" aria-label="Data capture">
-      <h3 className="jp-MLStudio-sectionTitle">Data capture</h3>
+    <PageSection title="Data capture">
       <div className="jp-MLStudio-endpointCapture">
         <label className="jp-MLStudio-endpointCheck">
           <input
@@ -110,6 +110,6 @@ export function CaptureSection(props: {
           ? `Captured ${model.metrics?.totals.captured ?? 0} · dropped ${model.metrics?.totals.dropped ?? 0}, written to the endpoint's capture folder in the artifact store.`
           : 'Off: requests are not recorded.'}
       </div>
-    </section>
+    </PageSection>
   );
 }

@@ -7,7 +7,7 @@ import * as React from 'react';
 import { proxyUrl } from '../../api/endpoints';
 import type { Endpoint } from '../../api/types';
 import { formatTime } from '../../experiments/runs/columns';
-import { CopyButton } from '../../ui/components';
+import { CopyButton, PageSection } from '../../ui/components';
 
 export function ConnectSection(props: {
   endpoint: Endpoint;
@@ -22,8 +22,7 @@ export function ConnectSection(props: {
     '  --data @request.json'
   ].join('\n');
   return (
-    <section className="jp-MLStudio-pageSection" aria-label="Connect">
-      <h3 className="jp-MLStudio-sectionTitle">Connect</h3>
+    <PageSection title="Connect">
       <dl className="jp-MLStudio-fields jp-MLStudio-endpointUrls">
         <dt>Through Jupyter</dt>
         <dd>
@@ -83,6 +82,6 @@ export function ConnectSection(props: {
         </pre>
         <CopyButton text={curl} what="curl example" testId="mls-copy-curl" />
       </div>
-    </section>
+    </PageSection>
   );
 }

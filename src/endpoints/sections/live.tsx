@@ -10,6 +10,7 @@ import type { IThemeColors } from '../../charts/theme';
 import type { EndpointModel } from '../endpoint-model';
 import { latencyFigure, requestsFigure } from '../figures';
 import { formatMs } from '../../ui/format';
+import { PageSection } from '../../ui/components';
 
 export function LiveSection(props: {
   model: EndpointModel;
@@ -24,15 +25,16 @@ export function LiveSection(props: {
   const latency = React.useMemo(() => latencyFigure(samples), [samples]);
   const counted = samples.reduce((sum, s) => sum + s.requests, 0);
   return (
-    <section className="jp-MLStudio-pageSection" aria-label="Live metrics">
-      <div className="jp-MLStudio-sectionHeader">
-        <h3 className="jp-MLStudio-sectionTitle">Live metrics</h3>
+    <PageSection
+      title="Live metrics"
+      aside={
         <span className="jp-MLStudio-muted">
           {model.metricsError
             ? `Metrics unavailable: ${model.metricsError}`
             : 'every 2 s while shown'}
         </span>
-      </div>
+      }
+    >
       <dl
         className="jp-MLStudio-endpointStats"
         data-testid="mls-endpoint-stats"
@@ -96,15 +98,14 @@ export function LiveSection(props: {
           </>
         )}
       </div>
-    </section>
+    </PageSection>
   );
 }
 
 export function ErrorsSection(props: { model: EndpointModel }): JSX.Element {
   const errors = props.model.recentErrors;
   return (
-    <section className="jp-MLStudio-pageSection" aria-label="Recent errors">
-      <h3 className="jp-MLStudio-sectionTitle">Recent errors</h3>
+    <PageSection title="Recent errors">
       {errors.length === 0 ? (
         <div className="jp-MLStudio-muted" data-testid="mls-endpoint-no-errors">
           No failed requests.
@@ -140,6 +141,6 @@ export function ErrorsSection(props: { model: EndpointModel }): JSX.Element {
           </table>
         </div>
       )}
-    </section>
+    </PageSection>
   );
 }

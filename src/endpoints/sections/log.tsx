@@ -4,20 +4,21 @@
 import * as React from 'react';
 
 import type { EndpointModel } from '../endpoint-model';
-import { LogPane } from '../../ui/components';
+import { LogPane, PageSection } from '../../ui/components';
 
 export function LogSection(props: { model: EndpointModel }): JSX.Element {
   const { model } = props;
   return (
-    <section className="jp-MLStudio-pageSection" aria-label="Log">
-      <div className="jp-MLStudio-sectionHeader">
-        <h3 className="jp-MLStudio-sectionTitle">Log</h3>
-        {model.logTruncated && (
+    <PageSection
+      title="Log"
+      aside={
+        model.logTruncated && (
           <span className="jp-MLStudio-muted">
             Earlier lines were dropped to keep the page fast.
           </span>
-        )}
-      </div>
+        )
+      }
+    >
       <LogPane
         text={model.log}
         placeholder="No output yet."
@@ -25,6 +26,6 @@ export function LogSection(props: { model: EndpointModel }): JSX.Element {
         testId="mls-endpoint-log"
         label="Endpoint log"
       />
-    </section>
+    </PageSection>
   );
 }

@@ -9,6 +9,7 @@ import type { Endpoint } from '../../api/types';
 import type { EndpointModel } from '../endpoint-model';
 import type { TestContentType } from '../payload';
 import { formatMs } from '../../ui/format';
+import { PageSection } from '../../ui/components';
 
 const CONTENT_TYPE_LABELS: Record<TestContentType, string> = {
   json: 'JSON (application/json)',
@@ -23,9 +24,9 @@ export function TestSection(props: {
   const test = model.test;
   const serving = isServing(endpoint);
   return (
-    <section className="jp-MLStudio-pageSection" aria-label="Test">
-      <div className="jp-MLStudio-sectionHeader">
-        <h3 className="jp-MLStudio-sectionTitle">Test</h3>
+    <PageSection
+      title="Test"
+      aside={
         <button
           type="button"
           className="jp-MLStudio-link"
@@ -35,7 +36,8 @@ export function TestSection(props: {
         >
           Use the input example
         </button>
-      </div>
+      }
+    >
       <div className="jp-MLStudio-endpointTestOptions">
         <label className="jp-MLStudio-jobFilter">
           <span>Content type</span>
@@ -107,7 +109,7 @@ export function TestSection(props: {
         </button>
       </div>
       <TestResult model={model} />
-    </section>
+    </PageSection>
   );
 }
 

@@ -9,6 +9,7 @@ import { trafficShare } from '../components';
 import { formatMs } from '../../ui/format';
 import { CommandIDs } from '../../command-ids';
 import type { IContentProps } from './props';
+import { PageSection } from '../../ui/components';
 
 export function VariantsSection(
   props: IContentProps & { endpoint: Endpoint }
@@ -16,8 +17,7 @@ export function VariantsSection(
   const { model, endpoint, commands } = props;
   const metrics = model.metrics;
   return (
-    <section className="jp-MLStudio-pageSection" aria-label="Variants">
-      <h3 className="jp-MLStudio-sectionTitle">Variants</h3>
+    <PageSection title="Variants">
       <div className="jp-MLStudio-tableScroll jp-mod-short">
         <table
           className="jp-MLStudio-table"
@@ -92,6 +92,6 @@ export function VariantsSection(
           </tbody>
         </table>
       </div>
-    </section>
+    </PageSection>
   );
 }

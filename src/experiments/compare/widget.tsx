@@ -22,7 +22,7 @@ import {
   scatterFigure
 } from './figures';
 import type { CompareModel, CurveAxis } from './model';
-import { ModelError } from '../../ui/components';
+import { ModelError, PageSection } from '../../ui/components';
 import { ResourceView } from '../../ui/view';
 import { CommandIDs } from '../../command-ids';
 
@@ -150,9 +150,10 @@ function CurvesSection(props: {
     );
 
   return (
-    <section className="jp-MLStudio-pageSection" aria-label="Metric curves">
-      <div className="jp-MLStudio-sectionHeader">
-        <h3 className="jp-MLStudio-sectionTitle">Metrics</h3>
+    <PageSection
+      title="Metrics"
+      label="Metric curves"
+      aside={
         <label className="jp-MLStudio-inlineField">
           x axis
           <select
@@ -167,7 +168,8 @@ function CurvesSection(props: {
             <option value="time">Wall time</option>
           </select>
         </label>
-      </div>
+      }
+    >
       <div className="jp-MLStudio-chips" aria-label="Metrics to chart">
         {model.metricKeys.map(key => (
           <label key={key} className="jp-MLStudio-chip">
@@ -198,7 +200,7 @@ function CurvesSection(props: {
           />
         ))}
       </div>
-    </section>
+    </PageSection>
   );
 }
 
@@ -223,11 +225,7 @@ function ParallelSection(props: {
     return null;
   }
   return (
-    <section
-      className="jp-MLStudio-pageSection"
-      aria-label="Parallel coordinates"
-    >
-      <h3 className="jp-MLStudio-sectionTitle">Parallel coordinates</h3>
+    <PageSection title="Parallel coordinates">
       <PlotlyChart
         testId="mls-compare-parallel"
         data={figure.data}
@@ -235,7 +233,7 @@ function ParallelSection(props: {
         colors={colors}
         height={360}
       />
-    </section>
+    </PageSection>
   );
 }
 
@@ -289,14 +287,16 @@ function ScatterSection(props: {
     </label>
   );
   return (
-    <section className="jp-MLStudio-pageSection" aria-label="Scatter">
-      <div className="jp-MLStudio-sectionHeader">
-        <h3 className="jp-MLStudio-sectionTitle">Param vs metric</h3>
+    <PageSection
+      title="Param vs metric"
+      label="Scatter"
+      aside={
         <div className="jp-MLStudio-toolbar">
           {picker('x', x.id, setX, 'mls-scatter-x')}
           {picker('y', y.id, setY, 'mls-scatter-y')}
         </div>
-      </div>
+      }
+    >
       <PlotlyChart
         testId="mls-compare-scatter"
         data={figure.data}
@@ -304,7 +304,7 @@ function ScatterSection(props: {
         colors={colors}
         height={320}
       />
-    </section>
+    </PageSection>
   );
 }
 
@@ -319,9 +319,10 @@ function DiffSection(props: { model: CompareModel }): JSX.Element {
     formatNumber
   ).filter(row => !onlyDiff || row.differs);
   return (
-    <section className="jp-MLStudio-pageSection" aria-label="Differences">
-      <div className="jp-MLStudio-sectionHeader">
-        <h3 className="jp-MLStudio-sectionTitle">Params and metrics</h3>
+    <PageSection
+      title="Params and metrics"
+      label="Differences"
+      aside={
         <label className="jp-MLStudio-inlineField">
           <input
             type="checkbox"
@@ -330,7 +331,8 @@ function DiffSection(props: { model: CompareModel }): JSX.Element {
           />
           Only differences
         </label>
-      </div>
+      }
+    >
       <div className="jp-MLStudio-tableScroll">
         <table className="jp-MLStudio-table" data-testid="mls-diff-table">
           <thead>
@@ -373,6 +375,6 @@ function DiffSection(props: { model: CompareModel }): JSX.Element {
           </tbody>
         </table>
       </div>
-    </section>
+    </PageSection>
   );
 }

@@ -31,9 +31,11 @@ import type { RunModel } from './model';
 import type { IArtifactPreview } from './preview';
 import {
   ActionButton,
+  KeyValueSection,
   ModelError,
   PageHeader,
-  PagePlaceholder
+  PagePlaceholder,
+  PageSection
 } from '../../ui/components';
 import { formatBytes, formatDuration } from '../../ui/format';
 import { ResourceView } from '../../ui/view';
@@ -160,8 +162,7 @@ function RunContent(props: {
       </PageHeader>
       <ModelError model={model} />
       <div className="jp-MLStudio-columns">
-        <section className="jp-MLStudio-pageSection" aria-label="Attributes">
-          <h3 className="jp-MLStudio-sectionTitle">Attributes</h3>
+        <PageSection title="Attributes">
           <dl className="jp-MLStudio-fields">
             <dt>ID</dt>
             <dd className="jp-MLStudio-mono">{run.id}</dd>
@@ -229,7 +230,7 @@ function RunContent(props: {
               )}
             </dd>
           </dl>
-        </section>
+        </PageSection>
         <KeyValueSection
           title="Params"
           testId="mls-run-params"
@@ -284,37 +285,6 @@ function StatusBadge(props: { status: string }): JSX.Element {
   );
 }
 
-function KeyValueSection(props: {
-  title: string;
-  testId: string;
-  values: Record<string, string>;
-}): JSX.Element {
-  const entries = Object.entries(props.values).sort(([a], [b]) =>
-    a.localeCompare(b)
-  );
-  return (
-    <section className="jp-MLStudio-pageSection" aria-label={props.title}>
-      <h3 className="jp-MLStudio-sectionTitle">{props.title}</h3>
-      {entries.length === 0 ? (
-        <div className="jp-MLStudio-muted">None</div>
-      ) : (
-        <div className="jp-MLStudio-tableScroll jp-mod-short">
-          <table className="jp-MLStudio-table" data-testid={props.testId}>
-            <tbody>
-              {entries.map(([key, value]) => (
-                <tr key={key}>
-                  <th scope="row">{key}</th>
-                  <td>{value}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-    </section>
-  );
-}
-
 /**
  * The metrics: single-step ones (a final accuracy, `train_rows`) as value
  * cards, series (two or more steps) as charts with their latest value.
@@ -356,10 +326,10 @@ function MetricsSection(props: {
     [version, shown.join('\n'), colors.accent]
   );
   return (
-    <section className="jp-MLStudio-pageSection" aria-label="Metrics">
-      <div className="jp-MLStudio-sectionHeader">
-        <h3 className="jp-MLStudio-sectionTitle">Metrics</h3>
-        {series.length > CHARTS_SHOWN && (
+    <PageSection
+      title="Metrics"
+      aside={
+        series.length > CHARTS_SHOWN && (
           <button
             type="button"
             className="jp-MLStudio-link"
@@ -367,8 +337,9 @@ function MetricsSection(props: {
           >
             {showAll ? 'Show fewer' : `Show all ${series.length} charts`}
           </button>
-        )}
-      </div>
+        )
+      }
+    >
       {keys.length === 0 && (
         <div className="jp-MLStudio-muted">No metrics logged.</div>
       )}
@@ -420,7 +391,7 @@ function MetricsSection(props: {
           ))}
         </div>
       )}
-    </section>
+    </PageSection>
   );
 }
 
@@ -431,8 +402,7 @@ function ArtifactsSection(props: {
   const { model, colors } = props;
   const root = model.artifacts('');
   return (
-    <section className="jp-MLStudio-pageSection" aria-label="Artifacts">
-      <h3 className="jp-MLStudio-sectionTitle">Artifacts</h3>
+    <PageSection title="Artifacts">
       <div className="jp-MLStudio-artifacts">
         <div className="jp-MLStudio-artifactTree" role="tree">
           {root === undefined ? (
@@ -449,7 +419,7 @@ function ArtifactsSection(props: {
           onClose={() => model.closePreview()}
         />
       </div>
-    </section>
+    </PageSection>
   );
 }
 
