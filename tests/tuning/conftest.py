@@ -49,6 +49,12 @@ def make_service(studio: Studio) -> TuningService:
 
 
 @pytest.fixture
+def service_for() -> Callable[[Studio], TuningService]:
+    """A tuning service over another studio (e.g. one on the dask executor)."""
+    return make_service
+
+
+@pytest.fixture
 def tuning(studio: Studio) -> Iterator[TuningService]:
     service = make_service(studio)
     yield service
