@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -12,6 +13,12 @@ import jupyter_mlstudio as mls
 
 if TYPE_CHECKING:
     from conftest import Call
+
+
+def approve_iris_v1(call: Call, status: str, comment: str) -> Awaitable[tuple[int, Any]]:
+    """Set the approval status of version 1 of the model iris."""
+    body = {"status": status, "comment": comment}
+    return call("POST", "models", "iris", "versions", "1", "approval", body=body)
 
 
 def run_with_model(c: float) -> str:
@@ -57,25 +64,9 @@ async def test_register_approve_alias_card_and_lineage(call: Call) -> None:
     )
     assert status == 200 and updated["card"]["intended_use"] == "Teaching"
 
-    status, error = await call(
-        "POST",
-        "models",
-        "iris",
-        "versions",
-        "1",
-        "approval",
-        body={"status": "Approved", "comment": ""},
-    )
+    status, error = await approve_iris_v1(call, "Approved", "")
     assert status == 400 and "comment" in error["error"]["message"]
-    status, approved = await call(
-        "POST",
-        "models",
-        "iris",
-        "versions",
-        "1",
-        "approval",
-        body={"status": "Approved", "comment": "holdout AUC ok"},
-    )
+    status, approved = await approve_iris_v1(call, "Approved", "holdout AUC ok")
     assert status == 200 and approved["approval_status"] == "Approved"
     assert approved["approvals"][0]["comment"] == "holdout AUC ok"
 
@@ -150,13 +141,5 @@ async def test_the_approver_is_a_person_not_a_token_id(call: Call) -> None:
 
     run_id = run_with_model(0.5)
     await call("POST", "models", "iris", "versions", body={"run_id": run_id})
-    status, version = await call(
-        "POST",
-        "models",
-        "iris",
-        "versions",
-        "1",
-        "approval",
-        body={"status": "Rejected", "comment": "not yet"},
-    )
+    status, version = await approve_iris_v1(call, "Rejected", "not yet")
     assert status == 200 and version["approvals"][0]["actor"] == current_user()
