@@ -83,7 +83,9 @@ def test_a_dead_worker_fails_a_lost_job_and_hands_a_live_one_to_the_server(
         assert "Dask worker that ran this job" in failed.failure_reason
         assert lost.owner_host in failed.failure_reason
 
-        # the live process is now watched by the server: a stop request reaches it
+        # the live process is now watched by the server: a stop request reaches it (the
+        # same pass may fail the lost job a moment before it adopts this one)
+        _until(lambda: studio.job_store.get_job(alive.id).owner_pid == os.getpid(), 30, "adopt")
         adopted = studio.job_store.get_job(alive.id)
         assert adopted.status == "Running"
         assert adopted.owner_pid == os.getpid()
