@@ -111,18 +111,18 @@ class ActiveRun:
         to_json = getattr(figure, "to_json", None)
         if to_json is None:
             raise InvalidArgumentError("log_figure takes a plotly figure (it needs to_json()).")
-        if not name.endswith(".plotly.json"):
-            name = f"{name}.plotly.json"
-        return self.log_text(to_json(), name)
+        return self._log_previewed(to_json(), name, ".plotly.json")
 
     def log_table(self, frame: Any, name: str = "table.csv") -> str:
         """A pandas DataFrame as CSV, previewed as a table in the UI."""
         to_csv = getattr(frame, "to_csv", None)
         if to_csv is None:
             raise InvalidArgumentError("log_table takes a pandas DataFrame.")
-        if not name.endswith(".csv"):
-            name = f"{name}.csv"
-        return self.log_text(to_csv(index=False), name)
+        return self._log_previewed(to_csv(index=False), name, ".csv")
+
+    def _log_previewed(self, text: str, name: str, suffix: str) -> str:
+        """The UI previews an artifact by its suffix: ``name`` gets it when it lacks it."""
+        return self.log_text(text, name if name.endswith(suffix) else f"{name}{suffix}")
 
     def log_model(
         self,

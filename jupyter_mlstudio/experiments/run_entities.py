@@ -64,23 +64,23 @@ def validate_key(key: object, what: str) -> str:
     return key
 
 
-def param_value(key: str, value: object) -> str:
-    """Params are stored as text: numbers and booleans are written the way Python prints them."""
+def _stored_text(what: str, key: str, value: object, limit: int) -> str:
+    """Params and tags are stored as text: numbers and booleans are written the way Python
+    prints them; longer than ``limit`` is refused."""
     text = value if isinstance(value, str) else str(value)
-    if len(text) > PARAM_VALUE_MAX_LENGTH:
+    if len(text) > limit:
         raise InvalidArgumentError(
-            f"Param {key!r} is {len(text)} characters long; the limit is {PARAM_VALUE_MAX_LENGTH}."
+            f"{what} {key!r} is {len(text)} characters long; the limit is {limit}."
         )
     return text
+
+
+def param_value(key: str, value: object) -> str:
+    return _stored_text("Param", key, value, PARAM_VALUE_MAX_LENGTH)
 
 
 def tag_value(key: str, value: object) -> str:
-    text = value if isinstance(value, str) else str(value)
-    if len(text) > TAG_VALUE_MAX_LENGTH:
-        raise InvalidArgumentError(
-            f"Tag {key!r} is {len(text)} characters long; the limit is {TAG_VALUE_MAX_LENGTH}."
-        )
-    return text
+    return _stored_text("Tag", key, value, TAG_VALUE_MAX_LENGTH)
 
 
 def metric(key: object, value: object, step: object = 0, timestamp: object = None) -> Metric:

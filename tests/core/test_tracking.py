@@ -150,3 +150,34 @@ def test_run_of_a_killed_process_is_failed_by_the_next_start(mlstudio_home: Path
     with mls.start_run("exit"):
         pass
     assert mls.get_run(run_id).status == "FAILED"
+
+
+def test_previewed_artifacts_get_the_suffix_the_ui_previews_by() -> None:
+    import pandas as pd
+
+    class Figure:
+        def to_json(self) -> str:
+            return '{"data": []}'
+
+    with mls.start_run("artifacts") as run:
+        assert run.log_figure(Figure(), "loss") == "loss.plotly.json"
+        assert run.log_figure(Figure(), "auc.plotly.json") == "auc.plotly.json"
+        assert run.log_table(pd.DataFrame({"a": [1, 2]}), "preds") == "preds.csv"
+        assert run.log_table(pd.DataFrame({"a": [1]}), "top.csv") == "top.csv"
+        with pytest.raises(mls.InvalidArgumentError, match="log_table takes a pandas DataFrame"):
+            run.log_table([1, 2], "x")
+        names = {a.path for a in run.artifacts.list()}
+    assert {"loss.plotly.json", "auc.plotly.json", "preds.csv", "top.csv"} <= names
+
+
+@pytest.mark.parametrize("kind", ["Param", "Tag"])
+def test_too_long_param_and_tag_values_are_refused_with_their_limit(kind: str) -> None:
+    from jupyter_mlstudio.experiments import run_entities
+
+    check = run_entities.param_value if kind == "Param" else run_entities.tag_value
+    limit = getattr(run_entities, f"{kind.upper()}_VALUE_MAX_LENGTH")
+    assert check("k", 1.5) == "1.5" and check("k", True) == "True"
+    assert check("k", "x" * limit) == "x" * limit
+    with pytest.raises(mls.InvalidArgumentError) as info:
+        check("k", "x" * (limit + 1))
+    assert str(info.value) == f"{kind} 'k' is {limit + 1} characters long; the limit is {limit}."
