@@ -127,6 +127,17 @@ def start_job_owner() -> JobOwnerStart:
     return start
 
 
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Any]:
+    """A real Dask ``LocalCluster`` (one worker process, two threads) shared by a test
+    module's tests; skips when distributed is not installed."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None
+    ) as cluster:
+        yield cluster
+
+
 class JobWait(Protocol):
     """``await wait_job_ended(job_id)`` → the job's representation once it has ended."""
 

@@ -3,7 +3,6 @@ in chunks (local executor) or by partition on a real Dask cluster."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -245,15 +244,6 @@ def test_spec_validation() -> None:
 
 
 # -- on a Dask cluster -------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[Any]:
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(
-        n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None
-    ) as cluster:
-        yield cluster
-
-
 def test_dask_executor_scores_by_partition(cluster: Any, tmp_path: Path) -> None:
     studio = Studio(
         StudioConfig.resolve(job_executor="dask", dask_address=cluster.scheduler_address)

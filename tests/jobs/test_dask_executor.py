@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,14 +14,6 @@ from jupyter_mlstudio.jobs.specs import ProcessingSpec, TrainingSpec
 from jupyter_mlstudio.studio import Studio
 
 distributed = pytest.importorskip("distributed")
-
-
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[object]:
-    with distributed.LocalCluster(
-        n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None
-    ) as cluster:
-        yield cluster
 
 
 def test_training_job_runs_on_a_dask_worker(cluster: object, cancer_csv: Path) -> None:

@@ -98,14 +98,6 @@ def test_a_flow_that_needs_pandas_says_which_steps(tmp_path: Path) -> None:
         run_on_dask(flow.document, tmp_path, tmp_path / "out")
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[Any]:
-    with distributed.LocalCluster(
-        n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None
-    ) as cluster:
-        yield cluster
-
-
 def test_a_flow_job_on_the_dask_executor_runs_on_dask_dataframe(
     cluster: Any, tmp_path: Path
 ) -> None:
