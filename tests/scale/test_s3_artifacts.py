@@ -77,6 +77,17 @@ def _fs(endpoint: str) -> object:
     return s3fs.S3FileSystem(client_kwargs={"endpoint_url": endpoint}, skip_instance_cache=True)
 
 
+def _studio_on_s3(home: Path, prefix: str) -> Studio:
+    """A studio with its database in ``home`` and its artifacts under s3://BUCKET/prefix."""
+    return Studio(
+        StudioConfig.resolve(
+            home=home,
+            store_uri=f"sqlite:///{home / 'mlstudio.db'}",
+            artifact_uri=f"s3://{BUCKET}/{prefix}",
+        )
+    )
+
+
 def test_runs_log_list_and_download_artifacts_on_s3(
     s3_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -109,14 +120,7 @@ def test_a_job_reads_s3_writes_its_model_there_and_an_endpoint_serves_it(
     fs = _fs(s3_env)
     with fs.open(f"{BUCKET}/data/train.csv", "wb") as handle:  # type: ignore[attr-defined]
         handle.write(data.to_csv(index=False).encode())
-    home = tmp_path / "home"
-    studio = Studio(
-        StudioConfig.resolve(
-            home=home,
-            store_uri=f"sqlite:///{home / 'mlstudio.db'}",
-            artifact_uri=f"s3://{BUCKET}/studio",
-        )
-    )
+    studio = _studio_on_s3(tmp_path / "home", "studio")
     try:
         job = studio.jobs.submit(
             TrainingSpec(
@@ -152,14 +156,7 @@ def test_a_job_reads_s3_writes_its_model_there_and_an_endpoint_serves_it(
 
 
 def test_the_job_log_tails_from_s3(s3_env: str, tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    studio = Studio(
-        StudioConfig.resolve(
-            home=home,
-            store_uri=f"sqlite:///{home / 'mlstudio.db'}",
-            artifact_uri=f"s3://{BUCKET}/logs",
-        )
-    )
+    studio = _studio_on_s3(tmp_path / "home", "logs")
     try:
         code = tmp_path / "hello.py"
         code.write_text("print('line', 1, flush=True)\nprint('line', 2, flush=True)\n")
