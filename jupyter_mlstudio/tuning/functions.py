@@ -5,8 +5,9 @@ Each trial calls the user's function (``fn(params)``, ``fn(params, trial)`` to r
 intermediate values and be pruned, or optuna's own ``fn(trial)`` when no search space
 is given) and becomes a child run of the tuning job's parent run, tagged with its number,
 with the sampled values as params and the objective (per step when reported) as its
-metric. Per trial that is three writes to the run store (create, one batch, end); the
-study itself is the same journal as job trials'.
+metric. Those runs are written by a background thread (three run-store writes a trial:
+create, one batch, end), so they do not slow the optimize loop; the study itself is the
+same journal as job trials'.
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ from __future__ import annotations
 import contextlib
 import inspect
 import math
+import queue
+import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import optuna
@@ -25,7 +29,7 @@ from optuna.distributions import (
     FloatDistribution,
     IntDistribution,
 )
-from optuna.trial import FrozenTrial
+from optuna.trial import FrozenTrial, TrialState
 
 from ..errors import MLStudioError
 from ..experiments.run_entities import Metric
@@ -59,6 +63,49 @@ def _positional_arity(fn: Callable[..., Any]) -> int:
     return sum(1 for p in parameters if p.kind in kinds)
 
 
+@dataclass
+class _FinishedTrial:
+    trial_id: int
+    number: int
+    params: dict[str, Any]
+    metrics: list[Metric]
+    tags: dict[str, Any]
+    status: str
+
+
+class _RunWriter(threading.Thread):
+    """Writes each finished trial's child run (create, one batch, end) off the optimize
+    loop, so the run store's writes do not slow the trials; ``close`` drains it."""
+
+    def __init__(self, service: TuningService, job: TuningJob, study: optuna.Study) -> None:
+        super().__init__(name=f"mlstudio-tuning-runs-{job.id[:8]}", daemon=True)
+        self.runs = service.runs
+        self.job = job
+        self.study = study
+        self.queue: queue.Queue[_FinishedTrial | None] = queue.Queue()
+        self.start()
+
+    def run(self) -> None:
+        from .trials import RUN_ID_ATTR
+
+        while (item := self.queue.get()) is not None:
+            with contextlib.suppress(MLStudioError):
+                run = self.runs.create_run(
+                    self.job.experiment_id or "",
+                    name=f"{self.job.name}-{item.number:03d}",
+                    parent_run_id=self.job.parent_run_id,
+                    tags={TRIAL_TAG: str(item.number), TUNING_JOB_TAG: self.job.id} | item.tags,
+                )
+                # a finished trial takes no attribute: the study maps numbers to runs
+                self.study.set_user_attr(f"{RUN_ID_ATTR}:{item.number}", run.id)
+                self.runs.log_batch(run.id, metrics=item.metrics, params=item.params)
+                self.runs.end_run(run.id, item.status)
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.join()
+
+
 def run_function_trials(
     service: TuningService,
     job: TuningJob,
@@ -70,31 +117,22 @@ def run_function_trials(
         FAILURE_ATTR,
         PRUNED_STEP_ATTR,
         PRUNED_STEP_TAG,
-        RUN_ID_ATTR,
         TRIAL_STATE_TAG,
         best_job_trial,
-        consecutive_failures,
         count_trials,
     )
 
-    store, runs = service.store, service.runs
+    store = service.store
     store.mark_running(job.id)
     dists = distributions(spec)
     arity = _positional_arity(fn)
     metric = spec.objective.metric
-    assert job.experiment_id is not None
     limits = spec.limits
     outcome: dict[str, str | None] = {"status": COMPLETED, "reason": None, "message": None}
     last_progress = [0.0]
+    writer = _RunWriter(service, job, study)
 
     def objective(trial: optuna.Trial) -> float | Sequence[float]:
-        run = runs.create_run(
-            job.experiment_id,  # type: ignore[arg-type]
-            name=f"{job.name}-{trial.number:03d}",
-            parent_run_id=job.parent_run_id,
-            tags={TRIAL_TAG: str(trial.number), TUNING_JOB_TAG: job.id},
-        )
-        trial.set_user_attr(RUN_ID_ATTR, run.id)
         status, state, values = "FAILED", "Failed", None
         tags: dict[str, Any] = {}
         try:
@@ -109,10 +147,10 @@ def run_function_trials(
             return values[0] if len(values) == 1 else values
         except optuna.TrialPruned:
             status, state = "KILLED", "Pruned"
-            reported = study._storage.get_trial(trial._trial_id).intermediate_values
-            if reported:
-                trial.set_user_attr(PRUNED_STEP_ATTR, max(reported))
-                tags[PRUNED_STEP_TAG] = max(reported)
+            steps = trial._cached_frozen_trial.intermediate_values
+            if steps:
+                trial.set_user_attr(PRUNED_STEP_ATTR, max(steps))
+                tags[PRUNED_STEP_TAG] = max(steps)
             raise
         except Exception as exc:
             trial.set_user_attr(FAILURE_ATTR, f"{type(exc).__name__}: {exc}")
@@ -120,35 +158,39 @@ def run_function_trials(
             raise
         finally:
             now = time.time()
-            reported = study._storage.get_trial(trial._trial_id).intermediate_values
+            # what the function reported, as the trial keeps it (no storage read)
+            reported = dict(trial._cached_frozen_trial.intermediate_values)
             metrics = [Metric(metric, v, step, now) for step, v in sorted(reported.items())]
             if values is not None:
                 names = [o.metric for o in spec.objectives()]
-                last_step = max(reported, default=-1) + 1 if reported else 0
+                last_step = max(reported) + 1 if reported else 0
                 metrics += [
                     Metric(n, v, last_step, now)
                     for n, v in zip(names, values, strict=False)
                     if math.isfinite(v)
                 ]
-            with contextlib.suppress(MLStudioError):
-                runs.log_batch(
-                    run.id,
-                    metrics=metrics,
-                    params=to_hyperparameters(spec, trial.params),
-                    tags=tags | {TRIAL_STATE_TAG: state},
+            writer.queue.put(
+                _FinishedTrial(
+                    trial._trial_id,
+                    trial.number,
+                    to_hyperparameters(spec, trial.params),
+                    metrics,
+                    tags | {TRIAL_STATE_TAG: state},
+                    status,
                 )
-                runs.end_run(run.id, status)
+            )
+
+    failed_in_a_row = [0]
 
     def after_each(study: optuna.Study, trial: FrozenTrial) -> None:
-        trials = study.get_trials(deepcopy=False)
-        failures, last = consecutive_failures(trials)
-        if failures >= limits.max_consecutive_failures:
-            why = last.user_attrs.get(FAILURE_ATTR, "no reason given") if last else ""
+        # counted from the trial just ended: no read of the whole study per trial
+        failed_in_a_row[0] = failed_in_a_row[0] + 1 if trial.state == TrialState.FAIL else 0
+        if failed_in_a_row[0] >= limits.max_consecutive_failures:
+            why = trial.user_attrs.get(FAILURE_ATTR, "no reason given")
             outcome["status"] = FAILED
             outcome["reason"] = (
-                f"{failures} trials failed in a row (max_consecutive_failures is "
-                f"{limits.max_consecutive_failures}); the last, trial "
-                f"{last.number if last else '?'}: {why}"
+                f"{failed_in_a_row[0]} trials failed in a row (max_consecutive_failures is "
+                f"{limits.max_consecutive_failures}); the last, trial {trial.number}: {why}"
             )
             study.stop()
             return
@@ -159,7 +201,7 @@ def run_function_trials(
         if store.get(job.id).status == STOPPING:
             outcome["status"] = STOPPED
             study.stop()
-        _record(trials)
+        _record(study.get_trials(deepcopy=False))
 
     def _record(trials: list[FrozenTrial]) -> None:
         best = best_job_trial(spec, trials)
@@ -182,6 +224,7 @@ def run_function_trials(
         outcome.update(status=STOPPED, message="Interrupted.")
         raise
     finally:
+        writer.close()  # every trial's run written before the tuning job ends
         trials = study.get_trials(deepcopy=False)
         _record(trials)
         if outcome["status"] == COMPLETED and outcome["message"] is None:

@@ -411,13 +411,16 @@ class TuningService:
         job = self._find(ref)
         return open_study(parse_tuning_spec(job.spec), self.storage_of(job.id))
 
-    def trials(self, ref: str, *, include_warm_start: bool = True) -> list[TrialInfo]:
+    def _read(self, ref: str) -> tuple[TuningJobSpec, optuna.Study, dict[str, Any]]:
         job = self._find(ref)
-        spec = parse_tuning_spec(job.spec)
-        trials = self.study(job.id).get_trials(deepcopy=False)
+        study = self.study(job.id)
+        return parse_tuning_spec(job.spec), study, study.user_attrs
+
+    def trials(self, ref: str, *, include_warm_start: bool = True) -> list[TrialInfo]:
+        spec, study, attrs = self._read(ref)
         return [
-            trial_info(spec, t)
-            for t in trials
+            trial_info(spec, t, attrs)
+            for t in study.get_trials(deepcopy=False)
             if include_warm_start or WARM_START_ATTR not in t.user_attrs
         ]
 
@@ -435,30 +438,27 @@ class TuningService:
         offset = decode_token(next_token)
         if state is not None and state not in TRIAL_STATES:
             raise InvalidArgumentError(f"state must be one of {', '.join(TRIAL_STATES)}.")
-        job = self._find(ref)
-        spec = parse_tuning_spec(job.spec)
+        spec, study, attrs = self._read(ref)
         trials = [
-            trial_info(spec, t)
-            for t in self.study(job.id).get_trials(deepcopy=False)
+            t
+            for t in study.get_trials(deepcopy=False)
             if state is None or trial_state_name(t) == state
         ]
         more = len(trials) > offset + limit
         return Page(
-            items=trials[offset : offset + limit],
+            items=[trial_info(spec, t, attrs) for t in trials[offset : offset + limit]],
             next_token=encode_token(offset + limit) if more else None,
         )
 
     def best_trial(self, ref: str) -> TrialInfo | None:
-        job = self._find(ref)
-        spec = parse_tuning_spec(job.spec)
-        best = best_job_trial(spec, self.study(job.id).get_trials(deepcopy=False))
-        return trial_info(spec, best) if best is not None else None
+        spec, study, attrs = self._read(ref)
+        best = best_job_trial(spec, study.get_trials(deepcopy=False))
+        return trial_info(spec, best, attrs) if best is not None else None
 
     def pareto_front(self, ref: str) -> list[TrialInfo]:
         """The trials no other trial beats on both objectives (two objectives)."""
-        job = self._find(ref)
-        spec = parse_tuning_spec(job.spec)
-        return [trial_info(spec, t) for t in self.study(job.id).best_trials]
+        spec, study, attrs = self._read(ref)
+        return [trial_info(spec, t, attrs) for t in study.best_trials]
 
     def importances(self, ref: str) -> dict[str, float]:
         """optuna's hyperparameter importances (fANOVA) over the completed trials; empty

@@ -4,7 +4,7 @@ tuning job computed from its study."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -71,8 +71,13 @@ def is_job_trial(trial: FrozenTrial) -> bool:
     return trial.state != TrialState.WAITING and WARM_START_ATTR not in trial.user_attrs
 
 
-def trial_info(spec: TuningJobSpec, trial: FrozenTrial) -> TrialInfo:
+def trial_info(
+    spec: TuningJobSpec, trial: FrozenTrial, study_attrs: Mapping[str, Any] | None = None
+) -> TrialInfo:
+    """One trial; ``study_attrs`` (the study's user attributes) give the runs of function
+    trials, recorded after the trial finished."""
     attrs = trial.user_attrs
+    run_id = attrs.get(RUN_ID_ATTR) or (study_attrs or {}).get(f"{RUN_ID_ATTR}:{trial.number}")
     return TrialInfo(
         number=trial.number,
         state=trial_state_name(trial),
@@ -81,7 +86,7 @@ def trial_info(spec: TuningJobSpec, trial: FrozenTrial) -> TrialInfo:
         intermediate_values=dict(trial.intermediate_values),
         job_id=attrs.get(JOB_ID_ATTR),
         job_name=attrs.get(JOB_NAME_ATTR),
-        run_id=attrs.get(RUN_ID_ATTR),
+        run_id=run_id,
         pruned_step=attrs.get(PRUNED_STEP_ATTR),
         failure_reason=attrs.get(FAILURE_ATTR),
         warm_start_from=attrs.get(WARM_START_ATTR),
