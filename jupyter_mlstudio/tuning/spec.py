@@ -49,11 +49,25 @@ def builtin_metrics(task: str) -> list[str]:
     return [f"validation:{m}" for m in BUILTIN_METRICS.get(task, ())] + list(COMMON_METRICS)
 
 
+_CANONICAL = {
+    name.lower(): name
+    for name in ("Bayesian", "GP", "Random", "Grid", "CMA-ES", "Hyperband", "Off", "Auto")
+} | {"cmaes": "CMA-ES", "tpe": "Bayesian"}
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
-class ContinuousRange(_Model):
+class _NumericRange(_Model):
+    @field_validator("scaling", mode="before", check_fields=False)
+    @classmethod
+    def _scaling_any_case(cls, value: Any) -> Any:
+        names = {n.lower(): n for n in ("Auto", "Linear", "Logarithmic", "ReverseLogarithmic")}
+        return names.get(value.lower(), value) if isinstance(value, str) else value
+
+
+class ContinuousRange(_NumericRange):
     type: Literal["continuous"] = "continuous"
     min_value: float
     max_value: float
@@ -64,7 +78,7 @@ class ContinuousRange(_Model):
     )
 
 
-class IntegerRange(_Model):
+class IntegerRange(_NumericRange):
     type: Literal["integer"] = "integer"
     min_value: int
     max_value: int
@@ -175,6 +189,12 @@ class TuningJobSpec(_Model):
         default=False,
         description="Run a trial lost to a server restart once more (within max_trials).",
     )
+
+    @field_validator("strategy", "early_stopping", mode="before")
+    @classmethod
+    def _any_case(cls, value: Any) -> Any:
+        # the SDK's strategy="bayesian" / early_stopping="auto"
+        return _CANONICAL.get(value.lower(), value) if isinstance(value, str) else value
 
     @field_validator("search_space")
     @classmethod

@@ -24,6 +24,27 @@ def spec(**changes: Any) -> dict[str, Any]:
     return data | changes
 
 
+def test_names_in_any_case_as_the_sdk_writes_them() -> None:
+    parsed = parse_tuning_spec(
+        spec(
+            strategy="hyperband",
+            early_stopping="off",
+            search_space={
+                "max_features": {
+                    "type": "continuous",
+                    "min_value": 0.1,
+                    "max_value": 1,
+                    "scaling": "logarithmic",
+                }
+            },
+        )
+    )
+    assert (parsed.strategy, parsed.early_stopping) == ("Hyperband", "Off")
+    assert parsed.search_space["max_features"].scaling == "Logarithmic"  # type: ignore[union-attr]
+    with pytest.raises(InvalidArgumentError, match="strategy: Input should be 'Bayesian'"):
+        parse_tuning_spec(spec(strategy="simulated-annealing"))
+
+
 def test_a_good_spec_and_its_defaults() -> None:
     parsed = parse_tuning_spec(spec(objective={"metric": "validation:f1", "direction": "minimize"}))
     assert (parsed.strategy, parsed.early_stopping, parsed.limits.max_trials) == (
