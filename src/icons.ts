@@ -1,104 +1,75 @@
 /**
- * Every LabIcon of the extension. `jp-icon3` lets the theme recolour them.
+ * Every LabIcon of the extension: a 24-unit path drawn in the theme's icon
+ * colour (`jp-icon3` lets the theme recolour it).
  */
 import { LabIcon } from '@jupyterlab/ui-components';
 
+/** An icon of one path `d` on the 24 × 24 grid. */
+function pathIcon(name: string, d: string): LabIcon {
+  return new LabIcon({
+    name: `jupyter-mlstudio:${name}`,
+    svgstr: `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 24 24">
+  <path class="jp-icon3" fill="#616161" d="${d}"/>
+</svg>`
+  });
+}
+
 // A flask: the ML Studio mark.
-const studioSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 24 24">
-  <path class="jp-icon3" fill="#616161" d="M8 2h8v2h-1v5.3l5.6 9.7A2 2 0 0 1 18.9 22H5.1a2 2 0 0 1-1.7-3l5.6-9.7V4H8V2zm3 2v5.8L8.1 15h7.8L13 9.8V4h-2z"/>
-</svg>`;
+export const studioIcon = pathIcon(
+  'studio',
+  'M8 2h8v2h-1v5.3l5.6 9.7A2 2 0 0 1 18.9 22H5.1a2 2 0 0 1-1.7-3l5.6-9.7V4H8V2zm3 2v5.8L8.1 15h7.8L13 9.8V4h-2z'
+);
 
 // A line chart: an experiment's runs and metrics.
-const experimentSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 24 24">
-  <path class="jp-icon3" fill="#616161" d="M3 3h2v16h16v2H3V3zm4 12.6 4-4 3 3 5.3-5.3 1.4 1.4L14 17.4l-3-3-2.6 2.6L7 15.6z"/>
-</svg>`;
-
-export const studioIcon = new LabIcon({
-  name: 'jupyter-mlstudio:studio',
-  svgstr: studioSvg
-});
-
-export const experimentIcon = new LabIcon({
-  name: 'jupyter-mlstudio:experiment',
-  svgstr: experimentSvg
-});
+export const experimentIcon = pathIcon(
+  'experiment',
+  'M3 3h2v16h16v2H3V3zm4 12.6 4-4 3 3 5.3-5.3 1.4 1.4L14 17.4l-3-3-2.6 2.6L7 15.6z'
+);
 
 // A play triangle in a circle: a run.
-const runSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 24 24">
-  <path class="jp-icon3" fill="#616161" d="M12 2a10 10 0 1 1 0 20 10 10 0 0 1 0-20zm0 2a8 8 0 1 0 0 16 8 8 0 0 0 0-16zm-2 4.5 6 3.5-6 3.5v-7z"/>
-</svg>`;
+export const runIcon = pathIcon(
+  'run',
+  'M12 2a10 10 0 1 1 0 20 10 10 0 0 1 0-20zm0 2a8 8 0 1 0 0 16 8 8 0 0 0 0-16zm-2 4.5 6 3.5-6 3.5v-7z'
+);
 
 // Two overlaid curves: comparing runs.
-const compareSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 24 24">
-  <path class="jp-icon3" fill="#616161" d="M3 3h2v16h16v2H3V3zm4 11.6 4.3-4.3 3 3L19.6 8 21 9.4l-6.7 6.7-3-3L8.4 16 7 14.6zm0-6L9.6 6l3 3 2.7-2.7 1.4 1.4-4.1 4.1-3-3L8.4 10 7 8.6z"/>
-</svg>`;
-
-export const runIcon = new LabIcon({
-  name: 'jupyter-mlstudio:run',
-  svgstr: runSvg
-});
-
-export const compareIcon = new LabIcon({
-  name: 'jupyter-mlstudio:compare',
-  svgstr: compareSvg
-});
+export const compareIcon = pathIcon(
+  'compare',
+  'M3 3h2v16h16v2H3V3zm4 11.6 4.3-4.3 3 3L19.6 8 21 9.4l-6.7 6.7-3-3L8.4 16 7 14.6zm0-6L9.6 6l3 3 2.7-2.7 1.4 1.4-4.1 4.1-3-3L8.4 10 7 8.6z'
+);
 
 // A stack of three bars with a play mark: background jobs.
-const jobSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 24 24">
-  <path class="jp-icon3" fill="#616161" d="M3 4h13v2H3V4zm0 5h13v2H3V9zm0 5h8v2H3v-2zm11 0 7 4-7 4v-8z"/>
-</svg>`;
+export const jobIcon = pathIcon(
+  'job',
+  'M3 4h13v2H3V4zm0 5h13v2H3V9zm0 5h8v2H3v-2zm11 0 7 4-7 4v-8z'
+);
 
 // A gear: a training job.
-const trainSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 24 24">
-  <path class="jp-icon3" fill="#616161" d="M13.9 2l.4 2.6c.6.2 1.2.5 1.7.9l2.4-1 1.9 3.3-2 1.6a7 7 0 0 1 0 2l2 1.6-1.9 3.3-2.4-1c-.5.4-1.1.7-1.7.9l-.4 2.6h-3.8l-.4-2.6c-.6-.2-1.2-.5-1.7-.9l-2.4 1-1.9-3.3 2-1.6a7 7 0 0 1 0-2l-2-1.6 1.9-3.3 2.4 1c.5-.4 1.1-.7 1.7-.9l.4-2.6h3.8zM12 9a3 3 0 1 0 0 6 3 3 0 0 0 0-6z"/>
-</svg>`;
-
-export const jobIcon = new LabIcon({
-  name: 'jupyter-mlstudio:job',
-  svgstr: jobSvg
-});
-
-export const trainIcon = new LabIcon({
-  name: 'jupyter-mlstudio:train',
-  svgstr: trainSvg
-});
+export const trainIcon = pathIcon(
+  'train',
+  'M13.9 2l.4 2.6c.6.2 1.2.5 1.7.9l2.4-1 1.9 3.3-2 1.6a7 7 0 0 1 0 2l2 1.6-1.9 3.3-2.4-1c-.5.4-1.1.7-1.7.9l-.4 2.6h-3.8l-.4-2.6c-.6-.2-1.2-.5-1.7-.9l-2.4 1-1.9-3.3 2-1.6a7 7 0 0 1 0-2l-2-1.6 1.9-3.3 2.4 1c.5-.4 1.1-.7 1.7-.9l.4-2.6h3.8zM12 9a3 3 0 1 0 0 6 3 3 0 0 0 0-6z'
+);
 
 // A cube: a registered model.
-const modelSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 24 24">
-  <path class="jp-icon3" fill="#616161" d="M12 2 21 7v10l-9 5-9-5V7l9-5zm0 2.3L5.6 7.8 12 11.3l6.4-3.5L12 4.3zM5 9.5v6.3l6 3.3v-6.3L5 9.5zm14 0-6 3.3v6.3l6-3.3V9.5z"/>
-</svg>`;
-
-export const modelIcon = new LabIcon({
-  name: 'jupyter-mlstudio:model',
-  svgstr: modelSvg
-});
+export const modelIcon = pathIcon(
+  'model',
+  'M12 2 21 7v10l-9 5-9-5V7l9-5zm0 2.3L5.6 7.8 12 11.3l6.4-3.5L12 4.3zM5 9.5v6.3l6 3.3v-6.3L5 9.5zm14 0-6 3.3v6.3l6-3.3V9.5z'
+);
 
 // A dot sending waves: a deployed endpoint that serves requests.
-const endpointSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 24 24">
-  <path class="jp-icon3" fill="#616161" d="M12 10a2 2 0 1 1 0 4 2 2 0 0 1 0-4zM7.8 7.8l1.4 1.4a4 4 0 0 0 0 5.6l-1.4 1.4a6 6 0 0 1 0-8.4zm8.4 0a6 6 0 0 1 0 8.4l-1.4-1.4a4 4 0 0 0 0-5.6l1.4-1.4zM5 5l1.4 1.4a8 8 0 0 0 0 11.2L5 19A10 10 0 0 1 5 5zm14 0a10 10 0 0 1 0 14l-1.4-1.4a8 8 0 0 0 0-11.2L19 5zM11 16h2v6h-2v-6z"/>
-</svg>`;
-
-export const endpointIcon = new LabIcon({
-  name: 'jupyter-mlstudio:endpoint',
-  svgstr: endpointSvg
-});
+export const endpointIcon = pathIcon(
+  'endpoint',
+  'M12 10a2 2 0 1 1 0 4 2 2 0 0 1 0-4zM7.8 7.8l1.4 1.4a4 4 0 0 0 0 5.6l-1.4 1.4a6 6 0 0 1 0-8.4zm8.4 0a6 6 0 0 1 0 8.4l-1.4-1.4a4 4 0 0 0 0-5.6l1.4-1.4zM5 5l1.4 1.4a8 8 0 0 0 0 11.2L5 19A10 10 0 0 1 5 5zm14 0a10 10 0 0 1 0 14l-1.4-1.4a8 8 0 0 0 0-11.2L19 5zM11 16h2v6h-2v-6z'
+);
 
 // Three connected nodes: a Data Wrangler flow.
-const wranglerSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 24 24">
-  <path class="jp-icon3" fill="#616161" d="M3 4h6v5H3V4zm12 0h6v5h-6V4zM9 15h6v5H9v-5zM5 9h2v2h10V9h2v4h-6v2h-2v-2H5V9zm4-3.5h6v2H9v-2z"/>
-</svg>`;
-
-export const wranglerIcon = new LabIcon({
-  name: 'jupyter-mlstudio:wrangler',
-  svgstr: wranglerSvg
-});
+export const wranglerIcon = pathIcon(
+  'wrangler',
+  'M3 4h6v5H3V4zm12 0h6v5h-6V4zM9 15h6v5H9v-5zM5 9h2v2h10V9h2v4h-6v2h-2v-2H5V9zm4-3.5h6v2H9v-2z'
+);
 
 // A magnifier over bars: the Data Quality and Insights report.
-const insightsSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 24 24">
-  <path class="jp-icon3" fill="#616161" d="M3 13h3v7H3v-7zm5-5h3v12H8V8zm5 3h3v2.3a5 5 0 0 0-3 1.4V11zm4.5 3a3.5 3.5 0 0 1 2.9 5.4L22 21l-1 1-1.6-1.6A3.5 3.5 0 1 1 17.5 14zm0 1.6a1.9 1.9 0 1 0 0 3.8 1.9 1.9 0 0 0 0-3.8zM18 4h3v8.2a5 5 0 0 0-3-.2V4z"/>
-</svg>`;
-
-export const insightsIcon = new LabIcon({
-  name: 'jupyter-mlstudio:insights',
-  svgstr: insightsSvg
-});
+export const insightsIcon = pathIcon(
+  'insights',
+  'M3 13h3v7H3v-7zm5-5h3v12H8V8zm5 3h3v2.3a5 5 0 0 0-3 1.4V11zm4.5 3a3.5 3.5 0 0 1 2.9 5.4L22 21l-1 1-1.6-1.6A3.5 3.5 0 1 1 17.5 14zm0 1.6a1.9 1.9 0 1 0 0 3.8 1.9 1.9 0 0 0 0-3.8zM18 4h3v8.2a5 5 0 0 0-3-.2V4z'
+);
