@@ -17,11 +17,11 @@ import {
 import { EndpointStatusBadge, servedModels, statusLabel } from './components';
 import type { EndpointsModel } from './model';
 import { RelativeTime } from '../ui/components';
+import { choicesOf, LabeledSelect } from '../ui/fields';
 import { CommandIDs, ENDPOINTS_SIDEBAR_ID } from '../command-ids';
 
 export class EndpointsSidebar extends ListSidebar<EndpointsModel> {
   constructor(model: EndpointsModel, commands: CommandRegistry) {
-    // Not `jp-MLStudio-sidebar`: that class names the ML Studio sidebar.
     super(model, commands, {
       id: ENDPOINTS_SIDEBAR_ID,
       className: 'jp-MLStudio-endpointsSidebar',
@@ -34,9 +34,7 @@ export class EndpointsSidebar extends ListSidebar<EndpointsModel> {
     const { model, commands } = this;
     return (
       <SidebarShell
-        model={model}
-        icon={endpointIcon}
-        title="Endpoints"
+        {...this.head}
         create={{
           testId: 'mls-new-endpoint',
           label: 'Deploy model',
@@ -46,26 +44,16 @@ export class EndpointsSidebar extends ListSidebar<EndpointsModel> {
         refreshTestId="mls-refresh-endpoints"
         filters={
           <div className="jp-MLStudio-jobFilters">
-            <label className="jp-MLStudio-jobFilter">
-              <span>Status</span>
-              <select
-                className="jp-MLStudio-select"
-                data-testid="mls-endpoints-status"
-                value={model.status ?? ''}
-                onChange={event =>
-                  model.setStatus(
-                    (event.target.value || null) as EndpointStatus | null
-                  )
-                }
-              >
-                <option value="">All</option>
-                {ENDPOINT_STATUSES.map(status => (
-                  <option key={status} value={status}>
-                    {statusLabel(status)}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <LabeledSelect
+              label="Status"
+              testId="mls-endpoints-status"
+              value={model.status ?? ''}
+              all="All"
+              choices={choicesOf(ENDPOINT_STATUSES, statusLabel)}
+              onChange={value =>
+                model.setStatus((value || null) as EndpointStatus | null)
+              }
+            />
           </div>
         }
         loading={{ what: 'endpoints', testId: 'mls-endpoints-loading' }}

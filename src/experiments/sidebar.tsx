@@ -35,9 +35,7 @@ export class MLStudioSidebar extends ListSidebar<IExperimentsModel> {
 
     return (
       <SidebarShell
-        model={model}
-        icon={studioIcon}
-        title="ML Studio"
+        {...this.head}
         headerActions={
           <ActionButton
             testId="mls-open-home"

@@ -22,11 +22,11 @@ import {
 } from './components';
 import type { JobsModel } from './model';
 import { RelativeTime, useNow } from '../ui/components';
+import { choicesOf, LabeledSelect } from '../ui/fields';
 import { CommandIDs, JOBS_SIDEBAR_ID } from '../command-ids';
 
 export class JobsSidebar extends ListSidebar<JobsModel> {
   constructor(model: JobsModel, commands: CommandRegistry) {
-    // Not `jp-MLStudio-sidebar`: that class names the ML Studio sidebar.
     super(model, commands, {
       id: JOBS_SIDEBAR_ID,
       className: 'jp-MLStudio-jobsSidebar',
@@ -40,9 +40,7 @@ export class JobsSidebar extends ListSidebar<JobsModel> {
     const filtered = model.kind !== null || model.status !== null;
     return (
       <SidebarShell
-        model={model}
-        icon={jobIcon}
-        title="Jobs"
+        {...this.head}
         create={{
           testId: 'mls-new-training-job',
           label: 'New training job',
@@ -95,46 +93,26 @@ function JobFilters(props: { model: JobsModel }): JSX.Element {
   const { model } = props;
   return (
     <div className="jp-MLStudio-jobFilters">
-      <label className="jp-MLStudio-jobFilter">
-        <span>Kind</span>
-        <select
-          className="jp-MLStudio-select"
-          data-testid="mls-jobs-kind"
-          value={model.kind ?? ''}
-          onChange={event =>
-            model.setFilters({
-              kind: (event.target.value || null) as JobKind | null
-            })
-          }
-        >
-          <option value="">All</option>
-          {KINDS.map(kind => (
-            <option key={kind} value={kind}>
-              {kindLabel(kind)}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label className="jp-MLStudio-jobFilter">
-        <span>Status</span>
-        <select
-          className="jp-MLStudio-select"
-          data-testid="mls-jobs-status"
-          value={model.status ?? ''}
-          onChange={event =>
-            model.setFilters({
-              status: (event.target.value || null) as JobStatus | null
-            })
-          }
-        >
-          <option value="">All</option>
-          {JOB_STATUSES.map(status => (
-            <option key={status} value={status}>
-              {status}
-            </option>
-          ))}
-        </select>
-      </label>
+      <LabeledSelect
+        label="Kind"
+        testId="mls-jobs-kind"
+        value={model.kind ?? ''}
+        all="All"
+        choices={choicesOf(KINDS, kindLabel)}
+        onChange={value =>
+          model.setFilters({ kind: (value || null) as JobKind | null })
+        }
+      />
+      <LabeledSelect
+        label="Status"
+        testId="mls-jobs-status"
+        value={model.status ?? ''}
+        all="All"
+        choices={choicesOf(JOB_STATUSES)}
+        onChange={value =>
+          model.setFilters({ status: (value || null) as JobStatus | null })
+        }
+      />
     </div>
   );
 }

@@ -20,7 +20,6 @@ import { CommandIDs, MODELS_SIDEBAR_ID } from '../command-ids';
 
 export class ModelsSidebar extends ListSidebar<ModelsModel> {
   constructor(model: ModelsModel, commands: CommandRegistry) {
-    // Not `jp-MLStudio-sidebar`: that class names the ML Studio sidebar.
     super(model, commands, {
       id: MODELS_SIDEBAR_ID,
       className: 'jp-MLStudio-modelsSidebar',
@@ -34,9 +33,7 @@ export class ModelsSidebar extends ListSidebar<ModelsModel> {
     const search = model.search.trim();
     return (
       <SidebarShell
-        model={model}
-        icon={modelIcon}
-        title="Models"
+        {...this.head}
         create={{
           testId: 'mls-create-model',
           label: 'New model',

@@ -36,9 +36,12 @@ export namespace ListSidebar {
   }
 }
 
-/** A left sidebar that renders `model` anew whenever it changes. */
+/**
+ * A left sidebar that renders `model` anew whenever it changes, in the
+ * `SidebarShell` headed by its icon and caption.
+ */
 export abstract class ListSidebar<
-  M extends { readonly changed: ISignal<M, void> }
+  M extends IListState & { readonly changed: ISignal<M, void> }
 > extends ReactWidget {
   constructor(
     protected readonly model: M,
@@ -46,6 +49,7 @@ export abstract class ListSidebar<
     options: ListSidebar.IOptions
   ) {
     super();
+    this._options = options;
     this.id = options.id;
     this.addClass('jp-MLStudio-listSidebar');
     this.addClass(options.className);
@@ -61,8 +65,16 @@ export abstract class ListSidebar<
     );
   }
 
-  /** The panel for the model's current state. */
+  /** The panel for the model's current state (see `head`). */
   protected abstract renderPanel(): JSX.Element;
+
+  /** The shell's model, icon and title (the caption): `<SidebarShell {...this.head}>`. */
+  protected get head(): Pick<ISidebarShellProps, 'model' | 'icon' | 'title'> {
+    const { icon, caption } = this._options;
+    return { model: this.model, icon, title: caption };
+  }
+
+  private _options: ListSidebar.IOptions;
 }
 
 /** What the shell shows of a list model. */
@@ -75,8 +87,8 @@ export interface IListState {
   refresh(): Promise<void>;
 }
 
-/** The panel of a sidebar list. */
-export function SidebarShell(props: {
+/** What a sidebar list's panel shows (see `SidebarShell`). */
+export interface ISidebarShellProps {
   model: IListState;
   icon: LabIcon;
   /** The header's title. */
@@ -112,7 +124,10 @@ export function SidebarShell(props: {
   footer?: React.ReactNode;
   /** After the section (details of a selection), unless the server is missing. */
   details?: React.ReactNode;
-}): JSX.Element {
+}
+
+/** The panel of a sidebar list. */
+export function SidebarShell(props: ISidebarShellProps): JSX.Element {
   const { model, icon: Icon, create } = props;
   const empty = props.empty ?? null;
   return (

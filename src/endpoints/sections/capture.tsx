@@ -7,6 +7,13 @@ import { ICaptureSettings } from '../../api/endpoints';
 import type { Endpoint } from '../../api/types';
 import type { EndpointModel } from '../endpoint-model';
 import { PageSection } from '../../ui/components';
+import { LabeledSelect } from '../../ui/fields';
+
+/** The file formats captured data can be written in. */
+const FORMATS = [
+  { value: 'jsonl', label: 'JSON Lines' },
+  { value: 'parquet', label: 'Parquet' }
+];
 
 export function CaptureSection(props: {
   model: EndpointModel;
@@ -58,22 +65,15 @@ export function CaptureSection(props: {
             }
           />
         </label>
-        <label className="jp-MLStudio-jobFilter">
-          <span>Format</span>
-          <select
-            className="jp-MLStudio-select"
-            data-testid="mls-capture-format"
-            value={value.format}
-            onChange={event =>
-              change({
-                format: event.target.value === 'parquet' ? 'parquet' : 'jsonl'
-              })
-            }
-          >
-            <option value="jsonl">JSON Lines</option>
-            <option value="parquet">Parquet</option>
-          </select>
-        </label>
+        <LabeledSelect
+          label="Format"
+          testId="mls-capture-format"
+          value={value.format}
+          choices={FORMATS}
+          onChange={format =>
+            change({ format: format === 'parquet' ? 'parquet' : 'jsonl' })
+          }
+        />
         {!samplingValid && (
           <span className="jp-MLStudio-fieldError">
             Sampling is a percentage from 0 to 100.

@@ -10,6 +10,7 @@ import type { EndpointModel } from '../endpoint-model';
 import type { TestContentType } from '../payload';
 import { formatMs } from '../../ui/format';
 import { PageSection } from '../../ui/components';
+import { choicesOf, LabeledSelect } from '../../ui/fields';
 
 const CONTENT_TYPE_LABELS: Record<TestContentType, string> = {
   json: 'JSON (application/json)',
@@ -39,43 +40,26 @@ export function TestSection(props: {
       }
     >
       <div className="jp-MLStudio-endpointTestOptions">
-        <label className="jp-MLStudio-jobFilter">
-          <span>Content type</span>
-          <select
-            className="jp-MLStudio-select"
-            data-testid="mls-test-content-type"
-            value={test.contentType}
-            onChange={event =>
-              model.setTest({
-                contentType: event.target.value as TestContentType
-              })
-            }
-          >
-            {(Object.keys(CONTENT_TYPE_LABELS) as TestContentType[]).map(
-              type => (
-                <option key={type} value={type}>
-                  {CONTENT_TYPE_LABELS[type]}
-                </option>
-              )
-            )}
-          </select>
-        </label>
-        <label className="jp-MLStudio-jobFilter">
-          <span>Variant</span>
-          <select
-            className="jp-MLStudio-select"
-            data-testid="mls-test-variant"
-            value={test.variant}
-            onChange={event => model.setTest({ variant: event.target.value })}
-          >
-            <option value="">By weight</option>
-            {endpoint.variants.map(variant => (
-              <option key={variant.name} value={variant.name}>
-                {variant.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <LabeledSelect
+          label="Content type"
+          testId="mls-test-content-type"
+          value={test.contentType}
+          choices={choicesOf(
+            Object.keys(CONTENT_TYPE_LABELS) as TestContentType[],
+            type => CONTENT_TYPE_LABELS[type]
+          )}
+          onChange={value =>
+            model.setTest({ contentType: value as TestContentType })
+          }
+        />
+        <LabeledSelect
+          label="Variant"
+          testId="mls-test-variant"
+          value={test.variant}
+          all="By weight"
+          choices={choicesOf(endpoint.variants.map(variant => variant.name))}
+          onChange={value => model.setTest({ variant: value })}
+        />
       </div>
       <textarea
         className="jp-MLStudio-input jp-MLStudio-textarea jp-MLStudio-mono jp-MLStudio-endpointBody"
