@@ -1,5 +1,6 @@
 import './base.css';
 import './runs.css';
+import './badges.css';
 import './jobs.css';
 import './models.css';
 import './endpoints.css';
