@@ -3,7 +3,7 @@
  * no state).
  */
 import type { IFigure } from '../experiments/compare/figures';
-import { traceColor } from '../charts/plotly';
+import { type ScatterTrace, traceColor } from '../charts/plotly';
 import type { IMetricsSample } from './endpoint-model';
 
 function timeAxis(samples: ReadonlyArray<IMetricsSample>): string[] {
@@ -29,35 +29,60 @@ function baseLayout(title: string, yTitle: string): IFigure['layout'] {
   };
 }
 
+/**
+ * One line over the samples' read times, in the trace colour `color`;
+ * `extra` adds to the trace (its `line` to the line style).
+ */
+function sampleLine(
+  samples: ReadonlyArray<IMetricsSample>,
+  name: string,
+  value: (sample: IMetricsSample) => number | null,
+  style: { color: number; width: number; hovertemplate: string },
+  extra: ScatterTrace = {}
+): ScatterTrace {
+  const color = traceColor(style.color);
+  return {
+    type: 'scatter',
+    mode: samples.length === 1 ? 'markers' : 'lines+markers',
+    name,
+    x: timeAxis(samples),
+    y: samples.map(value),
+    ...extra,
+    line: { color, width: style.width, ...extra.line },
+    marker: { color, size: 4 },
+    hovertemplate: style.hovertemplate
+  };
+}
+
 /** Requests per second between reads, with errors per second. */
 export function requestsFigure(
   samples: ReadonlyArray<IMetricsSample>
 ): IFigure {
-  const x = timeAxis(samples);
-  const mode = samples.length === 1 ? 'markers' : 'lines+markers';
   return {
     data: [
-      {
-        type: 'scatter',
-        mode,
-        name: 'requests/s',
-        x,
-        y: samples.map(s => s.rate),
-        line: { color: traceColor(0), width: 2, shape: 'hv' },
-        marker: { color: traceColor(0), size: 4 },
-        customdata: samples.map(s => s.requests),
-        hovertemplate: '%{y:.2f} req/s (%{customdata} requests)<extra></extra>'
-      },
-      {
-        type: 'scatter',
-        mode,
-        name: 'errors/s',
-        x,
-        y: samples.map(s => s.errorRate),
-        line: { color: traceColor(3), width: 1.5, shape: 'hv' },
-        marker: { color: traceColor(3), size: 4 },
-        hovertemplate: '%{y:.2f} errors/s<extra></extra>'
-      }
+      sampleLine(
+        samples,
+        'requests/s',
+        s => s.rate,
+        {
+          color: 0,
+          width: 2,
+          hovertemplate:
+            '%{y:.2f} req/s (%{customdata} requests)<extra></extra>'
+        },
+        { line: { shape: 'hv' }, customdata: samples.map(s => s.requests) }
+      ),
+      sampleLine(
+        samples,
+        'errors/s',
+        s => s.errorRate,
+        {
+          color: 3,
+          width: 1.5,
+          hovertemplate: '%{y:.2f} errors/s<extra></extra>'
+        },
+        { line: { shape: 'hv' } }
+      )
     ],
     layout: baseLayout('Requests per second', 'req/s')
   };
@@ -65,32 +90,22 @@ export function requestsFigure(
 
 /** p50 and p99 latency, as the endpoint reports them at each read. */
 export function latencyFigure(samples: ReadonlyArray<IMetricsSample>): IFigure {
-  const x = timeAxis(samples);
-  const mode = samples.length === 1 ? 'markers' : 'lines+markers';
   return {
     data: [
-      {
-        type: 'scatter',
-        mode,
-        name: 'p50',
-        x,
-        y: samples.map(s => s.p50),
-        connectgaps: true,
-        line: { color: traceColor(2), width: 2 },
-        marker: { color: traceColor(2), size: 4 },
-        hovertemplate: 'p50 %{y:.1f} ms<extra></extra>'
-      },
-      {
-        type: 'scatter',
-        mode,
-        name: 'p99',
-        x,
-        y: samples.map(s => s.p99),
-        connectgaps: true,
-        line: { color: traceColor(1), width: 2 },
-        marker: { color: traceColor(1), size: 4 },
-        hovertemplate: 'p99 %{y:.1f} ms<extra></extra>'
-      }
+      sampleLine(
+        samples,
+        'p50',
+        s => s.p50,
+        { color: 2, width: 2, hovertemplate: 'p50 %{y:.1f} ms<extra></extra>' },
+        { connectgaps: true }
+      ),
+      sampleLine(
+        samples,
+        'p99',
+        s => s.p99,
+        { color: 1, width: 2, hovertemplate: 'p99 %{y:.1f} ms<extra></extra>' },
+        { connectgaps: true }
+      )
     ],
     layout: baseLayout('Latency', 'ms')
   };
