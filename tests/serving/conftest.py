@@ -12,9 +12,9 @@ import pytest
 from serving_helpers import StartEndpoint, X, forest, y
 
 import jupyter_mlstudio as mls
-from jupyter_mlstudio.config import ARTIFACT_URI_ENV, HOME_ENV, STORE_URI_ENV
+from jupyter_mlstudio.config import ARTIFACT_URI_ENV, HOME_ENV, STORE_URI_ENV, StudioConfig
 from jupyter_mlstudio.serving import EndpointConfig, EndpointProcess
-from jupyter_mlstudio.studio import close_default
+from jupyter_mlstudio.studio import Studio, close_default
 
 HERE = Path(__file__).parent
 
@@ -40,6 +40,17 @@ def serving_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     finally:
         close_default()
     return home
+
+
+@pytest.fixture(scope="session")
+def cancer_model(serving_home: Path) -> Any:
+    """Version 1 of ``cancer-rf``, loaded in the test process: what an endpoint serving it
+    must answer."""
+    studio = Studio(StudioConfig.resolve(home=serving_home))
+    try:
+        return studio.models.load("cancer-rf", 1)
+    finally:
+        studio.close()
 
 
 @pytest.fixture(scope="session")

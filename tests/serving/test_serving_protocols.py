@@ -15,9 +15,7 @@ from typing import Any
 import pytest
 from serving_helpers import TOKEN, Client, StartEndpoint, X, rows
 
-from jupyter_mlstudio.config import StudioConfig
 from jupyter_mlstudio.serving import EndpointProcess, read_capture, sampled
-from jupyter_mlstudio.studio import Studio
 
 
 @pytest.fixture(scope="module")
@@ -35,15 +33,6 @@ def endpoint(start_endpoint: StartEndpoint, capture_dir: Path) -> EndpointProces
     )
 
 
-@pytest.fixture(scope="module")
-def model(serving_home: Path) -> Any:
-    studio = Studio(StudioConfig.resolve(home=serving_home))
-    try:
-        return studio.models.load("cancer-rf", 1)
-    finally:
-        studio.close()
-
-
 @pytest.fixture
 def client(endpoint: EndpointProcess) -> Any:
     connection = Client(endpoint)
@@ -51,8 +40,8 @@ def client(endpoint: EndpointProcess) -> Any:
     connection.close()
 
 
-def expected(model: Any, start: int, n: int) -> list[int]:
-    return [int(v) for v in model.predict(rows(n, start))]
+def expected(fitted: Any, start: int, n: int) -> list[int]:
+    return [int(v) for v in fitted.predict(rows(n, start))]
 
 
 def test_health_checks_answer_without_the_token(endpoint: EndpointProcess) -> None:
@@ -79,9 +68,9 @@ def test_everything_else_needs_the_token(endpoint: EndpointProcess) -> None:
     assert endpoint.request("POST", "/invocations", body).status == 200  # Bearer
 
 
-def test_csv_with_and_without_a_header(client: Client, model: Any) -> None:
+def test_csv_with_and_without_a_header(client: Client, cancer_model: Any) -> None:
     frame = rows(7, start=10)
-    want = expected(model, 10, 7)
+    want = expected(cancer_model, 10, 7)
     csv_type = {"Content-Type": "text/csv"}
     for text in (
         frame.to_csv(index=False),
@@ -98,9 +87,9 @@ def test_csv_with_and_without_a_header(client: Client, model: Any) -> None:
     assert reply.decode().splitlines() == [str(v) for v in want]
 
 
-def test_the_mlflow_json_formats(client: Client, model: Any) -> None:
+def test_the_mlflow_json_formats(client: Client, cancer_model: Any) -> None:
     frame = rows(5, start=40)
-    want = expected(model, 40, 5)
+    want = expected(cancer_model, 40, 5)
     bodies = {
         "split": {"dataframe_split": frame.to_dict("split")},
         "split without columns": {"dataframe_split": {"data": frame.values.tolist()}},
@@ -117,7 +106,7 @@ def test_the_mlflow_json_formats(client: Client, model: Any) -> None:
         assert headers["x-invoked-variant"] == "primary"
 
 
-def test_open_inference_protocol_v2(client: Client, model: Any) -> None:
+def test_open_inference_protocol_v2(client: Client, cancer_model: Any) -> None:
     status, _, server = client.request("GET", "/v2")
     assert status == 200 and server["name"] == "jupyter-mlstudio"
     status, _, metadata = client.request("GET", "/v2/models/cancer")
@@ -135,7 +124,7 @@ def test_open_inference_protocol_v2(client: Client, model: Any) -> None:
     assert client.request("GET", "/v2/models/cancer/versions/7")[0] == 404
 
     frame = rows(4, start=100)
-    want = expected(model, 100, 4)
+    want = expected(cancer_model, 100, 4)
     per_column = {
         "id": "request-1",
         "inputs": [
@@ -229,7 +218,7 @@ def _pids_serving(endpoint: EndpointProcess) -> dict[int, int]:
 
 
 def test_concurrent_requests_are_batched_and_come_back_in_order(
-    endpoint: EndpointProcess, model: Any
+    endpoint: EndpointProcess, cancer_model: Any
 ) -> None:
     before = endpoint.metrics()["variants"]["primary"]["batch_size"]
     served_before = _pids_serving(endpoint)
@@ -245,7 +234,7 @@ def test_concurrent_requests_are_batched_and_come_back_in_order(
                 status, _, reply = client.request(
                     "POST", "/invocations", {"dataframe_split": rows(n, start).to_dict("split")}
                 )
-                if status != 200 or reply["predictions"] != expected(model, start, n):
+                if status != 200 or reply["predictions"] != expected(cancer_model, start, n):
                     failures.append(f"thread {thread} request {i}: {status} {reply}")
         finally:
             client.close()
@@ -294,7 +283,7 @@ def test_metrics_count_requests_errors_and_latency(
 
 
 def test_capture_writes_exactly_the_sampled_requests(
-    endpoint: EndpointProcess, client: Client, capture_dir: Path, model: Any
+    endpoint: EndpointProcess, client: Client, capture_dir: Path, cancer_model: Any
 ) -> None:
     sent: dict[str, Any] = {}
     json_type = {"Content-Type": "application/json"}
@@ -338,7 +327,7 @@ def test_capture_writes_exactly_the_sampled_requests(
         index = int(inference_id.rsplit("-", 1)[1])
         assert record["response"] == {
             "status": 200,
-            "data": {"predictions": expected(model, index, 1)},
+            "data": {"predictions": expected(cancer_model, index, 1)},
         }
     files = list(capture_dir.rglob("*.jsonl"))
     assert files and all(f.relative_to(capture_dir).parts[0] == "primary" for f in files)

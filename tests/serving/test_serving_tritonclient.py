@@ -92,15 +92,6 @@ def client(endpoint: EndpointProcess) -> Iterator[Any]:
     connection.close()
 
 
-@pytest.fixture(scope="module")
-def cancer_model(serving_home: Path) -> Any:
-    studio = Studio(StudioConfig.resolve(home=serving_home))
-    try:
-        return studio.models.load("cancer-rf", 1)
-    finally:
-        studio.close()
-
-
 def column_inputs(frame: pd.DataFrame, binary: bool) -> list[Any]:
     inputs = []
     for name, datatype in (("size", "FP64"), ("weight", "FP32"), ("count", "INT64")):
