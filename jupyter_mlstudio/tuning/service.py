@@ -322,7 +322,9 @@ class TuningService:
         Driver(self, job.id).stop_now()  # nobody drives it (its owner died): end it now
         return self.store.get(job.id)
 
-    def clone(self, ref: str, name: str | None = None, **changes: Any) -> TuningJob:
+    def clone(
+        self, ref: str, name: str | None = None, *, start: bool = True, **changes: Any
+    ) -> TuningJob:
         """A new tuning job with the same spec (a new name unless given), with
         ``changes`` to its top-level fields (e.g. ``warm_start=[ref]``). Function
         trials cannot be cloned: the function lives in the caller's process."""
@@ -331,7 +333,7 @@ class TuningService:
             raise InvalidArgumentError(
                 "A tuning job of function trials cannot be cloned; call tune_function again."
             )
-        return self.create(original.spec | {"name": name} | changes)
+        return self.create(original.spec | {"name": name} | changes, start=start)
 
     def wait(self, ref: str, timeout: float | None = None, poll: float = 0.25) -> TuningJob:
         job_id = self._find(ref).id

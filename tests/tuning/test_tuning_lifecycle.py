@@ -196,6 +196,11 @@ def test_warm_start_across_a_changed_space(
     assert [t.value for t in warm] == [t.value for t in earlier]
     assert len([t for t in trials if t.job_id]) == 2
 
+    # recursive: a third warm-starts from the second, whose study holds the first's trials
+    third = tuning.clone("second", name="third", warm_start=["second"], start=False)
+    report = tuning.warm_start_report(third.id)
+    assert report is not None and report.added == {"second": 5}
+
 
 DRIVER = """
 import json, sys, time
