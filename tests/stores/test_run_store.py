@@ -19,12 +19,16 @@ def stores(db: Database) -> tuple[SqlExperimentStore, RunStore]:
 
 
 @pytest.fixture
+def runs(stores: tuple[SqlExperimentStore, RunStore]) -> RunStore:
+    return stores[1]
+
+
+@pytest.fixture
 def exp_id(stores: tuple[SqlExperimentStore, RunStore]) -> str:
     return stores[0].create_experiment("e").id
 
 
-def test_create_and_get(stores: tuple[SqlExperimentStore, RunStore], exp_id: str) -> None:
-    runs = stores[1]
+def test_create_and_get(runs: RunStore, exp_id: str) -> None:
     run = runs.create_run(exp_id, name="first", tags={"a": 1})
     assert run.status == "RUNNING" and run.name == "first"
     assert dict(run.tags) == {"a": "1"}
@@ -33,10 +37,7 @@ def test_create_and_get(stores: tuple[SqlExperimentStore, RunStore], exp_id: str
     assert runs.create_run(exp_id).name.count("-") == 2  # generated names look like bold-owl-123
 
 
-def test_unknown_things_raise_not_found(
-    stores: tuple[SqlExperimentStore, RunStore], exp_id: str
-) -> None:
-    runs = stores[1]
+def test_unknown_things_raise_not_found(runs: RunStore, exp_id: str) -> None:
     with pytest.raises(NotFoundError):
         runs.create_run("0" * 32)
     with pytest.raises(NotFoundError):
@@ -47,10 +48,7 @@ def test_unknown_things_raise_not_found(
         runs.log_batch("nope", params={"a": 1})
 
 
-def test_log_batch_params_tags_metrics(
-    stores: tuple[SqlExperimentStore, RunStore], exp_id: str
-) -> None:
-    runs = stores[1]
+def test_log_batch_params_tags_metrics(runs: RunStore, exp_id: str) -> None:
     run = runs.create_run(exp_id)
     runs.log_batch(
         run.id,
@@ -70,10 +68,7 @@ def test_log_batch_params_tags_metrics(
     assert [(m.step, m.value) for m in history] == [(0, 1.0), (1, 0.5)]
 
 
-def test_latest_metric_is_highest_step_then_latest_timestamp(
-    stores: tuple[SqlExperimentStore, RunStore], exp_id: str
-) -> None:
-    runs = stores[1]
+def test_latest_metric_is_highest_step_then_latest_timestamp(runs: RunStore, exp_id: str) -> None:
     run = runs.create_run(exp_id)
     runs.log_batch(run.id, metrics=[metric("m", 5.0, step=10, timestamp=1.0)])
     runs.log_batch(run.id, metrics=[metric("m", 1.0, step=3, timestamp=99.0)])  # older step
@@ -83,10 +78,7 @@ def test_latest_metric_is_highest_step_then_latest_timestamp(
     assert len(runs.get_metric_history(run.id, "m")) == 3
 
 
-def test_nan_and_infinity_round_trip(
-    stores: tuple[SqlExperimentStore, RunStore], exp_id: str
-) -> None:
-    runs = stores[1]
+def test_nan_and_infinity_round_trip(runs: RunStore, exp_id: str) -> None:
     run = runs.create_run(exp_id)
     runs.log_batch(
         run.id, metrics=[Metric("nan", math.nan, 0, 1.0), Metric("inf", math.inf, 0, 1.0)]
@@ -97,8 +89,7 @@ def test_nan_and_infinity_round_trip(
     assert math.isnan(runs.get_metric_history(run.id, "nan")[0].value)
 
 
-def test_params_are_write_once(stores: tuple[SqlExperimentStore, RunStore], exp_id: str) -> None:
-    runs = stores[1]
+def test_params_are_write_once(runs: RunStore, exp_id: str) -> None:
     run = runs.create_run(exp_id)
     runs.log_batch(run.id, params={"lr": 0.1})
     runs.log_batch(run.id, params={"lr": "0.1"})  # the same value again is fine
@@ -109,10 +100,7 @@ def test_params_are_write_once(stores: tuple[SqlExperimentStore, RunStore], exp_
     assert dict(got.metrics) == {}
 
 
-def test_tags_overwrite_and_delete(
-    stores: tuple[SqlExperimentStore, RunStore], exp_id: str
-) -> None:
-    runs = stores[1]
+def test_tags_overwrite_and_delete(runs: RunStore, exp_id: str) -> None:
     run = runs.create_run(exp_id, tags={"a": "1"})
     runs.log_batch(run.id, tags={"a": "2", "b": "3"})
     assert dict(runs.get_run(run.id).tags) == {"a": "2", "b": "3"}
@@ -133,10 +121,7 @@ def test_tags_overwrite_and_delete(
         {"tags": {"k" * 251: "v"}},
     ],
 )
-def test_bad_values_are_refused(
-    stores: tuple[SqlExperimentStore, RunStore], exp_id: str, bad: dict[str, object]
-) -> None:
-    runs = stores[1]
+def test_bad_values_are_refused(runs: RunStore, exp_id: str, bad: dict[str, object]) -> None:
     run = runs.create_run(exp_id)
 
     def attempt() -> None:
@@ -166,8 +151,7 @@ def test_end_rename_move(stores: tuple[SqlExperimentStore, RunStore], exp_id: st
         runs.update_run(run.id, experiment_id="0" * 32)
 
 
-def test_trash_and_restore(stores: tuple[SqlExperimentStore, RunStore], exp_id: str) -> None:
-    runs = stores[1]
+def test_trash_and_restore(runs: RunStore, exp_id: str) -> None:
     run = runs.create_run(exp_id)
     runs.delete_run(run.id)
     assert runs.get_run(run.id).lifecycle == "deleted"
@@ -178,15 +162,13 @@ def test_trash_and_restore(stores: tuple[SqlExperimentStore, RunStore], exp_id: 
     assert runs.get_run(run.id).lifecycle == "active"
 
 
-def test_parent_and_children(stores: tuple[SqlExperimentStore, RunStore], exp_id: str) -> None:
-    runs = stores[1]
+def test_parent_and_children(runs: RunStore, exp_id: str) -> None:
     parent = runs.create_run(exp_id)
     child = runs.create_run(exp_id, parent_run_id=parent.id)
     assert child.parent_run_id == parent.id
 
 
-def test_dead_runs_are_failed(stores: tuple[SqlExperimentStore, RunStore], exp_id: str) -> None:
-    runs = stores[1]
+def test_dead_runs_are_failed(runs: RunStore, exp_id: str) -> None:
     dead = runs.create_run(exp_id, host="h1", pid=111)
     alive = runs.create_run(exp_id, host="h1", pid=222)
     elsewhere = runs.create_run(exp_id, host="h2", pid=111)
@@ -209,8 +191,7 @@ def test_deleting_experiment_deletes_its_runs(
         runs.get_run(run.id)
 
 
-def test_search_runs_pages(stores: tuple[SqlExperimentStore, RunStore], exp_id: str) -> None:
-    runs = stores[1]
+def test_search_runs_pages(runs: RunStore, exp_id: str) -> None:
     made = [runs.create_run(exp_id, name=f"r{i}").id for i in range(5)]
     order = ["attributes.run_name ASC"]
     page = runs.search_runs([exp_id], order_by=order, max_items=2)
