@@ -3,6 +3,7 @@ fix, before anything runs; SageMaker's HyperParameterTuningJobConfig is read."""
 
 from __future__ import annotations
 
+import importlib.util
 from typing import Any
 
 import pytest
@@ -200,3 +201,13 @@ def test_sagemaker_config_with_the_ignored_fields_named() -> None:
     parsed, ignored = from_sagemaker(request, BASE)
     assert (parsed.name, parsed.warm_start) == ("from-sm", ["earlier"])
     assert "TrainingJobDefinition" in ignored and "WarmStartConfig.WarmStartType" in ignored
+
+
+@pytest.mark.parametrize(("strategy", "module"), [("GP", "torch"), ("CMA-ES", "cmaes")])
+def test_a_strategy_whose_package_is_missing_is_refused_clearly(strategy: str, module: str) -> None:
+    parsed = parse_tuning_spec(spec(strategy=strategy))
+    if importlib.util.find_spec(module) is not None:
+        assert make_sampler(parsed) is not None
+        return
+    with pytest.raises(InvalidArgumentError, match=f"needs the '{module}' package"):
+        make_sampler(parsed)
