@@ -29,7 +29,13 @@ from ..jobs.entities import Job
 from ..jobs.specs import TrainingSpec
 from .entities import COMPLETED, FAILED, STOPPED, STOPPING, TRIAL_TAG, TUNING_JOB_TAG, TrialCounts
 from .spec import parse_tuning_spec, trial_training_spec
-from .study import distributions, open_study, to_hyperparameters
+from .study import (
+    distributions,
+    journal_path,
+    journal_storage,
+    open_study,
+    to_hyperparameters,
+)
 from .trials import (
     FAILURE_ATTR,
     JOB_ID_ATTR,
@@ -82,7 +88,10 @@ class Driver(threading.Thread):
         job = service.store.get(job_id)
         self.name_ = job.name
         self.spec = parse_tuning_spec(job.spec)
-        self.study = open_study(self.spec, service.storage_of(job_id))
+        # its own storage: the supervisor writes while readers use the service's
+        self.study = open_study(
+            self.spec, journal_storage(journal_path(service.config.home, job_id))
+        )
         self.dists = distributions(self.spec)
         self.watches: dict[int, _Watch] = {}
         self.recorded: tuple[TrialCounts, float | None, int | None] | None = None

@@ -21,6 +21,7 @@ import re
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -75,6 +76,7 @@ from .trials import TRIAL_STATES, TrialInfo, best_job_trial, trial_info, trial_s
 from .warm_start import WARM_START_ATTR, WarmStartReport, fit_value, warm_start
 
 POLL_INTERVAL = 0.5
+STORAGES_KEPT = 32  # study storages kept open for reads (the tuning jobs looked at last)
 # how a tuning job's outcome maps onto its parent run
 _RUN_STATUS = {COMPLETED: "FINISHED", FAILED: "FAILED", STOPPED: "KILLED"}
 
@@ -128,6 +130,7 @@ class TuningService:
         self._lock = threading.Lock()
         self._drivers: dict[str, Driver] = {}
         self._closed = False
+        self._storages: OrderedDict[str, optuna.storages.BaseStorage] = OrderedDict()
         parameters = inspect.signature(jobs.submit).parameters
         # the job service links a trial's run to the parent run when it can (see report)
         self.submit_links_parent = "parent_run_id" in parameters
@@ -302,7 +305,17 @@ class TuningService:
                 return self.experiments.get_experiment_by_name(name)
 
     def storage_of(self, tuning_job_id: str) -> optuna.storages.BaseStorage:
-        return journal_storage(journal_path(self.config.home, tuning_job_id))
+        """The study storage of a tuning job, kept open for the next read: a journal
+        storage replays the whole file when opened and only new lines afterwards
+        (thread-safe; each supervisor has its own)."""
+        with self._lock:
+            storage = self._storages.pop(tuning_job_id, None)
+            if storage is None:
+                storage = journal_storage(journal_path(self.config.home, tuning_job_id))
+            self._storages[tuning_job_id] = storage  # most recent last
+            while len(self._storages) > STORAGES_KEPT:
+                self._storages.popitem(last=False)
+            return storage
 
     # -- controlling -------------------------------------------------------------------
     def stop(self, ref: str) -> TuningJob:
