@@ -416,6 +416,13 @@ def _table(headers: list[str], rows: list[list[str]], numeric: set[int] | None =
     return f'<div class="scroll">{table}</div>'
 
 
+def _notes_and_figs(notes: list[str], figs: list[dict[str, Any]], section: str) -> list[str]:
+    """The end of a section: its notes in small print, then its figures."""
+    return [f'<p class="muted small">{_esc(note)}</p>' for note in notes] + [
+        _figs_html(figs, section)
+    ]
+
+
 def _figs_html(figs: list[dict[str, Any]], section: str) -> str:
     divs = [
         f'<div class="fig" id="fig-{_esc(f["id"])}"></div>' for f in figs if f["section"] == section
@@ -545,9 +552,7 @@ def report_html(report: InsightsReport, *, title: str | None = None) -> str:
                     numeric={0, 1, 2, 3, 4, 5},
                 )
             )
-        for note in ta.notes:
-            parts.append(f'<p class="muted small">{_esc(note)}</p>')
-        parts.append(_figs_html(figs, "target"))
+        parts.extend(_notes_and_figs(ta.notes, figs, "target"))
 
     model = report.model
     if model is not None:
@@ -613,9 +618,7 @@ def report_html(report: InsightsReport, *, title: str | None = None) -> str:
                     numeric={2},
                 )
             )
-        for note in corr.notes:
-            parts.append(f'<p class="muted small">{_esc(note)}</p>')
-        parts.append(_figs_html(figs, "correlations"))
+        parts.extend(_notes_and_figs(corr.notes, figs, "correlations"))
 
     an = report.anomalies
     if an is not None:

@@ -113,6 +113,13 @@ class InsightWarning(BaseModel):
     message: str
 
 
+def warn_about(
+    warnings: list[InsightWarning], column: str, severity: Severity, kind: WarningKind, message: str
+) -> None:
+    """Add a warning about one column (most warnings are) to ``warnings``."""
+    warnings.append(InsightWarning(severity=severity, kind=kind, columns=[column], message=message))
+
+
 class TargetAnalysis(BaseModel):
     column: str
     problem_type: ProblemType | None

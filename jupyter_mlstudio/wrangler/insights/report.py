@@ -32,7 +32,14 @@ from ._common import (
 from .anomalies import _anomalies
 from .charts import report_html
 from .columns import _analyze_column
-from .models import Anomalies, InsightsReport, InsightWarning, SamplingNote, Summary
+from .models import (
+    Anomalies,
+    InsightsReport,
+    InsightWarning,
+    SamplingNote,
+    Summary,
+    warn_about,
+)
 from .power import _correlations
 from .target import _analyze_target, _quick_model
 
@@ -45,103 +52,93 @@ def _column_warnings(cols: list[_Col], target: _Col | None) -> list[InsightWarni
         total = st.count + st.missing
         if st.inferred_type == "constant" and not is_target:
             what = "is empty (all values missing)" if st.count == 0 else "has a single value"
-            out.append(
-                InsightWarning(
-                    severity="warning",
-                    kind="constant",
-                    columns=[st.name],
-                    message=f"'{st.name}' {what}; it carries no information. Drop it.",
-                )
+            warn_about(
+                out,
+                st.name,
+                "warning",
+                "constant",
+                f"'{st.name}' {what}; it carries no information. Drop it.",
             )
         if total and st.missing / total >= MISSING_WARN and not is_target and st.count > 0:
-            out.append(
-                InsightWarning(
-                    severity="high" if st.missing / total >= 0.5 else "warning",
-                    kind="missing",
-                    columns=[st.name],
-                    message=(
-                        f"'{st.name}' is missing in {st.missing:,} rows ({st.missing_pct:.1f}%)."
-                    ),
-                )
+            warn_about(
+                out,
+                st.name,
+                "high" if st.missing / total >= 0.5 else "warning",
+                "missing",
+                (f"'{st.name}' is missing in {st.missing:,} rows ({st.missing_pct:.1f}%)."),
             )
         if st.invalid:
             examples = ", ".join(st.invalid_examples[:3])
-            out.append(
-                InsightWarning(
-                    severity="warning",
-                    kind="invalid",
-                    columns=[st.name],
-                    message=(
-                        f"'{st.name}' has {st.invalid:,} invalid values ({st.invalid_reason}"
-                        + (f", e.g. {examples}" if examples else "")
-                        + ")."
-                    ),
-                )
+            warn_about(
+                out,
+                st.name,
+                "warning",
+                "invalid",
+                (
+                    f"'{st.name}' has {st.invalid:,} invalid values ({st.invalid_reason}"
+                    + (f", e.g. {examples}" if examples else "")
+                    + ")."
+                ),
             )
         if st.inferred_type == "identifier" and not is_target:
-            out.append(
-                InsightWarning(
-                    severity="warning",
-                    kind="high_cardinality",
-                    columns=[st.name],
-                    message=(
-                        f"'{st.name}' looks like an identifier ({st.unique:,} unique values in "
-                        f"{st.count:,} rows); it is excluded from the quick model."
-                    ),
-                )
+            warn_about(
+                out,
+                st.name,
+                "warning",
+                "high_cardinality",
+                (
+                    f"'{st.name}' looks like an identifier ({st.unique:,} unique values in "
+                    f"{st.count:,} rows); it is excluded from the quick model."
+                ),
             )
         elif st.inferred_type == "text" and not is_target:
-            out.append(
-                InsightWarning(
-                    severity="info",
-                    kind="high_cardinality",
-                    columns=[st.name],
-                    message=(
-                        f"'{st.name}' is free text ({st.unique:,} unique values); it is "
-                        "excluded from the quick model -- extract features from it first."
-                    ),
-                )
+            warn_about(
+                out,
+                st.name,
+                "info",
+                "high_cardinality",
+                (
+                    f"'{st.name}' is free text ({st.unique:,} unique values); it is "
+                    "excluded from the quick model -- extract features from it first."
+                ),
             )
         elif st.inferred_type == "categorical" and st.unique > HIGH_CARDINALITY:
-            out.append(
-                InsightWarning(
-                    severity="warning",
-                    kind="high_cardinality",
-                    columns=[st.name],
-                    message=(
-                        f"'{st.name}' has {st.unique:,} categories; one-hot encoding would "
-                        f"explode. The quick model uses the {MAX_MODEL_CATEGORIES} most frequent."
-                    ),
-                )
+            warn_about(
+                out,
+                st.name,
+                "warning",
+                "high_cardinality",
+                (
+                    f"'{st.name}' has {st.unique:,} categories; one-hot encoding would "
+                    f"explode. The quick model uses the {MAX_MODEL_CATEGORIES} most frequent."
+                ),
             )
         num = st.numeric
         if num is not None and st.inferred_type == "numeric" and not is_target:
             if num.skew is not None and abs(num.skew) >= SKEW_WARN:
-                out.append(
-                    InsightWarning(
-                        severity="info",
-                        kind="skew",
-                        columns=[st.name],
-                        message=(
-                            f"'{st.name}' is highly skewed (skew {num.skew:.2f}); a log or "
-                            "power transform may help linear models."
-                        ),
-                    )
+                warn_about(
+                    out,
+                    st.name,
+                    "info",
+                    "skew",
+                    (
+                        f"'{st.name}' is highly skewed (skew {num.skew:.2f}); a log or "
+                        "power transform may help linear models."
+                    ),
                 )
             skewed = num.skew is not None and abs(num.skew) >= SKEW_WARN
             if num.outliers.pct >= 100 * OUTLIER_WARN and not skewed:
-                out.append(
-                    InsightWarning(
-                        severity="info",
-                        kind="outliers",
-                        columns=[st.name],
-                        message=(
-                            f"'{st.name}' has {num.outliers.count:,} robust outliers "
-                            f"({num.outliers.pct:.2f}%, outside "
-                            f"[{num.outliers.lower:.4g}, {num.outliers.upper:.4g}] by "
-                            f"{num.outliers.method.upper()})."
-                        ),
-                    )
+                warn_about(
+                    out,
+                    st.name,
+                    "info",
+                    "outliers",
+                    (
+                        f"'{st.name}' has {num.outliers.count:,} robust outliers "
+                        f"({num.outliers.pct:.2f}%, outside "
+                        f"[{num.outliers.lower:.4g}, {num.outliers.upper:.4g}] by "
+                        f"{num.outliers.method.upper()})."
+                    ),
                 )
     return out
 

@@ -34,6 +34,7 @@ from .models import (
     SamplingNote,
     TargetAnalysis,
     ValueCount,
+    warn_about,
 )
 from .power import _prediction_power
 
@@ -112,17 +113,16 @@ def _analyze_target(
             analysis.imbalance_ratio = round(ratio, 4)
             if ratio >= IMBALANCE_WARN:
                 minority = tgt.labels[int(order[-1])]
-                warnings.append(
-                    InsightWarning(
-                        severity="high" if ratio >= IMBALANCE_HIGH else "warning",
-                        kind="imbalance",
-                        columns=[col.name],
-                        message=(
-                            f"The target is imbalanced: the majority class has {ratio:.1f}x "
-                            f"the rows of the minority class '{minority}'. Prefer F1/ROC-AUC "
-                            "over accuracy, and consider class weights or resampling."
-                        ),
-                    )
+                warn_about(
+                    warnings,
+                    col.name,
+                    "high" if ratio >= IMBALANCE_HIGH else "warning",
+                    "imbalance",
+                    (
+                        f"The target is imbalanced: the majority class has {ratio:.1f}x "
+                        f"the rows of the minority class '{minority}'. Prefer F1/ROC-AUC "
+                        "over accuracy, and consider class weights or resampling."
+                    ),
                 )
     tgt.valid = valid.astype(np.intp)
     analysis.rows = int(valid.size)
@@ -132,17 +132,16 @@ def _analyze_target(
             f"{analysis.missing:,} rows without a usable target value are left out of the "
             "target analysis, the quick model and the prediction power"
         )
-        warnings.append(
-            InsightWarning(
-                severity="warning",
-                kind="missing",
-                columns=[col.name],
-                message=(
-                    f"The target '{col.name}' is missing or invalid in {analysis.missing:,} "
-                    f"rows ({_pct(analysis.missing, n):.2f}%); those rows were dropped for the "
-                    "quick model and the prediction power."
-                ),
-            )
+        warn_about(
+            warnings,
+            col.name,
+            "warning",
+            "missing",
+            (
+                f"The target '{col.name}' is missing or invalid in {analysis.missing:,} "
+                f"rows ({_pct(analysis.missing, n):.2f}%); those rows were dropped for the "
+                "quick model and the prediction power."
+            ),
         )
     n_distinct = (
         len(tgt.labels)
@@ -150,13 +149,12 @@ def _analyze_target(
         else (int(np.unique(tgt.y).size) if tgt.y is not None and tgt.y.size else 0)
     )
     if valid.size and n_distinct < 2:
-        warnings.append(
-            InsightWarning(
-                severity="high",
-                kind="constant",
-                columns=[col.name],
-                message=f"The target '{col.name}' has a single value; there is nothing to predict.",
-            )
+        warn_about(
+            warnings,
+            col.name,
+            "high",
+            "constant",
+            f"The target '{col.name}' has a single value; there is nothing to predict.",
         )
     return analysis, tgt
 
@@ -251,27 +249,24 @@ def _quick_model(
         if rows.size < n_valid
         else f"all {n_valid:,} rows with a target"
     )
-    sampling.append(
-        SamplingNote(
-            section="model",
-            rows_used=int(rows.size),
-            total_rows=int(n_valid),
-            sampled=rows.size < n_valid,
-            detail=f"{detail}; 75% train ({train.size:,}) / 25% held out ({test.size:,})",
+    # the quick model and the prediction power use the same rows
+    for section, use in (
+        ("model", f"75% train ({train.size:,}) / 25% held out ({test.size:,})"),
+        (
+            "prediction_power",
+            "the quick model's split, single-feature models trained on up to "
+            f"{min(train.size, POWER_TRAIN_ROWS):,} of its training rows",
+        ),
+    ):
+        sampling.append(
+            SamplingNote(
+                section=section,
+                rows_used=int(rows.size),
+                total_rows=int(n_valid),
+                sampled=rows.size < n_valid,
+                detail=f"{detail}; {use}",
+            )
         )
-    )
-    sampling.append(
-        SamplingNote(
-            section="prediction_power",
-            rows_used=int(rows.size),
-            total_rows=int(n_valid),
-            sampled=rows.size < n_valid,
-            detail=(
-                f"{detail}; the quick model's split, single-feature models trained on up to "
-                f"{min(train.size, POWER_TRAIN_ROWS):,} of its training rows"
-            ),
-        )
-    )
     start = time.perf_counter()
     try:
         _fit_quick_model(model, x, y, train, test, cat_mask, labels, tgt.problem, random_state)
