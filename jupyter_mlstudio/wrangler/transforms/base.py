@@ -43,6 +43,7 @@ GROUPS: dict[str, str] = {
 WIDGET = "x-mlstudio-widget"
 PORT = "x-mlstudio-port"
 DTYPE = "x-mlstudio-dtype"
+LANGUAGE = "x-mlstudio-language"
 
 
 def _field_title(name: str, _info: Any) -> str:
@@ -75,6 +76,12 @@ def column_param(
     if dtype != "any":
         extra[DTYPE] = dtype
     return Field(default, json_schema_extra=extra, title=title, description=description)
+
+
+def code_param(language: Literal["python", "sql"], description: str) -> Any:
+    """A field holding code; the UI renders a code editor for ``language``."""
+    extra: dict[str, Any] = {WIDGET: "code", LANGUAGE: language}
+    return Field(min_length=1, description=description, json_schema_extra=extra)
 
 
 def dtype_kind(series: pd.Series) -> Dtype:

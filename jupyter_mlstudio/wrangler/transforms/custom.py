@@ -8,7 +8,7 @@ import pandas as pd
 from pydantic import Field
 
 from ..codegen import Names, col, is_identifier, lit
-from .base import Params, Transform, of_kind, register
+from .base import Params, Transform, code_param, of_kind, register
 
 
 class FormulaParams(Params):
@@ -50,10 +50,8 @@ def _bind(code: str, n: Names, frame: str) -> str:
 
 
 class CustomCodeParams(Params):
-    code: str = Field(
-        min_length=1,
-        description="Python that reads and rebinds `df`; pandas is `pd`, numpy is `np`.",
-        json_schema_extra={"x-mlstudio-widget": "code", "x-mlstudio-language": "python"},
+    code: str = code_param(
+        "python", "Python that reads and rebinds `df`; pandas is `pd`, numpy is `np`."
     )
 
 
@@ -74,10 +72,8 @@ class CustomPandas(Transform[CustomCodeParams]):
 
 
 class CustomSqlParams(Params):
-    query: str = Field(
-        min_length=1,
-        description="DuckDB SQL over the current frame, e.g. SELECT * FROM df WHERE x > 0.",
-        json_schema_extra={"x-mlstudio-widget": "code", "x-mlstudio-language": "sql"},
+    query: str = code_param(
+        "sql", "DuckDB SQL over the current frame, e.g. SELECT * FROM df WHERE x > 0."
     )
     table: str = Field(
         "df", title="Table name", description="The name the query uses for the current frame."
