@@ -8,7 +8,7 @@ is valid. The user-facing description is ``docs/search-grammar.md``; keep them i
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal, NoReturn, TypeAlias
@@ -294,19 +294,19 @@ class _Parser:
 
     # expr := and_expr (OR and_expr)*
     def expression(self) -> Expr:
-        operands = [self.conjunction()]
-        while self.at_keyword("OR"):
-            self.advance()
-            operands.append(self.conjunction())
-        return operands[0] if len(operands) == 1 else Or(tuple(operands))
+        return self.chain("OR", self.conjunction, Or)
 
     # and_expr := not_expr (AND not_expr)*
     def conjunction(self) -> Expr:
-        operands = [self.negation()]
-        while self.at_keyword("AND"):
+        return self.chain("AND", self.negation, And)
+
+    def chain(self, keyword: str, operand: Callable[[], Expr], node: type[And | Or]) -> Expr:
+        """``operand (keyword operand)*``: one operand as it is, more joined by ``node``."""
+        operands = [operand()]
+        while self.at_keyword(keyword):
             self.advance()
-            operands.append(self.negation())
-        return operands[0] if len(operands) == 1 else And(tuple(operands))
+            operands.append(operand())
+        return operands[0] if len(operands) == 1 else node(tuple(operands))
 
     # not_expr := NOT not_expr | '(' expr ')' | comparison
     def negation(self) -> Expr:
