@@ -17,7 +17,8 @@ with other pins. It holds exactly:
 The pins are written to ``bench-requirements.txt`` in the venv; a venv whose file differs
 is brought up to date with the same ``pip install``. ``switch(name, ...)`` runs the
 calling benchmark again under that Python (every benchmark keeps a flag to name another
-Python, e.g. the current one).
+Python, e.g. the current one). ``import_mlflow`` and ``print_table`` are what the
+MLflow benchmarks share besides.
 
     .venv/bin/python benchmarks/peer_venv.py mlflow     # make it now; prints its python
 """
@@ -161,6 +162,23 @@ def import_mlflow() -> Any:
     logging.getLogger("alembic").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore")
     return mlflow
+
+
+def print_table(header: Sequence[object], rows: Sequence[Sequence[object]]) -> None:
+    """The comparison table the peer benchmarks print: the first column left-aligned,
+    the others right-aligned, rules above and below the header and at the end."""
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    line = "  ".join("-" * w for w in widths).rstrip()
+    print(line)
+    for r in [header, *rows]:
+        cells = [
+            str(c).ljust(w) if i == 0 else str(c).rjust(w)
+            for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        ]
+        print("  ".join(cells).rstrip())
+        if r is header:
+            print(line)
+    print(line)
 
 
 def reexec(python: str, argv: Sequence[str]) -> NoReturn:

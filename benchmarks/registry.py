@@ -264,19 +264,7 @@ def report(ours: dict[str, Any], theirs: dict[str, Any], args: argparse.Namespac
     add(f"setup: a run with a logged model, median of {args.runs}", "log_run_s", None)
 
     header = ("operation", "mlstudio (ms)", "MLflow (ms)", "ratio", "target", "")
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    line = "  ".join("-" * w for w in widths)
-    line = line.rstrip()
-    print(line)
-    for r in [header, *rows]:
-        cells = [
-            str(c).ljust(w) if i == 0 else str(c).rjust(w)
-            for i, (c, w) in enumerate(zip(r, widths, strict=True))
-        ]
-        print("  ".join(cells).rstrip())
-        if r is header:
-            print(line)
-    print(line)
+    peer_venv.print_table(header, rows)
     print("ratio = MLflow's time / mlstudio's time: > 1 means mlstudio is faster.")
     print(
         f"setup: {setup or 'MLflow given pip_requirements (no inference subprocess)'}; "

@@ -278,18 +278,7 @@ def report(ours: dict[str, Any], theirs: dict[str, Any], args: argparse.Namespac
     )
 
     header = ("benchmark", "mlstudio", "MLflow", "speed-up", "target", "")
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    line = "  ".join("-" * w for w in widths)
-    print(line)
-    for r in [header, *rows]:
-        cells = [
-            str(c).ljust(w) if i == 0 else str(c).rjust(w)
-            for i, (c, w) in enumerate(zip(r, widths, strict=True))
-        ]
-        print("  ".join(cells).rstrip())
-        if r is header:
-            print(line)
-    print(line)
+    peer_venv.print_table(header, rows)
     print(
         "speed-up = how many times faster mlstudio is (throughput ratio for log_metric, "
         "time ratio otherwise)."
