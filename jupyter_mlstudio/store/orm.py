@@ -64,6 +64,7 @@ def load_all_models() -> MetaData:
     from ..endpoints import orm as _endpoints  # noqa: F401
     from ..experiments import orm as _experiments  # noqa: F401
     from ..experiments import runs_orm as _runs  # noqa: F401
+    from ..features import orm as _features  # noqa: F401
     from ..jobs import orm as _jobs  # noqa: F401
     from ..registry import orm as _registry  # noqa: F401
     from ..tuning import orm as _tuning  # noqa: F401
