@@ -23,7 +23,18 @@ class _Split(Transform[Any]):
     outputs = ("train", "test")
     imports = SPLIT_IMPORT
 
-    def assign(self, n: Names, call: str) -> str:
+    def frame(self, p: Any, n: Names) -> str:
+        """The frame to split (the input, or the input sorted)."""
+        return n.inp
+
+    def options(self, p: Any, n: Names) -> str:
+        """``train_test_split``'s arguments after ``test_size``."""
+        raise NotImplementedError
+
+    def code(self, p: Any, n: Names) -> str:
+        call = (
+            f"train_test_split({self.frame(p, n)}, test_size={p.test_size!r}{self.options(p, n)})"
+        )
         return f"{n.outputs['train']}, {n.outputs['test']} = {call}"
 
 
@@ -42,9 +53,8 @@ class RandomSplit(_Split):
     description = "Shuffle and split rows into train and test."
     params_model = RandomSplitParams
 
-    def code(self, p: RandomSplitParams, n: Names) -> str:
-        call = f"train_test_split({n.inp}, test_size={p.test_size!r}, random_state={p.seed})"
-        return self.assign(n, call)
+    def options(self, p: RandomSplitParams, n: Names) -> str:
+        return f", random_state={p.seed}"
 
     def example(self, df: pd.DataFrame) -> dict[str, Any] | None:
         return {"test_size": 0.25, "seed": 1}
@@ -63,12 +73,8 @@ class StratifiedSplit(_Split):
     description = "Split so train and test keep the class proportions of a column."
     params_model = StratifiedSplitParams
 
-    def code(self, p: StratifiedSplitParams, n: Names) -> str:
-        call = (
-            f"train_test_split({n.inp}, test_size={p.test_size!r}, random_state={p.seed},"
-            f" stratify={col(n.inp, p.column)})"
-        )
-        return self.assign(n, call)
+    def options(self, p: StratifiedSplitParams, n: Names) -> str:
+        return f", random_state={p.seed}, stratify={col(n.inp, p.column)}"
 
     def example(self, df: pd.DataFrame) -> dict[str, Any] | None:
         target = _target(df)
@@ -87,13 +93,13 @@ class OrderedSplit(_Split):
     description = "The last rows (e.g. the most recent) become the test set; no shuffling."
     params_model = OrderedSplitParams
 
-    def code(self, p: OrderedSplitParams, n: Names) -> str:
-        frame = n.inp
+    def frame(self, p: OrderedSplitParams, n: Names) -> str:
         if p.order_by:
-            frame += f'.sort_values({lit(p.order_by)}, kind="stable")'
-        return self.assign(
-            n, f"train_test_split({frame}, test_size={p.test_size!r}, shuffle=False)"
-        )
+            return f'{n.inp}.sort_values({lit(p.order_by)}, kind="stable")'
+        return n.inp
+
+    def options(self, p: OrderedSplitParams, n: Names) -> str:
+        return ", shuffle=False"
 
     def example(self, df: pd.DataFrame) -> dict[str, Any] | None:
         dates = of_kind(df, "datetime")
