@@ -7,7 +7,7 @@ from typing import Any, Literal
 import pandas as pd
 from pydantic import Field
 
-from ..codegen import Names, col, lit, subset
+from ..codegen import Names, col, kwargs, lit, subset
 from .base import (
     InPlaceColumns,
     Params,
@@ -35,12 +35,8 @@ class DropMissing(Transform[DropMissingParams]):
     params_model = DropMissingParams
 
     def code(self, p: DropMissingParams, n: Names) -> str:
-        args = []
-        if p.columns:
-            args.append(f"subset={lit(p.columns)}")
-        if p.how != "any":
-            args.append(f"how={lit(p.how)}")
-        return f"{n.out} = {n.inp}.dropna({', '.join(args)})"
+        args = kwargs(subset=p.columns or None, how=None if p.how == "any" else p.how)
+        return f"{n.out} = {n.inp}.dropna({args})"
 
     def example(self, df: pd.DataFrame) -> dict[str, Any] | None:
         missing = with_missing(df, [str(c) for c in df.columns])

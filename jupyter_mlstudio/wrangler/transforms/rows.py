@@ -7,7 +7,7 @@ from typing import Any, Literal
 import pandas as pd
 from pydantic import Field, model_validator
 
-from ..codegen import Names, lit
+from ..codegen import Names, kwargs, lit
 from .base import Params, Transform, column_param, of_kind, register
 
 
@@ -81,12 +81,9 @@ class DropDuplicates(Transform[DedupParams]):
     params_model = DedupParams
 
     def code(self, p: DedupParams, n: Names) -> str:
-        args = []
-        if p.columns:
-            args.append(f"subset={lit(p.columns)}")
-        if p.keep != "first":
-            args.append("keep=False" if p.keep == "none" else f"keep={lit(p.keep)}")
-        return f"{n.out} = {n.inp}.drop_duplicates({', '.join(args)})"
+        keep = {"first": None, "none": False}.get(p.keep, p.keep)
+        args = kwargs(subset=p.columns or None, keep=keep)
+        return f"{n.out} = {n.inp}.drop_duplicates({args})"
 
     def example(self, df: pd.DataFrame) -> dict[str, Any] | None:
         return {"columns": [str(df.columns[-1])], "keep": "last"}
