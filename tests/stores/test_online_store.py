@@ -1,0 +1,103 @@
+"""The online store contract, on SQLite and PostgreSQL (``db`` is in conftest); a Redis
+backend joins by adding a parameter to ``online``."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from jupyter_mlstudio.errors import InvalidArgumentError
+from jupyter_mlstudio.features.online import (
+    MAX_BATCH_GET,
+    OnlineRecord,
+    OnlineStore,
+    SqlOnlineStore,
+    open_online_store,
+)
+from jupyter_mlstudio.store.db import Database
+
+
+@pytest.fixture
+def online(db: Database) -> Iterator[OnlineStore]:
+    store = SqlOnlineStore(db)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def group() -> str:
+    # the table outlives a test on the shared PostgreSQL server: a fresh group each time
+    return uuid.uuid4().hex
+
+
+def rec(record_id: str, t: int, value: object = None, *, deleted: bool = False) -> OnlineRecord:
+    payload = "{}" if deleted else f'{{"v": {value if value is not None else t}}}'
+    return OnlineRecord(record_id, t, payload, deleted)
+
+
+def test_latest_by_event_time_never_by_arrival(online: OnlineStore, group: str) -> None:
+    online.put(group, [rec("a", 10), rec("b", 5)])
+    online.put(group, [rec("a", 7)])  # late and older: ignored
+    assert online.get(group, "a") == rec("a", 10)
+    online.put(group, [rec("a", 10, 99)])  # same event time: the newer write wins
+    assert online.get(group, "a") == rec("a", 10, 99)
+    online.put(group, [rec("a", 11)])
+    assert online.get(group, "a") == rec("a", 11)
+    assert online.get(group, "zz") is None
+    assert online.get("another-group", "a") is None  # groups are apart
+
+
+def test_one_put_holding_an_id_twice(online: OnlineStore, group: str) -> None:
+    online.put(group, [rec("a", 3), rec("a", 9), rec("a", 4), rec("a", 9, 1)])
+    assert online.get(group, "a") == rec("a", 9, 1)
+
+
+def test_tombstones_keep_older_records_out(online: OnlineStore, group: str) -> None:
+    online.put(group, [rec("a", 10), rec("b", 10)])
+    online.put(group, [rec("a", 20, deleted=True)])
+    assert online.get(group, "a") == rec("a", 20, deleted=True)
+    online.put(group, [rec("a", 15)])  # older than the delete: stays deleted
+    assert online.get(group, "a") == rec("a", 20, deleted=True)
+    assert online.count(group) == 1
+    online.put(group, [rec("a", 30)])  # newer than the delete: back
+    assert online.get(group, "a") == rec("a", 30)
+    online.put(group, [rec("b", 5, deleted=True)])  # a delete older than the record: ignored
+    assert online.get(group, "b") == rec("b", 10)
+    assert online.count(group) == 2
+
+
+def test_batch_get_and_drop(online: OnlineStore, group: str) -> None:
+    online.put(group, [rec(str(i), i) for i in range(50)])
+    got = online.get_many(group, ["3", "49", "nope", "3"])
+    assert got == {"3": rec("3", 3), "49": rec("49", 49)}
+    assert online.get_many(group, []) == {}
+    with pytest.raises(InvalidArgumentError, match="at most"):
+        online.get_many(group, [str(i) for i in range(MAX_BATCH_GET + 1)])
+    online.drop_group(group)
+    assert online.count(group) == 0 and online.get(group, "3") is None
+
+
+def test_concurrent_writers_keep_the_latest_event(online: OnlineStore, group: str) -> None:
+    def write(times: list[int]) -> None:
+        for t in times:
+            online.put(group, [rec("a", t)])
+
+    threads = [threading.Thread(target=write, args=(list(range(k, 200, 4)),)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert online.get(group, "a") == rec("a", 199)
+
+
+def test_the_default_is_sqlite_in_the_home_folder(tmp_path: Path) -> None:
+    catalog = Database(f"sqlite:///{tmp_path / 'mlstudio.db'}")
+    store = open_online_store(home=tmp_path, metadata_db=catalog)
+    store.put("g", [rec("a", 1)])
+    assert (tmp_path / "feature-store" / "online.db").is_file()
+    store.close()
+    catalog.dispose()
