@@ -29,6 +29,7 @@ import argparse
 import importlib.metadata
 import logging
 import os
+import platform
 import re
 import subprocess
 import sys
@@ -162,6 +163,33 @@ def import_mlflow() -> Any:
     logging.getLogger("alembic").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore")
     return mlflow
+
+
+def benchmark_parser(doc: str | None) -> argparse.ArgumentParser:
+    """Options of a benchmark: described by its docstring's first paragraph, with
+    ``--quick`` (small sizes, for a smoke run)."""
+    parser = argparse.ArgumentParser(description=(doc or "").split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    return parser
+
+
+def start_mlflow_benchmark(
+    parser: argparse.ArgumentParser, argv: list[str] | None
+) -> tuple[argparse.Namespace, Any]:
+    """Parse the benchmark's options (plus ``--mlflow-python``), run it again in the MLflow
+    venv unless it runs there already, and import MLflow: (options, the mlflow module)."""
+    add_python_option(parser)
+    args = parser.parse_args(argv)
+    switch("mlflow", args.mlflow_python, sys.argv[1:] if argv is None else argv)
+    return args, import_mlflow()
+
+
+def print_machine(*libraries: str) -> None:
+    """The line that says where the figures come from: Python, platform, CPUs, versions."""
+    print(
+        f"python {platform.python_version()} on {platform.platform()}, {os.cpu_count()} CPUs; "
+        + ", ".join(libraries)
+    )
 
 
 def print_table(header: Sequence[object], rows: Sequence[Sequence[object]]) -> None:

@@ -42,8 +42,6 @@ minutes, once) and runs itself again there with this checkout on ``PYTHONPATH``.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import sqlite3
 import statistics
 import sys
@@ -274,8 +272,7 @@ def report(ours: dict[str, Any], theirs: dict[str, Any], args: argparse.Namespac
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser = peer_venv.benchmark_parser(__doc__)
     parser.add_argument("--runs", type=int, default=50, help="runs, hence versions, per side")
     parser.add_argument("--resolves", type=int, default=500, help="alias resolutions per side")
     parser.add_argument("--loads", type=int, default=20, help="champion loads per side")
@@ -284,19 +281,17 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="let MLflow infer each model's pip requirements (its default; ~5 s per model)",
     )
-    peer_venv.add_python_option(parser)
-    args = parser.parse_args(argv)
-    peer_venv.switch("mlflow", args.mlflow_python, sys.argv[1:] if argv is None else argv)
+    args, mlflow = peer_venv.start_mlflow_benchmark(parser, argv)
     if args.quick:
         args.runs, args.resolves, args.loads = 6, 50, 3
-    mlflow = peer_venv.import_mlflow()
     import skops
 
-    print(
-        f"python {platform.python_version()} on {platform.platform()}, {os.cpu_count()} CPUs; "
-        f"mlflow {mlflow.__version__}, scikit-learn {sklearn.__version__}, "
-        f"skops {skops.__version__}, SQLAlchemy {sqlalchemy.__version__}, "
-        f"SQLite {sqlite3.sqlite_version}"
+    peer_venv.print_machine(
+        f"mlflow {mlflow.__version__}",
+        f"scikit-learn {sklearn.__version__}",
+        f"skops {skops.__version__}",
+        f"SQLAlchemy {sqlalchemy.__version__}",
+        f"SQLite {sqlite3.sqlite_version}",
     )
     with tempfile.TemporaryDirectory(prefix="mlstudio-bench-") as tmp:
         ours, theirs = (

@@ -6,7 +6,7 @@ a temporary folder, with the same data:
 - per-call ``log_metric`` throughput: ours is the SDK's queued ``run.log_metric`` plus
   the final ``flush()`` (so every value is in the database when the clock stops);
   MLflow's is ``mlflow.log_metric`` (synchronous, its default);
-- ``log_batch`` of 1,000 metrics (10 keys x 100 steps): ``studio().runs.log_batch``
+- ``log_batch`` of 1,000 metrics (10 keys x 100 steps): ``studio().experiments.log_batch``
   against ``MlflowClient.log_batch``; median of ``--batches`` calls;
 - ``search_runs`` with a metric filter and a sort over ``--runs`` runs of 10 params and
   10 metrics each: ``mls.search_runs(..., output="list")`` against
@@ -31,8 +31,6 @@ minutes, once) and runs itself again there with this checkout on ``PYTHONPATH``.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import random
 import sqlite3
 import statistics
@@ -93,12 +91,12 @@ class Ours:
             in_calls = time.perf_counter() - start
             run.flush()
             total = time.perf_counter() - start
-        assert len(self.studio.runs.get_metric_history(run.id, "loss")) == calls
+        assert len(self.studio.experiments.get_metric_history(run.id, "loss")) == calls
         return total, in_calls
 
     def batch_run(self) -> Callable[[list[tuple[str, float, int]]], None]:
         run = mls.start_run("log-batch")
-        store = self.studio.runs
+        store = self.studio.experiments
 
         def log(batch: list[tuple[str, float, int]]) -> None:
             now = time.time()
@@ -107,7 +105,7 @@ class Ours:
         return log
 
     def populate(self, data: list[Any]) -> None:
-        runs = self.studio.runs
+        runs = self.studio.experiments
         experiment = self.studio.experiments.create_experiment("search")
         for i, (params, metrics) in enumerate(data):
             created = runs.create_run(experiment.id, name=f"run-{i}")
@@ -291,8 +289,7 @@ def report(ours: dict[str, Any], theirs: dict[str, Any], args: argparse.Namespac
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser = peer_venv.benchmark_parser(__doc__)
     parser.add_argument("--log-calls", type=int, default=5_000, help="log_metric calls per side")
     parser.add_argument("--batches", type=int, default=21, help="log_batch calls per side")
     parser.add_argument("--runs", type=int, default=10_000, help="runs to search over")
@@ -300,17 +297,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--max-results", type=int, nargs="+", default=[100, 1000], help="search page sizes"
     )
-    peer_venv.add_python_option(parser)
-    args = parser.parse_args(argv)
-    peer_venv.switch("mlflow", args.mlflow_python, sys.argv[1:] if argv is None else argv)
+    args, mlflow = peer_venv.start_mlflow_benchmark(parser, argv)
     if args.quick:
         args.log_calls, args.batches, args.runs, args.repeats = 500, 5, 1_000, 3
-    mlflow = peer_venv.import_mlflow()
-
-    print(
-        f"python {platform.python_version()} on {platform.platform()}, {os.cpu_count()} CPUs; "
-        f"mlflow {mlflow.__version__}, SQLAlchemy {sqlalchemy.__version__}, SQLite "
-        f"{sqlite3.sqlite_version}"
+    peer_venv.print_machine(
+        f"mlflow {mlflow.__version__}",
+        f"SQLAlchemy {sqlalchemy.__version__}",
+        f"SQLite {sqlite3.sqlite_version}",
     )
     with tempfile.TemporaryDirectory(prefix="mlstudio-bench-") as tmp:
         ours, theirs = Ours(Path(tmp) / "mlstudio"), Theirs(mlflow, Path(tmp))
