@@ -92,7 +92,7 @@ def test_bad_input_creates_nothing(
     assert message in caught.value.message
     assert tuning.list().items == []
     assert studio.experiments.list_experiments().items == [] or all(
-        studio.runs.count_runs([e.id]) == 0 for e in studio.experiments.list_experiments().items
+        studio.stores.runs.count_runs([e.id]) == 0 for e in studio.experiments.list_experiments().items
     )
     assert not (studio.config.home / "tuning").exists()
 
@@ -133,9 +133,9 @@ def test_trials_that_never_report_the_objective_fail_the_tuning_job(
     assert (done.counts.started, done.counts.failed) == (2, 2)  # no third trial
     trials = tuning.trials(done.id)
     assert [t.state for t in trials] == ["Failed", "Failed"]
-    run = studio.runs.get_run(trials[0].run_id)  # type: ignore[arg-type]
+    run = studio.experiments.get_run(trials[0].run_id)  # type: ignore[arg-type]
     assert run.tags["mlstudio.tuning.state"] == "Failed"
-    assert studio.runs.get_run(created.parent_run_id).status == "FAILED"  # type: ignore[arg-type]
+    assert studio.experiments.get_run(created.parent_run_id).status == "FAILED"  # type: ignore[arg-type]
 
 
 def test_warm_start_across_a_changed_space(
@@ -210,7 +210,7 @@ from jupyter_mlstudio.tuning.service import TuningService
 from jupyter_mlstudio.tuning.store import SqlTuningStore
 
 studio = Studio(StudioConfig.resolve())
-service = TuningService(jobs=studio.jobs, runs=studio.runs, experiments=studio.experiments,
+service = TuningService(jobs=studio.jobs, runs=studio.stores.runs, experiments=studio.stores.experiments,
                         store=SqlTuningStore(studio.db), config=studio.config, poll_interval=0.1)
 service.create(json.loads(sys.argv[1]))
 time.sleep(600)
@@ -237,7 +237,9 @@ def test_kill_9_of_the_driving_process_then_resume(
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            if store.name_taken("restart") and store.get_by_name("restart").counts.running == 2:
+            # both trials submitted and both their processes started
+            started = [j for j in studio.stores.jobs.jobs_in({"Running"}) if j.pid is not None]
+            if store.name_taken("restart") and len(started) == 2:
                 break
             time.sleep(0.1)
         else:
@@ -248,13 +250,9 @@ def test_kill_9_of_the_driving_process_then_resume(
     job = store.get_by_name("restart")
     assert job.status == "Running"
     # one trial's process dies with the server; the other lives on, unwatched
-    running = studio.job_store.jobs_in({"Running"})
+    running = studio.stores.jobs.jobs_in({"Running"})
     assert len(running) == 2
     lost, kept = running[0], running[1]
-    for _ in range(50):
-        if lost.pid is not None:
-            break
-        time.sleep(0.1)
     assert lost.pid is not None
     os.killpg(lost.pid, signal.SIGKILL)
     time.sleep(0.3)
@@ -263,8 +261,8 @@ def test_kill_9_of_the_driving_process_then_resume(
     studio.jobs.executor.reconcile()
     service = TuningService(
         jobs=studio.jobs,
-        runs=studio.runs,
-        experiments=studio.experiments,
+        runs=studio.stores.runs,
+        experiments=studio.stores.experiments,
         store=store,
         config=studio.config,
         poll_interval=0.1,
@@ -284,7 +282,7 @@ def test_kill_9_of_the_driving_process_then_resume(
     assert (lost_trial.failure_reason or "").startswith("Lost in a restart:")
     retry = trials[2]
     assert retry.state == "Completed" and retry.params == lost_trial.params
-    assert len(studio.job_store.jobs_in({"Pending", "Running", "Stopping"})) == 0
+    assert len(studio.stores.jobs.jobs_in({"Pending", "Running", "Stopping"})) == 0
     for trial in trials:  # no orphan process of any trial
         pid = studio.jobs.get(trial.job_id).pid  # type: ignore[arg-type]
         assert pid is not None and group_gone(pid)
