@@ -71,38 +71,46 @@ class _Outliers(Transform[P]):
         return prelude + self.bounds(p, x) + _finish(n, columns, cast(Any, p).action)
 
 
+class _AroundCenter(_Outliers[StdevParams]):
+    """Bounds ``n_std`` spreads either side of a center."""
+
+    params_model = StdevParams
+
+    def center_spread(self, x: str) -> tuple[str, str, str]:
+        """(statements, center, spread) over ``x``, the chosen columns' frame."""
+        raise NotImplementedError
+
+    def bounds(self, p: StdevParams, x: str) -> str:
+        prelude, center, spread = self.center_spread(x)
+        k = repr(p.n_std)
+        return prelude + f"low, high = {center} - {k} * {spread}, {center} + {k} * {spread}\n"
+
+
 @register
-class OutliersStdev(_Outliers[StdevParams]):
+class OutliersStdev(_AroundCenter):
     name = "outliers_stdev"
     title = "Outliers: standard deviation"
     description = "Values further than n standard deviations from the mean are outliers."
-    params_model = StdevParams
 
-    def bounds(self, p: StdevParams, x: str) -> str:
-        k = repr(p.n_std)
-        return f"low, high = {x}.mean() - {k} * {x}.std(), {x}.mean() + {k} * {x}.std()\n"
+    def center_spread(self, x: str) -> tuple[str, str, str]:
+        return "", f"{x}.mean()", f"{x}.std()"
 
     def example(self, df: pd.DataFrame) -> dict[str, Any] | None:
         return _example(df, "remove")
 
 
 @register
-class OutliersRobustStdev(_Outliers[StdevParams]):
+class OutliersRobustStdev(_AroundCenter):
     name = "outliers_robust_stdev"
     title = "Outliers: robust standard deviation"
     description = (
         "Like the standard deviation rule, but around the median with the scaled median"
         " absolute deviation, so the outliers themselves do not widen the bounds."
     )
-    params_model = StdevParams
 
-    def bounds(self, p: StdevParams, x: str) -> str:
-        k = repr(p.n_std)
-        return (
-            f"median = {x}.median()\n"
-            f"spread = 1.4826 * ({x} - median).abs().median()\n"
-            f"low, high = median - {k} * spread, median + {k} * spread\n"
-        )
+    def center_spread(self, x: str) -> tuple[str, str, str]:
+        spread = f"median = {x}.median()\nspread = 1.4826 * ({x} - median).abs().median()\n"
+        return spread, "median", "spread"
 
     def example(self, df: pd.DataFrame) -> dict[str, Any] | None:
         return _example(df, "clip")
