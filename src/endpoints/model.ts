@@ -13,20 +13,12 @@ import { ENDPOINT_TRANSITION_POLL, ENDPOINT_UPDATE_INTERVAL } from './events';
 /** How many endpoints the sidebar lists. */
 export const ENDPOINTS_SHOWN = 200;
 
-export namespace EndpointsModel {
-  export type IOptions = ResourceListModel.IOptions;
-}
-
 export class EndpointsModel extends ResourceListModel<Endpoint> {
-  constructor(options: EndpointsModel.IOptions = {}) {
+  constructor(options: ResourceListModel.IOptions = {}) {
     super(options, {
       resource: 'endpoints',
       updateInterval: ENDPOINT_UPDATE_INTERVAL,
-      poll: {
-        auto: false,
-        frequency: { interval: ENDPOINT_TRANSITION_POLL, backoff: true },
-        name: 'jupyter-mlstudio:endpoints'
-      }
+      pollWhileChanging: ENDPOINT_TRANSITION_POLL
     });
   }
 

@@ -13,20 +13,12 @@ import { JOB_FALLBACK_POLL, JOB_UPDATE_INTERVAL } from './events';
 /** How many of the newest jobs the sidebar lists. */
 export const JOBS_SHOWN = 200;
 
-export namespace JobsModel {
-  export type IOptions = ResourceListModel.IOptions;
-}
-
 export class JobsModel extends ResourceListModel<Job> {
-  constructor(options: JobsModel.IOptions = {}) {
+  constructor(options: ResourceListModel.IOptions = {}) {
     super(options, {
       resource: 'jobs',
       updateInterval: JOB_UPDATE_INTERVAL,
-      poll: {
-        auto: false,
-        frequency: { interval: JOB_FALLBACK_POLL, backoff: true },
-        name: 'jupyter-mlstudio:jobs'
-      }
+      pollWhileChanging: JOB_FALLBACK_POLL
     });
   }
 

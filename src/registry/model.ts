@@ -14,12 +14,8 @@ export const MODELS_SHOWN = 200;
 /** Milliseconds of typing pause before the search is sent. */
 const SEARCH_DELAY = 250;
 
-export namespace ModelsModel {
-  export type IOptions = ResourceListModel.IOptions;
-}
-
 export class ModelsModel extends ResourceListModel<ModelGroup> {
-  constructor(options: ModelsModel.IOptions = {}) {
+  constructor(options: ResourceListModel.IOptions = {}) {
     super(options, {
       resource: 'models',
       updateInterval: MODEL_UPDATE_INTERVAL
@@ -57,7 +53,8 @@ export class ModelsModel extends ResourceListModel<ModelGroup> {
       void this.refresh();
       return group;
     } catch (reason) {
-      this.recordError(reason);
+      // An action's error: a reload of the list does not clear it.
+      this.recordError(reason, 'action');
       this.emit();
       return null;
     }

@@ -26,6 +26,12 @@ export namespace ResourceListModel {
      * without it every event reloads at once.
      */
     updateInterval?: number;
+    /**
+     * A fallback poll every so many milliseconds (with backoff) that runs
+     * only while `pollWhile(true)`: for lists whose items change without an
+     * event (the end of a transition).
+     */
+    pollWhileChanging?: number;
     /** A background poll that loads the list, if the list has one. */
     poll?: {
       name: string;
@@ -56,12 +62,20 @@ export abstract class ResourceListModel<T> extends LiveModel {
         edge: 'trailing'
       });
     }
-    if (config.poll) {
+    const poll =
+      config.pollWhileChanging !== undefined
+        ? {
+            auto: false,
+            frequency: { interval: config.pollWhileChanging, backoff: true },
+            name: `jupyter-mlstudio:${config.resource}`
+          }
+        : config.poll;
+    if (poll) {
       this.poll = new Poll({
-        auto: config.poll.auto,
+        auto: poll.auto,
         factory: () => this._load(),
-        frequency: config.poll.frequency,
-        name: config.poll.name,
+        frequency: poll.frequency,
+        name: poll.name,
         standby: 'when-hidden'
       });
     }
