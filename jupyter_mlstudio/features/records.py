@@ -61,7 +61,7 @@ def frame_to_table(group: FeatureGroup, frame: pd.DataFrame) -> pa.Table:
     if not isinstance(frame, pd.DataFrame):
         raise InvalidArgumentError("Records to ingest must be a pandas DataFrame.")
     check_columns(group, list(frame.columns))
-    arrays = [_column(group, f, frame[f.name]) for f in group.features]
+    arrays = [convert_column(group, f, frame[f.name]) for f in group.features]
     table = pa.Table.from_arrays(arrays, schema=arrow_schema(group))
     for key in (group.record_identifier, group.event_time_feature):
         nulls = table.column(key).null_count
@@ -75,7 +75,7 @@ def frame_to_table(group: FeatureGroup, frame: pd.DataFrame) -> pa.Table:
     return table
 
 
-def _column(group: FeatureGroup, feature: FeatureDefinition, series: pd.Series) -> pa.Array:
+def convert_column(group: FeatureGroup, feature: FeatureDefinition, series: pd.Series) -> pa.Array:
     import pandas as pd
     from pandas.api import types as ptypes
 

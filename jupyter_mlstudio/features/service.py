@@ -1,0 +1,428 @@
+"""The Feature Store service: the one API the SDK (``mls.features``), the REST handlers,
+the processing jobs and the endpoints call.
+
+It is built from the collaborators it uses — the catalog store, the online store and
+the artifact URI under which the offline store keeps Parquet — never from the studio.
+Every method is blocking (database and file work): the server calls it off the IOLoop.
+
+Groups are named by reference: ``"customers"`` is the newest version, ``"customers@2"``
+a given one. Old versions keep serving (reads, lookups, datasets); only the newest
+version takes new records.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..errors import InvalidArgumentError
+from ..store.orm import utcnow
+from ..store.pagination import DEFAULT_MAX_ITEMS, Page
+from .datasets import TrainingSet, build_training_set, resolve_selections
+from .entities import (
+    FeatureDefinition,
+    FeatureGroup,
+    FeatureGroupSpec,
+    Ingestion,
+    parse_group_ref,
+)
+from .offline import OfflineStore, naive_utc
+from .online import MAX_BATCH_GET, OnlineRecord, OnlineStore
+from .records import arrow_schema, convert_column, frame_to_table
+from .store import FeatureGroupStore
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+DEFAULT_BATCH_SIZE = 100_000
+OFFLINE_FOLDER = "feature-store/offline"
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    group: str  # name@version
+    rows_written: int  # records written (after dropping repeated id + event time pairs)
+    duplicates_dropped: int  # rows of the input that repeated an (id, event time) pair
+    batches: int
+    offline_files: tuple[str, ...]
+    ingested_at: datetime | None  # when the first batch was written
+
+
+class FeatureStore:
+    """Feature groups, their records offline and online, and training sets."""
+
+    def __init__(
+        self,
+        catalog: FeatureGroupStore,
+        online: OnlineStore,
+        *,
+        artifact_uri: str,
+        clock: Callable[[], datetime] = utcnow,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+    ) -> None:
+        self.catalog = catalog
+        self.online = online
+        self.offline = OfflineStore(f"{artifact_uri.rstrip('/')}/{OFFLINE_FOLDER}")
+        self._clock = clock
+        self._batch_size = batch_size
+        self._time_lock = threading.Lock()
+        self._last_ingestion: datetime | None = None
+
+    # -- the catalog ---------------------------------------------------------------------
+    def create_group(
+        self,
+        name: str,
+        *,
+        record_identifier: str,
+        event_time_feature: str,
+        features: Sequence[FeatureDefinition | Mapping[str, Any]],
+        description: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        ttl_seconds: int | None = None,
+        offline_enabled: bool = True,
+        online_enabled: bool = True,
+        new_version: bool = False,
+    ) -> FeatureGroup:
+        """A new group (version 1), or with ``new_version`` the next version of one."""
+        spec = FeatureGroupSpec.build(
+            name=name,
+            record_identifier=record_identifier,
+            event_time_feature=event_time_feature,
+            features=features,
+            description=description,
+            tags=tags,
+            ttl_seconds=ttl_seconds,
+            offline_enabled=offline_enabled,
+            online_enabled=online_enabled,
+        )
+        return self.catalog.create(spec, new_version=new_version)
+
+    def get_group(self, ref: str) -> FeatureGroup:
+        name, version = parse_group_ref(ref)
+        return self.catalog.get_version(name, version)
+
+    def list_groups(
+        self,
+        *,
+        search: str | None = None,
+        max_items: int = DEFAULT_MAX_ITEMS,
+        next_token: str | None = None,
+    ) -> Page[FeatureGroup]:
+        return self.catalog.list_groups(search=search, max_items=max_items, next_token=next_token)
+
+    def list_versions(self, name: str) -> list[FeatureGroup]:
+        return self.catalog.list_versions(name)
+
+    def update_group(
+        self,
+        ref: str,
+        *,
+        description: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        feature_descriptions: Mapping[str, str] | None = None,
+    ) -> FeatureGroup:
+        """Edit descriptions and tags in place (the definition itself never changes)."""
+        group = self.get_group(ref)
+        return self.catalog.update_metadata(
+            group.id,
+            description=description,
+            tags=tags,
+            feature_descriptions=feature_descriptions,
+        )
+
+    def delete_group(self, ref: str) -> list[FeatureGroup]:
+        """``"name@2"`` deletes that version, ``"name"`` every version: catalog entry,
+        offline history and online records."""
+        name, version = parse_group_ref(ref)
+        groups = (
+            [self.catalog.get_version(name, version)]
+            if version is not None
+            else self.catalog.list_versions(name)
+        )
+        for group in groups:
+            self.catalog.delete(group.id)
+            self.offline.drop(group)
+            self.online.drop_group(group.id)
+        return groups
+
+    def ingestions(
+        self, ref: str, *, max_items: int = DEFAULT_MAX_ITEMS, next_token: str | None = None
+    ) -> Page[Ingestion]:
+        group = self.get_group(ref)
+        return self.catalog.list_ingestions(group.id, max_items=max_items, next_token=next_token)
+
+    # -- writing records -------------------------------------------------------------------
+    def ingest(
+        self,
+        ref: str,
+        data: pd.DataFrame,
+        *,
+        batch_size: int | None = None,
+        source: str = "DataFrame",
+    ) -> IngestResult:
+        """Write records offline and online, in batches.
+
+        The whole frame is checked first (types, unknown or missing columns, empty ids
+        or event times): a bad frame writes nothing. Each batch is then written offline
+        and online together or not at all; when a later batch fails, the batches before
+        it stay written and the ingestion history says how many rows landed. Rows that
+        repeat an (id, event time) pair keep only the last one.
+        """
+        group = self._writable(ref)
+        size = self._batch_size if batch_size is None else batch_size
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise InvalidArgumentError("batch_size must be a positive whole number.")
+        table = frame_to_table(group, data)
+        table, dropped = _last_per_key(group, table)
+        return self._write(group, table, source=source, batch_size=size, dropped=dropped)
+
+    def put_record(self, ref: str, record: Mapping[str, Any]) -> IngestResult:
+        """One record (a mapping of every feature to its value)."""
+        import pandas as pd
+
+        if not isinstance(record, Mapping):
+            raise InvalidArgumentError("A record is a mapping of feature names to values.")
+        frame = pd.DataFrame({k: pd.Series([v], dtype=object) for k, v in record.items()})
+        return self.ingest(ref, frame.infer_objects(), source="put_record")
+
+    def delete_record(
+        self, ref: str, record_id: object, *, event_time: datetime | None = None
+    ) -> IngestResult:
+        """Delete a record as of ``event_time`` (default now): online the id reads as
+        absent (unless a newer record arrives), offline a tombstone is appended so
+        training sets built for earlier times still see the old values."""
+        import pandas as pd
+
+        group = self._writable(ref)
+        when = event_time if event_time is not None else self._clock()
+        id_def = group.feature(group.record_identifier)
+        columns: dict[str, pa.Array] = {}
+        for feature in group.features:
+            if feature.name == group.record_identifier:
+                columns[feature.name] = convert_column(
+                    group, id_def, pd.Series([self._typed_id(group, record_id)], dtype=object)
+                )
+            elif feature.name == group.event_time_feature:
+                columns[feature.name] = pa.array([naive_utc(when)], pa.timestamp("us"))
+            else:
+                columns[feature.name] = pa.nulls(1, arrow_schema(group).field(feature.name).type)
+        table = pa.table(columns, schema=arrow_schema(group))
+        return self._write(group, table, source="delete_record", batch_size=1, deleted=True)
+
+    # -- reading -----------------------------------------------------------------------
+    def get_record(self, ref: str, record_id: object) -> dict[str, Any] | None:
+        """The latest live record of an id in the online store, or ``None``."""
+        group = self._online_group(ref)
+        stored = self.online.get(group.id, self._online_key(group, record_id))
+        return _decode(group, stored)
+
+    def get_records(self, ref: str, record_ids: Sequence[object]) -> list[dict[str, Any] | None]:
+        """Records of many ids (at most ``MAX_BATCH_GET``), in the order asked."""
+        group = self._online_group(ref)
+        if isinstance(record_ids, str | bytes) or len(record_ids) > MAX_BATCH_GET:
+            raise InvalidArgumentError(f"Ask for a list of at most {MAX_BATCH_GET} record ids.")
+        keys = [self._online_key(group, i) for i in record_ids]
+        stored = self.online.get_many(group.id, keys)
+        return [_decode(group, stored.get(key)) for key in keys]
+
+    def to_df(
+        self,
+        ref: str,
+        *,
+        as_of: datetime | None = None,
+        include_deleted: bool = False,
+        limit: int | None = None,
+    ) -> pd.DataFrame:
+        """The group's offline history (what was ingested up to ``as_of``)."""
+        group = self.get_group(ref)
+        if not group.offline_enabled:
+            raise InvalidArgumentError(f"Feature group {group.ref} keeps no offline history.")
+        return self.offline.read(group, as_of=as_of, include_deleted=include_deleted, limit=limit)
+
+    def dataset(
+        self,
+        entity: pd.DataFrame | str | Path,
+        features: Sequence[str],
+        *,
+        event_time: str,
+        as_of: datetime | None = None,
+        include_deleted: bool = False,
+        output: str | Path | None = None,
+    ) -> TrainingSet:
+        """A point-in-time-correct training set (see ``datasets.py`` for the rules):
+        the entity rows (a DataFrame or a data file) with the requested features as
+        they were at each row's ``event_time``. ``output`` also writes it to a file."""
+        import pandas as pd
+
+        if isinstance(entity, str | Path):
+            from ..data_files import read_table
+
+            entity = read_table(Path(entity))
+        if not isinstance(entity, pd.DataFrame):
+            raise InvalidArgumentError("The entity data is a DataFrame or a data file path.")
+        selections = resolve_selections(features, self.get_group, [str(c) for c in entity.columns])
+        result = build_training_set(
+            entity,
+            selections,
+            self.offline,
+            event_time=event_time,
+            as_of=as_of,
+            include_deleted=include_deleted,
+        )
+        if output is not None:
+            result.to_file(output)
+        return result
+
+    def close(self) -> None:
+        self.online.close()
+
+    # -- internals ---------------------------------------------------------------------
+    def _writable(self, ref: str) -> FeatureGroup:
+        group = self.get_group(ref)
+        if not group.is_latest:
+            raise InvalidArgumentError(
+                f"{group.ref} is not the newest version of {group.name!r} (that is "
+                f"{group.name}@{group.latest_version}): new records go to the newest "
+                "version; old versions keep serving what they hold."
+            )
+        return group
+
+    def _online_group(self, ref: str) -> FeatureGroup:
+        group = self.get_group(ref)
+        if not group.online_enabled:
+            raise InvalidArgumentError(
+                f"Feature group {group.ref} has no online store (online_enabled is false)."
+            )
+        return group
+
+    @staticmethod
+    def _typed_id(group: FeatureGroup, record_id: object) -> object:
+        """A record id as the group types it; digits text is accepted for integral ids
+        (ids in URLs are text)."""
+        integral = group.feature(group.record_identifier).type == "integral"
+        if integral and isinstance(record_id, str) and record_id.strip().lstrip("-").isdigit():
+            return int(record_id)
+        if integral and not (isinstance(record_id, int) and not isinstance(record_id, bool)):
+            raise InvalidArgumentError(
+                f"The record identifier of {group.ref} is integral, not {record_id!r}."
+            )
+        if not integral and not isinstance(record_id, str):
+            raise InvalidArgumentError(
+                f"The record identifier of {group.ref} is text, not {record_id!r}."
+            )
+        return record_id
+
+    def _online_key(self, group: FeatureGroup, record_id: object) -> str:
+        return str(self._typed_id(group, record_id))
+
+    def _next_ingestion_time(self) -> datetime:
+        """The clock, made strictly increasing in this process: the later of two
+        batches must win a tie on (id, event time)."""
+        with self._time_lock:
+            now = self._clock()
+            if now.tzinfo is None:
+                now = now.replace(tzinfo=timezone.utc)
+            if self._last_ingestion is not None and now <= self._last_ingestion:
+                now = self._last_ingestion + timedelta(microseconds=1)
+            self._last_ingestion = now
+            return now
+
+    def _write(
+        self,
+        group: FeatureGroup,
+        table: pa.Table,
+        *,
+        source: str,
+        batch_size: int,
+        dropped: int = 0,
+        deleted: bool = False,
+    ) -> IngestResult:
+        files: list[str] = []
+        written = batches = 0
+        first: datetime | None = None
+        try:
+            for start in range(0, table.num_rows, batch_size):
+                batch = table.slice(start, batch_size)
+                at = self._next_ingestion_time()
+                first = first or at
+                relative = None
+                if group.offline_enabled:
+                    relative = self.offline.write(group, batch, ingested_at=at, deleted=deleted)
+                if group.online_enabled:
+                    try:
+                        self.online.put(group.id, _online_records(group, batch, deleted))
+                    except BaseException:
+                        if relative is not None:
+                            self.offline.remove(group, relative)
+                        raise
+                if relative is not None:
+                    files.append(relative)
+                written += batch.num_rows
+                batches += 1
+        finally:
+            if written:
+                self.catalog.record_ingestion(
+                    group.id,
+                    rows=0 if deleted else written,
+                    deleted_rows=written if deleted else 0,
+                    source=source,
+                    ingested_at=first or self._clock(),
+                    offline_files=files,
+                )
+        return IngestResult(
+            group=group.ref,
+            rows_written=written,
+            duplicates_dropped=dropped,
+            batches=batches,
+            offline_files=tuple(files),
+            ingested_at=first,
+        )
+
+
+def _last_per_key(group: FeatureGroup, table: pa.Table) -> tuple[pa.Table, int]:
+    """Keep the last row of each (id, event time) pair, in input order."""
+    keys = [group.record_identifier, group.event_time_feature]
+    indexed = table.select(keys).append_column("__i", pa.array(range(table.num_rows), pa.int64()))
+    last = indexed.group_by(keys, use_threads=False).aggregate([("__i", "max")])
+    if last.num_rows == table.num_rows:
+        return table, 0
+    order = pc.sort_indices(last.column("__i_max"))
+    kept = pc.take(last.column("__i_max"), order)
+    return table.take(kept), table.num_rows - last.num_rows
+
+
+def _online_records(group: FeatureGroup, batch: pa.Table, deleted: bool) -> list[OnlineRecord]:
+    ids = batch.column(group.record_identifier).to_pylist()
+    times = batch.column(group.event_time_feature).cast(pa.int64()).to_pylist()
+    if deleted:
+        return [OnlineRecord(str(i), t, "{}", True) for i, t in zip(ids, times, strict=True)]
+    rows = batch.to_pylist()
+    return [
+        OnlineRecord(str(i), t, json.dumps(row, default=_json_value))
+        for i, t, row in zip(ids, times, rows, strict=True)
+    ]
+
+
+def _json_value(value: object) -> str:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not a feature value")
+
+
+def _decode(group: FeatureGroup, stored: OnlineRecord | None) -> dict[str, Any] | None:
+    if stored is None or stored.deleted:
+        return None
+    values: dict[str, Any] = json.loads(stored.payload)
+    for feature in group.features:
+        value = values.get(feature.name)
+        if feature.type == "timestamp" and isinstance(value, str):
+            values[feature.name] = datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
+    return values
