@@ -188,6 +188,9 @@ def test_home_running_stop_activity_and_themes(
 
 def test_home_from_the_palette_and_the_menu(page: Page, lab: Lab) -> None:
     open_lab(page, lab)
+    # The launcher opens with a fresh layout and takes the focus: wait for it,
+    # or it closes the palette when it comes late (a loaded machine).
+    expect(page.locator(".jp-Launcher")).to_be_visible(timeout=30_000)
     page.keyboard.press("Control+Shift+C")
     page.locator(".lm-CommandPalette-input").fill("Open Home")
     item = page.locator(".lm-CommandPalette-item", has_text="Open Home")

@@ -251,6 +251,7 @@ def test_register_review_and_compare(page: Page, lab: Lab, console_errors: list[
     lab.api("PUT", "models/iris-rf/aliases/shadow-canary", {"version": 2})
     tab(page, "Model: iris-rf").click()
     group = visible_view(page, "mls-model-view")
+    expect(group.locator('section[aria-label="Versions"] h3')).to_have_text("Versions (2)")
     v1 = group.locator('[data-testid="mls-version-row"][data-version="1"]')
     expect(v1.locator('[data-testid="mls-alias-chip"][data-alias="champion"]')).to_have_count(1)
     expect(v1.locator('[data-testid="mls-alias-chip"]')).to_have_count(2)

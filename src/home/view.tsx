@@ -31,11 +31,13 @@ import { JobStatusBadge, kindLabel } from '../jobs/components';
 import type { HomeModel } from './model';
 import {
   ActionButton,
+  LinkButton,
   Loading,
   ModelError,
   PageHeader,
   PageSection,
   RelativeTime,
+  ScrollTable,
   ServerMissing
 } from '../ui/components';
 import { formatBytes } from '../ui/format';
@@ -208,32 +210,31 @@ function RunningSection(props: {
           their CPU and memory.
         </div>
       ) : (
-        <div className="jp-MLStudio-tableScroll jp-mod-tall">
-          <table className="jp-MLStudio-table jp-MLStudio-homeTable">
-            <thead>
-              <tr>
-                <th>Kind</th>
-                <th>Name</th>
-                <th>Status</th>
-                <th className="jp-mod-numeric">CPU</th>
-                <th className="jp-mod-numeric">Memory</th>
-                <th>Started</th>
-                <th aria-label="Actions" />
-              </tr>
-            </thead>
-            <tbody>
-              {items.map(item => (
-                <RunningRow
-                  key={`${item.kind}:${item.id}`}
-                  item={item}
-                  stopping={props.stopping.has(`${item.kind}:${item.id}`)}
-                  commands={commands}
-                  onStop={() => props.onStop(item)}
-                />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ScrollTable
+          className="jp-MLStudio-homeTable"
+          size="tall"
+          head={
+            <>
+              <th>Kind</th>
+              <th>Name</th>
+              <th>Status</th>
+              <th className="jp-mod-numeric">CPU</th>
+              <th className="jp-mod-numeric">Memory</th>
+              <th>Started</th>
+              <th aria-label="Actions" />
+            </>
+          }
+        >
+          {items.map(item => (
+            <RunningRow
+              key={`${item.kind}:${item.id}`}
+              item={item}
+              stopping={props.stopping.has(`${item.kind}:${item.id}`)}
+              commands={commands}
+              onStop={() => props.onStop(item)}
+            />
+          ))}
+        </ScrollTable>
       )}
     </PageSection>
   );
@@ -269,15 +270,13 @@ function RunningRow(props: {
         </span>
       </td>
       <td>
-        <button
-          type="button"
-          className="jp-MLStudio-link"
+        <LinkButton
           data-testid="mls-home-open"
           title={isJob ? 'Open the job' : `Open the endpoint (${item.detail})`}
           onClick={open}
         >
           {item.name}
-        </button>
+        </LinkButton>
         {!isJob && item.detail && (
           <span className="jp-MLStudio-muted"> {item.detail}</span>
         )}

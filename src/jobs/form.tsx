@@ -77,37 +77,25 @@ function TrainingForm(props: {
 
       <FormSection title="Job">
         <div className="jp-MLStudio-formGrid">
-          <FormRow
+          <TextRow
             id={`${prefix}-name`}
             label="Job name"
             help="Optional; a unique name is generated when left empty."
             error={model.fieldError('name')}
-          >
-            <input
-              id={`${prefix}-name`}
-              className="jp-MLStudio-input"
-              data-testid="mls-form-name"
-              type="text"
-              value={model.name}
-              placeholder="generated"
-              onChange={event => model.setName(event.target.value)}
-            />
-          </FormRow>
-          <FormRow
+            testId="mls-form-name"
+            value={model.name}
+            placeholder="generated"
+            onChange={value => model.setName(value)}
+          />
+          <TextRow
             id={`${prefix}-experiment`}
             label="Experiment"
             help="The experiment of the run the job logs to; created if missing."
-          >
-            <input
-              id={`${prefix}-experiment`}
-              className="jp-MLStudio-input"
-              data-testid="mls-form-experiment"
-              type="text"
-              value={model.experiment}
-              placeholder="Jobs"
-              onChange={event => model.setExperiment(event.target.value)}
-            />
-          </FormRow>
+            testId="mls-form-experiment"
+            value={model.experiment}
+            placeholder="Jobs"
+            onChange={value => model.setExperiment(value)}
+          />
         </div>
       </FormSection>
 
@@ -270,6 +258,37 @@ function FormRow(props: {
       )}
       {props.help && <div className="jp-MLStudio-formHelp">{props.help}</div>}
     </div>
+  );
+}
+
+/** A form row with a one-line text input. */
+function TextRow(props: {
+  id: string;
+  label: string;
+  help: string;
+  error?: string | null;
+  testId: string;
+  value: string;
+  placeholder: string;
+  onChange: (value: string) => void;
+}): JSX.Element {
+  return (
+    <FormRow
+      id={props.id}
+      label={props.label}
+      help={props.help}
+      error={props.error}
+    >
+      <input
+        id={props.id}
+        className="jp-MLStudio-input"
+        data-testid={props.testId}
+        type="text"
+        value={props.value}
+        placeholder={props.placeholder}
+        onChange={event => props.onChange(event.target.value)}
+      />
+    </FormRow>
   );
 }
 

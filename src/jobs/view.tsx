@@ -27,6 +27,7 @@ import {
   PageHeader,
   PagePlaceholder,
   PageSection,
+  ScrollTable,
   useNow
 } from '../ui/components';
 import { ResourcePanel, ResourceView } from '../ui/view';
@@ -230,18 +231,14 @@ function MetricsSection(props: { model: JobModel }): JSX.Element {
       {empty ? (
         <div className="jp-MLStudio-muted">{empty}</div>
       ) : (
-        <div className="jp-MLStudio-tableScroll jp-mod-short">
-          <table className="jp-MLStudio-table" data-testid="mls-job-metrics">
-            <tbody>
-              {metrics.map(([key, value]) => (
-                <tr key={key} data-metric={key}>
-                  <th scope="row">{key}</th>
-                  <td className="jp-mod-numeric">{formatNumber(value)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ScrollTable testId="mls-job-metrics" size="short">
+          {metrics.map(([key, value]) => (
+            <tr key={key} data-metric={key}>
+              <th scope="row">{key}</th>
+              <td className="jp-mod-numeric">{formatNumber(value)}</td>
+            </tr>
+          ))}
+        </ScrollTable>
       )}
     </PageSection>
   );

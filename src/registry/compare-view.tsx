@@ -18,10 +18,12 @@ import {
 import type { CompareVersionsModel } from './compare-model';
 import { AliasChips, ApprovalBadge } from './components';
 import {
+  LinkButton,
   ModelError,
   PageHeader,
   PageSection,
-  RelativeTime
+  RelativeTime,
+  ScrollTable
 } from '../ui/components';
 import { ResourcePanel, ResourceView } from '../ui/view';
 import { CommandIDs } from '../command-ids';
@@ -75,9 +77,8 @@ function CompareContent(props: {
         icon={compareIcon}
         heading={
           <span>
-            <button
-              type="button"
-              className="jp-MLStudio-link jp-MLStudio-titleLink"
+            <LinkButton
+              className="jp-MLStudio-titleLink"
               title={`Open the model ${model.name}`}
               onClick={() =>
                 void commands.execute(CommandIDs.openModel, {
@@ -86,7 +87,7 @@ function CompareContent(props: {
               }
             >
               {model.name}
-            </button>{' '}
+            </LinkButton>{' '}
             — compare {model.numbers.map(v => `v${v}`).join(', ')}
           </span>
         }
@@ -145,72 +146,66 @@ function OverviewSection(props: {
   const { versions, commands } = props;
   return (
     <PageSection title="Versions">
-      <div className="jp-MLStudio-tableScroll">
-        <table
-          className="jp-MLStudio-table jp-MLStudio-compareTable"
-          data-testid="mls-compare-overview"
-        >
-          <thead>
-            <tr>
-              <th scope="col" />
-              {versions.map(v => (
-                <th key={v.version} scope="col" data-version={v.version}>
-                  <button
-                    type="button"
-                    className="jp-MLStudio-link"
-                    onClick={() =>
-                      void commands.execute(CommandIDs.openModelVersion, {
-                        name: v.name,
-                        version: v.version
-                      })
-                    }
-                  >
-                    v{v.version}
-                  </button>
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            <tr>
-              <th scope="row">Approval</th>
-              {versions.map(v => (
-                <td key={v.version}>
-                  <ApprovalBadge status={v.approval_status} />
-                </td>
-              ))}
-            </tr>
-            <tr>
-              <th scope="row">Aliases</th>
-              {versions.map(v => (
-                <td key={v.version}>
-                  <AliasChips aliases={v.aliases} />
-                </td>
-              ))}
-            </tr>
-            <tr>
-              <th scope="row">Created</th>
-              {versions.map(v => (
-                <td key={v.version}>
-                  <RelativeTime iso={v.created_at} />
-                </td>
-              ))}
-            </tr>
-            <tr>
-              <th scope="row">Content hash</th>
-              {versions.map(v => (
-                <td
-                  key={v.version}
-                  className="jp-MLStudio-mono"
-                  title={v.content_hash}
+      <ScrollTable
+        testId="mls-compare-overview"
+        className="jp-MLStudio-compareTable"
+        head={
+          <>
+            <th scope="col" />
+            {versions.map(v => (
+              <th key={v.version} scope="col" data-version={v.version}>
+                <LinkButton
+                  onClick={() =>
+                    void commands.execute(CommandIDs.openModelVersion, {
+                      name: v.name,
+                      version: v.version
+                    })
+                  }
                 >
-                  {v.content_hash.replace(/^sha256:/, '').slice(0, 12)}
-                </td>
-              ))}
-            </tr>
-          </tbody>
-        </table>
-      </div>
+                  v{v.version}
+                </LinkButton>
+              </th>
+            ))}
+          </>
+        }
+      >
+        <tr>
+          <th scope="row">Approval</th>
+          {versions.map(v => (
+            <td key={v.version}>
+              <ApprovalBadge status={v.approval_status} />
+            </td>
+          ))}
+        </tr>
+        <tr>
+          <th scope="row">Aliases</th>
+          {versions.map(v => (
+            <td key={v.version}>
+              <AliasChips aliases={v.aliases} />
+            </td>
+          ))}
+        </tr>
+        <tr>
+          <th scope="row">Created</th>
+          {versions.map(v => (
+            <td key={v.version}>
+              <RelativeTime iso={v.created_at} />
+            </td>
+          ))}
+        </tr>
+        <tr>
+          <th scope="row">Content hash</th>
+          {versions.map(v => (
+            <td
+              key={v.version}
+              className="jp-MLStudio-mono"
+              title={v.content_hash}
+            >
+              {v.content_hash.replace(/^sha256:/, '').slice(0, 12)}
+            </td>
+          ))}
+        </tr>
+      </ScrollTable>
     </PageSection>
   );
 }
@@ -228,48 +223,44 @@ function DiffTable(props: {
 }): JSX.Element {
   const { rows, versions } = props;
   return (
-    <div className="jp-MLStudio-tableScroll">
-      <table
-        className="jp-MLStudio-table jp-MLStudio-compareTable"
-        data-testid={props.testId}
-      >
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <VersionHeads versions={versions} numeric={props.numeric} />
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map(row => (
-            <tr
-              key={row.key}
-              data-key={row.key}
-              data-differs={row.differs}
-              className={
-                row.differs && !props.numeric ? 'jp-mod-different' : undefined
-              }
-            >
-              <th scope="row" title={props.rowTitle?.(row.key)}>
-                {row.key}
-              </th>
-              {row.values.map((value, i) => {
-                const best = row.best.includes(i);
-                return (
-                  <td
-                    key={i}
-                    className={`${props.numeric ? 'jp-mod-numeric' : ''}${best ? ' jp-mod-best' : ''}`}
-                    data-best={best || undefined}
-                    data-version={versions[i].version}
-                  >
-                    {value}
-                  </td>
-                );
-              })}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <ScrollTable
+      testId={props.testId}
+      className="jp-MLStudio-compareTable"
+      head={
+        <>
+          <th scope="col">Name</th>
+          <VersionHeads versions={versions} numeric={props.numeric} />
+        </>
+      }
+    >
+      {rows.map(row => (
+        <tr
+          key={row.key}
+          data-key={row.key}
+          data-differs={row.differs}
+          className={
+            row.differs && !props.numeric ? 'jp-mod-different' : undefined
+          }
+        >
+          <th scope="row" title={props.rowTitle?.(row.key)}>
+            {row.key}
+          </th>
+          {row.values.map((value, i) => {
+            const best = row.best.includes(i);
+            return (
+              <td
+                key={i}
+                className={`${props.numeric ? 'jp-mod-numeric' : ''}${best ? ' jp-mod-best' : ''}`}
+                data-best={best || undefined}
+                data-version={versions[i].version}
+              >
+                {value}
+              </td>
+            );
+          })}
+        </tr>
+      ))}
+    </ScrollTable>
   );
 }
 
@@ -381,51 +372,47 @@ function SignatureDiffSection(props: {
         </span>
       }
     >
-      <div className="jp-MLStudio-tableScroll">
-        <table
-          className="jp-MLStudio-table jp-MLStudio-compareTable"
-          data-testid="mls-compare-signature"
-        >
-          <thead>
-            <tr>
-              <th scope="col">Column</th>
-              <VersionHeads versions={versions} />
-              <th scope="col">Change</th>
+      <ScrollTable
+        testId="mls-compare-signature"
+        className="jp-MLStudio-compareTable"
+        head={
+          <>
+            <th scope="col">Column</th>
+            <VersionHeads versions={versions} />
+            <th scope="col">Change</th>
+          </>
+        }
+      >
+        {sides.map(({ side, rows }) => (
+          <React.Fragment key={side}>
+            <tr className="jp-MLStudio-groupRow">
+              <th scope="rowgroup" colSpan={versions.length + 2}>
+                {side === 'inputs' ? 'Inputs' : 'Outputs'} ({rows.length})
+              </th>
             </tr>
-          </thead>
-          <tbody>
-            {sides.map(({ side, rows }) => (
-              <React.Fragment key={side}>
-                <tr className="jp-MLStudio-groupRow">
-                  <th scope="rowgroup" colSpan={versions.length + 2}>
-                    {side === 'inputs' ? 'Inputs' : 'Outputs'} ({rows.length})
-                  </th>
-                </tr>
-                {rows.map(row => (
-                  <tr
-                    key={row.name}
-                    data-column={row.name}
-                    data-change={row.kind}
-                    className={
-                      row.kind === 'same'
-                        ? undefined
-                        : `jp-mod-different jp-mod-${row.kind}`
-                    }
-                  >
-                    <th scope="row">{row.name}</th>
-                    {row.dtypes.map((dtype, i) => (
-                      <td key={i} className="jp-MLStudio-mono">
-                        {dtype ?? '—'}
-                      </td>
-                    ))}
-                    <td>{row.change}</td>
-                  </tr>
+            {rows.map(row => (
+              <tr
+                key={row.name}
+                data-column={row.name}
+                data-change={row.kind}
+                className={
+                  row.kind === 'same'
+                    ? undefined
+                    : `jp-mod-different jp-mod-${row.kind}`
+                }
+              >
+                <th scope="row">{row.name}</th>
+                {row.dtypes.map((dtype, i) => (
+                  <td key={i} className="jp-MLStudio-mono">
+                    {dtype ?? '—'}
+                  </td>
                 ))}
-              </React.Fragment>
+                <td>{row.change}</td>
+              </tr>
             ))}
-          </tbody>
-        </table>
-      </div>
+          </React.Fragment>
+        ))}
+      </ScrollTable>
     </PageSection>
   );
 }

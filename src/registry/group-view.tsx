@@ -16,11 +16,13 @@ import { confirmDeleteModel } from './dialogs';
 import type { ModelGroupModel } from './group-model';
 import {
   ActionButton,
+  LinkButton,
   ModelError,
   PageHeader,
   PagePlaceholder,
   PageSection,
-  RelativeTime
+  RelativeTime,
+  ScrollTable
 } from '../ui/components';
 import { ResourcePanel, ResourceView } from '../ui/view';
 import { CommandIDs } from '../command-ids';
@@ -256,7 +258,7 @@ function VersionsSection(props: {
     versions.length > 0 && versions.every(v => model.isSelected(v.version));
   return (
     <PageSection
-      title="Versions ({versions.length})"
+      title={`Versions (${versions.length})`}
       label="Versions"
       aside={
         versions.length > 1 && (
@@ -272,56 +274,53 @@ function VersionsSection(props: {
           <strong>Register model</strong>.
         </div>
       ) : (
-        <div className="jp-MLStudio-tableScroll jp-mod-tall">
-          <table
-            className="jp-MLStudio-table jp-MLStudio-versionsTable"
-            data-testid="mls-versions-table"
-          >
-            <thead>
-              <tr>
-                <th scope="col" className="jp-MLStudio-checkCell">
-                  <input
-                    type="checkbox"
-                    aria-label="Select all versions"
-                    checked={allSelected}
-                    onChange={event =>
-                      versions.forEach(v =>
-                        model.toggle(v.version, event.target.checked)
-                      )
-                    }
-                  />
-                </th>
-                <th scope="col">Version</th>
-                <th scope="col">Created</th>
-                <th scope="col">Approval</th>
-                <th scope="col">Aliases</th>
-                {metrics.map(key => (
-                  <th
-                    key={key}
-                    scope="col"
-                    className="jp-mod-numeric"
-                    data-metric={key}
-                    title={key}
-                  >
-                    {key}
-                  </th>
-                ))}
-                <th scope="col">Source</th>
-              </tr>
-            </thead>
-            <tbody>
-              {versions.map(version => (
-                <VersionRow
-                  key={version.version}
-                  version={version}
-                  metrics={metrics}
-                  model={model}
-                  commands={commands}
+        <ScrollTable
+          testId="mls-versions-table"
+          className="jp-MLStudio-versionsTable"
+          size="tall"
+          head={
+            <>
+              <th scope="col" className="jp-MLStudio-checkCell">
+                <input
+                  type="checkbox"
+                  aria-label="Select all versions"
+                  checked={allSelected}
+                  onChange={event =>
+                    versions.forEach(v =>
+                      model.toggle(v.version, event.target.checked)
+                    )
+                  }
                 />
+              </th>
+              <th scope="col">Version</th>
+              <th scope="col">Created</th>
+              <th scope="col">Approval</th>
+              <th scope="col">Aliases</th>
+              {metrics.map(key => (
+                <th
+                  key={key}
+                  scope="col"
+                  className="jp-mod-numeric"
+                  data-metric={key}
+                  title={key}
+                >
+                  {key}
+                </th>
               ))}
-            </tbody>
-          </table>
-        </div>
+              <th scope="col">Source</th>
+            </>
+          }
+        >
+          {versions.map(version => (
+            <VersionRow
+              key={version.version}
+              version={version}
+              metrics={metrics}
+              model={model}
+              commands={commands}
+            />
+          ))}
+        </ScrollTable>
       )}
     </PageSection>
   );
@@ -355,9 +354,8 @@ function VersionRow(props: {
         />
       </td>
       <td>
-        <button
-          type="button"
-          className="jp-MLStudio-link jp-MLStudio-versionLink"
+        <LinkButton
+          className="jp-MLStudio-versionLink"
           data-testid="mls-open-version"
           title={version.description || `Open version ${version.version}`}
           onClick={() =>
@@ -368,7 +366,7 @@ function VersionRow(props: {
           }
         >
           v{version.version}
-        </button>
+        </LinkButton>
       </td>
       <td>
         <RelativeTime iso={version.created_at} />
@@ -388,9 +386,7 @@ function VersionRow(props: {
       ))}
       <td className="jp-MLStudio-sourceCell">
         {runId && (
-          <button
-            type="button"
-            className="jp-MLStudio-link"
+          <LinkButton
             data-testid="mls-version-run"
             title={`Open the run ${runId}`}
             onClick={() =>
@@ -398,12 +394,10 @@ function VersionRow(props: {
             }
           >
             {model.runName(runId) ?? `run ${runId.slice(0, 8)}`}
-          </button>
+          </LinkButton>
         )}
         {jobId && (
-          <button
-            type="button"
-            className="jp-MLStudio-link"
+          <LinkButton
             data-testid="mls-version-job"
             title={`Open the job ${jobId}`}
             onClick={() =>
@@ -411,7 +405,7 @@ function VersionRow(props: {
             }
           >
             job {model.jobName(jobId) ?? jobId.slice(0, 8)}
-          </button>
+          </LinkButton>
         )}
         {!runId && !jobId && <span className="jp-MLStudio-muted">—</span>}
       </td>

@@ -2,6 +2,7 @@
  * The read-mostly sections of the version view: artifact details, lineage,
  * aliases, approval history, signature and key/value tables.
  */
+import type { LabIcon } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 
@@ -18,7 +19,12 @@ import { jobIcon, runIcon } from '../icons';
 import { formatTime } from '../experiments/runs/columns';
 import { AliasChips, ApprovalBadge, approvalLabel } from './components';
 import type { ModelVersionModel } from './version-model';
-import { PageSection, RelativeTime } from '../ui/components';
+import {
+  LinkButton,
+  PageSection,
+  RelativeTime,
+  ScrollTable
+} from '../ui/components';
 import { formatBytes } from '../ui/format';
 import { CommandIDs } from '../command-ids';
 
@@ -76,33 +82,20 @@ export function LineageSection(props: {
         <dl className="jp-MLStudio-fields" data-testid="mls-version-lineage">
           <dt>Run</dt>
           <dd data-testid="mls-lineage-run">
-            {run === null ? (
-              <span className="jp-MLStudio-muted">None</span>
-            ) : run.missing ? (
-              <span className="jp-MLStudio-muted">
-                {run.id} (deleted since)
-              </span>
-            ) : (
-              <button
-                type="button"
-                className="jp-MLStudio-link jp-MLStudio-lineageLink"
-                title={`Open the run ${run.id}`}
-                onClick={() =>
-                  void commands.execute(CommandIDs.openRun, { id: run.id })
-                }
-              >
-                <runIcon.react tag="span" className="jp-MLStudio-buttonIcon" />
-                {run.name ?? run.id}
-              </button>
-            )}
+            <LineageLink
+              source={run}
+              what="run"
+              icon={runIcon}
+              onOpen={id => void commands.execute(CommandIDs.openRun, { id })}
+            >
+              {run?.name ?? run?.id}
+            </LineageLink>
           </dd>
           {run && !run.missing && (
             <>
               <dt>Experiment</dt>
               <dd data-testid="mls-lineage-experiment">
-                <button
-                  type="button"
-                  className="jp-MLStudio-link"
+                <LinkButton
                   title="Open the experiment"
                   onClick={() =>
                     void commands.execute(CommandIDs.openExperiment, {
@@ -111,34 +104,23 @@ export function LineageSection(props: {
                   }
                 >
                   {run.experimentName ?? run.experimentId}
-                </button>
+                </LinkButton>
               </dd>
             </>
           )}
           <dt>Job</dt>
           <dd data-testid="mls-lineage-job">
-            {job === null ? (
-              <span className="jp-MLStudio-muted">None</span>
-            ) : job.missing ? (
-              <span className="jp-MLStudio-muted">
-                {job.id} (deleted since)
-              </span>
-            ) : (
-              <button
-                type="button"
-                className="jp-MLStudio-link jp-MLStudio-lineageLink"
-                title={`Open the job ${job.id}`}
-                onClick={() =>
-                  void commands.execute(CommandIDs.openJob, { id: job.id })
-                }
-              >
-                <jobIcon.react tag="span" className="jp-MLStudio-buttonIcon" />
-                {job.name ?? job.id}
-                {job.status && (
-                  <span className="jp-MLStudio-muted"> ({job.status})</span>
-                )}
-              </button>
-            )}
+            <LineageLink
+              source={job}
+              what="job"
+              icon={jobIcon}
+              onOpen={id => void commands.execute(CommandIDs.openJob, { id })}
+            >
+              {job?.name ?? job?.id}
+              {job?.status && (
+                <span className="jp-MLStudio-muted"> ({job.status})</span>
+              )}
+            </LineageLink>
           </dd>
           <dt>Data</dt>
           <dd data-testid="mls-lineage-data">
@@ -158,6 +140,39 @@ export function LineageSection(props: {
         </dl>
       )}
     </PageSection>
+  );
+}
+
+/**
+ * Where a version came from (its run or job): "None", the id of one deleted
+ * since, or a link that opens it.
+ */
+function LineageLink(props: {
+  source: { id: string; missing: boolean } | null;
+  what: string;
+  icon: LabIcon;
+  onOpen: (id: string) => void;
+  /** The link's text. */
+  children: React.ReactNode;
+}): JSX.Element {
+  const { source } = props;
+  if (source === null) {
+    return <span className="jp-MLStudio-muted">None</span>;
+  }
+  if (source.missing) {
+    return (
+      <span className="jp-MLStudio-muted">{source.id} (deleted since)</span>
+    );
+  }
+  return (
+    <LinkButton
+      className="jp-MLStudio-lineageLink"
+      title={`Open the ${props.what} ${source.id}`}
+      onClick={() => props.onOpen(source.id)}
+    >
+      <props.icon.react tag="span" className="jp-MLStudio-buttonIcon" />
+      {props.children}
+    </LinkButton>
   );
 }
 
@@ -282,23 +297,19 @@ export function SignatureSection(props: { data: ModelVersion }): JSX.Element {
   const signature = signatureOf(props.data);
   return (
     <PageSection title="Signature">
-      <div className="jp-MLStudio-tableScroll jp-mod-short">
-        <table
-          className="jp-MLStudio-table"
-          data-testid="mls-version-signature"
-        >
-          <thead>
-            <tr>
-              <th scope="col">Column</th>
-              <th scope="col">Type</th>
-            </tr>
-          </thead>
-          <tbody>
-            <SignatureRows label="Inputs" columns={signature.inputs} />
-            <SignatureRows label="Outputs" columns={signature.outputs} />
-          </tbody>
-        </table>
-      </div>
+      <ScrollTable
+        testId="mls-version-signature"
+        size="short"
+        head={
+          <>
+            <th scope="col">Column</th>
+            <th scope="col">Type</th>
+          </>
+        }
+      >
+        <SignatureRows label="Inputs" columns={signature.inputs} />
+        <SignatureRows label="Outputs" columns={signature.outputs} />
+      </ScrollTable>
     </PageSection>
   );
 }

@@ -28,6 +28,7 @@ import type { ModelVersionModel } from './version-model';
 import {
   ActionButton,
   KeyValueSection,
+  LinkButton,
   ModelError,
   PageHeader,
   PagePlaceholder
@@ -184,16 +185,15 @@ function VersionHeader(props: {
       heading={
         <>
           <span data-testid="mls-version-title">
-            <button
-              type="button"
-              className="jp-MLStudio-link jp-MLStudio-titleLink"
+            <LinkButton
+              className="jp-MLStudio-titleLink"
               title={`Open the model ${data.name}`}
               onClick={() =>
                 void commands.execute(CommandIDs.openModel, { name: data.name })
               }
             >
               {data.name}
-            </button>{' '}
+            </LinkButton>{' '}
             v{data.version}
           </span>
           <ApprovalBadge status={data.approval_status} />

@@ -42,6 +42,25 @@ export function ActionButton(props: {
   );
 }
 
+/**
+ * A button that looks like a link (opens a resource, toggles a list);
+ * `className` adds to `jp-MLStudio-link`, other props go to the button.
+ */
+export function LinkButton(
+  props: React.ButtonHTMLAttributes<HTMLButtonElement>
+): JSX.Element {
+  const { className, ...rest } = props;
+  return (
+    <button
+      type="button"
+      {...rest}
+      className={
+        className ? `jp-MLStudio-link ${className}` : 'jp-MLStudio-link'
+      }
+    />
+  );
+}
+
 /** The dismissible banner for the last error. */
 export function ErrorBanner(props: {
   message: string;
@@ -270,6 +289,34 @@ export function PageSection(props: {
   );
 }
 
+/**
+ * A table in a box that scrolls; `size` caps the box's height. `head` is
+ * the cells of the header row, the children are the body's rows.
+ */
+export function ScrollTable(props: {
+  testId?: string;
+  /** More classes of the table, e.g. `jp-MLStudio-compareTable`. */
+  className?: string;
+  size?: 'short' | 'tall';
+  head?: React.ReactNode;
+  children?: React.ReactNode;
+}): JSX.Element {
+  const box = props.size ? ` jp-mod-${props.size}` : '';
+  const table = props.className ? ` ${props.className}` : '';
+  return (
+    <div className={`jp-MLStudio-tableScroll${box}`}>
+      <table className={`jp-MLStudio-table${table}`} data-testid={props.testId}>
+        {props.head !== undefined && (
+          <thead>
+            <tr>{props.head}</tr>
+          </thead>
+        )}
+        <tbody>{props.children}</tbody>
+      </table>
+    </div>
+  );
+}
+
 /** A section listing string values by key (params, tags), sorted by key. */
 export function KeyValueSection(props: {
   title: string;
@@ -285,20 +332,16 @@ export function KeyValueSection(props: {
       {entries.length === 0 ? (
         <div className="jp-MLStudio-muted">None</div>
       ) : (
-        <div className="jp-MLStudio-tableScroll jp-mod-short">
-          <table className="jp-MLStudio-table" data-testid={props.testId}>
-            <tbody>
-              {entries.map(([key, value]) => (
-                <tr key={key} data-key={key}>
-                  <th scope="row">{key}</th>
-                  <td className={props.numeric ? 'jp-mod-numeric' : undefined}>
-                    {value}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ScrollTable testId={props.testId} size="short">
+          {entries.map(([key, value]) => (
+            <tr key={key} data-key={key}>
+              <th scope="row">{key}</th>
+              <td className={props.numeric ? 'jp-mod-numeric' : undefined}>
+                {value}
+              </td>
+            </tr>
+          ))}
+        </ScrollTable>
       )}
     </PageSection>
   );

@@ -10,7 +10,7 @@ import type { IThemeColors } from '../../charts/theme';
 import type { EndpointModel } from '../endpoint-model';
 import { latencyFigure, requestsFigure } from '../figures';
 import { formatMs } from '../../ui/format';
-import { PageSection } from '../../ui/components';
+import { PageSection, ScrollTable } from '../../ui/components';
 
 export function LiveSection(props: {
   model: EndpointModel;
@@ -111,35 +111,32 @@ export function ErrorsSection(props: { model: EndpointModel }): JSX.Element {
           No failed requests.
         </div>
       ) : (
-        <div className="jp-MLStudio-tableScroll jp-mod-short">
-          <table
-            className="jp-MLStudio-table jp-MLStudio-endpointErrors"
-            data-testid="mls-endpoint-error-table"
-          >
-            <thead>
-              <tr>
-                <th>Time</th>
-                <th className="jp-mod-numeric">Status</th>
-                <th>Request</th>
-                <th>Message</th>
-              </tr>
-            </thead>
-            <tbody>
-              {errors.map((error, index) => (
-                <tr key={`${error.time}-${index}`} data-testid="mls-error-row">
-                  <td className="jp-MLStudio-mono" title={error.time}>
-                    {error.time.slice(11, 19) || error.time}
-                  </td>
-                  <td className="jp-mod-numeric">{error.status}</td>
-                  <td className="jp-MLStudio-mono">
-                    {error.method} {error.path}
-                  </td>
-                  <td title={error.message}>{error.message}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ScrollTable
+          testId="mls-endpoint-error-table"
+          className="jp-MLStudio-endpointErrors"
+          size="short"
+          head={
+            <>
+              <th>Time</th>
+              <th className="jp-mod-numeric">Status</th>
+              <th>Request</th>
+              <th>Message</th>
+            </>
+          }
+        >
+          {errors.map((error, index) => (
+            <tr key={`${error.time}-${index}`} data-testid="mls-error-row">
+              <td className="jp-MLStudio-mono" title={error.time}>
+                {error.time.slice(11, 19) || error.time}
+              </td>
+              <td className="jp-mod-numeric">{error.status}</td>
+              <td className="jp-MLStudio-mono">
+                {error.method} {error.path}
+              </td>
+              <td title={error.message}>{error.message}</td>
+            </tr>
+          ))}
+        </ScrollTable>
       )}
     </PageSection>
   );

@@ -9,7 +9,7 @@ import type { Endpoint } from '../../api/types';
 import type { EndpointModel } from '../endpoint-model';
 import type { TestContentType } from '../payload';
 import { formatMs } from '../../ui/format';
-import { PageSection } from '../../ui/components';
+import { LinkButton, PageSection } from '../../ui/components';
 import { choicesOf, LabeledSelect } from '../../ui/fields';
 
 const CONTENT_TYPE_LABELS: Record<TestContentType, string> = {
@@ -28,15 +28,13 @@ export function TestSection(props: {
     <PageSection
       title="Test"
       aside={
-        <button
-          type="button"
-          className="jp-MLStudio-link"
+        <LinkButton
           data-testid="mls-test-reset"
           title="Put the model's input example back"
           onClick={() => void model.resetTest()}
         >
           Use the input example
-        </button>
+        </LinkButton>
       }
     >
       <div className="jp-MLStudio-endpointTestOptions">

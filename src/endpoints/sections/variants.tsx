@@ -9,7 +9,7 @@ import { trafficShare } from '../components';
 import { formatMs } from '../../ui/format';
 import { CommandIDs } from '../../command-ids';
 import type { IContentProps } from './props';
-import { PageSection } from '../../ui/components';
+import { LinkButton, PageSection, ScrollTable } from '../../ui/components';
 
 export function VariantsSection(
   props: IContentProps & { endpoint: Endpoint }
@@ -18,80 +18,65 @@ export function VariantsSection(
   const metrics = model.metrics;
   return (
     <PageSection title="Variants">
-      <div className="jp-MLStudio-tableScroll jp-mod-short">
-        <table
-          className="jp-MLStudio-table"
-          data-testid="mls-endpoint-variants"
-        >
-          <thead>
-            <tr>
-              <th>Variant</th>
-              <th>Model</th>
-              <th className="jp-mod-numeric">Weight</th>
-              <th className="jp-mod-numeric">Traffic</th>
-              <th className="jp-mod-numeric">Instances</th>
-              <th className="jp-mod-numeric">Requests</th>
-              <th className="jp-mod-numeric">Errors</th>
-              <th className="jp-mod-numeric">p50</th>
-              <th className="jp-mod-numeric">p99</th>
-            </tr>
-          </thead>
-          <tbody>
-            {endpoint.variants.map(variant => {
-              const live = metrics?.variants.get(variant.name);
-              return (
-                <tr
-                  key={variant.name}
-                  data-testid="mls-variant-row"
-                  data-variant={variant.name}
+      <ScrollTable
+        testId="mls-endpoint-variants"
+        size="short"
+        head={
+          <>
+            <th>Variant</th>
+            <th>Model</th>
+            <th className="jp-mod-numeric">Weight</th>
+            <th className="jp-mod-numeric">Traffic</th>
+            <th className="jp-mod-numeric">Instances</th>
+            <th className="jp-mod-numeric">Requests</th>
+            <th className="jp-mod-numeric">Errors</th>
+            <th className="jp-mod-numeric">p50</th>
+            <th className="jp-mod-numeric">p99</th>
+          </>
+        }
+      >
+        {endpoint.variants.map(variant => {
+          const live = metrics?.variants.get(variant.name);
+          return (
+            <tr
+              key={variant.name}
+              data-testid="mls-variant-row"
+              data-variant={variant.name}
+            >
+              <th scope="row">{variant.name}</th>
+              <td>
+                <LinkButton
+                  data-testid="mls-variant-model"
+                  title={`Open ${variant.model} v${variant.version}`}
+                  onClick={() =>
+                    void commands.execute(CommandIDs.openModelVersion, {
+                      name: variant.model,
+                      version: variant.version
+                    })
+                  }
                 >
-                  <th scope="row">{variant.name}</th>
-                  <td>
-                    <button
-                      type="button"
-                      className="jp-MLStudio-link"
-                      data-testid="mls-variant-model"
-                      title={`Open ${variant.model} v${variant.version}`}
-                      onClick={() =>
-                        void commands.execute(CommandIDs.openModelVersion, {
-                          name: variant.model,
-                          version: variant.version
-                        })
-                      }
-                    >
-                      {variant.model}:{variant.version}
-                    </button>
-                  </td>
-                  <td
-                    className="jp-mod-numeric"
-                    data-testid="mls-variant-weight"
-                  >
-                    {formatNumber(variant.weight)}
-                  </td>
-                  <td className="jp-mod-numeric">
-                    {Math.round(
-                      trafficShare(variant.weight, endpoint.variants)
-                    )}
-                    %
-                  </td>
-                  <td className="jp-mod-numeric">{variant.instances}</td>
-                  <td
-                    className="jp-mod-numeric"
-                    data-testid="mls-variant-requests"
-                  >
-                    {live ? live.requests : '—'}
-                  </td>
-                  <td className="jp-mod-numeric">
-                    {live ? live.errors4xx + live.errors5xx : '—'}
-                  </td>
-                  <td className="jp-mod-numeric">{formatMs(live?.p50)}</td>
-                  <td className="jp-mod-numeric">{formatMs(live?.p99)}</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
+                  {variant.model}:{variant.version}
+                </LinkButton>
+              </td>
+              <td className="jp-mod-numeric" data-testid="mls-variant-weight">
+                {formatNumber(variant.weight)}
+              </td>
+              <td className="jp-mod-numeric">
+                {Math.round(trafficShare(variant.weight, endpoint.variants))}%
+              </td>
+              <td className="jp-mod-numeric">{variant.instances}</td>
+              <td className="jp-mod-numeric" data-testid="mls-variant-requests">
+                {live ? live.requests : '—'}
+              </td>
+              <td className="jp-mod-numeric">
+                {live ? live.errors4xx + live.errors5xx : '—'}
+              </td>
+              <td className="jp-mod-numeric">{formatMs(live?.p50)}</td>
+              <td className="jp-mod-numeric">{formatMs(live?.p99)}</td>
+            </tr>
+          );
+        })}
+      </ScrollTable>
     </PageSection>
   );
 }

@@ -22,7 +22,12 @@ import {
   scatterFigure
 } from './figures';
 import type { CompareModel, CurveAxis } from './model';
-import { ModelError, PageSection } from '../../ui/components';
+import {
+  LinkButton,
+  ModelError,
+  PageSection,
+  ScrollTable
+} from '../../ui/components';
 import { ResourceView } from '../../ui/view';
 import { CommandIDs } from '../../command-ids';
 
@@ -76,9 +81,7 @@ function CompareContent(props: {
         <ul className="jp-MLStudio-legend" aria-label="Runs">
           {runs.map(run => (
             <li key={run.id}>
-              <button
-                type="button"
-                className="jp-MLStudio-link"
+              <LinkButton
                 title={`Open run ${run.name}`}
                 onClick={() => openRun(run)}
               >
@@ -87,7 +90,7 @@ function CompareContent(props: {
                   style={{ background: model.colorOf(run.id) }}
                 />
                 {run.name}
-              </button>
+              </LinkButton>
             </li>
           ))}
         </ul>
@@ -333,48 +336,44 @@ function DiffSection(props: { model: CompareModel }): JSX.Element {
         </label>
       }
     >
-      <div className="jp-MLStudio-tableScroll">
-        <table className="jp-MLStudio-table" data-testid="mls-diff-table">
-          <thead>
-            <tr>
-              <th scope="col">Key</th>
-              {model.runs.map(run => (
-                <th key={run.id} scope="col">
-                  <span
-                    className="jp-MLStudio-swatch"
-                    style={{ background: model.colorOf(run.id) }}
-                  />
-                  {run.name}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map(row => (
-              <tr
-                key={`${row.kind}:${row.key}`}
-                className={row.differs ? 'jp-mod-different' : undefined}
-                data-differs={row.differs}
-              >
-                <th scope="row">
-                  <span className="jp-MLStudio-kind">{row.kind}</span>
-                  {row.key}
-                </th>
-                {row.values.map((value, i) => (
-                  <td
-                    key={i}
-                    className={
-                      row.kind === 'metric' ? 'jp-mod-numeric' : undefined
-                    }
-                  >
-                    {value}
-                  </td>
-                ))}
-              </tr>
+      <ScrollTable
+        testId="mls-diff-table"
+        head={
+          <>
+            <th scope="col">Key</th>
+            {model.runs.map(run => (
+              <th key={run.id} scope="col">
+                <span
+                  className="jp-MLStudio-swatch"
+                  style={{ background: model.colorOf(run.id) }}
+                />
+                {run.name}
+              </th>
             ))}
-          </tbody>
-        </table>
-      </div>
+          </>
+        }
+      >
+        {rows.map(row => (
+          <tr
+            key={`${row.kind}:${row.key}`}
+            className={row.differs ? 'jp-mod-different' : undefined}
+            data-differs={row.differs}
+          >
+            <th scope="row">
+              <span className="jp-MLStudio-kind">{row.kind}</span>
+              {row.key}
+            </th>
+            {row.values.map((value, i) => (
+              <td
+                key={i}
+                className={row.kind === 'metric' ? 'jp-mod-numeric' : undefined}
+              >
+                {value}
+              </td>
+            ))}
+          </tr>
+        ))}
+      </ScrollTable>
     </PageSection>
   );
 }

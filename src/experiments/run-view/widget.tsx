@@ -32,6 +32,7 @@ import type { IArtifactPreview } from './preview';
 import {
   ActionButton,
   KeyValueSection,
+  LinkButton,
   ModelError,
   PageHeader,
   PagePlaceholder,
@@ -168,9 +169,7 @@ function RunContent(props: {
             <dd className="jp-MLStudio-mono">{run.id}</dd>
             <dt>Experiment</dt>
             <dd>
-              <button
-                type="button"
-                className="jp-MLStudio-link"
+              <LinkButton
                 onClick={() =>
                   void commands.execute(CommandIDs.openExperiment, {
                     id: run.experiment_id
@@ -178,7 +177,7 @@ function RunContent(props: {
                 }
               >
                 {model.experimentName ?? run.experiment_id}
-              </button>
+              </LinkButton>
             </dd>
             <dt>Started</dt>
             <dd>{formatTime(run.start_time)}</dd>
@@ -191,13 +190,9 @@ function RunContent(props: {
             <dt>Parent</dt>
             <dd data-testid="mls-parent-run">
               {model.parent ? (
-                <button
-                  type="button"
-                  className="jp-MLStudio-link"
-                  onClick={() => openRun(model.parent?.id ?? '')}
-                >
+                <LinkButton onClick={() => openRun(model.parent?.id ?? '')}>
                   {model.parent.name}
-                </button>
+                </LinkButton>
               ) : run.parent_run_id ? (
                 <span className="jp-MLStudio-mono">{run.parent_run_id}</span>
               ) : (
@@ -212,13 +207,9 @@ function RunContent(props: {
                 <ul className="jp-MLStudio-inlineList">
                   {model.children.map(child => (
                     <li key={child.id}>
-                      <button
-                        type="button"
-                        className="jp-MLStudio-link"
-                        onClick={() => openRun(child.id)}
-                      >
+                      <LinkButton onClick={() => openRun(child.id)}>
                         {child.name}
-                      </button>
+                      </LinkButton>
                     </li>
                   ))}
                   {model.childCount > model.children.length && (
@@ -330,13 +321,9 @@ function MetricsSection(props: {
       title="Metrics"
       aside={
         series.length > CHARTS_SHOWN && (
-          <button
-            type="button"
-            className="jp-MLStudio-link"
-            onClick={() => setShowAll(!showAll)}
-          >
+          <LinkButton onClick={() => setShowAll(!showAll)}>
             {showAll ? 'Show fewer' : `Show all ${series.length} charts`}
-          </button>
+          </LinkButton>
         )
       }
     >
@@ -527,13 +514,7 @@ function ArtifactPreview(props: {
             Download
           </a>
         )}
-        <button
-          type="button"
-          className="jp-MLStudio-link"
-          onClick={props.onClose}
-        >
-          Close
-        </button>
+        <LinkButton onClick={props.onClose}>Close</LinkButton>
       </div>
       <div className="jp-MLStudio-previewBody">
         <PreviewBody preview={preview} colors={colors} />

@@ -7,6 +7,7 @@ import * as React from 'react';
 
 import { ColumnKind, IRunColumn, KIND_TITLES } from '../runs/columns';
 import type { RunsTableModel } from '../runs/model';
+import { LinkButton } from '../../ui/components';
 
 const KINDS: ReadonlyArray<Exclude<ColumnKind, 'attribute'>> = [
   'metric',
@@ -122,16 +123,10 @@ export function ColumnPicker(props: { model: RunsTableModel }): JSX.Element {
             )}
           </div>
           <div className="jp-MLStudio-columnPickerActions">
-            <button
-              type="button"
-              className="jp-MLStudio-link"
-              onClick={() => model.resetKeyColumns()}
-            >
+            <LinkButton onClick={() => model.resetKeyColumns()}>
               Defaults
-            </button>
-            <button
-              type="button"
-              className="jp-MLStudio-link"
+            </LinkButton>
+            <LinkButton
               onClick={() =>
                 model.setKeyColumns(
                   model.availableColumns
@@ -141,14 +136,10 @@ export function ColumnPicker(props: { model: RunsTableModel }): JSX.Element {
               }
             >
               All metrics and params
-            </button>
-            <button
-              type="button"
-              className="jp-MLStudio-link"
-              onClick={() => model.setKeyColumns([])}
-            >
+            </LinkButton>
+            <LinkButton onClick={() => model.setKeyColumns([])}>
               None
-            </button>
+            </LinkButton>
           </div>
         </div>
       )}

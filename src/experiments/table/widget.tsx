@@ -27,7 +27,12 @@ import {
   createRunsGrid,
   RunsDataModel
 } from './grid';
-import { ActionButton, ModelError, RefreshButton } from '../../ui/components';
+import {
+  ActionButton,
+  LinkButton,
+  ModelError,
+  RefreshButton
+} from '../../ui/components';
 import { ResourceView } from '../../ui/view';
 import { CommandIDs } from '../../command-ids';
 
@@ -381,13 +386,9 @@ function RunsToolbar(props: {
           </span>
         )}
         {count > 0 && (
-          <button
-            type="button"
-            className="jp-MLStudio-link"
-            onClick={() => model.clearSelection()}
-          >
+          <LinkButton onClick={() => model.clearSelection()}>
             Clear selection
-          </button>
+          </LinkButton>
         )}
         {model.isLoading && model.loaded && (
           <span className="jp-MLStudio-muted"> · updating…</span>
