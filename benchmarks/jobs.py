@@ -39,7 +39,7 @@ def submit_to_running(studio: Studio, code: Path, count: int) -> list[float]:
     for _ in range(count):
         started = time.perf_counter()
         job = studio.jobs.submit(ProcessingSpec(code=str(code)))
-        while studio.job_store.get_job(job.id).status == "Pending":
+        while studio.stores.jobs.get_job(job.id).status == "Pending":
             time.sleep(0.002)
         latencies.append(time.perf_counter() - started)
         studio.jobs.wait(job.id, timeout=60, poll=0.02)

@@ -218,7 +218,7 @@ def _log_fit(run: ActiveRun, estimator: Any, X: Any, y: Any, validation: Any) ->
     if isinstance(best_score, int | float) and math.isfinite(best_score):
         metrics["best_cv_score"] = float(best_score)
     now = time.time()
-    default_studio().runs.log_batch(
+    default_studio().experiments.log_batch(
         run.id,
         metrics=[Metric(key=k, value=v, step=0, timestamp=now) for k, v in metrics.items()],
         params=params,

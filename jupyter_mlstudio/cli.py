@@ -78,12 +78,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _gc(older_than_days: float, dry_run: bool) -> int:
-    from .experiments.garbage import collect_garbage
     from .studio import Studio
 
     studio = Studio.open()
     try:
-        report = collect_garbage(studio.runs, older_than_days, dry_run)
+        report = studio.experiments.collect_garbage(older_than_days, dry_run)
     finally:
         studio.close()
     verb = "Would delete" if dry_run else "Deleted"

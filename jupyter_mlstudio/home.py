@@ -283,7 +283,7 @@ class StudioHome:
         if not experiments:
             return []
         names = {e.id: e.name for e in experiments}
-        runs = self.studio.runs
+        runs = self.studio.experiments
         started = runs.search_runs(list(names), max_items=limit).items
         ended = runs.search_runs(list(names), order_by=["end_time DESC"], max_items=limit).items
         items: list[ActivityItem] = []
@@ -314,7 +314,7 @@ class StudioHome:
         return items
 
     def _model_activity(self, limit: int) -> list[ActivityItem]:
-        registry = self.studio.models.store
+        registry = self.studio.registry
         run_names: dict[str, str | None] = {}
         items: list[ActivityItem] = []
         # Groups changed last hold the newest versions and approvals.
@@ -353,7 +353,7 @@ class StudioHome:
             return None
         if run_id not in known:
             try:
-                known[run_id] = self.studio.runs.get_run(run_id).name
+                known[run_id] = self.studio.experiments.get_run(run_id).name
             except NotFoundError:
                 known[run_id] = None
         return known[run_id]

@@ -87,3 +87,10 @@ def confine(path: Path, roots: Sequence[Path], *, label: str) -> Path:
             "c.MLStudio.allowed_data_roots)."
         )
     return resolved
+
+
+def under_root(relative: str, root: Path) -> Path | None:
+    """A path a request gives relative to the server's ``root`` folder (like the file
+    browser's; a leading ``/`` is the root), resolved; None when it leaves ``root``."""
+    path = (root / relative.lstrip("/")).resolve()
+    return path if path.is_relative_to(root.resolve()) else None

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from . import tracking
 from .config import StudioConfig
-from .errors import NotFoundError
 from .experiments.entities import Experiment
 from .experiments.run_entities import Run
 
@@ -114,7 +113,7 @@ def active_run() -> tracking.ActiveRun | None:
 
 
 def get_run(run_id: str) -> Run:
-    return studio().runs.get_run(run_id)
+    return studio().experiments.get_run(run_id)
 
 
 def search_runs(
@@ -132,18 +131,7 @@ def search_runs(
     or, with ``output="list"``, a list of ``Run`` snapshots.
     """
     names = [experiment] if isinstance(experiment, str) else list(experiment)
-    s = studio()
-    ids = [s.experiments.get_experiment_by_name(n).id for n in names]
-    runs: list[Run] = []
-    token: str | None = None
-    while len(runs) < max_results:
-        page = s.runs.search_runs(
-            ids, filter, order_by, max_items=min(1000, max_results - len(runs)), next_token=token
-        )
-        runs.extend(page.items)
-        if page.next_token is None:
-            break
-        token = page.next_token
+    runs = studio().experiments.search_runs_by_name(names, filter, order_by, max_results)
     if output == "list":
         return runs
     return runs_to_frame(runs)
@@ -339,12 +327,7 @@ def batch_transform(
 
 def get_job(name_or_id: str) -> JobHandle:
     """A job by name or id; raises ``NotFoundError``."""
-    store = studio().job_store
-    try:
-        job = store.get_job_by_name(name_or_id)
-    except NotFoundError:
-        job = store.get_job(name_or_id)
-    return JobHandle(studio(), job)
+    return JobHandle(studio(), studio().jobs.find(name_or_id))
 
 
 def list_jobs(
@@ -353,7 +336,7 @@ def list_jobs(
     max_items: int = 100,
 ) -> list[Job]:
     """Jobs, newest first, optionally of one kind or status."""
-    return list(studio().job_store.list_jobs(kind=kind, status=status, max_items=max_items).items)
+    return list(studio().jobs.list(kind=kind, status=status, max_items=max_items).items)
 
 
 def list_algorithms() -> list[dict[str, Any]]:
@@ -379,7 +362,7 @@ def register(
     ``source`` is a run (or its id) with a model under ``artifact_path``, a finished
     training job, a fitted scikit-learn estimator (``input_example`` gives its
     signature) or a model folder. ``data`` records the training data and its hash."""
-    return studio().models.register(
+    return studio().registry.register(
         source,
         name,
         description=description,
@@ -429,7 +412,7 @@ def load_model(
 
     Refuses a missing or altered artifact, and object types outside scikit-learn, NumPy
     and SciPy unless named in ``trusted``."""
-    return studio().models.load(name, version, alias, trusted)
+    return studio().registry.load(name, version, alias, trusted)
 
 
 def set_approval(name: str, version: int, status: str, comment: str) -> ModelVersion:
@@ -464,12 +447,12 @@ def update_model_version(
 
 def model_card(name: str, version: int) -> str:
     """The version's model card as Markdown."""
-    return studio().models.card_markdown(name, version)
+    return studio().registry.card_markdown(name, version)
 
 
 def delete_model(name: str, force: bool = False) -> None:
     """Delete a model; one with versions only with ``force=True``."""
-    studio().models.delete_model(name, force=force)
+    studio().registry.delete_model(name, force=force)
 
 
 # -- endpoints ----------------------------------------------------------------------------

@@ -10,39 +10,75 @@ import os
 import threading
 import weakref
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .config import StudioConfig
+from .endpoints.service import EndpointService
+from .endpoints.store import EndpointStore, SqlEndpointStore
 from .experiments.metric_writer import MetricWriter
 from .experiments.run_store import RunStore, SqlRunStore
+from .experiments.service import ExperimentService
 from .experiments.store import ExperimentStore, SqlExperimentStore
+from .jobs.executors import JobExecutor, make_executor
+from .jobs.service import JobService
 from .jobs.store import JobStore, SqlJobStore
+from .registry.service import Registry
 from .registry.store import RegistryStore, SqlRegistryStore
 from .store.db import Database, redact_uri
 
 if TYPE_CHECKING:
-    from .endpoints.service import EndpointService
-    from .jobs.service import JobService
-    from .registry.service import Registry
     from .wrangler.service import WranglerService
 
 
+@dataclass(frozen=True)
+class Stores:
+    """The stores of one studio: handed to the services, reached by nothing else (tests
+    reach them through ``studio.stores``)."""
+
+    experiments: ExperimentStore
+    runs: RunStore
+    jobs: JobStore
+    registry: RegistryStore
+    endpoints: EndpointStore
+
+
 class Studio:
+    """The composition root: builds the stores and hands each service what it uses.
+
+    ``studio.<feature>`` is always a service: ``experiments``, ``registry``,
+    ``endpoints``, ``jobs`` and ``wrangler``.
+    """
+
     def __init__(self, config: StudioConfig, *, prepare_schema: bool = True) -> None:
         self.config = config
         config.home.mkdir(parents=True, exist_ok=True)
         self.db = Database(config.store_uri, prepare_schema=prepare_schema)
-        self.experiments: ExperimentStore = SqlExperimentStore(self.db)
-        self.runs: RunStore = SqlRunStore(self.db, config.artifact_uri)
-        self.job_store: JobStore = SqlJobStore(self.db, config.artifact_uri)
-        self.registry: RegistryStore = SqlRegistryStore(self.db)
+        self.stores = Stores(
+            experiments=SqlExperimentStore(self.db),
+            runs=SqlRunStore(self.db, config.artifact_uri),
+            jobs=SqlJobStore(self.db, config.artifact_uri),
+            registry=SqlRegistryStore(self.db),
+            endpoints=SqlEndpointStore(self.db),
+        )
+        self.experiments = ExperimentService(self.stores.experiments, self.stores.runs)
+        self.registry = Registry(
+            self.stores.registry,
+            runs=self.stores.runs,
+            experiments=self.stores.experiments,
+            jobs=self.stores.jobs,
+            endpoints=self.stores.endpoints,
+            artifact_uri=config.artifact_uri,
+        )
+        self.endpoints = EndpointService(self.stores.endpoints, self.registry, config)
+        self.jobs = JobService(
+            self.stores.jobs, self._executor, experiments=self.experiments, registry=self.registry
+        )
         self._lock = threading.Lock()
         _studios.add(self)
         self._metric_writer: MetricWriter | None = None
         self._dead_runs_checked = False
-        self._jobs: JobService | None = None
-        self._models: Registry | None = None
-        self._endpoints: EndpointService | None = None
+        self._job_executor: JobExecutor | None = None
         self._wrangler: WranglerService | None = None
 
     @property
@@ -50,7 +86,7 @@ class Studio:
         """The background writer that batches this studio's metric writes (started lazily)."""
         with self._lock:
             if self._metric_writer is None:
-                self._metric_writer = MetricWriter(self.runs)
+                self._metric_writer = MetricWriter(self.stores.runs)
             return self._metric_writer
 
     def fail_dead_runs_once(self, host: str, is_alive: Callable[[int], bool]) -> None:
@@ -59,54 +95,33 @@ class Studio:
             if self._dead_runs_checked:
                 return
             self._dead_runs_checked = True
-        self.runs.fail_dead_runs(host, is_alive)
+        self.stores.runs.fail_dead_runs(host, is_alive)
 
-    @property
-    def jobs(self) -> JobService:
-        """Job submission and control, with the executor the configuration names
-        (created on first use: it may start threads or connect to a cluster)."""
-        from .jobs.executors import make_executor
-        from .jobs.service import JobService
-
+    def _executor(self) -> JobExecutor:
+        """The executor the configuration names (created on first use: it may start a
+        process or connect to a cluster)."""
         with self._lock:
-            if self._jobs is None:
-                executor = make_executor(
-                    self,
+            if self._job_executor is None:
+                self._job_executor = make_executor(
                     self.config.job_executor,
-                    address=self.config.dask_address,
+                    self.stores.jobs,
+                    self.config,
                     max_concurrent=self.config.max_concurrent_jobs,
                 )
-                self._jobs = JobService(self, executor)
-            return self._jobs
-
-    @property
-    def models(self) -> Registry:
-        """Registering, loading, cards and lineage of registered models."""
-        from .registry.service import Registry
-
-        with self._lock:
-            if self._models is None:
-                self._models = Registry(self)
-            return self._models
-
-    @property
-    def endpoints(self) -> EndpointService:
-        """Deploying, updating and deleting endpoints (each its own serving process)."""
-        from .endpoints.service import EndpointService
-
-        with self._lock:
-            if self._endpoints is None:
-                self._endpoints = EndpointService(self)
-            return self._endpoints
+            return self._job_executor
 
     @property
     def wrangler(self) -> WranglerService:
         """Data Wrangler previews, reports, exports and flow jobs (one shared cache)."""
+        # Imported here, not at the top: the wrangler brings pandas and the transforms,
+        # which a job or an endpoint process that opens a studio does not need.
         from .wrangler.service import WranglerService
 
         with self._lock:
             if self._wrangler is None:
-                self._wrangler = WranglerService(self)
+                self._wrangler = WranglerService(
+                    self.config.artifact_uri, submit=lambda spec: self.jobs.submit(spec)
+                )
             return self._wrangler
 
     @classmethod
@@ -118,8 +133,8 @@ class Studio:
         return redact_uri(self.config.store_uri)
 
     def close(self) -> None:
-        if self._jobs is not None:
-            self._jobs.executor.close()
+        if self._job_executor is not None:
+            self._job_executor.close()
         if self._metric_writer is not None:
             self._metric_writer.close()
         self.db.dispose()

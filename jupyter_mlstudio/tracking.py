@@ -30,7 +30,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from .artifacts import ArtifactRepository
-from .errors import InvalidArgumentError, MLStudioError, NotFoundError
+from .errors import InvalidArgumentError
 from .experiments.metric_writer import MetricWriter
 from .experiments.run_entities import Run, metric
 from .processes import pid_alive, this_host
@@ -62,13 +62,13 @@ class ActiveRun:
         self.log_params({key: value})
 
     def log_params(self, params: Mapping[str, Any]) -> None:
-        self._studio.runs.log_batch(self.id, params=params)
+        self._studio.experiments.log_batch(self.id, params=params)
 
     def set_tag(self, key: str, value: Any) -> None:
         self.set_tags({key: value})
 
     def set_tags(self, tags: Mapping[str, Any]) -> None:
-        self._studio.runs.log_batch(self.id, tags=tags)
+        self._studio.experiments.log_batch(self.id, tags=tags)
 
     def log_metric(
         self, key: str, value: float, step: int = 0, timestamp: float | None = None
@@ -140,13 +140,13 @@ class ActiveRun:
         if register_as is None:
             return None
         self.flush()
-        return self._studio.models.register(self.id, register_as, artifact_path=name)
+        return self._studio.registry.register(self.id, register_as, artifact_path=name)
 
     # -- state -----------------------------------------------------------------------
     def get(self) -> Run:
         """A fresh snapshot (flushes queued metrics first)."""
         self._writer.flush()
-        return self._studio.runs.get_run(self.id)
+        return self._studio.experiments.get_run(self.id)
 
     def end(self, status: str = "FINISHED") -> Run:
         try:
@@ -155,7 +155,7 @@ class ActiveRun:
             if not self._ended:
                 self._ended = True
                 _stack_remove(self)
-        return self._studio.runs.end_run(self.id, status)
+        return self._studio.experiments.end_run(self.id, status)
 
     def __enter__(self) -> ActiveRun:
         return self
@@ -206,13 +206,7 @@ def start_run(
     _install_crash_hook()
     studio.fail_dead_runs_once(host, pid_alive)
     experiment_name = experiment or os.environ.get("MLSTUDIO_EXPERIMENT") or "Default"
-    try:
-        exp = studio.experiments.get_experiment_by_name(experiment_name)
-    except NotFoundError:
-        try:
-            exp = studio.experiments.create_experiment(experiment_name)
-        except MLStudioError:  # created meanwhile by another process
-            exp = studio.experiments.get_experiment_by_name(experiment_name)
+    exp = studio.experiments.experiment(experiment_name)
     parent_id: str | None
     job_run = os.environ.get(JOB_RUN_ENV)
     if parent is None and nested and _stack:
@@ -231,7 +225,7 @@ def start_run(
             f"Run {_stack[-1].name!r} is still active: end it first, or pass nested=True "
             "to start a child run."
         )
-    run = studio.runs.create_run(
+    run = studio.experiments.create_run(
         exp.id, name=name, tags=tags, parent_run_id=parent_id, host=host, pid=os.getpid()
     )
     active = ActiveRun(studio, studio.metric_writer, run)

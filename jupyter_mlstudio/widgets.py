@@ -65,8 +65,8 @@ class RunMonitor(ipywidgets.VBox):  # type: ignore[misc]  # ipywidgets has no ty
         self.history: dict[str, list[Metric]] = {}
         self.status = "RUNNING"
         self.error: str | None = None
-        self._store = default_studio().runs
-        self._run_name = self._store.get_run(self.run_id).name  # fails early on a bad id
+        self._experiments = default_studio().experiments
+        self._run_name = self._experiments.get_run(self.run_id).name  # fails early on a bad id
         self._header = ipywidgets.HTML()
         self._chart = ipywidgets.Image(format="png")
         super().__init__(children=[self._header, self._chart])
@@ -117,9 +117,11 @@ class RunMonitor(ipywidgets.VBox):  # type: ignore[misc]  # ipywidgets has no ty
     # -- one refresh -----------------------------------------------------------------
     def poll(self) -> bool:
         """Read the run and its metric histories once and redraw; whether it is still running."""
-        run = self._store.get_run(self.run_id)
+        run = self._experiments.get_run(self.run_id)
         keys = self.metrics if self.metrics is not None else sorted(run.metrics)
-        histories = {k: self._store.get_metric_history(self.run_id, k) for k in keys[:MAX_CHARTS]}
+        histories = {
+            k: self._experiments.get_metric_history(self.run_id, k) for k in keys[:MAX_CHARTS]
+        }
         if _sizes(histories) != _sizes(self.history):  # redraw only when something arrived
             self._chart.value = render_png(histories, self.max_points)
         self.history = histories

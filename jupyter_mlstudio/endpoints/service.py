@@ -56,10 +56,11 @@ from ..serving.process import (
 )
 from ..store.pagination import Page
 from .entities import TRANSITIONAL, DeployedVariant, Endpoint, EndpointStatus
-from .store import EndpointStore, SqlEndpointStore
+from .store import EndpointStore
 
 if TYPE_CHECKING:
-    from ..studio import Studio
+    from ..config import StudioConfig
+    from ..registry.service import Registry
 
 MAX_LOG_CHUNK = 256 * 1024
 _FAILED_REQUEST = re.compile(
@@ -91,19 +92,21 @@ def public_config(config: EndpointConfig) -> dict[str, Any]:
 
 
 class EndpointService:
-    def __init__(self, studio: Studio) -> None:
-        self.studio = studio
-        self.store: EndpointStore = SqlEndpointStore(studio.db)
+    def __init__(self, store: EndpointStore, registry: Registry, config: StudioConfig) -> None:
+        self.store = store
+        self._registry = registry
+        self._config = config
+        self.changed_since = store.changed_since
         self._operations: dict[str, threading.Thread] = {}
         self._lock = threading.Lock()
 
     # -- places -----------------------------------------------------------------------
     def folder(self, name: str) -> Path:
-        return self.studio.config.home / "endpoints" / name
+        return self._config.home / "endpoints" / name
 
     def _child_env(self) -> dict[str, str]:
         env = dict(os.environ)
-        config = self.studio.config
+        config = self._config
         env[HOME_ENV] = str(config.home)
         env[STORE_URI_ENV] = config.store_uri
         env[ARTIFACT_URI_ENV] = config.artifact_uri
@@ -182,7 +185,7 @@ class EndpointService:
         clear error at deploy and the endpoint serves what it says."""
         variants, pinned = [], []
         for variant in config.variants:
-            found = self.studio.registry.get_version(variant.model, variant.version, variant.alias)
+            found = self._registry.get_version(variant.model, variant.version, variant.alias)
             variants.append(variant.model_copy(update={"version": found.version, "alias": None}))
             pinned.append(
                 DeployedVariant(
@@ -515,7 +518,7 @@ class EndpointService:
         if not endpoint.variants:
             raise NotFoundError(f"Endpoint {name!r} serves no model yet.")
         first = endpoint.variants[0]
-        version = self.studio.registry.get_version(first.model, first.version)
+        version = self._registry.get_version(first.model, first.version)
         return {"content_type": "application/json", "body": example_body(version)}
 
     # -- threads ------------------------------------------------------------------------

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from ..registry.entities import ModelVersion
-    from ..studio import Studio
+    from ..registry.service import Registry
 
 CSV_SUFFIXES = (".csv",)
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -230,16 +230,16 @@ def check_columns(file: InputFile, header: list[str], plan: Plan, label: str) ->
         )
 
 
-def resolve_version(studio: Studio, spec: BatchTransformSpec) -> ModelVersion:
+def resolve_version(registry: Registry, spec: BatchTransformSpec) -> ModelVersion:
     try:
-        return studio.registry.get_version(spec.model, spec.version, spec.alias)
+        return registry.get_version(spec.model, spec.version, spec.alias)
     except NotFoundError as exc:
         raise InvalidArgumentError(f"model: {exc.message}") from None
 
 
-def check_batch_transform(studio: Studio, spec: BatchTransformSpec) -> None:
+def check_batch_transform(registry: Registry, spec: BatchTransformSpec) -> None:
     """Everything a batch transform needs, checked before it is queued."""
-    found = resolve_version(studio, spec)
+    found = resolve_version(registry, spec)
     label = f"model {found.name} version {found.version}"
     if found.flavor != "sklearn":
         raise InvalidArgumentError(f"model: {label} is a {found.flavor!r} model; only sklearn.")

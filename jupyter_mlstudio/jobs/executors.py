@@ -22,10 +22,11 @@ from typing import Any
 from ..config import StudioConfig
 from ..errors import InvalidArgumentError
 from ..processes import same_process_alive, this_host
-from ..studio import Studio
+from ..store.db import Database
 from .entities import ACTIVE_JOB_STATUSES, FAILED, PENDING, Job
 from .launcher import start_shared_launcher
 from .lifecycle import finish_job
+from .store import JobStore, SqlJobStore
 from .supervisor import adopt, runner_environment, stop_locally, supervise
 
 log = logging.getLogger(__name__)
@@ -34,8 +35,9 @@ log = logging.getLogger(__name__)
 class JobExecutor(abc.ABC):
     name: str
 
-    def __init__(self, studio: Studio) -> None:
-        self._studio = studio
+    def __init__(self, store: JobStore, config: StudioConfig) -> None:
+        self.store = store
+        self.config = config
 
     @abc.abstractmethod
     def submit(self, job: Job) -> None: ...
@@ -57,12 +59,17 @@ class LocalExecutor(JobExecutor):
     name = "local"
 
     def __init__(
-        self, studio: Studio, *, max_concurrent: int | None = None, stop_grace: float = 10.0
+        self,
+        store: JobStore,
+        config: StudioConfig,
+        *,
+        max_concurrent: int | None = None,
+        stop_grace: float = 10.0,
     ):
         limit = max_concurrent or os.cpu_count() or 1
         if limit < 1:
             raise InvalidArgumentError("max_concurrent must be at least 1.")
-        super().__init__(studio)
+        super().__init__(store, config)
         self.max_concurrent = limit
         self.stop_grace = stop_grace
         self._queue: deque[str] = deque()
@@ -70,7 +77,7 @@ class LocalExecutor(JobExecutor):
         self._lock = threading.Lock()
         self._closed = False
         self._idle = threading.Condition(self._lock)
-        start_shared_launcher(runner_environment(studio.config))  # warm before the first job
+        start_shared_launcher(runner_environment(config))  # warm before the first job
 
     @property
     def queued(self) -> int:
@@ -101,7 +108,7 @@ class LocalExecutor(JobExecutor):
 
     def _run(self, job_id: str, adopted: Job | None) -> None:
         try:
-            _watch_safely(self._studio, job_id, adopted, self.stop_grace)
+            _watch_safely(self.store, self.config, job_id, adopted, self.stop_grace)
         finally:
             with self._lock:
                 self._running -= 1
@@ -115,7 +122,7 @@ class LocalExecutor(JobExecutor):
         if job.status in ("Running", "Stopping"):
             threading.Thread(
                 target=stop_locally,
-                args=(self._studio, job),
+                args=(self.store, job),
                 kwargs={"stop_grace": self.stop_grace},
                 daemon=True,
             ).start()
@@ -129,23 +136,23 @@ class LocalExecutor(JobExecutor):
         """
         host, me = this_host(), os.getpid()
         touched: list[str] = []
-        for job in self._studio.job_store.jobs_in(ACTIVE_JOB_STATUSES):
+        for job in self.store.jobs_in(ACTIVE_JOB_STATUSES):
             if job.executor != self.name or job.owner_host != host:
                 continue
             if job.owner_pid == me or same_process_alive(job.owner_pid, None):
                 continue  # its owner still watches it
             touched.append(job.id)
             if job.status == PENDING:
-                if self._studio.job_store.claim_owner(job.id, host=host, pid=me):
+                if self.store.claim_owner(job.id, host=host, pid=me):
                     self.submit(job)
             elif same_process_alive(job.pid, job.process_start):
-                self._studio.job_store.claim_owner(job.id, host=host, pid=me)
+                self.store.claim_owner(job.id, host=host, pid=me)
                 with self._lock:
                     self._running += 1
                 threading.Thread(target=self._run, args=(job.id, job), daemon=True).start()
             else:
                 finish_job(
-                    self._studio,
+                    self.store,
                     job.id,
                     FAILED,
                     "The job's process ended while no server was watching it "
@@ -163,17 +170,19 @@ class LocalExecutor(JobExecutor):
             self._closed = True
 
 
-def _watch_safely(studio: Studio, job_id: str, adopted: Job | None, stop_grace: float) -> None:
+def _watch_safely(
+    store: JobStore, config: StudioConfig, job_id: str, adopted: Job | None, stop_grace: float
+) -> None:
     """Supervise a new job, or keep watching an ``adopted`` one; never lose it silently."""
     try:
         if adopted is not None:
-            adopt(studio, adopted, stop_grace=stop_grace)
+            adopt(store, config, adopted, stop_grace=stop_grace)
         else:
-            supervise(studio, job_id, stop_grace=stop_grace)
+            supervise(store, config, job_id, stop_grace=stop_grace)
     except Exception as exc:
         log.exception("supervising job %s failed", job_id)
         try:
-            finish_job(studio, job_id, FAILED, f"Could not run the job: {exc}")
+            finish_job(store, job_id, FAILED, f"Could not run the job: {exc}")
         except Exception:
             log.exception("could not record the failure of job %s", job_id)
 
@@ -186,14 +195,15 @@ def _supervise_on_worker(config: dict[str, str], job_id: str, stop_grace: float)
     """
     from distributed import get_worker
 
-    studio = Studio(
-        StudioConfig.resolve(
-            home=config["home"],
-            store_uri=config["store_uri"],
-            artifact_uri=config["artifact_uri"],
-            dask_address=config.get("dask_address") or None,
-        )
+    settings = StudioConfig.resolve(
+        home=config["home"],
+        store_uri=config["store_uri"],
+        artifact_uri=config["artifact_uri"],
+        dask_address=config.get("dask_address") or None,
     )
+    # The job store is all supervision uses (the database the server already prepared).
+    db = Database(settings.store_uri)
+    store = SqlJobStore(db, settings.artifact_uri)
     with contextlib.suppress(Exception):
         from distributed import secede
 
@@ -201,15 +211,15 @@ def _supervise_on_worker(config: dict[str, str], job_id: str, stop_grace: float)
         # job itself sends to the cluster (batch transform partitions) can run here.
         secede()
     try:
-        job = studio.job_store.get_job(job_id)
+        job = store.get_job(job_id)
         if job.status != PENDING:
             # Dask runs a task again when the worker running it died; the job's process
             # was started by that worker, and the executor's reconcile deals with it.
             return job.status
-        studio.job_store.claim_owner(job_id, host=get_worker().address, pid=os.getpid())
-        return supervise(studio, job_id, stop_grace=stop_grace).status
+        store.claim_owner(job_id, host=get_worker().address, pid=os.getpid())
+        return supervise(store, settings, job_id, stop_grace=stop_grace).status
     finally:
-        studio.close()
+        db.dispose()
 
 
 class DaskExecutor(JobExecutor):
@@ -224,8 +234,8 @@ class DaskExecutor(JobExecutor):
 
     def __init__(
         self,
-        studio: Studio,
-        address: str,
+        store: JobStore,
+        config: StudioConfig,
         *,
         stop_grace: float = 10.0,
         check_interval: float = 10.0,
@@ -237,9 +247,10 @@ class DaskExecutor(JobExecutor):
                 "The dask executor needs the 'distributed' package: "
                 "pip install 'jupyter_mlstudio[dask]'."
             ) from None
+        address = config.dask_address
         if not address:
             raise InvalidArgumentError("The dask executor needs a scheduler address.")
-        super().__init__(studio)
+        super().__init__(store, config)
         self.stop_grace = stop_grace
         self._address = address
         self._client: Any = Client(address, set_as_default=False, timeout="10s")
@@ -257,9 +268,9 @@ class DaskExecutor(JobExecutor):
         from distributed import fire_and_forget
 
         config = {
-            "home": str(self._studio.config.home),
-            "store_uri": self._studio.config.store_uri,
-            "artifact_uri": self._studio.config.artifact_uri,
+            "home": str(self.config.home),
+            "store_uri": self.config.store_uri,
+            "artifact_uri": self.config.artifact_uri,
             "dask_address": self._address,
         }
         future = self._client.submit(
@@ -305,7 +316,7 @@ class DaskExecutor(JobExecutor):
         host, me = this_host(), os.getpid()
         candidates = [
             job
-            for job in self._studio.job_store.jobs_in(ACTIVE_JOB_STATUSES)
+            for job in self.store.jobs_in(ACTIVE_JOB_STATUSES)
             if job.executor == self.name
             and job.status != PENDING
             and not (job.owner_host == host and job.owner_pid == me)
@@ -323,17 +334,17 @@ class DaskExecutor(JobExecutor):
                 continue  # another server on this host adopted it
             touched.append(job.id)
             if job.host == host and same_process_alive(job.pid, job.process_start):
-                if self._studio.job_store.claim_owner(job.id, host=host, pid=me):
+                if self.store.claim_owner(job.id, host=host, pid=me):
                     threading.Thread(
                         target=_watch_safely,
-                        args=(self._studio, job.id, job, self.stop_grace),
+                        args=(self.store, self.config, job.id, job, self.stop_grace),
                         name=f"mlstudio-job-{job.id[:8]}",
                         daemon=True,
                     ).start()
                 continue
             where = "" if job.host == host else f" on {job.host}"
             finish_job(
-                self._studio,
+                self.store,
                 job.id,
                 FAILED,
                 f"The Dask worker that ran this job ({job.owner_host}) died, and the "
@@ -350,21 +361,21 @@ EXECUTOR_ENTRY_POINTS = "jupyter_mlstudio.executors"
 
 
 def make_executor(
-    studio: Studio, kind: str, *, address: str = "", max_concurrent: int | None = None
+    kind: str, store: JobStore, config: StudioConfig, *, max_concurrent: int | None = None
 ) -> JobExecutor:
     """The executor ``kind`` names: ``local``, ``dask``, an executor a package registers
     in the ``jupyter_mlstudio.executors`` entry-point group, or ``module:Class``.
 
-    A plugged-in executor is a :class:`JobExecutor` subclass built as ``cls(studio)``; it
+    A plugged-in executor is a :class:`JobExecutor` subclass built as ``cls(store, config)``; it
     reads its own settings (from the environment or its configuration) and runs jobs
     with :func:`jupyter_mlstudio.jobs.supervisor.supervise`, as the built-in ones do.
     """
     if kind == "local":
-        return LocalExecutor(studio, max_concurrent=max_concurrent)
+        return LocalExecutor(store, config, max_concurrent=max_concurrent)
     if kind == "dask":
-        return DaskExecutor(studio, address)
+        return DaskExecutor(store, config)
     executor_class = _plugged_in_executor(kind)
-    executor = executor_class(studio)
+    executor = executor_class(store, config)
     executor.name = kind  # jobs record the name they were configured with
     return executor
 

@@ -46,7 +46,7 @@ class JobHandle:
         return f"<Job {self.name!r} {self._job.kind} {self._job.status}>"
 
     def refresh(self) -> Job:
-        self._job = self._studio.job_store.get_job(self.id)
+        self._job = self._studio.jobs.get(self.id)
         return self._job
 
     @property
@@ -69,7 +69,7 @@ class JobHandle:
     @property
     def run(self) -> Run | None:
         run_id = self.refresh().run_id
-        return self._studio.runs.get_run(run_id) if run_id else None
+        return self._studio.experiments.get_run(run_id) if run_id else None
 
     @property
     def metrics(self) -> dict[str, float]:

@@ -11,7 +11,7 @@ from .contract import Workspace
 from .entities import Job
 
 if TYPE_CHECKING:
-    from ..studio import Studio
+    from .store import JobStore
 
 # Parts of a working folder that are inputs, not results: never uploaded.
 NOT_UPLOADED = ("input/data", "processing/input")
@@ -41,6 +41,6 @@ def upload_workspace(job: Job, ws: Workspace, *, only_log: bool = False) -> None
             repo.put_file(path, rel)
 
 
-def finish_job(studio: Studio, job_id: str, status: str, reason: str | None = None) -> Job:
+def finish_job(store: JobStore, job_id: str, status: str, reason: str | None = None) -> Job:
     """End the job (unless it already ended) and the run it logs to."""
-    return studio.job_store.finish(job_id, status, reason)
+    return store.finish(job_id, status, reason)

@@ -130,10 +130,10 @@ def run_child(command: list[str], *, cwd: Path, env: dict[str, str], log: JobLog
 def _wait_until_started(studio: Studio, job_id: str) -> Job:
     """The supervisor marks the job Running just after starting us."""
     deadline = time.monotonic() + START_WAIT
-    job = studio.job_store.get_job(job_id)
+    job = studio.stores.jobs.get_job(job_id)
     while job.status == PENDING and time.monotonic() < deadline:
         time.sleep(0.02)
-        job = studio.job_store.get_job(job_id)
+        job = studio.stores.jobs.get_job(job_id)
     return job
 
 
@@ -142,7 +142,7 @@ def _record_model(studio: Studio, job: Job, ws: Workspace, log: JobLog) -> dict[
     if ws.model_dir.is_dir() and any(ws.model_dir.iterdir()):
         outputs["model"] = f"{job.artifact_uri}/model"
         if job.run_id:
-            run = studio.runs.get_run(job.run_id)
+            run = studio.experiments.get_run(job.run_id)
             ArtifactRepository(run.artifact_uri).put_dir(ws.model_dir, "model")
             log.say("model saved to the run's artifacts under model/")
     if ws.output_data_dir.is_dir() and any(ws.output_data_dir.iterdir()):
@@ -166,7 +166,7 @@ def _register(
                 if p.is_file()
             ]
             raise not_a_model_folder("The job's model folder (SM_MODEL_DIR)", files)
-        version = studio.models.register_folder(
+        version = studio.registry.register_folder(
             ws.model_dir,
             spec.register_as,
             run_id=job.run_id,
@@ -179,7 +179,7 @@ def _register(
         log.say(f"training completed, but the model was not registered. {error}")
         if job.run_id:
             tag = _shorten(error, TAG_VALUE_MAX_LENGTH)
-            studio.runs.log_batch(job.run_id, tags={REGISTRATION_ERROR_TAG: tag})
+            studio.experiments.log_batch(job.run_id, tags={REGISTRATION_ERROR_TAG: tag})
         return {REGISTRATION_ERROR: error}
     log.say(f"registered the model as {version.name} version {version.version}")
     return {"registered_model": f"{version.name}/{version.version}"}
@@ -218,7 +218,7 @@ def _train_builtin(
     log.say(f"training built-in algorithm {spec.algorithm} with {hyperparameters}")
 
     def progress(fraction: float, message: str) -> None:
-        studio.job_store.set_progress(job.id, fraction, message)
+        studio.stores.jobs.set_progress(job.id, fraction, message)
 
     result = train_builtin(
         spec.algorithm,
@@ -236,7 +236,7 @@ def _train_builtin(
         # which columns were not features shows next to the hyperparameters (the
         # reasons are in the log)
         dropped = _shorten(", ".join(result.dropped_columns), PARAM_VALUE_MAX_LENGTH)
-        studio.runs.log_batch(
+        studio.experiments.log_batch(
             job.run_id,
             [
                 Metric(key=k, value=float(v), step=0, timestamp=now)
@@ -265,7 +265,7 @@ def _train_script(
         raise JobFailed(f"The entry point {script} does not exist.")
     command = [sys.executable, "-u", str(script), *hyperparameter_arguments(spec.hyperparameters)]
     log.say(f"running {' '.join(command[2:])}")
-    studio.job_store.set_progress(job.id, None, "running the training script")
+    studio.stores.jobs.set_progress(job.id, None, "running the training script")
     code = run_child(command, cwd=cwd, env=_child_env(env, spec), log=log)
     _raise_on_failure(code, ws, log, "training script")
     return _record_model(studio, job, ws, log)
@@ -294,7 +294,7 @@ def _process(
     shutil.copy2(code, ws.code_dir / code.name)
     cwd = Path(spec.working_dir) if spec.working_dir else code.parent
     outputs: dict[str, str] = {}
-    studio.job_store.set_progress(job.id, None, f"running {code.name}")
+    studio.stores.jobs.set_progress(job.id, None, f"running {code.name}")
     if code.suffix == ".flow":
         outputs.update(_run_flow(studio, job, spec, code, ws, log))
     elif code.suffix == ".ipynb":
@@ -307,7 +307,7 @@ def _process(
             execute_notebook(code, executed, spec.parameters, cwd=cwd, log=log.line, timeout=None)
         except NotebookFailed as exc:
             outputs["notebook"] = f"{job.artifact_uri}/output/{code.name}"
-            studio.job_store.add_outputs(job.id, outputs)
+            studio.stores.jobs.add_outputs(job.id, outputs)
             raise JobFailed(str(exc)) from None
         outputs["notebook"] = f"{job.artifact_uri}/output/{code.name}"
     else:
@@ -422,22 +422,22 @@ def _batch_transform(
         transform_local,
     )
 
-    found = resolve_version(studio, spec)
+    found = resolve_version(studio.registry, spec)
     label = f"model {found.name} version {found.version}"
     log.say(f"loading {label}")
-    model = studio.models.load(found.name, found.version, trusted=spec.trusted_types)
+    model = studio.registry.load(found.name, found.version, trusted=spec.trusted_types)
     if spec.probabilities and not hasattr(model, "predict_proba"):
         raise JobFailed(f"probabilities=True, but {label} has no predict_proba.")
     plan = make_plan(spec, found.signature, model)
     files = list_input_files(spec.input, spec.input_format)
     if job.run_id:
-        studio.runs.log_batch(
+        studio.experiments.log_batch(
             job.run_id, params={"model_version": found.version, "input_files": len(files)}
         )
     log.say(f"{len(files)} input file(s); writing {spec.output_format} to {spec.output}")
 
     def progress(fraction: float | None, message: str) -> None:
-        studio.job_store.set_progress(job.id, fraction, message)
+        studio.stores.jobs.set_progress(job.id, fraction, message)
 
     def rows_metric(rows: int, step: int) -> None:
         if job.run_id:
@@ -482,7 +482,7 @@ def _batch_transform(
         if address:  # the local path logged rows_scored chunk by chunk
             final["rows_scored"] = summary.rows
         studio.metric_writer.flush()
-        studio.runs.log_batch(
+        studio.experiments.log_batch(
             job.run_id,
             [Metric(key=k, value=float(v), step=0, timestamp=now) for k, v in final.items()],
         )
@@ -516,10 +516,10 @@ def run(studio: Studio, job_id: str) -> int:
             studio.metric_writer.flush()  # the version copies the run's metrics
             outputs |= _register(studio, job, spec, ws, log)
         studio.metric_writer.flush()
-        studio.job_store.add_outputs(job.id, outputs)
+        studio.stores.jobs.add_outputs(job.id, outputs)
         upload_workspace(job, ws)
         log.say("job completed")
-        finish_job(studio, job.id, COMPLETED)
+        finish_job(studio.stores.jobs, job.id, COMPLETED)
         return 0
     except Terminated:
         log.say("terminated (SIGTERM)")
@@ -535,7 +535,7 @@ def run(studio: Studio, job_id: str) -> int:
     with contextlib.suppress(MLStudioError):
         studio.metric_writer.flush()
     upload_workspace(job, ws)
-    finish_job(studio, job.id, FAILED, reason)
+    finish_job(studio.stores.jobs, job.id, FAILED, reason)
     return 1
 
 

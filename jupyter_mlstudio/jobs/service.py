@@ -13,6 +13,7 @@ import os
 import re
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,7 +47,8 @@ from .specs import (
 from .store import JobStore
 
 if TYPE_CHECKING:
-    from ..studio import Studio
+    from ..experiments.service import ExperimentService
+    from ..registry.service import Registry
 
 MAX_LOG_CHUNK = 256 * 1024
 
@@ -141,15 +143,15 @@ def _check_exists(path: str, label: str) -> None:
         raise InvalidArgumentError(f"{label}: {path} does not exist.")
 
 
-def check_spec(spec: JobSpec, studio: Studio | None = None) -> JobSpec:
+def check_spec(spec: JobSpec, registry: Registry | None = None) -> JobSpec:
     """Refuse what would certainly fail; returns the spec with hyperparameters normalized.
-    A batch transform needs the ``studio`` (its model must be registered there)."""
+    A batch transform needs the ``registry`` (its model must be registered there)."""
     if isinstance(spec, BatchTransformSpec):
         from .batch import check_batch_transform
 
-        if studio is None:
-            raise InvalidArgumentError("A batch transform is checked against a studio.")
-        check_batch_transform(studio, spec)
+        if registry is None:
+            raise InvalidArgumentError("A batch transform is checked against a model registry.")
+        check_batch_transform(registry, spec)
         return spec
     if isinstance(spec, ProcessingSpec):
         _check_exists(spec.code, "code")
@@ -198,13 +200,26 @@ def check_spec(spec: JobSpec, studio: Studio | None = None) -> JobSpec:
 
 
 class JobService:
-    def __init__(self, studio: Studio, executor: JobExecutor) -> None:
-        self.studio = studio
-        self.executor = executor
+    def __init__(
+        self,
+        store: JobStore,
+        executor: Callable[[], JobExecutor],
+        *,
+        experiments: ExperimentService,
+        registry: Registry,
+    ) -> None:
+        """``executor`` gives the executor; it is asked for on the first submit or stop
+        (starting one may start a process or connect to a cluster, which reading jobs
+        does not need)."""
+        self.store = store
+        self._executor = executor
+        self._experiments = experiments
+        self._registry = registry
+        self.changed_since = store.changed_since
 
     @property
-    def store(self) -> JobStore:
-        return self.studio.job_store
+    def executor(self) -> JobExecutor:
+        return self._executor()
 
     # -- submitting --------------------------------------------------------------------
     def submit(
@@ -212,7 +227,7 @@ class JobService:
     ) -> Job:
         base = base_dir or Path.cwd()
         try:
-            spec = check_spec(resolve_paths(spec, base, within=within_base), self.studio)
+            spec = check_spec(resolve_paths(spec, base, within=within_base), self._registry)
         except InvalidArgumentError as exc:
             if within_base:  # speak in the caller's (root-relative) paths
                 raise InvalidArgumentError(relative_message(exc.message, base)) from None
@@ -220,14 +235,14 @@ class JobService:
         name = spec.name or _default_name(spec)
         if self.store.name_taken(name):
             raise AlreadyExistsError(f"A job named {name!r} already exists.")
-        experiment = self._experiment(spec.experiment or DEFAULT_EXPERIMENT)
+        experiment = self._experiments.experiment(spec.experiment or DEFAULT_EXPERIMENT)
         if isinstance(spec, TrainingSpec):
             source = spec.algorithm or Path(spec.entry_point or "").name
         elif isinstance(spec, BatchTransformSpec):
             source = spec.model
         else:
             source = Path(spec.code).name
-        run = self.studio.runs.create_run(
+        run = self._experiments.create_run(
             experiment.id,
             name=name,
             tags={
@@ -264,10 +279,10 @@ class JobService:
                 owner_pid=os.getpid(),
             )
         except MLStudioError:
-            self.studio.runs.end_run(run.id, "FAILED")
-            self.studio.runs.delete_run(run.id)
+            self._experiments.end_run(run.id, "FAILED")
+            self._experiments.delete_run(run.id)
             raise
-        self.studio.runs.log_batch(run.id, params=params or None, tags={"mlstudio.job_id": job.id})
+        self._experiments.log_batch(run.id, params=params or None, tags={"mlstudio.job_id": job.id})
         self.executor.submit(job)
         return job
 
@@ -297,21 +312,11 @@ class JobService:
         data = {"kind": "batch-transform", "model": model, "input": input, "output": output}
         return self.submit_data(data | options, base_dir=base_dir, within_base=within_base)
 
-    def _experiment(self, name: str) -> Any:
-        experiments = self.studio.experiments
-        try:
-            return experiments.get_experiment_by_name(name)
-        except NotFoundError:
-            try:
-                return experiments.create_experiment(name)
-            except AlreadyExistsError:
-                return experiments.get_experiment_by_name(name)
-
     # -- controlling -------------------------------------------------------------------
     def stop(self, job_id: str) -> Job:
         job = self.store.request_stop(job_id)
         if job.status == PENDING:
-            ended = finish_job(self.studio, job_id, STOPPED, "Stopped before it started.")
+            ended = finish_job(self.store, job_id, STOPPED, "Stopped before it started.")
             self.executor.stop(ended)
             return ended
         self.executor.stop(job)
@@ -333,9 +338,29 @@ class JobService:
                 raise TimeoutError(f"Job {job.name!r} is still {job.status} after {timeout} s.")
             time.sleep(poll)
 
+    def data_columns(self, relative: str, root: Path) -> list[str]:
+        """The columns of a data file or folder a request names relative to the server's
+        ``root`` folder (messages speak in root-relative paths)."""
+        raw = Path(relative)
+        if raw.is_absolute() or ".." in raw.parts:
+            raise InvalidArgumentError("path must be relative to the server's root folder.")
+        if not (root / raw).exists():
+            raise NotFoundError(f"{relative} does not exist.")
+        try:
+            return read_columns(root / raw)
+        except InvalidArgumentError as exc:
+            raise InvalidArgumentError(relative_message(exc.message, root)) from None
+
     # -- reading -----------------------------------------------------------------------
     def get(self, job_id: str) -> Job:
         return self.store.get_job(job_id)
+
+    def find(self, name_or_id: str) -> Job:
+        """A job by name, else by id; raises ``NotFoundError``."""
+        try:
+            return self.store.get_job_by_name(name_or_id)
+        except NotFoundError:
+            return self.store.get_job(name_or_id)
 
     def list(self, **filters: Any) -> Page[Job]:
         return self.store.list_jobs(**filters)

@@ -29,7 +29,7 @@ from .launcher import Launcher, shared_launcher
 from .lifecycle import finish_job, upload_workspace, workspace_for
 
 if TYPE_CHECKING:
-    from ..studio import Studio
+    from .store import JobStore
 
 POLL_INTERVAL = 0.2
 STATUS_EVERY = 0.5  # seconds between reads of the job's status while it runs
@@ -136,31 +136,35 @@ def _start(job_id: str, ws_root: Path, log_file: Path, env: dict[str, str]) -> _
     return _Watch(process.pid, process_start_time(process.pid), popen=process)
 
 
-def supervise(studio: Studio, job_id: str, *, stop_grace: float = 10.0) -> Job:
+def supervise(
+    store: JobStore, config: StudioConfig, job_id: str, *, stop_grace: float = 10.0
+) -> Job:
     """Run the job to its end on this host; returns the ended job."""
-    job = studio.job_store.get_job(job_id)
+    job = store.get_job(job_id)
     if job.is_terminal:
         return job
-    ws = workspace_for(studio.config, job)
-    process = _start(job_id, ws.root, ws.log_file, runner_environment(studio.config))
-    if not studio.job_store.mark_running(
+    ws = workspace_for(config, job)
+    process = _start(job_id, ws.root, ws.log_file, runner_environment(config))
+    if not store.mark_running(
         job_id, host=this_host(), pid=process.pid, process_start=process.started
     ):  # stopped while queued
         signal_group(process.pid, signal.SIGKILL)
-        return studio.job_store.get_job(job_id)
-    return watch(studio, studio.job_store.get_job(job_id), process, stop_grace)
+        return store.get_job(job_id)
+    return watch(store, config, store.get_job(job_id), process, stop_grace)
 
 
-def adopt(studio: Studio, job: Job, *, stop_grace: float = 10.0) -> Job:
+def adopt(store: JobStore, config: StudioConfig, job: Job, *, stop_grace: float = 10.0) -> Job:
     """Keep watching a job whose process outlived the server that started it."""
     assert job.pid is not None
-    return watch(studio, job, _Watch(job.pid, job.process_start), stop_grace)
+    return watch(store, config, job, _Watch(job.pid, job.process_start), stop_grace)
 
 
-def watch(studio: Studio, job: Job, process: _Watch, stop_grace: float) -> Job:
+def watch(
+    store: JobStore, config: StudioConfig, job: Job, process: _Watch, stop_grace: float
+) -> Job:
     timeout = job.spec.get("timeout_seconds")
     began = job.started_at.timestamp() if job.started_at else time.time()
-    ws = workspace_for(studio.config, job)
+    ws = workspace_for(config, job)
     last_status = last_upload = 0.0
     while not process.exited():
         time.sleep(POLL_INTERVAL)
@@ -168,7 +172,7 @@ def watch(studio: Studio, job: Job, process: _Watch, stop_grace: float) -> Job:
         if now - last_status >= STATUS_EVERY:
             last_status = now
             try:
-                current = studio.job_store.get_job(job.id)
+                current = store.get_job(job.id)
             except MLStudioError:
                 continue  # a busy database must not end the job
             if current.is_terminal and not process.exited():
@@ -177,7 +181,7 @@ def watch(studio: Studio, job: Job, process: _Watch, stop_grace: float) -> Job:
             elif current.status == STOPPING:
                 terminate_group(process.pid, process.exited, stop_grace)
             elif timeout and time.time() - began > float(timeout):
-                finish_job(studio, job.id, FAILED, f"Exceeded the timeout of {timeout:g} s.")
+                finish_job(store, job.id, FAILED, f"Exceeded the timeout of {timeout:g} s.")
                 terminate_group(process.pid, process.exited, stop_grace)
         if now - last_upload >= LOG_UPLOAD_EVERY:
             last_upload = now
@@ -186,13 +190,13 @@ def watch(studio: Studio, job: Job, process: _Watch, stop_grace: float) -> Job:
     signal_group(process.pid, signal.SIGKILL)  # grandchildren that outlived the runner
     with contextlib.suppress(Exception):
         upload_workspace(job, ws, only_log=True)
-    ended = studio.job_store.get_job(job.id)
+    ended = store.get_job(job.id)
     if not ended.is_terminal:
-        ended = finish_job(studio, job.id, FAILED, exit_reason(process.returncode))
+        ended = finish_job(store, job.id, FAILED, exit_reason(process.returncode))
     return ended
 
 
-def stop_locally(studio: Studio, job: Job, *, stop_grace: float = 10.0) -> Job:
+def stop_locally(store: JobStore, job: Job, *, stop_grace: float = 10.0) -> Job:
     """Stop a job whose process is on this host, whoever watches it."""
     if (
         job.host == this_host()
@@ -202,7 +206,7 @@ def stop_locally(studio: Studio, job: Job, *, stop_grace: float = 10.0) -> Job:
         terminate_group(
             job.pid, lambda: not same_process_alive(job.pid, job.process_start), stop_grace
         )
-    ended = studio.job_store.get_job(job.id)
+    ended = store.get_job(job.id)
     if not ended.is_terminal and not same_process_alive(job.pid, job.process_start):
-        ended = finish_job(studio, job.id, FAILED, "Stopped on request.")
+        ended = finish_job(store, job.id, FAILED, "Stopped on request.")
     return ended

@@ -30,7 +30,10 @@ from .format import (
 from .store import RegistryStore
 
 if TYPE_CHECKING:
-    from ..studio import Studio
+    from ..endpoints.store import EndpointStore
+    from ..experiments.run_store import RunStore
+    from ..experiments.store import ExperimentStore
+    from ..jobs.store import JobStore
 
 CARD_TITLES = {
     "intended_use": "Intended use",
@@ -96,9 +99,40 @@ def not_a_model_folder(where: str, files: Sequence[str]) -> InvalidArgumentError
 
 
 class Registry:
-    def __init__(self, studio: Studio) -> None:
-        self.studio = studio
-        self.store: RegistryStore = studio.registry
+    """The model registry: what the SDK, the magics, the jobs and the REST handlers call.
+
+    The operations that are exactly a store call are the store's own bound methods (its
+    contract in ``store.py`` documents what they raise); registering, loading, cards,
+    lineage and deleting have logic of their own.
+    """
+
+    def __init__(
+        self,
+        store: RegistryStore,
+        *,
+        runs: RunStore,
+        experiments: ExperimentStore,
+        jobs: JobStore,
+        endpoints: EndpointStore,
+        artifact_uri: str,
+    ) -> None:
+        self.store = store
+        self._runs = runs
+        self._experiments = experiments
+        self._jobs = jobs
+        self._endpoints = endpoints
+        self._artifact_uri = artifact_uri
+        self.create_group = store.create_group
+        self.get_group = store.get_group
+        self.list_groups = store.list_groups
+        self.update_group = store.update_group
+        self.get_version = store.get_version
+        self.list_versions = store.list_versions
+        self.update_version = store.update_version
+        self.set_approval = store.set_approval
+        self.set_alias = store.set_alias
+        self.delete_alias = store.delete_alias
+        self.changed_since = store.changed_since
 
     # -- registering -------------------------------------------------------------------
     def register(
@@ -136,6 +170,36 @@ class Registry:
                 tags=tags,
             )
 
+    def register_source(
+        self,
+        name: str,
+        *,
+        run_id: str | None = None,
+        job_id: str | None = None,
+        description: str = "",
+        tags: Mapping[str, Any] | None = None,
+        artifact_path: str = "model",
+    ) -> ModelVersion:
+        """Register the model of a run or of a job, given by id (the REST form): exactly one
+        of them; an unknown one is bad input, not a missing model."""
+        if (run_id is None) == (job_id is None):
+            raise InvalidArgumentError("Give either run_id or job_id: the source of the model.")
+        source: object
+        if job_id is not None:
+            try:
+                source = self._jobs.get_job(job_id)
+            except NotFoundError:
+                raise InvalidArgumentError(f"No job with id {job_id!r}.") from None
+        else:
+            try:
+                self._runs.get_run(str(run_id))
+            except NotFoundError:
+                raise InvalidArgumentError(f"No run with id {run_id!r}.") from None
+            source = run_id
+        return self.register(
+            source, name, description=description, tags=tags, artifact_path=artifact_path
+        )
+
     def register_folder(
         self,
         folder: Path,
@@ -158,9 +222,9 @@ class Registry:
             raise InvalidArgumentError(f"{folder} has no model file {metadata.model_file!r}.")
         content_hash, size = folder_digest(folder)
         version_id = uuid.uuid4().hex
-        artifact_uri = f"{self.studio.config.artifact_uri.rstrip('/')}/models/{version_id}"
+        artifact_uri = f"{self._artifact_uri.rstrip('/')}/models/{version_id}"
         ArtifactRepository(artifact_uri).put_dir(folder)
-        run = self.studio.runs.get_run(run_id) if run_id else None
+        run = self._runs.get_run(run_id) if run_id else None
         metrics = {k: v for k, v in (run.metrics.items() if run else ()) if v == v}
         params = dict(run.params) if run else {}
         data_ref = lineage_data(data, channels)
@@ -210,7 +274,7 @@ class Registry:
         ):
             assert isinstance(run_id, str)
             try:
-                run = self.studio.runs.get_run(run_id)
+                run = self._runs.get_run(run_id)
             except NotFoundError:
                 raise InvalidArgumentError(
                     f"{source!r} is neither a run id nor a model folder."
@@ -248,7 +312,7 @@ class Registry:
         if not job_id:
             return None
         try:
-            job = self.studio.job_store.get_job(job_id)
+            job = self._jobs.get_job(job_id)
         except NotFoundError:
             return None
         return dict(job.spec.get("channels") or {}) if job.run_id == run_id else None
@@ -372,8 +436,8 @@ class Registry:
         result: dict[str, Any] = {"run": None, "job": None, "data": found.data_ref}
         if found.source_run_id:
             try:
-                run = self.studio.runs.get_run(found.source_run_id)
-                experiment = self.studio.experiments.get_experiment(run.experiment_id)
+                run = self._runs.get_run(found.source_run_id)
+                experiment = self._experiments.get_experiment(run.experiment_id)
                 result["run"] = {
                     "id": run.id,
                     "name": run.name,
@@ -385,7 +449,7 @@ class Registry:
                 result["run"] = {"id": found.source_run_id, "missing": True}
         if found.source_job_id:
             try:
-                job = self.studio.job_store.get_job(found.source_job_id)
+                job = self._jobs.get_job(found.source_job_id)
                 result["job"] = {"id": job.id, "name": job.name, "status": job.status}
             except NotFoundError:
                 result["job"] = {"id": found.source_job_id, "missing": True}
@@ -394,7 +458,7 @@ class Registry:
     def delete_model(self, name: str, force: bool = False) -> None:
         """Delete a model and its versions (``force``), never while an endpoint serves
         one of them."""
-        used = self.studio.endpoints.store.versions_in_use(name)
+        used = self._endpoints.versions_in_use(name)
         in_use = frozenset(v.id for v in self.store.list_versions(name) if v.version in used)
         uris = self.store.delete_group(name, force=force, in_use=in_use)
         for uri in uris:

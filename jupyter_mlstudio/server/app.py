@@ -50,7 +50,7 @@ from .handlers.jobs import (
     ProcessingJobsHandler,
     TrainingJobsHandler,
 )
-from .handlers.models import (
+from .handlers.registry import (
     ModelAliasHandler,
     ModelApprovalHandler,
     ModelCardHandler,
@@ -231,7 +231,7 @@ class MLStudio(ExtensionApp):
         )
         if isinstance(studio, Studio):
             # Runs of kernels that died while the server was down are not running any more.
-            studio.runs.fail_dead_runs(socket.gethostname(), pid_alive)
+            studio.experiments.fail_dead_runs(socket.gethostname(), pid_alive)
             # Jobs left by a previous server: keep watching live ones, fail lost ones,
             # queue the ones that never started.
             try:
@@ -251,10 +251,10 @@ class MLStudio(ExtensionApp):
 
                 self._watcher = ChangeWatcher(
                     {
-                        "runs": studio.runs.changed_since,
-                        "jobs": studio.job_store.changed_since,
+                        "runs": studio.experiments.changed_since,
+                        "jobs": studio.jobs.changed_since,
                         "models": studio.registry.changed_since,
-                        "endpoints": studio.endpoints.store.changed_since,
+                        "endpoints": studio.endpoints.changed_since,
                     },
                     emit,
                     executor,

@@ -136,7 +136,7 @@ def load_variants(config: EndpointConfig) -> list[LoadedVariant]:
         loaded = []
         for row, variant in enumerate(config.variants):
             version = studio.registry.get_version(variant.model, variant.version, variant.alias)
-            model = studio.models.load(
+            model = studio.registry.load(
                 variant.model, version.version, trusted=variant.trusted or None
             )
             if not hasattr(model, "predict"):

@@ -7,11 +7,13 @@ and flow jobs. One engine is shared by every open flow, so its per-step sample c
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConflictError, InvalidArgumentError, MLStudioError
+from ..errors import ConflictError, InvalidArgumentError, MLStudioError, NotFoundError
+from ..jobs.specs import ProcessingSpec
+from ..paths import under_root
 from .document import load_document
 from .engine import Engine
 from .flow import Flow
@@ -19,14 +21,16 @@ from .notebook import free_path
 from .sources import confine_sources
 
 if TYPE_CHECKING:
-    from ..studio import Studio
+    from ..jobs.entities import Job
+    from ..jobs.specs import JobSpec
 
 PREVIEW_CACHE_STEPS = 256
 
 
 class WranglerService:
-    def __init__(self, studio: Studio) -> None:
-        self.studio = studio
+    def __init__(self, artifact_uri: str, *, submit: Callable[[JobSpec], Job]) -> None:
+        self._artifact_uri = artifact_uri
+        self._submit = submit  # the job service's submit (a flow job is a processing job)
         self.engine = Engine(cache_size=PREVIEW_CACHE_STEPS)
 
     def flow(
@@ -100,9 +104,7 @@ class WranglerService:
         report = build_report(frame, target=target or None)
         node_id = node or "last"
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        destination = (
-            f"{self.studio.config.artifact_uri.rstrip('/')}/wrangler/{path.stem}/{node_id}-{stamp}"
-        )
+        destination = f"{self._artifact_uri.rstrip('/')}/wrangler/{path.stem}/{node_id}-{stamp}"
         save_report(report, destination)
         return {
             "report": report.model_dump(mode="json"),
@@ -148,6 +150,26 @@ class WranglerService:
             raise InvalidArgumentError(f"Unknown export {what!r}.")
         return target_path
 
+    def flow_path(self, relative: str, root: Path) -> Path:
+        """The .flow file a request names relative to the server's ``root`` folder; it
+        must lie inside it, in a folder that exists."""
+        path = under_root(relative, root)
+        if path is None:
+            raise InvalidArgumentError(f"{relative} is outside the server's root folder.")
+        if path.suffix != ".flow":
+            raise InvalidArgumentError(f"{relative} is not a .flow file.")
+        if not path.parent.is_dir():
+            raise NotFoundError(f"The folder of {relative} does not exist.")
+        return path
+
+    def confine_job_code(self, code: str, root: Path, roots: Sequence[Path]) -> None:
+        """A processing job's ``code`` asked for over REST (relative to ``root``): when it
+        is a saved flow, its sources obey the same confinement as in the editor. A path
+        that leaves ``root`` is left to the job service, which refuses it with its message."""
+        path = under_root(code, root)
+        if path is not None:
+            self.confine_flow_file(path, roots)
+
     def confine_flow_file(self, path: Path, roots: Sequence[Path]) -> None:
         """Refuse a saved flow whose sources leave ``roots`` (a processing job of a
         .flow asked for over REST); a flow that does not load is left to the job."""
@@ -168,18 +190,16 @@ class WranglerService:
         engine: str = "auto",
         *,
         roots: Sequence[Path] | None = None,
-    ) -> Any:
+    ) -> Job:
         """The saved flow on the full data, as a processing job (the Job)."""
         if not path.is_file():
             raise InvalidArgumentError(f"Save the flow first: {path.name} does not exist yet.")
         flow = Flow.load(path)  # refuse a flow that does not load, before a job exists
         if roots is not None:
             confine_sources(flow.document, flow.base_dir, roots)
-        from ..jobs.specs import ProcessingSpec
-
         spec = ProcessingSpec(
             code=str(path),
             parameters={"output_format": output_format, "engine": engine},
             name=name or f"flow-{path.stem}"[:63],
         )
-        return self.studio.jobs.submit(spec)
+        return self._submit(spec)

@@ -224,7 +224,7 @@ def test_logging_failures_warn_and_never_break_fit(
     assert len(runs()) == 1  # no run, but the model is fitted
     monkeypatch.undo()
 
-    store = mls.studio().runs
+    store = mls.studio().experiments
     monkeypatch.setattr(store, "log_batch", broken)
     with pytest.warns(AutologWarning, match="log the fit"):
         Ridge().fit(X, y)

@@ -62,7 +62,7 @@ def test_gc_empties_the_trash(tmp_path: Path, capsys) -> None:  # type: ignore[n
         trash.log_artifact(tmp_path / "a.txt")
     trashed_dir = Path(mls.get_run(trash.id).artifact_uri.removeprefix("file://"))
     assert trashed_dir.exists()
-    mls.studio().runs.delete_run(trash.id)
+    mls.studio().experiments.delete_run(trash.id)
 
     assert main(["gc", "--dry-run"]) == 0
     assert "Would delete 1" in capsys.readouterr().out

@@ -55,5 +55,5 @@ def test_open_run_of_a_closed_studio_ends_at_exit(
     assert run.status == status
     assert run.end_time is not None
     assert run.metrics == {"before": 99.0, "after": 1.0}
-    history = mls.studio().runs.get_metric_history(run.id, "before")
+    history = mls.studio().experiments.get_metric_history(run.id, "before")
     assert [m.step for m in history] == list(range(100))

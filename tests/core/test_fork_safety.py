@@ -80,7 +80,7 @@ def _assert_children_logged_everything(names: list[str]) -> None:
     runs = {r.name: r for r in mls.search_runs(EXPERIMENT, output="list")}
     for name in names:
         assert runs[name].status == "FINISHED", name
-        history = studio.runs.get_metric_history(runs[name].id, "loss")
+        history = studio.experiments.get_metric_history(runs[name].id, "loss")
         assert [m.step for m in history] == list(range(METRICS)), name
 
 
@@ -88,7 +88,7 @@ def _end_parent(parent: ActiveRun) -> dict[str, float]:
     """Ends the parent's run; its queued values were written once (by it, not by a child)."""
     ended = parent.end()
     assert ended.status == "FINISHED"
-    steps = [m.step for m in mls.studio().runs.get_metric_history(parent.id, "parent")]
+    steps = [m.step for m in mls.studio().experiments.get_metric_history(parent.id, "parent")]
     assert steps == list(range(2_000))
     return ended.metrics
 
@@ -113,7 +113,7 @@ def test_forked_children_log_to_the_parents_run_handle(parent: ActiveRun) -> Non
     _run_processes("fork", _log_to_inherited_run, [(parent, name) for name in names])
     _end_parent(parent)
     for name in names:
-        history = mls.studio().runs.get_metric_history(parent.id, f"from_{name}")
+        history = mls.studio().experiments.get_metric_history(parent.id, f"from_{name}")
         assert [m.step for m in history] == list(range(METRICS)), name
 
 

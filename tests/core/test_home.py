@@ -73,7 +73,7 @@ def test_running_jobs_and_endpoints_with_their_process_usage(
     _wait(lambda: log.exists() and "busy" in log.read_text(), "the job to start its child")
 
     x, y = load_iris(return_X_y=True, as_frame=True)
-    studio.models.register(LogisticRegression(max_iter=500).fit(x, y), "iris", input_example=x)
+    studio.registry.register(LogisticRegression(max_iter=500).fit(x, y), "iris", input_example=x)
     endpoint = studio.endpoints.deploy("iris-live", model="iris", instances=2, timeout=120)
     assert endpoint.status.value == "InService", endpoint.failure_reason
 
@@ -105,11 +105,11 @@ def test_activity_lists_runs_versions_and_failures_newest_first(
     studio: Studio, tmp_path: Path
 ) -> None:
     experiment = studio.experiments.create_experiment("churn")
-    run = studio.runs.create_run(experiment.id, name="baseline")
-    studio.runs.end_run(run.id, "FINISHED")
+    run = studio.experiments.create_run(experiment.id, name="baseline")
+    studio.experiments.end_run(run.id, "FINISHED")
     x, y = load_iris(return_X_y=True, as_frame=True)
-    version = studio.models.register(LogisticRegression(max_iter=500).fit(x, y), "churn-model")
-    studio.models.store.set_approval("churn-model", version.version, "Approved", "good", "ana")
+    version = studio.registry.register(LogisticRegression(max_iter=500).fit(x, y), "churn-model")
+    studio.registry.store.set_approval("churn-model", version.version, "Approved", "good", "ana")
     script = tmp_path / "fails.py"
     script.write_text("raise SystemExit('no rows')\n")
     job = studio.jobs.submit_data({"kind": "processing", "code": str(script), "name": "fails"})

@@ -27,7 +27,7 @@ def test_context_manager_logs_and_finishes() -> None:
     assert got.metrics["loss"] == pytest.approx(0.2)
     assert got.metrics["auc"] == 0.91
     assert got.tags["team"] == "growth"
-    history = mls.studio().runs.get_metric_history(run.id, "loss")
+    history = mls.studio().experiments.get_metric_history(run.id, "loss")
     assert [m.step for m in history] == [0, 1, 2, 3, 4]
     assert mls.get_experiment("churn").id == got.experiment_id
 
@@ -64,7 +64,7 @@ def test_logging_does_not_wait_for_the_database() -> None:
         run.flush()
     # queueing 5,000 values is far quicker than writing them one by one would be
     assert queued < 1.0
-    assert len(mls.studio().runs.get_metric_history(run.id, "x")) == 5000
+    assert len(mls.studio().experiments.get_metric_history(run.id, "x")) == 5000
 
 
 def test_bad_metric_fails_at_the_call() -> None:

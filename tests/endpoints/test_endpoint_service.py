@@ -34,7 +34,7 @@ def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Studio]:
     )
     for seed in (1, 2):
         model = RandomForestClassifier(n_estimators=10, random_state=seed).fit(X, y)
-        studio.models.register(model, "cancer", input_example=X)
+        studio.registry.register(model, "cancer", input_example=X)
     yield studio
     for endpoint in studio.endpoints.store.all():
         studio.endpoints.delete(endpoint.name)
@@ -42,7 +42,7 @@ def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Studio]:
 
 
 def _model(studio: Studio, version: int) -> object:
-    return studio.models.load("cancer", version)
+    return studio.registry.load("cancer", version)
 
 
 def test_deploy_predict_and_the_token(studio: Studio) -> None:
@@ -64,7 +64,7 @@ def test_deploy_predict_and_the_token(studio: Studio) -> None:
     connection.close()
     # the registry keeps what an endpoint serves
     with pytest.raises(ConflictError, match="in use by endpoints"):
-        studio.models.delete_model("cancer", force=True)
+        studio.registry.delete_model("cancer", force=True)
     with pytest.raises(AlreadyExistsError):
         service.deploy("one", model="cancer")
     assert service.example("one")["body"].count("mean radius") == 1
@@ -80,7 +80,7 @@ def test_a_missing_model_is_refused_before_anything_starts(studio: Studio) -> No
 def test_a_model_that_cannot_load_fails_the_endpoint_with_the_reason(
     studio: Studio, tmp_path: Path
 ) -> None:
-    version = studio.models.register(
+    version = studio.registry.register(
         RandomForestClassifier(n_estimators=3).fit(X, y), "tampered", input_example=X
     )
     folder = Path(version.artifact_uri.removeprefix("file://"))

@@ -335,7 +335,7 @@ async def test_a_restarted_server_adopts_a_job_that_still_runs(
     job_id, release, _ = running_job_of_a_dead_server  # set up before the server started
     status, job = await call("GET", "jobs", job_id)
     assert (status, job["status"]) == (200, "Running")
-    assert mls.studio().job_store.get_job(job_id).owner_pid == os.getpid()  # adopted
+    assert mls.studio().stores.jobs.get_job(job_id).owner_pid == os.getpid()  # adopted
     release.write_text("go")
     done = await wait_job_ended(job_id, timeout=60)
     assert done["status"] == "Completed"

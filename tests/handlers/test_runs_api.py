@@ -237,7 +237,7 @@ async def test_sdk_writes_are_pushed_as_events(
     studio = jp_serverapp.web_app.settings["mlstudio.studio"]
     exp = studio.experiments.create_experiment("watched")
     run = await asyncio.get_running_loop().run_in_executor(
-        None, lambda: studio.runs.create_run(exp.id)
+        None, lambda: studio.experiments.create_run(exp.id)
     )
     for _ in range(60):
         if any(e["id"] == run.id for e in seen):
@@ -245,7 +245,9 @@ async def test_sdk_writes_are_pushed_as_events(
         await asyncio.sleep(0.1)
     assert {"resource": "runs", "action": "created", "id": run.id} in seen
     seen.clear()
-    await asyncio.get_running_loop().run_in_executor(None, lambda: studio.runs.end_run(run.id))
+    await asyncio.get_running_loop().run_in_executor(
+        None, lambda: studio.experiments.end_run(run.id)
+    )
     for _ in range(60):
         if seen:
             break

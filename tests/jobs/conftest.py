@@ -31,7 +31,7 @@ def studio() -> Iterator[Studio]:
 
 
 def kill_leftover_jobs(studio: Studio) -> None:
-    for job in studio.job_store.jobs_in(ACTIVE_JOB_STATUSES):
+    for job in studio.stores.jobs.jobs_in(ACTIVE_JOB_STATUSES):
         if job.pid is not None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(job.pid, signal.SIGKILL)

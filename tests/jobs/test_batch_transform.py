@@ -36,7 +36,7 @@ def model(studio: Studio) -> Any:
     """A fitted classifier, registered as ``cancer`` version 1 (named columns)."""
     estimator = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
     estimator.fit(DATA.data, DATA.target)
-    studio.models.register(estimator, "cancer", input_example=DATA.data.head())
+    studio.registry.register(estimator, "cancer", input_example=DATA.data.head())
     return estimator
 
 
@@ -87,10 +87,10 @@ def test_csv_scored_in_chunks_equals_in_process_predict(
     )
     assert done.outputs == {"predictions": str(out)}
     assert done.progress == 1.0
-    run = studio.runs.get_run(done.run_id)
+    run = studio.experiments.get_run(done.run_id)
     assert run.metrics["rows_scored"] == len(frame) and run.metrics["rows_per_second"] > 0
     assert run.params["model"] == "cancer" and run.params["model_version"] == "1"
-    history = studio.runs.get_metric_history(done.run_id, "rows_scored")
+    history = studio.experiments.get_metric_history(done.run_id, "rows_scored")
     assert [m.value for m in history] == [100, 200, 300, 400, 500, 569]
     log = studio.jobs.read_log(job.id).text
     assert "cancer.csv: 569 rows scored" in log
@@ -123,7 +123,7 @@ def test_folder_of_parquet_files_one_output_per_input(
 
 def test_csv_output_version_and_alias(studio: Studio, model: Any, cancer_csv: Path) -> None:
     forest = RandomForestClassifier(n_estimators=10, random_state=0).fit(DATA.data, DATA.target)
-    studio.models.register(forest, "cancer", input_example=DATA.data.head())
+    studio.registry.register(forest, "cancer", input_example=DATA.data.head())
     studio.registry.set_alias("cancer", "champion", 1)
     frame = cancer_frame()
     outputs = {}
@@ -193,7 +193,7 @@ def test_submit_refuses_what_would_fail(
             join_input_columns="all",
             prediction_column="target",
         )
-    assert studio.job_store.count_jobs() == 0
+    assert studio.stores.jobs.count_jobs() == 0
 
 
 def test_a_bad_value_fails_the_job_naming_file_rows_and_column(
@@ -251,7 +251,7 @@ def test_dask_executor_scores_by_partition(cluster: Any, tmp_path: Path) -> None
     try:
         estimator = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
         estimator.fit(DATA.data, DATA.target)
-        studio.models.register(estimator, "cancer", input_example=DATA.data.head())
+        studio.registry.register(estimator, "cancer", input_example=DATA.data.head())
         folder = tmp_path / "inputs"
         folder.mkdir()
         frame = cancer_frame()
@@ -268,7 +268,7 @@ def test_dask_executor_scores_by_partition(cluster: Any, tmp_path: Path) -> None
         result = pd.concat(parts, ignore_index=True)
         assert result["id"].tolist() == frame["id"].tolist()
         np.testing.assert_array_equal(result["prediction"], estimator.predict(frame[FEATURES]))
-        run = studio.runs.get_run(done.run_id)
+        run = studio.experiments.get_run(done.run_id)
         assert run.metrics["rows_scored"] == len(frame)
         assert "on the Dask cluster" in studio.jobs.read_log(job.id).text
 

@@ -30,7 +30,7 @@ def test_random_forest_job_logs_metrics_and_model_to_its_run(
     assert done.status == "Completed", (done.failure_reason, studio.jobs.read_log(job.id).text)
     assert done.progress == 1.0
     assert done.run_id is not None
-    run = studio.runs.get_run(done.run_id)
+    run = studio.experiments.get_run(done.run_id)
     assert studio.experiments.get_experiment(run.experiment_id).name == "cancer"
     assert run.status == "FINISHED"
     assert run.params["algorithm"] == "random-forest-classifier"
@@ -70,7 +70,7 @@ def test_bad_training_input_is_refused_before_anything_runs(
     } | changes
     with pytest.raises(InvalidArgumentError, match=message):
         studio.jobs.submit(TrainingSpec.model_validate(spec))
-    assert studio.job_store.count_jobs() == 0
+    assert studio.stores.jobs.count_jobs() == 0
 
 
 def test_unreadable_data_is_refused_or_fails_with_a_message(studio: Studio, tmp_path: Path) -> None:

@@ -34,7 +34,7 @@ def test_training_job_runs_on_a_dask_worker(cluster: object, cancer_csv: Path) -
         log = studio.jobs.read_log(job.id).text
         assert done.status == "Completed", (done.failure_reason, log)
         assert done.run_id is not None
-        assert studio.runs.get_run(done.run_id).metrics["validation:accuracy"] > 0.9
+        assert studio.experiments.get_run(done.run_id).metrics["validation:accuracy"] > 0.9
         assert "job completed" in log  # the log came back through the artifact store
         # the job ran under the worker, not this process
         workers = cluster.scheduler_info["workers"]  # type: ignore[attr-defined]
@@ -51,7 +51,7 @@ def test_stop_reaches_a_job_on_a_dask_worker(cluster: object, tmp_path: Path) ->
         code.write_text("import time\nprint('up', flush=True)\ntime.sleep(300)\n")
         job = studio.jobs.submit(ProcessingSpec(code=str(code)))
         deadline = time.monotonic() + 60
-        while studio.job_store.get_job(job.id).status != "Running":
+        while studio.stores.jobs.get_job(job.id).status != "Running":
             assert time.monotonic() < deadline
             time.sleep(0.1)
         studio.jobs.stop(job.id)
@@ -62,4 +62,4 @@ def test_stop_reaches_a_job_on_a_dask_worker(cluster: object, tmp_path: Path) ->
 
 def test_dask_executor_needs_an_address() -> None:
     with pytest.raises(InvalidArgumentError, match="scheduler address"):
-        Studio(StudioConfig.resolve(job_executor="dask")).jobs  # noqa: B018
+        Studio(StudioConfig.resolve(job_executor="dask")).jobs.executor  # noqa: B018

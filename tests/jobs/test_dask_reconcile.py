@@ -42,8 +42,8 @@ def _start_forever_job(studio: Studio, tmp_path: Path, name: str) -> Job:
     code = tmp_path / f"{name}.py"
     code.write_text("import time\nprint('up', flush=True)\ntime.sleep(300)\n")
     job = studio.jobs.submit(ProcessingSpec(code=str(code)))
-    _until(lambda: studio.job_store.get_job(job.id).status == "Running", 60, "Running")
-    return studio.job_store.get_job(job.id)
+    _until(lambda: studio.stores.jobs.get_job(job.id).status == "Running", 60, "Running")
+    return studio.stores.jobs.get_job(job.id)
 
 
 def _kill_worker(cluster: Any, address: str) -> None:
@@ -76,8 +76,8 @@ def test_a_dead_worker_fails_a_lost_job_and_hands_a_live_one_to_the_server(
         _until(lambda: not same_process_alive(lost.pid, lost.process_start), 10, "kill")
 
         # the executor's periodic check (every 10 s) notices without being asked
-        _until(lambda: studio.job_store.get_job(lost.id).is_terminal, 45, "the check")
-        failed = studio.job_store.get_job(lost.id)
+        _until(lambda: studio.stores.jobs.get_job(lost.id).is_terminal, 45, "the check")
+        failed = studio.stores.jobs.get_job(lost.id)
         assert failed.status == "Failed"
         assert failed.failure_reason is not None
         assert "Dask worker that ran this job" in failed.failure_reason
@@ -85,14 +85,14 @@ def test_a_dead_worker_fails_a_lost_job_and_hands_a_live_one_to_the_server(
 
         # the live process is now watched by the server: a stop request reaches it (the
         # same pass may fail the lost job a moment before it adopts this one)
-        _until(lambda: studio.job_store.get_job(alive.id).owner_pid == os.getpid(), 30, "adopt")
-        adopted = studio.job_store.get_job(alive.id)
+        _until(lambda: studio.stores.jobs.get_job(alive.id).owner_pid == os.getpid(), 30, "adopt")
+        adopted = studio.stores.jobs.get_job(alive.id)
         assert adopted.status == "Running"
         assert adopted.owner_pid == os.getpid()
         assert executor.reconcile() == []  # adopted once, not again
         studio.jobs.stop(alive.id)
-        _until(lambda: studio.job_store.get_job(alive.id).is_terminal, 60, "stop")
-        assert studio.job_store.get_job(alive.id).status == "Stopped"
+        _until(lambda: studio.stores.jobs.get_job(alive.id).is_terminal, 60, "stop")
+        assert studio.stores.jobs.get_job(alive.id).status == "Stopped"
         _until(lambda: not same_process_alive(alive.pid, alive.process_start), 10, "exit")
     finally:
         studio.close()

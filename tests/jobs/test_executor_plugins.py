@@ -32,7 +32,8 @@ PLUGIN = textwrap.dedent(
 
         def submit(self, job):
             RAN.append(job.id)
-            threading.Thread(target=supervise, args=(self._studio, job.id), daemon=True).start()
+            args = (self.store, self.config, job.id)
+            threading.Thread(target=supervise, args=args, daemon=True).start()
 
 
     class NotAnExecutor:
@@ -83,8 +84,8 @@ def test_a_plugged_in_executor_runs_jobs(plugin_package: Path, tmp_path: Path, k
 
 def test_unknown_or_wrong_executors_are_refused_with_the_choices(plugin_package: Path) -> None:
     with pytest.raises(InvalidArgumentError, match="use one of dask, local, threads"):
-        Studio(StudioConfig.resolve(job_executor="nope")).jobs  # noqa: B018
+        Studio(StudioConfig.resolve(job_executor="nope")).jobs.executor  # noqa: B018
     with pytest.raises(InvalidArgumentError, match="not a JobExecutor subclass"):
-        Studio(StudioConfig.resolve(job_executor="mls_thread_executor:NotAnExecutor")).jobs  # noqa: B018
+        Studio(StudioConfig.resolve(job_executor="mls_thread_executor:NotAnExecutor")).jobs.executor  # noqa: B018
     with pytest.raises(InvalidArgumentError, match="Cannot load the job executor"):
-        Studio(StudioConfig.resolve(job_executor="no_such_module:Executor")).jobs  # noqa: B018
+        Studio(StudioConfig.resolve(job_executor="no_such_module:Executor")).jobs.executor  # noqa: B018

@@ -70,7 +70,7 @@ def test_identifiers_and_names_are_dropped_with_a_note_and_recorded_in_the_run(
     assert "note: column 'city' is not used as a feature (excluded (exclude_columns))" in log
     assert "'income' is not used" not in log  # distinct numbers are not identifiers
     assert done.run_id is not None
-    run = studio.runs.get_run(done.run_id)
+    run = studio.experiments.get_run(done.run_id)
     assert run.params["dropped_columns"] == "customer_id, name, city"
 
     metadata = read_metadata(Path(done.outputs["model"].removeprefix("file://")))
@@ -105,7 +105,7 @@ def test_unknown_or_target_exclude_columns_are_refused_before_the_job_runs(
     script.write_text("print('hi')\n")
     with pytest.raises(InvalidArgumentError, match="exclude_columns: built-in algorithms only"):
         studio.jobs.submit(TrainingSpec(entry_point=str(script), exclude_columns=["a"]))
-    assert studio.job_store.count_jobs() == 0
+    assert studio.stores.jobs.count_jobs() == 0
 
 
 def test_the_training_itself_fails_clearly_on_an_unknown_excluded_column(

@@ -71,7 +71,7 @@ def test_failing_scripts_fail_with_the_reason(
     assert done.status == "Failed"
     assert done.failure_reason is not None and expected in done.failure_reason
     assert done.run_id is not None
-    run = studio.runs.get_run(done.run_id)
+    run = studio.experiments.get_run(done.run_id)
     assert run.status == "FAILED"
     assert expected in run.tags["mlstudio.failure"]
 
@@ -108,7 +108,7 @@ def test_stop_ends_the_whole_process_group(studio: Studio, script: Script, tmp_p
         ProcessingSpec(code=str(entry), environment={"PIDS_FILE": str(pids_file)})
     )
     wait_for(lambda: pids_file.exists() and len(pids_file.read_text().split()) == 3, what="pids")
-    running = studio.job_store.get_job(job.id)
+    running = studio.stores.jobs.get_job(job.id)
     assert running.status == "Running" and running.pid is not None
     pids = [running.pid, *map(int, pids_file.read_text().split())]
 
@@ -116,7 +116,7 @@ def test_stop_ends_the_whole_process_group(studio: Studio, script: Script, tmp_p
     assert stopped.status in ("Stopping", "Stopped")
     done = studio.jobs.wait(job.id, timeout=30)
     assert done.status == "Stopped"
-    assert done.run_id is not None and studio.runs.get_run(done.run_id).status == "KILLED"
+    assert done.run_id is not None and studio.experiments.get_run(done.run_id).status == "KILLED"
     wait_for(lambda: all(gone(pid) for pid in pids), timeout=10, what="every process to end")
 
 
@@ -124,7 +124,7 @@ def test_a_job_killed_with_sigkill_fails(studio: Studio, script: Script) -> None
     entry = script("forever.py", "import time\nprint('up', flush=True)\ntime.sleep(300)\n")
     job = studio.jobs.submit(ProcessingSpec(code=str(entry)))
     wait_for(lambda: "up" in studio.jobs.read_log(job.id).text, what="the job to start")
-    pid = studio.job_store.get_job(job.id).pid
+    pid = studio.stores.jobs.get_job(job.id).pid
     assert pid is not None
     os.kill(pid, signal.SIGKILL)  # the runner itself: it cannot report anything
     done = studio.jobs.wait(job.id, timeout=30)
@@ -142,13 +142,13 @@ def test_stopping_a_queued_job_never_starts_it(script: Script, tmp_path: Path) -
         queued = studio.jobs.submit(
             ProcessingSpec(code=str(script("mark.py", f"open({str(marker)!r}, 'w').write('x')\n")))
         )
-        assert studio.job_store.get_job(queued.id).status == "Pending"
+        assert studio.stores.jobs.get_job(queued.id).status == "Pending"
         assert studio.jobs.stop(queued.id).status == "Stopped"
         assert studio.jobs.wait(blocker.id, timeout=30).status == "Completed"
         executor = studio.jobs.executor
         assert isinstance(executor, LocalExecutor) and executor.wait_idle(30)
         assert not marker.exists()
-        assert studio.job_store.get_job(queued.id).status == "Stopped"
+        assert studio.stores.jobs.get_job(queued.id).status == "Stopped"
     finally:
         studio.close()
 
@@ -202,14 +202,14 @@ def test_restart_keeps_watching_a_job_that_is_still_running(
         f"while not os.path.exists({str(release)!r}): time.sleep(0.05)\nprint('released')\n",
     )
     owner, job_id = start_job_owner(entry)
-    wait_for(lambda: studio.job_store.get_job(job_id).status == "Running", what="Running")
+    wait_for(lambda: studio.stores.jobs.get_job(job_id).status == "Running", what="Running")
     owner.kill()  # the "server" dies; its job lives on in its own process group
     owner.wait()
-    job = studio.job_store.get_job(job_id)
+    job = studio.stores.jobs.get_job(job_id)
     assert job.pid is not None and not gone(job.pid)
 
     assert studio.jobs.executor.reconcile() == [job_id]  # the new "server"
-    adopted = studio.job_store.get_job(job_id)
+    adopted = studio.stores.jobs.get_job(job_id)
     assert (adopted.status, adopted.owner_pid) == ("Running", os.getpid())
     assert studio.jobs.executor.reconcile() == []  # ours now: not picked up twice
     release.write_text("go")
@@ -223,8 +223,8 @@ def test_restart_fails_a_job_whose_process_died_meanwhile(
 ) -> None:
     entry = script("forever.py", "import time\nprint('up', flush=True)\ntime.sleep(300)\n")
     owner, job_id = start_job_owner(entry)
-    wait_for(lambda: studio.job_store.get_job(job_id).status == "Running", what="Running")
-    pid = studio.job_store.get_job(job_id).pid
+    wait_for(lambda: studio.stores.jobs.get_job(job_id).status == "Running", what="Running")
+    pid = studio.stores.jobs.get_job(job_id).pid
     assert pid is not None
     owner.kill()
     owner.wait()
@@ -232,7 +232,7 @@ def test_restart_fails_a_job_whose_process_died_meanwhile(
     wait_for(lambda: gone(pid), what="the job process to end")
 
     assert studio.jobs.executor.reconcile() == [job_id]
-    done = studio.job_store.get_job(job_id)
+    done = studio.stores.jobs.get_job(job_id)
     assert done.status == "Failed"
     assert done.failure_reason is not None and "no server was watching" in done.failure_reason
 
@@ -242,7 +242,7 @@ def test_restart_runs_jobs_that_were_still_queued(studio: Studio, script: Script
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     spec = ProcessingSpec(code=str(entry)).model_dump(mode="json") | {"name": "left-behind"}
-    queued = studio.job_store.create_job(
+    queued = studio.stores.jobs.create_job(
         kind="processing",
         name="left-behind",
         spec=spec,

@@ -53,7 +53,7 @@ def test_script_reads_inputs_and_writes_outputs_in_the_container_layout(
     assert len(pd.read_csv(clean)) == 3
     assert done.outputs["copy"] == str(delivered) and delivered.is_dir()
     assert done.run_id is not None
-    assert studio.runs.get_run(done.run_id).metrics["rows_kept"] == 3
+    assert studio.experiments.get_run(done.run_id).metrics["rows_kept"] == 3
 
 
 def _notebook(path: Path, cells: list[tuple[str, list[str]]]) -> Path:

@@ -57,13 +57,13 @@ def test_plain_sagemaker_sklearn_script_trains_unchanged(
     # the model folder became the job's model artifact and the run's
     assert done.outputs["model"] == f"{job.artifact_uri}/model"
     assert done.run_id is not None
-    run = studio.runs.get_run(done.run_id)
+    run = studio.experiments.get_run(done.run_id)
     assert run.status == "FINISHED"
     names = [a.name for a in ArtifactRepository(run.artifact_uri).list("model")]
     assert names == ["model.joblib"]
     # hyperparameters as params; metric definitions turned log lines into metrics
     assert run.params["n-estimators"] == "15"
-    history = studio.runs.get_metric_history(done.run_id, "cv_accuracy")
+    history = studio.experiments.get_metric_history(done.run_id, "cv_accuracy")
     assert [m.step for m in history] == [0, 1, 2]
     assert all(0.8 < m.value <= 1 for m in history)
     assert "fold=2; accuracy=" in log
@@ -134,6 +134,6 @@ def test_runs_started_by_the_script_are_children_of_the_job_run(
     done = studio.jobs.wait(job.id, timeout=60)
     assert done.status == "Completed", studio.jobs.read_log(job.id).text
     experiment = studio.experiments.get_experiment_by_name("cv")
-    runs = studio.runs.search_runs([experiment.id]).items
+    runs = studio.experiments.search_runs([experiment.id]).items
     children = sorted((r for r in runs if r.parent_run_id == done.run_id), key=lambda r: r.name)
     assert [(r.name, r.metrics["score"]) for r in children] == [("fold-0", 0.5), ("fold-1", 0.6)]

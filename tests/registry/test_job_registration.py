@@ -74,7 +74,7 @@ def test_registering_a_jobs_run_records_the_jobs_data_like_registering_the_job(
     assert f"Data: {channels['train']}" in card and train_ref["hash"] in card
     assert f"Channel validation: {channels['validation']}" in card
     assert card == from_job.card["training_data"]
-    lineage = mls.studio().models.lineage("iris-from-run", 1)
+    lineage = mls.studio().registry.lineage("iris-from-run", 1)
     assert lineage["data"] == from_run.data_ref
     assert lineage["job"]["id"] == job.id and lineage["run"]["id"] == done.run_id
     markdown = mls.model_card("iris-from-run", 1)

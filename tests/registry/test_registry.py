@@ -53,7 +53,7 @@ def test_register_from_a_run_copies_model_metrics_params_and_prefills_the_card()
     assert version.library_versions["scikit-learn"]
     assert version.content_hash.startswith("sha256:") and version.size_bytes > 0
     assert "accuracy" in version.card["evaluation"] and "sepal" in version.card["training_data"]
-    lineage = mls.studio().models.lineage("iris-lr", 1)
+    lineage = mls.studio().registry.lineage("iris-lr", 1)
     assert lineage["run"]["id"] == run_id and lineage["run"]["experiment_name"] == "iris"
     # the registered copy is independent of the run's artifacts
     assert "/models/" in version.artifact_uri
@@ -222,7 +222,9 @@ def test_deleting_a_model_with_versions_needs_force() -> None:
 def test_a_model_version_in_use_is_never_deleted(tmp_path: Path) -> None:
     version = mls.register(logged_run(), "iris-lr")
     with pytest.raises(ConflictError, match="in use by endpoints"):
-        mls.studio().registry.delete_group("iris-lr", force=True, in_use=frozenset({version.id}))
+        mls.studio().stores.registry.delete_group(
+            "iris-lr", force=True, in_use=frozenset({version.id})
+        )
     assert mls.get_model_version("iris-lr", 1).id == version.id
 
 
@@ -236,7 +238,7 @@ def test_register_a_training_job_records_job_and_data_lineage(tmp_path: Path) ->
     assert version.data_ref is not None and version.data_ref["uri"] == str(data)
     assert version.data_ref["hash"].startswith("sha256:")
     assert "validation:accuracy" in version.metrics
-    lineage = mls.studio().models.lineage("iris-job", 1)
+    lineage = mls.studio().registry.lineage("iris-job", 1)
     assert lineage["job"]["name"] == job.name and lineage["job"]["status"] == "Completed"
     assert mls.load_model("iris-job").predict(X.head(2)).shape == (2,)
 

@@ -99,7 +99,7 @@ def test_runs_log_list_and_download_artifacts_on_s3(
     with mls.start_run(experiment="s3") as run:
         run.log_artifact(report, "reports/report.txt")
         run.log_dict({"a": 1}, "config.json")
-    stored = studio.runs.get_run(run.id)
+    stored = studio.experiments.get_run(run.id)
     assert stored.artifact_uri.startswith(f"s3://{BUCKET}/runs-artifacts")
     repo = ArtifactRepository(stored.artifact_uri)
     assert repo.local_path is None  # really remote
@@ -137,11 +137,11 @@ def test_a_job_reads_s3_writes_its_model_there_and_an_endpoint_serves_it(
         outputs = fs.find(f"{BUCKET}/studio/jobs/{job.id}")  # type: ignore[attr-defined]
         assert any("model" in key for key in outputs), outputs
         assert done.run_id is not None
-        assert studio.runs.get_run(done.run_id).metrics["validation:accuracy"] > 0.85
+        assert studio.experiments.get_run(done.run_id).metrics["validation:accuracy"] > 0.85
 
-        version = studio.models.register(studio.job_store.get_job(job.id), "s3-cancer")
+        version = studio.registry.register(studio.stores.jobs.get_job(job.id), "s3-cancer")
         assert version.artifact_uri.startswith(f"s3://{BUCKET}/studio/models/")
-        model = studio.models.load("s3-cancer", version.version)
+        model = studio.registry.load("s3-cancer", version.version)
         rows = data.drop(columns="target").iloc[:5]
         expected = model.predict(rows).tolist()  # type: ignore[attr-defined]
 

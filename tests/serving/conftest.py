@@ -48,7 +48,7 @@ def cancer_model(serving_home: Path) -> Any:
     must answer."""
     studio = Studio(StudioConfig.resolve(home=serving_home))
     try:
-        return studio.models.load("cancer-rf", 1)
+        return studio.registry.load("cancer-rf", 1)
     finally:
         studio.close()
 

@@ -47,14 +47,14 @@ def models(serving_home: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
     studio = Studio(StudioConfig.resolve(home=serving_home))
     try:
         for name in ("bare-frame", "bare-array", "colours"):
-            studio.models.register(fitted[name], name)  # no input example
+            studio.registry.register(fitted[name], name)  # no input example
         # a version registered before signatures came from estimators: none recorded
         folder = tmp_path_factory.mktemp("legacy") / "model"
         save_sklearn_model(fitted["legacy"], folder)
         metadata = json.loads((folder / METADATA_FILE).read_text())
         metadata["signature"] = {"inputs": [], "outputs": []}
         (folder / METADATA_FILE).write_text(json.dumps(metadata))
-        version = studio.models.register(folder, "legacy")
+        version = studio.registry.register(folder, "legacy")
         assert version.signature["inputs"] == []
         shutil.rmtree(folder)
     finally:

@@ -61,7 +61,7 @@ def mixed_model(serving_home: Path) -> Any:
     ).fit(frame, labels)
     studio = Studio(StudioConfig.resolve(home=serving_home))
     try:
-        studio.models.register(model, "mixed", input_example=frame)
+        studio.registry.register(model, "mixed", input_example=frame)
     finally:
         studio.close()
     return model

@@ -42,7 +42,10 @@ def endpoint(start_endpoint: StartEndpoint) -> EndpointProcess:
 def models(serving_home: Path) -> dict[str, Any]:
     studio = Studio(StudioConfig.resolve(home=serving_home))
     try:
-        return {"a": studio.models.load("cancer-rf", 1), "b": studio.models.load("cancer-rf", 2)}
+        return {
+            "a": studio.registry.load("cancer-rf", 1),
+            "b": studio.registry.load("cancer-rf", 2),
+        }
     finally:
         studio.close()
 

@@ -17,8 +17,7 @@ class _ArtifactsBase(MLStudioHandler):
     auth_resource = "mlstudio:artifacts"
 
     async def repository(self, run_id: str) -> ArtifactRepository:
-        run = await self.call(self.studio.runs.get_run, run_id)
-        return ArtifactRepository(run.artifact_uri)
+        return await self.call(self.studio.experiments.artifacts, run_id)
 
 
 class ArtifactsHandler(_ArtifactsBase):

@@ -7,7 +7,6 @@ from jupyter_server.auth.decorator import authorized
 
 from ...api import models
 from ...api.operations import API_PREFIX
-from ...experiments.entities import Page
 from .base import MLStudioHandler
 
 
@@ -20,12 +19,12 @@ class ExperimentsHandler(_ExperimentsBase):
     @tornado.web.authenticated
     async def get(self) -> None:
         query = self.parse_query(models.ExperimentListQuery)
-        store = self.studio.experiments
-        if query.name is not None:
-            found = await self.call(store.get_experiment_by_name, query.name)
-            page = Page(items=[found])
-        else:
-            page = await self.call(store.list_experiments, query.max_items, query.next_token)
+        page = await self.call(
+            self.studio.experiments.list_experiments,
+            query.max_items,
+            query.next_token,
+            name=query.name,
+        )
         self.write_model(
             models.ExperimentList(
                 items=[models.Experiment.from_entity(e) for e in page.items],

@@ -3,14 +3,11 @@ the server's root folder, like the file browser's."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 
 from ...api import models
 from ...api.operations import API_PREFIX
-from ...errors import InvalidArgumentError, NotFoundError
 from ...jobs.entities import Job
 from ...jobs.specs import JobSpec
 from .base import MLStudioHandler
@@ -40,7 +37,7 @@ class JobsHandler(_JobsBase):
     async def get(self) -> None:
         query = self.parse_query(models.JobListQuery)
         page = await self.call(
-            self.studio.job_store.list_jobs,
+            self.studio.jobs.list,
             kind=query.kind,
             status=query.status,
             max_items=query.max_items,
@@ -65,10 +62,9 @@ class ProcessingJobsHandler(_JobsBase):
     @tornado.web.authenticated
     async def post(self) -> None:
         spec = self.parse_body(models.ProcessingJobCreate)
-        code = (self.root_dir / spec.code.lstrip("/")).resolve()
-        if code.is_relative_to(self.root_dir):  # else submit refuses it, with its message
-            # a flow's sources obey the same confinement as in the Data Wrangler
-            await self.call(self.studio.wrangler.confine_flow_file, code, self.data_roots)
+        await self.call(
+            self.studio.wrangler.confine_job_code, spec.code, self.root_dir, self.data_roots
+        )
         await self._create(spec)
 
 
@@ -83,7 +79,7 @@ class JobHandler(_JobsBase):
     @authorized
     @tornado.web.authenticated
     async def get(self, job_id: str) -> None:
-        job = await self.call(self.studio.job_store.get_job, job_id)
+        job = await self.call(self.studio.jobs.get, job_id)
         self.write_model(models.Job.from_entity(job))
 
 
@@ -146,17 +142,6 @@ class DataColumnsHandler(_JobsBase):
     @authorized
     @tornado.web.authenticated
     async def get(self) -> None:
-        from ...jobs.data import read_columns
-        from ...jobs.service import relative_message
-
         query = self.parse_query(models.DataColumnsQuery)
-        raw = Path(query.path)
-        if raw.is_absolute() or ".." in raw.parts:
-            raise InvalidArgumentError("path must be relative to the server's root folder.")
-        if not (self.root_dir / raw).exists():
-            raise NotFoundError(f"{query.path} does not exist.")
-        try:
-            columns = await self.call(read_columns, self.root_dir / raw)
-        except InvalidArgumentError as exc:
-            raise InvalidArgumentError(relative_message(exc.message, self.root_dir)) from None
+        columns = await self.call(self.studio.jobs.data_columns, query.path, self.root_dir)
         self.write_model(models.DataColumns(path=query.path, columns=columns))

@@ -7,14 +7,8 @@ from jupyter_server.auth.decorator import authorized
 
 from ...api import models
 from ...api.operations import API_PREFIX
-from ...errors import InvalidArgumentError
-from ...experiments.downsample import metric_histories
 from ...experiments.run_entities import metric
-from ...experiments.search import split_order_by
 from .base import MLStudioHandler
-
-MAX_HISTORY_RUNS = 100
-MAX_HISTORY_KEYS = 50
 
 
 class _RunsBase(MLStudioHandler):
@@ -26,19 +20,15 @@ class ExperimentRunsHandler(_RunsBase):
     @tornado.web.authenticated
     async def get(self, experiment_id: str) -> None:
         query = self.parse_query(models.RunListQuery)
-        await self.call(self.studio.experiments.get_experiment, experiment_id)
-        order_by = split_order_by(query.order_by)
-        runs = self.studio.runs
-        page = await self.call(
-            runs.search_runs,
-            [experiment_id],
+        page, total = await self.call(
+            self.studio.experiments.search_experiment_runs,
+            experiment_id,
             query.filter,
-            order_by,
+            query.order_by,
             query.max_items,
             query.next_token,
             query.lifecycle,
         )
-        total = await self.call(runs.count_runs, [experiment_id], query.filter, query.lifecycle)
         self.write_model(
             models.RunList(
                 items=[models.Run.from_entity(r) for r in page.items],
@@ -52,7 +42,7 @@ class ExperimentKeysHandler(_RunsBase):
     @authorized
     @tornado.web.authenticated
     async def get(self, experiment_id: str) -> None:
-        keys = await self.call(self.studio.runs.list_keys, experiment_id)
+        keys = await self.call(self.studio.experiments.list_keys, experiment_id)
         self.write_model(models.ExperimentKeys(**keys))
 
 
@@ -62,7 +52,7 @@ class RunsHandler(_RunsBase):
     async def post(self) -> None:
         body = self.parse_body(models.RunCreate)
         run = await self.call(
-            self.studio.runs.create_run,
+            self.studio.experiments.create_run,
             body.experiment_id,
             name=body.name,
             tags=body.tags,
@@ -77,26 +67,27 @@ class RunHandler(_RunsBase):
     @authorized
     @tornado.web.authenticated
     async def get(self, run_id: str) -> None:
-        run = await self.call(self.studio.runs.get_run, run_id)
+        run = await self.call(self.studio.experiments.get_run, run_id)
         self.write_model(models.Run.from_entity(run))
 
     @authorized
     @tornado.web.authenticated
     async def patch(self, run_id: str) -> None:
         body = self.parse_body(models.RunUpdate)
-        runs = self.studio.runs
         run = await self.call(
-            runs.update_run, run_id, name=body.name, experiment_id=body.experiment_id
+            self.studio.experiments.update_run,
+            run_id,
+            name=body.name,
+            experiment_id=body.experiment_id,
+            status=body.status,
         )
-        if body.status is not None:
-            run = await self.call(runs.end_run, run_id, body.status)
         self.emit_change("runs", "updated", run_id)
         self.write_model(models.Run.from_entity(run))
 
     @authorized
     @tornado.web.authenticated
     async def delete(self, run_id: str) -> None:
-        await self.call(self.studio.runs.delete_run, run_id)
+        await self.call(self.studio.experiments.delete_run, run_id)
         self.emit_change("runs", "deleted", run_id)
         self.set_status(204)
         self.finish()
@@ -106,9 +97,7 @@ class RunRestoreHandler(_RunsBase):
     @authorized
     @tornado.web.authenticated
     async def post(self, run_id: str) -> None:
-        runs = self.studio.runs
-        await self.call(runs.restore_run, run_id)
-        run = await self.call(runs.get_run, run_id)
+        run = await self.call(self.studio.experiments.restore_run, run_id)
         self.emit_change("runs", "updated", run_id)
         self.write_model(models.Run.from_entity(run))
 
@@ -123,7 +112,11 @@ class RunBatchHandler(_RunsBase):
             for m in body.metrics
         ]
         await self.call(
-            self.studio.runs.log_batch, run_id, metrics=metrics, params=body.params, tags=body.tags
+            self.studio.experiments.log_batch,
+            run_id,
+            metrics=metrics,
+            params=body.params,
+            tags=body.tags,
         )
         self.emit_change("runs", "updated", run_id)
         self.set_status(204)
@@ -134,7 +127,7 @@ class RunTagHandler(_RunsBase):
     @authorized
     @tornado.web.authenticated
     async def delete(self, run_id: str, key: str) -> None:
-        await self.call(self.studio.runs.delete_tag, run_id, key)
+        await self.call(self.studio.experiments.delete_tag, run_id, key)
         self.emit_change("runs", "updated", run_id)
         self.set_status(204)
         self.finish()
@@ -145,10 +138,8 @@ class MetricHistoriesHandler(_RunsBase):
     @tornado.web.authenticated
     async def get(self) -> None:
         query = self.parse_query(models.MetricHistoryQuery)
-        run_ids = _split_list(query.run_ids, "run_ids", MAX_HISTORY_RUNS)
-        keys = _split_list(query.keys, "keys", MAX_HISTORY_KEYS)
         series = await self.call(
-            metric_histories, self.studio.runs, run_ids, keys, query.max_points
+            self.studio.experiments.metric_histories, query.run_ids, query.keys, query.max_points
         )
         self.write_model(
             models.MetricHistoryList(
@@ -167,12 +158,3 @@ class MetricHistoriesHandler(_RunsBase):
                 ]
             )
         )
-
-
-def _split_list(text: str, name: str, limit: int) -> list[str]:
-    items = [item.strip() for item in text.split(",") if item.strip()]
-    if not items:
-        raise InvalidArgumentError(f"{name} must name at least one value.")
-    if len(items) > limit:
-        raise InvalidArgumentError(f"{name} takes at most {limit} values; got {len(items)}.")
-    return list(dict.fromkeys(items))

@@ -10,7 +10,6 @@ import tornado.web
 from jupyter_server.auth.decorator import authorized
 
 from ...api import models, wrangler_models
-from ...errors import InvalidArgumentError, NotFoundError
 from ...wrangler import list_transforms
 from .base import MLStudioHandler
 
@@ -19,16 +18,8 @@ class _WranglerBase(MLStudioHandler):
     auth_resource = "mlstudio:wrangler"
 
     def flow_path(self, relative: str) -> Path:
-        """The .flow file a request names, which must be inside the server's root."""
-        root = self.root_dir
-        path = (root / relative.lstrip("/")).resolve()
-        if not path.is_relative_to(root):
-            raise InvalidArgumentError(f"{relative} is outside the server's root folder.")
-        if path.suffix != ".flow":
-            raise InvalidArgumentError(f"{relative} is not a .flow file.")
-        if not path.parent.is_dir():
-            raise NotFoundError(f"The folder of {relative} does not exist.")
-        return path
+        """The .flow file a request names (the service checks it is inside the root)."""
+        return self.studio.wrangler.flow_path(relative, self.root_dir)
 
     def relative(self, path: Path) -> str:
         return path.relative_to(self.root_dir).as_posix()

@@ -7,7 +7,7 @@ from jupyter_server.auth.decorator import authorized
 
 from ...api import models
 from ...api.operations import API_PREFIX
-from ...errors import InvalidArgumentError, NotFoundError
+from ...errors import InvalidArgumentError
 from ...registry.entities import ModelVersion
 from ...registry.service import current_user
 from .base import MLStudioHandler
@@ -77,7 +77,7 @@ class ModelHandler(_ModelsBase):
     @tornado.web.authenticated
     async def delete(self, name: str) -> None:
         query = self.parse_query(models.ModelDeleteQuery)
-        await self.call(self.studio.models.delete_model, name, query.force)
+        await self.call(self.studio.registry.delete_model, name, query.force)
         self._changed(name, "deleted")
         self.set_status(204)
         self.finish()
@@ -96,24 +96,11 @@ class ModelVersionsHandler(_ModelsBase):
     @tornado.web.authenticated
     async def post(self, name: str) -> None:
         body = self.parse_body(models.ModelVersionCreate)
-        if (body.run_id is None) == (body.job_id is None):
-            raise InvalidArgumentError("Give either run_id or job_id: the source of the model.")
-        if body.job_id is not None:
-            # a missing source is a bad body (400), not a missing model (404, the path's)
-            try:
-                source: object = await self.call(self.studio.job_store.get_job, body.job_id)
-            except NotFoundError:
-                raise InvalidArgumentError(f"No job with id {body.job_id!r}.") from None
-        else:
-            try:
-                await self.call(self.studio.runs.get_run, body.run_id)
-            except NotFoundError:
-                raise InvalidArgumentError(f"No run with id {body.run_id!r}.") from None
-            source = body.run_id
         version = await self.call(
-            self.studio.models.register,
-            source,
+            self.studio.registry.register_source,
             name,
+            run_id=body.run_id,
+            job_id=body.job_id,
             description=body.description,
             tags=body.tags,
             artifact_path=body.artifact_path,
@@ -177,7 +164,7 @@ class ModelLineageHandler(_ModelsBase):
     @authorized
     @tornado.web.authenticated
     async def get(self, name: str, version: str) -> None:
-        found = await self.call(self.studio.models.lineage, name, _version_number(version))
+        found = await self.call(self.studio.registry.lineage, name, _version_number(version))
         self.write_model(models.Lineage(**found))
 
 
@@ -186,7 +173,7 @@ class ModelCardHandler(_ModelsBase):
     @tornado.web.authenticated
     async def get(self, name: str, version: str) -> None:
         number = _version_number(version)
-        text = await self.call(self.studio.models.card_markdown, name, number)
+        text = await self.call(self.studio.registry.card_markdown, name, number)
         self.set_header(
             "Content-Disposition", f'attachment; filename="{name}-v{number}-model-card.md"'
         )
