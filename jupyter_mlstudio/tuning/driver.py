@@ -204,11 +204,11 @@ class Driver(threading.Thread):
             # the job service cannot link the run yet: name the parent in a tag
             parent = {"mlstudio.parent_run_id": parent_run_id} if parent_run_id else {}
             with contextlib.suppress(MLStudioError):
-                self.service.runs.log_batch(job.run_id, tags=tags | parent)
+                self.service.experiments.log_batch(job.run_id, tags=tags | parent)
         return job
 
     def _follow(self, watch: _Watch) -> None:
-        jobs, runs = self.service.jobs, self.service.runs
+        jobs, runs = self.service.jobs, self.service.experiments
         job = jobs.get(watch.job_id)
         metric = self.spec.objective.metric
         # intermediate values (one objective: optuna keeps none for two) feed the pruner
@@ -257,7 +257,7 @@ class Driver(threading.Thread):
             return None
         values = []
         for objective in self.spec.objectives():
-            history = self.service.runs.get_metric_history(watch.run_id, objective.metric)
+            history = self.service.experiments.get_metric_history(watch.run_id, objective.metric)
             finite = [m for m in history if math.isfinite(m.value)]
             if not finite:
                 return None
@@ -289,7 +289,7 @@ class Driver(threading.Thread):
         if step is not None:
             tags[PRUNED_STEP_TAG] = step
         with contextlib.suppress(MLStudioError):
-            self.service.runs.log_batch(run_id, tags=tags)
+            self.service.experiments.log_batch(run_id, tags=tags)
 
     def _stop_trials(self, why: str) -> None:
         """Stop every running trial job and fail its trial with ``why``."""

@@ -79,7 +79,7 @@ class _RunWriter(threading.Thread):
 
     def __init__(self, service: TuningService, job: TuningJob, study: optuna.Study) -> None:
         super().__init__(name=f"mlstudio-tuning-runs-{job.id[:8]}", daemon=True)
-        self.runs = service.runs
+        self.runs = service.experiments
         self.job = job
         self.study = study
         self.queue: queue.Queue[_FinishedTrial | None] = queue.Queue()

@@ -37,9 +37,8 @@ from ..errors import (
     MLStudioError,
     NotFoundError,
 )
-from ..experiments.run_entities import Metric
-from ..experiments.run_store import RunStore
-from ..experiments.store import ExperimentStore
+from ..experiments.entities import Experiment
+from ..experiments.run_entities import Metric, Run
 from ..jobs.entities import Job
 from ..jobs.specs import DEFAULT_EXPERIMENT, TrainingSpec
 from ..jobs.store import JobStore
@@ -94,6 +93,40 @@ class TrialJobs(Protocol):
     def get(self, job_id: str) -> Job: ...
 
 
+class TuningExperiments(Protocol):
+    """What the tuning service needs of the experiments service: get-or-create an
+    experiment, and write and read runs (the run store's contract)."""
+
+    def experiment(self, name: str) -> Experiment: ...
+
+    def create_run(
+        self,
+        experiment_id: str,
+        *,
+        name: str | None = None,
+        tags: Mapping[str, Any] | None = None,
+        parent_run_id: str | None = None,
+        host: str = "",
+        pid: int | None = None,
+    ) -> Run: ...
+
+    def get_run(self, run_id: str) -> Run: ...
+
+    def log_batch(
+        self,
+        run_id: str,
+        metrics: Sequence[Metric] = (),
+        params: Mapping[str, Any] | None = None,
+        tags: Mapping[str, Any] | None = None,
+    ) -> None: ...
+
+    def end_run(self, run_id: str, status: str = "FINISHED") -> Run: ...
+
+    def delete_run(self, run_id: str) -> None: ...
+
+    def get_metric_history(self, run_id: str, key: str) -> list[Metric]: ...
+
+
 def _default_name(spec: TuningJobSpec) -> str:
     training = spec.training
     if training is None:
@@ -106,7 +139,7 @@ def _default_name(spec: TuningJobSpec) -> str:
 
 
 class TuningService:
-    """Tuning jobs over the job service, the run and experiment stores and the tuning store.
+    """Tuning jobs over the job service, the experiments service and the tuning store.
 
     ``poll_interval`` is how often a supervisor looks at its trials (seconds).
     """
@@ -115,14 +148,12 @@ class TuningService:
         self,
         *,
         jobs: TrialJobs,
-        runs: RunStore,
-        experiments: ExperimentStore,
+        experiments: TuningExperiments,
         store: TuningStore,
         config: StudioConfig,
         poll_interval: float = POLL_INTERVAL,
     ) -> None:
         self.jobs = jobs
-        self.runs = runs
         self.experiments = experiments
         self.store = store
         self.config = config
@@ -184,8 +215,8 @@ class TuningService:
         earlier = [self._earlier(ref) for ref in parsed.warm_start]
         enqueued = [self._check_enqueued(parsed, params) for params in parsed.enqueue]
 
-        experiment = self._experiment(experiment_name or DEFAULT_EXPERIMENT)
-        parent = self.runs.create_run(
+        experiment = self.experiments.experiment(experiment_name or DEFAULT_EXPERIMENT)
+        parent = self.experiments.create_run(
             experiment.id,
             name=name,
             tags={"mlstudio.job_kind": "tuning", "mlstudio.source": source},
@@ -201,10 +232,10 @@ class TuningService:
                 owner_pid=os.getpid(),
             )
         except MLStudioError:
-            self.runs.end_run(parent.id, "FAILED")
-            self.runs.delete_run(parent.id)
+            self.experiments.end_run(parent.id, "FAILED")
+            self.experiments.delete_run(parent.id)
             raise
-        self.runs.log_batch(
+        self.experiments.log_batch(
             parent.id,
             params={
                 "strategy": parsed.strategy,
@@ -294,15 +325,6 @@ class TuningService:
             return self.store.get_by_name(ref)
         except NotFoundError:
             return self.store.get(ref)
-
-    def _experiment(self, name: str) -> Any:
-        try:
-            return self.experiments.get_experiment_by_name(name)
-        except NotFoundError:
-            try:
-                return self.experiments.create_experiment(name)
-            except AlreadyExistsError:
-                return self.experiments.get_experiment_by_name(name)
 
     def storage_of(self, tuning_job_id: str) -> optuna.storages.BaseStorage:
         """The study storage of a tuning job, kept open for the next read: a journal
@@ -496,16 +518,16 @@ class TuningService:
         if job.parent_run_id is None:
             return
         with contextlib.suppress(MLStudioError):
-            run = self.runs.get_run(job.parent_run_id)
+            run = self.experiments.get_run(job.parent_run_id)
             if job.best_value is not None:
                 metric = parse_tuning_spec(job.spec).objective.metric
-                self.runs.log_batch(
+                self.experiments.log_batch(
                     run.id,
                     metrics=[Metric(key=f"best:{metric}", value=job.best_value)],
                     tags={"mlstudio.tuning.best_trial": job.best_trial},
                 )
             if run.status == "RUNNING":
-                self.runs.end_run(run.id, _RUN_STATUS.get(job.status, "FINISHED"))
+                self.experiments.end_run(run.id, _RUN_STATUS.get(job.status, "FINISHED"))
 
     # defined last: in the class body, ``list`` would shadow the builtin in annotations
     def list(

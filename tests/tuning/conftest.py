@@ -27,7 +27,7 @@ from jupyter_mlstudio.tuning.store import SqlTuningStore
 def studio() -> Iterator[Studio]:
     studio = Studio(StudioConfig.resolve(max_concurrent_jobs=4))
     yield studio
-    for job in studio.job_store.jobs_in(ACTIVE_JOB_STATUSES):  # a failed test leaves none
+    for job in studio.stores.jobs.jobs_in(ACTIVE_JOB_STATUSES):  # a failed test leaves none
         if job.pid is not None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(job.pid, signal.SIGKILL)
@@ -40,7 +40,6 @@ def studio() -> Iterator[Studio]:
 def make_service(studio: Studio) -> TuningService:
     return TuningService(
         jobs=studio.jobs,
-        runs=studio.runs,
         experiments=studio.experiments,
         store=SqlTuningStore(studio.db),
         config=studio.config,

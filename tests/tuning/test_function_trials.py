@@ -32,7 +32,7 @@ def test_function_trials_are_tracked_like_job_trials(studio: Studio, tuning: Tun
     assert done.counts.completed == 12 and done.best_value is not None
     trials = tuning.trials(done.id)
     assert done.best_value == min(t.value for t in trials if t.value is not None)
-    runs = studio.runs.search_runs([done.experiment_id], filter=None).items  # type: ignore[list-item]
+    runs = studio.experiments.search_runs([done.experiment_id], filter=None).items  # type: ignore[list-item]
     children = [r for r in runs if r.parent_run_id == done.parent_run_id]
     assert len(children) == 12
     by_number = {int(r.tags[TRIAL_TAG]): r for r in children}
@@ -41,7 +41,7 @@ def test_function_trials_are_tracked_like_job_trials(studio: Studio, tuning: Tun
         assert run.status == "FINISHED" and run.id == trial.run_id
         assert float(run.params["x"]) == trial.params["x"]
         assert run.metrics["objective"] == trial.value
-    assert studio.runs.get_run(done.parent_run_id).status == "FINISHED"  # type: ignore[arg-type]
+    assert studio.experiments.get_run(done.parent_run_id).status == "FINISHED"  # type: ignore[arg-type]
     # optuna's importances, and the trials a page at a time
     assert set(tuning.importances(done.id)) == {"x", "kind"}
     first = tuning.list_trials(done.id, max_items=5)
@@ -73,10 +73,10 @@ def test_pruned_and_failing_function_trials(studio: Studio, tuning: TuningServic
     pruned = [t for t in trials if t.state == "Pruned"]
     assert [t.number for t in pruned][:2] == [3, 4], trials  # the median rule stops 10s
     assert done.counts.pruned == len(pruned)
-    run = studio.runs.get_run(pruned[0].run_id)  # type: ignore[arg-type]
+    run = studio.experiments.get_run(pruned[0].run_id)  # type: ignore[arg-type]
     assert run.status == "KILLED" and run.tags["mlstudio.tuning.state"] == "Pruned"
     assert run.tags["mlstudio.tuning.pruned_step"] == str(pruned[0].pruned_step)
-    history = studio.runs.get_metric_history(run.id, "objective")
+    history = studio.experiments.get_metric_history(run.id, "objective")
     assert [m.step for m in history] == list(range(pruned[0].pruned_step + 1))  # type: ignore[operator]
 
     def broken(params: dict[str, Any]) -> float:

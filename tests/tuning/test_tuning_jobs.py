@@ -88,7 +88,7 @@ def test_builtin_algorithm_bayesian_with_two_parallel_trials(
     assert _max_overlap(spans) <= 2
     for trial, job in zip(trials, jobs, strict=True):
         assert job.status == "Completed"
-        run = studio.runs.get_run(job.run_id)  # type: ignore[arg-type]
+        run = studio.experiments.get_run(job.run_id)  # type: ignore[arg-type]
         # a trial's run: the sampled values as params, the trial number as a tag
         assert run.tags[TRIAL_TAG] == str(trial.number)
         assert run.tags["mlstudio.tuning.state"] == "Completed"
@@ -96,7 +96,7 @@ def test_builtin_algorithm_bayesian_with_two_parallel_trials(
         assert run.params["criterion"] == trial.params["criterion"]
         assert run.params["random_state"] == "1"  # the fixed hyperparameter
         assert created.parent_run_id in (run.parent_run_id, run.tags.get("mlstudio.parent_run_id"))
-    parent = studio.runs.get_run(created.parent_run_id)
+    parent = studio.experiments.get_run(created.parent_run_id)
     assert parent.status == "FINISHED"
     assert parent.metrics["best:validation:accuracy"] == done.best_value
     # the real optuna study, for optuna's own plots and importances
@@ -149,10 +149,10 @@ def test_script_mode_hyperband_prunes_bad_trials_and_kills_them(
         assert job.status == "Stopped"
         # its whole process group is gone (the runner ends the job just before it exits)
         assert job.pid is not None and group_gone(job.pid)
-        run = studio.runs.get_run(job.run_id)  # type: ignore[arg-type]
+        run = studio.experiments.get_run(job.run_id)  # type: ignore[arg-type]
         assert run.status == "KILLED"
         assert run.tags["mlstudio.tuning.state"] == "Pruned"
         assert run.tags["mlstudio.tuning.pruned_step"] == str(trial.pruned_step)
         # it was stopped early: fewer epochs in its log than a full run
-        history = studio.runs.get_metric_history(job.run_id, "val_loss")  # type: ignore[arg-type]
+        history = studio.experiments.get_metric_history(job.run_id, "val_loss")  # type: ignore[arg-type]
         assert len(history) < 9

@@ -92,7 +92,8 @@ def test_bad_input_creates_nothing(
     assert message in caught.value.message
     assert tuning.list().items == []
     assert studio.experiments.list_experiments().items == [] or all(
-        studio.stores.runs.count_runs([e.id]) == 0 for e in studio.experiments.list_experiments().items
+        studio.stores.runs.count_runs([e.id]) == 0
+        for e in studio.experiments.list_experiments().items
     )
     assert not (studio.config.home / "tuning").exists()
 
@@ -210,7 +211,7 @@ from jupyter_mlstudio.tuning.service import TuningService
 from jupyter_mlstudio.tuning.store import SqlTuningStore
 
 studio = Studio(StudioConfig.resolve())
-service = TuningService(jobs=studio.jobs, runs=studio.stores.runs, experiments=studio.stores.experiments,
+service = TuningService(jobs=studio.jobs, experiments=studio.experiments,
                         store=SqlTuningStore(studio.db), config=studio.config, poll_interval=0.1)
 service.create(json.loads(sys.argv[1]))
 time.sleep(600)
@@ -261,8 +262,7 @@ def test_kill_9_of_the_driving_process_then_resume(
     studio.jobs.executor.reconcile()
     service = TuningService(
         jobs=studio.jobs,
-        runs=studio.stores.runs,
-        experiments=studio.stores.experiments,
+        experiments=studio.experiments,
         store=store,
         config=studio.config,
         poll_interval=0.1,

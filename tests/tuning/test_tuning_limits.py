@@ -67,7 +67,7 @@ def test_stop_ends_the_running_trials_and_their_processes(
         assert trial.failure_reason == "Stopped: the tuning job was stopped."
         job = studio.jobs.get(trial.job_id)  # type: ignore[arg-type]
         assert job.status == "Stopped" and job.pid is not None and group_gone(job.pid)
-    assert studio.runs.get_run(done.parent_run_id).status == "KILLED"  # type: ignore[arg-type]
+    assert studio.experiments.get_run(done.parent_run_id).status == "KILLED"  # type: ignore[arg-type]
 
 
 def test_max_runtime_stops_starting_and_stops_the_running_trial(
