@@ -21,7 +21,7 @@ from jupyter_mlstudio.features.online import SqlOnlineStore
 from jupyter_mlstudio.features.service import FeatureStore
 from jupyter_mlstudio.features.store import SqlFeatureGroupStore
 
-from .conftest import Clock
+from .conftest import Clock, customers_spec
 
 UTC = timezone.utc
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
@@ -263,3 +263,39 @@ def test_dataset_requests_are_checked(features: FeatureStore, tmp_path: Path) ->
     )
     written = pd.read_parquet(tmp_path / "out" / "train.parquet")
     assert list(written["age"]) == [30] and list(out.frame["city"]) == ["a"]
+
+
+def test_every_type_round_trips_through_the_online_store(features: FeatureStore) -> None:
+    spec = customers_spec()
+    features.catalog.create(spec)
+    signup = datetime(2020, 5, 1, 8, 30, 0, 123456, tzinfo=UTC)
+    record = {
+        "customer_id": 7,
+        "ts": T0,
+        "age": 2**53 + 1,
+        "score": 1 / 3,
+        "city": 'Qu"é\nbec',
+        "vip": True,
+        "signup": signup,
+    }
+    features.put_record("customers", record)
+    assert features.get_record("customers", 7) == record
+    features.put_record(
+        "customers",
+        {
+            **record,
+            "ts": T0 + timedelta(hours=1),
+            "score": None,
+            "city": None,
+            "vip": None,
+            "signup": None,
+        },
+    )
+    assert features.get_record("customers", 7) == {
+        **record,
+        "ts": T0 + timedelta(hours=1),
+        "score": None,
+        "city": None,
+        "vip": None,
+        "signup": None,
+    }
