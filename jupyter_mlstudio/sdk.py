@@ -175,6 +175,13 @@ def _data_source(value: Any) -> str:
     return str(stage_dataframe(studio(), value))
 
 
+def _submit(spec: dict[str, Any], wait: bool) -> JobHandle:
+    handle = JobHandle(studio(), studio().jobs.submit_data(spec))
+    if wait:
+        handle.wait(progress=True)
+    return handle
+
+
 def train(
     algorithm_or_script: str,
     data: Any = None,
@@ -224,10 +231,7 @@ def train(
         "timeout_seconds": timeout,
         "register_as": register_as,
     }
-    handle = JobHandle(studio(), studio().jobs.submit_data(spec))
-    if wait:
-        handle.wait(progress=True)
-    return handle
+    return _submit(spec, wait)
 
 
 def process(
@@ -264,10 +268,7 @@ def process(
         "working_dir": working_dir,
         "timeout_seconds": timeout,
     }
-    handle = JobHandle(studio(), studio().jobs.submit_data(spec))
-    if wait:
-        handle.wait(progress=True)
-    return handle
+    return _submit(spec, wait)
 
 
 def batch_transform(
@@ -319,10 +320,7 @@ def batch_transform(
         "environment": dict(environment or {}),
         "timeout_seconds": timeout,
     }
-    handle = JobHandle(studio(), studio().jobs.submit_data(spec))
-    if wait:
-        handle.wait(progress=True)
-    return handle
+    return _submit(spec, wait)
 
 
 def get_job(name_or_id: str) -> JobHandle:

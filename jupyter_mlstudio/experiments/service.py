@@ -144,6 +144,11 @@ class ExperimentService:
         """The artifact folder of a run."""
         return ArtifactRepository(self.runs.get_run(run_id).artifact_uri)
 
+    def discard_run(self, run_id: str) -> None:
+        """End a run FAILED and put it in the trash (its job could not be created)."""
+        self.runs.end_run(run_id, "FAILED")
+        self.runs.delete_run(run_id)
+
     def restore_run(self, run_id: str) -> Run:
         """Bring a run back from the trash."""
         self.runs.restore_run(run_id)

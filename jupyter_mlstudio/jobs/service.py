@@ -279,8 +279,7 @@ class JobService:
                 owner_pid=os.getpid(),
             )
         except MLStudioError:
-            self._experiments.end_run(run.id, "FAILED")
-            self._experiments.delete_run(run.id)
+            self._experiments.discard_run(run.id)
             raise
         self._experiments.log_batch(run.id, params=params or None, tags={"mlstudio.job_id": job.id})
         self.executor.submit(job)

@@ -67,6 +67,10 @@ def test_the_experiments_service_needs_only_its_stores(tmp_path: Path) -> None:
         with pytest.raises(NotFoundError):
             service.search_experiment_runs("no-such-experiment")
         assert service.list_experiments(name="churn").items == [first]
+        other = service.create_run(first.id, name="r2")
+        service.discard_run(other.id)  # its job could not be created
+        assert service.get_run(other.id).status == "FAILED"
+        assert service.search_runs([first.id], lifecycle="deleted").items[0].id == other.id
         with pytest.raises(InvalidArgumentError, match="at most 100 values"):
             service.metric_histories(",".join(f"r{i}" for i in range(101)), "loss", 10)
         with pytest.raises(InvalidArgumentError, match="keys must name at least one value"):
