@@ -148,9 +148,10 @@ class FeatureStore:
             else self.catalog.list_versions(name)
         )
         for group in groups:
-            self.catalog.delete(group.id)
+            # the data first: a failure leaves an empty group, never files nobody lists
             self.offline.drop(group)
             self.online.drop_group(group.id)
+            self.catalog.delete(group.id)
         return groups
 
     def ingestions(
