@@ -12,8 +12,8 @@ and open runs are reset in the child by their own modules (``os.register_at_fork
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from . import tracking
 from .config import StudioConfig
@@ -25,7 +25,10 @@ if TYPE_CHECKING:
 from .jobs.entities import Job
 from .jobs.handle import JobHandle, stage_dataframe
 from .registry.entities import ModelGroup, ModelVersion
+from .store.pagination import Page
 from .studio import Studio, configure_default, default_studio
+
+_T = TypeVar("_T")
 
 
 def configure(
@@ -56,17 +59,22 @@ def get_experiment(name: str) -> Experiment:
     return studio().experiments.get_experiment_by_name(name)
 
 
-def list_experiments() -> list[Experiment]:
-    """Every experiment, newest first."""
-    store = studio().experiments
-    items: list[Experiment] = []
+def _every_page(fetch: Callable[[str | None], Page[_T]]) -> list[_T]:
+    """The items of every page ``fetch(next_token)`` gives, in order."""
+    items: list[_T] = []
     token: str | None = None
     while True:
-        page = store.list_experiments(max_items=1000, next_token=token)
+        page = fetch(token)
         items.extend(page.items)
         if page.next_token is None:
             return items
         token = page.next_token
+
+
+def list_experiments() -> list[Experiment]:
+    """Every experiment, newest first."""
+    experiments = studio().experiments
+    return _every_page(lambda token: experiments.list_experiments(1000, token))
 
 
 def update_experiment(
@@ -77,15 +85,17 @@ def update_experiment(
     tags: Mapping[str, str] | None = None,
 ) -> Experiment:
     """Rename an experiment or change its description or tags (tags are replaced)."""
-    store = studio().experiments
-    experiment = store.get_experiment_by_name(name)
-    return store.update_experiment(experiment.id, name=new_name, description=description, tags=tags)
+    experiments = studio().experiments
+    experiment = experiments.get_experiment_by_name(name)
+    return experiments.update_experiment(
+        experiment.id, name=new_name, description=description, tags=tags
+    )
 
 
 def delete_experiment(name: str) -> None:
     """Delete the experiment with this name; raises ``NotFoundError``."""
-    store = studio().experiments
-    store.delete_experiment(store.get_experiment_by_name(name).id)
+    experiments = studio().experiments
+    experiments.delete_experiment(experiments.get_experiment_by_name(name).id)
 
 
 # -- runs ------------------------------------------------------------------------------
@@ -373,15 +383,8 @@ def register(
 
 def list_models(search: str | None = None) -> list[ModelGroup]:
     """Registered models, most recently changed first; ``search`` matches name or description."""
-    store = studio().registry
-    items: list[ModelGroup] = []
-    token: str | None = None
-    while True:
-        page = store.list_groups(search, max_items=1000, next_token=token)
-        items.extend(page.items)
-        if page.next_token is None:
-            return items
-        token = page.next_token
+    registry = studio().registry
+    return _every_page(lambda token: registry.list_groups(search, max_items=1000, next_token=token))
 
 
 def get_model(name: str) -> ModelGroup:
