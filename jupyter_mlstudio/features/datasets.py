@@ -143,7 +143,10 @@ def build_training_set(
             f"(its columns: {', '.join(map(str, entity.columns))})."
         )
     times = convert_column(
-        selections[0].group, FeatureDefinition(event_time, "timestamp"), entity[event_time]
+        selections[0].group,
+        FeatureDefinition(event_time, "timestamp"),
+        entity[event_time],
+        owner="the entity data",
     )
     if times.null_count:
         raise InvalidArgumentError(
@@ -165,7 +168,12 @@ def build_training_set(
         if (id_name, id_type) not in keys:
             key = f"__mls_key{len(keys)}"
             definition = FeatureDefinition(id_name, id_type)
-            columns[key] = convert_column(group, definition, entity[id_name])
+            columns[key] = convert_column(
+                group,
+                definition,
+                entity[id_name],
+                owner=f"the entity data (the record identifier of {group.ref})",
+            )
             keys[(id_name, id_type)] = key
 
     con = duckdb.connect()

@@ -75,7 +75,13 @@ def frame_to_table(group: FeatureGroup, frame: pd.DataFrame) -> pa.Table:
     return table
 
 
-def convert_column(group: FeatureGroup, feature: FeatureDefinition, series: pd.Series) -> pa.Array:
+def convert_column(
+    group: FeatureGroup,
+    feature: FeatureDefinition,
+    series: pd.Series,
+    *,
+    owner: str | None = None,
+) -> pa.Array:
     import pandas as pd
     from pandas.api import types as ptypes
 
@@ -85,9 +91,9 @@ def convert_column(group: FeatureGroup, feature: FeatureDefinition, series: pd.S
             position = int(mask.to_numpy().nonzero()[0][0])
             row, value = _plain(series.index[position]), _plain(series.iloc[position])
             where = f" (first at row {row!r}: {value!r})"
+        whose = owner or f"feature group {group.ref}"
         return InvalidArgumentError(
-            f"Column {feature.name!r} of feature group {group.ref} is {feature.type}, "
-            f"but {detail}{where}."
+            f"Column {feature.name!r} of {whose} is {feature.type}, but {detail}{where}."
         )
 
     present = series.notna()

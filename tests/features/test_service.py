@@ -299,3 +299,15 @@ def test_every_type_round_trips_through_the_online_store(features: FeatureStore)
         "vip": None,
         "signup": None,
     }
+
+
+def test_entity_columns_of_the_wrong_type_name_the_entity_data(features: FeatureStore) -> None:
+    create_customers(features)
+    entity = pd.DataFrame({"customer_id": ["one"], "ts": [T0]})
+    with pytest.raises(
+        InvalidArgumentError, match=r"'customer_id' of the entity data \(the record"
+    ):
+        features.dataset(entity, ["customers:age"], event_time="ts")
+    entity = pd.DataFrame({"customer_id": [1], "ts": ["not a date"]})
+    with pytest.raises(InvalidArgumentError, match="'ts' of the entity data is timestamp"):
+        features.dataset(entity, ["customers:age"], event_time="ts")
