@@ -311,3 +311,16 @@ def test_entity_columns_of_the_wrong_type_name_the_entity_data(features: Feature
     entity = pd.DataFrame({"customer_id": [1], "ts": ["not a date"]})
     with pytest.raises(InvalidArgumentError, match="'ts' of the entity data is timestamp"):
         features.dataset(entity, ["customers:age"], event_time="ts")
+
+
+def test_ingest_a_csv_file(features: FeatureStore, tmp_path: Path) -> None:
+    ref = create_customers(features)
+    path = tmp_path / "customers.csv"
+    path.write_text("customer_id,ts,age,city\n1,2024-01-01T00:00:00Z,30,Paris\n2,2024-01-01,,\n")
+    result = features.ingest_file(ref, path)
+    assert result.rows_written == 2
+    assert features.get_record(ref, 1) == {"customer_id": 1, "ts": T0, "age": 30, "city": "Paris"}
+    assert features.get_record(ref, 2) == {"customer_id": 2, "ts": T0, "age": None, "city": None}
+    assert features.ingestions(ref).items[0].source == str(path)
+    with pytest.raises(InvalidArgumentError, match="does not exist"):
+        features.ingest_file(ref, tmp_path / "nope.csv")
