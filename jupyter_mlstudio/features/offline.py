@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import posixpath
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import fsspec
 import pyarrow as pa
@@ -54,6 +55,30 @@ def stored_schema(group: FeatureGroup) -> pa.Schema:
         .append(pa.field(INGESTED_AT, pa.timestamp("us")))
         .append(pa.field(DELETED, pa.bool_()))
     )
+
+
+@dataclass(frozen=True)
+class FeatureStatistics:
+    name: str
+    type: str
+    present: int  # non-null values
+    missing: int
+    distinct: int  # approximate
+    minimum: Any = None  # numbers and timestamps
+    maximum: Any = None
+    mean: float | None = None  # numbers
+
+
+@dataclass(frozen=True)
+class OfflineSummary:
+    """What the panel shows of a group's history: sizes, freshness and per-feature
+    statistics over the live (not deleted) records."""
+
+    records: int
+    tombstones: int
+    latest_event_time: datetime | None
+    latest_ingestion: datetime | None
+    features: tuple[FeatureStatistics, ...]
 
 
 class OfflineStore:
@@ -177,6 +202,63 @@ class OfflineStore:
             return utc_frame(con.execute(sql, params).df())
         finally:
             con.close()
+
+    def summary(self, group: FeatureGroup) -> OfflineSummary:
+        import duckdb
+
+        con = duckdb.connect()
+        try:
+            self.register(con, group, "history")
+            event = quote_identifier(group.event_time_feature)
+            parts = [
+                f"count(*) FILTER (WHERE NOT {DELETED})",
+                f"count(*) FILTER (WHERE {DELETED})",
+                f"max({event})",
+                f"max({INGESTED_AT})",
+            ]
+            for feature in group.features:
+                column = quote_identifier(feature.name)
+                live = f"FILTER (WHERE NOT {DELETED})"
+                ordered = feature.type in ("integral", "fractional", "timestamp")
+                numeric = feature.type in ("integral", "fractional")
+                parts += [
+                    f"count({column}) {live}",
+                    f"approx_count_distinct({column}) {live}",
+                    f"min({column}) {live}" if ordered else "NULL",
+                    f"max({column}) {live}" if ordered else "NULL",
+                    f"avg({column}) {live}" if numeric else "NULL",
+                ]
+            row = con.execute(f"SELECT {', '.join(parts)} FROM history").fetchone()  # noqa: S608
+        finally:
+            con.close()
+        assert row is not None
+        records = int(row[0])
+        stats = []
+        for index, feature in enumerate(group.features):
+            present, distinct, low, high, mean = row[4 + 5 * index : 9 + 5 * index]
+            stats.append(
+                FeatureStatistics(
+                    name=feature.name,
+                    type=feature.type,
+                    present=int(present),
+                    missing=records - int(present),
+                    distinct=int(distinct),
+                    minimum=_aware(low),
+                    maximum=_aware(high),
+                    mean=None if mean is None else float(mean),
+                )
+            )
+        return OfflineSummary(
+            records=records,
+            tombstones=int(row[1]),
+            latest_event_time=_aware(row[2]),
+            latest_ingestion=_aware(row[3]),
+            features=tuple(stats),
+        )
+
+
+def _aware(value: Any) -> Any:
+    return value.replace(tzinfo=timezone.utc) if isinstance(value, datetime) else value
 
 
 def utc_frame(frame: pd.DataFrame) -> pd.DataFrame:

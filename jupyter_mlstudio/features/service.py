@@ -34,7 +34,7 @@ from .entities import (
     Ingestion,
     parse_group_ref,
 )
-from .offline import OfflineStore, naive_utc, quote_identifier
+from .offline import OfflineStore, OfflineSummary, naive_utc, quote_identifier
 from .online import MAX_BATCH_GET, OnlineRecord, OnlineStore
 from .records import arrow_schema, convert_column, frame_to_table
 from .store import FeatureGroupStore
@@ -259,6 +259,13 @@ class FeatureStore:
         if not group.offline_enabled:
             raise InvalidArgumentError(f"Feature group {group.ref} keeps no offline history.")
         return self.offline.read(group, as_of=as_of, include_deleted=include_deleted, limit=limit)
+
+    def summary(self, ref: str) -> OfflineSummary:
+        """Sizes, freshness and per-feature statistics of the offline history."""
+        group = self.get_group(ref)
+        if not group.offline_enabled:
+            raise InvalidArgumentError(f"Feature group {group.ref} keeps no offline history.")
+        return self.offline.summary(group)
 
     def dataset(
         self,

@@ -324,3 +324,21 @@ def test_ingest_a_csv_file(features: FeatureStore, tmp_path: Path) -> None:
     assert features.ingestions(ref).items[0].source == str(path)
     with pytest.raises(InvalidArgumentError, match="does not exist"):
         features.ingest_file(ref, tmp_path / "nope.csv")
+
+
+def test_summary_sizes_freshness_and_statistics(features: FeatureStore, clock: Clock) -> None:
+    ref = create_customers(features)
+    empty = features.summary(ref)
+    assert (empty.records, empty.latest_event_time, empty.features[2].mean) == (0, None, None)
+    features.ingest(ref, frame([(1, 0, 30, "a"), (2, 2, None, "a"), (3, 1, 40, None)]))
+    features.delete_record(ref, 3, event_time=T0 + timedelta(hours=9))
+    summary = features.summary(ref)
+    assert (summary.records, summary.tombstones) == (3, 1)
+    assert summary.latest_event_time == T0 + timedelta(hours=9)  # the delete is an event
+    assert summary.latest_ingestion is not None and summary.latest_ingestion.tzinfo
+    age = {s.name: s for s in summary.features}["age"]
+    assert (age.present, age.missing, age.minimum, age.maximum, age.mean) == (2, 1, 30, 40, 35.0)
+    city = {s.name: s for s in summary.features}["city"]
+    assert (city.present, city.missing, city.distinct, city.minimum) == (2, 1, 1, None)
+    ts = {s.name: s for s in summary.features}["ts"]
+    assert (ts.minimum, ts.maximum) == (T0, T0 + timedelta(hours=2))
