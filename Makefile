@@ -89,10 +89,11 @@ test-js: install
 
 # Core and handler tests; the store contract suite runs on SQLite and on a throwaway
 # PostgreSQL server. The tests are independent (each its own home folder, free ports,
-# its own PostgreSQL database per xdist worker), so they run on every core.
+# its own PostgreSQL database per xdist worker), so they run on every core; a module's
+# tests stay on one worker, as they share module-scoped fixtures.
 PYTEST_WORKERS ?= auto
 test-python:
-	scripts/with_postgres.sh $(BIN)/python -m pytest tests -p no:playwright -n $(PYTEST_WORKERS) \
+	scripts/with_postgres.sh $(BIN)/python -m pytest tests -p no:playwright -n $(PYTEST_WORKERS) --dist loadfile \
 		--durations=15
 
 # A plain `pip install` of the wheel into a clean venv must show both extensions OK.
