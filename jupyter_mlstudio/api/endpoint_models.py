@@ -1,4 +1,4 @@
-"""Request and response models of ``/endpoints`` (see ``models.py`` for the shared bases)."""
+"""Request and response models of ``/endpoints`` (see ``common_models.py`` for the shared bases)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pydantic import ConfigDict, Field
 from ..endpoints.entities import Endpoint as EndpointEntity
 from ..serving.config import DEFAULT_PAYLOAD_LIMIT, MAX_PAYLOAD_LIMIT
 from ..store.pagination import DEFAULT_MAX_ITEMS, MAX_MAX_ITEMS
-from .models import INT64_MAX, QueryModel, RequestModel, ResponseModel
+from .common_models import INT64_MAX, QueryModel, RequestModel, ResponseModel
 
 EndpointStatusName = Literal["Creating", "InService", "Updating", "Failed", "Deleting"]
 ENDPOINT_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field
 
 from ..home import HomeSnapshot
-from .models import ResponseModel
+from .common_models import ResponseModel
 
 
 class ProcessUsage(ResponseModel):

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from ..registry.entities import ALIAS_PATTERN, MODEL_NAME_PATTERN
-from . import models
+from . import common_models
 from .endpoint_models import ENDPOINT_NAME_PATTERN
 from .operations import API_PREFIX, OPERATIONS
 
@@ -73,7 +73,7 @@ def _key_patterns_as_property_names(schema: Any) -> None:
 
 def build_openapi() -> dict[str, Any]:
     schema_models: list[tuple[type[BaseModel], Literal["validation", "serialization"]]] = [
-        (models.ErrorResponse, "serialization")
+        (common_models.ErrorResponse, "serialization")
     ]
     for op in OPERATIONS:
         if op.response is not None:

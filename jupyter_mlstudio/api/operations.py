@@ -10,7 +10,15 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from . import endpoint_models, home_models, models, wrangler_models
+from . import (
+    common_models,
+    endpoint_models,
+    experiment_models,
+    home_models,
+    job_models,
+    registry_models,
+    wrangler_models,
+)
 
 API_PREFIX = "/mlstudio/api/v1"
 
@@ -37,7 +45,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "getStatus",
         "Server extension version and storage",
         "status",
-        models.Status,
+        common_models.Status,
     ),
     Operation("get", "/openapi.json", "getOpenAPI", "This OpenAPI document", "status", None),
     Operation(
@@ -55,8 +63,8 @@ OPERATIONS: tuple[Operation, ...] = (
         "listExperiments",
         "List experiments, newest first",
         "experiments",
-        models.ExperimentList,
-        query=models.ExperimentListQuery,
+        experiment_models.ExperimentList,
+        query=experiment_models.ExperimentListQuery,
         errors=(400, 404),
     ),
     Operation(
@@ -65,9 +73,9 @@ OPERATIONS: tuple[Operation, ...] = (
         "createExperiment",
         "Create an experiment",
         "experiments",
-        models.Experiment,
+        experiment_models.Experiment,
         status=201,
-        body=models.ExperimentCreate,
+        body=experiment_models.ExperimentCreate,
         errors=(400, 409),
     ),
     Operation(
@@ -76,7 +84,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "getExperiment",
         "Describe an experiment",
         "experiments",
-        models.Experiment,
+        experiment_models.Experiment,
         errors=(404,),
     ),
     Operation(
@@ -85,8 +93,8 @@ OPERATIONS: tuple[Operation, ...] = (
         "updateExperiment",
         "Rename an experiment or change its description or tags",
         "experiments",
-        models.Experiment,
-        body=models.ExperimentUpdate,
+        experiment_models.Experiment,
+        body=experiment_models.ExperimentUpdate,
         errors=(400, 404, 409),
     ),
     Operation(
@@ -105,8 +113,8 @@ OPERATIONS: tuple[Operation, ...] = (
         "searchRuns",
         "Search an experiment's runs: filter, sort, paginate",
         "runs",
-        models.RunList,
-        query=models.RunListQuery,
+        experiment_models.RunList,
+        query=experiment_models.RunListQuery,
         errors=(400, 404),
     ),
     Operation(
@@ -115,7 +123,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "listExperimentKeys",
         "Metric, param and tag names used in an experiment",
         "runs",
-        models.ExperimentKeys,
+        experiment_models.ExperimentKeys,
         errors=(404,),
     ),
     Operation(
@@ -124,13 +132,19 @@ OPERATIONS: tuple[Operation, ...] = (
         "createRun",
         "Start a run",
         "runs",
-        models.Run,
+        experiment_models.Run,
         status=201,
-        body=models.RunCreate,
+        body=experiment_models.RunCreate,
         errors=(400, 404),
     ),
     Operation(
-        "get", "/runs/{run_id}", "getRun", "Describe a run", "runs", models.Run, errors=(404,)
+        "get",
+        "/runs/{run_id}",
+        "getRun",
+        "Describe a run",
+        "runs",
+        experiment_models.Run,
+        errors=(404,),
     ),
     Operation(
         "patch",
@@ -138,8 +152,8 @@ OPERATIONS: tuple[Operation, ...] = (
         "updateRun",
         "Rename, move or end a run",
         "runs",
-        models.Run,
-        body=models.RunUpdate,
+        experiment_models.Run,
+        body=experiment_models.RunUpdate,
         errors=(400, 404),
     ),
     Operation(
@@ -158,7 +172,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "restoreRun",
         "Bring a run back from the trash",
         "runs",
-        models.Run,
+        experiment_models.Run,
         errors=(404,),
     ),
     Operation(
@@ -169,7 +183,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "runs",
         None,
         status=204,
-        body=models.LogBatch,
+        body=experiment_models.LogBatch,
         errors=(400, 404, 409),
     ),
     Operation(
@@ -188,8 +202,8 @@ OPERATIONS: tuple[Operation, ...] = (
         "getMetricHistories",
         "Metric series of several runs, downsampled",
         "runs",
-        models.MetricHistoryList,
-        query=models.MetricHistoryQuery,
+        experiment_models.MetricHistoryList,
+        query=experiment_models.MetricHistoryQuery,
         errors=(400, 404),
     ),
     Operation(
@@ -198,8 +212,8 @@ OPERATIONS: tuple[Operation, ...] = (
         "listArtifacts",
         "List a run's artifacts",
         "artifacts",
-        models.ArtifactList,
-        query=models.ArtifactQuery,
+        experiment_models.ArtifactList,
+        query=experiment_models.ArtifactQuery,
         errors=(400, 404),
     ),
     Operation(
@@ -209,7 +223,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "Download one artifact (streamed)",
         "artifacts",
         None,
-        query=models.ArtifactQuery,
+        query=experiment_models.ArtifactQuery,
         errors=(400, 404),
         binary=True,
     ),
@@ -219,8 +233,8 @@ OPERATIONS: tuple[Operation, ...] = (
         "listJobs",
         "List jobs, newest first",
         "jobs",
-        models.JobList,
-        query=models.JobListQuery,
+        job_models.JobList,
+        query=job_models.JobListQuery,
         errors=(400,),
     ),
     Operation(
@@ -229,9 +243,9 @@ OPERATIONS: tuple[Operation, ...] = (
         "createTrainingJob",
         "Start a training job (built-in algorithm or script)",
         "jobs",
-        models.Job,
+        job_models.Job,
         status=201,
-        body=models.TrainingJobCreate,
+        body=job_models.TrainingJobCreate,
         errors=(400, 409),
     ),
     Operation(
@@ -240,9 +254,9 @@ OPERATIONS: tuple[Operation, ...] = (
         "createProcessingJob",
         "Start a processing job (script or notebook)",
         "jobs",
-        models.Job,
+        job_models.Job,
         status=201,
-        body=models.ProcessingJobCreate,
+        body=job_models.ProcessingJobCreate,
         errors=(400, 409),
     ),
     Operation(
@@ -251,13 +265,13 @@ OPERATIONS: tuple[Operation, ...] = (
         "createBatchTransformJob",
         "Start a batch transform job (score a registered model over files)",
         "jobs",
-        models.Job,
+        job_models.Job,
         status=201,
-        body=models.BatchTransformJobCreate,
+        body=job_models.BatchTransformJobCreate,
         errors=(400, 409),
     ),
     Operation(
-        "get", "/jobs/{job_id}", "getJob", "Describe a job", "jobs", models.Job, errors=(404,)
+        "get", "/jobs/{job_id}", "getJob", "Describe a job", "jobs", job_models.Job, errors=(404,)
     ),
     Operation(
         "post",
@@ -265,7 +279,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "stopJob",
         "Stop a job (its whole process group)",
         "jobs",
-        models.Job,
+        job_models.Job,
         errors=(404, 409),
     ),
     Operation(
@@ -274,9 +288,9 @@ OPERATIONS: tuple[Operation, ...] = (
         "cloneJob",
         "Start a new job with the same spec",
         "jobs",
-        models.Job,
+        job_models.Job,
         status=201,
-        body=models.JobClone,
+        body=job_models.JobClone,
         errors=(400, 404, 409),
     ),
     Operation(
@@ -285,8 +299,8 @@ OPERATIONS: tuple[Operation, ...] = (
         "getJobLog",
         "Read a job's log from a byte offset",
         "jobs",
-        models.JobLogChunk,
-        query=models.JobLogQuery,
+        job_models.JobLogChunk,
+        query=job_models.JobLogQuery,
         errors=(400, 404),
     ),
     Operation(
@@ -295,7 +309,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "listAlgorithms",
         "Built-in training algorithms and their hyperparameter schemas",
         "jobs",
-        models.AlgorithmList,
+        job_models.AlgorithmList,
     ),
     Operation(
         "get",
@@ -303,8 +317,8 @@ OPERATIONS: tuple[Operation, ...] = (
         "getDataColumns",
         "Column names of a data file (header only)",
         "jobs",
-        models.DataColumns,
-        query=models.DataColumnsQuery,
+        job_models.DataColumns,
+        query=job_models.DataColumnsQuery,
         errors=(400, 404),
     ),
     Operation(
@@ -313,8 +327,8 @@ OPERATIONS: tuple[Operation, ...] = (
         "listModels",
         "List registered models, most recently changed first",
         "models",
-        models.ModelGroupList,
-        query=models.ModelGroupListQuery,
+        registry_models.ModelGroupList,
+        query=registry_models.ModelGroupListQuery,
         errors=(400,),
     ),
     Operation(
@@ -323,9 +337,9 @@ OPERATIONS: tuple[Operation, ...] = (
         "createModel",
         "Create a model group",
         "models",
-        models.ModelGroup,
+        registry_models.ModelGroup,
         status=201,
-        body=models.ModelGroupCreate,
+        body=registry_models.ModelGroupCreate,
         errors=(400, 409),
     ),
     Operation(
@@ -334,7 +348,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "getModel",
         "Describe a model",
         "models",
-        models.ModelGroup,
+        registry_models.ModelGroup,
         errors=(404,),
     ),
     Operation(
@@ -343,8 +357,8 @@ OPERATIONS: tuple[Operation, ...] = (
         "updateModel",
         "Change a model's description or tags",
         "models",
-        models.ModelGroup,
-        body=models.ModelGroupUpdate,
+        registry_models.ModelGroup,
+        body=registry_models.ModelGroupUpdate,
         errors=(400, 404),
     ),
     Operation(
@@ -355,7 +369,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "models",
         None,
         status=204,
-        query=models.ModelDeleteQuery,
+        query=registry_models.ModelDeleteQuery,
         errors=(400, 404, 409),
     ),
     Operation(
@@ -364,7 +378,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "listModelVersions",
         "A model's versions, newest first",
         "models",
-        models.ModelVersionList,
+        registry_models.ModelVersionList,
         errors=(404,),
     ),
     Operation(
@@ -373,9 +387,9 @@ OPERATIONS: tuple[Operation, ...] = (
         "registerModelVersion",
         "Register a run's or a job's model as the next version (the model is created if missing)",
         "models",
-        models.ModelVersion,
+        registry_models.ModelVersion,
         status=201,
-        body=models.ModelVersionCreate,
+        body=registry_models.ModelVersionCreate,
         errors=(400, 404),
     ),
     Operation(
@@ -384,7 +398,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "getModelVersion",
         "Describe a version",
         "models",
-        models.ModelVersion,
+        registry_models.ModelVersion,
         errors=(400, 404),
     ),
     Operation(
@@ -393,8 +407,8 @@ OPERATIONS: tuple[Operation, ...] = (
         "updateModelVersion",
         "Change a version's description, tags or card (artifacts are immutable: 409)",
         "models",
-        models.ModelVersion,
-        body=models.ModelVersionUpdate,
+        registry_models.ModelVersion,
+        body=registry_models.ModelVersionUpdate,
         errors=(400, 404, 409),
     ),
     Operation(
@@ -403,8 +417,8 @@ OPERATIONS: tuple[Operation, ...] = (
         "setModelApproval",
         "Approve or reject a version, with a comment",
         "models",
-        models.ModelVersion,
-        body=models.ApprovalChange,
+        registry_models.ModelVersion,
+        body=registry_models.ApprovalChange,
         errors=(400, 404, 409),
     ),
     Operation(
@@ -413,7 +427,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "getModelLineage",
         "The run, job and data a version came from",
         "models",
-        models.Lineage,
+        registry_models.Lineage,
         errors=(400, 404),
     ),
     Operation(
@@ -432,7 +446,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "getModelAlias",
         "The version an alias points to",
         "models",
-        models.ModelVersion,
+        registry_models.ModelVersion,
         errors=(404,),
     ),
     Operation(
@@ -441,8 +455,8 @@ OPERATIONS: tuple[Operation, ...] = (
         "setModelAlias",
         "Point an alias at a version (moves atomically)",
         "models",
-        models.ModelVersion,
-        body=models.AliasSet,
+        registry_models.ModelVersion,
+        body=registry_models.AliasSet,
         errors=(400, 404),
     ),
     Operation(
@@ -589,7 +603,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "runFlowJob",
         "Run the saved flow on the full data as a processing job",
         "wrangler",
-        models.Job,
+        job_models.Job,
         status=201,
         body=wrangler_models.FlowJobRequest,
         errors=(400, 404),

@@ -1,4 +1,4 @@
-"""Request and response models of ``/wrangler`` (see ``models.py`` for the shared bases)."""
+"""Request and response models of ``/wrangler`` (see ``common_models.py`` for the shared bases)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from ..jobs.specs import NAME_PATTERN
 from ..paths import PathStr
 from ..wrangler.engine import StepStatus
 from ..wrangler.preview import Preview
-from .models import RequestModel, ResponseModel
+from .common_models import RequestModel, ResponseModel
 
 
 class TransformInfo(ResponseModel):

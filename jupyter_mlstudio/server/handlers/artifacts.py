@@ -8,7 +8,7 @@ from urllib.parse import quote
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 
-from ...api import models
+from ...api import experiment_models
 from ...artifacts import ArtifactRepository, clean_relative_path, content_type
 from .base import MLStudioHandler
 
@@ -24,13 +24,15 @@ class ArtifactsHandler(_ArtifactsBase):
     @authorized
     @tornado.web.authenticated
     async def get(self, run_id: str) -> None:
-        query = self.parse_query(models.ArtifactQuery)
+        query = self.parse_query(experiment_models.ArtifactQuery)
         repo = await self.repository(run_id)
         items = await self.call(repo.list, query.path)
         self.write_model(
-            models.ArtifactList(
+            experiment_models.ArtifactList(
                 items=[
-                    models.ArtifactEntry(path=i.path, name=i.name, is_dir=i.is_dir, size=i.size)
+                    experiment_models.ArtifactEntry(
+                        path=i.path, name=i.name, is_dir=i.is_dir, size=i.size
+                    )
                     for i in items
                 ]
             )
@@ -41,7 +43,7 @@ class ArtifactContentHandler(_ArtifactsBase):
     @authorized
     @tornado.web.authenticated
     async def get(self, run_id: str) -> None:
-        query = self.parse_query(models.ArtifactQuery)
+        query = self.parse_query(experiment_models.ArtifactQuery)
         path = clean_relative_path(query.path)
         repo = await self.repository(run_id)
         handle = await self.call(repo.open, path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 
-from ...api import models
+from ...api import experiment_models
 from ...api.operations import API_PREFIX
 from .base import MLStudioHandler
 
@@ -18,7 +18,7 @@ class ExperimentsHandler(_ExperimentsBase):
     @authorized
     @tornado.web.authenticated
     async def get(self) -> None:
-        query = self.parse_query(models.ExperimentListQuery)
+        query = self.parse_query(experiment_models.ExperimentListQuery)
         page = await self.call(
             self.studio.experiments.list_experiments,
             query.max_items,
@@ -26,8 +26,8 @@ class ExperimentsHandler(_ExperimentsBase):
             name=query.name,
         )
         self.write_model(
-            models.ExperimentList(
-                items=[models.Experiment.from_entity(e) for e in page.items],
+            experiment_models.ExperimentList(
+                items=[experiment_models.Experiment.from_entity(e) for e in page.items],
                 next_token=page.next_token,
             )
         )
@@ -35,7 +35,7 @@ class ExperimentsHandler(_ExperimentsBase):
     @authorized
     @tornado.web.authenticated
     async def post(self) -> None:
-        body = self.parse_body(models.ExperimentCreate)
+        body = self.parse_body(experiment_models.ExperimentCreate)
         created = await self.call(
             self.studio.experiments.create_experiment, body.name, body.description, body.tags
         )
@@ -43,7 +43,7 @@ class ExperimentsHandler(_ExperimentsBase):
             "Location", f"{self.base_url.rstrip('/')}{API_PREFIX}/experiments/{created.id}"
         )
         self.emit_change("experiments", "created", created.id)
-        self.write_model(models.Experiment.from_entity(created), status=201)
+        self.write_model(experiment_models.Experiment.from_entity(created), status=201)
 
 
 class ExperimentHandler(_ExperimentsBase):
@@ -51,12 +51,12 @@ class ExperimentHandler(_ExperimentsBase):
     @tornado.web.authenticated
     async def get(self, experiment_id: str) -> None:
         found = await self.call(self.studio.experiments.get_experiment, experiment_id)
-        self.write_model(models.Experiment.from_entity(found))
+        self.write_model(experiment_models.Experiment.from_entity(found))
 
     @authorized
     @tornado.web.authenticated
     async def patch(self, experiment_id: str) -> None:
-        body = self.parse_body(models.ExperimentUpdate)
+        body = self.parse_body(experiment_models.ExperimentUpdate)
         updated = await self.call(
             self.studio.experiments.update_experiment,
             experiment_id,
@@ -65,7 +65,7 @@ class ExperimentHandler(_ExperimentsBase):
             tags=body.tags,
         )
         self.emit_change("experiments", "updated", updated.id)
-        self.write_model(models.Experiment.from_entity(updated))
+        self.write_model(experiment_models.Experiment.from_entity(updated))
 
     @authorized
     @tornado.web.authenticated

@@ -6,7 +6,7 @@ from __future__ import annotations
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 
-from ...api import models
+from ...api import job_models
 from ...api.operations import API_PREFIX
 from ...jobs.entities import Job
 from ...jobs.specs import JobSpec
@@ -28,14 +28,14 @@ class _JobsBase(MLStudioHandler):
     def _created(self, job: Job) -> None:
         self.set_header("Location", f"{self.base_url.rstrip('/')}{API_PREFIX}/jobs/{job.id}")
         self.emit_change("jobs", "created", job.id)
-        self.write_model(models.Job.from_entity(job), status=201)
+        self.write_model(job_models.Job.from_entity(job), status=201)
 
 
 class JobsHandler(_JobsBase):
     @authorized
     @tornado.web.authenticated
     async def get(self) -> None:
-        query = self.parse_query(models.JobListQuery)
+        query = self.parse_query(job_models.JobListQuery)
         page = await self.call(
             self.studio.jobs.list,
             kind=query.kind,
@@ -44,8 +44,9 @@ class JobsHandler(_JobsBase):
             next_token=query.next_token,
         )
         self.write_model(
-            models.JobList(
-                items=[models.Job.from_entity(j) for j in page.items], next_token=page.next_token
+            job_models.JobList(
+                items=[job_models.Job.from_entity(j) for j in page.items],
+                next_token=page.next_token,
             )
         )
 
@@ -54,14 +55,14 @@ class TrainingJobsHandler(_JobsBase):
     @authorized
     @tornado.web.authenticated
     async def post(self) -> None:
-        await self._create(self.parse_body(models.TrainingJobCreate))
+        await self._create(self.parse_body(job_models.TrainingJobCreate))
 
 
 class ProcessingJobsHandler(_JobsBase):
     @authorized
     @tornado.web.authenticated
     async def post(self) -> None:
-        spec = self.parse_body(models.ProcessingJobCreate)
+        spec = self.parse_body(job_models.ProcessingJobCreate)
         await self.call(
             self.studio.wrangler.confine_job_code, spec.code, self.root_dir, self.data_roots
         )
@@ -72,7 +73,7 @@ class BatchTransformJobsHandler(_JobsBase):
     @authorized
     @tornado.web.authenticated
     async def post(self) -> None:
-        await self._create(self.parse_body(models.BatchTransformJobCreate))
+        await self._create(self.parse_body(job_models.BatchTransformJobCreate))
 
 
 class JobHandler(_JobsBase):
@@ -80,7 +81,7 @@ class JobHandler(_JobsBase):
     @tornado.web.authenticated
     async def get(self, job_id: str) -> None:
         job = await self.call(self.studio.jobs.get, job_id)
-        self.write_model(models.Job.from_entity(job))
+        self.write_model(job_models.Job.from_entity(job))
 
 
 class JobStopHandler(_JobsBase):
@@ -89,14 +90,14 @@ class JobStopHandler(_JobsBase):
     async def post(self, job_id: str) -> None:
         job = await self.call(self.studio.jobs.stop, job_id)
         self.emit_change("jobs", "updated", job.id)
-        self.write_model(models.Job.from_entity(job))
+        self.write_model(job_models.Job.from_entity(job))
 
 
 class JobCloneHandler(_JobsBase):
     @authorized
     @tornado.web.authenticated
     async def post(self, job_id: str) -> None:
-        body = self.parse_body(models.JobClone) if self.request.body else models.JobClone()
+        body = self.parse_body(job_models.JobClone) if self.request.body else job_models.JobClone()
         job = await self.call(self.studio.jobs.clone, job_id, body.name)
         self._created(job)
 
@@ -105,10 +106,10 @@ class JobLogHandler(_JobsBase):
     @authorized
     @tornado.web.authenticated
     async def get(self, job_id: str) -> None:
-        query = self.parse_query(models.JobLogQuery)
+        query = self.parse_query(job_models.JobLogQuery)
         chunk = await self.call(self.studio.jobs.read_log, job_id, query.offset, query.max_bytes)
         self.write_model(
-            models.JobLogChunk(
+            job_models.JobLogChunk(
                 text=chunk.text,
                 offset=chunk.offset,
                 next_offset=chunk.next_offset,
@@ -125,7 +126,7 @@ class AlgorithmsHandler(_JobsBase):
         from ...jobs.algorithms import describe_algorithms
 
         items = [
-            models.Algorithm(
+            job_models.Algorithm(
                 name=a["name"],
                 title=a["title"],
                 task=a["task"],
@@ -135,13 +136,13 @@ class AlgorithmsHandler(_JobsBase):
             )
             for a in await self.call(describe_algorithms)  # builds schemas: off the loop
         ]
-        self.write_model(models.AlgorithmList(items=items))
+        self.write_model(job_models.AlgorithmList(items=items))
 
 
 class DataColumnsHandler(_JobsBase):
     @authorized
     @tornado.web.authenticated
     async def get(self) -> None:
-        query = self.parse_query(models.DataColumnsQuery)
+        query = self.parse_query(job_models.DataColumnsQuery)
         columns = await self.call(self.studio.jobs.data_columns, query.path, self.root_dir)
-        self.write_model(models.DataColumns(path=query.path, columns=columns))
+        self.write_model(job_models.DataColumns(path=query.path, columns=columns))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 
-from ...api import models
+from ...api import registry_models
 from ...api.operations import API_PREFIX
 from ...errors import InvalidArgumentError
 from ...registry.entities import ModelVersion
@@ -26,20 +26,20 @@ class _ModelsBase(MLStudioHandler):
         self.emit_change("models", action, name)
 
     def _write_version(self, version: ModelVersion, status: int = 200) -> None:
-        self.write_model(models.ModelVersion.from_entity(version), status=status)
+        self.write_model(registry_models.ModelVersion.from_entity(version), status=status)
 
 
 class ModelsHandler(_ModelsBase):
     @authorized
     @tornado.web.authenticated
     async def get(self) -> None:
-        query = self.parse_query(models.ModelGroupListQuery)
+        query = self.parse_query(registry_models.ModelGroupListQuery)
         page = await self.call(
             self.studio.registry.list_groups, query.search, query.max_items, query.next_token
         )
         self.write_model(
-            models.ModelGroupList(
-                items=[models.ModelGroup.from_entity(g) for g in page.items],
+            registry_models.ModelGroupList(
+                items=[registry_models.ModelGroup.from_entity(g) for g in page.items],
                 next_token=page.next_token,
             )
         )
@@ -47,13 +47,13 @@ class ModelsHandler(_ModelsBase):
     @authorized
     @tornado.web.authenticated
     async def post(self) -> None:
-        body = self.parse_body(models.ModelGroupCreate)
+        body = self.parse_body(registry_models.ModelGroupCreate)
         group = await self.call(
             self.studio.registry.create_group, body.name, body.description, body.tags
         )
         self.set_header("Location", f"{self.base_url.rstrip('/')}{API_PREFIX}/models/{group.name}")
         self._changed(group.name, "created")
-        self.write_model(models.ModelGroup.from_entity(group), status=201)
+        self.write_model(registry_models.ModelGroup.from_entity(group), status=201)
 
 
 class ModelHandler(_ModelsBase):
@@ -61,22 +61,22 @@ class ModelHandler(_ModelsBase):
     @tornado.web.authenticated
     async def get(self, name: str) -> None:
         group = await self.call(self.studio.registry.get_group, name)
-        self.write_model(models.ModelGroup.from_entity(group))
+        self.write_model(registry_models.ModelGroup.from_entity(group))
 
     @authorized
     @tornado.web.authenticated
     async def patch(self, name: str) -> None:
-        body = self.parse_body(models.ModelGroupUpdate)
+        body = self.parse_body(registry_models.ModelGroupUpdate)
         group = await self.call(
             self.studio.registry.update_group, name, description=body.description, tags=body.tags
         )
         self._changed(name)
-        self.write_model(models.ModelGroup.from_entity(group))
+        self.write_model(registry_models.ModelGroup.from_entity(group))
 
     @authorized
     @tornado.web.authenticated
     async def delete(self, name: str) -> None:
-        query = self.parse_query(models.ModelDeleteQuery)
+        query = self.parse_query(registry_models.ModelDeleteQuery)
         await self.call(self.studio.registry.delete_model, name, query.force)
         self._changed(name, "deleted")
         self.set_status(204)
@@ -89,13 +89,15 @@ class ModelVersionsHandler(_ModelsBase):
     async def get(self, name: str) -> None:
         versions = await self.call(self.studio.registry.list_versions, name)
         self.write_model(
-            models.ModelVersionList(items=[models.ModelVersion.from_entity(v) for v in versions])
+            registry_models.ModelVersionList(
+                items=[registry_models.ModelVersion.from_entity(v) for v in versions]
+            )
         )
 
     @authorized
     @tornado.web.authenticated
     async def post(self, name: str) -> None:
-        body = self.parse_body(models.ModelVersionCreate)
+        body = self.parse_body(registry_models.ModelVersionCreate)
         version = await self.call(
             self.studio.registry.register_source,
             name,
@@ -123,7 +125,7 @@ class ModelVersionHandler(_ModelsBase):
     @authorized
     @tornado.web.authenticated
     async def patch(self, name: str, version: str) -> None:
-        body = self.parse_body(models.ModelVersionUpdate)
+        body = self.parse_body(registry_models.ModelVersionUpdate)
         changes = {field: getattr(body, field) for field in body.model_fields_set}
         if body.card is not None:
             changes["card"] = body.card.model_dump(exclude_unset=True)
@@ -138,7 +140,7 @@ class ModelApprovalHandler(_ModelsBase):
     @authorized
     @tornado.web.authenticated
     async def post(self, name: str, version: str) -> None:
-        body = self.parse_body(models.ApprovalChange)
+        body = self.parse_body(registry_models.ApprovalChange)
         updated = await self.call(
             self.studio.registry.set_approval,
             name,
@@ -165,7 +167,7 @@ class ModelLineageHandler(_ModelsBase):
     @tornado.web.authenticated
     async def get(self, name: str, version: str) -> None:
         found = await self.call(self.studio.registry.lineage, name, _version_number(version))
-        self.write_model(models.Lineage(**found))
+        self.write_model(registry_models.Lineage(**found))
 
 
 class ModelCardHandler(_ModelsBase):
@@ -191,7 +193,7 @@ class ModelAliasHandler(_ModelsBase):
     @authorized
     @tornado.web.authenticated
     async def put(self, name: str, alias: str) -> None:
-        body = self.parse_body(models.AliasSet)
+        body = self.parse_body(registry_models.AliasSet)
         found = await self.call(self.studio.registry.set_alias, name, alias, body.version)
         self._changed(name)
         self._write_version(found)

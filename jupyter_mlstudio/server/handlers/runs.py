@@ -5,7 +5,7 @@ from __future__ import annotations
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 
-from ...api import models
+from ...api import experiment_models
 from ...api.operations import API_PREFIX
 from ...experiments.run_entities import metric
 from .base import MLStudioHandler
@@ -19,7 +19,7 @@ class ExperimentRunsHandler(_RunsBase):
     @authorized
     @tornado.web.authenticated
     async def get(self, experiment_id: str) -> None:
-        query = self.parse_query(models.RunListQuery)
+        query = self.parse_query(experiment_models.RunListQuery)
         page, total = await self.call(
             self.studio.experiments.search_experiment_runs,
             experiment_id,
@@ -30,8 +30,8 @@ class ExperimentRunsHandler(_RunsBase):
             query.lifecycle,
         )
         self.write_model(
-            models.RunList(
-                items=[models.Run.from_entity(r) for r in page.items],
+            experiment_models.RunList(
+                items=[experiment_models.Run.from_entity(r) for r in page.items],
                 next_token=page.next_token,
                 total=total,
             )
@@ -43,14 +43,14 @@ class ExperimentKeysHandler(_RunsBase):
     @tornado.web.authenticated
     async def get(self, experiment_id: str) -> None:
         keys = await self.call(self.studio.experiments.list_keys, experiment_id)
-        self.write_model(models.ExperimentKeys(**keys))
+        self.write_model(experiment_models.ExperimentKeys(**keys))
 
 
 class RunsHandler(_RunsBase):
     @authorized
     @tornado.web.authenticated
     async def post(self) -> None:
-        body = self.parse_body(models.RunCreate)
+        body = self.parse_body(experiment_models.RunCreate)
         run = await self.call(
             self.studio.experiments.create_run,
             body.experiment_id,
@@ -60,7 +60,7 @@ class RunsHandler(_RunsBase):
         )
         self.set_header("Location", f"{self.base_url.rstrip('/')}{API_PREFIX}/runs/{run.id}")
         self.emit_change("runs", "created", run.id)
-        self.write_model(models.Run.from_entity(run), status=201)
+        self.write_model(experiment_models.Run.from_entity(run), status=201)
 
 
 class RunHandler(_RunsBase):
@@ -68,12 +68,12 @@ class RunHandler(_RunsBase):
     @tornado.web.authenticated
     async def get(self, run_id: str) -> None:
         run = await self.call(self.studio.experiments.get_run, run_id)
-        self.write_model(models.Run.from_entity(run))
+        self.write_model(experiment_models.Run.from_entity(run))
 
     @authorized
     @tornado.web.authenticated
     async def patch(self, run_id: str) -> None:
-        body = self.parse_body(models.RunUpdate)
+        body = self.parse_body(experiment_models.RunUpdate)
         run = await self.call(
             self.studio.experiments.update_run,
             run_id,
@@ -82,7 +82,7 @@ class RunHandler(_RunsBase):
             status=body.status,
         )
         self.emit_change("runs", "updated", run_id)
-        self.write_model(models.Run.from_entity(run))
+        self.write_model(experiment_models.Run.from_entity(run))
 
     @authorized
     @tornado.web.authenticated
@@ -99,14 +99,14 @@ class RunRestoreHandler(_RunsBase):
     async def post(self, run_id: str) -> None:
         run = await self.call(self.studio.experiments.restore_run, run_id)
         self.emit_change("runs", "updated", run_id)
-        self.write_model(models.Run.from_entity(run))
+        self.write_model(experiment_models.Run.from_entity(run))
 
 
 class RunBatchHandler(_RunsBase):
     @authorized
     @tornado.web.authenticated
     async def post(self, run_id: str) -> None:
-        body = self.parse_body(models.LogBatch)
+        body = self.parse_body(experiment_models.LogBatch)
         metrics = [
             metric(m.key, float("nan") if m.value is None else m.value, m.step, m.timestamp)
             for m in body.metrics
@@ -137,18 +137,20 @@ class MetricHistoriesHandler(_RunsBase):
     @authorized
     @tornado.web.authenticated
     async def get(self) -> None:
-        query = self.parse_query(models.MetricHistoryQuery)
+        query = self.parse_query(experiment_models.MetricHistoryQuery)
         series = await self.call(
             self.studio.experiments.metric_histories, query.run_ids, query.keys, query.max_points
         )
         self.write_model(
-            models.MetricHistoryList(
+            experiment_models.MetricHistoryList(
                 items=[
-                    models.MetricHistory(
+                    experiment_models.MetricHistory(
                         run_id=s.run_id,
                         key=s.key,
                         points=[
-                            models.MetricPoint(step=p.step, timestamp=p.timestamp, value=p.value)
+                            experiment_models.MetricPoint(
+                                step=p.step, timestamp=p.timestamp, value=p.value
+                            )
                             for p in s.points
                         ],
                         total=s.total,

@@ -6,7 +6,7 @@ import tornado.web
 from jupyter_server.auth.decorator import authorized
 
 from ... import __version__
-from ...api import models
+from ...api import common_models
 from ...api.openapi import SPEC_PATH
 from .base import MLStudioHandler
 
@@ -19,7 +19,7 @@ class StatusHandler(MLStudioHandler):
     async def get(self) -> None:
         studio = self.studio
         self.write_model(
-            models.Status(
+            common_models.Status(
                 version=__version__,
                 store_backend=studio.db.backend,
                 store_uri=studio.store_uri_redacted,

@@ -9,7 +9,7 @@ from pathlib import Path
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 
-from ...api import models, wrangler_models
+from ...api import job_models, wrangler_models
 from ...wrangler import list_transforms
 from .base import MLStudioHandler
 
@@ -105,4 +105,4 @@ class FlowJobHandler(_WranglerBase):
             roots=self.data_roots,
         )
         self.emit_change("jobs", "created", job.id)
-        self.write_model(models.Job.from_entity(job), status=201)
+        self.write_model(job_models.Job.from_entity(job), status=201)
