@@ -10,6 +10,7 @@ from pydantic.config import JsonDict
 from ..jobs.specs import NAME_PATTERN
 from ..paths import PathStr
 from ..wrangler.engine import StepStatus
+from ..wrangler.insights.models import InsightsReport
 from ..wrangler.preview import Preview
 from .common_models import RequestModel, ResponseModel
 
@@ -62,9 +63,27 @@ class FlowReportRequest(FlowRequest):
     target: str | None = None
 
 
+class PlotlyFigure(ResponseModel):
+    """A plotly.js figure: traces and layout, passed through to plotly as they are."""
+
+    data: list[dict[str, Any]]
+    layout: dict[str, Any]
+
+
+class ReportFigure(ResponseModel):
+    """One figure of the insights report (see ``wrangler/insights/charts.py``)."""
+
+    id: str
+    section: str
+    title: str
+    # Absent (not null) on figures of no one column, as the core writes them.
+    column: str | None = Field(default=None, exclude_if=lambda v: v is None)
+    figure: PlotlyFigure
+
+
 class FlowReportResponse(ResponseModel):
-    report: dict[str, Any]
-    figures: list[dict[str, Any]]
+    report: InsightsReport
+    figures: list[ReportFigure]
     artifact_uri: str
 
 

@@ -840,6 +840,46 @@ export interface components {
             /** Version */
             version: number;
         };
+        /** Anomalies */
+        Anomalies: {
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ok" | "skipped" | "failed";
+            /**
+             * Reason
+             * @default null
+             */
+            reason?: string | null;
+            /**
+             * Method
+             * @default isolation forest (100 trees, 256 rows each); score = -score_samples
+             */
+            method?: string;
+            /**
+             * Rows
+             * @default 0
+             */
+            rows?: number;
+            /** Features */
+            features?: string[];
+            /** Top */
+            top?: components["schemas"]["AnomalyRow"][];
+            /** @default null */
+            histogram?: components["schemas"]["NumericHistogram"] | null;
+        };
+        /** AnomalyRow */
+        AnomalyRow: {
+            /** Row */
+            row: number;
+            /** Index */
+            index: string;
+            /** Score */
+            score: number;
+            /** Reasons */
+            reasons?: string[];
+        };
         /** ApprovalChange */
         ApprovalChange: {
             /**
@@ -1004,6 +1044,52 @@ export interface components {
              */
             trusted_types?: string[];
         };
+        /** ColumnStats */
+        ColumnStats: {
+            /** Name */
+            name: string;
+            /** Dtype */
+            dtype: string;
+            /**
+             * Inferred Type
+             * @enum {string}
+             */
+            inferred_type: "numeric" | "categorical" | "text" | "datetime" | "boolean" | "identifier" | "constant";
+            /** Count */
+            count: number;
+            /** Missing */
+            missing: number;
+            /** Missing Pct */
+            missing_pct: number;
+            /**
+             * Invalid
+             * @default 0
+             */
+            invalid?: number;
+            /**
+             * Invalid Reason
+             * @default null
+             */
+            invalid_reason?: string | null;
+            /** Invalid Examples */
+            invalid_examples?: string[];
+            /** Unique */
+            unique: number;
+            /** Unique Pct */
+            unique_pct: number;
+            /** Top Values */
+            top_values?: components["schemas"]["ValueCount"][];
+            /** @default null */
+            numeric?: components["schemas"]["NumericStats"] | null;
+            /** @default null */
+            datetime?: components["schemas"]["DatetimeStats"] | null;
+            /** @default null */
+            text?: components["schemas"]["TextStats"] | null;
+            /** @default null */
+            histogram?: components["schemas"]["NumericHistogram"] | null;
+            /** Notes */
+            notes?: string[];
+        };
         /** ColumnSummary */
         ColumnSummary: {
             /** Name */
@@ -1027,12 +1113,58 @@ export interface components {
              */
             top: components["schemas"]["TopValue"][] | null;
         };
+        /** CorrelationPair */
+        CorrelationPair: {
+            /** A */
+            a: string;
+            /** B */
+            b: string;
+            /** R */
+            r: number;
+        };
+        /** Correlations */
+        Correlations: {
+            /**
+             * Method
+             * @default pearson
+             * @constant
+             */
+            method?: "pearson";
+            /** Rows */
+            rows: number;
+            /** Columns */
+            columns: string[];
+            /** Matrix */
+            matrix: (number | null)[][];
+            /** High Pairs */
+            high_pairs?: components["schemas"]["CorrelationPair"][];
+            /** Notes */
+            notes?: string[];
+        };
         /** DataColumns */
         DataColumns: {
             /** Path */
             path: string;
             /** Columns */
             columns: string[];
+        };
+        /** DatetimeStats */
+        DatetimeStats: {
+            /**
+             * Min
+             * @default null
+             */
+            min?: string | null;
+            /**
+             * Max
+             * @default null
+             */
+            max?: string | null;
+            /**
+             * Span Days
+             * @default null
+             */
+            span_days?: number | null;
         };
         /** Endpoint */
         Endpoint: {
@@ -1300,6 +1432,13 @@ export interface components {
         ErrorResponse: {
             error: components["schemas"]["ErrorDetail"];
         };
+        /** ExcludedFeature */
+        ExcludedFeature: {
+            /** Name */
+            name: string;
+            /** Reason */
+            reason: string;
+        };
         /** Experiment */
         Experiment: {
             /** Id */
@@ -1379,6 +1518,28 @@ export interface components {
             tags?: {
                 [key: string]: string;
             } | null;
+        };
+        /** FeaturePower */
+        FeaturePower: {
+            /** Feature */
+            feature: string;
+            /** Power */
+            power: number | null;
+            /**
+             * Score
+             * @default null
+             */
+            score?: number | null;
+            /**
+             * Baseline Score
+             * @default null
+             */
+            baseline_score?: number | null;
+            /**
+             * Model
+             * @default null
+             */
+            model?: string | null;
         };
         /** FlowExportRequest */
         FlowExportRequest: {
@@ -1524,14 +1685,9 @@ export interface components {
         };
         /** FlowReportResponse */
         FlowReportResponse: {
-            /** Report */
-            report: {
-                [key: string]: unknown;
-            };
+            report: components["schemas"]["InsightsReport"];
             /** Figures */
-            figures: {
-                [key: string]: unknown;
-            }[];
+            figures: components["schemas"]["ReportFigure"][];
             /** Artifact Uri */
             artifact_uri: string;
         };
@@ -1589,6 +1745,66 @@ export interface components {
              */
             versions: {
                 [key: string]: string;
+            };
+        };
+        /** InsightWarning */
+        InsightWarning: {
+            /**
+             * Severity
+             * @enum {string}
+             */
+            severity: "info" | "warning" | "high";
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "target_leakage" | "constant" | "high_cardinality" | "high_correlation" | "missing" | "invalid" | "duplicates" | "imbalance" | "skew" | "outliers";
+            /** Columns */
+            columns?: string[];
+            /** Message */
+            message: string;
+        };
+        /** InsightsReport */
+        InsightsReport: {
+            /**
+             * Schema Version
+             * @default 1
+             */
+            schema_version?: number;
+            /**
+             * Target
+             * @default null
+             */
+            target?: string | null;
+            /**
+             * Problem Type
+             * @default null
+             */
+            problem_type?: ("classification" | "regression") | null;
+            /** Sample Rows */
+            sample_rows: number;
+            /** Random State */
+            random_state: number;
+            summary: components["schemas"]["Summary"];
+            /** Warnings */
+            warnings?: components["schemas"]["InsightWarning"][];
+            /** Columns */
+            columns?: components["schemas"]["ColumnStats"][];
+            /** @default null */
+            target_analysis?: components["schemas"]["TargetAnalysis"] | null;
+            /** @default null */
+            model?: components["schemas"]["QuickModel"] | null;
+            /** @default null */
+            prediction_power?: components["schemas"]["PredictionPower"] | null;
+            /** @default null */
+            correlations?: components["schemas"]["Correlations"] | null;
+            /** @default null */
+            anomalies?: components["schemas"]["Anomalies"] | null;
+            /** Sampling */
+            sampling?: components["schemas"]["SamplingNote"][];
+            /** Timings */
+            timings?: {
+                [key: string]: number;
             };
         };
         /** Job */
@@ -2092,6 +2308,104 @@ export interface components {
              */
             params?: unknown;
         };
+        /** NumericHistogram */
+        NumericHistogram: {
+            /** Edges */
+            edges: number[];
+            /** Counts */
+            counts: number[];
+            /**
+             * Labels
+             * @default null
+             */
+            labels?: string[] | null;
+        };
+        /** NumericStats */
+        NumericStats: {
+            /**
+             * Mean
+             * @default null
+             */
+            mean?: number | null;
+            /**
+             * Std
+             * @default null
+             */
+            std?: number | null;
+            /**
+             * Min
+             * @default null
+             */
+            min?: number | null;
+            /**
+             * Max
+             * @default null
+             */
+            max?: number | null;
+            /** Quantiles */
+            quantiles?: {
+                [key: string]: number;
+            };
+            /**
+             * Median
+             * @default null
+             */
+            median?: number | null;
+            /**
+             * Mad
+             * @default null
+             */
+            mad?: number | null;
+            /**
+             * Skew
+             * @default null
+             */
+            skew?: number | null;
+            /**
+             * Kurtosis
+             * @default null
+             */
+            kurtosis?: number | null;
+            /**
+             * Zeros
+             * @default 0
+             */
+            zeros?: number;
+            /**
+             * Negatives
+             * @default 0
+             */
+            negatives?: number;
+            outliers?: components["schemas"]["OutlierStats"];
+        };
+        /** OutlierStats */
+        OutlierStats: {
+            /**
+             * Method
+             * @enum {string}
+             */
+            method: "mad" | "iqr" | "none";
+            /**
+             * Lower
+             * @default null
+             */
+            lower?: number | null;
+            /**
+             * Upper
+             * @default null
+             */
+            upper?: number | null;
+            /**
+             * Count
+             * @default 0
+             */
+            count?: number;
+            /**
+             * Pct
+             * @default 0
+             */
+            pct?: number;
+        };
         /** OutputInfo */
         OutputInfo: {
             /** Name */
@@ -2104,6 +2418,38 @@ export interface components {
             dtypes: {
                 [key: string]: string;
             };
+        };
+        /**
+         * PlotlyFigure
+         * @description A plotly.js figure: traces and layout, passed through to plotly as they are.
+         */
+        PlotlyFigure: {
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            }[];
+            /** Layout */
+            layout: {
+                [key: string]: unknown;
+            };
+        };
+        /** PredictionPower */
+        PredictionPower: {
+            /** Method */
+            method: string;
+            /** Metric */
+            metric: string;
+            /** Train Rows */
+            train_rows: number;
+            /** Test Rows */
+            test_rows: number;
+            /** Features */
+            features?: components["schemas"]["FeaturePower"][];
+            /**
+             * Seconds
+             * @default null
+             */
+            seconds?: number | null;
         };
         /**
          * Preview
@@ -2248,6 +2594,93 @@ export interface components {
              */
             destination?: string | null;
         };
+        /** QuickModel */
+        QuickModel: {
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ok" | "skipped" | "failed";
+            /**
+             * Reason
+             * @default null
+             */
+            reason?: string | null;
+            /**
+             * Problem Type
+             * @default null
+             */
+            problem_type?: ("classification" | "regression") | null;
+            /**
+             * Estimator
+             * @default null
+             */
+            estimator?: string | null;
+            /** Params */
+            params?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Train Rows
+             * @default 0
+             */
+            train_rows?: number;
+            /**
+             * Test Rows
+             * @default 0
+             */
+            test_rows?: number;
+            /** Features */
+            features?: string[];
+            /** Excluded */
+            excluded?: components["schemas"]["ExcludedFeature"][];
+            /** Metrics */
+            metrics?: {
+                [key: string]: number | null;
+            };
+            /** Baseline */
+            baseline?: {
+                [key: string]: number | null;
+            };
+            /**
+             * Baseline Strategy
+             * @default null
+             */
+            baseline_strategy?: string | null;
+            /**
+             * Labels
+             * @default null
+             */
+            labels?: string[] | null;
+            /**
+             * Confusion Matrix
+             * @default null
+             */
+            confusion_matrix?: number[][] | null;
+            /**
+             * Fit Seconds
+             * @default null
+             */
+            fit_seconds?: number | null;
+        };
+        /**
+         * ReportFigure
+         * @description One figure of the insights report (see ``wrangler/insights/charts.py``).
+         */
+        ReportFigure: {
+            /** Id */
+            id: string;
+            /** Section */
+            section: string;
+            /** Title */
+            title: string;
+            /**
+             * Column
+             * @default null
+             */
+            column?: string | null;
+            figure: components["schemas"]["PlotlyFigure"];
+        };
         /** Run */
         Run: {
             /** Id */
@@ -2378,6 +2811,19 @@ export interface components {
             /** @description Null when the process is not on the server's host, not started or gone. */
             usage: components["schemas"]["ProcessUsage"] | null;
         };
+        /** SamplingNote */
+        SamplingNote: {
+            /** Section */
+            section: string;
+            /** Rows Used */
+            rows_used: number;
+            /** Total Rows */
+            total_rows: number;
+            /** Sampled */
+            sampled: boolean;
+            /** Detail */
+            detail: string;
+        };
         /** Status */
         Status: {
             /** Version */
@@ -2442,6 +2888,77 @@ export interface components {
              * @default null
              */
             sample_note: string | null;
+        };
+        /** Summary */
+        Summary: {
+            /** Rows */
+            rows: number;
+            /** Columns */
+            columns: number;
+            /** Duplicate Rows */
+            duplicate_rows: number;
+            /** Duplicate Pct */
+            duplicate_pct: number;
+            /** Missing Cells */
+            missing_cells: number;
+            /** Missing Cells Pct */
+            missing_cells_pct: number;
+            /** Memory Bytes */
+            memory_bytes: number;
+            /**
+             * Memory Estimated
+             * @default false
+             */
+            memory_estimated?: boolean;
+            /** Column Types */
+            column_types?: {
+                [key: string]: number;
+            };
+        };
+        /** TargetAnalysis */
+        TargetAnalysis: {
+            /** Column */
+            column: string;
+            /** Problem Type */
+            problem_type: ("classification" | "regression") | null;
+            /** Rows */
+            rows: number;
+            /** Missing */
+            missing: number;
+            /**
+             * Classes
+             * @default null
+             */
+            classes?: components["schemas"]["ValueCount"][] | null;
+            /**
+             * Imbalance Ratio
+             * @default null
+             */
+            imbalance_ratio?: number | null;
+            /** @default null */
+            stats?: components["schemas"]["NumericStats"] | null;
+            /** @default null */
+            histogram?: components["schemas"]["NumericHistogram"] | null;
+            /** Notes */
+            notes?: string[];
+        };
+        /** TextStats */
+        TextStats: {
+            /**
+             * Mean Length
+             * @default null
+             */
+            mean_length?: number | null;
+            /**
+             * Max Length
+             * @default null
+             */
+            max_length?: number | null;
+            /**
+             * Rows
+             * @default 0
+             */
+            rows?: number;
         };
         /** TopValue */
         TopValue: {
@@ -2581,6 +3098,15 @@ export interface components {
         TransformList: {
             /** Items */
             items: components["schemas"]["TransformInfo"][];
+        };
+        /** ValueCount */
+        ValueCount: {
+            /** Value */
+            value: string;
+            /** Count */
+            count: number;
+            /** Pct */
+            pct: number;
         };
     };
     responses: never;

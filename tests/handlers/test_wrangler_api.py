@@ -9,9 +9,13 @@ import runpy
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import jsonschema
 import numpy as np
 import pandas as pd
 import pytest
+
+from jupyter_mlstudio.api.openapi import build_openapi
+from jupyter_mlstudio.api.operations import API_PREFIX
 
 if TYPE_CHECKING:
     from conftest import Call
@@ -108,6 +112,18 @@ async def test_transforms_preview_report_and_exports(
     assert report["report"]["summary"]["rows"] == 400 and report["figures"]
     saved = Path(report["artifact_uri"].removeprefix("file://"))
     assert (saved / "insights.json").exists() and (saved / "insights.html").exists()
+    # the wire report is the saved one, field for field, and the OpenAPI document types it
+    # (the frontend reads the generated types); a figure of no one column has no "column"
+    assert report["report"] == json.loads((saved / "insights.json").read_text())
+    assert any("column" not in f for f in report["figures"])
+    assert all(f.get("column", "") is not None for f in report["figures"])
+    spec = build_openapi()
+    ok = spec["paths"][f"{API_PREFIX}/wrangler/report"]["post"]["responses"]["200"]
+    schema = ok["content"]["application/json"]["schema"]
+    jsonschema.validate(report, {**schema, "components": spec["components"]})
+    shape = spec["components"]["schemas"]["FlowReportResponse"]["properties"]
+    assert shape["report"] == {"$ref": "#/components/schemas/InsightsReport"}
+    assert shape["figures"]["items"] == {"$ref": "#/components/schemas/ReportFigure"}
 
     (jp_root_dir / "prep.flow").write_text(json.dumps(flow))
     written = {}

@@ -15,7 +15,7 @@ import math
 from typing import Any
 
 from ._common import LEAKAGE_POWER
-from .models import Histogram, InsightsReport
+from .models import InsightsReport, NumericHistogram
 
 __all__ = ["report_figures", "report_html"]
 
@@ -125,7 +125,7 @@ def _count_label(value: int) -> str:
     return str(value)
 
 
-def _hist_trace(hist: Histogram, color: str = PRIMARY, name: str = "rows") -> dict[str, Any]:
+def _hist_trace(hist: NumericHistogram, color: str = PRIMARY, name: str = "rows") -> dict[str, Any]:
     edges, counts = hist.edges, hist.counts
     if hist.labels:
         # date axis: bars at the left edges, widths in milliseconds

@@ -37,8 +37,8 @@ from ._common import (
 from .models import (
     ColumnStats,
     DatetimeStats,
-    Histogram,
     InferredType,
+    NumericHistogram,
     NumericStats,
     OutlierStats,
     TextStats,
@@ -48,7 +48,7 @@ from .models import (
 
 def _numeric_summary(
     x: FloatArray, *, bins: int = HIST_BINS, want_top: bool = True
-) -> tuple[NumericStats, Histogram | None, list[ValueCount], int, int]:
+) -> tuple[NumericStats, NumericHistogram | None, list[ValueCount], int, int]:
     """Stats of a float array with NaN for missing; returns (stats, hist, top, unique, infs).
 
     One sort of the finite values gives quantiles, unique counts, top values, the MAD and
@@ -115,15 +115,15 @@ def _numeric_summary(
         out.count = count
         out.pct = _pct(count, m)
 
-    hist: Histogram | None = None
+    hist: NumericHistogram | None = None
     lo_v, hi_v = float(s[0]), float(s[-1])
     if hi_v > lo_v:
         edges = np.linspace(lo_v, hi_v, bins + 1)
         idx = np.searchsorted(s, edges[1:-1], "left")
         cuts = np.concatenate(([0], idx, [m]))
-        hist = Histogram(edges=[float(e) for e in edges], counts=np.diff(cuts).tolist())
+        hist = NumericHistogram(edges=[float(e) for e in edges], counts=np.diff(cuts).tolist())
     else:
-        hist = Histogram(edges=[lo_v - 0.5, hi_v + 0.5], counts=[m])
+        hist = NumericHistogram(edges=[lo_v - 0.5, hi_v + 0.5], counts=[m])
 
     top: list[ValueCount] = []
     # top values of a continuous column are all count 1: skip them

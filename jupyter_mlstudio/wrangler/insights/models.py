@@ -33,7 +33,7 @@ class ValueCount(BaseModel):
     pct: float
 
 
-class Histogram(BaseModel):
+class NumericHistogram(BaseModel):
     edges: list[float]  # len(counts) + 1; epoch seconds for datetime columns
     counts: list[int]
     labels: list[str] | None = None  # ISO edges for datetime columns
@@ -90,7 +90,7 @@ class ColumnStats(BaseModel):
     numeric: NumericStats | None = None
     datetime: DatetimeStats | None = None
     text: TextStats | None = None
-    histogram: Histogram | None = None
+    histogram: NumericHistogram | None = None
     notes: list[str] = Field(default_factory=list)
 
 
@@ -128,7 +128,7 @@ class TargetAnalysis(BaseModel):
     classes: list[ValueCount] | None = None
     imbalance_ratio: float | None = None  # majority count / minority count
     stats: NumericStats | None = None
-    histogram: Histogram | None = None
+    histogram: NumericHistogram | None = None
     notes: list[str] = Field(default_factory=list)
 
 
@@ -201,7 +201,7 @@ class Anomalies(BaseModel):
     rows: int = 0
     features: list[str] = Field(default_factory=list)
     top: list[AnomalyRow] = Field(default_factory=list)
-    histogram: Histogram | None = None
+    histogram: NumericHistogram | None = None
 
 
 class SamplingNote(BaseModel):
