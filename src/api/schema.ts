@@ -851,23 +851,23 @@ export interface components {
              * Reason
              * @default null
              */
-            reason?: string | null;
+            reason: string | null;
             /**
              * Method
              * @default isolation forest (100 trees, 256 rows each); score = -score_samples
              */
-            method?: string;
+            method: string;
             /**
              * Rows
              * @default 0
              */
-            rows?: number;
+            rows: number;
             /** Features */
-            features?: string[];
+            features: string[];
             /** Top */
-            top?: components["schemas"]["AnomalyRow"][];
+            top: components["schemas"]["AnomalyRow"][];
             /** @default null */
-            histogram?: components["schemas"]["NumericHistogram"] | null;
+            histogram: components["schemas"]["NumericHistogram"] | null;
         };
         /** AnomalyRow */
         AnomalyRow: {
@@ -878,7 +878,7 @@ export interface components {
             /** Score */
             score: number;
             /** Reasons */
-            reasons?: string[];
+            reasons: string[];
         };
         /** ApprovalChange */
         ApprovalChange: {
@@ -1065,30 +1065,30 @@ export interface components {
              * Invalid
              * @default 0
              */
-            invalid?: number;
+            invalid: number;
             /**
              * Invalid Reason
              * @default null
              */
-            invalid_reason?: string | null;
+            invalid_reason: string | null;
             /** Invalid Examples */
-            invalid_examples?: string[];
+            invalid_examples: string[];
             /** Unique */
             unique: number;
             /** Unique Pct */
             unique_pct: number;
             /** Top Values */
-            top_values?: components["schemas"]["ValueCount"][];
+            top_values: components["schemas"]["ValueCount"][];
             /** @default null */
-            numeric?: components["schemas"]["NumericStats"] | null;
+            numeric: components["schemas"]["NumericStats"] | null;
             /** @default null */
-            datetime?: components["schemas"]["DatetimeStats"] | null;
+            datetime: components["schemas"]["DatetimeStats"] | null;
             /** @default null */
-            text?: components["schemas"]["TextStats"] | null;
+            text: components["schemas"]["TextStats"] | null;
             /** @default null */
-            histogram?: components["schemas"]["NumericHistogram"] | null;
+            histogram: components["schemas"]["NumericHistogram"] | null;
             /** Notes */
-            notes?: string[];
+            notes: string[];
         };
         /** ColumnSummary */
         ColumnSummary: {
@@ -1129,7 +1129,7 @@ export interface components {
              * @default pearson
              * @constant
              */
-            method?: "pearson";
+            method: "pearson";
             /** Rows */
             rows: number;
             /** Columns */
@@ -1137,9 +1137,9 @@ export interface components {
             /** Matrix */
             matrix: (number | null)[][];
             /** High Pairs */
-            high_pairs?: components["schemas"]["CorrelationPair"][];
+            high_pairs: components["schemas"]["CorrelationPair"][];
             /** Notes */
-            notes?: string[];
+            notes: string[];
         };
         /** DataColumns */
         DataColumns: {
@@ -1154,17 +1154,17 @@ export interface components {
              * Min
              * @default null
              */
-            min?: string | null;
+            min: string | null;
             /**
              * Max
              * @default null
              */
-            max?: string | null;
+            max: string | null;
             /**
              * Span Days
              * @default null
              */
-            span_days?: number | null;
+            span_days: number | null;
         };
         /** Endpoint */
         Endpoint: {
@@ -1529,17 +1529,17 @@ export interface components {
              * Score
              * @default null
              */
-            score?: number | null;
+            score: number | null;
             /**
              * Baseline Score
              * @default null
              */
-            baseline_score?: number | null;
+            baseline_score: number | null;
             /**
              * Model
              * @default null
              */
-            model?: string | null;
+            model: string | null;
         };
         /** FlowExportRequest */
         FlowExportRequest: {
@@ -1760,7 +1760,7 @@ export interface components {
              */
             kind: "target_leakage" | "constant" | "high_cardinality" | "high_correlation" | "missing" | "invalid" | "duplicates" | "imbalance" | "skew" | "outliers";
             /** Columns */
-            columns?: string[];
+            columns: string[];
             /** Message */
             message: string;
         };
@@ -1770,40 +1770,40 @@ export interface components {
              * Schema Version
              * @default 1
              */
-            schema_version?: number;
+            schema_version: number;
             /**
              * Target
              * @default null
              */
-            target?: string | null;
+            target: string | null;
             /**
              * Problem Type
              * @default null
              */
-            problem_type?: ("classification" | "regression") | null;
+            problem_type: ("classification" | "regression") | null;
             /** Sample Rows */
             sample_rows: number;
             /** Random State */
             random_state: number;
             summary: components["schemas"]["Summary"];
             /** Warnings */
-            warnings?: components["schemas"]["InsightWarning"][];
+            warnings: components["schemas"]["InsightWarning"][];
             /** Columns */
-            columns?: components["schemas"]["ColumnStats"][];
+            columns: components["schemas"]["ColumnStats"][];
             /** @default null */
-            target_analysis?: components["schemas"]["TargetAnalysis"] | null;
+            target_analysis: components["schemas"]["TargetAnalysis"] | null;
             /** @default null */
-            model?: components["schemas"]["QuickModel"] | null;
+            model: components["schemas"]["QuickModel"] | null;
             /** @default null */
-            prediction_power?: components["schemas"]["PredictionPower"] | null;
+            prediction_power: components["schemas"]["PredictionPower"] | null;
             /** @default null */
-            correlations?: components["schemas"]["Correlations"] | null;
+            correlations: components["schemas"]["Correlations"] | null;
             /** @default null */
-            anomalies?: components["schemas"]["Anomalies"] | null;
+            anomalies: components["schemas"]["Anomalies"] | null;
             /** Sampling */
-            sampling?: components["schemas"]["SamplingNote"][];
+            sampling: components["schemas"]["SamplingNote"][];
             /** Timings */
-            timings?: {
+            timings: {
                 [key: string]: number;
             };
         };
@@ -2318,7 +2318,7 @@ export interface components {
              * Labels
              * @default null
              */
-            labels?: string[] | null;
+            labels: string[] | null;
         };
         /** NumericStats */
         NumericStats: {
@@ -2326,57 +2326,57 @@ export interface components {
              * Mean
              * @default null
              */
-            mean?: number | null;
+            mean: number | null;
             /**
              * Std
              * @default null
              */
-            std?: number | null;
+            std: number | null;
             /**
              * Min
              * @default null
              */
-            min?: number | null;
+            min: number | null;
             /**
              * Max
              * @default null
              */
-            max?: number | null;
+            max: number | null;
             /** Quantiles */
-            quantiles?: {
+            quantiles: {
                 [key: string]: number;
             };
             /**
              * Median
              * @default null
              */
-            median?: number | null;
+            median: number | null;
             /**
              * Mad
              * @default null
              */
-            mad?: number | null;
+            mad: number | null;
             /**
              * Skew
              * @default null
              */
-            skew?: number | null;
+            skew: number | null;
             /**
              * Kurtosis
              * @default null
              */
-            kurtosis?: number | null;
+            kurtosis: number | null;
             /**
              * Zeros
              * @default 0
              */
-            zeros?: number;
+            zeros: number;
             /**
              * Negatives
              * @default 0
              */
-            negatives?: number;
-            outliers?: components["schemas"]["OutlierStats"];
+            negatives: number;
+            outliers: components["schemas"]["OutlierStats"];
         };
         /** OutlierStats */
         OutlierStats: {
@@ -2389,22 +2389,22 @@ export interface components {
              * Lower
              * @default null
              */
-            lower?: number | null;
+            lower: number | null;
             /**
              * Upper
              * @default null
              */
-            upper?: number | null;
+            upper: number | null;
             /**
              * Count
              * @default 0
              */
-            count?: number;
+            count: number;
             /**
              * Pct
              * @default 0
              */
-            pct?: number;
+            pct: number;
         };
         /** OutputInfo */
         OutputInfo: {
@@ -2444,12 +2444,12 @@ export interface components {
             /** Test Rows */
             test_rows: number;
             /** Features */
-            features?: components["schemas"]["FeaturePower"][];
+            features: components["schemas"]["FeaturePower"][];
             /**
              * Seconds
              * @default null
              */
-            seconds?: number | null;
+            seconds: number | null;
         };
         /**
          * Preview
@@ -2605,63 +2605,63 @@ export interface components {
              * Reason
              * @default null
              */
-            reason?: string | null;
+            reason: string | null;
             /**
              * Problem Type
              * @default null
              */
-            problem_type?: ("classification" | "regression") | null;
+            problem_type: ("classification" | "regression") | null;
             /**
              * Estimator
              * @default null
              */
-            estimator?: string | null;
+            estimator: string | null;
             /** Params */
-            params?: {
+            params: {
                 [key: string]: unknown;
             };
             /**
              * Train Rows
              * @default 0
              */
-            train_rows?: number;
+            train_rows: number;
             /**
              * Test Rows
              * @default 0
              */
-            test_rows?: number;
+            test_rows: number;
             /** Features */
-            features?: string[];
+            features: string[];
             /** Excluded */
-            excluded?: components["schemas"]["ExcludedFeature"][];
+            excluded: components["schemas"]["ExcludedFeature"][];
             /** Metrics */
-            metrics?: {
+            metrics: {
                 [key: string]: number | null;
             };
             /** Baseline */
-            baseline?: {
+            baseline: {
                 [key: string]: number | null;
             };
             /**
              * Baseline Strategy
              * @default null
              */
-            baseline_strategy?: string | null;
+            baseline_strategy: string | null;
             /**
              * Labels
              * @default null
              */
-            labels?: string[] | null;
+            labels: string[] | null;
             /**
              * Confusion Matrix
              * @default null
              */
-            confusion_matrix?: number[][] | null;
+            confusion_matrix: number[][] | null;
             /**
              * Fit Seconds
              * @default null
              */
-            fit_seconds?: number | null;
+            fit_seconds: number | null;
         };
         /**
          * ReportFigure
@@ -2909,9 +2909,9 @@ export interface components {
              * Memory Estimated
              * @default false
              */
-            memory_estimated?: boolean;
+            memory_estimated: boolean;
             /** Column Types */
-            column_types?: {
+            column_types: {
                 [key: string]: number;
             };
         };
@@ -2929,18 +2929,18 @@ export interface components {
              * Classes
              * @default null
              */
-            classes?: components["schemas"]["ValueCount"][] | null;
+            classes: components["schemas"]["ValueCount"][] | null;
             /**
              * Imbalance Ratio
              * @default null
              */
-            imbalance_ratio?: number | null;
+            imbalance_ratio: number | null;
             /** @default null */
-            stats?: components["schemas"]["NumericStats"] | null;
+            stats: components["schemas"]["NumericStats"] | null;
             /** @default null */
-            histogram?: components["schemas"]["NumericHistogram"] | null;
+            histogram: components["schemas"]["NumericHistogram"] | null;
             /** Notes */
-            notes?: string[];
+            notes: string[];
         };
         /** TextStats */
         TextStats: {
@@ -2948,17 +2948,17 @@ export interface components {
              * Mean Length
              * @default null
              */
-            mean_length?: number | null;
+            mean_length: number | null;
             /**
              * Max Length
              * @default null
              */
-            max_length?: number | null;
+            max_length: number | null;
             /**
              * Rows
              * @default 0
              */
-            rows?: number;
+            rows: number;
         };
         /** TopValue */
         TopValue: {

@@ -4,10 +4,10 @@
  * Paths in request bodies are relative to the server's root folder, like the
  * file browser's; `flow` is the document as edited (saved or not).
  *
- * Request bodies are the generated wire types. The OpenAPI document types
- * statuses, previews, reports and parameter schemas as open JSON objects;
- * the interfaces below spell out the shapes the core produces
- * (wrangler/engine.py, preview.py, insights.py) so the UI reads them typed.
+ * Request and response bodies are the generated wire types. The OpenAPI
+ * document types the transforms' parameter schemas and the flow document as
+ * open JSON objects; `IJSONSchema` below spells out the parameter schemas the
+ * core produces so the UI reads them typed.
  */
 import type { ServerConnection } from '@jupyterlab/services';
 
@@ -78,73 +78,15 @@ export type IPreview = Schemas['Preview'];
 export type IPreviewRequest = Schemas['FlowPreviewRequest'];
 export type IPreviewResponse = Schemas['FlowPreviewResponse'];
 
-/** A plotly figure of the insights report. */
-export interface IReportFigure {
-  id: string;
-  section: string;
-  title: string;
-  column?: string | null;
-  figure: { data: unknown[]; layout: Record<string, unknown> };
-}
+/** A plotly figure of the insights report (wrangler/insights/charts.py). */
+export type IReportFigure = Schemas['ReportFigure'];
 
-/** The parts of the insights report the panel reads (see insights.py). */
-export interface IInsightsReport {
-  target?: string | null;
-  problem_type?: string | null;
-  sample_rows: number;
-  summary: {
-    rows: number;
-    columns: number;
-    duplicate_rows: number;
-    duplicate_pct: number;
-    missing_cells: number;
-    missing_cells_pct: number;
-    memory_bytes: number;
-    column_types?: Record<string, number>;
-  };
-  warnings: Array<{
-    severity: string;
-    kind: string;
-    columns: string[];
-    message: string;
-  }>;
-  columns: Array<{
-    name: string;
-    dtype: string;
-    inferred_type: string;
-    missing: number;
-    missing_pct: number;
-    unique: number;
-  }>;
-  target_analysis?: {
-    column: string;
-    problem_type?: string | null;
-    rows: number;
-    missing: number;
-    imbalance_ratio?: number | null;
-    notes?: string[];
-  } | null;
-  model?: {
-    status: 'ok' | 'skipped' | 'failed';
-    reason?: string | null;
-    problem_type?: string | null;
-    estimator?: string | null;
-    train_rows: number;
-    test_rows: number;
-    metrics: Record<string, number | null>;
-    baseline: Record<string, number | null>;
-    baseline_strategy?: string | null;
-  } | null;
-  sampling?: Array<{ section: string; detail: string; sampled: boolean }>;
-}
+/** The insights report (wrangler/insights/models.py). */
+export type IInsightsReport = Schemas['InsightsReport'];
 
 export type IReportRequest = Schemas['FlowReportRequest'];
 
-export interface IReportResponse {
-  report: IInsightsReport;
-  figures: IReportFigure[];
-  artifact_uri: string;
-}
+export type IReportResponse = Schemas['FlowReportResponse'];
 
 export type ExportFormat = IExportRequest['format'];
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA_VERSION = 1
 
@@ -27,19 +27,25 @@ WarningKind = Literal[
 ]
 
 
-class ValueCount(BaseModel):
+class _Model(BaseModel):
+    # every field is always written, so the serialization schema marks fields with
+    # defaults required too (the frontend's generated types then need no `?`)
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+
+class ValueCount(_Model):
     value: str
     count: int
     pct: float
 
 
-class NumericHistogram(BaseModel):
+class NumericHistogram(_Model):
     edges: list[float]  # len(counts) + 1; epoch seconds for datetime columns
     counts: list[int]
     labels: list[str] | None = None  # ISO edges for datetime columns
 
 
-class OutlierStats(BaseModel):
+class OutlierStats(_Model):
     method: Literal["mad", "iqr", "none"]
     lower: float | None = None
     upper: float | None = None
@@ -47,7 +53,7 @@ class OutlierStats(BaseModel):
     pct: float = 0.0
 
 
-class NumericStats(BaseModel):
+class NumericStats(_Model):
     mean: float | None = None
     std: float | None = None
     min: float | None = None
@@ -62,19 +68,19 @@ class NumericStats(BaseModel):
     outliers: OutlierStats = Field(default_factory=lambda: OutlierStats(method="none"))
 
 
-class DatetimeStats(BaseModel):
+class DatetimeStats(_Model):
     min: str | None = None
     max: str | None = None
     span_days: float | None = None
 
 
-class TextStats(BaseModel):
+class TextStats(_Model):
     mean_length: float | None = None
     max_length: int | None = None
     rows: int = 0  # how many values were measured (a sample on large columns)
 
 
-class ColumnStats(BaseModel):
+class ColumnStats(_Model):
     name: str
     dtype: str
     inferred_type: InferredType
@@ -94,7 +100,7 @@ class ColumnStats(BaseModel):
     notes: list[str] = Field(default_factory=list)
 
 
-class Summary(BaseModel):
+class Summary(_Model):
     rows: int
     columns: int
     duplicate_rows: int
@@ -106,7 +112,7 @@ class Summary(BaseModel):
     column_types: dict[str, int] = Field(default_factory=dict)
 
 
-class InsightWarning(BaseModel):
+class InsightWarning(_Model):
     severity: Severity
     kind: WarningKind
     columns: list[str] = Field(default_factory=list)
@@ -120,7 +126,7 @@ def warn_about(
     warnings.append(InsightWarning(severity=severity, kind=kind, columns=[column], message=message))
 
 
-class TargetAnalysis(BaseModel):
+class TargetAnalysis(_Model):
     column: str
     problem_type: ProblemType | None
     rows: int  # rows with a usable target value
@@ -132,12 +138,12 @@ class TargetAnalysis(BaseModel):
     notes: list[str] = Field(default_factory=list)
 
 
-class ExcludedFeature(BaseModel):
+class ExcludedFeature(_Model):
     name: str
     reason: str
 
 
-class QuickModel(BaseModel):
+class QuickModel(_Model):
     status: Literal["ok", "skipped", "failed"]
     reason: str | None = None
     problem_type: ProblemType | None = None
@@ -155,7 +161,7 @@ class QuickModel(BaseModel):
     fit_seconds: float | None = None
 
 
-class FeaturePower(BaseModel):
+class FeaturePower(_Model):
     feature: str
     power: float | None  # 0 = no better than the baseline, 1 = perfect
     score: float | None = None
@@ -163,7 +169,7 @@ class FeaturePower(BaseModel):
     model: str | None = None  # "tree" | "linear"
 
 
-class PredictionPower(BaseModel):
+class PredictionPower(_Model):
     method: str
     metric: str
     train_rows: int
@@ -172,13 +178,13 @@ class PredictionPower(BaseModel):
     seconds: float | None = None
 
 
-class CorrelationPair(BaseModel):
+class CorrelationPair(_Model):
     a: str
     b: str
     r: float
 
 
-class Correlations(BaseModel):
+class Correlations(_Model):
     method: Literal["pearson"] = "pearson"
     rows: int
     columns: list[str]
@@ -187,14 +193,14 @@ class Correlations(BaseModel):
     notes: list[str] = Field(default_factory=list)
 
 
-class AnomalyRow(BaseModel):
+class AnomalyRow(_Model):
     row: int  # position in the frame
     index: str  # the frame's index label
     score: float  # isolation-forest anomaly score in (0, 1]; higher is more anomalous
     reasons: list[str] = Field(default_factory=list)
 
 
-class Anomalies(BaseModel):
+class Anomalies(_Model):
     status: Literal["ok", "skipped", "failed"]
     reason: str | None = None
     method: str = "isolation forest (100 trees, 256 rows each); score = -score_samples"
@@ -204,7 +210,7 @@ class Anomalies(BaseModel):
     histogram: NumericHistogram | None = None
 
 
-class SamplingNote(BaseModel):
+class SamplingNote(_Model):
     section: str
     rows_used: int
     total_rows: int
@@ -212,7 +218,7 @@ class SamplingNote(BaseModel):
     detail: str
 
 
-class InsightsReport(BaseModel):
+class InsightsReport(_Model):
     schema_version: int = SCHEMA_VERSION
     target: str | None = None
     problem_type: ProblemType | None = None
