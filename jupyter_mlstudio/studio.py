@@ -28,6 +28,7 @@ from .registry.store import RegistryStore, SqlRegistryStore
 from .store.db import Database, redact_uri
 
 if TYPE_CHECKING:
+    from .features.service import FeatureStore
     from .wrangler.service import WranglerService
 
 
@@ -47,7 +48,7 @@ class Studio:
     """The composition root: builds the stores and hands each service what it uses.
 
     ``studio.<feature>`` is always a service: ``experiments``, ``registry``,
-    ``endpoints``, ``jobs`` and ``wrangler``.
+    ``endpoints``, ``jobs``, ``wrangler`` and ``features``.
     """
 
     def __init__(self, config: StudioConfig, *, prepare_schema: bool = True) -> None:
@@ -80,6 +81,7 @@ class Studio:
         self._dead_runs_checked = False
         self._job_executor: JobExecutor | None = None
         self._wrangler: WranglerService | None = None
+        self._features: FeatureStore | None = None
 
     @property
     def metric_writer(self) -> MetricWriter:
@@ -124,6 +126,23 @@ class Studio:
                 )
             return self._wrangler
 
+    @property
+    def features(self) -> FeatureStore:
+        """The Feature Store: catalog, offline history, online store, training sets."""
+        # Imported here: pyarrow and DuckDB are for processes that use features.
+        from .features.online import open_online_store
+        from .features.service import FeatureStore
+        from .features.store import SqlFeatureGroupStore
+
+        with self._lock:
+            if self._features is None:
+                self._features = FeatureStore(
+                    SqlFeatureGroupStore(self.db),
+                    open_online_store(home=self.config.home, metadata_db=self.db),
+                    artifact_uri=self.config.artifact_uri,
+                )
+            return self._features
+
     @classmethod
     def open(cls, config: StudioConfig | None = None) -> Studio:
         return cls(config or StudioConfig.resolve())
@@ -137,6 +156,8 @@ class Studio:
             self._job_executor.close()
         if self._metric_writer is not None:
             self._metric_writer.close()
+        if self._features is not None:
+            self._features.close()
         self.db.dispose()
 
 
