@@ -7,7 +7,9 @@ up as a 400 that names the field instead of a silently coerced value.
 from __future__ import annotations
 
 import unicodedata
-from typing import Annotated
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Annotated, Any, Protocol
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -62,6 +64,42 @@ class ResponseModel(BaseModel):
     """Fields with defaults are still always sent, so the schema marks them required."""
 
     model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+
+class _NamedEntity(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def tags(self) -> Mapping[str, str]: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def updated_at(self) -> datetime: ...
+
+
+class NamedResource(ResponseModel):
+    # the fields of every named, tagged resource (experiments, model groups)
+    id: str
+    name: str
+    description: str
+    tags: dict[str, str]
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def named_fields(entity: _NamedEntity) -> dict[str, Any]:
+        return {
+            "id": entity.id,
+            "name": entity.name,
+            "description": entity.description,
+            "tags": dict(entity.tags),
+            "created_at": entity.created_at,
+            "updated_at": entity.updated_at,
+        }
 
 
 class QueryModel(BaseModel):

@@ -22,6 +22,7 @@ from .common_models import (
     INT64_MAX,
     INT64_MIN,
     Key,
+    NamedResource,
     NameText,
     QueryModel,
     RequestModel,
@@ -29,24 +30,10 @@ from .common_models import (
 )
 
 
-class Experiment(ResponseModel):
-    id: str
-    name: str
-    description: str
-    tags: dict[str, str]
-    created_at: datetime
-    updated_at: datetime
-
+class Experiment(NamedResource):
     @classmethod
     def from_entity(cls, entity: ExperimentEntity) -> Experiment:
-        return cls(
-            id=entity.id,
-            name=entity.name,
-            description=entity.description,
-            tags=dict(entity.tags),
-            created_at=entity.created_at,
-            updated_at=entity.updated_at,
-        )
+        return cls(**cls.named_fields(entity))
 
 
 class ExperimentList(ResponseModel):

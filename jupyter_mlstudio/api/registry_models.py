@@ -19,6 +19,7 @@ from .common_models import (
     INT64_MAX,
     Key,
     ModelName,
+    NamedResource,
     QueryModel,
     RequestModel,
     ResponseModel,
@@ -27,25 +28,14 @@ from .common_models import (
 ApprovalStatus = Literal["PendingManualApproval", "Approved", "Rejected"]
 
 
-class ModelGroup(ResponseModel):
-    id: str
-    name: str
-    description: str
-    tags: dict[str, str]
-    created_at: datetime
-    updated_at: datetime
+class ModelGroup(NamedResource):
     latest_version: int = Field(description="Number of the newest version (0: none yet).")
     aliases: dict[str, int] = Field(description="Alias → version number.")
 
     @classmethod
     def from_entity(cls, group: ModelGroupEntity) -> ModelGroup:
         return cls(
-            id=group.id,
-            name=group.name,
-            description=group.description,
-            tags=dict(group.tags),
-            created_at=group.created_at,
-            updated_at=group.updated_at,
+            **cls.named_fields(group),
             latest_version=group.latest_version,
             aliases=dict(group.aliases),
         )
