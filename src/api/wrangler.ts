@@ -43,20 +43,13 @@ export interface IJSONSchema {
   'x-mlstudio-language'?: string;
 }
 
-/** One transform of the catalog. */
-export interface ITransformInfo {
-  name: string;
-  group: string;
-  group_title: string;
-  title: string;
-  description: string;
-  /** Names of the input ports ("df", "right", …). */
-  inputs: string[];
-  /** Names of the outputs ("df", or "train"/"test" for splits). */
-  outputs: string[];
-  fittable: boolean;
+/**
+ * One transform of the catalog; its parameter schema, an open object in the
+ * OpenAPI document, read as a JSON schema.
+ */
+export type ITransformInfo = Schemas['TransformInfo'] & {
   params_schema: IJSONSchema;
-}
+};
 
 export interface ITransformList {
   items: ITransformInfo[];
