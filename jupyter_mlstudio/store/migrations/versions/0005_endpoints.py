@@ -7,21 +7,24 @@ Create Date: 2026-11-25
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 
+from jupyter_mlstudio.store.migrations.columns import (
+    created_updated,
+    primary_key,
+    string_id,
+    unique_name,
+)
+
 revision: str = "0005_endpoints"
 down_revision: str | None = "0004_registry"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
     op.create_table(
         "endpoints",
-        sa.Column("id", sa.String(length=32), nullable=False),
+        string_id(),
         sa.Column("name", sa.String(length=64), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("config_json", sa.Text(), nullable=False),
@@ -34,10 +37,9 @@ def upgrade() -> None:
         sa.Column("owner_pid", sa.Integer(), nullable=True),
         sa.Column("generation", sa.Integer(), nullable=False),
         sa.Column("failure_reason", sa.Text(), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_endpoints")),
-        sa.UniqueConstraint("name", name=op.f("uq_endpoints_name")),
+        *created_updated(),
+        primary_key("endpoints"),
+        unique_name("endpoints"),
     )
     with op.batch_alter_table("endpoints", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_endpoints_status"), ["status"], unique=False)

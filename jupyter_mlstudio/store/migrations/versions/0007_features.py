@@ -7,21 +7,25 @@ Create Date: 2026-12-04
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 
+from jupyter_mlstudio.store.migrations.columns import (
+    created_updated,
+    foreign_key,
+    primary_key,
+    string_id,
+    timestamp,
+)
+
 revision: str = "0007_features"
 down_revision: str | None = "0006_tuning"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
     op.create_table(
         "feature_groups",
-        sa.Column("id", sa.String(length=32), nullable=False),
+        string_id(),
         sa.Column("name", sa.String(length=64), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
@@ -34,29 +38,23 @@ def upgrade() -> None:
         sa.Column("online_enabled", sa.Boolean(), nullable=False),
         sa.Column("fingerprint", sa.String(length=32), nullable=False),
         sa.Column("search_text", sa.Text(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_feature_groups")),
+        *created_updated(),
+        primary_key("feature_groups"),
         sa.UniqueConstraint("name", "version", name="uq_feature_groups_name_version"),
     )
     with op.batch_alter_table("feature_groups", schema=None) as batch_op:
         batch_op.create_index("ix_feature_groups_created", ["created_at"], unique=False)
     op.create_table(
         "feature_ingestions",
-        sa.Column("id", sa.String(length=32), nullable=False),
-        sa.Column("group_id", sa.String(length=32), nullable=False),
+        string_id(),
+        string_id("group_id"),
         sa.Column("rows", sa.Integer(), nullable=False),
         sa.Column("deleted_rows", sa.Integer(), nullable=False),
         sa.Column("source", sa.Text(), nullable=False),
-        sa.Column("ingested_at", sa.DateTime(timezone=True), nullable=False),
+        timestamp("ingested_at"),
         sa.Column("offline_files", sa.Text(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["group_id"],
-            ["feature_groups.id"],
-            name=op.f("fk_feature_ingestions_group_id_feature_groups"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_feature_ingestions")),
+        foreign_key("feature_ingestions", "group_id", "feature_groups", "CASCADE"),
+        primary_key("feature_ingestions"),
     )
     with op.batch_alter_table("feature_ingestions", schema=None) as batch_op:
         batch_op.create_index(

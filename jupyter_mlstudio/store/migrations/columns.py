@@ -1,0 +1,64 @@
+"""Column and table shapes the migrations share, so each revision states only what is its own.
+
+The helpers build exactly the ``sa.Column`` / constraint objects the revisions used to
+spell out, so the DDL of every revision is unchanged. Names go through ``op.f`` (already
+final: the naming convention must not rewrite them).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import op
+
+
+def string_id(name: str = "id", *, nullable: bool = False) -> sa.Column[Any]:
+    """A 32-character id column (primary keys and the foreign keys that point at them)."""
+    return sa.Column(name, sa.String(length=32), nullable=nullable)
+
+
+def serial_id() -> sa.Column[Any]:
+    """An autoincrement BIGINT id (INTEGER on SQLite, so it is the rowid)."""
+    return sa.Column(
+        "id",
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+        autoincrement=True,
+        nullable=False,
+    )
+
+
+def timestamp(name: str, *, nullable: bool = False) -> sa.Column[Any]:
+    return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
+
+
+def created_updated() -> tuple[sa.Column[Any], sa.Column[Any]]:
+    return timestamp("created_at"), timestamp("updated_at")
+
+
+def foreign_key(table: str, column: str, target: str, ondelete: str) -> sa.ForeignKeyConstraint:
+    """``table.column`` -> ``target.id``, named by the naming convention's pattern."""
+    return sa.ForeignKeyConstraint(
+        [column], [f"{target}.id"], name=op.f(f"fk_{table}_{column}_{target}"), ondelete=ondelete
+    )
+
+
+def primary_key(table: str, *columns: str) -> sa.PrimaryKeyConstraint:
+    return sa.PrimaryKeyConstraint(*(columns or ("id",)), name=op.f(f"pk_{table}"))
+
+
+def unique_name(table: str) -> sa.UniqueConstraint:
+    return sa.UniqueConstraint("name", name=op.f(f"uq_{table}_name"))
+
+
+def create_key_value_table(table: str, owner: str, owner_table: str, **kw: Any) -> None:
+    """A tag or param table: (owner id, key) -> text value, deleted with its owner."""
+    op.create_table(
+        table,
+        string_id(owner),
+        sa.Column("key", sa.String(length=250), nullable=False),
+        sa.Column("value", sa.Text(), nullable=False),
+        foreign_key(table, owner, owner_table, "CASCADE"),
+        primary_key(table, owner, "key"),
+        **kw,
+    )
