@@ -36,6 +36,21 @@ def created_updated() -> tuple[sa.Column[Any], sa.Column[Any]]:
     return timestamp("created_at"), timestamp("updated_at")
 
 
+def started_ended() -> tuple[sa.Column[Any], sa.Column[Any]]:
+    """When a job or tuning job started and ended (unset until it does)."""
+    return timestamp("started_at", nullable=True), timestamp("ended_at", nullable=True)
+
+
+def status() -> sa.Column[Any]:
+    """The 16-character lifecycle status of runs, jobs, endpoints and tuning jobs."""
+    return sa.Column("status", sa.String(length=16), nullable=False)
+
+
+def key() -> sa.Column[Any]:
+    """The 250-character key of tags, params and metrics."""
+    return sa.Column("key", sa.String(length=250), nullable=False)
+
+
 def foreign_key(table: str, column: str, target: str, ondelete: str) -> sa.ForeignKeyConstraint:
     """``table.column`` -> ``target.id``, named by the naming convention's pattern."""
     return sa.ForeignKeyConstraint(
@@ -56,7 +71,7 @@ def create_key_value_table(table: str, owner: str, owner_table: str, **kw: Any) 
     op.create_table(
         table,
         string_id(owner),
-        sa.Column("key", sa.String(length=250), nullable=False),
+        key(),
         sa.Column("value", sa.Text(), nullable=False),
         foreign_key(table, owner, owner_table, "CASCADE"),
         primary_key(table, owner, "key"),

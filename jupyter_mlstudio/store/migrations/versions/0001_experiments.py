@@ -1,7 +1,5 @@
 """experiments and their tags
 
-Revision ID: 0001_experiments
-Revises:
 Create Date: 2026-11-25
 """
 

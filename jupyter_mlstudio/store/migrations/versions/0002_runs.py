@@ -1,11 +1,11 @@
 """runs params tags and metrics
 
-Revision ID: 0002_runs
-Revises: 0001_experiments
 Create Date: 2026-11-25
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -13,8 +13,10 @@ from alembic import op
 from jupyter_mlstudio.store.migrations.columns import (
     create_key_value_table,
     foreign_key,
+    key,
     primary_key,
     serial_id,
+    status,
     string_id,
     timestamp,
 )
@@ -23,13 +25,23 @@ revision: str = "0002_runs"
 down_revision: str | None = "0001_experiments"
 
 
+def metric_point() -> tuple[sa.Column[Any], ...]:
+    """A metric value at a step, as both ``metrics`` and ``latest_metrics`` store it."""
+    return (
+        key(),
+        sa.Column("step", sa.BigInteger(), nullable=False),
+        sa.Column("timestamp", sa.Float(), nullable=False),
+        sa.Column("value", sa.Float(), nullable=True),
+    )
+
+
 def upgrade() -> None:
     op.create_table(
         "runs",
         string_id(),
         string_id("experiment_id"),
         sa.Column("name", sa.String(length=256), nullable=False),
-        sa.Column("status", sa.String(length=16), nullable=False),
+        status(),
         string_id("parent_run_id", nullable=True),
         timestamp("start_time"),
         timestamp("end_time", nullable=True),
@@ -53,10 +65,7 @@ def upgrade() -> None:
     op.create_table(
         "latest_metrics",
         string_id("run_id"),
-        sa.Column("key", sa.String(length=250), nullable=False),
-        sa.Column("step", sa.BigInteger(), nullable=False),
-        sa.Column("timestamp", sa.Float(), nullable=False),
-        sa.Column("value", sa.Float(), nullable=True),
+        *metric_point(),
         foreign_key("latest_metrics", "run_id", "runs", "CASCADE"),
         sa.PrimaryKeyConstraint("run_id", "key", name=op.f("pk_latest_metrics")),
         sqlite_with_rowid=False,
@@ -68,10 +77,7 @@ def upgrade() -> None:
         "metrics",
         serial_id(),
         string_id("run_id"),
-        sa.Column("key", sa.String(length=250), nullable=False),
-        sa.Column("step", sa.BigInteger(), nullable=False),
-        sa.Column("timestamp", sa.Float(), nullable=False),
-        sa.Column("value", sa.Float(), nullable=True),
+        *metric_point(),
         foreign_key("metrics", "run_id", "runs", "CASCADE"),
         primary_key("metrics"),
     )

@@ -1,7 +1,5 @@
 """jobs: processing and training jobs
 
-Revision ID: 0003_jobs
-Revises: 0002_runs
 Create Date: 2026-11-25
 """
 
@@ -14,8 +12,9 @@ from jupyter_mlstudio.store.migrations.columns import (
     created_updated,
     foreign_key,
     primary_key,
+    started_ended,
+    status,
     string_id,
-    timestamp,
     unique_name,
 )
 
@@ -29,12 +28,11 @@ def upgrade() -> None:
         string_id(),
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("name", sa.String(length=128), nullable=False),
-        sa.Column("status", sa.String(length=16), nullable=False),
+        status(),
         sa.Column("spec", sa.Text(), nullable=False),
         sa.Column("executor", sa.String(length=16), nullable=False),
         *created_updated(),
-        timestamp("started_at", nullable=True),
-        timestamp("ended_at", nullable=True),
+        *started_ended(),
         sa.Column("failure_reason", sa.Text(), nullable=True),
         sa.Column("progress", sa.Float(), nullable=True),
         sa.Column("progress_message", sa.String(length=256), nullable=True),

@@ -1,7 +1,5 @@
 """registry: model groups, versions, approvals, aliases
 
-Revision ID: 0004_registry
-Revises: 0003_jobs
 Create Date: 2026-11-25
 """
 

@@ -1,7 +1,5 @@
 """endpoints
 
-Revision ID: 0005_endpoints
-Revises: 0004_registry
 Create Date: 2026-11-25
 """
 
@@ -13,6 +11,7 @@ from alembic import op
 from jupyter_mlstudio.store.migrations.columns import (
     created_updated,
     primary_key,
+    status,
     string_id,
     unique_name,
 )
@@ -26,7 +25,7 @@ def upgrade() -> None:
         "endpoints",
         string_id(),
         sa.Column("name", sa.String(length=64), nullable=False),
-        sa.Column("status", sa.String(length=16), nullable=False),
+        status(),
         sa.Column("config_json", sa.Text(), nullable=False),
         sa.Column("variants_json", sa.Text(), nullable=False),
         sa.Column("token", sa.String(length=128), nullable=True),

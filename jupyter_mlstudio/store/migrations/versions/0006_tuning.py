@@ -1,7 +1,5 @@
 """tuning jobs
 
-Revision ID: 0006_tuning
-Revises: 0005_endpoints
 Create Date: 2026-12-04
 """
 
@@ -14,8 +12,9 @@ from jupyter_mlstudio.store.migrations.columns import (
     created_updated,
     foreign_key,
     primary_key,
+    started_ended,
+    status,
     string_id,
-    timestamp,
     unique_name,
 )
 
@@ -28,11 +27,10 @@ def upgrade() -> None:
         "tuning_jobs",
         string_id(),
         sa.Column("name", sa.String(length=128), nullable=False),
-        sa.Column("status", sa.String(length=16), nullable=False),
+        status(),
         sa.Column("spec", sa.Text(), nullable=False),
         *created_updated(),
-        timestamp("started_at", nullable=True),
-        timestamp("ended_at", nullable=True),
+        *started_ended(),
         string_id("parent_run_id", nullable=True),
         string_id("experiment_id", nullable=True),
         sa.Column("trials_started", sa.Integer(), nullable=False),

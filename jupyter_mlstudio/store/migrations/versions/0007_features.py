@@ -1,7 +1,5 @@
 """feature store catalog: feature groups (one row per version) and their ingestions
 
-Revision ID: 0007_features
-Revises: 0006_tuning
 Create Date: 2026-12-04
 """
 
