@@ -77,3 +77,17 @@ def create_key_value_table(table: str, owner: str, owner_table: str, **kw: Any) 
         primary_key(table, owner, "key"),
         **kw,
     )
+
+
+def create_indexes(table: str, indexes: dict[str, list[str]]) -> None:
+    """Non-unique indexes ``{name: columns}`` on ``table``, in order."""
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        for name, columns in indexes.items():
+            batch_op.create_index(name, columns, unique=False)
+
+
+def drop_indexes(table: str, indexes: dict[str, list[str]]) -> None:
+    """Undo :func:`create_indexes` (in reverse order)."""
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        for name in reversed(indexes):
+            batch_op.drop_index(name)

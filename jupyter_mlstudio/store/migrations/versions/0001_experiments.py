@@ -8,13 +8,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from jupyter_mlstudio.store.migrations.columns import (
-    create_key_value_table,
-    created_updated,
-    primary_key,
-    string_id,
-    unique_name,
-)
+from jupyter_mlstudio.store.migrations import columns as col
 
 revision: str = "0001_experiments"
 down_revision: str | None = None
@@ -23,15 +17,15 @@ down_revision: str | None = None
 def upgrade() -> None:
     op.create_table(
         "experiments",
-        string_id(),
+        col.string_id(),
         sa.Column("name", sa.String(length=256), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
-        *created_updated(),
-        primary_key("experiments"),
-        unique_name("experiments"),
+        *col.created_updated(),
+        col.primary_key("experiments"),
+        col.unique_name("experiments"),
     )
     op.create_index(op.f("ix_experiments_created_at"), "experiments", ["created_at"], unique=False)
-    create_key_value_table("experiment_tags", "experiment_id", "experiments")
+    col.create_key_value_table("experiment_tags", "experiment_id", "experiments")
 
 
 def downgrade() -> None:

@@ -10,16 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-from jupyter_mlstudio.store.migrations.columns import (
-    create_key_value_table,
-    foreign_key,
-    key,
-    primary_key,
-    serial_id,
-    status,
-    string_id,
-    timestamp,
-)
+from jupyter_mlstudio.store.migrations import columns as col
 
 revision: str = "0002_runs"
 down_revision: str | None = "0001_experiments"
@@ -28,45 +19,47 @@ down_revision: str | None = "0001_experiments"
 def metric_point() -> tuple[sa.Column[Any], ...]:
     """A metric value at a step, as both ``metrics`` and ``latest_metrics`` store it."""
     return (
-        key(),
+        col.key(),
         sa.Column("step", sa.BigInteger(), nullable=False),
         sa.Column("timestamp", sa.Float(), nullable=False),
         sa.Column("value", sa.Float(), nullable=True),
     )
 
 
+RUNS_INDEXES: dict[str, list[str]] = {
+    "ix_runs_experiment_start": ["experiment_id", "lifecycle", "start_time"],
+    "ix_runs_parent": ["parent_run_id"],
+    "ix_runs_heartbeat": ["heartbeat_at"],
+}
+
+
 def upgrade() -> None:
     op.create_table(
         "runs",
-        string_id(),
-        string_id("experiment_id"),
+        col.string_id(),
+        col.string_id("experiment_id"),
         sa.Column("name", sa.String(length=256), nullable=False),
-        status(),
-        string_id("parent_run_id", nullable=True),
-        timestamp("start_time"),
-        timestamp("end_time", nullable=True),
+        col.status(),
+        col.string_id("parent_run_id", nullable=True),
+        col.timestamp("start_time"),
+        col.timestamp("end_time", nullable=True),
         sa.Column("lifecycle", sa.String(length=16), nullable=False),
-        timestamp("deleted_at", nullable=True),
+        col.timestamp("deleted_at", nullable=True),
         sa.Column("artifact_uri", sa.Text(), nullable=False),
         sa.Column("host", sa.String(length=256), nullable=False),
         sa.Column("pid", sa.Integer(), nullable=True),
-        timestamp("heartbeat_at", nullable=True),
-        foreign_key("runs", "experiment_id", "experiments", "CASCADE"),
-        foreign_key("runs", "parent_run_id", "runs", "SET NULL"),
-        primary_key("runs"),
+        col.timestamp("heartbeat_at", nullable=True),
+        col.foreign_key("runs", "experiment_id", "experiments", "CASCADE"),
+        col.foreign_key("runs", "parent_run_id", "runs", "SET NULL"),
+        col.primary_key("runs"),
     )
-    with op.batch_alter_table("runs", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_runs_experiment_start", ["experiment_id", "lifecycle", "start_time"], unique=False
-        )
-        batch_op.create_index("ix_runs_parent", ["parent_run_id"], unique=False)
-        batch_op.create_index("ix_runs_heartbeat", ["heartbeat_at"], unique=False)
+    col.create_indexes("runs", RUNS_INDEXES)
 
     op.create_table(
         "latest_metrics",
-        string_id("run_id"),
+        col.string_id("run_id"),
         *metric_point(),
-        foreign_key("latest_metrics", "run_id", "runs", "CASCADE"),
+        col.foreign_key("latest_metrics", "run_id", "runs", "CASCADE"),
         sa.PrimaryKeyConstraint("run_id", "key", name=op.f("pk_latest_metrics")),
         sqlite_with_rowid=False,
     )
@@ -75,17 +68,17 @@ def upgrade() -> None:
 
     op.create_table(
         "metrics",
-        serial_id(),
-        string_id("run_id"),
+        col.serial_id(),
+        col.string_id("run_id"),
         *metric_point(),
-        foreign_key("metrics", "run_id", "runs", "CASCADE"),
-        primary_key("metrics"),
+        col.foreign_key("metrics", "run_id", "runs", "CASCADE"),
+        col.primary_key("metrics"),
     )
     with op.batch_alter_table("metrics", schema=None) as batch_op:
         batch_op.create_index("ix_metrics_run_key_step", ["run_id", "key", "step"], unique=False)
 
-    create_key_value_table("run_params", "run_id", "runs", sqlite_with_rowid=False)
-    create_key_value_table("run_tags", "run_id", "runs", sqlite_with_rowid=False)
+    col.create_key_value_table("run_params", "run_id", "runs", sqlite_with_rowid=False)
+    col.create_key_value_table("run_tags", "run_id", "runs", sqlite_with_rowid=False)
 
 
 def downgrade() -> None:
@@ -99,9 +92,6 @@ def downgrade() -> None:
         batch_op.drop_index("ix_latest_metrics_key_value")
 
     op.drop_table("latest_metrics")
-    with op.batch_alter_table("runs", schema=None) as batch_op:
-        batch_op.drop_index("ix_runs_heartbeat")
-        batch_op.drop_index("ix_runs_parent")
-        batch_op.drop_index("ix_runs_experiment_start")
+    col.drop_indexes("runs", RUNS_INDEXES)
 
     op.drop_table("runs")

@@ -8,13 +8,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from jupyter_mlstudio.store.migrations.columns import (
-    created_updated,
-    primary_key,
-    status,
-    string_id,
-    unique_name,
-)
+from jupyter_mlstudio.store.migrations import columns as col
 
 revision: str = "0005_endpoints"
 down_revision: str | None = "0004_registry"
@@ -23,9 +17,9 @@ down_revision: str | None = "0004_registry"
 def upgrade() -> None:
     op.create_table(
         "endpoints",
-        string_id(),
+        col.string_id(),
         sa.Column("name", sa.String(length=64), nullable=False),
-        status(),
+        col.status(),
         sa.Column("config_json", sa.Text(), nullable=False),
         sa.Column("variants_json", sa.Text(), nullable=False),
         sa.Column("token", sa.String(length=128), nullable=True),
@@ -36,9 +30,9 @@ def upgrade() -> None:
         sa.Column("owner_pid", sa.Integer(), nullable=True),
         sa.Column("generation", sa.Integer(), nullable=False),
         sa.Column("failure_reason", sa.Text(), nullable=True),
-        *created_updated(),
-        primary_key("endpoints"),
-        unique_name("endpoints"),
+        *col.created_updated(),
+        col.primary_key("endpoints"),
+        col.unique_name("endpoints"),
     )
     with op.batch_alter_table("endpoints", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_endpoints_status"), ["status"], unique=False)

@@ -8,13 +8,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from jupyter_mlstudio.store.migrations.columns import (
-    created_updated,
-    foreign_key,
-    primary_key,
-    string_id,
-    timestamp,
-)
+from jupyter_mlstudio.store.migrations import columns as col
 
 revision: str = "0007_features"
 down_revision: str | None = "0006_tuning"
@@ -23,7 +17,7 @@ down_revision: str | None = "0006_tuning"
 def upgrade() -> None:
     op.create_table(
         "feature_groups",
-        string_id(),
+        col.string_id(),
         sa.Column("name", sa.String(length=64), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
@@ -36,23 +30,23 @@ def upgrade() -> None:
         sa.Column("online_enabled", sa.Boolean(), nullable=False),
         sa.Column("fingerprint", sa.String(length=32), nullable=False),
         sa.Column("search_text", sa.Text(), nullable=False),
-        *created_updated(),
-        primary_key("feature_groups"),
+        *col.created_updated(),
+        col.primary_key("feature_groups"),
         sa.UniqueConstraint("name", "version", name="uq_feature_groups_name_version"),
     )
     with op.batch_alter_table("feature_groups", schema=None) as batch_op:
         batch_op.create_index("ix_feature_groups_created", ["created_at"], unique=False)
     op.create_table(
         "feature_ingestions",
-        string_id(),
-        string_id("group_id"),
+        col.string_id(),
+        col.string_id("group_id"),
         sa.Column("rows", sa.Integer(), nullable=False),
         sa.Column("deleted_rows", sa.Integer(), nullable=False),
         sa.Column("source", sa.Text(), nullable=False),
-        timestamp("ingested_at"),
+        col.timestamp("ingested_at"),
         sa.Column("offline_files", sa.Text(), nullable=False),
-        foreign_key("feature_ingestions", "group_id", "feature_groups", "CASCADE"),
-        primary_key("feature_ingestions"),
+        col.foreign_key("feature_ingestions", "group_id", "feature_groups", "CASCADE"),
+        col.primary_key("feature_ingestions"),
     )
     with op.batch_alter_table("feature_ingestions", schema=None) as batch_op:
         batch_op.create_index(
