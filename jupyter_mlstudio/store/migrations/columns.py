@@ -41,6 +41,14 @@ def started_ended() -> tuple[sa.Column[Any], sa.Column[Any]]:
     return timestamp("started_at", nullable=True), timestamp("ended_at", nullable=True)
 
 
+def owner() -> tuple[sa.Column[Any], sa.Column[Any]]:
+    """The host and pid of the server process that drives a job or tuning job."""
+    return (
+        sa.Column("owner_host", sa.String(length=256), nullable=True),
+        sa.Column("owner_pid", sa.Integer(), nullable=True),
+    )
+
+
 def status() -> sa.Column[Any]:
     """The 16-character lifecycle status of runs, jobs, endpoints and tuning jobs."""
     return sa.Column("status", sa.String(length=16), nullable=False)
