@@ -64,3 +64,12 @@ def visible_view(page: Page, testid: str) -> Locator:
 def mlstudio_errors(console_errors: list[str]) -> list[str]:
     """The console errors that come from this extension."""
     return [e for e in console_errors if "mlstudio" in e.lower()]
+
+
+def screenshot_themes(page: Page, name: str) -> None:
+    """Save `<name>.png` in the light theme and `<name>-dark.png` in the dark one,
+    and leave the page light again (switch_theme checks each switch applied)."""
+    screenshot(page, name)
+    switch_theme(page, dark=True)
+    screenshot(page, f"{name}-dark")
+    switch_theme(page, dark=False)

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 from conftest import Lab, start_lab, stop_lab
-from pages import open_lab, screenshot, switch_theme
+from pages import open_lab, screenshot_themes
 from playwright.sync_api import Page, expect
 
 HEADER_HEIGHT = 2 * 22  # the runs grid's two header rows and its rows (as test_runs_ui)
@@ -87,7 +87,4 @@ def test_parallel_axes_label_values(page: Page, lab: Lab) -> None:
             assert re.fullmatch(r"-?\d+(\.\d{1,2})?", text), ticks
     assert ticks["loss"] == ["0.2", "0.4", "0.6", "0.8"], ticks
     parallel.scroll_into_view_if_needed()
-    screenshot(page, "compare-parallel")
-    switch_theme(page, dark=True)
-    screenshot(page, "compare-parallel-dark")
-    switch_theme(page, dark=False)
+    screenshot_themes(page, "compare-parallel")

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pages
 import pytest
 from conftest import Lab, start_lab, stop_lab
 from pages import mlstudio_errors, open_lab, screenshot, show_left, switch_theme, visible_view
@@ -306,10 +307,7 @@ def test_deploy_test_and_manage(page: Page, lab: Lab, console_errors: list[str])
     panel.locator('[data-testid="mls-endpoints-status"]').select_option("")
     item.click()
     view = visible_view(page, "mls-endpoint-view")
-    screenshot(page, "endpoint-sidebar")
-    switch_theme(page, dark=True)
-    screenshot(page, "endpoint-sidebar-dark")
-    switch_theme(page, dark=False)
+    pages.screenshot_themes(page, "endpoint-sidebar")
 
     # Delete: confirm; the view says so and the panel drops it
     view.locator('[data-testid="mls-delete-endpoint"]').click()

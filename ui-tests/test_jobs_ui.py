@@ -10,9 +10,10 @@ import re
 import textwrap
 from collections.abc import Iterator
 
+import pages
 import pytest
 from conftest import Lab, start_lab, stop_lab
-from pages import mlstudio_errors, open_lab, screenshot, show_left, switch_theme, visible_view
+from pages import mlstudio_errors, open_lab, screenshot, show_left, visible_view
 from playwright.sync_api import Locator, Page, expect
 
 JOB_TIMEOUT = 90_000
@@ -134,13 +135,7 @@ def test_train_from_the_form(page: Page, lab: Lab, console_errors: list[str]) ->
     option("note").check()
     expect(form.get_by_text("2 of 7 excluded", exact=False)).to_be_visible()
     form.locator('[data-testid="mls-form-exclude"]').scroll_into_view_if_needed()
-    screenshot(page, "job-form")
-    switch_theme(page, dark=True)
-    expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "false")
-    page.wait_for_timeout(300)
-    screenshot(page, "job-form-dark")
-    switch_theme(page, dark=False)
-    expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "true")
+    pages.screenshot_themes(page, "job-form")
 
     # submit: the job view opens and follows the job to the end
     form.locator('[data-testid="mls-form-submit"]').click()
@@ -179,14 +174,7 @@ def test_train_from_the_form(page: Page, lab: Lab, console_errors: list[str]) ->
     spec = view.locator('[data-testid="mls-job-spec"] pre')
     expect(spec).to_contain_text('"n_estimators": 20')
     expect(spec).to_contain_text('"exclude_columns"')
-    screenshot(page, "job-view")
-
-    switch_theme(page, dark=True)
-    expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "false")
-    page.wait_for_timeout(300)
-    screenshot(page, "job-view-dark")
-    switch_theme(page, dark=False)
-    expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "true")
+    pages.screenshot_themes(page, "job-view")
 
     # Open run: the run view of the job's run; the tabs of the two say which is which.
     # A training job logs each metric once: values, not one-dot charts.
@@ -303,12 +291,7 @@ def test_run_scripts_as_jobs(page: Page, lab: Lab, console_errors: list[str]) ->
     expect(joblib_view.locator('[data-testid="mls-job-outputs"]')).not_to_contain_text(
         "registration_error"
     )
-    screenshot(page, "job-view-not-registered")
-    switch_theme(page, dark=True)
-    expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "false")
-    page.wait_for_timeout(300)
-    screenshot(page, "job-view-not-registered-dark")
-    switch_theme(page, dark=False)
+    pages.screenshot_themes(page, "job-view-not-registered")
     assert not mlstudio_errors(console_errors), console_errors
 
 
@@ -343,13 +326,7 @@ def test_form_errors_inline(page: Page, lab: Lab) -> None:
     expect(message).to_contain_text("l1_ratio 0.5 needs solver 'saga'")
     expect(form.locator('[data-hyperparameter="l1_ratio"]')).to_have_value("0.5")
     expect(form.locator('[data-testid="mls-form-train"]')).to_have_value("iris.csv")
-    screenshot(page, "job-form-error")
-    switch_theme(page, dark=True)
-    expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "false")
-    page.wait_for_timeout(300)
-    screenshot(page, "job-form-error-dark")
-    switch_theme(page, dark=False)
-    expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "true")
+    pages.screenshot_themes(page, "job-form-error")
 
     # a taken name: the server's 409 message
     form.locator('[data-hyperparameter="solver"]').select_option("saga")

@@ -12,9 +12,10 @@ import urllib.error
 from collections.abc import Iterator
 from pathlib import Path
 
+import pages
 import pytest
 from conftest import Lab, start_lab, stop_lab
-from pages import mlstudio_errors, open_lab, screenshot, show_left, switch_theme, visible_view
+from pages import mlstudio_errors, open_lab, screenshot, show_left, visible_view
 from playwright.sync_api import Locator, Page, expect
 
 # The model card's intended use: Markdown, and HTML the sanitizer must remove.
@@ -241,10 +242,7 @@ def test_register_review_and_compare(page: Page, lab: Lab, console_errors: list[
     expect(header.locator('[data-testid="mls-alias-chip"][data-alias="champion"]')).to_have_count(1)
     assert lab.api("GET", "models/iris-rf")["aliases"] == {"champion": 1}
     view.locator(".jp-MLStudio-page").evaluate("node => node.parentElement.scrollTo(0, 0)")
-    screenshot(page, "model-version")
-    switch_theme(page, dark=True)
-    screenshot(page, "model-version-dark")
-    switch_theme(page, dark=False)
+    pages.screenshot_themes(page, "model-version")
 
     # the model view shows the aliases and the approval; compare v1 and v2
     lab.api("PUT", "models/iris-rf/aliases/production-candidate", {"version": 1})
@@ -269,10 +267,7 @@ def test_register_review_and_compare(page: Page, lab: Lab, console_errors: list[
     page.wait_for_timeout(300)
     widths = scroller.evaluate("node => [node.scrollWidth, node.clientWidth]")
     assert widths[0] <= widths[1], f"the versions table overflows: {widths}"
-    screenshot(page, "model-group")
-    switch_theme(page, dark=True)
-    screenshot(page, "model-group-dark")
-    switch_theme(page, dark=False)
+    pages.screenshot_themes(page, "model-group")
     page.set_viewport_size({"width": 1400, "height": 900})
     compare.click()
     comparison = page.locator('[data-testid="mls-model-compare"]:visible')
@@ -288,10 +283,7 @@ def test_register_review_and_compare(page: Page, lab: Lab, console_errors: list[
     expect(params.locator('tr[data-key="max_depth"]')).to_have_attribute("data-differs", "true")
     signature = comparison.locator('[data-testid="mls-compare-signature"]')
     expect(signature.locator('tr[data-column="petal width (cm)"]')).to_contain_text("removed in v2")
-    screenshot(page, "model-compare")
-    switch_theme(page, dark=True)
-    screenshot(page, "model-compare-dark")
-    switch_theme(page, dark=False)
+    pages.screenshot_themes(page, "model-compare")
 
     # closing with unsaved card edits asks first; Cancel drops them
     tab(page, "Version: iris-rf v1").click()
@@ -299,10 +291,7 @@ def test_register_review_and_compare(page: Page, lab: Lab, console_errors: list[
     view.locator('[data-testid="mls-card-edit"]').click()
     view.locator('[data-testid="mls-card-caveats"]').fill("Not for production")
     view.locator('[data-testid="mls-model-card"]').scroll_into_view_if_needed()
-    screenshot(page, "model-card-editor")
-    switch_theme(page, dark=True)
-    screenshot(page, "model-card-editor-dark")
-    switch_theme(page, dark=False)
+    pages.screenshot_themes(page, "model-card-editor")
     tab(page, "Version: iris-rf v1").locator(".lm-TabBar-tabCloseIcon").click()
     dialog = page.locator(".jp-Dialog")
     expect(dialog).to_contain_text("Close iris-rf v1 and discard the changes")

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Lab, start_lab, stop_lab
-from pages import mlstudio_errors, open_lab, screenshot, switch_theme
+from pages import mlstudio_errors, open_lab, screenshot, screenshot_themes, switch_theme
 from playwright.sync_api import Locator, Page, expect
 
 STATIC = Path(__file__).parent.parent / "jupyter_mlstudio" / "labextension" / "static"
@@ -373,13 +373,7 @@ def test_empty_experiment_live_runs_and_single_values(
     expect(empty.locator('[data-testid="mls-copy-snippet"]')).to_contain_text("Copied")
     tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current")
     expect(tab).to_have_text("Experiment: ui-live")
-    screenshot(page, "runs-empty")
-    switch_theme(page, dark=True)
-    expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "false")
-    page.wait_for_timeout(300)
-    screenshot(page, "runs-empty-dark")
-    switch_theme(page, dark=False)
-    expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "true")
+    screenshot_themes(page, "runs-empty")
 
     # the snippet, run in another process while the view is open: the run and its
     # new param and metric columns appear without Refresh

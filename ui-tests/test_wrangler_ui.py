@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Lab, start_lab, stop_lab
-from pages import open_lab, screenshot, switch_theme
+from pages import open_lab, screenshot, screenshot_themes, switch_theme
 from playwright.sync_api import Locator, Page, expect
 
 TIMEOUT = 60_000
@@ -524,10 +524,7 @@ def test_graph_keeps_new_steps_in_view(page: Page, lab: Lab) -> None:
         expect(item.locator(".jp-MLStudio-wranglerStepDetail")).to_have_text(column)
     impute = ed.locator('.jp-MLStudio-wranglerStep[data-node-id="impute"]')
     expect(impute.locator(".jp-MLStudio-wranglerStepDetail")).to_have_text("age, income")
-    screenshot(page, "wrangler-graph")
-    switch_theme(page, dark=True)
-    screenshot(page, "wrangler-graph-dark")
-    switch_theme(page, dark=False)
+    screenshot_themes(page, "wrangler-graph")
 
 
 def wait_for_file(path: Path) -> None:
