@@ -6,18 +6,22 @@ import * as React from 'react';
 
 import {
   CHART_CONFIG,
+  IFigure,
   loadPlotly,
   PlotConfig,
-  PlotData,
-  PlotLayout,
   themedLayout
 } from './plotly';
 import { errorMessage } from '../api/request';
 import type { IThemeColors } from './theme';
 
-export interface IPlotlyChartProps {
-  data: PlotData[];
-  layout: PlotLayout;
+/**
+ * The figure to draw: whole (`figure`), or as `data` and `layout` where the two
+ * come apart (a figure read from a report).
+ */
+export type IPlotlyChartProps = ({ figure: IFigure } | IFigure) &
+  IPlotlyChartOptions;
+
+export interface IPlotlyChartOptions {
   colors: IThemeColors;
   config?: PlotConfig;
   /** Apply the theme's colours (off for figures logged by users). */
@@ -31,7 +35,8 @@ export interface IPlotlyChartProps {
 export function PlotlyChart(props: IPlotlyChartProps): JSX.Element {
   const node = React.useRef<HTMLDivElement>(null);
   const [error, setError] = React.useState<string | null>(null);
-  const { data, layout, colors, config, themed = true, height = 300 } = props;
+  const { data, layout } = 'figure' in props ? props.figure : props;
+  const { colors, config, themed = true, height = 300 } = props;
 
   React.useEffect(() => {
     let cancelled = false;

@@ -12,6 +12,12 @@ export type ScatterTrace = Partial<PlotlyModule.PlotData>;
 export type PlotLayout = Partial<PlotlyModule.Layout>;
 export type PlotConfig = Partial<PlotlyModule.Config>;
 
+/** A figure: traces and layout. */
+export interface IFigure {
+  data: PlotData[];
+  layout: PlotLayout;
+}
+
 let loading: Promise<Plotly> | null = null;
 
 /** The plotly module (one download, shared by every chart). */

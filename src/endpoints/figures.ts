@@ -2,7 +2,7 @@
  * The live charts of an endpoint, built from its metrics samples (no DOM,
  * no state).
  */
-import type { IFigure } from '../experiments/compare/figures';
+import type { IFigure } from '../charts/plotly';
 import { type ScatterTrace, traceColor } from '../charts/plotly';
 import type { IMetricsSample } from './endpoint-model';
 

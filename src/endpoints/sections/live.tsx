@@ -76,26 +76,21 @@ export function LiveSection(props: {
               : 'No metrics: the endpoint is not serving.'}
           </div>
         ) : (
-          <>
-            <div className="jp-MLStudio-chartCard">
+          (
+            [
+              ['mls-requests-chart', requests],
+              ['mls-latency-chart', latency]
+            ] as const
+          ).map(([testId, figure]) => (
+            <div key={testId} className="jp-MLStudio-chartCard">
               <PlotlyChart
-                testId="mls-requests-chart"
-                data={requests.data}
-                layout={requests.layout}
+                testId={testId}
+                figure={figure}
                 colors={colors}
                 height={200}
               />
             </div>
-            <div className="jp-MLStudio-chartCard">
-              <PlotlyChart
-                testId="mls-latency-chart"
-                data={latency.data}
-                layout={latency.layout}
-                colors={colors}
-                height={200}
-              />
-            </div>
-          </>
+          ))
         )}
       </div>
     </PageSection>

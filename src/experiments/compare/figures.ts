@@ -2,7 +2,7 @@
  * Plotly figures of a comparison, built from plain data (no DOM, no state).
  */
 import type { MetricHistory, Run } from '../../api/types';
-import type { PlotData, PlotLayout, ScatterTrace } from '../../charts/plotly';
+import type { IFigure, ScatterTrace } from '../../charts/plotly';
 import type { CurveAxis } from './model';
 import { numericAxis } from './ticks';
 
@@ -11,12 +11,6 @@ const SVG_TRACE_LIMIT = 30;
 /** At most this many params and metrics become parallel axes. */
 const MAX_PARAM_AXES = 12;
 const MAX_METRIC_AXES = 8;
-
-/** A figure: traces and layout. */
-export interface IFigure {
-  data: PlotData[];
-  layout: PlotLayout;
-}
 
 /** One run's line of a metric chart. */
 export function curveTrace(

@@ -196,8 +196,7 @@ function CurvesSection(props: {
             key={key}
             testId={bars ? 'mls-compare-bars' : 'mls-compare-chart'}
             className="jp-MLStudio-chartCard"
-            data={figure.data}
-            layout={figure.layout}
+            figure={figure}
             colors={colors}
             height={280}
           />
@@ -231,8 +230,7 @@ function ParallelSection(props: {
     <PageSection title="Parallel coordinates">
       <PlotlyChart
         testId="mls-compare-parallel"
-        data={figure.data}
-        layout={figure.layout}
+        figure={figure}
         colors={colors}
         height={360}
       />
@@ -302,8 +300,7 @@ function ScatterSection(props: {
     >
       <PlotlyChart
         testId="mls-compare-scatter"
-        data={figure.data}
-        layout={figure.layout}
+        figure={figure}
         colors={colors}
         height={320}
       />

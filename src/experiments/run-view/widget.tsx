@@ -369,8 +369,7 @@ function MetricsSection(props: {
               </div>
               <PlotlyChart
                 testId="mls-metric-chart"
-                data={figure.data}
-                layout={figure.layout}
+                figure={figure}
                 colors={colors}
                 height={220}
               />
@@ -563,8 +562,7 @@ function PreviewBody(props: {
       return preview.figure ? (
         <PlotlyChart
           testId="mls-artifact-figure"
-          data={preview.figure.data}
-          layout={preview.figure.layout}
+          figure={preview.figure}
           colors={colors}
           themed={false}
           height={420}
