@@ -25,12 +25,8 @@ import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, Select, create_engine, event, inspect, pool
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
@@ -38,6 +34,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import SchemaOutOfDateError, StoreUnavailableError
 from .orm import load_all_models
+
+# Alembic is imported where a database is opened or migrated, not with the package:
+# `import jupyter_mlstudio` stays light for endpoint workers and job processes.
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 UPGRADE_COMMAND = "jupyter mlstudio db upgrade"
@@ -47,6 +49,8 @@ _WRITE_OPTION = "mlstudio_write"
 
 
 def alembic_config(uri: str, connection: Connection | None = None) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.set_main_option("sqlalchemy.url", uri.replace("%", "%%"))
@@ -55,8 +59,14 @@ def alembic_config(uri: str, connection: Connection | None = None) -> Config:
     return cfg
 
 
+def _scripts(uri: str) -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config(uri))
+
+
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    head = _scripts("sqlite://").get_current_head()
     assert head is not None
     return head
 
@@ -147,11 +157,15 @@ class Database:
 
     # -- schema ---------------------------------------------------------------------
     def current_revision(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
         with _translate_operational_errors(self.uri), self.engine.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
 
     def prepare_schema(self) -> None:
         """Create and stamp a new database; refuse one at another revision."""
+        from alembic.runtime.migration import MigrationContext
+
         head = head_revision()
         with _translate_operational_errors(self.uri), self._write_engine.begin() as conn:
             ctx = MigrationContext.configure(conn)
@@ -166,11 +180,11 @@ class Database:
                         f"schema revision. Run `{UPGRADE_COMMAND}` to bring it up to date."
                     )
                 metadata.create_all(conn)
-                ctx.stamp(ScriptDirectory.from_config(alembic_config(self.uri)), head)
+                ctx.stamp(_scripts(self.uri), head)
                 return
         if current == head:
             return
-        script = ScriptDirectory.from_config(alembic_config(self.uri))
+        script = _scripts(self.uri)
         known = {rev.revision for rev in script.walk_revisions()}
         if current in known:
             raise SchemaOutOfDateError(
@@ -186,6 +200,8 @@ class Database:
 
     def upgrade(self, revision: str = "head") -> tuple[str | None, str | None]:
         """Migrate to ``revision``; returns (before, after)."""
+        from alembic import command
+
         before = self.current_revision()
         with _translate_operational_errors(self.uri), self._write_engine.begin() as conn:
             command.upgrade(alembic_config(self.uri, conn), revision)

@@ -1,5 +1,6 @@
 """``import jupyter_mlstudio`` stays light: job and endpoint processes import the package,
-so pandas, the Data Wrangler's transforms and autolog load only when used."""
+so pandas, the Data Wrangler's transforms, autolog, optuna and Alembic (needed once a
+database is opened) load only when used."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ import sys
 import jupyter_mlstudio as mls
 
 
-def test_importing_the_package_loads_no_pandas_transforms_or_autolog() -> None:
+def test_importing_the_package_loads_no_pandas_transforms_autolog_or_alembic() -> None:
     code = (
         "import json, sys; import jupyter_mlstudio; "
         "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
-        "('pandas', 'sklearn', 'numpy') or m.startswith(('jupyter_mlstudio.wrangler', "
+        "('pandas', 'sklearn', 'numpy', 'optuna', 'duckdb', 'alembic') or "
+        "m.startswith(('jupyter_mlstudio.wrangler', "
         "'jupyter_mlstudio.autolog')))))"
     )
     result = subprocess.run(
