@@ -195,9 +195,12 @@ class Launcher:
             self._process.stdin.flush()
         return future.result(timeout=START_TIMEOUT)
 
-    def exit_code(self, pid: int) -> int | None:
-        """The job process's exit code once the launcher reaped it, else None."""
+    def exit_code(self, pid: int, wait: float = 0.0) -> int | None:
+        """The job process's exit code once the launcher reaped it, else None; waits up
+        to ``wait`` seconds for the launcher's report (a process can be gone a moment
+        before the launcher says how it ended)."""
         with self._exited:
+            self._exited.wait_for(lambda: pid in self._exits, timeout=wait)
             return self._exits.get(pid)
 
     def close(self) -> None:

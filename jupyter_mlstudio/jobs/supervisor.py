@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 POLL_INTERVAL = 0.2
 STATUS_EVERY = 0.5  # seconds between reads of the job's status while it runs
+EXIT_REPORT_WAIT = 2.0  # seconds to wait for the launcher to say how a gone process ended
 LOG_UPLOAD_EVERY = 2.0
 
 
@@ -111,7 +112,9 @@ class _Watch:
     def returncode(self) -> int | None:
         if self._popen is not None:
             return self._popen.returncode
-        return self._launcher.exit_code(self.pid) if self._launcher is not None else None
+        if self._launcher is None:
+            return None
+        return self._launcher.exit_code(self.pid, wait=EXIT_REPORT_WAIT)
 
 
 def _start(job_id: str, ws_root: Path, log_file: Path, env: dict[str, str]) -> _Watch:
