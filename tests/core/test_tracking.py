@@ -62,8 +62,9 @@ def test_logging_does_not_wait_for_the_database() -> None:
             run.log_metric("x", float(i), step=i)
         queued = time.perf_counter() - start
         run.flush()
-    # queueing 5,000 values is far quicker than writing them one by one would be
-    assert queued < 1.0
+    # queueing 5,000 values is far quicker than writing them one by one would be (tens of
+    # seconds on SQLite); the bound leaves room for a loaded machine
+    assert queued < 3.0
     assert len(mls.studio().experiments.get_metric_history(run.id, "x")) == 5000
 
 

@@ -36,9 +36,11 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def s3_server() -> Iterator[str]:
-    """moto's S3 server as a separate process on loopback; yields its URL."""
+    """moto's S3 server as a separate process on loopback; yields its URL. One per test
+    session: s3fs caches its filesystems across modules, so a second server on another
+    port would leave a later module talking to the first, stopped one."""
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],

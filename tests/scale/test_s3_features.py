@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pandas as pd
+import s3fs
 
 from jupyter_mlstudio.features.online import SqlOnlineStore
 from jupyter_mlstudio.features.service import FeatureStore
@@ -20,6 +21,8 @@ T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
 
 
 def test_offline_history_and_datasets_on_s3(s3_env: str, tmp_path: Path) -> None:  # noqa: F811
+    # s3fs caches filesystems (and their listings) across tests: start from a fresh one
+    s3fs.S3FileSystem.clear_instance_cache()
     db = Database(f"sqlite:///{tmp_path / 'mlstudio.db'}")
     features = FeatureStore(
         SqlFeatureGroupStore(db),
