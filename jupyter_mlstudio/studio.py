@@ -29,6 +29,7 @@ from .store.db import Database, redact_uri
 
 if TYPE_CHECKING:
     from .features.service import FeatureStore
+    from .tuning.service import TuningService
     from .wrangler.service import WranglerService
 
 
@@ -48,7 +49,7 @@ class Studio:
     """The composition root: builds the stores and hands each service what it uses.
 
     ``studio.<feature>`` is always a service: ``experiments``, ``registry``,
-    ``endpoints``, ``jobs``, ``wrangler`` and ``features``.
+    ``endpoints``, ``jobs``, ``wrangler``, ``features`` and ``tuning``.
     """
 
     def __init__(self, config: StudioConfig, *, prepare_schema: bool = True) -> None:
@@ -82,6 +83,7 @@ class Studio:
         self._job_executor: JobExecutor | None = None
         self._wrangler: WranglerService | None = None
         self._features: FeatureStore | None = None
+        self._tuning: TuningService | None = None
 
     @property
     def metric_writer(self) -> MetricWriter:
@@ -143,6 +145,23 @@ class Studio:
                 )
             return self._features
 
+    @property
+    def tuning(self) -> TuningService:
+        """Tuning jobs: optuna studies whose trials are this studio's training jobs."""
+        # Imported here: optuna is for processes that tune.
+        from .tuning.service import TuningService
+        from .tuning.store import SqlTuningStore
+
+        with self._lock:
+            if self._tuning is None:
+                self._tuning = TuningService(
+                    jobs=self.jobs,
+                    experiments=self.experiments,
+                    store=SqlTuningStore(self.db),
+                    config=self.config,
+                )
+            return self._tuning
+
     @classmethod
     def open(cls, config: StudioConfig | None = None) -> Studio:
         return cls(config or StudioConfig.resolve())
@@ -152,6 +171,9 @@ class Studio:
         return redact_uri(self.config.store_uri)
 
     def close(self) -> None:
+        # Tuning drivers first: they submit and stop jobs through the executor.
+        if self._tuning is not None:
+            self._tuning.close()
         if self._job_executor is not None:
             self._job_executor.close()
         if self._metric_writer is not None:

@@ -13,7 +13,7 @@ import os
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -223,8 +223,19 @@ class JobService:
 
     # -- submitting --------------------------------------------------------------------
     def submit(
-        self, spec: JobSpec, *, base_dir: Path | None = None, within_base: bool = False
+        self,
+        spec: JobSpec,
+        *,
+        base_dir: Path | None = None,
+        within_base: bool = False,
+        parent_run_id: str | None = None,
+        tags: Mapping[str, str] | None = None,
     ) -> Job:
+        """Record ``spec`` as a job with its own run and hand it to the executor.
+
+        ``parent_run_id`` makes the job's run a child run (a tuning trial's run under its
+        tuning job's run); ``tags`` are added to that run.
+        """
         base = base_dir or Path.cwd()
         try:
             spec = check_spec(resolve_paths(spec, base, within=within_base), self._registry)
@@ -246,10 +257,12 @@ class JobService:
             experiment.id,
             name=name,
             tags={
+                **(tags or {}),
                 "mlstudio.job_kind": spec.kind,
                 "mlstudio.source": source,
                 "mlstudio.executor": self.executor.name,
             },
+            parent_run_id=parent_run_id,
         )
         params: dict[str, Any] = {}
         if isinstance(spec, TrainingSpec):

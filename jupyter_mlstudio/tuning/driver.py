@@ -196,16 +196,7 @@ class Driver(threading.Thread):
 
     def _submit(self, spec: TrainingSpec, parent_run_id: str | None, number: int) -> Job:
         tags = {TRIAL_TAG: str(number), TUNING_JOB_TAG: self.job_id}
-        submit: Any = self.service.jobs.submit
-        if self.service.submit_links_parent:
-            return submit(spec, parent_run_id=parent_run_id, tags=tags)  # type: ignore[no-any-return]
-        job: Job = submit(spec)
-        if job.run_id is not None:
-            # the job service cannot link the run yet: name the parent in a tag
-            parent = {"mlstudio.parent_run_id": parent_run_id} if parent_run_id else {}
-            with contextlib.suppress(MLStudioError):
-                self.service.experiments.log_batch(job.run_id, tags=tags | parent)
-        return job
+        return self.service.jobs.submit(spec, parent_run_id=parent_run_id, tags=tags)
 
     def _follow(self, watch: _Watch) -> None:
         jobs, runs = self.service.jobs, self.service.experiments

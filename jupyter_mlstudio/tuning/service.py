@@ -14,7 +14,6 @@ server adopts the tuning jobs whose owner died (:meth:`TuningService.resume`).
 from __future__ import annotations
 
 import contextlib
-import inspect
 import math
 import os
 import re
@@ -86,7 +85,13 @@ class TrialJobs(Protocol):
     @property
     def store(self) -> JobStore: ...
 
-    def submit(self, spec: TrainingSpec) -> Job: ...
+    def submit(
+        self,
+        spec: TrainingSpec,
+        *,
+        parent_run_id: str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> Job: ...
 
     def stop(self, job_id: str) -> Job: ...
 
@@ -162,9 +167,6 @@ class TuningService:
         self._drivers: dict[str, Driver] = {}
         self._closed = False
         self._storages: OrderedDict[str, optuna.storages.BaseStorage] = OrderedDict()
-        parameters = inspect.signature(jobs.submit).parameters
-        # the job service links a trial's run to the parent run when it can (see report)
-        self.submit_links_parent = "parent_run_id" in parameters
 
     # -- creating ----------------------------------------------------------------------
     def create(

@@ -95,7 +95,7 @@ def test_builtin_algorithm_bayesian_with_two_parallel_trials(
         assert run.params["n_estimators"] == str(trial.params["n_estimators"])
         assert run.params["criterion"] == trial.params["criterion"]
         assert run.params["random_state"] == "1"  # the fixed hyperparameter
-        assert created.parent_run_id in (run.parent_run_id, run.tags.get("mlstudio.parent_run_id"))
+        assert run.parent_run_id == created.parent_run_id
     parent = studio.experiments.get_run(created.parent_run_id)
     assert parent.status == "FINISHED"
     assert parent.metrics["best:validation:accuracy"] == done.best_value
