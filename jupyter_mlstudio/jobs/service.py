@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from ..artifacts import ArtifactRepository, LogChunk
+from ..data_files import read_columns
 from ..errors import (
     AlreadyExistsError,
     InvalidArgumentError,
@@ -32,7 +33,6 @@ from ..paths import expand_user
 from ..processes import this_host
 from ..store.pagination import Page
 from .contract import is_remote
-from .data import read_columns
 from .entities import PENDING, STOPPED, Job
 from .executors import JobExecutor
 from .lifecycle import finish_job
