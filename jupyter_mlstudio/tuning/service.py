@@ -24,7 +24,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import optuna
 from optuna.trial import TrialState
@@ -36,8 +36,7 @@ from ..errors import (
     MLStudioError,
     NotFoundError,
 )
-from ..experiments.entities import Experiment
-from ..experiments.run_entities import Metric, Run
+from ..experiments.run_entities import Metric
 from ..jobs.entities import Job
 from ..jobs.specs import DEFAULT_EXPERIMENT, TrainingSpec
 from ..jobs.store import JobStore
@@ -73,6 +72,9 @@ from .study import (
 from .trials import TRIAL_STATES, TrialInfo, best_job_trial, trial_info, trial_state_name
 from .warm_start import WARM_START_ATTR, WarmStartReport, fit_value, warm_start
 
+if TYPE_CHECKING:
+    from ..experiments.service import ExperimentService
+
 POLL_INTERVAL = 0.5
 STORAGES_KEPT = 32  # study storages kept open for reads (the tuning jobs looked at last)
 # how a tuning job's outcome maps onto its parent run
@@ -98,40 +100,6 @@ class TrialJobs(Protocol):
     def get(self, job_id: str) -> Job: ...
 
 
-class TuningExperiments(Protocol):
-    """What the tuning service needs of the experiments service: get-or-create an
-    experiment, and write and read runs (the run store's contract)."""
-
-    def experiment(self, name: str) -> Experiment: ...
-
-    def create_run(
-        self,
-        experiment_id: str,
-        *,
-        name: str | None = None,
-        tags: Mapping[str, Any] | None = None,
-        parent_run_id: str | None = None,
-        host: str = "",
-        pid: int | None = None,
-    ) -> Run: ...
-
-    def get_run(self, run_id: str) -> Run: ...
-
-    def log_batch(
-        self,
-        run_id: str,
-        metrics: Sequence[Metric] = (),
-        params: Mapping[str, Any] | None = None,
-        tags: Mapping[str, Any] | None = None,
-    ) -> None: ...
-
-    def end_run(self, run_id: str, status: str = "FINISHED") -> Run: ...
-
-    def delete_run(self, run_id: str) -> None: ...
-
-    def get_metric_history(self, run_id: str, key: str) -> list[Metric]: ...
-
-
 def _default_name(spec: TuningJobSpec) -> str:
     training = spec.training
     if training is None:
@@ -153,7 +121,7 @@ class TuningService:
         self,
         *,
         jobs: TrialJobs,
-        experiments: TuningExperiments,
+        experiments: ExperimentService,
         store: TuningStore,
         config: StudioConfig,
         poll_interval: float = POLL_INTERVAL,
