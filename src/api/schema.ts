@@ -434,6 +434,160 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mlstudio/api/v1/tuning-jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List tuning jobs, newest first */
+        get: operations["listTuningJobs"];
+        put?: never;
+        /** Start a tuning job: trials are training jobs over a search space */
+        post: operations["createTuningJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/tuning-jobs/sagemaker": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a tuning job from a SageMaker HyperParameterTuningJobConfig */
+        post: operations["createTuningJobFromSageMaker"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/tuning-jobs/{tuning_job}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Describe a tuning job (by id or name) */
+        get: operations["getTuningJob"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/tuning-jobs/{tuning_job}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop a tuning job and its running trials */
+        post: operations["stopTuningJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/tuning-jobs/{tuning_job}/clone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a new tuning job with the same spec (optionally warm-started from this one) */
+        post: operations["cloneTuningJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/tuning-jobs/{tuning_job}/trials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A tuning job's trials: filter by state, sort by number or value, paginate */
+        get: operations["listTuningTrials"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/tuning-jobs/{tuning_job}/importances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Hyperparameter importances over the completed trials */
+        get: operations["getTuningImportances"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/tuning-jobs/{tuning_job}/pareto": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The Pareto front of a tuning job with two objectives */
+        get: operations["getTuningParetoFront"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/tuning-jobs/{tuning_job}/warm-start-report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the warm start added, mapped and dropped */
+        get: operations["getTuningWarmStartReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/mlstudio/api/v1/models": {
         parameters: {
             query?: never;
@@ -1044,6 +1198,16 @@ export interface components {
              */
             trusted_types?: string[];
         };
+        /** CategoricalRange */
+        CategoricalRange: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "categorical";
+            /** Values */
+            values: (string | number | boolean)[];
+        };
         /** ColumnStats */
         ColumnStats: {
             /** Name */
@@ -1112,6 +1276,25 @@ export interface components {
              * @default null
              */
             top: components["schemas"]["TopValue"][] | null;
+        };
+        /** ContinuousRange */
+        ContinuousRange: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "continuous";
+            /** Min Value */
+            min_value: number;
+            /** Max Value */
+            max_value: number;
+            /**
+             * Scaling
+             * @description Auto (Linear unless the range spans 3 orders of magnitude above 0), Linear, Logarithmic (min > 0) or ReverseLogarithmic (values close to max, max < 1).
+             * @default Auto
+             * @enum {string}
+             */
+            scaling?: "Auto" | "Linear" | "Logarithmic" | "ReverseLogarithmic";
         };
         /** CorrelationPair */
         CorrelationPair: {
@@ -1747,6 +1930,16 @@ export interface components {
                 [key: string]: string;
             };
         };
+        /** Importances */
+        Importances: {
+            /**
+             * Items
+             * @description optuna's hyperparameter importances (fANOVA), most important first; empty until two trials completed.
+             */
+            items: components["schemas"]["ParamImportance"][];
+            /** Completed Trials */
+            completed_trials: number;
+        };
         /** InsightWarning */
         InsightWarning: {
             /**
@@ -1806,6 +1999,24 @@ export interface components {
             timings: {
                 [key: string]: number;
             };
+        };
+        /** IntegerRange */
+        IntegerRange: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "integer";
+            /** Min Value */
+            min_value: number;
+            /** Max Value */
+            max_value: number;
+            /**
+             * Scaling
+             * @default Auto
+             * @enum {string}
+             */
+            scaling?: "Auto" | "Linear" | "Logarithmic" | "ReverseLogarithmic";
         };
         /** Job */
         Job: {
@@ -2378,6 +2589,36 @@ export interface components {
             negatives: number;
             outliers: components["schemas"]["OutlierStats"];
         };
+        /** Objective */
+        Objective: {
+            /**
+             * Metric
+             * @description The metric a trial logs, e.g. validation:auc.
+             */
+            metric: string;
+            /**
+             * Direction
+             * @default Maximize
+             * @enum {string}
+             */
+            direction?: "Maximize" | "Minimize";
+            /**
+             * Regex
+             * @description Read the metric from the trial's output instead: the first group of this regex in a log line is the value (one value per step).
+             * @default null
+             */
+            regex?: string | null;
+        };
+        /** ObjectiveInfo */
+        ObjectiveInfo: {
+            /** Metric */
+            metric: string;
+            /**
+             * Direction
+             * @enum {string}
+             */
+            direction: "Maximize" | "Minimize";
+        };
         /** OutlierStats */
         OutlierStats: {
             /**
@@ -2418,6 +2659,23 @@ export interface components {
             dtypes: {
                 [key: string]: string;
             };
+        };
+        /** ParamImportance */
+        ParamImportance: {
+            /** Param */
+            param: string;
+            /** Importance */
+            importance: number;
+        };
+        /** ParetoFront */
+        ParetoFront: {
+            /** Objectives */
+            objectives: components["schemas"]["ObjectiveInfo"][];
+            /**
+             * Items
+             * @description The trials no other trial beats on every objective (with one objective: the best trial).
+             */
+            items: components["schemas"]["TrialInfo"][];
         };
         /**
          * PlotlyFigure
@@ -2811,6 +3069,41 @@ export interface components {
             /** @description Null when the process is not on the server's host, not started or gone. */
             usage: components["schemas"]["ProcessUsage"] | null;
         };
+        /**
+         * SageMakerTuningJobCreate
+         * @description A tuning job from SageMaker's ``HyperParameterTuningJobConfig``.
+         */
+        SageMakerTuningJobCreate: {
+            /**
+             * Config
+             * @description A HyperParameterTuningJobConfig (ParameterRanges, HyperParameterTuningJobObjective, Strategy, ResourceLimits, TrainingJobEarlyStoppingType, RandomSeed, StrategyConfig) or a whole CreateHyperParameterTuningJob request holding one (HyperParameterTuningJobName and WarmStartConfig are read too). Fields without an equivalent are ignored and listed in the response.
+             */
+            config: {
+                [key: string]: unknown;
+            };
+            /** @description The base training job (SageMaker's TrainingJobDefinition has no equivalent here). */
+            training: components["schemas"]["TrainingJobCreate"];
+            /**
+             * Name
+             * @default null
+             */
+            name?: string | null;
+            /**
+             * Warm Start
+             * @description Earlier tuning jobs (names or ids); overrides WarmStartConfig.
+             * @default null
+             */
+            warm_start?: string[] | null;
+        };
+        /** SageMakerTuningJobCreated */
+        SageMakerTuningJobCreated: {
+            tuning_job: components["schemas"]["TuningJob"];
+            /**
+             * Ignored Fields
+             * @description Fields of the SageMaker config that have no equivalent (dotted paths).
+             */
+            ignored_fields: string[];
+        };
         /** SamplingNote */
         SamplingNote: {
             /** Section */
@@ -3066,6 +3359,105 @@ export interface components {
              */
             register_as?: string | null;
         };
+        /**
+         * TrainingSpec
+         * @description A built-in ``algorithm`` or a SageMaker script-mode ``entry_point`` (exactly one).
+         */
+        TrainingSpec: {
+            /**
+             * Name
+             * @description Unique job name; generated when omitted.
+             * @default null
+             */
+            name?: string | null;
+            /**
+             * Experiment
+             * @description Experiment of the run the job logs to (created if missing; default 'Jobs').
+             * @default null
+             */
+            experiment?: string | null;
+            /**
+             * Environment
+             * @description Extra environment variables for the job's process.
+             */
+            environment?: {
+                [key: string]: string;
+            };
+            /**
+             * Metric Definitions
+             * @description Metrics read from the job's log by regex.
+             */
+            metric_definitions?: components["schemas"]["MetricDefinition"][];
+            /**
+             * Working Dir
+             * @description Folder the code runs in (default: the code's own folder).
+             * @default null
+             */
+            working_dir?: string | null;
+            /**
+             * Timeout Seconds
+             * @description Stop the job after this long (default: no limit).
+             * @default null
+             */
+            timeout_seconds?: number | null;
+            /**
+             * Kind
+             * @default training
+             * @constant
+             */
+            kind?: "training";
+            /**
+             * Algorithm
+             * @description Built-in algorithm name.
+             * @default null
+             */
+            algorithm?: string | null;
+            /**
+             * Entry Point
+             * @description Training script (.py).
+             * @default null
+             */
+            entry_point?: string | null;
+            /**
+             * Source Dir
+             * @description Folder copied to the job's code folder; the script runs there.
+             * @default null
+             */
+            source_dir?: string | null;
+            /** Hyperparameters */
+            hyperparameters?: {
+                [key: string]: string | number | boolean | (number | string)[] | null;
+            };
+            /**
+             * Channels
+             * @description Input channels: name → file, folder or fsspec URL (e.g. train, validation).
+             */
+            channels?: {
+                [key: string]: string;
+            };
+            /**
+             * Target
+             * @description Target column (built-in algorithms).
+             * @default null
+             */
+            target?: string | null;
+            /**
+             * Exclude Columns
+             * @description Columns never used as features, e.g. identifiers
+             */
+            exclude_columns?: string[];
+            /**
+             * Validation Fraction
+             * @default 0.2
+             */
+            validation_fraction?: number;
+            /**
+             * Register As
+             * @description Register the model under this name in the model registry when the job succeeds; if it cannot, the job still completes and reports why in its registration_error.
+             * @default null
+             */
+            register_as?: string | null;
+        };
         /** TransformInfo */
         TransformInfo: {
             /** Name */
@@ -3099,6 +3491,418 @@ export interface components {
             /** Items */
             items: components["schemas"]["TransformInfo"][];
         };
+        /**
+         * TrialCounts
+         * @description Trials this tuning job ran (warm-start trials are not counted).
+         */
+        TrialCounts: {
+            /** Max Trials */
+            max_trials: number;
+            /** Started */
+            started: number;
+            /**
+             * Done
+             * @description Ended trials: completed, pruned or failed.
+             */
+            done: number;
+            /** Running */
+            running: number;
+            /** Completed */
+            completed: number;
+            /** Pruned */
+            pruned: number;
+            /** Failed */
+            failed: number;
+        };
+        /** TrialInfo */
+        TrialInfo: {
+            /** Number */
+            number: number;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "Running" | "Completed" | "Pruned" | "Failed" | "Waiting";
+            /**
+             * Params
+             * @description The sampled hyperparameters.
+             */
+            params: {
+                [key: string]: unknown;
+            };
+            /**
+             * Value
+             * @description The (first) objective's value.
+             */
+            value: number | null;
+            /**
+             * Values
+             * @description Every objective's value.
+             */
+            values: number[] | null;
+            /**
+             * Intermediate Values
+             * @description Step → objective value reported at that step.
+             */
+            intermediate_values: {
+                [key: string]: number;
+            };
+            /** Tuning Job Id */
+            tuning_job_id: string;
+            /**
+             * Job Id
+             * @description The trial's training job.
+             */
+            job_id: string | null;
+            /** Job Name */
+            job_name: string | null;
+            /**
+             * Run Id
+             * @description The trial's run (a child of the tuning job's run).
+             */
+            run_id: string | null;
+            /**
+             * Pruned Step
+             * @description The step at which a pruned trial was stopped.
+             */
+            pruned_step: number | null;
+            /** Failure Reason */
+            failure_reason: string | null;
+            /**
+             * Warm Start
+             * @description Copied from an earlier tuning job (not run here).
+             */
+            warm_start: boolean;
+            /**
+             * Warm Start From
+             * @description The earlier tuning job's name.
+             */
+            warm_start_from: string | null;
+            /** Started At */
+            started_at: string | null;
+            /** Ended At */
+            ended_at: string | null;
+            /** Duration Seconds */
+            duration_seconds: number | null;
+        };
+        /** TrialList */
+        TrialList: {
+            /** Items */
+            items: components["schemas"]["TrialInfo"][];
+            /**
+             * Total
+             * @description Trials matching the filter, on every page.
+             */
+            total: number;
+            /**
+             * Next Token
+             * @default null
+             */
+            next_token: string | null;
+        };
+        /** TuningJob */
+        TuningJob: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "Pending" | "Running" | "Completed" | "Failed" | "Stopping" | "Stopped";
+            /** @description What the tuning job runs; enough to run it again. */
+            spec: components["schemas"]["TuningJobSpec"];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Started At */
+            started_at: string | null;
+            /** Ended At */
+            ended_at: string | null;
+            /** Duration Seconds */
+            duration_seconds: number | null;
+            /**
+             * Parent Run Id
+             * @description The run whose child runs are the trials.
+             */
+            parent_run_id: string | null;
+            /** Experiment Id */
+            experiment_id: string | null;
+            /**
+             * Strategy
+             * @enum {string}
+             */
+            strategy: "Bayesian" | "GP" | "Random" | "Grid" | "CMA-ES" | "Hyperband";
+            /**
+             * Objectives
+             * @description One, or two (a Pareto front).
+             */
+            objectives: components["schemas"]["ObjectiveInfo"][];
+            progress: components["schemas"]["TrialCounts"];
+            /**
+             * Best Value
+             * @description Best objective value so far (one objective).
+             */
+            best_value: number | null;
+            /**
+             * Best Trial
+             * @description Number of the best trial so far.
+             */
+            best_trial: number | null;
+            /** Failure Reason */
+            failure_reason: string | null;
+            /**
+             * Status Message
+             * @description Why it ended, or what the warm start did.
+             */
+            status_message: string | null;
+        };
+        /**
+         * TuningJobClone
+         * @description What to change in the copy; everything else is the source's spec.
+         */
+        TuningJobClone: {
+            /**
+             * Name
+             * @default null
+             */
+            name?: string | null;
+            /**
+             * Warm Start From Source
+             * @description Warm-start the copy from the source tuning job's trials.
+             * @default false
+             */
+            warm_start_from_source?: boolean;
+            /**
+             * Warm Start
+             * @description Earlier tuning jobs (names or ids) to warm-start from.
+             * @default null
+             */
+            warm_start?: string[] | null;
+            /** @default null */
+            limits?: components["schemas"]["TuningLimits"] | null;
+            /**
+             * Strategy
+             * @default null
+             */
+            strategy?: ("Bayesian" | "GP" | "Random" | "Grid" | "CMA-ES" | "Hyperband") | null;
+        };
+        /**
+         * TuningJobCreate
+         * @description A tuning job: a base training job (built-in algorithm or script), the search
+         *     space, the objective, the strategy and the limits. Paths in ``training`` are
+         *     relative to the server's root folder. ``function`` is for the SDK only (function
+         *     trials run in the caller's process): a request with it is refused.
+         */
+        TuningJobCreate: {
+            /**
+             * Name
+             * @description Unique tuning job name; generated when omitted.
+             * @default null
+             */
+            name?: string | null;
+            /**
+             * @description The base training job: a built-in algorithm or a script; its hyperparameters are the fixed ones.
+             * @default null
+             */
+            training?: components["schemas"]["TrainingSpec"] | null;
+            /**
+             * Function
+             * @description Function trials (in-process, from the SDK): the function's name, shown only; such a tuning job has no training spec.
+             * @default null
+             */
+            function?: string | null;
+            /**
+             * Search Space
+             * @description Hyperparameter → range.
+             */
+            search_space?: {
+                [key: string]: components["schemas"]["ContinuousRange"] | components["schemas"]["IntegerRange"] | components["schemas"]["CategoricalRange"];
+            };
+            objective: components["schemas"]["Objective"];
+            /**
+             * @description A second objective: NSGA-II searches the Pareto front.
+             * @default null
+             */
+            second_objective?: components["schemas"]["Objective"] | null;
+            /**
+             * Strategy
+             * @default Bayesian
+             * @enum {string}
+             */
+            strategy?: "Bayesian" | "GP" | "Random" | "Grid" | "CMA-ES" | "Hyperband";
+            /**
+             * Early Stopping
+             * @description Auto stops a trial whose intermediate objective is worse than the median of earlier trials at the same step (Hyperband always stops early).
+             * @default Off
+             * @enum {string}
+             */
+            early_stopping?: "Off" | "Auto";
+            /**
+             * Min Resource
+             * @description Hyperband: steps before any stop.
+             * @default 1
+             */
+            min_resource?: number;
+            /**
+             * Max Resource
+             * @description Hyperband: the steps a full trial runs; default learnt from the first finished trial.
+             * @default null
+             */
+            max_resource?: number | null;
+            limits?: components["schemas"]["TuningLimits"];
+            /**
+             * Random Seed
+             * @description Seed of the sampler.
+             * @default null
+             */
+            random_seed?: number | null;
+            /**
+             * Warm Start
+             * @description Earlier tuning jobs (names or ids) whose trials seed this one.
+             */
+            warm_start?: string[];
+            /**
+             * Enqueue
+             * @description Parameter sets tried first, in order.
+             */
+            enqueue?: {
+                [key: string]: string | number | boolean;
+            }[];
+            /**
+             * Retry Failed
+             * @description Run a trial lost to a server restart once more (within max_trials).
+             * @default false
+             */
+            retry_failed?: boolean;
+        };
+        /** TuningJobList */
+        TuningJobList: {
+            /** Items */
+            items: components["schemas"]["TuningJob"][];
+            /**
+             * Next Token
+             * @default null
+             */
+            next_token: string | null;
+        };
+        /** TuningJobSpec */
+        TuningJobSpec: {
+            /**
+             * Name
+             * @description Unique tuning job name; generated when omitted.
+             * @default null
+             */
+            name?: string | null;
+            /**
+             * @description The base training job: a built-in algorithm or a script; its hyperparameters are the fixed ones.
+             * @default null
+             */
+            training?: components["schemas"]["TrainingSpec"] | null;
+            /**
+             * Function
+             * @description Function trials (in-process, from the SDK): the function's name, shown only; such a tuning job has no training spec.
+             * @default null
+             */
+            function?: string | null;
+            /**
+             * Search Space
+             * @description Hyperparameter → range.
+             */
+            search_space?: {
+                [key: string]: components["schemas"]["ContinuousRange"] | components["schemas"]["IntegerRange"] | components["schemas"]["CategoricalRange"];
+            };
+            objective: components["schemas"]["Objective"];
+            /**
+             * @description A second objective: NSGA-II searches the Pareto front.
+             * @default null
+             */
+            second_objective?: components["schemas"]["Objective"] | null;
+            /**
+             * Strategy
+             * @default Bayesian
+             * @enum {string}
+             */
+            strategy?: "Bayesian" | "GP" | "Random" | "Grid" | "CMA-ES" | "Hyperband";
+            /**
+             * Early Stopping
+             * @description Auto stops a trial whose intermediate objective is worse than the median of earlier trials at the same step (Hyperband always stops early).
+             * @default Off
+             * @enum {string}
+             */
+            early_stopping?: "Off" | "Auto";
+            /**
+             * Min Resource
+             * @description Hyperband: steps before any stop.
+             * @default 1
+             */
+            min_resource?: number;
+            /**
+             * Max Resource
+             * @description Hyperband: the steps a full trial runs; default learnt from the first finished trial.
+             * @default null
+             */
+            max_resource?: number | null;
+            limits?: components["schemas"]["TuningLimits"];
+            /**
+             * Random Seed
+             * @description Seed of the sampler.
+             * @default null
+             */
+            random_seed?: number | null;
+            /**
+             * Warm Start
+             * @description Earlier tuning jobs (names or ids) whose trials seed this one.
+             */
+            warm_start?: string[];
+            /**
+             * Enqueue
+             * @description Parameter sets tried first, in order.
+             */
+            enqueue?: {
+                [key: string]: string | number | boolean;
+            }[];
+            /**
+             * Retry Failed
+             * @description Run a trial lost to a server restart once more (within max_trials).
+             * @default false
+             */
+            retry_failed?: boolean;
+        };
+        /** TuningLimits */
+        TuningLimits: {
+            /**
+             * Max Trials
+             * @description Training jobs in all.
+             * @default 10
+             */
+            max_trials?: number;
+            /**
+             * Max Parallel Trials
+             * @default 1
+             */
+            max_parallel_trials?: number;
+            /**
+             * Max Runtime Seconds
+             * @description Stop starting trials and stop running ones after this.
+             * @default null
+             */
+            max_runtime_seconds?: number | null;
+            /**
+             * Max Consecutive Failures
+             * @description The tuning job fails after this many failed trials in a row.
+             * @default 5
+             */
+            max_consecutive_failures?: number;
+        };
         /** ValueCount */
         ValueCount: {
             /** Value */
@@ -3107,6 +3911,46 @@ export interface components {
             count: number;
             /** Pct */
             pct: number;
+        };
+        /** WarmStartReport */
+        WarmStartReport: {
+            /**
+             * Sources
+             * @description The tuning jobs it was asked to warm-start from.
+             */
+            sources: string[];
+            /**
+             * Added
+             * @description Earlier tuning job → trials added.
+             */
+            added: {
+                [key: string]: number;
+            };
+            /**
+             * Skipped
+             * @description Earlier tuning job → why none were added.
+             */
+            skipped: {
+                [key: string]: string;
+            };
+            /**
+             * Mapped
+             * @description Hyperparameter → how its values were mapped.
+             */
+            mapped: {
+                [key: string]: string;
+            };
+            /**
+             * Dropped
+             * @description Hyperparameter → why its values were dropped.
+             */
+            dropped: {
+                [key: string]: string;
+            };
+            /** Trials Without Params */
+            trials_without_params: number;
+            /** Summary */
+            summary: string;
         };
     };
     responses: never;
@@ -4832,6 +5676,587 @@ export interface operations {
             };
             /** @description The query string is too long */
             414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listTuningJobs: {
+        parameters: {
+            query?: {
+                status?: ("Pending" | "Running" | "Completed" | "Failed" | "Stopping" | "Stopped") | null;
+                max_items?: number;
+                next_token?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TuningJobList"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The query string is too long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    createTuningJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TuningJobCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TuningJob"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    createTuningJobFromSageMaker: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SageMakerTuningJobCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SageMakerTuningJobCreated"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getTuningJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tuning_job: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TuningJob"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    stopTuningJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tuning_job: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TuningJob"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    cloneTuningJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tuning_job: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TuningJobClone"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TuningJob"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listTuningTrials: {
+        parameters: {
+            query?: {
+                state?: ("Running" | "Completed" | "Pruned" | "Failed" | "Waiting") | null;
+                /** @description value: by the (first) objective, best first unless order is given; trials without a value last. */
+                sort_by?: "number" | "value";
+                /** @description Default: number ascending, value best first. */
+                order?: ("asc" | "desc") | null;
+                include_warm_start?: boolean;
+                max_items?: number;
+                next_token?: string | null;
+            };
+            header?: never;
+            path: {
+                tuning_job: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrialList"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The query string is too long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getTuningImportances: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tuning_job: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Importances"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getTuningParetoFront: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tuning_job: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ParetoFront"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getTuningWarmStartReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tuning_job: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WarmStartReport"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
