@@ -139,6 +139,10 @@ class MetricsFile:
         """A worker's open connections (``NOT_ACCEPTING`` once it is gone or draining)."""
         self._cells[self._slot_base(slot) + 3] = count
 
+    def accepting(self, slot: int) -> bool:
+        """Whether the slot's worker still takes new connections."""
+        return bool(self._cells[self._slot_base(slot) + 3] >= 0)
+
     def fewest_connections(self, except_slot: int) -> int | None:
         """The fewest open connections of the other accepting workers."""
         counts = [

@@ -50,6 +50,7 @@ log = logging.getLogger("jupyter_mlstudio.serving.supervisor")
 
 POLL = 0.1
 KILL_GRACE = 5.0  # after drain_seconds, before SIGKILL
+STOP_ACCEPTING_WAIT = 5.0  # how long an update waits for the old workers to stop accepting
 THREAD_LIMITS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
@@ -317,6 +318,10 @@ class Supervisor:
             with contextlib.suppress(ProcessLookupError):
                 worker.process.send_signal(signal.SIGTERM)
             self._retiring.append((now, worker))
+        # The old workers share the listening socket until they handle SIGTERM: announce
+        # the new generation only once they stopped accepting, or a request sent right
+        # after the update could still meet the old config (an old body limit, say).
+        self._wait_stopped_accepting(previous[1], previous[2])
         if previous[2] is not None:
             self._retired_metrics.append(previous[2])
         self._crashes.clear()
@@ -326,6 +331,27 @@ class Supervisor:
             "Generation %d serves; generation %d drains.", self.generation, self.generation - 1
         )
         self._announce(self._info)
+
+    def _wait_stopped_accepting(
+        self, workers: dict[int, _Worker], metrics: MetricsFile | None
+    ) -> None:
+        deadline = time.monotonic() + STOP_ACCEPTING_WAIT
+        while True:
+            accepting = [
+                w
+                for w in workers.values()
+                if w.process.poll() is None and metrics is not None and metrics.accepting(w.slot)
+            ]
+            if not accepting:
+                return
+            if time.monotonic() > deadline:
+                log.warning(
+                    "Old worker(s) %s still accept after %.0f s; announcing the update anyway.",
+                    ", ".join(str(w.process.pid) for w in accepting),
+                    STOP_ACCEPTING_WAIT,
+                )
+                return
+            time.sleep(0.005)
 
     def _update_failed(self, message: str) -> None:
         log.error("The update failed; the running workers keep serving: %s", message)

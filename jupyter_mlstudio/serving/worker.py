@@ -171,6 +171,7 @@ class _Server(HTTPServer):
     metrics: MetricsFile
     slot: int
     open_connections = 0
+    draining = False  # then the slot stays NOT_ACCEPTING whatever closes
 
     def handle_stream(self, stream: IOStream, address: Any) -> None:
         self.open_connections += 1
@@ -179,7 +180,7 @@ class _Server(HTTPServer):
 
     def on_close(self, server_conn: object) -> None:
         self.open_connections -= 1
-        if self.open_connections >= 0:
+        if self.open_connections >= 0 and not self.draining:
             self.metrics.set_connections(self.slot, self.open_connections)
         super().on_close(server_conn)
 
@@ -250,6 +251,7 @@ async def _drain(
     finish, then close the idle keep-alive connections."""
     for listener in listeners:
         listener.close()
+    server.draining = True
     server.metrics.set_connections(server.slot, NOT_ACCEPTING)
     endpoint.draining = True
     deadline = time.monotonic() + seconds

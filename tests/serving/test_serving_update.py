@@ -3,11 +3,15 @@ request dropped, and a failed update that leaves the old workers serving."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
+import os
+import signal
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -160,3 +164,57 @@ def _alive(pid: int) -> bool:
         return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
     except psutil.NoSuchProcess:
         return False
+
+
+def test_an_update_returns_once_the_old_workers_stopped_accepting(
+    endpoint: EndpointProcess,
+) -> None:
+    """A request sent right after an update must meet the new config. An old worker that
+    is slow to handle SIGTERM (held stopped here until 0.3 s after the SIGTERM reached it,
+    as a loaded machine might) still shares the listening socket; the update waits."""
+    import psutil
+
+    old_workers = [w["pid"] for w in endpoint.metrics()["workers"]]
+    slow = old_workers[0]
+    os.kill(slow, signal.SIGSTOP)
+    resumer = threading.Thread(target=_resume_after_sigterm, args=(slow, 0.3), daemon=True)
+    resumer.start()
+    try:
+        endpoint.update(
+            _config(endpoint, [{"name": "blue", "model": "cancer-rf", "version": 1}]),
+            timeout=120,
+        )
+        for pid in old_workers:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                listening = [
+                    c
+                    for c in psutil.Process(pid).net_connections(kind="tcp")
+                    if c.status == psutil.CONN_LISTEN
+                ]
+                assert listening == [], f"old worker {pid} still accepts after the update"
+    finally:
+        resumer.join(130)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(slow, signal.SIGCONT)  # never leave it stopped
+    assert _served_variants(endpoint) == {"blue": ("cancer-rf", 1)}
+
+
+def _resume_after_sigterm(pid: int, delay: float) -> None:
+    """SIGCONT a stopped process ``delay`` seconds after a SIGTERM is pending for it."""
+    sigterm_bit = 1 << (signal.SIGTERM - 1)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except FileNotFoundError:
+            return
+        pending = 0
+        for line in status.splitlines():
+            if line.startswith(("SigPnd:", "ShdPnd:")):
+                pending |= int(line.split()[1], 16)
+        if pending & sigterm_bit:
+            break
+        time.sleep(0.01)
+    time.sleep(delay)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGCONT)
