@@ -5,4 +5,5 @@ export * from './registry';
 export * from './runs';
 export * from './request';
 export * from './status';
+export * from './tuning';
 export * from './types';
