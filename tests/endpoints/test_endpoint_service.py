@@ -77,15 +77,21 @@ def test_a_missing_model_is_refused_before_anything_starts(studio: Studio) -> No
         studio.endpoints.get("missing")
 
 
-def test_a_model_that_cannot_load_fails_the_endpoint_with_the_reason(
-    studio: Studio, tmp_path: Path
-) -> None:
+@pytest.fixture(scope="module")
+def tampered(studio: Studio) -> str:
+    """A registered model whose file changed after registration: it cannot load."""
     version = studio.registry.register(
         RandomForestClassifier(n_estimators=3).fit(X, y), "tampered", input_example=X
     )
     folder = Path(version.artifact_uri.removeprefix("file://"))
     (folder / "model.skops").write_bytes(b"not a model")
-    endpoint = studio.endpoints.deploy("broken", model="tampered", timeout=120)
+    return "tampered"
+
+
+def test_a_model_that_cannot_load_fails_the_endpoint_with_the_reason(
+    studio: Studio, tampered: str
+) -> None:
+    endpoint = studio.endpoints.deploy("broken", model=tampered, timeout=120)
     assert endpoint.status is EndpointStatus.FAILED
     assert "changed after it was registered" in (endpoint.failure_reason or "")
     with pytest.raises(ConflictError, match="Failed"):
@@ -95,7 +101,7 @@ def test_a_model_that_cannot_load_fails_the_endpoint_with_the_reason(
         studio.endpoints.get("broken")
 
 
-def test_update_versions_and_weights(studio: Studio) -> None:
+def test_update_versions_and_weights(studio: Studio, tampered: str) -> None:
     service = studio.endpoints
     service.deploy("ab", model="cancer", version=1, timeout=120)
     updated = service.update(
@@ -118,7 +124,7 @@ def test_update_versions_and_weights(studio: Studio) -> None:
     with pytest.raises(Exception, match="no variant 'c'"):
         service.update("ab", weights={"c": 1})
     # a failed update: the old version keeps serving, the reason is kept
-    failed = service.update("ab", variants=[{"name": "a", "model": "tampered"}], timeout=120)
+    failed = service.update("ab", variants=[{"name": "a", "model": tampered}], timeout=120)
     assert failed.status is EndpointStatus.IN_SERVICE
     assert "Update failed" in (failed.failure_reason or "")
     assert failed.generation == 3 and {v.name for v in failed.variants} == {"a", "b"}
