@@ -41,12 +41,14 @@ from .sdk import (
     get_model,
     get_model_version,
     get_run,
+    get_tuning_job,
     list_algorithms,
     list_endpoints,
     list_experiments,
     list_jobs,
     list_model_versions,
     list_models,
+    list_tuning_jobs,
     load_model,
     model_card,
     process,
@@ -57,9 +59,12 @@ from .sdk import (
     start_run,
     studio,
     train,
+    tune,
     update_experiment,
     update_model_version,
 )
+from .tuning.entities import TuningJob
+from .tuning.handle import TuningFailedError, TuningHandle
 
 if TYPE_CHECKING:
     from .autolog import autolog
@@ -95,6 +100,9 @@ __all__ = [
     "Run",
     "SchemaOutOfDateError",
     "StoreUnavailableError",
+    "TuningFailedError",
+    "TuningHandle",
+    "TuningJob",
     "__version__",
     "active_run",
     "autolog",
@@ -112,6 +120,7 @@ __all__ = [
     "get_model",
     "get_model_version",
     "get_run",
+    "get_tuning_job",
     "list_algorithms",
     "list_endpoints",
     "list_experiments",
@@ -119,6 +128,7 @@ __all__ = [
     "list_model_versions",
     "list_models",
     "list_transforms",
+    "list_tuning_jobs",
     "load_model",
     "model_card",
     "process",
@@ -129,6 +139,7 @@ __all__ = [
     "start_run",
     "studio",
     "train",
+    "tune",
     "update_experiment",
     "update_model_version",
 ]

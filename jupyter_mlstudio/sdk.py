@@ -22,11 +22,14 @@ from .experiments.run_entities import Run
 
 if TYPE_CHECKING:
     from .endpoints.handle import EndpointHandle
+from .errors import InvalidArgumentError
 from .jobs.entities import Job
 from .jobs.handle import JobHandle, stage_dataframe
 from .registry.entities import ModelGroup, ModelVersion
 from .store.pagination import Page
 from .studio import Studio, configure_default, default_studio
+from .tuning.entities import TuningJob
+from .tuning.handle import TuningHandle, python_space
 
 _T = TypeVar("_T")
 
@@ -218,13 +221,53 @@ def train(
     ``register_as`` registers its model under that name when it succeeds;
     ``exclude_columns`` are never used as features (built-ins also drop identifier-like
     columns on their own and say so in the log)."""
+    spec = training_spec(
+        algorithm_or_script,
+        data,
+        target,
+        hyperparameters,
+        experiment,
+        validation=validation,
+        channels=channels,
+        name=name,
+        source_dir=source_dir,
+        metric_definitions=metric_definitions,
+        environment=environment,
+        validation_fraction=validation_fraction,
+        timeout=timeout,
+        register_as=register_as,
+        exclude_columns=exclude_columns,
+    )
+    return _submit(spec, wait)
+
+
+def training_spec(
+    algorithm_or_script: str,
+    data: Any = None,
+    target: str | None = None,
+    hyperparameters: Mapping[str, Any] | None = None,
+    experiment: str | None = None,
+    *,
+    validation: Any = None,
+    channels: Mapping[str, Any] | None = None,
+    name: str | None = None,
+    source_dir: str | None = None,
+    metric_definitions: Sequence[Mapping[str, str]] | None = None,
+    environment: Mapping[str, str] | None = None,
+    validation_fraction: float = 0.2,
+    timeout: float | None = None,
+    register_as: str | None = None,
+    exclude_columns: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """The training job spec (plain data) ``train`` submits and ``tune`` tunes: DataFrames
+    staged as Parquet, ``data``/``validation`` as the ``train``/``validation`` channels."""
     all_channels = {k: _data_source(v) for k, v in (channels or {}).items()}
     if data is not None:
         all_channels["train"] = _data_source(data)
     if validation is not None:
         all_channels["validation"] = _data_source(validation)
     is_script = algorithm_or_script.endswith(".py")
-    spec = {
+    return {
         "kind": "training",
         "name": name,
         "experiment": experiment,
@@ -241,7 +284,6 @@ def train(
         "timeout_seconds": timeout,
         "register_as": register_as,
     }
-    return _submit(spec, wait)
 
 
 def process(
@@ -352,6 +394,247 @@ def list_algorithms() -> list[dict[str, Any]]:
     from .jobs.algorithms import describe_algorithms
 
     return describe_algorithms()
+
+
+# -- automatic model tuning ------------------------------------------------------------
+_MINIMIZED = ("loss", "error", "rmse", "mse", "mae", "inertia")
+
+
+def _direction(metric: str, given: str | None, default: str) -> str:
+    """``given``, else Minimize for a metric named like a loss or an error, else ``default``."""
+    if given is not None:
+        return given
+    name = metric.lower().rsplit(":", 1)[-1]
+    return "Minimize" if any(word in name for word in _MINIMIZED) else default
+
+
+def tune(
+    algorithm_or_script_or_function: str | Callable[..., Any],
+    space: Mapping[str, Any] | None = None,
+    *,
+    objective: str | None = None,
+    direction: str | None = None,
+    strategy: str = "bayesian",
+    max_trials: int | None = None,
+    max_parallel: int = 1,
+    data: Any = None,
+    target: str | None = None,
+    experiment: str | None = None,
+    warm_start: Sequence[Any] = (),
+    hyperparameters: Mapping[str, Any] | None = None,
+    objective_regex: str | None = None,
+    second_objective: str | None = None,
+    second_direction: str | None = None,
+    early_stopping: str = "off",
+    min_resource: int = 1,
+    max_resource: int | None = None,
+    max_runtime: float | None = None,
+    max_consecutive_failures: int = 5,
+    random_seed: int | None = None,
+    enqueue: Sequence[Mapping[str, Any]] = (),
+    retry_failed: bool = False,
+    name: str | None = None,
+    validation: Any = None,
+    channels: Mapping[str, Any] | None = None,
+    source_dir: str | None = None,
+    metric_definitions: Sequence[Mapping[str, str]] | None = None,
+    environment: Mapping[str, str] | None = None,
+    validation_fraction: float = 0.2,
+    exclude_columns: Sequence[str] | None = None,
+    trial_timeout: float | None = None,
+    n_trials: int | None = None,
+    wait: bool = False,
+    progress: bool = True,
+) -> TuningHandle:
+    """Tune hyperparameters with optuna; returns a ``TuningHandle``.
+
+    ``algorithm_or_script_or_function``: a built-in algorithm name or a script (``.py``)
+    starts a tuning job whose trials are training jobs (built exactly as ``mls.train``
+    builds one from ``data``, ``target``, ``hyperparameters`` — the fixed ones — and the
+    other training arguments); it runs in the background unless ``wait=True``. A Python
+    function runs function trials here and now, like ``study.optimize``: ``fn(params)``,
+    ``fn(params, trial)`` (to report and be pruned) or ``fn(trial)`` without ``space``.
+
+    ``space``: hyperparameter → ``(min, max)``, ``(min, max, "log")``, ``range(a, b)``,
+    a list of values, or the spec's dict form (see ``docs/tuning.md``).
+    ``objective``: the metric a trial logs (e.g. ``"validation:accuracy"``; a function's
+    return value is named ``"objective"`` unless given); ``direction``: ``"maximize"`` or
+    ``"minimize"`` (default: minimize for losses and errors, and for functions as optuna
+    does; maximize otherwise). ``strategy``: bayesian | gp | random | grid | cma-es |
+    hyperband; ``early_stopping="auto"``: the median rule. ``max_trials`` (default 10;
+    ``n_trials`` is the same), ``max_parallel`` trials at a time (training jobs only),
+    ``max_runtime`` seconds, ``warm_start``: earlier tuning jobs (names or handles)."""
+    trials = max_trials if max_trials is not None else (n_trials if n_trials is not None else 10)
+    if max_trials is not None and n_trials is not None and max_trials != n_trials:
+        raise InvalidArgumentError("Give max_trials or n_trials, not both.")
+    earlier = [getattr(w, "name", w) for w in warm_start]
+    parsed_space = python_space(space) if space is not None else None
+    if callable(algorithm_or_script_or_function):
+        return _tune_function(
+            algorithm_or_script_or_function,
+            parsed_space,
+            trials,
+            objective=objective or "objective",
+            direction=_direction(objective or "", direction, "Minimize"),
+            strategy=strategy,
+            early_stopping=early_stopping,
+            timeout=max_runtime,
+            random_seed=random_seed,
+            warm_start=earlier,
+            enqueue=enqueue,
+            name=name,
+            experiment=experiment,
+            progress=progress,
+            unused={
+                "max_parallel": max_parallel != 1,
+                "data": data is not None,
+                "target": target is not None,
+                "hyperparameters": bool(hyperparameters),
+                "objective_regex": objective_regex is not None,
+                "second_objective": second_objective is not None,
+                "validation": validation is not None,
+                "channels": bool(channels),
+                "trial_timeout": trial_timeout is not None,
+            },
+        )
+    if not isinstance(algorithm_or_script_or_function, str):
+        raise InvalidArgumentError(
+            "tune takes a built-in algorithm name, a script path (.py) or a function, not "
+            f"{type(algorithm_or_script_or_function).__name__}."
+        )
+    if parsed_space is None:
+        raise InvalidArgumentError(
+            "space: give the hyperparameters to tune, e.g. "
+            'space={"max_depth": (2, 12), "criterion": ["gini", "entropy"]}.'
+        )
+    if objective is None:
+        raise InvalidArgumentError(
+            "objective: name the metric to optimize"
+            + _known_metrics(algorithm_or_script_or_function)
+        )
+    training = training_spec(
+        algorithm_or_script_or_function,
+        data,
+        target,
+        hyperparameters,
+        experiment,
+        validation=validation,
+        channels=channels,
+        source_dir=source_dir,
+        metric_definitions=metric_definitions,
+        environment=environment,
+        validation_fraction=validation_fraction,
+        timeout=trial_timeout,
+        exclude_columns=exclude_columns,
+    )
+    spec: dict[str, Any] = {
+        "name": name,
+        "training": training,
+        "search_space": parsed_space,
+        "objective": {
+            "metric": objective,
+            "direction": _direction(objective, direction, "Maximize"),
+            "regex": objective_regex,
+        },
+        "second_objective": (
+            {
+                "metric": second_objective,
+                "direction": _direction(second_objective, second_direction, "Maximize"),
+            }
+            if second_objective is not None
+            else None
+        ),
+        "strategy": strategy,
+        "early_stopping": early_stopping,
+        "min_resource": min_resource,
+        "max_resource": max_resource,
+        "limits": {
+            "max_trials": trials,
+            "max_parallel_trials": max_parallel,
+            "max_runtime_seconds": max_runtime,
+            "max_consecutive_failures": max_consecutive_failures,
+        },
+        "random_seed": random_seed,
+        "warm_start": earlier,
+        "enqueue": [dict(p) for p in enqueue],
+        "retry_failed": retry_failed,
+    }
+    on = studio()
+    handle = TuningHandle(on, on.tuning.create(spec))
+    if wait:
+        handle.wait(progress=progress)
+    return handle
+
+
+def _known_metrics(algorithm: str) -> str:
+    from .jobs.algorithms import ALGORITHMS
+    from .tuning.spec import builtin_metrics
+
+    found = ALGORITHMS.get(algorithm)
+    if found is None:
+        return ' the trials log, e.g. objective="validation:accuracy".'
+    return f"; {found.name} logs {', '.join(builtin_metrics(found.task))}."
+
+
+def _tune_function(
+    fn: Callable[..., Any],
+    space: Mapping[str, Any] | None,
+    trials: int,
+    *,
+    unused: Mapping[str, bool],
+    progress: bool,
+    **options: Any,
+) -> TuningHandle:
+    given = [k for k, v in unused.items() if v]
+    if given:
+        raise InvalidArgumentError(
+            f"{', '.join(given)}: only for training-job trials; function trials run one at "
+            "a time in this process and read their own data."
+        )
+    on = studio()
+    callbacks = []
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=trials, desc=getattr(fn, "__name__", "tune"), unit="trial")
+        callbacks.append(_function_progress(bar, options["direction"]))
+    try:
+        done = on.tuning.tune_function(
+            fn, space=space, n_trials=trials, metric=options.pop("objective"),
+            callbacks=callbacks, **options,
+        )  # fmt: skip
+    finally:
+        if bar is not None:
+            bar.close()
+    return TuningHandle(on, done)
+
+
+def _function_progress(bar: Any, direction: str) -> Callable[[Any, Any], None]:
+    """An optuna callback moving ``bar`` one trial on, with the best value so far (kept
+    here: no read of the study per trial)."""
+    best: list[float] = []
+    sign = -1.0 if direction == "Minimize" else 1.0
+
+    def update(study: Any, trial: Any) -> None:
+        value = trial.values[0] if trial.values else None
+        if value is not None and (not best or sign * value > sign * best[0]):
+            best[:] = [value]
+            bar.set_postfix_str(f"best={value:.4g}", refresh=False)
+        bar.update(1)
+
+    return update
+
+
+def get_tuning_job(name_or_id: str) -> TuningHandle:
+    """A tuning job by name or id; raises ``NotFoundError``."""
+    on = studio()
+    return TuningHandle(on, on.tuning.get(name_or_id))
+
+
+def list_tuning_jobs(status: str | None = None, max_items: int = 100) -> list[TuningJob]:
+    """Tuning jobs, newest first, optionally of one status (Running, Completed, …)."""
+    return list(studio().tuning.list(status=status, max_items=max_items).items)
 
 
 # -- model registry --------------------------------------------------------------------
@@ -482,9 +765,43 @@ def deploy(
     the largest request body it takes (default 6 MiB; a larger one is answered 413). Waits
     until it serves and raises with the reason if it could not start.
     """
+    return deploy_on(
+        studio(),
+        name,
+        version,
+        alias=alias,
+        model=model,
+        instances=instances,
+        variants=variants,
+        batching=batching,
+        capture=capture,
+        auth=auth,
+        max_payload_bytes=max_payload_bytes,
+        wait=wait,
+        timeout=timeout,
+    )
+
+
+def deploy_on(
+    on: Studio,
+    name: str,
+    version: int | None = None,
+    *,
+    alias: str | None = None,
+    model: str | None = None,
+    instances: int = 1,
+    variants: Sequence[Mapping[str, Any]] | None = None,
+    batching: Mapping[str, Any] | None = None,
+    capture: bool | float | Mapping[str, Any] | None = None,
+    auth: bool = True,
+    max_payload_bytes: int | None = None,
+    wait: bool = True,
+    timeout: float | None = None,
+) -> EndpointHandle:
+    """``deploy`` on a given studio (what handles holding their studio call)."""
     from .endpoints.handle import EndpointHandle, capture_settings
 
-    service = studio().endpoints
+    service = on.endpoints
     endpoint = service.deploy(
         name,
         variants,

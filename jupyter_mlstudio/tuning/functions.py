@@ -112,6 +112,8 @@ def run_function_trials(
     spec: TuningJobSpec,
     study: optuna.Study,
     fn: Callable[..., Any],
+    *,
+    callbacks: Sequence[Callable[[optuna.Study, FrozenTrial], None]] = (),
 ) -> TuningJob:
     from .trials import (
         FAILURE_ATTR,
@@ -218,7 +220,7 @@ def run_function_trials(
             n_trials=limits.max_trials,
             timeout=limits.max_runtime_seconds,
             catch=(Exception,),
-            callbacks=[after_each],
+            callbacks=[after_each, *callbacks],
         )
     except BaseException:
         outcome.update(status=STOPPED, message="Interrupted.")

@@ -244,9 +244,11 @@ class TuningService:
         random_seed: int | None = None,
         warm_start: Sequence[str] = (),
         enqueue: Sequence[Mapping[str, Any]] = (),
+        callbacks: Sequence[Callable[[optuna.Study, optuna.trial.FrozenTrial], None]] = (),
     ) -> TuningJob:
         """Function trials in this process, like ``study.optimize``, tracked like job
-        trials (a tuning job, a parent run, a child run per trial). See ``functions.py``."""
+        trials (a tuning job, a parent run, a child run per trial). See ``functions.py``.
+        ``callbacks`` are optuna's, called after each trial (e.g. a progress bar)."""
         from .functions import run_function_trials
 
         data: dict[str, Any] = {
@@ -263,7 +265,9 @@ class TuningService:
         }
         parsed = parse_tuning_spec(data)
         job, study = self._register(parsed, experiment, parsed.function or "function")
-        return run_function_trials(self, job, parse_tuning_spec(job.spec), study, fn)
+        return run_function_trials(
+            self, job, parse_tuning_spec(job.spec), study, fn, callbacks=callbacks
+        )
 
     def _earlier(self, ref: str) -> tuple[str, TuningJobSpec, optuna.Study]:
         try:
