@@ -14,7 +14,6 @@ server adopts the tuning jobs whose owner died (:meth:`TuningService.resume`).
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import re
 import threading
@@ -353,7 +352,8 @@ class TuningService:
                 with self._lock:
                     driver = self._drivers.get(job_id)
                 if driver is not None:  # let it finish its last writes
-                    driver.join(timeout=max(0.0, (deadline or math.inf) - time.monotonic()))
+                    # join(inf) overflows: no deadline is join(None)
+                    driver.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
                 return job
             if deadline is not None and time.monotonic() > deadline:
                 raise TimeoutError(
