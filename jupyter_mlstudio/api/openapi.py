@@ -18,6 +18,7 @@ from pydantic.json_schema import models_json_schema
 from ..registry.entities import ALIAS_PATTERN, MODEL_NAME_PATTERN
 from . import common_models
 from .endpoint_models import ENDPOINT_NAME_PATTERN
+from .feature_models import GROUP_REF_PATTERN
 from .operations import API_PREFIX, OPERATIONS
 
 SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi.json"
@@ -44,6 +45,8 @@ _PATH_PARAMETERS: dict[tuple[str, str], dict[str, Any]] = {
     ("/models", "version"): {"type": "string", "pattern": r"^[1-9][0-9]{0,17}$"},
     ("/models", "alias"): {"type": "string", "pattern": ALIAS_PATTERN.pattern},
     ("/endpoints", "name"): {"type": "string", "pattern": ENDPOINT_NAME_PATTERN},
+    ("/feature-groups", "ref"): {"type": "string", "pattern": GROUP_REF_PATTERN},
+    ("/feature-groups", "record_id"): {"type": "string", "minLength": 1, "maxLength": 1024},
 }
 
 

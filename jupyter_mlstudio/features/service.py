@@ -56,6 +56,16 @@ class IngestResult:
     ingested_at: datetime | None  # when the first batch was written
 
 
+@dataclass(frozen=True)
+class GroupSummary:
+    """What the panel shows of one version: offline statistics and freshness (``None``
+    without an offline store) and the number of ids online (``None`` without one)."""
+
+    group: FeatureGroup
+    offline: OfflineSummary | None
+    online_records: int | None
+
+
 class FeatureStore:
     """Feature groups, their records offline and online, and training sets."""
 
@@ -197,12 +207,25 @@ class FeatureStore:
         frame = read_table(Path(path))
         return self.ingest(ref, frame, batch_size=batch_size, source=str(path))
 
-    def put_record(self, ref: str, record: Mapping[str, Any]) -> IngestResult:
-        """One record (a mapping of every feature to its value)."""
+    def put_record(
+        self, ref: str, record: Mapping[str, Any], *, record_id: object | None = None
+    ) -> IngestResult:
+        """One record (a mapping of every feature to its value). ``record_id`` (the id a
+        URL names) fills in the record identifier, or must equal the one it holds."""
         import pandas as pd
 
         if not isinstance(record, Mapping):
             raise InvalidArgumentError("A record is a mapping of feature names to values.")
+        if record_id is not None:
+            group = self._writable(ref)
+            key = group.record_identifier
+            typed = self._typed_id(group, record_id)
+            given = record.get(key)
+            if given is not None and str(self._typed_id(group, given)) != str(typed):
+                raise InvalidArgumentError(
+                    f"The record's {key} is {given!r}, not {typed!r} as the path says."
+                )
+            record = {**record, key: typed}
         frame = pd.DataFrame({k: pd.Series([v], dtype=object) for k, v in record.items()})
         return self.ingest(ref, frame.infer_objects(), source="put_record")
 
@@ -266,6 +289,28 @@ class FeatureStore:
         if not group.offline_enabled:
             raise InvalidArgumentError(f"Feature group {group.ref} keeps no offline history.")
         return self.offline.summary(group)
+
+    def group_summary(self, ref: str) -> GroupSummary:
+        """:meth:`summary` for any group: the stores it does not have are ``None``."""
+        group = self.get_group(ref)
+        offline = self.offline.summary(group) if group.offline_enabled else None
+        online = self.online.count(group.id) if group.online_enabled else None
+        return GroupSummary(group=group, offline=offline, online_records=online)
+
+    def rows(
+        self,
+        ref: str,
+        *,
+        limit: int = 100,
+        as_of: datetime | None = None,
+        include_deleted: bool = False,
+    ) -> tuple[list[str], list[list[Any]]]:
+        """The first ``limit`` rows of :meth:`to_df` as JSON-ready columns and rows
+        (timestamps as ISO-8601 text, missing values as ``None``)."""
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise InvalidArgumentError("limit must be a positive whole number.")
+        frame = self.to_df(ref, as_of=as_of, include_deleted=include_deleted, limit=limit)
+        return json_rows(frame)
 
     def dataset(
         self,
@@ -436,6 +481,15 @@ def _online_records(group: FeatureGroup, batch: pa.Table, deleted: bool) -> list
     finally:
         con.close()
     return [OnlineRecord(i, int(t), p, deleted) for i, t, p in rows]
+
+
+def json_rows(frame: pd.DataFrame) -> tuple[list[str], list[list[Any]]]:
+    """A frame's columns and rows as JSON values: pandas writes the JSON (NaN and NaT as
+    null, timestamps as ISO-8601 in UTC), which is faster than converting cell by cell."""
+    split = json.loads(
+        frame.to_json(orient="split", date_format="iso", date_unit="us", index=False)
+    )
+    return [str(c) for c in split["columns"]], split["data"]
 
 
 def _decode(group: FeatureGroup, stored: OnlineRecord | None) -> dict[str, Any] | None:

@@ -37,6 +37,18 @@ from .handlers.endpoints import (
     EndpointsHandler,
 )
 from .handlers.experiments import ExperimentHandler, ExperimentsHandler
+from .handlers.features import (
+    FeatureDatasetsHandler,
+    FeatureGroupHandler,
+    FeatureGroupIngestHandler,
+    FeatureGroupIngestionsHandler,
+    FeatureGroupRowsHandler,
+    FeatureGroupsHandler,
+    FeatureGroupSummaryHandler,
+    FeatureGroupVersionsHandler,
+    FeatureRecordHandler,
+    FeatureRecordsHandler,
+)
 from .handlers.home import HomeHandler
 from .handlers.jobs import (
     AlgorithmsHandler,
@@ -342,6 +354,22 @@ class MLStudio(ExtensionApp):
                 (rf"{API}/wrangler/report", FlowReportHandler),
                 (rf"{API}/wrangler/export", FlowExportHandler),
                 (rf"{API}/wrangler/job", FlowJobHandler),
+                (rf"{API}/feature-groups", FeatureGroupsHandler),
+                (rf"{API}/feature-groups/(?P<ref>[^/]+)", FeatureGroupHandler),
+                (rf"{API}/feature-groups/(?P<ref>[^/]+)/versions", FeatureGroupVersionsHandler),
+                (rf"{API}/feature-groups/(?P<ref>[^/]+)/summary", FeatureGroupSummaryHandler),
+                (
+                    rf"{API}/feature-groups/(?P<ref>[^/]+)/ingestions",
+                    FeatureGroupIngestionsHandler,
+                ),
+                (rf"{API}/feature-groups/(?P<ref>[^/]+)/ingest", FeatureGroupIngestHandler),
+                (rf"{API}/feature-groups/(?P<ref>[^/]+)/rows", FeatureGroupRowsHandler),
+                (rf"{API}/feature-groups/(?P<ref>[^/]+)/records", FeatureRecordsHandler),
+                (
+                    rf"{API}/feature-groups/(?P<ref>[^/]+)/records/(?P<record_id>[^/]+)",
+                    FeatureRecordHandler,
+                ),
+                (rf"{API}/feature-datasets", FeatureDatasetsHandler),
                 (r"/mlstudio/endpoints/(?P<name>[^/]+)/(?P<path>.*)", EndpointProxyHandler),
                 (rf"{API}(/.*)?", NotFoundHandler),
             ]

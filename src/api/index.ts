@@ -1,5 +1,6 @@
 export * from './endpoints';
 export * from './experiments';
+export * from './features';
 export * from './jobs';
 export * from './registry';
 export * from './runs';

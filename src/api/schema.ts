@@ -921,6 +921,181 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mlstudio/api/v1/feature-groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List feature groups (the newest version of each), by name; search matches names, descriptions, tags and feature names */
+        get: operations["listFeatureGroups"];
+        put?: never;
+        /** Create a feature group, or with new_version the next version of one */
+        post: operations["createFeatureGroup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/feature-groups/{ref}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Describe a feature group (name: the newest version; name@2: that version) */
+        get: operations["getFeatureGroup"];
+        put?: never;
+        post?: never;
+        /** Delete a version (name@2) or every version (name), with its offline and online records */
+        delete: operations["deleteFeatureGroup"];
+        options?: never;
+        head?: never;
+        /** Change a version's description, tags or feature descriptions (the definition is immutable: a changed schema is a new version) */
+        patch: operations["updateFeatureGroup"];
+        trace?: never;
+    };
+    "/mlstudio/api/v1/feature-groups/{ref}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every version of a feature group, newest first */
+        get: operations["listFeatureGroupVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/feature-groups/{ref}/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Record counts, freshness and per-feature statistics */
+        get: operations["getFeatureGroupSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/feature-groups/{ref}/ingestions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A version's ingestion history, newest first */
+        get: operations["listFeatureGroupIngestions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/feature-groups/{ref}/ingest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ingest a data file under the server's root folder (all-or-nothing per batch) */
+        post: operations["ingestFeatureGroupFile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/feature-groups/{ref}/rows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The first rows of the offline history, oldest event first */
+        get: operations["getFeatureGroupRows"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/feature-groups/{ref}/records": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Online records of many ids at once, in the order asked */
+        post: operations["getFeatureRecords"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/feature-groups/{ref}/records/{record_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The latest online record of an id */
+        get: operations["getFeatureRecord"];
+        /** Write one record (offline and online) */
+        put: operations["putFeatureRecord"];
+        post?: never;
+        /** Delete a record as of a time (online it reads as absent; offline a tombstone) */
+        delete: operations["deleteFeatureRecord"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/feature-datasets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Build a point-in-time-correct training set from an entity file, optionally writing it under the root folder */
+        post: operations["createFeatureDataset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1331,6 +1506,82 @@ export interface components {
             /** Columns */
             columns: string[];
         };
+        /** Dataset */
+        Dataset: {
+            /**
+             * Sql
+             * @description The DuckDB query that built it.
+             */
+            sql: string;
+            /**
+             * Groups
+             * @description name@version of every group joined.
+             */
+            groups: string[];
+            /**
+             * Features
+             * @description The output columns holding features.
+             */
+            features: string[];
+            /** Rows */
+            rows: number;
+            /** Entity Rows */
+            entity_rows: number;
+            /** As Of */
+            as_of: string | null;
+            /** Fingerprint */
+            fingerprint: string;
+            /**
+             * Output Path
+             * @description Where it was written, relative to the root.
+             */
+            output_path: string | null;
+            preview: components["schemas"]["FeatureRows"];
+        };
+        /**
+         * DatasetCreate
+         * @description A point-in-time-correct training set: every entity row with the features as they
+         *     were at its event time.
+         */
+        DatasetCreate: {
+            /**
+             * Entity Path
+             * @description Entity data file relative to the server's root folder: the record ids and the event-time column.
+             */
+            entity_path: string;
+            /**
+             * Features
+             * @description 'group:feature', 'group@2:feature' or 'group:*'.
+             */
+            features: string[];
+            /**
+             * Event Time
+             * @description Entity time column.
+             */
+            event_time: string;
+            /**
+             * As Of
+             * @description Ignore later ingestions.
+             * @default null
+             */
+            as_of?: string | null;
+            /**
+             * Include Deleted
+             * @default false
+             */
+            include_deleted?: boolean;
+            /**
+             * Output Path
+             * @description Write the dataset here (.parquet or .csv), relative to the root folder.
+             * @default null
+             */
+            output_path?: string | null;
+            /**
+             * Preview Rows
+             * @default 20
+             */
+            preview_rows?: number;
+        };
         /** DatetimeStats */
         DatetimeStats: {
             /**
@@ -1702,6 +1953,195 @@ export interface components {
                 [key: string]: string;
             } | null;
         };
+        /** Feature */
+        Feature: {
+            /** Name */
+            name: string;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "integral" | "fractional" | "string" | "boolean" | "timestamp";
+            /** Description */
+            description: string;
+        };
+        /** FeatureGroup */
+        FeatureGroup: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Version */
+            version: number;
+            /**
+             * Ref
+             * @description name@version: how datasets and messages name it.
+             */
+            ref: string;
+            /**
+             * Latest Version
+             * @description The newest version of this name.
+             */
+            latest_version: number;
+            /**
+             * Is Latest
+             * @description Only the newest version takes new records.
+             */
+            is_latest: boolean;
+            /** Description */
+            description: string;
+            /** Tags */
+            tags: {
+                [key: string]: string;
+            };
+            /** Record Identifier */
+            record_identifier: string;
+            /** Event Time Feature */
+            event_time_feature: string;
+            /** Features */
+            features: components["schemas"]["Feature"][];
+            /** Feature Count */
+            feature_count: number;
+            /** Ttl Seconds */
+            ttl_seconds: number | null;
+            /** Offline Enabled */
+            offline_enabled: boolean;
+            /** Online Enabled */
+            online_enabled: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * FeatureGroupCreate
+         * @description A new feature group (version 1), or with ``new_version`` the next version of one.
+         *     ``features`` lists every column, the record identifier and event time included.
+         */
+        FeatureGroupCreate: {
+            /** Name */
+            name: string;
+            /**
+             * Record Identifier
+             * @description The feature that identifies a record.
+             */
+            record_identifier: string;
+            /**
+             * Event Time Feature
+             * @description The timestamp feature that says when a record's values held.
+             */
+            event_time_feature: string;
+            /** Features */
+            features: components["schemas"]["FeatureSpec"][];
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+            /** Tags */
+            tags?: {
+                [key: string]: string;
+            };
+            /**
+             * Ttl Seconds
+             * @description How long a record stays valid for training sets (none: forever).
+             * @default null
+             */
+            ttl_seconds?: number | null;
+            /**
+             * Offline Enabled
+             * @default true
+             */
+            offline_enabled?: boolean;
+            /**
+             * Online Enabled
+             * @default true
+             */
+            online_enabled?: boolean;
+            /**
+             * New Version
+             * @description Create the next version of an existing group (a changed definition).
+             * @default false
+             */
+            new_version?: boolean;
+        };
+        /** FeatureGroupList */
+        FeatureGroupList: {
+            /** Items */
+            items: components["schemas"]["FeatureGroup"][];
+            /**
+             * Next Token
+             * @default null
+             */
+            next_token: string | null;
+        };
+        /** FeatureGroupSummary */
+        FeatureGroupSummary: {
+            /**
+             * Group
+             * @description name@version
+             */
+            group: string;
+            /**
+             * Records
+             * @description Live records in the offline history.
+             */
+            records: number | null;
+            /**
+             * Tombstones
+             * @description Deletions kept in the offline history.
+             */
+            tombstones: number | null;
+            /**
+             * Online Records
+             * @description Ids in the online store.
+             */
+            online_records: number | null;
+            /** Latest Event Time */
+            latest_event_time: string | null;
+            /**
+             * Latest Ingestion
+             * @description Freshness: the last write.
+             */
+            latest_ingestion: string | null;
+            /**
+             * Features
+             * @description Per-feature statistics of the offline history (empty without one).
+             */
+            features: components["schemas"]["FeatureStatistics"][];
+        };
+        /**
+         * FeatureGroupUpdate
+         * @description What may change in place (omitted fields keep their value).
+         */
+        FeatureGroupUpdate: {
+            /**
+             * Description
+             * @default null
+             */
+            description?: string | null;
+            /**
+             * Tags
+             * @default null
+             */
+            tags?: {
+                [key: string]: string;
+            } | null;
+            /**
+             * Feature Descriptions
+             * @description Feature name → its new description.
+             * @default null
+             */
+            feature_descriptions?: {
+                [key: string]: string;
+            } | null;
+        };
         /** FeaturePower */
         FeaturePower: {
             /** Feature */
@@ -1723,6 +2163,97 @@ export interface components {
              * @default null
              */
             model: string | null;
+        };
+        /** FeatureRecord */
+        FeatureRecord: {
+            /**
+             * Group
+             * @description name@version read from.
+             */
+            group: string;
+            /** Record Id */
+            record_id: string;
+            /**
+             * Record
+             * @description Feature name → value (timestamps ISO-8601).
+             */
+            record: {
+                [key: string]: unknown;
+            };
+        };
+        /** FeatureRecordList */
+        FeatureRecordList: {
+            /** Group */
+            group: string;
+            /**
+             * Items
+             * @description The records in the order asked; null for an unknown or deleted id.
+             */
+            items: ({
+                [key: string]: unknown;
+            } | null)[];
+        };
+        /**
+         * FeatureRows
+         * @description Rows of a table: ``columns`` names the values of each row.
+         */
+        FeatureRows: {
+            /** Columns */
+            columns: string[];
+            /** Rows */
+            rows: unknown[][];
+        };
+        /** FeatureSpec */
+        FeatureSpec: {
+            /** Name */
+            name: string;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "integral" | "fractional" | "string" | "boolean" | "timestamp";
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+        };
+        /** FeatureStatistics */
+        FeatureStatistics: {
+            /** Name */
+            name: string;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "integral" | "fractional" | "string" | "boolean" | "timestamp";
+            /**
+             * Present
+             * @description Live records with a value.
+             */
+            present: number;
+            /** Missing */
+            missing: number;
+            /**
+             * Distinct
+             * @description Approximate number of distinct values.
+             */
+            distinct: number;
+            /**
+             * Minimum
+             * @description Numbers and timestamps only.
+             */
+            minimum: unknown;
+            /**
+             * Maximum
+             * @description Numbers and timestamps only.
+             */
+            maximum: unknown;
+            /**
+             * Mean
+             * @description Numbers only.
+             */
+            mean: number | null;
         };
         /** FlowExportRequest */
         FlowExportRequest: {
@@ -1939,6 +2470,64 @@ export interface components {
             items: components["schemas"]["ParamImportance"][];
             /** Completed Trials */
             completed_trials: number;
+        };
+        /** IngestRequest */
+        IngestRequest: {
+            /**
+             * Path
+             * @description Data file or folder (CSV, TSV, Parquet, JSON lines) relative to the server's root folder; timestamps in text files are ISO-8601.
+             */
+            path: string;
+            /**
+             * Batch Size
+             * @default null
+             */
+            batch_size?: number | null;
+        };
+        /** IngestResult */
+        IngestResult: {
+            /**
+             * Group
+             * @description name@version written to.
+             */
+            group: string;
+            /** Rows Written */
+            rows_written: number;
+            /**
+             * Duplicates Dropped
+             * @description Rows that repeated an (id, event time) pair.
+             */
+            duplicates_dropped: number;
+            /** Batches */
+            batches: number;
+            /** Ingested At */
+            ingested_at: string | null;
+        };
+        /** Ingestion */
+        Ingestion: {
+            /** Id */
+            id: string;
+            /** Rows */
+            rows: number;
+            /** Deleted Rows */
+            deleted_rows: number;
+            /** Source */
+            source: string;
+            /**
+             * Ingested At
+             * Format: date-time
+             */
+            ingested_at: string;
+        };
+        /** IngestionList */
+        IngestionList: {
+            /** Items */
+            items: components["schemas"]["Ingestion"][];
+            /**
+             * Next Token
+             * @default null
+             */
+            next_token: string | null;
         };
         /** InsightWarning */
         InsightWarning: {
@@ -2920,6 +3509,21 @@ export interface components {
              * @default null
              */
             fit_seconds: number | null;
+        };
+        /** RecordBatchGet */
+        RecordBatchGet: {
+            /** Record Ids */
+            record_ids: (number | string)[];
+        };
+        /** RecordPut */
+        RecordPut: {
+            /**
+             * Record
+             * @description Every feature → its value; the record identifier may be left out (the path gives it). Timestamps are ISO-8601 text.
+             */
+            record: {
+                [key: string]: unknown;
+            };
         };
         /**
          * ReportFigure
@@ -7956,6 +8560,947 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listFeatureGroups: {
+        parameters: {
+            query?: {
+                /** @description Matches part of the name, description, a tag, or a feature's name or description. */
+                search?: string | null;
+                max_items?: number;
+                next_token?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeatureGroupList"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The query string is too long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    createFeatureGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FeatureGroupCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeatureGroup"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getFeatureGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeatureGroup"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    deleteFeatureGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    updateFeatureGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FeatureGroupUpdate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeatureGroup"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listFeatureGroupVersions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeatureGroupList"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getFeatureGroupSummary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeatureGroupSummary"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listFeatureGroupIngestions: {
+        parameters: {
+            query?: {
+                max_items?: number;
+                next_token?: string | null;
+            };
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IngestionList"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The query string is too long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ingestFeatureGroupFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IngestRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IngestResult"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getFeatureGroupRows: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Ignore what was ingested later. */
+                as_of?: string | null;
+                include_deleted?: boolean;
+            };
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeatureRows"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The query string is too long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getFeatureRecords: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecordBatchGet"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeatureRecordList"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getFeatureRecord: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeatureRecord"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    putFeatureRecord: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecordPut"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IngestResult"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    deleteFeatureRecord: {
+        parameters: {
+            query?: {
+                /** @description When the record stops holding (default now). */
+                event_time?: string | null;
+            };
+            header?: never;
+            path: {
+                ref: string;
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IngestResult"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The query string is too long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    createFeatureDataset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DatasetCreate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dataset"];
                 };
             };
             /** @description Bad request */

@@ -1,0 +1,285 @@
+/**
+ * Typed client for the Feature Store: `feature-groups` (catalog, statistics,
+ * ingestion, online records, offline rows) and `feature-datasets`.
+ *
+ * A group is named by reference: `customers` is its newest version,
+ * `customers@2` a given one. Paths in request bodies are relative to the
+ * server's root folder, like the file browser's.
+ */
+import type { ServerConnection } from '@jupyterlab/services';
+
+import { requestAPI } from './request';
+import type {
+  FeatureDataset,
+  FeatureDatasetCreate,
+  FeatureGroup,
+  FeatureGroupCreate,
+  FeatureGroupList,
+  FeatureGroupSummary,
+  FeatureGroupUpdate,
+  FeatureIngestionList,
+  FeatureIngestRequest,
+  FeatureIngestResult,
+  FeatureRecord,
+  FeatureRecordList,
+  FeatureRows,
+  FeatureType
+} from './types';
+
+/** Every feature type, in the order a schema editor offers them. */
+export const FEATURE_TYPES: ReadonlyArray<FeatureType> = [
+  'string',
+  'integral',
+  'fractional',
+  'boolean',
+  'timestamp'
+];
+
+/** What the server accepts as a feature group name. */
+export const FEATURE_GROUP_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+/** What the server accepts as a feature name. */
+export const FEATURE_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,127}$/;
+
+/** Options for `listFeatureGroups`. */
+export interface IListFeatureGroupsOptions {
+  /** Part of a name, description, tag or feature name (case-insensitive). */
+  search?: string;
+  maxItems?: number;
+  nextToken?: string | null;
+  signal?: AbortSignal;
+}
+
+/** One page of feature groups (the newest version of each), by name. */
+export function listFeatureGroups(
+  options: IListFeatureGroupsOptions = {},
+  settings?: ServerConnection.ISettings
+): Promise<FeatureGroupList> {
+  const query = new URLSearchParams();
+  if (options.search) {
+    query.set('search', options.search);
+  }
+  if (options.maxItems !== undefined) {
+    query.set('max_items', String(options.maxItems));
+  }
+  if (options.nextToken) {
+    query.set('next_token', options.nextToken);
+  }
+  return requestAPI<FeatureGroupList>(
+    withQuery('feature-groups', query),
+    { signal: options.signal },
+    settings
+  );
+}
+
+/** Create a group (or, with `new_version`, the next version of one). */
+export function createFeatureGroup(
+  body: FeatureGroupCreate,
+  settings?: ServerConnection.ISettings
+): Promise<FeatureGroup> {
+  return requestAPI<FeatureGroup>(
+    'feature-groups',
+    { method: 'POST', body: JSON.stringify(body) },
+    settings
+  );
+}
+
+export function getFeatureGroup(
+  ref: string,
+  settings?: ServerConnection.ISettings
+): Promise<FeatureGroup> {
+  return requestAPI<FeatureGroup>(groupPath(ref), {}, settings);
+}
+
+/** Change descriptions or tags in place (the definition is immutable). */
+export function updateFeatureGroup(
+  ref: string,
+  body: FeatureGroupUpdate,
+  settings?: ServerConnection.ISettings
+): Promise<FeatureGroup> {
+  return requestAPI<FeatureGroup>(
+    groupPath(ref),
+    { method: 'PATCH', body: JSON.stringify(body) },
+    settings
+  );
+}
+
+/** Delete one version (`name@2`) or every version (`name`) with its records. */
+export async function deleteFeatureGroup(
+  ref: string,
+  settings?: ServerConnection.ISettings
+): Promise<void> {
+  await requestAPI<void>(groupPath(ref), { method: 'DELETE' }, settings);
+}
+
+/** Every version of a group, newest first. */
+export function listFeatureGroupVersions(
+  ref: string,
+  settings?: ServerConnection.ISettings
+): Promise<FeatureGroupList> {
+  return requestAPI<FeatureGroupList>(
+    `${groupPath(ref)}/versions`,
+    {},
+    settings
+  );
+}
+
+/** Record counts, freshness and per-feature statistics. */
+export function getFeatureGroupSummary(
+  ref: string,
+  settings?: ServerConnection.ISettings
+): Promise<FeatureGroupSummary> {
+  return requestAPI<FeatureGroupSummary>(
+    `${groupPath(ref)}/summary`,
+    {},
+    settings
+  );
+}
+
+/** A version's ingestion history, newest first. */
+export function listFeatureGroupIngestions(
+  ref: string,
+  options: { maxItems?: number; nextToken?: string | null } = {},
+  settings?: ServerConnection.ISettings
+): Promise<FeatureIngestionList> {
+  const query = new URLSearchParams();
+  if (options.maxItems !== undefined) {
+    query.set('max_items', String(options.maxItems));
+  }
+  if (options.nextToken) {
+    query.set('next_token', options.nextToken);
+  }
+  return requestAPI<FeatureIngestionList>(
+    withQuery(`${groupPath(ref)}/ingestions`, query),
+    {},
+    settings
+  );
+}
+
+/** Ingest a data file under the server's root folder. */
+export function ingestFeatureGroupFile(
+  ref: string,
+  body: FeatureIngestRequest,
+  settings?: ServerConnection.ISettings
+): Promise<FeatureIngestResult> {
+  return requestAPI<FeatureIngestResult>(
+    `${groupPath(ref)}/ingest`,
+    { method: 'POST', body: JSON.stringify(body) },
+    settings
+  );
+}
+
+/** Options for `getFeatureGroupRows`. */
+export interface IFeatureRowsOptions {
+  limit?: number;
+  /** ISO-8601: ignore what was ingested later. */
+  asOf?: string;
+  includeDeleted?: boolean;
+  signal?: AbortSignal;
+}
+
+/** The first rows of the offline history, oldest event first. */
+export function getFeatureGroupRows(
+  ref: string,
+  options: IFeatureRowsOptions = {},
+  settings?: ServerConnection.ISettings
+): Promise<FeatureRows> {
+  const query = new URLSearchParams();
+  if (options.limit !== undefined) {
+    query.set('limit', String(options.limit));
+  }
+  if (options.asOf) {
+    query.set('as_of', options.asOf);
+  }
+  if (options.includeDeleted) {
+    query.set('include_deleted', 'true');
+  }
+  return requestAPI<FeatureRows>(
+    withQuery(`${groupPath(ref)}/rows`, query),
+    { signal: options.signal },
+    settings
+  );
+}
+
+/** The latest online record of an id (a 404 error when there is none). */
+export function getFeatureRecord(
+  ref: string,
+  recordId: string,
+  settings?: ServerConnection.ISettings,
+  signal?: AbortSignal
+): Promise<FeatureRecord> {
+  return requestAPI<FeatureRecord>(
+    recordPath(ref, recordId),
+    { signal },
+    settings
+  );
+}
+
+/** Online records of many ids, in the order asked (null: none). */
+export function getFeatureRecords(
+  ref: string,
+  recordIds: ReadonlyArray<string | number>,
+  settings?: ServerConnection.ISettings
+): Promise<FeatureRecordList> {
+  return requestAPI<FeatureRecordList>(
+    `${groupPath(ref)}/records`,
+    { method: 'POST', body: JSON.stringify({ record_ids: recordIds }) },
+    settings
+  );
+}
+
+/** Write one record (offline and online); the id comes from the path. */
+export function putFeatureRecord(
+  ref: string,
+  recordId: string,
+  record: Record<string, unknown>,
+  settings?: ServerConnection.ISettings
+): Promise<FeatureIngestResult> {
+  return requestAPI<FeatureIngestResult>(
+    recordPath(ref, recordId),
+    { method: 'PUT', body: JSON.stringify({ record }) },
+    settings
+  );
+}
+
+/** Delete a record as of `eventTime` (ISO-8601; default now). */
+export function deleteFeatureRecord(
+  ref: string,
+  recordId: string,
+  eventTime?: string,
+  settings?: ServerConnection.ISettings
+): Promise<FeatureIngestResult> {
+  const query = new URLSearchParams();
+  if (eventTime) {
+    query.set('event_time', eventTime);
+  }
+  return requestAPI<FeatureIngestResult>(
+    withQuery(recordPath(ref, recordId), query),
+    { method: 'DELETE' },
+    settings
+  );
+}
+
+/** Build a point-in-time-correct training set (and write it if asked). */
+export function createFeatureDataset(
+  body: FeatureDatasetCreate,
+  settings?: ServerConnection.ISettings
+): Promise<FeatureDataset> {
+  return requestAPI<FeatureDataset>(
+    'feature-datasets',
+    { method: 'POST', body: JSON.stringify(body) },
+    settings
+  );
+}
+
+function groupPath(ref: string): string {
+  return `feature-groups/${encodeURIComponent(ref)}`;
+}
+
+function recordPath(ref: string, recordId: string): string {
+  return `${groupPath(ref)}/records/${encodeURIComponent(recordId)}`;
+}
+
+function withQuery(path: string, query: URLSearchParams): string {
+  const search = query.toString();
+  return search ? `${path}?${search}` : path;
+}
