@@ -4,6 +4,8 @@
     %mls experiments
     %mls jobs
     %%mls job --name prep      (cell magic: the cell runs as a processing job)
+    %mls tune random-forest-classifier --data train.csv --target y \
+        --space n_estimators=10:200 max_depth=2:12 --objective validation:accuracy
     %mls help
 
 ``%mls runs`` returns a DataFrame (one row per run: name, status, start time, duration,
@@ -44,6 +46,17 @@ HELP = """\
     Run the cell's code as a processing job (in the notebook's folder, in its own
     process) and stream its log into the cell output. Interrupting the cell stops
     the job; --no-follow returns at once.
+%mls tune ALGORITHM_OR_SCRIPT --space NAME=RANGE [NAME=RANGE ...] --objective METRIC
+          [--data PATH] [--target COLUMN] [--direction maximize|minimize]
+          [--strategy bayesian|gp|random|grid|cma-es|hyperband] [--early-stopping auto]
+          [--max-trials N] [--max-parallel N] [--max-runtime SECONDS]
+          [--hyperparameters NAME=VALUE ...] [--experiment NAME] [--name NAME]
+          [--warm-start TUNING_JOB] [--seed N] [--no-wait]
+    Tune a built-in algorithm or a script: each trial is a training job. A RANGE is
+    MIN:MAX (integers when both are, e.g. max_depth=2:12), MIN:MAX:log (or linear,
+    reverse-log), or values a,b,c (e.g. criterion=gini,entropy). Shows the trials done
+    with the best value until it ends (--no-wait returns at once) and returns the
+    tuning job's handle (t = %mls tune ...; t.trials(), t.deploy_best("name")).
 %mls wrangle DATAFRAME
     Save a DataFrame of this kernel as Parquet and open a new Data Wrangler flow on it.
 %mls help
@@ -79,6 +92,24 @@ def _parser() -> _Parser:
     job.add_argument("--name", default=None)
     job.add_argument("--experiment", default=None)
     job.add_argument("--no-follow", action="store_true", dest="no_follow")
+    tune = commands.add_parser("tune", prog="%mls tune", add_help=False)
+    tune.add_argument("algorithm")
+    tune.add_argument("--space", nargs="+", default=None, metavar="NAME=RANGE")
+    tune.add_argument("--objective", default=None)
+    tune.add_argument("--direction", choices=("maximize", "minimize"), default=None)
+    tune.add_argument("--data", default=None)
+    tune.add_argument("--target", default=None)
+    tune.add_argument("--strategy", default="bayesian")
+    tune.add_argument("--early-stopping", dest="early_stopping", default="off")
+    tune.add_argument("--max-trials", dest="max_trials", type=int, default=10)
+    tune.add_argument("--max-parallel", dest="max_parallel", type=int, default=1)
+    tune.add_argument("--max-runtime", dest="max_runtime", type=float, default=None)
+    tune.add_argument("--hyperparameters", nargs="+", default=None, metavar="NAME=VALUE")
+    tune.add_argument("--experiment", default=None)
+    tune.add_argument("--name", default=None)
+    tune.add_argument("--warm-start", dest="warm_start", action="append", default=[])
+    tune.add_argument("--seed", type=int, default=None)
+    tune.add_argument("--no-wait", action="store_true", dest="no_wait")
     wrangle = commands.add_parser("wrangle", prog="%mls wrangle", add_help=False)
     wrangle.add_argument("dataframe")
     commands.add_parser("help", prog="%mls help", add_help=False)
@@ -107,6 +138,8 @@ class MLStudioMagics(Magics):
                 return experiments_table()
             if args.command == "jobs":
                 return jobs_table(args.kind, args.status, args.max_results)
+            if args.command == "tune":
+                return tune_from_args(args)
             if args.command == "wrangle":
                 return self._wrangle(args.dataframe)
             if args.command == "job":
@@ -193,6 +226,99 @@ def jobs_table(kind: str | None, status: str | None, max_results: int) -> Any:
             for j in jobs
         ]
     ).set_index("name")
+
+
+def _value(text: str) -> Any:
+    """A command-line value as the number or boolean it spells, else the text."""
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _pairs(items: list[str] | None, option: str, example: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name or not value:
+            raise UsageError(f"{option}: {item!r} is not NAME=VALUE (e.g. {example}).")
+        pairs[name] = value
+    return pairs
+
+
+def parse_range(name: str, text: str) -> Any:
+    """``2:12`` → (2, 12); ``1e-4:0.1:log`` → (0.0001, 0.1, "log"); ``a,b`` → ["a", "b"]
+    (the SDK's Python forms, which it validates)."""
+    if "," in text:
+        values = [_value(v) for v in text.split(",") if v]
+        if not values:
+            raise UsageError(f"--space {name}: give values, e.g. {name}=a,b.")
+        return values
+    parts = text.split(":")
+    if len(parts) in (2, 3):
+        low, high = _value(parts[0]), _value(parts[1])
+        if all(isinstance(v, int | float) and not isinstance(v, bool) for v in (low, high)):
+            return (low, high) if len(parts) == 2 else (low, high, parts[2])
+    raise UsageError(
+        f"--space {name}={text}: give MIN:MAX (e.g. {name}=2:12), MIN:MAX:log, or values a,b,c."
+    )
+
+
+def tune_from_args(args: argparse.Namespace) -> Any:
+    """``%mls tune``: ``mls.tune`` with the options parsed; waits with a progress bar
+    unless --no-wait, and returns the tuning job's handle."""
+    if not args.space:
+        raise UsageError(
+            "%mls tune needs --space NAME=RANGE ... (e.g. --space max_depth=2:12 "
+            "criterion=gini,entropy). Try %mls help."
+        )
+    space = {
+        name: parse_range(name, text)
+        for name, text in _pairs(args.space, "--space", "max_depth=2:12").items()
+    }
+    fixed = {
+        name: _value(text)
+        for name, text in _pairs(
+            args.hyperparameters, "--hyperparameters", "random_state=0"
+        ).items()
+    }
+    if args.max_trials < 1 or args.max_parallel < 1:
+        raise UsageError("--max-trials and --max-parallel must be at least 1.")
+    handle = sdk.tune(
+        args.algorithm,
+        space=space,
+        objective=args.objective,
+        direction=args.direction,
+        strategy=args.strategy,
+        max_trials=args.max_trials,
+        max_parallel=args.max_parallel,
+        max_runtime=args.max_runtime,
+        data=args.data,
+        target=args.target,
+        hyperparameters=fixed,
+        experiment=args.experiment,
+        name=args.name,
+        early_stopping=args.early_stopping,
+        warm_start=args.warm_start,
+        random_seed=args.seed,
+    )
+    print(f"Tuning job {handle.name} started.")
+    if args.no_wait:
+        return handle
+    try:
+        job = handle.wait(progress=True, check=False)
+    except KeyboardInterrupt:
+        print(f"Stopping tuning job {handle.name} …")
+        job = handle.stop(wait=True)
+    best = "" if job.best_value is None else f"; best {handle.objective} = {job.best_value:.6g}"
+    reason = f" — {job.failure_reason}" if job.failure_reason else ""
+    print(f"Tuning job {job.name}: {job.status}{reason}{best}")
+    return handle
 
 
 def run_cell_as_job(code: str, name: str | None, experiment: str | None, follow: bool) -> Any:
