@@ -19,8 +19,8 @@ from sqlalchemy.exc import IntegrityError
 from ..errors import AlreadyExistsError, ConflictError
 from ..experiments.entities import Page
 from ..store.db import Database
-from ..store.lookup import row_by_name
-from ..store.orm import as_utc, utcnow
+from ..store.lookup import changes_since, row_by_name
+from ..store.orm import utcnow
 from ..store.pagination import DEFAULT_MAX_ITEMS, PageWindow
 from .entities import DeployedVariant, Endpoint, EndpointStatus
 from .orm import EndpointRow
@@ -225,9 +225,4 @@ class SqlEndpointStore(EndpointStore):
     def changed_since(self, since: datetime) -> list[tuple[str, datetime, datetime]]:
         """(name, updated, created) of the endpoints changed since ``since``."""
         with self._db.session() as session:
-            rows = session.execute(
-                select(EndpointRow.name, EndpointRow.updated_at, EndpointRow.created_at).where(
-                    EndpointRow.updated_at >= since
-                )
-            ).all()
-            return [(n, as_utc(u), as_utc(c)) for n, u, c in rows]
+            return changes_since(session, EndpointRow, since, key="name")

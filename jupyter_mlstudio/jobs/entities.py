@@ -6,25 +6,30 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from ..store.lifecycle import (
+    ACTIVE_STATUSES,
+    COMPLETED,
+    FAILED,
+    PENDING,
+    RUN_STATUS_OF,
+    RUNNING,
+    STATUSES,
+    STOPPED,
+    STOPPING,
+    TERMINAL_STATUSES,
+)
+
 JobKind = Literal["training", "processing", "batch-transform"]
 JOB_KINDS: tuple[str, ...] = ("training", "processing", "batch-transform")
 
-PENDING = "Pending"
-RUNNING = "Running"
-COMPLETED = "Completed"
-FAILED = "Failed"
-STOPPING = "Stopping"
-STOPPED = "Stopped"
-JOB_STATUSES: tuple[str, ...] = (PENDING, RUNNING, COMPLETED, FAILED, STOPPING, STOPPED)
-TERMINAL_JOB_STATUSES: frozenset[str] = frozenset({COMPLETED, FAILED, STOPPED})
-ACTIVE_JOB_STATUSES: frozenset[str] = frozenset({PENDING, RUNNING, STOPPING})
+# A job's lifecycle is the one every piece of long work kept as a row has.
+JOB_STATUSES = STATUSES
+TERMINAL_JOB_STATUSES = TERMINAL_STATUSES
+ACTIVE_JOB_STATUSES = ACTIVE_STATUSES
 
 # The output of a training job whose model could not be registered (register_as): the
 # reason, while the job itself stays Completed.
 REGISTRATION_ERROR = "registration_error"
-
-# How a job's status maps onto the status of the run it logs to.
-RUN_STATUS_OF = {COMPLETED: "FINISHED", FAILED: "FAILED", STOPPED: "KILLED"}
 
 
 @dataclass(frozen=True)
@@ -71,3 +76,21 @@ class Job:
             return None
         end = self.ended_at or self.updated_at
         return max(0.0, (end - self.started_at).total_seconds())
+
+
+__all__ = [
+    "ACTIVE_JOB_STATUSES",
+    "COMPLETED",
+    "FAILED",
+    "JOB_KINDS",
+    "JOB_STATUSES",
+    "PENDING",
+    "REGISTRATION_ERROR",
+    "RUNNING",
+    "RUN_STATUS_OF",
+    "STOPPED",
+    "STOPPING",
+    "TERMINAL_JOB_STATUSES",
+    "Job",
+    "JobKind",
+]

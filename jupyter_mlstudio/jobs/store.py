@@ -1,8 +1,8 @@
 """The job store: job rows and their status transitions.
 
-Every transition is a conditional update in one transaction, so the server, a kernel
-and the job's own process can race on a job safely: e.g. ``finish`` never overwrites a
-terminal status, and a job stopped while queued is never started.
+Every transition is a conditional update in one transaction (``store/lifecycle.py``), so
+the server, a kernel and the job's own process can race on a job safely: e.g. ``finish``
+never overwrites a terminal status, and a job stopped while queued is never started.
 """
 
 from __future__ import annotations
@@ -19,27 +19,23 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import AlreadyExistsError, ConflictError, InvalidArgumentError
-from ..experiments.entities import Page
 from ..experiments.runs_orm import RunRow, RunTagRow
+from ..store import lifecycle
 from ..store.db import Database
-from ..store.lookup import row_by_id, row_by_name
-from ..store.orm import as_utc, utcnow
-from ..store.pagination import DEFAULT_MAX_ITEMS, PageWindow
+from ..store.lookup import changes_since, name_taken, row_by_id, row_by_name
+from ..store.orm import utcnow
+from ..store.pagination import DEFAULT_MAX_ITEMS, Page, PageWindow
 from .entities import (
     COMPLETED,
     JOB_KINDS,
-    JOB_STATUSES,
     PENDING,
     RUN_STATUS_OF,
     RUNNING,
     STOPPED,
     STOPPING,
-    TERMINAL_JOB_STATUSES,
     Job,
 )
 from .orm import JobRow
-
-MAX_REASON = 4000
 
 
 class JobStore(abc.ABC):
@@ -177,7 +173,7 @@ class SqlJobStore(JobStore):
 
     def name_taken(self, name: str) -> bool:
         with self._db.session() as session:
-            return session.scalar(select(JobRow.id).where(JobRow.name == name)) is not None
+            return name_taken(session, JobRow, name)
 
     def get_job(self, job_id: str) -> Job:
         with self._db.session() as session:
@@ -203,9 +199,7 @@ class SqlJobStore(JobStore):
                 raise InvalidArgumentError(f"kind must be one of {', '.join(JOB_KINDS)}.")
             stmt = stmt.where(JobRow.kind == kind)
         if status is not None:
-            if status not in JOB_STATUSES:
-                raise InvalidArgumentError(f"status must be one of {', '.join(JOB_STATUSES)}.")
-            stmt = stmt.where(JobRow.status == status)
+            stmt = stmt.where(JobRow.status == lifecycle.check_status(status))
         stmt = stmt.order_by(JobRow.created_at.desc(), JobRow.id.desc())
         with self._db.session() as session:
             return window.fetch(session, stmt, JobRow.to_entity)
@@ -213,12 +207,7 @@ class SqlJobStore(JobStore):
     def jobs_in(self, statuses: frozenset[str] | set[str]) -> list[Job]:
         """Jobs in these statuses, oldest first (the queue order)."""
         with self._db.session() as session:
-            rows = session.scalars(
-                select(JobRow)
-                .where(JobRow.status.in_(sorted(statuses)))
-                .order_by(JobRow.created_at)
-            ).all()
-            return [row.to_entity() for row in rows]
+            return [row.to_entity() for row in lifecycle.rows_in(session, JobRow, statuses)]
 
     def count_jobs(self) -> int:
         with self._db.session() as session:
@@ -231,29 +220,22 @@ class SqlJobStore(JobStore):
         """Pending → Running. False when the job was stopped (or started) meanwhile."""
         with self._db.session(write=True) as session:
             row = self._require(session, job_id)
-            if row.status != PENDING:
+            if not lifecycle.start(row):
                 return False
-            row.status = RUNNING
             row.host, row.pid, row.process_start = host, pid, process_start
-            row.started_at = row.updated_at = utcnow()
             return True
 
     def claim_owner(self, job_id: str, *, host: str, pid: int) -> bool:
         """Take over a job whose owner died: to queue it (Pending) or watch it (Running)."""
         with self._db.session(write=True) as session:
-            row = self._require(session, job_id)
-            if row.status in TERMINAL_JOB_STATUSES:
-                return False
-            row.owner_host, row.owner_pid = host, pid
-            row.updated_at = utcnow()
-            return True
+            return lifecycle.claim_owner(self._require(session, job_id), host, pid)
 
     def set_progress(self, job_id: str, fraction: float | None, message: str | None = None) -> None:
         if fraction is not None and not 0.0 <= fraction <= 1.0:
             raise InvalidArgumentError("progress must be between 0 and 1.")
         with self._db.session(write=True) as session:
             row = self._require(session, job_id)
-            if row.status in TERMINAL_JOB_STATUSES:
+            if row.status in lifecycle.TERMINAL_STATUSES:
                 return
             row.progress = fraction
             row.progress_message = (message or "")[:256] or None
@@ -271,38 +253,26 @@ class SqlJobStore(JobStore):
         """Pending → Stopped at once; Running → Stopping (the supervisor ends it)."""
         with self._db.session(write=True) as session:
             row = self._require(session, job_id)
-            if row.status in TERMINAL_JOB_STATUSES:
+            if row.status in lifecycle.TERMINAL_STATUSES:
                 raise ConflictError(f"Job {row.name!r} already ended ({row.status}).")
-            now = utcnow()
-            if row.status == PENDING:
-                row.status = STOPPED
-                row.ended_at = now
-                row.failure_reason = "Stopped before it started."
-            elif row.status == RUNNING:
-                row.status = STOPPING
-            row.updated_at = now
+            if lifecycle.request_stop(row):
+                row.failure_reason = lifecycle.STOPPED_BEFORE_START
             return row.to_entity()
 
     def finish(self, job_id: str, status: str, reason: str | None = None) -> Job:
         """End a job unless it already ended, and the run it logs to in the same
         transaction (so whoever sees the job ended sees its run ended). A job that was
         asked to stop ends ``Stopped`` whatever its process reported, unless it completed."""
-        if status not in TERMINAL_JOB_STATUSES:
-            raise InvalidArgumentError(f"A job ends as one of {', '.join(TERMINAL_JOB_STATUSES)}.")
+        lifecycle.check_end_status(status, "A job")
         with self._db.session(write=True) as session:
             row = self._require(session, job_id)
-            if row.status in TERMINAL_JOB_STATUSES:
+            if row.status in lifecycle.TERMINAL_STATUSES:
                 return row.to_entity()
-            if row.status == STOPPING and status != COMPLETED:
-                status, reason = STOPPED, "Stopped on request."
-            now = utcnow()
-            row.status = status
-            row.failure_reason = reason[:MAX_REASON] if reason and status != COMPLETED else None
+            if lifecycle.stopped_on_request(row, status):
+                status, reason = STOPPED, lifecycle.STOPPED_ON_REQUEST
+            now = lifecycle.end(row, status, reason)
             if status == COMPLETED:
                 row.progress = 1.0
-            row.ended_at = row.updated_at = now
-            if row.started_at is None:
-                row.started_at = now
             run = session.get(RunRow, row.run_id) if row.run_id else None
             if run is not None and run.status == "RUNNING":
                 run.status = RUN_STATUS_OF[status]
@@ -316,12 +286,7 @@ class SqlJobStore(JobStore):
     def changed_since(self, since: datetime) -> list[tuple[str, datetime, datetime]]:
         """(id, updated, created) of the jobs that changed since ``since``."""
         with self._db.session() as session:
-            rows = session.execute(
-                select(JobRow.id, JobRow.updated_at, JobRow.created_at).where(
-                    JobRow.updated_at >= since
-                )
-            ).all()
-            return [(i, as_utc(updated), as_utc(created)) for i, updated, created in rows]
+            return changes_since(session, JobRow, since)
 
     @staticmethod
     def _require(session: Session, job_id: str) -> JobRow:

@@ -18,7 +18,7 @@ from ..errors import AlreadyExistsError, ConflictError, InvalidArgumentError, No
 from ..experiments.entities import Page
 from ..experiments.run_entities import tag_value, validate_key
 from ..store.db import Database
-from ..store.lookup import row_by_name
+from ..store.lookup import changes_since, row_by_name
 from ..store.orm import utcnow
 from ..store.pagination import DEFAULT_MAX_ITEMS, PageWindow
 from .entities import (
@@ -474,15 +474,8 @@ class SqlRegistryStore(RegistryStore):
 
     def changed_since(self, since: datetime) -> list[tuple[str, datetime, datetime]]:
         """(name, updated, created) of the models changed since ``since``."""
-        from ..store.orm import as_utc
-
         with self._db.session() as session:
-            rows = session.execute(
-                select(
-                    ModelGroupRow.name, ModelGroupRow.updated_at, ModelGroupRow.created_at
-                ).where(ModelGroupRow.updated_at >= since)
-            ).all()
-            return [(i, as_utc(u), as_utc(c)) for i, u, c in rows]
+            return changes_since(session, ModelGroupRow, since, key="name")
 
     # -- helpers -----------------------------------------------------------------------
     @staticmethod

@@ -6,15 +6,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-PENDING = "Pending"
-RUNNING = "Running"
-COMPLETED = "Completed"
-FAILED = "Failed"
-STOPPING = "Stopping"
-STOPPED = "Stopped"
-TUNING_STATUSES: tuple[str, ...] = (PENDING, RUNNING, COMPLETED, FAILED, STOPPING, STOPPED)
-TERMINAL_TUNING_STATUSES: frozenset[str] = frozenset({COMPLETED, FAILED, STOPPED})
-ACTIVE_TUNING_STATUSES: frozenset[str] = frozenset({PENDING, RUNNING, STOPPING})
+from ..store.lifecycle import (
+    ACTIVE_STATUSES,
+    COMPLETED,
+    FAILED,
+    PENDING,
+    RUNNING,
+    STATUSES,
+    STOPPED,
+    STOPPING,
+    TERMINAL_STATUSES,
+)
+
+# A tuning job's lifecycle is the one every piece of long work kept as a row has.
+TUNING_STATUSES = STATUSES
+TERMINAL_TUNING_STATUSES = TERMINAL_STATUSES
+ACTIVE_TUNING_STATUSES = ACTIVE_STATUSES
 
 # The tag on each trial's run (and the optuna trial's user attribute) with its number.
 TRIAL_TAG = "mlstudio.tuning.trial"
@@ -64,3 +71,20 @@ class TuningJob:
     @property
     def is_terminal(self) -> bool:
         return self.status in TERMINAL_TUNING_STATUSES
+
+
+__all__ = [
+    "ACTIVE_TUNING_STATUSES",
+    "COMPLETED",
+    "FAILED",
+    "PENDING",
+    "RUNNING",
+    "STOPPED",
+    "STOPPING",
+    "TERMINAL_TUNING_STATUSES",
+    "TRIAL_TAG",
+    "TUNING_JOB_TAG",
+    "TUNING_STATUSES",
+    "TrialCounts",
+    "TuningJob",
+]

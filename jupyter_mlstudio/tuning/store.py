@@ -1,8 +1,9 @@
 """The tuning store: tuning job rows and their status transitions.
 
-Like the job store, every transition is one conditional update in one transaction, so a
-server, a kernel and a restarted server can race on a tuning job safely: ``finish``
-never overwrites a terminal status and a job stopped while Pending never starts.
+Like the job store, every transition is one conditional update in one transaction
+(``store/lifecycle.py``), so a server, a kernel and a restarted server can race on a
+tuning job safely: ``finish`` never overwrites a terminal status and a job stopped while
+Pending never starts.
 """
 
 from __future__ import annotations
@@ -18,30 +19,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..errors import AlreadyExistsError, ConflictError, InvalidArgumentError, NotFoundError
+from ..errors import AlreadyExistsError, ConflictError
+from ..store import lifecycle
 from ..store.db import Database
-from ..store.orm import as_utc, utcnow
-from ..store.pagination import (
-    DEFAULT_MAX_ITEMS,
-    Page,
-    check_max_items,
-    decode_token,
-    encode_token,
-)
-from .entities import (
-    COMPLETED,
-    PENDING,
-    RUNNING,
-    STOPPED,
-    STOPPING,
-    TERMINAL_TUNING_STATUSES,
-    TUNING_STATUSES,
-    TrialCounts,
-    TuningJob,
-)
+from ..store.lifecycle import MAX_REASON
+from ..store.lookup import changes_since, name_taken, row_by_id, row_by_name
+from ..store.orm import utcnow
+from ..store.pagination import DEFAULT_MAX_ITEMS, Page, PageWindow
+from .entities import PENDING, STOPPED, TrialCounts, TuningJob
 from .orm import TuningJobRow
-
-MAX_REASON = 4000
 
 
 class TuningStore(abc.ABC):
@@ -177,8 +163,7 @@ class SqlTuningStore(TuningStore):
 
     def name_taken(self, name: str) -> bool:
         with self._db.session() as session:
-            query = select(TuningJobRow.id).where(TuningJobRow.name == name)
-            return session.scalar(query) is not None
+            return name_taken(session, TuningJobRow, name)
 
     def get(self, tuning_job_id: str) -> TuningJob:
         with self._db.session() as session:
@@ -186,10 +171,7 @@ class SqlTuningStore(TuningStore):
 
     def get_by_name(self, name: str) -> TuningJob:
         with self._db.session() as session:
-            row = session.scalar(select(TuningJobRow).where(TuningJobRow.name == name))
-            if row is None:
-                raise NotFoundError(f"No tuning job named {name!r}.")
-            return row.to_entity()
+            return row_by_name(session, TuningJobRow, name, "tuning job").to_entity()
 
     def list_tuning_jobs(
         self,
@@ -198,38 +180,22 @@ class SqlTuningStore(TuningStore):
         max_items: int = DEFAULT_MAX_ITEMS,
         next_token: str | None = None,
     ) -> Page[TuningJob]:
-        limit = check_max_items(max_items)
-        offset = decode_token(next_token)
+        window = PageWindow.of(max_items, next_token)
         stmt = select(TuningJobRow)
         if status is not None:
-            if status not in TUNING_STATUSES:
-                raise InvalidArgumentError(f"status must be one of {', '.join(TUNING_STATUSES)}.")
-            stmt = stmt.where(TuningJobRow.status == status)
+            stmt = stmt.where(TuningJobRow.status == lifecycle.check_status(status))
         stmt = stmt.order_by(TuningJobRow.created_at.desc(), TuningJobRow.id.desc())
         with self._db.session() as session:
-            rows = session.scalars(stmt.offset(offset).limit(limit + 1)).all()
-            items = [row.to_entity() for row in rows[:limit]]
-        token = encode_token(offset + limit) if len(rows) > limit else None
-        return Page(items=items, next_token=token)
+            return window.fetch(session, stmt, TuningJobRow.to_entity)
 
     def in_statuses(self, statuses: frozenset[str] | set[str]) -> list[TuningJob]:
         with self._db.session() as session:
-            rows = session.scalars(
-                select(TuningJobRow)
-                .where(TuningJobRow.status.in_(sorted(statuses)))
-                .order_by(TuningJobRow.created_at)
-            ).all()
-            return [row.to_entity() for row in rows]
+            return [row.to_entity() for row in lifecycle.rows_in(session, TuningJobRow, statuses)]
 
     # -- transitions -------------------------------------------------------------------
     def mark_running(self, tuning_job_id: str) -> bool:
         with self._db.session(write=True) as session:
-            row = self._require(session, tuning_job_id)
-            if row.status != PENDING:
-                return False
-            row.status = RUNNING
-            row.started_at = row.updated_at = utcnow()
-            return True
+            return lifecycle.start(self._require(session, tuning_job_id))
 
     def record_progress(
         self,
@@ -242,7 +208,7 @@ class SqlTuningStore(TuningStore):
     ) -> None:
         with self._db.session(write=True) as session:
             row = self._require(session, tuning_job_id)
-            if row.status in TERMINAL_TUNING_STATUSES:
+            if row.status in lifecycle.TERMINAL_STATUSES:
                 return
             row.trials_started = counts.started
             row.trials_running = counts.running
@@ -259,27 +225,15 @@ class SqlTuningStore(TuningStore):
     ) -> bool:
         with self._db.session(write=True) as session:
             row = self._require(session, tuning_job_id)
-            if row.status in TERMINAL_TUNING_STATUSES:
-                return False
-            if (row.owner_host, row.owner_pid) != previous:
-                return False
-            row.owner_host, row.owner_pid = host, pid
-            row.updated_at = utcnow()
-            return True
+            return lifecycle.claim_owner(row, host, pid, previous=previous)
 
     def request_stop(self, tuning_job_id: str) -> TuningJob:
         with self._db.session(write=True) as session:
             row = self._require(session, tuning_job_id)
-            if row.status in TERMINAL_TUNING_STATUSES:
+            if row.status in lifecycle.TERMINAL_STATUSES:
                 raise ConflictError(f"Tuning job {row.name!r} already ended ({row.status}).")
-            now = utcnow()
-            if row.status == PENDING:
-                row.status = STOPPED
-                row.ended_at = now
-                row.status_message = "Stopped before it started."
-            elif row.status == RUNNING:
-                row.status = STOPPING
-            row.updated_at = now
+            if lifecycle.request_stop(row):
+                row.status_message = lifecycle.STOPPED_BEFORE_START
             return row.to_entity()
 
     def finish(
@@ -289,39 +243,23 @@ class SqlTuningStore(TuningStore):
         reason: str | None = None,
         message: str | None = None,
     ) -> TuningJob:
-        if status not in TERMINAL_TUNING_STATUSES:
-            raise InvalidArgumentError(
-                f"A tuning job ends as one of {', '.join(sorted(TERMINAL_TUNING_STATUSES))}."
-            )
+        lifecycle.check_end_status(status, "A tuning job")
         with self._db.session(write=True) as session:
             row = self._require(session, tuning_job_id)
-            if row.status in TERMINAL_TUNING_STATUSES:
+            if row.status in lifecycle.TERMINAL_STATUSES:
                 return row.to_entity()
-            if row.status == STOPPING and status != COMPLETED:
-                status, reason, message = STOPPED, None, "Stopped on request."
-            now = utcnow()
-            row.status = status
-            row.failure_reason = reason[:MAX_REASON] if reason and status != COMPLETED else None
+            if lifecycle.stopped_on_request(row, status):
+                status, reason, message = STOPPED, None, lifecycle.STOPPED_ON_REQUEST
+            lifecycle.end(row, status, reason)
             if message is not None:
                 row.status_message = message[:MAX_REASON]
             row.trials_running = 0
-            row.ended_at = row.updated_at = now
-            if row.started_at is None:
-                row.started_at = now
             return row.to_entity()
 
     def changed_since(self, since: datetime) -> list[tuple[str, datetime, datetime]]:
         with self._db.session() as session:
-            rows = session.execute(
-                select(TuningJobRow.id, TuningJobRow.updated_at, TuningJobRow.created_at).where(
-                    TuningJobRow.updated_at >= since
-                )
-            ).all()
-            return [(i, as_utc(updated), as_utc(created)) for i, updated, created in rows]
+            return changes_since(session, TuningJobRow, since)
 
     @staticmethod
     def _require(session: Session, tuning_job_id: str) -> TuningJobRow:
-        row = session.get(TuningJobRow, tuning_job_id) if isinstance(tuning_job_id, str) else None
-        if row is None:
-            raise NotFoundError(f"No tuning job with id {tuning_job_id!r}.")
-        return row
+        return row_by_id(session, TuningJobRow, tuning_job_id, "tuning job")
