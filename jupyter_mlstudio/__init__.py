@@ -67,6 +67,7 @@ from .tuning.entities import TuningJob
 from .tuning.handle import TuningFailedError, TuningHandle
 
 if TYPE_CHECKING:
+    from . import features
     from .autolog import autolog
     from .wrangler import Flow, list_transforms
 
@@ -114,6 +115,7 @@ __all__ = [
     "delete_experiment",
     "delete_model",
     "deploy",
+    "features",
     "get_endpoint",
     "get_experiment",
     "get_job",
@@ -171,9 +173,10 @@ def unload_ipython_extension(ipython: Any) -> None:
 def __getattr__(name: str) -> Any:
     import importlib
 
-    # ``mls.widgets`` is imported on first use: it needs ipywidgets and matplotlib.
-    if name == "widgets":
-        return importlib.import_module(".widgets", __name__)
+    # ``mls.widgets`` is imported on first use: it needs ipywidgets and matplotlib;
+    # ``mls.features`` (the Feature Store SDK, the features package) once used.
+    if name in ("widgets", "features"):
+        return importlib.import_module(f".{name}", __name__)
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -30,11 +30,14 @@ from typing import Any
 # Operations whose positive data may be answered 400, and why (see the module docstring).
 SEMANTIC_400 = {
     # next_token must be one the server issued; run search has a filter/order grammar
-    "GET": r"/(experiments|jobs|models|endpoints)$|/experiments/\{experiment_id\}/runs$"
-    r"|/metric-histories$|/jobs/\{job_id\}/log$",
-    # files, flows and models must exist; specs have one-of rules
+    "GET": r"/(experiments|jobs|models|endpoints|feature-groups)$"
+    r"|/experiments/\{experiment_id\}/runs$|/metric-histories$|/jobs/\{job_id\}/log$",
+    # files, flows and models must exist; specs have one-of rules; a feature group's
+    # record identifier and event time must be among its features; request paths must
+    # stay under the server root
     "POST": r"/jobs/(training|processing|batch-transform)$|/wrangler/(preview|report|export|job)$"
-    r"|/models/\{name\}/versions$|/endpoints$|/runs/\{run_id\}/batch$",
+    r"|/models/\{name\}/versions$|/endpoints$|/runs/\{run_id\}/batch$"
+    r"|/feature-groups$|/feature-groups/\{ref\}/ingest$|/feature-datasets$",
     # endpoint variants name registered models and need a positive weight
     "PATCH": r"/endpoints/\{name\}$",
 }
