@@ -320,7 +320,7 @@ export class TrainingFormModel implements IDisposable {
     if (this._submitting) {
       return null;
     }
-    const body = this._body();
+    const body = this.body();
     if (!body) {
       this._error = {
         code: 'INVALID_INPUT',
@@ -353,12 +353,19 @@ export class TrainingFormModel implements IDisposable {
     Signal.clearData(this);
   }
 
-  /** The request body, or `null` (with field errors set) if a check fails. */
-  private _body(): TrainingJobCreate | null {
+  /**
+   * The request body, or `null` (with field errors set) if a check fails.
+   * Hyperparameters in `skip` are left out unchecked (the tuning form
+   * searches them instead of fixing them).
+   */
+  body(skip: ReadonlySet<string> = new Set()): TrainingJobCreate | null {
     const algorithm = this.algorithm;
     const errors: Record<string, string> = {};
     const hyperparameters: Record<string, WireValue> = {};
     for (const field of this._fields) {
+      if (skip.has(field.name)) {
+        continue;
+      }
       const result = parseValue(field, this.value(field.name));
       if (!result.ok) {
         errors[field.name] = result.message;

@@ -197,7 +197,7 @@ function TrainingForm(props: {
 }
 
 /** The form's error, scrolled into view when it appears or changes. */
-function FormError(props: {
+export function FormError(props: {
   message: string;
   onDismiss: () => void;
 }): JSX.Element {
@@ -218,7 +218,7 @@ function FormError(props: {
   );
 }
 
-function FormSection(props: {
+export function FormSection(props: {
   title: string;
   children: React.ReactNode;
 }): JSX.Element {
@@ -231,7 +231,7 @@ function FormSection(props: {
 }
 
 /** A labelled control with its help text and inline error. */
-function FormRow(props: {
+export function FormRow(props: {
   id: string;
   label: React.ReactNode;
   help?: React.ReactNode;
@@ -262,7 +262,7 @@ function FormRow(props: {
 }
 
 /** A form row with a one-line text input. */
-function TextRow(props: {
+export function TextRow(props: {
   id: string;
   label: string;
   help: string;
@@ -299,7 +299,7 @@ const TASK_TITLES: Record<AlgorithmTask, string> = {
   anomaly: 'Anomaly detection'
 };
 
-function AlgorithmPicker(props: {
+export function AlgorithmPicker(props: {
   model: TrainingFormModel;
   id: string;
 }): JSX.Element {
@@ -393,7 +393,7 @@ function HyperparameterRow(props: {
 }
 
 /** The control for one hyperparameter, chosen by its kind. */
-function HyperparameterInput(props: {
+export function HyperparameterInput(props: {
   field: IHyperparameterField;
   id: string;
   value: string | boolean;
@@ -485,7 +485,7 @@ function HyperparameterInput(props: {
   }
 }
 
-function DataRow(props: {
+export function DataRow(props: {
   model: TrainingFormModel;
   channel: DataChannel;
   id: string;
@@ -531,7 +531,7 @@ function DataRow(props: {
   );
 }
 
-function TargetRow(props: {
+export function TargetRow(props: {
   model: TrainingFormModel;
   id: string;
 }): JSX.Element {
@@ -582,7 +582,7 @@ function TargetRow(props: {
  * columns are left out of the features (`exclude_columns`). Columns named
  * like identifiers start ticked, with a note saying so.
  */
-function ExcludeRow(props: {
+export function ExcludeRow(props: {
   model: TrainingFormModel;
   id: string;
 }): JSX.Element {
