@@ -41,6 +41,12 @@ export namespace CommandIDs {
   export const newFlow = 'mlstudio:new-flow';
   export const openInWrangler = 'mlstudio:open-in-wrangler';
   export const openFlow = 'mlstudio:open-flow';
+  // Automatic model tuning (registered by the tuning plugin, src/tuning/commands.ts)
+  export const openTuningJobs = 'mlstudio:open-tuning-jobs';
+  export const refreshTuningJobs = 'mlstudio:refresh-tuning-jobs';
+  export const newTuningJob = 'mlstudio:new-tuning-job';
+  export const openTuningJob = 'mlstudio:open-tuning-job';
+  export const tuneJob = 'mlstudio:tune-job';
 }
 
 /** Id of the ML Studio sidebar widget. */
@@ -54,3 +60,6 @@ export const MODELS_SIDEBAR_ID = 'mlstudio-models';
 
 /** Id of the Endpoints sidebar widget. */
 export const ENDPOINTS_SIDEBAR_ID = 'mlstudio-endpoints';
+
+/** Id of the Tuning sidebar widget. */
+export const TUNING_SIDEBAR_ID = 'mlstudio-tuning';

@@ -73,3 +73,9 @@ export const insightsIcon = pathIcon(
   'insights',
   'M3 13h3v7H3v-7zm5-5h3v12H8V8zm5 3h3v2.3a5 5 0 0 0-3 1.4V11zm4.5 3a3.5 3.5 0 0 1 2.9 5.4L22 21l-1 1-1.6-1.6A3.5 3.5 0 1 1 17.5 14zm0 1.6a1.9 1.9 0 1 0 0 3.8 1.9 1.9 0 0 0 0-3.8zM18 4h3v8.2a5 5 0 0 0-3-.2V4z'
 );
+
+// Three sliders: tuning hyperparameters.
+export const tuningIcon = pathIcon(
+  'tuning',
+  'M4 4h2v3h2v2H6v11H4V9H2V7h2V4zm7 0h2v9h2v2h-2v5h-2v-5H9v-2h2V4zm7 0h2v5h2v2h-2v9h-2v-9h-2V9h2V4z'
+);

@@ -7,6 +7,7 @@ import { corePlugin, launcherPlugin } from './experiments/plugin';
 import { homePlugin } from './home/plugin';
 import { jobsPlugin } from './jobs/plugin';
 import { modelsPlugin } from './registry/plugin';
+import { tuningPlugin } from './tuning/plugin';
 import { wranglerPlugin } from './wrangler/plugin';
 
 export * from './tokens';
@@ -14,6 +15,7 @@ export default [
   corePlugin,
   launcherPlugin,
   jobsPlugin,
+  tuningPlugin,
   modelsPlugin,
   endpointsPlugin,
   wranglerPlugin,

@@ -5,7 +5,14 @@
 
 /** The kinds of main-area views. */
 export type ViewKind =
-  'Experiment' | 'Run' | 'Compare' | 'Job' | 'Model' | 'Version' | 'Endpoint';
+  | 'Experiment'
+  | 'Run'
+  | 'Compare'
+  | 'Job'
+  | 'Model'
+  | 'Version'
+  | 'Endpoint'
+  | 'Tuning';
 
 /** A tab label: the kind, then the name. */
 export function tabLabel(kind: ViewKind, name: string): string {

@@ -6,3 +6,4 @@ import './models.css';
 import './endpoints.css';
 import './wrangler.css';
 import './home.css';
+import './tuning.css';

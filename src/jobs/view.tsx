@@ -9,7 +9,7 @@ import * as React from 'react';
 
 import { isActive } from '../api/jobs';
 import type { Job } from '../api/types';
-import { jobIcon, runIcon } from '../icons';
+import { jobIcon, runIcon, tuningIcon } from '../icons';
 import { tabLabel } from '../titles';
 import { formatNumber, formatTime } from '../experiments/runs/columns';
 import {
@@ -116,6 +116,22 @@ function JobContent(props: {
           title="Start a new job with the same spec"
           onClick={() => void clone()}
         />
+        {job.kind === 'training' && (
+          <ActionButton
+            testId="mls-tune-job"
+            icon={tuningIcon}
+            label="Tune…"
+            title={
+              job.status === 'Completed' && job.spec.algorithm
+                ? 'Tune the hyperparameters of this training job'
+                : 'A completed training job of a built-in algorithm can be tuned'
+            }
+            disabled={job.status !== 'Completed' || !job.spec.algorithm}
+            onClick={() =>
+              void commands.execute(CommandIDs.tuneJob, { id: job.id })
+            }
+          />
+        )}
         <ActionButton
           testId="mls-open-job-run"
           icon={runIcon}
