@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -123,12 +123,7 @@ class SqlFeatureGroupStore(FeatureGroupStore):
         now = utcnow()
         try:
             with self._db.session(write=True) as session:
-                newest = session.scalar(
-                    select(FeatureGroupRow)
-                    .where(FeatureGroupRow.name == spec.name)
-                    .order_by(FeatureGroupRow.version.desc())
-                    .limit(1)
-                )
+                newest = session.scalar(_versions_of(spec.name).limit(1))
                 if newest is not None and not new_version:
                     raise AlreadyExistsError(
                         f"A feature group named {spec.name!r} already exists (newest version "
@@ -192,11 +187,7 @@ class SqlFeatureGroupStore(FeatureGroupStore):
 
     def list_versions(self, name: str) -> list[FeatureGroup]:
         with self._db.session() as session:
-            rows = session.scalars(
-                select(FeatureGroupRow)
-                .where(FeatureGroupRow.name == name)
-                .order_by(FeatureGroupRow.version.desc())
-            ).all()
+            rows = session.scalars(_versions_of(name)).all()
             if not rows:
                 raise NotFoundError(f"No feature group named {name!r}.")
             return [row.to_entity(rows[0].version) for row in rows]
@@ -316,6 +307,15 @@ class SqlFeatureGroupStore(FeatureGroupStore):
     @staticmethod
     def _require(session: Session, group_id: str) -> FeatureGroupRow:
         return row_by_id(session, FeatureGroupRow, group_id, "feature group")
+
+
+def _versions_of(name: str) -> Select[FeatureGroupRow]:
+    """The versions of a group name, newest first."""
+    return (
+        select(FeatureGroupRow)
+        .where(FeatureGroupRow.name == name)
+        .order_by(FeatureGroupRow.version.desc())
+    )
 
 
 def _features_json(features: Sequence[FeatureDefinition]) -> str:
