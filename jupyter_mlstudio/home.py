@@ -1,6 +1,7 @@
 """The Studio home: one pane of glass over the whole studio.
 
-Three read-only views gathered from the services of a :class:`Studio`:
+Three read-only views gathered from the services it is given (jobs, endpoints,
+experiments, registry) and the configuration:
 
 - **running now** — jobs that are queued or running and endpoints that are starting,
   serving or updating, with the CPU and memory of their processes (a job's process and
@@ -34,7 +35,10 @@ from .processes import same_process_alive, this_host
 from .store.db import redact_uri
 
 if TYPE_CHECKING:
-    from .studio import Studio
+    from .endpoints.service import EndpointService
+    from .experiments.service import ExperimentService
+    from .jobs.service import JobService
+    from .registry.service import Registry
 
 RunningKind = Literal["job", "endpoint"]
 ActivityKind = Literal[
@@ -220,10 +224,25 @@ def sample_usage(
 
 # -- the home -------------------------------------------------------------------------
 class StudioHome:
-    """Reads through the studio's services; cheap to create (it holds no state)."""
+    """Reads through the services it is given; holds no state of its own."""
 
-    def __init__(self, studio: Studio, *, cpu_sample_seconds: float = CPU_SAMPLE_SECONDS) -> None:
-        self.studio = studio
+    def __init__(
+        self,
+        *,
+        jobs: JobService,
+        endpoints: EndpointService,
+        experiments: ExperimentService,
+        registry: Registry,
+        config: StudioConfig,
+        store_backend: str,
+        cpu_sample_seconds: float = CPU_SAMPLE_SECONDS,
+    ) -> None:
+        self.jobs = jobs
+        self.endpoints = endpoints
+        self.experiments = experiments
+        self.registry = registry
+        self.config = config
+        self.store_backend = store_backend
         self.cpu_sample_seconds = cpu_sample_seconds
 
     def snapshot(self, activity_limit: int = ACTIVITY_LIMIT) -> HomeSnapshot:
@@ -235,7 +254,7 @@ class StudioHome:
         )
 
     def configuration(self) -> HomeConfiguration:
-        return configuration(self.studio.config, self.studio.db.backend)
+        return configuration(self.config, self.store_backend)
 
     # -- running now -------------------------------------------------------------------
     def running(self) -> list[RunningItem]:
@@ -245,14 +264,12 @@ class StudioHome:
         jobs = [
             job
             for status in LIVE_JOB_STATUSES
-            for job in self.studio.jobs.list(status=status, max_items=1000).items
+            for job in self.jobs.list(status=status, max_items=1000).items
         ]
         endpoints = [
             endpoint
             for status in LIVE_ENDPOINT_STATUSES
-            for endpoint in self.studio.endpoints.list_endpoints(
-                status=status.value, max_items=1000
-            ).items
+            for endpoint in self.endpoints.list_endpoints(status=status.value, max_items=1000).items
         ]
         local_pids = [
             job.pid
@@ -279,11 +296,11 @@ class StudioHome:
         return items[:limit]
 
     def _run_activity(self, limit: int) -> list[ActivityItem]:
-        experiments = self.studio.experiments.list_experiments(max_items=1000).items
+        experiments = self.experiments.list_experiments(max_items=1000).items
         if not experiments:
             return []
         names = {e.id: e.name for e in experiments}
-        runs = self.studio.experiments
+        runs = self.experiments
         started = runs.search_runs(list(names), max_items=limit).items
         ended = runs.search_runs(list(names), order_by=["end_time DESC"], max_items=limit).items
         items: list[ActivityItem] = []
@@ -314,7 +331,7 @@ class StudioHome:
         return items
 
     def _model_activity(self, limit: int) -> list[ActivityItem]:
-        registry = self.studio.registry
+        registry = self.registry
         run_names: dict[str, str | None] = {}
         items: list[ActivityItem] = []
         # Groups changed last hold the newest versions and approvals.
@@ -353,14 +370,14 @@ class StudioHome:
             return None
         if run_id not in known:
             try:
-                known[run_id] = self.studio.experiments.get_run(run_id).name
+                known[run_id] = self.experiments.get_run(run_id).name
             except NotFoundError:
                 known[run_id] = None
         return known[run_id]
 
     def _endpoint_activity(self, limit: int) -> list[ActivityItem]:
         items: list[ActivityItem] = []
-        for endpoint in self.studio.endpoints.list_endpoints(max_items=limit).items:
+        for endpoint in self.endpoints.list_endpoints(max_items=limit).items:
             target = ActivityTarget("endpoint", endpoint.name)
             models = _variants(endpoint)
             items.append(
@@ -403,7 +420,7 @@ class StudioHome:
                 job.failure_reason or job.kind,
                 ActivityTarget("job", job.id),
             )
-            for job in self.studio.jobs.list(status=FAILED, max_items=limit).items
+            for job in self.jobs.list(status=FAILED, max_items=limit).items
         ]
 
 

@@ -20,6 +20,7 @@ from .experiments.metric_writer import MetricWriter
 from .experiments.run_store import RunStore, SqlRunStore
 from .experiments.service import ExperimentService
 from .experiments.store import ExperimentStore, SqlExperimentStore
+from .home import StudioHome
 from .jobs.executors import JobExecutor, make_executor
 from .jobs.service import JobService
 from .jobs.store import JobStore, SqlJobStore
@@ -49,7 +50,7 @@ class Studio:
     """The composition root: builds the stores and hands each service what it uses.
 
     ``studio.<feature>`` is always a service: ``experiments``, ``registry``,
-    ``endpoints``, ``jobs``, ``wrangler``, ``features`` and ``tuning``.
+    ``endpoints``, ``jobs``, ``home``, ``wrangler``, ``features`` and ``tuning``.
     """
 
     def __init__(self, config: StudioConfig, *, prepare_schema: bool = True) -> None:
@@ -75,6 +76,14 @@ class Studio:
         self.endpoints = EndpointService(self.stores.endpoints, self.registry, config)
         self.jobs = JobService(
             self.stores.jobs, self._executor, experiments=self.experiments, registry=self.registry
+        )
+        self.home = StudioHome(
+            jobs=self.jobs,
+            endpoints=self.endpoints,
+            experiments=self.experiments,
+            registry=self.registry,
+            config=config,
+            store_backend=self.db.backend,
         )
         self._lock = threading.Lock()
         _studios.add(self)

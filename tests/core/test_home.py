@@ -77,7 +77,7 @@ def test_running_jobs_and_endpoints_with_their_process_usage(
     endpoint = studio.endpoints.deploy("iris-live", model="iris", instances=2, timeout=120)
     assert endpoint.status.value == "InService", endpoint.failure_reason
 
-    home = StudioHome(studio)
+    home = studio.home
     running = home.running()
     job_item = _item(running, "job", job.id)
     assert (job_item.name, job_item.status, job_item.detail) == ("busy", "Running", "processing")
@@ -115,7 +115,7 @@ def test_activity_lists_runs_versions_and_failures_newest_first(
     job = studio.jobs.submit_data({"kind": "processing", "code": str(script), "name": "fails"})
     assert studio.jobs.wait(job.id, timeout=90).status == "Failed"
 
-    activity = StudioHome(studio).activity()
+    activity = studio.home.activity()
     assert [a.at for a in activity] == sorted((a.at for a in activity), reverse=True)
     ours = [
         (a.kind, a.target.resource, a.target.id, a.target.version)
@@ -138,7 +138,7 @@ def test_activity_lists_runs_versions_and_failures_newest_first(
     assert failed.title == "Job fails failed" and "no rows" in failed.detail
     # the job's own run is there too, with the job's name
     assert any(a.kind == "run-failed" and a.title == "Run fails failed" for a in activity)
-    assert len(StudioHome(studio).activity(limit=2)) == 2
+    assert len(studio.home.activity(limit=2)) == 2
 
 
 def test_configuration_masks_passwords(tmp_path: Path) -> None:
@@ -163,3 +163,25 @@ def test_configuration_masks_passwords(tmp_path: Path) -> None:
     # URLs without a password are shown as they are
     assert mask_password("file:///home/me/artifacts") == "file:///home/me/artifacts"
     assert mask_password("sqlite:////tmp/x.db") == "sqlite:////tmp/x.db"
+
+
+def test_the_home_needs_only_the_services_it_reads(tmp_path: Path) -> None:
+    """Built from its collaborators, without a Studio: what it shows comes from them."""
+    config = StudioConfig.resolve()
+    with contextlib.closing(Studio(config)) as source:
+        experiment = source.experiments.create_experiment("solo")
+        run = source.experiments.create_run(experiment.id, name="r")
+        home = StudioHome(
+            jobs=source.jobs,
+            endpoints=source.endpoints,
+            experiments=source.experiments,
+            registry=source.registry,
+            config=config,
+            store_backend="sqlite",
+            cpu_sample_seconds=0,
+        )
+        snapshot = home.snapshot()
+    assert snapshot.running == []
+    assert [(a.kind, a.target.id) for a in snapshot.activity] == [("run-started", run.id)]
+    assert snapshot.configuration.store_backend == "sqlite"
+    assert snapshot.configuration.home == str(config.home)

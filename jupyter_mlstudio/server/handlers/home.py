@@ -7,7 +7,6 @@ import tornado.web
 from jupyter_server.auth.decorator import authorized
 
 from ...api import home_models
-from ...home import StudioHome
 from .base import MLStudioHandler
 
 
@@ -18,5 +17,5 @@ class HomeHandler(MLStudioHandler):
     @tornado.web.authenticated
     async def get(self) -> None:
         # database reads and a short CPU sample: off the event loop
-        snapshot = await self.call(StudioHome(self.studio).snapshot)
+        snapshot = await self.call(self.studio.home.snapshot)
         self.write_model(home_models.Home.from_snapshot(snapshot))
