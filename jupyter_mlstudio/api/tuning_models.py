@@ -220,7 +220,6 @@ class TrialListQuery(QueryModel):
     order: Literal["asc", "desc"] | None = Field(
         default=None, description="Default: number ascending, value best first."
     )
-    include_warm_start: bool = True
     max_items: int = Field(default=DEFAULT_MAX_ITEMS, ge=1, le=MAX_MAX_ITEMS)
     next_token: str | None = None
 
@@ -243,7 +242,7 @@ class Importances(ResponseModel):
         description="optuna's hyperparameter importances (fANOVA), most important first; "
         "empty until two trials completed."
     )
-    completed_trials: int
+    completed_trials: int = Field(description="Trials of this tuning job that completed.")
 
 
 class WarmStartReport(ResponseModel):

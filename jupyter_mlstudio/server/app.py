@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,8 @@ from ..errors import MLStudioError
 from ..processes import pid_alive
 from ..store.db import redact_uri
 from ..studio import Studio
+from ..tuning.entities import ACTIVE_TUNING_STATUSES
+from ..tuning.store import SqlTuningStore
 from .handlers.artifacts import ArtifactContentHandler, ArtifactsHandler
 from .handlers.base import EVENT_SCHEMA_ID, MAX_QUERY_BYTES
 from .handlers.endpoints import (
@@ -83,6 +86,17 @@ from .handlers.runs import (
     RunTagHandler,
 )
 from .handlers.status import NotFoundHandler, OpenAPIHandler, StatusHandler
+from .handlers.tuning import (
+    SageMakerTuningJobsHandler,
+    TuningImportancesHandler,
+    TuningJobCloneHandler,
+    TuningJobHandler,
+    TuningJobsHandler,
+    TuningJobStopHandler,
+    TuningParetoHandler,
+    TuningTrialsHandler,
+    TuningWarmStartReportHandler,
+)
 from .handlers.wrangler import (
     FlowExportHandler,
     FlowJobHandler,
@@ -160,6 +174,13 @@ class MLStudio(ExtensionApp):
         help="Seconds between checks that every endpoint in service has its process; a "
         "lost one is started again. 0 checks only at start.",
     )
+    tuning_check_interval = Float(
+        30.0,
+        config=True,
+        help="Seconds between checks for tuning jobs whose owner process ended (the "
+        "previous server, a kernel that ran mls.tune and exited); this server adopts them "
+        "and they carry on. 0 checks only at start.",
+    )
     allowed_data_roots = List(
         Unicode(),
         config=True,
@@ -177,6 +198,7 @@ class MLStudio(ExtensionApp):
     )
     _watcher: ChangeWatcher | None = None
     _endpoint_check: PeriodicCallback | None = None
+    _tuning_check: PeriodicCallback | None = None
 
     @default("home")
     def _default_home(self) -> str:
@@ -253,6 +275,7 @@ class MLStudio(ExtensionApp):
             except MLStudioError as exc:
                 self.log.error("ML Studio jobs unavailable: %s", exc.message)
             self._start_endpoint_checks(studio, executor)
+            self._start_tuning_checks(studio, executor)
             if event_logger is not None and self.watch_interval > 0:
 
                 def emit(resource: str, action: str, resource_id: str) -> None:
@@ -267,6 +290,8 @@ class MLStudio(ExtensionApp):
                         "jobs": studio.jobs.changed_since,
                         "models": studio.registry.changed_since,
                         "endpoints": studio.endpoints.changed_since,
+                        # the store, not studio.tuning: no optuna import until tuning is used
+                        "tuning-jobs": SqlTuningStore(studio.db).changed_since,
                     },
                     emit,
                     executor,
@@ -298,6 +323,39 @@ class MLStudio(ExtensionApp):
             self._endpoint_check = PeriodicCallback(schedule, self.endpoint_check_interval * 1000)
             self._endpoint_check.start()
 
+    def _start_tuning_checks(self, studio: Studio, executor: ThreadPoolExecutor) -> None:
+        """Tuning jobs left by a previous server (or by a kernel that exited) carry on
+        here: now, then every check interval. Adopting is a compare-and-swap on the
+        owner, so checks that overlap, or servers sharing a store, adopt a job once. The
+        tuning service (and optuna) loads only when some tuning job is unfinished."""
+        store = SqlTuningStore(studio.db)
+        busy = threading.Lock()
+
+        def check() -> None:
+            if not busy.acquire(blocking=False):
+                return  # the previous check is still running
+            try:
+                if not store.in_statuses(ACTIVE_TUNING_STATUSES):
+                    return
+                adopted = studio.tuning.resume()
+                if adopted:
+                    self.log.info("ML Studio adopted %d tuning job(s)", len(adopted))
+            except MLStudioError as exc:
+                self.log.error("ML Studio tuning jobs unavailable: %s", exc.message)
+            except Exception:  # a thread of the pool: nobody else would see it
+                self.log.exception("ML Studio could not resume the tuning jobs")
+            finally:
+                busy.release()
+
+        executor.submit(check)
+        if self.tuning_check_interval > 0:
+
+            def schedule() -> None:
+                executor.submit(check)
+
+            self._tuning_check = PeriodicCallback(schedule, self.tuning_check_interval * 1000)
+            self._tuning_check.start()
+
     def initialize_handlers(self) -> None:
         self.handlers.extend(
             [
@@ -325,6 +383,21 @@ class MLStudio(ExtensionApp):
                 (rf"{API}/jobs/(?P<job_id>[^/]+)/clone", JobCloneHandler),
                 (rf"{API}/jobs/(?P<job_id>[^/]+)/log", JobLogHandler),
                 (rf"{API}/algorithms", AlgorithmsHandler),
+                (rf"{API}/tuning-jobs", TuningJobsHandler),
+                (rf"{API}/tuning-jobs/sagemaker", SageMakerTuningJobsHandler),
+                (rf"{API}/tuning-jobs/(?P<tuning_job>[^/]+)", TuningJobHandler),
+                (rf"{API}/tuning-jobs/(?P<tuning_job>[^/]+)/stop", TuningJobStopHandler),
+                (rf"{API}/tuning-jobs/(?P<tuning_job>[^/]+)/clone", TuningJobCloneHandler),
+                (rf"{API}/tuning-jobs/(?P<tuning_job>[^/]+)/trials", TuningTrialsHandler),
+                (
+                    rf"{API}/tuning-jobs/(?P<tuning_job>[^/]+)/importances",
+                    TuningImportancesHandler,
+                ),
+                (rf"{API}/tuning-jobs/(?P<tuning_job>[^/]+)/pareto", TuningParetoHandler),
+                (
+                    rf"{API}/tuning-jobs/(?P<tuning_job>[^/]+)/warm-start-report",
+                    TuningWarmStartReportHandler,
+                ),
                 (rf"{API}/data/columns", DataColumnsHandler),
                 (rf"{API}/models", ModelsHandler),
                 (rf"{API}/models/(?P<name>[^/]+)", ModelHandler),
@@ -380,6 +453,8 @@ class MLStudio(ExtensionApp):
             self._watcher.stop()
         if self._endpoint_check is not None:
             self._endpoint_check.stop()
+        if self._tuning_check is not None:
+            self._tuning_check.stop()
         studio = self.settings.get("mlstudio.studio")
         if isinstance(studio, Studio):
             if not self.keep_endpoints_running:

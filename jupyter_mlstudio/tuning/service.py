@@ -21,6 +21,7 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -58,7 +59,7 @@ from .entities import (
     TrialCounts,
     TuningJob,
 )
-from .spec import TuningJobSpec, parse_tuning_spec
+from .spec import TuningJobSpec, from_sagemaker, parse_tuning_spec
 from .store import TuningStore
 from .study import (
     check_strategy,
@@ -97,6 +98,13 @@ class TrialJobs(Protocol):
     def stop(self, job_id: str) -> Job: ...
 
     def get(self, job_id: str) -> Job: ...
+
+
+@dataclass(frozen=True)
+class TrialPage(Page[TrialInfo]):
+    """A page of trials and how many trials match on every page."""
+
+    total: int = 0
 
 
 def _default_name(spec: TuningJobSpec) -> str:
@@ -331,17 +339,51 @@ class TuningService:
         return self.store.get(job.id)
 
     def clone(
-        self, ref: str, name: str | None = None, *, start: bool = True, **changes: Any
+        self,
+        ref: str,
+        name: str | None = None,
+        *,
+        start: bool = True,
+        warm_start_from_source: bool = False,
+        **changes: Any,
     ) -> TuningJob:
         """A new tuning job with the same spec (a new name unless given), with
-        ``changes`` to its top-level fields (e.g. ``warm_start=[ref]``). Function
+        ``changes`` to its top-level fields (e.g. ``warm_start=[ref]``);
+        ``warm_start_from_source`` adds the source's trials to the warm start. Function
         trials cannot be cloned: the function lives in the caller's process."""
         original = self._find(ref)
         if original.spec.get("function"):
             raise InvalidArgumentError(
                 "A tuning job of function trials cannot be cloned; call tune_function again."
             )
+        if warm_start_from_source:
+            # the source's own warm start is in its trials already (recursive)
+            changes["warm_start"] = [*changes.get("warm_start", []), original.name]
         return self.create(original.spec | {"name": name} | changes, start=start)
+
+    def create_from_sagemaker(
+        self,
+        config: Mapping[str, Any],
+        training: TrainingSpec | Mapping[str, Any],
+        *,
+        base_dir: Path | None = None,
+        within_base: bool = False,
+        start: bool = True,
+        **overrides: Any,
+    ) -> tuple[TuningJob, list[str]]:
+        """A tuning job from SageMaker's ``HyperParameterTuningJobConfig`` (or a whole
+        ``CreateHyperParameterTuningJob`` request) and the base training spec; returns it
+        and the SageMaker fields that were ignored."""
+        try:
+            spec, ignored = from_sagemaker(config, training, **overrides)
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            # a config of the wrong shape (a range without Name, a list that is a string…)
+            what = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
+            raise InvalidArgumentError(
+                f"config is not a HyperParameterTuningJobConfig: {what}"
+            ) from None
+        job = self.create(spec, base_dir=base_dir, within_base=within_base, start=start)
+        return job, ignored
 
     def wait(self, ref: str, timeout: float | None = None, poll: float = 0.25) -> TuningJob:
         job_id = self._find(ref).id
@@ -440,25 +482,43 @@ class TuningService:
         ref: str,
         *,
         state: str | None = None,
+        sort_by: str = "number",
+        descending: bool | None = None,
         max_items: int = DEFAULT_MAX_ITEMS,
         next_token: str | None = None,
-    ) -> Page[TrialInfo]:
-        """One page of trials in trial-number order, optionally of one state (Running,
-        Completed, Pruned, Failed, Waiting)."""
+    ) -> TrialPage:
+        """One page of trials, optionally of one state (Running, Completed, Pruned, Failed,
+        Waiting), by trial number (ascending unless ``descending``) or by the first
+        objective's value (best first unless ``descending`` says otherwise; trials
+        without a value last). ``total`` counts the trials of that state on every page."""
         limit = check_max_items(max_items)
         offset = decode_token(next_token)
         if state is not None and state not in TRIAL_STATES:
             raise InvalidArgumentError(f"state must be one of {', '.join(TRIAL_STATES)}.")
+        if sort_by not in ("number", "value"):
+            raise InvalidArgumentError("sort_by must be number or value.")
         spec, study, attrs = self._read(ref)
         trials = [
             t
             for t in study.get_trials(deepcopy=False)
             if state is None or trial_state_name(t) == state
         ]
+        if sort_by == "value":
+            if descending is None:
+                descending = spec.objective.direction == "Maximize"
+            valued = sorted(
+                (t for t in trials if t.values),
+                key=lambda t: (t.values[0], t.number),
+                reverse=descending,
+            )
+            trials = valued + [t for t in trials if not t.values]
+        elif descending:
+            trials.reverse()
         more = len(trials) > offset + limit
-        return Page(
+        return TrialPage(
             items=[trial_info(spec, t, attrs) for t in trials[offset : offset + limit]],
             next_token=encode_token(offset + limit) if more else None,
+            total=len(trials),
         )
 
     def best_trial(self, ref: str) -> TrialInfo | None:
@@ -486,6 +546,11 @@ class TuningService:
     def warm_start_report(self, ref: str) -> WarmStartReport | None:
         data = self.study(ref).user_attrs.get("warm_start")
         return WarmStartReport(**data) if data else None
+
+    def changed_since(self, since: datetime) -> list[tuple[str, datetime, datetime]]:
+        """(id, updated, created) of the tuning jobs changed since ``since``; a trial
+        ending moves its tuning job's time (the supervisor records the counts)."""
+        return self.store.changed_since(since)
 
     # -- used by the driver ------------------------------------------------------------
     def end_parent_run(self, job: TuningJob) -> None:

@@ -2468,7 +2468,10 @@ export interface components {
              * @description optuna's hyperparameter importances (fANOVA), most important first; empty until two trials completed.
              */
             items: components["schemas"]["ParamImportance"][];
-            /** Completed Trials */
+            /**
+             * Completed Trials
+             * @description Trials of this tuning job that completed.
+             */
             completed_trials: number;
         };
         /** IngestRequest */
@@ -6655,7 +6658,6 @@ export interface operations {
                 sort_by?: "number" | "value";
                 /** @description Default: number ascending, value best first. */
                 order?: ("asc" | "desc") | null;
-                include_warm_start?: boolean;
                 max_items?: number;
                 next_token?: string | null;
             };

@@ -150,7 +150,6 @@ export interface IListTrialsOptions {
   sortBy?: 'number' | 'value';
   /** Default: number ascending, value best first. */
   order?: 'asc' | 'desc' | null;
-  includeWarmStart?: boolean;
   maxItems?: number;
   nextToken?: string | null;
   signal?: AbortSignal;
@@ -171,9 +170,6 @@ export function listTrials(
   }
   if (options.order) {
     query.set('order', options.order);
-  }
-  if (options.includeWarmStart !== undefined) {
-    query.set('include_warm_start', String(options.includeWarmStart));
   }
   if (options.maxItems !== undefined) {
     query.set('max_items', String(options.maxItems));

@@ -30,14 +30,16 @@ from typing import Any
 # Operations whose positive data may be answered 400, and why (see the module docstring).
 SEMANTIC_400 = {
     # next_token must be one the server issued; run search has a filter/order grammar
-    "GET": r"/(experiments|jobs|models|endpoints|feature-groups)$"
-    r"|/experiments/\{experiment_id\}/runs$|/metric-histories$|/jobs/\{job_id\}/log$",
+    "GET": r"/(experiments|jobs|models|endpoints|feature-groups|tuning-jobs)$"
+    r"|/experiments/\{experiment_id\}/runs$|/metric-histories$|/jobs/\{job_id\}/log$"
+    r"|/tuning-jobs/\{tuning_job\}/trials$",
     # files, flows and models must exist; specs have one-of rules; a feature group's
     # record identifier and event time must be among its features; request paths must
-    # stay under the server root
+    # stay under the server root; a tuning job's search space must fit its algorithm
     "POST": r"/jobs/(training|processing|batch-transform)$|/wrangler/(preview|report|export|job)$"
     r"|/models/\{name\}/versions$|/endpoints$|/runs/\{run_id\}/batch$"
-    r"|/feature-groups$|/feature-groups/\{ref\}/ingest$|/feature-datasets$",
+    r"|/feature-groups$|/feature-groups/\{ref\}/ingest$|/feature-datasets$"
+    r"|/tuning-jobs(/sagemaker)?$",
     # endpoint variants name registered models and need a positive weight
     "PATCH": r"/endpoints/\{name\}$",
 }
@@ -112,3 +114,4 @@ def test_schemathesis_finds_nothing(start_live_server: Any, tmp_path: Path) -> N
         # nothing the fuzz sent started a process
         assert get(server, "jobs")["items"] == []
         assert get(server, "endpoints")["items"] == []
+        assert get(server, "tuning-jobs")["items"] == []
