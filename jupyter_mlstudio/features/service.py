@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -43,6 +44,10 @@ if TYPE_CHECKING:
     import pandas as pd
 
 DEFAULT_BATCH_SIZE = 100_000
+# How long an online lookup trusts a group definition it read from the catalog. A lookup
+# otherwise costs two catalog queries before the online read; another process's new
+# version (or deletion) is seen after at most this long, this process's at once.
+DEFAULT_GROUP_CACHE_SECONDS = 1.0
 OFFLINE_FOLDER = "feature-store/offline"
 
 
@@ -77,6 +82,7 @@ class FeatureStore:
         artifact_uri: str,
         clock: Callable[[], datetime] = utcnow,
         batch_size: int = DEFAULT_BATCH_SIZE,
+        group_cache_seconds: float = DEFAULT_GROUP_CACHE_SECONDS,
     ) -> None:
         self.catalog = catalog
         self.online = online
@@ -85,6 +91,9 @@ class FeatureStore:
         self._batch_size = batch_size
         self._time_lock = threading.Lock()
         self._last_ingestion: datetime | None = None
+        self._group_cache_seconds = group_cache_seconds
+        self._group_cache: dict[str, tuple[float, FeatureGroup]] = {}  # ref → (expiry, group)
+        self._cache_lock = threading.Lock()
 
     # -- the catalog ---------------------------------------------------------------------
     def create_group(
@@ -113,7 +122,9 @@ class FeatureStore:
             offline_enabled=offline_enabled,
             online_enabled=online_enabled,
         )
-        return self.catalog.create(spec, new_version=new_version)
+        group = self.catalog.create(spec, new_version=new_version)
+        self._forget(name)
+        return group
 
     def get_group(self, ref: str) -> FeatureGroup:
         name, version = parse_group_ref(ref)
@@ -141,6 +152,7 @@ class FeatureStore:
     ) -> FeatureGroup:
         """Edit descriptions and tags in place (the definition itself never changes)."""
         group = self.get_group(ref)
+        self._forget(group.name)
         return self.catalog.update_metadata(
             group.id,
             description=description,
@@ -162,6 +174,7 @@ class FeatureStore:
             self.offline.drop(group)
             self.online.drop_group(group.id)
             self.catalog.delete(group.id)
+            self._forget(group.name)
         return groups
 
     def ingestions(
@@ -361,12 +374,33 @@ class FeatureStore:
         return group
 
     def _online_group(self, ref: str) -> FeatureGroup:
-        group = self.get_group(ref)
+        group = self._cached_group(ref)
         if not group.online_enabled:
             raise InvalidArgumentError(
                 f"Feature group {group.ref} has no online store (online_enabled is false)."
             )
         return group
+
+    def _cached_group(self, ref: str) -> FeatureGroup:
+        """:meth:`get_group` for lookups, through a short-lived cache (writes never use
+        it: they must see the newest version)."""
+        now = time.monotonic()
+        hit = self._group_cache.get(ref)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        group = self.get_group(ref)
+        if self._group_cache_seconds > 0:
+            with self._cache_lock:
+                if len(self._group_cache) > 10_000:  # refs are user input: stay bounded
+                    self._group_cache.clear()
+                self._group_cache[ref] = (now + self._group_cache_seconds, group)
+        return group
+
+    def _forget(self, name: str) -> None:
+        """Drop the cached definitions of every version of ``name``."""
+        with self._cache_lock:
+            for ref in [r for r in self._group_cache if r.partition("@")[0] == name]:
+                del self._group_cache[ref]
 
     @staticmethod
     def _typed_id(group: FeatureGroup, record_id: object) -> object:
