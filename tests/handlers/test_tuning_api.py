@@ -402,3 +402,31 @@ def test_server_carries_on_tuning_jobs_whose_owner_died(
             done = _wait_ended(server, ref)
             assert done["status"] == "Completed", done
             assert done["progress"]["started"] == 2
+
+
+# A server initialized in a fresh process: which modules its start loaded, once the
+# start-up checks (run on the extension's thread pool) are done.
+_SERVER_START = """
+import json, sys
+from jupyter_server.serverapp import ServerApp
+app = ServerApp()
+app.initialize(argv=[
+    "--ServerApp.jpserver_extensions={'jupyter_mlstudio': True}",
+    "--ServerApp.root_dir=" + sys.argv[1], "--MLStudio.watch_interval=0",
+])
+app.web_app.settings["mlstudio.executor"].shutdown(wait=True)
+print(json.dumps("optuna" in sys.modules))
+"""
+
+
+def test_server_start_does_not_load_optuna_without_unfinished_tuning_jobs(
+    tmp_path: Path,
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _SERVER_START, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert json.loads(done.stdout.splitlines()[-1]) is False, done.stderr[-2000:]
