@@ -22,6 +22,7 @@ from .entities import FeatureDefinition, FeatureGroup
 if TYPE_CHECKING:
     import pandas as pd
 
+INT64_LIMIT = 2**63
 ARROW_TYPES: dict[str, pa.DataType] = {
     "integral": pa.int64(),
     "fractional": pa.float64(),
@@ -142,12 +143,21 @@ def convert_column(
         raise refuse(f"the data holds {dtype} values")
     if feature.type == "fractional":
         return pa.array(numbers.astype("float64"), type=pa.float64(), from_pandas=True)
+    # integral features are 64-bit: a larger number (Python int, uint64) is refused here
+    # rather than failing in the cast below
+    if _is_object(numbers.dtype) or ptypes.is_unsigned_integer_dtype(numbers.dtype):
+        too_big = numbers.map(lambda v: _number(v) and not -INT64_LIMIT <= v < INT64_LIMIT)
+        if too_big.any():
+            raise refuse("it holds numbers beyond 64 bits", too_big)
     if ptypes.is_integer_dtype(numbers.dtype):
         return pa.array(numbers, type=pa.int64(), from_pandas=True)
     floats = numbers.astype("float64")
     whole = floats.map(lambda v: math.isnan(v) or (math.isfinite(v) and float(v).is_integer()))
     if not whole.all():
         raise refuse("it holds fractions", ~whole)
+    too_big = floats.map(lambda v: not math.isnan(v) and not -INT64_LIMIT <= v < INT64_LIMIT)
+    if too_big.any():
+        raise refuse("it holds numbers beyond 64 bits", too_big)
     return pa.array(floats.astype("Int64"), type=pa.int64(), from_pandas=True)
 
 

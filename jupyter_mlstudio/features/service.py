@@ -215,9 +215,7 @@ class FeatureStore:
         ``data_files``) the way :meth:`ingest` ingests a frame. The caller confines the
         path (the server allows only its data roots). Timestamps in text files are
         ISO-8601 text."""
-        from ..data_files import read_table
-
-        frame = read_table(Path(path))
+        frame = _read_data(path)
         return self.ingest(ref, frame, batch_size=batch_size, source=str(path))
 
     def put_record(
@@ -291,6 +289,10 @@ class FeatureStore:
         limit: int | None = None,
     ) -> pd.DataFrame:
         """The group's offline history (what was ingested up to ``as_of``)."""
+        if limit is not None and (
+            isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit < 2**63
+        ):
+            raise InvalidArgumentError("limit must be a whole number from 0 (64 bits at most).")
         group = self.get_group(ref)
         if not group.offline_enabled:
             raise InvalidArgumentError(f"Feature group {group.ref} keeps no offline history.")
@@ -341,9 +343,7 @@ class FeatureStore:
         import pandas as pd
 
         if isinstance(entity, str | Path):
-            from ..data_files import read_table
-
-            entity = read_table(Path(entity))
+            entity = _read_data(entity)
         if not isinstance(entity, pd.DataFrame):
             raise InvalidArgumentError("The entity data is a DataFrame or a data file path.")
         selections = resolve_selections(features, self.get_group, [str(c) for c in entity.columns])
@@ -356,7 +356,12 @@ class FeatureStore:
             include_deleted=include_deleted,
         )
         if output is not None:
-            result.to_file(output)
+            try:
+                result.to_file(output)
+            except OSError as exc:
+                raise InvalidArgumentError(
+                    f"Cannot write the dataset to {output}: {exc.strerror or exc}."
+                ) from None
         return result
 
     def close(self) -> None:
@@ -515,6 +520,17 @@ def _online_records(group: FeatureGroup, batch: pa.Table, deleted: bool) -> list
     finally:
         con.close()
     return [OnlineRecord(i, int(t), p, deleted) for i, t, p in rows]
+
+
+def _read_data(path: str | Path) -> pd.DataFrame:
+    """A data file or folder (the ``data_files`` rules); an unreadable one is an
+    ``InvalidArgumentError`` like a malformed one."""
+    from ..data_files import read_table
+
+    try:
+        return read_table(Path(path))
+    except OSError as exc:
+        raise InvalidArgumentError(f"Cannot read {path}: {exc.strerror or exc}.") from None
 
 
 def json_rows(frame: pd.DataFrame) -> tuple[list[str], list[list[Any]]]:

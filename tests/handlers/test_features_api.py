@@ -269,9 +269,17 @@ async def test_bad_records_and_files_write_nothing(
         ({"record": {"ts": "2024-01-01", "age": 1}}, "Missing column"),
         ({"record": {"ts": "2024-01-01", "age": 1, "city": "x", "extra": 1}}, "Unknown column"),
         ({"record": {"customer_id": 8, "ts": "2024-01-01", "age": 1, "city": "x"}}, "not 7"),
+        # beyond 64 bits: was a 500 (a failed cast)
+        ({"record": {"ts": "2024-01-01", "age": 2**70, "city": "x"}}, "beyond 64 bits"),
     ]:
         status, error = await call("PUT", "feature-groups", "customers", "records", "7", body=body)
         assert status == 400 and message in error["error"]["message"], (body, error)
+    huge = jp_root_dir / "data" / "huge.csv"
+    huge.write_text("customer_id,ts,age,city\n1,2024-01-01,99999999999999999999999,x\n")
+    status, error = await call(
+        "POST", "feature-groups", "customers", "ingest", body={"path": "data/huge.csv"}
+    )
+    assert status == 400 and "beyond 64 bits" in error["error"]["message"], error
     status, error = await call("GET", "feature-groups", "customers", "records", "seven")
     assert status == 400 and "integral" in error["error"]["message"]
     status, history = await call("GET", "feature-groups", "customers", "ingestions")
@@ -327,6 +335,11 @@ async def test_dataset_bad_requests_are_400(call: Call, entities_csv: str) -> No
         ({**base, "features": ["customers"]}, "Invalid feature reference"),
         ({**base, "features": ["customers:*"], "output_path": "out/x.txt"}, ".parquet or .csv"),
         ({**base, "features": ["customers:*"], "as_of": "yesterday"}, "as_of"),
+        # under a file: was a 500 (FileExistsError)
+        (
+            {**base, "features": ["customers:*"], "output_path": f"{entities_csv}/x.parquet"},
+            "Cannot write the dataset to data/entities.csv/x.parquet",
+        ),
     ]:
         status, error = await call("POST", "feature-datasets", body=body)
         assert status in (400, 404) and message in error["error"]["message"], (body, error)
