@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import os
+import signal
 import subprocess
 import sys
+import textwrap
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
@@ -17,8 +20,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from tornado.httpclient import HTTPResponse
 
-from jupyter_mlstudio.config import ARTIFACT_URI_ENV, HOME_ENV, STORE_URI_ENV
-from jupyter_mlstudio.studio import close_default
+from jupyter_mlstudio.config import ARTIFACT_URI_ENV, HOME_ENV, STORE_URI_ENV, StudioConfig
+from jupyter_mlstudio.jobs.entities import ACTIVE_JOB_STATUSES
+from jupyter_mlstudio.jobs.executors import LocalExecutor
+from jupyter_mlstudio.studio import Studio, close_default
 
 # Real Jupyter servers for the handler tests (jp_fetch, jp_serverapp).
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
@@ -158,6 +163,55 @@ def wait_job_ended(call: Call) -> JobWait:
         raise AssertionError(f"job {job_id} did not end")
 
     return wait
+
+
+# -- a studio whose jobs run as real processes (jobs, tuning) --------------------------
+@pytest.fixture
+def studio() -> Iterator[Studio]:
+    """A studio on this test's home (four jobs at a time); after the test, job processes
+    a failed test left behind are killed and the executor is waited for."""
+    studio = Studio(StudioConfig.resolve(max_concurrent_jobs=4))
+    yield studio
+    for job in studio.stores.jobs.jobs_in(ACTIVE_JOB_STATUSES):
+        if job.pid is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(job.pid, signal.SIGKILL)
+    executor = studio.jobs.executor
+    if isinstance(executor, LocalExecutor):
+        executor.wait_idle(timeout=60)
+    studio.close()
+
+
+@pytest.fixture
+def cancer_rows() -> int | None:
+    """How many rows of the breast-cancer data ``cancer_csv`` holds (None: all 569); a
+    folder's conftest overrides it where smaller data is enough."""
+    return None
+
+
+@pytest.fixture
+def cancer_csv(tmp_path: Path, cancer_rows: int | None) -> Path:
+    """The breast-cancer data as a CSV with a ``target`` column."""
+    from sklearn.datasets import load_breast_cancer  # only the tests that train need it
+
+    frame = load_breast_cancer(as_frame=True).frame
+    if cancer_rows is not None:
+        frame = frame.sample(cancer_rows, random_state=0)
+    path = tmp_path / "cancer.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture
+def script(tmp_path: Path) -> Callable[[str, str], Path]:
+    """Write a script into the test folder: ``script("train.py", source)``."""
+
+    def write(name: str, body: str) -> Path:
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(body).lstrip())
+        return path
+
+    return write
 
 
 # -- PostgreSQL for the tests that run on both backends --------------------------------

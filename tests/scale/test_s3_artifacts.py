@@ -1,17 +1,11 @@
-"""The artifact store on an S3 API: moto's S3 server in its own process, reached through
-s3fs exactly as a team's object storage would be. Runs log and list artifacts there, a
-training job reads its channel from S3 and writes its model there, the registry keeps the
-version there, and an endpoint loads it from there."""
+"""The artifact store on an S3 API (moto's server and ``s3_fs`` are in conftest). Runs
+log and list artifacts there, a training job reads its channel from S3 and writes its model
+there, the registry keeps the version there, and an endpoint loads it from there."""
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sklearn.datasets import load_breast_cancer
@@ -23,60 +17,10 @@ from jupyter_mlstudio.endpoints import EndpointStatus
 from jupyter_mlstudio.jobs.specs import ProcessingSpec, TrainingSpec
 from jupyter_mlstudio.studio import Studio
 
-s3fs = pytest.importorskip("s3fs")
+from .conftest import BUCKET
+
+pytest.importorskip("s3fs")
 pytest.importorskip("moto")
-
-BUCKET = "mlstudio-test"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@pytest.fixture(scope="session")
-def s3_server() -> Iterator[str]:
-    """moto's S3 server as a separate process on loopback; yields its URL. One per test
-    session: s3fs caches its filesystems across modules, so a second server on another
-    port would leave a later module talking to the first, stopped one."""
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/moto-api/", timeout=2):
-                break
-        except OSError:
-            assert process.poll() is None, "moto's S3 server did not start"
-            assert time.monotonic() < deadline, "moto's S3 server did not answer"
-            time.sleep(0.2)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
-
-
-@pytest.fixture
-def s3_env(s3_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    """The environment a user sets for S3: job and endpoint processes inherit it."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ENDPOINT_URL", s3_server)
-    fs = s3fs.S3FileSystem(client_kwargs={"endpoint_url": s3_server})
-    if not fs.exists(BUCKET):
-        fs.mkdir(BUCKET)
-    return s3_server
-
-
-def _fs(endpoint: str) -> object:
-    return s3fs.S3FileSystem(client_kwargs={"endpoint_url": endpoint}, skip_instance_cache=True)
 
 
 def _studio_on_s3(home: Path, prefix: str) -> Studio:
@@ -91,7 +35,7 @@ def _studio_on_s3(home: Path, prefix: str) -> Studio:
 
 
 def test_runs_log_list_and_download_artifacts_on_s3(
-    s3_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    s3_fs: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(ARTIFACT_URI_ENV, f"s3://{BUCKET}/runs-artifacts")
     studio = mls.configure()
@@ -110,17 +54,16 @@ def test_runs_log_list_and_download_artifacts_on_s3(
     assert [item.name for item in repo.list("reports")] == ["report.txt"]
     assert b"".join(repo.iter_chunks("reports/report.txt")) == b"hello from s3\n"
     # the objects are in the bucket, seen by a client of its own
-    keys = _fs(s3_env).find(f"{BUCKET}/runs-artifacts")  # type: ignore[attr-defined]
+    keys = s3_fs.find(f"{BUCKET}/runs-artifacts")
     assert any(key.endswith("reports/report.txt") for key in keys)
 
 
 def test_a_job_reads_s3_writes_its_model_there_and_an_endpoint_serves_it(
-    s3_env: str, tmp_path: Path
+    s3_fs: Any, tmp_path: Path
 ) -> None:
     X, y = load_breast_cancer(return_X_y=True, as_frame=True)
     data = X.iloc[:, :8].assign(target=y)
-    fs = _fs(s3_env)
-    with fs.open(f"{BUCKET}/data/train.csv", "wb") as handle:  # type: ignore[attr-defined]
+    with s3_fs.open(f"{BUCKET}/data/train.csv", "wb") as handle:
         handle.write(data.to_csv(index=False).encode())
     studio = _studio_on_s3(tmp_path / "home", "studio")
     try:
@@ -136,7 +79,7 @@ def test_a_job_reads_s3_writes_its_model_there_and_an_endpoint_serves_it(
         log = studio.jobs.read_log(job.id).text
         assert done.status == "Completed", (done.failure_reason, log)
         assert done.artifact_uri.startswith(f"s3://{BUCKET}/studio/jobs/")
-        outputs = fs.find(f"{BUCKET}/studio/jobs/{job.id}")  # type: ignore[attr-defined]
+        outputs = s3_fs.find(f"{BUCKET}/studio/jobs/{job.id}")
         assert any("model" in key for key in outputs), outputs
         assert done.run_id is not None
         assert studio.experiments.get_run(done.run_id).metrics["validation:accuracy"] > 0.85
@@ -171,16 +114,15 @@ def test_the_job_log_tails_from_s3(s3_env: str, tmp_path: Path) -> None:
         studio.close()
 
 
-def test_a_log_replaced_since_it_was_listed_is_read_anew(s3_env: str) -> None:
+def test_a_log_replaced_since_it_was_listed_is_read_anew(s3_fs: Any) -> None:
     """A job's log is uploaded again while it runs; a reader whose cached details are
     older than the object must read the new object, not fail (s3fs: FileExpired)."""
     root = f"s3://{BUCKET}/replaced"
     reader = ArtifactRepository(root)
-    writer = _fs(s3_env)
-    with writer.open(f"{BUCKET}/replaced/log.txt", "wb") as handle:  # type: ignore[attr-defined]
+    with s3_fs.open(f"{BUCKET}/replaced/log.txt", "wb") as handle:
         handle.write(b"line 1\n")
     assert reader.read_range("log.txt", 0, 100) == (b"line 1\n", 7)
     reader.list()  # caches the object's details (its ETag)
-    with writer.open(f"{BUCKET}/replaced/log.txt", "wb") as handle:  # type: ignore[attr-defined]
+    with s3_fs.open(f"{BUCKET}/replaced/log.txt", "wb") as handle:
         handle.write(b"line 1\nline 2\n")
     assert reader.read_range("log.txt", 0, 100) == (b"line 1\nline 2\n", 14)

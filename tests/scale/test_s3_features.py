@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import s3fs
@@ -15,12 +16,12 @@ from jupyter_mlstudio.features.service import FeatureStore
 from jupyter_mlstudio.features.store import SqlFeatureGroupStore
 from jupyter_mlstudio.store.db import Database
 
-from .test_s3_artifacts import BUCKET, _fs, s3_env, s3_server  # noqa: F401 - fixtures
+from .conftest import BUCKET
 
 T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
 
 
-def test_offline_history_and_datasets_on_s3(s3_env: str, tmp_path: Path) -> None:  # noqa: F811
+def test_offline_history_and_datasets_on_s3(s3_fs: Any, tmp_path: Path) -> None:
     # s3fs caches filesystems (and their listings) across tests: start from a fresh one
     s3fs.S3FileSystem.clear_instance_cache()
     db = Database(f"sqlite:///{tmp_path / 'mlstudio.db'}")
@@ -45,7 +46,7 @@ def test_offline_history_and_datasets_on_s3(s3_env: str, tmp_path: Path) -> None
     result = features.ingest("customers", rows, batch_size=2)
     assert result.batches == 2
     group = features.get_group("customers")
-    objects = _fs(s3_env).find(f"{BUCKET}/features-{tmp_path.name}")  # type: ignore[attr-defined]
+    objects = s3_fs.find(f"{BUCKET}/features-{tmp_path.name}")
     assert len(objects) == 2 and all(".tmp" not in o for o in objects)
     assert sorted(features.to_df("customers")["age"]) == [30, 31, 40]
     entity = pd.DataFrame({"id": ["a", "a", "b"], "ts": [T0, T0 + timedelta(hours=3), T0]})
