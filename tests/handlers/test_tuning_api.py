@@ -95,6 +95,13 @@ async def test_tuning_job_over_rest(
         "failed": 0,
     }
     assert done["parent_run_id"] and done["experiment_id"] and done["ended_at"]
+    # the server's change watcher saw the supervisor's writes (no REST call made them)
+    for _ in range(50):
+        if {"resource": "tuning-jobs", "action": "updated", "id": job["id"]} in resource_events:
+            break
+        await asyncio.sleep(0.1)
+    else:
+        raise AssertionError(f"no tuning-jobs update event: {resource_events}")
 
     # by name as well as by id; listed, and filtered by status
     status, by_name = await call("GET", "tuning-jobs", "rf-rest")
