@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
-from typing import Literal
 
 from pydantic import Field
 
-from ..home import HomeSnapshot
+from ..home import ActivityKind, ActivityResource, HomeSnapshot, RunningKind
 from .common_models import ResponseModel
 
 
@@ -19,7 +18,7 @@ class ProcessUsage(ResponseModel):
 
 
 class RunningItem(ResponseModel):
-    kind: Literal["job", "endpoint"]
+    kind: RunningKind
     id: str = Field(description="A job's id or an endpoint's name: what their routes take.")
     name: str
     status: str
@@ -33,25 +32,13 @@ class RunningItem(ResponseModel):
 
 
 class ActivityTarget(ResponseModel):
-    resource: Literal["run", "job", "model-version", "endpoint"]
+    resource: ActivityResource
     id: str = Field(description="Run or job id, endpoint name, or model name.")
     version: int | None = Field(description="The model version (model-version only).")
 
 
 class ActivityItem(ResponseModel):
-    kind: Literal[
-        "run-started",
-        "run-finished",
-        "run-failed",
-        "run-stopped",
-        "model-version-registered",
-        "model-version-approved",
-        "model-version-rejected",
-        "endpoint-deployed",
-        "endpoint-updated",
-        "endpoint-failed",
-        "job-failed",
-    ]
+    kind: ActivityKind
     at: datetime
     title: str
     detail: str
