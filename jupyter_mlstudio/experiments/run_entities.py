@@ -52,6 +52,20 @@ class Run:
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
 
 
+@dataclass(frozen=True)
+class RunRecord:
+    """A finished run stored whole (``RunStore.record_runs``): what a run created, logged
+    to and ended with separate calls would hold, e.g. a function trial's run."""
+
+    name: str
+    status: str  # FINISHED | FAILED | KILLED
+    start_time: datetime
+    end_time: datetime
+    tags: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any] = field(default_factory=dict)
+    metrics: tuple[Metric, ...] = ()
+
+
 def validate_key(key: object, what: str) -> str:
     if not isinstance(key, str) or not key.strip():
         raise InvalidArgumentError(f"{what} names must be non-empty strings; got {key!r}.")

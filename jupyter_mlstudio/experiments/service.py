@@ -41,6 +41,7 @@ class ExperimentService:
         self.get_run = runs.get_run
         self.log_batch = runs.log_batch
         self.end_run = runs.end_run
+        self.record_runs = runs.record_runs
         self.delete_run = runs.delete_run
         self.delete_tag = runs.delete_tag
         self.list_keys = runs.list_keys

@@ -77,7 +77,7 @@ def trial_info(
     """One trial; ``study_attrs`` (the study's user attributes) give the runs of function
     trials, recorded after the trial finished."""
     attrs = trial.user_attrs
-    run_id = attrs.get(RUN_ID_ATTR) or (study_attrs or {}).get(f"{RUN_ID_ATTR}:{trial.number}")
+    run_id = attrs.get(RUN_ID_ATTR) or function_run_id(study_attrs or {}, trial.number)
     return TrialInfo(
         number=trial.number,
         state=trial_state_name(trial),
@@ -93,6 +93,24 @@ def trial_info(
         started_at=trial.datetime_start,
         ended_at=trial.datetime_complete,
     )
+
+
+# Function trials' runs, as study user attributes: one attribute per block of trial
+# numbers (``run_ids:<number // RUN_IDS_BLOCK>`` → {"<number>": run id}), written a block
+# at a time, not one journal write per trial.
+RUN_IDS_BLOCK = 100
+
+
+def run_ids_key(number: int) -> str:
+    return f"{RUN_ID_ATTR}s:{number // RUN_IDS_BLOCK}"
+
+
+def function_run_id(study_attrs: Mapping[str, Any], number: int) -> str | None:
+    """The run of function trial ``number`` (``run_id:<number>``: studies written before
+    the blocks)."""
+    block = study_attrs.get(run_ids_key(number))
+    found = block.get(str(number)) if isinstance(block, dict) else None
+    return found or study_attrs.get(f"{RUN_ID_ATTR}:{number}")
 
 
 def count_trials(trials: Sequence[FrozenTrial]) -> TrialCounts:

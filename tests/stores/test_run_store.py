@@ -207,3 +207,45 @@ def test_search_runs_pages(runs: RunStore, exp_id: str) -> None:
         runs.get_run("nope")
     with pytest.raises(NotFoundError, match=f"No experiment with id '{'0' * 32}'"):
         runs.list_keys("0" * 32)
+
+
+def test_record_runs_stores_finished_runs_whole_in_one_call(runs: RunStore, exp_id: str) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from jupyter_mlstudio.experiments.run_entities import RunRecord
+
+    parent = runs.create_run(exp_id, name="parent")
+    began = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    records = [
+        RunRecord(
+            name=f"trial-{i}",
+            status=status,
+            start_time=began + timedelta(seconds=i),
+            end_time=began + timedelta(seconds=i, milliseconds=250),
+            tags={"trial": i},
+            params={"x": 0.5 * i, "kind": "a"},
+            metrics=(metric("loss", 1.0 / (i + 1), 0, 100.0), metric("loss", 0.1, 1, 101.0)),
+        )
+        for i, status in enumerate(["FINISHED", "KILLED", "FAILED"])
+    ]
+    ids = runs.record_runs(exp_id, records, parent_run_id=parent.id)
+    assert len(ids) == 3 and len(set(ids)) == 3
+    for i, run_id in enumerate(ids):
+        run = runs.get_run(run_id)
+        assert run.name == f"trial-{i}" and run.parent_run_id == parent.id
+        assert run.status == records[i].status
+        assert run.start_time == records[i].start_time and run.end_time == records[i].end_time
+        assert dict(run.params) == {"x": str(0.5 * i), "kind": "a"}
+        assert dict(run.tags) == {"trial": str(i)}
+        assert dict(run.metrics) == {"loss": 0.1}  # the latest step
+        assert [m.step for m in runs.get_metric_history(run_id, "loss")] == [0, 1]
+        assert run.artifact_uri.endswith(f"/runs/{run_id}/artifacts")
+    assert runs.record_runs(exp_id, []) == []
+    # refused whole: nothing of the batch is stored
+    before = runs.search_runs([exp_id], max_items=100).items
+    running = RunRecord(name="r", status="RUNNING", start_time=began, end_time=began)
+    with pytest.raises(InvalidArgumentError, match="ends as one of"):
+        runs.record_runs(exp_id, [records[0], running])
+    with pytest.raises(NotFoundError):
+        runs.record_runs(exp_id, [records[0]], parent_run_id="0" * 32)
+    assert len(runs.search_runs([exp_id], max_items=100).items) == len(before)

@@ -296,3 +296,22 @@ def test_bad_input_to_mls_tune(cancer_csv: Path) -> None:
     assert mls.list_tuning_jobs() == []  # nothing was created
     with pytest.raises(mls.NotFoundError):
         mls.get_tuning_job("nope")
+
+
+def test_function_trials_write_their_runs_in_blocks(mlstudio_home: Path) -> None:
+    """The per-trial cost of tracking: a trial's run ids reach the study a block at a
+    time (not one journal write per trial) and the runs are written in batches; every
+    trial still has its run, with the trial's own start and end."""
+    tuning = mls.tune(
+        lambda p: p["x"] ** 2, space={"x": (-1.0, 1.0)}, max_trials=40, progress=False
+    )
+    journal = mlstudio_home / "tuning" / f"{tuning.id}.journal"
+    ops = [json.loads(line)["op_code"] for line in journal.read_text().splitlines()]
+    set_study_user_attr = 2  # optuna's JournalOperation.SET_STUDY_USER_ATTR
+    assert ops.count(set_study_user_attr) <= 10, ops.count(set_study_user_attr)
+    frame = tuning.trials()
+    assert frame["run_id"].notna().all() and frame["run_id"].nunique() == 40
+    for trial in tuning.study.trials[:3]:
+        run = mls.get_run(frame["run_id"][trial.number])
+        assert run.status == "FINISHED" and run.tags[TRIAL_TAG] == str(trial.number)
+        assert run.start_time <= run.end_time  # type: ignore[operator]
