@@ -262,11 +262,18 @@ def merge_ground_truth(captured: pd.DataFrame, ground_truth: pd.DataFrame) -> pd
         raise InvalidArgumentError(
             "The captured responses hold no predictions to compare the labels with."
         )
-    truth = ground_truth[[INFERENCE_ID, ROW, LABEL]].copy()
+    missing = [c for c in (INFERENCE_ID, LABEL) if c not in ground_truth.columns]
+    if missing:
+        raise InvalidArgumentError(f"Ground truth needs the columns {', '.join(missing)}.")
+    truth = ground_truth.assign(**({} if ROW in ground_truth.columns else {ROW: 0}))
+    truth = truth[[INFERENCE_ID, ROW, LABEL]].copy()
     truth[INFERENCE_ID] = _ids(truth[INFERENCE_ID])
+    # a later label of the same inference replaces an earlier one
+    truth = truth.drop_duplicates([INFERENCE_ID, ROW], keep="last")
     left = captured.copy()
     left[INFERENCE_ID] = _ids(left[INFERENCE_ID])
-    return left.merge(truth, on=[INFERENCE_ID, ROW], how="inner", validate="one_to_one")
+    # a client may send one X-Inference-Id twice: both captured rows get its label
+    return left.merge(truth, on=[INFERENCE_ID, ROW], how="inner", validate="many_to_one")
 
 
 def infer_problem_type(predictions: pd.Series) -> ProblemType:

@@ -266,3 +266,17 @@ def test_regression_and_multiclass_metrics() -> None:
     assert multi.confusion_matrix is not None
     assert multi.confusion_matrix.labels == ["bird", "cat", "dog"]
     assert multi.confusion_matrix.counts == [[1, 0, 1], [1, 1, 0], [0, 0, 2]]
+
+
+def test_labels_join_repeated_ids_and_frames_without_row_numbers() -> None:
+    captured = pd.DataFrame(
+        {
+            "inference_id": ["a", "a", "b", "c"],
+            "inference_row": [0, 0, 0, 0],
+            "prediction": [1, 1, 0, 1],
+        }
+    )
+    labels = pd.DataFrame({"inference_id": ["a", "b", "b"], "label": [1, 1, 0]})
+    report = model_quality(captured, labels, problem_type="binary")
+    assert report.labelled_rows == 3  # both captures of "a"; "b"'s later label wins
+    assert report.quality is not None and report.quality.metrics["accuracy"] == 1.0
