@@ -87,6 +87,20 @@ class QualityViolation(BaseModel):
     description: str
 
 
+class Calibration(BaseModel):
+    """One class's isotonic calibration: the points ``(x, y)`` it interpolates."""
+
+    x: list[float]
+    y: list[float]
+
+
+class CBPEReference(BaseModel):
+    """A fitted :class:`CBPE`, as stored with a monitor."""
+
+    classes: list[str]
+    calibration: list[Calibration]
+
+
 class QualityReport(BaseModel):
     outcome: Literal["Completed", "CompletedWithViolations", "NoData"]
     labelled_rows: int
@@ -493,9 +507,17 @@ class CBPE:
     class it is predicted as (the most probable one).
     """
 
-    def __init__(self, classes: Sequence[str], calibrators: Sequence[Any]) -> None:
+    def __init__(self, classes: Sequence[str], calibration: Sequence[Calibration]) -> None:
         self.classes = [str(c) for c in classes]
-        self._calibrators = list(calibrators)
+        self.calibration = list(calibration)
+
+    def to_model(self) -> CBPEReference:
+        """What a monitor stores (a few KB of JSON) to estimate without the reference."""
+        return CBPEReference(classes=self.classes, calibration=self.calibration)
+
+    @classmethod
+    def from_model(cls, reference: CBPEReference) -> CBPE:
+        return cls(reference.classes, reference.calibration)
 
     @classmethod
     def fit(
@@ -522,12 +544,19 @@ class CBPE:
                 f"Reference labels {', '.join(unknown[:5])} are not among the classes "
                 f"{', '.join(names)} of the probabilities."
             )
-        calibrators = []
+        calibration = []
         for j, name in enumerate(names):
             calibrator = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
             calibrator.fit(scores[:, j], (truth == name).astype(np.float64))
-            calibrators.append(calibrator)
-        return cls(names, calibrators)
+            # the fitted step points: predicting is interpolating between them, clipped
+            # at the ends, exactly as IsotonicRegression.predict does
+            calibration.append(
+                Calibration(
+                    x=[float(v) for v in calibrator.X_thresholds_],
+                    y=[float(v) for v in calibrator.y_thresholds_],
+                )
+            )
+        return cls(names, calibration)
 
     def calibrated(
         self, probabilities: pd.DataFrame | np.ndarray[Any, Any]
@@ -537,7 +566,7 @@ class CBPE:
             raise InvalidArgumentError(
                 f"Expected {len(self.classes)} probability columns, got {scores.shape[1]}."
             )
-        columns = [c.predict(scores[:, j]) for j, c in enumerate(self._calibrators)]
+        columns = [np.interp(scores[:, j], c.x, c.y) for j, c in enumerate(self.calibration)]
         calibrated = np.column_stack(columns)
         totals = calibrated.sum(axis=1, keepdims=True)
         return np.asarray(

@@ -15,6 +15,7 @@ from jupyter_mlstudio.errors import InvalidArgumentError
 from jupyter_mlstudio.monitor.captures import CapturedWindow, read_window
 from jupyter_mlstudio.monitor.quality import (
     CBPE,
+    CBPEReference,
     classification_metrics,
     model_quality,
     read_ground_truth,
@@ -200,6 +201,10 @@ def test_cbpe_recovers_accuracy_of_a_miscalibrated_multiclass_model() -> None:
     assert estimate is not None
     assert abs(naive - realized) > 0.05
     assert estimate == pytest.approx(realized, abs=0.03)
+    # stored as JSON with a monitor and loaded back, it estimates the same
+    stored = CBPEReference.model_validate_json(cbpe.to_model().model_dump_json())
+    assert CBPE.from_model(stored).estimate(cur_scores) == estimate
+    assert len(cbpe.to_model().model_dump_json()) < 100_000
 
 
 def test_ground_truth_refusals(scenario: Scenario) -> None:
