@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from ..store.lifecycle import (
+from ..statuses import (
     ACTIVE_STATUSES,
     COMPLETED,
     FAILED,

@@ -1,6 +1,6 @@
 """The job store: job rows and their status transitions.
 
-Every transition is a conditional update in one transaction (``store/lifecycle.py``), so
+Every transition is a conditional update in one transaction (``store/transitions.py``), so
 the server, a kernel and the job's own process can race on a job safely: e.g. ``finish``
 never overwrites a terminal status, and a job stopped while queued is never started.
 """
@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from ..errors import AlreadyExistsError, ConflictError, InvalidArgumentError
 from ..experiments.runs_orm import RunRow, RunTagRow
-from ..store import lifecycle
+from ..statuses import TERMINAL_STATUSES
+from ..store import transitions
 from ..store.db import Database
 from ..store.lookup import changes_since, name_taken, row_by_id, row_by_name
 from ..store.orm import utcnow
@@ -199,7 +200,7 @@ class SqlJobStore(JobStore):
                 raise InvalidArgumentError(f"kind must be one of {', '.join(JOB_KINDS)}.")
             stmt = stmt.where(JobRow.kind == kind)
         if status is not None:
-            stmt = stmt.where(JobRow.status == lifecycle.check_status(status))
+            stmt = stmt.where(JobRow.status == transitions.check_status(status))
         stmt = stmt.order_by(JobRow.created_at.desc(), JobRow.id.desc())
         with self._db.session() as session:
             return window.fetch(session, stmt, JobRow.to_entity)
@@ -207,7 +208,7 @@ class SqlJobStore(JobStore):
     def jobs_in(self, statuses: frozenset[str] | set[str]) -> list[Job]:
         """Jobs in these statuses, oldest first (the queue order)."""
         with self._db.session() as session:
-            return [row.to_entity() for row in lifecycle.rows_in(session, JobRow, statuses)]
+            return [row.to_entity() for row in transitions.rows_in(session, JobRow, statuses)]
 
     def count_jobs(self) -> int:
         with self._db.session() as session:
@@ -220,7 +221,7 @@ class SqlJobStore(JobStore):
         """Pending → Running. False when the job was stopped (or started) meanwhile."""
         with self._db.session(write=True) as session:
             row = self._require(session, job_id)
-            if not lifecycle.start(row):
+            if not transitions.start(row):
                 return False
             row.host, row.pid, row.process_start = host, pid, process_start
             return True
@@ -228,14 +229,14 @@ class SqlJobStore(JobStore):
     def claim_owner(self, job_id: str, *, host: str, pid: int) -> bool:
         """Take over a job whose owner died: to queue it (Pending) or watch it (Running)."""
         with self._db.session(write=True) as session:
-            return lifecycle.claim_owner(self._require(session, job_id), host, pid)
+            return transitions.claim_owner(self._require(session, job_id), host, pid)
 
     def set_progress(self, job_id: str, fraction: float | None, message: str | None = None) -> None:
         if fraction is not None and not 0.0 <= fraction <= 1.0:
             raise InvalidArgumentError("progress must be between 0 and 1.")
         with self._db.session(write=True) as session:
             row = self._require(session, job_id)
-            if row.status in lifecycle.TERMINAL_STATUSES:
+            if row.status in TERMINAL_STATUSES:
                 return
             row.progress = fraction
             row.progress_message = (message or "")[:256] or None
@@ -253,24 +254,24 @@ class SqlJobStore(JobStore):
         """Pending → Stopped at once; Running → Stopping (the supervisor ends it)."""
         with self._db.session(write=True) as session:
             row = self._require(session, job_id)
-            if row.status in lifecycle.TERMINAL_STATUSES:
+            if row.status in TERMINAL_STATUSES:
                 raise ConflictError(f"Job {row.name!r} already ended ({row.status}).")
-            if lifecycle.request_stop(row):
-                row.failure_reason = lifecycle.STOPPED_BEFORE_START
+            if transitions.request_stop(row):
+                row.failure_reason = transitions.STOPPED_BEFORE_START
             return row.to_entity()
 
     def finish(self, job_id: str, status: str, reason: str | None = None) -> Job:
         """End a job unless it already ended, and the run it logs to in the same
         transaction (so whoever sees the job ended sees its run ended). A job that was
         asked to stop ends ``Stopped`` whatever its process reported, unless it completed."""
-        lifecycle.check_end_status(status, "A job")
+        transitions.check_end_status(status, "A job")
         with self._db.session(write=True) as session:
             row = self._require(session, job_id)
-            if row.status in lifecycle.TERMINAL_STATUSES:
+            if row.status in TERMINAL_STATUSES:
                 return row.to_entity()
-            if lifecycle.stopped_on_request(row, status):
-                status, reason = STOPPED, lifecycle.STOPPED_ON_REQUEST
-            now = lifecycle.end(row, status, reason)
+            if transitions.stopped_on_request(row, status):
+                status, reason = STOPPED, transitions.STOPPED_ON_REQUEST
+            now = transitions.end(row, status, reason)
             if status == COMPLETED:
                 row.progress = 1.0
             run = session.get(RunRow, row.run_id) if row.run_id else None

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ..store.lifecycle import (
+from ..statuses import (
     ACTIVE_STATUSES,
     COMPLETED,
     FAILED,

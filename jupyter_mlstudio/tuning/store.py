@@ -1,7 +1,7 @@
 """The tuning store: tuning job rows and their status transitions.
 
 Like the job store, every transition is one conditional update in one transaction
-(``store/lifecycle.py``), so a server, a kernel and a restarted server can race on a
+(``store/transitions.py``), so a server, a kernel and a restarted server can race on a
 tuning job safely: ``finish`` never overwrites a terminal status and a job stopped while
 Pending never starts.
 """
@@ -20,12 +20,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import AlreadyExistsError, ConflictError
-from ..store import lifecycle
+from ..statuses import TERMINAL_STATUSES
+from ..store import transitions
 from ..store.db import Database
-from ..store.lifecycle import MAX_REASON
 from ..store.lookup import changes_since, name_taken, row_by_id, row_by_name
 from ..store.orm import utcnow
 from ..store.pagination import DEFAULT_MAX_ITEMS, Page, PageWindow
+from ..store.transitions import MAX_REASON
 from .entities import PENDING, STOPPED, TrialCounts, TuningJob
 from .orm import TuningJobRow
 
@@ -183,19 +184,19 @@ class SqlTuningStore(TuningStore):
         window = PageWindow.of(max_items, next_token)
         stmt = select(TuningJobRow)
         if status is not None:
-            stmt = stmt.where(TuningJobRow.status == lifecycle.check_status(status))
+            stmt = stmt.where(TuningJobRow.status == transitions.check_status(status))
         stmt = stmt.order_by(TuningJobRow.created_at.desc(), TuningJobRow.id.desc())
         with self._db.session() as session:
             return window.fetch(session, stmt, TuningJobRow.to_entity)
 
     def in_statuses(self, statuses: frozenset[str] | set[str]) -> list[TuningJob]:
         with self._db.session() as session:
-            return [row.to_entity() for row in lifecycle.rows_in(session, TuningJobRow, statuses)]
+            return [row.to_entity() for row in transitions.rows_in(session, TuningJobRow, statuses)]
 
     # -- transitions -------------------------------------------------------------------
     def mark_running(self, tuning_job_id: str) -> bool:
         with self._db.session(write=True) as session:
-            return lifecycle.start(self._require(session, tuning_job_id))
+            return transitions.start(self._require(session, tuning_job_id))
 
     def record_progress(
         self,
@@ -208,7 +209,7 @@ class SqlTuningStore(TuningStore):
     ) -> None:
         with self._db.session(write=True) as session:
             row = self._require(session, tuning_job_id)
-            if row.status in lifecycle.TERMINAL_STATUSES:
+            if row.status in TERMINAL_STATUSES:
                 return
             row.trials_started = counts.started
             row.trials_running = counts.running
@@ -225,15 +226,15 @@ class SqlTuningStore(TuningStore):
     ) -> bool:
         with self._db.session(write=True) as session:
             row = self._require(session, tuning_job_id)
-            return lifecycle.claim_owner(row, host, pid, previous=previous)
+            return transitions.claim_owner(row, host, pid, previous=previous)
 
     def request_stop(self, tuning_job_id: str) -> TuningJob:
         with self._db.session(write=True) as session:
             row = self._require(session, tuning_job_id)
-            if row.status in lifecycle.TERMINAL_STATUSES:
+            if row.status in TERMINAL_STATUSES:
                 raise ConflictError(f"Tuning job {row.name!r} already ended ({row.status}).")
-            if lifecycle.request_stop(row):
-                row.status_message = lifecycle.STOPPED_BEFORE_START
+            if transitions.request_stop(row):
+                row.status_message = transitions.STOPPED_BEFORE_START
             return row.to_entity()
 
     def finish(
@@ -243,14 +244,14 @@ class SqlTuningStore(TuningStore):
         reason: str | None = None,
         message: str | None = None,
     ) -> TuningJob:
-        lifecycle.check_end_status(status, "A tuning job")
+        transitions.check_end_status(status, "A tuning job")
         with self._db.session(write=True) as session:
             row = self._require(session, tuning_job_id)
-            if row.status in lifecycle.TERMINAL_STATUSES:
+            if row.status in TERMINAL_STATUSES:
                 return row.to_entity()
-            if lifecycle.stopped_on_request(row, status):
-                status, reason, message = STOPPED, None, lifecycle.STOPPED_ON_REQUEST
-            lifecycle.end(row, status, reason)
+            if transitions.stopped_on_request(row, status):
+                status, reason, message = STOPPED, None, transitions.STOPPED_ON_REQUEST
+            transitions.end(row, status, reason)
             if message is not None:
                 row.status_message = message[:MAX_REASON]
             row.trials_running = 0

@@ -1,5 +1,5 @@
-"""Jobs and tuning jobs share one lifecycle (``store/lifecycle.py``): the same statuses,
-transitions and messages in both stores, on SQLite and PostgreSQL (``db`` is in
+"""Jobs and tuning jobs share one lifecycle (``statuses.py``, ``store/transitions.py``): the
+same statuses, transitions and messages in both stores, on SQLite and PostgreSQL (``db`` is in
 conftest)."""
 
 from __future__ import annotations

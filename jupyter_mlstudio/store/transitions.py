@@ -1,10 +1,9 @@
-"""The lifecycle of long work kept as a row (jobs, tuning jobs): one set of status names
-and the transitions every such store makes.
+"""The transitions every store of long work kept as a row makes (jobs, tuning jobs; the
+statuses are ``statuses.py``).
 
-Pending → Running → Completed | Failed, and Stopping → Stopped on request (a Pending row
-stops at once). Each transition below changes one row read inside the caller's write
-session, so the store's one transaction makes it a conditional update: racing callers
-never overwrite a terminal status and a row stopped while Pending never starts.
+Each transition below changes one row read inside the caller's write session, so the
+store's one transaction makes it a conditional update: racing callers never overwrite a
+terminal status and a row stopped while Pending never starts.
 """
 
 from __future__ import annotations
@@ -16,20 +15,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import InvalidArgumentError
+from ..statuses import (
+    COMPLETED,
+    PENDING,
+    RUNNING,
+    STATUSES,
+    STOPPED,
+    STOPPING,
+    TERMINAL_STATUSES,
+)
 from .orm import utcnow
-
-PENDING = "Pending"
-RUNNING = "Running"
-COMPLETED = "Completed"
-FAILED = "Failed"
-STOPPING = "Stopping"
-STOPPED = "Stopped"
-STATUSES: tuple[str, ...] = (PENDING, RUNNING, COMPLETED, FAILED, STOPPING, STOPPED)
-TERMINAL_STATUSES: frozenset[str] = frozenset({COMPLETED, FAILED, STOPPED})
-ACTIVE_STATUSES: frozenset[str] = frozenset({PENDING, RUNNING, STOPPING})
-
-#: How the work's end maps onto the status of the run it logs to.
-RUN_STATUS_OF = {COMPLETED: "FINISHED", FAILED: "FAILED", STOPPED: "KILLED"}
 
 MAX_REASON = 4000
 STOPPED_BEFORE_START = "Stopped before it started."
