@@ -9,10 +9,11 @@ version (``new_version: true``); only descriptions and tags change in place.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from ..features.entities import (
     GROUP_NAME,
@@ -30,8 +31,20 @@ FeatureType = Literal["integral", "fractional", "string", "boolean", "timestamp"
 FEATURE_NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]{0,127}$"
 GROUP_REF_PATTERN = GROUP_NAME.pattern.rstrip("$") + r"(@[1-9][0-9]{0,17})?$"
 MAX_PREVIEW_ROWS = 1000
-# A datetime given as ISO-8601 text in a strict JSON body.
-JsonDateTime = Annotated[datetime, Field(strict=False)]
+
+
+def _iso_text(value: object) -> object:
+    """Dates and times are ISO-8601 text: pydantic would also read a number (``0.5``)
+    as seconds since 1970, which the schema does not allow."""
+    if not isinstance(value, str | datetime):
+        raise ValueError("must be an ISO-8601 date and time (text)")
+    if isinstance(value, str) and not re.match(r"^\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("must be an ISO-8601 date and time, e.g. 2024-01-31T12:00:00Z")
+    return value
+
+
+# A date and time as ISO-8601 text, in a query string or a (strict) JSON body.
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_text), Field(strict=False)]
 RecordId = (
     Annotated[int, Field(ge=-(2**63), le=INT64_MAX)]
     | Annotated[str, Field(min_length=1, max_length=1024)]
@@ -235,7 +248,7 @@ class RecordPut(RequestModel):
 
 
 class RecordDeleteQuery(QueryModel):
-    event_time: datetime | None = Field(
+    event_time: IsoDateTime | None = Field(
         default=None, description="When the record stops holding (default now)."
     )
 
@@ -253,7 +266,7 @@ class FeatureRecordList(ResponseModel):
 
 class RowsQuery(QueryModel):
     limit: int = Field(default=100, ge=1, le=MAX_PREVIEW_ROWS)
-    as_of: datetime | None = Field(default=None, description="Ignore what was ingested later.")
+    as_of: IsoDateTime | None = Field(default=None, description="Ignore what was ingested later.")
     include_deleted: bool = False
 
 
@@ -280,7 +293,7 @@ class DatasetCreate(RequestModel):
         description="'group:feature', 'group@2:feature' or 'group:*'.",
     )
     event_time: str = Field(min_length=1, max_length=300, description="Entity time column.")
-    as_of: JsonDateTime | None = Field(default=None, description="Ignore later ingestions.")
+    as_of: IsoDateTime | None = Field(default=None, description="Ignore later ingestions.")
     include_deleted: bool = False
     output_path: PathStr | None = Field(
         default=None,

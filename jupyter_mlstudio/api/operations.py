@@ -810,7 +810,7 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation(
         "post",
-        "/feature-groups/{ref}/records",
+        "/feature-groups/{ref}/lookup",
         "getFeatureRecords",
         "Online records of many ids at once, in the order asked",
         "features",

@@ -49,8 +49,8 @@ from .handlers.features import (
     FeatureGroupsHandler,
     FeatureGroupSummaryHandler,
     FeatureGroupVersionsHandler,
+    FeatureLookupHandler,
     FeatureRecordHandler,
-    FeatureRecordsHandler,
 )
 from .handlers.home import HomeHandler
 from .handlers.jobs import (
@@ -437,7 +437,7 @@ class MLStudio(ExtensionApp):
                 ),
                 (rf"{API}/feature-groups/(?P<ref>[^/]+)/ingest", FeatureGroupIngestHandler),
                 (rf"{API}/feature-groups/(?P<ref>[^/]+)/rows", FeatureGroupRowsHandler),
-                (rf"{API}/feature-groups/(?P<ref>[^/]+)/records", FeatureRecordsHandler),
+                (rf"{API}/feature-groups/(?P<ref>[^/]+)/lookup", FeatureLookupHandler),
                 (
                     rf"{API}/feature-groups/(?P<ref>[^/]+)/records/(?P<record_id>[^/]+)",
                     FeatureRecordHandler,

@@ -221,7 +221,7 @@ export function getFeatureRecords(
   settings?: ServerConnection.ISettings
 ): Promise<FeatureRecordList> {
   return requestAPI<FeatureRecordList>(
-    `${groupPath(ref)}/records`,
+    `${groupPath(ref)}/lookup`,
     { method: 'POST', body: JSON.stringify({ record_ids: recordIds }) },
     settings
   );

@@ -1043,7 +1043,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/mlstudio/api/v1/feature-groups/{ref}/records": {
+    "/mlstudio/api/v1/feature-groups/{ref}/lookup": {
         parameters: {
             query?: never;
             header?: never;

@@ -142,7 +142,7 @@ async def test_feature_group_from_create_to_delete(
     )
     assert (status, record["rows_written"]) == (200, 1), record
     status, batch = await call(
-        "POST", "feature-groups", "customers", "records", body={"record_ids": [3, "2", 99]}
+        "POST", "feature-groups", "customers", "lookup", body={"record_ids": [3, "2", 99]}
     )
     assert status == 200, batch
     assert [r and r["city"] for r in batch["items"]] == ["Rome", "Lima", None]
@@ -211,7 +211,7 @@ async def test_unknown_groups_are_404_on_every_route(call: Call) -> None:
         ("GET", ("feature-groups", "ghost", "ingestions"), None),
         ("POST", ("feature-groups", "ghost", "ingest"), {"path": "x.csv"}),
         ("GET", ("feature-groups", "ghost", "rows"), None),
-        ("POST", ("feature-groups", "ghost", "records"), {"record_ids": [1]}),
+        ("POST", ("feature-groups", "ghost", "lookup"), {"record_ids": [1]}),
         ("GET", ("feature-groups", "ghost", "records", "1"), None),
         ("PUT", ("feature-groups", "ghost", "records", "1"), {"record": {}}),
         ("DELETE", ("feature-groups", "ghost", "records", "1"), None),

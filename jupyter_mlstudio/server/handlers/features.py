@@ -225,7 +225,7 @@ class FeatureGroupRowsHandler(_FeaturesBase):
         self.write_model(feature_models.FeatureRows(columns=columns, rows=rows))
 
 
-class FeatureRecordsHandler(_FeaturesBase):
+class FeatureLookupHandler(_FeaturesBase):
     @authorized
     @tornado.web.authenticated
     async def post(self, ref: str) -> None:
