@@ -41,6 +41,7 @@ from ..jobs.entities import Job
 from ..jobs.specs import DEFAULT_EXPERIMENT, TrainingSpec
 from ..jobs.store import JobStore
 from ..processes import pid_alive, this_host
+from ..statuses import RUN_STATUS_OF
 from ..store.pagination import (
     DEFAULT_MAX_ITEMS,
     Page,
@@ -51,7 +52,6 @@ from ..store.pagination import (
 from .driver import Driver
 from .entities import (
     ACTIVE_TUNING_STATUSES,
-    COMPLETED,
     FAILED,
     STOPPED,
     STOPPING,
@@ -77,8 +77,6 @@ if TYPE_CHECKING:
 
 POLL_INTERVAL = 0.5
 STORAGES_KEPT = 32  # study storages kept open for reads (the tuning jobs looked at last)
-# how a tuning job's outcome maps onto its parent run
-_RUN_STATUS = {COMPLETED: "FINISHED", FAILED: "FAILED", STOPPED: "KILLED"}
 
 
 class TrialJobs(Protocol):
@@ -566,7 +564,7 @@ class TuningService:
                     tags={"mlstudio.tuning.best_trial": job.best_trial},
                 )
             if run.status == "RUNNING":
-                self.experiments.end_run(run.id, _RUN_STATUS.get(job.status, "FINISHED"))
+                self.experiments.end_run(run.id, RUN_STATUS_OF.get(job.status, "FINISHED"))
 
     # defined last: in the class body, ``list`` would shadow the builtin in annotations
     def list(
