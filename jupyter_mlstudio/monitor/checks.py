@@ -133,6 +133,7 @@ class CheckReport(BaseModel):
 
     outcome: Literal["Completed", "CompletedWithViolations", "NoData"]
     rows: int
+    message: str | None = Field(default=None, description="Why there was no data.")
     violations: list[Violation] = Field(default_factory=list)
     features: list[FeatureDrift] = Field(default_factory=list)
     dataset_drift: DatasetDrift | None = None
@@ -631,7 +632,7 @@ def check(
             f"Drift options name features the baseline does not have: {', '.join(unknown)}."
         )
     if len(data) == 0:
-        return CheckReport(outcome="NoData", rows=0)
+        return CheckReport(outcome="NoData", rows=0, message="The dataset has no rows.")
     config = baseline.constraints.monitoring_config
     columns = {str(c): c for c in data.columns}
     violations: list[Violation] = []

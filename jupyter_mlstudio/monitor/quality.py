@@ -104,6 +104,7 @@ class CBPEReference(BaseModel):
 class QualityReport(BaseModel):
     outcome: Literal["Completed", "CompletedWithViolations", "NoData"]
     labelled_rows: int
+    message: str | None = Field(default=None, description="Why there was no data.")
     quality: QualityMetrics | None = None
     violations: list[QualityViolation] = Field(default_factory=list)
     estimated_accuracy: float | None = None
@@ -447,11 +448,16 @@ def model_quality(
     if cbpe is not None and probabilities is not None and len(captured):
         estimated = cbpe.estimate(probabilities)
     if len(captured) == 0:
-        return QualityReport(outcome="NoData", labelled_rows=0)
+        return QualityReport(outcome="NoData", labelled_rows=0, message="No captured rows.")
     captured = with_predictions(captured)
     merged = merge_ground_truth(captured, ground_truth)
     if len(merged) == 0:
-        return QualityReport(outcome="NoData", labelled_rows=0, estimated_accuracy=estimated)
+        return QualityReport(
+            outcome="NoData",
+            labelled_rows=0,
+            message=f"None of the {len(captured)} captured rows has a label yet.",
+            estimated_accuracy=estimated,
+        )
     predictions = merged[PREDICTION]
     kind = problem_type or infer_problem_type(captured[PREDICTION])
     labels = _coerce_labels(merged[LABEL], predictions, kind)
