@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -105,7 +107,7 @@ class TuningJob(ResponseModel):
 
     @classmethod
     def from_entity(cls, job: TuningJobEntity) -> TuningJob:
-        spec = TuningJobSpec.model_validate(job.spec)
+        spec = _spec_of(job)
         counts = job.counts
         end = job.ended_at
         duration = (end - job.started_at).total_seconds() if end and job.started_at else None
@@ -139,6 +141,28 @@ class TuningJob(ResponseModel):
             failure_reason=job.failure_reason,
             status_message=job.status_message,
         )
+
+
+_SPECS: OrderedDict[str, TuningJobSpec] = OrderedDict()
+_SPECS_KEPT = 4096
+_specs_lock = threading.Lock()
+
+
+def _spec_of(job: TuningJobEntity) -> TuningJobSpec:
+    """The tuning job's spec, parsed once per tuning job (a spec never changes, and its
+    validation checks every range against the algorithm: milliseconds per job, too many
+    for a list refreshed on every trial's end)."""
+    with _specs_lock:
+        spec = _SPECS.get(job.id)
+        if spec is not None:
+            _SPECS.move_to_end(job.id)
+            return spec
+    spec = TuningJobSpec.model_validate(job.spec)
+    with _specs_lock:
+        _SPECS[job.id] = spec
+        while len(_SPECS) > _SPECS_KEPT:
+            _SPECS.popitem(last=False)
+    return spec
 
 
 class SageMakerTuningJobCreated(ResponseModel):
