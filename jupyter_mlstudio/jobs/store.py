@@ -31,9 +31,7 @@ from .entities import (
     JOB_KINDS,
     PENDING,
     RUN_STATUS_OF,
-    RUNNING,
     STOPPED,
-    STOPPING,
     Job,
 )
 from .orm import JobRow
@@ -294,4 +292,4 @@ class SqlJobStore(JobStore):
         return row_by_id(session, JobRow, job_id, "job")
 
 
-__all__ = ["RUNNING", "STOPPED", "STOPPING", "SqlJobStore"]
+__all__ = ["JobStore", "SqlJobStore"]
