@@ -384,7 +384,7 @@ class MLStudio(ExtensionApp):
                 (rf"{API}/jobs/(?P<job_id>[^/]+)/log", JobLogHandler),
                 (rf"{API}/algorithms", AlgorithmsHandler),
                 (rf"{API}/tuning-jobs", TuningJobsHandler),
-                (rf"{API}/tuning-jobs/sagemaker", SageMakerTuningJobsHandler),
+                (rf"{API}/tuning-jobs/(?P<tuning_job>sagemaker)", SageMakerTuningJobsHandler),
                 (rf"{API}/tuning-jobs/(?P<tuning_job>[^/]+)", TuningJobHandler),
                 (rf"{API}/tuning-jobs/(?P<tuning_job>[^/]+)/stop", TuningJobStopHandler),
                 (rf"{API}/tuning-jobs/(?P<tuning_job>[^/]+)/clone", TuningJobCloneHandler),

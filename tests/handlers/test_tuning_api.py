@@ -323,7 +323,7 @@ async def test_sagemaker_config_over_rest(call: Call, cancer_csv: str) -> None:
             },
             "TuningJobCompletionCriteria": {"TargetObjectiveMetricValue": 0.99},
         },
-        "HyperParameterTuningJobName": "from-sagemaker",
+        "HyperParameterTuningJobName": "sagemaker",  # the name of the create route, too
         "Tags": [],
     }
     training = tuning_body(cancer_csv)["training"]
@@ -332,11 +332,13 @@ async def test_sagemaker_config_over_rest(call: Call, cancer_csv: str) -> None:
     )
     assert status == 201, created
     job = created["tuning_job"]
-    assert job["name"] == "from-sagemaker" and job["strategy"] == "Random"
+    assert job["name"] == "sagemaker" and job["strategy"] == "Random"
     assert job["spec"]["search_space"]["n_estimators"]["max_value"] == 5
     assert sorted(created["ignored_fields"]) == ["Tags", "TuningJobCompletionCriteria"]
     ended = await wait_tuning_ended(call, job["id"])
     assert ended["status"] == "Completed", ended["failure_reason"]
+    status, by_name = await call("GET", "tuning-jobs", "sagemaker")  # by name: no clash
+    assert (status, by_name["id"]) == (200, job["id"])
 
     # a config of the wrong shape is a 400 that says so, and creates nothing
     broken = {"ParameterRanges": {"IntegerParameterRanges": [{"MinValue": 1, "MaxValue": 2}]}}
@@ -352,7 +354,7 @@ async def test_sagemaker_config_over_rest(call: Call, cancer_csv: str) -> None:
     )
     assert status == 400 and "root folder" in error["error"]["message"]
     status, page = await call("GET", "tuning-jobs")
-    assert [j["name"] for j in page["items"]] == ["from-sagemaker"]
+    assert [j["name"] for j in page["items"]] == ["sagemaker"]
 
 
 # Another process that creates a tuning job (as a server would) and dies before driving it.

@@ -52,10 +52,21 @@ class TuningJobsHandler(_TuningBase):
         self.write_model(self._created(job), status=201)
 
 
-class SageMakerTuningJobsHandler(_TuningBase):
+class TuningJobHandler(_TuningBase):
     @authorized
     @tornado.web.authenticated
-    async def post(self) -> None:
+    async def get(self, tuning_job: str) -> None:
+        job = await self.call(self.studio.tuning.get, tuning_job)
+        self.write_model(tuning_models.TuningJob.from_entity(job))
+
+
+class SageMakerTuningJobsHandler(TuningJobHandler):
+    """POST creates from a SageMaker config; GET (inherited) is the tuning job that
+    happens to be named ``sagemaker``, so that name stays readable."""
+
+    @authorized
+    @tornado.web.authenticated
+    async def post(self, tuning_job: str) -> None:  # tuning_job: always 'sagemaker'
         body = self.parse_body(tuning_models.SageMakerTuningJobCreate)
         overrides: dict[str, Any] = {}
         if body.name is not None:
@@ -75,14 +86,6 @@ class SageMakerTuningJobsHandler(_TuningBase):
             tuning_models.SageMakerTuningJobCreated(tuning_job=created, ignored_fields=ignored),
             status=201,
         )
-
-
-class TuningJobHandler(_TuningBase):
-    @authorized
-    @tornado.web.authenticated
-    async def get(self, tuning_job: str) -> None:
-        job = await self.call(self.studio.tuning.get, tuning_job)
-        self.write_model(tuning_models.TuningJob.from_entity(job))
 
 
 class TuningJobStopHandler(_TuningBase):
