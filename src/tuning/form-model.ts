@@ -240,6 +240,15 @@ export class TuningFormModel implements IDisposable {
     return this._direction;
   }
 
+  /** A second objective (`''`: none): NSGA-II searches the Pareto front. */
+  get secondObjective(): string {
+    return this._second;
+  }
+
+  get secondDirection(): Direction {
+    return this._secondDirection;
+  }
+
   /** The objectives the selected algorithm logs. */
   get metrics(): string[] {
     return metricsOf(this.training.algorithm?.task);
@@ -348,6 +357,18 @@ export class TuningFormModel implements IDisposable {
     this._emit();
   }
 
+  setSecondObjective(metric: string): void {
+    this._second = metric;
+    this._secondDirection = directionOf(metric);
+    this._setError('secondObjective', null);
+    this._emit();
+  }
+
+  setSecondDirection(direction: Direction): void {
+    this._secondDirection = direction;
+    this._emit();
+  }
+
   setLimit(which: 'maxTrials' | 'maxParallel' | 'maxRuntime', value: string) {
     if (which === 'maxTrials') {
       this._maxTrials = value;
@@ -449,6 +470,10 @@ export class TuningFormModel implements IDisposable {
     if (!this._objective.trim()) {
       errors.objective = 'Choose the metric to optimize.';
     }
+    const second = this._second.trim();
+    if (second && second === this._objective.trim()) {
+      errors.secondObjective = 'Choose a metric other than the objective.';
+    }
     this._errors = errors;
     if (!training || Object.keys(errors).length > 0) {
       return null;
@@ -458,14 +483,21 @@ export class TuningFormModel implements IDisposable {
       search_space: space,
       objective: { metric: this._objective.trim(), direction: this._direction },
       strategy: this._strategy,
+      // Hyperband stops early by itself; two objectives cannot stop early
       early_stopping:
-        this._strategy === 'Hyperband' ? 'Off' : this._earlyStopping,
+        this._strategy === 'Hyperband' || second ? 'Off' : this._earlyStopping,
       limits: {
         max_trials: maxTrials ?? 1,
         max_parallel_trials: maxParallel ?? 1,
         max_runtime_seconds: maxRuntime
       }
     };
+    if (second) {
+      body.second_objective = {
+        metric: second,
+        direction: this._secondDirection
+      };
+    }
     if (this._name.trim()) {
       body.name = this._name.trim();
     }
@@ -598,6 +630,11 @@ export class TuningFormModel implements IDisposable {
     }
     this._objective = spec.objective.metric;
     this._direction = spec.objective.direction ?? directionOf(this._objective);
+    if (spec.second_objective) {
+      this._second = spec.second_objective.metric;
+      this._secondDirection =
+        spec.second_objective.direction ?? directionOf(this._second);
+    }
     this._strategy = spec.strategy ?? 'Bayesian';
     this._earlyStopping = spec.early_stopping ?? 'Off';
     const limits = spec.limits ?? {};
@@ -639,6 +676,7 @@ export class TuningFormModel implements IDisposable {
       if (!first || !this._prefill) {
         this._search = {};
         this._errors = {};
+        this._second = '';
       }
       if (!this.metrics.includes(this._objective) && !this._prefill) {
         this._defaultObjective();
@@ -699,6 +737,8 @@ export class TuningFormModel implements IDisposable {
   private _prefill: TuningJobSpec | null;
   private _prefillTraining: TrainingSpec | null;
   private _search: Record<string, IParamSearch> = {};
+  private _second = '';
+  private _secondDirection: Direction = 'Maximize';
   private _settings: ServerConnection.ISettings | undefined;
   private _strategy: Strategy = 'Bayesian';
   private _submitting = false;

@@ -215,16 +215,24 @@ function TuningForm(props: {
             help={
               model.strategy === 'Hyperband'
                 ? 'Hyperband always stops poor trials early.'
-                : 'Auto stops a trial that is worse than the median of earlier trials at the same step.'
+                : model.secondObjective
+                  ? 'Not with two objectives.'
+                  : 'Auto stops a trial that is worse than the median of earlier trials at the same step.'
             }
           >
             <select
               id={`${prefix}-early`}
               className="jp-MLStudio-select jp-MLStudio-input"
               data-testid="mls-tuning-form-early-stopping"
-              disabled={model.strategy === 'Hyperband'}
+              disabled={
+                model.strategy === 'Hyperband' || model.secondObjective !== ''
+              }
               value={
-                model.strategy === 'Hyperband' ? 'Auto' : model.earlyStopping
+                model.strategy === 'Hyperband'
+                  ? 'Auto'
+                  : model.secondObjective
+                    ? 'Off'
+                    : model.earlyStopping
               }
               onChange={event =>
                 model.setEarlyStopping(event.target.value as EarlyStopping)
@@ -276,6 +284,44 @@ function TuningForm(props: {
               <option value="Maximize">Maximize</option>
               <option value="Minimize">Minimize</option>
             </select>
+          </FormRow>
+          <FormRow
+            id={`${prefix}-second`}
+            label="Second objective (optional)"
+            help="Two objectives: the search finds the Pareto front (NSGA-II) instead of one best trial."
+            error={model.fieldError('secondObjective')}
+          >
+            <div className="jp-MLStudio-tuningParamBody">
+              <select
+                id={`${prefix}-second`}
+                className="jp-MLStudio-select jp-MLStudio-input"
+                data-testid="mls-tuning-form-second-objective"
+                value={model.secondObjective}
+                onChange={event => model.setSecondObjective(event.target.value)}
+              >
+                <option value="">None</option>
+                {model.metrics
+                  .filter(metric => metric !== model.objective)
+                  .map(metric => (
+                    <option key={metric} value={metric}>
+                      {metric}
+                    </option>
+                  ))}
+              </select>
+              <select
+                className="jp-MLStudio-select jp-MLStudio-input"
+                data-testid="mls-tuning-form-second-direction"
+                aria-label="Direction of the second objective"
+                disabled={!model.secondObjective}
+                value={model.secondDirection}
+                onChange={event =>
+                  model.setSecondDirection(event.target.value as Direction)
+                }
+              >
+                <option value="Maximize">Maximize</option>
+                <option value="Minimize">Minimize</option>
+              </select>
+            </div>
           </FormRow>
         </div>
       </FormSection>
