@@ -48,6 +48,12 @@ export const DEFAULT_FIGURE_COLORS: IFigureColors = {
   muted: '#9e9e9e'
 };
 
+/**
+ * A colour scale of mid-luminance colours: every end stays readable on the
+ * light and the dark theme's background (Viridis's dark end vanishes on dark).
+ */
+export const READABLE_SCALE = 'Portland';
+
 /** The objective value of a completed trial, else `null`. */
 export function objectiveOf(trial: IPlotTrial, index = 0): number | null {
   if (trial.state !== 'Completed' || !trial.values) {
@@ -113,7 +119,9 @@ export function historyFigure(
   trials: ReadonlyArray<IPlotTrial>,
   objective: string,
   direction: Direction,
-  colors: IFigureColors = DEFAULT_FIGURE_COLORS
+  colors: IFigureColors = DEFAULT_FIGURE_COLORS,
+  /** Draw the best-so-far line (not with two objectives: no single best). */
+  withBest = true
 ): IFigure {
   const x: number[] = [];
   const y: number[] = [];
@@ -124,7 +132,7 @@ export function historyFigure(
       y.push(value);
     }
   }
-  const best = bestSoFar(trials, direction);
+  const best = withBest ? bestSoFar(trials, direction) : [];
   const data: PlotData[] = [
     {
       type: 'scatter',
@@ -134,8 +142,10 @@ export function historyFigure(
       y,
       marker: { color: colors.trial, size: 6, opacity: 0.75 },
       hovertemplate: `Trial %{x}<br>${escapeLabel(objective)}: %{y}<extra></extra>`
-    },
-    {
+    }
+  ];
+  if (withBest) {
+    data.push({
       type: 'scatter',
       mode: 'lines',
       name: `Best so far (${direction === 'Maximize' ? 'max' : 'min'})`,
@@ -143,12 +153,17 @@ export function historyFigure(
       y: best.map(p => p[1]),
       line: { color: colors.best, width: 2, shape: 'hv' },
       hovertemplate: 'Best after trial %{x}: %{y}<extra></extra>'
-    }
-  ];
+    });
+  }
   return {
     data,
     layout: {
-      xaxis: { title: { text: 'Trial' }, rangemode: 'tozero' },
+      // whole trial numbers: a tick per trial while there are few
+      xaxis: {
+        title: { text: 'Trial' },
+        rangemode: 'tozero',
+        ...(Math.max(0, ...x) <= 10 ? { dtick: 1 } : {})
+      },
       yaxis: { title: { text: objective } },
       legend: { orientation: 'h', y: 1.12, x: 0 },
       margin: { l: 56, r: 16, t: 24, b: 40 }
@@ -217,13 +232,15 @@ export function intermediateFigure(
     if (x.length > 0) {
       data.push({
         type: 'scatter',
-        mode: 'lines',
+        // markers too: a trial that reported one step draws no line
+        mode: 'lines+markers',
         name: group.name,
         x,
         y,
         text,
         connectgaps: false,
         line: { color: group.color, width: 1.2 },
+        marker: { color: group.color, size: 4 },
         opacity: group.state === 'Completed' ? 0.8 : 0.65,
         hovertemplate: `%{text}<br>step %{x}: %{y}<extra>${group.name}</extra>`
       });
@@ -391,7 +408,7 @@ export function parallelFigure(
     dimensions,
     line: {
       color: values,
-      colorscale: 'Viridis',
+      colorscale: READABLE_SCALE,
       showscale: true,
       colorbar: { title: { text: objective }, thickness: 12 }
     }
@@ -454,7 +471,7 @@ export function sliceFigure(
       customdata: numbers,
       marker: {
         color: numbers,
-        colorscale: 'Blues',
+        colorscale: READABLE_SCALE,
         size: 6,
         line: { width: 0.5, color: '#555' },
         showscale: index === 0,
@@ -615,6 +632,7 @@ export function importancesFigure(
         marker: { color: colors.trial },
         text: entries.map(e => e[1].toFixed(3)),
         textposition: 'auto',
+        textangle: 0,
         hovertemplate: '%{y}: %{x:.3f}<extra></extra>'
       }
     ],

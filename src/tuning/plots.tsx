@@ -72,8 +72,8 @@ export function TuningPlots(props: ITuningPlotsProps): JSX.Element {
   const [yParam, setYParam] = React.useState(params[1] ?? params[0] ?? '');
 
   const history = React.useMemo(
-    () => historyFigure(trials, objective, direction, palette),
-    [trials, objective, direction, palette]
+    () => historyFigure(trials, objective, direction, palette, !twoObjectives),
+    [trials, objective, direction, palette, twoObjectives]
   );
   const importanceFigure = React.useMemo(
     () =>
@@ -104,6 +104,9 @@ export function TuningPlots(props: ITuningPlotsProps): JSX.Element {
   }, [kind, trials, objective, params, xParam, yParam, palette, space]);
 
   const completed = trials.some(t => t.state === 'Completed');
+  const reported = trials.some(
+    t => Object.keys(t.intermediate_values ?? {}).length > 0
+  );
   const sliceRows = Math.max(1, Math.ceil(params.length / 3));
   return (
     <>
@@ -190,6 +193,12 @@ export function TuningPlots(props: ITuningPlotsProps): JSX.Element {
         {kind === 'contour' && params.length < 2 ? (
           <div className="jp-MLStudio-muted jp-MLStudio-plotEmpty">
             A contour needs two searched hyperparameters.
+          </div>
+        ) : kind === 'intermediate' && !reported ? (
+          <div className="jp-MLStudio-muted jp-MLStudio-plotEmpty">
+            No trial has reported intermediate values (the objective at each
+            step) yet. Built-in algorithms report the objective once, at the
+            end; scripts that log it per step can be stopped early.
           </div>
         ) : kind !== 'intermediate' && !completed ? (
           <div className="jp-MLStudio-muted jp-MLStudio-plotEmpty">

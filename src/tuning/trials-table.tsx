@@ -96,7 +96,13 @@ export function TrialsTable(props: ITrialsTableProps): JSX.Element {
       </div>
       <div
         className="jp-MLStudio-tableScroll jp-MLStudio-trialsScroll"
-        style={{ height: BOX_HEIGHT }}
+        style={{
+          // shrink to few rows; the header row is about one row high
+          height: Math.min(
+            BOX_HEIGHT,
+            (Math.max(rows.length, 2) + 1) * ROW_HEIGHT + 8
+          )
+        }}
         onScroll={event => setScrollTop(event.currentTarget.scrollTop)}
       >
         <table
