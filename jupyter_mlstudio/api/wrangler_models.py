@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import BeforeValidator, ConfigDict, Field
 from pydantic.config import JsonDict
 
 from ..jobs.specs import NAME_PATTERN
 from ..paths import PathStr
+from ..wrangler.document import FlowDocument
 from ..wrangler.engine import StepStatus
 from ..wrangler.insights.models import InsightsReport
 from ..wrangler.preview import Preview
@@ -36,13 +37,22 @@ class TransformList(ResponseModel):
 _FLOW_PATH: JsonDict = {"pattern": r"^[^\u0000-\u001F\u007F]*[^/\u0000-\u001F\u007F]\.flow$"}
 
 
+def _as_is(value: Any) -> Any:
+    return value
+
+
+# Validated as any JSON object here and as a flow by the wrangler core, whose messages name
+# the node at fault; documented as the core's FlowDocument, so the schema has one home.
+FlowJSON = Annotated[dict[str, Any], BeforeValidator(_as_is, json_schema_input_type=FlowDocument)]
+
+
 class FlowRequest(RequestModel):
     path: PathStr = Field(
         min_length=1,
         description="The .flow file, relative to the server root.",
         json_schema_extra=_FLOW_PATH,
     )
-    flow: dict[str, Any] = Field(description="The document as edited (saved or not).")
+    flow: FlowJSON = Field(description="The document as edited (saved or not).")
 
 
 class FlowPreviewRequest(FlowRequest):

@@ -6,9 +6,15 @@ the graph's edges, so the file cannot hold edges that disagree with the steps.
 ``FlowDocument.edges()`` lists them for a graph editor.
 
 Loading refuses, with a message naming the problem: malformed JSON, a document written
-by a newer version (``schema_version`` above ``SCHEMA_VERSION``), unknown transforms,
-dangling references, wrong input counts, cycles and (unless ``strict=False``, for drafts
-open in the editor) invalid step parameters.
+by a newer version (``schema_version`` above ``SCHEMA_VERSION``), values of the wrong JSON
+type (never coerced: ``"5"`` is not a size), unknown transforms, dangling references, wrong
+input counts, cycles and (unless ``strict=False``, for drafts open in the editor) invalid
+step parameters.
+
+These models are also the document's JSON schema in the REST API's OpenAPI document (the
+``flow`` of the ``/wrangler`` requests), so what the schema states is what loading checks;
+a step's ``params`` are an open object there, each transform's own schema being served
+with the transform catalog.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic.config import JsonDict
 
 from ..data_files import SINGLE_FILE_SUFFIXES, single_file_kind
 from ..errors import InvalidArgumentError
@@ -33,6 +40,21 @@ SCHEMA_VERSION = 1
 # schema_version → function upgrading a raw document of that version by one version
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 _NODE_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
+NO_SOURCE = "This flow has no source yet: add a data source first."
+# Checked by ``validate_graph`` (with its own message); stated in the schema too.
+_NODE_ID_SCHEMA: JsonDict = {"pattern": _NODE_ID.pattern}
+
+
+def _required_in_schema(*names: str) -> Callable[[JsonDict], None]:
+    """Schema-only: fields with a Python default that a JSON document must still hold (a
+    source's ``kind`` selects its model; ``parse_document`` refuses a missing version)."""
+
+    def extra(schema: JsonDict) -> None:
+        required = schema.setdefault("required", [])
+        assert isinstance(required, list)
+        required[:0] = [n for n in names if n not in required]
+
+    return extra
 
 
 class _Model(BaseModel):
@@ -65,7 +87,9 @@ class SampleSpec(_Model):
 
 
 class _SourceBase(_Model):
-    id: str
+    model_config = ConfigDict(json_schema_extra=_required_in_schema("kind"))
+
+    id: str = Field(json_schema_extra=_NODE_ID_SCHEMA)
     name: str = Field("df", description="Variable name of this source in exported code.")
     title: str | None = None
     position: Position | None = None
@@ -114,9 +138,13 @@ Source = Annotated[
 
 
 class Step(_Model):
-    id: str
-    transform: str
-    params: dict[str, Any] = Field(default_factory=dict)
+    id: str = Field(json_schema_extra=_NODE_ID_SCHEMA)
+    transform: str = Field(description="A transform's name (the transform catalog lists them).")
+    params: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The transform's parameters, as its params_schema states; checked when "
+        "the flow is exported or runs as a job (a preview reports the step's error instead).",
+    )
     inputs: list[str] = Field(description="Upstream node references: 'node' or 'node:output'.")
     outputs: list[str] | None = Field(
         None,
@@ -138,7 +166,13 @@ class Edge(BaseModel):
 
 
 class FlowDocument(_Model):
-    schema_version: int = SCHEMA_VERSION
+    model_config = ConfigDict(json_schema_extra=_required_in_schema("schema_version"))
+
+    schema_version: int = Field(
+        SCHEMA_VERSION,
+        json_schema_extra={"minimum": 1, "maximum": SCHEMA_VERSION},
+        description="Older versions are upgraded on load; a newer one is refused.",
+    )
     # empty only while a new flow waits for its first source (running it says so)
     sources: list[Source] = Field(default_factory=list)
     steps: list[Step] = Field(default_factory=list)
@@ -147,6 +181,15 @@ class FlowDocument(_Model):
 
     def node_ids(self) -> list[str]:
         return [s.id for s in self.sources] + [s.id for s in self.steps]
+
+    def first_source(self) -> Source:
+        if not self.sources:
+            raise InvalidArgumentError(NO_SOURCE)
+        return self.sources[0]
+
+    def last_node(self) -> str:
+        """What a preview or a report shows by default: the last step, else the source."""
+        return self.steps[-1].id if self.steps else self.first_source().id
 
     def source(self, source_id: str) -> Source:
         for source in self.sources:
@@ -311,7 +354,8 @@ def parse_document(
         data = MIGRATIONS[version](data)
         version = data["schema_version"]
     try:
-        document = FlowDocument.model_validate(data)
+        # strict: JSON types as the schema states them, so "5" is not a size nor true a seed
+        document = FlowDocument.model_validate(data, strict=True)
     except ValidationError as exc:
         raise InvalidArgumentError(f"{origin} is not a valid flow: {_describe(exc)}") from None
     try:

@@ -28,7 +28,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from ..errors import InvalidArgumentError, MLStudioError
-from .document import FlowDocument, SampleSpec, Step
+from .document import NO_SOURCE, FlowDocument, SampleSpec, Step
 from .sources import SampleInfo, fingerprint, read_full, read_sample
 from .transforms import get_transform
 from .transforms.base import Transform, dtype_kind
@@ -190,7 +190,7 @@ class Engine:
         serialized per engine; full runs do not touch the cache and run concurrently.
         """
         if not doc.sources:
-            raise InvalidArgumentError("This flow has no source yet: add a data source first.")
+            raise InvalidArgumentError(NO_SOURCE)
         if sample is None or data:
             return self._run(doc, base_dir, sample, targets, data, stop_on_error)
         with self._lock:

@@ -116,10 +116,7 @@ class Flow:
         spec = get_transform(transform)
         parsed = spec.parse(params or {})
         if inputs is None:
-            last = (
-                self.document.steps[-1].id if self.document.steps else self.document.sources[0].id
-            )
-            inputs = [last]
+            inputs = [self.document.last_node()]
         step_id = step_id or self._new_id(transform)
         step = Step(
             id=step_id,
@@ -248,7 +245,7 @@ class Flow:
         output of a multi-output step (``"test"``). A failing step raises with its message.
         """
         doc = self.document
-        node = step_id or (doc.steps[-1].id if doc.steps else doc.sources[0].id)
+        node = step_id or doc.last_node()
         names = doc.outputs_of(node)
         index = names.index(output) if output in names else 0
         if output is not None and output not in names:
@@ -269,7 +266,7 @@ class Flow:
     def sample(self, step_id: str | None = None, output: str | None = None) -> pd.DataFrame:
         """The sample output of a node as a DataFrame (what previews summarize)."""
         doc = self.document
-        node = step_id or (doc.steps[-1].id if doc.steps else doc.sources[0].id)
+        node = step_id or doc.last_node()
         names = doc.outputs_of(node)
         index = names.index(output) if output in names else 0
         result = self.engine.run(doc, self.base_dir, sample=doc.sample, targets=[(node, index)])
@@ -316,7 +313,7 @@ class Flow:
         the full data (or ``data``) and saved with skops if ``path`` is given."""
         from .sklearn_export import build_pipeline, save_pipeline
 
-        fit_data = data if data is not None else self.run(output=self.document.sources[0].id)
+        fit_data = data if data is not None else self.run(output=self.document.first_source().id)
         expected = self.run(data=fit_data)
         pipeline = build_pipeline(self.document, fit_data, [str(c) for c in expected.columns])
         if path is not None:

@@ -67,7 +67,7 @@ class WranglerService:
         doc = flow.document
         if not doc.sources:
             return {"statuses": [], "preview": None, "error": "Add a data source to start."}
-        node = node or (doc.steps[-1].id if doc.steps else doc.sources[0].id)
+        node = node or doc.last_node()
         if node not in doc.node_ids():
             raise InvalidArgumentError(f"The flow has no source or step {node!r}.")
         statuses = [s.model_dump(mode="json") for s in flow.status()]

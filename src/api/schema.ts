@@ -1499,6 +1499,46 @@ export interface components {
             /** Notes */
             notes: string[];
         };
+        /**
+         * CsvSource
+         * @description A CSV or TSV file (``sep="\t"``); ``options`` are passed to ``pd.read_csv``.
+         */
+        CsvSource: {
+            /** Id */
+            id: string;
+            /**
+             * Name
+             * @description Variable name of this source in exported code.
+             * @default df
+             */
+            name?: string;
+            /**
+             * Title
+             * @default null
+             */
+            title?: string | null;
+            /** @default null */
+            position?: components["schemas"]["Position"] | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "csv";
+            /**
+             * Path
+             * @description Relative to the .flow file, or absolute.
+             */
+            path: string;
+            /**
+             * Sep
+             * @default ,
+             */
+            sep?: string;
+            /** Options */
+            options?: {
+                [key: string]: unknown;
+            };
+        };
         /** DataColumns */
         DataColumns: {
             /** Path */
@@ -1599,6 +1639,34 @@ export interface components {
              * @default null
              */
             span_days: number | null;
+        };
+        /**
+         * DuckDBSource
+         * @description A DuckDB query, typically over files: ``SELECT * FROM 'data/*.parquet'``.
+         */
+        DuckDBSource: {
+            /** Id */
+            id: string;
+            /**
+             * Name
+             * @description Variable name of this source in exported code.
+             * @default df
+             */
+            name?: string;
+            /**
+             * Title
+             * @default null
+             */
+            title?: string | null;
+            /** @default null */
+            position?: components["schemas"]["Position"] | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "duckdb";
+            /** Query */
+            query: string;
         };
         /** Endpoint */
         Endpoint: {
@@ -2255,6 +2323,24 @@ export interface components {
              */
             mean: number | null;
         };
+        /** FlowDocument */
+        FlowDocument: {
+            /**
+             * Schema Version
+             * @description Older versions are upgraded on load; a newer one is refused.
+             * @default 1
+             */
+            schema_version: number;
+            /** Sources */
+            sources?: (components["schemas"]["CsvSource"] | components["schemas"]["ParquetSource"] | components["schemas"]["JsonLinesSource"] | components["schemas"]["SqlSource"] | components["schemas"]["DuckDBSource"])[];
+            /** Steps */
+            steps?: components["schemas"]["Step"][];
+            sample?: components["schemas"]["SampleSpec"];
+            /** Metadata */
+            metadata?: {
+                [key: string]: unknown;
+            };
+        };
         /** FlowExportRequest */
         FlowExportRequest: {
             /**
@@ -2266,9 +2352,7 @@ export interface components {
              * Flow
              * @description The document as edited (saved or not).
              */
-            flow: {
-                [key: string]: unknown;
-            };
+            flow: components["schemas"]["FlowDocument"];
             /**
              * Format
              * @enum {string}
@@ -2335,9 +2419,7 @@ export interface components {
              * Flow
              * @description The document as edited (saved or not).
              */
-            flow: {
-                [key: string]: unknown;
-            };
+            flow: components["schemas"]["FlowDocument"];
             /**
              * Node
              * @description A source or step id; default: the last.
@@ -2378,9 +2460,7 @@ export interface components {
              * Flow
              * @description The document as edited (saved or not).
              */
-            flow: {
-                [key: string]: unknown;
-            };
+            flow: components["schemas"]["FlowDocument"];
             /**
              * Node
              * @default null
@@ -2722,6 +2802,35 @@ export interface components {
              * @description The job ended and nothing follows.
              */
             complete: boolean;
+        };
+        /** JsonLinesSource */
+        JsonLinesSource: {
+            /** Id */
+            id: string;
+            /**
+             * Name
+             * @description Variable name of this source in exported code.
+             * @default df
+             */
+            name?: string;
+            /**
+             * Title
+             * @default null
+             */
+            title?: string | null;
+            /** @default null */
+            position?: components["schemas"]["Position"] | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "jsonl";
+            /** Path */
+            path: string;
+            /** Options */
+            options?: {
+                [key: string]: unknown;
+            };
         };
         /** Lineage */
         Lineage: {
@@ -3269,6 +3378,36 @@ export interface components {
              */
             items: components["schemas"]["TrialInfo"][];
         };
+        /** ParquetSource */
+        ParquetSource: {
+            /** Id */
+            id: string;
+            /**
+             * Name
+             * @description Variable name of this source in exported code.
+             * @default df
+             */
+            name?: string;
+            /**
+             * Title
+             * @default null
+             */
+            title?: string | null;
+            /** @default null */
+            position?: components["schemas"]["Position"] | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "parquet";
+            /** Path */
+            path: string;
+            /**
+             * Columns
+             * @default null
+             */
+            columns?: string[] | null;
+        };
         /**
          * PlotlyFigure
          * @description A plotly.js figure: traces and layout, passed through to plotly as they are.
@@ -3282,6 +3421,16 @@ export interface components {
             layout: {
                 [key: string]: unknown;
             };
+        };
+        /**
+         * Position
+         * @description Where a graph editor draws the node.
+         */
+        Position: {
+            /** X */
+            x: number;
+            /** Y */
+            y: number;
         };
         /** PredictionPower */
         PredictionPower: {
@@ -3711,6 +3860,41 @@ export interface components {
              */
             ignored_fields: string[];
         };
+        /**
+         * SampleSpec
+         * @description How interactive previews sample the source; exports and jobs read everything.
+         */
+        SampleSpec: {
+            /**
+             * Method
+             * @default first
+             * @enum {string}
+             */
+            method?: "first" | "random" | "stratified";
+            /**
+             * Size
+             * @description Rows in the sample.
+             * @default 5000
+             */
+            size?: number;
+            /**
+             * Seed
+             * @default 0
+             */
+            seed?: number;
+            /**
+             * Stratify By
+             * @description Column whose classes stay in proportion.
+             * @default null
+             */
+            stratify_by?: string | null;
+            /**
+             * Max Scan Mb
+             * @description Random and stratified samples read at most this much data.
+             * @default 256
+             */
+            max_scan_mb?: number;
+        };
         /** SamplingNote */
         SamplingNote: {
             /** Section */
@@ -3723,6 +3907,36 @@ export interface components {
             sampled: boolean;
             /** Detail */
             detail: string;
+        };
+        /**
+         * SqlSource
+         * @description A query over any SQLAlchemy URL (``sqlite:///data.db``, ``postgresql://…``).
+         */
+        SqlSource: {
+            /** Id */
+            id: string;
+            /**
+             * Name
+             * @description Variable name of this source in exported code.
+             * @default df
+             */
+            name?: string;
+            /**
+             * Title
+             * @default null
+             */
+            title?: string | null;
+            /** @default null */
+            position?: components["schemas"]["Position"] | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "sql";
+            /** Url */
+            url: string;
+            /** Query */
+            query: string;
         };
         /** Status */
         Status: {
@@ -3740,6 +3954,46 @@ export interface components {
             store_uri: string;
             /** Artifact Uri */
             artifact_uri: string;
+        };
+        /** Step */
+        Step: {
+            /** Id */
+            id: string;
+            /**
+             * Transform
+             * @description A transform's name (the transform catalog lists them).
+             */
+            transform: string;
+            /**
+             * Params
+             * @description The transform's parameters, as its params_schema states; checked when the flow is exported or runs as a job (a preview reports the step's error instead).
+             */
+            params?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Inputs
+             * @description Upstream node references: 'node' or 'node:output'.
+             */
+            inputs: string[];
+            /**
+             * Outputs
+             * @description Names of this step's outputs (default: the transform's, e.g. train/test).
+             * @default null
+             */
+            outputs?: string[] | null;
+            /**
+             * Title
+             * @default null
+             */
+            title?: string | null;
+            /**
+             * Note
+             * @default null
+             */
+            note?: string | null;
+            /** @default null */
+            position?: components["schemas"]["Position"] | null;
         };
         /**
          * StepStatus

@@ -265,3 +265,77 @@ async def test_bad_input_is_reported_clearly(
         status, error = await call("POST", "wrangler", action, body=body)
         assert 400 <= status < 500, (action, body, error)
         assert word.lower() in error["error"]["message"].lower(), (action, error)
+
+
+async def test_the_flow_document_is_typed_and_checked_as_typed(call: Call, customers: Path) -> None:
+    """The OpenAPI document states the flow as the core's document models (a source per
+    ``kind``); the server refuses what that schema refuses, with the core's messages,
+    rather than coercing it (``"5"`` was taken as a sample size of 5)."""
+    spec = build_openapi()
+    schemas = spec["components"]["schemas"]
+    flow_schema = schemas["FlowPreviewRequest"]["properties"]["flow"]
+    assert flow_schema["$ref"] == "#/components/schemas/FlowDocument"
+    sources = schemas["FlowDocument"]["properties"]["sources"]["items"]
+    assert sources["discriminator"]["propertyName"] == "kind"
+    kinds = {"csv", "parquet", "jsonl", "sql", "duckdb"}
+    assert set(sources["discriminator"]["mapping"]) == kinds
+    for ref in sources["discriminator"]["mapping"].values():
+        assert "kind" in schemas[ref.rsplit("/", 1)[1]]["required"]
+
+    def request_schema(action: str) -> dict[str, Any]:
+        body = spec["paths"][f"{API_PREFIX}/wrangler/{action}"]["post"]["requestBody"]
+        return {**body["content"]["application/json"]["schema"], "components": spec["components"]}
+
+    good = {"path": "prep.flow", "flow": flow_document(STEPS)}
+    jsonschema.validate(good, request_schema("preview"))
+    status, _ = await call("POST", "wrangler", "preview", body=good)
+    assert status == 200
+
+    coerced: list[tuple[dict[str, Any], str]] = [
+        ({**flow_document([]), "sample": {"size": "50"}}, "sample.size"),
+        ({**flow_document([]), "sample": {"seed": True}}, "sample.seed"),
+        (
+            {
+                **flow_document([]),
+                "sources": [
+                    {
+                        "id": "customers",
+                        "kind": "csv",
+                        "path": "data/customers.csv",
+                        "position": {"x": "1", "y": 2},
+                    }
+                ],
+            },
+            "sources[0].csv.position.x",
+        ),
+    ]
+    for flow, where in coerced:
+        body = {"path": "prep.flow", "flow": flow}
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(body, request_schema("preview"))
+        status, error = await call("POST", "wrangler", "preview", body=body)
+        assert status == 400, (where, error)
+        assert error["error"]["message"].startswith(f"the flow is not a valid flow: {where}:")
+
+    # a flow that is not an object at all keeps the request model's message
+    status, error = await call("POST", "wrangler", "preview", body={"path": "p.flow", "flow": 3})
+    assert status == 400 and "flow" in error["error"]["message"], error
+
+
+@pytest.mark.parametrize(
+    ("action", "extra", "code"),
+    [
+        ("report", {}, 400),
+        ("export", {"format": "report-html"}, 400),
+        ("export", {"format": "sklearn"}, 409),  # as every flow that is no pipeline
+    ],
+)
+async def test_a_flow_without_a_source_is_refused_clearly(
+    call: Call, jp_root_dir: Path, action: str, extra: dict[str, Any], code: int
+) -> None:
+    """Found by schemathesis once the flow was typed: an empty flow's report and exports
+    were 500s (IndexError on the missing source)."""
+    body = {"path": "new.flow", "flow": {"schema_version": 1, "sources": []}, **extra}
+    status, error = await call("POST", "wrangler", action, body=body)
+    assert status == code, error
+    assert error["error"]["message"] == "This flow has no source yet: add a data source first."

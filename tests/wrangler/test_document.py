@@ -77,6 +77,10 @@ def test_round_trip_keeps_everything(tmp_path: Path) -> None:
             json.dumps(_doc(sources=[{"id": "src", "kind": "excel", "path": "x.xlsx"}])),
             "prep.flow is not a valid flow: sources[0]: Input tag 'excel' found using 'kind'",
         ),
+        (  # JSON types as the schema states them: "50" is not a sample size
+            json.dumps({**_doc(), "sample": {"size": "50"}}),
+            "prep.flow is not a valid flow: sample.size: Input should be a valid integer",
+        ),
     ],
 )
 def test_malformed_documents_are_refused_clearly(raw: str, message: str, tmp_path: Path) -> None:
