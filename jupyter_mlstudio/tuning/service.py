@@ -105,6 +105,25 @@ class TrialPage(Page[TrialInfo]):
     total: int = 0
 
 
+def _relative_paths(training: dict[str, Any], base: Path) -> dict[str, Any]:
+    """A stored training spec's absolute paths under ``base`` made relative to it again
+    (as a request gives them); any other path is left for the root check to refuse."""
+
+    def relative(value: Any) -> Any:
+        if not isinstance(value, str) or not Path(value).is_absolute():
+            return value
+        path, root = Path(value).resolve(), base.resolve()
+        return str(path.relative_to(root)) if path.is_relative_to(root) else value
+
+    out = dict(training)
+    for key in ("entry_point", "source_dir", "working_dir"):
+        out[key] = relative(out.get(key))
+    channels = out.get("channels")
+    if isinstance(channels, dict):
+        out["channels"] = {name: relative(source) for name, source in channels.items()}
+    return out
+
+
 def _default_name(spec: TuningJobSpec) -> str:
     training = spec.training
     if training is None:
@@ -343,12 +362,17 @@ class TuningService:
         *,
         start: bool = True,
         warm_start_from_source: bool = False,
+        base_dir: Path | None = None,
+        within_base: bool = False,
         **changes: Any,
     ) -> TuningJob:
         """A new tuning job with the same spec (a new name unless given), with
         ``changes`` to its top-level fields (e.g. ``warm_start=[ref]``);
         ``warm_start_from_source`` adds the source's trials to the warm start. Function
-        trials cannot be cloned: the function lives in the caller's process."""
+        trials cannot be cloned: the function lives in the caller's process.
+
+        ``within_base`` (the REST API) checks the copied paths as a new request's: a
+        source created by the SDK may read files outside ``base_dir``, its copy may not."""
         original = self._find(ref)
         if original.spec.get("function"):
             raise InvalidArgumentError(
@@ -357,7 +381,10 @@ class TuningService:
         if warm_start_from_source:
             # the source's own warm start is in its trials already (recursive)
             changes["warm_start"] = [*changes.get("warm_start", []), original.name]
-        return self.create(original.spec | {"name": name} | changes, start=start)
+        spec = original.spec | {"name": name} | changes
+        if within_base and base_dir is not None and isinstance(spec.get("training"), dict):
+            spec["training"] = _relative_paths(spec["training"], base_dir)
+        return self.create(spec, base_dir=base_dir, within_base=within_base, start=start)
 
     def create_from_sagemaker(
         self,

@@ -290,6 +290,25 @@ async def test_bad_input_is_400_and_creates_nothing(
     assert "tuning-api" not in {e["name"] for e in experiments["items"]}
 
 
+async def test_rest_clone_keeps_paths_inside_the_root(
+    call: Call, cancer_csv: str, jp_root_dir: Path, jp_serverapp: Any
+) -> None:
+    """The SDK may tune on any file; a copy made over REST is checked like a new
+    request, so it cannot read outside the server's root."""
+    outside = jp_root_dir.parent / "elsewhere.csv"
+    outside.write_text((jp_root_dir / cancer_csv).read_text())
+    body = tuning_body(str(outside), name="sdk-tuned")
+    studio = jp_serverapp.web_app.settings["mlstudio.studio"]
+    loop = asyncio.get_running_loop()
+    await loop.run_in_executor(None, lambda: studio.tuning.create(body, start=False))
+
+    status, error = await call("POST", "tuning-jobs", "sdk-tuned", "clone", body={"name": "copy"})
+    assert status == 400, error
+    assert "must be a path relative to the server's root" in error["error"]["message"]
+    status, page = await call("GET", "tuning-jobs")
+    assert [j["name"] for j in page["items"]] == ["sdk-tuned"]
+
+
 async def test_unknown_tuning_job_is_404(call: Call) -> None:
     for method, suffix in [
         ("GET", ()),

@@ -114,6 +114,8 @@ class TuningJobCloneHandler(_TuningBase):
             tuning_job,
             body.name,
             warm_start_from_source=body.warm_start_from_source,
+            base_dir=self.root_dir,
+            within_base=True,
             **changes,
         )
         self.write_model(self._created(job), status=201)
