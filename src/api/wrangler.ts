@@ -4,10 +4,12 @@
  * Paths in request bodies are relative to the server's root folder, like the
  * file browser's; `flow` is the document as edited (saved or not).
  *
- * Request and response bodies are the generated wire types. The OpenAPI
- * document types the transforms' parameter schemas and the flow document as
- * open JSON objects; `IJSONSchema` below spells out the parameter schemas the
- * core produces so the UI reads them typed.
+ * Request and response bodies are the generated wire types, the flow
+ * document included (src/wrangler/document.ts names its parts). The
+ * transforms' parameter schemas are open JSON objects in the OpenAPI
+ * document; `IJSONSchema` below spells out the JSON Schema subset the core
+ * produces (no JSON Schema type package is a dependency) so the UI reads
+ * them typed.
  */
 import type { ServerConnection } from '@jupyterlab/services';
 

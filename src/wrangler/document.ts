@@ -1,61 +1,44 @@
 /**
- * The `.flow` document as the editor sees it: plain JSON (see
- * jupyter_mlstudio/wrangler/document.py for the schema), parsed leniently
- * so that the server — not the editor — names what is wrong with a draft.
+ * The `.flow` document as the editor sees it: the generated wire types of
+ * the core's document models (jupyter_mlstudio/wrangler/document.py, typed
+ * in the OpenAPI document), parsed leniently so that the server — not the
+ * editor — names what is wrong with a draft.
  */
 import { PathExt } from '@jupyterlab/coreutils';
 
 import { errorMessage } from '../api/request';
+import type { components } from '../api/schema';
 import type { IJSONSchema, ITransformInfo } from '../api/wrangler';
+
+type Schemas = components['schemas'];
 
 export const SCHEMA_VERSION = 1;
 
-export interface IPosition {
-  x: number;
-  y: number;
-}
+/** Where the graph draws a node. */
+export type IPosition = Schemas['Position'];
 
-export interface IFlowSource {
-  id: string;
-  kind: 'csv' | 'parquet' | 'jsonl' | 'sql' | 'duckdb';
-  name?: string;
-  title?: string | null;
-  path?: string;
-  sep?: string;
-  options?: Record<string, unknown>;
-  query?: string;
-  url?: string;
-  position?: IPosition | null;
-  [key: string]: unknown;
-}
+/** A data source: one wire type per `kind` (narrow on it). */
+export type IFlowSource = NonNullable<
+  Schemas['FlowDocument']['sources']
+>[number];
 
-export interface IFlowStep {
-  id: string;
-  transform: string;
-  params: Record<string, unknown>;
-  inputs: string[];
-  outputs?: string[] | null;
-  title?: string | null;
-  note?: string | null;
-  position?: IPosition | null;
-}
+export type SourceKind = IFlowSource['kind'];
 
-export interface ISampleSpec {
-  method?: 'first' | 'random' | 'stratified';
-  size?: number;
-  seed?: number;
-  stratify_by?: string | null;
-  [key: string]: unknown;
-}
+/**
+ * A step as the editor holds it: `params` always present (filled in on
+ * load), even while they are not yet valid for the transform — the server
+ * checks them on each preview and names the culprit in the step's status.
+ */
+export type IFlowStep = Schemas['Step'] & { params: Record<string, unknown> };
 
-export interface IFlowDocument {
-  schema_version: number;
+/** How previews sample the sources. */
+export type ISampleSpec = Schemas['SampleSpec'];
+
+/** The document as the editor holds it: both node lists always present. */
+export type IFlowDocument = Omit<Schemas['FlowDocument'], 'steps'> & {
   sources: IFlowSource[];
   steps: IFlowStep[];
-  sample?: ISampleSpec;
-  metadata?: Record<string, unknown>;
-  [key: string]: unknown;
-}
+};
 
 export type ParseResult =
   { document: IFlowDocument; error: null } | { document: null; error: string };
@@ -147,35 +130,94 @@ export function emptyFlow(): IFlowDocument {
   };
 }
 
-/** Data files the Data Wrangler reads, by extension. */
-const FILE_KINDS: Record<string, IFlowSource['kind']> = {
+/** The source kinds read from one file (those with a `path`). */
+export type FileSourceKind = Extract<IFlowSource, { path: string }>['kind'];
+
+/*
+ * The data-file rules of jupyter_mlstudio/data_files.py, which the server
+ * applies to the same files: a data file's suffixes (SUPPORTED_SUFFIXES),
+ * the extras a single file may have (SINGLE_FILE_EXTRAS) and the
+ * compressions ignored when telling a single file's kind (COMPRESSED).
+ * tests/wrangler/test_data_file_rules.py checks that these agree.
+ */
+const DATA_FILE_KINDS: Readonly<Record<string, FileSourceKind>> = {
   '.csv': 'csv',
   '.tsv': 'csv',
-  '.txt': 'csv',
   '.parquet': 'parquet',
   '.pq': 'parquet',
   '.jsonl': 'jsonl',
-  '.ndjson': 'jsonl',
+  '.ndjson': 'jsonl'
+};
+const SINGLE_FILE_EXTRAS: Readonly<Record<string, FileSourceKind>> = {
+  '.txt': 'csv',
   '.json': 'jsonl'
 };
+const COMPRESSED: ReadonlyArray<string> = [
+  '.gz',
+  '.bz2',
+  '.zip',
+  '.xz',
+  '.zst'
+];
 
 /** Files "Open in Data Wrangler" is offered on. */
 export function isWranglerDataFile(path: string): boolean {
-  return /\.(csv|tsv|parquet|pq|jsonl|ndjson)$/i.test(path);
+  return DATA_FILE_KINDS[PathExt.extname(path).toLowerCase()] !== undefined;
 }
 
 /**
  * A file source for `path` (relative to the .flow file's folder, or
- * absolute), its kind taken from the extension.
+ * absolute), its kind taken from the extension (`.tsv.gz` is a TSV file);
+ * an unknown extension is read as CSV and the preview says if it is not.
  */
 export function sourceForFile(path: string, id = 'source'): IFlowSource {
-  const ext = PathExt.extname(path).toLowerCase();
-  const kind = FILE_KINDS[ext] ?? 'csv';
-  const source: IFlowSource = { id, kind, name: 'df', path };
-  if (kind === 'csv') {
-    source.sep = ext === '.tsv' ? '\t' : ',';
+  let name = path.toLowerCase();
+  let ext = PathExt.extname(name);
+  while (COMPRESSED.includes(ext)) {
+    name = name.slice(0, -ext.length);
+    ext = PathExt.extname(name);
   }
-  return source;
+  const kind = DATA_FILE_KINDS[ext] ?? SINGLE_FILE_EXTRAS[ext] ?? 'csv';
+  const base = { id, name: 'df', path };
+  return kind === 'csv'
+    ? { ...base, kind, sep: ext === '.tsv' ? '\t' : ',' }
+    : { ...base, kind };
+}
+
+/** What the graph and the step list call a source. */
+export function sourceLabel(source: IFlowSource): string {
+  return source.title || ('path' in source ? source.path : '') || source.id;
+}
+
+/** The text fields of the source form (each kind has some of them). */
+export type SourceTextField = 'path' | 'url' | 'query' | 'name' | 'title';
+
+/** A text field of `source`, or undefined when its kind has none. */
+export function sourceText(
+  source: IFlowSource,
+  field: SourceTextField
+): string | undefined {
+  const fields: Partial<Record<SourceTextField, string | null>> = source;
+  return fields[field] ?? undefined;
+}
+
+/**
+ * `source` with a text field set, or removed when `value` is empty. The
+ * result is a draft like any the editor holds: a required field removed is
+ * named as missing by the server's next preview.
+ */
+export function withSourceText(
+  source: IFlowSource,
+  field: SourceTextField,
+  value: string
+): IFlowSource {
+  const next: Record<string, unknown> = { ...source };
+  if (value) {
+    next[field] = value;
+  } else {
+    delete next[field];
+  }
+  return next as IFlowSource;
 }
 
 /** `target` (relative to the server root) as seen from the folder `fromDir`. */

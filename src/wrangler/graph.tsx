@@ -29,6 +29,7 @@ import {
   IFlowDocument,
   outputsOf,
   placeNodes,
+  sourceLabel,
   splitRef,
   stepSummary
 } from './document';
@@ -253,9 +254,9 @@ function buildGraph(
       data: {
         id: source.id,
         kind: 'source',
-        label: source.title || source.path || source.id,
+        label: sourceLabel(source),
         summary: '',
-        tooltip: `${source.title || source.path || source.id}\n${source.kind} source ${source.id}`,
+        tooltip: `${sourceLabel(source)}\n${source.kind} source ${source.id}`,
         subtitle: `${source.kind} source ${source.id}`,
         state: status?.state ?? 'pending',
         inputs: [],

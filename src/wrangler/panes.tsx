@@ -10,8 +10,12 @@ import {
   downstreamOf,
   IFlowSource,
   IFlowStep,
+  sourceLabel,
+  sourceText,
+  SourceTextField,
   splitRef,
-  stepSummary
+  stepSummary,
+  withSourceText
 } from './document';
 import { SchemaForm } from './form';
 import type { FlowEditorModel } from './model';
@@ -83,7 +87,7 @@ export function StepList(props: { model: FlowEditorModel }): JSX.Element {
         {doc.sources.map(s =>
           item(
             s.id,
-            s.title || s.path || s.id,
+            sourceLabel(s),
             `${s.kind} source`,
             model.statuses.get(s.id)
           )
@@ -261,21 +265,16 @@ function SourceForm(props: {
   const [source, setSource] = React.useState(props.source);
   React.useEffect(() => setSource(props.source), [props.source]);
   const status = props.model.statuses.get(source.id);
-  const set = (change: Partial<IFlowSource>) =>
-    setSource({ ...source, ...change });
-  const text = (
-    key: 'path' | 'name' | 'title' | 'query' | 'url',
-    label: string
-  ) =>
-    source[key] !== undefined || key === 'title' ? (
+  const text = (key: SourceTextField, label: string) =>
+    sourceText(source, key) !== undefined || key === 'title' ? (
       <div className="jp-MLStudio-wranglerField">
         <label className="jp-MLStudio-wranglerLabel">{label}</label>
         <input
           type="text"
           className="jp-mod-styled"
           data-field={key}
-          value={(source[key] as string | undefined) ?? ''}
-          onChange={e => set({ [key]: e.target.value || undefined })}
+          value={sourceText(source, key) ?? ''}
+          onChange={e => setSource(withSourceText(source, key, e.target.value))}
         />
       </div>
     ) : null;
@@ -308,7 +307,7 @@ function SourceForm(props: {
           <select
             className="jp-mod-styled"
             value={source.sep ?? ','}
-            onChange={e => set({ sep: e.target.value })}
+            onChange={e => setSource({ ...source, sep: e.target.value })}
           >
             <option value=",">comma (,)</option>
             <option value={'\t'}>tab</option>

@@ -5,12 +5,14 @@ reads, and the Wrangler's extras are only the documented single-file ones."""
 from __future__ import annotations
 
 import gzip
+import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from jupyter_mlstudio.data_files import (
+    COMPRESSED,
     SINGLE_FILE_EXTRAS,
     SUPPORTED_SUFFIXES,
     read_table,
@@ -74,3 +76,26 @@ def test_a_suffix_neither_reads_is_refused_by_both(tmp_path: Path) -> None:
         source_for(str(path))
     with pytest.raises(InvalidArgumentError, match="unsupported file type"):
         read_table(path)
+
+
+FRONTEND = Path(__file__).resolve().parents[2] / "src" / "wrangler" / "document.ts"
+
+
+def _ts_table(text: str, name: str) -> dict[str, str]:
+    body = re.search(rf"const {name}: [^=]+= {{(.*?)}};", text, re.S)
+    assert body, f"{name} not found in {FRONTEND.name}"
+    return dict(re.findall(r"'([^']+)': '([^']+)'", body.group(1)))
+
+
+def test_the_editor_picks_a_files_source_kind_by_these_rules() -> None:
+    """The flow editor chooses a new file source's kind in the browser; its tables are
+    these rules, written in TypeScript, and the source kinds are the core's."""
+    text = FRONTEND.read_text(encoding="utf-8")
+    offered = _ts_table(text, "DATA_FILE_KINDS")
+    extras = _ts_table(text, "SINGLE_FILE_EXTRAS")
+    assert set(offered) == set(SUPPORTED_SUFFIXES)  # "Open in Data Wrangler" is offered on
+    assert set(extras) == set(SINGLE_FILE_EXTRAS)
+    for suffix, kind in {**offered, **extras}.items():
+        assert source_for(f"data{suffix}").kind == kind, suffix
+    compressed = re.search(r"const COMPRESSED: [^=]+= \[(.*?)\];", text, re.S)
+    assert compressed and re.findall(r"'([^']+)'", compressed.group(1)) == list(COMPRESSED)
