@@ -280,6 +280,14 @@ class FeatureStore:
         stored = self.online.get_many(group.id, keys)
         return [_decode(group, stored.get(key)) for key in keys]
 
+    def lookup(
+        self, ref: str, record_ids: Sequence[object]
+    ) -> tuple[FeatureGroup, list[dict[str, Any] | None]]:
+        """:meth:`get_records` with the version it read (what the REST API answers
+        with), resolving the reference once."""
+        group = self._online_group(ref)
+        return group, self.get_records(group.ref, record_ids)
+
     def to_df(
         self,
         ref: str,

@@ -344,3 +344,33 @@ async def test_dataset_bad_requests_are_400(call: Call, entities_csv: str) -> No
         status, error = await call("POST", "feature-datasets", body=body)
         assert status in (400, 404) and message in error["error"]["message"], (body, error)
         assert status == (404 if "nobody" in message else 400)
+
+
+async def test_record_lookups_over_rest_reuse_the_group_definition(
+    call: Call, jp_serverapp: Any
+) -> None:
+    """A lookup reads the definition once, not two catalog queries per request."""
+    from sqlalchemy import event
+
+    features = jp_serverapp.web_app.settings["mlstudio.studio"].features
+    features._group_cache_seconds = 60  # a loaded machine may take over a second here
+    await call("POST", "feature-groups", body=group_body())
+    record = {"ts": "2024-01-01T00:00:00Z", "age": 5, "city": "Oslo"}
+    assert (
+        await call("PUT", "feature-groups", "customers", "records", "1", body={"record": record})
+    )[0] == 200
+    assert (await call("GET", "feature-groups", "customers", "records", "1"))[0] == 200
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(features.catalog._db.engine, "before_cursor_execute", seen)
+    for _ in range(5):
+        status, got = await call("GET", "feature-groups", "customers", "records", "1")
+        assert (status, got["group"], got["record"]["age"]) == (200, "customers@1", 5)
+        status, got = await call(
+            "POST", "feature-groups", "customers", "lookup", body={"record_ids": [1]}
+        )
+        assert status == 200 and got["items"][0]["age"] == 5
+    assert [s for s in statements if "feature_groups" in s] == []

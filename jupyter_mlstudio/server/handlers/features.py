@@ -230,8 +230,7 @@ class FeatureLookupHandler(_FeaturesBase):
     @tornado.web.authenticated
     async def post(self, ref: str) -> None:
         body = self.parse_body(feature_models.RecordBatchGet)
-        group = await self.call(self.studio.features.get_group, ref)
-        records = await self.call(self.studio.features.get_records, group.ref, body.record_ids)
+        group, records = await self.call(self.studio.features.lookup, ref, body.record_ids)
         self.write_model(feature_models.FeatureRecordList(group=group.ref, items=records))
 
 
@@ -239,8 +238,7 @@ class FeatureRecordHandler(_FeaturesBase):
     @authorized
     @tornado.web.authenticated
     async def get(self, ref: str, record_id: str) -> None:
-        group = await self.call(self.studio.features.get_group, ref)
-        record = await self.call(self.studio.features.get_record, group.ref, record_id)
+        group, (record,) = await self.call(self.studio.features.lookup, ref, [record_id])
         if record is None:
             raise NotFoundError(f"Feature group {group.ref} has no record {record_id!r} online.")
         self.write_model(
