@@ -199,6 +199,8 @@ class MLStudio(ExtensionApp):
     _watcher: ChangeWatcher | None = None
     _endpoint_check: PeriodicCallback | None = None
     _tuning_check: PeriodicCallback | None = None
+    _tuning_busy: threading.Lock | None = None
+    _stopping = False
 
     @default("home")
     def _default_home(self) -> str:
@@ -329,13 +331,15 @@ class MLStudio(ExtensionApp):
         owner, so checks that overlap, or servers sharing a store, adopt a job once. The
         tuning service (and optuna) loads only when some tuning job is unfinished."""
         store = SqlTuningStore(studio.db)
-        busy = threading.Lock()
+        busy = self._tuning_busy = threading.Lock()
 
         def check() -> None:
             if not busy.acquire(blocking=False):
                 return  # the previous check is still running
             try:
-                if not store.in_statuses(ACTIVE_TUNING_STATUSES):
+                # a check queued before the server stopped must not start supervisors
+                # on a closed studio
+                if self._stopping or not store.in_statuses(ACTIVE_TUNING_STATUSES):
                     return
                 adopted = studio.tuning.resume()
                 if adopted:
@@ -455,6 +459,9 @@ class MLStudio(ExtensionApp):
             self._endpoint_check.stop()
         if self._tuning_check is not None:
             self._tuning_check.stop()
+        self._stopping = True
+        if self._tuning_busy is not None and self._tuning_busy.acquire(timeout=30):
+            self._tuning_busy.release()  # a running check has ended; later ones return
         studio = self.settings.get("mlstudio.studio")
         if isinstance(studio, Studio):
             if not self.keep_endpoints_running:
