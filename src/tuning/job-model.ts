@@ -162,6 +162,8 @@ export class TuningJobModel extends ResourceModel<TuningJob> {
       this.setError(reason);
     }
     if (importances) {
+      // show the table and plots now: importances (fANOVA) take longer at thousands of trials
+      this.emit();
       try {
         const result = await getImportances(
           this.tuningJobId,

@@ -10,6 +10,7 @@ import * as React from 'react';
 
 import { isTuningActive, TrialInfo, TuningJob } from './api';
 import { ThemedPanel } from '../charts/panel';
+import { loadPlotly } from '../charts/plotly';
 import type { IThemeColors, ThemeWatcher } from '../charts/theme';
 import {
   bestText,
@@ -68,6 +69,8 @@ export class TuningJobView extends ResourceView<
       icon: tuningIcon,
       label: 'Tuning'
     });
+    // fetch plotly while the trials load, not after
+    void loadPlotly().catch(() => undefined);
     this.followTitle(({ job }) =>
       job
         ? {
