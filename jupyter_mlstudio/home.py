@@ -223,27 +223,17 @@ def sample_usage(
 
 
 # -- the home -------------------------------------------------------------------------
+@dataclass(frozen=True, kw_only=True)
 class StudioHome:
     """Reads through the services it is given; holds no state of its own."""
 
-    def __init__(
-        self,
-        *,
-        jobs: JobService,
-        endpoints: EndpointService,
-        experiments: ExperimentService,
-        registry: Registry,
-        config: StudioConfig,
-        store_backend: str,
-        cpu_sample_seconds: float = CPU_SAMPLE_SECONDS,
-    ) -> None:
-        self.jobs = jobs
-        self.endpoints = endpoints
-        self.experiments = experiments
-        self.registry = registry
-        self.config = config
-        self.store_backend = store_backend
-        self.cpu_sample_seconds = cpu_sample_seconds
+    jobs: JobService
+    endpoints: EndpointService
+    experiments: ExperimentService
+    registry: Registry
+    config: StudioConfig
+    store_backend: str
+    cpu_sample_seconds: float = CPU_SAMPLE_SECONDS
 
     def snapshot(self, activity_limit: int = ACTIVITY_LIMIT) -> HomeSnapshot:
         return HomeSnapshot(

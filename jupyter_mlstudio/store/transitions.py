@@ -15,15 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import InvalidArgumentError
-from ..statuses import (
-    COMPLETED,
-    PENDING,
-    RUNNING,
-    STATUSES,
-    STOPPED,
-    STOPPING,
-    TERMINAL_STATUSES,
-)
+from ..statuses import COMPLETED, PENDING, RUNNING, STATUSES, STOPPED, STOPPING, TERMINAL_STATUSES
 from .orm import utcnow
 
 MAX_REASON = 4000
