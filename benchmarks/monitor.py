@@ -14,6 +14,18 @@ Drift of 1,000,000 current rows x 30 features (20 numerical, 10 categorical) aga
   threshold 0.1.
 
     .venv/bin/python benchmarks/monitor.py [--rows 1000000] [--reference-rows 100000]
+
+Against Evidently (0.7.23 needs pandas < 3; our code runs on both):
+
+    python3 -m venv /tmp/evidently-bench-venv
+    /tmp/evidently-bench-venv/bin/pip install evidently==0.7.23 "pandas<3" sqlalchemy fsspec pyarrow
+    PYTHONPATH=. /tmp/evidently-bench-venv/bin/python benchmarks/monitor.py
+
+One run on the shared 2-core machine (2026-12-04, load ~9): ours 11.5 s, Evidently
+242 s (21x), the same verdict on 30 of 30 features, statistics within 0.0004, report
+18 KB. With at most 1,000 reference rows the categorical tests differ on purpose:
+Evidently's chi-square takes the reference's shares as exact (goodness of fit), ours
+tests the 2xk contingency table, which allows for the small reference's own noise.
 """
 
 from __future__ import annotations
@@ -58,8 +70,8 @@ def make_frame(rows: int, seed: int, shifted: bool) -> pd.DataFrame:
 
 def run_evidently(
     reference: pd.DataFrame, current: pd.DataFrame
-) -> tuple[float, dict[str, bool]] | str:
-    """Evidently's time and per-column verdicts, or why it was skipped."""
+) -> tuple[float, dict[str, tuple[bool, float]]] | str:
+    """Evidently's time and per-column (verdict, statistic), or why it was skipped."""
     try:
         import evidently
     except ImportError as exc:
@@ -78,13 +90,17 @@ def run_evidently(
             Dataset.from_pandas(reference, data_definition=definition),
         )
         elapsed = time.perf_counter() - started
-        verdicts: dict[str, bool] = {}
+        verdicts: dict[str, tuple[bool, float]] = {}
         for metric in snapshot.dict()["metrics"]:
             config = metric.get("config", {})
             column = config.get("column")
             if column in reference.columns and "threshold" in config:
                 value = float(metric["value"])
-                verdicts[column] = value >= config["threshold"]
+                # a p-value drifts below its threshold, a distance at or above it
+                if "p_value" in str(config.get("method", "")):
+                    verdicts[column] = (value < config["threshold"], value)
+                else:
+                    verdicts[column] = (value >= config["threshold"], value)
         return elapsed, verdicts
     except ImportError:
         pass
@@ -104,7 +120,10 @@ def run_evidently(
     for metric in report.as_dict()["metrics"]:
         by_column = metric.get("result", {}).get("drift_by_columns")
         if by_column:
-            return elapsed, {c: bool(r["drift_detected"]) for c, r in by_column.items()}
+            return elapsed, {
+                c: (bool(r["drift_detected"]), float(r["drift_score"]))
+                for c, r in by_column.items()
+            }
     return f"evidently {version}: no per-column drift in its report"
 
 
@@ -131,6 +150,10 @@ def main() -> None:
     check_s = time.perf_counter() - started
     size = len(report.model_dump_json())
     ours = {f.name: f.drifted for f in report.features}
+    # what Evidently reports: the p-value of a test, else the distance
+    statistics = {
+        f.name: f.p_value if f.p_value is not None else f.statistic for f in report.features
+    }
     methods = sorted({f.method for f in report.features})
     print(f"ours: baseline of the reference {baseline_s:.2f} s")
     print(f"ours: check of the current rows {check_s:.2f} s ({', '.join(methods)})")
@@ -143,9 +166,12 @@ def main() -> None:
     if isinstance(outcome, str):
         print(f"evidently: skipped: {outcome}")
         return
-    evidently_s, theirs = outcome
+    evidently_s, found = outcome
+    theirs = {c: v[0] for c, v in found.items()}
     common = sorted(set(ours) & set(theirs))
     agree = sum(ours[c] == theirs[c] for c in common) / max(len(common), 1)
+    gaps = [abs((statistics[c] or 0.0) - found[c][1]) for c in common]
+    print(f"statistics: largest difference from Evidently's {max(gaps, default=0):.2g}")
     print(f"evidently: DataDriftPreset {evidently_s:.2f} s")
     print(
         f"speed-up: {evidently_s / check_s:.1f}x (target {SPEEDUP_TARGET:g}x); verdicts agree "
