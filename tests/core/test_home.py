@@ -84,7 +84,7 @@ def test_running_jobs_and_endpoints_with_their_process_usage(
     assert job_item.usage is not None and job_item.started_at is not None
     # the runner and the busy child: the child's loop is counted with the job
     assert job_item.usage.processes >= 2
-    assert job_item.usage.cpu_percent > 20
+    assert job_item.usage.cpu_percent > 5  # a busy loop; low bound: the machine may be loaded
     assert job_item.usage.memory_bytes > 10 * 2**20
 
     endpoint_item = _item(running, "endpoint", "iris-live")
