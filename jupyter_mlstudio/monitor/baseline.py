@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
+import fsspec
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -211,29 +212,33 @@ class Baseline(BaseModel):
         return [f.name for f in self.constraints.features]
 
     def save(self, folder: str | Path) -> None:
-        """Write ``statistics.json`` and ``constraints.json`` into ``folder``."""
-        where = Path(folder)
-        where.mkdir(parents=True, exist_ok=True)
+        """Write ``statistics.json`` and ``constraints.json`` into ``folder`` (a path or
+        any fsspec URL, such as the artifact store's)."""
+        fs, root = fsspec.core.url_to_fs(str(folder))
+        fs.makedirs(root, exist_ok=True)
         for name, model in (
             (STATISTICS_FILE, self.statistics),
             (CONSTRAINTS_FILE, self.constraints),
         ):
             text = model.model_dump_json(by_alias=True, exclude_none=True, indent=1)
-            (where / name).write_text(text + "\n", encoding="utf-8")
+            with fs.open(f"{root.rstrip('/')}/{name}", "w", encoding="utf-8") as handle:
+                handle.write(text + "\n")
 
     @classmethod
     def load(cls, folder: str | Path) -> Baseline:
-        """Read a baseline folder (ours or a SageMaker baselining job's output)."""
-        where = Path(folder)
+        """Read a baseline folder, a path or fsspec URL (ours or a SageMaker baselining
+        job's output)."""
+        where = str(folder).rstrip("/")
         return cls(
-            statistics=load_statistics(where / STATISTICS_FILE),
-            constraints=load_constraints(where / CONSTRAINTS_FILE),
+            statistics=load_statistics(f"{where}/{STATISTICS_FILE}"),
+            constraints=load_constraints(f"{where}/{CONSTRAINTS_FILE}"),
         )
 
 
-def _load(path: Path, model: type[_Model], what: str) -> Any:
+def _load(path: str, model: type[_Model], what: str) -> Any:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        with fsspec.open(path, "r", encoding="utf-8") as handle:
+            document = json.loads(handle.read())
     except FileNotFoundError:
         raise InvalidArgumentError(f"{what} file {str(path)!r} does not exist.") from None
     except ValueError as exc:
@@ -252,12 +257,12 @@ def parse(document: Any, model: type[Any], what: str) -> Any:
 
 
 def load_statistics(path: str | Path) -> Statistics:
-    result: Statistics = _load(Path(path), Statistics, "statistics")
+    result: Statistics = _load(str(path), Statistics, "statistics")
     return result
 
 
 def load_constraints(path: str | Path) -> Constraints:
-    result: Constraints = _load(Path(path), Constraints, "constraints")
+    result: Constraints = _load(str(path), Constraints, "constraints")
     return result
 
 

@@ -203,6 +203,9 @@ def test_files_round_trip_through_the_models(tmp_path: Path) -> None:
     loaded = Baseline.load(tmp_path)
     assert loaded == baseline
     assert check(traffic(1000, seed=4), loaded).violations == []
+    # any fsspec URL, as the artifact store may be one
+    baseline.save("memory://monitor-test/baseline")
+    assert Baseline.load("memory://monitor-test/baseline/") == baseline
 
 
 def test_a_sagemaker_baseline_loads_and_checks(tmp_path: Path) -> None:
