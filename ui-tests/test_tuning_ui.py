@@ -346,3 +346,40 @@ def test_two_objectives_pareto_front(page: Page, lab: Lab, console_errors: list[
     view.locator('[data-testid="mls-tuning-explore"]').scroll_into_view_if_needed()
     pages.screenshot_themes(page, "tuning-pareto")
     assert not mlstudio_errors(console_errors), console_errors
+
+
+def test_stop_a_tuning_job(page: Page, lab: Lab) -> None:
+    """Stop in the view ends a running tuning job: it says Stopped and runs no more trials."""
+    lab.api(
+        "POST",
+        "tuning-jobs",
+        {
+            "name": "iris-stop",
+            "training": {
+                "algorithm": "random-forest-classifier",
+                "channels": {"train": "iris.csv"},
+                "target": "target",
+            },
+            "search_space": {
+                "n_estimators": {"type": "integer", "min_value": 2, "max_value": 30},
+            },
+            "objective": {"metric": "validation:accuracy"},
+            "strategy": "Random",
+            "limits": {"max_trials": 50, "max_parallel_trials": 1},
+        },
+    )
+    open_lab(page, lab)
+    sidebar = open_tuning(page)
+    sidebar.locator('[data-testid="mls-tuning-item"]', has_text="iris-stop").click()
+    view = visible_view(page, "mls-tuning-view")
+    stop = view.locator('[data-testid="mls-stop-tuning"]')
+    expect(stop).to_be_enabled(timeout=30_000)
+    stop.click()
+    expect(view.locator(".jp-MLStudio-page")).to_have_attribute(
+        "data-tuning-status", "Stopped", timeout=60_000
+    )
+    expect(stop).to_be_disabled()
+    job = lab.api("GET", "tuning-jobs/iris-stop")
+    assert job["status"] == "Stopped"
+    assert job["progress"]["started"] < 50, job["progress"]
+    assert job["progress"]["running"] == 0, job["progress"]
