@@ -633,6 +633,9 @@ def check(
         )
     if len(data) == 0:
         return CheckReport(outcome="NoData", rows=0, message="The dataset has no rows.")
+    duplicated = sorted({str(c) for c in data.columns[data.columns.astype(str).duplicated()]})
+    if duplicated:
+        raise InvalidArgumentError(f"Duplicate column names: {', '.join(duplicated)}.")
     config = baseline.constraints.monitoring_config
     columns = {str(c): c for c in data.columns}
     violations: list[Violation] = []

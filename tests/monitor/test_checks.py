@@ -184,6 +184,9 @@ def test_bad_options_and_empty_data(training: pd.DataFrame) -> None:
         check(training, baseline, {"features": {"age": {"comparison_method": "median"}}})
     with pytest.raises(InvalidArgumentError, match="compares numbers"):
         check(training, baseline, {"categorical_method": "ks"})
+    twice = pd.concat([training.head(10), training.head(10)[["age"]]], axis=1)
+    with pytest.raises(InvalidArgumentError, match="Duplicate column names: age"):
+        check(twice, baseline)
     with pytest.raises(InvalidArgumentError, match="pandas DataFrame, not dict"):
         check({"a": [1]}, baseline)
 
