@@ -403,7 +403,7 @@ _MINIMIZED = ("loss", "error", "rmse", "mse", "mae", "inertia")
 def _direction(metric: str, given: str | None, default: str) -> str:
     """``given``, else Minimize for a metric named like a loss or an error, else ``default``."""
     if given is not None:
-        return given
+        return given.capitalize()  # the spec's spelling; it refuses anything else
     name = metric.lower().rsplit(":", 1)[-1]
     return "Minimize" if any(word in name for word in _MINIMIZED) else default
 

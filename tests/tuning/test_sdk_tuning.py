@@ -332,3 +332,13 @@ def test_the_study_journal_locks_with_a_lock_file_not_a_symlink(tmp_path: Path) 
     study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
     assert len(optuna.load_study(study_name=study.study_name, storage=storage).trials) == 3
     assert sorted(p.name for p in path.parent.iterdir()) == ["study.journal"]  # no lock left
+
+
+def test_function_progress_shows_the_best_in_the_given_direction(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    tuning = mls.tune(lambda p: p["x"], space={"x": (0.0, 1.0)}, direction="minimize", max_trials=6)
+    assert tuning.job.spec["objective"]["direction"] == "Minimize"
+    best = min(tuning.trials()["value"])
+    assert tuning.best_trial is not None and tuning.best_trial.value == best
+    assert capsys.readouterr().err.rstrip().endswith(f"best={best:.4g}]")
