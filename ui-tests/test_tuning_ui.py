@@ -146,6 +146,8 @@ def test_tune_from_the_form(page: Page, lab: Lab, console_errors: list[str]) -> 
     warm.fill("")
     param(form, "n_estimators").scroll_into_view_if_needed()
     pages.screenshot_themes(page, "tuning-form")
+    form.locator('[data-testid="mls-tuning-form-submit"]').scroll_into_view_if_needed()
+    pages.screenshot_themes(page, "tuning-form-search")
 
     # submit: the view opens and shows the trials and history live, while it runs
     form.locator('[data-testid="mls-tuning-form-submit"]').click()
