@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from ..errors import AlreadyExistsError, ConflictError, InvalidArgumentError, NotFoundError
 from ..store.db import Database
 from ..store.lookup import row_by_id
-from ..store.orm import utcnow
+from ..store.orm import as_utc, utcnow
 from ..store.pagination import DEFAULT_MAX_ITEMS, Page, PageWindow
 from .entities import (
     FeatureDefinition,
@@ -113,6 +113,13 @@ class FeatureGroupStore(abc.ABC):
         next_token: str | None = None,
     ) -> Page[Ingestion]:
         """Newest first."""
+
+    @abc.abstractmethod
+    def changed_since(self, since: datetime) -> list[tuple[str, datetime, datetime]]:
+        """(``name@version``, changed, created) of the versions whose definition,
+        descriptions or tags changed, or that were ingested into, at or after ``since``
+        (the server's change watcher announces them; deletions are announced by whoever
+        deletes)."""
 
 
 class SqlFeatureGroupStore(FeatureGroupStore):
@@ -296,6 +303,27 @@ class SqlFeatureGroupStore(FeatureGroupStore):
         with self._db.session() as session:
             self._require(session, group_id)
             return window.fetch(session, stmt, FeatureIngestionRow.to_entity)
+
+    def changed_since(self, since: datetime) -> list[tuple[str, datetime, datetime]]:
+        g = FeatureGroupRow
+        edited = select(g.name, g.version, g.updated_at, g.created_at).where(g.updated_at >= since)
+        # An SDK or job ingestion changes no catalog row but the history: the group's
+        # records, freshness and statistics changed.
+        ingested = (
+            select(g.name, g.version, func.max(FeatureIngestionRow.ingested_at), g.created_at)
+            .join(FeatureIngestionRow, FeatureIngestionRow.group_id == g.id)
+            .where(FeatureIngestionRow.ingested_at >= since)
+            .group_by(g.id, g.name, g.version, g.created_at)
+        )
+        changes: dict[str, tuple[datetime, datetime]] = {}
+        with self._db.session() as session:
+            for stmt in (edited, ingested):
+                for name, version, changed, created in session.execute(stmt):
+                    ref = f"{name}@{version}"
+                    changed = as_utc(changed)
+                    if ref not in changes or changes[ref][0] < changed:
+                        changes[ref] = (changed, as_utc(created))
+        return [(ref, changed, created) for ref, (changed, created) in changes.items()]
 
     @staticmethod
     def _latest(session: Session, name: str) -> int:

@@ -23,6 +23,7 @@ from ..config import (
     default_home,
 )
 from ..errors import MLStudioError
+from ..features.store import SqlFeatureGroupStore
 from ..processes import pid_alive
 from ..store.db import redact_uri
 from ..studio import Studio
@@ -294,6 +295,8 @@ class MLStudio(ExtensionApp):
                         "endpoints": studio.endpoints.changed_since,
                         # the store, not studio.tuning: no optuna import until tuning is used
                         "tuning-jobs": SqlTuningStore(studio.db).changed_since,
+                        # the catalog, not studio.features: no pyarrow or DuckDB import
+                        "feature-groups": SqlFeatureGroupStore(studio.db).changed_since,
                     },
                     emit,
                     executor,
