@@ -66,6 +66,7 @@ def load_all_models() -> MetaData:
     from ..experiments import runs_orm as _runs  # noqa: F401
     from ..features import orm as _features  # noqa: F401
     from ..jobs import orm as _jobs  # noqa: F401
+    from ..monitor import orm as _monitor  # noqa: F401
     from ..registry import orm as _registry  # noqa: F401
     from ..tuning import orm as _tuning  # noqa: F401
 
