@@ -567,8 +567,7 @@ def tune(
 
 
 def _known_metrics(algorithm: str) -> str:
-    from .jobs.algorithms import ALGORITHMS
-    from .tuning.spec import builtin_metrics
+    from .jobs.algorithms import ALGORITHMS, builtin_metrics
 
     found = ALGORITHMS.get(algorithm)
     if found is None:

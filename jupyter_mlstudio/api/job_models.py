@@ -130,6 +130,10 @@ class Algorithm(ResponseModel):
     task: Literal["classification", "regression", "clustering", "anomaly"]
     description: str
     needs_target: bool
+    metrics: list[str] = Field(
+        description="The quality metrics the algorithm logs (e.g. validation:accuracy), "
+        "the objectives a tuning job of it can take."
+    )
     hyperparameters: dict[str, Any] = Field(description="JSON schema of the hyperparameters.")
 
 

@@ -6,7 +6,7 @@ every one with a default, a description and its allowed range) and a factory tha
 builds the unfitted estimator. :func:`validate_hyperparameters` accepts values the way a
 training job receives them, as strings (``"100"``, ``"0.5"``, ``"true"``, ``"[64, 32]"``),
 and explains every bad one. :func:`describe_algorithms` is what the REST API and the UI
-show: names, tasks and the JSON schema of each algorithm's hyperparameters.
+show: names, tasks, the metrics each logs and the JSON schema of its hyperparameters.
 
 scikit-learn is imported only when an estimator is built, so listing and validating
 algorithms works without it.
@@ -35,6 +35,27 @@ from ..errors import InvalidArgumentError
 Task = Literal["classification", "regression", "clustering", "anomaly"]
 TASKS: tuple[str, ...] = ("classification", "regression", "clustering", "anomaly")
 
+# The quality metrics a built-in algorithm of each task logs (jobs/builtin.py names them
+# ``validation:<name>``), plus the row counts every one logs. The REST catalogue offers them
+# as tuning objectives and tuning refuses an objective outside them.
+TASK_METRICS: dict[str, tuple[str, ...]] = {
+    "classification": ("accuracy", "balanced_accuracy", "f1", "roc_auc", "log_loss"),
+    "regression": ("rmse", "mae", "r2"),
+    "clustering": ("inertia", "silhouette"),
+    "anomaly": ("anomaly_fraction", "mean_score"),
+}
+COMMON_METRICS = ("train_rows", "validation_rows")
+
+
+def validation_metrics(task: str) -> list[str]:
+    """The ``validation:<name>`` quality metrics a built-in algorithm of ``task`` logs."""
+    return [f"validation:{m}" for m in TASK_METRICS.get(task, ())]
+
+
+def builtin_metrics(task: str) -> list[str]:
+    """Every metric a built-in algorithm of ``task`` logs (quality metrics and row counts)."""
+    return validation_metrics(task) + list(COMMON_METRICS)
+
 
 @dataclass(frozen=True)
 class Algorithm:
@@ -55,6 +76,11 @@ class Algorithm:
     @property
     def needs_target(self) -> bool:
         return self.task in ("classification", "regression")
+
+    @property
+    def metrics(self) -> list[str]:
+        """The quality metrics this algorithm logs, e.g. ``validation:accuracy``."""
+        return validation_metrics(self.task)
 
     def build(self, params: BaseModel) -> Any:
         """The unfitted estimator for validated hyperparameters."""
@@ -789,6 +815,7 @@ def describe_algorithms() -> list[dict[str, Any]]:
             "task": algo.task,
             "description": algo.description,
             "needs_target": algo.needs_target,
+            "metrics": algo.metrics,
             "schema": hyperparameter_schema(algo),
         }
         for algo in ALGORITHMS.values()

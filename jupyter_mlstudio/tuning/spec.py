@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from ..errors import InvalidArgumentError
+from ..jobs.algorithms import builtin_metrics
 from ..jobs.specs import NAME_PATTERN, MetricDefinition, TrainingSpec
 
 Scaling = Literal["Auto", "Linear", "Logarithmic", "ReverseLogarithmic"]
@@ -32,22 +33,6 @@ Direction = Literal["Maximize", "Minimize"]
 Strategy = Literal["Bayesian", "GP", "Random", "Grid", "CMA-ES", "Hyperband"]
 EarlyStopping = Literal["Off", "Auto"]
 CategoricalValue = str | int | float | bool
-
-# What the built-in algorithms log (jobs/builtin.py: ``validation:<name>`` per task, plus
-# the row counts), so an objective they never log is refused before any trial runs.
-BUILTIN_METRICS: dict[str, tuple[str, ...]] = {
-    "classification": ("accuracy", "balanced_accuracy", "f1", "roc_auc", "log_loss"),
-    "regression": ("rmse", "mae", "r2"),
-    "clustering": ("inertia", "silhouette"),
-    "anomaly": ("anomaly_fraction", "mean_score"),
-}
-COMMON_METRICS = ("train_rows", "validation_rows")
-
-
-def builtin_metrics(task: str) -> list[str]:
-    """Every metric a built-in algorithm of ``task`` logs."""
-    return [f"validation:{m}" for m in BUILTIN_METRICS.get(task, ())] + list(COMMON_METRICS)
-
 
 _CANONICAL = {
     name.lower(): name

@@ -1152,6 +1152,11 @@ export interface components {
             /** Needs Target */
             needs_target: boolean;
             /**
+             * Metrics
+             * @description The quality metrics the algorithm logs (e.g. validation:accuracy), the objectives a tuning job of it can take.
+             */
+            metrics: string[];
+            /**
              * Hyperparameters
              * @description JSON schema of the hyperparameters.
              */

@@ -25,7 +25,6 @@ import {
   TuningJobCreate,
   TuningJobSpec
 } from './api';
-import type { AlgorithmTask } from '../api/types';
 import { TrainingFormModel } from '../jobs/form-model';
 import {
   IHyperparameterField,
@@ -72,30 +71,8 @@ export const SCALINGS: ReadonlyArray<Scaling> = [
   'ReverseLogarithmic'
 ];
 
-/**
- * The metrics a built-in algorithm of each task logs (the server's
- * `tuning/spec.py` BUILTIN_METRICS, which refuses any other objective).
- */
-const TASK_METRICS: Record<AlgorithmTask, ReadonlyArray<string>> = {
-  classification: [
-    'accuracy',
-    'balanced_accuracy',
-    'f1',
-    'roc_auc',
-    'log_loss'
-  ],
-  regression: ['rmse', 'mae', 'r2'],
-  clustering: ['inertia', 'silhouette'],
-  anomaly: ['anomaly_fraction', 'mean_score']
-};
-
 /** Metrics where smaller is better. */
 const MINIMIZED = /(^|:)(rmse|mae|log_loss|inertia|loss|error)$/;
-
-/** The objective metrics an algorithm of `task` logs. */
-export function metricsOf(task: AlgorithmTask | undefined): string[] {
-  return task ? TASK_METRICS[task].map(m => `validation:${m}`) : [];
-}
 
 /** The direction that suits a metric (losses and errors are minimized). */
 export function directionOf(metric: string): Direction {
@@ -249,9 +226,9 @@ export class TuningFormModel implements IDisposable {
     return this._secondDirection;
   }
 
-  /** The objectives the selected algorithm logs. */
+  /** The objectives the selected algorithm logs (from the server's catalogue). */
   get metrics(): string[] {
-    return metricsOf(this.training.algorithm?.task);
+    return this.training.algorithm?.metrics ?? [];
   }
 
   get maxTrials(): string {

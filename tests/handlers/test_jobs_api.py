@@ -29,6 +29,16 @@ async def test_training_job_from_the_api_to_completion(
     assert status == 200
     forest = next(a for a in algorithms["items"] if a["name"] == "random-forest-classifier")
     assert forest["needs_target"] and "n_estimators" in forest["hyperparameters"]["properties"]
+    # the catalogue names the metrics each algorithm logs (the tuning form's objectives)
+    assert forest["metrics"] == [
+        "validation:accuracy",
+        "validation:balanced_accuracy",
+        "validation:f1",
+        "validation:roc_auc",
+        "validation:log_loss",
+    ]
+    ridge = next(a for a in algorithms["items"] if a["name"] == "ridge")
+    assert ridge["metrics"] == ["validation:rmse", "validation:mae", "validation:r2"]
 
     status, columns = await call("GET", "data", "columns", params={"path": iris_csv})
     assert (status, columns["columns"][-1]) == (200, "target")
@@ -67,6 +77,8 @@ async def test_training_job_from_the_api_to_completion(
 
     status, run = await call("GET", "runs", done["run_id"])
     assert run["metrics"]["validation:accuracy"] > 0.8
+    # and those are the ones the trained job logged
+    assert {m for m in run["metrics"] if m.startswith("validation:")} == set(forest["metrics"])
 
     status, page = await call("GET", "jobs", params={"kind": "training"})
     assert [j["name"] for j in page["items"]] == ["iris-forest"]

@@ -132,6 +132,7 @@ class AlgorithmsHandler(_JobsBase):
                 task=a["task"],
                 description=a["description"],
                 needs_target=a["needs_target"],
+                metrics=a["metrics"],
                 hyperparameters=a["schema"],
             )
             for a in await self.call(describe_algorithms)  # builds schemas: off the loop
