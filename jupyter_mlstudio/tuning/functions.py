@@ -6,7 +6,7 @@ intermediate values and be pruned, or optuna's own ``fn(trial)`` when no search 
 is given) and becomes a child run of the tuning job's parent run, tagged with its number,
 with the sampled values as params and the objective (per step when reported) as its
 metric. The optimize loop only queues each finished trial: a background thread writes the
-runs of the trials that ended in the last ``WRITE_EVERY`` seconds in one transaction
+runs of the trials handed over every ``WRITE_EVERY`` seconds in one transaction
 (``RunStore.record_runs``), and the loop records their ids in the study, a block of trial
 numbers per attribute, once per ``PROGRESS_EVERY`` seconds with the counts. So tracking
 adds no journal write per trial and one database transaction per batch; the study itself
@@ -15,7 +15,6 @@ is the same journal as job trials'.
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import math
 import queue
@@ -79,32 +78,35 @@ class _FinishedTrial:
 
 
 class _RunWriter(threading.Thread):
-    """Writes each finished trial's child run (create, one batch, end) off the optimize
-    loop, so the run store's writes do not slow the trials, taking every trial queued
-    meanwhile at once; ``take_run_ids`` hands the runs written so far to the loop, which
-    records them in the study a block at a time. ``close`` drains it."""
+    """Writes the finished trials' child runs off the optimize loop, so the run store's
+    writes do not slow the trials: the loop ``add``s each trial to a list handed over at
+    most every ``WRITE_EVERY`` seconds (waking this thread per trial cost the loop a
+    thread switch each), and each list is one transaction. ``take_run_ids`` hands the
+    runs written so far to the loop, which records them in the study a block at a time.
+    ``close`` hands over the rest and drains it."""
 
     def __init__(self, service: TuningService, job: TuningJob) -> None:
         super().__init__(name=f"mlstudio-tuning-runs-{job.id[:8]}", daemon=True)
         self.runs = service.experiments
         self.job = job
-        self.queue: queue.Queue[_FinishedTrial | None] = queue.Queue()
+        self.queue: queue.Queue[list[_FinishedTrial] | None] = queue.Queue()
+        self._pending: list[_FinishedTrial] = []  # the loop's, not yet handed over
+        self._handed_at = time.monotonic()
         self._lock = threading.Lock()
         self._run_ids: dict[int, str] = {}
         self.start()
 
+    def add(self, trial: _FinishedTrial) -> None:
+        """Called by the optimize loop (only) for each finished trial."""
+        self._pending.append(trial)
+        now = time.monotonic()
+        if now - self._handed_at >= WRITE_EVERY:
+            self.queue.put(self._pending)
+            self._pending, self._handed_at = [], now
+
     def run(self) -> None:
-        while True:
-            batch = [self.queue.get()]
-            until = time.monotonic() + WRITE_EVERY  # gather what ends meanwhile
-            with contextlib.suppress(queue.Empty):
-                while batch[-1] is not None and (left := until - time.monotonic()) > 0:
-                    batch.append(self.queue.get(timeout=left))
-            trials = [item for item in batch if item is not None]
-            if trials:
-                self._write(trials)
-            if batch[-1] is None:
-                return
+        while (trials := self.queue.get()) is not None:
+            self._write(trials)
 
     def _write(self, trials: list[_FinishedTrial]) -> None:
         """Every trial queued so far, in one transaction (one by one if it is refused, so
@@ -132,6 +134,9 @@ class _RunWriter(threading.Thread):
         return taken
 
     def close(self) -> None:
+        if self._pending:
+            self.queue.put(self._pending)
+            self._pending = []
         self.queue.put(None)
         self.join()
 
@@ -229,7 +234,7 @@ def run_function_trials(
                 ]
             if params is None or len(params) != len(dists):  # fn(trial) suggested its own
                 params = to_hyperparameters(spec, trial.params)
-            writer.queue.put(
+            writer.add(
                 _FinishedTrial(
                     trial.number,
                     RunRecord(
