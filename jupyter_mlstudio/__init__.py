@@ -67,7 +67,7 @@ from .tuning.entities import TuningJob
 from .tuning.handle import TuningFailedError, TuningHandle
 
 if TYPE_CHECKING:
-    from . import features
+    from . import features, monitor
     from .autolog import autolog
     from .wrangler import Flow, list_transforms
 
@@ -133,6 +133,7 @@ __all__ = [
     "list_tuning_jobs",
     "load_model",
     "model_card",
+    "monitor",
     "process",
     "register",
     "search_runs",
@@ -174,8 +175,9 @@ def __getattr__(name: str) -> Any:
     import importlib
 
     # ``mls.widgets`` is imported on first use: it needs ipywidgets and matplotlib;
-    # ``mls.features`` (the Feature Store SDK, the features package) once used.
-    if name in ("widgets", "features"):
+    # ``mls.features`` (the Feature Store SDK, the features package) and ``mls.monitor``
+    # (Model Monitor's, the monitor package) once used.
+    if name in ("widgets", "features", "monitor"):
         return importlib.import_module(f".{name}", __name__)
     module = _LAZY.get(name)
     if module is None:

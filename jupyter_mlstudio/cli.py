@@ -3,6 +3,7 @@
 jupyter mlstudio db upgrade   migrate the metadata database to this release's schema
 jupyter mlstudio db current   print the database's schema revision and this release's
 jupyter mlstudio openapi      print the REST API's OpenAPI document
+jupyter mlstudio scheduler    run due monitor executions while JupyterLab is closed
 """
 
 from __future__ import annotations
@@ -43,6 +44,20 @@ def _parser() -> argparse.ArgumentParser:
         help="only runs trashed at least this many days ago (default: all)",
     )
     gc.add_argument("--dry-run", action="store_true", help="list what would go; delete nothing")
+    scheduler = sub.add_parser(
+        "scheduler",
+        help="run monitor schedules (safe next to a Jupyter server: each execution runs once)",
+    )
+    scheduler.add_argument(
+        "--interval", type=float, default=30.0, help="seconds between ticks (default: 30)"
+    )
+    scheduler.add_argument(
+        "--staleness",
+        type=float,
+        default=3600.0,
+        help="a missed execution at most this many seconds old runs once (default: 3600)",
+    )
+    scheduler.add_argument("--once", action="store_true", help="one tick, then exit")
     return parser
 
 
@@ -56,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "gc":
             return _gc(args.older_than_days, args.dry_run)
+        if args.command == "scheduler":
+            return _scheduler(args.interval, args.staleness, args.once)
         uri = StudioConfig.resolve(store_uri=args.store_uri).store_uri
         db = Database(uri, prepare_schema=False)
         try:
@@ -92,6 +109,47 @@ def _gc(older_than_days: float, dry_run: bool) -> int:
     for error in report.errors:
         print(f"error: {error}", file=sys.stderr)
     return 1 if report.errors else 0
+
+
+def _scheduler(interval: float, staleness: float, once: bool) -> int:
+    """Tick until interrupted (Ctrl-C or SIGTERM): end executions whose job ended, start
+    the due ones. Several schedulers (and servers) may run: the database claim makes each
+    execution run once."""
+    import signal
+    import threading
+    from datetime import timedelta
+
+    from .studio import Studio
+
+    if interval <= 0 or staleness < 0:
+        print("error: --interval must be positive and --staleness not negative", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    studio = Studio.open()
+    service = studio.monitor
+    service.staleness = timedelta(seconds=staleness)
+    print(f"scheduler on {studio.store_uri_redacted}, every {interval:g} s", flush=True)
+    try:
+        while not stop.is_set():
+            try:
+                for execution in service.run_due():
+                    monitor = service.get_monitor(execution.monitor_id)
+                    print(
+                        f"started {monitor.name} execution {execution.id} "
+                        f"({execution.scheduled_time:%Y-%m-%d %H:%M} UTC): {execution.status}",
+                        flush=True,
+                    )
+            except MLStudioError as exc:  # the store was unreachable: try at the next tick
+                print(f"error: {exc.message}", file=sys.stderr, flush=True)
+            if once:
+                break
+            stop.wait(interval)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        studio.close()
+    return 0
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from .store.db import Database, redact_uri
 
 if TYPE_CHECKING:
     from .features.service import FeatureStore
+    from .monitor.service import MonitorService
     from .tuning.service import TuningService
     from .wrangler.service import WranglerService
 
@@ -50,7 +51,8 @@ class Studio:
     """The composition root: builds the stores and hands each service what it uses.
 
     ``studio.<feature>`` is always a service: ``experiments``, ``registry``,
-    ``endpoints``, ``jobs``, ``home``, ``wrangler``, ``features`` and ``tuning``.
+    ``endpoints``, ``jobs``, ``home``, ``wrangler``, ``features``, ``tuning`` and
+    ``monitor``.
     """
 
     def __init__(self, config: StudioConfig, *, prepare_schema: bool = True) -> None:
@@ -93,6 +95,7 @@ class Studio:
         self._wrangler: WranglerService | None = None
         self._features: FeatureStore | None = None
         self._tuning: TuningService | None = None
+        self._monitor: MonitorService | None = None
 
     @property
     def metric_writer(self) -> MetricWriter:
@@ -170,6 +173,25 @@ class Studio:
                     config=self.config,
                 )
             return self._tuning
+
+    @property
+    def monitor(self) -> MonitorService:
+        """Model Monitor: monitors, their executions (processing jobs), the schedulers'
+        tick and alerts."""
+        # Imported here: croniter and the statistics are for processes that monitor.
+        from .monitor.service import MonitorService
+        from .monitor.store import SqlMonitorStore
+
+        with self._lock:
+            if self._monitor is None:
+                self._monitor = MonitorService(
+                    SqlMonitorStore(self.db),
+                    jobs=self.jobs,
+                    endpoints=self.endpoints,
+                    registry=self.registry,
+                    config=self.config,
+                )
+            return self._monitor
 
     @classmethod
     def open(cls, config: StudioConfig | None = None) -> Studio:

@@ -1,7 +1,12 @@
-"""Model Monitor: baselines, data-quality and drift checks, model quality.
+"""Model Monitor: baselines, data-quality and drift checks, model quality, monitors on
+a schedule (``docs/monitor.md``). No server imports here.
 
-The statistics only (``docs/monitor.md``); schedules, jobs, the SDK and the REST
-resource call these functions. No server imports here.
+The statistics are ``baseline``, ``checks``, ``captures``, ``quality`` and ``execution``;
+``service.MonitorService`` keeps monitors, runs their executions as processing jobs and
+is the schedulers' tick. This package is also ``mls.monitor``, the SDK (``sdk.py``):
+``suggest_baseline`` (a DataFrame here, or an endpoint's lineage by a job),
+``create_schedule``, ``run_now``, ``executions``, ``violations``, ``add_ground_truth``,
+``check``, ``list_monitors``, ``get_monitor``, ``delete_monitor``.
 """
 
 from __future__ import annotations
@@ -15,7 +20,6 @@ from .baseline import (
     Statistics,
     load_constraints,
     load_statistics,
-    suggest_baseline,
 )
 from .captures import CapturedWindow, NoData, read_window
 from .checks import (
@@ -26,6 +30,7 @@ from .checks import (
     Violation,
     check,
 )
+from .entities import Alert, Execution, Monitor
 from .quality import (
     CBPE,
     CBPEReference,
@@ -36,11 +41,23 @@ from .quality import (
     validate_ground_truth,
     write_ground_truth,
 )
+from .sdk import (
+    add_ground_truth,
+    create_schedule,
+    delete_monitor,
+    executions,
+    get_monitor,
+    list_monitors,
+    run_now,
+    suggest_baseline,
+    violations,
+)
 
 __all__ = [
     "CBPE",
     "CONSTRAINTS_FILE",
     "STATISTICS_FILE",
+    "Alert",
     "Baseline",
     "CBPEReference",
     "CapturedWindow",
@@ -48,20 +65,30 @@ __all__ = [
     "ConstraintViolations",
     "Constraints",
     "DriftOptions",
+    "Execution",
     "FeatureDrift",
     "FeatureOverrides",
+    "Monitor",
     "NoData",
     "QualityConstraints",
     "QualityReport",
     "Statistics",
     "Violation",
+    "add_ground_truth",
     "check",
+    "create_schedule",
+    "delete_monitor",
+    "executions",
+    "get_monitor",
+    "list_monitors",
     "load_constraints",
     "load_statistics",
     "model_quality",
     "read_ground_truth",
     "read_window",
+    "run_now",
     "suggest_baseline",
     "validate_ground_truth",
+    "violations",
     "write_ground_truth",
 ]
