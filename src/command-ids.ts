@@ -47,6 +47,12 @@ export namespace CommandIDs {
   export const newTuningJob = 'mlstudio:new-tuning-job';
   export const openTuningJob = 'mlstudio:open-tuning-job';
   export const tuneJob = 'mlstudio:tune-job';
+  // Feature Store (registered by the features plugin, src/features/commands.ts)
+  export const openFeatureStore = 'mlstudio:open-feature-store';
+  export const refreshFeatureGroups = 'mlstudio:refresh-feature-groups';
+  export const openFeatureGroup = 'mlstudio:open-feature-group';
+  export const createFeatureGroup = 'mlstudio:create-feature-group';
+  export const ingestFeatureGroup = 'mlstudio:ingest-feature-group';
 }
 
 /** Id of the ML Studio sidebar widget. */
@@ -63,3 +69,6 @@ export const ENDPOINTS_SIDEBAR_ID = 'mlstudio-endpoints';
 
 /** Id of the Tuning sidebar widget. */
 export const TUNING_SIDEBAR_ID = 'mlstudio-tuning';
+
+/** Id of the Feature Store sidebar widget. */
+export const FEATURES_SIDEBAR_ID = 'mlstudio-features';

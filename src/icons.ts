@@ -79,3 +79,9 @@ export const tuningIcon = pathIcon(
   'tuning',
   'M4 4h2v3h2v2H6v11H4V9H2V7h2V4zm7 0h2v9h2v2h-2v5h-2v-5H9v-2h2V4zm7 0h2v5h2v2h-2v9h-2v-9h-2V9h2V4z'
 );
+
+// Stacked cylinders: the Feature Store.
+export const featureStoreIcon = pathIcon(
+  'feature-store',
+  'M12 2c4.4 0 8 1.3 8 3v14c0 1.7-3.6 3-8 3s-8-1.3-8-3V5c0-1.7 3.6-3 8-3zm6 12.2c-1.5.6-3.6.9-6 .9s-4.5-.3-6-.9V17c.3.5 2.5 1.5 6 1.5s5.7-1 6-1.5v-2.8zm0-6c-1.5.6-3.6.9-6 .9s-4.5-.3-6-.9V11c.3.5 2.5 1.5 6 1.5s5.7-1 6-1.5V8.2zM12 4C8.5 4 6.3 4.9 6 5.3c.3.5 2.5 1.3 6 1.3s5.7-.9 6-1.3C17.7 4.9 15.5 4 12 4z'
+);

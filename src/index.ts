@@ -3,6 +3,7 @@
  * own commands and views.
  */
 import { endpointsPlugin } from './endpoints/plugin';
+import { featuresPlugin } from './features/plugin';
 import { corePlugin, launcherPlugin } from './experiments/plugin';
 import { homePlugin } from './home/plugin';
 import { jobsPlugin } from './jobs/plugin';
@@ -19,5 +20,6 @@ export default [
   modelsPlugin,
   endpointsPlugin,
   wranglerPlugin,
+  featuresPlugin,
   homePlugin
 ];

@@ -12,7 +12,8 @@ export type ViewKind =
   | 'Model'
   | 'Version'
   | 'Endpoint'
-  | 'Tuning';
+  | 'Tuning'
+  | 'Feature group';
 
 /** A tab label: the kind, then the name. */
 export function tabLabel(kind: ViewKind, name: string): string {

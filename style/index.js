@@ -7,3 +7,4 @@ import './endpoints.css';
 import './wrangler.css';
 import './home.css';
 import './tuning.css';
+import './features.css';

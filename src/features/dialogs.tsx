@@ -1,0 +1,558 @@
+/**
+ * The Feature Store's dialogs: ingest a data file into a group, create a
+ * group from a data file (columns read by the server, types inferred from
+ * the file's first lines, the id and event-time columns picked from the
+ * header), and confirm a deletion.
+ *
+ * A dialog that the server refuses opens again with what the user entered
+ * and the server's message, so nothing typed is lost.
+ */
+import { Dialog, showDialog } from '@jupyterlab/apputils';
+import type { Contents, ServerConnection } from '@jupyterlab/services';
+import { ReactWidget } from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+import {
+  createFeatureGroup,
+  deleteFeatureGroup,
+  FEATURE_GROUP_NAME_PATTERN,
+  FEATURE_TYPES,
+  ingestFeatureGroupFile
+} from '../api/features';
+import { getDataColumns } from '../api/jobs';
+import type {
+  FeatureGroup,
+  FeatureIngestResult,
+  FeatureType
+} from '../api/types';
+import { errorOf } from '../ui/errors';
+import { ErrorBanner } from '../ui/components';
+
+/** Files the dialogs offer (what the server's ingestion reads). */
+const DATA_FILE = /\.(csv|tsv|parquet|pq|jsonl|ndjson)$/i;
+/** Text files larger than this are not read for type inference. */
+const INFER_MAX_BYTES = 2 * 1024 * 1024;
+/** Lines read to infer the types. */
+const INFER_LINES = 200;
+
+/** Whether a path looks like a data file the Feature Store ingests. */
+export function isFeatureDataFile(path: string): boolean {
+  return DATA_FILE.test(path);
+}
+
+/** A dialog body whose form state lives outside it (kept across retries). */
+class FormBody<S> extends ReactWidget implements Dialog.IBodyWidget<S> {
+  constructor(
+    private readonly _state: S,
+    private readonly _render: (state: S, update: () => void) => JSX.Element
+  ) {
+    super();
+    this.addClass('jp-MLStudio-featureDialog');
+  }
+
+  getValue(): S {
+    return this._state;
+  }
+
+  protected render(): JSX.Element {
+    return this._render(this._state, () => this.update());
+  }
+}
+
+/**
+ * Show a form until it is cancelled or `submit` succeeds; a refusal is
+ * shown in the form (`state.error`) and the form opens again.
+ */
+async function runForm<S extends { error: string | null }, R>(options: {
+  title: string;
+  accept: string;
+  state: S;
+  render: (state: S, update: () => void) => JSX.Element;
+  submit: (state: S) => Promise<R>;
+}): Promise<R | null> {
+  const { state } = options;
+  for (;;) {
+    const result = await showDialog<S>({
+      title: options.title,
+      body: new FormBody(state, options.render),
+      buttons: [
+        Dialog.cancelButton({ label: 'Cancel' }),
+        Dialog.okButton({ label: options.accept })
+      ],
+      focusNodeSelector: 'input'
+    });
+    if (!result.button.accept) {
+      return null;
+    }
+    try {
+      return await options.submit(state);
+    } catch (reason) {
+      state.error = errorOf(reason).message;
+    }
+  }
+}
+
+function FormError(props: {
+  state: { error: string | null };
+  update: () => void;
+}): JSX.Element | null {
+  const { state, update } = props;
+  return state.error ? (
+    <div data-testid="mls-feature-dialog-error">
+      <ErrorBanner
+        message={state.error}
+        onDismiss={() => {
+          state.error = null;
+          update();
+        }}
+      />
+    </div>
+  ) : null;
+}
+
+function Field(props: {
+  label: string;
+  help?: string;
+  children: React.ReactNode;
+}): JSX.Element {
+  return (
+    <label className="jp-MLStudio-formField">
+      <span>{props.label}</span>
+      {props.children}
+      {props.help && (
+        <small className="jp-MLStudio-formHelp">{props.help}</small>
+      )}
+    </label>
+  );
+}
+
+interface IIngestState {
+  path: string;
+  error: string | null;
+}
+
+/** Ask for a file and ingest it into `ref`; the result, or `null`. */
+export function ingestDialog(
+  ref: string,
+  path: string,
+  settings?: ServerConnection.ISettings
+): Promise<FeatureIngestResult | null> {
+  return runForm<IIngestState, FeatureIngestResult>({
+    title: `Ingest into ${ref}`,
+    accept: 'Ingest',
+    state: { path, error: null },
+    render: (state, update) => (
+      <div data-testid="mls-feature-ingest-dialog">
+        <Field
+          label="Data file"
+          help="CSV, TSV, Parquet or JSON lines, relative to the server's root folder; every feature must be a column."
+        >
+          <input
+            type="text"
+            className="jp-MLStudio-input jp-MLStudio-mono"
+            data-testid="mls-feature-ingest-path"
+            placeholder="data/customers.csv"
+            value={state.path}
+            onChange={event => {
+              state.path = event.target.value;
+              update();
+            }}
+          />
+        </Field>
+        <FormError state={state} update={update} />
+      </div>
+    ),
+    submit: state =>
+      ingestFeatureGroupFile(ref, { path: state.path.trim() }, settings)
+  });
+}
+
+interface ICreateState {
+  path: string;
+  name: string;
+  description: string;
+  /** The file's columns, once read. */
+  columns: string[] | null;
+  types: Record<string, FeatureType>;
+  recordId: string;
+  eventTime: string;
+  online: boolean;
+  ingest: boolean;
+  reading: boolean;
+  error: string | null;
+}
+
+/**
+ * Create a feature group from a data file: the group, then (if asked) the
+ * file ingested into it. Resolves the group, or `null` if cancelled.
+ */
+export function createGroupDialog(
+  path: string,
+  contents: Contents.IManager,
+  settings?: ServerConnection.ISettings
+): Promise<{
+  group: FeatureGroup;
+  ingested: FeatureIngestResult | null;
+} | null> {
+  const state: ICreateState = {
+    path,
+    name: nameFromPath(path),
+    description: '',
+    columns: null,
+    types: {},
+    recordId: '',
+    eventTime: '',
+    online: true,
+    ingest: true,
+    reading: false,
+    error: null
+  };
+  const read = async (update: () => void) => {
+    state.reading = true;
+    state.error = null;
+    update();
+    try {
+      const file = state.path.trim();
+      const { columns } = await getDataColumns(file, settings);
+      state.columns = columns;
+      state.types = await inferTypes(file, columns, contents);
+      state.recordId = columns.includes(state.recordId)
+        ? state.recordId
+        : (columns[0] ?? '');
+      state.eventTime = columns.includes(state.eventTime)
+        ? state.eventTime
+        : (columns.find(c => state.types[c] === 'timestamp') ??
+          columns[1] ??
+          '');
+      if (!state.name) {
+        state.name = nameFromPath(file);
+      }
+    } catch (reason) {
+      state.columns = null;
+      state.error = errorOf(reason).message;
+    } finally {
+      state.reading = false;
+      update();
+    }
+  };
+  let first = true;
+  return runForm({
+    title: 'New Feature Group from a File',
+    accept: 'Create',
+    state,
+    render: (s, update) => {
+      if (first && s.path && s.columns === null) {
+        first = false;
+        void read(update);
+      }
+      return <CreateForm state={s} update={update} read={() => read(update)} />;
+    },
+    submit: async s => {
+      if (!s.columns) {
+        throw new Error('Read the file’s columns first.');
+      }
+      const types = { ...s.types, [s.eventTime]: 'timestamp' as FeatureType };
+      const group = await createFeatureGroup(
+        {
+          name: s.name.trim(),
+          description: s.description.trim(),
+          record_identifier: s.recordId,
+          event_time_feature: s.eventTime,
+          online_enabled: s.online,
+          features: s.columns.map(name => ({
+            name,
+            type: types[name] ?? 'string'
+          }))
+        },
+        settings
+      );
+      let ingested: FeatureIngestResult | null = null;
+      if (s.ingest) {
+        try {
+          ingested = await ingestFeatureGroupFile(
+            group.ref,
+            { path: s.path.trim() },
+            settings
+          );
+        } catch (reason) {
+          // Nothing half-made: the group goes, the dialog shows why.
+          await deleteFeatureGroup(group.ref, settings).catch(() => undefined);
+          throw reason;
+        }
+      }
+      return { group, ingested };
+    }
+  });
+}
+
+function CreateForm(props: {
+  state: ICreateState;
+  update: () => void;
+  read: () => void;
+}): JSX.Element {
+  const { state, update } = props;
+  const set = (change: Partial<ICreateState>) => {
+    Object.assign(state, change);
+    update();
+  };
+  const nameOk = FEATURE_GROUP_NAME_PATTERN.test(state.name.trim());
+  const columns = state.columns ?? [];
+  return (
+    <div
+      className="jp-MLStudio-featureCreate"
+      data-testid="mls-feature-create-dialog"
+    >
+      <Field label="Data file" help="Relative to the server's root folder.">
+        <div className="jp-MLStudio-pathInput">
+          <input
+            type="text"
+            className="jp-MLStudio-input jp-MLStudio-mono"
+            data-testid="mls-feature-create-path"
+            placeholder="data/customers.csv"
+            value={state.path}
+            onChange={event => set({ path: event.target.value, columns: null })}
+          />
+          <button
+            type="button"
+            className="jp-MLStudio-button"
+            data-testid="mls-feature-read-columns"
+            disabled={state.path.trim() === '' || state.reading}
+            onClick={props.read}
+          >
+            {state.reading ? 'Reading…' : 'Read columns'}
+          </button>
+        </div>
+      </Field>
+      <Field
+        label="Group name"
+        help={
+          nameOk || state.name === ''
+            ? 'Letters, digits, - and _.'
+            : 'Use letters, digits, - and _ (up to 64, starting with a letter or digit).'
+        }
+      >
+        <input
+          type="text"
+          className="jp-MLStudio-input"
+          data-testid="mls-feature-create-name"
+          value={state.name}
+          aria-invalid={!nameOk}
+          onChange={event => set({ name: event.target.value })}
+        />
+      </Field>
+      <Field label="Description">
+        <input
+          type="text"
+          className="jp-MLStudio-input"
+          data-testid="mls-feature-create-description"
+          value={state.description}
+          onChange={event => set({ description: event.target.value })}
+        />
+      </Field>
+      {columns.length > 0 && (
+        <>
+          <div className="jp-MLStudio-featureCreateKeys">
+            <Field label="Record id column">
+              <select
+                className="jp-MLStudio-select"
+                data-testid="mls-feature-create-id"
+                value={state.recordId}
+                onChange={event => set({ recordId: event.target.value })}
+              >
+                {columns.map(c => (
+                  <option key={c} value={c}>
+                    {c}
+                  </option>
+                ))}
+              </select>
+            </Field>
+            <Field label="Event time column">
+              <select
+                className="jp-MLStudio-select"
+                data-testid="mls-feature-create-event-time"
+                value={state.eventTime}
+                onChange={event => set({ eventTime: event.target.value })}
+              >
+                {columns.map(c => (
+                  <option key={c} value={c}>
+                    {c}
+                  </option>
+                ))}
+              </select>
+            </Field>
+          </div>
+          <table
+            className="jp-MLStudio-table jp-MLStudio-featureCreateTypes"
+            data-testid="mls-feature-create-types"
+          >
+            <thead>
+              <tr>
+                <th>Feature</th>
+                <th>Type</th>
+              </tr>
+            </thead>
+            <tbody>
+              {columns.map(c => (
+                <tr key={c} data-feature={c}>
+                  <th scope="row">
+                    <code>{c}</code>
+                  </th>
+                  <td>
+                    <select
+                      className="jp-MLStudio-select"
+                      aria-label={`Type of ${c}`}
+                      value={
+                        c === state.eventTime ? 'timestamp' : state.types[c]
+                      }
+                      disabled={c === state.eventTime}
+                      onChange={event => {
+                        state.types[c] = event.target.value as FeatureType;
+                        update();
+                      }}
+                    >
+                      {FEATURE_TYPES.map(t => (
+                        <option key={t} value={t}>
+                          {t}
+                        </option>
+                      ))}
+                    </select>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <label className="jp-MLStudio-checkbox">
+            <input
+              type="checkbox"
+              checked={state.online}
+              onChange={event => set({ online: event.target.checked })}
+            />
+            <span>Online store (look records up by id)</span>
+          </label>
+          <label className="jp-MLStudio-checkbox">
+            <input
+              type="checkbox"
+              data-testid="mls-feature-create-ingest"
+              checked={state.ingest}
+              onChange={event => set({ ingest: event.target.checked })}
+            />
+            <span>Ingest the file into the new group</span>
+          </label>
+        </>
+      )}
+      <FormError state={state} update={update} />
+    </div>
+  );
+}
+
+/** Ask whether to delete the shown version (`false`), every version (`true`) or nothing (`null`). */
+export async function confirmDeleteGroup(
+  group: FeatureGroup,
+  versions: number
+): Promise<boolean | null> {
+  const buttons = [
+    Dialog.cancelButton({ label: 'Cancel' }),
+    Dialog.warnButton({
+      label: versions > 1 ? `Delete v${group.version}` : 'Delete'
+    })
+  ];
+  if (versions > 1) {
+    buttons.push(
+      Dialog.warnButton({ label: `Delete all ${versions} versions` })
+    );
+  }
+  const result = await showDialog({
+    title: 'Delete Feature Group',
+    body:
+      versions > 1
+        ? `Delete version ${group.version} of "${group.name}" with its offline and online records, or every version? This cannot be undone.`
+        : `Delete the feature group "${group.name}" with its offline and online records? This cannot be undone.`,
+    buttons
+  });
+  if (!result.button.accept) {
+    return null;
+  }
+  return result.button.label.startsWith('Delete all');
+}
+
+/** A group name made from a file name (`data/Customers 2.csv` → `customers_2`). */
+function nameFromPath(path: string): string {
+  const base = path.split('/').pop() ?? '';
+  return base
+    .replace(/\.[^.]*$/, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '_')
+    .replace(/^[_-]+/, '')
+    .slice(0, 64);
+}
+
+/**
+ * The types of a text file's columns, from its first lines (`string` where
+ * the file cannot be read: Parquet, a large file); the user corrects them.
+ */
+async function inferTypes(
+  path: string,
+  columns: ReadonlyArray<string>,
+  contents: Contents.IManager
+): Promise<Record<string, FeatureType>> {
+  const types: Record<string, FeatureType> = {};
+  for (const c of columns) {
+    types[c] = 'string';
+  }
+  const separator = /\.tsv$/i.test(path)
+    ? '\t'
+    : /\.csv$/i.test(path)
+      ? ','
+      : null;
+  if (separator === null) {
+    return types;
+  }
+  try {
+    const info = await contents.get(path, { content: false });
+    if ((info.size ?? Infinity) > INFER_MAX_BYTES) {
+      return types;
+    }
+    const file = await contents.get(path, {
+      content: true,
+      type: 'file',
+      format: 'text'
+    });
+    const lines = String(file.content)
+      .split(/\r?\n/)
+      .slice(1, INFER_LINES + 1);
+    const cells = lines
+      .filter(line => line.trim() !== '')
+      .map(line =>
+        line.split(separator).map(cell => cell.trim().replace(/^"(.*)"$/, '$1'))
+      );
+    columns.forEach((column, i) => {
+      types[column] = typeOf(cells.map(row => row[i] ?? ''));
+    });
+  } catch {
+    // Keep `string`: the user picks the types.
+  }
+  return types;
+}
+
+function typeOf(values: ReadonlyArray<string>): FeatureType {
+  const present = values.filter(v => v !== '');
+  const all = (test: RegExp) =>
+    present.length > 0 && present.every(v => test.test(v));
+  if (all(/^[-+]?\d+$/)) {
+    return 'integral';
+  }
+  if (all(/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/)) {
+    return 'fractional';
+  }
+  if (all(/^(true|false)$/i)) {
+    return 'boolean';
+  }
+  if (
+    all(
+      /^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[-+]\d{2}:?\d{2})?)?$/
+    )
+  ) {
+    return 'timestamp';
+  }
+  return 'string';
+}

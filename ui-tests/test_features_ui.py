@@ -1,0 +1,108 @@
+"""Feature Store: the catalog sidebar, a group created from a CSV through the dialog (a
+server refusal shown in the dialog), the group view with features and statistics, a
+second file ingested (the view follows the server's event), an online lookup (a record
+and "not found"), and Delete with its confirmation."""
+
+from __future__ import annotations
+
+import pages
+from conftest import Lab
+from pages import mlstudio_errors, open_lab, show_left, visible_view
+from playwright.sync_api import Page, expect
+
+FIRST = """customer_id,ts,age,score,city,vip
+1,2024-01-01T00:00:00,34,0.5,Paris,true
+2,2024-01-02T00:00:00,,0.75,Lyon,false
+3,2024-01-03T00:00:00,51,0.25,Nice,true
+"""
+SECOND = """customer_id,ts,age,score,city,vip
+4,2024-02-01T00:00:00,29,0.125,Lille,false
+1,2024-02-02T00:00:00,35,0.5,Paris,true
+"""
+DIALOG = ".jp-Dialog"
+
+
+def test_create_ingest_look_up_delete(page: Page, lab: Lab, console_errors: list[str]) -> None:
+    (lab.root / "customers.csv").write_text(FIRST)
+    (lab.root / "customers_more.csv").write_text(SECOND)
+    open_lab(page, lab)
+    sidebar = show_left(page, "mlstudio-features", ".jp-MLStudio-featuresSidebar")
+    expect(sidebar.get_by_test_id("mls-features-empty")).to_be_visible()
+    # The dialog is shot in the dark theme (a modal dialog blocks the theme menu).
+    pages.switch_theme(page, dark=True)
+
+    # Create from the file: columns read by the server, types inferred from its lines.
+    sidebar.get_by_test_id("mls-new-feature-group").click()
+    dialog = page.locator(DIALOG)
+    dialog.get_by_test_id("mls-feature-create-path").fill("customers.csv")
+    dialog.get_by_test_id("mls-feature-read-columns").click()
+    types = dialog.get_by_test_id("mls-feature-create-types")
+    expect(types.locator('[data-feature="age"] select')).to_have_value("integral")
+    expect(types.locator('[data-feature="score"] select')).to_have_value("fractional")
+    expect(types.locator('[data-feature="vip"] select')).to_have_value("boolean")
+    expect(dialog.get_by_test_id("mls-feature-create-id")).to_have_value("customer_id")
+    expect(dialog.get_by_test_id("mls-feature-create-event-time")).to_have_value("ts")
+    # A name the server refuses: its message in the dialog, what was typed kept.
+    dialog.get_by_test_id("mls-feature-create-name").fill("bad name!")
+    dialog.locator(".jp-mod-accept").click()
+    error = page.locator(DIALOG).get_by_test_id("mls-feature-dialog-error")
+    expect(error).to_contain_text("name")
+    expect(error).not_to_contain_text("Traceback")
+    dialog = page.locator(DIALOG)
+    expect(dialog.get_by_test_id("mls-feature-create-path")).to_have_value("customers.csv")
+    pages.screenshot(page, "feature-create-dialog-dark")
+    dialog.get_by_test_id("mls-feature-create-name").fill("customers")
+    dialog.get_by_test_id("mls-feature-create-description").fill("Customer profile")
+    dialog.locator(".jp-mod-accept").click()
+    expect(page.locator(DIALOG)).to_have_count(0)
+    pages.switch_theme(page, dark=False)
+
+    view = visible_view(page, "mls-feature-group-view")
+    expect(view.get_by_test_id("mls-feature-group-name")).to_have_text("customers")
+    expect(view.get_by_test_id("mls-feature-group-description")).to_have_text("Customer profile")
+    table = view.get_by_test_id("mls-feature-table")
+    age = table.locator('[data-feature="age"]')
+    expect(age.locator('[data-stat="missing"]')).to_have_text("33%")
+    expect(age.locator('[data-stat="min"]')).to_have_text("34")
+    expect(age.locator('[data-stat="max"]')).to_have_text("51")
+    expect(table.locator('[data-feature="score"] [data-stat="mean"]')).to_have_text("0.5")
+    facts = view.get_by_test_id("mls-feature-facts")
+    expect(facts.locator('[data-key="Records"] dd')).to_have_text("3")
+    expect(view.get_by_test_id("mls-feature-rows").locator("tbody tr")).to_have_count(3)
+    item = sidebar.locator('[data-testid="mls-feature-group-item"][data-name="customers"]')
+    expect(item.get_by_test_id("mls-feature-group-records")).to_contain_text("3 records")
+
+    # Ingest a second file: the view and the sidebar follow the server's event.
+    view.get_by_test_id("mls-ingest-feature-group").click()
+    page.locator(DIALOG).get_by_test_id("mls-feature-ingest-path").fill("customers_more.csv")
+    page.locator(DIALOG).locator(".jp-mod-accept").click()
+    expect(facts.locator('[data-key="Records"] dd')).to_have_text("5")
+    expect(view.get_by_test_id("mls-feature-ingestions").locator("tbody tr")).to_have_count(2)
+    expect(item.get_by_test_id("mls-feature-group-records")).to_contain_text("5 records")
+
+    # Online lookup: the latest record by event time, and an unknown id.
+    view.get_by_test_id("mls-feature-lookup-id").fill("1")
+    view.get_by_test_id("mls-feature-lookup").click()
+    record = view.get_by_test_id("mls-feature-lookup-record")
+    expect(record.locator('[data-key="age"] td')).to_have_text("35")
+    view.get_by_test_id("mls-feature-lookup-id").fill("99")
+    view.get_by_test_id("mls-feature-lookup").click()
+    expect(view.get_by_test_id("mls-feature-lookup-missing")).to_be_visible()
+    view.get_by_test_id("mls-feature-lookup-id").fill("4")
+    view.get_by_test_id("mls-feature-lookup").click()
+    expect(record.locator('[data-key="city"] td')).to_have_text("Lille")
+    pages.screenshot_themes(page, "feature-group-view")
+
+    # Search filters the catalog.
+    sidebar.get_by_test_id("mls-feature-search").fill("nothing-like-this")
+    expect(sidebar.get_by_test_id("mls-features-empty")).to_be_visible()
+    sidebar.get_by_test_id("mls-feature-search").fill("profile")
+    expect(item).to_be_visible()
+
+    # Delete, after a confirmation.
+    view.get_by_test_id("mls-delete-feature-group").click()
+    page.locator(DIALOG).locator(".jp-mod-warn").click()
+    expect(view.get_by_test_id("mls-feature-group-deleted")).to_be_visible()
+    expect(sidebar.get_by_test_id("mls-features-empty")).to_be_visible()
+    assert lab.api("GET", "feature-groups")["items"] == []
+    assert mlstudio_errors(console_errors) == []
