@@ -77,7 +77,9 @@ def test_create_ingest_look_up_delete(page: Page, lab: Lab, console_errors: list
     page.locator(DIALOG).get_by_test_id("mls-feature-ingest-path").fill("customers_more.csv")
     page.locator(DIALOG).locator(".jp-mod-accept").click()
     expect(facts.locator('[data-key="Records"] dd')).to_have_text("5")
-    expect(view.get_by_test_id("mls-feature-ingestions").locator("tbody tr")).to_have_count(2)
+    history = view.get_by_test_id("mls-feature-ingestions").locator("tbody tr")
+    expect(history).to_have_count(2)
+    expect(history.first.locator("td").nth(3)).to_have_text("customers_more.csv")
     expect(item.get_by_test_id("mls-feature-group-records")).to_contain_text("5 records")
 
     # Online lookup: the latest record by event time, and an unknown id.

@@ -143,6 +143,7 @@ export function ingestDialog(
     state: { path, error: null },
     render: (state, update) => (
       <div data-testid="mls-feature-ingest-dialog">
+        <FormError state={state} update={update} />
         <Field
           label="Data file"
           help="CSV, TSV, Parquet or JSON lines, relative to the server's root folder; every feature must be a column."
@@ -159,7 +160,6 @@ export function ingestDialog(
             }}
           />
         </Field>
-        <FormError state={state} update={update} />
       </div>
     ),
     submit: state =>
@@ -302,6 +302,7 @@ function CreateForm(props: {
       className="jp-MLStudio-featureCreate"
       data-testid="mls-feature-create-dialog"
     >
+      <FormError state={state} update={update} />
       <Field label="Data file" help="Relative to the server's root folder.">
         <div className="jp-MLStudio-pathInput">
           <input
@@ -381,46 +382,48 @@ function CreateForm(props: {
               </select>
             </Field>
           </div>
-          <table
-            className="jp-MLStudio-table jp-MLStudio-featureCreateTypes"
-            data-testid="mls-feature-create-types"
-          >
-            <thead>
-              <tr>
-                <th>Feature</th>
-                <th>Type</th>
-              </tr>
-            </thead>
-            <tbody>
-              {columns.map(c => (
-                <tr key={c} data-feature={c}>
-                  <th scope="row">
-                    <code>{c}</code>
-                  </th>
-                  <td>
-                    <select
-                      className="jp-MLStudio-select"
-                      aria-label={`Type of ${c}`}
-                      value={
-                        c === state.eventTime ? 'timestamp' : state.types[c]
-                      }
-                      disabled={c === state.eventTime}
-                      onChange={event => {
-                        state.types[c] = event.target.value as FeatureType;
-                        update();
-                      }}
-                    >
-                      {FEATURE_TYPES.map(t => (
-                        <option key={t} value={t}>
-                          {t}
-                        </option>
-                      ))}
-                    </select>
-                  </td>
+          <div className="jp-MLStudio-featureCreateTypes">
+            <table
+              className="jp-MLStudio-table"
+              data-testid="mls-feature-create-types"
+            >
+              <thead>
+                <tr>
+                  <th>Feature</th>
+                  <th>Type</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {columns.map(c => (
+                  <tr key={c} data-feature={c}>
+                    <th scope="row">
+                      <code>{c}</code>
+                    </th>
+                    <td>
+                      <select
+                        className="jp-MLStudio-select"
+                        aria-label={`Type of ${c}`}
+                        value={
+                          c === state.eventTime ? 'timestamp' : state.types[c]
+                        }
+                        disabled={c === state.eventTime}
+                        onChange={event => {
+                          state.types[c] = event.target.value as FeatureType;
+                          update();
+                        }}
+                      >
+                        {FEATURE_TYPES.map(t => (
+                          <option key={t} value={t}>
+                            {t}
+                          </option>
+                        ))}
+                      </select>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
           <label className="jp-MLStudio-checkbox">
             <input
               type="checkbox"
@@ -440,7 +443,6 @@ function CreateForm(props: {
           </label>
         </>
       )}
-      <FormError state={state} update={update} />
     </div>
   );
 }

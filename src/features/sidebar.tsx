@@ -136,17 +136,20 @@ function GroupItem(props: {
         </span>
       </ItemLine>
       <ItemLine meta className="jp-MLStudio-featureItemMeta">
-        <span data-testid="mls-feature-group-records">
-          {summary?.records === null || summary === null
+        <span
+          data-testid="mls-feature-group-records"
+          title={`${group.feature_count} features`}
+        >
+          {summary === null || summary.records === null
             ? `${group.feature_count} features`
-            : `${summary.records.toLocaleString()} records · ${group.feature_count} features`}
+            : `${summary.records.toLocaleString()} records`}
         </span>
         {fresh ? (
           <span title="Last ingestion">
-            updated <RelativeTime iso={fresh} />
+            <RelativeTime iso={fresh} />
           </span>
         ) : (
-          <span>never ingested</span>
+          <span>not ingested</span>
         )}
       </ItemLine>
     </ListItem>

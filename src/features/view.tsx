@@ -4,6 +4,7 @@
  * statistics, the online lookup box, the ingestion history and a preview of
  * the offline rows.
  */
+import { PageConfig } from '@jupyterlab/coreutils';
 import type { CommandRegistry } from '@lumino/commands';
 import {
   deleteIcon,
@@ -156,7 +157,9 @@ function GroupContent(props: {
                 <td>{formatTime(ingestion.ingested_at)}</td>
                 <td className="jp-mod-numeric">{ingestion.rows}</td>
                 <td className="jp-mod-numeric">{ingestion.deleted_rows}</td>
-                <td className="jp-MLStudio-mono">{ingestion.source}</td>
+                <td className="jp-MLStudio-mono" title={ingestion.source}>
+                  {underRoot(ingestion.source)}
+                </td>
               </tr>
             ))}
           </ScrollTable>
@@ -392,6 +395,14 @@ function LookupSection(props: {
       )}
     </PageSection>
   );
+}
+
+/** A server path relative to the server's root folder, when it is under it. */
+function underRoot(path: string): string {
+  const root = PageConfig.getOption('serverRoot').replace(/\/+$/, '');
+  return root && path.startsWith(`${root}/`)
+    ? path.slice(root.length + 1)
+    : path;
 }
 
 function count(value: number | null): string {
