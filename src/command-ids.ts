@@ -53,6 +53,7 @@ export namespace CommandIDs {
   export const openFeatureGroup = 'mlstudio:open-feature-group';
   export const createFeatureGroup = 'mlstudio:create-feature-group';
   export const ingestFeatureGroup = 'mlstudio:ingest-feature-group';
+  export const newFeatureDataset = 'mlstudio:new-feature-dataset';
 }
 
 /** Id of the ML Studio sidebar widget. */

@@ -19,6 +19,25 @@ SECOND = """customer_id,ts,age,score,city,vip
 4,2024-02-01T00:00:00,29,0.125,Lille,false
 1,2024-02-02T00:00:00,35,0.5,Paris,true
 """
+ORDERS = {
+    "name": "orders",
+    "record_identifier": "customer_id",
+    "event_time_feature": "ts",
+    "features": [
+        {"name": "customer_id", "type": "integral"},
+        {"name": "ts", "type": "timestamp"},
+        {"name": "total", "type": "fractional"},
+    ],
+}
+ORDERS_CSV = """customer_id,ts,total
+1,2024-01-10T00:00:00,12.5
+1,2024-01-20T00:00:00,99.0
+4,2024-02-15T00:00:00,7.25
+"""
+ENTITIES = """customer_id,ts
+1,2024-01-15T00:00:00
+4,2024-03-01T00:00:00
+"""
 DIALOG = ".jp-Dialog"
 
 
@@ -101,10 +120,36 @@ def test_create_ingest_look_up_delete(page: Page, lab: Lab, console_errors: list
     sidebar.get_by_test_id("mls-feature-search").fill("profile")
     expect(item).to_be_visible()
 
+    # A training set from two groups: a whole group and one feature of another.
+    lab.api("POST", "feature-groups", ORDERS)
+    (lab.root / "orders.csv").write_text(ORDERS_CSV)
+    lab.api("POST", "feature-groups/orders/ingest", {"path": "orders.csv"})
+    (lab.root / "entities.csv").write_text(ENTITIES)
+    sidebar.get_by_test_id("mls-new-feature-dataset").click()
+    builder = visible_view(page, "mls-feature-dataset-view")
+    builder.get_by_test_id("mls-dataset-entity-path").fill("entities.csv")
+    builder.get_by_test_id("mls-dataset-read-entity").click()
+    expect(builder.get_by_test_id("mls-dataset-event-time")).to_have_value("ts")
+    builder.locator('[data-group="customers"] [data-testid="mls-dataset-group"]').check()
+    builder.locator('[data-group="orders"] [data-feature="total"] input').check()
+    builder.get_by_test_id("mls-dataset-preview").click()
+    expect(builder.get_by_test_id("mls-dataset-summary")).to_contain_text("2 rows")
+    expect(builder.get_by_test_id("mls-dataset-sql")).to_contain_text("orders")
+    preview = builder.get_by_test_id("mls-dataset-preview-table")
+    expect(preview).to_contain_text("Lille")  # customer 4 as of March
+    expect(preview).to_contain_text("12.5")  # customer 1's order before January 15
+    builder.get_by_test_id("mls-dataset-output").fill("train.csv")
+    builder.get_by_test_id("mls-dataset-write").click()
+    expect(builder.get_by_test_id("mls-dataset-written")).to_have_text("train.csv")
+    assert (lab.root / "train.csv").exists()
+    pages.screenshot_themes(page, "feature-dataset-builder")
+
     # Delete, after a confirmation.
+    page.locator(".lm-TabBar-tab", has_text="Feature group: customers").click()
     view.get_by_test_id("mls-delete-feature-group").click()
     page.locator(DIALOG).locator(".jp-mod-warn").click()
     expect(view.get_by_test_id("mls-feature-group-deleted")).to_be_visible()
-    expect(sidebar.get_by_test_id("mls-features-empty")).to_be_visible()
-    assert lab.api("GET", "feature-groups")["items"] == []
+    expect(item).to_have_count(0)
+    names = [g["name"] for g in lab.api("GET", "feature-groups")["items"]]
+    assert names == ["orders"]
     assert mlstudio_errors(console_errors) == []

@@ -83,6 +83,17 @@ export function addFeatureCommands(options: IFeatureCommandOptions): void {
     }
   });
 
+  commands.addCommand(CommandIDs.newFeatureDataset, {
+    label: args =>
+      args.isLauncher || args.isPalette
+        ? 'New Training Set from Features'
+        : 'New Training Set…',
+    caption:
+      'Build a point-in-time-correct training set from feature groups and an entity file',
+    icon: iconOutsidePalette(featureStoreIcon),
+    execute: args => views.openDatasetBuilder(textArg(args.path) || undefined)
+  });
+
   commands.addCommand(CommandIDs.ingestFeatureGroup, {
     label: args => (args.isPalette ? 'Ingest File' : 'Ingest File…'),
     caption: 'Ingest a data file under the server root into a feature group',

@@ -90,6 +90,7 @@ export const featuresPlugin: JupyterFrontEndPlugin<void> = {
     addToPalette(palette, [
       CommandIDs.openFeatureStore,
       CommandIDs.createFeatureGroup,
+      CommandIDs.newFeatureDataset,
       CommandIDs.refreshFeatureGroups
     ]);
     addToLauncher(launcher, CommandIDs.createFeatureGroup, 6);

@@ -4,7 +4,7 @@
  * opens the group's view.
  */
 import type { CommandRegistry } from '@lumino/commands';
-import { addIcon } from '@jupyterlab/ui-components';
+import { addIcon, tableRowsIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { featureStoreIcon } from '../icons';
@@ -37,14 +37,28 @@ export class FeatureStoreSidebar extends ListSidebar<FeatureGroupsModel> {
         {...this.head}
         section="Feature groups"
         toolbar={
-          <ActionButton
-            testId="mls-new-feature-group"
-            icon={addIcon}
-            label="From file"
-            title="Create a feature group from a data file (features inferred from it)"
-            disabled={model.serverMissing}
-            onClick={() => void commands.execute(CommandIDs.createFeatureGroup)}
-          />
+          <>
+            <ActionButton
+              testId="mls-new-feature-dataset"
+              icon={tableRowsIcon}
+              label="Dataset"
+              title="Build a point-in-time-correct training set from these groups"
+              disabled={model.serverMissing}
+              onClick={() =>
+                void commands.execute(CommandIDs.newFeatureDataset)
+              }
+            />
+            <ActionButton
+              testId="mls-new-feature-group"
+              icon={addIcon}
+              label="From file"
+              title="Create a feature group from a data file (features inferred from it)"
+              disabled={model.serverMissing}
+              onClick={() =>
+                void commands.execute(CommandIDs.createFeatureGroup)
+              }
+            />
+          </>
         }
         refreshTestId="mls-refresh-feature-groups"
         filters={

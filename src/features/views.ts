@@ -7,6 +7,8 @@ import { WidgetTracker } from '@jupyterlab/apputils';
 import type { Event, ServerConnection } from '@jupyterlab/services';
 
 import { showView } from '../ui/view';
+import { DatasetBuilderModel } from './dataset-model';
+import { DatasetBuilderView } from './dataset-view';
 import { FeatureGroupModel } from './group-model';
 import { FeatureGroupView } from './view';
 
@@ -22,6 +24,29 @@ export class FeatureGroupViews {
   readonly groups = new WidgetTracker<FeatureGroupView>({
     namespace: 'mlstudio-feature-group'
   });
+
+  readonly builders = new WidgetTracker<DatasetBuilderView>({
+    namespace: 'mlstudio-feature-dataset'
+  });
+
+  /** Open the training set builder (an open one is reused). */
+  openDatasetBuilder(entityPath?: string): Promise<DatasetBuilderView> {
+    const { app, serverSettings, events } = this._options;
+    const open = this.builders.find(() => true);
+    if (open && entityPath) {
+      open.model.setEntityPath(entityPath);
+      void open.model.readEntityColumns();
+    }
+    return showView(
+      app,
+      this.builders,
+      open,
+      () =>
+        new DatasetBuilderView(
+          new DatasetBuilderModel({ serverSettings, events, entityPath })
+        )
+    );
+  }
 
   /** Show a group by name (a `name@version` reference opens its name). */
   open(ref: string): Promise<FeatureGroupView> {
