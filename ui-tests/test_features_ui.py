@@ -85,6 +85,13 @@ def test_create_ingest_look_up_delete(page: Page, lab: Lab, console_errors: list
     expect(age.locator('[data-stat="min"]')).to_have_text("34")
     expect(age.locator('[data-stat="max"]')).to_have_text("51")
     expect(table.locator('[data-feature="score"] [data-stat="mean"]')).to_have_text("0.5")
+    # A feature's description, edited in place.
+    age.get_by_test_id("mls-feature-description").click()
+    age.get_by_test_id("mls-feature-description-input").fill("Age in years")
+    age.get_by_test_id("mls-feature-description-input").press("Enter")
+    expect(age.get_by_test_id("mls-feature-description")).to_have_text("Age in years")
+    described = lab.api("GET", "feature-groups/customers")["features"]
+    assert {f["name"]: f["description"] for f in described}["age"] == "Age in years"
     facts = view.get_by_test_id("mls-feature-facts")
     expect(facts.locator('[data-key="Records"] dd')).to_have_text("3")
     expect(view.get_by_test_id("mls-feature-rows").locator("tbody tr")).to_have_count(3)

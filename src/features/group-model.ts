@@ -12,6 +12,7 @@ import {
   getFeatureGroupRows,
   getFeatureGroupSummary,
   getFeatureRecords,
+  updateFeatureGroup,
   listFeatureGroupIngestions,
   listFeatureGroupVersions
 } from '../api/features';
@@ -106,6 +107,30 @@ export class FeatureGroupModel extends ResourceModel<IFeatureGroupData> {
       },
       { busy: true }
     );
+  }
+
+  /**
+   * Change the group's description (`feature` null) or a feature's, in
+   * place (descriptions are not part of the immutable definition).
+   */
+  async describe(
+    feature: string | null,
+    description: string
+  ): Promise<boolean> {
+    const data = this.data;
+    if (!data) {
+      return false;
+    }
+    return this.act(async () => {
+      const group = await updateFeatureGroup(
+        data.group.ref,
+        feature === null
+          ? { description }
+          : { feature_descriptions: { [feature]: description } },
+        this.serverSettings
+      );
+      this.setData({ ...data, group });
+    });
   }
 
   /** Delete the shown version (every version if `all`) with its records. */

@@ -94,5 +94,6 @@ export const featuresPlugin: JupyterFrontEndPlugin<void> = {
       CommandIDs.refreshFeatureGroups
     ]);
     addToLauncher(launcher, CommandIDs.createFeatureGroup, 6);
+    addToLauncher(launcher, CommandIDs.newFeatureDataset, 7);
   }
 };

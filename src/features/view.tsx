@@ -133,7 +133,11 @@ function GroupContent(props: {
       <ModelError model={model} />
       <Overview model={model} data={data} />
       <PageSection title="Features" testId="mls-feature-table-section">
-        <FeatureTable group={group} stats={data.summary.features} />
+        <FeatureTable
+          group={group}
+          stats={data.summary.features}
+          onDescribe={(feature, text) => model.describe(feature, text)}
+        />
       </PageSection>
       <LookupSection model={model} group={group} />
       <PageSection title="Ingestion history">
@@ -261,9 +265,13 @@ function Overview(props: {
         className="jp-MLStudio-featureDescription"
         data-testid="mls-feature-group-description"
       >
-        {group.description || (
-          <span className="jp-MLStudio-muted">No description.</span>
-        )}
+        <EditableText
+          testId="mls-feature-group-description-edit"
+          label="Description of the group"
+          value={group.description}
+          placeholder="No description."
+          onSave={text => model.describe(null, text)}
+        />
       </p>
       <dl className="jp-MLStudio-featureFacts" data-testid="mls-feature-facts">
         {facts.map(([label, value]) => (
@@ -280,8 +288,9 @@ function Overview(props: {
 function FeatureTable(props: {
   group: FeatureGroup;
   stats: ReadonlyArray<FeatureStatistics>;
+  onDescribe: (feature: string, text: string) => Promise<boolean>;
 }): JSX.Element {
-  const { group } = props;
+  const { group, onDescribe } = props;
   const stats = new Map(props.stats.map(s => [s.name, s]));
   return (
     <ScrollTable
@@ -314,7 +323,14 @@ function FeatureTable(props: {
               {role && <span className="jp-MLStudio-featureRole">{role}</span>}
             </th>
             <td>{feature.type}</td>
-            <td>{feature.description}</td>
+            <td>
+              <EditableText
+                testId="mls-feature-description"
+                label={`Description of ${feature.name}`}
+                value={feature.description}
+                onSave={text => onDescribe(feature.name, text)}
+              />
+            </td>
             <td className="jp-mod-numeric" data-stat="missing">
               {s ? missingOf(s) : '—'}
             </td>
@@ -403,6 +419,70 @@ function underRoot(path: string): string {
   return root && path.startsWith(`${root}/`)
     ? path.slice(root.length + 1)
     : path;
+}
+
+/**
+ * Text edited in place: a click (or Enter) shows an input; Enter or leaving
+ * it saves, Escape cancels.
+ */
+function EditableText(props: {
+  testId: string;
+  label: string;
+  value: string;
+  placeholder?: string;
+  onSave: (text: string) => Promise<boolean>;
+}): JSX.Element {
+  const [draft, setDraft] = React.useState<string | null>(null);
+  const save = async () => {
+    if (draft !== null && draft !== props.value) {
+      if (!(await props.onSave(draft.trim()))) {
+        return;
+      }
+    }
+    setDraft(null);
+  };
+  if (draft !== null) {
+    return (
+      <input
+        type="text"
+        className="jp-MLStudio-input jp-MLStudio-featureEdit"
+        data-testid={`${props.testId}-input`}
+        aria-label={props.label}
+        autoFocus
+        value={draft}
+        onChange={event => setDraft(event.target.value)}
+        onBlur={() => void save()}
+        onKeyDown={event => {
+          if (event.key === 'Enter') {
+            void save();
+          } else if (event.key === 'Escape') {
+            setDraft(null);
+          }
+        }}
+      />
+    );
+  }
+  return (
+    <span
+      className="jp-MLStudio-featureEditable"
+      data-testid={props.testId}
+      role="button"
+      tabIndex={0}
+      title={`Edit: ${props.label}`}
+      onClick={() => setDraft(props.value)}
+      onKeyDown={event => {
+        if (event.key === 'Enter') {
+          setDraft(props.value);
+        }
+      }}
+    >
+      {props.value || (
+        <span className="jp-MLStudio-muted">
+          {props.placeholder ?? 'Add a description'}
+        </span>
+      )}
+    </span>
+  );
 }
 
 function count(value: number | null): string {
