@@ -15,15 +15,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..errors import AlreadyExistsError, ConflictError, InvalidArgumentError
+from ..errors import ConflictError, InvalidArgumentError
 from ..experiments.runs_orm import RunRow, RunTagRow
 from ..statuses import TERMINAL_STATUSES
 from ..store import transitions
 from ..store.db import Database
-from ..store.lookup import changes_since, name_taken, row_by_id, row_by_name
+from ..store.lookup import changes_since, insert_named, name_taken, row_by_id, row_by_name
 from ..store.orm import utcnow
 from ..store.pagination import DEFAULT_MAX_ITEMS, Page, PageWindow
 from .entities import (
@@ -146,29 +145,23 @@ class SqlJobStore(JobStore):
             raise InvalidArgumentError(f"Job kind must be one of {', '.join(JOB_KINDS)}.")
         job_id = uuid.uuid4().hex
         now = utcnow()
-        try:
-            with self._db.session(write=True) as session:
-                row = JobRow(
-                    id=job_id,
-                    kind=kind,
-                    name=name,
-                    status=PENDING,
-                    spec=json.dumps(dict(spec)),
-                    executor=executor,
-                    created_at=now,
-                    updated_at=now,
-                    outputs="{}",
-                    run_id=run_id,
-                    experiment_id=experiment_id,
-                    artifact_uri=f"{self._artifact_root}/jobs/{job_id}",
-                    owner_host=owner_host,
-                    owner_pid=owner_pid,
-                )
-                session.add(row)
-                session.flush()
-                return row.to_entity()
-        except IntegrityError:
-            raise AlreadyExistsError(f"A job named {name!r} already exists.") from None
+        row = JobRow(
+            id=job_id,
+            kind=kind,
+            name=name,
+            status=PENDING,
+            spec=json.dumps(dict(spec)),
+            executor=executor,
+            created_at=now,
+            updated_at=now,
+            outputs="{}",
+            run_id=run_id,
+            experiment_id=experiment_id,
+            artifact_uri=f"{self._artifact_root}/jobs/{job_id}",
+            owner_host=owner_host,
+            owner_pid=owner_pid,
+        )
+        return insert_named(self._db, row, "job")
 
     def name_taken(self, name: str) -> bool:
         with self._db.session() as session:

@@ -83,6 +83,11 @@ class PageWindow:
         more = len(rows) > self.limit
         return rows[: self.limit], encode_token(self.offset + self.limit) if more else None
 
+    def slice(self, items: Sequence[R]) -> tuple[Sequence[R], str | None]:
+        """This page of a list already in memory (e.g. a study's trials) and the next
+        page's token."""
+        return self.cut(items[self.offset : self.offset + self.limit + 1])
+
     def fetch(self, session: Session, stmt: Select[R], convert: Callable[[R], T]) -> Page[T]:
         """One page of ``stmt``'s rows, each converted (inside the session)."""
         rows, token = self.cut(session.scalars(self.query(stmt)).all())

@@ -42,13 +42,7 @@ from ..jobs.specs import DEFAULT_EXPERIMENT, TrainingSpec
 from ..jobs.store import JobStore
 from ..processes import pid_alive, this_host
 from ..statuses import RUN_STATUS_OF
-from ..store.pagination import (
-    DEFAULT_MAX_ITEMS,
-    Page,
-    check_max_items,
-    decode_token,
-    encode_token,
-)
+from ..store.pagination import DEFAULT_MAX_ITEMS, Page, PageWindow
 from .driver import Driver
 from .entities import (
     ACTIVE_TUNING_STATUSES,
@@ -516,8 +510,7 @@ class TuningService:
         Waiting), by trial number (ascending unless ``descending``) or by the first
         objective's value (best first unless ``descending`` says otherwise; trials
         without a value last). ``total`` counts the trials of that state on every page."""
-        limit = check_max_items(max_items)
-        offset = decode_token(next_token)
+        window = PageWindow.of(max_items, next_token)
         if state is not None and state not in TRIAL_STATES:
             raise InvalidArgumentError(f"state must be one of {', '.join(TRIAL_STATES)}.")
         if sort_by not in ("number", "value"):
@@ -539,10 +532,10 @@ class TuningService:
             trials = valued + [t for t in trials if not t.values]
         elif descending:
             trials.reverse()
-        more = len(trials) > offset + limit
+        page, token = window.slice(trials)
         return TrialPage(
-            items=[trial_info(spec, t, attrs) for t in trials[offset : offset + limit]],
-            next_token=encode_token(offset + limit) if more else None,
+            items=[trial_info(spec, t, attrs) for t in page],
+            next_token=token,
             total=len(trials),
         )
 

@@ -16,14 +16,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..errors import AlreadyExistsError, ConflictError
+from ..errors import ConflictError
 from ..statuses import TERMINAL_STATUSES
 from ..store import transitions
 from ..store.db import Database
-from ..store.lookup import changes_since, name_taken, row_by_id, row_by_name
+from ..store.lookup import changes_since, insert_named, name_taken, row_by_id, row_by_name
 from ..store.orm import utcnow
 from ..store.pagination import DEFAULT_MAX_ITEMS, Page, PageWindow
 from ..store.transitions import MAX_REASON
@@ -137,30 +136,24 @@ class SqlTuningStore(TuningStore):
         owner_pid: int | None = None,
     ) -> TuningJob:
         now = utcnow()
-        try:
-            with self._db.session(write=True) as session:
-                row = TuningJobRow(
-                    id=uuid.uuid4().hex,
-                    name=name,
-                    status=PENDING,
-                    spec=json.dumps(dict(spec)),
-                    created_at=now,
-                    updated_at=now,
-                    parent_run_id=parent_run_id,
-                    experiment_id=experiment_id,
-                    trials_started=0,
-                    trials_running=0,
-                    trials_completed=0,
-                    trials_pruned=0,
-                    trials_failed=0,
-                    owner_host=owner_host,
-                    owner_pid=owner_pid,
-                )
-                session.add(row)
-                session.flush()
-                return row.to_entity()
-        except IntegrityError:
-            raise AlreadyExistsError(f"A tuning job named {name!r} already exists.") from None
+        row = TuningJobRow(
+            id=uuid.uuid4().hex,
+            name=name,
+            status=PENDING,
+            spec=json.dumps(dict(spec)),
+            created_at=now,
+            updated_at=now,
+            parent_run_id=parent_run_id,
+            experiment_id=experiment_id,
+            trials_started=0,
+            trials_running=0,
+            trials_completed=0,
+            trials_pruned=0,
+            trials_failed=0,
+            owner_host=owner_host,
+            owner_pid=owner_pid,
+        )
+        return insert_named(self._db, row, "tuning job")
 
     def name_taken(self, name: str) -> bool:
         with self._db.session() as session:

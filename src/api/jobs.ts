@@ -5,7 +5,7 @@
  */
 import type { ServerConnection } from '@jupyterlab/services';
 
-import { requestAPI } from './request';
+import { requestAPI, withQuery } from './request';
 import type {
   AlgorithmList,
   DataColumns,
@@ -56,25 +56,13 @@ export function listJobs(
   options: IListJobsOptions = {},
   settings?: ServerConnection.ISettings
 ): Promise<JobList> {
-  const query = new URLSearchParams();
-  if (options.kind) {
-    query.set('kind', options.kind);
-  }
-  if (options.status) {
-    query.set('status', options.status);
-  }
-  if (options.maxItems !== undefined) {
-    query.set('max_items', String(options.maxItems));
-  }
-  if (options.nextToken) {
-    query.set('next_token', options.nextToken);
-  }
-  const search = query.toString();
-  return requestAPI<JobList>(
-    search ? `jobs?${search}` : 'jobs',
-    { signal: options.signal },
-    settings
-  );
+  const path = withQuery('jobs', {
+    kind: options.kind,
+    status: options.status,
+    max_items: options.maxItems,
+    next_token: options.nextToken
+  });
+  return requestAPI<JobList>(path, { signal: options.signal }, settings);
 }
 
 export function getJob(

@@ -177,3 +177,21 @@ function parseErrorBody(text: string): ErrorResponse | null {
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/** A query parameter's value; `null`, `undefined` and `''` leave it out. */
+export type QueryValue = string | number | null | undefined;
+
+/** `path` with a query string of the parameters that have a value. */
+export function withQuery(
+  path: string,
+  params: Record<string, QueryValue>
+): string {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) {
+    if (value !== null && value !== undefined && value !== '') {
+      query.set(name, String(value));
+    }
+  }
+  const search = query.toString();
+  return search ? `${path}?${search}` : path;
+}

@@ -5,7 +5,7 @@
  */
 import type { ServerConnection } from '@jupyterlab/services';
 
-import { requestAPI } from './request';
+import { requestAPI, withQuery } from './request';
 import type {
   ParetoFront,
   SageMakerTuningJobCreate,
@@ -63,22 +63,12 @@ export function listTuningJobs(
   options: IListTuningJobsOptions = {},
   settings?: ServerConnection.ISettings
 ): Promise<TuningJobList> {
-  const query = new URLSearchParams();
-  if (options.status) {
-    query.set('status', options.status);
-  }
-  if (options.maxItems !== undefined) {
-    query.set('max_items', String(options.maxItems));
-  }
-  if (options.nextToken) {
-    query.set('next_token', options.nextToken);
-  }
-  const search = query.toString();
-  return requestAPI<TuningJobList>(
-    search ? `tuning-jobs?${search}` : 'tuning-jobs',
-    { signal: options.signal },
-    settings
-  );
+  const path = withQuery('tuning-jobs', {
+    status: options.status,
+    max_items: options.maxItems,
+    next_token: options.nextToken
+  });
+  return requestAPI<TuningJobList>(path, { signal: options.signal }, settings);
 }
 
 /** A tuning job by id or name. */
@@ -161,30 +151,14 @@ export function listTrials(
   options: IListTrialsOptions = {},
   settings?: ServerConnection.ISettings
 ): Promise<TrialList> {
-  const query = new URLSearchParams();
-  if (options.state) {
-    query.set('state', options.state);
-  }
-  if (options.sortBy) {
-    query.set('sort_by', options.sortBy);
-  }
-  if (options.order) {
-    query.set('order', options.order);
-  }
-  if (options.maxItems !== undefined) {
-    query.set('max_items', String(options.maxItems));
-  }
-  if (options.nextToken) {
-    query.set('next_token', options.nextToken);
-  }
-  const search = query.toString();
-  return requestAPI<TrialList>(
-    search
-      ? `${tuningPath(ref)}/trials?${search}`
-      : `${tuningPath(ref)}/trials`,
-    { signal: options.signal },
-    settings
-  );
+  const path = withQuery(`${tuningPath(ref)}/trials`, {
+    state: options.state,
+    sort_by: options.sortBy,
+    order: options.order,
+    max_items: options.maxItems,
+    next_token: options.nextToken
+  });
+  return requestAPI<TrialList>(path, { signal: options.signal }, settings);
 }
 
 /** optuna's hyperparameter importances over the completed trials. */

@@ -6,9 +6,10 @@ import type { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 
 import { ENDPOINT_STATUSES } from '../api/endpoints';
-import type { Endpoint, EndpointStatus } from '../api/types';
+import type { Endpoint } from '../api/types';
 import { endpointIcon } from '../icons';
 import {
+  EmptyList,
   ItemLine,
   ListItem,
   ListSidebar,
@@ -17,7 +18,7 @@ import {
 import { EndpointStatusBadge, servedModels, statusLabel } from './components';
 import type { EndpointsModel } from './model';
 import { RelativeTime } from '../ui/components';
-import { choicesOf, LabeledSelect } from '../ui/fields';
+import { StatusFilter } from '../ui/fields';
 import { CommandIDs, ENDPOINTS_SIDEBAR_ID } from '../command-ids';
 
 export class EndpointsSidebar extends ListSidebar<EndpointsModel> {
@@ -44,15 +45,12 @@ export class EndpointsSidebar extends ListSidebar<EndpointsModel> {
         refreshTestId="mls-refresh-endpoints"
         filters={
           <div className="jp-MLStudio-jobFilters">
-            <LabeledSelect
-              label="Status"
+            <StatusFilter
               testId="mls-endpoints-status"
-              value={model.status ?? ''}
-              all="All"
-              choices={choicesOf(ENDPOINT_STATUSES, statusLabel)}
-              onChange={value =>
-                model.setStatus((value || null) as EndpointStatus | null)
-              }
+              value={model.status}
+              statuses={ENDPOINT_STATUSES}
+              label={statusLabel}
+              onChange={status => model.setStatus(status)}
             />
           </div>
         }
@@ -63,20 +61,15 @@ export class EndpointsSidebar extends ListSidebar<EndpointsModel> {
         }}
         empty={
           model.endpoints.length === 0 ? (
-            <div
-              className="jp-MLStudio-empty"
-              data-testid="mls-endpoints-empty"
+            <EmptyList
+              testId="mls-endpoints-empty"
+              filtered={model.status !== null}
+              filteredMessage="No endpoints match this filter."
             >
-              {model.status ? (
-                'No endpoints match this filter.'
-              ) : (
-                <>
-                  No endpoints yet. Open a model version in the Models panel and
-                  click <strong>Deploy</strong>, or in a notebook call{' '}
-                  <code>mls.deploy("name", model="model")</code>.
-                </>
-              )}
-            </div>
+              No endpoints yet. Open a model version in the Models panel and
+              click <strong>Deploy</strong>, or in a notebook call{' '}
+              <code>mls.deploy("name", model="model")</code>.
+            </EmptyList>
           ) : null
         }
       >

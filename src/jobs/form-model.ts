@@ -12,6 +12,7 @@ import { createTrainingJob, getDataColumns, listAlgorithms } from '../api/jobs';
 import type { Algorithm, Job, TrainingJobCreate } from '../api/types';
 import type { IModelError } from '../tokens';
 import { errorOf } from '../ui/errors';
+import { FormSubmission } from '../ui/form-submission';
 import {
   fieldsOf,
   FieldValue,
@@ -196,12 +197,12 @@ export class TrainingFormModel implements IDisposable {
   }
 
   get submitting(): boolean {
-    return this._submitting;
+    return this._submission.submitting;
   }
 
   /** The server's refusal, or a summary of the fields to fix. */
   get error(): IModelError | null {
-    return this._error;
+    return this._submission.error;
   }
 
   /** Load the algorithms; the first classification one is selected. */
@@ -217,7 +218,7 @@ export class TrainingFormModel implements IDisposable {
         );
       }
     } catch (reason) {
-      this._error = errorOf(reason);
+      this._submission.fail(reason);
     }
     this._emit();
   }
@@ -308,8 +309,7 @@ export class TrainingFormModel implements IDisposable {
   }
 
   dismissError(): void {
-    this._error = null;
-    this._emit();
+    this._submission.dismiss();
   }
 
   /**
@@ -317,30 +317,12 @@ export class TrainingFormModel implements IDisposable {
    * when a check or the server refused it (see `error` and `fieldError`).
    */
   async submit(): Promise<Job | null> {
-    if (this._submitting) {
+    if (this._submission.submitting) {
       return null;
     }
-    const body = this.body();
-    if (!body) {
-      this._error = {
-        code: 'INVALID_INPUT',
-        message: 'Fix the fields marked in red, then submit again.'
-      };
-      this._emit();
-      return null;
-    }
-    this._submitting = true;
-    this._error = null;
-    this._emit();
-    try {
-      return await createTrainingJob(body, this._settings);
-    } catch (reason) {
-      this._error = errorOf(reason);
-      return null;
-    } finally {
-      this._submitting = false;
-      this._emit();
-    }
+    return this._submission.send(this.body(), body =>
+      createTrainingJob(body, this._settings)
+    );
   }
 
   dispose(): void {
@@ -493,7 +475,6 @@ export class TrainingFormModel implements IDisposable {
   private _columns: ReadonlyArray<string> | null = null;
   private _columnsAbort: AbortController | null = null;
   private _columnsLoading = false;
-  private _error: IModelError | null = null;
   private _excluded = new Set<string>();
   private _experiment = '';
   private _fieldErrors: Record<string, string> = {};
@@ -503,7 +484,7 @@ export class TrainingFormModel implements IDisposable {
   private _paths: Record<DataChannel, string> = { train: '', validation: '' };
   private _selectedFiles: (() => ReadonlyArray<string>) | null;
   private _settings: ServerConnection.ISettings | undefined;
-  private _submitting = false;
+  private _submission = new FormSubmission(() => this._emit());
   private _suggested: string[] = [];
   private _target = '';
   private _validationFraction = DEFAULT_VALIDATION_FRACTION;

@@ -165,34 +165,59 @@ function TrainingForm(props: {
         </div>
       </FormSection>
 
-      <footer className="jp-MLStudio-formFooter">
-        {model.error && (
-          <FormError
-            message={model.error.message}
-            onDismiss={() => model.dismissError()}
-          />
-        )}
-        <div className="jp-MLStudio-toolbar">
-          <button
-            type="submit"
-            className="jp-MLStudio-button jp-mod-accept"
-            data-testid="mls-form-submit"
-            disabled={model.submitting || !algorithm}
-          >
-            <playIcon.react tag="span" className="jp-MLStudio-buttonIcon" />
-            <span>{model.submitting ? 'Starting…' : 'Start training job'}</span>
-          </button>
-          <button
-            type="button"
-            className="jp-MLStudio-button"
-            data-testid="mls-form-cancel"
-            onClick={props.onCancel}
-          >
-            Cancel
-          </button>
-        </div>
-      </footer>
+      <FormFooter
+        error={model.error?.message ?? null}
+        onDismiss={() => model.dismissError()}
+        submitting={model.submitting}
+        disabled={!algorithm}
+        submitLabel="Start training job"
+        testIdPrefix="mls-form"
+        onCancel={props.onCancel}
+      />
     </form>
+  );
+}
+
+/**
+ * A job form's footer: its error, the submit button (play icon, "Starting…"
+ * while the request is out) and Cancel. Test ids are `<prefix>-submit` and
+ * `<prefix>-cancel`.
+ */
+export function FormFooter(props: {
+  error: string | null;
+  onDismiss: () => void;
+  submitting: boolean;
+  /** Submit is also disabled while the form cannot be sent (no algorithm). */
+  disabled: boolean;
+  submitLabel: string;
+  testIdPrefix: string;
+  onCancel: () => void;
+}): JSX.Element {
+  return (
+    <footer className="jp-MLStudio-formFooter">
+      {props.error && (
+        <FormError message={props.error} onDismiss={props.onDismiss} />
+      )}
+      <div className="jp-MLStudio-toolbar">
+        <button
+          type="submit"
+          className="jp-MLStudio-button jp-mod-accept"
+          data-testid={`${props.testIdPrefix}-submit`}
+          disabled={props.submitting || props.disabled}
+        >
+          <playIcon.react tag="span" className="jp-MLStudio-buttonIcon" />
+          <span>{props.submitting ? 'Starting…' : props.submitLabel}</span>
+        </button>
+        <button
+          type="button"
+          className="jp-MLStudio-button"
+          data-testid={`${props.testIdPrefix}-cancel`}
+          onClick={props.onCancel}
+        >
+          Cancel
+        </button>
+      </div>
+    </footer>
   );
 }
 

@@ -6,12 +6,14 @@ import type { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 
 import { isActive, JOB_STATUSES } from '../api/jobs';
-import type { Job, JobKind, JobStatus } from '../api/types';
+import type { Job, JobKind } from '../api/types';
 import { jobIcon } from '../icons';
 import {
+  EmptyList,
   ItemLine,
   ListItem,
   ListSidebar,
+  NewestNote,
   SidebarShell
 } from '../ui/sidebar-shell';
 import {
@@ -22,7 +24,7 @@ import {
 } from './components';
 import type { JobsModel } from './model';
 import { RelativeTime, useNow } from '../ui/components';
-import { choicesOf, LabeledSelect } from '../ui/fields';
+import { choicesOf, LabeledSelect, StatusFilter } from '../ui/fields';
 import { CommandIDs, JOBS_SIDEBAR_ID } from '../command-ids';
 
 export class JobsSidebar extends ListSidebar<JobsModel> {
@@ -53,25 +55,19 @@ export class JobsSidebar extends ListSidebar<JobsModel> {
         serverMissing={{ feature: 'Jobs', testId: 'mls-jobs-server-missing' }}
         empty={
           model.jobs.length === 0 ? (
-            <div className="jp-MLStudio-empty" data-testid="mls-jobs-empty">
-              {filtered ? (
-                'No jobs match these filters.'
-              ) : (
-                <>
-                  No jobs yet. Start one with <strong>New training job</strong>,
-                  or right-click a Python script or notebook in the file browser
-                  and choose <strong>Run as Job</strong>.
-                </>
-              )}
-            </div>
+            <EmptyList
+              testId="mls-jobs-empty"
+              filtered={filtered}
+              filteredMessage="No jobs match these filters."
+            >
+              No jobs yet. Start one with <strong>New training job</strong>, or
+              right-click a Python script or notebook in the file browser and
+              choose <strong>Run as Job</strong>.
+            </EmptyList>
           ) : null
         }
         footer={
-          model.hasMore && (
-            <div className="jp-MLStudio-empty">
-              Showing the newest {model.jobs.length} jobs.
-            </div>
-          )
+          model.hasMore && <NewestNote count={model.jobs.length} what="jobs" />
         }
       >
         <JobList
@@ -103,15 +99,11 @@ function JobFilters(props: { model: JobsModel }): JSX.Element {
           model.setFilters({ kind: (value || null) as JobKind | null })
         }
       />
-      <LabeledSelect
-        label="Status"
+      <StatusFilter
         testId="mls-jobs-status"
-        value={model.status ?? ''}
-        all="All"
-        choices={choicesOf(JOB_STATUSES)}
-        onChange={value =>
-          model.setFilters({ status: (value || null) as JobStatus | null })
-        }
+        value={model.status}
+        statuses={JOB_STATUSES}
+        onChange={status => model.setFilters({ status })}
       />
     </div>
   );

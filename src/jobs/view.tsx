@@ -3,7 +3,7 @@
  * live log, the run's latest metrics, the outputs and the spec.
  */
 import { Clipboard } from '@jupyterlab/apputils';
-import { copyIcon, stopIcon } from '@jupyterlab/ui-components';
+import { copyIcon } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 
@@ -24,10 +24,12 @@ import {
   ActionButton,
   LogPane,
   ModelError,
+  NamedHeading,
   PageHeader,
   PagePlaceholder,
   PageSection,
   ScrollTable,
+  StopButton,
   useNow
 } from '../ui/components';
 import { ResourcePanel, ResourceView } from '../ui/view';
@@ -89,10 +91,11 @@ function JobContent(props: {
       <PageHeader
         icon={jobIcon}
         heading={
-          <>
-            <span data-testid="mls-job-name">{job.name}</span>
-            <JobStatusBadge status={job.status} />
-          </>
+          <NamedHeading
+            name={job.name}
+            testId="mls-job-name"
+            badge={<JobStatusBadge status={job.status} />}
+          />
         }
         refresh={{
           testId: 'mls-refresh-job',
@@ -100,12 +103,9 @@ function JobContent(props: {
           onClick: () => void model.refresh()
         }}
       >
-        <ActionButton
+        <StopButton
           testId="mls-stop-job"
-          icon={stopIcon}
-          label="Stop"
           title="Stop the job and its processes"
-          warn
           disabled={job.status !== 'Pending' && job.status !== 'Running'}
           onClick={() => void model.stop()}
         />

@@ -32,7 +32,7 @@ import {
   parseValue
 } from '../jobs/hyperparameters';
 import type { IModelError } from '../tokens';
-import { errorOf } from '../ui/errors';
+import { FormSubmission } from '../ui/form-submission';
 
 /** How one hyperparameter takes part: fixed, a numeric range, or a list of values. */
 export type ParamMode = 'fixed' | 'range' | 'values';
@@ -248,11 +248,11 @@ export class TuningFormModel implements IDisposable {
   }
 
   get submitting(): boolean {
-    return this._submitting;
+    return this._submission.submitting;
   }
 
   get error(): IModelError | null {
-    return this._error;
+    return this._submission.error;
   }
 
   /** The message of a field of this form (a hyperparameter's range, `maxTrials`, …). */
@@ -364,8 +364,7 @@ export class TuningFormModel implements IDisposable {
   }
 
   dismissError(): void {
-    this._error = null;
-    this._emit();
+    this._submission.dismiss();
   }
 
   /**
@@ -373,37 +372,20 @@ export class TuningFormModel implements IDisposable {
    * when a check or the server refused (see `error` and `fieldError`).
    */
   async submit(): Promise<TuningJob | null> {
-    if (this._submitting) {
+    if (this._submission.submitting) {
       return null;
     }
-    const body = this.body();
-    if (!body) {
-      this._error = {
-        code: 'INVALID_INPUT',
-        message: 'Fix the fields marked in red, then submit again.'
-      };
-      this._emit();
-      return null;
-    }
-    this._submitting = true;
-    this._error = null;
-    this._emit();
-    try {
-      return await createTuningJob(body, this._settings);
-    } catch (reason) {
-      this._error = errorOf(reason);
-      // "search_space['n_estimators']: …" also goes next to that field
-      const match = /^search_space\['([^']+)'\]: (.*)$/.exec(
-        this._error.message
-      );
-      if (match) {
-        this._setError(match[1], match[2]);
+    return this._submission.send(
+      this.body(),
+      body => createTuningJob(body, this._settings),
+      error => {
+        // "search_space['n_estimators']: …" also goes next to that field
+        const match = /^search_space\['([^']+)'\]: (.*)$/.exec(error.message);
+        if (match) {
+          this._setError(match[1], match[2]);
+        }
       }
-      return null;
-    } finally {
-      this._submitting = false;
-      this._emit();
-    }
+    );
   }
 
   /** The request body, or `null` (with field errors set) if a check fails. */
@@ -701,7 +683,6 @@ export class TuningFormModel implements IDisposable {
   private _changed = new Signal<this, void>(this);
   private _direction: Direction = 'Maximize';
   private _earlyStopping: EarlyStopping = 'Auto';
-  private _error: IModelError | null = null;
   private _errors: Record<string, string> = {};
   private _isDisposed = false;
   private _maxParallel = '2';
@@ -718,7 +699,7 @@ export class TuningFormModel implements IDisposable {
   private _secondDirection: Direction = 'Maximize';
   private _settings: ServerConnection.ISettings | undefined;
   private _strategy: Strategy = 'Bayesian';
-  private _submitting = false;
+  private _submission = new FormSubmission(() => this._emit());
   private _warmStart: string;
 }
 

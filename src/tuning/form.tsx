@@ -4,7 +4,6 @@
  * (a range with its scaling, or a list of values); then the strategy,
  * early stopping, the objective and the limits.
  */
-import { runIcon as playIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import type { Direction, EarlyStopping, Strategy, TuningJob } from './api';
@@ -20,7 +19,7 @@ import {
   AlgorithmPicker,
   DataRow,
   ExcludeRow,
-  FormError,
+  FormFooter,
   FormRow,
   FormSection,
   HyperparameterInput,
@@ -328,67 +327,63 @@ function TuningForm(props: {
 
       <FormSection title="Limits">
         <div className="jp-MLStudio-formGrid">
-          <NumberRow
-            id={`${prefix}-max-trials`}
-            label="Maximum trials"
-            help="Training jobs in all."
-            testId="mls-tuning-form-max-trials"
-            value={model.maxTrials}
-            error={model.fieldError('maxTrials')}
-            onChange={value => model.setLimit('maxTrials', value)}
-          />
-          <NumberRow
-            id={`${prefix}-max-parallel`}
-            label="Parallel trials"
-            help="Training jobs running at the same time."
-            testId="mls-tuning-form-max-parallel"
-            value={model.maxParallel}
-            error={model.fieldError('maxParallel')}
-            onChange={value => model.setLimit('maxParallel', value)}
-          />
-          <NumberRow
-            id={`${prefix}-max-runtime`}
-            label="Maximum runtime (seconds)"
-            help="Optional: stop the tuning job after this long."
-            testId="mls-tuning-form-max-runtime"
-            value={model.maxRuntime}
-            placeholder="no limit"
-            error={model.fieldError('maxRuntime')}
-            onChange={value => model.setLimit('maxRuntime', value)}
-          />
+          {LIMITS.map(limit => (
+            <NumberRow
+              key={limit.field}
+              id={`${prefix}-${limit.slug}`}
+              label={limit.label}
+              help={limit.help}
+              testId={`mls-tuning-form-${limit.slug}`}
+              value={model[limit.field]}
+              placeholder={limit.placeholder}
+              error={model.fieldError(limit.field)}
+              onChange={value => model.setLimit(limit.field, value)}
+            />
+          ))}
         </div>
       </FormSection>
 
-      <footer className="jp-MLStudio-formFooter">
-        {model.error && (
-          <FormError
-            message={model.error.message}
-            onDismiss={() => model.dismissError()}
-          />
-        )}
-        <div className="jp-MLStudio-toolbar">
-          <button
-            type="submit"
-            className="jp-MLStudio-button jp-mod-accept"
-            data-testid="mls-tuning-form-submit"
-            disabled={model.submitting || !algorithm}
-          >
-            <playIcon.react tag="span" className="jp-MLStudio-buttonIcon" />
-            <span>{model.submitting ? 'Starting…' : 'Start tuning job'}</span>
-          </button>
-          <button
-            type="button"
-            className="jp-MLStudio-button"
-            data-testid="mls-tuning-form-cancel"
-            onClick={props.onCancel}
-          >
-            Cancel
-          </button>
-        </div>
-      </footer>
+      <FormFooter
+        error={model.error?.message ?? null}
+        onDismiss={() => model.dismissError()}
+        submitting={model.submitting}
+        disabled={!algorithm}
+        submitLabel="Start tuning job"
+        testIdPrefix="mls-tuning-form"
+        onCancel={props.onCancel}
+      />
     </form>
   );
 }
+
+/** The limits section's rows, in order. */
+const LIMITS: ReadonlyArray<{
+  field: 'maxTrials' | 'maxParallel' | 'maxRuntime';
+  slug: string;
+  label: string;
+  help: string;
+  placeholder?: string;
+}> = [
+  {
+    field: 'maxTrials',
+    slug: 'max-trials',
+    label: 'Maximum trials',
+    help: 'Training jobs in all.'
+  },
+  {
+    field: 'maxParallel',
+    slug: 'max-parallel',
+    label: 'Parallel trials',
+    help: 'Training jobs running at the same time.'
+  },
+  {
+    field: 'maxRuntime',
+    slug: 'max-runtime',
+    label: 'Maximum runtime (seconds)',
+    help: 'Optional: stop the tuning job after this long.',
+    placeholder: 'no limit'
+  }
+];
 
 function NumberRow(props: {
   id: string;

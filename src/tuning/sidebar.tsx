@@ -6,7 +6,6 @@ import type { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 
 import { isTuningActive, TUNING_STATUSES, TuningJob } from './api';
-import type { TuningJobStatus } from './api';
 import {
   bestText,
   objectiveLabel,
@@ -17,11 +16,13 @@ import {
 import type { TuningJobsModel } from './model';
 import { tuningIcon } from '../icons';
 import { RelativeTime } from '../ui/components';
-import { choicesOf, LabeledSelect } from '../ui/fields';
+import { StatusFilter } from '../ui/fields';
 import {
+  EmptyList,
   ItemLine,
   ListItem,
   ListSidebar,
+  NewestNote,
   SidebarShell
 } from '../ui/sidebar-shell';
 import { CommandIDs, TUNING_SIDEBAR_ID } from '../command-ids';
@@ -51,15 +52,11 @@ export class TuningSidebar extends ListSidebar<TuningJobsModel> {
         refreshTestId="mls-refresh-tuning"
         filters={
           <div className="jp-MLStudio-jobFilters">
-            <LabeledSelect
-              label="Status"
+            <StatusFilter
               testId="mls-tuning-status-filter"
-              value={model.status ?? ''}
-              all="All"
-              choices={choicesOf(TUNING_STATUSES)}
-              onChange={value =>
-                model.setStatus((value || null) as TuningJobStatus | null)
-              }
+              value={model.status}
+              statuses={TUNING_STATUSES}
+              onChange={status => model.setStatus(status)}
             />
           </div>
         }
@@ -70,25 +67,18 @@ export class TuningSidebar extends ListSidebar<TuningJobsModel> {
         }}
         empty={
           jobs.length === 0 ? (
-            <div className="jp-MLStudio-empty" data-testid="mls-tuning-empty">
-              {model.status !== null ? (
-                'No tuning jobs match this filter.'
-              ) : (
-                <>
-                  No tuning jobs yet. Start one with{' '}
-                  <strong>New tuning job</strong>, or choose{' '}
-                  <strong>Tune…</strong> on a completed training job.
-                </>
-              )}
-            </div>
+            <EmptyList
+              testId="mls-tuning-empty"
+              filtered={model.status !== null}
+              filteredMessage="No tuning jobs match this filter."
+            >
+              No tuning jobs yet. Start one with <strong>New tuning job</strong>
+              , or choose <strong>Tune…</strong> on a completed training job.
+            </EmptyList>
           ) : null
         }
         footer={
-          model.hasMore && (
-            <div className="jp-MLStudio-empty">
-              Showing the newest {jobs.length} tuning jobs.
-            </div>
-          )
+          model.hasMore && <NewestNote count={jobs.length} what="tuning jobs" />
         }
       >
         <ul className="jp-MLStudio-list" aria-label="Tuning jobs">

@@ -4,7 +4,7 @@
  * live plots computed from the trials, the virtualized trials table and
  * the spec.
  */
-import { addIcon, copyIcon, stopIcon } from '@jupyterlab/ui-components';
+import { addIcon, copyIcon } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 
@@ -28,9 +28,11 @@ import {
   ActionButton,
   LinkButton,
   ModelError,
+  NamedHeading,
   PageHeader,
   PagePlaceholder,
   PageSection,
+  StopButton,
   useNow
 } from '../ui/components';
 import { formatDuration } from '../ui/format';
@@ -112,10 +114,11 @@ function TuningContent(props: {
       <PageHeader
         icon={tuningIcon}
         heading={
-          <>
-            <span data-testid="mls-tuning-name">{job.name}</span>
-            <TuningStatusBadge status={job.status} />
-          </>
+          <NamedHeading
+            name={job.name}
+            testId="mls-tuning-name"
+            badge={<TuningStatusBadge status={job.status} />}
+          />
         }
         refresh={{
           testId: 'mls-refresh-tuning-job',
@@ -123,12 +126,9 @@ function TuningContent(props: {
           onClick: () => void model.refresh()
         }}
       >
-        <ActionButton
+        <StopButton
           testId="mls-stop-tuning"
-          icon={stopIcon}
-          label="Stop"
           title="Stop the tuning job and its running trials"
-          warn
           disabled={!active || job.status === 'Stopping' || model.busy}
           onClick={() => void model.stop()}
         />

@@ -9,7 +9,8 @@ import {
   closeIcon,
   copyIcon,
   LabIcon,
-  refreshIcon
+  refreshIcon,
+  stopIcon
 } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
@@ -40,6 +41,16 @@ export function ActionButton(props: {
       <span>{props.label}</span>
     </button>
   );
+}
+
+/** The Stop button of a page whose resource runs (a job, a tuning job). */
+export function StopButton(props: {
+  testId: string;
+  title: string;
+  disabled: boolean;
+  onClick: () => void;
+}): JSX.Element {
+  return <ActionButton icon={stopIcon} label="Stop" warn {...props} />;
 }
 
 /**
@@ -406,6 +417,20 @@ export function PageHeader(props: {
         </div>
       )}
     </header>
+  );
+}
+
+/** A page heading of a resource's name (under `testId`) and its status badge. */
+export function NamedHeading(props: {
+  name: string;
+  testId: string;
+  badge: React.ReactNode;
+}): JSX.Element {
+  return (
+    <>
+      <span data-testid={props.testId}>{props.name}</span>
+      {props.badge}
+    </>
   );
 }
 

@@ -48,3 +48,26 @@ export function choicesOf<T extends string>(
 ): IChoice[] {
   return values.map(value => ({ value, label: label(value) }));
 }
+
+/**
+ * The Status drop-down of a sidebar's filters: "All" (`null`) or one of
+ * `statuses`.
+ */
+export function StatusFilter<S extends string>(props: {
+  testId: string;
+  value: S | null;
+  statuses: ReadonlyArray<S>;
+  label?: (status: S) => string;
+  onChange: (status: S | null) => void;
+}): JSX.Element {
+  return (
+    <LabeledSelect
+      label="Status"
+      testId={props.testId}
+      value={props.value ?? ''}
+      all="All"
+      choices={choicesOf(props.statuses, props.label)}
+      onChange={value => props.onChange((value || null) as S | null)}
+    />
+  );
+}

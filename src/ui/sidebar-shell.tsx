@@ -265,3 +265,29 @@ export function ItemLine(props: {
   }
   return <span className={classes.join(' ')}>{props.children}</span>;
 }
+
+/**
+ * An empty sidebar list: `filteredMessage` when filters hide everything,
+ * otherwise `children` (how to make the first one).
+ */
+export function EmptyList(props: {
+  testId: string;
+  filtered: boolean;
+  filteredMessage: string;
+  children: React.ReactNode;
+}): JSX.Element {
+  return (
+    <div className="jp-MLStudio-empty" data-testid={props.testId}>
+      {props.filtered ? props.filteredMessage : props.children}
+    </div>
+  );
+}
+
+/** Under a list that holds only the first page: how many it shows. */
+export function NewestNote(props: { count: number; what: string }) {
+  return (
+    <div className="jp-MLStudio-empty">
+      Showing the newest {props.count} {props.what}.
+    </div>
+  );
+}
