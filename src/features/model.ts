@@ -18,6 +18,11 @@ export const FEATURE_GROUPS = 'feature-groups';
 export const FEATURES_UPDATE_INTERVAL = 1000;
 /** How many groups the sidebar lists. */
 export const GROUPS_SHOWN = 100;
+/**
+ * Groups whose summary (records, freshness) the list reads: each is a scan
+ * of the offline history, and the list reloads on every change.
+ */
+export const SUMMARIES_SHOWN = 25;
 /** Milliseconds the search waits for the user to stop typing. */
 const SEARCH_DELAY = 300;
 
@@ -65,8 +70,12 @@ export class FeatureGroupsModel extends ResourceListModel<IFeatureGroupEntry> {
     );
     // One summary per group: a group whose summary fails is still listed.
     const summaries = await Promise.all(
-      page.items.map(group =>
-        getFeatureGroupSummary(group.ref, this.serverSettings).catch(() => null)
+      page.items.map((group, i) =>
+        i < SUMMARIES_SHOWN
+          ? getFeatureGroupSummary(group.ref, this.serverSettings).catch(
+              () => null
+            )
+          : null
       )
     );
     return {
