@@ -57,7 +57,9 @@ def _parser() -> argparse.ArgumentParser:
         default=3600.0,
         help="a missed execution at most this many seconds old runs once (default: 3600)",
     )
-    scheduler.add_argument("--once", action="store_true", help="one tick, then exit")
+    scheduler.add_argument(
+        "--once", action="store_true", help="one tick, then exit when what it started ended"
+    )
     return parser
 
 
@@ -133,7 +135,8 @@ def _scheduler(interval: float, staleness: float, once: bool) -> int:
     try:
         while not stop.is_set():
             try:
-                for execution in service.run_due():
+                started = service.run_due()
+                for execution in started:
                     monitor = service.get_monitor(execution.monitor_id)
                     print(
                         f"started {monitor.name} execution {execution.id} "
@@ -143,6 +146,9 @@ def _scheduler(interval: float, staleness: float, once: bool) -> int:
             except MLStudioError as exc:  # the store was unreachable: try at the next tick
                 print(f"error: {exc.message}", file=sys.stderr, flush=True)
             if once:
+                # this process's executor holds the jobs it started: see them through
+                for execution in started:
+                    service.wait(execution.id)
                 break
             stop.wait(interval)
     except KeyboardInterrupt:

@@ -166,7 +166,16 @@ class MonitorService:
         return EndpointSource(endpoint, destination, version)
 
     def ground_truth_folder(self, endpoint: str) -> str:
-        return f"{self.artifact_root}/endpoints/{endpoint}/ground-truth"
+        """Where an endpoint's labels go: next to its capture, a local folder (the
+        ground-truth files are written and read with local paths)."""
+        uri = f"{self.artifact_root}/endpoints/{endpoint}/ground-truth"
+        if uri.startswith("file://"):
+            return uri.removeprefix("file://")
+        if "://" in uri:
+            raise InvalidArgumentError(
+                "Ground truth is kept in a local artifact store; this one is " + uri
+            )
+        return uri
 
     # -- baselines ---------------------------------------------------------------------
     def baseline_data(self, source: str | None, data: str | None = None) -> str:
@@ -280,14 +289,21 @@ class MonitorService:
         return True
 
     def _check_baseline(self, baseline: str, kind: str) -> None:
+        """A clear error now, not at the first execution."""
+        fs, path = fsspec.core.url_to_fs(baseline)
+        path = path.rstrip("/")
+        files = ("statistics.json", "constraints.json") if kind == "data-quality" else ()
+        needed = files or ("constraints.json",)
+        missing = [name for name in needed if not fs.isfile(f"{path}/{name}")]
+        if missing:
+            raise InvalidArgumentError(
+                f"The baseline {baseline} is a folder with {' and '.join(needed)}; "
+                f"{', '.join(missing)} is not there."
+            )
         if kind == "data-quality":
             from .baseline import Baseline
 
-            Baseline.load(baseline)  # a clear error now, not at the first execution
-        else:
-            fs, path = fsspec.core.url_to_fs(baseline)
-            if not fs.exists(f"{path.rstrip('/')}/constraints.json"):
-                raise InvalidArgumentError(f"No constraints.json in {baseline}.")
+            Baseline.load(baseline)  # parses: a malformed file is refused with its error
 
     def get_monitor(self, name_or_id: str) -> Monitor:
         return self.store.get_monitor(name_or_id)
