@@ -120,3 +120,21 @@ def test_an_endpoint_that_captures_nothing_is_refused(mlstudio_home: Path) -> No
         endpoint.delete()
     with pytest.raises(NotFoundError):
         mls.monitor.create_schedule("no-such-endpoint", baseline=mls.monitor.suggest_baseline(X))
+
+
+def test_a_baseline_suggested_from_a_model_versions_lineage(
+    mlstudio_home: Path, tmp_path: Path
+) -> None:
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    train = tmp_path / "train.csv"
+    X.to_csv(train, index=False)
+    model = LogisticRegression(max_iter=500).fit(X, y)
+    mls.register(model, "iris-lineage", input_example=X, data=str(train))
+    baseline = mls.monitor.suggest_baseline("iris-lineage:1", timeout=120)  # a baseline job
+    assert baseline.feature_names == list(X.columns)
+    assert baseline == mls.monitor.suggest_baseline(X)  # what a DataFrame gives, here
+    with pytest.raises(InvalidArgumentError, match="DataFrame"):
+        mls.monitor.suggest_baseline("iris-lineage", domain_max_values=3)
+    mls.register(model, "iris-no-lineage", input_example=X)
+    with pytest.raises(InvalidArgumentError, match="no training data in its lineage"):
+        mls.monitor.suggest_baseline("iris-no-lineage")
