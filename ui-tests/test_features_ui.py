@@ -5,6 +5,8 @@ and "not found"), and Delete with its confirmation."""
 
 from __future__ import annotations
 
+import re
+
 import pages
 from conftest import Lab
 from pages import mlstudio_errors, open_lab, show_left, visible_view
@@ -51,10 +53,17 @@ def test_create_ingest_look_up_delete(page: Page, lab: Lab, console_errors: list
     pages.switch_theme(page, dark=True)
 
     # Create from the file: columns read by the server, types inferred from its lines.
-    sidebar.get_by_test_id("mls-new-feature-group").click()
+    # (from the file browser's context menu: the dialog reads the file at once; the
+    # sidebar's From file opens the same dialog empty)
+    expect(sidebar.get_by_test_id("mls-new-feature-group")).to_be_enabled()
+    show_left(page, "filebrowser", "#filebrowser")
+    csv = page.locator(
+        "#filebrowser .jp-DirListing-item",
+        has=page.locator(".jp-DirListing-itemText", has_text=re.compile(r"^customers\.csv$")),
+    )
+    csv.click(button="right")
+    page.locator(".lm-Menu-item", has_text="New Feature Group from File").click()
     dialog = page.locator(DIALOG)
-    dialog.get_by_test_id("mls-feature-create-path").fill("customers.csv")
-    dialog.get_by_test_id("mls-feature-read-columns").click()
     types = dialog.get_by_test_id("mls-feature-create-types")
     expect(types.locator('[data-feature="age"] select')).to_have_value("integral")
     expect(types.locator('[data-feature="score"] select')).to_have_value("fractional")
@@ -75,6 +84,7 @@ def test_create_ingest_look_up_delete(page: Page, lab: Lab, console_errors: list
     dialog.locator(".jp-mod-accept").click()
     expect(page.locator(DIALOG)).to_have_count(0)
     pages.switch_theme(page, dark=False)
+    show_left(page, "mlstudio-features", ".jp-MLStudio-featuresSidebar")
 
     view = visible_view(page, "mls-feature-group-view")
     expect(view.get_by_test_id("mls-feature-group-name")).to_have_text("customers")

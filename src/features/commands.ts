@@ -65,6 +65,11 @@ export function addFeatureCommands(options: IFeatureCommandOptions): void {
     caption:
       'Create a feature group from a data file: features from its columns, then ingest it',
     icon: iconOutsidePalette(featureStoreIcon),
+    // In the file browser's context menu: only on one data file.
+    isVisible: args =>
+      !args.fromFileBrowser ||
+      textArg(args.path) !== '' ||
+      selectedDataFile() !== '',
     execute: async args => {
       const path = textArg(args.path) || selectedDataFile();
       const created = await createGroupDialog(path, contents, serverSettings);

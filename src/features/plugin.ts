@@ -75,6 +75,7 @@ export const featuresPlugin: JupyterFrontEndPlugin<void> = {
 
     app.contextMenu.addItem({
       command: CommandIDs.createFeatureGroup,
+      args: { fromFileBrowser: true },
       selector: '.jp-DirListing-item[data-isdir="false"]',
       rank: 63
     });
