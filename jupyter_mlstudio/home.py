@@ -1,14 +1,15 @@
 """The Studio home: one pane of glass over the whole studio.
 
 Three read-only views gathered from the services it is given (jobs, endpoints,
-experiments, registry) and the configuration:
+experiments, registry, tuning) and the configuration:
 
 - **running now** — jobs that are queued or running and endpoints that are starting,
   serving or updating, with the CPU and memory of their processes (a job's process and
-  its children; an endpoint's supervisor and its workers);
+  its children; an endpoint's supervisor and its workers); tuning jobs in progress with
+  their trials done out of the maximum and the best value so far;
 - **recent activity** — runs started and ended, model versions registered and approved
-  or rejected, endpoints deployed or failed, jobs that failed: newest first, each with
-  what a client needs to open it (resource kind and id);
+  or rejected, endpoints deployed or failed, jobs that failed, tuning jobs that ended:
+  newest first, each with what a client needs to open it (resource kind and id);
 - **configuration** — the store, artifact location and executor in use (passwords
   masked), the home folder and the library versions.
 
@@ -20,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import platform
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
@@ -32,6 +33,7 @@ from .endpoints.entities import Endpoint, EndpointStatus
 from .errors import NotFoundError
 from .jobs.entities import FAILED, PENDING, RUNNING, STOPPING, Job
 from .processes import same_process_alive, this_host
+from .statuses import COMPLETED, STOPPED
 from .store.db import redact_uri
 
 if TYPE_CHECKING:
@@ -39,8 +41,10 @@ if TYPE_CHECKING:
     from .experiments.service import ExperimentService
     from .jobs.service import JobService
     from .registry.service import Registry
+    from .tuning.entities import TuningJob
+    from .tuning.service import TuningService
 
-RunningKind = Literal["job", "endpoint"]
+RunningKind = Literal["job", "endpoint", "tuning-job"]
 ActivityKind = Literal[
     "run-started",
     "run-finished",
@@ -53,8 +57,11 @@ ActivityKind = Literal[
     "endpoint-updated",
     "endpoint-failed",
     "job-failed",
+    "tuning-job-completed",
+    "tuning-job-failed",
+    "tuning-job-stopped",
 ]
-ActivityResource = Literal["run", "job", "model-version", "endpoint"]
+ActivityResource = Literal["run", "job", "model-version", "endpoint", "tuning-job"]
 
 # Endpoint statuses in which a process serves or is being started.
 LIVE_ENDPOINT_STATUSES = (
@@ -91,16 +98,28 @@ class ProcessUsage:
 
 
 @dataclass(frozen=True)
+class TrialProgress:
+    """How far a tuning job got: ended trials out of the maximum, the best value so far."""
+
+    done: int  # completed, pruned or failed
+    max_trials: int
+    running: int
+    best_value: float | None
+    objective: str  # the (first) objective's metric
+
+
+@dataclass(frozen=True)
 class RunningItem:
     kind: RunningKind
-    id: str  # a job's id; an endpoint's name (what its routes take)
+    id: str  # a job's or tuning job's id; an endpoint's name (what its routes take)
     name: str
     status: str
-    detail: str  # the job kind, or the endpoint's model versions
+    detail: str  # the job kind, the endpoint's model versions, or the tuning strategy
     started_at: datetime | None
     host: str | None
     pid: int | None
     usage: ProcessUsage | None  # None: not on this host, not started, or gone
+    trials: TrialProgress | None = None  # tuning jobs only
 
 
 @dataclass(frozen=True)
@@ -233,6 +252,9 @@ class StudioHome:
     registry: Registry
     config: StudioConfig
     store_backend: str
+    # A getter: the tuning service is built on first use (only processes that tune
+    # import optuna); without it the home shows no tuning jobs.
+    tuning: Callable[[], TuningService] | None = None
     cpu_sample_seconds: float = CPU_SAMPLE_SECONDS
 
     def snapshot(self, activity_limit: int = ACTIVITY_LIMIT) -> HomeSnapshot:
@@ -248,8 +270,9 @@ class StudioHome:
 
     # -- running now -------------------------------------------------------------------
     def running(self) -> list[RunningItem]:
-        """Live jobs (running first, then queued) and live endpoints, with the usage of
-        their processes on this host."""
+        """Live jobs (running first, then queued), live endpoints and tuning jobs in
+        progress, with the usage of the processes of jobs and endpoints on this host (a
+        tuning job's trials are jobs of their own)."""
         host = this_host()
         jobs = [
             job
@@ -269,8 +292,18 @@ class StudioHome:
             and same_process_alive(job.pid, job.process_start)
         ] + [e.pid for e in endpoints if e.pid is not None and e.host == host]
         usage = sample_usage(local_pids, self.cpu_sample_seconds)
-        return [_job_item(job, usage) for job in jobs] + [
-            _endpoint_item(endpoint, usage) for endpoint in endpoints
+        return (
+            [_job_item(job, usage) for job in jobs]
+            + [_endpoint_item(endpoint, usage) for endpoint in endpoints]
+            + [_tuning_item(job) for job in self._tuning_jobs(LIVE_JOB_STATUSES, 1000)]
+        )
+
+    def _tuning_jobs(self, statuses: Iterable[str], limit: int) -> list[TuningJob]:
+        if self.tuning is None:
+            return []
+        service = self.tuning()
+        return [
+            job for status in statuses for job in service.list(status=status, max_items=limit).items
         ]
 
     # -- recent activity ---------------------------------------------------------------
@@ -281,6 +314,7 @@ class StudioHome:
             *self._model_activity(limit),
             *self._endpoint_activity(limit),
             *self._job_activity(limit),
+            *self._tuning_activity(limit),
         ]
         items.sort(key=lambda item: item.at, reverse=True)
         return items[:limit]
@@ -413,7 +447,28 @@ class StudioHome:
             for job in self.jobs.list(status=FAILED, max_items=limit).items
         ]
 
+    def _tuning_activity(self, limit: int) -> list[ActivityItem]:
+        items: list[ActivityItem] = []
+        for job in self._tuning_jobs(_TUNING_ENDINGS, limit):
+            kind, verb = _TUNING_ENDINGS[job.status]
+            best = "" if job.best_value is None else f"best {job.best_value:.4g}"
+            items.append(
+                ActivityItem(
+                    kind,
+                    _utc(job.ended_at or job.updated_at),
+                    f"Tuning job {job.name} {verb}",
+                    job.failure_reason or best or job.status_message or "",
+                    ActivityTarget("tuning-job", job.id),
+                )
+            )
+        return items
 
+
+_TUNING_ENDINGS: dict[str, tuple[ActivityKind, str]] = {
+    COMPLETED: ("tuning-job-completed", "completed"),
+    FAILED: ("tuning-job-failed", "failed"),
+    STOPPED: ("tuning-job-stopped", "stopped"),
+}
 _RUN_ENDINGS: dict[str, tuple[ActivityKind, str]] = {
     "FINISHED": ("run-finished", "finished"),
     "FAILED": ("run-failed", "failed"),
@@ -458,4 +513,29 @@ def _endpoint_item(endpoint: Endpoint, usage: dict[int, ProcessUsage]) -> Runnin
         host=endpoint.host,
         pid=endpoint.pid,
         usage=usage.get(endpoint.pid) if endpoint.pid is not None else None,
+    )
+
+
+def _tuning_item(job: TuningJob) -> RunningItem:
+    from .tuning.spec import parse_tuning_spec  # pydantic only, no optuna
+
+    spec = parse_tuning_spec(job.spec)
+    counts = job.counts
+    return RunningItem(
+        kind="tuning-job",
+        id=job.id,
+        name=job.name,
+        status=job.status,
+        detail=spec.strategy,
+        started_at=_utc(job.started_at) if job.started_at else None,
+        host=job.owner_host,
+        pid=None,  # the tuning job's own loop runs in a server or kernel, not a process
+        usage=None,
+        trials=TrialProgress(
+            done=counts.done,
+            max_trials=spec.limits.max_trials,
+            running=counts.running,
+            best_value=job.best_value,
+            objective=spec.objective.metric,
+        ),
     )

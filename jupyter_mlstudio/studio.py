@@ -86,6 +86,7 @@ class Studio:
             registry=self.registry,
             config=config,
             store_backend=self.db.backend,
+            tuning=lambda: self.tuning,
         )
         self._lock = threading.Lock()
         _studios.add(self)

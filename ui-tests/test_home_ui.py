@@ -22,6 +22,15 @@ from playwright.sync_api import Locator, Page, expect
 TIMEOUT = 120_000
 MODEL = "iris-home"
 BUSY = "print('busy', flush=True)\nwhile True:\n    pass\n"
+# A script-mode trial that runs until it is stopped.
+SLEEPY_TRIAL = "import time\ntime.sleep(300)\nprint('score=1')\n"
+SLEEPY_TUNING = {
+    "name": "sleepy",
+    "training": {"entry_point": "sleepy.py", "experiment": "home-tuning"},
+    "search_space": {"lr": {"type": "continuous", "min_value": 0.01, "max_value": 0.1}},
+    "objective": {"metric": "score", "regex": r"score=([-0-9.]+)"},
+    "limits": {"max_trials": 4, "max_parallel_trials": 1},
+}
 
 
 @pytest.fixture(scope="module")
@@ -140,10 +149,27 @@ def test_home_running_stop_activity_and_themes(
     expect(config.locator('[data-testid="mls-home-executor"]')).to_contain_text("local")
     expect(home.locator('[data-testid="mls-home-action-training-job"]')).to_be_visible()
 
+    # a tuning job runs too: its trials done of the maximum, no process of its own
+    (lab.root / "sleepy.py").write_text(SLEEPY_TRIAL)
+    tuning = lab.api("POST", "tuning-jobs", SLEEPY_TUNING)
+    tuning_row = home_row(home, "tuning-job", tuning["id"])
+    expect(tuning_row.locator('[data-testid="mls-home-status"]')).to_have_text(
+        "Running", timeout=60_000
+    )
+    expect(tuning_row.locator('[data-testid="mls-home-trials"]')).to_contain_text("0/4 trials")
+    expect(tuning_row).to_contain_text("Tuning job")
+    expect(tuning_row.locator('[data-testid="mls-home-cpu"]')).to_have_text("—")
+
     screenshot(page, "home-light")
     switch_theme(page, dark=True)
     screenshot(page, "home-dark")
     switch_theme(page, dark=False)
+
+    # the tuning job's Stop is the tuning job's own: it ends, with its running trial
+    tuning_row.locator('[data-testid="mls-home-stop"]').click()
+    expect(tuning_row).to_have_count(0, timeout=60_000)
+    expect(activity.filter(has_text="Tuning job sleepy stopped")).to_have_count(1, timeout=30_000)
+    assert lab.api("GET", f"tuning-jobs/{tuning['id']}")["status"] == "Stopped"
 
     # Stop: the job leaves "running now"; its run shows as stopped in the activity
     job_row.locator('[data-testid="mls-home-stop"]').click()

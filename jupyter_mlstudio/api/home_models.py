@@ -17,23 +17,36 @@ class ProcessUsage(ResponseModel):
     processes: int = Field(description="Live processes measured (with children, workers).")
 
 
+class TrialProgress(ResponseModel):
+    done: int = Field(description="Ended trials: completed, pruned or failed.")
+    max_trials: int
+    running: int
+    best_value: float | None = Field(description="Best objective value so far.")
+    objective: str = Field(description="The metric the tuning job optimizes.")
+
+
 class RunningItem(ResponseModel):
     kind: RunningKind
-    id: str = Field(description="A job's id or an endpoint's name: what their routes take.")
+    id: str = Field(
+        description="A job's or tuning job's id, or an endpoint's name: what their routes take."
+    )
     name: str
     status: str
-    detail: str = Field(description="The job kind, or the model versions an endpoint serves.")
+    detail: str = Field(
+        description="The job kind, the model versions an endpoint serves, or the tuning strategy."
+    )
     started_at: datetime | None
     host: str | None
     pid: int | None
     usage: ProcessUsage | None = Field(
         description="Null when the process is not on the server's host, not started or gone."
     )
+    trials: TrialProgress | None = Field(description="Tuning jobs only: their trials so far.")
 
 
 class ActivityTarget(ResponseModel):
     resource: ActivityResource
-    id: str = Field(description="Run or job id, endpoint name, or model name.")
+    id: str = Field(description="Run, job or tuning job id, endpoint name, or model name.")
     version: int | None = Field(description="The model version (model-version only).")
 
 
@@ -57,7 +70,7 @@ class HomeConfiguration(ResponseModel):
 
 
 class Home(ResponseModel):
-    running: list[RunningItem] = Field(description="Live jobs and endpoints.")
+    running: list[RunningItem] = Field(description="Live jobs, endpoints and tuning jobs.")
     activity: list[ActivityItem] = Field(description="Recent activity, newest first.")
     configuration: HomeConfiguration
     generated_at: datetime

@@ -130,7 +130,7 @@ class TuningJob(ResponseModel):
             progress=TrialCounts(
                 max_trials=spec.limits.max_trials,
                 started=counts.started,
-                done=counts.completed + counts.pruned + counts.failed,
+                done=counts.done,
                 running=counts.running,
                 completed=counts.completed,
                 pruned=counts.pruned,

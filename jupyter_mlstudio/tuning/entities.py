@@ -38,6 +38,11 @@ class TrialCounts:
     pruned: int = 0
     failed: int = 0
 
+    @property
+    def done(self) -> int:
+        """Ended trials: completed, pruned or failed."""
+        return self.completed + self.pruned + self.failed
+
     def as_dict(self) -> dict[str, int]:
         return {
             "started": self.started,

@@ -15,6 +15,7 @@ export type ActivityItem = Schemas['ActivityItem'];
 export type ActivityTarget = Schemas['ActivityTarget'];
 export type HomeConfiguration = Schemas['HomeConfiguration'];
 export type ProcessUsage = Schemas['ProcessUsage'];
+export type TrialProgress = Schemas['TrialProgress'];
 
 /** Everything the Studio home shows, in one request. */
 export function getHome(settings?: ServerConnection.ISettings): Promise<Home> {

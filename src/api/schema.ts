@@ -1106,7 +1106,7 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "run-started" | "run-finished" | "run-failed" | "run-stopped" | "model-version-registered" | "model-version-approved" | "model-version-rejected" | "endpoint-deployed" | "endpoint-updated" | "endpoint-failed" | "job-failed";
+            kind: "run-started" | "run-finished" | "run-failed" | "run-stopped" | "model-version-registered" | "model-version-approved" | "model-version-rejected" | "endpoint-deployed" | "endpoint-updated" | "endpoint-failed" | "job-failed" | "tuning-job-completed" | "tuning-job-failed" | "tuning-job-stopped";
             /**
              * At
              * Format: date-time
@@ -1124,10 +1124,10 @@ export interface components {
              * Resource
              * @enum {string}
              */
-            resource: "run" | "job" | "model-version" | "endpoint";
+            resource: "run" | "job" | "model-version" | "endpoint" | "tuning-job";
             /**
              * Id
-             * @description Run or job id, endpoint name, or model name.
+             * @description Run, job or tuning job id, endpoint name, or model name.
              */
             id: string;
             /**
@@ -2501,7 +2501,7 @@ export interface components {
         Home: {
             /**
              * Running
-             * @description Live jobs and endpoints.
+             * @description Live jobs, endpoints and tuning jobs.
              */
             running: components["schemas"]["RunningItem"][];
             /**
@@ -3806,10 +3806,10 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "job" | "endpoint";
+            kind: "job" | "endpoint" | "tuning-job";
             /**
              * Id
-             * @description A job's id or an endpoint's name: what their routes take.
+             * @description A job's or tuning job's id, or an endpoint's name: what their routes take.
              */
             id: string;
             /** Name */
@@ -3818,7 +3818,7 @@ export interface components {
             status: string;
             /**
              * Detail
-             * @description The job kind, or the model versions an endpoint serves.
+             * @description The job kind, the model versions an endpoint serves, or the tuning strategy.
              */
             detail: string;
             /** Started At */
@@ -3829,6 +3829,8 @@ export interface components {
             pid: number | null;
             /** @description Null when the process is not on the server's host, not started or gone. */
             usage: components["schemas"]["ProcessUsage"] | null;
+            /** @description Tuning jobs only: their trials so far. */
+            trials: components["schemas"]["TrialProgress"] | null;
         };
         /**
          * SageMakerTuningJobCreate
@@ -4465,6 +4467,28 @@ export interface components {
              * @default null
              */
             next_token: string | null;
+        };
+        /** TrialProgress */
+        TrialProgress: {
+            /**
+             * Done
+             * @description Ended trials: completed, pruned or failed.
+             */
+            done: number;
+            /** Max Trials */
+            max_trials: number;
+            /** Running */
+            running: number;
+            /**
+             * Best Value
+             * @description Best objective value so far.
+             */
+            best_value: number | null;
+            /**
+             * Objective
+             * @description The metric the tuning job optimizes.
+             */
+            objective: string;
         };
         /** TuningJob */
         TuningJob: {

@@ -12,12 +12,13 @@ import type { Poll } from '@lumino/polling';
 import { deleteEndpoint } from '../api/endpoints';
 import { getHome, Home, RunningItem } from '../api/home';
 import { stopJob } from '../api/jobs';
+import { stopTuningJob } from '../api/tuning';
 import { SERVER_EXTENSION_MISSING } from '../api/request';
 import { resourceChange, setPolling } from '../events';
 import { ResourceModel } from '../ui/resource-model';
 
 /** The resources whose changes show on the home. */
-const FOLLOWED = ['jobs', 'endpoints', 'runs', 'models'];
+const FOLLOWED = ['jobs', 'endpoints', 'runs', 'models', 'tuning-jobs'];
 
 /** Milliseconds between reloads caused by events. */
 export const HOME_UPDATE_INTERVAL = 1000;
@@ -80,8 +81,9 @@ export class HomeModel extends ResourceModel<Home> {
   }
 
   /**
-   * Stop a job (its processes are terminated) or delete an endpoint (its
-   * processes stop, and it is removed). Resolves whether it worked.
+   * Stop a job (its processes are terminated), a tuning job (its running
+   * trials are stopped) or delete an endpoint (its processes stop, and it is
+   * removed). Resolves whether it worked.
    */
   async stop(item: RunningItem): Promise<boolean> {
     const key = `${item.kind}:${item.id}`;
@@ -90,6 +92,8 @@ export class HomeModel extends ResourceModel<Home> {
       async () => {
         if (item.kind === 'job') {
           await stopJob(item.id, this.serverSettings);
+        } else if (item.kind === 'tuning-job') {
+          await stopTuningJob(item.id, this.serverSettings);
         } else {
           await deleteEndpoint(item.id, this.serverSettings);
         }

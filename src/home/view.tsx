@@ -12,9 +12,13 @@ import type {
   ActivityItem,
   ActivityTarget,
   HomeConfiguration,
-  RunningItem
+  RunningItem,
+  TrialProgress
 } from '../api/home';
 import type { EndpointStatus, JobStatus } from '../api/types';
+import type { TuningJobStatus } from '../tuning/api';
+import { TuningStatusBadge } from '../tuning/components';
+import { formatNumber } from '../experiments/runs/columns';
 import { confirmDeleteEndpoint } from '../endpoints/dialogs';
 import { EndpointStatusBadge } from '../endpoints/components';
 import {
@@ -25,6 +29,7 @@ import {
   runIcon,
   studioIcon,
   trainIcon,
+  tuningIcon,
   wranglerIcon
 } from '../icons';
 import { JobStatusBadge, kindLabel } from '../jobs/components';
@@ -206,8 +211,8 @@ function RunningSection(props: {
     >
       {items.length === 0 ? (
         <div className="jp-MLStudio-muted" data-testid="mls-home-running-empty">
-          Nothing is running. Jobs and endpoints show here while they run, with
-          their CPU and memory.
+          Nothing is running. Jobs, endpoints and tuning jobs show here while
+          they run, with their CPU and memory or their trials.
         </div>
       ) : (
         <ScrollTable
@@ -247,15 +252,12 @@ function RunningRow(props: {
   onStop: () => void;
 }): JSX.Element {
   const { item, commands } = props;
+  const kind = RUNNING_KINDS[item.kind];
   const isJob = item.kind === 'job';
   const usage = item.usage;
-  const open = () =>
-    void commands.execute(
-      isJob ? CommandIDs.openJob : CommandIDs.openEndpoint,
-      isJob ? { id: item.id } : { name: item.id }
-    );
-  const Icon = isJob ? jobIcon : endpointIcon;
-  const ended = isJob && item.status === 'Stopping';
+  const open = () => void commands.execute(kind.command, kind.args(item.id));
+  const Icon = kind.icon;
+  const ended = item.kind !== 'endpoint' && item.status === 'Stopping';
   return (
     <tr
       data-testid="mls-home-row"
@@ -266,25 +268,35 @@ function RunningRow(props: {
       <td>
         <span className="jp-MLStudio-homeKind">
           <Icon.react tag="span" className="jp-MLStudio-buttonIcon" />
-          {isJob ? `${kindLabel(item.detail)} job` : 'Endpoint'}
+          {isJob ? `${kindLabel(item.detail)} job` : kind.label}
         </span>
       </td>
       <td>
         <LinkButton
           data-testid="mls-home-open"
-          title={isJob ? 'Open the job' : `Open the endpoint (${item.detail})`}
+          title={kind.openTitle(item.detail)}
           onClick={open}
         >
           {item.name}
         </LinkButton>
-        {!isJob && item.detail && (
-          <span className="jp-MLStudio-muted"> {item.detail}</span>
+        {item.trials ? (
+          <TrialsText trials={item.trials} />
+        ) : (
+          !isJob &&
+          item.detail && (
+            <span className="jp-MLStudio-muted"> {item.detail}</span>
+          )
         )}
       </td>
       <td>
         {isJob ? (
           <JobStatusBadge
             status={item.status as JobStatus}
+            testId="mls-home-status"
+          />
+        ) : item.kind === 'tuning-job' ? (
+          <TuningStatusBadge
+            status={item.status as TuningJobStatus}
             testId="mls-home-status"
           />
         ) : (
@@ -309,18 +321,75 @@ function RunningRow(props: {
         <ActionButton
           testId="mls-home-stop"
           icon={stopIcon}
-          label={isJob ? 'Stop' : 'Delete…'}
-          title={
-            isJob
-              ? 'Stop the job and its processes'
-              : 'Stop the endpoint’s processes and delete it'
-          }
+          label={kind.stopLabel}
+          title={kind.stopTitle}
           warn
           disabled={props.stopping || ended}
           onClick={props.onStop}
         />
       </td>
     </tr>
+  );
+}
+
+/** How each kind of running item is shown, opened and stopped. */
+const RUNNING_KINDS: Record<
+  RunningItem['kind'],
+  {
+    icon: LabIcon;
+    label: string;
+    command: string;
+    args: (id: string) => ReadonlyPartialJSONObject;
+    openTitle: (detail: string) => string;
+    stopLabel: string;
+    stopTitle: string;
+  }
+> = {
+  job: {
+    icon: jobIcon,
+    label: 'Job',
+    command: CommandIDs.openJob,
+    args: id => ({ id }),
+    openTitle: () => 'Open the job',
+    stopLabel: 'Stop',
+    stopTitle: 'Stop the job and its processes'
+  },
+  endpoint: {
+    icon: endpointIcon,
+    label: 'Endpoint',
+    command: CommandIDs.openEndpoint,
+    args: name => ({ name }),
+    openTitle: detail => `Open the endpoint (${detail})`,
+    stopLabel: 'Delete…',
+    stopTitle: 'Stop the endpoint’s processes and delete it'
+  },
+  'tuning-job': {
+    icon: tuningIcon,
+    label: 'Tuning job',
+    command: CommandIDs.openTuningJob,
+    args: id => ({ id }),
+    openTitle: strategy => `Open the tuning job (${strategy})`,
+    stopLabel: 'Stop',
+    stopTitle: 'Stop the tuning job and its running trials'
+  }
+};
+
+/** A tuning job's trials so far: `3/12 trials, best 0.95`. */
+function TrialsText(props: { trials: TrialProgress }): JSX.Element {
+  const { trials } = props;
+  const best =
+    trials.best_value === null
+      ? ''
+      : `, best ${formatNumber(trials.best_value)}`;
+  return (
+    <span
+      className="jp-MLStudio-muted"
+      data-testid="mls-home-trials"
+      title={`Best ${trials.objective} so far; ${trials.running} trial(s) running`}
+    >
+      {' '}
+      {trials.done}/{trials.max_trials} trials{best}
+    </span>
   );
 }
 
@@ -333,6 +402,8 @@ function opener(target: ActivityTarget): [string, ReadonlyPartialJSONObject] {
       return [CommandIDs.openJob, { id: target.id }];
     case 'endpoint':
       return [CommandIDs.openEndpoint, { name: target.id }];
+    case 'tuning-job':
+      return [CommandIDs.openTuningJob, { id: target.id }];
     case 'model-version':
       return [
         CommandIDs.openModelVersion,
@@ -345,7 +416,8 @@ const ACTIVITY_ICONS: Record<ActivityTarget['resource'], LabIcon> = {
   run: runIcon,
   job: jobIcon,
   endpoint: endpointIcon,
-  'model-version': modelIcon
+  'model-version': modelIcon,
+  'tuning-job': tuningIcon
 };
 
 function ActivitySection(props: {
@@ -357,8 +429,8 @@ function ActivitySection(props: {
     <PageSection title="Recent activity" testId="mls-home-activity">
       {items.length === 0 ? (
         <div className="jp-MLStudio-muted">
-          No activity yet: runs, model versions, deployments and failed jobs
-          show here.
+          No activity yet: runs, model versions, deployments, failed jobs and
+          ended tuning jobs show here.
         </div>
       ) : (
         <ul className="jp-MLStudio-homeActivity">

@@ -17,7 +17,13 @@ from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 
 from jupyter_mlstudio.config import StudioConfig
-from jupyter_mlstudio.home import RunningItem, StudioHome, configuration, mask_password
+from jupyter_mlstudio.home import (
+    RunningItem,
+    StudioHome,
+    TrialProgress,
+    configuration,
+    mask_password,
+)
 from jupyter_mlstudio.jobs.entities import ACTIVE_JOB_STATUSES
 from jupyter_mlstudio.studio import Studio
 
@@ -139,6 +145,86 @@ def test_activity_lists_runs_versions_and_failures_newest_first(
     # the job's own run is there too, with the job's name
     assert any(a.kind == "run-failed" and a.title == "Run fails failed" for a in activity)
     assert len(studio.home.activity(limit=2)) == 2
+
+
+# Script-mode trials: the score is read from the output.
+TRIAL = textwrap.dedent(
+    """\
+    import argparse, time
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--lr", type=float)
+    parser.parse_known_args()
+    time.sleep({sleep})
+    print({output!r})
+    """
+)
+
+
+def _tuning_spec(entry: Path, name: str, **limits: int) -> dict[str, object]:
+    return {
+        "name": name,
+        "training": {"entry_point": str(entry), "experiment": "home-tuning"},
+        "search_space": {"lr": {"type": "continuous", "min_value": 0.001, "max_value": 0.1}},
+        "objective": {"metric": "score", "regex": r"score=([-0-9.]+)", "direction": "Maximize"},
+        "limits": {"max_parallel_trials": 1, **limits},
+    }
+
+
+def test_tuning_jobs_run_on_the_home_and_their_endings_are_activity(
+    studio: Studio, tmp_path: Path
+) -> None:
+    def trial(name: str, sleep: float, output: str) -> Path:
+        path = tmp_path / name
+        path.write_text(TRIAL.format(sleep=sleep, output=output))
+        return path
+
+    home = studio.home
+    tuning = studio.tuning
+    sleepy = tuning.create(_tuning_spec(trial("sleepy.py", 120, "score=1"), "sleepy", max_trials=3))
+
+    def trial_running() -> bool:
+        items = [i for i in home.running() if i.kind == "tuning-job" and i.id == sleepy.id]
+        return bool(items) and items[0].trials is not None and items[0].trials.running == 1
+
+    _wait(trial_running, "the tuning job's first trial to run")
+    running = home.running()
+    item = _item(running, "tuning-job", sleepy.id)
+    assert (item.name, item.status, item.detail) == ("sleepy", "Running", "Bayesian")
+    assert item.trials == TrialProgress(
+        done=0, max_trials=3, running=1, best_value=None, objective="score"
+    )
+    assert item.usage is None and item.started_at is not None
+    # its trial is a training job of its own, with its process measured
+    assert [i.detail for i in running if i.kind == "job"] == ["training"]
+
+    # Stop, as the home's Stop button does: the tuning job leaves "running now"
+    tuning.stop(sleepy.id)
+    _wait(lambda: tuning.get(sleepy.id).is_terminal, "the tuning job to stop")
+    _wait(lambda: home.running() == [], "the stopped trial to end")
+
+    quick = tuning.create(_tuning_spec(trial("quick.py", 0, "score=0.5"), "quick", max_trials=1))
+    assert tuning.wait(quick.id, timeout=120).status == "Completed"
+    silent = tuning.create(
+        _tuning_spec(
+            trial("silent.py", 0, "no score"), "silent", max_trials=2, max_consecutive_failures=1
+        )
+    )
+    assert tuning.wait(silent.id, timeout=120).status == "Failed"
+
+    activity = home.activity()
+    ours = [
+        (a.kind, a.title, a.target.resource, a.target.id)
+        for a in activity
+        if a.target.resource == "tuning-job"
+    ]
+    assert ours == [
+        ("tuning-job-failed", "Tuning job silent failed", "tuning-job", silent.id),
+        ("tuning-job-completed", "Tuning job quick completed", "tuning-job", quick.id),
+        ("tuning-job-stopped", "Tuning job sleepy stopped", "tuning-job", sleepy.id),
+    ]
+    details = {a.kind: a.detail for a in activity if a.target.resource == "tuning-job"}
+    assert details["tuning-job-completed"] == "best 0.5"
+    assert "failed in a row" in details["tuning-job-failed"]
 
 
 def test_configuration_masks_passwords(tmp_path: Path) -> None:

@@ -70,3 +70,49 @@ async def test_home_needs_authentication(call: Call) -> None:
     status, payload = await call("GET", "home", headers={"Authorization": "token wrong"})
     assert status in (401, 403)
     assert set(payload["error"]) == {"code", "message"}
+
+
+SLEEPY_TRIAL = "import time\ntime.sleep(120)\nprint('score=1')\n"
+
+
+async def test_home_shows_a_running_tuning_job_and_its_stop(call: Call, jp_root_dir: Path) -> None:
+    (jp_root_dir / "sleepy.py").write_text(SLEEPY_TRIAL)
+    status, tuning = await call(
+        "POST",
+        "tuning-jobs",
+        body={
+            "name": "sleepy",
+            "training": {"entry_point": "sleepy.py", "experiment": "home-tuning"},
+            "search_space": {"lr": {"type": "continuous", "min_value": 0.01, "max_value": 0.1}},
+            "objective": {"metric": "score", "regex": r"score=([-0-9.]+)"},
+            "strategy": "Random",
+            "limits": {"max_trials": 4, "max_parallel_trials": 1},
+        },
+    )
+    assert status == 201, tuning
+
+    def trial_running(home: dict[str, Any]) -> bool:
+        items = [i for i in home["running"] if i["id"] == tuning["id"]]
+        return bool(items) and items[0]["trials"]["running"] == 1
+
+    home = await home_until(call, trial_running)
+    (item,) = [i for i in home["running"] if i["kind"] == "tuning-job"]
+    assert (item["name"], item["status"], item["detail"]) == ("sleepy", "Running", "Random")
+    assert item["trials"] == {
+        "done": 0,
+        "max_trials": 4,
+        "running": 1,
+        "best_value": None,
+        "objective": "score",
+    }
+    assert item["usage"] is None and item["pid"] is None
+
+    # the home's Stop calls the tuning job's own stop
+    status, _ = await call("POST", "tuning-jobs", tuning["id"], "stop")
+    assert status == 200
+    home = await home_until(call, lambda h: h["running"] == [])
+    assert {
+        "kind": "tuning-job-stopped",
+        "title": "Tuning job sleepy stopped",
+        "target": {"resource": "tuning-job", "id": tuning["id"], "version": None},
+    }.items() <= next(a for a in home["activity"] if a["kind"] == "tuning-job-stopped").items()
