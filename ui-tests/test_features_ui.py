@@ -161,10 +161,29 @@ def test_create_ingest_look_up_delete(page: Page, lab: Lab, console_errors: list
     assert (lab.root / "train.csv").exists()
     pages.screenshot_themes(page, "feature-dataset-builder")
 
-    # Delete, after a confirmation.
+    # A new version: the view follows it; the picker shows the old one again.
     page.locator(".lm-TabBar-tab", has_text="Feature group: customers").click()
+    current = lab.api("GET", "feature-groups/customers")
+    lab.api(
+        "POST",
+        "feature-groups",
+        {
+            "name": "customers",
+            "new_version": True,
+            "record_identifier": "customer_id",
+            "event_time_feature": "ts",
+            "features": [f for f in current["features"] if f["name"] != "vip"],
+        },
+    )
+    expect(view.get_by_test_id("mls-feature-group-version")).to_have_text("v2")
+    expect(facts.locator('[data-key="Records"] dd')).to_have_text("0")
+    view.get_by_test_id("mls-feature-version-picker").select_option("1")
+    expect(view.get_by_test_id("mls-feature-group-version")).to_have_text("v1")
+    expect(facts.locator('[data-key="Records"] dd')).to_have_text("5")
+
+    # Delete every version, after a confirmation.
     view.get_by_test_id("mls-delete-feature-group").click()
-    page.locator(DIALOG).locator(".jp-mod-warn").click()
+    page.locator(DIALOG).locator(".jp-mod-warn", has_text="Delete all 2 versions").click()
     expect(view.get_by_test_id("mls-feature-group-deleted")).to_be_visible()
     expect(item).to_have_count(0)
     names = [g["name"] for g in lab.api("GET", "feature-groups")["items"]]
