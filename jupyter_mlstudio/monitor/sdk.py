@@ -70,6 +70,9 @@ def suggest_baseline(
     (``domain_max_values``, ``overrides``) for a DataFrame.
     """
     frame = source if _is_frame(source) else data if _is_frame(data) else None
+    named = isinstance(source, str | Path) or isinstance(getattr(source, "name", None), str)
+    if frame is None and source is not None and not named:
+        frame = source  # neither a name nor a handle: the core says what it takes
     if frame is not None:
         baseline = _suggest_from_frame(frame, **options)
         if output is not None:
