@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, TypeVar
 
 from . import tracking
 from .config import StudioConfig
@@ -779,6 +779,19 @@ def deploy(
         wait=wait,
         timeout=timeout,
     )
+
+
+class DeployOptions(TypedDict, total=False):
+    """The serving options of ``deploy`` that other deploy calls (a tuning job's
+    ``deploy_best``) pass on unchanged."""
+
+    instances: int
+    batching: Mapping[str, Any] | None
+    capture: bool | float | Mapping[str, Any] | None
+    auth: bool
+    max_payload_bytes: int | None
+    wait: bool
+    timeout: float | None
 
 
 def deploy_on(

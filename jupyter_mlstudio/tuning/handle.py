@@ -21,9 +21,11 @@ from .entities import FAILED, TuningJob
 
 if TYPE_CHECKING:
     import optuna
+    from typing_extensions import Unpack
 
     from ..endpoints.handle import EndpointHandle
     from ..registry.entities import ModelVersion
+    from ..sdk import DeployOptions
     from ..studio import Studio
     from .trials import TrialInfo
     from .warm_start import WarmStartReport
@@ -309,33 +311,16 @@ class TuningHandle:
         model: str | None = None,
         description: str = "",
         tags: Mapping[str, Any] | None = None,
-        instances: int = 1,
-        batching: Mapping[str, Any] | None = None,
-        capture: bool | float | Mapping[str, Any] | None = None,
-        auth: bool = True,
-        max_payload_bytes: int | None = None,
-        wait: bool = True,
-        timeout: float | None = None,
+        **options: Unpack[DeployOptions],
     ) -> EndpointHandle:
         """Register the best trial's model (as ``model``, default ``name``) and deploy
-        that version as endpoint ``name``; the options are ``mls.deploy``'s."""
+        that version as endpoint ``name``; ``options`` are ``mls.deploy``'s (instances,
+        batching, capture, auth, max_payload_bytes, wait, timeout)."""
         from ..sdk import deploy_on
 
         model_name = model or name
         version = self.register_best(model_name, description=description, tags=tags)
-        return deploy_on(
-            self._studio,
-            name,
-            version.version,
-            model=model_name,
-            instances=instances,
-            batching=batching,
-            capture=capture,
-            auth=auth,
-            max_payload_bytes=max_payload_bytes,
-            wait=wait,
-            timeout=timeout,
-        )
+        return deploy_on(self._studio, name, version.version, model=model_name, **options)
 
 
 def _show(bar: Any, job: TuningJob, objective: str) -> None:
