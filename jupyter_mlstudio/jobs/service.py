@@ -53,14 +53,15 @@ if TYPE_CHECKING:
 MAX_LOG_CHUNK = 256 * 1024
 
 
-def _resolve(path: str, base: Path, *, within: bool, label: str) -> str:
-    """An absolute path for a local path, unchanged for a URL."""
+def _resolve(path: str, base: Path, *, within: bool, label: str, stored: bool = False) -> str:
+    """An absolute path for a local path, unchanged for a URL (``stored``: the path comes
+    from a recorded spec, so it is absolute already; it must still stay inside ``base``)."""
     if is_remote(path):
         if within:
             raise InvalidArgumentError(f"{label}: give a path inside the server's root folder.")
         return path
     raw = expand_user(path.removeprefix("file://"))
-    if within and (raw.is_absolute() or ".." in raw.parts):
+    if within and ((raw.is_absolute() and not stored) or ".." in raw.parts):
         raise InvalidArgumentError(
             f"{label}: {path!r} must be a path relative to the server's root folder."
         )
@@ -70,21 +71,27 @@ def _resolve(path: str, base: Path, *, within: bool, label: str) -> str:
     return str(resolved)
 
 
-def resolve_paths(spec: JobSpec, base: Path, *, within: bool = False) -> JobSpec:
+def resolve_paths(
+    spec: JobSpec, base: Path, *, within: bool = False, stored: bool = False
+) -> JobSpec:
     """Make every local path of the spec absolute (relative to ``base``).
 
-    ``within=True`` (the REST API) also refuses paths that leave ``base``.
+    ``within=True`` (the REST API) also refuses paths that leave ``base``; ``stored``
+    says the spec is a recorded one (a clone), whose paths are absolute already.
     """
 
+    def resolve(value: str, label: str) -> str:
+        return _resolve(value, base, within=within, label=label, stored=stored)
+
     def fix(value: str | None, label: str) -> str | None:
-        return None if value is None else _resolve(value, base, within=within, label=label)
+        return None if value is None else resolve(value, label)
 
     working_dir = fix(spec.working_dir, "working_dir")
     if isinstance(spec, BatchTransformSpec):
         return spec.model_copy(
             update={
-                "input": _resolve(spec.input, base, within=within, label="input"),
-                "output": _resolve(spec.output, base, within=within, label="output"),
+                "input": resolve(spec.input, "input"),
+                "output": resolve(spec.output, "output"),
                 "working_dir": working_dir,
             }
         )
@@ -95,10 +102,7 @@ def resolve_paths(spec: JobSpec, base: Path, *, within: bool = False) -> JobSpec
                 if not spec.source_dir
                 else spec.entry_point,
                 "source_dir": fix(spec.source_dir, "source_dir"),
-                "channels": {
-                    c: _resolve(s, base, within=within, label=f"channel {c!r}")
-                    for c, s in spec.channels.items()
-                },
+                "channels": {c: resolve(s, f"channel {c!r}") for c, s in spec.channels.items()},
                 "working_dir": working_dir,
             }
         )
@@ -106,11 +110,7 @@ def resolve_paths(spec: JobSpec, base: Path, *, within: bool = False) -> JobSpec
         update={
             "code": fix(spec.code, "code"),
             "inputs": [
-                i.model_copy(
-                    update={
-                        "source": _resolve(i.source, base, within=within, label=f"input {i.name!r}")
-                    }
-                )
+                i.model_copy(update={"source": resolve(i.source, f"input {i.name!r}")})
                 for i in spec.inputs
             ],
             "outputs": [
@@ -334,11 +334,28 @@ class JobService:
         self.executor.stop(job)
         return self.store.get_job(job_id)
 
-    def clone(self, job_id: str, name: str | None = None) -> Job:
-        """Submit the same spec again, as a new job."""
+    def clone(
+        self,
+        job_id: str,
+        name: str | None = None,
+        *,
+        base_dir: Path | None = None,
+        within_base: bool = False,
+    ) -> Job:
+        """Submit the same spec again, as a new job.
+
+        ``within_base`` (the REST API) checks the copied paths as a new request's: a job
+        the SDK made may read files outside ``base_dir``; a copy asked for over REST may not.
+        """
         original = self.store.get_job(job_id)
         spec = parse_spec(original.spec).model_copy(update={"name": name})
-        return self.submit(spec)
+        if within_base:
+            base = base_dir or Path.cwd()
+            try:
+                spec = resolve_paths(spec, base, within=True, stored=True)
+            except InvalidArgumentError as exc:
+                raise InvalidArgumentError(relative_message(exc.message, base)) from None
+        return self.submit(spec, base_dir=base_dir)
 
     def wait(self, job_id: str, timeout: float | None = None, poll: float = 0.25) -> Job:
         deadline = None if timeout is None else time.monotonic() + timeout

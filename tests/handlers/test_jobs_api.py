@@ -361,3 +361,30 @@ async def test_a_restarted_server_fails_a_job_whose_process_is_gone(
     status, job = await call("GET", "jobs", lost_job_of_a_dead_server)
     assert (status, job["status"]) == (200, "Failed")
     assert "no server was watching" in job["failure_reason"]
+
+
+async def test_rest_clone_keeps_paths_inside_the_root(
+    call: Call, iris_csv: str, jp_root_dir: Path, jp_serverapp: Any
+) -> None:
+    """The SDK may train on any file; a copy made over REST is checked like a new
+    request, so it cannot read outside the server's root."""
+    from jupyter_mlstudio.jobs.specs import TrainingSpec
+
+    outside = jp_root_dir.parent / "elsewhere.csv"
+    outside.write_text((jp_root_dir / iris_csv).read_text())
+    studio = jp_serverapp.web_app.settings["mlstudio.studio"]
+    spec = TrainingSpec(
+        name="sdk-trained",
+        algorithm="random-forest-classifier",
+        channels={"train": str(outside)},
+        target="target",
+        hyperparameters={"n_estimators": 5},
+    )
+    loop = asyncio.get_running_loop()
+    job = await loop.run_in_executor(None, lambda: studio.jobs.submit(spec))
+
+    status, error = await call("POST", "jobs", job.id, "clone", body={"name": "copy"})
+    assert status == 400, error
+    assert "leaves the server's root folder" in error["error"]["message"]
+    status, page = await call("GET", "jobs")
+    assert [j["name"] for j in page["items"]] == ["sdk-trained"]

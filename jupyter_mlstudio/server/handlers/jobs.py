@@ -98,7 +98,9 @@ class JobCloneHandler(_JobsBase):
     @tornado.web.authenticated
     async def post(self, job_id: str) -> None:
         body = self.parse_body(job_models.JobClone) if self.request.body else job_models.JobClone()
-        job = await self.call(self.studio.jobs.clone, job_id, body.name)
+        job = await self.call(
+            self.studio.jobs.clone, job_id, body.name, base_dir=self.root_dir, within_base=True
+        )
         self._created(job)
 
 
