@@ -22,7 +22,7 @@ import pytest
 from jupyter_mlstudio.errors import ConflictError, InvalidArgumentError
 from jupyter_mlstudio.monitor import suggest_baseline
 from jupyter_mlstudio.monitor.schedule import parse_schedule
-from jupyter_mlstudio.monitor.service import SIGNATURE_HEADER, sign
+from jupyter_mlstudio.monitor.service import SIGNATURE_HEADER, post_webhook, sign
 from jupyter_mlstudio.studio import Studio
 
 from .scenario import traffic
@@ -122,6 +122,29 @@ def test_a_webhook_that_is_down_is_logged_not_raised(
     assert ended.status == "CompletedWithViolations"
     (alert,) = service.alerts()
     assert alert.webhook_status is not None and alert.webhook_status.startswith("failed")
+
+
+class Failing(http.server.BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(500)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_post_webhook_reports_failures_instead_of_raising() -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Failing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        assert post_webhook(url, {"a": 1}, "k") == "500"
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert post_webhook("file:///etc/passwd", {"a": 1}, None) == "failed: not an http(s) URL"
+    assert post_webhook("http://127.0.0.1:9/", {"a": 1}, None).startswith("failed")
 
 
 def test_a_table_like_the_baseline_completes_without_alert(studio: Studio, tmp_path: Path) -> None:
@@ -298,3 +321,28 @@ def test_the_scheduler_command_runs_a_due_execution(
     (execution,) = service.store.list_executions(monitor.id)
     assert f"started cli execution {execution.id}" in result.stdout
     assert service.wait(execution.id, timeout=120).is_terminal
+
+
+def test_a_claim_whose_scheduler_died_before_the_job_fails_later(
+    studio: Studio, table_monitor_inputs: tuple[str, str]
+) -> None:
+    from sqlalchemy import update
+
+    from jupyter_mlstudio.monitor.orm import MonitorExecutionRow
+
+    baseline, table = table_monitor_inputs
+    service = studio.monitor
+    monitor = service.create_monitor("orphan", data=table, baseline=baseline)
+    now = datetime.now(timezone.utc)
+    claimed = service.store.claim_execution(monitor.id, now, now - timedelta(hours=1), now)
+    assert claimed is not None
+    assert service.sync() == []  # a fresh claim: its scheduler is submitting the job
+    with studio.db.session(write=True) as session:
+        session.execute(
+            update(MonitorExecutionRow)
+            .where(MonitorExecutionRow.id == claimed.id)
+            .values(created_at=now - timedelta(minutes=11))
+        )
+    (ended,) = service.sync()
+    assert (ended.id, ended.status) == (claimed.id, "Failed")
+    assert ended.failure_reason and "stopped before it started the job" in ended.failure_reason
