@@ -2,7 +2,11 @@
  * The "New training job" form: algorithm, a hyperparameter form generated
  * from the algorithm's JSON schema, the data and the target column.
  */
-import { fileIcon, runIcon as playIcon } from '@jupyterlab/ui-components';
+import {
+  fileIcon,
+  LabIcon,
+  runIcon as playIcon
+} from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import type { Algorithm, AlgorithmTask, Job } from '../api/types';
@@ -56,25 +60,14 @@ function TrainingForm(props: {
 }): JSX.Element {
   const { model, prefix } = props;
   const algorithm = model.algorithm;
-  const submit = async (event: React.FormEvent) => {
-    event.preventDefault();
-    const job = await model.submit();
-    if (job) {
-      props.onSubmitted(job);
-    }
-  };
   return (
-    <form
-      className="jp-MLStudio-page jp-MLStudio-jobForm"
-      noValidate
-      onSubmit={event => void submit(event)}
+    <FormPage
+      icon={trainIcon}
+      heading="New training job"
+      intro="Train a built-in scikit-learn algorithm on a data file. The job runs in the background; its metrics and model are logged to an experiment run."
+      submit={() => model.submit()}
+      onSubmitted={props.onSubmitted}
     >
-      <PageHeader icon={trainIcon} heading="New training job" />
-      <p className="jp-MLStudio-muted jp-MLStudio-formIntro">
-        Train a built-in scikit-learn algorithm on a data file. The job runs in
-        the background; its metrics and model are logged to an experiment run.
-      </p>
-
       <FormSection title="Job">
         <div className="jp-MLStudio-formGrid">
           <TextRow
@@ -129,14 +122,7 @@ function TrainingForm(props: {
 
       <FormSection title="Data">
         <div className="jp-MLStudio-formGrid jp-mod-wide">
-          <DataRow model={model} channel="train" id={`${prefix}-train`} />
-          <DataRow
-            model={model}
-            channel="validation"
-            id={`${prefix}-validation`}
-          />
-          <TargetRow model={model} id={`${prefix}-target`} />
-          <ExcludeRow model={model} id={`${prefix}-exclude`} />
+          <DataRows model={model} prefix={prefix} />
           <FormRow
             id={`${prefix}-fraction`}
             label="Validation fraction"
@@ -174,7 +160,61 @@ function TrainingForm(props: {
         testIdPrefix="mls-form"
         onCancel={props.onCancel}
       />
+    </FormPage>
+  );
+}
+
+/**
+ * A job form's page: its header and intro, and a submit that hands what the
+ * server started to `onSubmitted` (`submit` resolves to `null` when refused).
+ */
+export function FormPage<T>(props: {
+  icon: LabIcon;
+  heading: string;
+  intro: React.ReactNode;
+  /** Classes next to `jp-MLStudio-page jp-MLStudio-jobForm`. */
+  className?: string;
+  submit: () => Promise<T | null>;
+  onSubmitted: (started: T) => void;
+  children: React.ReactNode;
+}): JSX.Element {
+  const submit = async (event: React.FormEvent) => {
+    event.preventDefault();
+    const started = await props.submit();
+    if (started) {
+      props.onSubmitted(started);
+    }
+  };
+  const classes = ['jp-MLStudio-page', 'jp-MLStudio-jobForm'];
+  if (props.className) {
+    classes.push(props.className);
+  }
+  return (
+    <form
+      className={classes.join(' ')}
+      noValidate
+      onSubmit={event => void submit(event)}
+    >
+      <PageHeader icon={props.icon} heading={props.heading} />
+      <p className="jp-MLStudio-muted jp-MLStudio-formIntro">{props.intro}</p>
+      {props.children}
     </form>
+  );
+}
+
+/** The training data: train and validation files, the target, excluded columns. */
+export function DataRows(props: {
+  model: TrainingFormModel;
+  prefix: string;
+}): JSX.Element {
+  const { model, prefix } = props;
+  return (
+    <>
+      <DataRow model={model} channel="train" id={`${prefix}-train`} />
+      <DataRow model={model} channel="validation" id={`${prefix}-validation`} />
+      <TargetRow model={model} id={`${prefix}-target`} />
+      <ExcludeRow model={model} id={`${prefix}-exclude`} />
+    </>
   );
 }
 

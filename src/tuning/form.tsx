@@ -17,18 +17,16 @@ import {
 } from './form-model';
 import {
   AlgorithmPicker,
-  DataRow,
-  ExcludeRow,
+  DataRows,
   FormFooter,
+  FormPage,
   FormRow,
   FormSection,
   HyperparameterInput,
-  TargetRow,
   TextRow
 } from '../jobs/form';
 import { allowed, IHyperparameterField } from '../jobs/hyperparameters';
 import { tuningIcon } from '../icons';
-import { PageHeader } from '../ui/components';
 import { ResourcePanel, ResourceView } from '../ui/view';
 
 export namespace TuningFormView {
@@ -79,27 +77,16 @@ function TuningForm(props: {
   const { model, prefix } = props;
   const training = model.training;
   const algorithm = training.algorithm;
-  const submit = async (event: React.FormEvent) => {
-    event.preventDefault();
-    const job = await model.submit();
-    if (job) {
-      props.onSubmitted(job);
-    }
-  };
   const searched = model.searched.length;
   return (
-    <form
-      className="jp-MLStudio-page jp-MLStudio-jobForm jp-MLStudio-tuningForm"
-      noValidate
-      onSubmit={event => void submit(event)}
+    <FormPage
+      icon={tuningIcon}
+      heading="New tuning job"
+      intro="Run many training jobs of one algorithm, each with hyperparameters chosen by the search strategy, and keep the best. Every trial is a training job logged as a child run of the tuning job's run."
+      className="jp-MLStudio-tuningForm"
+      submit={() => model.submit()}
+      onSubmitted={props.onSubmitted}
     >
-      <PageHeader icon={tuningIcon} heading="New tuning job" />
-      <p className="jp-MLStudio-muted jp-MLStudio-formIntro">
-        Run many training jobs of one algorithm, each with hyperparameters
-        chosen by the search strategy, and keep the best. Every trial is a
-        training job logged as a child run of the tuning job's run.
-      </p>
-
       <FormSection title="Tuning job">
         <div className="jp-MLStudio-formGrid">
           <TextRow
@@ -174,14 +161,7 @@ function TuningForm(props: {
 
       <FormSection title="Data">
         <div className="jp-MLStudio-formGrid jp-mod-wide">
-          <DataRow model={training} channel="train" id={`${prefix}-train`} />
-          <DataRow
-            model={training}
-            channel="validation"
-            id={`${prefix}-validation`}
-          />
-          <TargetRow model={training} id={`${prefix}-target`} />
-          <ExcludeRow model={training} id={`${prefix}-exclude`} />
+          <DataRows model={training} prefix={prefix} />
         </div>
       </FormSection>
 
@@ -352,7 +332,7 @@ function TuningForm(props: {
         testIdPrefix="mls-tuning-form"
         onCancel={props.onCancel}
       />
-    </form>
+    </FormPage>
   );
 }
 
@@ -414,6 +394,30 @@ function NumberRow(props: {
         onChange={event => props.onChange(event.target.value)}
       />
     </FormRow>
+  );
+}
+
+/** The minimum or maximum of a searched range. */
+function RangeBound(props: {
+  id?: string;
+  bound: 'min' | 'max';
+  model: TuningFormModel;
+  field: string;
+}): JSX.Element {
+  const { bound, model, field } = props;
+  return (
+    <input
+      id={props.id}
+      className="jp-MLStudio-input jp-mod-number"
+      data-testid={`mls-tuning-range-${bound}`}
+      aria-label={`${bound === 'min' ? 'Minimum' : 'Maximum'} of ${field}`}
+      type="number"
+      step="any"
+      value={model.search(field)[bound]}
+      onChange={event =>
+        model.setSearch(field, { [bound]: event.target.value })
+      }
+    />
   );
 }
 
@@ -479,30 +483,14 @@ function ParamRow(props: {
         )}
         {search.mode === 'range' && (
           <>
-            <input
+            <RangeBound
               id={`${id}-range`}
-              className="jp-MLStudio-input jp-mod-number"
-              data-testid="mls-tuning-range-min"
-              aria-label={`Minimum of ${field.name}`}
-              type="number"
-              step="any"
-              value={search.min}
-              onChange={event =>
-                model.setSearch(field.name, { min: event.target.value })
-              }
+              bound="min"
+              model={model}
+              field={field.name}
             />
             <span className="jp-MLStudio-muted">to</span>
-            <input
-              className="jp-MLStudio-input jp-mod-number"
-              data-testid="mls-tuning-range-max"
-              aria-label={`Maximum of ${field.name}`}
-              type="number"
-              step="any"
-              value={search.max}
-              onChange={event =>
-                model.setSearch(field.name, { max: event.target.value })
-              }
-            />
+            <RangeBound bound="max" model={model} field={field.name} />
             <select
               className="jp-MLStudio-select jp-MLStudio-input"
               data-testid="mls-tuning-range-scaling"
