@@ -121,6 +121,7 @@ def _scheduler(interval: float, staleness: float, once: bool) -> int:
     import threading
     from datetime import timedelta
 
+    from .monitor.entities import Execution
     from .studio import Studio
 
     if interval <= 0 or staleness < 0:
@@ -134,6 +135,7 @@ def _scheduler(interval: float, staleness: float, once: bool) -> int:
     print(f"scheduler on {studio.store_uri_redacted}, every {interval:g} s", flush=True)
     try:
         while not stop.is_set():
+            started: list[Execution] = []
             try:
                 started = service.run_due()
                 for execution in started:
@@ -145,6 +147,8 @@ def _scheduler(interval: float, staleness: float, once: bool) -> int:
                     )
             except MLStudioError as exc:  # the store was unreachable: try at the next tick
                 print(f"error: {exc.message}", file=sys.stderr, flush=True)
+            except Exception as exc:  # one bad tick must not end the scheduler
+                print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
             if once:
                 # this process's executor holds the jobs it started: see them through
                 for execution in started:
