@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import socket
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,7 @@ from ..config import (
 )
 from ..errors import MLStudioError
 from ..features.store import SqlFeatureGroupStore
+from ..monitor.store import SqlMonitorStore
 from ..processes import pid_alive
 from ..store.db import redact_uri
 from ..studio import Studio
@@ -175,6 +178,14 @@ class MLStudio(ExtensionApp):
         help="Seconds between checks that every endpoint in service has its process; a "
         "lost one is started again. 0 checks only at start.",
     )
+    monitor_check_interval = Float(
+        30.0,
+        config=True,
+        help="Seconds between Model Monitor scheduler ticks in this server: due executions "
+        "start (once, whichever scheduler claims them first: other servers or a standalone "
+        "`jupyter mlstudio scheduler` may share the store) and ended ones are recorded. "
+        "0 leaves schedules to a standalone scheduler.",
+    )
     tuning_check_interval = Float(
         30.0,
         config=True,
@@ -198,9 +209,8 @@ class MLStudio(ExtensionApp):
         "dropped. A longer head still closes the connection; 0 leaves tornado's limit.",
     )
     _watcher: ChangeWatcher | None = None
-    _endpoint_check: PeriodicCallback | None = None
-    _tuning_check: PeriodicCallback | None = None
-    _tuning_busy: threading.Lock | None = None
+    _checks: list[PeriodicCallback]
+    _check_locks: list[threading.Lock]
     _stopping = False
 
     @default("home")
@@ -277,9 +287,8 @@ class MLStudio(ExtensionApp):
                     self.log.info("ML Studio reconciled %d job(s) after a restart", len(touched))
             except MLStudioError as exc:
                 self.log.error("ML Studio jobs unavailable: %s", exc.message)
-            self._start_endpoint_checks(studio, executor)
-            self._start_tuning_checks(studio, executor)
-            if event_logger is not None and self.watch_interval > 0:
+            emit: Callable[[str, str, str], None] | None = None
+            if event_logger is not None:
 
                 def emit(resource: str, action: str, resource_id: str) -> None:
                     event_logger.emit(
@@ -287,6 +296,8 @@ class MLStudio(ExtensionApp):
                         data={"resource": resource, "action": action, "id": resource_id},
                     )
 
+            self._start_checks(studio, executor, emit)
+            if emit is not None and self.watch_interval > 0:
                 self._watcher = ChangeWatcher(
                     {
                         "runs": studio.experiments.changed_since,
@@ -306,62 +317,89 @@ class MLStudio(ExtensionApp):
                 self._watcher.start()
         self.log.info("ML Studio store: %s", studio.store_uri_redacted)
 
-    def _start_endpoint_checks(self, studio: Studio, executor: ThreadPoolExecutor) -> None:
-        """Endpoints that should serve but have no process (the previous server stopped
-        them, a reboot, a crash) start again, now and then every check interval."""
+    def _every(
+        self,
+        what: str,
+        interval: float,
+        check: Callable[[], None],
+        executor: ThreadPoolExecutor,
+    ) -> None:
+        """Run ``check`` on the pool now, then every ``interval`` seconds (0: only now).
 
-        def check() -> None:
-            try:
-                restarted = studio.endpoints.reconcile()
-            except MLStudioError as exc:
-                self.log.error("ML Studio endpoints unavailable: %s", exc.message)
-                return
-            if restarted:
-                self.log.info("ML Studio started endpoint(s) again: %s", ", ".join(restarted))
+        A check still running when the next one is due is skipped; a check queued before
+        the server stopped does nothing (it must not start work on a closed studio);
+        errors are logged, since nobody else sees a pool thread's exception."""
+        busy = threading.Lock()
+        self._check_locks.append(busy)
 
-        executor.submit(check)
-        if self.endpoint_check_interval > 0:
-
-            def schedule() -> None:
-                executor.submit(check)
-
-            self._endpoint_check = PeriodicCallback(schedule, self.endpoint_check_interval * 1000)
-            self._endpoint_check.start()
-
-    def _start_tuning_checks(self, studio: Studio, executor: ThreadPoolExecutor) -> None:
-        """Tuning jobs left by a previous server (or by a kernel that exited) carry on
-        here: now, then every check interval. Adopting is a compare-and-swap on the
-        owner, so checks that overlap, or servers sharing a store, adopt a job once. The
-        tuning service (and optuna) loads only when some tuning job is unfinished."""
-        store = SqlTuningStore(studio.db)
-        busy = self._tuning_busy = threading.Lock()
-
-        def check() -> None:
+        def run() -> None:
             if not busy.acquire(blocking=False):
                 return  # the previous check is still running
             try:
-                # a check queued before the server stopped must not start supervisors
-                # on a closed studio
-                if self._stopping or not store.in_statuses(ACTIVE_TUNING_STATUSES):
-                    return
-                adopted = studio.tuning.resume()
-                if adopted:
-                    self.log.info("ML Studio adopted %d tuning job(s)", len(adopted))
+                if not self._stopping:
+                    check()
             except MLStudioError as exc:
-                self.log.error("ML Studio tuning jobs unavailable: %s", exc.message)
-            except Exception:  # a thread of the pool: nobody else would see it
-                self.log.exception("ML Studio could not resume the tuning jobs")
+                self.log.error("ML Studio %s unavailable: %s", what, exc.message)
+            except Exception:
+                self.log.exception("ML Studio could not check the %s", what)
             finally:
                 busy.release()
 
-        executor.submit(check)
-        if self.tuning_check_interval > 0:
+        def schedule() -> None:
+            executor.submit(run)
 
-            def schedule() -> None:
-                executor.submit(check)
+        schedule()
+        if interval > 0:
+            callback = PeriodicCallback(schedule, interval * 1000)
+            callback.start()
+            self._checks.append(callback)
 
-            self._tuning_check = PeriodicCallback(schedule, self.tuning_check_interval * 1000)
-            self._tuning_check.start()
+    def _start_checks(
+        self,
+        studio: Studio,
+        executor: ThreadPoolExecutor,
+        emit: Callable[[str, str, str], None] | None,
+    ) -> None:
+        self._checks, self._check_locks = [], []
+
+        def endpoints() -> None:
+            """Endpoints that should serve but have no process (the previous server
+            stopped them, a reboot, a crash) start again."""
+            restarted = studio.endpoints.reconcile()
+            if restarted:
+                self.log.info("ML Studio started endpoint(s) again: %s", ", ".join(restarted))
+
+        tuning_store = SqlTuningStore(studio.db)
+
+        def tuning() -> None:
+            """Tuning jobs left by a previous server (or a kernel that exited) carry on
+            here. Adopting is a compare-and-swap on the owner, so overlapping checks, or
+            servers sharing a store, adopt a job once. The tuning service (and optuna)
+            loads only when some tuning job is unfinished."""
+            if not tuning_store.in_statuses(ACTIVE_TUNING_STATUSES):
+                return
+            adopted = studio.tuning.resume()
+            if adopted:
+                self.log.info("ML Studio adopted %d tuning job(s)", len(adopted))
+
+        monitor_store = SqlMonitorStore(studio.db)
+        started_at = datetime.now(timezone.utc)
+        announced = [0]  # the newest alert id pushed to the frontends
+
+        def monitors() -> None:
+            """The Model Monitor scheduler's tick; alerts raised since the server
+            started go to the frontends (a JupyterLab notification)."""
+            if not monitor_store.list_monitors():
+                return  # nothing scheduled: the monitor service is not even loaded
+            studio.monitor.run_due()
+            for alert in studio.monitor.alerts(after_id=announced[0]):
+                announced[0] = max(announced[0], alert.id)
+                if emit is not None and alert.created_at >= started_at:
+                    emit("monitor-alerts", "created", str(alert.id))
+
+        self._every("endpoints", self.endpoint_check_interval, endpoints, executor)
+        self._every("tuning jobs", self.tuning_check_interval, tuning, executor)
+        self._every("monitor schedules", self.monitor_check_interval, monitors, executor)
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(
@@ -458,13 +496,12 @@ class MLStudio(ExtensionApp):
     async def stop_extension(self) -> None:
         if self._watcher is not None:
             self._watcher.stop()
-        if self._endpoint_check is not None:
-            self._endpoint_check.stop()
-        if self._tuning_check is not None:
-            self._tuning_check.stop()
+        for callback in getattr(self, "_checks", []):
+            callback.stop()
         self._stopping = True
-        if self._tuning_busy is not None and self._tuning_busy.acquire(timeout=30):
-            self._tuning_busy.release()  # a running check has ended; later ones return
+        for busy in getattr(self, "_check_locks", []):
+            if busy.acquire(timeout=30):
+                busy.release()  # a running check has ended; later ones return
         studio = self.settings.get("mlstudio.studio")
         if isinstance(studio, Studio):
             if not self.keep_endpoints_running:

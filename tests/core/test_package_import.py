@@ -32,6 +32,9 @@ def test_every_public_name_resolves() -> None:
     assert mls.Flow.__name__ == "Flow"
     assert callable(mls.autolog) and callable(mls.list_transforms)
     assert {"Flow", "autolog", "train"} <= set(dir(mls))
+    # mls.monitor loads its parts on first use too: every name it lists is there
+    for name in mls.monitor.__all__:
+        assert getattr(mls.monitor, name) is not None, name
 
 
 def test_autolog_stays_the_function_when_its_module_is_imported_first() -> None:
