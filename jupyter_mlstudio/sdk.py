@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from . import tracking
 from .config import StudioConfig
@@ -764,8 +764,10 @@ def deploy(
     the largest request body it takes (default 6 MiB; a larger one is answered 413). Waits
     until it serves and raises with the reason if it could not start.
     """
+    from .endpoints.handle import deploy_on
+
     return deploy_on(
-        studio(),
+        studio().endpoints,
         name,
         version,
         alias=alias,
@@ -779,59 +781,6 @@ def deploy(
         wait=wait,
         timeout=timeout,
     )
-
-
-class DeployOptions(TypedDict, total=False):
-    """The serving options of ``deploy`` that other deploy calls (a tuning job's
-    ``deploy_best``) pass on unchanged."""
-
-    instances: int
-    batching: Mapping[str, Any] | None
-    capture: bool | float | Mapping[str, Any] | None
-    auth: bool
-    max_payload_bytes: int | None
-    wait: bool
-    timeout: float | None
-
-
-def deploy_on(
-    on: Studio,
-    name: str,
-    version: int | None = None,
-    *,
-    alias: str | None = None,
-    model: str | None = None,
-    instances: int = 1,
-    variants: Sequence[Mapping[str, Any]] | None = None,
-    batching: Mapping[str, Any] | None = None,
-    capture: bool | float | Mapping[str, Any] | None = None,
-    auth: bool = True,
-    max_payload_bytes: int | None = None,
-    wait: bool = True,
-    timeout: float | None = None,
-) -> EndpointHandle:
-    """``deploy`` on a given studio (what handles holding their studio call)."""
-    from .endpoints.handle import EndpointHandle, capture_settings
-
-    service = on.endpoints
-    endpoint = service.deploy(
-        name,
-        variants,
-        model=None if variants is not None else (model or name),
-        version=version,
-        alias=alias,
-        instances=instances,
-        batching=batching,
-        capture=capture_settings(capture),
-        auth=auth,
-        max_payload_bytes=max_payload_bytes,
-        wait=wait,
-        timeout=timeout,
-    )
-    handle = EndpointHandle(service, endpoint)
-    if wait:
-        handle._raise_if_failed()
-    return handle
 
 
 def get_endpoint(name: str) -> EndpointHandle:

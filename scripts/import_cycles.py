@@ -3,8 +3,9 @@ import graph of ``jupyter_mlstudio`` (imports under ``if TYPE_CHECKING:`` and im
 inside functions do not count: they run after every module is loaded).
 
 Prints every circle between modules, then the circles between feature packages
-(experiments, jobs, registry, endpoints, serving, wrangler, store, and the fronts
-tracking/sdk/autolog/studio). Exits 1 when there is a circle between feature packages.
+(experiments, jobs, registry, endpoints, serving, wrangler, store, tuning, features,
+monitor, and the fronts tracking/sdk/autolog/studio). Exits 1 when there is a circle
+between feature packages.
 
     .venv/bin/python scripts/import_cycles.py [package-folder]
 """
@@ -17,7 +18,18 @@ from pathlib import Path
 
 PACKAGE = "jupyter_mlstudio"
 ROOT = Path(__file__).resolve().parent.parent / PACKAGE
-FEATURES = ("experiments", "jobs", "registry", "endpoints", "serving", "wrangler", "store")
+FEATURES = (
+    "experiments",
+    "jobs",
+    "registry",
+    "endpoints",
+    "serving",
+    "wrangler",
+    "store",
+    "tuning",
+    "features",
+    "monitor",
+)
 FRONTS = {"tracking": "front", "sdk": "front", "autolog": "front", "studio": "front"}
 
 

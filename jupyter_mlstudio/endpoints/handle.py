@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from .entities import Endpoint, EndpointStatus
 
@@ -144,3 +144,55 @@ class EndpointHandle:
             and (endpoint.failure_reason or "").startswith("Update failed")
         ):
             raise ConflictError(f"Endpoint {self.name!r}: {endpoint.failure_reason}")
+
+
+class DeployOptions(TypedDict, total=False):
+    """The serving options of ``deploy`` that other deploy calls (a tuning job's
+    ``deploy_best``) pass on unchanged."""
+
+    instances: int
+    batching: Mapping[str, Any] | None
+    capture: bool | float | Mapping[str, Any] | None
+    auth: bool
+    max_payload_bytes: int | None
+    wait: bool
+    timeout: float | None
+
+
+def deploy_on(
+    service: EndpointService,
+    name: str,
+    version: int | None = None,
+    *,
+    alias: str | None = None,
+    model: str | None = None,
+    instances: int = 1,
+    variants: Sequence[Mapping[str, Any]] | None = None,
+    batching: Mapping[str, Any] | None = None,
+    capture: bool | float | Mapping[str, Any] | None = None,
+    auth: bool = True,
+    max_payload_bytes: int | None = None,
+    wait: bool = True,
+    timeout: float | None = None,
+) -> EndpointHandle:
+    """``mls.deploy`` on a given endpoint service (what handles holding their studio
+    call, e.g. a tuning job's ``deploy_best``): an :class:`EndpointHandle`, raising
+    if the endpoint failed to start."""
+    endpoint = service.deploy(
+        name,
+        variants,
+        model=None if variants is not None else (model or name),
+        version=version,
+        alias=alias,
+        instances=instances,
+        batching=batching,
+        capture=capture_settings(capture),
+        auth=auth,
+        max_payload_bytes=max_payload_bytes,
+        wait=wait,
+        timeout=timeout,
+    )
+    handle = EndpointHandle(service, endpoint)
+    if wait:
+        handle._raise_if_failed()
+    return handle

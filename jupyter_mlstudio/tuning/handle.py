@@ -23,9 +23,8 @@ if TYPE_CHECKING:
     import optuna
     from typing_extensions import Unpack
 
-    from ..endpoints.handle import EndpointHandle
+    from ..endpoints.handle import DeployOptions, EndpointHandle
     from ..registry.entities import ModelVersion
-    from ..sdk import DeployOptions
     from ..studio import Studio
     from .trials import TrialInfo
     from .warm_start import WarmStartReport
@@ -316,11 +315,11 @@ class TuningHandle:
         """Register the best trial's model (as ``model``, default ``name``) and deploy
         that version as endpoint ``name``; ``options`` are ``mls.deploy``'s (instances,
         batching, capture, auth, max_payload_bytes, wait, timeout)."""
-        from ..sdk import deploy_on
+        from ..endpoints.handle import deploy_on
 
         model_name = model or name
         version = self.register_best(model_name, description=description, tags=tags)
-        return deploy_on(self._studio, name, version.version, model=model_name, **options)
+        return deploy_on(self._studio.endpoints, name, version.version, model=model_name, **options)
 
 
 def _show(bar: Any, job: TuningJob, objective: str) -> None:
