@@ -69,6 +69,18 @@ from .handlers.jobs import (
     ProcessingJobsHandler,
     TrainingJobsHandler,
 )
+from .handlers.monitors import (
+    MonitorAlertsHandler,
+    MonitorExecutionHandler,
+    MonitorExecutionsHandler,
+    MonitorHandler,
+    MonitorReportHandler,
+    MonitorRunHandler,
+    MonitorsHandler,
+    MonitorStartHandler,
+    MonitorStopHandler,
+    MonitorViolationsHandler,
+)
 from .handlers.registry import (
     ModelAliasHandler,
     ModelApprovalHandler,
@@ -488,6 +500,22 @@ class MLStudio(ExtensionApp):
                     FeatureRecordHandler,
                 ),
                 (rf"{API}/feature-datasets", FeatureDatasetsHandler),
+                (rf"{API}/monitors", MonitorsHandler),
+                (rf"{API}/monitors/(?P<monitor>[^/]+)", MonitorHandler),
+                (rf"{API}/monitors/(?P<monitor>[^/]+)/stop", MonitorStopHandler),
+                (rf"{API}/monitors/(?P<monitor>[^/]+)/start", MonitorStartHandler),
+                (rf"{API}/monitors/(?P<monitor>[^/]+)/run", MonitorRunHandler),
+                (rf"{API}/monitors/(?P<monitor>[^/]+)/executions", MonitorExecutionsHandler),
+                (rf"{API}/monitor-executions/(?P<execution_id>[^/]+)", MonitorExecutionHandler),
+                (
+                    rf"{API}/monitor-executions/(?P<execution_id>[^/]+)/violations",
+                    MonitorViolationsHandler,
+                ),
+                (
+                    rf"{API}/monitor-executions/(?P<execution_id>[^/]+)/report",
+                    MonitorReportHandler,
+                ),
+                (rf"{API}/monitor-alerts", MonitorAlertsHandler),
                 (r"/mlstudio/endpoints/(?P<name>[^/]+)/(?P<path>.*)", EndpointProxyHandler),
                 (rf"{API}(/.*)?", NotFoundHandler),
             ]

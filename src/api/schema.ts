@@ -1096,6 +1096,178 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mlstudio/api/v1/monitors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Model Monitor monitors, by name */
+        get: operations["listMonitors"];
+        put?: never;
+        /** Create a monitor of an endpoint's captured traffic or of a table under the root folder (a data-quality monitor of an endpoint gets a baseline job by default) */
+        post: operations["createMonitor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/monitors/{monitor}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Describe a monitor (by id or name) */
+        get: operations["getMonitor"];
+        put?: never;
+        post?: never;
+        /** Delete a monitor with its executions and alerts (running executions are stopped) */
+        delete: operations["deleteMonitor"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/monitors/{monitor}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause a monitor's schedule (run now still works) */
+        post: operations["stopMonitor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/monitors/{monitor}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume a monitor's schedule */
+        post: operations["startMonitor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/monitors/{monitor}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start an execution now, outside the schedule */
+        post: operations["runMonitorNow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/monitors/{monitor}/executions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A monitor's executions, newest first */
+        get: operations["listMonitorExecutions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/monitor-executions/{execution_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Describe a monitor execution */
+        get: operations["getMonitorExecution"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/monitor-executions/{execution_id}/violations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An execution's constraint violations */
+        get: operations["listMonitorViolations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/monitor-executions/{execution_id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An execution's report: per-feature drift with baseline and current histograms, or model quality */
+        get: operations["getMonitorReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/monitor-alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Alerts of executions with violations, oldest first */
+        get: operations["listMonitorAlerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1945,6 +2117,94 @@ export interface components {
             name: string;
             /** Reason */
             reason: string;
+        };
+        /** Execution */
+        Execution: {
+            /** Id */
+            id: string;
+            /** Monitor Id */
+            monitor_id: string;
+            /**
+             * Scheduled Time
+             * Format: date-time
+             */
+            scheduled_time: string;
+            /**
+             * Window Start
+             * Format: date-time
+             * @description The captured traffic checked: [start, end).
+             */
+            window_start: string;
+            /**
+             * Window End
+             * Format: date-time
+             */
+            window_end: string;
+            /**
+             * Status
+             * @description NoData: nothing was captured in the window (not a failure).
+             * @enum {string}
+             */
+            status: "Pending" | "InProgress" | "Completed" | "CompletedWithViolations" | "NoData" | "Failed";
+            /** Violations */
+            violations: number;
+            /**
+             * Output
+             * @description The folder with constraint_violations.json and report.json.
+             */
+            output: string | null;
+            /** Failure Reason */
+            failure_reason: string | null;
+            /**
+             * Job Id
+             * @description The processing job that ran it (its log).
+             */
+            job_id: string | null;
+            /**
+             * Manual
+             * @description Run now, not by the schedule.
+             */
+            manual: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** ExecutionList */
+        ExecutionList: {
+            /**
+             * Items
+             * @description Newest scheduled time first.
+             */
+            items: components["schemas"]["Execution"][];
+            /**
+             * Next Token
+             * @default null
+             */
+            next_token: string | null;
+        };
+        /** ExecutionReport */
+        ExecutionReport: {
+            /** Execution Id */
+            execution_id: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "Pending" | "InProgress" | "Completed" | "CompletedWithViolations" | "NoData" | "Failed";
+            /**
+             * Report
+             * @description report.json (null until the execution wrote one). Data quality: outcome, rows, violations, features (per feature: method, statistic, threshold, drifted, baseline and current histograms) and dataset_drift. Model quality: outcome, labelled_rows, quality metrics, violations and estimated_accuracy.
+             */
+            report: {
+                [key: string]: unknown;
+            } | null;
         };
         /** Experiment */
         Experiment: {
@@ -3225,6 +3485,169 @@ export interface components {
              */
             params?: unknown;
         };
+        /** Monitor */
+        Monitor: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "data-quality" | "model-quality";
+            /**
+             * Endpoint
+             * @description The endpoint whose captured traffic it checks.
+             */
+            endpoint: string | null;
+            /**
+             * Data Path
+             * @description The table it checks (no endpoint).
+             */
+            data_path: string | null;
+            /**
+             * Baseline
+             * @description The baseline folder ('' for none).
+             */
+            baseline: string;
+            /** Schedule */
+            schedule: string | null;
+            /** Options */
+            options: {
+                [key: string]: unknown;
+            };
+            /**
+             * Status
+             * @description Stopped: no scheduled executions.
+             * @enum {string}
+             */
+            status: "Scheduled" | "Stopped";
+            /** Webhook Url */
+            webhook_url: string | null;
+            /**
+             * Webhook Secret Set
+             * @description Whether webhook bodies are signed.
+             */
+            webhook_secret_set: boolean;
+            /** Pipeline */
+            pipeline: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** MonitorAlert */
+        MonitorAlert: {
+            /** Id */
+            id: number;
+            /** Monitor Id */
+            monitor_id: string;
+            /** Execution Id */
+            execution_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Message */
+            message: string;
+            /** Violations */
+            violations: number;
+            /**
+             * Webhook Status
+             * @description The webhook's HTTP status or why the POST failed; null: no webhook.
+             */
+            webhook_status: string | null;
+        };
+        /** MonitorAlertList */
+        MonitorAlertList: {
+            /**
+             * Items
+             * @description Oldest first.
+             */
+            items: components["schemas"]["MonitorAlert"][];
+        };
+        /**
+         * MonitorCreate
+         * @description A monitor of an endpoint's captured traffic (``endpoint``) or of a table file or
+         *     folder under the server's root (``data``), one of the two.
+         */
+        MonitorCreate: {
+            /**
+             * Name
+             * @description Default: '<endpoint or data file>-<kind>'.
+             * @default null
+             */
+            name?: string | null;
+            /**
+             * Endpoint
+             * @description An endpoint with data capture on.
+             * @default null
+             */
+            endpoint?: string | null;
+            /**
+             * Data
+             * @description A table (CSV, Parquet or JSON lines; file or folder) relative to the server's root folder, e.g. a batch-transform output.
+             * @default null
+             */
+            data?: string | null;
+            /**
+             * Kind
+             * @default data-quality
+             * @enum {string}
+             */
+            kind?: "data-quality" | "model-quality";
+            /**
+             * Baseline
+             * @description A folder relative to the server's root with statistics.json and constraints.json (data quality) or constraints.json (model quality). Default for a data-quality monitor of an endpoint: a baseline job over the training data its model version's lineage names.
+             * @default null
+             */
+            baseline?: string | null;
+            /**
+             * Schedule
+             * @description 'rate(1 hour)', 'cron(0 * * * ? *)' or a 5-field cron expression; none: executions run only when asked (run now).
+             * @default null
+             */
+            schedule?: string | null;
+            /**
+             * Options
+             * @description Data quality: drift options (drift_share, numerical_method, categorical_method, threshold, features: per-feature method and threshold, histogram). Model quality: problem_type (binary, multiclass, regression) and offset_seconds (how late labels may arrive).
+             * @default null
+             */
+            options?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Webhook Url
+             * @description An http(s) URL that receives a JSON POST for each execution with violations.
+             * @default null
+             */
+            webhook_url?: string | null;
+            /**
+             * Webhook Secret
+             * @description Signs each webhook body (X-MLStudio-Signature: sha256=<HMAC>). Write-only: never returned.
+             * @default null
+             */
+            webhook_secret?: string | null;
+            /**
+             * Pipeline
+             * @description A pipeline to start on violations.
+             * @default null
+             */
+            pipeline?: string | null;
+        };
+        /** MonitorList */
+        MonitorList: {
+            /** Items */
+            items: components["schemas"]["Monitor"][];
+        };
         /** NumericHistogram */
         NumericHistogram: {
             /** Edges */
@@ -3778,6 +4201,23 @@ export interface components {
              * @description How many runs match, over all pages.
              */
             total: number;
+        };
+        /**
+         * RunNow
+         * @description The window of an execution run now; default: the last schedule period (an hour
+         *     without a schedule) up to now.
+         */
+        RunNow: {
+            /**
+             * Start
+             * @default null
+             */
+            start?: string | null;
+            /**
+             * End
+             * @default null
+             */
+            end?: string | null;
         };
         /**
          * RunUpdate
@@ -4801,6 +5241,34 @@ export interface components {
             count: number;
             /** Pct */
             pct: number;
+        };
+        /**
+         * Violation
+         * @description One entry of constraint_violations.json (SageMaker's schema).
+         */
+        Violation: {
+            /**
+             * Feature Name
+             * @description Data quality: the feature.
+             */
+            feature_name: string | null;
+            /**
+             * Metric Name
+             * @description Model quality: the metric.
+             */
+            metric_name: string | null;
+            /**
+             * Constraint Check Type
+             * @description e.g. baseline_drift_check, categorical_values_check, LessThanThreshold.
+             */
+            constraint_check_type: string;
+            /** Description */
+            description: string;
+        };
+        /** ViolationList */
+        ViolationList: {
+            /** Items */
+            items: components["schemas"]["Violation"][];
         };
         /** WarmStartReport */
         WarmStartReport: {
@@ -9817,6 +10285,686 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listMonitors: {
+        parameters: {
+            query?: {
+                /** @description Only this endpoint's monitors. */
+                endpoint?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorList"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The query string is too long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    createMonitor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MonitorCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Monitor"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getMonitor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                monitor: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Monitor"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    deleteMonitor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                monitor: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    stopMonitor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                monitor: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Monitor"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    startMonitor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                monitor: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Monitor"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    runMonitorNow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                monitor: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunNow"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Execution"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listMonitorExecutions: {
+        parameters: {
+            query?: {
+                max_items?: number;
+                next_token?: string | null;
+            };
+            header?: never;
+            path: {
+                monitor: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionList"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The query string is too long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getMonitorExecution: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                execution_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Execution"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listMonitorViolations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                execution_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ViolationList"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getMonitorReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                execution_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionReport"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listMonitorAlerts: {
+        parameters: {
+            query?: {
+                /** @description Only alerts with a larger id. */
+                after_id?: number;
+                /** @description Only this monitor's (name or id). */
+                monitor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorAlertList"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The query string is too long */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };

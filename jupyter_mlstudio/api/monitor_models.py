@@ -1,0 +1,253 @@
+"""Request and response models of ``/monitors``, ``/monitor-executions`` and
+``/monitor-alerts``. A monitor's webhook secret is write-only: responses say whether one
+is set, never what it is."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import ConfigDict, Field
+
+from ..monitor.entities import Alert as AlertEntity
+from ..monitor.entities import Execution as ExecutionEntity
+from ..monitor.entities import Monitor as MonitorEntity
+from ..paths import PathStr
+from ..store.pagination import DEFAULT_MAX_ITEMS, MAX_MAX_ITEMS
+from .common_models import QueryModel, RequestModel, ResponseModel
+
+MonitorKind = Literal["data-quality", "model-quality"]
+MonitorStatus = Literal["Scheduled", "Stopped"]
+ExecutionStatus = Literal[
+    "Pending", "InProgress", "Completed", "CompletedWithViolations", "NoData", "Failed"
+]
+MONITOR_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"
+
+
+class MonitorCreate(RequestModel):
+    """A monitor of an endpoint's captured traffic (``endpoint``) or of a table file or
+    folder under the server's root (``data``), one of the two."""
+
+    name: str | None = Field(
+        default=None,
+        pattern=MONITOR_NAME_PATTERN,
+        description="Default: '<endpoint or data file>-<kind>'.",
+    )
+    endpoint: str | None = Field(
+        default=None, min_length=1, description="An endpoint with data capture on."
+    )
+    data: PathStr | None = Field(
+        default=None,
+        min_length=1,
+        description="A table (CSV, Parquet or JSON lines; file or folder) relative to the "
+        "server's root folder, e.g. a batch-transform output.",
+    )
+    kind: MonitorKind = "data-quality"
+    baseline: PathStr | None = Field(
+        default=None,
+        min_length=1,
+        description="A folder relative to the server's root with statistics.json and "
+        "constraints.json (data quality) or constraints.json (model quality). Default for "
+        "a data-quality monitor of an endpoint: a baseline job over the training data its "
+        "model version's lineage names.",
+    )
+    schedule: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="'rate(1 hour)', 'cron(0 * * * ? *)' or a 5-field cron expression; "
+        "none: executions run only when asked (run now).",
+    )
+    options: dict[str, Any] | None = Field(
+        default=None,
+        description="Data quality: drift options (drift_share, numerical_method, "
+        "categorical_method, threshold, features: per-feature method and threshold, "
+        "histogram). Model quality: problem_type (binary, multiclass, regression) and "
+        "offset_seconds (how late labels may arrive).",
+    )
+    webhook_url: str | None = Field(
+        default=None,
+        max_length=2048,
+        description="An http(s) URL that receives a JSON POST for each execution with violations.",
+    )
+    webhook_secret: str | None = Field(
+        default=None,
+        max_length=512,
+        description="Signs each webhook body (X-MLStudio-Signature: sha256=<HMAC>). "
+        "Write-only: never returned.",
+    )
+    pipeline: str | None = Field(
+        default=None, max_length=200, description="A pipeline to start on violations."
+    )
+
+
+class QualityOptions(RequestModel):
+    """The options of a model-quality monitor."""
+
+    model_config = ConfigDict(extra="forbid", strict=False)
+
+    problem_type: Literal["binary", "multiclass", "regression"] | None = None
+    offset_seconds: float = Field(default=0, ge=0)
+
+
+class Monitor(ResponseModel):
+    id: str
+    name: str
+    kind: MonitorKind
+    endpoint: str | None = Field(description="The endpoint whose captured traffic it checks.")
+    data_path: str | None = Field(description="The table it checks (no endpoint).")
+    baseline: str = Field(description="The baseline folder ('' for none).")
+    schedule: str | None
+    options: dict[str, Any]
+    status: MonitorStatus = Field(description="Stopped: no scheduled executions.")
+    webhook_url: str | None
+    webhook_secret_set: bool = Field(description="Whether webhook bodies are signed.")
+    pipeline: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_entity(cls, monitor: MonitorEntity) -> Monitor:
+        return cls(
+            id=monitor.id,
+            name=monitor.name,
+            kind=monitor.kind,
+            endpoint=monitor.endpoint,
+            data_path=monitor.data_path,
+            baseline=monitor.baseline,
+            schedule=monitor.schedule,
+            options=dict(monitor.options),
+            status=monitor.status,
+            webhook_url=monitor.alert.webhook_url,
+            webhook_secret_set=bool(monitor.alert.webhook_secret),
+            pipeline=monitor.alert.pipeline,
+            created_at=monitor.created_at,
+            updated_at=monitor.updated_at,
+        )
+
+
+class MonitorList(ResponseModel):
+    items: list[Monitor]
+
+
+class MonitorListQuery(QueryModel):
+    endpoint: str | None = Field(default=None, description="Only this endpoint's monitors.")
+
+
+class RunNow(RequestModel):
+    """The window of an execution run now; default: the last schedule period (an hour
+    without a schedule) up to now."""
+
+    model_config = ConfigDict(extra="forbid", strict=False)
+
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+class Execution(ResponseModel):
+    id: str
+    monitor_id: str
+    scheduled_time: datetime
+    window_start: datetime = Field(description="The captured traffic checked: [start, end).")
+    window_end: datetime
+    status: ExecutionStatus = Field(
+        description="NoData: nothing was captured in the window (not a failure)."
+    )
+    violations: int
+    output: str | None = Field(
+        description="The folder with constraint_violations.json and report.json."
+    )
+    failure_reason: str | None
+    job_id: str | None = Field(description="The processing job that ran it (its log).")
+    manual: bool = Field(description="Run now, not by the schedule.")
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_entity(cls, execution: ExecutionEntity) -> Execution:
+        return cls(
+            id=execution.id,
+            monitor_id=execution.monitor_id,
+            scheduled_time=execution.scheduled_time,
+            window_start=execution.window_start,
+            window_end=execution.window_end,
+            status=execution.status,
+            violations=execution.violations,
+            output=execution.output,
+            failure_reason=execution.failure_reason,
+            job_id=execution.job_id,
+            manual=execution.manual,
+            created_at=execution.created_at,
+            updated_at=execution.updated_at,
+        )
+
+
+class ExecutionList(ResponseModel):
+    items: list[Execution] = Field(description="Newest scheduled time first.")
+    next_token: str | None = None
+
+
+class ExecutionListQuery(QueryModel):
+    max_items: int = Field(default=DEFAULT_MAX_ITEMS, ge=1, le=MAX_MAX_ITEMS)
+    next_token: str | None = None
+
+
+class Violation(ResponseModel):
+    """One entry of constraint_violations.json (SageMaker's schema)."""
+
+    feature_name: str | None = Field(description="Data quality: the feature.")
+    metric_name: str | None = Field(description="Model quality: the metric.")
+    constraint_check_type: str = Field(
+        description="e.g. baseline_drift_check, categorical_values_check, LessThanThreshold."
+    )
+    description: str
+
+
+class ViolationList(ResponseModel):
+    items: list[Violation]
+
+
+class ExecutionReport(ResponseModel):
+    execution_id: str
+    status: ExecutionStatus
+    report: dict[str, Any] | None = Field(
+        description="report.json (null until the execution wrote one). Data quality: "
+        "outcome, rows, violations, features (per feature: method, statistic, threshold, "
+        "drifted, baseline and current histograms) and dataset_drift. Model quality: "
+        "outcome, labelled_rows, quality metrics, violations and estimated_accuracy."
+    )
+
+
+class MonitorAlert(ResponseModel):
+    id: int
+    monitor_id: str
+    execution_id: str
+    created_at: datetime
+    message: str
+    violations: int
+    webhook_status: str | None = Field(
+        description="The webhook's HTTP status or why the POST failed; null: no webhook."
+    )
+
+    @classmethod
+    def from_entity(cls, alert: AlertEntity) -> MonitorAlert:
+        return cls(
+            id=alert.id,
+            monitor_id=alert.monitor_id,
+            execution_id=alert.execution_id,
+            created_at=alert.created_at,
+            message=alert.message,
+            violations=alert.violations,
+            webhook_status=alert.webhook_status,
+        )
+
+
+class MonitorAlertList(ResponseModel):
+    items: list[MonitorAlert] = Field(description="Oldest first.")
+
+
+class MonitorAlertListQuery(QueryModel):
+    after_id: int = Field(
+        default=0, ge=0, le=2**63 - 1, description="Only alerts with a larger id."
+    )
+    monitor: str | None = Field(default=None, description="Only this monitor's (name or id).")
