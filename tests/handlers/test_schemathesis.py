@@ -32,14 +32,17 @@ SEMANTIC_400 = {
     # next_token must be one the server issued; run search has a filter/order grammar
     "GET": r"/(experiments|jobs|models|endpoints|feature-groups|tuning-jobs)$"
     r"|/experiments/\{experiment_id\}/runs$|/metric-histories$|/jobs/\{job_id\}/log$"
-    r"|/tuning-jobs/\{tuning_job\}/trials$",
+    r"|/tuning-jobs/\{tuning_job\}/trials$|/monitors/\{monitor\}/executions$",
     # files, flows and models must exist; specs have one-of rules; a feature group's
     # record identifier and event time must be among its features; request paths must
     # stay under the server root; a tuning job's search space must fit its algorithm
     "POST": r"/jobs/(training|processing|batch-transform)$|/wrangler/(preview|report|export|job)$"
     r"|/models/\{name\}/versions$|/endpoints$|/runs/\{run_id\}/batch$"
     r"|/feature-groups$|/feature-groups/\{ref\}/ingest$|/feature-datasets$"
-    r"|/tuning-jobs(/sagemaker)?$",
+    r"|/tuning-jobs(/sagemaker)?$"
+    # a monitor watches an endpoint or a table (one), whose file must exist; a run's
+    # window starts before it ends
+    r"|/monitors$|/monitors/\{monitor\}/run$",
     # endpoint variants name registered models and need a positive weight
     "PATCH": r"/endpoints/\{name\}$",
 }
