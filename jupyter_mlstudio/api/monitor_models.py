@@ -90,6 +90,22 @@ class QualityOptions(RequestModel):
     offset_seconds: float = Field(default=0, ge=0)
 
 
+class GroundTruthAdd(RequestModel):
+    """Labels for what the monitor's endpoint answered: a CSV or Parquet file with
+    ``inference_id`` and ``label`` columns."""
+
+    path: PathStr = Field(min_length=1, description="Relative to the server's root folder.")
+    problem_type: Literal["binary", "multiclass", "regression"] | None = Field(
+        default=None, description="Default: inferred from the labels."
+    )
+
+
+class GroundTruthAdded(ResponseModel):
+    endpoint: str
+    rows: int = Field(description="Labels stored.")
+    file: str = Field(description="Where they were stored, next to the endpoint's capture.")
+
+
 class Monitor(ResponseModel):
     id: str
     name: str

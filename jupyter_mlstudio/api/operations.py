@@ -930,6 +930,18 @@ OPERATIONS: tuple[Operation, ...] = (
         errors=(400, 404, 409),
     ),
     Operation(
+        "post",
+        "/monitors/{monitor}/ground-truth",
+        "addMonitorGroundTruth",
+        "Upload labels (a CSV or Parquet file under the root folder with inference_id and "
+        "label) for what the monitor's endpoint answered",
+        "monitors",
+        monitor_models.GroundTruthAdded,
+        status=201,
+        body=monitor_models.GroundTruthAdd,
+        errors=(400, 404),
+    ),
+    Operation(
         "get",
         "/monitors/{monitor}/executions",
         "listMonitorExecutions",

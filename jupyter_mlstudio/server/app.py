@@ -73,6 +73,7 @@ from .handlers.monitors import (
     MonitorAlertsHandler,
     MonitorExecutionHandler,
     MonitorExecutionsHandler,
+    MonitorGroundTruthHandler,
     MonitorHandler,
     MonitorReportHandler,
     MonitorRunHandler,
@@ -506,6 +507,7 @@ class MLStudio(ExtensionApp):
                 (rf"{API}/monitors/(?P<monitor>[^/]+)/start", MonitorStartHandler),
                 (rf"{API}/monitors/(?P<monitor>[^/]+)/run", MonitorRunHandler),
                 (rf"{API}/monitors/(?P<monitor>[^/]+)/executions", MonitorExecutionsHandler),
+                (rf"{API}/monitors/(?P<monitor>[^/]+)/ground-truth", MonitorGroundTruthHandler),
                 (rf"{API}/monitor-executions/(?P<execution_id>[^/]+)", MonitorExecutionHandler),
                 (
                     rf"{API}/monitor-executions/(?P<execution_id>[^/]+)/violations",

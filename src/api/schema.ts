@@ -1183,6 +1183,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mlstudio/api/v1/monitors/{monitor}/ground-truth": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upload labels (a CSV or Parquet file under the root folder with inference_id and label) for what the monitor's endpoint answered */
+        post: operations["addMonitorGroundTruth"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/mlstudio/api/v1/monitors/{monitor}/executions": {
         parameters: {
             query?: never;
@@ -2588,6 +2605,38 @@ export interface components {
              */
             mean: number | null;
         };
+        /**
+         * FeatureStoreExport
+         * @description Where ``format: "feature-store"`` ingests the flow's full result.
+         */
+        FeatureStoreExport: {
+            /**
+             * Group
+             * @description The feature group's name.
+             */
+            group: string;
+            /**
+             * Record Identifier
+             * @description The record id column.
+             */
+            record_identifier: string;
+            /**
+             * Event Time Feature
+             * @description The event-time column.
+             */
+            event_time_feature: string;
+            /**
+             * Description
+             * @default null
+             */
+            description?: string | null;
+            /**
+             * New Group
+             * @description Create the group (features inferred from the result's dtypes); false adds a batch to the existing group of the same schema.
+             * @default true
+             */
+            new_group?: boolean;
+        };
         /** FlowDocument */
         FlowDocument: {
             /**
@@ -2622,7 +2671,7 @@ export interface components {
              * Format
              * @enum {string}
              */
-            format: "script" | "notebook" | "sklearn" | "report-html";
+            format: "script" | "notebook" | "sklearn" | "report-html" | "feature-store";
             /**
              * Node
              * @default null
@@ -2638,14 +2687,31 @@ export interface components {
              * @default null
              */
             target?: string | null;
+            /**
+             * @description Required with format "feature-store".
+             * @default null
+             */
+            feature_store?: components["schemas"]["FeatureStoreExport"] | null;
         };
         /** FlowExportResponse */
         FlowExportResponse: {
             /**
              * Path
              * @description The file written, relative to the server root.
+             * @default null
              */
-            path: string;
+            path?: string | null;
+            /**
+             * Feature Group
+             * @description The feature group (name@version) a feature-store export ingested into.
+             * @default null
+             */
+            feature_group?: string | null;
+            /**
+             * Rows Written
+             * @default null
+             */
+            rows_written?: number | null;
         };
         /** FlowJobRequest */
         FlowJobRequest: {
@@ -2749,6 +2815,39 @@ export interface components {
             figures: components["schemas"]["ReportFigure"][];
             /** Artifact Uri */
             artifact_uri: string;
+        };
+        /**
+         * GroundTruthAdd
+         * @description Labels for what the monitor's endpoint answered: a CSV or Parquet file with
+         *     ``inference_id`` and ``label`` columns.
+         */
+        GroundTruthAdd: {
+            /**
+             * Path
+             * @description Relative to the server's root folder.
+             */
+            path: string;
+            /**
+             * Problem Type
+             * @description Default: inferred from the labels.
+             * @default null
+             */
+            problem_type?: ("binary" | "multiclass" | "regression") | null;
+        };
+        /** GroundTruthAdded */
+        GroundTruthAdded: {
+            /** Endpoint */
+            endpoint: string;
+            /**
+             * Rows
+             * @description Labels stored.
+             */
+            rows: number;
+            /**
+             * File
+             * @description Where they were stored, next to the endpoint's capture.
+             */
+            file: string;
         };
         /** Histogram */
         Histogram: {
@@ -10678,6 +10777,68 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    addMonitorGroundTruth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                monitor: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GroundTruthAdd"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroundTruthAdded"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -223,3 +223,81 @@ async def test_unknown_things_are_404(call: Call, table_inputs: tuple[str, str])
     assert status == 404, error
     status, listed = await call("GET", "monitors")
     assert status == 200 and listed["items"] == []
+
+
+async def test_ground_truth_from_a_file_and_a_model_quality_execution(
+    call: Call, jp_root_dir: Path, mlstudio_home: Path, table_inputs: tuple[str, str]
+) -> None:
+    """A real endpoint with capture: labels uploaded as a file under the root are merged
+    by inference id and a model-quality execution run now reports accuracy."""
+    import time
+    from datetime import datetime, timedelta, timezone
+
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
+    import jupyter_mlstudio as mls
+    from jupyter_mlstudio.monitor.captures import CapturedWindow, read_window
+
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    mls.register(LogisticRegression(max_iter=500).fit(X, y), "iris-gt", input_example=X)
+    start = datetime.now(timezone.utc)
+    endpoint = mls.deploy("iris-gt", version=1, capture=True, timeout=120)
+    try:
+        endpoint.predict(X)
+        capture = mlstudio_home / "artifacts" / "endpoints" / "iris-gt" / "data-capture"
+        deadline = time.monotonic() + 30
+        window = read_window(str(capture), start, datetime.now(timezone.utc) + timedelta(1))
+        while not (isinstance(window, CapturedWindow) and window.rows == len(X)):
+            assert time.monotonic() < deadline, window
+            await asyncio.sleep(0.2)
+            window = read_window(str(capture), start, datetime.now(timezone.utc) + timedelta(1))
+
+        status, monitor = await call(
+            "POST", "monitors", body={"endpoint": "iris-gt", "kind": "model-quality"}
+        )
+        assert status == 201, monitor
+        assert monitor["name"] == "iris-gt-model-quality" and monitor["endpoint"] == "iris-gt"
+
+        labels = pd.DataFrame(
+            {
+                "inference_id": window.meta["inference_id"].to_numpy(),
+                "inference_row": window.meta["inference_row"].to_numpy(),  # one request
+                "label": y.to_numpy(),
+            }
+        )
+        labels.to_csv(jp_root_dir / "labels.csv", index=False)
+        status, added = await call(
+            "POST", "monitors", monitor["name"], "ground-truth", body={"path": "labels.csv"}
+        )
+        assert status == 201, added
+        assert added["endpoint"] == "iris-gt" and added["rows"] == len(X)
+
+        # ids the endpoint never answered, a file outside the root, a table monitor
+        labels.assign(inference_id="never-answered").to_csv(jp_root_dir / "bad.csv")
+        for body, ref in [
+            ({"path": "bad.csv"}, monitor["name"]),
+            ({"path": "../labels.csv"}, monitor["name"]),
+            ({"path": "nothing.csv"}, monitor["name"]),
+            ({"path": "labels.csv"}, "table"),
+        ]:
+            if ref == "table":
+                baseline, table = table_inputs
+                status, _ = await call(
+                    "POST", "monitors", body={"name": "table", "data": table, "baseline": baseline}
+                )
+                assert status == 201
+            status, error = await call("POST", "monitors", ref, "ground-truth", body=body)
+            assert status == 400, (body, ref, error)
+
+        status, execution = await call("POST", "monitors", monitor["name"], "run")
+        assert status == 201, execution
+        ended = await _wait_ended(call, monitor["name"])
+        assert ended["status"] == "Completed", ended
+        status, report = await call("GET", "monitor-executions", ended["id"], "report")
+        assert status == 200, report
+        assert report["report"]["labelled_rows"] == len(X)
+        quality = report["report"]["quality"]
+        assert quality["problem_type"] == "multiclass" and quality["metrics"]["accuracy"] > 0.9
+    finally:
+        endpoint.delete()

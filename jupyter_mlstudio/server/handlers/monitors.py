@@ -5,7 +5,8 @@ folder) are relative to the server's root folder and must stay inside it (or ins
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import tornado.web
 from jupyter_server.auth.decorator import authorized
@@ -18,6 +19,9 @@ from ...monitor.entities import Monitor
 from ...paths import confine
 from ...store.pagination import decode_token, encode_token
 from .base import MLStudioHandler
+
+if TYPE_CHECKING:
+    from ...monitor.service import MonitorService
 
 MAX_OFFSET = 1_000_000_000  # a forged token must not overflow the database's LIMIT
 
@@ -36,6 +40,33 @@ def check_options(kind: str, options: dict[str, Any]) -> None:
             f"{'.'.join(str(p) for p in e['loc']) or 'options'}: {e['msg']}" for e in exc.errors()
         )
         raise InvalidArgumentError(f"Invalid {kind} options: {problems}.") from None
+
+
+def add_ground_truth_file(
+    service: MonitorService, monitor: str, path: Path, problem_type: str | None
+) -> tuple[str, int, str]:
+    """Read a labels file and hand it to the service; returns (endpoint, rows, file)."""
+    import pandas as pd  # only once ground truth is uploaded
+
+    endpoint = service.get_monitor(monitor).endpoint
+    if endpoint is None:
+        raise InvalidArgumentError(
+            "Ground truth labels what an endpoint answered; this monitor watches a table."
+        )
+    if not path.is_file():
+        raise InvalidArgumentError(f"The ground truth file {path.name} does not exist.")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            labels = pd.read_csv(path, dtype={"inference_id": str})
+        elif suffix in (".parquet", ".pq"):
+            labels = pd.read_parquet(path)
+        else:
+            raise InvalidArgumentError(f"Ground truth is a CSV or Parquet file, not {path.name}.")
+    except (ValueError, OSError) as exc:  # parser, encoding and Arrow errors
+        raise InvalidArgumentError(f"Could not read {path.name}: {exc}") from None
+    written = service.add_ground_truth(endpoint, labels, problem_type=problem_type)
+    return endpoint, len(labels), written
 
 
 class _MonitorBase(MLStudioHandler):
@@ -143,6 +174,21 @@ class MonitorRunHandler(_MonitorBase):
         )
         self.emit_change("monitor-executions", "created", execution.id)
         self.write_model(monitor_models.Execution.from_entity(execution), status=201)
+
+
+class MonitorGroundTruthHandler(_MonitorBase):
+    @authorized
+    @tornado.web.authenticated
+    async def post(self, monitor: str) -> None:
+        body = self.parse_body(monitor_models.GroundTruthAdd)
+        path = Path(self.local_path(body.path, "ground truth"))
+        endpoint, rows, written = await self.call(
+            add_ground_truth_file, self.studio.monitor, monitor, path, body.problem_type
+        )
+        self.write_model(
+            monitor_models.GroundTruthAdded(endpoint=endpoint, rows=rows, file=written),
+            status=201,
+        )
 
 
 class MonitorExecutionsHandler(_MonitorBase):
