@@ -137,7 +137,9 @@ class Studio:
         with self._lock:
             if self._wrangler is None:
                 self._wrangler = WranglerService(
-                    self.config.artifact_uri, submit=lambda spec: self.jobs.submit(spec)
+                    self.config.artifact_uri,
+                    submit=lambda spec: self.jobs.submit(spec),
+                    features=lambda: self.features,
                 )
             return self._wrangler
 

@@ -97,15 +97,43 @@ class FlowReportResponse(ResponseModel):
     artifact_uri: str
 
 
+class FeatureStoreExport(RequestModel):
+    """Where ``format: "feature-store"`` ingests the flow's full result."""
+
+    group: str = Field(min_length=1, description="The feature group's name.")
+    record_identifier: str = Field(min_length=1, description="The record id column.")
+    event_time_feature: str = Field(min_length=1, description="The event-time column.")
+    description: str | None = None
+    new_group: bool = Field(
+        default=True,
+        description="Create the group (features inferred from the result's dtypes); "
+        "false adds a batch to the existing group of the same schema.",
+    )
+
+
 class FlowExportRequest(FlowRequest):
-    format: Literal["script", "notebook", "sklearn", "report-html"]
+    format: Literal["script", "notebook", "sklearn", "report-html", "feature-store"]
     node: str | None = None
     output: str | None = None
     target: str | None = None
+    feature_store: FeatureStoreExport | None = Field(
+        default=None, description='Required with format "feature-store".'
+    )
 
 
 class FlowExportResponse(ResponseModel):
-    path: str = Field(description="The file written, relative to the server root.")
+    # Absent (not null) on a feature-store export, which writes no file.
+    path: str | None = Field(
+        default=None,
+        exclude_if=lambda v: v is None,
+        description="The file written, relative to the server root.",
+    )
+    feature_group: str | None = Field(
+        default=None,
+        exclude_if=lambda v: v is None,
+        description="The feature group (name@version) a feature-store export ingested into.",
+    )
+    rows_written: int | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
 class FlowJobRequest(RequestModel):

@@ -8,10 +8,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConflictError, InvalidArgumentError, MLStudioError, NotFoundError
+from ..errors import (
+    AlreadyExistsError,
+    ConflictError,
+    InvalidArgumentError,
+    MLStudioError,
+    NotFoundError,
+)
 from ..jobs.specs import ProcessingSpec
 from ..paths import under_root
 from .document import load_document
@@ -21,6 +28,8 @@ from .notebook import free_path
 from .sources import confine_sources
 
 if TYPE_CHECKING:
+    from ..features.entities import FeatureGroup
+    from ..features.service import FeatureStore, IngestResult
     from ..jobs.entities import Job
     from ..jobs.specs import JobSpec
 
@@ -28,9 +37,17 @@ PREVIEW_CACHE_STEPS = 256
 
 
 class WranglerService:
-    def __init__(self, artifact_uri: str, *, submit: Callable[[JobSpec], Job]) -> None:
+    def __init__(
+        self,
+        artifact_uri: str,
+        *,
+        submit: Callable[[JobSpec], Job],
+        features: Callable[[], FeatureStore] | None = None,
+    ) -> None:
         self._artifact_uri = artifact_uri
         self._submit = submit  # the job service's submit (a flow job is a processing job)
+        # The Feature Store, opened on the first export to it (pyarrow and DuckDB).
+        self._features = features
         self.engine = Engine(cache_size=PREVIEW_CACHE_STEPS)
 
     def flow(
@@ -150,6 +167,72 @@ class WranglerService:
             raise InvalidArgumentError(f"Unknown export {what!r}.")
         return target_path
 
+    def export_to_feature_store(
+        self,
+        path: Path,
+        document: Mapping[str, Any],
+        *,
+        group: str,
+        record_identifier: str,
+        event_time_feature: str,
+        description: str | None = None,
+        new_group: bool = True,
+        output: str | None = None,
+        roots: Sequence[Path] | None = None,
+    ) -> tuple[FeatureGroup, IngestResult]:
+        """Run the flow on its full data and ingest the result into a feature group: a
+        new one (features inferred from the result's dtypes) or, with ``new_group=False``,
+        a new batch of the newest version of an existing group of the same schema."""
+        from ..features.entities import infer_features
+
+        if self._features is None:
+            raise InvalidArgumentError("This server has no Feature Store.")
+        store = self._features()
+        flow = self.flow(path, document, strict=True, roots=roots)
+        frame = flow.run(output=output)
+        for role, column in (
+            ("record identifier", record_identifier),
+            ("event time", event_time_feature),
+        ):
+            if column not in frame.columns:
+                raise InvalidArgumentError(
+                    f"The flow's result has no column {column!r} for the {role} "
+                    f"(columns: {', '.join(map(str, frame.columns))})."
+                )
+        # An event time the flow leaves as text (ISO-8601 in a CSV) is a timestamp feature:
+        # ingestion parses it, and refuses values that are not times.
+        inferred = [
+            f
+            if f.name != event_time_feature or f.type == "timestamp"
+            else replace(f, type="timestamp")
+            for f in infer_features((str(c), str(t)) for c, t in frame.dtypes.items())
+        ]
+        source = f"Data Wrangler flow {path.name}"
+        if new_group:
+            try:
+                created = store.create_group(
+                    group,
+                    record_identifier=record_identifier,
+                    event_time_feature=event_time_feature,
+                    features=inferred,
+                    description=description,
+                )
+            except AlreadyExistsError as exc:
+                raise InvalidArgumentError(
+                    f"{exc.message} Pick another name, or add a batch to the existing group."
+                ) from None
+            try:
+                return created, store.ingest(created.ref, frame, source=source)
+            except Exception:
+                store.delete_group(created.ref)  # a new group the data did not fit: no trace
+                raise
+        try:
+            existing = store.get_group(group)
+        except NotFoundError as exc:
+            raise InvalidArgumentError(exc.message) from None
+        _check_same_schema(existing, inferred, record_identifier, event_time_feature)
+        return existing, store.ingest(existing.ref, frame, source=source)
+
     def flow_path(self, relative: str, root: Path) -> Path:
         """The .flow file a request names relative to the server's ``root`` folder; it
         must lie inside it, in a folder that exists."""
@@ -203,3 +286,35 @@ class WranglerService:
             name=name or f"flow-{path.stem}"[:63],
         )
         return self._submit(spec)
+
+
+def _check_same_schema(
+    group: FeatureGroup,
+    inferred: Sequence[Any],
+    record_identifier: str,
+    event_time_feature: str,
+) -> None:
+    """Refuse a flow result that does not have ``group``'s schema (names and types)."""
+    if (group.record_identifier, group.event_time_feature) != (
+        record_identifier,
+        event_time_feature,
+    ):
+        raise InvalidArgumentError(
+            f"{group.ref} has record identifier {group.record_identifier!r} and event time "
+            f"{group.event_time_feature!r}, not {record_identifier!r} and {event_time_feature!r}."
+        )
+    want = {f.name: f.type for f in group.features}
+    have = {f.name: f.type for f in inferred}
+    problems = [f"missing {n!r}" for n in want if n not in have]
+    problems += [f"unknown {n!r}" for n in have if n not in want]
+    problems += [
+        f"{n!r} is {have[n]}, not {t}"
+        for n, t in want.items()
+        # integers where the group has fractions fit; ingestion checks the values
+        if n in have and have[n] != t and not (have[n] == "integral" and t == "fractional")
+    ]
+    if problems:
+        raise InvalidArgumentError(
+            f"The flow's result does not match the schema of {group.ref}: "
+            f"{'; '.join(problems)}. Export to a new group instead."
+        )

@@ -10,6 +10,7 @@ import tornado.web
 from jupyter_server.auth.decorator import authorized
 
 from ...api import job_models, wrangler_models
+from ...errors import InvalidArgumentError
 from ...wrangler import list_transforms
 from .base import MLStudioHandler
 
@@ -76,6 +77,24 @@ class FlowExportHandler(_WranglerBase):
     @tornado.web.authenticated
     async def post(self) -> None:
         body = self.parse_body(wrangler_models.FlowExportRequest)
+        if body.format == "feature-store":
+            if body.feature_store is None:
+                raise InvalidArgumentError('format "feature-store" needs feature_store.')
+            group, result = await self.call(
+                self.studio.wrangler.export_to_feature_store,
+                self.flow_path(body.path),
+                body.flow,
+                **body.feature_store.model_dump(),
+                output=body.output,
+                roots=self.data_roots,
+            )
+            self.write_model(
+                wrangler_models.FlowExportResponse(
+                    feature_group=group.ref, rows_written=result.rows_written
+                ),
+                status=201,
+            )
+            return
         written = await self.call(
             self.studio.wrangler.export,
             self.flow_path(body.path),
