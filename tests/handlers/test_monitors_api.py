@@ -253,6 +253,17 @@ async def test_ground_truth_from_a_file_and_a_model_quality_execution(
             await asyncio.sleep(0.2)
             window = read_window(str(capture), start, datetime.now(timezone.utc) + timedelta(1))
 
+        # an endpoint that captures nothing cannot be monitored
+        plain = mls.deploy("iris-plain", model="iris-gt", version=1, timeout=120)
+        try:
+            for kind in ("data-quality", "model-quality"):
+                status, error = await call(
+                    "POST", "monitors", body={"endpoint": "iris-plain", "kind": kind}
+                )
+                assert status == 400 and "captures nothing" in error["error"]["message"], error
+        finally:
+            plain.delete()
+
         status, monitor = await call(
             "POST", "monitors", body={"endpoint": "iris-gt", "kind": "model-quality"}
         )
