@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Lab, start_lab, stop_lab
-from pages import open_lab, screenshot, screenshot_themes, switch_theme
+from pages import open_lab, screenshot, screenshot_themes, show_left, switch_theme
 from playwright.sync_api import Locator, Page, expect
 
 TIMEOUT = 60_000
@@ -579,6 +579,69 @@ def test_every_export_from_the_menu(page: Page, lab: Lab) -> None:
     job_view = page.locator(".jp-MLStudio-jobView:visible")
     expect(job_view).to_contain_text("Completed", timeout=120_000)
     screenshot(page, "wrangler-flow-job")
+
+
+VISITS_CSV = """customer_id,ts,minutes,plan
+1,2025-01-01T00:00:00,10.0,basic
+2,2025-01-02T00:00:00,,pro
+3,2025-01-03T00:00:00,30.0,pro
+"""
+VISITS_FLOW = {
+    "schema_version": 1,
+    "sources": [{"id": "visits", "kind": "csv", "path": "visits.csv"}],
+    "steps": [
+        {
+            "id": "impute",
+            "transform": "impute_median",
+            "params": {"columns": ["minutes"]},
+            "inputs": ["visits"],
+        }
+    ],
+}
+
+
+def test_export_to_the_feature_store(page: Page, lab: Lab) -> None:
+    """Export → Feature Store…: a refusal shown in the dialog, then a new group that
+    opens and is listed in the Feature Store panel."""
+    (lab.root / "visits.csv").write_text(VISITS_CSV)
+    (lab.root / "visits.flow").write_text(json.dumps(VISITS_FLOW))
+    open_lab(page, lab)
+    switch_theme(page, dark=True)  # a modal dialog blocks the theme menu
+    file_item(page, "visits.flow").dblclick()
+    expect(editor(page).get_by_test_id("mls-wrangler-shape")).to_contain_text(
+        "3 rows \u00d7 4 columns", timeout=TIMEOUT
+    )
+    wait_idle(page)
+    export(page, "feature-store")
+    dialog = page.locator(".jp-Dialog")
+    expect(dialog.get_by_test_id("mls-feature-export-name")).to_have_value("visits")
+    expect(dialog.get_by_test_id("mls-feature-export-id")).to_have_value("customer_id")
+    expect(dialog.get_by_test_id("mls-feature-export-event-time")).to_have_value("ts")
+    # an event time that is not a time: the server's reason in the dialog
+    dialog.get_by_test_id("mls-feature-export-event-time").select_option("plan")
+    dialog.locator(".jp-mod-accept").click()
+    error = page.locator(".jp-Dialog").get_by_test_id("mls-feature-dialog-error")
+    expect(error).to_contain_text("plan", timeout=TIMEOUT)
+    expect(error).not_to_contain_text("Traceback")
+    screenshot(page, "wrangler-feature-export-dialog-dark")
+    dialog = page.locator(".jp-Dialog")
+    dialog.locator(".jp-mod-reject").click()
+    switch_theme(page, dark=False)
+    export(page, "feature-store")
+    dialog = page.locator(".jp-Dialog")
+    dialog.get_by_test_id("mls-feature-export-event-time").select_option("ts")
+    dialog.get_by_test_id("mls-feature-export-description").fill("Visits, imputed")
+    screenshot(page, "wrangler-feature-export-dialog")
+    dialog.locator(".jp-mod-accept").click()
+    expect(page.locator(".jp-Dialog")).to_have_count(0, timeout=TIMEOUT)
+    view = page.locator('[data-testid="mls-feature-group-view"]:visible')
+    expect(view.get_by_test_id("mls-feature-group-name")).to_have_text("visits", timeout=TIMEOUT)
+    sidebar = show_left(page, "mlstudio-features", ".jp-MLStudio-featuresSidebar")
+    sidebar.get_by_test_id("mls-refresh-feature-groups").click()
+    expect(
+        sidebar.locator('[data-testid="mls-feature-group-item"][data-name="visits"]')
+    ).to_be_visible()
+    assert lab.api("GET", "feature-groups/visits/records/2")["record"]["minutes"] == 20.0
 
 
 def test_mls_wrangle_opens_a_flow_from_a_notebook(page: Page, lab: Lab) -> None:

@@ -89,6 +89,17 @@ export type IExportRequest = Schemas['FlowExportRequest'];
 
 export type IExportResponse = Schemas['FlowExportResponse'];
 
+/** What a file export (script, notebook, sklearn, report) answers. */
+export type IFileExportResponse = IExportResponse & { path: string };
+
+/** What an export to the Feature Store answers. */
+export type IFeatureStoreExportResponse = IExportResponse & {
+  feature_group: string;
+  rows_written: number;
+};
+
+export type IFeatureStoreExport = Schemas['FeatureStoreExport'];
+
 export type FlowJobFormat = NonNullable<
   Schemas['FlowJobRequest']['output_format']
 >;
@@ -130,12 +141,32 @@ export function buildReport(
 
 /** Export the flow; the file is written next to the .flow file. */
 export function exportFlow(
-  body: IExportRequest,
+  body: IExportRequest & { format: Exclude<ExportFormat, 'feature-store'> },
   settings?: ServerConnection.ISettings
-): Promise<IExportResponse> {
-  return requestAPI<IExportResponse>(
+): Promise<IFileExportResponse> {
+  return requestAPI<IFileExportResponse>(
     'wrangler/export',
     { method: 'POST', body: JSON.stringify(body) },
+    settings
+  );
+}
+
+/**
+ * Run the flow on its full data and ingest the result into a feature group
+ * (a new one, or a new batch of an existing one of the same schema).
+ */
+export function exportFlowToFeatureStore(
+  body: Omit<IExportRequest, 'format' | 'feature_store'> & {
+    feature_store: IFeatureStoreExport;
+  },
+  settings?: ServerConnection.ISettings
+): Promise<IFeatureStoreExportResponse> {
+  return requestAPI<IFeatureStoreExportResponse>(
+    'wrangler/export',
+    {
+      method: 'POST',
+      body: JSON.stringify({ ...body, format: 'feature-store' })
+    },
     settings
   );
 }

@@ -63,7 +63,7 @@ class FormBody<S> extends ReactWidget implements Dialog.IBodyWidget<S> {
  * Show a form until it is cancelled or `submit` succeeds; a refusal is
  * shown in the form (`state.error`) and the form opens again.
  */
-async function runForm<S extends { error: string | null }, R>(options: {
+export async function runForm<S extends { error: string | null }, R>(options: {
   title: string;
   accept: string;
   state: S;
@@ -92,7 +92,7 @@ async function runForm<S extends { error: string | null }, R>(options: {
   }
 }
 
-function FormError(props: {
+export function FormError(props: {
   state: { error: string | null };
   update: () => void;
 }): JSX.Element | null {
@@ -110,7 +110,7 @@ function FormError(props: {
   ) : null;
 }
 
-function Field(props: {
+export function Field(props: {
   label: string;
   help?: string;
   children: React.ReactNode;

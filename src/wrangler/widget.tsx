@@ -34,6 +34,7 @@ import { exportFlow, ExportFormat, startFlowJob } from '../api/wrangler';
 import { readThemeColors, ThemeWatcher } from '../charts/theme';
 import { insightsIcon, wranglerIcon } from '../icons';
 import { relativeTo, splitRef } from './document';
+import { exportToFeatureStoreDialog } from './feature-store-dialog';
 import { FlowGraph } from './graph';
 import { applyPreviewTheme, createPreviewGrid, PreviewDataModel } from './grid';
 import { InsightsModel, InsightsView } from './insights';
@@ -45,6 +46,7 @@ import { AddStepMenu, Dropdown, SampleMenu } from './toolbar';
 export const FACTORY = 'Data Wrangler';
 /** The command that opens a job's view (src/jobs/commands.ts). */
 const OPEN_JOB = 'mlstudio:open-job';
+const OPEN_FEATURE_GROUP = 'mlstudio:open-feature-group';
 
 export interface IWranglerContext {
   commands: CommandRegistry;
@@ -271,7 +273,8 @@ export class FlowEditorPanel extends ReactWidget {
             { id: 'notebook', label: 'Notebook' },
             { id: 'job', label: 'Processing job…' },
             { id: 'sklearn', label: 'scikit-learn pipeline' },
-            { id: 'report-html', label: 'Insights report (HTML)…' }
+            { id: 'report-html', label: 'Insights report (HTML)…' },
+            { id: 'feature-store', label: 'Feature Store…' }
           ]}
           onSelect={id => void this._export(id)}
         />
@@ -408,6 +411,10 @@ export class FlowEditorPanel extends ReactWidget {
         await this._env.commands.execute(OPEN_JOB, { id: job.id });
         return;
       }
+      if (id === 'feature-store') {
+        await this._exportToFeatureStore();
+        return;
+      }
       let target: string | null = null;
       if (id === 'report-html') {
         const picked = await this._askTarget('Export the insights report');
@@ -420,7 +427,7 @@ export class FlowEditorPanel extends ReactWidget {
         {
           path: model.localPath,
           flow: doc,
-          format: id as ExportFormat,
+          format: id as Exclude<ExportFormat, 'feature-store'>,
           node: id === 'report-html' ? ref.node || null : null,
           output: id === 'report-html' ? ref.output : null,
           target
@@ -444,6 +451,27 @@ export class FlowEditorPanel extends ReactWidget {
       }
     } catch (reason) {
       await showErrorMessage('Export failed', errorMessage(reason));
+    }
+  }
+
+  /** Export → Feature Store: the dialog, then the group it wrote to. */
+  private async _exportToFeatureStore(): Promise<void> {
+    const model = this.model;
+    const last = model.lastNode() ?? '';
+    const answer = await exportToFeatureStoreDialog({
+      request: {
+        path: model.localPath,
+        flow: model.document!,
+        output: last || null
+      },
+      columns: model.columnsOf(last),
+      defaultName: nameOfFlow(model.localPath),
+      settings: this._env.serverSettings
+    });
+    if (answer) {
+      await this._env.commands.execute(OPEN_FEATURE_GROUP, {
+        name: answer.feature_group.split('@')[0]
+      });
     }
   }
 
@@ -628,4 +656,10 @@ function EmptyFlow(props: {
       </div>
     </form>
   );
+}
+
+/** A feature group name from a flow's file name (`data/prep.flow` → `prep`). */
+function nameOfFlow(path: string): string {
+  const stem = (path.split('/').pop() ?? '').replace(/\.flow$/, '');
+  return stem.replace(/[^A-Za-z0-9_-]+/g, '_').replace(/^[^A-Za-z0-9]+/, '');
 }
