@@ -693,8 +693,19 @@ def test_describe_algorithms_is_json_with_complete_schemas() -> None:
     assert json.loads(text) == described
     assert [d["name"] for d in described] == list(ALGORITHMS)
     for entry in described:
-        assert set(entry) == {"name", "title", "task", "description", "needs_target", "schema"}
+        assert set(entry) == {
+            "name",
+            "title",
+            "task",
+            "description",
+            "needs_target",
+            "schema",
+            "metrics",
+        }
         assert entry["task"] in EXPECTED_METRICS
+        # the objectives a tuning job may name: metrics this task's jobs log
+        logged = {f"validation:{m}" for m in EXPECTED_METRICS[entry["task"]]}
+        assert entry["metrics"] and set(entry["metrics"]) <= logged, entry["name"]
         properties = entry["schema"]["properties"]
         assert properties
         assert entry["schema"]["additionalProperties"] is False
