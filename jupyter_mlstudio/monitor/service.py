@@ -615,6 +615,35 @@ class MonitorService:
         )
         return str(write_ground_truth(self.ground_truth_folder(endpoint), frame))
 
+    def add_ground_truth_file(
+        self, monitor: str, path: Path, problem_type: str | None = None
+    ) -> tuple[str, int, str]:
+        """Labels from a CSV or Parquet file for ``monitor``'s endpoint (see
+        :meth:`add_ground_truth`); returns (endpoint, rows, file written)."""
+        import pandas as pd  # only once ground truth is uploaded
+
+        endpoint = self.get_monitor(monitor).endpoint
+        if endpoint is None:
+            raise InvalidArgumentError(
+                "Ground truth labels what an endpoint answered; this monitor watches a table."
+            )
+        if not path.is_file():
+            raise InvalidArgumentError(f"The ground truth file {path.name} does not exist.")
+        suffix = path.suffix.lower()
+        try:
+            if suffix == ".csv":  # ids stay text: a hex id can look like a number
+                labels = pd.read_csv(path, dtype={"inference_id": str})
+            elif suffix in (".parquet", ".pq"):
+                labels = pd.read_parquet(path)
+            else:
+                raise InvalidArgumentError(
+                    f"Ground truth is a CSV or Parquet file, not {path.name}."
+                )
+        except (ValueError, OSError) as exc:  # parser, encoding and Arrow errors
+            raise InvalidArgumentError(f"Could not read {path.name}: {exc}") from None
+        written = self.add_ground_truth(endpoint, labels, problem_type=problem_type)
+        return endpoint, len(labels), written
+
 
 def _slug(text: str) -> str:
     cleaned = "".join(c if c.isalnum() or c in "._-" else "-" for c in text).strip("-._")

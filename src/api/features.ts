@@ -8,7 +8,7 @@
  */
 import type { ServerConnection } from '@jupyterlab/services';
 
-import { requestAPI } from './request';
+import { requestAPI, withQuery } from './request';
 import type {
   FeatureDataset,
   FeatureDatasetCreate,
@@ -54,18 +54,12 @@ export function listFeatureGroups(
   options: IListFeatureGroupsOptions = {},
   settings?: ServerConnection.ISettings
 ): Promise<FeatureGroupList> {
-  const query = new URLSearchParams();
-  if (options.search) {
-    query.set('search', options.search);
-  }
-  if (options.maxItems !== undefined) {
-    query.set('max_items', String(options.maxItems));
-  }
-  if (options.nextToken) {
-    query.set('next_token', options.nextToken);
-  }
   return requestAPI<FeatureGroupList>(
-    withQuery('feature-groups', query),
+    withQuery('feature-groups', {
+      search: options.search,
+      max_items: options.maxItems,
+      next_token: options.nextToken
+    }),
     { signal: options.signal },
     settings
   );
@@ -141,15 +135,11 @@ export function listFeatureGroupIngestions(
   options: { maxItems?: number; nextToken?: string | null } = {},
   settings?: ServerConnection.ISettings
 ): Promise<FeatureIngestionList> {
-  const query = new URLSearchParams();
-  if (options.maxItems !== undefined) {
-    query.set('max_items', String(options.maxItems));
-  }
-  if (options.nextToken) {
-    query.set('next_token', options.nextToken);
-  }
   return requestAPI<FeatureIngestionList>(
-    withQuery(`${groupPath(ref)}/ingestions`, query),
+    withQuery(`${groupPath(ref)}/ingestions`, {
+      max_items: options.maxItems,
+      next_token: options.nextToken
+    }),
     {},
     settings
   );
@@ -183,18 +173,12 @@ export function getFeatureGroupRows(
   options: IFeatureRowsOptions = {},
   settings?: ServerConnection.ISettings
 ): Promise<FeatureRows> {
-  const query = new URLSearchParams();
-  if (options.limit !== undefined) {
-    query.set('limit', String(options.limit));
-  }
-  if (options.asOf) {
-    query.set('as_of', options.asOf);
-  }
-  if (options.includeDeleted) {
-    query.set('include_deleted', 'true');
-  }
   return requestAPI<FeatureRows>(
-    withQuery(`${groupPath(ref)}/rows`, query),
+    withQuery(`${groupPath(ref)}/rows`, {
+      limit: options.limit,
+      as_of: options.asOf,
+      include_deleted: options.includeDeleted ? 'true' : undefined
+    }),
     { signal: options.signal },
     settings
   );
@@ -248,12 +232,8 @@ export function deleteFeatureRecord(
   eventTime?: string,
   settings?: ServerConnection.ISettings
 ): Promise<FeatureIngestResult> {
-  const query = new URLSearchParams();
-  if (eventTime) {
-    query.set('event_time', eventTime);
-  }
   return requestAPI<FeatureIngestResult>(
-    withQuery(recordPath(ref, recordId), query),
+    withQuery(recordPath(ref, recordId), { event_time: eventTime }),
     { method: 'DELETE' },
     settings
   );
@@ -277,9 +257,4 @@ function groupPath(ref: string): string {
 
 function recordPath(ref: string, recordId: string): string {
   return `${groupPath(ref)}/records/${encodeURIComponent(recordId)}`;
-}
-
-function withQuery(path: string, query: URLSearchParams): string {
-  const search = query.toString();
-  return search ? `${path}?${search}` : path;
 }

@@ -21,7 +21,7 @@ from ...store.pagination import decode_token, encode_token
 from .base import MLStudioHandler
 
 if TYPE_CHECKING:
-    from ...monitor.service import MonitorService
+    pass
 
 MAX_OFFSET = 1_000_000_000  # a forged token must not overflow the database's LIMIT
 
@@ -40,33 +40,6 @@ def check_options(kind: str, options: dict[str, Any]) -> None:
             f"{'.'.join(str(p) for p in e['loc']) or 'options'}: {e['msg']}" for e in exc.errors()
         )
         raise InvalidArgumentError(f"Invalid {kind} options: {problems}.") from None
-
-
-def add_ground_truth_file(
-    service: MonitorService, monitor: str, path: Path, problem_type: str | None
-) -> tuple[str, int, str]:
-    """Read a labels file and hand it to the service; returns (endpoint, rows, file)."""
-    import pandas as pd  # only once ground truth is uploaded
-
-    endpoint = service.get_monitor(monitor).endpoint
-    if endpoint is None:
-        raise InvalidArgumentError(
-            "Ground truth labels what an endpoint answered; this monitor watches a table."
-        )
-    if not path.is_file():
-        raise InvalidArgumentError(f"The ground truth file {path.name} does not exist.")
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".csv":
-            labels = pd.read_csv(path, dtype={"inference_id": str})
-        elif suffix in (".parquet", ".pq"):
-            labels = pd.read_parquet(path)
-        else:
-            raise InvalidArgumentError(f"Ground truth is a CSV or Parquet file, not {path.name}.")
-    except (ValueError, OSError) as exc:  # parser, encoding and Arrow errors
-        raise InvalidArgumentError(f"Could not read {path.name}: {exc}") from None
-    written = service.add_ground_truth(endpoint, labels, problem_type=problem_type)
-    return endpoint, len(labels), written
 
 
 class _MonitorBase(MLStudioHandler):
@@ -183,7 +156,7 @@ class MonitorGroundTruthHandler(_MonitorBase):
         body = self.parse_body(monitor_models.GroundTruthAdd)
         path = Path(self.local_path(body.path, "ground truth"))
         endpoint, rows, written = await self.call(
-            add_ground_truth_file, self.studio.monitor, monitor, path, body.problem_type
+            self.studio.monitor.add_ground_truth_file, monitor, path, body.problem_type
         )
         self.write_model(
             monitor_models.GroundTruthAdded(endpoint=endpoint, rows=rows, file=written),
