@@ -31,6 +31,7 @@ from pydantic import (
 )
 
 from ..errors import InvalidArgumentError
+from . import boosting
 
 Task = Literal["classification", "regression", "clustering", "anomaly"]
 TASKS: tuple[str, ...] = ("classification", "regression", "clustering", "anomaly")
@@ -72,6 +73,9 @@ class Algorithm:
     hyperparameters: type[BaseModel]
     estimator: Callable[[BaseModel], Any]
     scale_numeric: bool = False
+    #: a gradient booster fitted with evaluation sets (jobs/boosting.py), logging these
+    #: per-round metrics besides the task's
+    round_metrics: tuple[str, ...] = ()
 
     @property
     def needs_target(self) -> bool:
@@ -80,7 +84,11 @@ class Algorithm:
     @property
     def metrics(self) -> list[str]:
         """The quality metrics this algorithm logs, e.g. ``validation:accuracy``."""
-        return validation_metrics(self.task)
+        return validation_metrics(self.task) + list(self.round_metrics)
+
+    @property
+    def boosting(self) -> bool:
+        return bool(self.round_metrics)
 
     def build(self, params: BaseModel) -> Any:
         """The unfitted estimator for validated hyperparameters."""
@@ -591,6 +599,46 @@ _ALGORITHM_LIST: tuple[Algorithm, ...] = (
         IsolationForestParams,
         _plain("sklearn.ensemble.IsolationForest"),
     ),
+    Algorithm(
+        "xgboost-classifier",
+        "XGBoost classifier",
+        "classification",
+        "Gradient-boosted trees from XGBoost, with SageMaker's XGBoost hyperparameter names "
+        "and per-round train/validation metrics.",
+        boosting.XGBoostClassifierParams,
+        boosting.xgboost_classifier,
+        round_metrics=boosting.round_metrics(boosting.XGBOOST_CLASSIFICATION_METRICS),
+    ),
+    Algorithm(
+        "xgboost-regressor",
+        "XGBoost regressor",
+        "regression",
+        "Gradient-boosted trees from XGBoost, with SageMaker's XGBoost hyperparameter names "
+        "and per-round train/validation metrics.",
+        boosting.XGBoostRegressorParams,
+        boosting.xgboost_regressor,
+        round_metrics=boosting.round_metrics(boosting.XGBOOST_REGRESSION_METRICS),
+    ),
+    Algorithm(
+        "lightgbm-classifier",
+        "LightGBM classifier",
+        "classification",
+        "Leaf-wise gradient-boosted trees from LightGBM, with SageMaker's LightGBM "
+        "hyperparameter names and per-round train/validation metrics.",
+        boosting.LightGBMClassifierParams,
+        boosting.lightgbm_classifier,
+        round_metrics=boosting.round_metrics(boosting.LIGHTGBM_CLASSIFICATION_METRICS),
+    ),
+    Algorithm(
+        "lightgbm-regressor",
+        "LightGBM regressor",
+        "regression",
+        "Leaf-wise gradient-boosted trees from LightGBM, with SageMaker's LightGBM "
+        "hyperparameter names and per-round train/validation metrics.",
+        boosting.LightGBMRegressorParams,
+        boosting.lightgbm_regressor,
+        round_metrics=boosting.round_metrics(boosting.LIGHTGBM_REGRESSION_METRICS),
+    ),
 )
 
 ALGORITHMS: dict[str, Algorithm] = {a.name: a for a in _ALGORITHM_LIST}
@@ -642,7 +690,8 @@ def parse_hyperparameters(algorithm: str | Algorithm, raw: Mapping[str, Any]) ->
     """The validated hyperparameter model, defaults filled: :func:`validate_hyperparameters`."""
     algo = algorithm if isinstance(algorithm, Algorithm) else get_algorithm(algorithm)
     model = algo.hyperparameters
-    fields = model.model_fields
+    # the names users type: a field's alias where it has one (XGBoost's ``lambda``)
+    fields = [field.alias or name for name, field in model.model_fields.items()]
     unknown = [str(k) for k in raw if str(k) not in fields]
     if unknown:
         names = ", ".join(repr(k) for k in unknown)
@@ -667,7 +716,7 @@ def validate_hyperparameters(algorithm: str | Algorithm, raw: Mapping[str, Any])
     ``"true"`` → True, ``"none"`` → None, ``"[64, 32]"`` → [64, 32]. Raises
     :class:`InvalidArgumentError` naming each bad parameter, its value and what is allowed.
     """
-    return parse_hyperparameters(algorithm, raw).model_dump(mode="json")
+    return parse_hyperparameters(algorithm, raw).model_dump(mode="json", by_alias=True)
 
 
 def _explain(exc: ValidationError, *, raw: Mapping[str, Any], schema: Mapping[str, Any]) -> str:

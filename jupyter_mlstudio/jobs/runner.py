@@ -26,7 +26,12 @@ from typing import Any
 
 from ..artifacts import ArtifactRepository
 from ..errors import MLStudioError
-from ..experiments.run_entities import PARAM_VALUE_MAX_LENGTH, TAG_VALUE_MAX_LENGTH, Metric
+from ..experiments.run_entities import (
+    MAX_BATCH,
+    PARAM_VALUE_MAX_LENGTH,
+    TAG_VALUE_MAX_LENGTH,
+    Metric,
+)
 from ..processes import this_host
 from ..registry.format import METADATA_FILE
 from ..registry.service import not_a_model_folder
@@ -236,14 +241,21 @@ def _train_builtin(
         # which columns were not features shows next to the hyperparameters (the
         # reasons are in the log)
         dropped = _shorten(", ".join(result.dropped_columns), PARAM_VALUE_MAX_LENGTH)
-        studio.experiments.log_batch(
-            job.run_id,
-            [
-                Metric(key=k, value=float(v), step=0, timestamp=now)
-                for k, v in result.metrics.items()
-            ],
-            params={DROPPED_COLUMNS_PARAM: dropped} if dropped else None,
-        )
+        # a booster's rounds are steps 0..n-1; the final metrics come after them
+        metrics = [
+            Metric(key=k, value=v, step=step, timestamp=now)
+            for k, values in result.history.items()
+            for step, v in enumerate(values)
+        ] + [
+            Metric(key=k, value=float(v), step=result.final_step, timestamp=now)
+            for k, v in result.metrics.items()
+        ]
+        for start in range(0, len(metrics), MAX_BATCH):
+            studio.experiments.log_batch(
+                job.run_id,
+                metrics[start : start + MAX_BATCH],
+                params={DROPPED_COLUMNS_PARAM: dropped} if dropped and not start else None,
+            )
     return _record_model(studio, job, ws, log)
 
 

@@ -23,6 +23,20 @@ from ..errors import InvalidArgumentError, NotFoundError
 MODEL_FILE = "model.skops"
 METADATA_FILE = "metadata.json"
 TRUSTED_MODULES = ("sklearn.", "numpy.", "scipy.", "builtins.")
+# Types outside those modules that the built-in algorithms save, trusted by name: the
+# boosters restore from their own model format (no code runs), the wrapper is ours.
+TRUSTED_TYPES = frozenset(
+    {
+        "collections.OrderedDict",
+        "xgboost.core.Booster",
+        "xgboost.sklearn.XGBClassifier",
+        "xgboost.sklearn.XGBRegressor",
+        "lightgbm.basic.Booster",
+        "lightgbm.sklearn.LGBMClassifier",
+        "lightgbm.sklearn.LGBMRegressor",
+        "jupyter_mlstudio.jobs.label_encoding.LabelEncodedClassifier",
+    }
+)
 EXAMPLE_ROWS = 5
 ANY_DTYPE = "any"  # a signature column whose values are passed as they come
 
@@ -270,9 +284,9 @@ def load_sklearn_model(folder: Path, trusted: Sequence[str] | None = None) -> An
 
 
 def load_skops(path: Path, trusted: Sequence[str] | None = None, *, label: str = "") -> Any:
-    """Load a skops file with the one trust rule: types of :data:`TRUSTED_MODULES`, and
-    those the caller names in ``trusted``; anything else is refused with a message.
-    ``label`` names the file in messages (default: its path)."""
+    """Load a skops file with the one trust rule: types of :data:`TRUSTED_MODULES` and
+    :data:`TRUSTED_TYPES`, and those the caller names in ``trusted``; anything else is
+    refused with a message. ``label`` names the file in messages (default: its path)."""
     import skops.io
 
     label = label or str(path)
@@ -280,7 +294,7 @@ def load_skops(path: Path, trusted: Sequence[str] | None = None, *, label: str =
         needed = list(skops.io.get_untrusted_types(file=path))
     except Exception as exc:  # a zip error, a bad schema: not a skops file
         raise InvalidArgumentError(f"{label} is not a readable skops file: {exc}") from None
-    allowed = set(trusted or ())
+    allowed = TRUSTED_TYPES | set(trusted or ())
     refused = [t for t in needed if not t.startswith(TRUSTED_MODULES) and t not in allowed]
     if refused:
         raise InvalidArgumentError(

@@ -148,6 +148,10 @@ CASES: dict[str, tuple[str, dict[str, Any], str, float]] = {
     ),
     "k-means": ("iris", {"n_clusters": "3"}, "silhouette", 0.3),
     "isolation-forest": ("synthetic", {"n_estimators": 25, "contamination": "0.1"}, "", 0.0),
+    "xgboost-classifier": ("wine", {"num_round": "30", "max_depth": 3}, "accuracy", 0.8),
+    "xgboost-regressor": ("diabetes", {"num_round": 40, "eta": "0.1"}, "r2", 0.2),
+    "lightgbm-classifier": ("synthetic", {"num_boost_round": 30}, "accuracy", 0.7),
+    "lightgbm-regressor": ("diabetes", {"num_boost_round": 40, "num_leaves": 8}, "r2", 0.2),
 }
 
 EXPECTED_METRICS = {
@@ -705,6 +709,7 @@ def test_describe_algorithms_is_json_with_complete_schemas() -> None:
         assert entry["task"] in EXPECTED_METRICS
         # the objectives a tuning job may name: metrics this task's jobs log
         logged = {f"validation:{m}" for m in EXPECTED_METRICS[entry["task"]]}
+        logged |= set(get_algorithm(entry["name"]).round_metrics)  # a booster's per round
         assert entry["metrics"] and set(entry["metrics"]) <= logged, entry["name"]
         properties = entry["schema"]["properties"]
         assert properties
