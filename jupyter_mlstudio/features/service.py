@@ -21,6 +21,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -461,24 +462,31 @@ class FeatureStore:
         written = batches = 0
         first: datetime | None = None
         try:
-            for start in range(0, table.num_rows, batch_size):
-                batch = table.slice(start, batch_size)
-                at = self._next_ingestion_time()
-                first = first or at
-                relative = None
-                if group.offline_enabled:
-                    relative = self.offline.write(group, batch, ingested_at=at, deleted=deleted)
-                if group.online_enabled:
+            try:
+                for start in range(0, table.num_rows, batch_size):
+                    batch = table.slice(start, batch_size)
+                    at = self._next_ingestion_time()
+                    first = first or at
+                    if group.offline_enabled:
+                        files.append(
+                            self.offline.write(group, batch, ingested_at=at, deleted=deleted)
+                        )
+                    written += batch.num_rows
+                    batches += 1
+            finally:
+                # Online, once for the batches written: only the latest record of each id
+                # can win there, so writing every row would be wasted work (5M rows of
+                # 500k ids are 500k upserts, not 5M).
+                if written and group.online_enabled:
                     try:
-                        self.online.put(group.id, _online_records(group, batch, deleted))
+                        self.online.put(
+                            group.id, _online_records(group, table.slice(0, written), deleted)
+                        )
                     except BaseException:
-                        if relative is not None:
+                        for relative in files:
                             self.offline.remove(group, relative)
+                        files, written, batches = [], 0, 0
                         raise
-                if relative is not None:
-                    files.append(relative)
-                written += batch.num_rows
-                batches += 1
         finally:
             if written:
                 self.catalog.record_ingestion(
@@ -499,6 +507,9 @@ class FeatureStore:
         )
 
 
+_ROW = "__mls_input_row"
+
+
 def _last_per_key(group: FeatureGroup, table: pa.Table) -> tuple[pa.Table, int]:
     """Keep the last row of each (id, event time) pair, in input order."""
     keys = [group.record_identifier, group.event_time_feature]
@@ -512,15 +523,22 @@ def _last_per_key(group: FeatureGroup, table: pa.Table) -> tuple[pa.Table, int]:
 
 
 def _online_records(group: FeatureGroup, batch: pa.Table, deleted: bool) -> list[OnlineRecord]:
-    """The batch as online records; DuckDB writes the JSON payloads (vectorized: a
-    Python loop of ``json.dumps`` costs more than the whole offline write)."""
+    """The latest record of each id in the batch (latest event time; on a tie, the later
+    row: the online store's rule) as online records. DuckDB picks them and writes the
+    JSON payloads (vectorized: a Python loop of ``json.dumps`` costs more than the whole
+    offline write)."""
     import duckdb
 
     id_col = quote_identifier(group.record_identifier)
     time_col = quote_identifier(group.event_time_feature)
     columns = ", ".join(map(quote_identifier, group.feature_names))
     payload = "'{}'" if deleted else f"to_json(struct_pack({columns}))"
-    sql = f"SELECT CAST({id_col} AS VARCHAR), epoch_us({time_col}), {payload} FROM batch"  # noqa: S608
+    sql = (
+        f"SELECT CAST({id_col} AS VARCHAR), epoch_us({time_col}), {payload} FROM batch "  # noqa: S608
+        f"QUALIFY row_number() OVER (PARTITION BY {id_col} "
+        f"ORDER BY {time_col} DESC, {_ROW} DESC) = 1"
+    )
+    batch = batch.append_column(_ROW, pa.array(np.arange(batch.num_rows, dtype=np.int64)))
     con = duckdb.connect()
     try:
         con.register("batch", batch)
