@@ -5,7 +5,7 @@ is set, never what it is."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ConfigDict, Field
 
@@ -15,6 +15,10 @@ from ..monitor.entities import Monitor as MonitorEntity
 from ..paths import PathStr
 from ..store.pagination import DEFAULT_MAX_ITEMS, MAX_MAX_ITEMS
 from .common_models import QueryModel, RequestModel, ResponseModel
+
+if TYPE_CHECKING:
+    from ..monitor.constraints_edit import ConstraintsVersion as ConstraintsEntity
+    from ..monitor.history import MonitorHistory as HistoryEntity
 
 MonitorKind = Literal["data-quality", "model-quality"]
 MonitorStatus = Literal["Scheduled", "Stopped"]
@@ -267,3 +271,159 @@ class MonitorAlertListQuery(QueryModel):
         default=0, ge=0, le=2**63 - 1, description="Only alerts with a larger id."
     )
     monitor: str | None = Field(default=None, description="Only this monitor's (name or id).")
+
+
+# -- history and constraints (the execution charts and the constraint editor) ---------------
+class MonitorHistoryQuery(QueryModel):
+    max_items: int = Field(
+        default=100, ge=1, le=500, description="The newest executions the history covers."
+    )
+
+
+class DriftPoint(ResponseModel):
+    execution_id: str
+    time: datetime = Field(description="The end of the execution's window.")
+    method: str
+    statistic: float | None
+    p_value: float | None = Field(description="ks and chisquare: drift when below threshold.")
+    threshold: float
+    drifted: bool
+    severity: float | None = Field(
+        description="1 at the threshold, above 1 drifted: the distance over its threshold, "
+        "or log(p) / log(threshold)."
+    )
+
+
+class FeatureHistory(ResponseModel):
+    name: str
+    kind: Literal["numerical", "categorical"]
+    drifted_count: int
+    max_severity: float
+    points: list[DriftPoint] = Field(description="Oldest first.")
+
+
+class QualityPoint(ResponseModel):
+    execution_id: str
+    time: datetime
+    problem_type: str | None
+    labelled_rows: int
+    metrics: dict[str, float | None] = Field(
+        description="Realized: accuracy, precision, recall, f1, auc or mae, rmse, r2 (empty "
+        "before labels)."
+    )
+    estimated_accuracy: float | None = Field(description="CBPE's estimate, without labels.")
+
+
+class HistoryExecution(ResponseModel):
+    id: str
+    time: datetime
+    status: ExecutionStatus
+    violations: int
+
+
+class MonitorHistory(ResponseModel):
+    monitor_id: str
+    kind: MonitorKind
+    executions: list[HistoryExecution] = Field(description="Oldest first.")
+    features: list[FeatureHistory] = Field(description="Data quality: most drifted first.")
+    quality: list[QualityPoint] = Field(description="Model quality: oldest first.")
+
+    @classmethod
+    def from_entity(cls, history: HistoryEntity) -> MonitorHistory:
+        return cls(
+            monitor_id=history.monitor_id,
+            kind=history.kind,
+            executions=[
+                HistoryExecution(id=e.id, time=e.time, status=e.status, violations=e.violations)
+                for e in history.executions
+            ],
+            features=[
+                FeatureHistory(
+                    name=f.name,
+                    kind="categorical" if f.kind == "categorical" else "numerical",
+                    drifted_count=f.drifted_count,
+                    max_severity=f.max_severity,
+                    points=[
+                        DriftPoint(
+                            execution_id=p.execution_id,
+                            time=p.time,
+                            method=p.method,
+                            statistic=p.statistic,
+                            p_value=p.p_value,
+                            threshold=p.threshold,
+                            drifted=p.drifted,
+                            severity=p.severity,
+                        )
+                        for p in f.points
+                    ],
+                )
+                for f in history.features
+            ],
+            quality=[
+                QualityPoint(
+                    execution_id=q.execution_id,
+                    time=q.time,
+                    problem_type=q.problem_type,
+                    labelled_rows=q.labelled_rows,
+                    metrics=q.metrics,
+                    estimated_accuracy=q.estimated_accuracy,
+                )
+                for q in history.quality
+            ],
+        )
+
+
+InferredType = Literal["Integral", "Fractional", "String", "Unknown"]
+DriftMethod = Literal["ks", "chisquare", "wasserstein", "jensenshannon", "psi"]
+
+
+class FeatureConstraint(RequestModel):
+    """One feature's editable constraints (null clears a setting)."""
+
+    name: str = Field(min_length=1)
+    inferred_type: InferredType
+    completeness: float | None = Field(
+        default=None, description="The share of rows that must have a value (0 to 1)."
+    )
+    is_non_negative: bool | None = Field(default=None, description="Numerical features only.")
+    domains: list[str] | None = Field(
+        default=None, description="String features only: the values allowed."
+    )
+    comparison_method: DriftMethod | None = Field(
+        default=None, description="This feature's drift test (default: the monitor's choice)."
+    )
+    comparison_threshold: float | None = Field(
+        default=None,
+        description="A p-value for ks/chisquare (drift when below), a distance otherwise.",
+    )
+
+
+class MonitorConstraints(ResponseModel):
+    monitor_id: str
+    baseline: str
+    version: int = Field(description="0: the suggested file, never edited.")
+    edited: bool = Field(description="Differs from the suggested constraints.")
+    default_threshold: float = Field(description="The distance tests' threshold by default.")
+    features: list[FeatureConstraint]
+
+    @classmethod
+    def from_entity(cls, monitor_id: str, found: ConstraintsEntity) -> MonitorConstraints:
+        return cls(
+            monitor_id=monitor_id,
+            baseline=found.baseline,
+            version=found.version,
+            edited=found.edited,
+            default_threshold=found.default_threshold,
+            features=[FeatureConstraint.model_construct(**f.__dict__) for f in found.features],
+        )
+
+
+class ConstraintsEdit(RequestModel):
+    version: int = Field(ge=0, description="The version these edits were made on.")
+    features: list[FeatureConstraint] = Field(
+        max_length=10_000, description="The features to change; the others keep theirs."
+    )
+
+
+class ConstraintsReset(RequestModel):
+    version: int = Field(ge=0, description="The version shown when reset was asked for.")

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from .checks import P_VALUE_METHODS
 from .entities import Execution, ExecutionStatus, MonitorKind
 
 if TYPE_CHECKING:
@@ -39,6 +38,8 @@ class DriftPoint:
         """How far past its threshold the test is, comparable across methods: 1 at the
         threshold, above 1 drifted. A distance over its threshold; for a p-value test,
         ``log p / log threshold`` (p = threshold → 1; smaller p → larger)."""
+        from .checks import P_VALUE_METHODS  # scipy: only once a history is read
+
         if self.method in P_VALUE_METHODS:
             if self.p_value is None or not 0 < self.threshold < 1:
                 return None

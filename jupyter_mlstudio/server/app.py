@@ -71,10 +71,13 @@ from .handlers.jobs import (
 )
 from .handlers.monitors import (
     MonitorAlertsHandler,
+    MonitorConstraintsHandler,
+    MonitorConstraintsResetHandler,
     MonitorExecutionHandler,
     MonitorExecutionsHandler,
     MonitorGroundTruthHandler,
     MonitorHandler,
+    MonitorHistoryHandler,
     MonitorReportHandler,
     MonitorRunHandler,
     MonitorsHandler,
@@ -508,6 +511,12 @@ class MLStudio(ExtensionApp):
                 (rf"{API}/monitors/(?P<monitor>[^/]+)/run", MonitorRunHandler),
                 (rf"{API}/monitors/(?P<monitor>[^/]+)/executions", MonitorExecutionsHandler),
                 (rf"{API}/monitors/(?P<monitor>[^/]+)/ground-truth", MonitorGroundTruthHandler),
+                (rf"{API}/monitors/(?P<monitor>[^/]+)/history", MonitorHistoryHandler),
+                (rf"{API}/monitors/(?P<monitor>[^/]+)/constraints", MonitorConstraintsHandler),
+                (
+                    rf"{API}/monitors/(?P<monitor>[^/]+)/constraints/reset",
+                    MonitorConstraintsResetHandler,
+                ),
                 (rf"{API}/monitor-executions/(?P<execution_id>[^/]+)", MonitorExecutionHandler),
                 (
                     rf"{API}/monitor-executions/(?P<execution_id>[^/]+)/violations",

@@ -1217,6 +1217,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mlstudio/api/v1/monitors/{monitor}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Drift per feature (most drifted first) or realized and estimated model quality across a monitor's newest executions: a few numbers per execution, for charts */
+        get: operations["getMonitorHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/monitors/{monitor}/constraints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A data-quality monitor's baseline constraints per feature, with their version */
+        get: operations["getMonitorConstraints"];
+        /** Edit features' constraints: validated whole, saved as a new version of constraints.json that the next execution checks (the old versions are kept) */
+        put: operations["editMonitorConstraints"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/monitors/{monitor}/constraints/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Save the suggested constraints as a new version */
+        post: operations["resetMonitorConstraints"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/mlstudio/api/v1/monitor-executions/{execution_id}": {
         parameters: {
             query?: never;
@@ -1646,6 +1698,27 @@ export interface components {
              */
             top: components["schemas"]["TopValue"][] | null;
         };
+        /** ConstraintsEdit */
+        ConstraintsEdit: {
+            /**
+             * Version
+             * @description The version these edits were made on.
+             */
+            version: number;
+            /**
+             * Features
+             * @description The features to change; the others keep theirs.
+             */
+            features: components["schemas"]["FeatureConstraint"][];
+        };
+        /** ConstraintsReset */
+        ConstraintsReset: {
+            /**
+             * Version
+             * @description The version shown when reset was asked for.
+             */
+            version: number;
+        };
         /** ContinuousRange */
         ContinuousRange: {
             /**
@@ -1833,6 +1906,35 @@ export interface components {
              * @default null
              */
             span_days: number | null;
+        };
+        /** DriftPoint */
+        DriftPoint: {
+            /** Execution Id */
+            execution_id: string;
+            /**
+             * Time
+             * Format: date-time
+             * @description The end of the execution's window.
+             */
+            time: string;
+            /** Method */
+            method: string;
+            /** Statistic */
+            statistic: number | null;
+            /**
+             * P Value
+             * @description ks and chisquare: drift when below threshold.
+             */
+            p_value: number | null;
+            /** Threshold */
+            threshold: number;
+            /** Drifted */
+            drifted: boolean;
+            /**
+             * Severity
+             * @description 1 at the threshold, above 1 drifted: the distance over its threshold, or log(p) / log(threshold).
+             */
+            severity: number | null;
         };
         /**
          * DuckDBSource
@@ -2315,6 +2417,49 @@ export interface components {
             /** Description */
             description: string;
         };
+        /**
+         * FeatureConstraint
+         * @description One feature's editable constraints (null clears a setting).
+         */
+        FeatureConstraint: {
+            /** Name */
+            name: string;
+            /**
+             * Inferred Type
+             * @enum {string}
+             */
+            inferred_type: "Integral" | "Fractional" | "String" | "Unknown";
+            /**
+             * Completeness
+             * @description The share of rows that must have a value (0 to 1).
+             * @default null
+             */
+            completeness?: number | null;
+            /**
+             * Is Non Negative
+             * @description Numerical features only.
+             * @default null
+             */
+            is_non_negative?: boolean | null;
+            /**
+             * Domains
+             * @description String features only: the values allowed.
+             * @default null
+             */
+            domains?: string[] | null;
+            /**
+             * Comparison Method
+             * @description This feature's drift test (default: the monitor's choice).
+             * @default null
+             */
+            comparison_method?: ("ks" | "chisquare" | "wasserstein" | "jensenshannon" | "psi") | null;
+            /**
+             * Comparison Threshold
+             * @description A p-value for ks/chisquare (drift when below), a distance otherwise.
+             * @default null
+             */
+            comparison_threshold?: number | null;
+        };
         /** FeatureGroup */
         FeatureGroup: {
             /** Id */
@@ -2491,6 +2636,25 @@ export interface components {
             feature_descriptions?: {
                 [key: string]: string;
             } | null;
+        };
+        /** FeatureHistory */
+        FeatureHistory: {
+            /** Name */
+            name: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "numerical" | "categorical";
+            /** Drifted Count */
+            drifted_count: number;
+            /** Max Severity */
+            max_severity: number;
+            /**
+             * Points
+             * @description Oldest first.
+             */
+            points: components["schemas"]["DriftPoint"][];
         };
         /** FeaturePower */
         FeaturePower: {
@@ -2855,6 +3019,23 @@ export interface components {
             edges: (number | string)[];
             /** Counts */
             counts: number[];
+        };
+        /** HistoryExecution */
+        HistoryExecution: {
+            /** Id */
+            id: string;
+            /**
+             * Time
+             * Format: date-time
+             */
+            time: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "Pending" | "InProgress" | "Completed" | "CompletedWithViolations" | "NoData" | "Failed";
+            /** Violations */
+            violations: number;
         };
         /** Home */
         Home: {
@@ -3673,6 +3854,30 @@ export interface components {
              */
             items: components["schemas"]["MonitorAlert"][];
         };
+        /** MonitorConstraints */
+        MonitorConstraints: {
+            /** Monitor Id */
+            monitor_id: string;
+            /** Baseline */
+            baseline: string;
+            /**
+             * Version
+             * @description 0: the suggested file, never edited.
+             */
+            version: number;
+            /**
+             * Edited
+             * @description Differs from the suggested constraints.
+             */
+            edited: boolean;
+            /**
+             * Default Threshold
+             * @description The distance tests' threshold by default.
+             */
+            default_threshold: number;
+            /** Features */
+            features: components["schemas"]["FeatureConstraint"][];
+        };
         /**
          * MonitorCreate
          * @description A monitor of an endpoint's captured traffic (``endpoint``) or of a table file or
@@ -3741,6 +3946,31 @@ export interface components {
              * @default null
              */
             pipeline?: string | null;
+        };
+        /** MonitorHistory */
+        MonitorHistory: {
+            /** Monitor Id */
+            monitor_id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "data-quality" | "model-quality";
+            /**
+             * Executions
+             * @description Oldest first.
+             */
+            executions: components["schemas"]["HistoryExecution"][];
+            /**
+             * Features
+             * @description Data quality: most drifted first.
+             */
+            features: components["schemas"]["FeatureHistory"][];
+            /**
+             * Quality
+             * @description Model quality: oldest first.
+             */
+            quality: components["schemas"]["QualityPoint"][];
         };
         /** MonitorList */
         MonitorList: {
@@ -4119,6 +4349,32 @@ export interface components {
              * @default null
              */
             destination?: string | null;
+        };
+        /** QualityPoint */
+        QualityPoint: {
+            /** Execution Id */
+            execution_id: string;
+            /**
+             * Time
+             * Format: date-time
+             */
+            time: string;
+            /** Problem Type */
+            problem_type: string | null;
+            /** Labelled Rows */
+            labelled_rows: number;
+            /**
+             * Metrics
+             * @description Realized: accuracy, precision, recall, f1, auc or mae, rmse, r2 (empty before labels).
+             */
+            metrics: {
+                [key: string]: number | null;
+            };
+            /**
+             * Estimated Accuracy
+             * @description CBPE's estimate, without labels.
+             */
+            estimated_accuracy: number | null;
         };
         /** QuickModel */
         QuickModel: {
@@ -10909,6 +11165,276 @@ export interface operations {
             };
             /** @description The query string is too long */
             414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getMonitorHistory: {
+        parameters: {
+            query?: {
+                /** @description The newest executions the history covers. */
+                max_items?: number;
+            };
+            header?: never;
+            path: {
+                monitor: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorHistory"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The query string is too long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getMonitorConstraints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                monitor: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorConstraints"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    editMonitorConstraints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                monitor: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConstraintsEdit"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorConstraints"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    resetMonitorConstraints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                monitor: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConstraintsReset"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorConstraints"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -21,7 +21,7 @@ from ...store.pagination import decode_token, encode_token
 from .base import MLStudioHandler
 
 if TYPE_CHECKING:
-    pass
+    from ...monitor.constraints_edit import FeatureEdit
 
 MAX_OFFSET = 1_000_000_000  # a forged token must not overflow the database's LIMIT
 
@@ -241,3 +241,66 @@ class MonitorAlertsHandler(_MonitorBase):
                 items=[monitor_models.MonitorAlert.from_entity(a) for a in alerts]
             )
         )
+
+
+class MonitorHistoryHandler(_MonitorBase):
+    """Drift per feature or model quality across a monitor's executions (the charts)."""
+
+    @authorized
+    @tornado.web.authenticated
+    async def get(self, monitor: str) -> None:
+        from ...monitor.history import monitor_history  # pandas: only once monitors are used
+
+        query = self.parse_query(monitor_models.MonitorHistoryQuery)
+        history = await self.call(
+            monitor_history, self.studio.monitor, monitor, max_items=query.max_items
+        )
+        self.write_model(monitor_models.MonitorHistory.from_entity(history))
+
+
+def _feature_edit(feature: monitor_models.FeatureConstraint) -> FeatureEdit:
+    from ...monitor.constraints_edit import FeatureEdit
+
+    return FeatureEdit(**feature.model_dump())
+
+
+class MonitorConstraintsHandler(_MonitorBase):
+    """A data-quality monitor's baseline constraints: read, edit (a new version)."""
+
+    @authorized
+    @tornado.web.authenticated
+    async def get(self, monitor: str) -> None:
+        from ...monitor.constraints_edit import get_constraints
+
+        found = await self.call(self.studio.monitor.get_monitor, monitor)
+        constraints = await self.call(get_constraints, self.studio.monitor, found.id)
+        self.write_model(monitor_models.MonitorConstraints.from_entity(found.id, constraints))
+
+    @authorized
+    @tornado.web.authenticated
+    async def put(self, monitor: str) -> None:
+        from ...monitor.constraints_edit import edit_constraints
+
+        body = self.parse_body(monitor_models.ConstraintsEdit)
+        found = await self.call(self.studio.monitor.get_monitor, monitor)
+        edits = [_feature_edit(f) for f in body.features]
+        saved = await self.call(
+            edit_constraints, self.studio.monitor, found.id, edits, version=body.version
+        )
+        self.emit_change("monitors", "updated", found.id)
+        self.write_model(monitor_models.MonitorConstraints.from_entity(found.id, saved))
+
+
+class MonitorConstraintsResetHandler(_MonitorBase):
+    @authorized
+    @tornado.web.authenticated
+    async def post(self, monitor: str) -> None:
+        from ...monitor.constraints_edit import reset_constraints
+
+        body = self.parse_body(monitor_models.ConstraintsReset)
+        found = await self.call(self.studio.monitor.get_monitor, monitor)
+        saved = await self.call(
+            reset_constraints, self.studio.monitor, found.id, version=body.version
+        )
+        self.emit_change("monitors", "updated", found.id)
+        self.write_model(monitor_models.MonitorConstraints.from_entity(found.id, saved))
