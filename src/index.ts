@@ -8,6 +8,7 @@ import { corePlugin, launcherPlugin } from './experiments/plugin';
 import { homePlugin } from './home/plugin';
 import { jobsPlugin } from './jobs/plugin';
 import { modelsPlugin } from './registry/plugin';
+import { monitorChartsPlugin } from './monitor/charts-plugin';
 import { tuningPlugin } from './tuning/plugin';
 import { wranglerPlugin } from './wrangler/plugin';
 
@@ -21,5 +22,6 @@ export default [
   endpointsPlugin,
   wranglerPlugin,
   featuresPlugin,
-  homePlugin
+  homePlugin,
+  monitorChartsPlugin
 ];

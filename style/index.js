@@ -8,3 +8,4 @@ import './wrangler.css';
 import './home.css';
 import './tuning.css';
 import './features.css';
+import './monitor-charts.css';
