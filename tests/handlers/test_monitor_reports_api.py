@@ -152,3 +152,74 @@ async def test_constraints_edit_over_rest(call: Call, monitor_inputs: Path) -> N
     assert current.read_text() == suggested
     status, error = await call("GET", "monitors", "nope", "constraints")
     assert status == 404, error
+
+
+async def test_model_quality_history_of_a_real_endpoint(
+    call: Call, jp_root_dir: Path, mlstudio_home: Path
+) -> None:
+    """Realized quality across two model-quality executions of a real endpoint with
+    capture, labels uploaded as a file; such a monitor has no per-feature constraints."""
+    import time
+    from datetime import datetime, timedelta, timezone
+
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
+    import jupyter_mlstudio as mls
+    from jupyter_mlstudio.monitor.captures import CapturedWindow, read_window
+
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    mls.register(LogisticRegression(max_iter=500).fit(X, y), "iris-h", input_example=X)
+    start = datetime.now(timezone.utc)
+    endpoint = mls.deploy("iris-h", version=1, capture=True, timeout=120)
+    try:
+        endpoint.predict(X)
+        capture = str(mlstudio_home / "artifacts" / "endpoints" / "iris-h" / "data-capture")
+        deadline = time.monotonic() + 30
+        window = read_window(capture, start, datetime.now(timezone.utc) + timedelta(1))
+        while not (isinstance(window, CapturedWindow) and window.rows == len(X)):
+            assert time.monotonic() < deadline, window
+            await asyncio.sleep(0.2)
+            window = read_window(capture, start, datetime.now(timezone.utc) + timedelta(1))
+        status, monitor = await call(
+            "POST", "monitors", body={"endpoint": "iris-h", "kind": "model-quality"}
+        )
+        assert status == 201, monitor
+        name = monitor["name"]
+        status, error = await call("GET", "monitors", name, "constraints")
+        assert status == 400 and "metric thresholds" in error["error"]["message"], error
+
+        # before labels: NoData, nothing to draw yet
+        early = await _run(call, name)
+        assert early["status"] == "NoData", early
+        status, history = await call("GET", "monitors", name, "history")
+        assert status == 200 and history["kind"] == "model-quality", history
+        assert history["quality"] == [] and history["features"] == []
+
+        # labels: a wrong one for every third row, so accuracy is about 2/3
+        labels = y.to_numpy().copy()
+        labels[::3] = (labels[::3] + 1) % 3
+        pd.DataFrame(
+            {
+                "inference_id": window.meta["inference_id"].to_numpy(),
+                "inference_row": window.meta["inference_row"].to_numpy(),  # one request
+                "label": labels,
+            }
+        ).to_csv(jp_root_dir / "labels.csv", index=False)
+        status, added = await call(
+            "POST", "monitors", name, "ground-truth", body={"path": "labels.csv"}
+        )
+        assert status == 201, added
+        ended = await _run(call, name)
+        assert ended["status"] in ("Completed", "CompletedWithViolations"), ended
+        status, history = await call("GET", "monitors", name, "history")
+        assert status == 200, history
+        assert [e["id"] for e in history["executions"]] == [early["id"], ended["id"]]
+        [point] = history["quality"]
+        assert point["execution_id"] == ended["id"] and point["labelled_rows"] == len(X)
+        assert point["problem_type"] == "multiclass"
+        status, report = await call("GET", "monitor-executions", ended["id"], "report")
+        assert point["metrics"] == report["report"]["quality"]["metrics"]
+        assert 0.5 < point["metrics"]["accuracy"] < 0.75
+    finally:
+        endpoint.delete()
