@@ -176,3 +176,73 @@ def test_charts_and_constraint_editor(
     expect(plan.locator('[data-testid="mls-constraint-method"]')).to_have_value("")
     assert (baseline / "constraints.json").read_text() == suggested
     assert mlstudio_errors(console_errors) == []
+
+
+def test_model_quality_chart(page: Page, lab: Lab, console_errors: list[str]) -> None:
+    """A model-quality monitor of a real endpoint with capture: labels for a first batch
+    (a third of them contradicting the model), an execution; labels for a second batch
+    (all agreeing), another: realized quality rises in the chart; the constraint editor
+    says such a monitor has metric thresholds, not per-feature constraints."""
+    from datetime import datetime, timedelta, timezone
+
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
+    import jupyter_mlstudio as mls
+    from jupyter_mlstudio.monitor.captures import CapturedWindow, read_window
+
+    studio = mls.configure(home=lab.home)
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    model = LogisticRegression(max_iter=500).fit(X, y)
+    mls.register(model, "iris-quality", input_example=X)
+    capture = str(lab.home / "artifacts" / "endpoints" / "iris-quality" / "data-capture")
+    endpoint = mls.deploy("iris-quality", version=1, capture=True, timeout=120)
+    try:
+        monitor = lab.api("POST", "monitors", {"endpoint": "iris-quality", "kind": "model-quality"})
+        start = datetime.now(timezone.utc) - timedelta(seconds=1)
+        seen = 0
+        for batch, wrong_every in ((X.iloc[:75], 3), (X.iloc[75:], 0)):
+            endpoint.predict(batch)
+            seen += len(batch)
+            deadline = time.monotonic() + 30
+            while True:
+                window = read_window(capture, start, datetime.now(timezone.utc) + timedelta(1))
+                if isinstance(window, CapturedWindow) and window.rows == seen:
+                    break
+                assert time.monotonic() < deadline, window
+                time.sleep(0.2)
+            meta = window.meta.tail(len(batch))
+            labels = model.predict(batch)
+            if wrong_every:
+                labels[::wrong_every] = (labels[::wrong_every] + 1) % 3
+            name = f"labels-{seen}.csv"
+            pd.DataFrame(
+                {
+                    "inference_id": meta["inference_id"].to_numpy(),
+                    "inference_row": meta["inference_row"].to_numpy(),
+                    "label": labels,
+                }
+            ).to_csv(lab.root / name, index=False)
+            lab.api("POST", f"monitors/{monitor['name']}/ground-truth", {"path": name})
+            ended = _run(lab, monitor["name"])
+            assert ended["status"] in ("Completed", "CompletedWithViolations"), ended
+
+        open_lab(page, lab)
+        _open_charts(page, ended["id"])
+        view = visible_view(page, "mls-monitor-charts-page")
+        chart = view.locator('[data-testid="mls-monitor-quality-chart"] .js-plotly-plot')
+        accuracy = chart.locator(".scatterlayer .trace").first
+        expect(accuracy.locator(".point")).to_have_count(2)
+        expect(chart.locator(".legendtext", has_text="Accuracy (realized)")).to_have_count(1)
+        rows = view.locator('[data-testid="mls-monitor-quality-row"]')
+        expect(rows.first).to_have_attribute("data-metric", "accuracy")
+        realized = float(rows.first.locator("td").nth(1).inner_text())
+        assert 0.8 < realized < 0.95  # 25 of 150 labels contradict the model
+        expect(view.locator('[data-testid="mls-constraints-load-error"]')).to_contain_text(
+            "metric thresholds"
+        )
+        screenshot_themes(page, "monitor-quality-chart")
+        assert mlstudio_errors(console_errors) == []
+    finally:
+        endpoint.delete()
+        studio.close()

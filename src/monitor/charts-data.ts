@@ -340,7 +340,8 @@ export function qualityFigure(
 ): IFigure {
   const metrics = qualityMetrics(points);
   const regression = metrics.some(m => m === 'mae' || m === 'rmse');
-  const palette = [colors.accent, '#2ca02c', '#d62728', '#17becf', '#8c564b'];
+  // no red: it means drift and violations elsewhere
+  const palette = [colors.accent, '#2ca02c', '#8c564b', '#17becf', '#e377c2'];
   const x = points.map(p => p.time);
   const data: PlotData[] = metrics.map((metric, index) => ({
     type: 'scatter',

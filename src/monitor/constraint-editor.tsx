@@ -19,7 +19,7 @@ import {
   MonitorConstraints,
   resetMonitorConstraints
 } from '../api/monitor-reports';
-import { errorMessage } from '../api/request';
+import { errorMessage, MLStudioAPIError } from '../api/request';
 import { Loading, ScrollTable } from '../ui/components';
 
 const TYPES: ReadonlyArray<InferredType> = [
@@ -111,7 +111,11 @@ export function ConstraintEditor(props: { monitorId: string }): JSX.Element {
   const { monitorId } = props;
   const [shown, setShown] = React.useState<MonitorConstraints | null>(null);
   const [drafts, setDrafts] = React.useState<Record<string, IDraft>>({});
-  const [loadError, setLoadError] = React.useState<string | null>(null);
+  const [loadError, setLoadError] = React.useState<{
+    message: string;
+    /** A 400: this monitor has nothing to edit here (model quality). */
+    expected: boolean;
+  } | null>(null);
   const [error, setError] = React.useState<string | null>(null);
   const [notice, setNotice] = React.useState<string | null>(null);
   const [busy, setBusy] = React.useState(false);
@@ -135,7 +139,11 @@ export function ConstraintEditor(props: { monitorId: string }): JSX.Element {
       })
       .catch(reason => {
         if (!abort.signal.aborted) {
-          setLoadError(errorMessage(reason));
+          setLoadError({
+            message: errorMessage(reason),
+            expected:
+              reason instanceof MLStudioAPIError && reason.status === 400
+          });
         }
       });
     return () => abort.abort();
@@ -148,11 +156,15 @@ export function ConstraintEditor(props: { monitorId: string }): JSX.Element {
         data-testid="mls-constraints"
       >
         <p
-          className="jp-MLStudio-monitorChartsError"
-          role="alert"
+          className={
+            loadError.expected
+              ? 'jp-MLStudio-monitorMuted'
+              : 'jp-MLStudio-monitorChartsError'
+          }
+          role={loadError.expected ? 'status' : 'alert'}
           data-testid="mls-constraints-load-error"
         >
-          {loadError}
+          {loadError.message}
         </p>
       </div>
     );

@@ -240,6 +240,7 @@ function QualityCharts(props: {
     [history]
   );
   const point = history.quality.find(p => p.execution_id === executionId);
+  const estimated = history.quality.some(p => p.estimated_accuracy !== null);
   if (history.quality.length === 0) {
     return (
       <p
@@ -268,7 +269,7 @@ function QualityCharts(props: {
               <>
                 <th>Metric</th>
                 <th>Realized</th>
-                <th>Estimated (CBPE)</th>
+                {estimated && <th>Estimated (CBPE)</th>}
               </>
             }
           >
@@ -280,11 +281,13 @@ function QualityCharts(props: {
               >
                 <td>{metricLabel(metric)}</td>
                 <td>{format(point.metrics[metric])}</td>
-                <td>
-                  {metric === 'accuracy'
-                    ? format(point.estimated_accuracy)
-                    : '—'}
-                </td>
+                {estimated && (
+                  <td>
+                    {metric === 'accuracy'
+                      ? format(point.estimated_accuracy)
+                      : '—'}
+                  </td>
+                )}
               </tr>
             ))}
             {metrics.length === 0 && (
