@@ -108,6 +108,12 @@ def test_charts_and_constraint_editor(
     expect(drift.locator(".legendtext", has_text="Threshold")).to_have_count(1)
     histogram = charts.locator('[data-testid="mls-monitor-histogram"] .js-plotly-plot')
     expect(histogram.locator(".barlayer .trace")).to_have_count(2)  # baseline and current
+    # income: a bar per bin of the baseline's range (10), labelled by its bounds
+    ticks = histogram.locator(".xtick text")
+    expect(ticks.first).to_have_text("-3230\u20137720")  # an en dash
+    assert 10 <= ticks.count() <= 12  # the current values below or above it: a bar each
+    charts.scroll_into_view_if_needed()
+    screenshot_themes(page, "monitor-charts-numeric")
     # the categorical feature: a bar per category, the new one included
     charts.locator(f'{FEATURE}[data-feature="plan"] button').click()
     expect(charts.locator(f'{FEATURE}[data-feature="plan"]')).to_have_attribute(

@@ -237,12 +237,13 @@ export function driftFigure(
   return { data, layout };
 }
 
+/** Three significant digits, without an exponent: 7718.59 → 7720. */
+function short(value: number): string {
+  return String(Number(value.toPrecision(3)));
+}
+
 function binLabel(low: number, high: number): string {
-  const format = (value: number) =>
-    Math.abs(value) >= 1e4 || (value !== 0 && Math.abs(value) < 1e-2)
-      ? value.toExponential(1)
-      : Number(value.toFixed(2)).toString();
-  return `${format(low)}–${format(high)}`;
+  return `${short(low)}–${short(high)}`;
 }
 
 /**
@@ -260,13 +261,13 @@ export function histogramFigure(histogram: IHistogram): IFigure {
     const edges = histogram.edges ?? [];
     labels = reference.map((_, i) => binLabel(edges[i], edges[i + 1]));
     if (histogram.currentBelow > 0) {
-      labels = [`< ${binLabel(edges[0], edges[0]).split('–')[0]}`, ...labels];
+      labels = [`< ${short(edges[0])}`, ...labels];
       reference = [0, ...reference];
       current = [histogram.currentBelow, ...current];
     }
     if (histogram.currentAbove > 0) {
       const last = edges[edges.length - 1];
-      labels = [...labels, `> ${binLabel(last, last).split('–')[0]}`];
+      labels = [...labels, `> ${short(last)}`];
       reference = [...reference, 0];
       current = [...current, histogram.currentAbove];
     }
