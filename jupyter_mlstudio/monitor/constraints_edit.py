@@ -137,6 +137,25 @@ class ConstraintsFolder:
         with self.fs.open(path, "w", encoding="utf-8") as handle:
             handle.write(text)
 
+    def _create(self, path: str, text: str) -> None:
+        """Write a version file that must not exist yet: of two saves made on the same
+        version at once, the second finds the file there and is a conflict."""
+        try:
+            with self.fs.open(path, "x", encoding="utf-8") as handle:
+                handle.write(text)
+        except FileExistsError:
+            raise ConflictError(
+                "The constraints were saved by someone else at the same time: reload them "
+                "and edit again."
+            ) from None
+        except (ValueError, NotImplementedError):  # a filesystem without exclusive create
+            if self.fs.exists(path):
+                raise ConflictError(
+                    "The constraints were saved by someone else at the same time: reload "
+                    "them and edit again."
+                ) from None
+            self._write(path, text)
+
     def save(self, constraints: Constraints, based_on: int) -> ConstraintsVersion:
         """Write ``constraints`` as a new version made on version ``based_on``."""
         versions = self.versions()
@@ -149,10 +168,10 @@ class ConstraintsFolder:
         self.fs.makedirs(f"{self.root}/{VERSIONS_FOLDER}", exist_ok=True)
         if not versions:  # keep the suggested file as version 1 before the first edit
             with self.fs.open(self.current_path, "r", encoding="utf-8") as handle:
-                self._write(self._version_path(1), handle.read())
+                self._create(self._version_path(1), handle.read())
             latest = 1
         text = _dump(constraints)
-        self._write(self._version_path(latest + 1), text)
+        self._create(self._version_path(latest + 1), text)
         # replace the current file in one step: an execution never reads half a file
         temporary = f"{self.root}/.{CONSTRAINTS_FILE}.{latest + 1}.tmp"
         self._write(temporary, text)

@@ -150,3 +150,51 @@ def test_a_feature_edited_twice_in_one_request_is_refused(
             [FeatureEdit("age", "Integral", 0.5), FeatureEdit("age", "Integral", 0.9)],
             version=0,
         )
+
+
+def test_saves_racing_on_one_version_keep_one_and_refuse_the_others(
+    studio: Studio, inputs: tuple[Path, Path]
+) -> None:
+    """Rounds of eight threads saving different edits made on the same version at once:
+    each round, one save is the next version and the others are conflicts, and the
+    current file is the winner's. (A race: without the exclusive create, a round lets two
+    saves through often, not always; six rounds catch it most runs.)"""
+    import threading
+
+    baseline, table = inputs
+    studio.monitor.create_monitor("scored", data=str(table), baseline=str(baseline))
+    version = 0
+    for round_ in range(6):
+        barrier = threading.Barrier(8)
+        outcomes: list[object] = [None] * 8
+
+        def save(
+            index: int, based_on: int, barrier: threading.Barrier, outcomes: list[object]
+        ) -> None:
+            barrier.wait()
+            try:
+                outcomes[index] = edit_constraints(
+                    studio.monitor,
+                    "scored",
+                    [FeatureEdit("age", "Integral", (index + 1) / 10)],
+                    version=based_on,
+                ).version
+            except ConflictError as exc:
+                outcomes[index] = exc
+
+        threads = [
+            threading.Thread(target=save, args=(i, version, barrier, outcomes)) for i in range(8)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        expected = version + 2 if version == 0 else version + 1  # the first adds version 1
+        winners = [i for i, o in enumerate(outcomes) if o == expected]
+        assert len(winners) == 1, (round_, outcomes)
+        assert all(isinstance(o, ConflictError) for i, o in enumerate(outcomes) if i != winners[0])
+        versions = sorted(int(p.name.split(".")[1]) for p in (baseline / VERSIONS_FOLDER).iterdir())
+        assert versions == list(range(1, expected + 1))
+        age = load_constraints(baseline / "constraints.json").feature("age")
+        assert age is not None and age.completeness == (winners[0] + 1) / 10
+        version = expected
