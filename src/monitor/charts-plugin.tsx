@@ -30,15 +30,16 @@ type ExecutionList = components['schemas']['ExecutionList'];
  * Without args, the user picks a monitor's execution (or its constraints)
  * from a list of every monitor's newest executions.
  */
-async function pick(): Promise<{
+interface IPicked {
   monitorId: string;
   executionId: string | null;
-} | null> {
+  /** The tab's label: the monitor's name. */
+  label: string;
+}
+
+async function pick(): Promise<IPicked | null> {
   const monitors = await requestAPI<MonitorList>('monitors');
-  const choices = new Map<
-    string,
-    { monitorId: string; executionId: string | null }
-  >();
+  const choices = new Map<string, IPicked>();
   for (const monitor of monitors.items) {
     const executions = await requestAPI<ExecutionList>(
       `monitors/${encodeURIComponent(monitor.id)}/executions?max_items=20`
@@ -49,13 +50,15 @@ async function pick(): Promise<{
         `${monitor.name} · ${when} · ${execution.status} · ${execution.id}`,
         {
           monitorId: monitor.id,
-          executionId: execution.id
+          executionId: execution.id,
+          label: monitor.name
         }
       );
     }
     choices.set(`${monitor.name} · constraints`, {
       monitorId: monitor.id,
-      executionId: null
+      executionId: null,
+      label: monitor.name
     });
   }
   if (choices.size === 0) {
@@ -102,14 +105,18 @@ export const monitorChartsPlugin: JupyterFrontEndPlugin<void> = {
   autoStart: true,
   optional: [ICommandPalette],
   activate: (app: JupyterFrontEnd, palette: ICommandPalette | null): void => {
-    const open = (monitorId: string, executionId: string | null) => {
+    const open = (
+      monitorId: string,
+      executionId: string | null,
+      label: string
+    ) => {
       const content = ReactWidget.create(
         React.createElement(MonitorChartsPage, { monitorId, executionId })
       );
       content.addClass('jp-MLStudio-monitorChartsPanel');
       const widget = new MainAreaWidget({ content });
       widget.id = `mlstudio-monitor-charts-${monitorId}-${executionId ?? 'constraints'}`;
-      widget.title.label = `Monitor ${monitorId}`;
+      widget.title.label = `Monitor ${label}`;
       widget.title.closable = true;
       app.shell.add(widget, 'main');
       app.shell.activateById(widget.id);
@@ -124,12 +131,12 @@ export const monitorChartsPlugin: JupyterFrontEndPlugin<void> = {
             typeof args.executionId === 'string' && args.executionId
               ? args.executionId
               : null;
-          open(monitorId, executionId);
+          open(monitorId, executionId, monitorId);
           return;
         }
         const picked = await pick();
         if (picked) {
-          open(picked.monitorId, picked.executionId);
+          open(picked.monitorId, picked.executionId, picked.label);
         }
       }
     });
