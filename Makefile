@@ -22,7 +22,7 @@ STAMP_BUILD := jupyter_mlstudio/labextension/.stamp-build
 TS_SOURCES := $(shell find src style schema -type f 2>/dev/null) package.json tsconfig.json
 
 .PHONY: help lab test install build lint typecheck test-js test-python test-ui check-install api \
-        browser clean
+        browser java clean
 
 help:
 	@echo "make lab   - launch JupyterLab with ML Studio (examples/ as the working folder)"
@@ -92,7 +92,7 @@ test-js: install
 # its own PostgreSQL database per xdist worker), so they run on every core; a module's
 # tests stay on one worker, as they share module-scoped fixtures.
 PYTEST_WORKERS ?= auto
-test-python:
+test-python: java
 	scripts/with_postgres.sh $(BIN)/python -m pytest tests -p no:playwright -n $(PYTEST_WORKERS) --dist loadfile \
 		--durations=15
 
@@ -116,6 +116,13 @@ browser:
 		echo "installing Debian's chromium"; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+# A Java runtime for PySpark's local Spark (the PySpark export's exactness tests).
+java:
+	@command -v java >/dev/null || { \
+		echo "installing Debian's Java runtime"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq openjdk-17-jre-headless >/dev/null; }
 
 test-ui: install browser
 	$(BIN)/python -m pytest ui-tests --durations=10

@@ -112,7 +112,7 @@ class FeatureStoreExport(RequestModel):
 
 
 class FlowExportRequest(FlowRequest):
-    format: Literal["script", "notebook", "sklearn", "report-html", "feature-store"]
+    format: Literal["script", "notebook", "sklearn", "pyspark", "report-html", "feature-store"]
     node: str | None = None
     output: str | None = None
     target: str | None = None

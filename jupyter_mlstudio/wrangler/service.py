@@ -141,7 +141,7 @@ class WranglerService:
         target: str | None = None,
         roots: Sequence[Path] | None = None,
     ) -> Path:
-        """Write ``what`` (script, notebook, sklearn, report-html) next to the flow
+        """Write ``what`` (script, notebook, sklearn, pyspark, report-html) next to the flow
         under a name not taken yet; the file written."""
         flow = self.flow(path, document, strict=True, roots=roots)
         stem = path.stem
@@ -157,6 +157,13 @@ class WranglerService:
                 flow.to_sklearn(target_path)
             except InvalidArgumentError as exc:
                 raise ConflictError(exc.message) from None
+        elif what == "pyspark":
+            from .pyspark_export import to_pyspark
+
+            # paths stay relative to the flow's folder, where the script is written
+            script = to_pyspark(flow.document, None, name=path.name, output_dir=f"{stem}-output")
+            target_path = free_path(path.parent / f"{stem}-pyspark.py")
+            target_path.write_text(script)
         elif what == "report-html":
             from .insights import build_report, report_html
 

@@ -2835,7 +2835,7 @@ export interface components {
              * Format
              * @enum {string}
              */
-            format: "script" | "notebook" | "sklearn" | "report-html" | "feature-store";
+            format: "script" | "notebook" | "sklearn" | "pyspark" | "report-html" | "feature-store";
             /**
              * Node
              * @default null

@@ -273,6 +273,7 @@ export class FlowEditorPanel extends ReactWidget {
             { id: 'notebook', label: 'Notebook' },
             { id: 'job', label: 'Processing job…' },
             { id: 'sklearn', label: 'scikit-learn pipeline' },
+            { id: 'pyspark', label: 'PySpark script' },
             { id: 'report-html', label: 'Insights report (HTML)…' },
             { id: 'feature-store', label: 'Feature Store…' }
           ]}
