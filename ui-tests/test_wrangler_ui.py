@@ -40,6 +40,18 @@ FITTABLE_FLOW = {
         },
     ],
 }
+SPARK_FLOW = {
+    "schema_version": 1,
+    "sources": [{"id": "people", "kind": "csv", "path": "people.csv"}],
+    "steps": [
+        {
+            "id": "impute",
+            "transform": "impute_mean",
+            "params": {"columns": ["age", "income"]},
+            "inputs": ["people"],
+        },
+    ],
+}
 BROKEN = '{"schema_version": 1, "sources": [ {"id": "source", "kind": "csv",, }\n'
 
 
@@ -63,6 +75,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     (server.root / "broken.flow").write_text(BROKEN)
     (server.root / "fake.parquet").write_text("age,income\n1,2\n")
     (server.root / "fit.flow").write_text(json.dumps(FITTABLE_FLOW))
+    (server.root / "spark.flow").write_text(json.dumps(SPARK_FLOW))
     yield server
     stop_lab(proc)
 
@@ -529,9 +542,10 @@ def test_graph_keeps_new_steps_in_view(page: Page, lab: Lab) -> None:
 
 def wait_for_file(path: Path) -> None:
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not path.exists():
+    # written, not just created: the server may still be writing it
+    while time.monotonic() < deadline and not (path.exists() and path.stat().st_size):
         time.sleep(0.2)
-    assert path.exists(), f"{path.name} was not written"
+    assert path.exists() and path.stat().st_size, f"{path.name} was not written"
 
 
 def export(page: Page, item: str) -> None:
@@ -570,6 +584,19 @@ def test_every_export_from_the_menu(page: Page, lab: Lab) -> None:
     wait_for_file(lab.root / "fit-insights.html")
     assert "<script" in (lab.root / "fit-insights.html").read_text()
 
+    # PySpark: the median and the one-hot encoding have no Spark template, so the
+    # export is refused with their names and writes nothing
+    page.locator(".lm-TabBar-tab", has_text="fit.flow").first.click()
+    export(page, "pyspark")
+    dialog = page.locator(".jp-Dialog")
+    expect(dialog).to_contain_text("Export failed", timeout=TIMEOUT)
+    expect(dialog).to_contain_text("'impute' (impute_median)")
+    expect(dialog).to_contain_text("'onehot' (one_hot_encode)")
+    screenshot(page, "wrangler-pyspark-refused")
+    dialog.locator(".jp-Dialog-button", has_text="Close").click()
+    expect(dialog).to_be_hidden(timeout=TIMEOUT)
+    assert not (lab.root / "fit-pyspark.py").exists()
+
     page.locator(".lm-TabBar-tab", has_text="fit.flow").first.click()
     export(page, "job")  # the flow on the full data, in the Jobs panel
     dialog = page.locator(".jp-Dialog")
@@ -579,6 +606,19 @@ def test_every_export_from_the_menu(page: Page, lab: Lab) -> None:
     job_view = page.locator(".jp-MLStudio-jobView:visible")
     expect(job_view).to_contain_text("Completed", timeout=120_000)
     screenshot(page, "wrangler-flow-job")
+
+    # a flow whose steps all have Spark templates exports and opens the script
+    file_item(page, "spark.flow").dblclick()
+    expect(editor(page).get_by_test_id("mls-wrangler-shape")).to_contain_text(
+        f"{ROWS} rows", timeout=TIMEOUT
+    )
+    wait_idle(page)
+    export(page, "pyspark")
+    wait_for_file(lab.root / "spark-pyspark.py")
+    expect(page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current")).to_contain_text(
+        "spark-pyspark.py", timeout=TIMEOUT
+    )
+    assert "F.mean(" in (lab.root / "spark-pyspark.py").read_text()
 
 
 VISITS_CSV = """customer_id,ts,minutes,plan

@@ -272,7 +272,7 @@ def step_code(transform: str, params: dict[str, Any], inp: str, out: str) -> lis
     """The Spark code of one step (validated params), or InvalidArgumentError."""
     template = TEMPLATES.get(transform)
     if template is None:
-        raise InvalidArgumentError(f"{transform} has no PySpark template")
+        raise InvalidArgumentError("no PySpark template yet")
     parsed = get_transform(transform).parse(params)
     return template(parsed, inp, out)
 
