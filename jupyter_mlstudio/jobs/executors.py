@@ -222,6 +222,10 @@ def _supervise_on_worker(config: dict[str, str], job_id: str, stop_grace: float)
         db.dispose()
 
 
+#: the Dask worker resource a job holds while it runs (see DaskExecutor._job_slots)
+JOB_RESOURCE = "mlstudio-job"
+
+
 class DaskExecutor(JobExecutor):
     """Jobs run on the workers of a ``distributed`` cluster at ``address``.
 
@@ -280,9 +284,22 @@ class DaskExecutor(JobExecutor):
             self.stop_grace,
             key=f"mlstudio-job-{job.id}",
             pure=False,
+            resources=self._job_slots(),
         )
         fire_and_forget(future)
         self._futures[job.id] = future
+
+    def _job_slots(self) -> dict[str, float] | None:
+        """One ``mlstudio-job`` resource per job when the workers declare it (``dask worker
+        --resources mlstudio-job=2``): the scheduler then queues jobs until a worker has a
+        free slot, and spreads them over the workers. Without it a worker runs any
+        number of jobs at once (a job secedes from its thread while its process runs)."""
+        try:
+            workers = self._client.scheduler_info().get("workers", {})
+        except Exception:  # an unreachable scheduler: the submit itself will say so
+            return None
+        declared = any(JOB_RESOURCE in (w.get("resources") or {}) for w in workers.values())
+        return {JOB_RESOURCE: 1} if declared else None
 
     def stop(self, job: Job) -> Job:
         future = self._futures.get(job.id)
