@@ -4,6 +4,7 @@ process runs, so without the resource a worker would start every job at once).""
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -65,7 +66,7 @@ def test_a_worker_with_one_job_slot_runs_its_jobs_one_after_another(
             )
         spans = sorted(json.loads(line) for line in times.read_text().splitlines())
         assert len(spans) == 3
-        for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+        for (_, end), (start, _) in itertools.pairwise(spans):
             assert start >= end, f"two jobs ran at once on a one-slot worker: {spans}"
     finally:
         studio.close()
