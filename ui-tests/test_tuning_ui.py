@@ -21,7 +21,7 @@ from playwright.sync_api import Locator, Page, expect
 
 TUNING_TIMEOUT = 150_000
 SERVING_TIMEOUT = 120_000
-MAX_TRIALS = 6
+MAX_TRIALS = 12  # the acceptance: 12 trials, 2 in parallel
 # whether the tuning view says Running and shows something (a selector) at the same time
 RUNNING_WITH = """(selector) => {
     const page = document.querySelector('[data-testid="mls-tuning-view"] .jp-MLStudio-page');
