@@ -267,9 +267,15 @@ class SqlRunStore(RunStore):
                 session.execute(insert(RunTagRow), tags)
             if params:
                 session.execute(insert(RunParamRow), params)
-            for run, record in zip(runs, records, strict=True):
-                if record.metrics:
-                    self._insert_metrics(session, run["id"], record.metrics)
+            # every run's metrics in one statement pair: one per run cost ~1 ms a run
+            self._insert_metrics(
+                session,
+                [
+                    (run["id"], metric)
+                    for run, record in zip(runs, records, strict=True)
+                    for metric in record.metrics
+                ],
+            )
         return [run["id"] for run in runs]
 
     def update_run(
@@ -332,7 +338,7 @@ class SqlRunStore(RunStore):
             if clean_tags:
                 self._upsert_tags(session, run_id, clean_tags)
             if metrics:
-                self._insert_metrics(session, run_id, metrics)
+                self._insert_metrics(session, [(run_id, m) for m in metrics])
             row.heartbeat_at = utcnow()
 
     def _insert_params(self, session: Session, run_id: str, params: dict[str, str]) -> None:
@@ -369,7 +375,10 @@ class SqlRunStore(RunStore):
             values,
         )
 
-    def _insert_metrics(self, session: Session, run_id: str, metrics: Sequence[Metric]) -> None:
+    def _insert_metrics(self, session: Session, metrics: Sequence[tuple[str, Metric]]) -> None:
+        """(run id, metric) pairs: the history rows, and each run's latest value per key."""
+        if not metrics:
+            return
         rows: list[dict[str, Any]] = [
             {
                 "run_id": run_id,
@@ -378,14 +387,14 @@ class SqlRunStore(RunStore):
                 "timestamp": m.timestamp,
                 "value": None if math.isnan(m.value) else m.value,
             }
-            for m in metrics
+            for run_id, m in metrics
         ]
         session.execute(insert(MetricRow), rows)
-        latest: dict[str, dict[str, Any]] = {}
+        latest: dict[tuple[str, str], dict[str, Any]] = {}
         for r in rows:  # the batch's own latest value per key: highest (step, timestamp)
-            best = latest.get(r["key"])
+            best = latest.get((r["run_id"], r["key"]))
             if best is None or (r["step"], r["timestamp"]) >= (best["step"], best["timestamp"]):
-                latest[r["key"]] = r
+                latest[(r["run_id"], r["key"])] = r
         stmt = _upsert_statement(session, LatestMetricRow)
         if stmt is None:
             raise InvalidArgumentError(
