@@ -200,6 +200,50 @@ def test_train_from_the_form(page: Page, lab: Lab, console_errors: list[str]) ->
     assert not mlstudio_errors(console_errors), console_errors
 
 
+def test_xgboost_from_the_form_logs_every_round(page: Page, lab: Lab) -> None:
+    """XGBoost with SageMaker's hyperparameter names and early stopping, from the form:
+    the run charts validation and train AUC round by round."""
+    from sklearn.datasets import load_breast_cancer
+
+    load_breast_cancer(as_frame=True).frame.to_csv(lab.root / "cancer.csv", index=False)
+    open_lab(page, lab)
+    sidebar = open_jobs(page)
+    sidebar.locator('[data-testid="mls-new-training-job"]').click()
+    form = page.locator('[data-testid="mls-job-form"]:visible')
+    form.locator('[data-testid="mls-form-algorithm"]').select_option("xgboost-classifier")
+    expect(form.locator('[data-hyperparameter="num_round"]')).to_have_value("100")
+    form.locator('[data-hyperparameter="num_round"]').fill("300")
+    form.locator('[data-hyperparameter="max_depth"]').fill("3")
+    form.locator('[data-hyperparameter="early_stopping_rounds"]').fill("5")
+    form.locator('[data-hyperparameter="eval_metric"]').select_option("auc")
+    form.locator('[data-testid="mls-form-name"]').fill("cancer-xgb")
+    form.locator('[data-testid="mls-form-train"]').fill("cancer.csv")
+    target = form.locator('[data-testid="mls-form-target"]')
+    expect(target.locator("option", has_text=re.compile("^target$"))).to_have_count(1)
+    target.select_option("target")
+    form.locator('[data-testid="mls-form-submit"]').click()
+
+    view = visible_view(page, "mls-job-view")
+    wait_for_status(view, "Completed")
+    log = view.locator('[data-testid="mls-job-log"]')
+    expect(log).to_contain_text("early stopping", timeout=30_000)
+    expect(log).to_contain_text("validation-auc:")
+    view.locator('[data-testid="mls-open-job-run"]').click()
+    run_view = page.locator('[data-testid="mls-run-view"]:visible')
+    for metric in ("validation:auc", "train:auc"):
+        card = run_view.locator(f'.jp-MLStudio-chartCard[data-metric="{metric}"]')
+        expect(card.locator(".js-plotly-plot")).to_have_count(1, timeout=30_000)
+    points = run_view.locator(
+        '.jp-MLStudio-chartCard[data-metric="validation:auc"] .scatterlayer .trace path'
+    )
+    expect(points.first).to_be_attached()
+    (job,) = jobs_named(lab, "cancer-xgb")
+    history = lab.api("GET", f"metric-histories?run_ids={job['run_id']}&keys=validation:auc")
+    steps = [p["step"] for p in history["items"][0]["points"]]
+    assert 5 < len(steps) < 300 and steps == list(range(len(steps))), steps  # stopped early
+    pages.screenshot_themes(page, "job-xgboost-run")
+
+
 def test_run_scripts_as_jobs(page: Page, lab: Lab, console_errors: list[str]) -> None:
     open_lab(page, lab)
 
