@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import Lab
+from conftest import Lab, start_lab, stop_lab
 from pages import mlstudio_errors, open_lab, screenshot_themes, visible_view
 from playwright.sync_api import Page, expect
 
@@ -46,6 +47,18 @@ def _run(lab: Lab, monitor: str) -> dict[str, Any]:
             return items[0]  # type: ignore[no-any-return]
         time.sleep(0.3)
     raise AssertionError("the execution did not end")
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """A server of its own: the model-quality test trains, registers and deploys, which
+    later modules sharing the session's server must not see (they start from an empty
+    store)."""
+    server, proc = start_lab(tmp_path_factory.mktemp("monitor-charts-lab"), "monitor")
+    try:
+        yield server
+    finally:
+        stop_lab(proc)
 
 
 @pytest.fixture(scope="module")
