@@ -40,7 +40,8 @@ $(BIN)/python:
 $(STAMP_PY): $(BIN)/python pyproject.toml
 	@$(QUIETLY) "Installing JupyterLab and the build tools" $(LOGS)/build-tools.log \
 		$(BIN)/pip install "jupyterlab>=4.6,<5" "jupyter_builder>=1.3" \
-		"hatchling>=1.21" "hatch-jupyter-builder>=0.10" "hatch-nodejs-version>=0.3.2" editables
+		"hatchling>=1.21" "hatch-jupyter-builder>=0.10" "hatch-nodejs-version>=0.3.2" editables \
+		"setuptools>=70.1" wheel
 	@touch $@
 
 $(STAMP_JS): $(STAMP_PY) package.json yarn.lock .yarnrc.yml

@@ -7,8 +7,9 @@ what=$1 log=$2
 shift 2
 mkdir -p "$(dirname "$log")"
 printf '%s (log: %s)\n' "$what" "$log"
-if ! "$@" >"$log" 2>&1; then
-    status=$?
+"$@" >"$log" 2>&1
+status=$?
+if [ "$status" -ne 0 ]; then
     echo "failed: $what — the last lines of $log:" >&2
     tail -n 40 "$log" >&2
     exit "$status"
