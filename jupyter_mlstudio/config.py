@@ -16,6 +16,7 @@ STORE_URI_ENV = "MLSTUDIO_STORE_URI"
 ARTIFACT_URI_ENV = "MLSTUDIO_ARTIFACT_URI"
 JOB_EXECUTOR_ENV = "MLSTUDIO_JOB_EXECUTOR"
 DASK_ADDRESS_ENV = "MLSTUDIO_DASK_ADDRESS"
+SPARK_MASTER_ENV = "MLSTUDIO_SPARK_MASTER"
 MAX_CONCURRENT_JOBS_ENV = "MLSTUDIO_MAX_CONCURRENT_JOBS"
 SERVER_ROOT_ENV = "MLSTUDIO_SERVER_ROOT"  # the file browser's root, exported to kernels
 
@@ -32,6 +33,7 @@ class StudioConfig:
     job_executor: str = "local"  # or "dask"
     dask_address: str = ""  # scheduler address for the dask executor
     max_concurrent_jobs: int | None = None  # local executor; default: number of cores
+    spark_master: str = ""  # Spark processing jobs; default: a local Spark per job
 
     @classmethod
     def resolve(
@@ -42,6 +44,7 @@ class StudioConfig:
         job_executor: str | None = None,
         dask_address: str | None = None,
         max_concurrent_jobs: int | None = None,
+        spark_master: str | None = None,
     ) -> StudioConfig:
         home_path = Path(home).expanduser() if home else default_home()
         store = store_uri or os.environ.get(STORE_URI_ENV) or _sqlite_uri(home_path / "mlstudio.db")
@@ -58,6 +61,7 @@ class StudioConfig:
             job_executor=job_executor or os.environ.get(JOB_EXECUTOR_ENV) or "local",
             dask_address=dask_address or os.environ.get(DASK_ADDRESS_ENV) or "",
             max_concurrent_jobs=int(concurrency) if concurrency else None,
+            spark_master=spark_master or os.environ.get(SPARK_MASTER_ENV) or "",
         )
 
 

@@ -300,13 +300,27 @@ def process(
     working_dir: str | None = None,
     timeout: float | None = None,
     wait: bool = False,
+    framework: Literal["python", "spark"] = "python",
+    instance_count: int = 1,
+    spark_master: str | None = None,
+    configuration: Sequence[Mapping[str, Any]] | Mapping[str, Any] | None = None,
+    spark_event_logs_uri: str | None = None,
+    submit_py_files: Sequence[str] = (),
+    submit_jars: Sequence[str] = (),
+    submit_files: Sequence[str] = (),
 ) -> JobHandle:
     """Start a processing job running a script or a notebook (``parameters`` are
     injected papermill-style). ``inputs`` maps names to paths or DataFrames, available
     under ``/opt/ml/processing/input/<name>``; ``outputs`` names folders under
-    ``/opt/ml/processing/output/<name>`` (a mapping also copies each to a destination)."""
+    ``/opt/ml/processing/output/<name>`` (a mapping also copies each to a destination).
+
+    ``framework="spark"`` runs a PySpark script with spark-submit, as SageMaker's
+    PySparkProcessor: on a local Spark with ``instance_count`` cores, or on
+    ``spark_master`` (default: the studio's ``spark_master``); ``configuration`` is
+    SageMaker's list of classifications or a ``{property: value}`` mapping;
+    ``spark_event_logs_uri`` receives Spark's event logs."""
     output_map = dict(outputs) if isinstance(outputs, Mapping) else dict.fromkeys(outputs or ())
-    spec = {
+    spec: dict[str, Any] = {
         "kind": "processing",
         "name": name,
         "experiment": experiment,
@@ -320,6 +334,19 @@ def process(
         "working_dir": working_dir,
         "timeout_seconds": timeout,
     }
+    # Spark options given without framework="spark" are refused by the spec, with why
+    spec.update(
+        framework=framework,
+        instance_count=instance_count,
+        spark_master=spark_master,
+        configuration=configuration
+        if configuration is None or isinstance(configuration, Mapping)
+        else [dict(c) for c in configuration],
+        spark_event_logs_uri=spark_event_logs_uri,
+        submit_py_files=list(submit_py_files),
+        submit_jars=list(submit_jars),
+        submit_files=list(submit_files),
+    )
     return _submit(spec, wait)
 
 

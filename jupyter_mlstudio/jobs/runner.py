@@ -322,6 +322,8 @@ def _process(
             studio.stores.jobs.add_outputs(job.id, outputs)
             raise JobFailed(str(exc)) from None
         outputs["notebook"] = f"{job.artifact_uri}/output/{code.name}"
+    elif spec.framework == "spark":
+        outputs.update(_spark_submit(studio, job, spec, code, cwd, env, ws, log))
     else:
         command = [sys.executable, "-u", str(code), *spec.arguments]
         log.say(f"running {' '.join(command[2:])}")
@@ -335,6 +337,63 @@ def _process(
             deliver(folder, item.destination)
             outputs[item.name] = item.destination
             log.say(f"output {item.name!r} copied to {item.destination}")
+    return outputs
+
+
+def _spark_submit(
+    studio: Studio,
+    job: Job,
+    spec: ProcessingSpec,
+    code: Path,
+    cwd: Path,
+    env: dict[str, str],
+    ws: Workspace,
+    log: JobLog,
+) -> dict[str, str]:
+    """A PySpark script through spark-submit; the Spark UI's address is an output while
+    it runs, the event logs one afterwards."""
+    from .spark import (
+        SPARK_EVENT_LOGS_OUTPUT,
+        SPARK_UI_OUTPUT,
+        SparkUnavailable,
+        build_submit,
+        require_java,
+    )
+
+    event_logs = ws.output_dir / "spark-events" if spec.spark_event_logs_uri else None
+    try:
+        require_java()
+        submit = build_submit(
+            code,
+            spec.arguments,
+            instance_count=spec.instance_count,
+            master=spec.spark_master,
+            configuration=spec.configuration,
+            event_logs_dir=event_logs,
+            py_files=spec.submit_py_files,
+            jars=spec.submit_jars,
+            files=spec.submit_files,
+        )
+    except SparkUnavailable as exc:
+        raise JobFailed(str(exc)) from None
+    for classification in submit.ignored:
+        log.say(
+            f"configuration {classification!r} ignored: spark-submit takes spark-defaults "
+            "and spark-env"
+        )
+    master = submit.command[submit.command.index("--master") + 1]
+    log.say(f"spark-submit --master {master} {code.name} {' '.join(spec.arguments)}".rstrip())
+    studio.stores.jobs.add_outputs(job.id, {SPARK_UI_OUTPUT: submit.ui_url})
+    studio.stores.jobs.set_progress(job.id, None, f"running {code.name} on Spark ({master})")
+    status = run_child(
+        submit.command, cwd=cwd, env=_child_env({**env, **submit.environment}, spec), log=log
+    )
+    _raise_on_failure(status, ws, log, "Spark application")
+    outputs: dict[str, str] = {}
+    if event_logs is not None and spec.spark_event_logs_uri:
+        deliver(event_logs, spec.spark_event_logs_uri)
+        outputs[SPARK_EVENT_LOGS_OUTPUT] = spec.spark_event_logs_uri
+        log.say(f"Spark event logs copied to {spec.spark_event_logs_uri}")
     return outputs
 
 

@@ -118,6 +118,11 @@ def resolve_paths(
                 for o in spec.outputs
             ],
             "working_dir": working_dir,
+            "spark_event_logs_uri": fix(spec.spark_event_logs_uri, "spark_event_logs_uri"),
+            **{
+                field: [resolve(p, field) for p in getattr(spec, field)]
+                for field in ("submit_py_files", "submit_jars", "submit_files")
+            },
         }
     )
 

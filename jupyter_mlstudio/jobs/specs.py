@@ -144,6 +144,40 @@ class ProcessingSpec(CommonSpec):
     )
     inputs: list[ProcessingInput] = Field(default_factory=list)
     outputs: list[ProcessingOutput] = Field(default_factory=list)
+    framework: Literal["python", "spark"] = Field(
+        default="python",
+        description="'spark' runs the .py script with spark-submit (SageMaker's "
+        "PySparkProcessor): on a local Spark with instance_count cores, or on spark_master.",
+    )
+    instance_count: int = Field(
+        default=1,
+        ge=1,
+        le=256,
+        description="Spark: executors (cores of a local Spark); Python processing runs on "
+        "one host.",
+    )
+    spark_master: NoNulStr | None = Field(
+        default=None,
+        max_length=500,
+        description="Spark master URL, e.g. spark://host:7077 (default: the studio's "
+        "spark_master, else local[instance_count]).",
+    )
+    configuration: list[dict[str, Any]] | dict[str, Any] | None = Field(
+        default=None,
+        description="Spark configuration: SageMaker's list of {Classification, Properties} "
+        "(spark-defaults → --conf, spark-env's export → environment; others ignored and "
+        "logged), or a plain {property: value} mapping.",
+    )
+    spark_event_logs_uri: PathStr | None = Field(
+        default=None,
+        description="Where Spark's event logs are delivered (SageMaker's "
+        "spark_event_logs_s3_uri): a folder or fsspec URL; also kept with the job.",
+    )
+    submit_py_files: list[PathStr] = Field(
+        default_factory=list, description="spark-submit --py-files."
+    )
+    submit_jars: list[PathStr] = Field(default_factory=list, description="spark-submit --jars.")
+    submit_files: list[PathStr] = Field(default_factory=list, description="spark-submit --files.")
 
     @field_validator("code")
     @classmethod
@@ -151,6 +185,29 @@ class ProcessingSpec(CommonSpec):
         if not value.endswith((".py", ".ipynb", ".flow")):
             raise ValueError("must be a Python script (.py), a notebook (.ipynb) or a flow (.flow)")
         return value
+
+    @model_validator(mode="after")
+    def _spark_options_need_spark(self) -> ProcessingSpec:
+        if self.framework == "spark":
+            if not self.code.endswith(".py"):
+                raise ValueError("framework 'spark' runs a PySpark script (.py)")
+            return self
+        used = [
+            name
+            for name, value in (
+                ("instance_count > 1", self.instance_count > 1),
+                ("spark_master", self.spark_master),
+                ("configuration", self.configuration),
+                ("spark_event_logs_uri", self.spark_event_logs_uri),
+                ("submit_py_files", self.submit_py_files),
+                ("submit_jars", self.submit_jars),
+                ("submit_files", self.submit_files),
+            )
+            if value
+        ]
+        if used:
+            raise ValueError(f"{', '.join(used)} need framework 'spark'")
+        return self
 
     @model_validator(mode="after")
     def _unique_names(self) -> ProcessingSpec:

@@ -21,7 +21,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..config import ARTIFACT_URI_ENV, DASK_ADDRESS_ENV, HOME_ENV, STORE_URI_ENV, StudioConfig
+from ..config import (
+    ARTIFACT_URI_ENV,
+    DASK_ADDRESS_ENV,
+    HOME_ENV,
+    SPARK_MASTER_ENV,
+    STORE_URI_ENV,
+    StudioConfig,
+)
 from ..errors import MLStudioError
 from ..processes import process_start_time, same_process_alive, this_host
 from .entities import FAILED, STOPPING, Job
@@ -44,6 +51,8 @@ def runner_environment(config: StudioConfig) -> dict[str, str]:
     env[ARTIFACT_URI_ENV] = config.artifact_uri
     if config.dask_address:  # jobs that fan out (batch transform) reach the cluster
         env[DASK_ADDRESS_ENV] = config.dask_address
+    if config.spark_master:
+        env[SPARK_MASTER_ENV] = config.spark_master
     env["PYTHONUNBUFFERED"] = "1"
     return env
 

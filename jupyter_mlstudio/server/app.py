@@ -175,6 +175,12 @@ class MLStudio(ExtensionApp):
         help="Scheduler address of the Dask cluster for job_executor='dask', e.g. "
         "tcp://scheduler:8786 (env: MLSTUDIO_DASK_ADDRESS).",
     )
+    spark_master = Unicode(
+        "",
+        config=True,
+        help="Spark master URL for Spark processing jobs, e.g. spark://host:7077 "
+        "(env: MLSTUDIO_SPARK_MASTER; default: a local Spark per job).",
+    )
     max_concurrent_jobs = Integer(
         0,
         config=True,
@@ -259,6 +265,7 @@ class MLStudio(ExtensionApp):
             job_executor=self.job_executor if self.job_executor != "local" else None,
             dask_address=self.dask_address or None,
             max_concurrent_jobs=self.max_concurrent_jobs or None,
+            spark_master=self.spark_master or None,
         )
         # Kernels started by this server inherit these, so the SDK finds the same store.
         os.environ[HOME_ENV] = str(config.home)

@@ -4332,6 +4332,56 @@ export interface components {
             inputs?: components["schemas"]["ProcessingInput"][];
             /** Outputs */
             outputs?: components["schemas"]["ProcessingOutput"][];
+            /**
+             * Framework
+             * @description 'spark' runs the .py script with spark-submit (SageMaker's PySparkProcessor): on a local Spark with instance_count cores, or on spark_master.
+             * @default python
+             * @enum {string}
+             */
+            framework?: "python" | "spark";
+            /**
+             * Instance Count
+             * @description Spark: executors (cores of a local Spark); Python processing runs on one host.
+             * @default 1
+             */
+            instance_count?: number;
+            /**
+             * Spark Master
+             * @description Spark master URL, e.g. spark://host:7077 (default: the studio's spark_master, else local[instance_count]).
+             * @default null
+             */
+            spark_master?: string | null;
+            /**
+             * Configuration
+             * @description Spark configuration: SageMaker's list of {Classification, Properties} (spark-defaults → --conf, spark-env's export → environment; others ignored and logged), or a plain {property: value} mapping.
+             * @default null
+             */
+            configuration?: {
+                [key: string]: unknown;
+            }[] | {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Spark Event Logs Uri
+             * @description Where Spark's event logs are delivered (SageMaker's spark_event_logs_s3_uri): a folder or fsspec URL; also kept with the job.
+             * @default null
+             */
+            spark_event_logs_uri?: string | null;
+            /**
+             * Submit Py Files
+             * @description spark-submit --py-files.
+             */
+            submit_py_files?: string[];
+            /**
+             * Submit Jars
+             * @description spark-submit --jars.
+             */
+            submit_jars?: string[];
+            /**
+             * Submit Files
+             * @description spark-submit --files.
+             */
+            submit_files?: string[];
         };
         /** ProcessingOutput */
         ProcessingOutput: {
