@@ -21,6 +21,7 @@ export namespace CommandIDs {
   export const newTrainingJob = 'mlstudio:new-training-job';
   export const openJob = 'mlstudio:open-job';
   export const runAsJob = 'mlstudio:run-as-job';
+  export const runAsSparkJob = 'mlstudio:run-as-spark-job';
   export const trainWithData = 'mlstudio:train-with-data';
   // Model registry (registered by the registry plugin, src/registry/commands.ts)
   export const openModels = 'mlstudio:open-models';

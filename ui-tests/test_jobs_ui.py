@@ -403,3 +403,79 @@ def test_palette_and_launcher(page: Page, lab: Lab) -> None:
     expect(menu.locator(".lm-Menu-item", has_text="Open Jobs")).to_be_visible()
     expect(menu.locator(".lm-Menu-item", has_text="New Training Job")).to_be_visible()
     page.keyboard.press("Escape")
+
+
+SPARK_TOTALS = textwrap.dedent(
+    """\
+    import os, sys, time
+    from pyspark.sql import SparkSession, functions as F
+    spark = SparkSession.builder.getOrCreate()
+    print("master=" + spark.sparkContext.master, flush=True)
+    frame = spark.read.csv(sys.argv[1], header=True, inferSchema=True)
+    frame.groupBy("species").agg(F.count("*").alias("flowers")).write.parquet(sys.argv[2])
+    print(f"flowers={frame.count()}", flush=True)
+    time.sleep(8)  # the view shows the Spark UI link while it runs
+    spark.stop()
+    """
+)
+
+
+def test_run_a_pyspark_script_as_a_spark_job(
+    page: Page, lab: Lab, console_errors: list[str]
+) -> None:
+    """Run as Spark Job…: a refusal stays in the dialog with what was typed; then the
+    job runs on a local Spark with 2 cores, links its Spark UI while running, and
+    delivers its event logs."""
+    from sklearn.datasets import load_iris
+
+    iris = load_iris(as_frame=True)
+    flowers = iris.frame.assign(species=iris.target_names[iris.target])
+    (lab.root / "flowers").mkdir()
+    for part in range(3):
+        flowers.iloc[part::3].to_csv(lab.root / "flowers" / f"part-{part}.csv", index=False)
+    (lab.root / "spark_totals.py").write_text(SPARK_TOTALS)
+    open_lab(page, lab)
+    pages.switch_theme(page, dark=True)  # a modal dialog blocks the theme menu later
+
+    context_menu(page, "spark_totals.py", "Run as Spark Job…")
+    dialog = page.locator(".jp-Dialog")
+    expect(dialog.get_by_test_id("mls-spark-job-dialog")).to_be_visible()
+    dialog.get_by_test_id("mls-spark-instance-count").fill("0")
+    expect(dialog.locator(".jp-mod-accept")).to_be_disabled()  # below the input's min
+    dialog.get_by_test_id("mls-spark-instance-count").fill("2")
+    dialog.get_by_test_id("mls-spark-arguments").fill(
+        f"{lab.root / 'flowers'} {lab.root / 'totals.parquet'}"
+    )
+    dialog.get_by_test_id("mls-spark-event-logs").fill("../outside")
+    dialog.locator(".jp-mod-accept").click()
+    # the server's refusal, in the dialog opened again with what was typed
+    dialog = page.locator(".jp-Dialog")
+    expect(dialog.get_by_test_id("mls-feature-dialog-error")).to_contain_text(
+        "spark_event_logs_uri"
+    )
+    expect(dialog.get_by_test_id("mls-spark-arguments")).to_have_value(re.compile("flowers"))
+    expect(dialog.get_by_test_id("mls-spark-instance-count")).to_have_value("2")
+    dialog.get_by_test_id("mls-spark-event-logs").fill("spark-events")
+    screenshot(page, "job-spark-dialog-dark")
+    dialog.locator(".jp-mod-accept").click()
+
+    view = visible_view(page, "mls-job-view")
+    expect(view.locator('[data-testid="mls-job-name"]')).to_contain_text("spark_totals")
+    link = view.get_by_test_id("mls-job-spark-ui")
+    expect(link).to_contain_text("open the Spark UI", timeout=JOB_TIMEOUT)
+    expect(link.locator("a")).to_have_attribute("href", re.compile(r"^http://127\.0\.0\.1:\d+$"))
+    expect(view.locator('[data-testid="mls-job-log"]')).to_contain_text(
+        "master=local[2]", timeout=JOB_TIMEOUT
+    )
+    screenshot(page, "job-spark-running-dark")
+    pages.switch_theme(page, dark=False)
+    screenshot(page, "job-spark-running")
+    wait_for_status(view, "Completed")
+    expect(link).to_have_count(0)  # the UI ended with the job
+    outputs = view.get_by_test_id("mls-job-outputs")
+    expect(outputs).to_contain_text("spark_event_logs")
+    expect(outputs).not_to_contain_text("spark_ui")
+    expect(view.locator('[data-testid="mls-job-log"]')).to_contain_text("flowers=150")
+    assert any((lab.root / "spark-events").iterdir())
+    assert (lab.root / "totals.parquet").is_dir()
+    assert not mlstudio_errors(console_errors), console_errors

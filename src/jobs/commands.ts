@@ -17,6 +17,7 @@ import {
 import { errorOf } from '../ui/errors';
 import { isDataFile } from './form-model';
 import type { JobsModel } from './model';
+import { runAsSparkJobDialog } from './spark-dialog';
 import type { JobViews } from './views';
 import { CommandIDs, JOBS_SIDEBAR_ID } from '../command-ids';
 
@@ -32,6 +33,11 @@ export interface IJobCommandOptions {
 /** Whether a path is something "Run as Job" can run. */
 export function isRunnable(path: string): boolean {
   return /\.(py|ipynb)$/i.test(path);
+}
+
+/** Whether a path is a Python script, which "Run as Spark Job" can submit. */
+export function isPySparkCandidate(path: string): boolean {
+  return /\.py$/i.test(path);
 }
 
 export function addJobCommands(options: IJobCommandOptions): void {
@@ -93,6 +99,25 @@ export function addJobCommands(options: IJobCommandOptions): void {
         }
       }
       return true;
+    }
+  });
+
+  commands.addCommand(CommandIDs.runAsSparkJob, {
+    label: 'Run as Spark Job…',
+    caption: 'Run this PySpark script with spark-submit as a processing job',
+    icon: jobIcon,
+    isVisible: () => selected(isPySparkCandidate).length === 1,
+    execute: async () => {
+      const [path] = selected(isPySparkCandidate);
+      if (!path) {
+        return null;
+      }
+      const job = await runAsSparkJobDialog(path, options.serverSettings);
+      if (job) {
+        void model.refresh();
+        await views.openJob(job.id);
+      }
+      return job;
     }
   });
 

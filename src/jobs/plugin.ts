@@ -92,6 +92,11 @@ export const jobsPlugin: JupyterFrontEndPlugin<void> = {
       });
     }
     app.contextMenu.addItem({
+      command: CommandIDs.runAsSparkJob,
+      selector: CODE_ITEMS[0],
+      rank: 60.5
+    });
+    app.contextMenu.addItem({
       command: CommandIDs.trainWithData,
       selector: FILE_ITEMS,
       rank: 61

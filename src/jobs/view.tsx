@@ -35,6 +35,9 @@ import {
 import { ResourcePanel, ResourceView } from '../ui/view';
 import { CommandIDs } from '../command-ids';
 
+/** The output a Spark processing job sets to its Spark UI's address. */
+const SPARK_UI_OUTPUT = 'spark_ui';
+
 export namespace JobView {
   export interface IOptions {
     model: JobModel;
@@ -170,6 +173,21 @@ function JobContent(props: {
           message={job.progress_message ?? (isActive(job) ? job.status : null)}
         />
       )}
+      {isActive(job) && job.outputs[SPARK_UI_OUTPUT] && (
+        <div className="jp-MLStudio-sparkUi" data-testid="mls-job-spark-ui">
+          Spark is running:{' '}
+          <a
+            href={job.outputs[SPARK_UI_OUTPUT]}
+            target="_blank"
+            rel="noopener noreferrer"
+          >
+            open the Spark UI
+          </a>{' '}
+          <span className="jp-MLStudio-muted">
+            ({job.outputs[SPARK_UI_OUTPUT]}, on the machine that runs the job)
+          </span>
+        </div>
+      )}
       <div className="jp-MLStudio-columns">
         <JobDetails job={job} />
         <MetricsSection model={model} />
@@ -261,9 +279,12 @@ function MetricsSection(props: { model: JobModel }): JSX.Element {
 }
 
 function OutputsSection(props: { job: Job }): JSX.Element {
-  // registration_error is a message, shown as a notice above, not a URL to copy
+  // registration_error is a message, shown as a notice above, not a URL to
+  // copy; the Spark UI is a link above while the job runs, gone after it
   const outputs = Object.entries(props.job.outputs)
-    .filter(([name]) => name !== 'registration_error')
+    .filter(
+      ([name]) => name !== 'registration_error' && name !== SPARK_UI_OUTPUT
+    )
     .sort(([a], [b]) => a.localeCompare(b));
   return (
     <PageSection title="Outputs">
