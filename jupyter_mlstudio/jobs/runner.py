@@ -10,6 +10,7 @@ SIGTERM to the whole group.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import re
 import shutil
@@ -19,12 +20,13 @@ import sys
 import time
 import traceback
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..artifacts import ArtifactRepository
+from ..config import DASK_ADDRESS_ENV
 from ..errors import MLStudioError
 from ..experiments.run_entities import (
     MAX_BATCH,
@@ -54,6 +56,9 @@ from .specs import (
     TrainingSpec,
     parse_spec,
 )
+
+if TYPE_CHECKING:
+    from .builtin import TrainingResult
 
 START_WAIT = 10.0
 REGISTRATION_ERROR_TAG = "mlstudio.registration_error"
@@ -225,17 +230,19 @@ def _train_builtin(
     def progress(fraction: float, message: str) -> None:
         studio.stores.jobs.set_progress(job.id, fraction, message)
 
-    result = train_builtin(
-        spec.algorithm,
-        hyperparameters,
-        {channel: ws.data_dir / channel for channel in spec.channels},
-        spec.target,
-        ws.model_dir,
-        validation_fraction=spec.validation_fraction,
-        exclude_columns=spec.exclude_columns,
-        progress=progress,
-        log=log.line,
-    )
+    result = _train_distributed(spec, hyperparameters, ws, progress, log)
+    if result is None:
+        result = train_builtin(
+            spec.algorithm,
+            hyperparameters,
+            {channel: ws.data_dir / channel for channel in spec.channels},
+            spec.target,
+            ws.model_dir,
+            validation_fraction=spec.validation_fraction,
+            exclude_columns=spec.exclude_columns,
+            progress=progress,
+            log=log.line,
+        )
     if job.run_id:
         now = time.time()
         # which columns were not features shows next to the hyperparameters (the
@@ -257,6 +264,66 @@ def _train_builtin(
                 params={DROPPED_COLUMNS_PARAM: dropped} if dropped and not start else None,
             )
     return _record_model(studio, job, ws, log)
+
+
+def _train_distributed(
+    spec: TrainingSpec,
+    hyperparameters: dict[str, Any],
+    ws: Workspace,
+    progress: Callable[[float, str], None],
+    log: JobLog,
+) -> TrainingResult | None:
+    """A boosting built-in across Dask workers: the configured cluster, else a local
+    one with ``instance_count`` single-threaded workers. None for one instance, and
+    (with a note) for an algorithm that trains on one host only."""
+    from .algorithms import get_algorithm
+
+    assert spec.algorithm is not None
+    if spec.instance_count == 1:
+        return None
+    if not get_algorithm(spec.algorithm).boosting:
+        log.say(
+            f"note: {spec.algorithm} cannot train distributed; instance_count="
+            f"{spec.instance_count} ignored, training on one worker"
+        )
+        return None
+    try:
+        dask: Any = importlib.import_module("distributed")  # untyped
+    except ImportError:
+        raise JobFailed(
+            "instance_count > 1 trains on Dask: pip install 'jupyter-mlstudio[dask]'"
+        ) from None
+    from .distributed_boosting import train_boosting_distributed
+
+    address = os.environ.get(DASK_ADDRESS_ENV)
+    with contextlib.ExitStack() as stack:
+        if address:
+            client = stack.enter_context(dask.Client(address))
+        else:
+            log.say(f"starting a local Dask cluster of {spec.instance_count} workers")
+            cluster = stack.enter_context(
+                dask.LocalCluster(
+                    n_workers=spec.instance_count,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                )
+            )
+            client = stack.enter_context(dask.Client(cluster))
+        return train_boosting_distributed(
+            spec.algorithm,
+            hyperparameters,
+            # the workers read the data where it lives, not the job's local copy
+            {name: str(source) for name, source in spec.channels.items()},
+            spec.target,
+            ws.model_dir,
+            client=client,
+            instance_count=spec.instance_count,
+            validation_fraction=spec.validation_fraction,
+            exclude_columns=spec.exclude_columns,
+            progress=progress,
+            log=log.line,
+        )
 
 
 def _train_script(

@@ -83,6 +83,13 @@ class TrainingSpec(CommonSpec):
         description="Input channels: name → file, folder or fsspec URL (e.g. train, validation).",
     )
     target: str | None = Field(default=None, description="Target column (built-in algorithms).")
+    instance_count: int = Field(
+        default=1,
+        ge=1,
+        le=256,
+        description="Hosts to train on: XGBoost and LightGBM built-ins train across that many "
+        "Dask workers (the configured cluster, else a local one); other algorithms train on one.",
+    )
     exclude_columns: list[str] = Field(
         default_factory=list, description="Columns never used as features, e.g. identifiers"
     )

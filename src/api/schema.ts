@@ -5056,6 +5056,12 @@ export interface components {
              */
             target?: string | null;
             /**
+             * Instance Count
+             * @description Hosts to train on: XGBoost and LightGBM built-ins train across that many Dask workers (the configured cluster, else a local one); other algorithms train on one.
+             * @default 1
+             */
+            instance_count?: number;
+            /**
              * Exclude Columns
              * @description Columns never used as features, e.g. identifiers
              */
@@ -5154,6 +5160,12 @@ export interface components {
              * @default null
              */
             target?: string | null;
+            /**
+             * Instance Count
+             * @description Hosts to train on: XGBoost and LightGBM built-ins train across that many Dask workers (the configured cluster, else a local one); other algorithms train on one.
+             * @default 1
+             */
+            instance_count?: number;
             /**
              * Exclude Columns
              * @description Columns never used as features, e.g. identifiers
