@@ -479,3 +479,44 @@ def test_run_a_pyspark_script_as_a_spark_job(
     assert any((lab.root / "spark-events").iterdir())
     assert (lab.root / "totals.parquet").is_dir()
     assert not mlstudio_errors(console_errors), console_errors
+
+
+def test_xgboost_across_two_dask_workers_from_the_form(page: Page, lab: Lab) -> None:
+    """The form offers an instance count for the boosters only; 2 trains across a local
+    Dask cluster of two workers that the job starts."""
+    from sklearn.datasets import load_breast_cancer
+
+    if not (lab.root / "cancer.csv").exists():
+        load_breast_cancer(as_frame=True).frame.to_csv(lab.root / "cancer.csv", index=False)
+    open_lab(page, lab)
+    sidebar = open_jobs(page)
+    sidebar.locator('[data-testid="mls-new-training-job"]').click()
+    form = page.locator('[data-testid="mls-job-form"]:visible')
+    algorithm = form.locator('[data-testid="mls-form-algorithm"]')
+    algorithm.select_option("random-forest-classifier")
+    expect(form.get_by_test_id("mls-form-instance-count")).to_have_count(0)
+    algorithm.select_option("xgboost-classifier")
+    count = form.get_by_test_id("mls-form-instance-count")
+    expect(count).to_have_value("1")
+    count.fill("0")
+    expect(form.get_by_test_id("mls-field-error")).to_contain_text("whole number from 1 to 256")
+    count.fill("2")
+    form.locator('[data-hyperparameter="num_round"]').fill("40")
+    form.locator('[data-testid="mls-form-name"]').fill("cancer-xgb-dask")
+    form.locator('[data-testid="mls-form-train"]').fill("cancer.csv")
+    target = form.locator('[data-testid="mls-form-target"]')
+    expect(target.locator("option", has_text=re.compile("^target$"))).to_have_count(1)
+    target.select_option("target")
+    expect(form.get_by_test_id("mls-field-error")).to_have_count(0)
+    count.scroll_into_view_if_needed()
+    pages.screenshot_themes(page, "job-form-instance-count")
+    form.locator('[data-testid="mls-form-submit"]').click()
+
+    view = visible_view(page, "mls-job-view")
+    expect(view.locator('[data-testid="mls-job-name"]')).to_contain_text("cancer-xgb-dask")
+    wait_for_status(view, "Completed")
+    log = view.locator('[data-testid="mls-job-log"]')
+    expect(log).to_contain_text("distributed training on 2 Dask worker(s)", timeout=30_000)
+    expect(log).to_contain_text("validation-logloss:")
+    (job,) = jobs_named(lab, "cancer-xgb-dask")
+    assert job["spec"]["instance_count"] == 2

@@ -130,6 +130,9 @@ class Algorithm(ResponseModel):
     task: Literal["classification", "regression", "clustering", "anomaly"]
     description: str
     needs_target: bool
+    distributed: bool = Field(
+        description="Trains across Dask workers when the job's instance_count is above 1."
+    )
     metrics: list[str] = Field(
         description="The quality metrics the algorithm logs (e.g. validation:accuracy), "
         "the objectives a tuning job of it can take."

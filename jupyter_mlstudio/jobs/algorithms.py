@@ -864,6 +864,7 @@ def describe_algorithms() -> list[dict[str, Any]]:
             "task": algo.task,
             "description": algo.description,
             "needs_target": algo.needs_target,
+            "distributed": algo.boosting,
             "metrics": algo.metrics,
             "schema": hyperparameter_schema(algo),
         }

@@ -119,7 +119,7 @@ def train_boosting_distributed(
     """Train the boosting built-in ``algorithm`` on the cluster behind ``client``."""
     from sklearn.pipeline import Pipeline
 
-    from .boosting import feature_importance, round_history
+    from .boosting import best_round, feature_importance, round_history
     from .label_encoding import LabelEncodedClassifier
 
     def report(fraction: float, message: str) -> None:
@@ -222,6 +222,9 @@ def train_boosting_distributed(
     for i in range(rounds):
         cells = [f"{k.replace(':', '-')}:{v[i]:.5f}" for k, v in history.items() if i < len(v)]
         log("\t".join([f"[{i}]", *cells]))
+    best = best_round(model) if getattr(params, "early_stopping_rounds", None) else None
+    if best is not None and best < rounds - 1:
+        log(f"early stopping: the model keeps rounds 0..{best} of {rounds}")
 
     fitted = _local_model(model, booster)
     if classes is not None:

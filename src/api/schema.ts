@@ -1393,6 +1393,11 @@ export interface components {
             /** Needs Target */
             needs_target: boolean;
             /**
+             * Distributed
+             * @description Trains across Dask workers when the job's instance_count is above 1.
+             */
+            distributed: boolean;
+            /**
              * Metrics
              * @description The quality metrics the algorithm logs (e.g. validation:accuracy), the objectives a tuning job of it can take.
              */

@@ -162,6 +162,11 @@ export class TrainingFormModel implements IDisposable {
     return this._validationFraction;
   }
 
+  /** Dask workers a distributed algorithm trains on ("1": one host). */
+  get instanceCount(): string {
+    return this._instanceCount;
+  }
+
   /** Columns of the training data; `null` until read. */
   get columns(): ReadonlyArray<string> | null {
     return this._columns;
@@ -308,6 +313,12 @@ export class TrainingFormModel implements IDisposable {
     this._emit();
   }
 
+  setInstanceCount(value: string): void {
+    this._instanceCount = value;
+    this._setFieldError('instanceCount', instanceCountError(value));
+    this._emit();
+  }
+
   dismissError(): void {
     this._submission.dismiss();
   }
@@ -370,7 +381,10 @@ export class TrainingFormModel implements IDisposable {
           : null,
       validationFraction: validation
         ? null
-        : fractionError(this._validationFraction)
+        : fractionError(this._validationFraction),
+      instanceCount: algorithm?.distributed
+        ? instanceCountError(this._instanceCount)
+        : null
     };
     for (const [key, message] of Object.entries(checks)) {
       if (message) {
@@ -397,6 +411,9 @@ export class TrainingFormModel implements IDisposable {
     }
     if (!validation) {
       body.validation_fraction = Number(this._validationFraction);
+    }
+    if (algorithm.distributed && Number(this._instanceCount) > 1) {
+      body.instance_count = Number(this._instanceCount);
     }
     const excluded = this.excludedColumns.filter(c => c !== this._target);
     if (excluded.length > 0) {
@@ -488,6 +505,7 @@ export class TrainingFormModel implements IDisposable {
   private _suggested: string[] = [];
   private _target = '';
   private _validationFraction = DEFAULT_VALIDATION_FRACTION;
+  private _instanceCount = '1';
   private _values: Record<string, FieldValue> = {};
 }
 
@@ -515,6 +533,16 @@ function fractionError(value: string): string | null {
   return value.trim() !== '' && number > 0 && number < 1
     ? null
     : 'Must be a number between 0 and 1 (exclusive).';
+}
+
+function instanceCountError(value: string): string | null {
+  const number = Number(value);
+  return value.trim() !== '' &&
+    Number.isInteger(number) &&
+    number >= 1 &&
+    number <= 256
+    ? null
+    : 'Must be a whole number from 1 to 256.';
 }
 
 function extensionList(): string {

@@ -151,6 +151,31 @@ function TrainingForm(props: {
         </div>
       </FormSection>
 
+      {algorithm?.distributed && (
+        <FormSection title="Resources">
+          <div className="jp-MLStudio-formGrid jp-mod-wide">
+            <FormRow
+              id={`${prefix}-instances`}
+              label="Instance count"
+              help="Above 1, the booster trains across that many Dask workers (the configured cluster, else a local one the job starts), reading the data as partitions."
+              error={model.fieldError('instanceCount')}
+            >
+              <input
+                id={`${prefix}-instances`}
+                className="jp-MLStudio-input jp-mod-number"
+                data-testid="mls-form-instance-count"
+                type="number"
+                min={1}
+                max={256}
+                step={1}
+                value={model.instanceCount}
+                onChange={event => model.setInstanceCount(event.target.value)}
+              />
+            </FormRow>
+          </div>
+        </FormSection>
+      )}
+
       <FormFooter
         error={model.error?.message ?? null}
         onDismiss={() => model.dismissError()}

@@ -703,9 +703,12 @@ def test_describe_algorithms_is_json_with_complete_schemas() -> None:
             "task",
             "description",
             "needs_target",
+            "distributed",
             "schema",
             "metrics",
         }
+        # the boosters train across Dask workers, the scikit-learn algorithms on one host
+        assert entry["distributed"] == entry["name"].startswith(("xgboost", "lightgbm"))
         assert entry["task"] in EXPECTED_METRICS
         # the objectives a tuning job may name: metrics this task's jobs log
         logged = {f"validation:{m}" for m in EXPECTED_METRICS[entry["task"]]}

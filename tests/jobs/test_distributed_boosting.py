@@ -95,6 +95,7 @@ def test_xgboost_on_two_workers_gives_an_equivalent_model(
         assert "distributed" not in logs[1]
         # every round logged as SageMaker's XGBoost names it, on the run too
         assert "validation-auc:" in logs[2]
+        assert "early stopping: the model keeps rounds" in logs[2]
         run = studio.experiments.get_run(done[2].run_id or "")
         assert run.metrics["validation:auc"] > 0.95
         # the same data held out: the two models rank it alike, and keep the labels

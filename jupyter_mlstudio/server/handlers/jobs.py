@@ -134,6 +134,7 @@ class AlgorithmsHandler(_JobsBase):
                 task=a["task"],
                 description=a["description"],
                 needs_target=a["needs_target"],
+                distributed=a["distributed"],
                 metrics=a["metrics"],
                 hyperparameters=a["schema"],
             )
