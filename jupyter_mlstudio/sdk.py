@@ -213,6 +213,11 @@ def train(
     register_as: str | None = None,
     exclude_columns: Sequence[str] | None = None,
     wait: bool = False,
+    instance_count: int = 1,
+    distribution: Mapping[str, str] | None = None,
+    checkpoint_uri: str | None = None,
+    checkpoint_local_path: str = "/opt/ml/checkpoints",
+    max_retry_attempts: int = 0,
 ) -> JobHandle:
     """Start a training job: a built-in algorithm name (see ``list_algorithms()``) or a
     SageMaker-style script (``.py``). ``data`` (a path or a DataFrame) is the ``train``
@@ -220,7 +225,15 @@ def train(
     Returns at once unless ``wait=True``; the job logs to a run in ``experiment``;
     ``register_as`` registers its model under that name when it succeeds;
     ``exclude_columns`` are never used as features (built-ins also drop identifier-like
-    columns on their own and say so in the log)."""
+    columns on their own and say so in the log).
+
+    ``instance_count=N`` runs a script on N hosts (``algo-1`` … with SageMaker's
+    ``SM_HOSTS`` and the ``MASTER_ADDR``/``RANK`` rendezvous variables; ``distribution``
+    maps a channel to ``"ShardedByS3Key"`` to deal its files out across them) and trains
+    an XGBoost or LightGBM built-in across N Dask workers. A script's checkpoints
+    (``$MLSTUDIO_CHECKPOINT_DIR``, i.e. ``/opt/ml/checkpoints``) are synced to
+    ``checkpoint_uri`` (default: the job's artifacts) and ``max_retry_attempts`` runs a
+    failed script again from them."""
     spec = training_spec(
         algorithm_or_script,
         data,
@@ -237,6 +250,13 @@ def train(
         timeout=timeout,
         register_as=register_as,
         exclude_columns=exclude_columns,
+    )
+    spec.update(
+        instance_count=instance_count,
+        channel_distribution=dict(distribution or {}),
+        checkpoint_uri=checkpoint_uri,
+        checkpoint_local_path=checkpoint_local_path,
+        max_retry_attempts=max_retry_attempts,
     )
     return _submit(spec, wait)
 

@@ -38,6 +38,7 @@ from ..processes import this_host
 from ..registry.format import METADATA_FILE
 from ..registry.service import not_a_model_folder
 from ..studio import Studio
+from .checkpoints import CheckpointSync
 from .contract import (
     Workspace,
     deliver,
@@ -61,6 +62,10 @@ if TYPE_CHECKING:
     from .builtin import TrainingResult
 
 START_WAIT = 10.0
+CHECKPOINTS_FOLDER = "checkpoints"
+CHECKPOINTS_OUTPUT = "checkpoints"
+CHECKPOINT_DIR_ENV = "MLSTUDIO_CHECKPOINT_DIR"
+HOST_OUTPUT_PREFIX = "host:"
 REGISTRATION_ERROR_TAG = "mlstudio.registration_error"
 DROPPED_COLUMNS_PARAM = "dropped_columns"
 
@@ -90,6 +95,11 @@ class JobLog:
             if piece.strip():
                 self.tail.append(piece)
             self._extract(piece)
+
+    def write(self, text: str) -> None:
+        """A line for the log only (no metrics read from it)."""
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.flush()
 
     def say(self, text: str) -> None:
         self.line(f"[mlstudio] {text}")
@@ -343,11 +353,89 @@ def _train_script(
     if not script.is_file():
         raise JobFailed(f"The entry point {script} does not exist.")
     command = [sys.executable, "-u", str(script), *hyperparameter_arguments(spec.hyperparameters)]
-    log.say(f"running {' '.join(command[2:])}")
-    studio.stores.jobs.set_progress(job.id, None, "running the training script")
-    code = run_child(command, cwd=cwd, env=_child_env(env, spec), log=log)
-    _raise_on_failure(code, ws, log, "training script")
+    checkpoints = CheckpointSync(
+        ws.container_path(spec.checkpoint_local_path),
+        spec.checkpoint_uri or f"{job.artifact_uri}/{CHECKPOINTS_FOLDER}",
+        log.say,
+    )
+    env[CHECKPOINT_DIR_ENV] = str(checkpoints.local)
+    if spec.checkpoint_uri or spec.max_retry_attempts:
+        studio.stores.jobs.add_outputs(job.id, {CHECKPOINTS_OUTPUT: checkpoints.uri})
+    attempts = 1 + spec.max_retry_attempts
+    for attempt in range(1, attempts + 1):
+        restored = checkpoints.restore(fresh=attempt > 1)
+        if attempt > 1:
+            log.say(
+                f"attempt {attempt} of {attempts}: {restored} checkpoint file(s) restored "
+                f"from {checkpoints.uri}"
+            )
+        elif restored and not checkpoints.same_place:
+            log.say(f"{restored} checkpoint file(s) restored from {checkpoints.uri}")
+        env["MLSTUDIO_ATTEMPT"] = str(attempt)
+        log.say(f"running {' '.join(command[2:])}")
+        studio.stores.jobs.set_progress(
+            job.id,
+            None,
+            "running the training script"
+            + (f" on {spec.instance_count} hosts" if spec.instance_count > 1 else "")
+            + (f" (attempt {attempt} of {attempts})" if attempt > 1 else ""),
+        )
+        with checkpoints.syncing():
+            failure = _run_script_hosts(studio, job, spec, command, cwd, env, ws, log)
+        if failure is None:
+            break
+        if attempt == attempts:
+            raise JobFailed(failure)
+        log.say(f"attempt {attempt} failed: {failure}; trying again")
     return _record_model(studio, job, ws, log)
+
+
+def _run_script_hosts(
+    studio: Studio,
+    job: Job,
+    spec: TrainingSpec,
+    command: list[str],
+    cwd: Path,
+    env: dict[str, str],
+    ws: Workspace,
+    log: JobLog,
+) -> str | None:
+    """Run the script on one host or ``instance_count``; why it failed, or None."""
+    if spec.instance_count == 1:
+        code = run_child(command, cwd=cwd, env=_child_env(env, spec), log=log)
+        try:
+            _raise_on_failure(code, ws, log, "training script")
+        except JobFailed as exc:
+            return str(exc)
+        return None
+    from .hosts import describe_exit, plan_hosts, run_hosts
+
+    channels = {c: spec.channel_distribution.get(c, "FullyReplicated") for c in spec.channels}
+    hosts = plan_hosts(ws, _child_env(env, spec), spec.instance_count, channels)
+    log.say(f"starting {len(hosts)} hosts: {', '.join(h.name for h in hosts)}")
+
+    def emit(host: Any, text: str) -> None:
+        # the leader's lines feed the metric definitions; every line is in the log
+        if host.rank == 0:
+            log.line(f"[{host.name}] {text}")
+        else:
+            log.write(f"[{host.name}] {text}")
+
+    def on_exit(host: Any, code: int) -> None:
+        state = "completed" if code == 0 else describe_exit(code)
+        studio.stores.jobs.add_outputs(job.id, {f"{HOST_OUTPUT_PREFIX}{host.name}": state})
+        log.say(f"host {host.name} {state}")
+
+    studio.stores.jobs.add_outputs(
+        job.id, {f"{HOST_OUTPUT_PREFIX}{h.name}": "running" for h in hosts}
+    )
+    failure = run_hosts(hosts, command, cwd=cwd, emit=emit, on_exit=on_exit)
+    if failure is None:
+        return _failure_text(ws)
+    detail = f": {failure.last_line}" if failure.last_line else ""
+    return (
+        f"Host {failure.host} {describe_exit(failure.code)}{detail} (the other hosts were stopped)"
+    )
 
 
 def _raise_on_failure(code: int, ws: Workspace, log: JobLog, what: str) -> None:

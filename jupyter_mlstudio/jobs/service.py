@@ -104,6 +104,7 @@ def resolve_paths(
                 "source_dir": fix(spec.source_dir, "source_dir"),
                 "channels": {c: resolve(s, f"channel {c!r}") for c, s in spec.channels.items()},
                 "working_dir": working_dir,
+                "checkpoint_uri": fix(spec.checkpoint_uri, "checkpoint_uri"),
             }
         )
     return spec.model_copy(

@@ -87,8 +87,36 @@ class TrainingSpec(CommonSpec):
         default=1,
         ge=1,
         le=256,
-        description="Hosts to train on: XGBoost and LightGBM built-ins train across that many "
-        "Dask workers (the configured cluster, else a local one); other algorithms train on one.",
+        description="Hosts to train on. A script runs as that many processes algo-1..algo-N "
+        "(SM_HOSTS, SM_CURRENT_HOST, MASTER_ADDR/MASTER_PORT/WORLD_SIZE/RANK); XGBoost and "
+        "LightGBM built-ins train across that many Dask workers (the configured cluster, else "
+        "a local one); other built-ins train on one.",
+    )
+    channel_distribution: dict[
+        Annotated[str, Field(pattern=CHANNEL_PATTERN)],
+        Literal["FullyReplicated", "ShardedByS3Key"],
+    ] = Field(
+        default_factory=dict,
+        description="Per channel: every host sees all its files (FullyReplicated, the "
+        "default) or its share of them (ShardedByS3Key). Script mode.",
+    )
+    checkpoint_local_path: PathStr = Field(
+        default="/opt/ml/checkpoints",
+        description="Folder the script keeps checkpoints in ($MLSTUDIO_CHECKPOINT_DIR). "
+        "Script mode.",
+    )
+    checkpoint_uri: PathStr | None = Field(
+        default=None,
+        description="Where checkpoints are synced while the job runs and restored from when "
+        "it (or a retry) starts, as SageMaker's checkpoint_s3_uri: a folder or fsspec URL "
+        "(default: the job's artifacts, checkpoints/).",
+    )
+    max_retry_attempts: int = Field(
+        default=0,
+        ge=0,
+        le=30,
+        description="Run a failed script again up to this many times, each attempt "
+        "starting from the synced checkpoints. Script mode.",
     )
     exclude_columns: list[str] = Field(
         default_factory=list, description="Columns never used as features, e.g. identifiers"
@@ -101,12 +129,35 @@ class TrainingSpec(CommonSpec):
         "registration_error.",
     )
 
+    @field_validator("checkpoint_local_path")
+    @classmethod
+    def _inside_the_container(cls, value: str) -> str:
+        if not value.startswith("/opt/ml/") or ".." in value.split("/"):
+            raise ValueError("must be a folder under /opt/ml/, e.g. /opt/ml/checkpoints")
+        return value
+
     @model_validator(mode="after")
     def _one_source(self) -> TrainingSpec:
         if (self.algorithm is None) == (self.entry_point is None):
             raise ValueError("give either a built-in 'algorithm' or a script 'entry_point'")
         if self.algorithm is not None and "train" not in self.channels:
             raise ValueError("built-in algorithms need a 'train' channel with the training data")
+        if self.algorithm is not None:
+            script_only = [
+                name
+                for name, used in (
+                    ("channel_distribution", self.channel_distribution),
+                    ("checkpoint_uri", self.checkpoint_uri),
+                    ("max_retry_attempts", self.max_retry_attempts),
+                    ("checkpoint_local_path", self.checkpoint_local_path != "/opt/ml/checkpoints"),
+                )
+                if used
+            ]
+            if script_only:
+                raise ValueError(f"{', '.join(script_only)}: script mode (entry_point) only")
+        unknown = sorted(set(self.channel_distribution) - set(self.channels))
+        if unknown:
+            raise ValueError(f"channel_distribution names channels the job lacks: {unknown}")
         return self
 
 

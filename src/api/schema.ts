@@ -5062,10 +5062,35 @@ export interface components {
             target?: string | null;
             /**
              * Instance Count
-             * @description Hosts to train on: XGBoost and LightGBM built-ins train across that many Dask workers (the configured cluster, else a local one); other algorithms train on one.
+             * @description Hosts to train on. A script runs as that many processes algo-1..algo-N (SM_HOSTS, SM_CURRENT_HOST, MASTER_ADDR/MASTER_PORT/WORLD_SIZE/RANK); XGBoost and LightGBM built-ins train across that many Dask workers (the configured cluster, else a local one); other built-ins train on one.
              * @default 1
              */
             instance_count?: number;
+            /**
+             * Channel Distribution
+             * @description Per channel: every host sees all its files (FullyReplicated, the default) or its share of them (ShardedByS3Key). Script mode.
+             */
+            channel_distribution?: {
+                [key: string]: "FullyReplicated" | "ShardedByS3Key";
+            };
+            /**
+             * Checkpoint Local Path
+             * @description Folder the script keeps checkpoints in ($MLSTUDIO_CHECKPOINT_DIR). Script mode.
+             * @default /opt/ml/checkpoints
+             */
+            checkpoint_local_path?: string;
+            /**
+             * Checkpoint Uri
+             * @description Where checkpoints are synced while the job runs and restored from when it (or a retry) starts, as SageMaker's checkpoint_s3_uri: a folder or fsspec URL (default: the job's artifacts, checkpoints/).
+             * @default null
+             */
+            checkpoint_uri?: string | null;
+            /**
+             * Max Retry Attempts
+             * @description Run a failed script again up to this many times, each attempt starting from the synced checkpoints. Script mode.
+             * @default 0
+             */
+            max_retry_attempts?: number;
             /**
              * Exclude Columns
              * @description Columns never used as features, e.g. identifiers
@@ -5167,10 +5192,35 @@ export interface components {
             target?: string | null;
             /**
              * Instance Count
-             * @description Hosts to train on: XGBoost and LightGBM built-ins train across that many Dask workers (the configured cluster, else a local one); other algorithms train on one.
+             * @description Hosts to train on. A script runs as that many processes algo-1..algo-N (SM_HOSTS, SM_CURRENT_HOST, MASTER_ADDR/MASTER_PORT/WORLD_SIZE/RANK); XGBoost and LightGBM built-ins train across that many Dask workers (the configured cluster, else a local one); other built-ins train on one.
              * @default 1
              */
             instance_count?: number;
+            /**
+             * Channel Distribution
+             * @description Per channel: every host sees all its files (FullyReplicated, the default) or its share of them (ShardedByS3Key). Script mode.
+             */
+            channel_distribution?: {
+                [key: string]: "FullyReplicated" | "ShardedByS3Key";
+            };
+            /**
+             * Checkpoint Local Path
+             * @description Folder the script keeps checkpoints in ($MLSTUDIO_CHECKPOINT_DIR). Script mode.
+             * @default /opt/ml/checkpoints
+             */
+            checkpoint_local_path?: string;
+            /**
+             * Checkpoint Uri
+             * @description Where checkpoints are synced while the job runs and restored from when it (or a retry) starts, as SageMaker's checkpoint_s3_uri: a folder or fsspec URL (default: the job's artifacts, checkpoints/).
+             * @default null
+             */
+            checkpoint_uri?: string | null;
+            /**
+             * Max Retry Attempts
+             * @description Run a failed script again up to this many times, each attempt starting from the synced checkpoints. Script mode.
+             * @default 0
+             */
+            max_retry_attempts?: number;
             /**
              * Exclude Columns
              * @description Columns never used as features, e.g. identifiers
