@@ -520,3 +520,55 @@ def test_xgboost_across_two_dask_workers_from_the_form(page: Page, lab: Lab) -> 
     expect(log).to_contain_text("validation-logloss:")
     (job,) = jobs_named(lab, "cancer-xgb-dask")
     assert job["spec"]["instance_count"] == 2
+
+
+HOSTS = textwrap.dedent(
+    """\
+    import os, sys, time
+    host, attempt = os.environ["SM_CURRENT_HOST"], os.environ["MLSTUDIO_ATTEMPT"]
+    folder = os.environ["MLSTUDIO_CHECKPOINT_DIR"]
+    print(f"{host} of {os.environ['WORLD_SIZE']} hosts, attempt {attempt}", flush=True)
+    if host == "algo-1":
+        open(os.path.join(folder, "epoch.txt"), "w").write("3")
+    time.sleep(1)
+    if host == "algo-3" and attempt == "1":
+        sys.exit("algo-3 lost its data")
+    print(f"{host} done", flush=True)
+    """
+)
+
+
+def test_a_multi_host_job_shows_each_host(page: Page, lab: Lab) -> None:
+    """Three hosts; the first attempt fails on algo-3 and the retry completes. The
+    view shows each host's state and, clicked, only that host's output."""
+    (lab.root / "hosts.py").write_text(HOSTS)
+    lab.api(
+        "POST",
+        "jobs/training",
+        {
+            "name": "three-hosts",
+            "entry_point": "hosts.py",
+            "instance_count": 3,
+            "max_retry_attempts": 1,
+        },
+    )
+    open_lab(page, lab)
+    sidebar = open_jobs(page)
+    sidebar.locator('[data-testid="mls-job-item"]', has_text="three-hosts").click()
+    view = visible_view(page, "mls-job-view")
+    wait_for_status(view, "Completed")
+    hosts = view.get_by_test_id("mls-job-host")
+    expect(hosts).to_have_count(4)  # All and three hosts
+    for name in ("algo-1", "algo-2", "algo-3"):
+        expect(view.locator(f'[data-host="{name}"]')).to_contain_text("completed")
+    log = view.locator('[data-testid="mls-job-log"]')
+    expect(log).to_contain_text("attempt 1 failed: Host algo-3 exited with code 1")
+    expect(log).to_contain_text("attempt 2 of 2: 1 checkpoint file(s) restored")
+    view.locator('[data-host="algo-3"]').click()
+    expect(log).to_contain_text("algo-3 lost its data")
+    expect(log).not_to_contain_text("algo-1 of 3 hosts")
+    expect(view.get_by_test_id("mls-job-outputs")).to_contain_text("checkpoints")
+    expect(view.get_by_test_id("mls-job-outputs")).not_to_contain_text("host:")
+    pages.screenshot_themes(page, "job-multi-host")
+    view.locator('[data-host="all"]').click()
+    expect(log).to_contain_text("algo-1 of 3 hosts")

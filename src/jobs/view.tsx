@@ -37,6 +37,8 @@ import { CommandIDs } from '../command-ids';
 
 /** The output a Spark processing job sets to its Spark UI's address. */
 const SPARK_UI_OUTPUT = 'spark_ui';
+/** A multi-host job's outputs `host:algo-2` → that host's state. */
+const HOST_OUTPUT_PREFIX = 'host:';
 
 export namespace JobView {
   export interface IOptions {
@@ -283,7 +285,10 @@ function OutputsSection(props: { job: Job }): JSX.Element {
   // copy; the Spark UI is a link above while the job runs, gone after it
   const outputs = Object.entries(props.job.outputs)
     .filter(
-      ([name]) => name !== 'registration_error' && name !== SPARK_UI_OUTPUT
+      ([name]) =>
+        name !== 'registration_error' &&
+        name !== SPARK_UI_OUTPUT &&
+        !name.startsWith(HOST_OUTPUT_PREFIX)
     )
     .sort(([a], [b]) => a.localeCompare(b));
   return (
@@ -321,9 +326,71 @@ function OutputsSection(props: { job: Job }): JSX.Element {
 }
 
 /** The job's log, with whether more is coming. */
+/** A multi-host job's hosts and how each is doing, from its `host:<name>` outputs. */
+function hostsOf(job: Job | null): Array<[string, string]> {
+  if (!job) {
+    return [];
+  }
+  return Object.entries(job.outputs)
+    .filter(([key]) => key.startsWith(HOST_OUTPUT_PREFIX))
+    .map(([key, state]): [string, string] => [
+      key.slice(HOST_OUTPUT_PREFIX.length),
+      state
+    ])
+    .sort(([a], [b]) => a.localeCompare(b, undefined, { numeric: true }));
+}
+
+/** The lines of one host (`[algo-2] …`), without the prefix. */
+function linesOf(log: string, host: string): string {
+  const prefix = `[${host}] `;
+  return log
+    .split('\n')
+    .filter(line => line.startsWith(prefix))
+    .map(line => line.slice(prefix.length))
+    .join('\n');
+}
+
+function HostChips(props: {
+  hosts: Array<[string, string]>;
+  selected: string | null;
+  onSelect: (host: string | null) => void;
+}): JSX.Element {
+  const chip = (host: string | null, label: string, state?: string) => (
+    <button
+      key={host ?? ''}
+      type="button"
+      className={
+        'jp-MLStudio-hostChip' +
+        (props.selected === host ? ' jp-mod-selected' : '') +
+        (state && state !== 'running' && state !== 'completed'
+          ? ' jp-mod-failed'
+          : '')
+      }
+      data-testid="mls-job-host"
+      data-host={host ?? 'all'}
+      aria-pressed={props.selected === host}
+      title={host ? `Show only ${host}'s output` : "Show every host's output"}
+      onClick={() => props.onSelect(host)}
+    >
+      {label}
+      {state && <span className="jp-MLStudio-hostState">{state}</span>}
+    </button>
+  );
+  return (
+    <div className="jp-MLStudio-hostChips" data-testid="mls-job-hosts">
+      <span className="jp-MLStudio-muted">Hosts:</span>
+      {chip(null, 'All')}
+      {props.hosts.map(([host, state]) => chip(host, host, state))}
+    </div>
+  );
+}
+
 function LogSection(props: { model: JobModel }): JSX.Element {
   const { model } = props;
   const job = model.job;
+  const hosts = hostsOf(job);
+  const [host, setHost] = React.useState<string | null>(null);
+  const text = host ? linesOf(model.log, host) : model.log;
   return (
     <PageSection
       title="Log"
@@ -343,8 +410,11 @@ function LogSection(props: { model: JobModel }): JSX.Element {
           the job's artifacts.
         </div>
       )}
+      {hosts.length > 0 && (
+        <HostChips hosts={hosts} selected={host} onSelect={setHost} />
+      )}
       <LogPane
-        text={model.log}
+        text={text}
         placeholder={
           model.logComplete ? 'The job wrote no output.' : 'Waiting for output…'
         }
