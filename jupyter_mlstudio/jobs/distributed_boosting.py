@@ -161,7 +161,7 @@ def train_boosting_distributed(
     log(f"preprocessing fitted on the first partition ({len(sample)} rows)")
     features = _select_features(sample.drop(columns=[target]), log, exclude_columns)
     columns = features.columns
-    preprocess = _preprocessor(features, algo.scale_numeric).fit(sample[columns])
+    preprocess = _preprocessor(features, algo.scale_numeric, True).fit(sample[columns])
     names = [str(n) for n in preprocess.get_feature_names_out()]
     meta = pd.DataFrame({n: pd.Series(dtype="float64") for n in names})
 

@@ -22,8 +22,11 @@ class LabelEncodedClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[mi
     def fit(self, X: Any, y: Any, **fit_params: Any) -> LabelEncodedClassifier:
         self.classes_, codes = np.unique(np.asarray(y), return_inverse=True)
         if "eval_set" in fit_params:
+            # the training set passed again keeps its very objects, so XGBoost sees it is
+            # the training data and does not build a second DMatrix of it
             fit_params["eval_set"] = [
-                (features, self._codes(labels)) for features, labels in fit_params["eval_set"]
+                (features, codes if features is X and labels is y else self._codes(labels))
+                for features, labels in fit_params["eval_set"]
             ]
         self.estimator_ = clone(self.estimator).fit(X, codes, **fit_params)
         return self
