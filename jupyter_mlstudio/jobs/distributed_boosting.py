@@ -6,8 +6,8 @@ encoding) is fitted on the first partition and applied partition by partition, t
 booster trains through the library's Dask interface (``xgboost.dask``,
 ``lightgbm.DaskLGBM*``) on every worker, and what comes back is a booster — saved in
 the same pipeline and model folder as a single-host built-in, so it registers, deploys
-and is tuned the same way. Validation metrics are computed on at most
-``EVALUATION_ROWS`` validation rows with the single-host code.
+and is tuned the same way. The validation rows are scored on the workers; only labels,
+predictions and probabilities come back for the single-host metric code.
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ from .builtin import (
     check_excluded,
 )
 
-EVALUATION_ROWS = 200_000
 _SUFFIXES = {".csv": "csv", ".tsv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
 
@@ -63,6 +62,22 @@ def read_partitioned(path: str, partitions: int) -> Any:
     if frame.npartitions < partitions:
         frame = frame.repartition(npartitions=partitions)
     return frame
+
+
+class _Scored:
+    """Predictions made on the workers, in the shape the metric code asks a model for."""
+
+    def __init__(self, scored: pd.DataFrame, classes: np.ndarray | None) -> None:
+        self._scored = scored
+        if classes is not None:
+            self.classes_ = classes
+
+    def predict(self, X: Any) -> np.ndarray:
+        return np.asarray(self._scored["predicted"].to_numpy())
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        columns = [c for c in self._scored.columns if c.startswith("p") and c[1:].isdigit()]
+        return np.asarray(self._scored[columns].to_numpy())
 
 
 def _dask_estimator(local: Any, client: Any) -> Any:
@@ -156,6 +171,8 @@ def train_boosting_distributed(
         )
         log(f"no validation channel: {validation_fraction:.0%} of the rows split off at random")
 
+    # read once: every later step works on the workers' copies
+    train, validation = client.persist([train, validation])
     # features and preprocessing from the first partition; applied to every partition
     sample = train.get_partition(0).compute()
     log(f"preprocessing fitted on the first partition ({len(sample)} rows)")
@@ -237,14 +254,28 @@ def train_boosting_distributed(
     importance = feature_importance(fitted, names)
 
     report(0.7, "evaluating")
-    rows = int(validation.shape[0].compute())
-    fraction = min(1.0, EVALUATION_ROWS / max(rows, 1))
-    evaluated = (validation if fraction >= 1 else validation.sample(frac=fraction)).compute()
-    if fraction < 1:
-        log(f"validation metrics on {len(evaluated)} of {rows} validation rows")
-    metrics = _evaluate(algo, pipeline, evaluated[columns], evaluated[target], random_state, log)
-    train_rows = int(X_train.shape[0].compute())
-    metrics = {"train_rows": train_rows, "validation_rows": rows, **metrics}
+
+    # score the validation rows where they are; only labels and predictions come back
+    def score(part: pd.DataFrame) -> pd.DataFrame:
+        out = pd.DataFrame({"y": part[target].to_numpy()})
+        out["predicted"] = pipeline.predict(part[columns])
+        if classes is not None:
+            proba = pipeline.predict_proba(part[columns])
+            for index in range(proba.shape[1]):
+                out[f"p{index}"] = proba[:, index]
+        return out
+
+    scored = validation.map_partitions(score, meta=score(sample.head(2))).compute()
+    metrics = _evaluate(
+        algo,
+        _Scored(scored, classes),
+        None,
+        scored["y"],
+        random_state,
+        log,
+    )
+    train_rows = int(X_train.map_partitions(len).compute().sum())
+    metrics = {"train_rows": train_rows, "validation_rows": len(scored), **metrics}
     for name, value in metrics.items():
         log(f"{name} = {value:.6g}" if isinstance(value, float) else f"{name} = {value}")
 
