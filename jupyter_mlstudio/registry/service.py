@@ -18,6 +18,8 @@ from ..artifacts import ArtifactRepository
 from ..errors import InvalidArgumentError, MLStudioError, NotFoundError
 from ..experiments.run_entities import Run
 from ..jobs.entities import Job
+from ..mlflow_compat.models import MLMODEL_FILE, is_mlflow_model
+from ..mlflow_compat.models import add_metadata as add_mlflow_metadata
 from .entities import CARD_FIELDS, ModelVersion
 from .format import (
     METADATA_FILE,
@@ -213,7 +215,23 @@ class Registry:
         tags: Mapping[str, Any] | None = None,
     ) -> ModelVersion:
         """Copy a local model folder into the registry as the next version of ``name``.
-        ``data`` and a training job's input ``channels`` are its data lineage."""
+        ``data`` and a training job's input ``channels`` are its data lineage. An MLflow
+        model folder (``MLmodel``) gets our metadata in a copy (see mlflow_compat.models)."""
+        if not (folder / METADATA_FILE).is_file() and is_mlflow_model(folder):
+            with tempfile.TemporaryDirectory(prefix="mlstudio-mlflow-") as tmp:
+                copy = Path(tmp) / "model"
+                shutil.copytree(folder, copy)
+                add_mlflow_metadata(copy)
+                return self.register_folder(
+                    copy,
+                    name,
+                    run_id=run_id,
+                    job_id=job_id,
+                    data=data,
+                    channels=channels,
+                    description=description,
+                    tags=tags,
+                )
         if not (folder / METADATA_FILE).is_file():
             files = [p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()]
             raise not_a_model_folder(f"The model folder {folder}", files)
@@ -289,7 +307,7 @@ class Registry:
                 raise no_model from None
             if not names:
                 raise no_model
-            if METADATA_FILE not in names:
+            if METADATA_FILE not in names and MLMODEL_FILE not in names:
                 raise not_a_model_folder(f"Run {run.name!r}'s {artifact_path}/", sorted(names))
             with self._download(f"{run.artifact_uri}/{artifact_path}") as folder:
                 job_id = run.tags.get("mlstudio.job_id")
