@@ -4,6 +4,8 @@ jupyter mlstudio db upgrade   migrate the metadata database to this release's sc
 jupyter mlstudio db current   print the database's schema revision and this release's
 jupyter mlstudio openapi      print the REST API's OpenAPI document
 jupyter mlstudio scheduler    run due monitor executions while JupyterLab is closed
+jupyter mlstudio import-mlflow SOURCE
+                              copy an mlruns folder or an MLflow database into the store
 """
 
 from __future__ import annotations
@@ -60,6 +62,13 @@ def _parser() -> argparse.ArgumentParser:
     scheduler.add_argument(
         "--once", action="store_true", help="one tick, then exit when what it started ended"
     )
+    imp = sub.add_parser(
+        "import-mlflow",
+        help="copy experiments, runs, artifacts and registered models from MLflow "
+        "(again: only what is new)",
+    )
+    imp.add_argument("source", help="an mlruns folder, or sqlite:///path/mlflow.db, postgresql://…")
+    imp.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser
 
 
@@ -75,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
             return _gc(args.older_than_days, args.dry_run)
         if args.command == "scheduler":
             return _scheduler(args.interval, args.staleness, args.once)
+        if args.command == "import-mlflow":
+            return _import_mlflow(args.source, not args.no_progress)
         uri = StudioConfig.resolve(store_uri=args.store_uri).store_uri
         db = Database(uri, prepare_schema=False)
         try:
@@ -111,6 +122,24 @@ def _gc(older_than_days: float, dry_run: bool) -> int:
     for error in report.errors:
         print(f"error: {error}", file=sys.stderr)
     return 1 if report.errors else 0
+
+
+def _import_mlflow(source: str, progress: bool) -> int:
+    from .mlflow_compat.importer import import_mlflow
+    from .studio import Studio
+
+    studio = Studio.open()
+    try:
+        summary = import_mlflow(studio, source, progress=progress)
+    finally:
+        studio.close()
+    shown = redact_uri(source) if "://" in source else source
+    print(f"Imported from {shown} into {studio.store_uri_redacted}:")
+    for line in summary.lines():
+        print(f"  {line}")
+    if not summary.changed:
+        print("  Nothing new: everything was imported before.")
+    return 0
 
 
 def _scheduler(interval: float, staleness: float, once: bool) -> int:
