@@ -798,6 +798,7 @@ def deploy(
     capture: bool | float | Mapping[str, Any] | None = None,
     auth: bool = True,
     max_payload_bytes: int | None = None,
+    return_probabilities: bool = False,
     wait: bool = True,
     timeout: float | None = None,
 ) -> EndpointHandle:
@@ -808,8 +809,10 @@ def deploy(
     ``variants=[{"name": "a", "model": "churn", "version": 3, "weight": 80}, ...]`` splits
     the traffic. ``instances``: worker processes. ``capture=True`` (or a sampling
     percentage) records requests and responses for Model Monitor. ``max_payload_bytes``:
-    the largest request body it takes (default 6 MiB; a larger one is answered 413). Waits
-    until it serves and raises with the reason if it could not start.
+    the largest request body it takes (default 6 MiB; a larger one is answered 413).
+    ``return_probabilities=True``: a classifier also answers ``probabilities`` (its
+    ``predict_proba`` rows) and ``classes`` (refused for a model without predict_proba).
+    Waits until it serves and raises with the reason if it could not start.
     """
     from .endpoints.handle import deploy_on
 
@@ -825,6 +828,7 @@ def deploy(
         capture=capture,
         auth=auth,
         max_payload_bytes=max_payload_bytes,
+        return_probabilities=return_probabilities,
         wait=wait,
         timeout=timeout,
     )

@@ -51,6 +51,11 @@ class EndpointCreate(RequestModel):
         description="The largest request body the endpoint takes (default 6 MiB); a larger "
         "one is answered 413.",
     )
+    return_probabilities: bool = Field(
+        default=False,
+        description="A classifier also answers `probabilities` (predict_proba's rows) and "
+        "`classes`; refused (400) for a model without predict_proba.",
+    )
 
 
 class EndpointUpdate(RequestModel):
@@ -61,6 +66,7 @@ class EndpointUpdate(RequestModel):
     batching: EndpointBatchingIn | None = None
     capture: EndpointCaptureIn | None = None
     max_payload_bytes: int | None = Field(default=None, ge=1024, le=MAX_PAYLOAD_LIMIT)
+    return_probabilities: bool | None = None
 
 
 class EndpointVariant(ResponseModel):
@@ -82,6 +88,9 @@ class Endpoint(ResponseModel):
     batching: dict[str, Any]
     capture: dict[str, Any]
     max_payload_bytes: int = Field(description="The largest request body it takes (bytes).")
+    return_probabilities: bool = Field(
+        description="Whether answers carry `probabilities` and `classes`."
+    )
     instances: int
     generation: int
     failure_reason: str | None
@@ -101,6 +110,7 @@ class Endpoint(ResponseModel):
             batching=endpoint.config.get("batching", {}),
             capture=endpoint.config.get("capture", {}),
             max_payload_bytes=int(endpoint.config.get("max_payload_bytes", DEFAULT_PAYLOAD_LIMIT)),
+            return_probabilities=bool(endpoint.config.get("return_probabilities", False)),
             instances=endpoint.instances,
             generation=endpoint.generation,
             failure_reason=endpoint.failure_reason,

@@ -9,6 +9,7 @@ from .entities import Endpoint, EndpointStatus
 
 if TYPE_CHECKING:
     import numpy as np
+    import pandas as pd
 
     from .service import EndpointService
 
@@ -76,6 +77,19 @@ class EndpointHandle:
 
         return np.asarray(self._service.predict(self.name, data, variant=variant))
 
+    def predict_proba(self, data: Any, *, variant: str | None = None) -> pd.DataFrame:
+        """Class probabilities for ``data``, one column per class (an endpoint deployed
+        with ``return_probabilities=True``)."""
+        import pandas as pd
+
+        answer = self._service.invoke(self.name, data, variant=variant)
+        if "probabilities" not in answer:
+            raise ValueError(
+                f"Endpoint {self.name!r} does not return probabilities: deploy (or update) "
+                "it with return_probabilities=True."
+            )
+        return pd.DataFrame(answer["probabilities"], columns=answer["classes"])
+
     def metrics(self) -> dict[str, Any]:
         """Live per-variant requests, errors, latency percentiles and batch sizes."""
         return self._service.metrics(self.name)
@@ -96,6 +110,7 @@ class EndpointHandle:
         batching: Mapping[str, Any] | None = None,
         capture: bool | float | Mapping[str, Any] | None = None,
         max_payload_bytes: int | None = None,
+        return_probabilities: bool | None = None,
         wait: bool = True,
         timeout: float | None = None,
     ) -> EndpointHandle:
@@ -125,6 +140,7 @@ class EndpointHandle:
             batching=batching,
             capture=capture_settings(capture),
             max_payload_bytes=max_payload_bytes,
+            return_probabilities=return_probabilities,
             wait=wait,
             timeout=timeout,
         )
@@ -155,6 +171,7 @@ class DeployOptions(TypedDict, total=False):
     capture: bool | float | Mapping[str, Any] | None
     auth: bool
     max_payload_bytes: int | None
+    return_probabilities: bool
     wait: bool
     timeout: float | None
 
@@ -172,6 +189,7 @@ def deploy_on(
     capture: bool | float | Mapping[str, Any] | None = None,
     auth: bool = True,
     max_payload_bytes: int | None = None,
+    return_probabilities: bool = False,
     wait: bool = True,
     timeout: float | None = None,
 ) -> EndpointHandle:
@@ -189,6 +207,7 @@ def deploy_on(
         capture=capture_settings(capture),
         auth=auth,
         max_payload_bytes=max_payload_bytes,
+        return_probabilities=return_probabilities,
         wait=wait,
         timeout=timeout,
     )

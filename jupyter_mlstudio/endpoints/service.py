@@ -135,13 +135,16 @@ class EndpointService:
         host: str = "127.0.0.1",
         port: int = 0,
         max_payload_bytes: int | None = None,
+        return_probabilities: bool = False,
         wait: bool = True,
         timeout: float | None = None,
     ) -> Endpoint:
         """Deploy registered model versions as endpoint ``name``: either ``variants``
         (dicts with model, version or alias, weight, instances, name) or one ``model``.
         ``max_payload_bytes``: the largest request body it takes (default 6 MiB; larger
-        ones get a 413)."""
+        ones get a 413). ``return_probabilities``: classifiers answer ``predict_proba``'s
+        rows and their ``classes`` with the predictions (refused for a model without
+        ``predict_proba``)."""
         if variants is None:
             if model is None:
                 raise InvalidArgumentError("Name the model to deploy (or give variants).")
@@ -165,6 +168,7 @@ class EndpointService:
                 "variants": [dict(v) for v in variants],
                 "batching": dict(batching or {}),
                 "capture": dict(capture or {}),
+                "return_probabilities": return_probabilities,
                 **({} if max_payload_bytes is None else {"max_payload_bytes": max_payload_bytes}),
             }
         )
@@ -186,6 +190,13 @@ class EndpointService:
         variants, pinned = [], []
         for variant in config.variants:
             found = self._registry.get_version(variant.model, variant.version, variant.alias)
+            if config.return_probabilities:  # refused now, not by a failing worker
+                from ..serving.variants import probability_classes
+
+                model = self._registry.load(
+                    variant.model, found.version, trusted=variant.trusted or None
+                )
+                probability_classes(model, f"Model {variant.model!r} version {found.version}")
             variants.append(variant.model_copy(update={"version": found.version, "alias": None}))
             pinned.append(
                 DeployedVariant(
@@ -237,6 +248,7 @@ class EndpointService:
         batching: Mapping[str, Any] | None = None,
         capture: Mapping[str, Any] | None = None,
         max_payload_bytes: int | None = None,
+        return_probabilities: bool | None = None,
         wait: bool = True,
         timeout: float | None = None,
     ) -> Endpoint:
@@ -265,9 +277,12 @@ class EndpointService:
             changes["capture"] = {**endpoint.config.get("capture", {}), **capture}
         if max_payload_bytes is not None:
             changes["max_payload_bytes"] = max_payload_bytes
+        if return_probabilities is not None:
+            changes["return_probabilities"] = return_probabilities
         if not changes:
             raise InvalidArgumentError(
-                "Nothing to update: give variants, weights, batching, capture or max_payload_bytes."
+                "Nothing to update: give variants, weights, batching, capture, "
+                "max_payload_bytes or return_probabilities."
             )
         config, pinned = self._pin(self._full_config(endpoint, **changes))
         if endpoint.status is not EndpointStatus.IN_SERVICE or endpoint.pid is None:
@@ -456,6 +471,12 @@ class EndpointService:
 
     def predict(self, name: str, data: Any, *, variant: str | None = None) -> list[Any]:
         """Predictions for ``data`` (a DataFrame, a list of dicts or of rows, an array)."""
+        predictions: list[Any] = self.invoke(name, data, variant=variant)["predictions"]
+        return predictions
+
+    def invoke(self, name: str, data: Any, *, variant: str | None = None) -> dict[str, Any]:
+        """The endpoint's whole JSON answer for ``data``: ``predictions`` and, when it
+        returns probabilities, ``probabilities`` and ``classes``."""
         body = json.dumps(payload_of(data)).encode()
         headers = {"Content-Type": "application/json"}
         if variant:
@@ -463,8 +484,8 @@ class EndpointService:
         status, _, reply = self.request(name, "POST", "/invocations", body, headers)
         if status != 200:
             raise EndpointRequestError(f"Endpoint {name!r}: {_message(reply)}", status)
-        predictions: list[Any] = json.loads(reply)["predictions"]
-        return predictions
+        answer: dict[str, Any] = json.loads(reply)
+        return answer
 
     def metrics(self, name: str) -> dict[str, Any]:
         status, _, body = self.request(name, "GET", "/metrics", timeout=10)

@@ -55,6 +55,8 @@ class CapturedWindow:
     meta: pd.DataFrame  # inference_id, inference_row, capture_time, prediction?, probability_*
     requests: int
     failed_requests: int
+    # what probability_<j> stands for: classes[j] (endpoints with return_probabilities)
+    classes: list[Any] | None = None
 
     @property
     def rows(self) -> int:
@@ -210,6 +212,26 @@ def _predictions(response: Any) -> list[Any] | None:
     return None
 
 
+def response_probabilities(response: Any) -> tuple[list[list[float]], list[Any]] | None:
+    """The ``predict_proba`` rows and their classes in a captured answer of an endpoint
+    deployed with ``return_probabilities``: the ``probabilities``/``classes`` of an
+    ``/invocations`` answer, or the ``predict_proba`` output tensor of an OIP v2 one."""
+    if not isinstance(response, dict):
+        return None
+    if isinstance(response.get("probabilities"), list):
+        return list(response["probabilities"]), list(response.get("classes") or [])
+    outputs = response.get("outputs")
+    if isinstance(outputs, list):
+        for output in outputs:
+            if isinstance(output, dict) and output.get("name") == "predict_proba":
+                shape = output.get("shape") or []
+                width = int(shape[1]) if len(shape) == 2 else 1
+                values = np.asarray(output.get("data", []), dtype=float).reshape(-1, width)
+                classes = (output.get("parameters") or {}).get("classes") or []
+                return values.tolist(), list(classes)
+    return None
+
+
 def read_window(
     destination: str,
     start: datetime,
@@ -229,6 +251,8 @@ def read_window(
     rows: list[dict[str, Any]] = []
     meta: dict[str, list[Any]] = {INFERENCE_ID: [], ROW: [], TIME: []}
     outputs: list[Any] = []  # one per row: a prediction, a list of probabilities or None
+    probabilities: list[list[float] | None] = []  # one per row (return_probabilities)
+    classes: list[Any] | None = None
     requests = failed = 0
     for record in records_in_window(destination, start, end, variant=variant):
         requests += 1
@@ -250,6 +274,12 @@ def read_window(
         outputs += (
             predictions if predictions is not None and len(predictions) == count else [None] * count
         )
+        found_probabilities = response_probabilities(response.get("data"))
+        if found_probabilities is not None and len(found_probabilities[0]) == count:
+            probabilities += found_probabilities[0]
+            classes = classes or found_probabilities[1] or None
+        else:
+            probabilities += [None] * count
     if not rows:
         where = f" of variant {variant!r}" if variant else ""
         return NoData(
@@ -261,14 +291,20 @@ def read_window(
     features = pd.DataFrame.from_records(rows)
     meta_frame = pd.DataFrame(meta)
     meta_frame[TIME] = pd.to_datetime(meta_frame[TIME], utc=True, format="ISO8601")
-    if any(isinstance(o, list) for o in outputs):
-        width = max(len(o) for o in outputs if isinstance(o, list))
+    # probability_<j>: the endpoint's own probabilities (return_probabilities) where it
+    # answered them, else an output that is a list per row
+    rows_probabilities = [
+        p if p is not None else (o if isinstance(o, list) else None)
+        for o, p in zip(outputs, probabilities, strict=True)
+    ]
+    if any(p is not None for p in rows_probabilities):
+        width = max(len(p) for p in rows_probabilities if p is not None)
         for j in range(width):
             meta_frame[f"{PROBABILITY_PREFIX}{j}"] = [
-                o[j] if isinstance(o, list) and j < len(o) else None for o in outputs
+                p[j] if p is not None and j < len(p) else None for p in rows_probabilities
             ]
     if any(o is not None and not isinstance(o, list) for o in outputs):
         meta_frame[PREDICTION] = pd.Series(
             [None if isinstance(o, list) else o for o in outputs], dtype=object
         ).infer_objects()
-    return CapturedWindow(features, meta_frame, requests, failed)
+    return CapturedWindow(features, meta_frame, requests, failed, classes)

@@ -108,6 +108,8 @@ class EndpointConfig(_Strict):
     variants: list[VariantConfig] = Field(min_length=1)
     batching: BatchingConfig = Field(default_factory=BatchingConfig)
     capture: CaptureConfig = Field(default_factory=CaptureConfig)
+    # classifiers also answer predict_proba's rows and the classes they stand for
+    return_probabilities: bool = False
     # the largest request body taken; larger ones are answered 413
     max_payload_bytes: int = Field(default=DEFAULT_PAYLOAD_LIMIT, ge=1024, le=MAX_PAYLOAD_LIMIT)
     ready_file: str | None = None  # written (atomically) once every worker serves

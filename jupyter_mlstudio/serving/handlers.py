@@ -303,7 +303,10 @@ class InvocationsHandler(BaseHandler):
         predictions = await self.predict(variant, part)
         if predictions is None:
             return
-        body = {"predictions": predictions.values}
+        body: dict[str, Any] = {"predictions": predictions.values}
+        if predictions.probabilities is not None:  # return_probabilities
+            body["probabilities"] = predictions.probabilities
+            body["classes"] = variant.classes
         self.captured_response(body)
         accept, _ = media_type(self.request.headers.get("Accept"))
         if accept == "text/csv":
@@ -418,21 +421,47 @@ class InferHandler(OipHandler):
         predictions = await self.predict(variant, request.part)
         if predictions is None:
             return
-        values = _flat(predictions.values)
-        output = {"name": "predict", "shape": predictions.shape, "datatype": predictions.datatype}
+        # (output tensor without its data, the flat data)
+        outputs: list[tuple[dict[str, Any], list[Any]]] = [
+            (
+                {"name": "predict", "shape": predictions.shape, "datatype": predictions.datatype},
+                _flat(predictions.values),
+            )
+        ]
+        if predictions.probabilities is not None:  # return_probabilities: a second tensor
+            width = len(variant.classes or [])
+            outputs.append(
+                (
+                    {
+                        "name": "predict_proba",
+                        "shape": [len(predictions.probabilities), width],
+                        "datatype": "FP64",
+                        "parameters": {"classes": variant.classes},
+                    },
+                    _flat(predictions.probabilities),
+                )
+            )
         answer = {
             "model_name": name,
             "model_version": str(variant.version.version),
             "id": request.id or self.inference_id,
         }
-        self.captured_response({**answer, "outputs": [{**output, "data": values}]})
+        document = {**answer, "outputs": [{**o, "data": data} for o, data in outputs]}
+        self.captured_response(document)
         if not request.binary_output:
-            self.reply({**answer, "outputs": [{**output, "data": values}]})
+            self.reply(document)
             return
-        # the binary tensor data extension: the JSON header, then the output's raw bytes
-        raw = encode_output(values, predictions.datatype)
+        # the binary tensor data extension: the JSON header, then the outputs' raw bytes
+        raws = [encode_output(data, o["datatype"]) for o, data in outputs]
+        raw = b"".join(raws)
         header = _json(
-            {**answer, "outputs": [{**output, "parameters": {"binary_data_size": len(raw)}}]}
+            {
+                **answer,
+                "outputs": [
+                    {**o, "parameters": {**o.get("parameters", {}), "binary_data_size": len(r)}}
+                    for (o, _), r in zip(outputs, raws, strict=True)
+                ],
+            }
         )
         self.set_header("Content-Type", "application/octet-stream")
         self.set_header(HEADER_LENGTH, str(len(header)))

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..config import StudioConfig
+from ..errors import InvalidArgumentError
 from ..registry.entities import ModelVersion
 from ..registry.format import signature_of_estimator
 from ..studio import Studio
@@ -49,6 +50,8 @@ class Predictions:
     values: list[Any]
     datatype: str  # OIP v2 tensor type
     shape: list[int]
+    # predict_proba's rows (return_probabilities), one list per row in ``classes`` order
+    probabilities: list[list[float]] | None = None
 
 
 @dataclass
@@ -60,8 +63,14 @@ class LoadedVariant:
     schema: InputSchema = field(init=False)
     output_datatype: str = field(init=False)
     batcher: Batcher[Predictions] | None = None
+    return_probabilities: bool = False
+    classes: list[Any] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
+        if self.return_probabilities:
+            self.classes = probability_classes(
+                self.model, f"{self.version.name} version {self.version.version}"
+            )
         signature = self.version.signature
         if not signature.get("inputs"):  # registered without data: ask the estimator
             signature = signature_of_estimator(self.model)
@@ -91,14 +100,25 @@ class LoadedVariant:
                 f"The model returned {result.shape[0] if result.ndim else 1} predictions "
                 f"for {rows} rows."
             )
+        probabilities: list[list[float]] | None = None
+        if self.classes is not None:
+            proba = np.asarray(self.model.predict_proba(features), dtype=float)
+            if proba.shape != (rows, len(self.classes)):
+                raise RuntimeError(
+                    f"predict_proba returned shape {list(proba.shape)} for {rows} rows and "
+                    f"{len(self.classes)} classes."
+                )
+            probabilities = proba.tolist()
         datatype = oip_datatype(result.dtype)
         values = result.tolist()
         tail = list(result.shape[1:])
         sliced, start = [], 0
         for part in parts:
-            chunk = values[start : start + part.rows]
-            sliced.append(Predictions(chunk, datatype, [part.rows, *tail]))
-            start += part.rows
+            end = start + part.rows
+            chunk = values[start:end]
+            probs = probabilities[start:end] if probabilities is not None else None
+            sliced.append(Predictions(chunk, datatype, [part.rows, *tail], probs))
+            start = end
         return sliced
 
     def facts(self) -> dict[str, Any]:
@@ -128,6 +148,26 @@ class LoadedVariant:
         }
 
 
+def probability_classes(model: Any, what: str) -> list[Any]:
+    """The classes ``predict_proba``'s columns stand for; an ``InvalidArgumentError`` when
+    the model cannot return probabilities (``return_probabilities`` is refused)."""
+    from ..registry.format import json_safe
+
+    if not callable(getattr(model, "predict_proba", None)):
+        raise InvalidArgumentError(
+            f"{what} ({type(model).__name__}) has no predict_proba: return_probabilities "
+            "needs a classifier that returns probabilities."
+        )
+    classes = getattr(model, "classes_", None)
+    if classes is None:
+        raise InvalidArgumentError(
+            f"{what} ({type(model).__name__}) has predict_proba but no classes_: "
+            "return_probabilities cannot say which class each probability is for."
+        )
+    found: list[Any] = json_safe(np.asarray(classes).tolist())
+    return found
+
+
 def load_variants(config: EndpointConfig) -> list[LoadedVariant]:
     """Every variant's model from the registry (hash and trust checked), in config order.
     The versions must be pinned (the supervisor resolves aliases once for all workers)."""
@@ -141,7 +181,11 @@ def load_variants(config: EndpointConfig) -> list[LoadedVariant]:
             )
             if not hasattr(model, "predict"):
                 raise TypeError(f"{variant.model} version {version.version} has no predict().")
-            loaded.append(LoadedVariant(variant, version, model, row))
+            loaded.append(
+                LoadedVariant(
+                    variant, version, model, row, return_probabilities=config.return_probabilities
+                )
+            )
         return loaded
     finally:
         studio.close()

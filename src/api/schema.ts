@@ -2007,6 +2007,11 @@ export interface components {
              * @description The largest request body it takes (bytes).
              */
             max_payload_bytes: number;
+            /**
+             * Return Probabilities
+             * @description Whether answers carry `probabilities` and `classes`.
+             */
+            return_probabilities: boolean;
             /** Instances */
             instances: number;
             /** Generation */
@@ -2077,6 +2082,12 @@ export interface components {
              * @default null
              */
             max_payload_bytes?: number | null;
+            /**
+             * Return Probabilities
+             * @description A classifier also answers `probabilities` (predict_proba's rows) and `classes`; refused (400) for a model without predict_proba.
+             * @default false
+             */
+            return_probabilities?: boolean;
         };
         /** EndpointError */
         EndpointError: {
@@ -2169,6 +2180,11 @@ export interface components {
              * @default null
              */
             max_payload_bytes?: number | null;
+            /**
+             * Return Probabilities
+             * @default null
+             */
+            return_probabilities?: boolean | null;
         };
         /** EndpointVariant */
         EndpointVariant: {

@@ -77,6 +77,7 @@ class EndpointsHandler(_EndpointsBase):
             capture=_settings(body.capture),
             auth=body.auth,
             max_payload_bytes=body.max_payload_bytes,
+            return_probabilities=body.return_probabilities,
             wait=False,
         )
         self.set_header(
@@ -104,6 +105,7 @@ class EndpointHandler(_EndpointsBase):
             batching=_settings(body.batching),
             capture=_settings(body.capture),
             max_payload_bytes=body.max_payload_bytes,
+            return_probabilities=body.return_probabilities,
             wait=False,
         )
         self.emit_change("endpoints", "updated", name)
