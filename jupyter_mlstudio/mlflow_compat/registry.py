@@ -38,9 +38,10 @@ STAGE_TAG = "mlflow.current_stage"
 SOURCE_TAG = "mlflow.source"
 STAGES = ("None", "Staging", "Production", "Archived")
 RUN_PATH = re.compile(r"^experiments/[^/]+/runs/(?P<run>[^/]+)/artifacts/(?P<path>.+)$")
-# One condition of MLflow's registry filter: name/run_id/tags.<key> with =, !=, LIKE, ILIKE.
+# One condition of MLflow's registry filter: name, run_id, tags.<key> (or tag.<key>)
+# with =, !=, LIKE or ILIKE.
 CONDITION = re.compile(
-    r"""^\s*(?P<key>name|run_id|source_path|tags\.(?:`[^`]+`|[\w.]+))\s*
+    r"""^\s*(?P<key>name|run_id|source_path|tags?\.(?:`[^`]+`|[\w.]+))\s*
     (?P<op>=|!=|LIKE|ILIKE)\s*(?P<q>['"])(?P<value>.*?)(?P=q)\s*$""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -72,8 +73,8 @@ def parse_filter(text: str | None) -> list[tuple[str, str, str]]:
                 "LIKE or ILIKE and a quoted value, joined by AND."
             )
         key = match["key"]
-        is_tag = key.lower().startswith("tags.")
-        key = "tags." + key[5:].strip("`") if is_tag else key.lower()
+        head, _, rest = key.partition(".")
+        key = "tags." + rest.strip("`") if head.lower() in ("tag", "tags") else key.lower()
         conditions.append((key, match["op"].upper(), match["value"]))
     return conditions
 

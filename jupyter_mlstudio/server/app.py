@@ -69,6 +69,7 @@ from .handlers.jobs import (
     ProcessingJobsHandler,
     TrainingJobsHandler,
 )
+from .handlers.mlflow_registry import mlflow_registry_routes
 from .handlers.monitors import (
     MonitorAlertsHandler,
     MonitorConstraintsHandler,
@@ -127,6 +128,7 @@ from .handlers.wrangler import (
 from .watcher import ChangeWatcher
 
 API = r"/mlstudio/api/v1"
+MLFLOW = r"/mlstudio/mlflow"  # MLflow's REST API for its unmodified client (issue 18)
 ALLOWED_DATA_ROOTS_ENV = "MLSTUDIO_ALLOWED_DATA_ROOTS"
 EVENT_SCHEMA = Path(__file__).with_name("events") / "resource_changed.yaml"
 
@@ -535,6 +537,7 @@ class MLStudio(ExtensionApp):
                 ),
                 (rf"{API}/monitor-alerts", MonitorAlertsHandler),
                 (r"/mlstudio/endpoints/(?P<name>[^/]+)/(?P<path>.*)", EndpointProxyHandler),
+                *mlflow_registry_routes(MLFLOW),
                 (rf"{API}(/.*)?", NotFoundHandler),
             ]
         )

@@ -1,0 +1,206 @@
+"""The real mlflow client against a real Jupyter server with our extension: registry calls,
+the artifact proxy, models:/name@alias loading, MLflow's error shapes and auth."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from jupyter_mlstudio.config import StudioConfig
+from jupyter_mlstudio.mlflow_compat.artifacts import run_artifact_uri
+from jupyter_mlstudio.studio import Studio
+
+mlflow = pytest.importorskip("mlflow")
+
+
+@dataclass
+class Server:
+    url: str  # the MLflow tracking URI: …/mlstudio/mlflow
+    token: str
+    home: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    base = tmp_path_factory.mktemp("mlflow-registry-server")
+    home, root = base / "home", base / "root"
+    home.mkdir()
+    root.mkdir()
+    port, token = _free_port(), "mlflow-registry-token"
+    env = {**os.environ, "MLSTUDIO_HOME": str(home)}
+    env.pop("MLSTUDIO_STORE_URI", None)
+    log = base / "server.log"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "jupyter_server",
+            "--no-browser",
+            "--allow-root",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={root}",
+            "--ServerApp.port_retries=0",
+        ],
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"jupyter server did not start:\n{log.read_text()}")
+            try:
+                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
+                break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.3)
+        yield Server(url=f"{url}/mlstudio/mlflow", token=token, home=home)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture
+def client(server: Server, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", server.url)
+    monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", server.token)
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    previous = mlflow.get_tracking_uri()
+    mlflow.set_tracking_uri(server.url)
+    mlflow.set_registry_uri(server.url)
+    try:
+        yield mlflow.MlflowClient(tracking_uri=server.url, registry_uri=server.url)
+    finally:
+        mlflow.set_tracking_uri(previous)
+        mlflow.set_registry_uri("")
+
+
+@pytest.fixture
+def studio_of(server: Server, monkeypatch: pytest.MonkeyPatch) -> Iterator[Studio]:
+    """Our own view of the server's store (the same SQLite database and artifact folder)."""
+    monkeypatch.setenv("MLSTUDIO_HOME", str(server.home))
+    monkeypatch.delenv("MLSTUDIO_STORE_URI", raising=False)
+    studio = Studio(StudioConfig.resolve())
+    yield studio
+    studio.close()
+
+
+def _request(
+    server: Server, method: str, path: str, body: bytes | None = None, token: bool = True
+) -> tuple[int, dict[str, object]]:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {server.token}"
+    request = urllib.request.Request(
+        f"{server.url}{path}", data=body, method=method, headers=headers
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"{}")
+
+
+def test_register_alias_and_load_through_the_client(
+    client: object, studio_of: Studio, tmp_path: Path
+) -> None:
+    import mlflow.sklearn
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+    from sklearn.linear_model import LogisticRegression
+
+    assert isinstance(client, MlflowClient)
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame({"a": rng.random(50), "b": rng.random(50)})
+    estimator = LogisticRegression().fit(X, (X.a > X.b).astype(int))
+    mlflow.sklearn.save_model(estimator, str(tmp_path / "model"), input_example=X.head(2))
+    experiment = studio_of.stores.experiments.create_experiment("registry-client")
+    run = studio_of.stores.runs.create_run(experiment.id, name="trained")
+
+    # The artifact proxy: upload the model folder into the run, list it, read it back.
+    run_uri = run_artifact_uri(studio_of.config.artifact_uri, run)
+    from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+
+    repo = get_artifact_repository(run_uri)
+    repo.log_artifacts(str(tmp_path / "model"), "model")
+    assert {f.path for f in repo.list_artifacts("model")} >= {"model/MLmodel", "model/model.skops"}
+    ours = studio_of.experiments.artifacts(run.id)
+    assert (ours.open("model/MLmodel").read()) == (tmp_path / "model" / "MLmodel").read_bytes()
+    fetched = mlflow.artifacts.download_artifacts(
+        f"{run_uri}/model/MLmodel", dst_path=str(tmp_path / "dl")
+    )
+    assert Path(fetched).read_bytes() == (tmp_path / "model" / "MLmodel").read_bytes()
+
+    client.create_registered_model("clf", tags={"team": "blue"}, description="a classifier")
+    with pytest.raises(MlflowException) as exists:
+        client.create_registered_model("clf")
+    assert exists.value.error_code == "RESOURCE_ALREADY_EXISTS"
+    version = client.create_model_version("clf", f"{run_uri}/model", run_id=run.id)
+    assert version.version == "1"
+    assert version.run_id == run.id
+    client.set_registered_model_alias("clf", "champion", "1")
+    assert client.get_model_version_by_alias("clf", "champion").version == "1"
+    found = client.search_registered_models(filter_string="name LIKE 'cl%'")
+    assert [m.name for m in found] == ["clf"]
+    assert found[0].tags == {"team": "blue"}
+    assert [v.version for v in client.search_model_versions("name='clf'")] == ["1"]
+    client.set_model_version_tag("clf", "1", "checked", "yes")
+    assert client.get_model_version("clf", "1").tags == {"checked": "yes"}
+
+    loaded = mlflow.pyfunc.load_model("models:/clf@champion")
+    assert (np.asarray(loaded.predict(X)) == estimator.predict(X)).all()
+    assert (mlflow.sklearn.load_model("models:/clf/1").predict(X) == estimator.predict(X)).all()
+
+    # The same version in our registry.
+    ours_version = studio_of.registry.get_version("clf", alias="champion")
+    assert ours_version.source_run_id == run.id
+    assert (studio_of.registry.load("clf", 1).predict(X) == estimator.predict(X)).all()
+
+    with pytest.raises(MlflowException) as missing:
+        client.get_registered_model("nope")
+    assert missing.value.error_code == "RESOURCE_DOES_NOT_EXIST"
+
+
+def test_errors_in_mlflows_shape(server: Server) -> None:
+    status, body = _request(server, "GET", "/api/2.0/mlflow/registered-models/frobnicate")
+    assert (status, body["error_code"]) == (404, "ENDPOINT_NOT_FOUND")
+    status, body = _request(server, "POST", "/api/2.0/mlflow/registered-models/create", b"{no")
+    assert (status, body["error_code"]) == (400, "INVALID_PARAMETER_VALUE")
+    status, body = _request(server, "POST", "/api/2.0/mlflow/registered-models/create", b"{}")
+    assert (status, body["error_code"]) == (400, "INVALID_PARAMETER_VALUE")
+    assert "name" in str(body["message"])
+    status, body = _request(
+        server, "GET", "/api/2.0/mlflow/registered-models/get?name=x", token=False
+    )
+    assert status in (401, 403)
+    status, _ = _request(server, "GET", "/api/2.0/mlflow-artifacts/artifacts?path=x", token=False)
+    assert status in (401, 403)
+    status, body = _request(server, "GET", "/api/2.0/mlflow-artifacts/artifacts/../../etc/passwd")
+    assert status in (400, 404)
