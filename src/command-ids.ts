@@ -55,6 +55,10 @@ export namespace CommandIDs {
   export const createFeatureGroup = 'mlstudio:create-feature-group';
   export const ingestFeatureGroup = 'mlstudio:ingest-feature-group';
   export const newFeatureDataset = 'mlstudio:new-feature-dataset';
+  // Model Monitor (registered by the monitor plugin, src/monitor/plugin.ts)
+  export const openMonitors = 'mlstudio:open-monitors';
+  export const openMonitor = 'mlstudio:open-monitor';
+  export const newMonitor = 'mlstudio:new-monitor';
 }
 
 /** Id of the ML Studio sidebar widget. */
@@ -71,6 +75,9 @@ export const ENDPOINTS_SIDEBAR_ID = 'mlstudio-endpoints';
 
 /** Id of the Tuning sidebar widget. */
 export const TUNING_SIDEBAR_ID = 'mlstudio-tuning';
+
+/** Id of the Monitors sidebar widget. */
+export const MONITORS_SIDEBAR_ID = 'mlstudio-monitors';
 
 /** Id of the Feature Store sidebar widget. */
 export const FEATURES_SIDEBAR_ID = 'mlstudio-features';

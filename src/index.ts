@@ -8,7 +8,7 @@ import { corePlugin, launcherPlugin } from './experiments/plugin';
 import { homePlugin } from './home/plugin';
 import { jobsPlugin } from './jobs/plugin';
 import { modelsPlugin } from './registry/plugin';
-import { monitorChartsPlugin } from './monitor/charts-plugin';
+import { monitorPlugin } from './monitor/plugin';
 import { tuningPlugin } from './tuning/plugin';
 import { wranglerPlugin } from './wrangler/plugin';
 
@@ -23,5 +23,5 @@ export default [
   wranglerPlugin,
   featuresPlugin,
   homePlugin,
-  monitorChartsPlugin
+  monitorPlugin
 ];

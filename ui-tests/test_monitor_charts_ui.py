@@ -1,7 +1,7 @@
 """Model Monitor charts and constraint editor in the browser. A table monitor is seeded
 over REST with two real executions (the reference distribution, then income shifted and
-a new plan); the user opens the second execution's charts from the command palette (a
-temporary command until the monitor view mounts them), reads drift over time and the
+a new plan); the user opens the monitor from the Monitors sidebar and the second
+execution from its timeline, reads drift over time and the
 histograms, then edits constraints: a bad value is refused inline with nothing written,
 a good edit saves version 2 of constraints.json, reset brings the suggested file back."""
 
@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import Lab, start_lab, stop_lab
-from pages import mlstudio_errors, open_lab, screenshot_themes, visible_view
+from pages import mlstudio_errors, open_lab, screenshot_themes, show_left, visible_view
 from playwright.sync_api import Page, expect
 
 TERMINAL = ("Completed", "CompletedWithViolations", "NoData", "Failed")
@@ -62,7 +62,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
 
 
 @pytest.fixture(scope="module")
-def seeded(lab: Lab) -> tuple[str, Path]:
+def seeded(lab: Lab) -> tuple[str, str, Path]:
     """A monitor of a table with two executions; returns the second's id and the
     baseline folder."""
     from jupyter_mlstudio.monitor import suggest_baseline
@@ -70,7 +70,7 @@ def seeded(lab: Lab) -> tuple[str, Path]:
     folder = lab.root / "monitor-charts"
     suggest_baseline(_table(1)).save(folder / "baseline")
     _table(2).to_csv(folder / "scored.csv", index=False)
-    lab.api(
+    created = lab.api(
         "POST",
         "monitors",
         {
@@ -84,28 +84,30 @@ def seeded(lab: Lab) -> tuple[str, Path]:
     _table(3, shifted=True).to_csv(folder / "scored.csv", index=False)
     second = _run(lab, "charts-demo")
     assert second["status"] == "CompletedWithViolations", second
-    return second["id"], folder / "baseline"
+    return created["id"], second["id"], folder / "baseline"
 
 
-def _open_charts(page: Page, execution_id: str) -> None:
-    page.keyboard.press("Control+Shift+C")
-    palette = page.locator("#command-palette .lm-CommandPalette-input")
-    palette.fill("Open Monitor Execution Charts")
-    page.locator("#command-palette .lm-CommandPalette-item").first.click()
-    dialog = page.locator(".jp-Dialog")
-    option = dialog.locator("option", has_text=execution_id)
-    dialog.locator("select").select_option(label=option.inner_text())
-    dialog.locator(".jp-Dialog-button.jp-mod-accept").click()
+def _open_charts(page: Page, monitor_id: str, execution_id: str) -> None:
+    """Open the monitor from the Monitors sidebar and pick the execution in its timeline."""
+    panel = show_left(page, "mlstudio-monitors", ".jp-MLStudio-monitorsSidebar")
+    panel.locator(f'[data-testid="mls-monitor-item"][data-monitor-id="{monitor_id}"]').click()
+    view = visible_view(page, "mls-monitor-view")
+    view.locator(
+        f'[data-testid="mls-monitor-execution"][data-execution-id="{execution_id}"]'
+    ).click()
+    expect(
+        view.locator(f'[data-testid="mls-monitor-execution"][data-execution-id="{execution_id}"]')
+    ).to_have_attribute("aria-pressed", "true")
 
 
 def test_charts_and_constraint_editor(
-    page: Page, lab: Lab, seeded: tuple[str, Path], console_errors: list[str]
+    page: Page, lab: Lab, seeded: tuple[str, str, Path], console_errors: list[str]
 ) -> None:
-    execution_id, baseline = seeded
+    monitor_id, execution_id, baseline = seeded
     suggested = (baseline / "constraints.json").read_text()
     open_lab(page, lab)
-    _open_charts(page, execution_id)
-    view = visible_view(page, "mls-monitor-charts-page")
+    _open_charts(page, monitor_id, execution_id)
+    view = visible_view(page, "mls-monitor-view")
 
     # features most drifted first: income (mean shift) and plan (a new category)
     charts = view.locator('[data-testid="mls-monitor-charts"]')
@@ -247,8 +249,8 @@ def test_model_quality_chart(page: Page, lab: Lab, console_errors: list[str]) ->
             assert ended["status"] in ("Completed", "CompletedWithViolations"), ended
 
         open_lab(page, lab)
-        _open_charts(page, ended["id"])
-        view = visible_view(page, "mls-monitor-charts-page")
+        _open_charts(page, monitor["id"], ended["id"])
+        view = visible_view(page, "mls-monitor-view")
         chart = view.locator('[data-testid="mls-monitor-quality-chart"] .js-plotly-plot')
         accuracy = chart.locator(".scatterlayer .trace").first
         expect(accuracy.locator(".point")).to_have_count(2)

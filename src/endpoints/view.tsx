@@ -27,6 +27,7 @@ import { CaptureSection } from './sections/capture';
 import { ConnectSection } from './sections/connect';
 import { ErrorsSection, LiveSection } from './sections/live';
 import { LogSection } from './sections/log';
+import { MonitorSection } from './sections/monitors';
 import { TestSection } from './sections/test-form';
 import { VariantsSection } from './sections/variants';
 
@@ -119,6 +120,7 @@ function EndpointContent(props: IContentProps): JSX.Element {
         <ErrorsSection model={model} />
         <CaptureSection model={model} endpoint={endpoint} />
       </div>
+      <MonitorSection {...props} endpoint={endpoint} />
       <LogSection model={model} />
     </div>
   );

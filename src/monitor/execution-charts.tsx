@@ -43,6 +43,8 @@ interface ILoaded {
 export function ExecutionCharts(props: {
   executionId: string;
   monitorId: string;
+  /** The feature to show (a violation clicked in the monitor view). */
+  feature?: string | null;
 }): JSX.Element {
   const { executionId, monitorId } = props;
   const colors = useThemeColors();
@@ -97,6 +99,7 @@ export function ExecutionCharts(props: {
           features={loaded.features}
           executionId={executionId}
           colors={colors}
+          feature={props.feature ?? null}
         />
       ) : (
         <QualityCharts
@@ -114,13 +117,21 @@ function DriftCharts(props: {
   features: IReportFeature[];
   executionId: string;
   colors: IThemeColors;
+  feature: string | null;
 }): JSX.Element {
   const { history, executionId, colors } = props;
+  const top = React.useRef<HTMLDivElement>(null);
   const sorted = React.useMemo(
     () => sortByDrift(history.features, executionId),
     [history, executionId]
   );
   const [chosen, setChosen] = React.useState<string | null>(null);
+  React.useEffect(() => {
+    if (props.feature) {
+      setChosen(props.feature);
+      top.current?.scrollIntoView?.({ block: 'start' });
+    }
+  }, [props.feature]);
   const feature: FeatureDriftHistory | undefined =
     sorted.find(f => f.name === chosen) ?? sorted[0];
   const drift = React.useMemo(
@@ -144,7 +155,7 @@ function DriftCharts(props: {
     );
   }
   return (
-    <div className="jp-MLStudio-monitorDrift">
+    <div className="jp-MLStudio-monitorDrift" ref={top}>
       <PageSection
         title="Features by drift"
         testId="mls-monitor-drift-features"
