@@ -295,6 +295,19 @@ class DatasetCreate(RequestModel):
     event_time: str = Field(min_length=1, max_length=300, description="Entity time column.")
     as_of: IsoDateTime | None = Field(default=None, description="Ignore later ingestions.")
     include_deleted: bool = False
+    event_time_start: IsoDateTime | None = Field(
+        default=None,
+        description="Use only feature records whose event time is at or after this.",
+    )
+    event_time_end: IsoDateTime | None = Field(
+        default=None,
+        description="Use only feature records whose event time is at or before this.",
+    )
+    include_duplicated: bool = Field(
+        default=False,
+        description="Every record with the matched id and event time (one row each), "
+        "not only the latest ingestion.",
+    )
     output_path: PathStr | None = Field(
         default=None,
         min_length=1,

@@ -11,6 +11,14 @@ id with the latest event time at or before t:
 - a delete leaves a tombstone: if the latest record at t is a tombstone the features
   are null, unless ``include_deleted``, which ignores tombstones (the values before the
   delete come back).
+- ``event_time_range=(start, end)`` keeps only feature records whose event time is in
+  ``[start, end]`` (either end may be open), as SageMaker's
+  ``with_event_time_range``: records outside the range are not there for the join.
+- ``include_duplicated`` keeps every record with the matched id and event time
+  (SageMaker's ``include_duplicated_records``) instead of only the latest ingestion: an
+  entity row then comes back once per duplicate (per group; several groups multiply),
+  ordered by ingestion time. A tombstone among them gives a row of nulls unless
+  ``include_deleted`` drops it.
 
 This is Feast's ``get_historical_features`` rule (ASOF join, TTL window, created-time
 tie-break) with ingestion time in the role of Feast's created timestamp. The SQL is one
@@ -58,6 +66,8 @@ class TrainingSet:
     features: tuple[str, ...]  # the output columns holding features
     as_of: datetime | None = None
     entity_rows: int = 0
+    event_time_range: tuple[datetime | None, datetime | None] | None = None
+    include_duplicated: bool = False
     fingerprint: str = field(default="")
 
     def to_file(self, path: str | Path) -> Path:
@@ -133,8 +143,12 @@ def build_training_set(
     event_time: str,
     as_of: datetime | None = None,
     include_deleted: bool = False,
+    event_time_range: tuple[datetime | None, datetime | None] | None = None,
+    include_duplicated: bool = False,
 ) -> TrainingSet:
     import duckdb
+
+    time_range = _check_range(event_time_range)
     import pandas as pd
 
     if event_time not in entity.columns:
@@ -187,21 +201,35 @@ def build_training_set(
             view = group.ref
             offline.register(con, group, view)
             key = keys[(group.record_identifier, group.feature(group.record_identifier).type)]
-            ctes.append(_history_cte(index, selection, view, as_of, include_deleted))
-            ctes.append(_join_cte(index, selection, key))
+            ctes.append(
+                _history_cte(
+                    index, selection, view, as_of, include_deleted, time_range, include_duplicated
+                )
+            )
+            if include_duplicated:
+                ctes += _duplicates_join_ctes(index, selection, key)
+            else:
+                ctes.append(_join_cte(index, selection, key))
             picks += [f"j{index}.{quote_identifier(c)}" for c in selection.columns]
             joins.append(f"LEFT JOIN j{index} USING ({ROW})")
+        order = [f"entity.{ROW}"]
+        if include_duplicated:
+            order += [f"j{i}.__ing NULLS FIRST" for i in range(len(selections))]
         sql = (
             "WITH\n"
             + ",\n".join(ctes)
-            + f"\nSELECT {', '.join(picks)}\nFROM entity\n"
+            + f"\nSELECT entity.{ROW}, {', '.join(picks)}\nFROM entity\n"
             + "\n".join(joins)
-            + f"\nORDER BY {ROW}"
+            + f"\nORDER BY {', '.join(order)}"
         )
         features = utc_frame(con.execute(sql).df())
     finally:
         con.close()
-    frame = pd.concat([entity.reset_index(drop=True), features.reset_index(drop=True)], axis=1)
+    rows = features.pop(ROW).to_numpy()
+    # one output row per entity row, or several with include_duplicated
+    frame = pd.concat(
+        [entity.iloc[rows].reset_index(drop=True), features.reset_index(drop=True)], axis=1
+    )
     output = tuple(c for s in selections for c in s.columns)
     refs = tuple(s.group.ref for s in selections)
     digest = hashlib.sha256(sql.encode())
@@ -214,11 +242,47 @@ def build_training_set(
         as_of=as_of,
         entity_rows=len(entity),
         fingerprint=digest.hexdigest()[:32],
+        event_time_range=time_range,
+        include_duplicated=include_duplicated,
     )
 
 
+def _check_range(
+    event_time_range: Sequence[datetime | None] | None,
+) -> tuple[datetime | None, datetime | None] | None:
+    if event_time_range is None:
+        return None
+    if isinstance(event_time_range, str) or len(event_time_range) != 2:
+        raise InvalidArgumentError(
+            "event_time_range is (start, end): two datetimes, either may be None."
+        )
+    start, end = event_time_range
+    for bound in (start, end):
+        if bound is not None and not isinstance(bound, datetime):
+            raise InvalidArgumentError(
+                f"event_time_range bounds are datetimes or None, not {bound!r}."
+            )
+    if start is not None and end is not None and naive_utc(start) > naive_utc(end):
+        raise InvalidArgumentError(
+            f"The event-time range starts ({start.isoformat()}) after it ends ({end.isoformat()})."
+        )
+    if start is None and end is None:
+        return None
+    return (start, end)
+
+
+def _timestamp(value: datetime) -> str:
+    return f"TIMESTAMP '{naive_utc(value).isoformat(sep=' ')}'"
+
+
 def _history_cte(
-    index: int, selection: Selection, view: str, as_of: datetime | None, include_deleted: bool
+    index: int,
+    selection: Selection,
+    view: str,
+    as_of: datetime | None,
+    include_deleted: bool,
+    time_range: tuple[datetime | None, datetime | None] | None = None,
+    include_duplicated: bool = False,
 ) -> str:
     group = selection.group
     id_col = quote_identifier(group.record_identifier)
@@ -226,28 +290,61 @@ def _history_cte(
     values = ", ".join(quote_identifier(f) for f in selection.features)
     where = []
     if as_of is not None:
-        where.append(f"{INGESTED_AT} <= TIMESTAMP '{naive_utc(as_of).isoformat(sep=' ')}'")
+        where.append(f"{INGESTED_AT} <= {_timestamp(as_of)}")
     if include_deleted:
         where.append(f"NOT {DELETED}")
+    if time_range is not None:
+        start, end = time_range
+        if start is not None:
+            where.append(f"{time_col} >= {_timestamp(start)}")
+        if end is not None:
+            where.append(f"{time_col} <= {_timestamp(end)}")
     condition = f"\n  WHERE {' AND '.join(where)}" if where else ""
-    # quoted names and a formatted timestamp only
+    latest = (
+        ""
+        if include_duplicated
+        else f"\n  QUALIFY row_number() OVER (PARTITION BY {id_col}, {time_col} "
+        f"ORDER BY {INGESTED_AT} DESC) = 1"
+    )
+    # quoted names and formatted timestamps only
     return (
         f"g{index} AS (\n"  # noqa: S608
-        f"  SELECT {id_col} AS __key, {time_col} AS __t, {DELETED} AS __deleted, {values}\n"
-        f"  FROM {quote_identifier(view)}{condition}\n"
-        f"  QUALIFY row_number() OVER (PARTITION BY {id_col}, {time_col} "
-        f"ORDER BY {INGESTED_AT} DESC) = 1\n)"
+        f"  SELECT {id_col} AS __key, {time_col} AS __t, {DELETED} AS __deleted, "
+        f"{INGESTED_AT} AS __ing, {values}\n"
+        f"  FROM {quote_identifier(view)}{condition}{latest}\n)"
     )
 
 
-def _join_cte(index: int, selection: Selection, key: str) -> str:
+def _picks(selection: Selection, entity: str = "e") -> str:
     ttl = selection.group.ttl_seconds
-    stale = f" OR g.__t < e.{EVENT_TIME} - INTERVAL '{int(ttl)} seconds'" if ttl else ""
-    picks = ", ".join(
+    stale = f" OR g.__t < {entity}.{EVENT_TIME} - INTERVAL '{int(ttl)} seconds'" if ttl else ""
+    return ", ".join(
         f"CASE WHEN g.__deleted{stale} THEN NULL ELSE g.{quote_identifier(f)} END "
         f"AS {quote_identifier(c)}"
         for f, c in zip(selection.features, selection.columns, strict=True)
     )
+
+
+def _duplicates_join_ctes(index: int, selection: Selection, key: str) -> list[str]:
+    """The ASOF join finds the matched (id, event time) on distinct keys; every record
+    with that id and time is then joined back."""
+    # quoted names and an integer TTL only
+    matched = (
+        f"m{index} AS (\n"  # noqa: S608
+        f"  SELECT e.{ROW}, e.{EVENT_TIME}, g.__key, g.__t\n"
+        f"  FROM entity e ASOF LEFT JOIN (SELECT DISTINCT __key, __t FROM g{index}) g\n"
+        f"    ON e.{key} = g.__key AND e.{EVENT_TIME} >= g.__t\n)"
+    )
+    joined = (
+        f"j{index} AS (\n"  # noqa: S608
+        f"  SELECT m.{ROW}, g.__ing, {_picks(selection, 'm')}\n"
+        f"  FROM m{index} m LEFT JOIN g{index} g ON m.__key = g.__key AND m.__t = g.__t\n)"
+    )
+    return [matched, joined]
+
+
+def _join_cte(index: int, selection: Selection, key: str) -> str:
+    picks = _picks(selection)
     # quoted names and an integer TTL only
     return (
         f"j{index} AS (\n"  # noqa: S608

@@ -219,6 +219,8 @@ def training_set(
     event_time: str,
     as_of: datetime | None = None,
     include_deleted: bool = False,
+    event_time_range: tuple[datetime | None, datetime | None] | None = None,
+    include_duplicated: bool = False,
     output: str | Path | None = None,
 ) -> TrainingSet:
     """:func:`dataset` with everything about it: the frame, the SQL it ran, the groups
@@ -229,6 +231,8 @@ def training_set(
         event_time=event_time,
         as_of=as_of,
         include_deleted=include_deleted,
+        event_time_range=event_time_range,
+        include_duplicated=include_duplicated,
         output=output,
     )
 
@@ -240,12 +244,17 @@ def dataset(
     event_time: str,
     as_of: datetime | None = None,
     include_deleted: bool = False,
+    event_time_range: tuple[datetime | None, datetime | None] | None = None,
+    include_duplicated: bool = False,
     output: str | Path | None = None,
 ) -> pd.DataFrame:
     """A point-in-time-correct training set: each entity row (a DataFrame or a data
     file) with the requested features (``"customers:age"``, ``"orders@2:*"``) as they
     were at the row's ``event_time``, honouring each group's TTL; ``as_of`` ignores what
-    was ingested later. ``output`` also writes it (.parquet or .csv). The SQL it ran,
+    was ingested later; ``event_time_range=(start, end)`` uses only feature records
+    whose event time is in the range; ``include_duplicated`` returns every record with
+    the matched id and event time (one row each) instead of the latest ingestion.
+    ``output`` also writes it (.parquet or .csv). The SQL it ran,
     the groups and the fingerprint are in ``df.attrs``."""
     result = training_set(
         entity,
@@ -253,6 +262,8 @@ def dataset(
         event_time=event_time,
         as_of=as_of,
         include_deleted=include_deleted,
+        event_time_range=event_time_range,
+        include_duplicated=include_duplicated,
         output=output,
     )
     frame = result.frame

@@ -344,6 +344,8 @@ class FeatureStore:
         event_time: str,
         as_of: datetime | None = None,
         include_deleted: bool = False,
+        event_time_range: tuple[datetime | None, datetime | None] | None = None,
+        include_duplicated: bool = False,
         output: str | Path | None = None,
     ) -> TrainingSet:
         """A point-in-time-correct training set (see ``datasets.py`` for the rules):
@@ -363,6 +365,8 @@ class FeatureStore:
             event_time=event_time,
             as_of=as_of,
             include_deleted=include_deleted,
+            event_time_range=event_time_range,
+            include_duplicated=include_duplicated,
         )
         if output is not None:
             try:

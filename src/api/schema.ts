@@ -1883,6 +1883,24 @@ export interface components {
              */
             include_deleted?: boolean;
             /**
+             * Event Time Start
+             * @description Use only feature records whose event time is at or after this.
+             * @default null
+             */
+            event_time_start?: string | null;
+            /**
+             * Event Time End
+             * @description Use only feature records whose event time is at or before this.
+             * @default null
+             */
+            event_time_end?: string | null;
+            /**
+             * Include Duplicated
+             * @description Every record with the matched id and event time (one row each), not only the latest ingestion.
+             * @default false
+             */
+            include_duplicated?: boolean;
+            /**
              * Output Path
              * @description Write the dataset here (.parquet or .csv), relative to the root folder.
              * @default null
@@ -2012,6 +2030,11 @@ export interface components {
              * @description Whether answers carry `probabilities` and `classes`.
              */
             return_probabilities: boolean;
+            /**
+             * Features
+             * @description The online features it looks up (`group@version:feature`), if any.
+             */
+            features: string[];
             /** Instances */
             instances: number;
             /** Generation */
@@ -2088,6 +2111,12 @@ export interface components {
              * @default false
              */
             return_probabilities?: boolean;
+            /**
+             * Features
+             * @description Online features looked up by the record ids in each request (`group:feature`, `group@version:feature`, `group:*`); versions are pinned at deploy.
+             * @default null
+             */
+            features?: string[] | null;
         };
         /** EndpointError */
         EndpointError: {
@@ -2185,6 +2214,12 @@ export interface components {
              * @default null
              */
             return_probabilities?: boolean | null;
+            /**
+             * Features
+             * @description New feature references; [] stops lookups.
+             * @default null
+             */
+            features?: string[] | null;
         };
         /** EndpointVariant */
         EndpointVariant: {

@@ -285,6 +285,8 @@ class FeatureDatasetsHandler(_FeaturesBase):
                 event_time=body.event_time,
                 as_of=body.as_of,
                 include_deleted=body.include_deleted,
+                event_time_range=(body.event_time_start, body.event_time_end),
+                include_duplicated=body.include_duplicated,
                 output=output,
             )
         except InvalidArgumentError as exc:

@@ -1,0 +1,82 @@
+"""POST /feature-datasets with event_time_start/end and include_duplicated on a real
+Jupyter server (real SQLite catalog, real Parquet)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from conftest import Call
+
+
+async def test_dataset_switches_over_rest(call: Call, jp_root_dir: Path) -> None:
+    folder = jp_root_dir / "data"
+    folder.mkdir(exist_ok=True)
+    pd.DataFrame(
+        {"customer_id": [1, 1], "ts": ["2024-01-01T00:00:00Z", "2024-02-01T00:00:00Z"]}
+    ).assign(age=[30, 31]).to_csv(folder / "c.csv", index=False)
+    pd.DataFrame({"customer_id": [1], "ts": ["2024-02-01T00:00:00Z"], "age": [32]}).to_csv(
+        folder / "again.csv", index=False
+    )
+    pd.DataFrame({"customer_id": [1], "event_ts": ["2024-03-01T00:00:00Z"]}).to_csv(
+        folder / "entity.csv", index=False
+    )
+    status, _ = await call(
+        "POST",
+        "feature-groups",
+        body={
+            "name": "customers",
+            "record_identifier": "customer_id",
+            "event_time_feature": "ts",
+            "features": [
+                {"name": "customer_id", "type": "integral"},
+                {"name": "ts", "type": "timestamp"},
+                {"name": "age", "type": "integral"},
+            ],
+        },
+    )
+    assert status == 201
+    for path in ("data/c.csv", "data/again.csv"):
+        status, body = await call(
+            "POST", "feature-groups", "customers", "ingest", body={"path": path}
+        )
+        assert status == 200, body
+    base = {
+        "entity_path": "data/entity.csv",
+        "features": ["customers:age"],
+        "event_time": "event_ts",
+    }
+
+    status, plain = await call("POST", "feature-datasets", body=base)
+    assert status == 200, plain
+    assert [r[-1] for r in plain["preview"]["rows"]] == [32]
+
+    status, ranged = await call(
+        "POST", "feature-datasets", body={**base, "event_time_end": "2024-01-15T00:00:00Z"}
+    )
+    assert status == 200, ranged
+    assert [r[-1] for r in ranged["preview"]["rows"]] == [30]
+    assert "2024-01-15" in ranged["sql"]
+
+    status, dups = await call("POST", "feature-datasets", body={**base, "include_duplicated": True})
+    assert status == 200, dups
+    assert [r[-1] for r in dups["preview"]["rows"]] == [31, 32]
+    assert (dups["rows"], dups["entity_rows"]) == (2, 1)
+
+    status, error = await call(
+        "POST",
+        "feature-datasets",
+        body={
+            **base,
+            "event_time_start": "2024-02-01T00:00:00Z",
+            "event_time_end": "2024-01-01T00:00:00Z",
+        },
+    )
+    assert status == 400 and "range starts" in error["error"]["message"], error
+    status, error = await call(
+        "POST", "feature-datasets", body={**base, "event_time_start": "yesterday"}
+    )
+    assert status == 400, error
