@@ -1,0 +1,83 @@
+"""Artifacts the real mlflow client uploads through the MLflow artifact proxy appear in our
+Runs UI: open the run and preview them (light and dark screenshots)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import Lab, start_lab, stop_lab
+from pages import mlstudio_errors, open_lab, screenshot, switch_theme
+from playwright.sync_api import Page, expect
+
+mlflow = pytest.importorskip("mlflow")
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """A server of its own: the experiment it leaves behind stays out of other tests."""
+    server, proc = start_lab(tmp_path_factory.mktemp("mlflow-lab"), "mlflow")
+    yield server
+    stop_lab(proc)
+
+
+def log_with_mlflow(lab: Lab, tmp: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A run of ours whose artifacts the mlflow client uploads through /mlstudio/mlflow."""
+    from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+
+    from jupyter_mlstudio.config import StudioConfig
+    from jupyter_mlstudio.mlflow_compat.artifacts import run_artifact_uri
+    from jupyter_mlstudio.studio import Studio
+
+    studio = Studio(StudioConfig.resolve(home=lab.home))
+    try:
+        experiment = studio.stores.experiments.create_experiment("mlflow-ui")
+        run = studio.stores.runs.create_run(experiment.id, name="mlflow-logged")
+        uri = run_artifact_uri(studio.config.artifact_uri, run)
+        tracking = f"{lab.url}mlstudio/mlflow"
+        monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", lab.token)
+        (tmp / "notes.txt").write_text("logged by the mlflow client\nsecond line\n")
+        (tmp / "conf").mkdir()
+        (tmp / "conf" / "params.json").write_text('{"alpha": 0.5}')
+        repo = get_artifact_repository(uri, tracking_uri=tracking)
+        repo.log_artifact(str(tmp / "notes.txt"))
+        repo.log_artifacts(str(tmp / "conf"), "conf")
+        studio.stores.runs.end_run(run.id)
+    finally:
+        studio.close()
+    return run.id
+
+
+def test_an_mlflow_uploaded_artifact_opens_in_the_run_view(
+    page: Page,
+    lab: Lab,
+    console_errors: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    log_with_mlflow(lab, tmp_path, monkeypatch)
+    open_lab(page, lab)
+    page.locator('.jp-SideBar [data-id="mlstudio-sidebar"]').click()
+    page.locator('[data-testid="mls-refresh-experiments"]').click()
+    page.locator('[data-testid="mls-experiment-item"]', has_text="mlflow-ui").click()
+    page.locator('[data-testid="mls-open-experiment"]').click()
+    panel = page.locator(".jp-MLStudio-experimentPanel:visible")
+    expect(panel).to_have_attribute("data-mls-ready-at", re.compile(r"\d"), timeout=30_000)
+    canvas = panel.locator("canvas").first
+    box = canvas.bounding_box()
+    assert box is not None
+    page.mouse.dblclick(box["x"] + 120, box["y"] + 2 * 22 + 12)  # the first row's name
+
+    run_view = page.locator('[data-testid="mls-run-view"]:visible')
+    expect(run_view.locator("h2")).to_contain_text("mlflow-logged")
+    run_view.locator('[data-testid="mls-artifact-item"]', has_text="notes.txt").click()
+    preview = run_view.locator('[data-testid="mls-artifact-preview"]')
+    expect(preview).to_contain_text("logged by the mlflow client", timeout=15_000)
+    expect(run_view.locator('[data-testid="mls-artifact-item"]', has_text="conf")).to_be_visible()
+    screenshot(page, "mlflow-run-artifact")
+    switch_theme(page, dark=True)
+    screenshot(page, "mlflow-run-artifact-dark")
+    switch_theme(page, dark=False)
+    assert mlstudio_errors(console_errors) == []
