@@ -9,11 +9,21 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..store.orm import Base, as_utc, ref_id
 from .entities import FeatureDefinition, FeatureGroup, Ingestion
+from .lineage import FeatureDataset
 
 
 class FeatureGroupRow(Base):
@@ -82,3 +92,57 @@ class FeatureIngestionRow(Base):
             ingested_at=as_utc(self.ingested_at),
             offline_files=tuple(json.loads(self.offline_files)),
         )
+
+
+class FeatureDatasetRow(Base):
+    """A training set built from feature groups (``FeatureStore.dataset``), kept for
+    lineage: ``output_hash`` is the registry's ``data_reference`` hash of the written
+    file, so a model trained on it matches exactly."""
+
+    __tablename__ = "feature_datasets"
+    __table_args__ = (
+        Index("ix_feature_datasets_created", "created_at"),
+        Index("ix_feature_datasets_hash", "output_hash"),
+        Index("ix_feature_datasets_run", "run_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(32), nullable=False)
+    groups: Mapped[str] = mapped_column(Text, nullable=False)  # JSON list of name@version
+    features: Mapped[str] = mapped_column(Text, nullable=False)  # JSON list of columns
+    entity_source: Mapped[str] = mapped_column(Text, nullable=False)
+    entity_rows: Mapped[int] = mapped_column(Integer, nullable=False)
+    as_of: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    output_uri: Mapped[str | None] = mapped_column(Text)
+    output_hash: Mapped[str | None] = mapped_column(String(80))
+    # Not a foreign key: the record outlives a deleted run.
+    run_id: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    def to_entity(self) -> FeatureDataset:
+        return FeatureDataset(
+            id=self.id,
+            fingerprint=self.fingerprint,
+            groups=tuple(json.loads(self.groups)),
+            features=tuple(json.loads(self.features)),
+            entity_source=self.entity_source,
+            entity_rows=self.entity_rows,
+            as_of=as_utc(self.as_of) if self.as_of else None,
+            output_uri=self.output_uri,
+            output_hash=self.output_hash,
+            run_id=self.run_id,
+            created_at=as_utc(self.created_at),
+        )
+
+
+class FeatureDatasetGroupRow(Base):
+    """Which group versions a recorded dataset joined (the lineage query's index)."""
+
+    __tablename__ = "feature_dataset_groups"
+    __table_args__ = (Index("ix_feature_dataset_groups_group", "group_name", "group_version"),)
+
+    dataset_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("feature_datasets.id", ondelete="CASCADE"), primary_key=True
+    )
+    group_name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    group_version: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -36,6 +36,7 @@ from .entities import (
     Ingestion,
     parse_group_ref,
 )
+from .lineage import FeatureDataset
 from .offline import OfflineStore, OfflineSummary, naive_utc, quote_identifier
 from .online import MAX_BATCH_GET, OnlineRecord, OnlineStore
 from .records import arrow_schema, convert_column, frame_to_table
@@ -347,13 +348,18 @@ class FeatureStore:
         event_time_range: tuple[datetime | None, datetime | None] | None = None,
         include_duplicated: bool = False,
         output: str | Path | None = None,
+        run_id: str | None = None,
     ) -> TrainingSet:
         """A point-in-time-correct training set (see ``datasets.py`` for the rules):
         the entity rows (a DataFrame or a data file) with the requested features as
-        they were at each row's ``event_time``. ``output`` also writes it to a file."""
+        they were at each row's ``event_time``. ``output`` also writes it to a file.
+        A written dataset, or one built in a run (``run_id``, default the active run),
+        is recorded for lineage."""
         import pandas as pd
 
+        entity_source = "DataFrame"
         if isinstance(entity, str | Path):
+            entity_source = str(entity)
             entity = _read_data(entity)
         if not isinstance(entity, pd.DataFrame):
             raise InvalidArgumentError("The entity data is a DataFrame or a data file path.")
@@ -368,14 +374,60 @@ class FeatureStore:
             event_time_range=event_time_range,
             include_duplicated=include_duplicated,
         )
+        written = None
         if output is not None:
             try:
-                result.to_file(output)
+                written = result.to_file(output)
             except OSError as exc:
                 raise InvalidArgumentError(
                     f"Cannot write the dataset to {output}: {exc.strerror or exc}."
                 ) from None
+        self._record_dataset(result, entity_source, written, run_id)
         return result
+
+    def _record_dataset(
+        self, result: TrainingSet, entity_source: str, written: Path | None, run_id: str | None
+    ) -> None:
+        """Record a written dataset, or one built inside a run, for lineage."""
+        if run_id is None:
+            from ..tracking import active_run  # the run the notebook or script has open
+
+            active = active_run()
+            run_id = active.id if active is not None else None
+        if written is None and run_id is None:
+            return
+        # The registry's own hash of a file, so a model trained on it matches exactly.
+        from ..registry.service import data_reference
+
+        ref = data_reference(str(written)) if written is not None else {}
+        self.catalog.record_dataset(
+            fingerprint=result.fingerprint,
+            groups=result.groups,
+            features=result.features,
+            entity_source=entity_source,
+            entity_rows=result.entity_rows,
+            as_of=result.as_of,
+            output_uri=ref.get("uri"),
+            output_hash=ref.get("hash"),
+            run_id=run_id,
+        )
+
+    def datasets(
+        self,
+        *,
+        group: str | None = None,
+        max_items: int = DEFAULT_MAX_ITEMS,
+        next_token: str | None = None,
+    ) -> Page[FeatureDataset]:
+        """Recorded training sets, newest first (``group``: those that joined it)."""
+        ref = self.get_group(group).ref if group is not None else None
+        return self.catalog.list_datasets(group=ref, max_items=max_items, next_token=next_token)
+
+    def lineage(self, ref: str) -> dict[str, Any]:
+        """Who feeds the group version ``ref`` (flows, files, jobs) and who uses it
+        (datasets, runs, jobs, model versions, endpoints)."""
+        return self.catalog.lineage(self.get_group(ref))
+
 
     def close(self) -> None:
         self.online.close()

@@ -14,6 +14,7 @@ import json
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -32,7 +33,13 @@ from .entities import (
     check_description,
     check_tags,
 )
-from .orm import FeatureGroupRow, FeatureIngestionRow
+from .lineage import FeatureDataset, feature_lineage
+from .orm import (
+    FeatureDatasetGroupRow,
+    FeatureDatasetRow,
+    FeatureGroupRow,
+    FeatureIngestionRow,
+)
 
 MAX_SEARCH = 200
 
@@ -120,6 +127,37 @@ class FeatureGroupStore(abc.ABC):
         descriptions or tags changed, or that were ingested into, at or after ``since``
         (the server's change watcher announces them; deletions are announced by whoever
         deletes)."""
+
+    @abc.abstractmethod
+    def record_dataset(
+        self,
+        *,
+        fingerprint: str,
+        groups: Sequence[str],
+        features: Sequence[str],
+        entity_source: str,
+        entity_rows: int,
+        as_of: datetime | None,
+        output_uri: str | None,
+        output_hash: str | None,
+        run_id: str | None,
+    ) -> FeatureDataset:
+        """Record a built training set; the same fingerprint, output and hash (and run)
+        recorded again returns the existing record."""
+
+    @abc.abstractmethod
+    def list_datasets(
+        self,
+        *,
+        group: str | None = None,
+        max_items: int = DEFAULT_MAX_ITEMS,
+        next_token: str | None = None,
+    ) -> Page[FeatureDataset]:
+        """Newest first; ``group`` (``name@version``) keeps those that joined it."""
+
+    @abc.abstractmethod
+    def lineage(self, group: FeatureGroup) -> dict[str, Any]:
+        """Who feeds ``group`` and who uses it (``lineage.feature_lineage``)."""
 
 
 class SqlFeatureGroupStore(FeatureGroupStore):
@@ -324,6 +362,81 @@ class SqlFeatureGroupStore(FeatureGroupStore):
                     if ref not in changes or changes[ref][0] < changed:
                         changes[ref] = (changed, as_utc(created))
         return [(ref, changed, created) for ref, (changed, created) in changes.items()]
+
+    def record_dataset(
+        self,
+        *,
+        fingerprint: str,
+        groups: Sequence[str],
+        features: Sequence[str],
+        entity_source: str,
+        entity_rows: int,
+        as_of: datetime | None,
+        output_uri: str | None,
+        output_hash: str | None,
+        run_id: str | None,
+    ) -> FeatureDataset:
+        d = FeatureDatasetRow
+        same = select(d).where(
+            d.fingerprint == fingerprint,
+            d.output_uri.is_(None) if output_uri is None else d.output_uri == output_uri,
+            d.output_hash.is_(None) if output_hash is None else d.output_hash == output_hash,
+            d.run_id.is_(None) if run_id is None else d.run_id == run_id,
+        )
+        with self._db.session(write=True) as session:
+            existing = session.scalars(same.limit(1)).first()
+            if existing is not None:
+                return existing.to_entity()
+            row = FeatureDatasetRow(
+                id=uuid.uuid4().hex,
+                fingerprint=fingerprint,
+                groups=json.dumps(list(groups)),
+                features=json.dumps(list(features)),
+                entity_source=entity_source[:4000],
+                entity_rows=entity_rows,
+                as_of=as_of,
+                output_uri=output_uri,
+                output_hash=output_hash,
+                run_id=run_id,
+                created_at=utcnow(),
+            )
+            session.add(row)
+            session.flush()  # the parent row first: no relationship orders the inserts
+            for ref in dict.fromkeys(groups):
+                name, _, version = ref.rpartition("@")
+                session.add(
+                    FeatureDatasetGroupRow(
+                        dataset_id=row.id, group_name=name, group_version=int(version)
+                    )
+                )
+            session.flush()
+            return row.to_entity()
+
+    def list_datasets(
+        self,
+        *,
+        group: str | None = None,
+        max_items: int = DEFAULT_MAX_ITEMS,
+        next_token: str | None = None,
+    ) -> Page[FeatureDataset]:
+        window = PageWindow.of(max_items, next_token)
+        d = FeatureDatasetRow
+        stmt = select(d).order_by(d.created_at.desc(), d.id.desc())
+        if group is not None:
+            name, _, version = group.rpartition("@")
+            if not name or not version.isdigit():
+                raise InvalidArgumentError(f"group is name@version, not {group!r}.")
+            stmt = stmt.join(
+                FeatureDatasetGroupRow, FeatureDatasetGroupRow.dataset_id == d.id
+            ).where(
+                FeatureDatasetGroupRow.group_name == name,
+                FeatureDatasetGroupRow.group_version == int(version),
+            )
+        with self._db.session() as session:
+            return window.fetch(session, stmt, FeatureDatasetRow.to_entity)
+
+    def lineage(self, group: FeatureGroup) -> dict[str, Any]:
+        return feature_lineage(self._db, group)
 
     @staticmethod
     def _latest(session: Session, name: str) -> int:

@@ -471,7 +471,19 @@ class Registry:
                 result["job"] = {"id": job.id, "name": job.name, "status": job.status}
             except NotFoundError:
                 result["job"] = {"id": found.source_job_id, "missing": True}
+        result["feature_datasets"] = self._feature_datasets(found.data_ref)
         return result
+
+    def _feature_datasets(self, data_ref: dict[str, Any] | None) -> list[dict[str, Any]]:
+        """The Feature Store training sets whose written file is this version's data
+        (or one of its channels): the same content hash."""
+        from ..features.lineage import data_hashes, datasets_matching
+
+        db = getattr(self.store, "_db", None)  # the SQL store's database (the only store)
+        hashes = data_hashes(data_ref)
+        if db is None or not hashes:
+            return []
+        return [d.to_dict() for d in datasets_matching(db, hashes)]
 
     def delete_model(self, name: str, force: bool = False) -> None:
         """Delete a model and its versions (``force``), never while an endpoint serves
