@@ -225,6 +225,15 @@ class IngestRequest(RequestModel):
     batch_size: int | None = Field(default=None, ge=1, le=INT64_MAX)
 
 
+class IngestJobRequest(RequestModel):
+    path: PathStr = Field(
+        min_length=1,
+        description="Data file or folder relative to the server's root folder, ingested by "
+        "a processing job (rows written per batch in its log).",
+    )
+    batch_size: int | None = Field(default=None, ge=1, le=INT64_MAX)
+
+
 class IngestResult(ResponseModel):
     group: str = Field(description="name@version written to.")
     rows_written: int

@@ -800,6 +800,18 @@ OPERATIONS: tuple[Operation, ...] = (
         errors=(400, 404),
     ),
     Operation(
+        "post",
+        "/feature-groups/{ref}/ingest-jobs",
+        "ingestFeatureGroupFileAsJob",
+        "Ingest a big data file under the server's root folder in a processing job "
+        "(rows written per batch in its log); the job comes back at once",
+        "features",
+        job_models.Job,
+        status=202,
+        body=feature_models.IngestJobRequest,
+        errors=(400, 404),
+    ),
+    Operation(
         "get",
         "/feature-groups/{ref}/rows",
         "getFeatureGroupRows",

@@ -123,6 +123,22 @@ class FeatureGroupHandle:
             return self._service.ingest_file(self.ref, data, batch_size=batch_size)
         return self._service.ingest(self.ref, data, batch_size=batch_size)
 
+    def ingest_job(
+        self, path: str | Path, *, batch_size: int | None = None, wait: bool = False
+    ) -> Any:
+        """Ingest a big data file in a processing job (a real process; on the Dask
+        executor when configured): progress per batch in its log, the ingestion recorded
+        with ``job:<id>`` as its source. Returns the job handle; ``wait=True`` waits."""
+        from ..jobs.handle import JobHandle
+        from ..studio import default_studio
+        from .jobs import submit_ingest
+
+        studio = default_studio()
+        handle = JobHandle(studio, submit_ingest(studio, self.ref, path, batch_size=batch_size))
+        if wait:
+            handle.wait()
+        return handle
+
     def put_record(self, record: Mapping[str, Any]) -> IngestResult:
         return self._service.put_record(self.ref, record)
 

@@ -177,6 +177,14 @@ def ingest(
     return get_group(ref).ingest(data, batch_size=batch_size)
 
 
+def ingest_job(
+    ref: str, path: str | Path, *, batch_size: int | None = None, wait: bool = False
+) -> Any:
+    """Ingest a big data file into a group in a processing job (status in the Jobs
+    panel, rows written per batch in its log); returns the job handle."""
+    return get_group(ref).ingest_job(path, batch_size=batch_size, wait=wait)
+
+
 def put_record(ref: str, record: Mapping[str, Any]) -> IngestResult:
     return _store().put_record(ref, record)
 

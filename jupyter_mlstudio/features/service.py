@@ -193,6 +193,7 @@ class FeatureStore:
         *,
         batch_size: int | None = None,
         source: str = "DataFrame",
+        progress: Callable[[int, int], None] | None = None,
     ) -> IngestResult:
         """Write records offline and online, in batches.
 
@@ -208,17 +209,32 @@ class FeatureStore:
             raise InvalidArgumentError("batch_size must be a positive whole number.")
         table = frame_to_table(group, data)
         table, dropped = _last_per_key(group, table)
-        return self._write(group, table, source=source, batch_size=size, dropped=dropped)
+        return self._write(
+            group, table, source=source, batch_size=size, dropped=dropped, progress=progress
+        )
 
     def ingest_file(
-        self, ref: str, path: str | Path, *, batch_size: int | None = None
+        self,
+        ref: str,
+        path: str | Path,
+        *,
+        batch_size: int | None = None,
+        source: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
     ) -> IngestResult:
         """Ingest a data file or folder (CSV, TSV, Parquet, JSON lines; the rules of
         ``data_files``) the way :meth:`ingest` ingests a frame. The caller confines the
         path (the server allows only its data roots). Timestamps in text files are
-        ISO-8601 text."""
+        ISO-8601 text. ``source`` names it in the ingestion history (default: the path);
+        ``progress(rows_written, rows_total)`` is called after each batch."""
         frame = _read_data(path)
-        return self.ingest(ref, frame, batch_size=batch_size, source=str(path))
+        return self.ingest(
+            ref,
+            frame,
+            batch_size=batch_size,
+            source=str(path) if source is None else source,
+            progress=progress,
+        )
 
     def put_record(
         self, ref: str, record: Mapping[str, Any], *, record_id: object | None = None
@@ -513,6 +529,7 @@ class FeatureStore:
         batch_size: int,
         dropped: int = 0,
         deleted: bool = False,
+        progress: Callable[[int, int], None] | None = None,
     ) -> IngestResult:
         files: list[str] = []
         written = batches = 0
@@ -529,6 +546,8 @@ class FeatureStore:
                         )
                     written += batch.num_rows
                     batches += 1
+                    if progress is not None:
+                        progress(written, table.num_rows)
             finally:
                 # Online, once for the batches written: only the latest record of each id
                 # can win there, so writing every row would be wasted work (5M rows of

@@ -48,6 +48,7 @@ from .handlers.features import (
     FeatureDatasetsHandler,
     FeatureGroupHandler,
     FeatureGroupIngestHandler,
+    FeatureGroupIngestJobHandler,
     FeatureGroupIngestionsHandler,
     FeatureGroupRowsHandler,
     FeatureGroupsHandler,
@@ -506,6 +507,10 @@ class MLStudio(ExtensionApp):
                     FeatureGroupIngestionsHandler,
                 ),
                 (rf"{API}/feature-groups/(?P<ref>[^/]+)/ingest", FeatureGroupIngestHandler),
+                (
+                    rf"{API}/feature-groups/(?P<ref>[^/]+)/ingest-jobs",
+                    FeatureGroupIngestJobHandler,
+                ),
                 (rf"{API}/feature-groups/(?P<ref>[^/]+)/rows", FeatureGroupRowsHandler),
                 (rf"{API}/feature-groups/(?P<ref>[^/]+)/lookup", FeatureLookupHandler),
                 (

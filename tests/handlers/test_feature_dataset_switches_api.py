@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 if TYPE_CHECKING:
-    from conftest import Call
+    from conftest import Call, JobWait
 
 
 async def test_dataset_switches_over_rest(call: Call, jp_root_dir: Path) -> None:
@@ -80,3 +80,54 @@ async def test_dataset_switches_over_rest(call: Call, jp_root_dir: Path) -> None
         "POST", "feature-datasets", body={**base, "event_time_start": "yesterday"}
     )
     assert status == 400, error
+
+
+async def test_ingest_a_file_as_a_job_over_rest(
+    call: Call, jp_root_dir: Path, wait_job_ended: JobWait
+) -> None:
+    folder = jp_root_dir / "data"
+    folder.mkdir(exist_ok=True)
+    pd.DataFrame(
+        {"customer_id": [1, 2, 3], "ts": ["2024-01-01T00:00:00Z"] * 3, "age": [30, 40, 50]}
+    ).to_csv(folder / "big.csv", index=False)
+    status, _ = await call(
+        "POST",
+        "feature-groups",
+        body={
+            "name": "customers",
+            "record_identifier": "customer_id",
+            "event_time_feature": "ts",
+            "features": [
+                {"name": "customer_id", "type": "integral"},
+                {"name": "ts", "type": "timestamp"},
+                {"name": "age", "type": "integral"},
+            ],
+        },
+    )
+    assert status == 201
+    status, job = await call(
+        "POST",
+        "feature-groups",
+        "customers",
+        "ingest-jobs",
+        body={"path": "data/big.csv", "batch_size": 2},
+    )
+    assert status == 202, job
+    assert job["kind"] == "processing" and job["name"].startswith("ingest-customers-")
+    done = await wait_job_ended(job["id"])
+    assert done["status"] == "Completed", done
+    status, history = await call("GET", "feature-groups", "customers", "ingestions")
+    assert [h["rows"] for h in history["items"]] == [3]
+    assert history["items"][0]["source"].startswith(f"job:{job['id']} ")
+
+    for body, code in (
+        ({"path": "../outside.csv"}, 400),
+        ({"path": "data/missing.csv"}, 404),
+        ({"path": "data/big.csv", "batch_size": 0}, 400),
+    ):
+        status, error = await call("POST", "feature-groups", "customers", "ingest-jobs", body=body)
+        assert status == code, (body, error)
+    status, error = await call(
+        "POST", "feature-groups", "nope", "ingest-jobs", body={"path": "data/big.csv"}
+    )
+    assert status == 404, error

@@ -210,6 +210,26 @@ class FeatureGroupIngestHandler(_FeaturesBase):
         self._write_ingest(result)
 
 
+class FeatureGroupIngestJobHandler(_FeaturesBase):
+    """A big file ingested by a processing job: 202 with the job (status in the Jobs
+    panel, progress in its log)."""
+
+    @authorized
+    @tornado.web.authenticated
+    async def post(self, ref: str) -> None:
+        from ...api import job_models
+        from ...features.jobs import submit_ingest
+
+        body = self.parse_body(feature_models.IngestJobRequest)
+        path = self._root_path(body.path, "path", must_exist=True)
+        try:
+            job = await self.call(submit_ingest, self.studio, ref, path, batch_size=body.batch_size)
+        except InvalidArgumentError as exc:
+            raise self._relative(exc) from None
+        self.emit_change("jobs", "created", job.id)
+        self.write_model(job_models.Job.from_entity(job), status=202)
+
+
 class FeatureGroupRowsHandler(_FeaturesBase):
     @authorized
     @tornado.web.authenticated
