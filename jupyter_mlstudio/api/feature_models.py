@@ -335,3 +335,90 @@ class Dataset(ResponseModel):
     fingerprint: str
     output_path: str | None = Field(description="Where it was written, relative to the root.")
     preview: FeatureRows
+
+
+# -- lineage ---------------------------------------------------------------------------
+class FeatureDatasetRecord(ResponseModel):
+    """A recorded training set (built by ``dataset(output=...)`` or inside a run)."""
+
+    id: str
+    fingerprint: str
+    groups: list[str] = Field(description="name@version of every group joined.")
+    features: list[str]
+    entity_source: str
+    entity_rows: int
+    as_of: datetime | None = None
+    output_uri: str | None = None
+    output_hash: str | None = Field(
+        default=None, description="sha256 of the written file (the registry's data hash)."
+    )
+    run_id: str | None = None
+    created_at: datetime
+
+
+class FeatureDatasetRecordList(ResponseModel):
+    items: list[FeatureDatasetRecord]
+    next_token: str | None = None
+
+
+class FeatureDatasetRecordQuery(QueryModel):
+    group: str | None = Field(default=None, description="Only datasets that joined this group.")
+    max_items: int = Field(default=DEFAULT_MAX_ITEMS, ge=1, le=MAX_MAX_ITEMS)
+    next_token: str | None = None
+
+
+class LineageFeed(ResponseModel):
+    kind: Literal["flow", "job", "file", "sdk"]
+    name: str
+    source: str
+    flow: str | None = None
+    job_id: str | None = None
+    ingestions: int
+    rows: int
+    last_ingested_at: datetime
+
+
+class LineageRun(ResponseModel):
+    id: str
+    name: str
+    status: str
+    experiment_id: str
+    experiment_name: str
+    built_dataset: bool
+
+
+class LineageJob(ResponseModel):
+    id: str
+    name: str
+    status: str
+
+
+class LineageModelVersion(ResponseModel):
+    model: str
+    version: int
+    run_id: str | None = None
+    job_id: str | None = None
+    datasets: list[str] = Field(description="Ids of the recorded datasets it trained on.")
+
+
+class LineageServed(ResponseModel):
+    model: str
+    version: int
+
+
+class LineageEndpoint(ResponseModel):
+    name: str
+    status: str
+    models: list[LineageServed]
+
+
+class FeatureGroupLineage(ResponseModel):
+    """Who feeds a group version and who uses it."""
+
+    group: str
+    feeds: list[LineageFeed]
+    datasets: list[FeatureDatasetRecord]
+    runs: list[LineageRun]
+    jobs: list[LineageJob]
+    model_versions: list[LineageModelVersion]
+    endpoints: list[LineageEndpoint]

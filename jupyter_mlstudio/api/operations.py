@@ -861,6 +861,26 @@ OPERATIONS: tuple[Operation, ...] = (
         errors=(400, 404),
     ),
     Operation(
+        "get",
+        "/feature-groups/{ref}/lineage",
+        "getFeatureGroupLineage",
+        "Who feeds a group version (flows, jobs, files) and who uses it (datasets, runs, "
+        "model versions, endpoints)",
+        "features",
+        feature_models.FeatureGroupLineage,
+        errors=(400, 404),
+    ),
+    Operation(
+        "get",
+        "/feature-datasets",
+        "listFeatureDatasets",
+        "Recorded training sets, newest first",
+        "features",
+        feature_models.FeatureDatasetRecordList,
+        query=feature_models.FeatureDatasetRecordQuery,
+        errors=(400, 404),
+    ),
+    Operation(
         "post",
         "/feature-datasets",
         "createFeatureDataset",

@@ -50,6 +50,7 @@ from .handlers.features import (
     FeatureGroupIngestHandler,
     FeatureGroupIngestJobHandler,
     FeatureGroupIngestionsHandler,
+    FeatureGroupLineageHandler,
     FeatureGroupRowsHandler,
     FeatureGroupsHandler,
     FeatureGroupSummaryHandler,
@@ -507,6 +508,7 @@ class MLStudio(ExtensionApp):
                     FeatureGroupIngestionsHandler,
                 ),
                 (rf"{API}/feature-groups/(?P<ref>[^/]+)/ingest", FeatureGroupIngestHandler),
+                (rf"{API}/feature-groups/(?P<ref>[^/]+)/lineage", FeatureGroupLineageHandler),
                 (
                     rf"{API}/feature-groups/(?P<ref>[^/]+)/ingest-jobs",
                     FeatureGroupIngestJobHandler,

@@ -287,6 +287,24 @@ class FeatureRecordHandler(_FeaturesBase):
 class FeatureDatasetsHandler(_FeaturesBase):
     @authorized
     @tornado.web.authenticated
+    async def get(self) -> None:
+        """The recorded training sets (lineage), newest first."""
+        query = self.parse_query(feature_models.FeatureDatasetRecordQuery)
+        page = await self.call(
+            self.studio.features.datasets,
+            group=query.group,
+            max_items=query.max_items,
+            next_token=query.next_token,
+        )
+        self.write_model(
+            feature_models.FeatureDatasetRecordList(
+                items=[feature_models.FeatureDatasetRecord(**d.to_dict()) for d in page.items],
+                next_token=page.next_token,
+            )
+        )
+
+    @authorized
+    @tornado.web.authenticated
     async def post(self) -> None:
         body = self.parse_body(feature_models.DatasetCreate)
         entity = self._root_path(body.entity_path, "entity_path", must_exist=True)
@@ -327,3 +345,12 @@ class FeatureDatasetsHandler(_FeaturesBase):
                 preview=feature_models.FeatureRows(columns=columns, rows=rows),
             )
         )
+
+
+class FeatureGroupLineageHandler(_FeaturesBase):
+    @authorized
+    @tornado.web.authenticated
+    async def get(self, ref: str) -> None:
+        parse_group_ref(ref)  # a 400 for a malformed reference before any query
+        lineage = await self.call(self.studio.features.lineage, ref)
+        self.write_model(feature_models.FeatureGroupLineage.model_validate(lineage))
