@@ -9,3 +9,4 @@ import './home.css';
 import './tuning.css';
 import './features.css';
 import './monitor-charts.css';
+import './monitor.css';

@@ -318,7 +318,10 @@ class MLStudio(ExtensionApp):
             if event_logger is not None:
 
                 def emit(resource: str, action: str, resource_id: str) -> None:
-                    event_logger.emit(
+                    # emitted on the server's loop: the monitor check runs on a pool
+                    # thread, where jupyter_events finds no running loop and raises
+                    loop.add_callback(
+                        event_logger.emit,
                         schema_id=EVENT_SCHEMA_ID,
                         data={"resource": resource, "action": action, "id": resource_id},
                     )
