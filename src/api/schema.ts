@@ -1096,6 +1096,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mlstudio/api/v1/feature-groups/{ref}/lineage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who feeds a group version (flows, jobs, files) and who uses it (datasets, runs, model versions, endpoints) */
+        get: operations["getFeatureGroupLineage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/mlstudio/api/v1/feature-datasets": {
         parameters: {
             query?: never;
@@ -1103,7 +1120,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Recorded training sets, newest first */
+        get: operations["listFeatureDatasets"];
         put?: never;
         /** Build a point-in-time-correct training set from an entity file, optionally writing it under the root folder */
         post: operations["createFeatureDataset"];
@@ -2516,6 +2534,63 @@ export interface components {
              */
             comparison_threshold?: number | null;
         };
+        /**
+         * FeatureDatasetRecord
+         * @description A recorded training set (built by ``dataset(output=...)`` or inside a run).
+         */
+        FeatureDatasetRecord: {
+            /** Id */
+            id: string;
+            /** Fingerprint */
+            fingerprint: string;
+            /**
+             * Groups
+             * @description name@version of every group joined.
+             */
+            groups: string[];
+            /** Features */
+            features: string[];
+            /** Entity Source */
+            entity_source: string;
+            /** Entity Rows */
+            entity_rows: number;
+            /**
+             * As Of
+             * @default null
+             */
+            as_of: string | null;
+            /**
+             * Output Uri
+             * @default null
+             */
+            output_uri: string | null;
+            /**
+             * Output Hash
+             * @description sha256 of the written file (the registry's data hash).
+             * @default null
+             */
+            output_hash: string | null;
+            /**
+             * Run Id
+             * @default null
+             */
+            run_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
+        /** FeatureDatasetRecordList */
+        FeatureDatasetRecordList: {
+            /** Items */
+            items: components["schemas"]["FeatureDatasetRecord"][];
+            /**
+             * Next Token
+             * @default null
+             */
+            next_token: string | null;
+        };
         /** FeatureGroup */
         FeatureGroup: {
             /** Id */
@@ -2621,6 +2696,26 @@ export interface components {
              * @default false
              */
             new_version?: boolean;
+        };
+        /**
+         * FeatureGroupLineage
+         * @description Who feeds a group version and who uses it.
+         */
+        FeatureGroupLineage: {
+            /** Group */
+            group: string;
+            /** Feeds */
+            feeds: components["schemas"]["LineageFeed"][];
+            /** Datasets */
+            datasets: components["schemas"]["FeatureDatasetRecord"][];
+            /** Runs */
+            runs: components["schemas"]["LineageRun"][];
+            /** Jobs */
+            jobs: components["schemas"]["LineageJob"][];
+            /** Model Versions */
+            model_versions: components["schemas"]["LineageModelVersion"][];
+            /** Endpoints */
+            endpoints: components["schemas"]["LineageEndpoint"][];
         };
         /** FeatureGroupList */
         FeatureGroupList: {
@@ -3460,6 +3555,99 @@ export interface components {
             data: {
                 [key: string]: unknown;
             } | null;
+        };
+        /** LineageEndpoint */
+        LineageEndpoint: {
+            /** Name */
+            name: string;
+            /** Status */
+            status: string;
+            /** Models */
+            models: components["schemas"]["LineageServed"][];
+        };
+        /** LineageFeed */
+        LineageFeed: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "flow" | "job" | "file" | "sdk";
+            /** Name */
+            name: string;
+            /** Source */
+            source: string;
+            /**
+             * Flow
+             * @default null
+             */
+            flow: string | null;
+            /**
+             * Job Id
+             * @default null
+             */
+            job_id: string | null;
+            /** Ingestions */
+            ingestions: number;
+            /** Rows */
+            rows: number;
+            /**
+             * Last Ingested At
+             * Format: date-time
+             */
+            last_ingested_at: string;
+        };
+        /** LineageJob */
+        LineageJob: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Status */
+            status: string;
+        };
+        /** LineageModelVersion */
+        LineageModelVersion: {
+            /** Model */
+            model: string;
+            /** Version */
+            version: number;
+            /**
+             * Run Id
+             * @default null
+             */
+            run_id: string | null;
+            /**
+             * Job Id
+             * @default null
+             */
+            job_id: string | null;
+            /**
+             * Datasets
+             * @description Ids of the recorded datasets it trained on.
+             */
+            datasets: string[];
+        };
+        /** LineageRun */
+        LineageRun: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Status */
+            status: string;
+            /** Experiment Id */
+            experiment_id: string;
+            /** Experiment Name */
+            experiment_name: string;
+            /** Built Dataset */
+            built_dataset: boolean;
+        };
+        /** LineageServed */
+        LineageServed: {
+            /** Model */
+            model: string;
+            /** Version */
+            version: number;
         };
         /** LogBatch */
         LogBatch: {
@@ -10783,6 +10971,134 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["IngestResult"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The query string is too long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getFeatureGroupLineage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeatureGroupLineage"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listFeatureDatasets: {
+        parameters: {
+            query?: {
+                /** @description Only datasets that joined this group. */
+                group?: string | null;
+                max_items?: number;
+                next_token?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeatureDatasetRecordList"];
                 };
             };
             /** @description Bad request */
