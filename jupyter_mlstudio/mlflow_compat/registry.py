@@ -41,7 +41,7 @@ RUN_PATH = re.compile(r"^experiments/[^/]+/runs/(?P<run>[^/]+)/artifacts/(?P<pat
 # One condition of MLflow's registry filter: name, run_id, tags.<key> (or tag.<key>)
 # with =, !=, LIKE or ILIKE.
 CONDITION = re.compile(
-    r"""^\s*(?P<key>name|run_id|source_path|tags?\.(?:`[^`]+`|[\w.]+))\s*
+    r"""^\s*(?P<key>name|run_id|source_path|source_run_id|status|tags?\.(?:`[^`]+`|[\w.]+))\s*
     (?P<op>=|!=|LIKE|ILIKE)\s*(?P<q>['"])(?P<value>.*?)(?P=q)\s*$""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -258,10 +258,20 @@ class MlflowRegistry:
             run_id = found["run"] if found else None
             repo, rel = self.proxy.resolve(path)
             uri = f"{repo.root_uri}/{rel}" if rel else repo.root_uri
+        elif source.startswith("models:/m-"):
+            from .logged_models import LoggedModels
+
+            model_id = source.removeprefix("models:/").split("/")[0]
+            try:
+                run, record = LoggedModels(self.studio).find(model_id)
+            except NotFoundError:
+                raise InvalidArgumentError(f"No logged model {model_id!r} ({source}).") from None
+            run_id = run.id
+            uri = f"{run.artifact_uri}/{record['path']}"
         elif source.startswith("models:/"):
             raise InvalidArgumentError(
-                f"Register a model version from runs:/<run id>/<path> or its artifact URI; "
-                f"{source} (an MLflow logged model id) is not supported yet."
+                f"{source} names a registered model: register from runs:/<run id>/<path>, "
+                "a logged model (models:/<model id>) or an artifact URI."
             )
         else:
             uri = source if "://" in source else Path(source).resolve().as_uri()

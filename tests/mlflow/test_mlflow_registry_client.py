@@ -204,3 +204,62 @@ def test_errors_in_mlflows_shape(server: Server) -> None:
     assert status in (401, 403)
     status, body = _request(server, "GET", "/api/2.0/mlflow-artifacts/artifacts/../../etc/passwd")
     assert status in (400, 404)
+
+
+def test_logged_models_live_in_their_run_and_register(
+    client: object, studio_of: Studio, tmp_path: Path
+) -> None:
+    import mlflow.sklearn
+    from mlflow import MlflowClient
+    from mlflow.entities import LoggedModelStatus
+    from mlflow.exceptions import MlflowException
+    from sklearn.linear_model import LinearRegression
+
+    assert isinstance(client, MlflowClient)
+    X = pd.DataFrame({"a": np.arange(20.0), "b": np.arange(20.0) % 3})
+    estimator = LinearRegression().fit(X, X.a * 2 + X.b)
+    mlflow.sklearn.save_model(estimator, str(tmp_path / "model"))
+    experiment = studio_of.stores.experiments.create_experiment("logged-models")
+    run = studio_of.stores.runs.create_run(experiment.id, name="producer")
+
+    model = client.create_logged_model(
+        experiment.id, name="model", source_run_id=run.id, params={"alpha": "1"}, tags={"t": "v"}
+    )
+    assert model.status == LoggedModelStatus.PENDING
+    assert model.source_run_id == run.id
+    assert model.params == {"alpha": "1"}
+    client.log_model_artifacts(model.model_id, str(tmp_path / "model"))
+    client.finalize_logged_model(model.model_id, LoggedModelStatus.READY)
+    client.set_logged_model_tags(model.model_id, {"u": "w"})
+    client.delete_logged_model_tag(model.model_id, "t")
+    got = client.get_logged_model(model.model_id)
+    assert got.status == LoggedModelStatus.READY
+    assert got.tags == {"u": "w"}
+    # The files are the run's artifacts under the model's name.
+    names = {a.path for a in studio_of.experiments.artifacts(run.id).list("model")}
+    assert {"model/MLmodel", "model/model.skops"} <= names
+    found = client.search_logged_models(
+        experiment_ids=[experiment.id], filter_string="name = 'model'"
+    )
+    assert [m.model_id for m in found] == [model.model_id]
+    assert list(client.search_logged_models([experiment.id], filter_string="name = 'x'")) == []
+
+    loaded = mlflow.pyfunc.load_model(f"models:/{model.model_id}")
+    assert np.allclose(loaded.predict(X), estimator.predict(X))
+    client.create_registered_model("from-logged")
+    version = client.create_model_version(
+        "from-logged", f"models:/{model.model_id}", run_id=run.id, model_id=model.model_id
+    )
+    assert version.run_id == run.id
+    assert np.allclose(
+        mlflow.sklearn.load_model("models:/from-logged/1").predict(X), estimator.predict(X)
+    )
+
+    with pytest.raises(MlflowException) as outside:
+        client.create_logged_model(experiment.id, name="loose")
+    assert outside.value.error_code == "INVALID_PARAMETER_VALUE"
+    assert "inside a run" in outside.value.message
+    client.delete_logged_model(model.model_id)
+    with pytest.raises(MlflowException) as gone:
+        client.get_logged_model(model.model_id)
+    assert gone.value.error_code == "RESOURCE_DOES_NOT_EXIST"

@@ -17,6 +17,7 @@ from tornado.web import HTTPError
 
 from ...errors import ErrorCode, InvalidArgumentError, MLStudioError
 from ...mlflow_compat.artifacts import MlflowArtifactProxy
+from ...mlflow_compat.logged_models import LoggedModels
 from ...mlflow_compat.registry import MlflowRegistry
 from .base import BadRequest, MLStudioHandler
 
@@ -230,6 +231,82 @@ class MlflowRegistryHandler(MlflowBaseHandler):
         await self._dispatch(operation)
 
 
+def _pairs(args: Args, key: str) -> dict[str, str]:
+    items = args.get(key) or []
+    if not isinstance(items, list) or not all(
+        isinstance(t, dict) and isinstance(t.get("key"), str) for t in items
+    ):
+        raise InvalidArgumentError(f"'{key}' must be a list of {{key, value}} objects.")
+    return {t["key"]: str(t.get("value", "")) for t in items}
+
+
+class LoggedModelsHandler(MlflowBaseHandler):
+    """``/api/2.0/mlflow/logged-models`` (create) and ``…/search``."""
+
+    async def post(self, search: str | None = None) -> None:
+        args = self.arguments()
+        models = LoggedModels(self.studio)
+        if search:
+            ids = args.get("experiment_ids") or []
+            if not isinstance(ids, list):
+                raise InvalidArgumentError("'experiment_ids' must be a list.")
+            result = await self.call(
+                models.search,
+                [str(i) for i in ids],
+                args.get("filter"),
+                max_results(args, 100),
+                args.get("page_token"),
+            )
+        else:
+            result = await self.call(
+                models.create,
+                text(args, "experiment_id"),
+                text(args, "name") or None,
+                text(args, "source_run_id") or None,
+                text(args, "model_type"),
+                _pairs(args, "params"),
+                _pairs(args, "tags"),
+            )
+        self.send(result)
+
+
+class LoggedModelHandler(MlflowBaseHandler):
+    """``/api/2.0/mlflow/logged-models/<id>[/tags[/<key>]|/params]``."""
+
+    async def get(self, model_id: str, part: str | None = None) -> None:
+        if part:
+            raise HTTPError(404, f"No MLflow endpoint GET logged-models/…/{part}.")
+        self.send(await self.call(LoggedModels(self.studio).get, model_id))
+
+    async def patch(self, model_id: str, part: str | None = None) -> None:
+        args = self.arguments()
+        models = LoggedModels(self.studio)
+        if part == "tags":
+            await self.call(models.set_tags, model_id, _pairs(args, "tags"))
+            self.send({})
+        elif part is None:
+            self.send(await self.call(models.finalize, model_id, text(args, "status")))
+        else:
+            raise HTTPError(404, f"No MLflow endpoint PATCH logged-models/…/{part}.")
+
+    async def post(self, model_id: str, part: str | None = None) -> None:
+        if part != "params":
+            raise HTTPError(404, "No MLflow endpoint POST logged-models/<id>.")
+        args = self.arguments()
+        await self.call(LoggedModels(self.studio).log_params, model_id, _pairs(args, "params"))
+        self.send({})
+
+    async def delete(self, model_id: str, part: str | None = None) -> None:
+        models = LoggedModels(self.studio)
+        if part is None:
+            await self.call(models.delete, model_id)
+        elif part.startswith("tags/"):
+            await self.call(models.delete_tag, model_id, part.removeprefix("tags/"))
+        else:
+            raise HTTPError(404, f"No MLflow endpoint DELETE logged-models/…/{part}.")
+        self.send({})
+
+
 class MlflowArtifactsHandler(MlflowBaseHandler):
     """``/api/2.0/mlflow-artifacts/artifacts[/<path>]``: list (no path), download (GET),
     upload (PUT), delete (DELETE)."""
@@ -286,6 +363,12 @@ def mlflow_registry_routes(base: str) -> list[tuple[str, type[MlflowBaseHandler]
         (
             rf"{prefix}/2\.0/mlflow/((?:registered-models|model-versions)/[a-z-]+)",
             MlflowRegistryHandler,
+        ),
+        (rf"{prefix}/2\.0/mlflow/logged-models/?", LoggedModelsHandler),
+        (rf"{prefix}/2\.0/mlflow/logged-models/(search)", LoggedModelsHandler),
+        (
+            rf"{prefix}/2\.0/mlflow/logged-models/([^/]+)(?:/(tags|params|tags/.+))?",
+            LoggedModelHandler,
         ),
         (rf"{prefix}/2\.0/mlflow-artifacts/artifacts/?", MlflowArtifactsHandler),
         (rf"{prefix}/2\.0/mlflow-artifacts/artifacts/(.+)", MlflowArtifactsHandler),
