@@ -109,6 +109,11 @@ class FeatureStoreExport(RequestModel):
         description="Create the group (features inferred from the result's dtypes); "
         "false adds a batch to the existing group of the same schema.",
     )
+    as_job: bool = Field(
+        default=False,
+        description="Run the saved flow over its whole source in a processing job that "
+        "ingests the result (the response carries job_id at once).",
+    )
 
 
 class FlowExportRequest(FlowRequest):
@@ -134,6 +139,11 @@ class FlowExportResponse(ResponseModel):
         description="The feature group (name@version) a feature-store export ingested into.",
     )
     rows_written: int | None = Field(default=None, exclude_if=lambda v: v is None)
+    job_id: str | None = Field(
+        default=None,
+        exclude_if=lambda v: v is None,
+        description="The processing job ingesting the flow's full result (as_job).",
+    )
 
 
 class FlowJobRequest(RequestModel):

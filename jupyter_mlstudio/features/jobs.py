@@ -24,7 +24,9 @@ from ..errors import InvalidArgumentError
 
 if TYPE_CHECKING:
     from ..jobs.entities import Job
+    from ..jobs.specs import ProcessingSpec
     from ..studio import Studio
+    from .service import FeatureStore
 
 SCRIPT = Path(__file__).parent / "job_scripts" / "ingest_file.py"
 _SOURCE = re.compile(r"^job:(?P<job>\S+)(?: flow:(?P<flow>.+)| (?P<path>.+))?$")
@@ -73,6 +75,31 @@ def submit_ingest(
 
     The group, the file and the batch size are checked now (a bad request submits
     nothing); the rows are checked by the job, all-or-nothing per batch as ``ingest``."""
+    spec = ingest_spec(
+        studio.features,
+        ref,
+        path,
+        flow=flow,
+        flow_output=flow_output,
+        batch_size=batch_size,
+        name=name,
+        experiment=experiment,
+    )
+    return studio.jobs.submit(spec)
+
+
+def ingest_spec(
+    store: FeatureStore,
+    ref: str,
+    path: str | Path | None = None,
+    *,
+    flow: str | Path | None = None,
+    flow_output: str | None = None,
+    batch_size: int | None = None,
+    name: str | None = None,
+    experiment: str | None = None,
+) -> ProcessingSpec:
+    """The processing spec :func:`submit_ingest` submits, checked."""
     from ..jobs.specs import ProcessingSpec
 
     if (path is None) == (flow is None):
@@ -81,7 +108,7 @@ def submit_ingest(
         isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
     ):
         raise InvalidArgumentError("batch_size must be a positive whole number.")
-    group = studio.features._writable(ref)  # an old version or a missing group: refused now
+    group = store._writable(ref)  # an old version or a missing group: refused now
     arguments = ["--group", group.ref]
     if path is not None:
         source = Path(path).resolve()
@@ -100,13 +127,12 @@ def submit_ingest(
         stem = f"flow-to-{group.name}"
     if batch_size is not None:
         arguments += ["--batch-size", str(batch_size)]
-    spec = ProcessingSpec(
+    return ProcessingSpec(
         code=str(SCRIPT),
         arguments=arguments,
         name=name or _unique_name(stem),
         experiment=experiment,
     )
-    return studio.jobs.submit(spec)
 
 
 def _unique_name(stem: str) -> str:

@@ -186,17 +186,34 @@ class WranglerService:
         new_group: bool = True,
         output: str | None = None,
         roots: Sequence[Path] | None = None,
-    ) -> tuple[FeatureGroup, IngestResult]:
+        as_job: bool = False,
+    ) -> tuple[FeatureGroup, IngestResult | Job]:
         """Run the flow on its full data and ingest the result into a feature group: a
         new one (features inferred from the result's dtypes) or, with ``new_group=False``,
-        a new batch of the newest version of an existing group of the same schema."""
+        a new batch of the newest version of an existing group of the same schema.
+
+        ``as_job=True`` runs the *saved* flow over its whole source in a processing job
+        that ingests the result (``features.jobs``; source ``job:<id> flow:<path>``),
+        and returns that Job at once; the group's schema comes from the flow's sample
+        here, and the job refuses a full result that does not fit it."""
         from ..features.entities import infer_features
 
         if self._features is None:
             raise InvalidArgumentError("This server has no Feature Store.")
         store = self._features()
-        flow = self.flow(path, document, strict=True, roots=roots)
-        frame = flow.run(output=output)
+        if as_job:
+            if not path.is_file():
+                raise InvalidArgumentError(
+                    f"Save the flow first: the job runs the saved {path.name}."
+                )
+            flow = Flow.load(path)
+            if roots is not None:
+                confine_sources(flow.document, flow.base_dir, roots)
+            node, index = flow._target(output)  # the output the job will ingest
+            frame = flow.sample(node, flow.document.outputs_of(node)[index])
+        else:
+            flow = self.flow(path, document, strict=True, roots=roots)
+            frame = flow.run(output=output)
         for role, column in (
             ("record identifier", record_identifier),
             ("event time", event_time_feature),
@@ -215,6 +232,16 @@ class WranglerService:
             for f in infer_features((str(c), str(t)) for c, t in frame.dtypes.items())
         ]
         source = f"Data Wrangler flow {path.name}"
+
+        def ingest(target: FeatureGroup) -> IngestResult | Job:
+            if not as_job:
+                return store.ingest(target.ref, frame, source=source)
+            from ..features.jobs import ingest_spec
+
+            return self._submit(
+                ingest_spec(store, target.ref, flow=path.resolve(), flow_output=output)
+            )
+
         if new_group:
             try:
                 created = store.create_group(
@@ -229,7 +256,7 @@ class WranglerService:
                     f"{exc.message} Pick another name, or add a batch to the existing group."
                 ) from None
             try:
-                return created, store.ingest(created.ref, frame, source=source)
+                return created, ingest(created)
             except Exception:
                 store.delete_group(created.ref)  # a new group the data did not fit: no trace
                 raise
@@ -238,7 +265,7 @@ class WranglerService:
         except NotFoundError as exc:
             raise InvalidArgumentError(exc.message) from None
         _check_same_schema(existing, inferred, record_identifier, event_time_feature)
-        return existing, store.ingest(existing.ref, frame, source=source)
+        return existing, ingest(existing)
 
     def flow_path(self, relative: str, root: Path) -> Path:
         """The .flow file a request names relative to the server's ``root`` folder; it

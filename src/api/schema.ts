@@ -2951,6 +2951,12 @@ export interface components {
              * @default true
              */
             new_group?: boolean;
+            /**
+             * As Job
+             * @description Run the saved flow over its whole source in a processing job that ingests the result (the response carries job_id at once).
+             * @default false
+             */
+            as_job?: boolean;
         };
         /** FlowDocument */
         FlowDocument: {
@@ -3027,6 +3033,12 @@ export interface components {
              * @default null
              */
             rows_written?: number | null;
+            /**
+             * Job Id
+             * @description The processing job ingesting the flow's full result (as_job).
+             * @default null
+             */
+            job_id?: string | null;
         };
         /** FlowJobRequest */
         FlowJobRequest: {

@@ -43,12 +43,8 @@ def main(argv: list[str] | None = None) -> int:
 
             flow = Flow.load(Path(args.flow))
             print(f"running flow {Path(args.flow).name} on the full data")
-            frames = flow.run_all()
-            name = args.flow_output or next(iter(frames))
-            if name not in frames:
-                raise SystemExit(f"the flow has no output {name!r} ({', '.join(frames)})")
-            frame = frames[name]
-            print(f"flow output {name!r}: {len(frame)} rows x {frame.shape[1]} columns")
+            frame = flow.run(output=args.flow_output)
+            print(f"flow result: {len(frame)} rows x {frame.shape[1]} columns")
             result = store.ingest(
                 args.group,
                 frame,

@@ -11,6 +11,7 @@ from jupyter_server.auth.decorator import authorized
 
 from ...api import job_models, wrangler_models
 from ...errors import InvalidArgumentError
+from ...features.service import IngestResult
 from ...wrangler import list_transforms
 from .base import MLStudioHandler
 
@@ -88,12 +89,16 @@ class FlowExportHandler(_WranglerBase):
                 output=body.output,
                 roots=self.data_roots,
             )
-            self.write_model(
-                wrangler_models.FlowExportResponse(
+            if isinstance(result, IngestResult):
+                response = wrangler_models.FlowExportResponse(
                     feature_group=group.ref, rows_written=result.rows_written
-                ),
-                status=201,
-            )
+                )
+            else:  # a processing job ingests the full result
+                self.emit_change("jobs", "created", result.id)
+                response = wrangler_models.FlowExportResponse(
+                    feature_group=group.ref, job_id=result.id
+                )
+            self.write_model(response, status=201)
             return
         written = await self.call(
             self.studio.wrangler.export,
