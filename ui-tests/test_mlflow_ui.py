@@ -81,3 +81,86 @@ def test_an_mlflow_uploaded_artifact_opens_in_the_run_view(
     screenshot(page, "mlflow-run-artifact-dark")
     switch_theme(page, dark=False)
     assert mlstudio_errors(console_errors) == []
+
+
+def test_an_mlflow_registered_model_deploys_from_the_models_panel(
+    page: Page,
+    lab: Lab,
+    console_errors: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Registered by the mlflow client (create model + version from a run's MLflow model),
+    deployed by clicking: the endpoint answers the estimator's predictions."""
+    import json
+    import urllib.request
+
+    import mlflow.sklearn
+    from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
+    from jupyter_mlstudio.config import StudioConfig
+    from jupyter_mlstudio.mlflow_compat.artifacts import run_artifact_uri
+    from jupyter_mlstudio.studio import Studio
+
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    estimator = LogisticRegression(max_iter=500).fit(X, y)
+    mlflow.sklearn.save_model(estimator, str(tmp_path / "model"), input_example=X.head(3))
+    tracking = f"{lab.url}mlstudio/mlflow"
+    monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", lab.token)
+    studio = Studio(StudioConfig.resolve(home=lab.home))
+    try:
+        experiment = studio.stores.experiments.create_experiment("mlflow-deploy")
+        run = studio.stores.runs.create_run(experiment.id, name="iris")
+        uri = run_artifact_uri(studio.config.artifact_uri, run)
+    finally:
+        studio.close()
+    get_artifact_repository(uri, tracking_uri=tracking).log_artifacts(
+        str(tmp_path / "model"), "model"
+    )
+    client = mlflow.MlflowClient(tracking_uri=tracking, registry_uri=tracking)
+    client.create_registered_model("iris-mlflow")
+    client.create_model_version("iris-mlflow", f"{uri}/model", run_id=run.id)
+
+    open_lab(page, lab)
+    page.locator('.jp-SideBar [data-id="mlstudio-models"]').click()
+    models = page.locator(".jp-MLStudio-modelsSidebar")
+    models.locator('[data-testid="mls-model-item"][data-model="iris-mlflow"]').click()
+    group = page.locator('[data-testid="mls-model-view"]:visible')
+    group.locator(
+        '[data-testid="mls-version-row"][data-version="1"] [data-testid="mls-open-version"]'
+    ).click()
+    version = page.locator('[data-testid="mls-version-view"]:visible')
+    expect(version.locator('[data-testid="mls-version-title"]')).to_have_text("iris-mlflow v1")
+    screenshot(page, "mlflow-version")
+    version.locator('[data-testid="mls-deploy-version"]').click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.locator('[data-testid="mls-dialog-name"]').fill("iris-mlflow-ep")
+    dialog.get_by_role("button", name="Deploy").click()
+    expect(dialog).to_be_hidden()
+    view = page.locator('[data-testid="mls-endpoint-view"]:visible')
+    status = view.locator('.jp-MLStudio-pageHeader [data-testid="mls-endpoint-status"]')
+    expect(status).to_have_attribute("data-status", "InService", timeout=120_000)
+    view.locator('[data-testid="mls-test-send"]').click()
+    result = view.locator('[data-testid="mls-test-result"]')
+    expect(result.locator('[data-testid="mls-test-status"]')).to_have_text("HTTP 200")
+    screenshot(page, "mlflow-endpoint")
+    switch_theme(page, dark=True)
+    screenshot(page, "mlflow-endpoint-dark")
+    switch_theme(page, dark=False)
+
+    body = json.dumps(
+        {"dataframe_split": {"columns": list(X.columns), "data": X.values.tolist()}}
+    ).encode()
+    request = urllib.request.Request(
+        f"{lab.url}mlstudio/endpoints/iris-mlflow-ep/invocations",
+        data=body,
+        method="POST",
+        headers={"Authorization": f"token {lab.token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        answer = json.loads(response.read())
+    assert answer["predictions"] == estimator.predict(X).tolist()
+    lab.api("DELETE", "endpoints/iris-mlflow-ep")
+    assert mlstudio_errors(console_errors) == []
