@@ -799,6 +799,7 @@ def deploy(
     auth: bool = True,
     max_payload_bytes: int | None = None,
     return_probabilities: bool = False,
+    features: Sequence[str] | None = None,
     wait: bool = True,
     timeout: float | None = None,
 ) -> EndpointHandle:
@@ -812,6 +813,9 @@ def deploy(
     the largest request body it takes (default 6 MiB; a larger one is answered 413).
     ``return_probabilities=True``: a classifier also answers ``probabilities`` (its
     ``predict_proba`` rows) and ``classes`` (refused for a model without predict_proba).
+    ``features=["customers:age", "orders:*"]`` (references as in
+    ``mls.features.dataset``): requests carry only the record ids, the endpoint looks the
+    features up in the online store and predicts on them, named as in the training set.
     Waits until it serves and raises with the reason if it could not start.
     """
     from .endpoints.handle import deploy_on
@@ -829,6 +833,7 @@ def deploy(
         auth=auth,
         max_payload_bytes=max_payload_bytes,
         return_probabilities=return_probabilities,
+        features=features,
         wait=wait,
         timeout=timeout,
     )

@@ -75,7 +75,9 @@ class Studio:
             endpoints=self.stores.endpoints,
             artifact_uri=config.artifact_uri,
         )
-        self.endpoints = EndpointService(self.stores.endpoints, self.registry, config)
+        self.endpoints = EndpointService(
+            self.stores.endpoints, self.registry, config, features=lambda: self.features
+        )
         self.jobs = JobService(
             self.stores.jobs, self._executor, experiments=self.experiments, registry=self.registry
         )

@@ -56,6 +56,12 @@ class EndpointCreate(RequestModel):
         description="A classifier also answers `probabilities` (predict_proba's rows) and "
         "`classes`; refused (400) for a model without predict_proba.",
     )
+    features: list[str] | None = Field(
+        default=None,
+        max_length=1000,
+        description="Online features looked up by the record ids in each request "
+        "(`group:feature`, `group@version:feature`, `group:*`); versions are pinned at deploy.",
+    )
 
 
 class EndpointUpdate(RequestModel):
@@ -67,6 +73,9 @@ class EndpointUpdate(RequestModel):
     capture: EndpointCaptureIn | None = None
     max_payload_bytes: int | None = Field(default=None, ge=1024, le=MAX_PAYLOAD_LIMIT)
     return_probabilities: bool | None = None
+    features: list[str] | None = Field(
+        default=None, max_length=1000, description="New feature references; [] stops lookups."
+    )
 
 
 class EndpointVariant(ResponseModel):
@@ -91,6 +100,9 @@ class Endpoint(ResponseModel):
     return_probabilities: bool = Field(
         description="Whether answers carry `probabilities` and `classes`."
     )
+    features: list[str] = Field(
+        description="The online features it looks up (`group@version:feature`), if any."
+    )
     instances: int
     generation: int
     failure_reason: str | None
@@ -111,6 +123,7 @@ class Endpoint(ResponseModel):
             capture=endpoint.config.get("capture", {}),
             max_payload_bytes=int(endpoint.config.get("max_payload_bytes", DEFAULT_PAYLOAD_LIMIT)),
             return_probabilities=bool(endpoint.config.get("return_probabilities", False)),
+            features=list(endpoint.config.get("features") or []),
             instances=endpoint.instances,
             generation=endpoint.generation,
             failure_reason=endpoint.failure_reason,

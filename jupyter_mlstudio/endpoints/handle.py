@@ -53,6 +53,11 @@ class EndpointHandle:
         return [v.to_dict() for v in self._endpoint.variants]
 
     @property
+    def features(self) -> list[str]:
+        """The online features it looks up (``group@version:feature``), if any."""
+        return list(self._endpoint.config.get("features") or [])
+
+    @property
     def failure_reason(self) -> str | None:
         return self._endpoint.failure_reason
 
@@ -111,6 +116,7 @@ class EndpointHandle:
         capture: bool | float | Mapping[str, Any] | None = None,
         max_payload_bytes: int | None = None,
         return_probabilities: bool | None = None,
+        features: Sequence[str] | None = None,
         wait: bool = True,
         timeout: float | None = None,
     ) -> EndpointHandle:
@@ -141,6 +147,7 @@ class EndpointHandle:
             capture=capture_settings(capture),
             max_payload_bytes=max_payload_bytes,
             return_probabilities=return_probabilities,
+            features=features,
             wait=wait,
             timeout=timeout,
         )
@@ -172,6 +179,7 @@ class DeployOptions(TypedDict, total=False):
     auth: bool
     max_payload_bytes: int | None
     return_probabilities: bool
+    features: Sequence[str] | None
     wait: bool
     timeout: float | None
 
@@ -190,6 +198,7 @@ def deploy_on(
     auth: bool = True,
     max_payload_bytes: int | None = None,
     return_probabilities: bool = False,
+    features: Sequence[str] | None = None,
     wait: bool = True,
     timeout: float | None = None,
 ) -> EndpointHandle:
@@ -208,6 +217,7 @@ def deploy_on(
         auth=auth,
         max_payload_bytes=max_payload_bytes,
         return_probabilities=return_probabilities,
+        features=features,
         wait=wait,
         timeout=timeout,
     )

@@ -29,7 +29,7 @@ import shutil
 import signal
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -60,6 +60,7 @@ from .store import EndpointStore
 
 if TYPE_CHECKING:
     from ..config import StudioConfig
+    from ..features.service import FeatureStore
     from ..registry.service import Registry
 
 MAX_LOG_CHUNK = 256 * 1024
@@ -92,10 +93,18 @@ def public_config(config: EndpointConfig) -> dict[str, Any]:
 
 
 class EndpointService:
-    def __init__(self, store: EndpointStore, registry: Registry, config: StudioConfig) -> None:
+    def __init__(
+        self,
+        store: EndpointStore,
+        registry: Registry,
+        config: StudioConfig,
+        *,
+        features: Callable[[], FeatureStore] | None = None,
+    ) -> None:
         self.store = store
         self._registry = registry
         self._config = config
+        self._features = features  # the Feature Store, for endpoints that look features up
         self.changed_since = store.changed_since
         self._operations: dict[str, threading.Thread] = {}
         self._lock = threading.Lock()
@@ -136,6 +145,7 @@ class EndpointService:
         port: int = 0,
         max_payload_bytes: int | None = None,
         return_probabilities: bool = False,
+        features: Sequence[str] | None = None,
         wait: bool = True,
         timeout: float | None = None,
     ) -> Endpoint:
@@ -144,7 +154,9 @@ class EndpointService:
         ``max_payload_bytes``: the largest request body it takes (default 6 MiB; larger
         ones get a 413). ``return_probabilities``: classifiers answer ``predict_proba``'s
         rows and their ``classes`` with the predictions (refused for a model without
-        ``predict_proba``)."""
+        ``predict_proba``). ``features``: online features looked up by the record ids
+        in each request (``["customers:age", "orders:*"]``; see ``serving/features.py``),
+        their group versions pinned now."""
         if variants is None:
             if model is None:
                 raise InvalidArgumentError("Name the model to deploy (or give variants).")
@@ -169,6 +181,7 @@ class EndpointService:
                 "batching": dict(batching or {}),
                 "capture": dict(capture or {}),
                 "return_probabilities": return_probabilities,
+                "features": self._pinned_features(features),
                 **({} if max_payload_bytes is None else {"max_payload_bytes": max_payload_bytes}),
             }
         )
@@ -183,6 +196,22 @@ class EndpointService:
         self.store.set(name, variants=pinned)
         self._run(name, self._create, name, config)
         return self._finish(name, wait, timeout) if wait else endpoint
+
+    def _pinned_features(self, refs: Sequence[str] | None) -> list[str]:
+        """Feature references with their group versions resolved and checked."""
+        if refs is None:
+            return []
+        if isinstance(refs, str):
+            raise InvalidArgumentError(
+                "features is a list of references, e.g. ['customers:age', 'orders:*']."
+            )
+        if not refs:
+            return []
+        if self._features is None:
+            raise InvalidArgumentError("This studio has no Feature Store to look features up in.")
+        from ..serving.features import pin_features
+
+        return pin_features(list(refs), self._features().get_group)
 
     def _pin(self, config: EndpointConfig) -> tuple[EndpointConfig, list[DeployedVariant]]:
         """Every variant's version resolved now (aliases, newest), so a missing model is a
@@ -249,6 +278,7 @@ class EndpointService:
         capture: Mapping[str, Any] | None = None,
         max_payload_bytes: int | None = None,
         return_probabilities: bool | None = None,
+        features: Sequence[str] | None = None,
         wait: bool = True,
         timeout: float | None = None,
     ) -> Endpoint:
@@ -279,10 +309,12 @@ class EndpointService:
             changes["max_payload_bytes"] = max_payload_bytes
         if return_probabilities is not None:
             changes["return_probabilities"] = return_probabilities
+        if features is not None:  # [] stops looking features up
+            changes["features"] = self._pinned_features(features)
         if not changes:
             raise InvalidArgumentError(
                 "Nothing to update: give variants, weights, batching, capture, "
-                "max_payload_bytes or return_probabilities."
+                "max_payload_bytes, return_probabilities or features."
             )
         config, pinned = self._pin(self._full_config(endpoint, **changes))
         if endpoint.status is not EndpointStatus.IN_SERVICE or endpoint.pid is None:

@@ -110,6 +110,9 @@ class EndpointConfig(_Strict):
     capture: CaptureConfig = Field(default_factory=CaptureConfig)
     # classifiers also answer predict_proba's rows and the classes they stand for
     return_probabilities: bool = False
+    # online features looked up by the record ids in each request ("group@version:feature",
+    # pinned at deploy; see serving/features.py)
+    features: list[str] = Field(default_factory=list, max_length=1000)
     # the largest request body taken; larger ones are answered 413
     max_payload_bytes: int = Field(default=DEFAULT_PAYLOAD_LIMIT, ge=1024, le=MAX_PAYLOAD_LIMIT)
     ready_file: str | None = None  # written (atomically) once every worker serves
@@ -119,6 +122,20 @@ class EndpointConfig(_Strict):
     # (fast starts and restarts); "spawn": each worker is a fresh interpreter; "auto":
     # fork on Linux, spawn elsewhere (macOS system libraries do not survive fork)
     worker_start: Literal["auto", "fork", "spawn"] = "auto"
+
+    @field_validator("features")
+    @classmethod
+    def _feature_refs(cls, value: list[str]) -> list[str]:
+        from ..features.entities import parse_feature_ref
+
+        for ref in value:
+            try:
+                parse_feature_ref(ref)
+            except InvalidArgumentError as exc:
+                raise ValueError(exc.message) from None
+        if len(set(value)) != len(value):
+            raise ValueError("A feature reference is given more than once.")
+        return value
 
     @model_validator(mode="after")
     def _variants_are_consistent(self) -> EndpointConfig:

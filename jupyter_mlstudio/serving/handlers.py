@@ -250,6 +250,24 @@ class BaseHandler(tornado.web.RequestHandler):
         if self._capture is not None:
             self._capture = (self._capture[0], self._capture[1], response)
 
+    async def look_up_features(self, variant: LoadedVariant, part: Part) -> Part | None:
+        """An endpoint deployed with ``features=[...]``: the model input assembled from
+        the request and the online features (``None`` after a 4xx/503 was sent). The
+        captured request is that input (what the model saw, for Model Monitor)."""
+        lookup = self.endpoint.features
+        if lookup is None:
+            return part
+        started = time.perf_counter()
+        try:
+            assembled, document = await lookup.assemble(part, variant.model_schema)
+        except PayloadError as exc:
+            self.fail(exc.status, exc.message)
+            return None
+        finally:
+            self.endpoint.metrics.lookup(variant.row, time.perf_counter() - started)
+        self.captured_request(document)
+        return assembled
+
     async def predict(self, variant: LoadedVariant, part: Part) -> Predictions | None:
         """The variant's predictions for the part, or ``None`` after a 500 was sent."""
         assert variant.batcher is not None
@@ -300,7 +318,10 @@ class InvocationsHandler(BaseHandler):
         except PayloadError as exc:
             self.fail(exc.status, exc.message)
             return
-        predictions = await self.predict(variant, part)
+        looked_up = await self.look_up_features(variant, part)
+        if looked_up is None:
+            return
+        predictions = await self.predict(variant, looked_up)
         if predictions is None:
             return
         body: dict[str, Any] = {"predictions": predictions.values}
@@ -328,7 +349,10 @@ class MetricsHandler(BaseHandler):
 
     def get(self) -> None:
         facts = [v.facts() for v in self.endpoint.variants]
-        self.reply(endpoint_metrics(self.endpoint.metrics_file, self.endpoint.name, facts))
+        metrics = endpoint_metrics(self.endpoint.metrics_file, self.endpoint.name, facts)
+        if self.endpoint.features is not None:
+            metrics["features"] = self.endpoint.features.facts()
+        self.reply(metrics)
 
 
 # -- Open Inference Protocol v2 ---------------------------------------------------------
@@ -418,7 +442,10 @@ class InferHandler(OipHandler):
         except PayloadError as exc:
             self.fail(exc.status, exc.message)
             return
-        predictions = await self.predict(variant, request.part)
+        looked_up = await self.look_up_features(variant, request.part)
+        if looked_up is None:
+            return
+        predictions = await self.predict(variant, looked_up)
         if predictions is None:
             return
         # (output tensor without its data, the flat data)

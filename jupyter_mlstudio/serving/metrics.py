@@ -9,7 +9,8 @@ growing across restarts.
 
 Latency is kept as a histogram of geometric buckets (15 % wide, from 0.1 ms to two
 minutes), so p50/p90/p99 come from the merged histogram; batch sizes as power-of-two
-buckets.
+buckets; the online feature lookup time of each request (``features=[...]``) as a
+second latency histogram.
 """
 
 from __future__ import annotations
@@ -48,7 +49,12 @@ BATCH_BUCKETS = 22  # 1, 2, 3-4, 5-8, ..., > 2**20
 ) = range(10)
 LATENCY0 = 10
 BATCH0 = LATENCY0 + LATENCY_BUCKETS
-FIELDS = BATCH0 + BATCH_BUCKETS
+# online feature lookups (endpoints deployed with features=[...]): count, sum, max, buckets
+LOOKUPS = BATCH0 + BATCH_BUCKETS
+LOOKUP_SUM_US = LOOKUPS + 1
+LOOKUP_MAX_US = LOOKUPS + 2
+LOOKUP0 = LOOKUPS + 3
+FIELDS = LOOKUP0 + LATENCY_BUCKETS
 
 _LOG_RATIO = math.log(LATENCY_RATIO)
 
@@ -199,6 +205,17 @@ class SlotWriter:
             cells[at + BATCH_MAX] = size
         cells[at + BATCH0 + batch_bucket(size)] += 1
 
+    def lookup(self, row: int, seconds: float) -> None:
+        """One request's online feature lookup took ``seconds``."""
+        cells = self._cells
+        at = self._base + row * FIELDS
+        us = int(seconds * 1e6)
+        cells[at + LOOKUPS] += 1
+        cells[at + LOOKUP_SUM_US] += us
+        if us > cells[at + LOOKUP_MAX_US]:
+            cells[at + LOOKUP_MAX_US] = us
+        cells[at + LOOKUP0 + latency_bucket(us)] += 1
+
     def captured(self, row: int) -> None:
         self._cells[self._base + row * FIELDS + CAPTURED] += 1
 
@@ -249,10 +266,29 @@ def summarize(counters: np.ndarray[Any, Any]) -> dict[str, Any]:
             "mean": round(float(total[BATCH_ROWS]) / batches, 2) if batches else None,
             "max": int(maxima[BATCH_MAX]),
             "histogram": {
-                batch_bucket_label(i): int(n) for i, n in enumerate(total[BATCH0:FIELDS]) if n
+                batch_bucket_label(i): int(n) for i, n in enumerate(total[BATCH0:LOOKUPS]) if n
             },
         },
         "capture": {"captured": int(total[CAPTURED]), "dropped": int(total[CAPTURE_DROPPED])},
+        "feature_lookup_ms": _timing(
+            int(total[LOOKUPS]),
+            float(total[LOOKUP_SUM_US]),
+            float(maxima[LOOKUP_MAX_US]) / 1000,
+            total[LOOKUP0:FIELDS],
+        ),
+    }
+
+
+def _timing(
+    count: int, sum_us: float, max_ms: float, buckets: np.ndarray[Any, Any]
+) -> dict[str, Any]:
+    return {
+        "count": count,
+        "mean": round(sum_us / count / 1000, 3) if count else None,
+        "p50": percentile_ms(buckets, 0.50, max_ms),
+        "p90": percentile_ms(buckets, 0.90, max_ms),
+        "p99": percentile_ms(buckets, 0.99, max_ms),
+        "max": round(max_ms, 3) if count else None,
     }
 
 

@@ -22,6 +22,7 @@ from ..studio import Studio
 from .batching import Batcher
 from .capture import CaptureWriter
 from .config import EndpointConfig, VariantConfig
+from .features import FeatureLookup
 from .metrics import MetricsFile, SlotWriter
 from .schema import InputSchema, Part, PayloadError, oip_datatype
 
@@ -60,10 +61,14 @@ class LoadedVariant:
     version: ModelVersion
     model: Any
     row: int  # its metrics row
-    schema: InputSchema = field(init=False)
+    schema: InputSchema = field(init=False)  # what requests are parsed with
+    model_schema: InputSchema = field(init=False)  # what the model takes
     output_datatype: str = field(init=False)
     batcher: Batcher[Predictions] | None = None
     return_probabilities: bool = False
+    # the endpoint looks features up: requests are parsed as they come (ids and any
+    # inputs), the model input is assembled after the lookup (serving/features.py)
+    looks_up_features: bool = False
     classes: list[Any] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
@@ -74,9 +79,12 @@ class LoadedVariant:
         signature = self.version.signature
         if not signature.get("inputs"):  # registered without data: ask the estimator
             signature = signature_of_estimator(self.model)
-        self.schema = InputSchema(
+        self.model_schema = InputSchema(
             signature.get("inputs") or [],
             feature_names=hasattr(self.model, "feature_names_in_"),
+        )
+        self.schema = (
+            InputSchema([], feature_names=True) if self.looks_up_features else self.model_schema
         )
         outputs = self.version.signature.get("outputs") or signature.get("outputs") or []
         if outputs:
@@ -92,7 +100,7 @@ class LoadedVariant:
 
     def predict(self, parts: Sequence[Part]) -> list[Predictions]:
         """The model on the parts' rows together; one slice per part (predict thread)."""
-        features = self.schema.model_input(parts)
+        features = self.model_schema.model_input(parts)
         result = np.asarray(self.model.predict(features))
         rows = sum(p.rows for p in parts)
         if result.ndim == 0 or result.shape[0] != rows:
@@ -136,7 +144,7 @@ class LoadedVariant:
             "platform": "sklearn",
             "inputs": [
                 {"name": c.name, "datatype": oip_datatype(c.numpy), "shape": [-1]}
-                for c in self.schema.columns
+                for c in self.model_schema.columns
             ],
             "outputs": [{"name": "predict", "datatype": self.output_datatype, "shape": [-1]}],
             "parameters": {
@@ -183,7 +191,12 @@ def load_variants(config: EndpointConfig) -> list[LoadedVariant]:
                 raise TypeError(f"{variant.model} version {version.version} has no predict().")
             loaded.append(
                 LoadedVariant(
-                    variant, version, model, row, return_probabilities=config.return_probabilities
+                    variant,
+                    version,
+                    model,
+                    row,
+                    return_probabilities=config.return_probabilities,
+                    looks_up_features=bool(config.features),
                 )
             )
         return loaded
@@ -202,9 +215,11 @@ class Endpoint:
         slot: int,
         capture: CaptureWriter | None,
         *,
+        features: FeatureLookup | None = None,
         seed: int | None = None,
     ) -> None:
         self.config = config
+        self.features = features
         self.metrics_file = metrics_file
         metrics = metrics_file.writer(slot)
         self.metrics: SlotWriter = metrics
@@ -279,3 +294,5 @@ class Endpoint:
         for variant in self.variants:
             if variant.batcher is not None:
                 variant.batcher.close()
+        if self.features is not None:
+            self.features.close()

@@ -93,16 +93,26 @@ def run_worker(spec: WorkerSpec, slot: int, fds: list[int], ready_fd: int) -> in
         from .variants import load_variants
 
         variants = load_variants(spec.config)
+        features = None
+        if spec.config.features:  # this process opens the online store itself
+            from .features import FeatureLookup
+
+            features = FeatureLookup.open(spec.config.features)
     except Exception as exc:
         log.error("Could not start: %s", error_message(exc))
         _report(ready_fd, {"ready": False, "error": error_message(exc)})
         return 1
-    asyncio.run(_serve(spec, slot, fds, ready_fd, variants))
+    asyncio.run(_serve(spec, slot, fds, ready_fd, variants, features))
     return 0
 
 
 async def _serve(
-    spec: WorkerSpec, slot: int, fds: list[int], ready_fd: int, variants: list[Any]
+    spec: WorkerSpec,
+    slot: int,
+    fds: list[int],
+    ready_fd: int,
+    variants: list[Any],
+    features: Any = None,
 ) -> None:
     from .capture import CaptureWriter
     from .config import drain_limit
@@ -123,7 +133,7 @@ async def _serve(
             rotate_seconds=config.capture.rotate_seconds,
             on_written=slot_writer.captured,
         )
-    endpoint = Endpoint(config, variants, metrics_file, slot, capture)
+    endpoint = Endpoint(config, variants, metrics_file, slot, capture, features=features)
     # the handlers stream bodies in and keep at most max_payload_bytes; a larger one is
     # read through up to the drain limit and answered 413 (see handlers.BaseHandler)
     server = _Server(

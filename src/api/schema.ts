@@ -2065,6 +2065,11 @@ export interface components {
              * @description Whether answers carry `probabilities` and `classes`.
              */
             return_probabilities: boolean;
+            /**
+             * Features
+             * @description The online features it looks up (`group@version:feature`), if any.
+             */
+            features: string[];
             /** Instances */
             instances: number;
             /** Generation */
@@ -2141,6 +2146,12 @@ export interface components {
              * @default false
              */
             return_probabilities?: boolean;
+            /**
+             * Features
+             * @description Online features looked up by the record ids in each request (`group:feature`, `group@version:feature`, `group:*`); versions are pinned at deploy.
+             * @default null
+             */
+            features?: string[] | null;
         };
         /** EndpointError */
         EndpointError: {
@@ -2238,6 +2249,12 @@ export interface components {
              * @default null
              */
             return_probabilities?: boolean | null;
+            /**
+             * Features
+             * @description New feature references; [] stops lookups.
+             * @default null
+             */
+            features?: string[] | null;
         };
         /** EndpointVariant */
         EndpointVariant: {

@@ -78,6 +78,7 @@ class EndpointsHandler(_EndpointsBase):
             auth=body.auth,
             max_payload_bytes=body.max_payload_bytes,
             return_probabilities=body.return_probabilities,
+            features=body.features,
             wait=False,
         )
         self.set_header(
@@ -106,6 +107,7 @@ class EndpointHandler(_EndpointsBase):
             capture=_settings(body.capture),
             max_payload_bytes=body.max_payload_bytes,
             return_probabilities=body.return_probabilities,
+            features=body.features,
             wait=False,
         )
         self.emit_change("endpoints", "updated", name)
