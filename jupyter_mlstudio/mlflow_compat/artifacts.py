@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 SCHEME = "mlflow-artifacts:"
 # The namespace for runs whose artifact folder is outside the store's artifact root.
 RUNS_PREFIX = "runs"
+# Where the registry keeps its versions (Registry.register_folder): read-only to MLflow, as
+# a changed file would no longer match the version's content hash.
+READ_ONLY_PREFIX = "models"
 
 
 def mlflow_artifact_uri(root_uri: str, artifact_uri: str, run_id: str | None = None) -> str:
@@ -114,8 +117,15 @@ class MlflowArtifactProxy:
             files.append(entry)
         return {"files": files}
 
+    def _writable(self, path: str) -> None:
+        if clean_relative_path(path).partition("/")[0] == READ_ONLY_PREFIX:
+            raise InvalidArgumentError(
+                "Registered model versions are read-only: register a new version instead."
+            )
+
     def upload(self, path: str, data: bytes) -> str:
         """Write ``data`` at ``path``; returns the path inside the resolved repository."""
+        self._writable(path)
         repo, rel = self.resolve(path)
         if not rel:
             raise InvalidArgumentError("An artifact upload needs a file path.")
@@ -132,6 +142,7 @@ class MlflowArtifactProxy:
 
     def delete(self, path: str) -> None:
         """Delete the file or folder at ``path`` (MLflow's DELETE); missing is not an error."""
+        self._writable(path)
         repo, rel = self.resolve(path)
         if not rel:
             raise InvalidArgumentError("Refusing to delete the whole artifact root.")

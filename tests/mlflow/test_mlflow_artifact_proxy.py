@@ -71,3 +71,10 @@ def test_paths_cannot_leave_the_root(studio: Studio) -> None:
     with pytest.raises(InvalidArgumentError):
         proxy.delete("")
     assert proxy_path("mlflow-artifacts://host:5000/a/b") == "a/b"
+    # The registry's versions cannot be changed through MLflow (their content is hashed).
+    for write in (
+        lambda: proxy.upload("models/abc/model.skops", b"x"),
+        lambda: proxy.delete("models/abc"),
+    ):
+        with pytest.raises(InvalidArgumentError, match="read-only"):
+            write()
