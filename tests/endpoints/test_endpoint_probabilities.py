@@ -67,16 +67,33 @@ def test_probabilities_are_predict_proba_and_are_captured(mlstudio_home: Path) -
         np.testing.assert_allclose(
             np.reshape(proba["data"], (4, 3)), model.predict_proba(X.head(4)), rtol=1e-12
         )
+        # the binary tensor data extension: both outputs' bytes, in the header's order
+        binary = {**body, "parameters": {"binary_data_output": True}}
+        status, headers, raw = endpoint._service.request(
+            endpoint.name,
+            "POST",
+            "/v2/models/iris-proba/infer",
+            json.dumps(binary).encode(),
+            {"Content-Type": "application/json"},
+        )
+        assert status == 200, raw
+        length = int(headers["inference-header-content-length"])
+        header = json.loads(raw[:length])
+        sizes = [o["parameters"]["binary_data_size"] for o in header["outputs"]]
+        assert [o["name"] for o in header["outputs"]] == ["predict", "predict_proba"]
+        assert length + sum(sizes) == len(raw)
+        probabilities = np.frombuffer(raw[length + sizes[0] :], dtype="<f8").reshape(4, 3)
+        np.testing.assert_allclose(probabilities, model.predict_proba(X.head(4)), rtol=1e-12)
     finally:
         endpoint.delete()
 
     destination = mlstudio_home / "artifacts" / "endpoints" / "iris-proba" / "data-capture"
     deadline = time.monotonic() + 10
     records: list[dict[str, object]] = []
-    while time.monotonic() < deadline and len(records) < 4:
+    while time.monotonic() < deadline and len(records) < 5:
         records = list(read_capture(str(destination)))
         time.sleep(0.1)
-    assert len(records) == 4
+    assert len(records) == 5
     window = read_window(
         str(destination),
         start,
@@ -84,7 +101,7 @@ def test_probabilities_are_predict_proba_and_are_captured(mlstudio_home: Path) -
         signature_inputs=mls.get_model_version("iris-proba", 1).signature["inputs"],
     )
     assert isinstance(window, CapturedWindow)
-    assert window.rows == len(X) + 5 + 3 + 4
+    assert window.rows == len(X) + 5 + 3 + 4 + 4
     assert window.classes == NAMES.tolist()
     assert window.predictions is not None and window.probabilities is not None
     # every captured row's probabilities and prediction are the model's on that row
