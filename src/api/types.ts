@@ -75,6 +75,7 @@ export type FeatureStatistics = Schemas['FeatureStatistics'];
 export type FeatureIngestion = Schemas['Ingestion'];
 export type FeatureIngestionList = Schemas['IngestionList'];
 export type FeatureIngestRequest = Schemas['IngestRequest'];
+export type FeatureIngestJobRequest = Schemas['IngestJobRequest'];
 export type FeatureIngestResult = Schemas['IngestResult'];
 export type FeatureRecord = Schemas['FeatureRecord'];
 export type FeatureRecordList = Schemas['FeatureRecordList'];

@@ -95,7 +95,10 @@ export type IFileExportResponse = IExportResponse & { path: string };
 /** What an export to the Feature Store answers. */
 export type IFeatureStoreExportResponse = IExportResponse & {
   feature_group: string;
-  rows_written: number;
+  /** Rows ingested in the request; absent when a job ingests (`job_id`). */
+  rows_written?: number;
+  /** The processing job ingesting the flow's full result (`as_job`). */
+  job_id?: string;
 };
 
 export type IFeatureStoreExport = Schemas['FeatureStoreExport'];

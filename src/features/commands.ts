@@ -111,7 +111,19 @@ export function addFeatureCommands(options: IFeatureCommandOptions): void {
         textArg(args.path) || selectedDataFile(),
         serverSettings
       );
-      if (result) {
+      if (result && 'kind' in result) {
+        // a processing job ingests it: link to the job
+        Notification.info(`Ingesting into ${ref} in job ${result.name}.`, {
+          autoClose: 8000,
+          actions: [
+            {
+              label: 'Open job',
+              callback: () =>
+                void commands.execute(CommandIDs.openJob, { id: result.id })
+            }
+          ]
+        });
+      } else if (result) {
         Notification.success(
           `Ingested ${result.rows_written} rows into ${result.group}` +
             (result.duplicates_dropped

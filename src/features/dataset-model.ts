@@ -35,6 +35,22 @@ export class DatasetBuilderModel extends LiveModel {
   get eventTime(): string {
     return this._eventTime;
   }
+  /** Feature records whose event time is at or after this (datetime-local). */
+  get eventStart(): string {
+    return this._eventStart;
+  }
+  /** Feature records whose event time is at or before this (datetime-local). */
+  get eventEnd(): string {
+    return this._eventEnd;
+  }
+  /** Every record with the matched id and event time, not the latest ingestion. */
+  get includeDuplicated(): boolean {
+    return this._includeDuplicated;
+  }
+  /** Ignore tombstones (the values before a delete come back). */
+  get includeDeleted(): boolean {
+    return this._includeDeleted;
+  }
   get asOf(): string {
     return this._asOf;
   }
@@ -123,6 +139,19 @@ export class DatasetBuilderModel extends LiveModel {
     this._asOf = value;
     this.emit();
   }
+  setEventRange(start: string, end: string): void {
+    this._eventStart = start;
+    this._eventEnd = end;
+    this.emit();
+  }
+  setIncludeDuplicated(value: boolean): void {
+    this._includeDuplicated = value;
+    this.emit();
+  }
+  setIncludeDeleted(value: boolean): void {
+    this._includeDeleted = value;
+    this.emit();
+  }
   setOutputPath(value: string): void {
     this._outputPath = value;
     this.emit();
@@ -166,7 +195,11 @@ export class DatasetBuilderModel extends LiveModel {
           entity_path: this._entityPath.trim(),
           event_time: this._eventTime,
           features: this.features,
-          as_of: this._asOf.trim() ? new Date(this._asOf).toISOString() : null,
+          as_of: isoOrNull(this._asOf),
+          event_time_start: isoOrNull(this._eventStart),
+          event_time_end: isoOrNull(this._eventEnd),
+          include_duplicated: this._includeDuplicated,
+          include_deleted: this._includeDeleted,
           output_path: write ? this._outputPath.trim() || null : null,
           preview_rows: DATASET_PREVIEW_ROWS
         },
@@ -198,6 +231,10 @@ export class DatasetBuilderModel extends LiveModel {
   }
 
   private _asOf = '';
+  private _eventStart = '';
+  private _eventEnd = '';
+  private _includeDuplicated = false;
+  private _includeDeleted = false;
   private _busy = false;
   private _entityColumns: string[] | null = null;
   private _entityPath: string;
@@ -206,6 +243,11 @@ export class DatasetBuilderModel extends LiveModel {
   private _outputPath = '';
   private _picked = new Map<string, '*' | Set<string>>();
   private _result: FeatureDataset | null = null;
+}
+
+/** A datetime-local value as ISO-8601, or null when empty. */
+function isoOrNull(value: string): string | null {
+  return value.trim() ? new Date(value).toISOString() : null;
 }
 
 /** The features a dataset can ask for (not the id or the event time). */

@@ -142,6 +142,52 @@ function Builder(props: { model: DatasetBuilderModel }): JSX.Element {
             />
           </label>
           <label className="jp-MLStudio-formField">
+            <span>Feature records from (event time)</span>
+            <input
+              type="datetime-local"
+              className="jp-MLStudio-input"
+              data-testid="mls-dataset-event-start"
+              value={model.eventStart}
+              onChange={event =>
+                model.setEventRange(event.target.value, model.eventEnd)
+              }
+            />
+          </label>
+          <label className="jp-MLStudio-formField">
+            <span>Feature records until (event time)</span>
+            <input
+              type="datetime-local"
+              className="jp-MLStudio-input"
+              data-testid="mls-dataset-event-end"
+              value={model.eventEnd}
+              onChange={event =>
+                model.setEventRange(model.eventStart, event.target.value)
+              }
+            />
+          </label>
+          <label className="jp-MLStudio-checkbox">
+            <input
+              type="checkbox"
+              data-testid="mls-dataset-duplicates"
+              checked={model.includeDuplicated}
+              onChange={event =>
+                model.setIncludeDuplicated(event.target.checked)
+              }
+            />
+            <span>
+              Include duplicated records (every ingestion of an id and time)
+            </span>
+          </label>
+          <label className="jp-MLStudio-checkbox">
+            <input
+              type="checkbox"
+              data-testid="mls-dataset-deleted"
+              checked={model.includeDeleted}
+              onChange={event => model.setIncludeDeleted(event.target.checked)}
+            />
+            <span>Include deleted records (ignore tombstones)</span>
+          </label>
+          <label className="jp-MLStudio-formField">
             <span>Write to (.parquet or .csv)</span>
             <input
               type="text"

@@ -17,13 +17,15 @@ import {
   deleteFeatureGroup,
   FEATURE_GROUP_NAME_PATTERN,
   FEATURE_TYPES,
-  ingestFeatureGroupFile
+  ingestFeatureGroupFile,
+  ingestFeatureGroupFileAsJob
 } from '../api/features';
 import { getDataColumns } from '../api/jobs';
 import type {
   FeatureGroup,
   FeatureIngestResult,
-  FeatureType
+  FeatureType,
+  Job
 } from '../api/types';
 import { errorOf } from '../ui/errors';
 import { ErrorBanner } from '../ui/components';
@@ -128,6 +130,8 @@ export function Field(props: {
 
 interface IIngestState {
   path: string;
+  /** Ingest in a processing job (big files) instead of in the request. */
+  asJob: boolean;
   error: string | null;
 }
 
@@ -136,11 +140,11 @@ export function ingestDialog(
   ref: string,
   path: string,
   settings?: ServerConnection.ISettings
-): Promise<FeatureIngestResult | null> {
-  return runForm<IIngestState, FeatureIngestResult>({
+): Promise<FeatureIngestResult | Job | null> {
+  return runForm<IIngestState, FeatureIngestResult | Job>({
     title: `Ingest into ${ref}`,
     accept: 'Ingest',
-    state: { path, error: null },
+    state: { path, asJob: false, error: null },
     render: (state, update) => (
       <div data-testid="mls-feature-ingest-dialog">
         <FormError state={state} update={update} />
@@ -160,10 +164,30 @@ export function ingestDialog(
             }}
           />
         </Field>
+        <label className="jp-MLStudio-checkbox">
+          <input
+            type="checkbox"
+            data-testid="mls-feature-ingest-as-job"
+            checked={state.asJob}
+            onChange={event => {
+              state.asJob = event.target.checked;
+              update();
+            }}
+          />
+          <span>
+            Run as a job (big files: progress in the job's log, status in Jobs)
+          </span>
+        </label>
       </div>
     ),
     submit: state =>
-      ingestFeatureGroupFile(ref, { path: state.path.trim() }, settings)
+      state.asJob
+        ? ingestFeatureGroupFileAsJob(
+            ref,
+            { path: state.path.trim() },
+            settings
+          )
+        : ingestFeatureGroupFile(ref, { path: state.path.trim() }, settings)
   });
 }
 

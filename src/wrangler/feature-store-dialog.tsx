@@ -27,6 +27,8 @@ interface IExportState {
   eventTime: string;
   /** Existing groups, once listed (for "existing"). */
   groups: FeatureGroup[] | null;
+  /** Run the saved flow over its whole source in a processing job. */
+  asJob: boolean;
   error: string | null;
 }
 
@@ -49,6 +51,7 @@ export function exportToFeatureStoreDialog(options: {
       names[1] ??
       '',
     groups: null,
+    asJob: false,
     error: null
   };
   const loadGroups = async (update: () => void) => {
@@ -82,7 +85,8 @@ export function exportToFeatureStoreDialog(options: {
             record_identifier: s.recordId,
             event_time_feature: s.eventTime,
             description: s.description.trim() || null,
-            new_group: s.mode === 'new'
+            new_group: s.mode === 'new',
+            as_job: s.asJob
           }
         },
         options.settings
@@ -234,8 +238,22 @@ function ExportForm(props: {
           />
         </Field>
       </div>
+      <label className="jp-MLStudio-checkbox">
+        <input
+          type="checkbox"
+          data-testid="mls-feature-export-as-job"
+          checked={state.asJob}
+          onChange={event => set({ asJob: event.target.checked })}
+        />
+        <span>
+          Run the saved flow over the whole file as a processing job and ingest
+          the result
+        </span>
+      </label>
       <small className="jp-MLStudio-formHelp">
-        The flow runs on its full data first; the export writes every row.
+        {state.asJob
+          ? 'The job runs the flow as last saved (save first); the group is created now from the sample, the rows arrive when the job ends.'
+          : 'The flow runs on its full data first; the export writes every row.'}
       </small>
     </div>
   );

@@ -5,6 +5,7 @@
 import {
   Dialog,
   InputDialog,
+  Notification,
   showDialog,
   showErrorMessage
 } from '@jupyterlab/apputils';
@@ -469,6 +470,21 @@ export class FlowEditorPanel extends ReactWidget {
       defaultName: nameOfFlow(model.localPath),
       settings: this._env.serverSettings
     });
+    if (answer?.job_id) {
+      const id = answer.job_id;
+      Notification.info(
+        `A processing job ingests the flow's result into ${answer.feature_group}.`,
+        {
+          autoClose: 8000,
+          actions: [
+            {
+              label: 'Open job',
+              callback: () => void this._env.commands.execute(OPEN_JOB, { id })
+            }
+          ]
+        }
+      );
+    }
     if (answer) {
       await this._env.commands.execute(OPEN_FEATURE_GROUP, {
         name: answer.feature_group.split('@')[0]
