@@ -25,7 +25,7 @@ from pydantic import BaseModel
 
 from ..errors import InvalidArgumentError
 from .baseline import STATISTICS_FILE, Baseline, suggest_baseline, suggest_baseline_from_path
-from .captures import NoData, read_window
+from .captures import PROBABILITY_PREFIX, NoData, read_window
 from .checks import CheckReport, DriftOptions, check
 from .quality import (
     CBPE,
@@ -107,15 +107,19 @@ def run_model_quality(
     cbpe: CBPE | None = None,
 ) -> QualityReport:
     """Quality of the predictions of ``[start - offset, end - offset)`` against the
-    labels uploaded under ``ground_truth`` so far."""
+    labels uploaded under ``ground_truth`` so far; with ``cbpe``, also the estimated
+    accuracy of every captured row of the window from its captured probabilities."""
     folder = Path(output)
     first, last = shifted_window(start, end, offset)
     window = read_window(capture, first, last, variant=variant)
     if isinstance(window, NoData):
         report = QualityReport(outcome="NoData", labelled_rows=0, message=window.reason)
     else:
+        meta = window.meta
+        if cbpe is not None and window.classes:
+            meta = _probabilities_by_class(meta, [str(c) for c in window.classes], cbpe)
         report = model_quality(
-            window.meta,
+            meta,
             read_ground_truth(ground_truth),
             problem_type=problem_type,
             constraints=constraints,
@@ -125,3 +129,17 @@ def run_model_quality(
     _write(folder, VIOLATIONS_FILE, QualityViolations(violations=report.violations))
     _write(folder, REPORT_FILE, report)
     return report
+
+
+def _probabilities_by_class(meta: Any, classes: list[str], cbpe: CBPE) -> Any:
+    """The captured ``probability_<j>`` columns (``j`` the endpoint's class index) in
+    the order of the CBPE's classes, so the estimate calibrates each class with its own
+    curve even when the endpoint lists its classes in another order."""
+    if sorted(classes) != sorted(cbpe.classes) or classes == cbpe.classes:
+        return meta
+    columns = [f"{PROBABILITY_PREFIX}{classes.index(c)}" for c in cbpe.classes]
+    if not all(c in meta.columns for c in columns):
+        return meta
+    renamed = {c: f"{PROBABILITY_PREFIX}{j}" for j, c in enumerate(columns)}
+    ordered = meta.drop(columns=columns).assign(**{n: meta[o] for o, n in renamed.items()})
+    return ordered

@@ -57,12 +57,19 @@ def run(request: dict[str, Any], output: Path) -> str:
         )
         return report.outcome
     if mode == "model-quality":
-        from .quality import QualityConstraints
+        from .quality import CBPE, CBPEReference, QualityConstraints
 
         constraints_file = request.get("quality_constraints")
         constraints = (
             QualityConstraints.model_validate_json(Path(constraints_file).read_text("utf-8"))
             if constraints_file
+            else None
+        )
+        # the monitor's fitted CBPE travels inline (a few KB): estimates without labels
+        cbpe_reference = request.get("cbpe")
+        cbpe = (
+            CBPE.from_model(CBPEReference.model_validate(cbpe_reference))
+            if cbpe_reference
             else None
         )
         quality = execution.run_model_quality(
@@ -74,6 +81,7 @@ def run(request: dict[str, Any], output: Path) -> str:
             offset=timedelta(seconds=float(request.get("offset_seconds", 0))),
             problem_type=request.get("problem_type"),
             constraints=constraints,
+            cbpe=cbpe,
         )
         return quality.outcome
     raise ValueError(f"unknown monitor job mode {mode!r}")

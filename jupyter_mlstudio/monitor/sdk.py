@@ -109,6 +109,7 @@ def create_schedule(
     webhook_url: str | None = None,
     webhook_secret: str | None = None,
     pipeline: str | None = None,
+    cbpe: Any = None,
 ) -> Monitor:
     """A monitor of an endpoint's captured traffic (or of a table, ``data``, such as a
     batch-transform output) on a schedule: ``cron`` is ``"rate(1 hour)"``, SageMaker's
@@ -120,6 +121,9 @@ def create_schedule(
     a folder with its files, or ``None`` to suggest one from the model version's training
     data. Violations POST a JSON body to ``webhook_url``, signed with
     ``X-MLStudio-Signature: sha256=<HMAC-SHA256 of the body with webhook_secret>``.
+    ``cbpe``: a fitted :class:`~jupyter_mlstudio.monitor.CBPE` (model quality on an
+    endpoint deployed with ``return_probabilities``): every execution also estimates
+    the window's accuracy from the captured probabilities, before labels arrive.
     """
     service = _service()
     location: str | None
@@ -143,6 +147,7 @@ def create_schedule(
         webhook_url=webhook_url,
         webhook_secret=webhook_secret,
         pipeline=pipeline,
+        cbpe=cbpe,
     )
 
 

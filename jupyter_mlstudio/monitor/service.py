@@ -42,6 +42,7 @@ from .entities import (
     check_webhook_url,
 )
 from .job import OUTPUT_NAME, SCRIPT
+from .quality import CBPE, CBPEReference
 from .schedule import parse_schedule
 from .store import MonitorStore
 
@@ -65,6 +66,9 @@ WEBHOOK_TIMEOUT = 10.0
 # a claimed execution whose claimer died before it submitted the job
 ORPHAN_AFTER = timedelta(minutes=10)
 JOB_EXPERIMENT = "model-monitor"
+
+
+CBPE_FILE = "cbpe.json"  # a model-quality monitor's fitted CBPE, in its folder
 
 
 def _utcnow() -> datetime:
@@ -236,8 +240,13 @@ class MonitorService:
         webhook_url: str | None = None,
         webhook_secret: str | None = None,
         pipeline: str | None = None,
+        cbpe: CBPE | CBPEReference | None = None,
     ) -> Monitor:
         """A monitor of an endpoint's captured traffic (or of a table, ``data``).
+
+        A model-quality monitor given ``cbpe`` (fitted on labelled reference
+        probabilities) also estimates each window's accuracy from the probabilities the
+        endpoint captured (deployed with ``return_probabilities``), before labels arrive.
 
         Without ``baseline`` a data-quality monitor gets one suggested, by a baseline job,
         from the training data of the endpoint's model version. A model-quality
@@ -270,6 +279,10 @@ class MonitorService:
             )
         elif baseline is not None:
             self._check_baseline(baseline, monitor_kind)
+        if cbpe is not None and monitor_kind != "model-quality":
+            raise InvalidArgumentError("A CBPE estimate belongs to a model-quality monitor.")
+        if cbpe is not None:
+            self._write_cbpe(name, cbpe)
         return self.store.create_monitor(
             name=name,
             kind=monitor_kind,
@@ -280,6 +293,41 @@ class MonitorService:
             options=opts,
             alert=alert,
         )
+
+    def set_cbpe(self, name_or_id: str, cbpe: CBPE | CBPEReference | None) -> Monitor:
+        """Give a model-quality monitor the CBPE its executions estimate accuracy with
+        (None: no estimate any more)."""
+        monitor = self.store.get_monitor(name_or_id)
+        if monitor.kind != "model-quality":
+            raise InvalidArgumentError("A CBPE estimate belongs to a model-quality monitor.")
+        if cbpe is None:
+            fs, path = fsspec.core.url_to_fs(self._cbpe_file(monitor.name))
+            with contextlib.suppress(FileNotFoundError):
+                fs.rm(path)
+        else:
+            self._write_cbpe(monitor.name, cbpe)
+        return monitor
+
+    def get_cbpe(self, name_or_id: str) -> CBPEReference | None:
+        """The monitor's fitted CBPE, if it has one."""
+        monitor = self.store.get_monitor(name_or_id)
+        fs, path = fsspec.core.url_to_fs(self._cbpe_file(monitor.name))
+        if not fs.isfile(path):
+            return None
+        with fs.open(path, "r", encoding="utf-8") as handle:
+            return CBPEReference.model_validate_json(handle.read())
+
+    def _cbpe_file(self, name: str) -> str:
+        return f"{self._monitor_folder(name)}/{CBPE_FILE}"
+
+    def _write_cbpe(self, name: str, cbpe: CBPE | CBPEReference) -> None:
+        reference = cbpe.to_model() if isinstance(cbpe, CBPE) else cbpe
+        if len(reference.calibration) != len(reference.classes) or len(reference.classes) < 2:
+            raise InvalidArgumentError("A CBPE needs one calibration per class, two at least.")
+        fs, path = fsspec.core.url_to_fs(self._cbpe_file(name))
+        fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
+        with fs.open(path, "w", encoding="utf-8") as handle:
+            handle.write(reference.model_dump_json())
 
     def _exists(self, name: str) -> bool:
         try:
@@ -400,6 +448,7 @@ class MonitorService:
         constraints = (
             f"{monitor.baseline.rstrip('/')}/constraints.json" if monitor.baseline else None
         )
+        cbpe = self.get_cbpe(monitor.id)
         return {
             "mode": "model-quality",
             "capture": source.capture,
@@ -407,6 +456,7 @@ class MonitorService:
             "quality_constraints": constraints,
             "offset_seconds": float(monitor.options.get("offset_seconds", 0)),
             "problem_type": monitor.options.get("problem_type"),
+            "cbpe": None if cbpe is None else cbpe.model_dump(),
             **window,
         }
 
