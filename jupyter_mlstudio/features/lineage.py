@@ -60,24 +60,21 @@ class FeatureDataset:
 
 
 def parse_source(source: str) -> dict[str, str | None]:
-    """What an ingestion ``source`` names: ``kind`` (``flow``: a Data Wrangler flow
-    exported from the notebook; ``job``: a processing job, ``flow:<path> job:<id>`` or
-    ``job:<id> <path>``; ``file``: a path; ``sdk``: a DataFrame), the ``flow`` file and
-    the ``job_id`` when known, and a display ``name``."""
+    """What an ingestion ``source`` names (formats in ``jobs.py``): ``kind`` (``flow``:
+    a Data Wrangler flow, exported in the request or run as a job; ``job``: a
+    processing job over a file; ``file``: a path; ``sdk``: a DataFrame or records),
+    the ``flow`` file and ``job_id`` when known, and a display ``name``."""
+    from .jobs import parse_source as parse_job_source
+
     if source.startswith(FLOW_SOURCE_PREFIX):
         name = source.removeprefix(FLOW_SOURCE_PREFIX)
         return {"kind": "flow", "name": name, "flow": name, "job_id": None}
-    words = source.split(" ", 1)
-    flow = None
-    if words[0].startswith("flow:") and len(words) == 2 and words[1].startswith("job:"):
-        flow = words[0].removeprefix("flow:")
-        words = words[1].split(" ", 1)
-    if words[0].startswith("job:"):
-        job_id = words[0].removeprefix("job:")
-        path = words[1] if len(words) == 2 else None
-        name = flow or path or job_id
-        return {"kind": "flow" if flow else "job", "name": name, "flow": flow, "job_id": job_id}
-    if "/" in source or "\\" in source or source.lower().endswith((".csv", ".parquet", ".pq")):
+    parsed = parse_job_source(source)
+    if parsed.job_id is not None:
+        kind = "flow" if parsed.flow else "job"
+        name = parsed.flow or parsed.path or parsed.job_id
+        return {"kind": kind, "name": name, "flow": parsed.flow, "job_id": parsed.job_id}
+    if parsed.path is not None and source not in _RECORD_SOURCES:
         return {"kind": "file", "name": source, "flow": None, "job_id": None}
     return {"kind": "sdk", "name": source, "flow": None, "job_id": None}
 

@@ -105,10 +105,12 @@ def test_lineage_of_an_unknown_group_is_not_found() -> None:
 
 
 def test_parse_source_and_data_hashes() -> None:
-    assert parse_source("flow:/w/a.flow job:j1")["kind"] == "flow"
-    assert parse_source("flow:/w/a.flow job:j1")["job_id"] == "j1"
+    assert parse_source("job:j1 flow:/w/a.flow")["kind"] == "flow"
+    assert parse_source("job:j1 flow:/w/a.flow")["job_id"] == "j1"
+    assert parse_source("job:j1 flow:/w/a.flow")["name"] == "/w/a.flow"
     assert parse_source("job:j2")["name"] == "j2"
     assert parse_source("/tmp/x.csv")["kind"] == "file"
+    assert parse_source("Data Wrangler flow a.flow")["name"] == "a.flow"
     assert parse_source("DataFrame")["kind"] == "sdk"
     ref = {"hash": "sha256:a", "channels": {"train": {"hash": "sha256:b"}, "x": {"uri": "u"}}}
     assert data_hashes(ref) == {"sha256:a", "sha256:b"}
