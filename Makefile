@@ -94,7 +94,7 @@ test-js: install
 # tests stay on one worker, as they share module-scoped fixtures.
 PYTEST_WORKERS ?= auto
 test-python: java
-	scripts/with_postgres.sh $(BIN)/python -m pytest tests -p no:playwright -n $(PYTEST_WORKERS) --dist loadfile \
+	scripts/with_postgres.sh scripts/with_redis.sh $(BIN)/python -m pytest tests -p no:playwright -n $(PYTEST_WORKERS) --dist loadfile \
 		--durations=15
 
 # A plain `pip install` of the wheel into a clean venv must show both extensions OK.

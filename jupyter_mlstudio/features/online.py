@@ -8,12 +8,14 @@ after a delete does not bring the id back.
 
 The contract speaks only text and integers (the record id as text, the event time in
 microseconds since the epoch, the features as one JSON object) so a key-value backend
-fits it as well as SQL: Redis can keep each record as a hash under ``group:id`` and apply
-the event-time rule in one Lua script. Backends here:
+fits it as well as SQL. Backends:
 
 - :class:`SqlOnlineStore` on SQLite (default: ``online.db`` in the home folder, apart
   from the metadata database so lookups never queue behind catalog writes) or on the
   PostgreSQL store URL (the same database as the catalog, its own table).
+- ``RedisOnlineStore`` (features/online_redis.py, the ``redis`` extra) for a
+  ``redis://`` / ``rediss://`` / ``unix://`` URI: each record a hash under ``group:id``,
+  the event-time rule applied in one Lua script.
 
 The SQL table is data, not catalog metadata: it is created on first use (``CREATE
 TABLE IF NOT EXISTS``) rather than by an Alembic revision.
@@ -45,6 +47,7 @@ from ..store.db import Database
 
 ONLINE_DB_FILE = "online.db"
 MAX_BATCH_GET = 1000
+REDIS_SCHEMES = ("redis", "rediss", "unix")
 
 
 @dataclass(frozen=True)
@@ -200,6 +203,11 @@ def open_online_store(
     SQLite catalog, SQLite in the home folder, and next to a PostgreSQL catalog, the
     same PostgreSQL database."""
     if online_uri:
+        if online_uri.split("://", 1)[0] in REDIS_SCHEMES:
+            # Imported here: the redis package is an optional extra.
+            from .online_redis import RedisOnlineStore
+
+            return RedisOnlineStore.open(online_uri)
         return SqlOnlineStore.open(online_uri)
     if metadata_db.backend == "sqlite":
         return SqlOnlineStore.open(default_online_uri(home))

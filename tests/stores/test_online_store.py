@@ -1,8 +1,9 @@
-"""The online store contract, on SQLite and PostgreSQL (``db`` is in conftest); a Redis
-backend joins by adding a parameter to ``online``."""
+"""The online store contract, on SQLite, PostgreSQL and Redis: every test runs on each
+backend (PostgreSQL and Redis under scripts/with_postgres.sh and scripts/with_redis.sh)."""
 
 from __future__ import annotations
 
+import os
 import threading
 import uuid
 from collections.abc import Iterator
@@ -20,10 +21,28 @@ from jupyter_mlstudio.features.online import (
 )
 from jupyter_mlstudio.store.db import Database
 
+REDIS_URL_ENV = "MLSTUDIO_TEST_REDIS_URL"
 
-@pytest.fixture
-def online(db: Database) -> Iterator[OnlineStore]:
-    store = SqlOnlineStore(db)
+
+@pytest.fixture(params=["sqlite", "postgresql", "redis"])
+def online(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres_uri: str | None
+) -> Iterator[OnlineStore]:
+    store: OnlineStore
+    if request.param == "sqlite":
+        store = SqlOnlineStore.open(f"sqlite:///{tmp_path / 'online.db'}")
+    elif request.param == "postgresql":
+        if not postgres_uri:
+            pytest.skip(
+                "MLSTUDIO_TEST_POSTGRES_URI is not set (run under scripts/with_postgres.sh)"
+            )
+        store = SqlOnlineStore.open(postgres_uri)
+    else:
+        url = os.environ.get(REDIS_URL_ENV)
+        if not url:
+            pytest.skip(f"{REDIS_URL_ENV} is not set (run under scripts/with_redis.sh)")
+        store = open_online_store(home=tmp_path, metadata_db=None, online_uri=url)  # type: ignore[arg-type]
+        assert type(store).__name__ == "RedisOnlineStore"
     yield store
     store.close()
 
