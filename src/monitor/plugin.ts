@@ -110,6 +110,7 @@ export const monitorPlugin: JupyterFrontEndPlugin<void> = {
             }
           })
         );
+        content.addClass('jp-MLStudio-monitorPanel');
         widget = new MainAreaWidget({ content });
         widget.id = `mlstudio-new-monitor-${Date.now()}`;
         widget.title.label = endpoint
