@@ -10,6 +10,7 @@ import type { ServerConnection } from '@jupyterlab/services';
 
 import { requestAPI, withQuery } from './request';
 import type {
+  FeatureGroupLineage,
   FeatureDataset,
   FeatureDatasetCreate,
   FeatureGroup,
@@ -18,14 +19,12 @@ import type {
   FeatureGroupSummary,
   FeatureGroupUpdate,
   FeatureIngestionList,
-  FeatureIngestJobRequest,
   FeatureIngestRequest,
   FeatureIngestResult,
   FeatureRecord,
   FeatureRecordList,
   FeatureRows,
-  FeatureType,
-  Job
+  FeatureType
 } from './types';
 
 /** Every feature type, in the order a schema editor offers them. */
@@ -147,6 +146,18 @@ export function listFeatureGroupIngestions(
   );
 }
 
+/** Who feeds a group version and who uses it (datasets, runs, models, endpoints). */
+export function getFeatureGroupLineage(
+  ref: string,
+  settings?: ServerConnection.ISettings
+): Promise<FeatureGroupLineage> {
+  return requestAPI<FeatureGroupLineage>(
+    `${groupPath(ref)}/lineage`,
+    {},
+    settings
+  );
+}
+
 /** Ingest a data file under the server's root folder. */
 export function ingestFeatureGroupFile(
   ref: string,
@@ -155,19 +166,6 @@ export function ingestFeatureGroupFile(
 ): Promise<FeatureIngestResult> {
   return requestAPI<FeatureIngestResult>(
     `${groupPath(ref)}/ingest`,
-    { method: 'POST', body: JSON.stringify(body) },
-    settings
-  );
-}
-
-/** Ingest a big file in a processing job; the job comes back at once (202). */
-export function ingestFeatureGroupFileAsJob(
-  ref: string,
-  body: FeatureIngestJobRequest,
-  settings?: ServerConnection.ISettings
-): Promise<Job> {
-  return requestAPI<Job>(
-    `${groupPath(ref)}/ingest-jobs`,
     { method: 'POST', body: JSON.stringify(body) },
     settings
   );

@@ -1,14 +1,15 @@
 /**
  * FeatureGroupModel: the state of a feature group's view — one version of
  * the group (the newest unless another is picked), its versions, summary
- * statistics and freshness, ingestion history, a preview of offline rows,
- * and the online lookup box's last answer.
+ * statistics and freshness, ingestion history, lineage, a preview of offline
+ * rows, and the online lookup box's last answer.
  */
 import type { Event } from '@jupyterlab/services';
 
 import {
   deleteFeatureGroup,
   getFeatureGroup,
+  getFeatureGroupLineage,
   getFeatureGroupRows,
   getFeatureGroupSummary,
   getFeatureRecords,
@@ -18,6 +19,7 @@ import {
 } from '../api/features';
 import type {
   FeatureGroup,
+  FeatureGroupLineage,
   FeatureGroupSummary,
   FeatureIngestion,
   FeatureRows
@@ -39,6 +41,8 @@ export interface IFeatureGroupData {
   summary: FeatureGroupSummary;
   ingestions: FeatureIngestion[];
   rows: FeatureRows;
+  /** Who feeds this version and who uses it. */
+  lineage: FeatureGroupLineage;
 }
 
 /** The answer of the online lookup box. */
@@ -156,7 +160,7 @@ export class FeatureGroupModel extends ResourceModel<IFeatureGroupData> {
       this._version === null ? this.name : `${this.name}@${this._version}`;
     const settings = this.serverSettings;
     const group = await getFeatureGroup(ref, settings);
-    const [versions, summary, ingestions, rows] = await Promise.all([
+    const [versions, summary, ingestions, rows, lineage] = await Promise.all([
       listFeatureGroupVersions(group.name, settings),
       getFeatureGroupSummary(group.ref, settings),
       listFeatureGroupIngestions(
@@ -164,14 +168,16 @@ export class FeatureGroupModel extends ResourceModel<IFeatureGroupData> {
         { maxItems: INGESTIONS_SHOWN },
         settings
       ),
-      getFeatureGroupRows(group.ref, { limit: ROWS_SHOWN }, settings)
+      getFeatureGroupRows(group.ref, { limit: ROWS_SHOWN }, settings),
+      getFeatureGroupLineage(group.ref, settings)
     ]);
     return {
       group,
       versions: versions.items,
       summary,
       ingestions: ingestions.items,
-      rows
+      rows,
+      lineage
     };
   }
 

@@ -1,8 +1,8 @@
 /**
  * The view of a feature group: header (version picker, description, tags,
  * Ingest and Delete), the definition and freshness, the features with their
- * statistics, the online lookup box, the ingestion history and a preview of
- * the offline rows.
+ * statistics, the online lookup box, the ingestion history, the lineage (who
+ * feeds the group, who uses it) and a preview of the offline rows.
  */
 import { PageConfig } from '@jupyterlab/coreutils';
 import type { CommandRegistry } from '@lumino/commands';
@@ -13,12 +13,17 @@ import {
 } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import type { FeatureGroup, FeatureStatistics } from '../api/types';
+import type {
+  FeatureGroup,
+  FeatureGroupLineage,
+  FeatureStatistics
+} from '../api/types';
 import { formatNumber, formatTime } from '../experiments/runs/columns';
 import { featureStoreIcon } from '../icons';
 import { tabLabel } from '../titles';
 import {
   ActionButton,
+  LinkButton,
   ModelError,
   PageHeader,
   PagePlaceholder,
@@ -169,6 +174,7 @@ function GroupContent(props: {
           </ScrollTable>
         )}
       </PageSection>
+      <LineageSection lineage={data.lineage} commands={commands} />
       <PageSection
         title="Offline rows"
         aside={
@@ -511,4 +517,131 @@ function formatValue(value: unknown): string {
     return /^\d{4}-\d{2}-\d{2}T/.test(value) ? formatTime(value) : value;
   }
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+/**
+ * Who feeds this version (flows, jobs, files) and who uses it: datasets
+ * built from it, the runs and model versions trained on them, the endpoints
+ * serving those versions. Each entry opens its own view.
+ */
+function LineageSection(props: {
+  lineage: FeatureGroupLineage;
+  commands: CommandRegistry;
+}): JSX.Element {
+  const { lineage, commands } = props;
+  const open = (command: string, args: Record<string, string | number>) =>
+    void commands.execute(command, args);
+  const empty =
+    lineage.feeds.length +
+      lineage.datasets.length +
+      lineage.model_versions.length +
+      lineage.endpoints.length ===
+    0;
+  return (
+    <PageSection title="Lineage" testId="mls-feature-lineage">
+      {empty ? (
+        <div className="jp-MLStudio-muted">
+          Nothing feeds or uses this version yet. Datasets written with
+          mls.features.dataset(..., output=...) and the models trained on them
+          show here.
+        </div>
+      ) : (
+        <dl className="jp-MLStudio-featureLineage">
+          <dt>Fed by</dt>
+          <dd data-testid="mls-lineage-feeds">
+            {lineage.feeds.length === 0 && <span>—</span>}
+            {lineage.feeds.map(feed => (
+              <span key={feed.source} className="jp-MLStudio-lineageItem">
+                <span className="jp-MLStudio-lineageKind">{feed.kind}</span>{' '}
+                {feed.job_id ? (
+                  <LinkButton
+                    title={`Open job ${feed.job_id}`}
+                    onClick={() =>
+                      open(CommandIDs.openJob, { id: feed.job_id ?? '' })
+                    }
+                  >
+                    {underRoot(feed.name)}
+                  </LinkButton>
+                ) : (
+                  <span title={feed.source}>{underRoot(feed.name)}</span>
+                )}{' '}
+                <span className="jp-MLStudio-muted">({feed.rows} rows)</span>
+              </span>
+            ))}
+          </dd>
+          <dt>Datasets</dt>
+          <dd data-testid="mls-lineage-datasets">
+            {lineage.datasets.length === 0 && <span>—</span>}
+            {lineage.datasets.map(dataset => (
+              <span
+                key={dataset.id}
+                className="jp-MLStudio-lineageItem jp-MLStudio-mono"
+                title={`${dataset.output_hash ?? 'not written'}\n${dataset.groups.join(', ')}`}
+              >
+                {dataset.output_uri
+                  ? underRoot(dataset.output_uri)
+                  : `in-memory ${dataset.fingerprint.slice(0, 8)}`}
+              </span>
+            ))}
+          </dd>
+          <dt>Runs</dt>
+          <dd data-testid="mls-lineage-runs">
+            {lineage.runs.length === 0 && <span>—</span>}
+            {lineage.runs.map(run => (
+              <LinkButton
+                key={run.id}
+                title={`Open run ${run.name} (${run.experiment_name})`}
+                onClick={() => open(CommandIDs.openRun, { id: run.id })}
+              >
+                {run.experiment_name}/{run.name}
+              </LinkButton>
+            ))}
+            {lineage.jobs.map(job => (
+              <LinkButton
+                key={job.id}
+                title={`Open training job ${job.name}`}
+                onClick={() => open(CommandIDs.openJob, { id: job.id })}
+              >
+                job {job.name}
+              </LinkButton>
+            ))}
+          </dd>
+          <dt>Model versions</dt>
+          <dd data-testid="mls-lineage-models">
+            {lineage.model_versions.length === 0 && <span>—</span>}
+            {lineage.model_versions.map(version => (
+              <LinkButton
+                key={`${version.model}:${version.version}`}
+                data-testid="mls-lineage-model"
+                title={`Open ${version.model} v${version.version}`}
+                onClick={() =>
+                  open(CommandIDs.openModelVersion, {
+                    name: version.model,
+                    version: version.version
+                  })
+                }
+              >
+                {version.model}:{version.version}
+              </LinkButton>
+            ))}
+          </dd>
+          <dt>Endpoints</dt>
+          <dd data-testid="mls-lineage-endpoints">
+            {lineage.endpoints.length === 0 && <span>—</span>}
+            {lineage.endpoints.map(endpoint => (
+              <LinkButton
+                key={endpoint.name}
+                title={`Open endpoint ${endpoint.name} (${endpoint.status})`}
+                onClick={() =>
+                  open(CommandIDs.openEndpoint, { name: endpoint.name })
+                }
+              >
+                {endpoint.name}
+              </LinkButton>
+            ))}
+          </dd>
+        </dl>
+      )}
+    </PageSection>
+  );
 }
