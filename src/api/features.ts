@@ -10,21 +10,23 @@ import type { ServerConnection } from '@jupyterlab/services';
 
 import { requestAPI, withQuery } from './request';
 import type {
-  FeatureGroupLineage,
   FeatureDataset,
   FeatureDatasetCreate,
   FeatureGroup,
   FeatureGroupCreate,
+  FeatureGroupLineage,
   FeatureGroupList,
   FeatureGroupSummary,
   FeatureGroupUpdate,
-  FeatureIngestionList,
+  FeatureIngestJobRequest,
   FeatureIngestRequest,
   FeatureIngestResult,
+  FeatureIngestionList,
   FeatureRecord,
   FeatureRecordList,
   FeatureRows,
-  FeatureType
+  FeatureType,
+  Job
 } from './types';
 
 /** Every feature type, in the order a schema editor offers them. */
@@ -166,6 +168,19 @@ export function ingestFeatureGroupFile(
 ): Promise<FeatureIngestResult> {
   return requestAPI<FeatureIngestResult>(
     `${groupPath(ref)}/ingest`,
+    { method: 'POST', body: JSON.stringify(body) },
+    settings
+  );
+}
+
+/** Ingest a big file in a processing job; the job comes back at once (202). */
+export function ingestFeatureGroupFileAsJob(
+  ref: string,
+  body: FeatureIngestJobRequest,
+  settings?: ServerConnection.ISettings
+): Promise<Job> {
+  return requestAPI<Job>(
+    `${groupPath(ref)}/ingest-jobs`,
     { method: 'POST', body: JSON.stringify(body) },
     settings
   );

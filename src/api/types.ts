@@ -77,6 +77,7 @@ export type FeatureIngestionList = Schemas['IngestionList'];
 export type FeatureGroupLineage = Schemas['FeatureGroupLineage'];
 export type FeatureDatasetRecord = Schemas['FeatureDatasetRecord'];
 export type FeatureIngestRequest = Schemas['IngestRequest'];
+export type FeatureIngestJobRequest = Schemas['IngestJobRequest'];
 export type FeatureIngestResult = Schemas['IngestResult'];
 export type FeatureRecord = Schemas['FeatureRecord'];
 export type FeatureRecordList = Schemas['FeatureRecordList'];
