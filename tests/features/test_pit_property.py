@@ -2,7 +2,8 @@
 histories — ties on event time, late arrivals, deletes, TTL, ``as_of`` and
 ``include_deleted`` — and the online store holds the reference's latest record.
 
-Runs with the online store on SQLite and, under scripts/with_postgres.sh, PostgreSQL.
+Runs with the online store on SQLite and, under scripts/with_postgres.sh and
+scripts/with_redis.sh, on PostgreSQL and Redis (those skip when their env var is unset).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jupyter_mlstudio.features.online import SqlOnlineStore
+from jupyter_mlstudio.features.online import OnlineStore, SqlOnlineStore, open_online_store
 from jupyter_mlstudio.features.service import FeatureStore
 from jupyter_mlstudio.features.store import SqlFeatureGroupStore
 from jupyter_mlstudio.store.db import Database
@@ -28,7 +29,8 @@ from .conftest import Clock
 
 UTC = timezone.utc
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
-BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("MLSTUDIO_TEST_POSTGRES_URI") else [])
+REDIS_URL_ENV = "MLSTUDIO_TEST_REDIS_URL"
+BACKENDS = ["sqlite", "postgresql", "redis"]
 IDS = st.integers(1, 3)
 HOURS = st.integers(0, 8)
 PROPERTY = settings(
@@ -60,11 +62,21 @@ def store(
 ) -> Iterator[tuple[FeatureStore, Clock]]:
     clock = Clock(datetime(2025, 1, 1, tzinfo=UTC))
     catalog_db = Database(f"sqlite:///{tmp_path / 'mlstudio.db'}")
+    online: OnlineStore
     if request.param == "sqlite":
         online = SqlOnlineStore.open(f"sqlite:///{tmp_path / 'online.db'}")
-    else:
-        assert postgres_uri
+    elif request.param == "postgresql":
+        if not postgres_uri:
+            catalog_db.dispose()
+            pytest.skip("MLSTUDIO_TEST_POSTGRES_URI is not set (run under with_postgres.sh)")
         online = SqlOnlineStore.open(postgres_uri)
+    else:
+        url = os.environ.get(REDIS_URL_ENV)
+        if not url:
+            catalog_db.dispose()
+            pytest.skip(f"{REDIS_URL_ENV} is not set (run under scripts/with_redis.sh)")
+        online = open_online_store(home=tmp_path, metadata_db=catalog_db, online_uri=url)
+        assert type(online).__name__ == "RedisOnlineStore"
     features = FeatureStore(
         SqlFeatureGroupStore(catalog_db),
         online,
@@ -148,10 +160,17 @@ def test_dataset_matches_the_reference(
     expected = [reference(events, i, h, ttl_hours, as_of_op, include_deleted) for i, h in entity]
     assert got == expected, result.sql
 
-    # online: the latest record of each id by event time, whatever arrived when
+    # online: the latest record of each id by event time, whatever arrived when; a
+    # tombstone hides the id. One by one, in one batch (with an unseen id and a repeat),
+    # and the live count.
+    want = {record_id: latest(events, record_id) for record_id in (1, 2, 3, 4)}
     for record_id in (1, 2, 3):
         record = features.get_record(name, record_id)
-        assert (record["v"] if record else None) == latest(events, record_id)
+        assert (record["v"] if record else None) == want[record_id]
+    batch = features.get_records(name, [3, 4, 1, 2, 1])
+    assert [r["v"] if r else None for r in batch] == [want[i] for i in (3, 4, 1, 2, 1)]
+    live = sum(v is not None for v in want.values())
+    assert features.online.count(features.get_group(name).id) == live
 
 
 def reference(
