@@ -299,6 +299,20 @@ def infer_problem_type(predictions: pd.Series) -> ProblemType:
     return "binary" if predictions.nunique() <= 2 else "multiclass"
 
 
+def check_label_type(ground_truth: pd.DataFrame, predictions: pd.Series | None) -> None:
+    """Refuse labels whose type cannot match what the endpoint predicted: words for a
+    model that answers numbers (a classifier of class numbers or a regressor)."""
+    if predictions is None or not pd.api.types.is_numeric_dtype(predictions.dtype):
+        return
+    numbers = pd.to_numeric(ground_truth[LABEL], errors="coerce")
+    bad = ground_truth.loc[numbers.isna(), LABEL]
+    if len(bad):
+        raise InvalidArgumentError(
+            f"The endpoint predicts numbers but {len(bad)} labels are not numbers "
+            f"(e.g. {bad.iloc[0]!r}): the label type does not match the model's predictions."
+        )
+
+
 # -- metrics -------------------------------------------------------------------------------
 def _clean(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None

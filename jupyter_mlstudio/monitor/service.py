@@ -649,7 +649,7 @@ class MonitorService:
         """Validate labels against what ``endpoint`` captured (inference ids it never
         answered are refused) and store them; returns the file written."""
         from .captures import NoData, read_window
-        from .quality import validate_ground_truth, write_ground_truth
+        from .quality import check_label_type, validate_ground_truth, write_ground_truth
 
         source = self.endpoint_source(endpoint)
         first = _utc(since) if since else source.endpoint.created_at - timedelta(hours=1)
@@ -662,7 +662,9 @@ class MonitorService:
             labels,
             window.meta["inference_id"],
             problem_type=problem_type,  # type: ignore[arg-type]
+            classes=window.classes,  # the model's own, when it answers probabilities
         )
+        check_label_type(frame, window.predictions)
         return str(write_ground_truth(self.ground_truth_folder(endpoint), frame))
 
     def add_ground_truth_file(

@@ -286,8 +286,11 @@ async def test_ground_truth_from_a_file_and_a_model_quality_execution(
 
         # ids the endpoint never answered, a file outside the root, a table monitor
         labels.assign(inference_id="never-answered").to_csv(jp_root_dir / "bad.csv")
+        # and labels of the wrong type: words for a model whose classes are 0, 1, 2
+        labels.assign(label="flower").to_csv(jp_root_dir / "wrong-type.csv", index=False)
         for body, ref in [
             ({"path": "bad.csv"}, monitor["name"]),
+            ({"path": "wrong-type.csv"}, monitor["name"]),
             ({"path": "../labels.csv"}, monitor["name"]),
             ({"path": "nothing.csv"}, monitor["name"]),
             ({"path": "labels.csv"}, "table"),
