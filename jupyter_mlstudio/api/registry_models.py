@@ -24,6 +24,7 @@ from .common_models import (
     RequestModel,
     ResponseModel,
 )
+from .feature_models import FeatureDatasetRecord
 
 ApprovalStatus = Literal["PendingManualApproval", "Approved", "Rejected"]
 
@@ -205,3 +206,7 @@ class Lineage(ResponseModel):
     run: dict[str, Any] | None
     job: dict[str, Any] | None
     data: dict[str, Any] | None
+    feature_datasets: list[FeatureDatasetRecord] = Field(
+        default_factory=list,
+        description="Feature Store training sets whose written file is this version's data.",
+    )
