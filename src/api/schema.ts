@@ -3584,6 +3584,11 @@ export interface components {
             data: {
                 [key: string]: unknown;
             } | null;
+            /**
+             * Feature Datasets
+             * @description Feature Store training sets whose written file is this version's data.
+             */
+            feature_datasets: components["schemas"]["FeatureDatasetRecord"][];
         };
         /** LineageEndpoint */
         LineageEndpoint: {
