@@ -17,6 +17,7 @@ ARTIFACT_URI_ENV = "MLSTUDIO_ARTIFACT_URI"
 JOB_EXECUTOR_ENV = "MLSTUDIO_JOB_EXECUTOR"
 DASK_ADDRESS_ENV = "MLSTUDIO_DASK_ADDRESS"
 SPARK_MASTER_ENV = "MLSTUDIO_SPARK_MASTER"
+ONLINE_STORE_URI_ENV = "MLSTUDIO_ONLINE_STORE_URI"
 MAX_CONCURRENT_JOBS_ENV = "MLSTUDIO_MAX_CONCURRENT_JOBS"
 SERVER_ROOT_ENV = "MLSTUDIO_SERVER_ROOT"  # the file browser's root, exported to kernels
 
@@ -34,6 +35,8 @@ class StudioConfig:
     dask_address: str = ""  # scheduler address for the dask executor
     max_concurrent_jobs: int | None = None  # local executor; default: number of cores
     spark_master: str = ""  # Spark processing jobs; default: a local Spark per job
+    # Feature Store online store: SQLAlchemy or redis:// URL; "" picks the default
+    online_store_uri: str = ""
 
     @classmethod
     def resolve(
@@ -45,6 +48,7 @@ class StudioConfig:
         dask_address: str | None = None,
         max_concurrent_jobs: int | None = None,
         spark_master: str | None = None,
+        online_store_uri: str | None = None,
     ) -> StudioConfig:
         home_path = Path(home).expanduser() if home else default_home()
         store = store_uri or os.environ.get(STORE_URI_ENV) or _sqlite_uri(home_path / "mlstudio.db")
@@ -62,6 +66,7 @@ class StudioConfig:
             dask_address=dask_address or os.environ.get(DASK_ADDRESS_ENV) or "",
             max_concurrent_jobs=int(concurrency) if concurrency else None,
             spark_master=spark_master or os.environ.get(SPARK_MASTER_ENV) or "",
+            online_store_uri=online_store_uri or os.environ.get(ONLINE_STORE_URI_ENV) or "",
         )
 
 

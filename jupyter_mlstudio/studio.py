@@ -157,7 +157,11 @@ class Studio:
             if self._features is None:
                 self._features = FeatureStore(
                     SqlFeatureGroupStore(self.db),
-                    open_online_store(home=self.config.home, metadata_db=self.db),
+                    open_online_store(
+                        home=self.config.home,
+                        metadata_db=self.db,
+                        online_uri=self.config.online_store_uri or None,
+                    ),
                     artifact_uri=self.config.artifact_uri,
                 )
             return self._features

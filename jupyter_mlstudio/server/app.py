@@ -19,6 +19,7 @@ from traitlets import Bool, Float, Integer, List, Unicode, default
 from ..config import (
     ARTIFACT_URI_ENV,
     HOME_ENV,
+    ONLINE_STORE_URI_ENV,
     SERVER_ROOT_ENV,
     STORE_URI_ENV,
     StudioConfig,
@@ -185,6 +186,13 @@ class MLStudio(ExtensionApp):
         help="Spark master URL for Spark processing jobs, e.g. spark://host:7077 "
         "(env: MLSTUDIO_SPARK_MASTER; default: a local Spark per job).",
     )
+    online_store_uri = Unicode(
+        "",
+        config=True,
+        help="Feature Store online store: a redis://host:port/db URL or a SQLAlchemy URL "
+        "(env: MLSTUDIO_ONLINE_STORE_URI; default: SQLite in the home folder next to a "
+        "SQLite catalog, the catalog's PostgreSQL database next to a PostgreSQL one).",
+    )
     max_concurrent_jobs = Integer(
         0,
         config=True,
@@ -270,11 +278,14 @@ class MLStudio(ExtensionApp):
             dask_address=self.dask_address or None,
             max_concurrent_jobs=self.max_concurrent_jobs or None,
             spark_master=self.spark_master or None,
+            online_store_uri=self.online_store_uri or None,
         )
         # Kernels started by this server inherit these, so the SDK finds the same store.
         os.environ[HOME_ENV] = str(config.home)
         os.environ[STORE_URI_ENV] = config.store_uri
         os.environ[ARTIFACT_URI_ENV] = config.artifact_uri
+        if config.online_store_uri:
+            os.environ[ONLINE_STORE_URI_ENV] = config.online_store_uri
         # so %mls wrangle can name the flow it writes relative to the file browser's root
         if self.serverapp is not None:
             root = os.path.expanduser(self.serverapp.root_dir)

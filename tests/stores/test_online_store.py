@@ -120,3 +120,33 @@ def test_the_default_is_sqlite_in_the_home_folder(tmp_path: Path) -> None:
     assert (tmp_path / "feature-store" / "online.db").is_file()
     store.close()
     catalog.dispose()
+
+
+def test_a_studio_uses_the_configured_redis_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = os.environ.get(REDIS_URL_ENV)
+    if not url:
+        pytest.skip(f"{REDIS_URL_ENV} is not set (run under scripts/with_redis.sh)")
+    from jupyter_mlstudio.config import ONLINE_STORE_URI_ENV, StudioConfig
+    from jupyter_mlstudio.features.online_redis import RedisOnlineStore
+    from jupyter_mlstudio.studio import Studio
+
+    monkeypatch.setenv(ONLINE_STORE_URI_ENV, url)  # the env var, as kernels inherit it
+    studio = Studio(StudioConfig.resolve(home=tmp_path))
+    try:
+        assert isinstance(studio.features.online, RedisOnlineStore)
+        assert not (tmp_path / "feature-store" / "online.db").exists()
+    finally:
+        studio.close()
+
+
+def test_an_unreachable_redis_is_unavailable_not_a_crash(tmp_path: Path) -> None:
+    pytest.importorskip("redis")
+    from jupyter_mlstudio.errors import StoreUnavailableError
+
+    # port 1 on loopback: nothing listens, the connection is refused at once
+    store = open_online_store(home=tmp_path, metadata_db=None, online_uri="redis://127.0.0.1:1/0")  # type: ignore[arg-type]
+    with pytest.raises(StoreUnavailableError, match="unreachable"):
+        store.get("g", "a")
+    store.close()
