@@ -63,6 +63,26 @@ export function ConnectSection(props: {
             <span className="jp-MLStudio-muted">Not serving: no port yet.</span>
           )}
         </dd>
+        <dt>Answers</dt>
+        <dd data-testid="mls-endpoint-answers">
+          {endpoint.return_probabilities
+            ? 'predictions, probabilities and classes'
+            : 'predictions'}
+        </dd>
+        {endpoint.features.length > 0 && (
+          <>
+            <dt>Looks up</dt>
+            <dd data-testid="mls-endpoint-features">
+              <span className="jp-MLStudio-mono">
+                {endpoint.features.join(', ')}
+              </span>
+              <span className="jp-MLStudio-muted">
+                {' '}
+                · online features, by the record ids in each request
+              </span>
+            </dd>
+          </>
+        )}
         <dt>Updated</dt>
         <dd>
           {formatTime(endpoint.updated_at)}
