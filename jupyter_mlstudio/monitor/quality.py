@@ -101,6 +101,15 @@ class CBPEReference(BaseModel):
     calibration: list[Calibration]
 
 
+class QualityOptions(BaseModel):
+    """The options of a model-quality monitor."""
+
+    model_config = ConfigDict(extra="forbid", strict=False)
+
+    problem_type: ProblemType | None = None
+    offset_seconds: float = Field(default=0, ge=0)
+
+
 class QualityReport(BaseModel):
     outcome: Literal["Completed", "CompletedWithViolations", "NoData"]
     labelled_rows: int

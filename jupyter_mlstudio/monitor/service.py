@@ -42,7 +42,7 @@ from .entities import (
     check_webhook_url,
 )
 from .job import OUTPUT_NAME, SCRIPT
-from .quality import CBPE, CBPEReference
+from .quality import CBPE, CBPEReference, QualityOptions
 from .schedule import parse_schedule
 from .store import MonitorStore
 
@@ -69,6 +69,24 @@ JOB_EXPERIMENT = "model-monitor"
 
 
 CBPE_FILE = "cbpe.json"  # a model-quality monitor's fitted CBPE, in its folder
+
+
+def check_options(kind: str, options: Mapping[str, Any]) -> None:
+    """Refuse options the execution would fail on, before anything is created."""
+    from pydantic import ValidationError
+
+    try:
+        if kind == "data-quality":
+            from .checks import DriftOptions  # pandas: only once monitors are used
+
+            DriftOptions.model_validate(dict(options))
+        else:
+            QualityOptions.model_validate(dict(options))
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'options'}: {e['msg']}" for e in exc.errors()
+        )
+        raise InvalidArgumentError(f"Invalid {kind} options: {problems}.") from None
 
 
 def _utcnow() -> datetime:
@@ -259,6 +277,7 @@ class MonitorService:
         if schedule is not None:
             parse_schedule(schedule)
         opts = dict(options or {})
+        check_options(monitor_kind, opts)
         if endpoint is not None:
             self.endpoint_source(endpoint)  # exists and captures
         elif monitor_kind == "model-quality":

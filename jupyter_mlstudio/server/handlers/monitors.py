@@ -6,11 +6,10 @@ folder) are relative to the server's root folder and must stay inside it (or ins
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import tornado.web
 from jupyter_server.auth.decorator import authorized
-from pydantic import ValidationError
 
 from ...api import monitor_models
 from ...api.operations import API_PREFIX
@@ -24,22 +23,6 @@ if TYPE_CHECKING:
     from ...monitor.constraints_edit import FeatureEdit
 
 MAX_OFFSET = 1_000_000_000  # a forged token must not overflow the database's LIMIT
-
-
-def check_options(kind: str, options: dict[str, Any]) -> None:
-    """Refuse options the execution would fail on, before anything is created."""
-    try:
-        if kind == "data-quality":
-            from ...monitor.checks import DriftOptions  # pandas: only once monitors are used
-
-            DriftOptions.model_validate(options)
-        else:
-            monitor_models.QualityOptions.model_validate(options)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'options'}: {e['msg']}" for e in exc.errors()
-        )
-        raise InvalidArgumentError(f"Invalid {kind} options: {problems}.") from None
 
 
 class _MonitorBase(MLStudioHandler):
@@ -76,7 +59,6 @@ class MonitorsHandler(_MonitorBase):
         data = None if body.data is None else self.local_path(body.data, "data")
         baseline = None if body.baseline is None else self.local_path(body.baseline, "baseline")
         options = dict(body.options or {})
-        await self.call(check_options, body.kind, options)
         monitor = await self.call(
             self.studio.monitor.create_monitor,
             body.name,
