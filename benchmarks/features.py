@@ -12,7 +12,10 @@ integral, one string, one boolean; every id has many events at distinct times) a
   file offline store. Target ≥ 5x, and identical values (compared cell by cell).
 - **online**: ours ``get_record`` p99 in-process (target ≤ 2 ms) and over REST through a
   real Jupyter server (target ≤ 10 ms), a batch of 100 ids (target ≤ 5 ms); Feast's
-  ``get_online_features`` for the same lookups.
+  ``get_online_features`` for the same lookups. With ``--redis-url`` (default:
+  ``$MLSTUDIO_TEST_REDIS_URL``, e.g. under scripts/with_redis.sh) the first group's
+  online records are copied into a Redis online store and the same lookups are timed
+  there too.
 
 Feast is not a dependency of the project: its side runs in its own venv
 (``/tmp/feast-bench-venv``, made on first use with ``pip install feast``), in a separate
@@ -167,7 +170,7 @@ def rest_latencies(home: Path, ids: np.ndarray) -> dict[str, float]:
     }
 
 
-def run_ours(work: Path, ids: np.ndarray, rest: bool) -> dict[str, Any]:
+def run_ours(work: Path, ids: np.ndarray, rest: bool, redis_url: str = "") -> dict[str, Any]:
     import jupyter_mlstudio as mls
 
     home = work / "ours-home"
@@ -214,7 +217,59 @@ def run_ours(work: Path, ids: np.ndarray, rest: bool) -> dict[str, Any]:
     )
     if rest:
         figures.update(rest_latencies(home, ids))
+    if redis_url:
+        figures.update(redis_latencies(home, ids, redis_url))
     return figures
+
+
+def redis_latencies(home: Path, ids: np.ndarray, url: str) -> dict[str, float]:
+    """The first group's online records copied into Redis, then the same lookups."""
+    import sqlite3
+
+    from jupyter_mlstudio.features.online import OnlineRecord
+    from jupyter_mlstudio.features.online_redis import RedisOnlineStore
+    from jupyter_mlstudio.features.service import FeatureStore
+    from jupyter_mlstudio.features.store import SqlFeatureGroupStore
+    from jupyter_mlstudio.store.db import Database
+
+    catalog = Database(f"sqlite:///{home / 'mlstudio.db'}")
+    redis_store = RedisOnlineStore.open(url, prefix=f"mlstudio-bench:{os.getpid()}")
+    features = FeatureStore(
+        SqlFeatureGroupStore(catalog), redis_store, artifact_uri=(home / "artifacts").as_uri()
+    )
+    group_id = features.get_group(GROUPS[0]).id
+    source = sqlite3.connect(home / "feature-store" / "online.db")
+    rows = source.execute(
+        "SELECT record_id, event_time_us, payload, deleted FROM feature_online_records"
+        " WHERE group_id = ?",
+        (group_id,),
+    )
+    while chunk := rows.fetchmany(1000):
+        redis_store.put(group_id, [OnlineRecord(r, int(t), p, bool(d)) for r, t, p, d in chunk])
+    source.close()
+    try:
+        # warm, and the copy is real: every entity id has a record
+        assert features.get_record(GROUPS[0], int(ids[0])) is not None
+        single: list[float] = []
+        for record_id in ids[:ONLINE_LOOKUPS]:
+            began = time.perf_counter()
+            features.get_record(GROUPS[0], int(record_id))
+            single.append(time.perf_counter() - began)
+        batch: list[float] = []
+        for i in range(200):
+            chunk_ids = [int(x) for x in ids[(i * 100) % len(ids) :][:100]]
+            began = time.perf_counter()
+            features.get_records(GROUPS[0], chunk_ids)
+            batch.append(time.perf_counter() - began)
+    finally:
+        redis_store.drop_group(group_id)
+        features.close()
+        catalog.dispose()
+    return {
+        "redis_get_p50_ms": percentile_ms(single, 50),
+        "redis_get_p99_ms": percentile_ms(single, 99),
+        "redis_batch100_p99_ms": percentile_ms(batch, 99),
+    }
 
 
 # -- Feast, in its own venv ------------------------------------------------------------------
@@ -369,6 +424,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--skip-feast", action="store_true", help="measure ours only")
     parser.add_argument("--skip-rest", action="store_true", help="no Jupyter server figures")
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("MLSTUDIO_TEST_REDIS_URL", ""),
+        help="also time online lookups on a Redis online store at this URL",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the working folder")
     args = parser.parse_args(argv)
     if args.quick:
@@ -386,7 +446,7 @@ def main(argv: list[str] | None = None) -> None:
             f"{args.ids:,} ids; data made in {time.perf_counter() - began:.1f} s",
             flush=True,
         )
-        ours = run_ours(work, ids, rest=not args.skip_rest)
+        ours = run_ours(work, ids, rest=not args.skip_rest, redis_url=args.redis_url)
         print("ours:", json.dumps(ours), flush=True)
         feast = None if args.skip_feast else run_feast(work)
         if feast is not None:
@@ -430,6 +490,10 @@ def report(ours: dict[str, Any], feast: dict[str, Any] | None, work: Path) -> No
         print(f"{'REST get p50 (ms)':32}{ours['rest_get_p50_ms']:12.2f}")
         print(f"{'REST get p99 (ms)':32}{ours['rest_get_p99_ms']:12.2f}{'':21}  <= 10 ms")
         print(f"{'REST batch of 100 p99 (ms)':32}{ours['rest_batch100_p99_ms']:12.2f}")
+    if "redis_get_p99_ms" in ours:
+        print(f"{'Redis get_record p50 (ms)':32}{ours['redis_get_p50_ms']:12.2f}")
+        print(f"{'Redis get_record p99 (ms)':32}{ours['redis_get_p99_ms']:12.2f}")
+        print(f"{'Redis batch of 100 p99 (ms)':32}{ours['redis_batch100_p99_ms']:12.2f}")
     if feast is not None:
         print(f"Feast {feast.get('version')}, its file offline store and SQLite online store.")
 
