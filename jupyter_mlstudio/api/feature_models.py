@@ -103,6 +103,20 @@ class Feature(ResponseModel):
     description: str
 
 
+class FeatureInferRequest(RequestModel):
+    path: PathStr = Field(
+        min_length=1,
+        description="Data file or folder relative to the server's root folder; every row is read.",
+    )
+
+
+class FeatureInference(ResponseModel):
+    features: list[Feature] = Field(description="Every column with its inferred type.")
+    record_identifier: str | None = Field(description="The id column guessed from the header.")
+    event_time_feature: str | None = Field(description="The event-time column guessed.")
+    rows: int = Field(description="Rows the types were inferred from.")
+
+
 class FeatureGroup(ResponseModel):
     id: str
     name: str

@@ -801,6 +801,17 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation(
         "post",
+        "/feature-inference",
+        "inferFeatures",
+        "Feature types of a data file under the server's root folder, inferred from all its "
+        "rows, with the id and event-time columns guessed from the header",
+        "features",
+        feature_models.FeatureInference,
+        body=feature_models.FeatureInferRequest,
+        errors=(400, 404),
+    ),
+    Operation(
+        "post",
         "/feature-groups/{ref}/ingest-jobs",
         "ingestFeatureGroupFileAsJob",
         "Ingest a big data file under the server's root folder in a processing job "

@@ -49,13 +49,14 @@ from .handlers.features import (
     FeatureDatasetsHandler,
     FeatureGroupHandler,
     FeatureGroupIngestHandler,
-    FeatureGroupIngestJobHandler,
     FeatureGroupIngestionsHandler,
+    FeatureGroupIngestJobHandler,
     FeatureGroupLineageHandler,
     FeatureGroupRowsHandler,
     FeatureGroupsHandler,
     FeatureGroupSummaryHandler,
     FeatureGroupVersionsHandler,
+    FeatureInferenceHandler,
     FeatureLookupHandler,
     FeatureRecordHandler,
 )
@@ -522,6 +523,7 @@ class MLStudio(ExtensionApp):
                     FeatureGroupIngestionsHandler,
                 ),
                 (rf"{API}/feature-groups/(?P<ref>[^/]+)/ingest", FeatureGroupIngestHandler),
+                (rf"{API}/feature-inference", FeatureInferenceHandler),
                 (rf"{API}/feature-groups/(?P<ref>[^/]+)/lineage", FeatureGroupLineageHandler),
                 (
                     rf"{API}/feature-groups/(?P<ref>[^/]+)/ingest-jobs",

@@ -1026,6 +1026,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mlstudio/api/v1/feature-inference": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Feature types of a data file under the server's root folder, inferred from all its rows, with the id and event-time columns guessed from the header */
+        post: operations["inferFeatures"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/mlstudio/api/v1/feature-groups/{ref}/ingest-jobs": {
         parameters: {
             query?: never;
@@ -2823,6 +2840,37 @@ export interface components {
              * @description Oldest first.
              */
             points: components["schemas"]["DriftPoint"][];
+        };
+        /** FeatureInferRequest */
+        FeatureInferRequest: {
+            /**
+             * Path
+             * @description Data file or folder relative to the server's root folder; every row is read.
+             */
+            path: string;
+        };
+        /** FeatureInference */
+        FeatureInference: {
+            /**
+             * Features
+             * @description Every column with its inferred type.
+             */
+            features: components["schemas"]["Feature"][];
+            /**
+             * Record Identifier
+             * @description The id column guessed from the header.
+             */
+            record_identifier: string | null;
+            /**
+             * Event Time Feature
+             * @description The event-time column guessed.
+             */
+            event_time_feature: string | null;
+            /**
+             * Rows
+             * @description Rows the types were inferred from.
+             */
+            rows: number;
         };
         /** FeaturePower */
         FeaturePower: {
@@ -10625,6 +10673,66 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["IngestResult"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    inferFeatures: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FeatureInferRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeatureInference"];
                 };
             };
             /** @description Bad request */

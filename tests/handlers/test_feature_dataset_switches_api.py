@@ -131,3 +131,30 @@ async def test_ingest_a_file_as_a_job_over_rest(
         "POST", "feature-groups", "nope", "ingest-jobs", body={"path": "data/big.csv"}
     )
     assert status == 404, error
+
+
+async def test_types_are_inferred_on_the_server_from_every_row(
+    call: Call, jp_root_dir: Path
+) -> None:
+    # the first 100 rows look integral; a fraction comes later: a browser reading the
+    # first lines would say integral
+    rows = [f"{i},2024-01-01T00:00:00Z,{i},yes" for i in range(1, 101)]
+    rows.append("101,2024-01-02T00:00:00Z,1.5,no")
+    (jp_root_dir / "wide.csv").write_text("customer_id,event_ts,score,flag\n" + "\n".join(rows))
+    status, answer = await call("POST", "feature-inference", body={"path": "wide.csv"})
+    assert status == 200, answer
+    assert {f["name"]: f["type"] for f in answer["features"]} == {
+        "customer_id": "integral",
+        "event_ts": "timestamp",
+        "score": "fractional",
+        "flag": "string",
+    }
+    assert (answer["record_identifier"], answer["event_time_feature"]) == (
+        "customer_id",
+        "event_ts",
+    )
+    assert answer["rows"] == 101
+    status, error = await call("POST", "feature-inference", body={"path": "missing.csv"})
+    assert status == 404, error
+    status, error = await call("POST", "feature-inference", body={"path": "../x.csv"})
+    assert status == 400, error

@@ -210,6 +210,33 @@ class FeatureGroupIngestHandler(_FeaturesBase):
         self._write_ingest(result)
 
 
+class FeatureInferenceHandler(_FeaturesBase):
+    """Feature types of a data file inferred from all its rows, for the create dialog."""
+
+    @authorized
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        from ...features.inference import infer_file
+
+        body = self.parse_body(feature_models.FeatureInferRequest)
+        path = self._root_path(body.path, "path", must_exist=True)
+        try:
+            schema = await self.call(infer_file, path)
+        except InvalidArgumentError as exc:
+            raise self._relative(exc) from None
+        self.write_model(
+            feature_models.FeatureInference(
+                features=[
+                    feature_models.Feature(name=f.name, type=f.type, description=f.description)
+                    for f in schema.features
+                ],
+                record_identifier=schema.record_identifier,
+                event_time_feature=schema.event_time_feature,
+                rows=schema.rows,
+            )
+        )
+
+
 class FeatureGroupIngestJobHandler(_FeaturesBase):
     """A big file ingested by a processing job: 202 with the job (status in the Jobs
     panel, progress in its log)."""
