@@ -1,7 +1,8 @@
 """Feature group lineage in the browser. Setup through the SDK's services on the lab's
 own store: a group fed by a Data Wrangler flow, a training set written from it, a model
 trained on that file and registered with it as data. The group view's Lineage section
-names the flow, the dataset and the model version; clicking the version opens it."""
+names the flow, the dataset and the model version; clicking the version opens it, and
+the version's lineage links back to the group."""
 
 from __future__ import annotations
 
@@ -85,4 +86,12 @@ def test_group_lineage_names_flow_dataset_and_model(
     model.click()
     version = visible_view(page, "mls-version-view")
     expect(version.get_by_test_id("mls-version-title")).to_contain_text("churn-lr")
+    # Back from the model version: its lineage names the feature group it was built from.
+    groups = version.get_by_test_id("mls-lineage-feature-groups")
+    expect(groups).to_have_text("customers@1")
+    groups.scroll_into_view_if_needed()
+    screenshot_themes(page, "model-version-feature-lineage")
+    groups.get_by_role("button", name="customers@1").click()
+    group_view = visible_view(page, "mls-feature-group-view")
+    expect(group_view.get_by_test_id("mls-feature-lineage")).to_be_visible()
     assert mlstudio_errors(console_errors) == []

@@ -74,6 +74,10 @@ export function LineageSection(props: {
   const run = lineage ? lineageRun(lineage) : null;
   const job = lineage ? lineageJob(lineage) : null;
   const data = dataRefOf(lineage?.data ?? model.data?.data_ref ?? null);
+  // The feature groups (name@version) of the recorded datasets this data is.
+  const featureGroups = [
+    ...new Set((lineage?.feature_datasets ?? []).flatMap(d => d.groups))
+  ];
   return (
     <PageSection title="Lineage">
       {!lineage ? (
@@ -137,6 +141,26 @@ export function LineageSection(props: {
               </>
             )}
           </dd>
+          {featureGroups.length > 0 && (
+            <>
+              <dt>Feature groups</dt>
+              <dd data-testid="mls-lineage-feature-groups">
+                {featureGroups.map(ref => (
+                  <LinkButton
+                    key={ref}
+                    title={`Open the feature group ${ref}: this version's data is a training set built from it`}
+                    onClick={() =>
+                      void commands.execute(CommandIDs.openFeatureGroup, {
+                        name: ref.split('@')[0]
+                      })
+                    }
+                  >
+                    {ref}
+                  </LinkButton>
+                ))}
+              </dd>
+            </>
+          )}
         </dl>
       )}
     </PageSection>
