@@ -25,7 +25,7 @@ class FileSchema:
 def infer_file(path: str | Path) -> FileSchema:
     """Read the whole file (the ``data_files`` rules) and infer each column's type from
     its dtype; a text column whose every value parses as an ISO-8601 time is a
-    timestamp."""
+    timestamp, and whole numbers with blanks (floats to pandas) are integral."""
     import pandas as pd
 
     from .service import _read_data
@@ -33,7 +33,12 @@ def infer_file(path: str | Path) -> FileSchema:
     frame = _read_data(path)
     features = []
     for f in infer_features((str(c), str(t)) for c, t in frame.dtypes.items()):
-        if f.type == "string":
+        if f.type == "fractional":
+            # pandas reads whole numbers with blanks as floats: they are integral
+            column = frame[f.name].dropna()
+            if len(column) < len(frame) and len(column) and (column % 1 == 0).all():
+                f = FeatureDefinition(f.name, "integral", f.description)
+        elif f.type == "string":
             column = frame[f.name].dropna()
             if len(column) and column.map(lambda v: isinstance(v, str)).all():
                 try:

@@ -140,7 +140,8 @@ async def test_types_are_inferred_on_the_server_from_every_row(
     # first lines would say integral
     rows = [f"{i},2024-01-01T00:00:00Z,{i},yes" for i in range(1, 101)]
     rows.append("101,2024-01-02T00:00:00Z,1.5,no")
-    (jp_root_dir / "wide.csv").write_text("customer_id,event_ts,score,flag\n" + "\n".join(rows))
+    rows = [f"{r},{'' if i == 3 else i}" for i, r in enumerate(rows)]  # age: one blank
+    (jp_root_dir / "wide.csv").write_text("customer_id,event_ts,score,flag,age\n" + "\n".join(rows))
     status, answer = await call("POST", "feature-inference", body={"path": "wide.csv"})
     assert status == 200, answer
     assert {f["name"]: f["type"] for f in answer["features"]} == {
@@ -148,6 +149,7 @@ async def test_types_are_inferred_on_the_server_from_every_row(
         "event_ts": "timestamp",
         "score": "fractional",
         "flag": "string",
+        "age": "integral",
     }
     assert (answer["record_identifier"], answer["event_time_feature"]) == (
         "customer_id",
