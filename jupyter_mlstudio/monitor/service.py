@@ -68,6 +68,7 @@ ORPHAN_AFTER = timedelta(minutes=10)
 JOB_EXPERIMENT = "model-monitor"
 
 
+SOURCE_FILE = "endpoint.json"  # the capture folder of an endpoint monitor, at creation
 CBPE_FILE = "cbpe.json"  # a model-quality monitor's fitted CBPE, in its folder
 
 
@@ -278,8 +279,9 @@ class MonitorService:
             parse_schedule(schedule)
         opts = dict(options or {})
         check_options(monitor_kind, opts)
+        source = None
         if endpoint is not None:
-            self.endpoint_source(endpoint)  # exists and captures
+            source = self.endpoint_source(endpoint)  # exists and captures
         elif monitor_kind == "model-quality":
             raise InvalidArgumentError("Model quality needs an endpoint's captured predictions.")
         elif data is not None and "://" not in data and not Path(data).exists():
@@ -302,6 +304,8 @@ class MonitorService:
             raise InvalidArgumentError("A CBPE estimate belongs to a model-quality monitor.")
         if cbpe is not None:
             self._write_cbpe(name, cbpe)
+        if source is not None:
+            self._write_source(name, source)
         return self.store.create_monitor(
             name=name,
             kind=monitor_kind,
@@ -335,6 +339,33 @@ class MonitorService:
             return None
         with fs.open(path, "r", encoding="utf-8") as handle:
             return CBPEReference.model_validate_json(handle.read())
+
+    def _write_source(self, name: str, source: EndpointSource) -> None:
+        """Where the endpoint captured, kept with the monitor: once the endpoint is
+        deleted its executions still read what it captured."""
+        fs, path = fsspec.core.url_to_fs(f"{self._monitor_folder(name)}/{SOURCE_FILE}")
+        fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
+        snapshot = {"capture": source.capture, "signature_inputs": source.signature_inputs}
+        with fs.open(path, "w", encoding="utf-8") as handle:
+            handle.write(json.dumps(snapshot))
+
+    def _source_of(self, monitor: Monitor) -> tuple[str, list[dict[str, Any]] | None]:
+        """The capture folder and signature inputs of the monitor's endpoint; of the
+        snapshot taken at creation when the endpoint was deleted since."""
+        endpoint = monitor.endpoint or ""
+        try:
+            source = self.endpoint_source(endpoint)
+            return source.capture, source.signature_inputs
+        except NotFoundError:
+            fs, path = fsspec.core.url_to_fs(f"{self._monitor_folder(monitor.name)}/{SOURCE_FILE}")
+            if not fs.isfile(path):
+                raise InvalidArgumentError(
+                    f"Endpoint {endpoint!r} was deleted and the monitor kept no record of "
+                    "where it captured: nothing to check."
+                ) from None
+            with fs.open(path, "r", encoding="utf-8") as handle:
+                snapshot = json.loads(handle.read())
+            return str(snapshot["capture"]), snapshot.get("signature_inputs")
 
     def _cbpe_file(self, name: str) -> str:
         return f"{self._monitor_folder(name)}/{CBPE_FILE}"
@@ -454,13 +485,13 @@ class MonitorService:
                 "baseline": monitor.baseline,
                 "options": monitor.options,
             }
-        source = self.endpoint_source(monitor.endpoint)
+        capture, signature_inputs = self._source_of(monitor)
         if monitor.kind == "data-quality":
             return {
                 "mode": "data-quality",
-                "capture": source.capture,
+                "capture": capture,
                 "baseline": monitor.baseline,
-                "signature_inputs": source.signature_inputs,
+                "signature_inputs": signature_inputs,
                 "options": monitor.options,
                 **window,
             }
@@ -470,7 +501,7 @@ class MonitorService:
         cbpe = self.get_cbpe(monitor.id)
         return {
             "mode": "model-quality",
-            "capture": source.capture,
+            "capture": capture,
             "ground_truth": self.ground_truth_folder(monitor.endpoint),
             "quality_constraints": constraints,
             "offset_seconds": float(monitor.options.get("offset_seconds", 0)),
