@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import time
 from collections.abc import Iterator
@@ -104,5 +105,9 @@ def test_the_view_shows_lookups_and_probabilities(page: Page, lab: Lab) -> None:
     view.locator('[data-testid="mls-test-send"]').click()
     result = view.locator('[data-testid="mls-test-result"]')
     expect(result.locator('[data-testid="mls-test-status"]')).to_have_text("HTTP 200")
+    # the lookup time is among the live figures once the metrics are read again
+    expect(view.locator('[data-testid="mls-endpoint-lookup-p99"]')).to_have_text(
+        re.compile(r"\d"), timeout=15_000
+    )
     view.evaluate("node => node.scrollTo(0, 0)")
     pages.screenshot_themes(page, "endpoint-features")

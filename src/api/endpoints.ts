@@ -291,6 +291,8 @@ export interface IVariantMetrics {
   readonly captured: number;
   readonly dropped: number;
   readonly batchMean: number | null;
+  /** p99 of the online feature lookups (endpoints deployed with features). */
+  readonly lookupP99: number | null;
 }
 
 /** The parts of `GET /metrics` the UI shows. */
@@ -320,6 +322,9 @@ function countersOf(value: unknown): IVariantMetrics {
   const latency = isRecord(record.latency_ms) ? record.latency_ms : {};
   const capture = isRecord(record.capture) ? record.capture : {};
   const batch = isRecord(record.batch_size) ? record.batch_size : {};
+  const lookup = isRecord(record.feature_lookup_ms)
+    ? record.feature_lookup_ms
+    : {};
   return {
     requests: count(record.requests),
     errors4xx: count(errors['4xx']),
@@ -331,7 +336,8 @@ function countersOf(value: unknown): IVariantMetrics {
     max: numberOrNull(latency.max),
     captured: count(capture.captured),
     dropped: count(capture.dropped),
-    batchMean: numberOrNull(batch.mean)
+    batchMean: numberOrNull(batch.mean),
+    lookupP99: numberOrNull(lookup.p99)
   };
 }
 

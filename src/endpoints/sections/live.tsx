@@ -21,6 +21,10 @@ export function LiveSection(props: {
   const serving = isServing(props.endpoint);
   const samples = model.samples;
   const totals = model.metrics?.totals ?? null;
+  const lookups = [...(model.metrics?.variants.values() ?? [])]
+    .map(v => v.lookupP99)
+    .filter((v): v is number => v !== null);
+  const lookupP99 = lookups.length ? Math.max(...lookups) : null;
   const requests = React.useMemo(() => requestsFigure(samples), [samples]);
   const latency = React.useMemo(() => latencyFigure(samples), [samples]);
   const counted = samples.reduce((sum, s) => sum + s.requests, 0);
@@ -59,6 +63,12 @@ export function LiveSection(props: {
           <dt>p99</dt>
           <dd>{formatMs(totals?.p99)}</dd>
         </div>
+        {props.endpoint.features.length > 0 && (
+          <div title="p99 of the online feature lookups (the slowest variant)">
+            <dt>Lookup p99</dt>
+            <dd data-testid="mls-endpoint-lookup-p99">{formatMs(lookupP99)}</dd>
+          </div>
+        )}
       </dl>
       <div
         className="jp-MLStudio-endpointCharts"
