@@ -18,6 +18,8 @@ import type {
   FeatureGroupList,
   FeatureGroupSummary,
   FeatureGroupUpdate,
+  FeatureInference,
+  FeatureInferRequest,
   FeatureIngestJobRequest,
   FeatureIngestRequest,
   FeatureIngestResult,
@@ -168,6 +170,18 @@ export function ingestFeatureGroupFile(
 ): Promise<FeatureIngestResult> {
   return requestAPI<FeatureIngestResult>(
     `${groupPath(ref)}/ingest`,
+    { method: 'POST', body: JSON.stringify(body) },
+    settings
+  );
+}
+
+/** A data file's feature types, inferred on the server from every row. */
+export function inferFeatures(
+  body: FeatureInferRequest,
+  settings?: ServerConnection.ISettings
+): Promise<FeatureInference> {
+  return requestAPI<FeatureInference>(
+    'feature-inference',
     { method: 'POST', body: JSON.stringify(body) },
     settings
   );

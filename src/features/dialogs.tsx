@@ -1,8 +1,8 @@
 /**
  * The Feature Store's dialogs: ingest a data file into a group, create a
- * group from a data file (columns read by the server, types inferred from
- * the file's first lines, the id and event-time columns picked from the
- * header), and confirm a deletion.
+ * group from a data file (columns and types inferred by the server from
+ * every row, the id and event-time columns guessed from the header and
+ * picked by the user), and confirm a deletion.
  *
  * A dialog that the server refuses opens again with what the user entered
  * and the server's message, so nothing typed is lost.
@@ -17,10 +17,10 @@ import {
   deleteFeatureGroup,
   FEATURE_GROUP_NAME_PATTERN,
   FEATURE_TYPES,
+  inferFeatures,
   ingestFeatureGroupFile,
   ingestFeatureGroupFileAsJob
 } from '../api/features';
-import { getDataColumns } from '../api/jobs';
 import type {
   FeatureGroup,
   FeatureIngestResult,
@@ -32,10 +32,6 @@ import { ErrorBanner } from '../ui/components';
 
 /** Files the dialogs offer (what the server's ingestion reads). */
 const DATA_FILE = /\.(csv|tsv|parquet|pq|jsonl|ndjson)$/i;
-/** Text files larger than this are not read for type inference. */
-const INFER_MAX_BYTES = 2 * 1024 * 1024;
-/** Lines read to infer the types. */
-const INFER_LINES = 200;
 
 /** Whether a path looks like a data file the Feature Store ingests. */
 export function isFeatureDataFile(path: string): boolean {
@@ -212,7 +208,7 @@ interface ICreateState {
  */
 export function createGroupDialog(
   path: string,
-  contents: Contents.IManager,
+  _contents: Contents.IManager,
   settings?: ServerConnection.ISettings
 ): Promise<{
   group: FeatureGroup;
@@ -237,15 +233,23 @@ export function createGroupDialog(
     update();
     try {
       const file = state.path.trim();
-      const { columns } = await getDataColumns(file, settings);
+      // Types inferred by the server from every row, the id and event-time
+      // columns guessed from the header.
+      const inferred = await inferFeatures({ path: file }, settings);
+      const columns = inferred.features.map(f => f.name);
+      state.types = Object.fromEntries(
+        inferred.features.map(f => [f.name, f.type])
+      );
+      const guessedId = inferred.record_identifier;
+      const guessedTime = inferred.event_time_feature;
       state.columns = columns;
-      state.types = await inferTypes(file, columns, contents);
       state.recordId = columns.includes(state.recordId)
         ? state.recordId
-        : (columns[0] ?? '');
+        : (guessedId ?? columns[0] ?? '');
       state.eventTime = columns.includes(state.eventTime)
         ? state.eventTime
-        : (columns.find(c => state.types[c] === 'timestamp') ??
+        : (guessedTime ??
+          columns.find(c => state.types[c] === 'timestamp') ??
           columns[1] ??
           '');
       if (!state.name) {
@@ -510,75 +514,4 @@ function nameFromPath(path: string): string {
     .replace(/[^a-z0-9_-]+/g, '_')
     .replace(/^[_-]+/, '')
     .slice(0, 64);
-}
-
-/**
- * The types of a text file's columns, from its first lines (`string` where
- * the file cannot be read: Parquet, a large file); the user corrects them.
- */
-async function inferTypes(
-  path: string,
-  columns: ReadonlyArray<string>,
-  contents: Contents.IManager
-): Promise<Record<string, FeatureType>> {
-  const types: Record<string, FeatureType> = {};
-  for (const c of columns) {
-    types[c] = 'string';
-  }
-  const separator = /\.tsv$/i.test(path)
-    ? '\t'
-    : /\.csv$/i.test(path)
-      ? ','
-      : null;
-  if (separator === null) {
-    return types;
-  }
-  try {
-    const info = await contents.get(path, { content: false });
-    if ((info.size ?? Infinity) > INFER_MAX_BYTES) {
-      return types;
-    }
-    const file = await contents.get(path, {
-      content: true,
-      type: 'file',
-      format: 'text'
-    });
-    const lines = String(file.content)
-      .split(/\r?\n/)
-      .slice(1, INFER_LINES + 1);
-    const cells = lines
-      .filter(line => line.trim() !== '')
-      .map(line =>
-        line.split(separator).map(cell => cell.trim().replace(/^"(.*)"$/, '$1'))
-      );
-    columns.forEach((column, i) => {
-      types[column] = typeOf(cells.map(row => row[i] ?? ''));
-    });
-  } catch {
-    // Keep `string`: the user picks the types.
-  }
-  return types;
-}
-
-function typeOf(values: ReadonlyArray<string>): FeatureType {
-  const present = values.filter(v => v !== '');
-  const all = (test: RegExp) =>
-    present.length > 0 && present.every(v => test.test(v));
-  if (all(/^[-+]?\d+$/)) {
-    return 'integral';
-  }
-  if (all(/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/)) {
-    return 'fractional';
-  }
-  if (all(/^(true|false)$/i)) {
-    return 'boolean';
-  }
-  if (
-    all(
-      /^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[-+]\d{2}:?\d{2})?)?$/
-    )
-  ) {
-    return 'timestamp';
-  }
-  return 'string';
 }
