@@ -135,8 +135,11 @@ def test_monitor_from_endpoint_view(page: Page, lab: Lab, console_errors: list[s
         section.scroll_into_view_if_needed()
         screenshot_themes(page, "monitor-endpoint-section")
 
-        # the Monitors sidebar lists it too
-        side = show_left(page, "mlstudio-monitors", ".jp-MLStudio-monitorsSidebar")
+        # the Monitors sidebar (from the ML Studio menu) lists it too
+        page.locator(".lm-MenuBar-itemLabel", has_text="ML Studio").click()
+        page.locator(".lm-Menu-itemLabel", has_text="Open Monitors").click()
+        side = page.locator(".jp-MLStudio-monitorsSidebar")
+        expect(side).to_be_visible()
         expect(side.locator('[data-testid="mls-monitor-item"]')).to_have_count(1)
         screenshot_themes(page, "monitor-sidebar")
         assert mlstudio_errors(console_errors) == []
