@@ -444,7 +444,6 @@ class FeatureStore:
         (datasets, runs, jobs, model versions, endpoints)."""
         return self.catalog.lineage(self.get_group(ref))
 
-
     def close(self) -> None:
         self.online.close()
 
