@@ -45,6 +45,24 @@ class Lab:
             text = response.read().decode()
         return json.loads(text) if text else None
 
+    def kernels(self) -> list[dict[str, Any]]:
+        """Jupyter Server's running kernels (GET /api/kernels)."""
+        request = urllib.request.Request(
+            f"{self.url}api/kernels", headers={"Authorization": f"token {self.token}"}
+        )
+        for attempt in range(20):
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    kernels: list[dict[str, Any]] = json.loads(response.read())
+                    return kernels
+            except urllib.error.HTTPError as error:
+                # Jupyter Server answers 500 while a kernel it lists is still starting
+                # (kernel_model reads last_activity before start_kernel has set it).
+                if error.code < 500 or attempt == 19:
+                    raise
+                time.sleep(0.25)
+        raise AssertionError("unreachable")
+
 
 def _free_port() -> int:
     with socket.socket() as sock:

@@ -7,7 +7,6 @@ table; benchmarks/runs_table.py repeats that and compares it with the 1.5 s targ
 from __future__ import annotations
 
 import base64
-import json
 import os
 import re
 import struct
@@ -15,7 +14,6 @@ import subprocess
 import sys
 import textwrap
 import time
-import urllib.request
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -91,11 +89,7 @@ def wait_for_idle_kernel(lab: Lab, timeout: float = 60) -> None:
     """The toolbar can say idle too early: wait for the server to see a connected idle kernel."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        request = urllib.request.Request(
-            f"{lab.url}api/kernels", headers={"Authorization": f"token {lab.token}"}
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            kernels = json.loads(response.read())
+        kernels = lab.kernels()
         if any(k["execution_state"] == "idle" and k["connections"] > 0 for k in kernels):
             return
         time.sleep(0.3)

@@ -183,11 +183,7 @@ def overlaps(a: dict[str, float], b: dict[str, float]) -> bool:
 def shut_down_kernels(lab: Lab) -> None:
     """Earlier tests' kernels, so that waiting for "the" kernel means this test's."""
     headers = {"Authorization": f"token {lab.token}"}
-    with urllib.request.urlopen(
-        urllib.request.Request(f"{lab.url}api/kernels", headers=headers), timeout=5
-    ) as response:
-        kernels = json.loads(response.read())
-    for kernel in kernels:
+    for kernel in lab.kernels():
         request = urllib.request.Request(
             f"{lab.url}api/kernels/{kernel['id']}", headers=headers, method="DELETE"
         )
@@ -197,11 +193,7 @@ def shut_down_kernels(lab: Lab) -> None:
 def wait_kernel_idle(lab: Lab) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        request = urllib.request.Request(
-            f"{lab.url}api/kernels", headers={"Authorization": f"token {lab.token}"}
-        )
-        with urllib.request.urlopen(request, timeout=5) as response:
-            kernels = json.loads(response.read())
+        kernels = lab.kernels()
         if kernels and all(
             k["execution_state"] == "idle" and k["connections"] > 0 for k in kernels
         ):
