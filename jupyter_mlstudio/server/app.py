@@ -74,6 +74,7 @@ from .handlers.jobs import (
     TrainingJobsHandler,
 )
 from .handlers.mlflow_registry import mlflow_registry_routes
+from .handlers.mlflow_tracking import mlflow_not_found_route, mlflow_tracking_routes
 from .handlers.monitors import (
     MonitorAlertsHandler,
     MonitorConstraintsHandler,
@@ -561,6 +562,8 @@ class MLStudio(ExtensionApp):
                 (rf"{API}/monitor-alerts", MonitorAlertsHandler),
                 (r"/mlstudio/endpoints/(?P<name>[^/]+)/(?P<path>.*)", EndpointProxyHandler),
                 *mlflow_registry_routes(MLFLOW),
+                *mlflow_tracking_routes(MLFLOW),
+                mlflow_not_found_route(MLFLOW),
                 (rf"{API}(/.*)?", NotFoundHandler),
             ]
         )

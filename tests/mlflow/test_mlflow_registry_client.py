@@ -3,129 +3,17 @@ the artifact proxy, models:/name@alias loading, MLflow's error shapes and auth."
 
 from __future__ import annotations
 
-import json
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from mlflow_server import Server, mlflow_request
 
-from jupyter_mlstudio.config import StudioConfig
 from jupyter_mlstudio.mlflow_compat.artifacts import run_artifact_uri
 from jupyter_mlstudio.studio import Studio
 
 mlflow = pytest.importorskip("mlflow")
-
-
-@dataclass
-class Server:
-    url: str  # the MLflow tracking URI: …/mlstudio/mlflow
-    token: str
-    home: Path
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    base = tmp_path_factory.mktemp("mlflow-registry-server")
-    home, root = base / "home", base / "root"
-    home.mkdir()
-    root.mkdir()
-    port, token = _free_port(), "mlflow-registry-token"
-    env = {**os.environ, "MLSTUDIO_HOME": str(home)}
-    env.pop("MLSTUDIO_STORE_URI", None)
-    log = base / "server.log"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyter_server",
-            "--no-browser",
-            "--allow-root",
-            "--ip=127.0.0.1",
-            f"--port={port}",
-            f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={root}",
-            "--ServerApp.port_retries=0",
-        ],
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"jupyter server did not start:\n{log.read_text()}")
-            try:
-                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
-                break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                time.sleep(0.3)
-        yield Server(url=f"{url}/mlstudio/mlflow", token=token, home=home)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-@pytest.fixture
-def client(server: Server, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", server.url)
-    monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", server.token)
-    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
-    previous = mlflow.get_tracking_uri()
-    mlflow.set_tracking_uri(server.url)
-    mlflow.set_registry_uri(server.url)
-    try:
-        yield mlflow.MlflowClient(tracking_uri=server.url, registry_uri=server.url)
-    finally:
-        mlflow.set_tracking_uri(previous)
-        mlflow.set_registry_uri("")
-
-
-@pytest.fixture
-def studio_of(server: Server, monkeypatch: pytest.MonkeyPatch) -> Iterator[Studio]:
-    """Our own view of the server's store (the same SQLite database and artifact folder)."""
-    monkeypatch.setenv("MLSTUDIO_HOME", str(server.home))
-    monkeypatch.delenv("MLSTUDIO_STORE_URI", raising=False)
-    studio = Studio(StudioConfig.resolve())
-    yield studio
-    studio.close()
-
-
-def _request(
-    server: Server, method: str, path: str, body: bytes | None = None, token: bool = True
-) -> tuple[int, dict[str, object]]:
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {server.token}"
-    request = urllib.request.Request(
-        f"{server.url}{path}", data=body, method=method, headers=headers
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"{}")
 
 
 def test_register_alias_and_load_through_the_client(
@@ -189,20 +77,26 @@ def test_register_alias_and_load_through_the_client(
 
 
 def test_errors_in_mlflows_shape(server: Server) -> None:
-    status, body = _request(server, "GET", "/api/2.0/mlflow/registered-models/frobnicate")
+    status, body = mlflow_request(server, "GET", "/api/2.0/mlflow/registered-models/frobnicate")
     assert (status, body["error_code"]) == (404, "ENDPOINT_NOT_FOUND")
-    status, body = _request(server, "POST", "/api/2.0/mlflow/registered-models/create", b"{no")
+    status, body = mlflow_request(
+        server, "POST", "/api/2.0/mlflow/registered-models/create", b"{no"
+    )
     assert (status, body["error_code"]) == (400, "INVALID_PARAMETER_VALUE")
-    status, body = _request(server, "POST", "/api/2.0/mlflow/registered-models/create", b"{}")
+    status, body = mlflow_request(server, "POST", "/api/2.0/mlflow/registered-models/create", b"{}")
     assert (status, body["error_code"]) == (400, "INVALID_PARAMETER_VALUE")
     assert "name" in str(body["message"])
-    status, body = _request(
+    status, body = mlflow_request(
         server, "GET", "/api/2.0/mlflow/registered-models/get?name=x", token=False
     )
     assert status in (401, 403)
-    status, _ = _request(server, "GET", "/api/2.0/mlflow-artifacts/artifacts?path=x", token=False)
+    status, _ = mlflow_request(
+        server, "GET", "/api/2.0/mlflow-artifacts/artifacts?path=x", token=False
+    )
     assert status in (401, 403)
-    status, body = _request(server, "GET", "/api/2.0/mlflow-artifacts/artifacts/../../etc/passwd")
+    status, body = mlflow_request(
+        server, "GET", "/api/2.0/mlflow-artifacts/artifacts/../../etc/passwd"
+    )
     assert status in (400, 404)
 
 
