@@ -6,11 +6,16 @@ jupyter mlstudio openapi      print the REST API's OpenAPI document
 jupyter mlstudio scheduler    run due monitor executions while JupyterLab is closed
 jupyter mlstudio import-mlflow SOURCE
                               copy an mlruns folder or an MLflow database into the store
+jupyter mlstudio mlflow-server [--port N] [--host H] [--token T | --no-auth]
+                              serve MLflow's REST API on the store without JupyterLab
 """
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
+import os
+import secrets
 import sys
 
 from .config import StudioConfig
@@ -69,6 +74,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     imp.add_argument("source", help="an mlruns folder, or sqlite:///path/mlflow.db, postgresql://…")
     imp.add_argument("--no-progress", action="store_true", help="no progress bar")
+    mlflow = sub.add_parser(
+        "mlflow-server",
+        help="serve MLflow's REST API (tracking, registry, artifacts) on this store, for "
+        "processes that cannot reach JupyterLab",
+    )
+    mlflow.add_argument("--port", type=int, default=5000, help="port (default: 5000)")
+    mlflow.add_argument("--host", default="127.0.0.1", help="address (default: 127.0.0.1)")
+    mlflow.add_argument(
+        "--token",
+        default=None,
+        help=f"the token clients send as MLFLOW_TRACKING_TOKEN (default: ${MLFLOW_TOKEN_ENV}, "
+        "else a new random one, printed)",
+    )
+    mlflow.add_argument(
+        "--no-auth",
+        action="store_true",
+        help="no token (only on a loopback address such as 127.0.0.1)",
+    )
     return parser
 
 
@@ -86,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
             return _scheduler(args.interval, args.staleness, args.once)
         if args.command == "import-mlflow":
             return _import_mlflow(args.source, not args.no_progress)
+        if args.command == "mlflow-server":
+            return _mlflow_server(args.host, args.port, args.token, args.no_auth)
         uri = StudioConfig.resolve(store_uri=args.store_uri).store_uri
         db = Database(uri, prepare_schema=False)
         try:
@@ -105,6 +130,65 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc.message}", file=sys.stderr)
         return 1
     return 0
+
+
+MLFLOW_TOKEN_ENV = "MLSTUDIO_MLFLOW_TOKEN"  # noqa: S105 - the variable's name, not a token
+
+
+def _mlflow_server(host: str, port: int, token: str | None, no_auth: bool) -> int:
+    """Run a Jupyter server with this extension as the MLflow server: the same handlers,
+    store and auth as inside JupyterLab (``/mlstudio/mlflow``). Replaces this process."""
+    from .server.handlers.mlflow_registry import NO_AUTH_ENV
+
+    if no_auth and token:
+        print("error: give --token or --no-auth, not both.", file=sys.stderr)
+        return 2
+    if no_auth and not _loopback(host):
+        print(
+            f"error: --no-auth serves anyone who can reach {host}; it is only allowed on a "
+            "loopback address (127.0.0.1, ::1, localhost). Use a token instead.",
+            file=sys.stderr,
+        )
+        return 2
+    if not 0 < port < 65536:
+        print(f"error: --port {port} is not a port number.", file=sys.stderr)
+        return 2
+    token = "" if no_auth else token or os.environ.get(MLFLOW_TOKEN_ENV) or secrets.token_hex(24)
+    shown_host = f"[{host}]" if ":" in host else host
+    url = f"http://{shown_host}:{port}/mlstudio/mlflow"
+    print(f"MLflow API of jupyter-mlstudio on {url}", flush=True)
+    print(f"  export MLFLOW_TRACKING_URI={url}", flush=True)
+    if token:
+        print(f"  export MLFLOW_TRACKING_TOKEN={token}", flush=True)
+    else:
+        print("  (no token: --no-auth)", flush=True)
+    env = dict(os.environ)
+    env.pop(MLFLOW_TOKEN_ENV, None)
+    if no_auth:
+        env[NO_AUTH_ENV] = "1"
+    argv = [
+        sys.executable,
+        "-m",
+        "jupyter_server",
+        "--no-browser",
+        f"--ip={host}",
+        f"--port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+    ]
+    if getattr(os, "geteuid", lambda: 1)() == 0:
+        argv.append("--allow-root")
+    os.execve(sys.executable, argv, env)  # noqa: S606 - our own server, argv as a list
+    return 0  # not reached
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _gc(older_than_days: float, dry_run: bool) -> int:
