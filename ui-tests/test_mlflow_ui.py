@@ -24,30 +24,28 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
 
 
 def log_with_mlflow(lab: Lab, tmp: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A run of ours whose artifacts the mlflow client uploads through /mlstudio/mlflow."""
-    from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+    """A run logged by the unmodified mlflow client through /mlstudio/mlflow: params,
+    metric steps and artifacts (uploaded through the mlflow-artifacts proxy)."""
+    import mlflow
 
-    from jupyter_mlstudio.config import StudioConfig
-    from jupyter_mlstudio.mlflow_compat.artifacts import run_artifact_uri
-    from jupyter_mlstudio.studio import Studio
-
-    studio = Studio(StudioConfig.resolve(home=lab.home))
+    tracking = f"{lab.url}mlstudio/mlflow"
+    monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", lab.token)
+    previous = mlflow.get_tracking_uri()
+    mlflow.set_tracking_uri(tracking)
     try:
-        experiment = studio.stores.experiments.create_experiment("mlflow-ui")
-        run = studio.stores.runs.create_run(experiment.id, name="mlflow-logged")
-        uri = run_artifact_uri(studio.config.artifact_uri, run)
-        tracking = f"{lab.url}mlstudio/mlflow"
-        monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", lab.token)
         (tmp / "notes.txt").write_text("logged by the mlflow client\nsecond line\n")
         (tmp / "conf").mkdir()
         (tmp / "conf" / "params.json").write_text('{"alpha": 0.5}')
-        repo = get_artifact_repository(uri, tracking_uri=tracking)
-        repo.log_artifact(str(tmp / "notes.txt"))
-        repo.log_artifacts(str(tmp / "conf"), "conf")
-        studio.stores.runs.end_run(run.id)
+        mlflow.set_experiment("mlflow-ui")
+        with mlflow.start_run(run_name="mlflow-logged") as run:
+            mlflow.log_params({"alpha": 0.5, "solver": "lbfgs"})
+            for step in range(10):
+                mlflow.log_metric("loss", 1.0 / (step + 1), step=step)
+            mlflow.log_artifact(str(tmp / "notes.txt"))
+            mlflow.log_artifacts(str(tmp / "conf"), "conf")
     finally:
-        studio.close()
-    return run.id
+        mlflow.set_tracking_uri(previous)
+    return str(run.info.run_id)
 
 
 def test_an_mlflow_uploaded_artifact_opens_in_the_run_view(
@@ -72,6 +70,8 @@ def test_an_mlflow_uploaded_artifact_opens_in_the_run_view(
 
     run_view = page.locator('[data-testid="mls-run-view"]:visible')
     expect(run_view.locator("h2")).to_contain_text("mlflow-logged")
+    expect(run_view).to_contain_text("lbfgs")  # the params mlflow.log_params sent
+    expect(run_view).to_contain_text("loss")  # and the metric it logged step by step
     run_view.locator('[data-testid="mls-artifact-item"]', has_text="notes.txt").click()
     preview = run_view.locator('[data-testid="mls-artifact-preview"]')
     expect(preview).to_contain_text("logged by the mlflow client", timeout=15_000)
