@@ -72,10 +72,17 @@ def test_monitor_from_endpoint_view(page: Page, lab: Lab, console_errors: list[s
         )
         screenshot_themes(page, "monitor-form-error")
         form.locator('[data-testid="mls-monitor-form-schedule"]').fill("rate(1 day)")
+        # one of the six checks off: it reports nothing (the shifted features still drift)
+        extra = form.locator('[data-testid="mls-monitor-form-check-extra_column_check"]')
+        expect(extra).to_be_checked()
+        extra.uncheck()
         form.locator('[data-testid="mls-monitor-form-submit"]').click()
 
         monitor = visible_view(page, "mls-monitor-view")
         expect(monitor.locator('[data-testid="mls-monitor-name"]')).to_have_text("iris-drift")
+        assert lab.api("GET", "monitors/iris-drift")["options"]["skip_checks"] == [
+            "extra_column_check"
+        ]
         expect(monitor.locator('[data-testid="mls-monitor-timeline-empty"]')).to_be_visible()
 
         # traffic with two features shifted

@@ -161,6 +161,8 @@ class DriftOptions(BaseModel):
     threshold: float | None = Field(default=None, gt=0)
     features: dict[str, FeatureOverrides] = Field(default_factory=dict)
     histogram: bool = True
+    # checks that report no violation (drift is still measured for the history)
+    skip_checks: list[CheckType] = Field(default_factory=list)
 
 
 # -- the reference distribution, from the statistics ----------------------------------------
@@ -678,6 +680,8 @@ def check(
                     description=f"Column {name!r} of the current dataset is not in the baseline.",
                 )
             )
+    if options.skip_checks:
+        violations = [v for v in violations if v.constraint_check_type not in options.skip_checks]
     tested = [d for d in drifts if d.statistic is not None]
     drifted = sum(d.drifted for d in tested)
     dataset_drift = DatasetDrift(

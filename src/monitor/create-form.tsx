@@ -12,6 +12,16 @@ import { createMonitor, Monitor, MonitorCreate } from './api';
 /** The drift tests a monitor may use instead of the defaults. */
 const METHODS = ['', 'ks', 'chisquare', 'wasserstein', 'jensenshannon', 'psi'];
 
+/** SageMaker's six data-quality checks, as the form names them. */
+const CHECKS: ReadonlyArray<[string, string]> = [
+  ['data_type_check', 'Data types'],
+  ['completeness_check', 'Completeness (missing values)'],
+  ['baseline_drift_check', 'Drift from the baseline'],
+  ['missing_column_check', 'Missing columns'],
+  ['extra_column_check', 'Extra columns'],
+  ['categorical_values_check', 'Unknown categories']
+];
+
 export function CreateMonitorForm(props: {
   endpoint?: string;
   settings?: ServerConnection.ISettings;
@@ -24,6 +34,7 @@ export function CreateMonitorForm(props: {
   const [baseline, setBaseline] = React.useState('');
   const [method, setMethod] = React.useState('');
   const [threshold, setThreshold] = React.useState('');
+  const [skipped, setSkipped] = React.useState<ReadonlySet<string>>(new Set());
   const [schedule, setSchedule] = React.useState('rate(1 hour)');
   const [webhook, setWebhook] = React.useState('');
   const [secret, setSecret] = React.useState('');
@@ -46,13 +57,21 @@ export function CreateMonitorForm(props: {
     if (schedule.trim()) {
       body.schedule = schedule.trim();
     }
-    if (kind === 'data-quality' && (method || threshold.trim())) {
+    if (
+      kind === 'data-quality' &&
+      (method || threshold.trim() || skipped.size > 0)
+    ) {
       const options: Record<string, unknown> = {};
       if (method) {
         options.numerical_method = method;
       }
       if (threshold.trim()) {
         options.threshold = Number(threshold);
+      }
+      if (skipped.size > 0) {
+        options.skip_checks = CHECKS.map(([id]) => id).filter(id =>
+          skipped.has(id)
+        );
       }
       body.options = options;
     }
@@ -148,10 +167,31 @@ export function CreateMonitorForm(props: {
         <fieldset data-testid="mls-monitor-form-checks">
           <legend>Checks</legend>
           <p className="jp-MLStudio-formHint">
-            All six SageMaker checks run (data type, completeness, baseline
-            drift, missing and extra columns, categorical values); turn them off
-            per feature in the monitor's Constraints section.
+            SageMaker's six checks; a check turned off reports no violation
+            (drift is still charted). Per feature: the monitor's Constraints
+            section.
           </p>
+          <div className="jp-MLStudio-checkGrid">
+            {CHECKS.map(([id, label]) => (
+              <label key={id} className="jp-MLStudio-checkLabel">
+                <input
+                  type="checkbox"
+                  data-testid={`mls-monitor-form-check-${id}`}
+                  checked={!skipped.has(id)}
+                  onChange={e => {
+                    const next = new Set(skipped);
+                    if (e.target.checked) {
+                      next.delete(id);
+                    } else {
+                      next.add(id);
+                    }
+                    setSkipped(next);
+                  }}
+                />
+                {label}
+              </label>
+            ))}
+          </div>
           <label>
             Numerical drift test
             <select

@@ -64,6 +64,22 @@ def test_training_traffic_passes_and_shifted_traffic_flags_exactly_the_shift(
         {"drift_share": 0.6},
     )
     assert stricter.dataset_drift is not None and not stricter.dataset_drift.drifted
+    # a check switched off reports nothing; drift is still measured for the history
+    quiet = check(
+        traffic(2000, seed=12, shifted=True, new_category=True),
+        baseline,
+        {"skip_checks": ["categorical_values_check"]},
+    )
+    assert {v.constraint_check_type for v in quiet.violations} == {"baseline_drift_check"}
+    no_drift = check(
+        traffic(2000, seed=12, shifted=True, new_category=True),
+        baseline,
+        {"skip_checks": ["baseline_drift_check", "categorical_values_check"]},
+    )
+    assert no_drift.outcome == "Completed" and no_drift.violations == []
+    assert sorted(no_drift.drifted_features) == sorted([*SHIFTED, NEW_CATEGORY_FEATURE])
+    with pytest.raises(InvalidArgumentError, match="skip_checks"):
+        check(traffic(100, seed=1), baseline, {"skip_checks": ["spelling_check"]})
     unknown = next(v for v in shifted.violations if v.constraint_check_type.startswith("categ"))
     assert "'enterprise'" in unknown.description
 
