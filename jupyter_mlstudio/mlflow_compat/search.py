@@ -38,6 +38,10 @@ _USER_ID = re.compile(r"""\b(?:attributes|attribute|attr)\.(?:user_id|`user_id`|
 _UNSUPPORTED_ATTRIBUTE = re.compile(
     r"""\b(?:attributes|attribute|attr)\.[`"]?(lifecycle_stage|artifact_uri)\b"""
 )
+# attributes.user_id is parsed as this tag, then written as the ``mlflow.user`` tag read
+# as MLflow reads user_id: a run without the tag has the user "" (it matches != 'x').
+_USER_ID_KEY = "mlstudio.mlflow.user_id"
+_USER_TAG = Identifier("tag", "mlflow.user")
 _SINGLE_QUOTED = re.compile(r"'(?:\\.|[^'\\])*'")
 
 
@@ -60,10 +64,12 @@ def _rewrite_words(segment: str) -> str:
             "filter on metrics, params, tags, run_id, run_name, status, start_time, "
             "end_time or user_id (run_view_type chooses active or deleted runs)."
         )
-    return _USER_ID.sub("tags.`mlflow.user`", segment)
+    return _USER_ID.sub(f"tags.`{_USER_ID_KEY}`", segment)
 
 
 def _mapped(identifier: Identifier) -> Identifier:
+    if identifier == Identifier("tag", _USER_ID_KEY):
+        return _USER_TAG
     if identifier.kind == "tag" and identifier.key in _TAG_ATTRIBUTES:
         return Identifier("attribute", _TAG_ATTRIBUTES[identifier.key])
     return identifier
@@ -80,7 +86,23 @@ def _literal(value: Any) -> str:
     return f"'{escaped}'"
 
 
+def _matches_empty(op: str, value: Any) -> bool:
+    """Whether MLflow's comparison ``'' <op> value`` holds (a run without a user)."""
+    if isinstance(value, tuple):
+        return ("" in value) == (op == "IN")
+    if not isinstance(value, str):
+        return False
+    if op in ("LIKE", "ILIKE"):
+        return set(value) <= {"%"}
+    return {"=": value == "", "!=": value != "", "<": value != "", "<=": True}.get(op, False)
+
+
 def _written(expr: Expr) -> str:
+    if isinstance(expr, Comparison) and expr.identifier == Identifier("tag", _USER_ID_KEY):
+        compared = f"{_USER_TAG} {expr.op} {_literal(expr.value)}"
+        if _matches_empty(expr.op, expr.value):
+            return f"({compared} OR NOT ({_USER_TAG} LIKE '%'))"
+        return compared
     if isinstance(expr, Comparison):
         return f"{_mapped(expr.identifier)} {expr.op} {_literal(expr.value)}"
     if isinstance(expr, Not):
