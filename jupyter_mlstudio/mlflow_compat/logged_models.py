@@ -49,6 +49,12 @@ class LoggedModels:
         self.runs = studio.stores.runs
         self.root = studio.config.artifact_uri
 
+    def _experiment_id(self, experiment_id: str) -> str:
+        """Our id for the client's (its default experiment "0" is our Default)."""
+        if str(experiment_id) == "0":
+            return self.studio.experiments.experiment("Default").id
+        return str(experiment_id)
+
     # -- records -----------------------------------------------------------------------
     def find(self, model_id: str) -> tuple[Run, dict[str, Any]]:
         try:
@@ -103,7 +109,7 @@ class LoggedModels:
             run = self.runs.get_run(source_run_id)
         except NotFoundError:
             raise InvalidArgumentError(f"No run with id {source_run_id!r}.") from None
-        if experiment_id and str(experiment_id) != run.experiment_id:
+        if experiment_id and self._experiment_id(experiment_id) != run.experiment_id:
             raise InvalidArgumentError(
                 f"Run {source_run_id!r} is in experiment {run.experiment_id}, not {experiment_id}."
             )
@@ -170,7 +176,9 @@ class LoggedModels:
         for experiment_id in experiment_ids:
             token: str | None = None
             while True:
-                page = self.runs.search_runs([str(experiment_id)], max_items=1000, next_token=token)
+                page = self.runs.search_runs(
+                    [self._experiment_id(experiment_id)], max_items=1000, next_token=token
+                )
                 for run in page.items:
                     for key, raw in run.tags.items():
                         if not key.startswith(TAG_PREFIX):

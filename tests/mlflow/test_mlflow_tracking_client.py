@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import pytest
 from mlflow_server import Server, mlflow_request
@@ -160,7 +161,7 @@ def test_values_limits_and_errors_in_mlflows_shape(client: object, server: Serve
     client.log_param(run, "p", "1")
     with pytest.raises(MlflowException) as changed:
         client.log_param(run, "p", "2")
-    assert changed.value.get_http_status_code() == 400
+    assert changed.value.get_http_status_code() == 400  # type: ignore[no-untyped-call]
     # the client splits big batches itself; a raw request over MLflow's limits is refused
     many = {"run_id": run, "params": [{"key": f"k{i}", "value": "v"} for i in range(101)]}
     status, body = mlflow_request(
@@ -200,19 +201,56 @@ def test_values_limits_and_errors_in_mlflows_shape(client: object, server: Serve
 def test_an_mlflow_run_shows_in_our_rest_api(
     client: object, server: Server, tmp_path: Path
 ) -> None:
+    import urllib.request
+
+    import pandas as pd
+
     mlflow.set_experiment("seen-by-us")
     note = tmp_path / "note.txt"
     note.write_text("hello")
+    frame = pd.DataFrame({"x": [1, 2, 3], "y": [0, 1, 0]})
+    dataset = mlflow.data.from_pandas(frame, source="s3://bucket/train.csv", name="train")
     with mlflow.start_run(run_name="visible") as run:
         mlflow.log_metric("score", 3.0)
-        mlflow.log_artifact(str(note))
+        mlflow.log_artifact(str(note), artifact_path="notes")
+        mlflow.log_input(dataset, context="training")
+    run_id = run.info.run_id
     base = server.url.removesuffix("/mlflow")
-    import urllib.request
 
+    def ours(path: str) -> Any:
+        request = urllib.request.Request(
+            f"{base}/api/v1/{path}", headers={"Authorization": f"token {server.token}"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
+
+    shown = ours(f"runs/{run_id}")
+    assert shown["name"] == "visible" and shown["metrics"] == {"score": 3.0}
+    # the dataset the run used is one of its tags (our run view lists them)
+    used = shown["tags"]["mlflow.dataset.train.training"]
+    assert f"digest={dataset.digest}" in used and "s3://bucket/train.csv" in used
+    listed = ours(f"runs/{run_id}/artifacts?path=notes")["items"]
+    assert [(i["path"], i["size"]) for i in listed] == [("notes/note.txt", 5)]
     request = urllib.request.Request(
-        f"{base}/api/v1/runs/{run.info.run_id}",
+        f"{base}/api/v1/runs/{run_id}/artifacts/content?path=notes/note.txt",
         headers={"Authorization": f"token {server.token}"},
     )
     with urllib.request.urlopen(request, timeout=10) as response:
-        shown = json.loads(response.read())
-    assert shown["name"] == "visible" and shown["metrics"]["score"] == 3.0
+        assert response.read() == b"hello"
+
+
+def test_logged_model_records_stay_out_of_run_tags(client: object, studio_of: Studio) -> None:
+    """The registry side keeps a run's logged models as ``mlstudio.mlflow.logged_model.*``
+    run tags; MLflow's run shows none of them (its tags are the user's)."""
+    from mlflow import MlflowClient
+
+    assert isinstance(client, MlflowClient)
+    run_id = client.create_run("0", run_name="with-model").info.run_id
+    model = client.create_logged_model(experiment_id="0", source_run_id=run_id, name="m")
+    recorded = studio_of.experiments.get_run(run_id).tags
+    assert any(k.startswith("mlstudio.mlflow.logged_model.") for k in recorded)
+    shown = client.get_run(run_id).data.tags
+    assert not any(k.startswith("mlstudio.") for k in shown), shown
+    # MLflow's default experiment "0" is the Default one for logged models too
+    found = client.search_logged_models(experiment_ids=["0"], filter_string="name = 'm'")
+    assert [m.model_id for m in found] == [model.model_id]
