@@ -5,8 +5,10 @@ MLflow's run filter (``metrics.rmse < 1 and params.lr = '0.1' and tags."team" LI
 double-quoted keys) is nearly our own (docs/search-grammar.md). What differs is what
 MLflow keeps as tags that we keep as run attributes — ``tags.mlflow.runName`` is the run's
 name, ``tags.mlflow.parentRunId`` its parent — and ``attributes.user_id``, which is the
-``mlflow.user`` tag here. So a filter is parsed by our parser (its errors name the
-character), those identifiers are swapped, and the tree is written back as our filter.
+``mlflow.user`` tag here (a run without it has the user ``''``, as in MLflow), and
+``params.x IS [NOT] NULL``, which our grammar spells as comparisons. So a filter is
+parsed by our parser (its errors name the character), those identifiers are swapped, and
+the tree is written back as our filter.
 """
 
 from __future__ import annotations
@@ -42,6 +44,13 @@ _UNSUPPORTED_ATTRIBUTE = re.compile(
 # as MLflow reads user_id: a run without the tag has the user "" (it matches != 'x').
 _USER_ID_KEY = "mlstudio.mlflow.user_id"
 _USER_TAG = Identifier("tag", "mlflow.user")
+# ``params.x IS [NOT] NULL`` (and tags., as MLflow): whether the run has the key. Our
+# grammar has no IS; a comparison that holds for any value it has says the same.
+_IS_NULL = re.compile(
+    r"""\b((metrics?|params?|parameters?|tags?)\.(?:`[^`]*`|"[^"]*"|[\w.\-/:]+))"""
+    r"""\s+IS\s+(NOT\s+)?NULL\b""",
+    re.IGNORECASE,
+)
 _SINGLE_QUOTED = re.compile(r"'(?:\\.|[^'\\])*'")
 
 
@@ -64,7 +73,17 @@ def _rewrite_words(segment: str) -> str:
             "filter on metrics, params, tags, run_id, run_name, status, start_time, "
             "end_time or user_id (run_view_type chooses active or deleted runs)."
         )
-    return _USER_ID.sub(f"tags.`{_USER_ID_KEY}`", segment)
+    return _USER_ID.sub(f"tags.`{_USER_ID_KEY}`", _IS_NULL.sub(_has_key, segment))
+
+
+def _has_key(match: re.Match[str]) -> str:
+    identifier, kind, negated = match.group(1), match.group(2).lower(), match.group(3)
+    if kind.startswith("metric"):
+        raise InvalidArgumentError(
+            f"IS NULL / IS NOT NULL is only supported for tags and params, not {identifier}."
+        )
+    present = f"({identifier} = '' OR {identifier} != '')"
+    return present if negated else f"NOT {present}"
 
 
 def _mapped(identifier: Identifier) -> Identifier:

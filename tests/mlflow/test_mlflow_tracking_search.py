@@ -43,6 +43,8 @@ from mlflow.utils.search_utils import SearchUtils  # noqa: E402
         ("attr.`user_id` != 'x'", "(tags.mlflow.user != 'x' OR NOT (tags.mlflow.user LIKE '%'))"),
         ("attributes.run_name LIKE 'r%'", "run_name LIKE 'r%'"),
         ("metrics.`my acc` >= 0.5", "metrics.`my acc` >= 0.5"),
+        ("params.lr IS NULL", "NOT ((params.lr = '' OR params.lr != ''))"),
+        ("tags.`a b` is not null", "(tags.`a b` = '' OR tags.`a b` != '')"),
         # a quoted value naming an attribute stays a value
         ("tags.note = 'attributes.user_id'", "tags.note = 'attributes.user_id'"),
         (
@@ -64,6 +66,8 @@ def test_order_by_and_refusals() -> None:
     assert mlflow_run_filter(None) is None and mlflow_order_by([]) is None
     with pytest.raises(InvalidArgumentError, match="lifecycle_stage is not supported"):
         mlflow_run_filter("attributes.lifecycle_stage = 'deleted'")
+    with pytest.raises(InvalidArgumentError, match="only supported for tags and params"):
+        mlflow_run_filter("metrics.loss IS NULL")
     with pytest.raises(InvalidArgumentError, match="Invalid filter at character"):
         mlflow_run_filter("metrics.acc >>> 1")
 
@@ -159,6 +163,13 @@ def _clauses(run_ids: list[str]) -> st.SearchStrategy[str]:
             lambda o, v: f"tags.mlflow.parentRunId {o} {_quoted(v)}",
             st.sampled_from(["=", "!="]),
             st.sampled_from(run_ids[:2]),
+        ),
+        st.builds(
+            lambda k, o: f"{k} {o}",
+            st.sampled_from(
+                ["params.lr", 'params."lr"', "params.gone", "tags.team", "tags.`team`"]
+            ),
+            st.sampled_from(["IS NULL", "IS NOT NULL", "is not null"]),
         ),
         st.builds(
             lambda o, v: f"attributes.run_id {o} (" + ", ".join(map(_quoted, v)) + ")",
