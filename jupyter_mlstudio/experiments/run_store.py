@@ -79,6 +79,11 @@ class RunStore(abc.ABC):
     def end_run(self, run_id: str, status: str = "FINISHED") -> Run: ...
 
     @abc.abstractmethod
+    def resume_run(self, run_id: str) -> Run:
+        """Set an ended run RUNNING again (MLflow's ``start_run(run_id=...)``); the process
+        that resumes it is not recorded, so the dead-process sweep leaves it alone."""
+
+    @abc.abstractmethod
     def record_runs(
         self,
         experiment_id: str,
@@ -207,6 +212,16 @@ class SqlRunStore(RunStore):
             row = self._require(session, run_id)
             row.status = final
             row.end_time = row.heartbeat_at = utcnow()
+            session.flush()
+            return self._load(session, [run_id])[0]
+
+    def resume_run(self, run_id: str) -> Run:
+        with self._db.session(write=True) as session:
+            row = self._require(session, run_id)
+            row.status = "RUNNING"
+            row.end_time = None
+            row.pid = None
+            row.heartbeat_at = utcnow()
             session.flush()
             return self._load(session, [run_id])[0]
 

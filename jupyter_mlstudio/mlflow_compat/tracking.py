@@ -308,10 +308,8 @@ class MlflowTracking:
                     f"{', '.join(RUN_STATUSES)}."
                 )
             if status in ("RUNNING", "SCHEDULED"):
-                if run.status != "RUNNING":
-                    raise InvalidArgumentError(
-                        f"Run {run_id!r} has ended ({run.status}); an ended run cannot run again."
-                    )
+                if run.status != "RUNNING":  # mlflow.start_run(run_id=...) resumes it
+                    run = self.studio.stores.runs.resume_run(run_id)
             elif run.status == "RUNNING":
                 run = self.experiments.end_run(run_id, status)
         return {"run_info": self.run_info(run)}

@@ -66,6 +66,14 @@ def test_a_script_logs_through_the_fluent_api(client: object, studio_of: Studio)
         "plots",
     }
 
+    # start_run(run_id=...) resumes an ended run (an evaluation logged later), then ends it
+    with mlflow.start_run(run_id=parent_id):
+        assert studio_of.experiments.get_run(parent_id).status == "RUNNING"
+        mlflow.log_metric("eval_auc", 0.93)
+    resumed = studio_of.experiments.get_run(parent_id)
+    assert resumed.status == "FINISHED" and resumed.metrics["eval_auc"] == 0.93
+    assert resumed.end_time is not None and resumed.params["alpha"] == "0.5"
+
 
 def test_search_runs_equals_what_mls_search_runs_shows(client: object, studio_of: Studio) -> None:
     from mlflow import MlflowClient
