@@ -262,3 +262,33 @@ def test_logged_model_records_stay_out_of_run_tags(client: object, studio_of: St
     # MLflow's default experiment "0" is the Default one for logged models too
     found = client.search_logged_models(experiment_ids=["0"], filter_string="name = 'm'")
     assert [m.model_id for m in found] == [model.model_id]
+
+
+def test_the_keys_and_calls_mlflow_accepts(client: object, studio_of: Studio) -> None:
+    """Keys with MLflow's allowed characters (system metrics use slashes), and the fluent
+    helpers that read runs back (parent, last active run, experiment by id)."""
+    mlflow.set_experiment("keys")
+    keys = ["system/cpu_utilization_percentage", "val loss", "f1:macro", "a.b-c_d"]
+    with mlflow.start_run() as parent, mlflow.start_run(nested=True) as child:
+        mlflow.log_metrics(dict.fromkeys(keys, 1.0), step=2)
+        mlflow.log_params(dict.fromkeys(keys, "v"))
+        mlflow.set_tags(dict.fromkeys(keys, "t"))
+    assert mlflow.get_parent_run(child.info.run_id).info.run_id == parent.info.run_id
+    last = mlflow.last_active_run()
+    assert last is not None and last.info.run_id == parent.info.run_id
+    ours = studio_of.experiments.get_run(child.info.run_id)
+    assert set(keys) <= set(ours.metrics) and set(keys) <= set(ours.params)
+    assert all(ours.tags[k] == "t" for k in keys)
+    found = mlflow.search_runs(
+        filter_string="metrics.`val loss` = 1 and params.`f1:macro` = 'v'", output_format="list"
+    )
+    assert [r.info.run_id for r in found] == [child.info.run_id]
+    mlflow.set_experiment(experiment_id=parent.info.experiment_id)
+    with mlflow.start_run() as again:
+        # asynchronous logging (a thread batching log-batch calls) arrives whole
+        for step in range(30):
+            mlflow.log_metric("async", float(step), step=step, synchronous=False)
+        mlflow.log_param("mode", "async", synchronous=False)
+    assert again.info.experiment_id == parent.info.experiment_id
+    history = studio_of.experiments.get_metric_history(again.info.run_id, "async")
+    assert [m.step for m in history] == list(range(30))
