@@ -693,12 +693,16 @@ def register(
     data: str | None = None,
     input_example: Any = None,
     artifact_path: str = "model",
+    trust_code: bool = False,
 ) -> ModelVersion:
     """Register a model as the next version of ``name`` (created if missing).
 
     ``source`` is a run (or its id) with a model under ``artifact_path``, a finished
     training job, a fitted scikit-learn estimator (``input_example`` gives its
-    signature) or a model folder. ``data`` records the training data and its hash."""
+    signature) or a model folder. ``data`` records the training data and its hash.
+    A script-mode job whose script saved its model itself (joblib, pickle) registers with
+    the script as inference code (its ``model_fn`` loads the model), as does a folder with
+    ``code/inference.py``; ``trust_code=True`` lets it run when deployed."""
     return studio().registry.register(
         source,
         name,
@@ -707,6 +711,7 @@ def register(
         data=data,
         input_example=input_example,
         artifact_path=artifact_path,
+        trust_code=trust_code,
     )
 
 
@@ -800,6 +805,7 @@ def deploy(
     max_payload_bytes: int | None = None,
     return_probabilities: bool = False,
     features: Sequence[str] | None = None,
+    trust_code: bool = False,
     wait: bool = True,
     timeout: float | None = None,
 ) -> EndpointHandle:
@@ -834,6 +840,7 @@ def deploy(
         max_payload_bytes=max_payload_bytes,
         return_probabilities=return_probabilities,
         features=features,
+        trust_code=trust_code,
         wait=wait,
         timeout=timeout,
     )

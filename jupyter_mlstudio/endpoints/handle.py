@@ -199,6 +199,7 @@ def deploy_on(
     max_payload_bytes: int | None = None,
     return_probabilities: bool = False,
     features: Sequence[str] | None = None,
+    trust_code: bool = False,
     wait: bool = True,
     timeout: float | None = None,
 ) -> EndpointHandle:
@@ -218,6 +219,7 @@ def deploy_on(
         max_payload_bytes=max_payload_bytes,
         return_probabilities=return_probabilities,
         features=features,
+        trust_code=trust_code,
         wait=wait,
         timeout=timeout,
     )

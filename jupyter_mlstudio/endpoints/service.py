@@ -46,7 +46,9 @@ from ..errors import (
     validation_message,
 )
 from ..processes import pid_alive, process_command_line, process_running, this_host
+from ..registry.service import require_code_trust
 from ..serving.config import EndpointConfig
+from ..serving.inference_code import INFERENCE_CODE_TAG
 from ..serving.process import (
     EndpointProcess,
     EndpointStartError,
@@ -146,6 +148,7 @@ class EndpointService:
         max_payload_bytes: int | None = None,
         return_probabilities: bool = False,
         features: Sequence[str] | None = None,
+        trust_code: bool = False,
         wait: bool = True,
         timeout: float | None = None,
     ) -> Endpoint:
@@ -156,7 +159,9 @@ class EndpointService:
         rows and their ``classes`` with the predictions (refused for a model without
         ``predict_proba``). ``features``: online features looked up by the record ids
         in each request (``["customers:age", "orders:*"]``; see ``serving/features.py``),
-        their group versions pinned now."""
+        their group versions pinned now. ``trust_code``: the versions' inference code
+        (SageMaker handlers) may run; without it (here, in a variant or at register)
+        deploying such a version is refused."""
         if variants is None:
             if model is None:
                 raise InvalidArgumentError("Name the model to deploy (or give variants).")
@@ -177,7 +182,9 @@ class EndpointService:
                 "host": host,
                 "port": port,
                 "token": secrets.token_urlsafe(24) if auth else None,
-                "variants": [dict(v) for v in variants],
+                "variants": [
+                    {**dict(v), "trust_code": True} if trust_code else dict(v) for v in variants
+                ],
                 "batching": dict(batching or {}),
                 "capture": dict(capture or {}),
                 "return_probabilities": return_probabilities,
@@ -219,7 +226,20 @@ class EndpointService:
         variants, pinned = [], []
         for variant in config.variants:
             found = self._registry.get_version(variant.model, variant.version, variant.alias)
-            if config.return_probabilities:  # refused now, not by a failing worker
+            if INFERENCE_CODE_TAG in found.tags:  # served through the script's handlers
+                require_code_trust(found, variant.trust_code)
+                what = f"{variant.model} version {found.version} runs inference code: "
+                if config.return_probabilities:
+                    raise InvalidArgumentError(
+                        what + "return_probabilities is not available (its output_fn "
+                        "decides what it answers)."
+                    )
+                if config.features:
+                    raise InvalidArgumentError(
+                        what + "online feature lookup is not available (its input_fn "
+                        "decodes the request)."
+                    )
+            elif config.return_probabilities:  # refused now, not by a failing worker
                 from ..serving.variants import probability_classes
 
                 model = self._registry.load(

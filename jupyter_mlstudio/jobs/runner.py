@@ -37,6 +37,7 @@ from ..experiments.run_entities import (
 from ..processes import this_host
 from ..registry.format import METADATA_FILE
 from ..registry.service import not_a_model_folder
+from ..serving.inference_code import defines_model_fn
 from ..studio import Studio
 from .checkpoints import CheckpointSync
 from .contract import (
@@ -178,8 +179,14 @@ def _register(
     the job's ``registration_error`` output (log, REST, run tag), never as a failure."""
     if not spec.register_as:
         return {}
+    # a script's model saved another way (joblib …) registers with the script as its
+    # inference code (SageMaker handlers; deploying it needs trust_code=True)
+    code = None
+    if spec.entry_point is not None and ws.code_dir.is_dir():
+        entry = spec.entry_point if spec.source_dir else Path(spec.entry_point).name
+        code = (ws.code_dir, entry) if defines_model_fn(ws.code_dir / entry) else None
     try:
-        if not (ws.model_dir / METADATA_FILE).is_file():
+        if not (ws.model_dir / METADATA_FILE).is_file() and code is None:
             files = [
                 p.relative_to(ws.model_dir).as_posix()
                 for p in ws.model_dir.rglob("*")
@@ -192,6 +199,7 @@ def _register(
             run_id=job.run_id,
             job_id=job.id,
             channels=spec.channels,
+            code=code,
         )
     except Exception as exc:  # whatever the folder holds, the training itself succeeded
         reason = exc.message if isinstance(exc, MLStudioError) else f"{type(exc).__name__}: {exc}"

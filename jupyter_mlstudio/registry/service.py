@@ -95,9 +95,31 @@ def not_a_model_folder(where: str, files: Sequence[str]) -> InvalidArgumentError
         f"{METADATA_FILE} (flavor, signature, library versions). Produce one with "
         "run.log_model(estimator, X=X) inside mls.start_run() (or mls.autolog()), or in a "
         "training script with jupyter_mlstudio.registry.format.save_sklearn_model(estimator, "
-        "Path(os.environ['SM_MODEL_DIR']), X=X). Models saved with joblib or pickle (served "
-        "through a SageMaker model_fn) cannot be registered yet."
+        "Path(os.environ['SM_MODEL_DIR']), X=X). A model saved with joblib or pickle is "
+        "served through SageMaker inference handlers: define model_fn(model_dir) in the "
+        "training script (then the job registers with it), or put code/inference.py in "
+        "the folder."
     )
+
+
+def code_trusted(version: ModelVersion, trust_code: bool = False) -> bool:
+    """Whether a code model's code may run: trusted now or when it was registered."""
+    from ..serving.inference_code import TRUST_CODE_TAG
+
+    return trust_code or version.tags.get(TRUST_CODE_TAG) == "true"
+
+
+def require_code_trust(version: ModelVersion, trust_code: bool = False) -> None:
+    """Refuse (400) to load a code model's code that nobody trusted."""
+    from ..serving.inference_code import INFERENCE_CODE_TAG
+
+    if not code_trusted(version, trust_code):
+        entry = version.tags.get(INFERENCE_CODE_TAG, "its inference code")
+        raise InvalidArgumentError(
+            f"{version.name} version {version.version} runs inference code ({entry}): "
+            "loading it runs that Python code. Pass trust_code=True (at deploy, or at "
+            "register) if you trust where this model came from."
+        )
 
 
 class Registry:
@@ -147,13 +169,17 @@ class Registry:
         data: str | None = None,
         input_example: Any = None,
         artifact_path: str = "model",
+        trust_code: bool = False,
     ) -> ModelVersion:
         """Register ``source`` as the next version of ``name``.
 
         ``source``: a run (``Run``, an active run or a run id) whose ``model/`` artifacts
         hold a saved model; a job (``Job``, a job handle) that produced a model; a fitted
         scikit-learn estimator (saved now, with ``input_example`` for its signature); or a
-        model folder path.
+        model folder path. A script-mode job whose model folder is not ours (joblib,
+        pickle …) registers with its training script as inference code, as does a folder
+        with ``code/inference.py`` (see serving/inference_code.py); ``trust_code=True``
+        records that its code may be loaded when deployed.
         """
         with self._model_folder(source, artifact_path, input_example) as (
             folder,
@@ -170,7 +196,20 @@ class Registry:
                 channels=channels,
                 description=description,
                 tags=tags,
+                code=self._script_of(source),
+                trust_code=trust_code,
             )
+
+    def _script_of(self, source: Any) -> tuple[Path, str] | None:
+        """A script-mode job's code folder and entry point (relative to it), if local."""
+        job = source if isinstance(source, Job) else getattr(source, "job", None)
+        if not isinstance(job, Job) or not job.spec.get("entry_point"):
+            return None
+        local = ArtifactRepository(f"{job.artifact_uri}/code").local_path
+        if local is None or not local.is_dir():
+            return None
+        entry = str(job.spec["entry_point"])
+        return local, entry if job.spec.get("source_dir") else Path(entry).name
 
     def register_source(
         self,
@@ -213,10 +252,44 @@ class Registry:
         channels: Mapping[str, str] | None = None,
         description: str = "",
         tags: Mapping[str, Any] | None = None,
+        code: tuple[Path, str] | None = None,
+        trust_code: bool = False,
     ) -> ModelVersion:
         """Copy a local model folder into the registry as the next version of ``name``.
         ``data`` and a training job's input ``channels`` are its data lineage. An MLflow
-        model folder (``MLmodel``) gets our metadata in a copy (see mlflow_compat.models)."""
+        model folder (``MLmodel``) gets our metadata in a copy (see mlflow_compat.models).
+        A folder without our metadata is a code model when ``code`` (the training
+        script's folder and entry point) is given or it holds ``code/inference.py``: laid
+        out in a copy with the script under ``code/`` (serving/inference_code.py)."""
+        from ..serving.inference_code import (
+            CODE_FOLDER,
+            INFERENCE_CODE_TAG,
+            INFERENCE_SCRIPT,
+            TRUST_CODE_TAG,
+            code_entry,
+            defines_model_fn,
+            package_code_model,
+        )
+
+        if code is not None and not defines_model_fn(code[0] / code[1]):
+            code = None  # a training script that is not inference code
+        if code is None and (folder / CODE_FOLDER / INFERENCE_SCRIPT).is_file():
+            code = (folder / CODE_FOLDER, INFERENCE_SCRIPT)
+        if code is not None and not (folder / METADATA_FILE).is_file():
+            with tempfile.TemporaryDirectory(prefix="mlstudio-code-") as tmp:
+                copy = Path(tmp) / "model"
+                package_code_model(folder, code[0], code[1], copy, trust_code=trust_code)
+                return self.register_folder(
+                    copy,
+                    name,
+                    run_id=run_id,
+                    job_id=job_id,
+                    data=data,
+                    channels=channels,
+                    description=description,
+                    tags=tags,
+                    trust_code=trust_code,
+                )
         if not (folder / METADATA_FILE).is_file() and is_mlflow_model(folder):
             with tempfile.TemporaryDirectory(prefix="mlstudio-mlflow-") as tmp:
                 copy = Path(tmp) / "model"
@@ -238,6 +311,13 @@ class Registry:
         metadata = read_metadata(folder)
         if not (folder / metadata.model_file).is_file():
             raise InvalidArgumentError(f"{folder} has no model file {metadata.model_file!r}.")
+        entry = code_entry(metadata.extra)
+        if entry is not None:  # the Models view and deploy read these
+            tags = {
+                **dict(tags or {}),
+                INFERENCE_CODE_TAG: entry,
+                TRUST_CODE_TAG: "true" if trust_code else "false",
+            }
         content_hash, size = folder_digest(folder)
         version_id = uuid.uuid4().hex
         artifact_uri = f"{self._artifact_uri.rstrip('/')}/models/{version_id}"
@@ -400,10 +480,18 @@ class Registry:
         version: int | None = None,
         alias: str | None = None,
         trusted: Sequence[str] | None = None,
+        trust_code: bool = False,
     ) -> Any:
         """The estimator of a version. Refuses a missing or changed artifact, and types
-        outside scikit-learn/NumPy/SciPy not named in ``trusted``."""
+        outside scikit-learn/NumPy/SciPy not named in ``trusted``. A code model (SageMaker
+        inference handlers) loads, through its ``model_fn``, as the handlers
+        (``serving.inference_code.InferenceHandlers``), only when its code is trusted
+        (``trust_code=True`` now or at register)."""
+        from ..serving.inference_code import INFERENCE_CODE_TAG, code_entry, load_handlers
+
         found = self.store.get_version(name, version, alias)
+        if INFERENCE_CODE_TAG in found.tags:
+            require_code_trust(found, trust_code)
         label = f"{found.name} version {found.version}"
         try:
             with self._download(found.artifact_uri) as folder:
@@ -417,6 +505,10 @@ class Registry:
                         f"The artifact of {label} changed after it was registered (its content "
                         "hash does not match); refusing to load it. Register the model again."
                     )
+                entry = code_entry(read_metadata(folder).extra)
+                if entry is not None:
+                    require_code_trust(found, trust_code)
+                    return load_handlers(folder, entry)
                 return load_sklearn_model(folder, trusted)
         except NotFoundError as exc:
             raise NotFoundError(f"The artifact of {label} is missing: {exc.message}") from None

@@ -58,6 +58,8 @@ class VariantConfig(_Strict):
     weight: float = Field(default=1.0, ge=0)
     instances: int = Field(default=1, ge=1, le=64)
     trusted: list[str] = Field(default_factory=list)  # extra types the model file may use
+    # the version's inference code (SageMaker handlers) may run (serving/inference_code.py)
+    trust_code: bool = False
 
     @field_validator("model")
     @classmethod

@@ -20,7 +20,7 @@ import logging
 import re
 import time
 import uuid
-from asyncio import Future
+from asyncio import Future, get_running_loop
 from collections.abc import Awaitable
 from http import HTTPStatus
 from typing import Any
@@ -30,6 +30,7 @@ from tornado.http1connection import HTTP1Connection
 
 from .capture import CaptureRecord, sampled
 from .config import drain_limit, too_large_message
+from .inference_code import HandlerError, StageError
 from .metrics import endpoint_metrics
 from .payloads import HEADER_LENGTH, encode_output, media_type, parse_infer, parse_invocation
 from .schema import Part, PayloadError
@@ -43,6 +44,7 @@ _CODES = {
     401: "UNAUTHENTICATED",
     404: "NOT_FOUND",
     405: "METHOD_NOT_ALLOWED",
+    406: "NOT_ACCEPTABLE",
     413: "PAYLOAD_TOO_LARGE",
     415: "UNSUPPORTED_MEDIA_TYPE",
     500: "MODEL_ERROR",
@@ -313,6 +315,9 @@ class InvocationsHandler(BaseHandler):
             self.set_header("X-Invoked-Variant", variant.name)
             raw = self.read_body()
             self.start_capture(content_type)
+            if variant.code is not None:
+                await self.invoke_code(variant, raw, content_type)
+                return
             part, document = parse_invocation(raw, content_type, variant.schema)
             self.captured_request(document)
         except PayloadError as exc:
@@ -335,6 +340,38 @@ class InvocationsHandler(BaseHandler):
             self.finish("".join(f"{_csv_cell(v)}\n" for v in predictions.values))
             return
         self.reply(body)
+
+    async def invoke_code(self, variant: LoadedVariant, raw: bytes, content_type: str) -> None:
+        """A code model: the body through the script's handlers, on the variant's own
+        thread, one request at a time. Not batched: input_fn may return anything, so
+        requests cannot be merged into one predict_fn call. A handler's exception is
+        answered with its stage and message (input_fn: 400, the others: 500), its
+        traceback goes to the endpoint log."""
+        code, executor = variant.code, variant.code_executor
+        assert code is not None and executor is not None
+        accept = self.request.headers.get("Accept", "")
+        try:
+            body, answered_type = await get_running_loop().run_in_executor(
+                executor, code.invoke, raw, content_type, accept
+            )
+        except HandlerError as exc:
+            self.fail(exc.status, exc.message)
+            return
+        except StageError as exc:
+            log.error(
+                "Variant %s: %s of %s failed on request %s",
+                variant.name,
+                exc.stage,
+                code.entry,
+                self.inference_id,
+                exc_info=exc.cause,
+            )
+            status = 400 if exc.stage == "input_fn" else 500
+            self.fail(status, f"The model's {exc}")
+            return
+        self.captured_response(body.decode("utf-8", "replace"))
+        self.set_header("Content-Type", answered_type)
+        self.finish(body)
 
 
 def _csv_cell(value: Any) -> str:

@@ -8,6 +8,7 @@ import hmac
 import random
 from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Any
@@ -23,6 +24,7 @@ from .batching import Batcher
 from .capture import CaptureWriter
 from .config import EndpointConfig, VariantConfig
 from .features import FeatureLookup
+from .inference_code import InferenceHandlers
 from .metrics import MetricsFile, SlotWriter
 from .schema import InputSchema, Part, PayloadError, oip_datatype
 
@@ -70,8 +72,14 @@ class LoadedVariant:
     # inputs), the model input is assembled after the lookup (serving/features.py)
     looks_up_features: bool = False
     classes: list[Any] | None = field(init=False, default=None)
+    # a model served through SageMaker inference handlers: /invocations hands it the raw
+    # body, one request at a time on its own thread (see handlers.InvocationsHandler)
+    code: InferenceHandlers | None = None
+    code_executor: ThreadPoolExecutor | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
+        if self.code is not None:
+            self.code_executor = ThreadPoolExecutor(1, thread_name_prefix=f"code-{self.name}")
         if self.return_probabilities:
             self.classes = probability_classes(
                 self.model, f"{self.version.name} version {self.version.version}"
@@ -185,7 +193,10 @@ def load_variants(config: EndpointConfig) -> list[LoadedVariant]:
         for row, variant in enumerate(config.variants):
             version = studio.registry.get_version(variant.model, variant.version, variant.alias)
             model = studio.registry.load(
-                variant.model, version.version, trusted=variant.trusted or None
+                variant.model,
+                version.version,
+                trusted=variant.trusted or None,
+                trust_code=variant.trust_code,
             )
             if not hasattr(model, "predict"):
                 raise TypeError(f"{variant.model} version {version.version} has no predict().")
@@ -197,6 +208,7 @@ def load_variants(config: EndpointConfig) -> list[LoadedVariant]:
                     row,
                     return_probabilities=config.return_probabilities,
                     looks_up_features=bool(config.features),
+                    code=model if isinstance(model, InferenceHandlers) else None,
                 )
             )
         return loaded
@@ -294,5 +306,7 @@ class Endpoint:
         for variant in self.variants:
             if variant.batcher is not None:
                 variant.batcher.close()
+            if variant.code_executor is not None:
+                variant.code_executor.shutdown(wait=False)
         if self.features is not None:
             self.features.close()
