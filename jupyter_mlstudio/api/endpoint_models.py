@@ -25,6 +25,11 @@ class EndpointVariantIn(RequestModel):
     )
     weight: float = Field(default=1.0, ge=0)
     instances: int = Field(default=1, ge=1, le=64, description="Worker processes.")
+    trust_code: bool = Field(
+        default=False,
+        description="The version's inference code (SageMaker handlers) may run; a version "
+        "with code that nobody trusted (here or at register) is refused (400).",
+    )
 
 
 class EndpointBatchingIn(RequestModel):
@@ -61,6 +66,9 @@ class EndpointCreate(RequestModel):
         max_length=1000,
         description="Online features looked up by the record ids in each request "
         "(`group:feature`, `group@version:feature`, `group:*`); versions are pinned at deploy.",
+    )
+    trust_code: bool = Field(
+        default=False, description="Every variant's inference code may run (see the variants')."
     )
 
 

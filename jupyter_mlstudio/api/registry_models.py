@@ -175,6 +175,11 @@ class ModelVersionCreate(RequestModel):
     artifact_path: PathStr = Field(default="model", min_length=1, max_length=500)
     description: str = Field(default="", max_length=DESCRIPTION_MAX_LENGTH)
     tags: dict[Key, str] = Field(default_factory=dict)
+    trust_code: bool = Field(
+        default=False,
+        description="A model with inference code (a script-mode job whose script defines "
+        "model_fn, or code/inference.py) may run it when deployed.",
+    )
 
 
 class ModelVersionUpdate(RequestModel):

@@ -220,6 +220,7 @@ class Registry:
         description: str = "",
         tags: Mapping[str, Any] | None = None,
         artifact_path: str = "model",
+        trust_code: bool = False,
     ) -> ModelVersion:
         """Register the model of a run or of a job, given by id (the REST form): exactly one
         of them; an unknown one is bad input, not a missing model."""
@@ -238,7 +239,12 @@ class Registry:
                 raise InvalidArgumentError(f"No run with id {run_id!r}.") from None
             source = run_id
         return self.register(
-            source, name, description=description, tags=tags, artifact_path=artifact_path
+            source,
+            name,
+            description=description,
+            tags=tags,
+            artifact_path=artifact_path,
+            trust_code=trust_code,
         )
 
     def register_folder(

@@ -2169,6 +2169,12 @@ export interface components {
              * @default null
              */
             features?: string[] | null;
+            /**
+             * Trust Code
+             * @description Every variant's inference code may run (see the variants').
+             * @default false
+             */
+            trust_code?: boolean;
         };
         /** EndpointError */
         EndpointError: {
@@ -2317,6 +2323,12 @@ export interface components {
              * @default 1
              */
             instances?: number;
+            /**
+             * Trust Code
+             * @description The version's inference code (SageMaker handlers) may run; a version with code that nobody trusted (here or at register) is refused (400).
+             * @default false
+             */
+            trust_code?: boolean;
         };
         /** ErrorDetail */
         ErrorDetail: {
@@ -4032,6 +4044,12 @@ export interface components {
             tags?: {
                 [key: string]: string;
             };
+            /**
+             * Trust Code
+             * @description A model with inference code (a script-mode job whose script defines model_fn, or code/inference.py) may run it when deployed.
+             * @default false
+             */
+            trust_code?: boolean;
         };
         /** ModelVersionList */
         ModelVersionList: {

@@ -79,6 +79,7 @@ class EndpointsHandler(_EndpointsBase):
             max_payload_bytes=body.max_payload_bytes,
             return_probabilities=body.return_probabilities,
             features=body.features,
+            trust_code=body.trust_code,
             wait=False,
         )
         self.set_header(

@@ -106,6 +106,7 @@ class ModelVersionsHandler(_ModelsBase):
             description=body.description,
             tags=body.tags,
             artifact_path=body.artifact_path,
+            trust_code=body.trust_code,
         )
         self.set_header(
             "Location",
