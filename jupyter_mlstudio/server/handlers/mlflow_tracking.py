@@ -15,13 +15,38 @@ from tornado.web import HTTPError
 
 from ...errors import InvalidArgumentError
 from ...mlflow_compat.tracking import MlflowTracking, key_values, metric_from
-from .mlflow_registry import Args, MlflowBaseHandler, max_results, need, text
+from .mlflow_registry import Args, MlflowBaseHandler, need, text
 
 Operation = Callable[[MlflowTracking, Args], Any]
 
 
 def _run_id(args: Args) -> str:
-    return str(args.get("run_id") or need(args, "run_uuid"))
+    return text(args, "run_id") or text(args, "run_uuid") or str(need(args, "run_id"))
+
+
+def _id(args: Args, key: str) -> str:
+    """A required id or name: text (a number is taken as its digits)."""
+    return text(args, key) or str(need(args, key))
+
+
+def _opt(args: Args, key: str) -> str | None:
+    """An optional text argument (a filter, a page token, a view type)."""
+    return text(args, key) or None
+
+
+def max_results(args: Args, default: int) -> int:
+    value = args.get("max_results")
+    if value is None or value == "":
+        return default
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise InvalidArgumentError(f"max_results must be a whole number; got {value!r}.") from None
+    if number < 1:
+        raise InvalidArgumentError(f"max_results must be at least 1; got {number}.")
+    return number
 
 
 def _list(args: Args, key: str) -> list[Any]:
@@ -53,40 +78,40 @@ def _log_batch(t: MlflowTracking, a: Args) -> None:
 OPERATIONS: dict[tuple[str, str], Operation] = {
     # experiments
     ("experiments/create", "POST"): lambda t, a: t.create_experiment(
-        text(a, "name") or need(a, "name"), key_values(a.get("tags"), "tags")
+        _id(a, "name"), key_values(a.get("tags"), "tags")
     ),
-    ("experiments/get", "GET"): lambda t, a: t.get_experiment(need(a, "experiment_id")),
+    ("experiments/get", "GET"): lambda t, a: t.get_experiment(_id(a, "experiment_id")),
     ("experiments/get-by-name", "GET"): lambda t, a: t.get_experiment_by_name(
-        text(a, "experiment_name") or need(a, "experiment_name")
+        _id(a, "experiment_name")
     ),
     ("experiments/search", "POST"): lambda t, a: t.search_experiments(
-        a.get("filter"),
+        _opt(a, "filter"),
         _list(a, "order_by"),
         max_results(a, 1000),
-        a.get("page_token"),
-        a.get("view_type"),
+        _opt(a, "page_token"),
+        _opt(a, "view_type"),
     ),
     ("experiments/search", "GET"): lambda t, a: t.search_experiments(
-        a.get("filter"),
+        _opt(a, "filter"),
         _list(a, "order_by"),
         max_results(a, 1000),
-        a.get("page_token"),
-        a.get("view_type"),
+        _opt(a, "page_token"),
+        _opt(a, "view_type"),
     ),
     ("experiments/update", "POST"): lambda t, a: t.update_experiment(
-        need(a, "experiment_id"), text(a, "new_name") or need(a, "new_name")
+        _id(a, "experiment_id"), _id(a, "new_name")
     ),
-    ("experiments/delete", "POST"): lambda t, a: t.delete_experiment(need(a, "experiment_id")),
-    ("experiments/restore", "POST"): lambda t, a: t.restore_experiment(need(a, "experiment_id")),
+    ("experiments/delete", "POST"): lambda t, a: t.delete_experiment(_id(a, "experiment_id")),
+    ("experiments/restore", "POST"): lambda t, a: t.restore_experiment(_id(a, "experiment_id")),
     ("experiments/set-experiment-tag", "POST"): lambda t, a: t.set_experiment_tag(
-        need(a, "experiment_id"), text(a, "key") or need(a, "key"), text(a, "value")
+        _id(a, "experiment_id"), _id(a, "key"), text(a, "value")
     ),
     ("experiments/delete-experiment-tag", "POST"): lambda t, a: t.delete_experiment_tag(
-        need(a, "experiment_id"), text(a, "key") or need(a, "key")
+        _id(a, "experiment_id"), _id(a, "key")
     ),
     # runs
     ("runs/create", "POST"): lambda t, a: t.create_run(
-        a.get("experiment_id") or "0",
+        _opt(a, "experiment_id") or "0",
         text(a, "run_name") or None,
         key_values(a.get("tags"), "tags"),
         text(a, "user_id"),
@@ -99,14 +124,10 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("runs/restore", "POST"): lambda t, a: t.restore_run(_run_id(a)),
     ("runs/log-metric", "POST"): _log_metric,
     ("runs/log-parameter", "POST"): lambda t, a: t.log_batch(
-        _run_id(a), params={text(a, "key") or need(a, "key"): text(a, "value")}
+        _run_id(a), params={_id(a, "key"): text(a, "value")}
     ),
-    ("runs/set-tag", "POST"): lambda t, a: t.set_tag(
-        _run_id(a), text(a, "key") or need(a, "key"), text(a, "value")
-    ),
-    ("runs/delete-tag", "POST"): lambda t, a: t.delete_tag(
-        _run_id(a), text(a, "key") or need(a, "key")
-    ),
+    ("runs/set-tag", "POST"): lambda t, a: t.set_tag(_run_id(a), _id(a, "key"), text(a, "value")),
+    ("runs/delete-tag", "POST"): lambda t, a: t.delete_tag(_run_id(a), _id(a, "key")),
     ("runs/log-batch", "POST"): _log_batch,
     ("runs/log-inputs", "POST"): lambda t, a: t.log_inputs(_run_id(a), a.get("datasets")),
     # The logged model is recorded by the logged-models API (mlflow_compat/logged_models):
@@ -115,15 +136,13 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("runs/outputs", "POST"): lambda t, a: t.get_run(_run_id(a)) and None,
     ("runs/search", "POST"): lambda t, a: t.search_runs(
         _list(a, "experiment_ids"),
-        a.get("filter"),
-        a.get("run_view_type"),
+        _opt(a, "filter"),
+        _opt(a, "run_view_type"),
         max_results(a, 1000),
         _list(a, "order_by"),
-        a.get("page_token"),
+        _opt(a, "page_token"),
     ),
-    ("metrics/get-history", "GET"): lambda t, a: t.metric_history(
-        _run_id(a), text(a, "metric_key") or need(a, "metric_key")
-    ),
+    ("metrics/get-history", "GET"): lambda t, a: t.metric_history(_run_id(a), _id(a, "metric_key")),
 }
 
 
