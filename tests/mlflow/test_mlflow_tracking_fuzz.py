@@ -112,3 +112,18 @@ def test_malformed_bodies_are_bad_input(server: Server, raw: bytes) -> None:
         status, body = mlflow_request(server, "POST", f"/api/2.0/mlflow/{operation}", raw)
         assert status in (400, 404), (operation, raw, status, body)
         assert body.get("error_code") in ERROR_CODES, (operation, raw, body)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/api/2.0/mlflow/runs/search?"),
+        ("POST", "/api/2.0/mlflow/experiments/search?"),
+        ("POST", "/api/2.0/mlflow/logged-models/search?"),
+        ("GET", "/api/2.0/mlflow/registered-models/search?max_results=1e999"),
+    ],
+)
+def test_an_infinite_max_results_is_bad_input(server: Server, method: str, path: str) -> None:
+    body = b'{"experiment_ids": ["0"], "max_results": 1e999}' if method == "POST" else None
+    status, answer = mlflow_request(server, method, path, body)
+    assert (status, answer.get("error_code")) == (400, "INVALID_PARAMETER_VALUE"), answer

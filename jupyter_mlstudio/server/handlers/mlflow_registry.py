@@ -130,7 +130,7 @@ def tags_of(args: Args) -> dict[str, str]:
 def max_results(args: Args, default: int) -> int:
     try:
         return int(args.get("max_results") or default)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: 1e999 is inf
         raise InvalidArgumentError("max_results must be a number.") from None
 
 
