@@ -272,6 +272,19 @@ export interface IDataRef {
   readonly hash: string | null;
 }
 
+/**
+ * The inference code a version runs when served (SageMaker handlers: a
+ * script-mode training script or `code/inference.py`), or `null`.
+ */
+export function inferenceCodeOf(version: ModelVersion): string | null {
+  return version.tags['mlstudio.inference_code'] || null;
+}
+
+/** Whether a code version's code was trusted when it was registered. */
+export function codeTrustedAtRegister(version: ModelVersion): boolean {
+  return version.tags['mlstudio.trust_code'] === 'true';
+}
+
 export function signatureOf(version: ModelVersion): IModelSignature {
   const columns = (value: unknown): ISignatureColumn[] =>
     Array.isArray(value)

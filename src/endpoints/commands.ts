@@ -8,7 +8,13 @@ import type { ServerConnection } from '@jupyterlab/services';
 import { addIcon } from '@jupyterlab/ui-components';
 
 import { createEndpoint } from '../api/endpoints';
-import { listModels, listModelVersions } from '../api/registry';
+import {
+  codeTrustedAtRegister,
+  inferenceCodeOf,
+  listModels,
+  listModelVersions
+} from '../api/registry';
+import type { ModelVersion } from '../api/types';
 import { endpointIcon } from '../icons';
 import {
   addListCommands,
@@ -82,13 +88,22 @@ export function addEndpointCommands(options: IEndpointCommandOptions): void {
       // The server's answer is shown in the dialog again, the input kept.
       for (;;) {
         const versionsOf = initial.model ?? '';
-        const versions = versionsOf
-          ? await versionNumbers(versionsOf, serverSettings)
+        const found = versionsOf
+          ? await versionsOfModel(versionsOf, serverSettings)
           : [];
+        const versions = found.map(v => v.version);
+        // The version offered first: its code needs trusting when nobody did.
+        const offered =
+          found.find(v => v.version === initial.version) ?? found[0];
+        const untrustedCode =
+          offered && !codeTrustedAtRegister(offered)
+            ? inferenceCodeOf(offered)
+            : null;
         const value = await askDeploy({
           initial,
           modelNames,
           versions,
+          untrustedCode,
           error
         });
         if (!value) {
@@ -100,6 +115,17 @@ export function addEndpointCommands(options: IEndpointCommandOptions): void {
           error = `Choose a version of “${value.model}”.`;
           continue;
         }
+        const chosen = found.find(v => v.version === value.version);
+        const code =
+          chosen && !codeTrustedAtRegister(chosen)
+            ? inferenceCodeOf(chosen)
+            : null;
+        if (code && !value.trustCode && chosen !== offered) {
+          // Another version than the one offered runs code: ask again.
+          initial = value;
+          error = `v${chosen?.version} runs inference code (${code}): tick “Trust this model's code” to deploy it.`;
+          continue;
+        }
         try {
           const endpoint = await createEndpoint(
             {
@@ -109,7 +135,8 @@ export function addEndpointCommands(options: IEndpointCommandOptions): void {
                   name: 'primary',
                   model: value.model,
                   version: value.version,
-                  instances: value.instances
+                  instances: value.instances,
+                  trust_code: value.trustCode
                 }
               ],
               capture: value.capture ? { enabled: true } : null
@@ -127,14 +154,14 @@ export function addEndpointCommands(options: IEndpointCommandOptions): void {
   });
 }
 
-/** A model's version numbers, newest first (none if it cannot be read). */
-async function versionNumbers(
+/** A model's versions, newest first (none if they cannot be read). */
+async function versionsOfModel(
   model: string,
   settings?: ServerConnection.ISettings
-): Promise<number[]> {
+): Promise<ModelVersion[]> {
   try {
     const list = await listModelVersions(model, settings);
-    return list.items.map(v => v.version).sort((a, b) => b - a);
+    return [...list.items].sort((a, b) => b.version - a.version);
   } catch {
     return [];
   }
@@ -165,7 +192,10 @@ export function endpointActions(
       const versions = new Map<string, number[]>();
       await Promise.all(
         models.map(async name =>
-          versions.set(name, await versionNumbers(name, serverSettings))
+          versions.set(
+            name,
+            (await versionsOfModel(name, serverSettings)).map(v => v.version)
+          )
         )
       );
       const chosen = await askVersions(endpoint.variants, versions);

@@ -20,6 +20,8 @@ export interface IDeployValue {
   version: number | null;
   instances: number;
   capture: boolean;
+  /** The version's inference code may run (SageMaker handlers). */
+  trustCode: boolean;
 }
 
 /** A default endpoint name for a model: `iris-rf` serves `iris-rf`. */
@@ -40,6 +42,11 @@ export async function askDeploy(options: {
   initial: Partial<IDeployValue>;
   modelNames: ReadonlyArray<string>;
   versions: ReadonlyArray<number>;
+  /**
+   * The inference code of the version offered first when nobody trusted it
+   * at register: the dialog then requires “Trust this model's code”.
+   */
+  untrustedCode?: string | null;
   error?: string;
 }): Promise<IDeployValue | null> {
   const { initial, versions } = options;
@@ -106,7 +113,19 @@ export async function askDeploy(options: {
         label: 'Capture requests and responses',
         type: 'checkbox',
         value: String(initial.capture ?? false)
-      }
+      },
+      ...(options.untrustedCode
+        ? [
+            {
+              name: 'trust_code',
+              label: "Trust this model's code",
+              type: 'checkbox' as const,
+              required: true,
+              value: String(initial.trustCode ?? false),
+              help: `This version runs inference code (${options.untrustedCode}): serving it runs that Python code in the endpoint's workers.`
+            }
+          ]
+        : [])
     ],
     { error: options.error }
   );
@@ -120,7 +139,8 @@ export async function askDeploy(options: {
     model: value.model,
     version: isFinite(version) && version > 0 ? version : null,
     instances: isFinite(instances) && instances > 0 ? instances : 1,
-    capture: value.capture === 'true'
+    capture: value.capture === 'true',
+    trustCode: value.trust_code === 'true'
   };
 }
 

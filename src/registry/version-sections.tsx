@@ -8,7 +8,9 @@ import * as React from 'react';
 
 import {
   ALIAS_PATTERN,
+  codeTrustedAtRegister,
   dataRefOf,
+  inferenceCodeOf,
   ISignatureColumn,
   lineageJob,
   lineageRun,
@@ -31,6 +33,7 @@ import { CommandIDs } from '../command-ids';
 export function DetailsSection(props: { data: ModelVersion }): JSX.Element {
   const { data } = props;
   const tags = Object.entries(data.tags);
+  const code = inferenceCodeOf(data);
   return (
     <PageSection title="Artifact">
       <dl className="jp-MLStudio-fields" data-testid="mls-version-details">
@@ -38,6 +41,18 @@ export function DetailsSection(props: { data: ModelVersion }): JSX.Element {
         <dd>{formatTime(data.created_at)}</dd>
         <dt>Flavor</dt>
         <dd>{data.flavor}</dd>
+        {code && (
+          <>
+            <dt>Inference code</dt>
+            <dd data-testid="mls-version-inference-code">
+              Runs inference code:{' '}
+              <span className="jp-MLStudio-mono">{code}</span>
+              {codeTrustedAtRegister(data)
+                ? ' (trusted at register)'
+                : ' (deploying it needs “Trust this model’s code”)'}
+            </dd>
+          </>
+        )}
         <dt>Size</dt>
         <dd>{formatBytes(data.size_bytes)}</dd>
         <dt>URI</dt>
