@@ -128,6 +128,11 @@ class RunStore(abc.ABC):
         """Every logged value of one metric, by step then timestamp."""
 
     @abc.abstractmethod
+    def latest_metrics(self, run_ids: Sequence[str]) -> dict[str, list[Metric]]:
+        """Each run's latest value of each metric with its step and timestamp (the run
+        snapshot keeps only the value), in one query; runs without metrics are absent."""
+
+    @abc.abstractmethod
     def count_runs(
         self, experiment_ids: Sequence[str], filter: str | None = None, lifecycle: str = "active"
     ) -> int:
@@ -486,6 +491,22 @@ class SqlRunStore(RunStore):
                 )
                 result[name] = list(keys)
             return result
+
+    def latest_metrics(self, run_ids: Sequence[str]) -> dict[str, list[Metric]]:
+        if not run_ids:
+            return {}
+        cols = LatestMetricRow.__table__.c
+        out: dict[str, list[Metric]] = {}
+        with self._db.session() as session:
+            rows = session.connection().execute(
+                select(cols.run_id, cols.key, cols.value, cols.step, cols.timestamp)
+                .where(cols.run_id.in_(list(run_ids)))
+                .order_by(cols.run_id, cols.key)
+            )
+            for run_id, key, value, step, stamp in rows:
+                value = math.nan if value is None else value
+                out.setdefault(run_id, []).append(Metric(key, value, step, stamp))
+        return out
 
     def get_metric_history(self, run_id: str, key: str) -> list[Metric]:
         with self._db.session() as session:

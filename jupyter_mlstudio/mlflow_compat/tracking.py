@@ -249,18 +249,14 @@ class MlflowTracking:
             info["end_time"] = millis(run.end_time)
         return info
 
-    def run_json(self, run: Run) -> dict[str, Any]:
+    def run_json(self, run: Run, latest: Sequence[Metric] = ()) -> dict[str, Any]:
+        """MLflow's Run; ``latest`` is the run's latest metrics with their step and time
+        (:meth:`RunStore.latest_metrics`), which the run snapshot does not hold."""
         tags = {k: v for k, v in run.tags.items() if not k.startswith(HIDDEN_TAG_PREFIX)}
         tags[RUN_NAME_TAG] = run.name
         if run.parent_run_id:
             tags[PARENT_TAG] = run.parent_run_id
-        # Our run keeps each metric's latest value; MLflow's shape also names its step
-        # and time, which the latest-value summary does not hold: the run's last time.
-        stamp = millis(run.end_time or run.start_time)
-        metrics = [
-            {"key": k, "value": _json_number(v), "timestamp": stamp, "step": 0}
-            for k, v in run.metrics.items()
-        ]
+        metrics = [_metric_json(m) for m in latest]
         return {
             "info": self.run_info(run),
             "data": {"metrics": metrics, "params": _pairs(run.params), "tags": _pairs(tags)},
@@ -292,7 +288,11 @@ class MlflowTracking:
         return {"run": self.run_json(run)}
 
     def get_run(self, run_id: str) -> dict[str, Any]:
-        return {"run": self.run_json(self.experiments.get_run(run_id))}
+        run = self.experiments.get_run(run_id)
+        return {"run": self.run_json(run, self._latest([run_id]).get(run_id, []))}
+
+    def _latest(self, run_ids: Sequence[str]) -> dict[str, list[Metric]]:
+        return self.studio.stores.runs.latest_metrics(run_ids)
 
     def update_run(
         self, run_id: str, status: str | None, end_time: Any, run_name: str | None
@@ -401,24 +401,24 @@ class MlflowTracking:
             next_token=page_token or None,
             lifecycle=_view(run_view_type),
         )
-        out: dict[str, Any] = {"runs": [self.run_json(r) for r in page.items]}
+        latest = self._latest([r.id for r in page.items])
+        out: dict[str, Any] = {"runs": [self.run_json(r, latest.get(r.id, [])) for r in page.items]}
         if page.next_token:
             out["next_page_token"] = page.next_token
         return out
 
     def metric_history(self, run_id: str, key: str) -> dict[str, Any]:
         history = self.experiments.get_metric_history(run_id, key)
-        return {
-            "metrics": [
-                {
-                    "key": m.key,
-                    "value": _json_number(m.value),
-                    "timestamp": int(m.timestamp * 1000),
-                    "step": m.step,
-                }
-                for m in history
-            ]
-        }
+        return {"metrics": [_metric_json(m) for m in history]}
+
+
+def _metric_json(metric: Metric) -> dict[str, Any]:
+    return {
+        "key": metric.key,
+        "value": _json_number(metric.value),
+        "timestamp": int(metric.timestamp * 1000),
+        "step": metric.step,
+    }
 
 
 def _json_number(value: float) -> float | str:

@@ -61,6 +61,12 @@ def test_a_script_logs_through_the_fluent_api(client: object, studio_of: Studio)
     assert mlflow.get_run(child_id).data.tags["mlflow.parentRunId"] == parent_id
     history = mlflow.MlflowClient().get_metric_history(parent_id, "loss")
     assert [(m.step, m.value) for m in history] == [(s, 1.0 / (s + 1)) for s in range(5)]
+    # the run's metric is the latest with its own step and time, as MLflow's server gives
+    latest = {m.key: m for m in fetched.data._metric_objs}
+    assert (latest["loss"].step, latest["loss"].value) == (4, 0.2)
+    assert latest["loss"].timestamp == history[-1].timestamp
+    searched = mlflow.search_runs(filter_string="run_name = 'parent'", output_format="list")
+    assert {m.key: m.step for m in searched[0].data._metric_objs}["loss"] == 4
     assert {a.path for a in mlflow.MlflowClient().list_artifacts(parent_id)} >= {
         "config",
         "plots",
