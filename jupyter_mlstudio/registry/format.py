@@ -1,14 +1,18 @@
 """The folder a model lives in: ``model.skops`` plus ``metadata.json``.
 
 Runs (``run.log_model``, autolog), built-in training jobs and the registry all write and
-read this one format. Loading trusts what scikit-learn, NumPy and SciPy define; any
-other type a file asks for must be named by the caller (``trusted=[...]``), because a
-skops file can otherwise make Python build arbitrary objects.
+read this one format. Loading trusts what skops trusts by default (scikit-learn's
+estimators, NumPy and SciPy types and ufuncs, plain containers), ``numpy.dtype``, and
+the classes scikit-learn defines (trees, KD-trees, distance metrics); any other
+type or function a file asks for must be named by the caller (``trusted=[...]``),
+because a skops file can otherwise make Python build arbitrary objects or hand the
+model a function such as ``builtins.exec`` to call.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import importlib.metadata
 import json
 import platform
@@ -22,12 +26,17 @@ from ..errors import InvalidArgumentError, NotFoundError
 
 MODEL_FILE = "model.skops"
 METADATA_FILE = "metadata.json"
-TRUSTED_MODULES = ("sklearn.", "numpy.", "scipy.", "builtins.")
+# Beyond skops' own trusted list: the classes scikit-learn defines
+# (``sklearn.tree._tree.Tree`` …), not its functions nor anything it re-exports (skops
+# calls a trusted name with the file's arguments when it rebuilds an object, so a
+# trusted ``builtins.eval`` would run the file's text, ``numpy.memmap`` write a file).
+TRUSTED_MODULES = ("sklearn.",)
 # Types outside those modules that the built-in algorithms save, trusted by name: the
 # boosters restore from their own model format (no code runs), the wrapper is ours.
 TRUSTED_TYPES = frozenset(
     {
         "collections.OrderedDict",
+        "numpy.dtype",  # a dtype parameter (OneHotEncoder(dtype=np.float64) …)
         "xgboost.core.Booster",
         "xgboost.sklearn.XGBClassifier",
         "xgboost.sklearn.XGBRegressor",
@@ -283,6 +292,21 @@ def load_sklearn_model(folder: Path, trusted: Sequence[str] | None = None) -> An
     return load_skops(path, trusted, label=metadata.model_file)
 
 
+def library_class(name: str) -> bool:
+    """Whether ``name`` is a class one of :data:`TRUSTED_MODULES` itself defines:
+    skops restores such an object's state without running code the file chooses. A
+    function (``FunctionTransformer(func=…)`` hands it to the model to call), a name
+    that is not a class, or a class scikit-learn only re-exports is not."""
+    if not name.startswith(TRUSTED_MODULES):
+        return False
+    module_name, _, attribute = name.rpartition(".")
+    try:
+        found = getattr(importlib.import_module(module_name), attribute)
+    except Exception:  # not importable: nothing to trust
+        return False
+    return isinstance(found, type) and str(found.__module__).startswith(TRUSTED_MODULES)
+
+
 def load_skops(path: Path, trusted: Sequence[str] | None = None, *, label: str = "") -> Any:
     """Load a skops file with the one trust rule: types of :data:`TRUSTED_MODULES` and
     :data:`TRUSTED_TYPES`, and those the caller names in ``trusted``; anything else is
@@ -295,12 +319,12 @@ def load_skops(path: Path, trusted: Sequence[str] | None = None, *, label: str =
     except Exception as exc:  # a zip error, a bad schema: not a skops file
         raise InvalidArgumentError(f"{label} is not a readable skops file: {exc}") from None
     allowed = TRUSTED_TYPES | set(trusted or ())
-    refused = [t for t in needed if not t.startswith(TRUSTED_MODULES) and t not in allowed]
+    refused = [t for t in needed if t not in allowed and not library_class(t)]
     if refused:
         raise InvalidArgumentError(
-            "Refusing to load the model: it needs types that are not from scikit-learn, "
-            f"NumPy or SciPy: {', '.join(refused)}. If you trust where this model came "
-            f"from, pass trusted={refused!r}."
+            "Refusing to load the model: it needs types or functions that are not "
+            f"scikit-learn's, NumPy's or SciPy's own: {', '.join(refused)}. If you trust "
+            f"where this model came from, pass trusted={refused!r}."
         )
     try:
         return skops.io.load(path, trusted=needed)

@@ -250,3 +250,28 @@ def test_a_script_without_model_fn_is_refused_at_deploy(
     mls.register(str(folder), "no-model-fn", trust_code=True)
     with pytest.raises(mls.MLStudioError, match="defines no model_fn"):
         mls.deploy("no-model-fn", timeout=120)
+
+
+def test_skops_trust_takes_sklearn_classes_not_builtin_functions(tmp_path: Path) -> None:
+    """Our loader trusts what skops trusts plus the classes scikit-learn defines for
+    estimators' insides (skops flags trees, KD-trees, distance metrics); a function such
+    as ``builtins.eval`` handed to a FunctionTransformer was trusted by the old
+    ``builtins.`` prefix and is refused now."""
+    import skops.io
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.preprocessing import FunctionTransformer
+
+    from jupyter_mlstudio.registry.format import load_skops
+
+    for model in (DecisionTreeClassifier().fit(X, y), KNeighborsClassifier().fit(X, y)):
+        path = tmp_path / f"{type(model).__name__}.skops"
+        skops.io.dump(model, path)
+        assert skops.io.get_untrusted_types(file=path)  # skops alone would refuse these
+        assert load_skops(path).predict(ROWS).tolist() == model.predict(ROWS).tolist()
+    path = tmp_path / "eval.skops"
+    skops.io.dump(FunctionTransformer(eval), path)
+    with pytest.raises(
+        mls.InvalidArgumentError, match=r"builtins\.eval.*trusted=\['builtins\.eval'\]"
+    ):
+        load_skops(path)
+    assert isinstance(load_skops(path, trusted=["builtins.eval"]), FunctionTransformer)
