@@ -742,12 +742,15 @@ def load_model(
     version: int | None = None,
     alias: str | None = None,
     trusted: Sequence[str] | None = None,
+    trust_code: bool = False,
 ) -> Any:
     """The fitted estimator of a registered version (by number, alias or the newest).
 
     Refuses a missing or altered artifact, and object types outside scikit-learn, NumPy
-    and SciPy unless named in ``trusted``."""
-    return studio().registry.load(name, version, alias, trusted)
+    and SciPy unless named in ``trusted``. A version with inference code (SageMaker
+    handlers) loads as its handlers (``.model``: what its model_fn returned,
+    ``.predict(X)``: its predict_fn) when its code is trusted (``trust_code=True``)."""
+    return studio().registry.load(name, version, alias, trusted, trust_code=trust_code)
 
 
 def set_approval(name: str, version: int, status: str, comment: str) -> ModelVersion:

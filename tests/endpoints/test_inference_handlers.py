@@ -275,3 +275,18 @@ def test_skops_trust_takes_sklearn_classes_not_builtin_functions(tmp_path: Path)
     ):
         load_skops(path)
     assert isinstance(load_skops(path, trusted=["builtins.eval"]), FunctionTransformer)
+
+
+def test_load_model_of_a_code_version_needs_trust(mlstudio_home: Path, tmp_path: Path) -> None:
+    model = DecisionTreeClassifier(random_state=0).fit(X, y)
+    folder = tmp_path / "model"
+    (folder / "code").mkdir(parents=True)
+    joblib.dump(model, folder / "model.joblib")
+    (folder / "code" / "inference.py").write_text(textwrap.dedent(INFERENCE_PY))
+    mls.register(str(folder), "loadable")
+    with pytest.raises(mls.InvalidArgumentError, match=r"code/inference\.py.*trust_code=True"):
+        mls.load_model("loadable")
+    handlers = mls.load_model("loadable", trust_code=True)
+    assert handlers.entry == "code/inference.py"
+    labels, _ = handlers.predict(ROWS)  # its predict_fn
+    assert labels.tolist() == model.predict(ROWS).tolist()
