@@ -61,7 +61,10 @@ class RunStore(abc.ABC):
         parent_run_id: str | None = None,
         host: str = "",
         pid: int | None = None,
-    ) -> Run: ...
+        start_time: datetime | None = None,
+    ) -> Run:
+        """A new RUNNING run; ``start_time`` (default now) is the client's clock when it
+        says when the run started (MLflow's create_run does)."""
 
     @abc.abstractmethod
     def get_run(self, run_id: str) -> Run: ...
@@ -170,6 +173,7 @@ class SqlRunStore(RunStore):
         parent_run_id: str | None = None,
         host: str = "",
         pid: int | None = None,
+        start_time: datetime | None = None,
     ) -> Run:
         run_name = validate_run_name(name) if name is not None else _random_name()
         clean_tags = {validate_key(k, "Tag"): tag_value(k, v) for k, v in (tags or {}).items()}
@@ -186,7 +190,7 @@ class SqlRunStore(RunStore):
                     name=run_name,
                     status="RUNNING",
                     parent_run_id=parent_run_id,
-                    start_time=now,
+                    start_time=as_utc(start_time) if start_time else now,
                     lifecycle="active",
                     artifact_uri=(
                         f"{self._artifact_root}/experiments/{experiment_id}/runs/{run_id}/artifacts"

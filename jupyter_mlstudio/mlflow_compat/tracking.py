@@ -265,7 +265,12 @@ class MlflowTracking:
         }
 
     def create_run(
-        self, experiment_id: Any, run_name: str | None, tags: Mapping[str, str], user_id: str
+        self,
+        experiment_id: Any,
+        run_name: str | None,
+        tags: Mapping[str, str],
+        user_id: str,
+        start_time: Any = None,
     ) -> dict[str, Any]:
         eid = self.experiment_id(experiment_id)
         experiment = self.experiments.get_experiment(eid)
@@ -280,7 +285,9 @@ class MlflowTracking:
         if user_id and USER_TAG not in tags:
             tags[USER_TAG] = user_id
         try:
-            run = self.experiments.create_run(eid, name=name, tags=tags, parent_run_id=parent)
+            run = self.experiments.create_run(
+                eid, name=name, tags=tags, parent_run_id=parent, start_time=_moment(start_time)
+            )
         except NotFoundError as exc:
             if parent and "run" in str(exc).lower():
                 raise InvalidArgumentError(f"The parent run {parent!r} does not exist.") from None
@@ -419,6 +426,17 @@ def _metric_json(metric: Metric) -> dict[str, Any]:
         "timestamp": int(metric.timestamp * 1000),
         "step": metric.step,
     }
+
+
+def _moment(ms: Any) -> datetime | None:
+    """The client's time in milliseconds since the epoch (None when it sent none)."""
+    if ms is None or ms == "":
+        return None
+    stamp = integer(ms, "start_time", 0)
+    try:
+        return datetime.fromtimestamp(stamp / 1000, tz=timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        raise InvalidArgumentError(f"start_time {ms!r} is not a time in milliseconds.") from None
 
 
 def _json_number(value: float) -> float | str:

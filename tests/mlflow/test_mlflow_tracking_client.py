@@ -139,6 +139,10 @@ def test_experiments_and_the_default_one(client: object, studio_of: Studio) -> N
     run = client.create_run("0")
     assert studio_of.experiments.get_experiment(run.info.experiment_id).name == "Default"
     assert client.get_experiment("0").name == "Default"
+    # the client's start time is the run's (a run replayed or logged from a skewed clock)
+    started = client.create_run("0", start_time=1_600_000_000_123).info.run_id
+    assert client.get_run(started).info.start_time == 1_600_000_000_123
+    assert studio_of.experiments.get_run(started).start_time.timestamp() == 1_600_000_000.123
 
     eid = client.create_experiment("renamed-later")
     client.set_experiment_tag(eid, "stage", "dev")

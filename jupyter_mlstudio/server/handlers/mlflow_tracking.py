@@ -115,6 +115,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         text(a, "run_name") or None,
         key_values(a.get("tags"), "tags"),
         text(a, "user_id"),
+        a.get("start_time"),
     ),
     ("runs/get", "GET"): lambda t, a: t.get_run(_run_id(a)),
     ("runs/update", "POST"): lambda t, a: t.update_run(
