@@ -79,7 +79,11 @@ class RunStore(abc.ABC):
     ) -> None: ...
 
     @abc.abstractmethod
-    def end_run(self, run_id: str, status: str = "FINISHED") -> Run: ...
+    def end_run(
+        self, run_id: str, status: str = "FINISHED", end_time: datetime | None = None
+    ) -> Run:
+        """End a run as ``status`` at ``end_time`` (default now; MLflow's client sends its
+        clock)."""
 
     @abc.abstractmethod
     def resume_run(self, run_id: str) -> Run:
@@ -213,14 +217,17 @@ class SqlRunStore(RunStore):
             self._require(session, run_id)
             return self._load(session, [run_id])[0]
 
-    def end_run(self, run_id: str, status: str = "FINISHED") -> Run:
+    def end_run(
+        self, run_id: str, status: str = "FINISHED", end_time: datetime | None = None
+    ) -> Run:
         final = validate_status(status)
         if final not in TERMINAL_STATUSES:
             raise InvalidArgumentError(f"A run ends as one of {', '.join(TERMINAL_STATUSES)}.")
         with self._db.session(write=True) as session:
             row = self._require(session, run_id)
             row.status = final
-            row.end_time = row.heartbeat_at = utcnow()
+            row.heartbeat_at = utcnow()
+            row.end_time = as_utc(end_time) if end_time else row.heartbeat_at
             session.flush()
             return self._load(session, [run_id])[0]
 

@@ -286,7 +286,11 @@ class MlflowTracking:
             tags[USER_TAG] = user_id
         try:
             run = self.experiments.create_run(
-                eid, name=name, tags=tags, parent_run_id=parent, start_time=_moment(start_time)
+                eid,
+                name=name,
+                tags=tags,
+                parent_run_id=parent,
+                start_time=_moment(start_time, "start_time"),
             )
         except NotFoundError as exc:
             if parent and "run" in str(exc).lower():
@@ -318,7 +322,7 @@ class MlflowTracking:
                 if run.status != "RUNNING":  # mlflow.start_run(run_id=...) resumes it
                     run = self.studio.stores.runs.resume_run(run_id)
             elif run.status == "RUNNING":
-                run = self.experiments.end_run(run_id, status)
+                run = self.experiments.end_run(run_id, status, _moment(end_time, "end_time"))
         return {"run_info": self.run_info(run)}
 
     def delete_run(self, run_id: str) -> None:
@@ -428,15 +432,15 @@ def _metric_json(metric: Metric) -> dict[str, Any]:
     }
 
 
-def _moment(ms: Any) -> datetime | None:
+def _moment(ms: Any, what: str = "start_time") -> datetime | None:
     """The client's time in milliseconds since the epoch (None when it sent none)."""
     if ms is None or ms == "":
         return None
-    stamp = integer(ms, "start_time", 0)
+    stamp = integer(ms, what, 0)
     try:
         return datetime.fromtimestamp(stamp / 1000, tz=timezone.utc)
     except (OverflowError, OSError, ValueError):
-        raise InvalidArgumentError(f"start_time {ms!r} is not a time in milliseconds.") from None
+        raise InvalidArgumentError(f"{what} {ms!r} is not a time in milliseconds.") from None
 
 
 def _json_number(value: float) -> float | str:

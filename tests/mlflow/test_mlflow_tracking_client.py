@@ -143,6 +143,9 @@ def test_experiments_and_the_default_one(client: object, studio_of: Studio) -> N
     started = client.create_run("0", start_time=1_600_000_000_123).info.run_id
     assert client.get_run(started).info.start_time == 1_600_000_000_123
     assert studio_of.experiments.get_run(started).start_time.timestamp() == 1_600_000_000.123
+    client.set_terminated(started, "KILLED", end_time=1_600_000_060_000)
+    ended = client.get_run(started).info
+    assert (ended.status, ended.end_time) == ("KILLED", 1_600_000_060_000)
 
     eid = client.create_experiment("renamed-later")
     client.set_experiment_tag(eid, "stage", "dev")
