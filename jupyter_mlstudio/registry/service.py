@@ -152,11 +152,27 @@ class Registry:
         self.update_group = store.update_group
         self.get_version = store.get_version
         self.list_versions = store.list_versions
-        self.update_version = store.update_version
         self.set_approval = store.set_approval
         self.set_alias = store.set_alias
         self.delete_alias = store.delete_alias
         self.changed_since = store.changed_since
+
+    def update_version(self, name: str, version: int, **changes: Any) -> ModelVersion:
+        """The store's ``update_version``; new ``tags`` keep a code version's
+        ``mlstudio.inference_code`` and ``mlstudio.trust_code`` as registered (facts of
+        the registration: editing tags neither hides the code nor trusts it)."""
+        from ..serving.inference_code import INFERENCE_CODE_TAG, TRUST_CODE_TAG
+
+        if changes.get("tags") is not None:
+            current = self.store.get_version(name, version).tags
+            kept = {k: current[k] for k in (INFERENCE_CODE_TAG, TRUST_CODE_TAG) if k in current}
+            tags = {
+                k: v
+                for k, v in dict(changes["tags"]).items()
+                if k not in (INFERENCE_CODE_TAG, TRUST_CODE_TAG)
+            }
+            changes["tags"] = {**tags, **kept}
+        return self.store.update_version(name, version, **changes)
 
     # -- registering -------------------------------------------------------------------
     def register(

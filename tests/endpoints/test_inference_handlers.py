@@ -284,6 +284,15 @@ def test_load_model_of_a_code_version_needs_trust(mlstudio_home: Path, tmp_path:
     joblib.dump(model, folder / "model.joblib")
     (folder / "code" / "inference.py").write_text(textwrap.dedent(INFERENCE_PY))
     mls.register(str(folder), "loadable")
+    # editing the tags neither trusts the code nor hides it
+    studio().registry.update_version(
+        "loadable", 1, tags={"team": "a", "mlstudio.trust_code": "true"}
+    )
+    assert mls.get_model_version("loadable", 1).tags == {
+        "team": "a",
+        "mlstudio.inference_code": "code/inference.py",
+        "mlstudio.trust_code": "false",
+    }
     with pytest.raises(mls.InvalidArgumentError, match=r"code/inference\.py.*trust_code=True"):
         mls.load_model("loadable")
     handlers = mls.load_model("loadable", trust_code=True)
