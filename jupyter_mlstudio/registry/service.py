@@ -197,7 +197,8 @@ class Registry:
         with ``code/inference.py`` (see serving/inference_code.py); ``trust_code=True``
         records that its code may be loaded when deployed.
         """
-        with self._model_folder(source, artifact_path, input_example) as (
+        code = self._script_of(source)
+        with self._model_folder(source, artifact_path, input_example, code is not None) as (
             folder,
             run_id,
             job_id,
@@ -212,20 +213,29 @@ class Registry:
                 channels=channels,
                 description=description,
                 tags=tags,
-                code=self._script_of(source),
+                code=code,
                 trust_code=trust_code,
             )
 
     def _script_of(self, source: Any) -> tuple[Path, str] | None:
-        """A script-mode job's code folder and entry point (relative to it), if local."""
+        """A script-mode job's code folder and entry point (relative to it), if local and
+        the script defines model_fn: ``source`` is the job or the run it logged to."""
+        from ..serving.inference_code import defines_model_fn
+
         job = source if isinstance(source, Job) else getattr(source, "job", None)
+        if job is None and isinstance(source, str | Run):  # a job's run (Register button)
+            with contextlib.suppress(MLStudioError):  # not a run id: no job
+                run = source if isinstance(source, Run) else self._runs.get_run(source)
+                job_id = run.tags.get("mlstudio.job_id")
+                job = self._jobs.get_job(job_id) if job_id else None
         if not isinstance(job, Job) or not job.spec.get("entry_point"):
             return None
         local = ArtifactRepository(f"{job.artifact_uri}/code").local_path
         if local is None or not local.is_dir():
             return None
         entry = str(job.spec["entry_point"])
-        return local, entry if job.spec.get("source_dir") else Path(entry).name
+        entry = entry if job.spec.get("source_dir") else Path(entry).name
+        return (local, entry) if defines_model_fn(local / entry) else None
 
     def register_source(
         self,
@@ -370,7 +380,7 @@ class Registry:
 
     @contextmanager
     def _model_folder(
-        self, source: Any, artifact_path: str, input_example: Any
+        self, source: Any, artifact_path: str, input_example: Any, has_code: bool = False
     ) -> Iterator[tuple[Path, str | None, str | None, dict[str, str] | None]]:
         """A local folder holding the model, plus the run and job it came from and the
         job's input channels."""
@@ -409,7 +419,7 @@ class Registry:
                 raise no_model from None
             if not names:
                 raise no_model
-            if METADATA_FILE not in names and MLMODEL_FILE not in names:
+            if METADATA_FILE not in names and MLMODEL_FILE not in names and not has_code:
                 raise not_a_model_folder(f"Run {run.name!r}'s {artifact_path}/", sorted(names))
             with self._download(f"{run.artifact_uri}/{artifact_path}") as folder:
                 job_id = run.tags.get("mlstudio.job_id")

@@ -105,3 +105,11 @@ async def test_code_model_register_and_deploy_over_rest(
         "POST", "models", "iris-rest", "versions", body={"job_id": job["id"], "trust_code": True}
     )
     assert status == 201 and version["tags"]["mlstudio.trust_code"] == "true"
+
+    # the run view's Register button posts the job's run id: the same code model
+    status, version = await call(
+        "POST", "models", "iris-rest", "versions", body={"run_id": done["run_id"]}
+    )
+    assert status == 201, version
+    assert version["flavor"] == "sagemaker" and version["source_job_id"] == job["id"]
+    assert version["tags"]["mlstudio.inference_code"] == "code/train.py"
