@@ -84,6 +84,7 @@ class EndpointUpdate(RequestModel):
     features: list[str] | None = Field(
         default=None, max_length=1000, description="New feature references; [] stops lookups."
     )
+    trust_code: bool = Field(default=False, description="The new variants' inference code may run.")
 
 
 class EndpointVariant(ResponseModel):

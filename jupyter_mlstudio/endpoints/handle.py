@@ -117,12 +117,14 @@ class EndpointHandle:
         max_payload_bytes: int | None = None,
         return_probabilities: bool | None = None,
         features: Sequence[str] | None = None,
+        trust_code: bool = False,
         wait: bool = True,
         timeout: float | None = None,
     ) -> EndpointHandle:
         """Rolling update with no dropped request: a new version (or alias) of a
         one-variant endpoint, new ``variants``, ``weights`` by variant name, batching or
-        capture settings, or a new body limit (``max_payload_bytes``)."""
+        capture settings, or a new body limit (``max_payload_bytes``). ``trust_code``:
+        the new version's inference code may run (see ``mls.deploy``)."""
         if variants is None and (version, alias, model, instances) != (None, None, None, None):
             if len(self._endpoint.variants) != 1:
                 raise ValueError(
@@ -148,6 +150,7 @@ class EndpointHandle:
             max_payload_bytes=max_payload_bytes,
             return_probabilities=return_probabilities,
             features=features,
+            trust_code=trust_code,
             wait=wait,
             timeout=timeout,
         )

@@ -299,15 +299,20 @@ class EndpointService:
         max_payload_bytes: int | None = None,
         return_probabilities: bool | None = None,
         features: Sequence[str] | None = None,
+        trust_code: bool = False,
         wait: bool = True,
         timeout: float | None = None,
     ) -> Endpoint:
         """Roll the endpoint over to new variants (versions, weights, instances), new
-        batching, capture settings or body limit, with no request dropped."""
+        batching, capture settings or body limit, with no request dropped.
+        ``trust_code``: the new variants' inference code may run (a new version's code
+        is trusted anew: the trust given at deploy was for the code then served)."""
         endpoint = self.store.get(name)
         changes: dict[str, Any] = {}
         if variants is not None:
-            changes["variants"] = [dict(v) for v in variants]
+            changes["variants"] = [
+                {**dict(v), "trust_code": True} if trust_code else dict(v) for v in variants
+            ]
         if weights is not None:
             current = {
                 v["name"]: dict(v) for v in changes.get("variants", endpoint.config["variants"])

@@ -2278,6 +2278,12 @@ export interface components {
              * @default null
              */
             features?: string[] | null;
+            /**
+             * Trust Code
+             * @description The new variants' inference code may run.
+             * @default false
+             */
+            trust_code?: boolean;
         };
         /** EndpointVariant */
         EndpointVariant: {

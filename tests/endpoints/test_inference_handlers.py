@@ -152,6 +152,14 @@ def test_script_mode_model_trains_registers_and_serves_like_the_estimator(
     try:
         status, _, body = invoke("iris-trusted", csv_of(ROWS[:3]), "text/csv")
         assert status == 200 and json.loads(body) == expected[:3].tolist()
+        # a rolling update of other settings keeps the trust; a new version is trusted anew
+        endpoint.update(max_payload_bytes=4096, timeout=120)
+        assert invoke("iris-trusted", csv_of(ROWS[:3]), "text/csv")[0] == 200
+        with pytest.raises(mls.InvalidArgumentError, match=r"trust_code=True"):
+            endpoint.update(version=1, timeout=120)
+        endpoint.update(version=1, trust_code=True, timeout=120)
+        status, _, body = invoke("iris-trusted", csv_of(ROWS[:3]), "text/csv")
+        assert status == 200 and json.loads(body) == expected[:3].tolist()
     finally:
         endpoint.delete()
 

@@ -109,6 +109,7 @@ class EndpointHandler(_EndpointsBase):
             max_payload_bytes=body.max_payload_bytes,
             return_probabilities=body.return_probabilities,
             features=body.features,
+            trust_code=body.trust_code,
             wait=False,
         )
         self.emit_change("endpoints", "updated", name)
