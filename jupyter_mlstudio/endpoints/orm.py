@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String, Text
+from sqlalchemy import DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..store.orm import Base, as_utc
@@ -51,3 +51,30 @@ class EndpointRow(Base):
             generation=self.generation,
             owner_pid=self.owner_pid,
         )
+
+
+class AsyncRequestRow(Base):
+    """One asynchronous inference request: the durable queue of ``async_inference``."""
+
+    __tablename__ = "async_requests"
+    __table_args__ = (
+        Index("ix_async_requests_queue", "endpoint", "status", "created_at"),
+        Index("ix_async_requests_lease", "status", "lease_until"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    endpoint: Mapped[str] = mapped_column(String(64), nullable=False)
+    variant: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    input_location: Mapped[str] = mapped_column(Text, nullable=False)
+    output_location: Mapped[str] = mapped_column(Text, nullable=False)
+    failure_location: Mapped[str] = mapped_column(Text, nullable=False)
+    content_type: Mapped[str] = mapped_column(String(128), nullable=False)
+    accept: Mapped[str | None] = mapped_column(String(128))
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
