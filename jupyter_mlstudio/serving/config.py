@@ -102,6 +102,20 @@ class CaptureConfig(_Strict):
     rotate_seconds: float = Field(default=300.0, gt=0)
 
 
+class AsyncConfig(_Strict):
+    """Asynchronous inference (InvokeEndpointAsync): the endpoint's process works the
+    durable queue of ``endpoints/async_inference.py`` with this many concurrent
+    invocations; results go under ``output_path`` (default: the artifact store); each
+    completion or failure is POSTed to ``notification_webhook`` when set, signed with
+    ``notification_secret`` like the monitor's alerts."""
+
+    max_concurrent_invocations: int = Field(default=1, ge=1, le=1000)
+    output_path: str | None = None
+    notification_webhook: str | None = None
+    notification_secret: str | None = None
+    lease_seconds: float = Field(default=30.0, ge=1, le=3600)
+
+
 class EndpointConfig(_Strict):
     name: str = Field(pattern=NAME_PATTERN)
     host: str = "127.0.0.1"
@@ -110,6 +124,7 @@ class EndpointConfig(_Strict):
     variants: list[VariantConfig] = Field(min_length=1)
     batching: BatchingConfig = Field(default_factory=BatchingConfig)
     capture: CaptureConfig = Field(default_factory=CaptureConfig)
+    async_config: AsyncConfig | None = None  # None: no asynchronous inference
     # classifiers also answer predict_proba's rows and the classes they stand for
     return_probabilities: bool = False
     # online features looked up by the record ids in each request ("group@version:feature",

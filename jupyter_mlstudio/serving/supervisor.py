@@ -192,7 +192,17 @@ class Supervisor:
                 return 0
             self._info = info
             self._announce(info)
-            self._watch()
+            processor = None
+            if self.config.async_config is not None:  # works the durable async queue
+                from .async_worker import AsyncProcessor
+
+                processor = AsyncProcessor(self.config, info["url"])
+                processor.start()
+            try:
+                self._watch()
+            finally:
+                if processor is not None:
+                    processor.stop()
             return 0
         finally:
             self._stop_workers()
