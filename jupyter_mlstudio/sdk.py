@@ -809,6 +809,7 @@ def deploy(
     return_probabilities: bool = False,
     features: Sequence[str] | None = None,
     trust_code: bool = False,
+    async_config: Mapping[str, Any] | None = None,
     wait: bool = True,
     timeout: float | None = None,
 ) -> EndpointHandle:
@@ -825,6 +826,9 @@ def deploy(
     ``features=["customers:age", "orders:*"]`` (references as in
     ``mls.features.dataset``): requests carry only the record ids, the endpoint looks the
     features up in the online store and predicts on them, named as in the training set.
+    ``async_config={"max_concurrent_invocations": 2, "output_path": ...,
+    "notification_webhook": url, "notification_secret": ...}``: the endpoint also works a
+    durable queue of asynchronous requests (``endpoint.predict_async(data_or_path)``).
     Waits until it serves and raises with the reason if it could not start.
     """
     from .endpoints.handle import deploy_on
@@ -844,6 +848,7 @@ def deploy(
         return_probabilities=return_probabilities,
         features=features,
         trust_code=trust_code,
+        async_config=async_config,
         wait=wait,
         timeout=timeout,
     )

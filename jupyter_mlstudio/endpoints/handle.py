@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
+    from .async_inference import AsyncRequest
     from .service import EndpointService
 
 
@@ -95,6 +96,42 @@ class EndpointHandle:
             )
         return pd.DataFrame(answer["probabilities"], columns=answer["classes"])
 
+    def predict_async(
+        self, data: Any, *, content_type: str | None = None, accept: str | None = None
+    ) -> AsyncInference:
+        """Queue ``data`` for asynchronous inference (an endpoint deployed with
+        ``async_config``): bytes are sent as they are (``content_type``, default JSON); a
+        ``pathlib.Path`` or a URL string (``file://``, ``s3://``...) is read by the
+        endpoint from there; anything else is sent as JSON like :meth:`predict`'s."""
+        import json
+        from pathlib import Path
+
+        from .service import payload_of
+
+        if isinstance(data, Path) or (isinstance(data, str) and "://" in data):
+            location = data.resolve().as_uri() if isinstance(data, Path) else data
+            request = self._service.invoke_async(
+                self.name,
+                input_location=location,
+                content_type=content_type or "application/json",
+                accept=accept,
+            )
+        else:
+            payload = data if isinstance(data, bytes) else json.dumps(payload_of(data)).encode()
+            request = self._service.invoke_async(
+                self.name,
+                payload=payload,
+                content_type=content_type or "application/json",
+                accept=accept,
+            )
+        return AsyncInference(self._service, request)
+
+    def async_requests(self, limit: int = 100) -> list[AsyncInference]:
+        """Recent asynchronous requests of this endpoint, newest first."""
+        return [
+            AsyncInference(self._service, r) for r in self._service.list_async(self.name, limit)
+        ]
+
     def metrics(self) -> dict[str, Any]:
         """Live per-variant requests, errors, latency percentiles and batch sizes."""
         return self._service.metrics(self.name)
@@ -172,6 +209,66 @@ class EndpointHandle:
             raise ConflictError(f"Endpoint {self.name!r}: {endpoint.failure_reason}")
 
 
+class AsyncInferenceError(RuntimeError):
+    """An asynchronous request failed: the model's (or the endpoint's) error."""
+
+
+class AsyncInference:
+    """One asynchronous request (``endpoint.predict_async``): ``status``, ``result()``."""
+
+    def __init__(self, service: EndpointService, request: AsyncRequest) -> None:
+        self._service = service
+        self._request = request
+
+    @property
+    def inference_id(self) -> str:
+        return self._request.id
+
+    @property
+    def output_location(self) -> str:
+        return self._request.output_location
+
+    @property
+    def failure_location(self) -> str:
+        return self._request.failure_location
+
+    @property
+    def request(self) -> AsyncRequest:
+        return self._request
+
+    @property
+    def status(self) -> str:
+        """Queued, InProgress, Completed or Failed (read from the store each time)."""
+        self._request = self._service.get_async(self._request.endpoint, self._request.id)
+        return self._request.status.value
+
+    def __repr__(self) -> str:
+        return f"<AsyncInference {self.inference_id} {self._request.status.value}>"
+
+    def result(self, timeout: float | None = None, *, raw: bool = False) -> Any:
+        """Wait for the output: the endpoint's JSON answer parsed (``raw=True``: the
+        bytes). Raises :class:`AsyncInferenceError` with the error if it failed, and
+        ``TimeoutError`` after ``timeout`` seconds."""
+        import json
+        import time
+
+        from .async_inference import read_location
+
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            status = self.status
+            if status == "Completed":
+                body = read_location(self._request.output_location)
+                return body if raw else json.loads(body)
+            if status == "Failed":
+                raise AsyncInferenceError(
+                    f"Async request {self.inference_id} failed: {self._request.error}"
+                )
+            if deadline is not None and time.monotonic() >= deadline:
+                raise TimeoutError(f"Async request {self.inference_id} is still {status}.")
+            time.sleep(0.1)
+
+
 class DeployOptions(TypedDict, total=False):
     """The serving options of ``deploy`` that other deploy calls (a tuning job's
     ``deploy_best``) pass on unchanged."""
@@ -203,6 +300,7 @@ def deploy_on(
     return_probabilities: bool = False,
     features: Sequence[str] | None = None,
     trust_code: bool = False,
+    async_config: Mapping[str, Any] | None = None,
     wait: bool = True,
     timeout: float | None = None,
 ) -> EndpointHandle:
@@ -223,6 +321,7 @@ def deploy_on(
         return_probabilities=return_probabilities,
         features=features,
         trust_code=trust_code,
+        async_config=async_config,
         wait=wait,
         timeout=timeout,
     )

@@ -31,7 +31,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -57,6 +57,7 @@ from ..serving.process import (
     update_endpoint,
 )
 from ..store.pagination import Page
+from .async_inference import AsyncInferenceQueue, AsyncRequest
 from .entities import TRANSITIONAL, DeployedVariant, Endpoint, EndpointStatus
 from .store import EndpointStore
 
@@ -149,6 +150,7 @@ class EndpointService:
         return_probabilities: bool = False,
         features: Sequence[str] | None = None,
         trust_code: bool = False,
+        async_config: Mapping[str, Any] | None = None,
         wait: bool = True,
         timeout: float | None = None,
     ) -> Endpoint:
@@ -190,6 +192,7 @@ class EndpointService:
                 "return_probabilities": return_probabilities,
                 "features": self._pinned_features(features),
                 **({} if max_payload_bytes is None else {"max_payload_bytes": max_payload_bytes}),
+                **({} if async_config is None else {"async_config": dict(async_config)}),
             }
         )
         config, pinned = self._pin(config)
@@ -543,6 +546,47 @@ class EndpointService:
             raise EndpointRequestError(f"Endpoint {name!r}: {_message(reply)}", status)
         answer: dict[str, Any] = json.loads(reply)
         return answer
+
+    # -- asynchronous inference (endpoints/async_inference.py) -----------------------------
+    @property
+    def async_queue(self) -> AsyncInferenceQueue:
+        db = getattr(self.store, "_db", None)
+        if db is None:
+            raise InvalidArgumentError("Asynchronous inference needs the SQL endpoint store.")
+        return AsyncInferenceQueue(db, self._config.artifact_uri)
+
+    def invoke_async(
+        self,
+        name: str,
+        *,
+        payload: IO[bytes] | bytes | None = None,
+        input_location: str | None = None,
+        content_type: str = "application/json",
+        accept: str | None = None,
+    ) -> AsyncRequest:
+        """Queue a request for endpoint ``name`` (deployed with ``async_config``); its
+        process answers it (``get_async``) when a slot is free."""
+        settings = self.store.get(name).config.get("async_config")
+        if not settings:
+            raise InvalidArgumentError(
+                f"Endpoint {name!r} has no async_config: deploy it with "
+                "async_config={'max_concurrent_invocations': ...}."
+            )
+        return self.async_queue.enqueue(
+            name,
+            payload=payload,
+            input_location=input_location,
+            content_type=content_type,
+            accept=accept,
+            output_path=settings.get("output_path"),
+        )
+
+    def get_async(self, name: str, inference_id: str) -> AsyncRequest:
+        return self.async_queue.get(inference_id, endpoint=name)
+
+    def list_async(self, name: str, limit: int = 100) -> list[AsyncRequest]:
+        self.store.get(name)
+        return self.async_queue.list(name, limit=limit)
 
     def metrics(self, name: str) -> dict[str, Any]:
         status, _, body = self.request(name, "GET", "/metrics", timeout=10)
