@@ -5,7 +5,6 @@
 import * as React from 'react';
 
 import type { Job, JobStatus } from '../api/types';
-import { formatDuration } from '../ui/format';
 import { StatusBadge } from '../ui/components';
 
 /** A job's status, coloured by what it means. */
@@ -65,24 +64,6 @@ export function JobProgress(props: {
       )}
     </div>
   );
-}
-
-/** Milliseconds the job ran (or has run so far); `null` before it started. */
-export function jobDuration(job: Job, now: number): number | null {
-  if (job.duration_seconds !== null) {
-    return job.duration_seconds * 1000;
-  }
-  if (!job.started_at) {
-    return null;
-  }
-  const start = Date.parse(job.started_at);
-  const end = job.ended_at ? Date.parse(job.ended_at) : now;
-  return isNaN(start) || isNaN(end) ? null : Math.max(0, end - start);
-}
-
-/** `12.3s`, `4m 05s`; `—` before the job started. */
-export function formatJobDuration(job: Job, now: number): string {
-  return formatDuration(jobDuration(job, now)) || '—';
 }
 
 /** How a job kind is shown: `Training`, `Processing`, `Batch transform`. */

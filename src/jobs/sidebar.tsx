@@ -16,12 +16,8 @@ import {
   NewestNote,
   SidebarShell
 } from '../ui/sidebar-shell';
-import {
-  formatJobDuration,
-  JobProgress,
-  JobStatusBadge,
-  kindLabel
-} from './components';
+import { JobProgress, JobStatusBadge, kindLabel } from './components';
+import { formatJobDuration } from './duration';
 import type { JobsModel } from './model';
 import { RelativeTime, useNow } from '../ui/components';
 import { choicesOf, LabeledSelect, StatusFilter } from '../ui/fields';

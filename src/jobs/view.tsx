@@ -13,12 +13,12 @@ import { jobIcon, runIcon, tuningIcon } from '../icons';
 import { tabLabel } from '../titles';
 import { formatNumber, formatTime } from '../experiments/runs/columns';
 import {
-  formatJobDuration,
   JobProgress,
   JobStatusBadge,
   jobSource,
   kindLabel
 } from './components';
+import { formatJobDuration } from './duration';
 import type { JobModel } from './job-model';
 import {
   ActionButton,
