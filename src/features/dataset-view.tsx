@@ -15,7 +15,9 @@ import {
   ScrollTable
 } from '../ui/components';
 import { LabeledSelect } from '../ui/fields';
+import { Checkbox, Field } from '../ui/form';
 import { ResourcePanel, ResourceView } from '../ui/view';
+import { DataFileInput } from './data-file-input';
 import { DatasetBuilderModel, valueFeatures } from './dataset-model';
 
 /** The main-area widget of the training set builder. */
@@ -50,26 +52,17 @@ function Builder(props: { model: DatasetBuilderModel }): JSX.Element {
       />
       <ModelError model={model} />
       <PageSection title="Entity data">
-        <div className="jp-MLStudio-featureLookup">
-          <input
-            type="text"
-            className="jp-MLStudio-input jp-MLStudio-mono"
-            data-testid="mls-dataset-entity-path"
-            aria-label="Entity data file"
-            placeholder="data/entities.csv (record ids and an event-time column)"
-            value={model.entityPath}
-            onChange={event => model.setEntityPath(event.target.value)}
-          />
-          <button
-            type="button"
-            className="jp-MLStudio-button"
-            data-testid="mls-dataset-read-entity"
-            disabled={model.entityPath.trim() === '' || model.busy}
-            onClick={() => void model.readEntityColumns()}
-          >
-            Read columns
-          </button>
-        </div>
+        <DataFileInput
+          className="jp-MLStudio-featureLookup"
+          testId="mls-dataset-entity-path"
+          readTestId="mls-dataset-read-entity"
+          ariaLabel="Entity data file"
+          placeholder="data/entities.csv (record ids and an event-time column)"
+          value={model.entityPath}
+          onChange={path => model.setEntityPath(path)}
+          onRead={() => void model.readEntityColumns()}
+          busy={model.busy}
+        />
         {columns && (
           <LabeledSelect
             label="Event time column"
@@ -131,8 +124,7 @@ function Builder(props: { model: DatasetBuilderModel }): JSX.Element {
       </PageSection>
       <PageSection title="Options">
         <div className="jp-MLStudio-featureOptions">
-          <label className="jp-MLStudio-formField">
-            <span>As of (ignore later ingestions)</span>
+          <Field label="As of (ignore later ingestions)">
             <input
               type="datetime-local"
               className="jp-MLStudio-input"
@@ -140,9 +132,8 @@ function Builder(props: { model: DatasetBuilderModel }): JSX.Element {
               value={model.asOf}
               onChange={event => model.setAsOf(event.target.value)}
             />
-          </label>
-          <label className="jp-MLStudio-formField">
-            <span>Feature records from (event time)</span>
+          </Field>
+          <Field label="Feature records from (event time)">
             <input
               type="datetime-local"
               className="jp-MLStudio-input"
@@ -152,9 +143,8 @@ function Builder(props: { model: DatasetBuilderModel }): JSX.Element {
                 model.setEventRange(event.target.value, model.eventEnd)
               }
             />
-          </label>
-          <label className="jp-MLStudio-formField">
-            <span>Feature records until (event time)</span>
+          </Field>
+          <Field label="Feature records until (event time)">
             <input
               type="datetime-local"
               className="jp-MLStudio-input"
@@ -164,31 +154,20 @@ function Builder(props: { model: DatasetBuilderModel }): JSX.Element {
                 model.setEventRange(model.eventStart, event.target.value)
               }
             />
-          </label>
-          <label className="jp-MLStudio-checkbox">
-            <input
-              type="checkbox"
-              data-testid="mls-dataset-duplicates"
-              checked={model.includeDuplicated}
-              onChange={event =>
-                model.setIncludeDuplicated(event.target.checked)
-              }
-            />
-            <span>
-              Include duplicated records (every ingestion of an id and time)
-            </span>
-          </label>
-          <label className="jp-MLStudio-checkbox">
-            <input
-              type="checkbox"
-              data-testid="mls-dataset-deleted"
-              checked={model.includeDeleted}
-              onChange={event => model.setIncludeDeleted(event.target.checked)}
-            />
-            <span>Include deleted records (ignore tombstones)</span>
-          </label>
-          <label className="jp-MLStudio-formField">
-            <span>Write to (.parquet or .csv)</span>
+          </Field>
+          <Checkbox
+            testId="mls-dataset-duplicates"
+            label="Include duplicated records (every ingestion of an id and time)"
+            checked={model.includeDuplicated}
+            onChange={checked => model.setIncludeDuplicated(checked)}
+          />
+          <Checkbox
+            testId="mls-dataset-deleted"
+            label="Include deleted records (ignore tombstones)"
+            checked={model.includeDeleted}
+            onChange={checked => model.setIncludeDeleted(checked)}
+          />
+          <Field label="Write to (.parquet or .csv)">
             <input
               type="text"
               className="jp-MLStudio-input jp-MLStudio-mono"
@@ -197,7 +176,7 @@ function Builder(props: { model: DatasetBuilderModel }): JSX.Element {
               value={model.outputPath}
               onChange={event => model.setOutputPath(event.target.value)}
             />
-          </label>
+          </Field>
         </div>
         <div className="jp-MLStudio-toolbar jp-MLStudio-featureActions">
           <button

@@ -9,7 +9,6 @@
  */
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import type { Contents, ServerConnection } from '@jupyterlab/services';
-import { ReactWidget } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import {
@@ -28,7 +27,8 @@ import type {
   Job
 } from '../api/types';
 import { errorOf } from '../ui/errors';
-import { ErrorBanner } from '../ui/components';
+import { Checkbox, Field, FormError, runForm } from '../ui/form';
+import { DataFileInput } from './data-file-input';
 
 /** Files the dialogs offer (what the server's ingestion reads). */
 const DATA_FILE = /\.(csv|tsv|parquet|pq|jsonl|ndjson)$/i;
@@ -36,92 +36,6 @@ const DATA_FILE = /\.(csv|tsv|parquet|pq|jsonl|ndjson)$/i;
 /** Whether a path looks like a data file the Feature Store ingests. */
 export function isFeatureDataFile(path: string): boolean {
   return DATA_FILE.test(path);
-}
-
-/** A dialog body whose form state lives outside it (kept across retries). */
-class FormBody<S> extends ReactWidget implements Dialog.IBodyWidget<S> {
-  constructor(
-    private readonly _state: S,
-    private readonly _render: (state: S, update: () => void) => JSX.Element
-  ) {
-    super();
-    this.addClass('jp-MLStudio-featureDialog');
-  }
-
-  getValue(): S {
-    return this._state;
-  }
-
-  protected render(): JSX.Element {
-    return this._render(this._state, () => this.update());
-  }
-}
-
-/**
- * Show a form until it is cancelled or `submit` succeeds; a refusal is
- * shown in the form (`state.error`) and the form opens again.
- */
-export async function runForm<S extends { error: string | null }, R>(options: {
-  title: string;
-  accept: string;
-  state: S;
-  render: (state: S, update: () => void) => JSX.Element;
-  submit: (state: S) => Promise<R>;
-}): Promise<R | null> {
-  const { state } = options;
-  for (;;) {
-    const result = await showDialog<S>({
-      title: options.title,
-      body: new FormBody(state, options.render),
-      buttons: [
-        Dialog.cancelButton({ label: 'Cancel' }),
-        Dialog.okButton({ label: options.accept })
-      ],
-      focusNodeSelector: 'input'
-    });
-    if (!result.button.accept) {
-      return null;
-    }
-    try {
-      return await options.submit(state);
-    } catch (reason) {
-      state.error = errorOf(reason).message;
-    }
-  }
-}
-
-export function FormError(props: {
-  state: { error: string | null };
-  update: () => void;
-}): JSX.Element | null {
-  const { state, update } = props;
-  return state.error ? (
-    <div data-testid="mls-feature-dialog-error">
-      <ErrorBanner
-        message={state.error}
-        onDismiss={() => {
-          state.error = null;
-          update();
-        }}
-      />
-    </div>
-  ) : null;
-}
-
-export function Field(props: {
-  label: string;
-  help?: string;
-  children: React.ReactNode;
-}): JSX.Element {
-  return (
-    <label className="jp-MLStudio-formField">
-      <span>{props.label}</span>
-      {props.children}
-      {props.help && (
-        <small className="jp-MLStudio-formHelp">{props.help}</small>
-      )}
-    </label>
-  );
 }
 
 interface IIngestState {
@@ -160,20 +74,15 @@ export function ingestDialog(
             }}
           />
         </Field>
-        <label className="jp-MLStudio-checkbox">
-          <input
-            type="checkbox"
-            data-testid="mls-feature-ingest-as-job"
-            checked={state.asJob}
-            onChange={event => {
-              state.asJob = event.target.checked;
-              update();
-            }}
-          />
-          <span>
-            Run as a job (big files: progress in the job's log, status in Jobs)
-          </span>
-        </label>
+        <Checkbox
+          testId="mls-feature-ingest-as-job"
+          label="Run as a job (big files: progress in the job's log, status in Jobs)"
+          checked={state.asJob}
+          onChange={checked => {
+            state.asJob = checked;
+            update();
+          }}
+        />
       </div>
     ),
     submit: state =>
@@ -332,25 +241,17 @@ function CreateForm(props: {
     >
       <FormError state={state} update={update} />
       <Field label="Data file" help="Relative to the server's root folder.">
-        <div className="jp-MLStudio-pathInput">
-          <input
-            type="text"
-            className="jp-MLStudio-input jp-MLStudio-mono"
-            data-testid="mls-feature-create-path"
-            placeholder="data/customers.csv"
-            value={state.path}
-            onChange={event => set({ path: event.target.value, columns: null })}
-          />
-          <button
-            type="button"
-            className="jp-MLStudio-button"
-            data-testid="mls-feature-read-columns"
-            disabled={state.path.trim() === '' || state.reading}
-            onClick={props.read}
-          >
-            {state.reading ? 'Reading…' : 'Read columns'}
-          </button>
-        </div>
+        <DataFileInput
+          className="jp-MLStudio-pathInput"
+          testId="mls-feature-create-path"
+          readTestId="mls-feature-read-columns"
+          placeholder="data/customers.csv"
+          value={state.path}
+          onChange={path => set({ path, columns: null })}
+          onRead={props.read}
+          busy={state.reading}
+          reading={state.reading}
+        />
       </Field>
       <Field
         label="Group name"
@@ -452,23 +353,17 @@ function CreateForm(props: {
               </tbody>
             </table>
           </div>
-          <label className="jp-MLStudio-checkbox">
-            <input
-              type="checkbox"
-              checked={state.online}
-              onChange={event => set({ online: event.target.checked })}
-            />
-            <span>Online store (look records up by id)</span>
-          </label>
-          <label className="jp-MLStudio-checkbox">
-            <input
-              type="checkbox"
-              data-testid="mls-feature-create-ingest"
-              checked={state.ingest}
-              onChange={event => set({ ingest: event.target.checked })}
-            />
-            <span>Ingest the file into the new group</span>
-          </label>
+          <Checkbox
+            label="Online store (look records up by id)"
+            checked={state.online}
+            onChange={online => set({ online })}
+          />
+          <Checkbox
+            testId="mls-feature-create-ingest"
+            label="Ingest the file into the new group"
+            checked={state.ingest}
+            onChange={ingest => set({ ingest })}
+          />
         </>
       )}
     </div>

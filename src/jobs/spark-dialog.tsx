@@ -10,7 +10,7 @@ import * as React from 'react';
 
 import { createProcessingJob } from '../api/jobs';
 import type { Job } from '../api/types';
-import { Field, FormError, runForm } from '../features/dialogs';
+import { Field, FormError, runForm } from '../ui/form';
 
 interface ISparkState {
   instanceCount: string;

@@ -16,7 +16,7 @@ import {
   IExportRequest,
   IFeatureStoreExportResponse
 } from '../api/wrangler';
-import { Field, FormError, runForm } from '../features/dialogs';
+import { Field, FormError, runForm } from '../ui/form';
 import { errorOf } from '../ui/errors';
 
 interface IExportState {
