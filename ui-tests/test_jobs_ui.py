@@ -420,6 +420,16 @@ SPARK_TOTALS = textwrap.dedent(
 )
 
 
+def _seconds(duration: str) -> float:
+    """Seconds in a shown duration: `850ms`, `12.3s`, `1m 05s`."""
+    if duration.endswith("ms"):
+        return float(duration[:-2]) / 1000
+    if "m " in duration:
+        minutes, seconds = duration.split("m ")
+        return int(minutes) * 60 + float(seconds.rstrip("s"))
+    return float(duration.rstrip("s"))
+
+
 def test_run_a_pyspark_script_as_a_spark_job(
     page: Page, lab: Lab, console_errors: list[str]
 ) -> None:
@@ -467,10 +477,22 @@ def test_run_a_pyspark_script_as_a_spark_job(
     expect(view.locator('[data-testid="mls-job-log"]')).to_contain_text(
         "master=local[2]", timeout=JOB_TIMEOUT
     )
+    # Duration ticks from started_at to now while it runs (the script sleeps 8 s), not
+    # the server's updated_at - started_at.
+    duration = view.get_by_test_id("mls-job-duration")
+    before = _seconds(duration.inner_text())
+    page.wait_for_timeout(2_000)
+    expect(view.get_by_test_id("mls-job-status")).to_contain_text("Running")
+    assert _seconds(duration.inner_text()) >= before + 1.5, duration.inner_text()
     screenshot(page, "job-spark-running-dark")
     pages.switch_theme(page, dark=False)
     screenshot(page, "job-spark-running")
     wait_for_status(view, "Completed")
+    # once ended: ended - started, still
+    ended = duration.inner_text()
+    assert _seconds(ended) >= 8, ended
+    page.wait_for_timeout(1_500)
+    assert duration.inner_text() == ended
     expect(link).to_have_count(0)  # the UI ended with the job
     outputs = view.get_by_test_id("mls-job-outputs")
     expect(outputs).to_contain_text("spark_event_logs")
