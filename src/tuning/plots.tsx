@@ -11,7 +11,6 @@ import { PlotlyChart } from '../charts/chart';
 import type { IThemeColors } from '../charts/theme';
 import {
   contourFigure,
-  Direction,
   historyFigure,
   IFigureColors,
   importancesFigure,
@@ -21,6 +20,7 @@ import {
   paretoFigure,
   sliceFigure
 } from './figures';
+import type { Direction } from './trial-values';
 import { PageSection } from '../ui/components';
 import { LabeledSelect } from '../ui/fields';
 

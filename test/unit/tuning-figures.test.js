@@ -4,6 +4,7 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 
 const figures = require('../../build/unit/tuning/figures');
+const trialValues = require('../../build/unit/tuning/trial-values');
 const { sortTrials } = require('../../build/unit/tuning/trials');
 
 function trial(number, state, value, params = {}, extra = {}) {
@@ -29,17 +30,17 @@ test('the best-so-far line follows the direction and skips unfinished trials', (
     trial(4, 'Running', null),
     trial(5, 'Failed', null)
   ];
-  assert.deepEqual(figures.bestSoFar(trials, 'Maximize'), [
+  assert.deepEqual(trialValues.bestSoFar(trials, 'Maximize'), [
     [0, 0.5],
     [2, 0.7],
     [3, 0.7]
   ]);
-  assert.deepEqual(figures.bestSoFar(trials, 'Minimize'), [
+  assert.deepEqual(trialValues.bestSoFar(trials, 'Minimize'), [
     [0, 0.5],
     [2, 0.5],
     [3, 0.5]
   ]);
-  assert.equal(figures.bestTrial(trials, 'Maximize').number, 2);
+  assert.equal(trialValues.bestTrial(trials, 'Maximize').number, 2);
   const history = figures.historyFigure(
     trials,
     'validation:accuracy',
@@ -191,7 +192,7 @@ test('Pareto front: no trial on it is beaten on both objectives', () => {
     two(4, 0.85, 5)
   ];
   // maximize accuracy, minimize latency
-  const front = figures
+  const front = trialValues
     .paretoFront(trials, ['Maximize', 'Minimize'])
     .map(t => t.number);
   assert.deepEqual(front, [3, 0, 4]);
