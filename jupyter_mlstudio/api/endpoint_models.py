@@ -43,6 +43,18 @@ class EndpointCaptureIn(RequestModel):
     format: Literal["jsonl", "parquet"] | None = None
 
 
+class EndpointAsyncIn(RequestModel):
+    """Asynchronous inference: the endpoint works a durable queue of requests
+    (``/endpoints/{name}/async-invocations``)."""
+
+    max_concurrent_invocations: int = Field(default=1, ge=1, le=1000)
+    output_path: str | None = Field(
+        default=None, max_length=4096, description="Where outputs go (default: artifacts)."
+    )
+    notification_webhook: str | None = Field(default=None, max_length=2048)
+    notification_secret: str | None = Field(default=None, max_length=256)
+
+
 class EndpointCreate(RequestModel):
     name: str = Field(pattern=ENDPOINT_NAME_PATTERN)
     variants: list[EndpointVariantIn] = Field(min_length=1, max_length=16)
@@ -70,6 +82,7 @@ class EndpointCreate(RequestModel):
     trust_code: bool = Field(
         default=False, description="Every variant's inference code may run (see the variants')."
     )
+    async_config: EndpointAsyncIn | None = None
 
 
 class EndpointUpdate(RequestModel):

@@ -44,6 +44,11 @@ from .handlers.endpoints import (
     EndpointProxyHandler,
     EndpointsHandler,
 )
+from .handlers.endpoints_async import (
+    AsyncInvocationHandler,
+    AsyncInvocationsHandler,
+    AsyncOutputHandler,
+)
 from .handlers.experiments import ExperimentHandler, ExperimentsHandler
 from .handlers.features import (
     FeatureDatasetsHandler,
@@ -510,6 +515,15 @@ class MLStudio(ExtensionApp):
                 (rf"{API}/endpoints/(?P<name>[^/]+)/log", EndpointLogHandler),
                 (rf"{API}/endpoints/(?P<name>[^/]+)/example", EndpointExampleHandler),
                 (rf"{API}/endpoints/(?P<name>[^/]+)/errors", EndpointErrorsHandler),
+                (rf"{API}/endpoints/(?P<name>[^/]+)/async-invocations", AsyncInvocationsHandler),
+                (
+                    rf"{API}/endpoints/(?P<name>[^/]+)/async-invocations/(?P<inference_id>[^/]+)",
+                    AsyncInvocationHandler,
+                ),
+                (
+                    rf"{API}/endpoints/(?P<name>[^/]+)/async-invocations/(?P<inference_id>[^/]+)/output",
+                    AsyncOutputHandler,
+                ),
                 (rf"{API}/wrangler/transforms", TransformsHandler),
                 (rf"{API}/wrangler/preview", FlowPreviewHandler),
                 (rf"{API}/wrangler/report", FlowReportHandler),

@@ -836,6 +836,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mlstudio/api/v1/endpoints/{name}/async-invocations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The endpoint's recent asynchronous requests, newest first */
+        get: operations["listAsyncInvocations"];
+        put?: never;
+        /** Queue an asynchronous request (the body is the payload, or ?input_location=) */
+        post: operations["invokeEndpointAsync"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/endpoints/{name}/async-invocations/{inference_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One asynchronous request: status, locations, error */
+        get: operations["getAsyncInvocation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/endpoints/{name}/async-invocations/{inference_id}/output": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The output of a completed request (the error file of a failed one) */
+        get: operations["getAsyncInvocationOutput"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/mlstudio/api/v1/wrangler/transforms": {
         parameters: {
             query?: never;
@@ -1560,6 +1612,46 @@ export interface components {
             /** Items */
             items: components["schemas"]["ArtifactEntry"][];
         };
+        /** AsyncInference */
+        AsyncInference: {
+            /** Inference Id */
+            inference_id: string;
+            /** Endpoint */
+            endpoint: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "Queued" | "InProgress" | "Completed" | "Failed";
+            /** Input Location */
+            input_location: string;
+            /** Output Location */
+            output_location: string;
+            /** Failure Location */
+            failure_location: string;
+            /** Content Type */
+            content_type: string;
+            /** Accept */
+            accept: string | null;
+            /** Attempts */
+            attempts: number;
+            /** Error */
+            error: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Started At */
+            started_at: string | null;
+            /** Ended At */
+            ended_at: string | null;
+        };
+        /** AsyncInferenceList */
+        AsyncInferenceList: {
+            /** Items */
+            items: components["schemas"]["AsyncInference"][];
+        };
         /**
          * BatchTransformJobCreate
          * @description A batch transform job: a registered model scored over files. The input and
@@ -2104,6 +2196,34 @@ export interface components {
              */
             updated_at: string;
         };
+        /**
+         * EndpointAsyncIn
+         * @description Asynchronous inference: the endpoint works a durable queue of requests
+         *     (``/endpoints/{name}/async-invocations``).
+         */
+        EndpointAsyncIn: {
+            /**
+             * Max Concurrent Invocations
+             * @default 1
+             */
+            max_concurrent_invocations?: number;
+            /**
+             * Output Path
+             * @description Where outputs go (default: artifacts).
+             * @default null
+             */
+            output_path?: string | null;
+            /**
+             * Notification Webhook
+             * @default null
+             */
+            notification_webhook?: string | null;
+            /**
+             * Notification Secret
+             * @default null
+             */
+            notification_secret?: string | null;
+        };
         /** EndpointBatchingIn */
         EndpointBatchingIn: {
             /**
@@ -2175,6 +2295,8 @@ export interface components {
              * @default false
              */
             trust_code?: boolean;
+            /** @default null */
+            async_config?: components["schemas"]["EndpointAsyncIn"] | null;
         };
         /** EndpointError */
         EndpointError: {
@@ -9865,6 +9987,245 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EndpointErrorList"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listAsyncInvocations: {
+        parameters: {
+            query?: {
+                max_items?: number;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AsyncInferenceList"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The query string is too long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    invokeEndpointAsync: {
+        parameters: {
+            query?: {
+                /** @description Read the payload from this file (a path under the server's root or allowed data roots, or an fsspec URL) instead of the request body. */
+                input_location?: string | null;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AsyncInference"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The query string is too long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getAsyncInvocation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                inference_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AsyncInference"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getAsyncInvocationOutput: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                inference_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
                 };
             };
             /** @description Not authenticated */

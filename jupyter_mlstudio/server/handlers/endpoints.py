@@ -80,6 +80,7 @@ class EndpointsHandler(_EndpointsBase):
             return_probabilities=body.return_probabilities,
             features=body.features,
             trust_code=body.trust_code,
+            async_config=_settings(body.async_config),
             wait=False,
         )
         self.set_header(
