@@ -5,6 +5,7 @@ without async_config refuses."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -54,3 +55,51 @@ def test_predict_async_from_the_sdk(mlstudio_home: Path, tmp_path: Path) -> None
         endpoint.delete()
         plain.delete()
     assert np.asarray(sync).shape == (150,)
+
+
+def test_completion_posts_a_signed_webhook(mlstudio_home: Path) -> None:
+    import hashlib
+    import hmac
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    received: list[tuple[bytes, str]] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((body, self.headers.get("X-MLStudio-Signature", "")))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    mls.register(LogisticRegression(max_iter=500).fit(X, y), "iris-hook", input_example=X)
+    endpoint = mls.deploy(
+        "iris-hook",
+        async_config={
+            "notification_webhook": f"http://127.0.0.1:{server.server_port}/hook",
+            "notification_secret": "s3cret-key",
+        },
+        timeout=120,
+    )
+    try:
+        request = endpoint.predict_async(X.head(3))
+        request.result(timeout=60)
+        for _ in range(100):
+            if received:
+                break
+            time.sleep(0.1)
+    finally:
+        endpoint.delete()
+        server.shutdown()
+    body, signature = received[0]
+    expected = hmac.new(b"s3cret-key", body, hashlib.sha256).hexdigest()
+    assert signature == f"sha256={expected}"
+    event = json.loads(body)
+    assert event["inference_id"] == request.inference_id
+    assert event["status"] == "Completed" and event["event"] == "AsyncInferenceCompleted"
