@@ -156,10 +156,18 @@ class AsyncInferenceQueue:
             assert payload is not None
             _write_stream(input_location, payload, max_bytes)
         else:
-            fs, path = fsspec.core.url_to_fs(input_location)
-            if not fs.isfile(path):
+            try:
+                fs, path = fsspec.core.url_to_fs(input_location)
+                is_file, size = fs.isfile(path), None
+                if is_file:
+                    size = fs.size(path)
+            except (ValueError, ImportError, OSError) as exc:  # unknown protocol, bad path
+                raise InvalidArgumentError(
+                    f"input_location {input_location!r} cannot be read: {exc}"
+                ) from None
+            if not is_file:
                 raise InvalidArgumentError(f"input_location {input_location!r} is not a file.")
-            if fs.size(path) > max_bytes:
+            if size is not None and size > max_bytes:
                 raise InvalidArgumentError(_too_large(max_bytes))
         out = (output_path or base).rstrip("/")
         row = AsyncRequestRow(

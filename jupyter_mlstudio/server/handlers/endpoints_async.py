@@ -56,7 +56,10 @@ class AsyncInvocationsHandler(_AsyncBase):
             return location
         raw = location.removeprefix("file://")
         path = Path(raw) if Path(raw).is_absolute() else self.root_dir / raw
-        path = path.resolve()
+        try:
+            path = path.resolve()
+        except (ValueError, OSError) as exc:  # e.g. a NUL byte
+            raise BadRequest(f"input_location {location!r} is not a usable path: {exc}") from None
         if not any(path.is_relative_to(root.resolve()) for root in self.data_roots):
             raise BadRequest(f"input_location {location!r} is outside the allowed data roots.")
         return path.as_uri()
