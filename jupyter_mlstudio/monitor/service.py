@@ -611,8 +611,13 @@ class MonitorService:
         else:
             status = "Failed"
             reason = job.failure_reason or f"Its processing job {job.status.lower()}."
+        # the job's end, not this sync's moment (a scheduler tick can come much later)
         finished = self.store.finish_execution(
-            execution.id, status, violations=count, failure_reason=reason
+            execution.id,
+            status,
+            violations=count,
+            failure_reason=reason,
+            ended_at=job.ended_at or job.updated_at,
         )
         if finished is not None and finished.status == "CompletedWithViolations":
             self._alert(finished)

@@ -113,9 +113,10 @@ class MonitorStore(abc.ABC):
         *,
         violations: int = 0,
         failure_reason: str | None = None,
+        ended_at: datetime | None = None,
     ) -> Execution | None:
-        """An active execution's end; ``None`` when it had already ended (someone else
-        finished it)."""
+        """An active execution's end (at ``ended_at``, its job's end, by default now);
+        ``None`` when it had already ended (someone else finished it)."""
 
     @abc.abstractmethod
     def add_alert(
@@ -312,6 +313,7 @@ class SqlMonitorStore(MonitorStore):
         *,
         violations: int = 0,
         failure_reason: str | None = None,
+        ended_at: datetime | None = None,
     ) -> Execution | None:
         with self.db.session(write=True) as session:
             moved = session.execute(
@@ -324,7 +326,7 @@ class SqlMonitorStore(MonitorStore):
                     status=status,
                     violations=violations,
                     failure_reason=failure_reason,
-                    updated_at=utcnow(),
+                    updated_at=ended_at or utcnow(),
                 )
             )
             if moved.rowcount == 0:  # type: ignore[attr-defined]

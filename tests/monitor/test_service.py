@@ -346,3 +346,21 @@ def test_a_claim_whose_scheduler_died_before_the_job_fails_later(
     (ended,) = service.sync()
     assert (ended.id, ended.status) == (claimed.id, "Failed")
     assert ended.failure_reason and "stopped before it started the job" in ended.failure_reason
+
+
+def test_an_execution_ends_when_its_job_ended_not_when_sync_noticed(
+    studio: Studio, tmp_path: Path
+) -> None:
+    baseline = tmp_path / "baseline"
+    suggest_baseline(traffic(200, seed=1)).save(baseline)
+    table = tmp_path / "late.csv"
+    traffic(200, seed=1).to_csv(table, index=False)
+    service = studio.monitor
+    service.create_monitor("late", data=str(table), baseline=str(baseline))
+    execution = service.run_now("late")
+    assert execution.job_id
+    job = studio.jobs.wait(execution.job_id, timeout=120)
+    assert job.ended_at is not None
+    time.sleep(2)  # the scheduler's next tick comes later than the job's end
+    (ended,) = service.sync()
+    assert abs((ended.updated_at - job.ended_at).total_seconds()) < 0.5
