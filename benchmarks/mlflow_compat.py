@@ -10,9 +10,9 @@ real subprocesses on this machine, each on a fresh SQLite database in a temporar
    2 metrics, created before the clock starts) into a DataFrame.
 
 ``mlflow server --backend-store-uri sqlite:///… --default-artifact-root …`` runs as its
-users start it (its default workers); ours is a Jupyter server with the extension (the
-MLflow API under ``/mlstudio/mlflow``, the client sending the token as
-MLFLOW_TRACKING_TOKEN). Both answer the same results (checked: the same numbers of
+users start it (its default workers); ours is ``jupyter mlstudio mlflow-server`` (a Jupyter
+server with the extension: the MLflow API under ``/mlstudio/mlflow``, the client sending
+the token as MLFLOW_TRACKING_TOKEN). Both answer the same results (checked: the same numbers of
 runs, metrics and params). Prints each part's time and the ratio; the target is ≥ 2x
 faster end to end. MLflow's telemetry is switched off.
 
@@ -40,6 +40,7 @@ from peer_venv import print_table
 
 TARGET = 2.0
 TOKEN = "bench-token"
+CLI = [sys.executable, "-m", "jupyter_mlstudio.cli", "mlflow-server"]
 
 
 def free_port() -> int:
@@ -94,27 +95,15 @@ def mlflow_server(work: Path) -> Iterator[str]:
 
 @contextmanager
 def studio_server(work: Path) -> Iterator[str]:
+    """Ours as users start it outside JupyterLab: ``jupyter mlstudio mlflow-server``."""
     port = free_port()
-    home, root = work / "home", work / "root"
-    home.mkdir()
-    root.mkdir()
-    env = {**os.environ, "MLSTUDIO_HOME": str(home)}
+    env = {**os.environ, "MLSTUDIO_HOME": str(work / "home")}
     env.pop("MLSTUDIO_STORE_URI", None)
-    log = work / "jupyter-server.log"
+    log = work / "mlflow-server-ours.log"
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyter_server",
-            "--no-browser",
-            "--allow-root",
-            "--ip=127.0.0.1",
-            f"--port={port}",
-            f"--IdentityProvider.token={TOKEN}",
-            f"--ServerApp.root_dir={root}",
-            "--ServerApp.port_retries=0",
-        ],
+        [*CLI, "--port", str(port), "--token", TOKEN],
         env=env,
+        cwd=work,
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
         start_new_session=True,

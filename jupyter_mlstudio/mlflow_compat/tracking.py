@@ -325,6 +325,10 @@ class MlflowTracking:
                 run = self.experiments.end_run(run_id, status, _moment(end_time, "end_time"))
         return {"run_info": self.run_info(run)}
 
+    def require_run(self, run_id: str) -> None:
+        """Nothing to record, but the run must exist (``RESOURCE_DOES_NOT_EXIST`` if not)."""
+        self.experiments.get_run(run_id)
+
     def delete_run(self, run_id: str) -> None:
         self.experiments.delete_run(run_id)
 

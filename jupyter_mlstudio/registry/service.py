@@ -9,7 +9,7 @@ import hashlib
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -307,10 +307,26 @@ class Registry:
             code = None  # a training script that is not inference code
         if code is None and (folder / CODE_FOLDER / INFERENCE_SCRIPT).is_file():
             code = (folder / CODE_FOLDER, INFERENCE_SCRIPT)
+        # A folder without our metadata may still be a model: script-mode code or an
+        # MLflow model. Either is completed in a temporary copy, which then registers.
+        prepare: Callable[[Path], None] | None = None
         if code is not None and not (folder / METADATA_FILE).is_file():
-            with tempfile.TemporaryDirectory(prefix="mlstudio-code-") as tmp:
+            script_dir, script = code
+
+            def prepare(copy: Path) -> None:
+                package_code_model(folder, script_dir, script, copy, trust_code=trust_code)
+
+        elif not (folder / METADATA_FILE).is_file() and is_mlflow_model(folder):
+
+            def prepare(copy: Path) -> None:
+                shutil.copytree(folder, copy)
+                add_mlflow_metadata(copy)
+
+            trust_code = False  # an MLflow folder carries no inference code of ours
+        if prepare is not None:
+            with tempfile.TemporaryDirectory(prefix="mlstudio-model-") as tmp:
                 copy = Path(tmp) / "model"
-                package_code_model(folder, code[0], code[1], copy, trust_code=trust_code)
+                prepare(copy)
                 return self.register_folder(
                     copy,
                     name,
@@ -321,21 +337,6 @@ class Registry:
                     description=description,
                     tags=tags,
                     trust_code=trust_code,
-                )
-        if not (folder / METADATA_FILE).is_file() and is_mlflow_model(folder):
-            with tempfile.TemporaryDirectory(prefix="mlstudio-mlflow-") as tmp:
-                copy = Path(tmp) / "model"
-                shutil.copytree(folder, copy)
-                add_mlflow_metadata(copy)
-                return self.register_folder(
-                    copy,
-                    name,
-                    run_id=run_id,
-                    job_id=job_id,
-                    data=data,
-                    channels=channels,
-                    description=description,
-                    tags=tags,
                 )
         if not (folder / METADATA_FILE).is_file():
             files = [p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()]

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -16,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from jupyter_mlstudio.config import HOME_ENV
+from jupyter_mlstudio.config import HOME_ENV, StudioConfig
+from jupyter_mlstudio.studio import Studio
 
 Event = dict[str, Any]
 RESOURCE_CHANGED = "https://events.jupyter.org/jupyter_mlstudio/resource_changed/v1"
@@ -32,6 +35,21 @@ def resource_events(jp_serverapp: Any) -> list[Event]:
 
     jp_serverapp.event_logger.add_listener(schema_id=RESOURCE_CHANGED, listener=listener)
     return seen
+
+
+@pytest.fixture
+def no_endpoint_left_behind(mlstudio_home: Path) -> Iterator[None]:
+    """After the test, kill every endpoint process its store still records (a failed test
+    must not leave serving processes behind)."""
+    yield
+    studio = Studio(StudioConfig.resolve(home=mlstudio_home))
+    try:
+        for endpoint in studio.endpoints.store.all():
+            if endpoint.pid:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(endpoint.pid, signal.SIGKILL)
+    finally:
+        studio.close()
 
 
 @pytest.fixture

@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-import signal
-from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -15,24 +10,12 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 import jupyter_mlstudio as mls
-from jupyter_mlstudio.config import StudioConfig
-from jupyter_mlstudio.studio import Studio
 
 if TYPE_CHECKING:
     from conftest import Call
 
 
-@pytest.fixture(autouse=True)
-def no_endpoint_left_behind(mlstudio_home: Path) -> Iterator[None]:
-    yield
-    studio = Studio(StudioConfig.resolve(home=mlstudio_home))
-    try:
-        for endpoint in studio.endpoints.store.all():
-            if endpoint.pid:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(endpoint.pid, signal.SIGKILL)
-    finally:
-        studio.close()
+pytestmark = pytest.mark.usefixtures("no_endpoint_left_behind")
 
 
 async def test_features_over_rest(call: Call) -> None:

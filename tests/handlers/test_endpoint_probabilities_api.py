@@ -4,11 +4,6 @@ refused with a 400 for a model without predict_proba."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-import signal
-from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -17,8 +12,6 @@ from sklearn.datasets import load_iris
 from sklearn.linear_model import LinearRegression, LogisticRegression
 
 import jupyter_mlstudio as mls
-from jupyter_mlstudio.config import StudioConfig
-from jupyter_mlstudio.studio import Studio
 
 if TYPE_CHECKING:
     from conftest import Call
@@ -26,17 +19,7 @@ if TYPE_CHECKING:
 X, y = load_iris(return_X_y=True, as_frame=True)
 
 
-@pytest.fixture(autouse=True)
-def no_endpoint_left_behind(mlstudio_home: Path) -> Iterator[None]:
-    yield
-    studio = Studio(StudioConfig.resolve(home=mlstudio_home))
-    try:
-        for endpoint in studio.endpoints.store.all():
-            if endpoint.pid:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(endpoint.pid, signal.SIGKILL)
-    finally:
-        studio.close()
+pytestmark = pytest.mark.usefixtures("no_endpoint_left_behind")
 
 
 async def _in_service(call: Call, name: str) -> dict[str, Any]:

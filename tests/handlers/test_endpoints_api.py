@@ -4,11 +4,8 @@ proxy ``/mlstudio/endpoints/{name}/…``."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import os
-import signal
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,17 +48,7 @@ def invoke(
     return call("POST", endpoint, "invocations", body=body, api=False, headers=headers)
 
 
-@pytest.fixture(autouse=True)
-def no_endpoint_left_behind(mlstudio_home: Path) -> Iterator[None]:
-    yield
-    studio = Studio(StudioConfig.resolve(home=mlstudio_home))
-    try:
-        for endpoint in studio.endpoints.store.all():
-            if endpoint.pid:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(endpoint.pid, signal.SIGKILL)
-    finally:
-        studio.close()
+pytestmark = pytest.mark.usefixtures("no_endpoint_left_behind")
 
 
 async def test_deploy_invoke_through_the_proxy_update_and_delete(call: Call) -> None:

@@ -5,11 +5,7 @@ async_config, a missing body, a location outside the data roots and an unknown i
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import os
-import signal
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,8 +14,6 @@ from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 
 import jupyter_mlstudio as mls
-from jupyter_mlstudio.config import StudioConfig
-from jupyter_mlstudio.studio import Studio
 
 if TYPE_CHECKING:
     from conftest import Call
@@ -27,17 +21,7 @@ if TYPE_CHECKING:
 X, y = load_iris(return_X_y=True, as_frame=True)
 
 
-@pytest.fixture(autouse=True)
-def no_endpoint_left_behind(mlstudio_home: Path) -> Iterator[None]:
-    yield
-    studio = Studio(StudioConfig.resolve(home=mlstudio_home))
-    try:
-        for endpoint in studio.endpoints.store.all():
-            if endpoint.pid:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(endpoint.pid, signal.SIGKILL)
-    finally:
-        studio.close()
+pytestmark = pytest.mark.usefixtures("no_endpoint_left_behind")
 
 
 async def _wait(call: Call, path: tuple[str, ...], done: set[str]) -> dict[str, Any]:

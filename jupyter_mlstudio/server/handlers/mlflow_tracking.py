@@ -133,8 +133,8 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("runs/log-inputs", "POST"): lambda t, a: t.log_inputs(_run_id(a), a.get("datasets")),
     # The logged model is recorded by the logged-models API (mlflow_compat/logged_models):
     # these run-side notes of it need nothing more than a known run.
-    ("runs/log-model", "POST"): lambda t, a: t.get_run(_run_id(a)) and None,
-    ("runs/outputs", "POST"): lambda t, a: t.get_run(_run_id(a)) and None,
+    ("runs/log-model", "POST"): lambda t, a: t.require_run(_run_id(a)),
+    ("runs/outputs", "POST"): lambda t, a: t.require_run(_run_id(a)),
     ("runs/search", "POST"): lambda t, a: t.search_runs(
         _list(a, "experiment_ids"),
         _opt(a, "filter"),
