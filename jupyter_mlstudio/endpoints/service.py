@@ -48,7 +48,6 @@ from ..errors import (
 from ..processes import pid_alive, process_command_line, process_running, this_host
 from ..registry.service import require_code_trust
 from ..serving.config import EndpointConfig
-from ..serving.inference_code import INFERENCE_CODE_TAG
 from ..serving.process import (
     EndpointProcess,
     EndpointStartError,
@@ -226,6 +225,10 @@ class EndpointService:
     def _pin(self, config: EndpointConfig) -> tuple[EndpointConfig, list[DeployedVariant]]:
         """Every variant's version resolved now (aliases, newest), so a missing model is a
         clear error at deploy and the endpoint serves what it says."""
+        # here, not at the top: the handlers module imports numpy, which `import
+        # jupyter_mlstudio` must not load (tests/core/test_package_import.py)
+        from ..serving.inference_code import INFERENCE_CODE_TAG
+
         variants, pinned = [], []
         for variant in config.variants:
             found = self._registry.get_version(variant.model, variant.version, variant.alias)
