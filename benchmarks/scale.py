@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -112,6 +113,21 @@ def overhead(home: Path, rows: int, rounds: int) -> None:
     )
 
 
+def _wait_for_warm_workers(cluster: Any, timeout: float = 120.0) -> None:
+    """Time a long-lived cluster, not a fresh one: the executor warms each worker's job
+    launcher when it connects; wait for it, as a cluster that has run before would be."""
+    import distributed
+
+    from jupyter_mlstudio.jobs.launcher import shared_launcher_warm
+
+    with distributed.Client(cluster) as client:
+        deadline = time.monotonic() + timeout
+        while not all(client.run(shared_launcher_warm).values()):
+            if time.monotonic() > deadline:
+                raise SystemExit("the workers' job launchers did not warm up")
+            time.sleep(0.5)
+
+
 def dask_speedup(home: Path, rows: int, rounds: int) -> None:
     import distributed
 
@@ -134,6 +150,8 @@ def dask_speedup(home: Path, rows: int, rounds: int) -> None:
                 )
             )
             try:
+                assert studio.jobs.executor is not None  # connects, warming the workers
+                _wait_for_warm_workers(cluster)
                 timings[workers] = xgboost_job(studio, folder, rounds, instance_count=2)
             finally:
                 studio.close()

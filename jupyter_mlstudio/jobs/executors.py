@@ -187,6 +187,23 @@ def _watch_safely(
             log.exception("could not record the failure of job %s", job_id)
 
 
+def _worker_settings(config: dict[str, str]) -> StudioConfig:
+    return StudioConfig.resolve(
+        home=config["home"],
+        store_uri=config["store_uri"],
+        artifact_uri=config["artifact_uri"],
+        dask_address=config.get("dask_address") or None,
+    )
+
+
+def _warm_worker(config: dict[str, str]) -> None:
+    """Runs on each Dask worker when the executor connects: the worker's job launcher
+    warms up now (a few seconds of imports in the background), so the first job there
+    starts forked and warm instead of paying for a fresh interpreter while the launcher
+    competes with it for the CPU."""
+    start_shared_launcher(runner_environment(_worker_settings(config)))
+
+
 def _supervise_on_worker(config: dict[str, str], job_id: str, stop_grace: float) -> str:
     """Runs inside a Dask worker: the same supervision as a local job.
 
@@ -195,12 +212,7 @@ def _supervise_on_worker(config: dict[str, str], job_id: str, stop_grace: float)
     """
     from distributed import get_worker
 
-    settings = StudioConfig.resolve(
-        home=config["home"],
-        store_uri=config["store_uri"],
-        artifact_uri=config["artifact_uri"],
-        dask_address=config.get("dask_address") or None,
-    )
+    settings = _worker_settings(config)
     # The job store is all supervision uses (the database the server already prepared).
     db = Database(settings.store_uri)
     store = SqlJobStore(db, settings.artifact_uri)
@@ -260,6 +272,8 @@ class DaskExecutor(JobExecutor):
         self._client: Any = Client(address, set_as_default=False, timeout="10s")
         self._futures: dict[str, Any] = {}
         self._closed = threading.Event()
+        with contextlib.suppress(Exception):  # a worker that cannot warm starts jobs cold
+            self._client.run(_warm_worker, self._worker_config(), on_error="ignore")
         if check_interval > 0:
             threading.Thread(
                 target=self._check_workers,
@@ -268,18 +282,20 @@ class DaskExecutor(JobExecutor):
                 daemon=True,
             ).start()
 
-    def submit(self, job: Job) -> None:
-        from distributed import fire_and_forget
-
-        config = {
+    def _worker_config(self) -> dict[str, str]:
+        return {
             "home": str(self.config.home),
             "store_uri": self.config.store_uri,
             "artifact_uri": self.config.artifact_uri,
             "dask_address": self._address,
         }
+
+    def submit(self, job: Job) -> None:
+        from distributed import fire_and_forget
+
         future = self._client.submit(
             _supervise_on_worker,
-            config,
+            self._worker_config(),
             job.id,
             self.stop_grace,
             key=f"mlstudio-job-{job.id}",

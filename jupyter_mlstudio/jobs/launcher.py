@@ -41,6 +41,14 @@ PRELOAD = (
     "jupyter_mlstudio.jobs.runner",
     "jupyter_mlstudio.jobs.builtin",
     "jupyter_mlstudio.jobs.algorithms",
+    # the boosting built-ins and their Dask interfaces (optional extras: skipped when
+    # absent). Importing them starts no OpenMP threads, so forking after stays safe.
+    "xgboost",
+    "lightgbm",
+    "dask.dataframe",
+    "distributed",
+    "jupyter_mlstudio.jobs.boosting",
+    "jupyter_mlstudio.jobs.distributed_boosting",
 )
 START_TIMEOUT = 60.0
 
@@ -283,6 +291,12 @@ def start_shared_launcher(env: Mapping[str, str]) -> None:
 
         _starting = threading.Thread(target=start, name="mlstudio-launcher-start", daemon=True)
         _starting.start()
+
+
+def shared_launcher_warm() -> bool:
+    """Whether this process's launcher is up and preloaded (jobs start forked)."""
+    with _shared_lock:
+        return _shared is not None and _shared.alive
 
 
 def shared_launcher(env: Mapping[str, str]) -> Launcher | None:

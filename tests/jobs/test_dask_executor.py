@@ -60,6 +60,24 @@ def test_stop_reaches_a_job_on_a_dask_worker(cluster: object, tmp_path: Path) ->
         studio.close()
 
 
+def test_connecting_warms_each_workers_job_launcher(cluster: object, tmp_path: Path) -> None:
+    """The first job on a worker starts forked from a warm launcher, instead of a fresh
+    interpreter racing the launcher's own warm-up for the CPU."""
+    from jupyter_mlstudio.jobs.launcher import shared_launcher_warm
+
+    address = cluster.scheduler_address  # type: ignore[attr-defined]
+    studio = Studio(StudioConfig.resolve(home=tmp_path, job_executor="dask", dask_address=address))
+    try:
+        with distributed.Client(address) as client:
+            assert isinstance(studio.jobs.executor, DaskExecutor)  # connects
+            deadline = time.monotonic() + 120
+            while not all(client.run(shared_launcher_warm).values()):
+                assert time.monotonic() < deadline, "the workers' launchers never warmed up"
+                time.sleep(0.5)
+    finally:
+        studio.close()
+
+
 def test_dask_executor_needs_an_address() -> None:
     with pytest.raises(InvalidArgumentError, match="scheduler address"):
         Studio(StudioConfig.resolve(job_executor="dask")).jobs.executor  # noqa: B018

@@ -19,7 +19,9 @@ print(json.dumps({name: name in sys.modules for name in sys.argv[1:]}))
 def test_warm_up_imports_what_a_job_would_load_lazily() -> None:
     # alembic: a job opens the studio, whose schema check imports it (0.25 s a job);
     # sklearn.metrics/model_selection: a built-in training scores and splits with them
+    # xgboost, distributed: the boosting built-ins and their Dask interface (about 1.6 s)
     wanted = ["alembic", "sklearn.metrics", "sklearn.model_selection", "skops.io"]
+    wanted += ["xgboost", "distributed", "jupyter_mlstudio.jobs.distributed_boosting"]
     done = subprocess.run(
         [sys.executable, "-c", PROBE, *wanted],
         capture_output=True,
