@@ -188,7 +188,10 @@ def train_boosting_distributed(
     classification = algo.task == "classification"
     classes: np.ndarray | None = None
     if classification:
-        classes = np.sort(train[target].unique().compute().to_numpy())
+        # each partition's distinct labels, merged here: ``unique()`` would shuffle the
+        # column across the workers for what is a handful of values
+        distinct = train[target].map_partitions(lambda part: part.drop_duplicates())
+        classes = np.sort(distinct.compute().unique())
         if len(classes) < 2:
             raise InvalidArgumentError(f"target column {target!r} has a single class")
         log(f"{len(classes)} classes: {', '.join(map(str, classes[:10]))}")
