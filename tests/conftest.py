@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import http.server
 import json
 import os
 import signal
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
@@ -234,3 +236,32 @@ def postgres_uri() -> str | None:
     finally:
         admin.dispose()
     return url.set(database=name).render_as_string(hide_password=False)
+
+
+#: what a ``webhook`` server received: each POST's headers (names lower-cased) and body
+WebhookPosts = list[tuple[dict[str, str], bytes]]
+
+
+@pytest.fixture
+def webhook() -> Iterator[tuple[str, WebhookPosts]]:
+    """A real HTTP server on loopback that records what is POSTed to it (monitor alerts,
+    async inference notifications): yields its URL and the list of posts."""
+    received: WebhookPosts = []
+
+    class Recorder(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            # header names are case-insensitive (urllib sends X-Mlstudio-Signature)
+            received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
+    server.shutdown()
+    server.server_close()

@@ -57,32 +57,19 @@ def test_predict_async_from_the_sdk(mlstudio_home: Path, tmp_path: Path) -> None
     assert np.asarray(sync).shape == (150,)
 
 
-def test_completion_posts_a_signed_webhook(mlstudio_home: Path) -> None:
+def test_completion_posts_a_signed_webhook(
+    webhook: tuple[str, list[tuple[dict[str, str], bytes]]],
+) -> None:
     import hashlib
     import hmac
     import json
-    import threading
-    from http.server import BaseHTTPRequestHandler, HTTPServer
 
-    received: list[tuple[bytes, str]] = []
-
-    class Hook(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append((body, self.headers.get("X-MLStudio-Signature", "")))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Hook)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url, received = webhook
     mls.register(LogisticRegression(max_iter=500).fit(X, y), "iris-hook", input_example=X)
     endpoint = mls.deploy(
         "iris-hook",
         async_config={
-            "notification_webhook": f"http://127.0.0.1:{server.server_port}/hook",
+            "notification_webhook": url,
             "notification_secret": "s3cret-key",
         },
         timeout=120,
@@ -96,8 +83,8 @@ def test_completion_posts_a_signed_webhook(mlstudio_home: Path) -> None:
             time.sleep(0.1)
     finally:
         endpoint.delete()
-        server.shutdown()
-    body, signature = received[0]
+    headers, body = received[0]
+    signature = headers.get("x-mlstudio-signature", "")
     expected = hmac.new(b"s3cret-key", body, hashlib.sha256).hexdigest()
     assert signature == f"sha256={expected}"
     event = json.loads(body)

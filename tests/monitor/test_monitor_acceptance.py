@@ -36,7 +36,6 @@ from jupyter_mlstudio.monitor.service import SIGNATURE_HEADER
 from jupyter_mlstudio.studio import default_studio
 
 from .scenario import NEW_CATEGORY_FEATURE, SHIFTED, traffic
-from .test_service import webhook  # noqa: F401 - the recording HTTP server fixture
 
 ROWS = 2_000  # per window
 PER_REQUEST = 10
@@ -93,7 +92,7 @@ def captured(capture: str, start: datetime, end: datetime) -> CapturedWindow:
 
 def test_drift_alert_and_accuracy_on_live_traffic(
     mlstudio_home: Path,
-    webhook: Any,  # noqa: F811
+    webhook: Any,
 ) -> None:
     url, received = webhook
     train = traffic(6_000, seed=1)

@@ -12,7 +12,6 @@ import sys
 import textwrap
 import threading
 import time
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -26,33 +25,6 @@ from jupyter_mlstudio.monitor.service import SIGNATURE_HEADER, post_webhook, sig
 from jupyter_mlstudio.studio import Studio
 
 from .scenario import traffic
-
-
-class Hook(http.server.BaseHTTPRequestHandler):
-    received: list[tuple[dict[str, str], bytes]] = []
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        # header names are case-insensitive (urllib sends X-Mlstudio-Signature)
-        self.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def webhook() -> Iterator[tuple[str, list[tuple[dict[str, str], bytes]]]]:
-    """A real HTTP server on loopback that records what is POSTed to it."""
-    received: list[tuple[dict[str, str], bytes]] = []
-    handler = type("RecordingHook", (Hook,), {"received": received})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture
