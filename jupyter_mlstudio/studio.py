@@ -29,6 +29,7 @@ from .registry.store import RegistryStore, SqlRegistryStore
 from .store.db import Database, redact_uri
 
 if TYPE_CHECKING:
+    from .features.lineage import FeatureDataset
     from .features.service import FeatureStore
     from .monitor.service import MonitorService
     from .tuning.service import TuningService
@@ -74,6 +75,7 @@ class Studio:
             jobs=self.stores.jobs,
             endpoints=self.stores.endpoints,
             artifact_uri=config.artifact_uri,
+            feature_datasets=self._feature_datasets,
         )
         self.endpoints = EndpointService(
             self.stores.endpoints, self.registry, config, features=lambda: self.features
@@ -144,6 +146,13 @@ class Studio:
                     features=lambda: self.features,
                 )
             return self._wrangler
+
+    def _feature_datasets(self, hashes: set[str]) -> list[FeatureDataset]:
+        """The Feature Store training sets written with one of these content hashes
+        (the registry's lineage; a plain query, without opening the Feature Store)."""
+        from .features.lineage import datasets_matching
+
+        return datasets_matching(self.db, hashes)
 
     @property
     def features(self) -> FeatureStore:

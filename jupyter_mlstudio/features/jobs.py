@@ -108,7 +108,7 @@ def ingest_spec(
         isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
     ):
         raise InvalidArgumentError("batch_size must be a positive whole number.")
-    group = store._writable(ref)  # an old version or a missing group: refused now
+    group = store.writable_group(ref)  # an old version or a missing group: refused now
     arguments = ["--group", group.ref]
     if path is not None:
         source = Path(path).resolve()

@@ -233,6 +233,9 @@ def training_set(
 ) -> TrainingSet:
     """:func:`dataset` with everything about it: the frame, the SQL it ran, the groups
     and versions joined and a fingerprint."""
+    from ..tracking import active_run  # the run the notebook or script has open
+
+    run = active_run()
     return _store().dataset(
         entity,
         features,
@@ -242,6 +245,7 @@ def training_set(
         event_time_range=event_time_range,
         include_duplicated=include_duplicated,
         output=output,
+        run_id=run.id if run is not None else None,
     )
 
 

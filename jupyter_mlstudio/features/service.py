@@ -203,7 +203,7 @@ class FeatureStore:
         it stay written and the ingestion history says how many rows landed. Rows that
         repeat an (id, event time) pair keep only the last one.
         """
-        group = self._writable(ref)
+        group = self.writable_group(ref)
         size = self._batch_size if batch_size is None else batch_size
         if isinstance(size, bool) or not isinstance(size, int) or size < 1:
             raise InvalidArgumentError("batch_size must be a positive whole number.")
@@ -246,7 +246,7 @@ class FeatureStore:
         if not isinstance(record, Mapping):
             raise InvalidArgumentError("A record is a mapping of feature names to values.")
         if record_id is not None:
-            group = self._writable(ref)
+            group = self.writable_group(ref)
             key = group.record_identifier
             typed = self._typed_id(group, record_id)
             given = record.get(key)
@@ -266,7 +266,7 @@ class FeatureStore:
         training sets built for earlier times still see the old values."""
         import pandas as pd
 
-        group = self._writable(ref)
+        group = self.writable_group(ref)
         when = event_time if event_time is not None else self._clock()
         id_def = group.feature(group.record_identifier)
         columns: dict[str, pa.Array] = {}
@@ -369,8 +369,8 @@ class FeatureStore:
         """A point-in-time-correct training set (see ``datasets.py`` for the rules):
         the entity rows (a DataFrame or a data file) with the requested features as
         they were at each row's ``event_time``. ``output`` also writes it to a file.
-        A written dataset, or one built in a run (``run_id``, default the active run),
-        is recorded for lineage."""
+        A written dataset, or one built in a run (``run_id``; the SDK passes the run the
+        notebook or script has open), is recorded for lineage."""
         import pandas as pd
 
         entity_source = "DataFrame"
@@ -405,11 +405,6 @@ class FeatureStore:
         self, result: TrainingSet, entity_source: str, written: Path | None, run_id: str | None
     ) -> None:
         """Record a written dataset, or one built inside a run, for lineage."""
-        if run_id is None:
-            from ..tracking import active_run  # the run the notebook or script has open
-
-            active = active_run()
-            run_id = active.id if active is not None else None
         if written is None and run_id is None:
             return
         # The registry's own hash of a file, so a model trained on it matches exactly.
@@ -447,8 +442,8 @@ class FeatureStore:
     def close(self) -> None:
         self.online.close()
 
-    # -- internals ---------------------------------------------------------------------
-    def _writable(self, ref: str) -> FeatureGroup:
+    def writable_group(self, ref: str) -> FeatureGroup:
+        """The group ``ref`` when new records may go to it (its newest version)."""
         group = self.get_group(ref)
         if not group.is_latest:
             raise InvalidArgumentError(
@@ -458,6 +453,7 @@ class FeatureStore:
             )
         return group
 
+    # -- internals ---------------------------------------------------------------------
     def _online_group(self, ref: str) -> FeatureGroup:
         group = self._cached_group(ref)
         if not group.online_enabled:

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from ..endpoints.store import EndpointStore
     from ..experiments.run_store import RunStore
     from ..experiments.store import ExperimentStore
+    from ..features.lineage import FeatureDataset
     from ..jobs.store import JobStore
 
 CARD_TITLES = {
@@ -139,8 +140,12 @@ class Registry:
         jobs: JobStore,
         endpoints: EndpointStore,
         artifact_uri: str,
+        feature_datasets: Callable[[set[str]], list[FeatureDataset]] | None = None,
     ) -> None:
+        """``feature_datasets`` finds the Feature Store training sets written with one of
+        the given content hashes (lineage shown with a version; none without it)."""
         self.store = store
+        self._datasets_with_hashes = feature_datasets
         self._runs = runs
         self._experiments = experiments
         self._jobs = jobs
@@ -602,13 +607,12 @@ class Registry:
     def _feature_datasets(self, data_ref: dict[str, Any] | None) -> list[dict[str, Any]]:
         """The Feature Store training sets whose written file is this version's data
         (or one of its channels): the same content hash."""
-        from ..features.lineage import data_hashes, datasets_matching
+        from ..features.lineage import data_hashes
 
-        db = getattr(self.store, "_db", None)  # the SQL store's database (the only store)
         hashes = data_hashes(data_ref)
-        if db is None or not hashes:
+        if self._datasets_with_hashes is None or not hashes:
             return []
-        return [d.to_dict() for d in datasets_matching(db, hashes)]
+        return [d.to_dict() for d in self._datasets_with_hashes(hashes)]
 
     def delete_model(self, name: str, force: bool = False) -> None:
         """Delete a model and its versions (``force``), never while an endpoint serves

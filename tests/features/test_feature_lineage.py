@@ -68,7 +68,10 @@ def test_lineage_from_flow_to_run_and_model_version(tmp_path: Path) -> None:
     store = mls.studio().features
     out = tmp_path / "train.csv"
     with mls.start_run("churn") as run:
-        frame = store.dataset(_entity(), ["customers:age"], event_time="ts", output=out).frame
+        # the SDK records the run the notebook has open
+        frame = mls.features.training_set(
+            _entity(), ["customers:age"], event_time="ts", output=out
+        ).frame
         model = LogisticRegression().fit(frame[["age"]], frame["label"])
         run.log_model(model, X=frame[["age"]])
     version = mls.register(run.id, "churn-lr", data=str(out))
