@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..errors import InvalidArgumentError
 from ..registry.entities import validate_alias, validate_model_name
+from .autoscaling import AutoscalingConfig
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"
 DEFAULT_PAYLOAD_LIMIT = 6 * 1024 * 1024
@@ -60,6 +61,15 @@ class VariantConfig(_Strict):
     trusted: list[str] = Field(default_factory=list)  # extra types the model file may use
     # the version's inference code (SageMaker handlers) may run (serving/inference_code.py)
     trust_code: bool = False
+    # target tracking between min and max instances (serving/autoscaling.py); ``instances``
+    # is then the count it starts with, brought within [min, max]
+    autoscaling: AutoscalingConfig | None = None
+
+    @model_validator(mode="after")
+    def _instances_within_policy(self) -> VariantConfig:
+        if self.autoscaling is not None:
+            self.instances = self.autoscaling.clamp(self.instances)
+        return self
 
     @field_validator("model")
     @classmethod
@@ -139,6 +149,9 @@ class EndpointConfig(_Strict):
     # (fast starts and restarts); "spawn": each worker is a fresh interpreter; "auto":
     # fork on Linux, spawn elsewhere (macOS system libraries do not survive fork)
     worker_start: Literal["auto", "fork", "spawn"] = "auto"
+    # no request for this many seconds: every worker stops, the next request starts them
+    # again (serving/autoscaling.py)
+    scale_to_zero_after: float | None = Field(default=None, gt=0, le=7 * 86400)
 
     @field_validator("features")
     @classmethod
@@ -169,6 +182,13 @@ class EndpointConfig(_Strict):
         """Worker processes of the endpoint: the variants' instances added up (every
         worker holds every variant; see the package docstring)."""
         return sum(v.instances for v in self.variants)
+
+    @property
+    def worker_capacity(self) -> int:
+        """The most workers it may run: autoscaled variants at their maximum."""
+        return sum(
+            v.autoscaling.max_instances if v.autoscaling else v.instances for v in self.variants
+        )
 
     def variant(self, name: str) -> VariantConfig:
         for variant in self.variants:

@@ -28,6 +28,7 @@ from typing import Any
 import tornado.web
 from tornado.http1connection import HTTP1Connection
 
+from .autoscaling import read_state
 from .capture import CaptureRecord, sampled
 from .config import drain_limit, too_large_message
 from .inference_code import HandlerError, StageError
@@ -389,6 +390,9 @@ class MetricsHandler(BaseHandler):
         metrics = endpoint_metrics(self.endpoint.metrics_file, self.endpoint.name, facts)
         if self.endpoint.features is not None:
             metrics["features"] = self.endpoint.features.facts()
+        scaling = read_state(self.endpoint.metrics_file.path.parent)  # serving/autoscaling.py
+        if scaling is not None:
+            metrics["autoscaling"] = scaling
         self.reply(metrics)
 
 

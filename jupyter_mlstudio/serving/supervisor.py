@@ -42,6 +42,7 @@ from typing import Any, Protocol
 
 from ..config import StudioConfig
 from ..errors import MLStudioError
+from .autoscaling import Autoscaler
 from .config import EndpointConfig
 from .metrics import NOT_ACCEPTING, MetricsFile
 from .worker import WorkerSpec, error_message
@@ -172,6 +173,9 @@ class Supervisor:
         self._metrics: MetricsFile | None = None
         self._spec_path: Path | None = None
         self._spec: WorkerSpec | None = None
+        self._scaler: Autoscaler | None = None  # autoscaling / scale to zero (see _autoscale)
+        self._scaled_metrics: MetricsFile | None = None
+        self._scaled_at = 0.0
         start = config.worker_start
         self.fork = start == "fork" or (start == "auto" and sys.platform.startswith("linux"))
 
@@ -191,6 +195,7 @@ class Supervisor:
             if self.stopping:
                 return 0
             self._info = info
+            self._scaler = self._new_scaler(self.config)
             self._announce(info)
             processor = None
             if self.config.async_config is not None:  # works the durable async queue
@@ -240,9 +245,13 @@ class Supervisor:
         """The metrics file and worker spec of the generation about to start."""
         assert self._runtime is not None
         suffix = "" if self.generation == 1 else f"-g{self.generation}"
+        scaling = config.scale_to_zero_after is not None or config.worker_capacity > (
+            config.worker_count
+        )
         self._metrics = MetricsFile.create(
             self._runtime / f"metrics{suffix}.bin",
-            slots=config.worker_count,
+            # scaled-in workers keep their slot while they drain: room for new ones beside
+            slots=2 * config.worker_capacity if scaling else config.worker_count,
             rows=len(config.variants) + 1,
         )
         spec = WorkerSpec(
@@ -336,6 +345,7 @@ class Supervisor:
             self._retired_metrics.append(previous[2])
         self._crashes.clear()
         self._restart_at.clear()
+        self._scaler = self._new_scaler(config, self._scaler)
         self._info = self._describe(config)
         log.info(
             "Generation %d serves; generation %d drains.", self.generation, self.generation - 1
@@ -483,13 +493,22 @@ class Supervisor:
 
     def _read_ready(self, timeout: float) -> None:
         pending = {w.ready_fd: w for w in self.workers.values() if w.ready_fd is not None}
-        if not pending:
+        # scaled to zero: a connection waiting on the listening socket starts the workers
+        listening = (
+            [s.fileno() for s in self._sockets]
+            if self._scaler is not None and self._scaler.scaled_to_zero
+            else []
+        )
+        if not pending and not listening:
             time.sleep(timeout)
             return
         with contextlib.suppress(InterruptedError):
-            readable, _, _ = select.select(list(pending), [], [], timeout)
+            readable, _, _ = select.select(list(pending) + listening, [], [], timeout)
             for fd in readable:
-                self._read_from(pending[fd])
+                if fd in pending:
+                    self._read_from(pending[fd])
+            if any(fd in listening for fd in readable):
+                self._wake()
 
     def _read_from(self, worker: _Worker) -> None:
         assert worker.ready_fd is not None
@@ -533,7 +552,10 @@ class Supervisor:
                 self._update()
             if self._retiring:
                 self._reap_retiring()
-            self._read_ready(POLL)
+            waking = self._scaler is not None and self._scaler.waking_up
+            self._read_ready(0.005 if waking else POLL)
+            if self._scaler is not None:
+                self._autoscale()
             now = time.monotonic()
             for slot, worker in list(self.workers.items()):
                 if worker.error is not None:
@@ -569,6 +591,104 @@ class Supervisor:
                     except OSError as exc:
                         log.error("Worker %d could not be started: %s", slot, exc)
                         self._restart_at[slot] = now + 5.0
+
+    # -- autoscaling and scale to zero (serving/autoscaling.py) -------------------------
+    def _new_scaler(
+        self, config: EndpointConfig, before: Autoscaler | None = None
+    ) -> Autoscaler | None:
+        if config.scale_to_zero_after is None and not any(v.autoscaling for v in config.variants):
+            return None
+        scaler = Autoscaler(
+            [(v.name, v.instances, v.autoscaling) for v in config.variants],
+            config.scale_to_zero_after,
+            self._runtime,
+        )
+        if before is not None:  # an update: the history and cold starts go on
+            scaler.adopt(before)
+        scaler.record(len(self.workers))
+        return scaler
+
+    def _autoscale(self) -> None:
+        """Sample the counters, and grow or shrink the pool to what the policy wants:
+        new workers start before any stops; a scaled-in worker drains (see _retiring)."""
+        scaler, metrics = self._scaler, self._metrics
+        now = time.monotonic()
+        if scaler is None or metrics is None or self.stopping or self._reload:
+            return
+        if now - self._scaled_at < 0.25 and not scaler.waking_up:
+            return
+        self._scaled_at = now
+        if metrics is not self._scaled_metrics:  # a new generation counts from zero
+            scaler.reset_window()
+            self._scaled_metrics = metrics
+        from .metrics import REQUESTS
+
+        _, counters = metrics.snapshot()
+        requests = [int(counters[:, row, REQUESTS].sum()) for row in range(counters.shape[1])]
+        scaler.observe(now, requests[: len(self.config.variants)], self._cpu_seconds(scaler))
+        starting = any(not w.ready for w in self.workers.values()) or bool(self._restart_at)
+        current = len(self.workers) + len(self._restart_at)
+        desired = scaler.desired(now)
+        if desired == 0 and not starting and current:
+            log.info("No request for %.0f s: scaling to zero.", scaler.scale_to_zero_after or 0)
+            self._scale_in(current)
+            scaler.went_to_zero(now)
+        elif desired > current:
+            log.info("Scaling out: %d -> %d workers.", current, desired)
+            for slot in self._free_slots(desired - current):
+                self._spawn(slot)
+        elif desired < current and not starting:
+            log.info("Scaling in: %d -> %d workers.", current, desired)
+            self._scale_in(current - desired)
+        scaler.record(sum(1 for w in self.workers.values() if w.ready))
+        extra = None
+        if scaler.scaled_to_zero:  # what /metrics would say, for whoever must not wake it
+            from .metrics import endpoint_metrics
+
+            facts = [
+                {"name": v.name, "model": v.model, "version": v.version, "weight": v.weight}
+                for v in self.config.variants
+            ]
+            extra = {"metrics": endpoint_metrics(metrics, self.config.name, facts)}
+        scaler.write_state(now, extra)
+
+    def _cpu_seconds(self, scaler: Autoscaler) -> dict[int, float]:
+        if not scaler.uses_cpu:
+            return {}
+        import psutil
+
+        seconds = {}
+        for worker in self.workers.values():
+            if worker.ready:
+                with contextlib.suppress(psutil.Error):
+                    times = psutil.Process(worker.process.pid).cpu_times()
+                    seconds[worker.process.pid] = times.user + times.system
+        return seconds
+
+    def _free_slots(self, count: int) -> list[int]:
+        """Slots no worker (serving, starting or draining) writes to."""
+        assert self._metrics is not None
+        used = set(self.workers) | set(self._restart_at) | {w.slot for _, w in self._retiring}
+        return [s for s in range(self._metrics.slots) if s not in used][:count]
+
+    def _scale_in(self, count: int) -> None:
+        now = time.monotonic()
+        for slot in sorted(self.workers, reverse=True)[:count]:
+            worker = self.workers.pop(slot)
+            with contextlib.suppress(ProcessLookupError):
+                worker.process.send_signal(signal.SIGTERM)
+            self._retiring.append((now, worker))
+
+    def _wake(self) -> None:
+        """A connection while scaled to zero: start the workers (it waits in the queue)."""
+        assert self._scaler is not None and self._metrics is not None
+        from .metrics import REQUESTS
+
+        _, counters = self._metrics.snapshot()
+        self._scaler.waking(time.monotonic(), int(counters[:, :, REQUESTS].sum()))
+        log.info("A request while scaled to zero: starting %d worker(s).", self._scaler.floor)
+        for slot in self._free_slots(self._scaler.floor):
+            self._spawn(slot)
 
     def _stop_workers(self) -> None:
         workers = list(self.workers.values()) + [w for _, w in self._retiring]
