@@ -19,6 +19,7 @@ from . import (
     home_models,
     job_models,
     monitor_models,
+    pipeline_models,
     registry_models,
     tuning_models,
     wrangler_models,
@@ -1113,5 +1114,24 @@ OPERATIONS: tuple[Operation, ...] = (
         monitor_models.MonitorAlertList,
         query=monitor_models.MonitorAlertListQuery,
         errors=(400, 404),
+    ),
+    Operation(
+        "get",
+        "/pipelines/step-types",
+        "listPipelineStepTypes",
+        "Pipeline step types with their arguments' JSON schema (x-picker hints), outputs, "
+        "metrics and properties",
+        "pipelines",
+        pipeline_models.StepTypeList,
+    ),
+    Operation(
+        "post",
+        "/pipelines/validate",
+        "validatePipeline",
+        "Validate a .pipeline document: every error with its step and path (a malformed "
+        "document is answered too, as invalid)",
+        "pipelines",
+        pipeline_models.PipelineValidation,
+        body=pipeline_models.PipelineDocument,
     ),
 )

@@ -96,6 +96,7 @@ from .handlers.monitors import (
     MonitorStopHandler,
     MonitorViolationsHandler,
 )
+from .handlers.pipelines import PipelineStepTypesHandler, PipelineValidateHandler
 from .handlers.registry import (
     ModelAliasHandler,
     ModelApprovalHandler,
@@ -491,6 +492,8 @@ class MLStudio(ExtensionApp):
                     rf"{API}/tuning-jobs/(?P<tuning_job>[^/]+)/warm-start-report",
                     TuningWarmStartReportHandler,
                 ),
+                (rf"{API}/pipelines/step-types", PipelineStepTypesHandler),
+                (rf"{API}/pipelines/validate", PipelineValidateHandler),
                 (rf"{API}/data/columns", DataColumnsHandler),
                 (rf"{API}/models", ModelsHandler),
                 (rf"{API}/models/(?P<name>[^/]+)", ModelHandler),

@@ -1441,6 +1441,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mlstudio/api/v1/pipelines/step-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Pipeline step types with their arguments' JSON schema (x-picker hints), outputs, metrics and properties */
+        get: operations["listPipelineStepTypes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/pipelines/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Validate a .pipeline document: every error with its step and path (a malformed document is answered too, as invalid) */
+        post: operations["validatePipeline"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1767,6 +1801,21 @@ export interface components {
              * @description Types outside scikit-learn/NumPy/SciPy the model may load.
              */
             trusted_types?: string[];
+        };
+        /** CachePolicy */
+        CachePolicy: {
+            /**
+             * Enabled
+             * @description Reuse a previous identical step's result.
+             * @default true
+             */
+            enabled?: boolean;
+            /**
+             * Expire After Seconds
+             * @description Older results are not reused (null: never expire).
+             * @default 2592000
+             */
+            expire_after_seconds?: number | null;
         };
         /** CategoricalRange */
         CategoricalRange: {
@@ -2179,6 +2228,29 @@ export interface components {
              * @description The online features it looks up (`group@version:feature`), if any.
              */
             features: string[];
+            /**
+             * Async Config
+             * @description Asynchronous inference settings (null: none); the webhook secret is shown redacted.
+             * @default null
+             */
+            async_config: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Autoscaling
+             * @description The autoscaled variants' policies, by name.
+             */
+            autoscaling: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+            /**
+             * Scale To Zero After
+             * @description Seconds idle before every worker stops (null: never).
+             * @default null
+             */
+            scale_to_zero_after: number | null;
             /** Instances */
             instances: number;
             /** Generation */
@@ -2223,6 +2295,54 @@ export interface components {
              * @default null
              */
             notification_secret?: string | null;
+        };
+        /**
+         * EndpointAutoscalingIn
+         * @description Target tracking (SageMaker Application Auto Scaling): between min and max instances,
+         *     as many as keep the target; one target: invocations per instance per minute or CPU.
+         */
+        EndpointAutoscalingIn: {
+            /**
+             * Min Instances
+             * @description Default 1.
+             * @default null
+             */
+            min_instances?: number | null;
+            /**
+             * Max Instances
+             * @description Default 4.
+             * @default null
+             */
+            max_instances?: number | null;
+            /**
+             * Target Invocations Per Instance
+             * @description Requests per instance per minute.
+             * @default null
+             */
+            target_invocations_per_instance?: number | null;
+            /**
+             * Target Cpu Percent
+             * @default null
+             */
+            target_cpu_percent?: number | null;
+            /**
+             * Scale Out Cooldown
+             * @description Seconds after a scale-out (default 60).
+             * @default null
+             */
+            scale_out_cooldown?: number | null;
+            /**
+             * Scale In Cooldown
+             * @description Seconds after any scaling (default 300).
+             * @default null
+             */
+            scale_in_cooldown?: number | null;
+            /**
+             * Window Seconds
+             * @description The metric's averaging window (default 60).
+             * @default null
+             */
+            window_seconds?: number | null;
         };
         /** EndpointBatchingIn */
         EndpointBatchingIn: {
@@ -2297,6 +2417,17 @@ export interface components {
             trust_code?: boolean;
             /** @default null */
             async_config?: components["schemas"]["EndpointAsyncIn"] | null;
+            /**
+             * @description The policy of every variant without its own.
+             * @default null
+             */
+            autoscaling?: components["schemas"]["EndpointAutoscalingIn"] | null;
+            /**
+             * Scale To Zero After
+             * @description Seconds idle before every worker stops.
+             * @default null
+             */
+            scale_to_zero_after?: number | null;
         };
         /** EndpointError */
         EndpointError: {
@@ -2406,6 +2537,22 @@ export interface components {
              * @default false
              */
             trust_code?: boolean;
+            /**
+             * @description Merged into every variant's policy; an explicit null removes them.
+             * @default null
+             */
+            autoscaling?: components["schemas"]["EndpointAutoscalingIn"] | null;
+            /**
+             * Scale To Zero After
+             * @description Seconds idle before every worker stops; 0: never.
+             * @default null
+             */
+            scale_to_zero_after?: number | null;
+            /**
+             * @description New asynchronous inference settings, merged into the current ones; null turns asynchronous inference off.
+             * @default null
+             */
+            async_config?: components["schemas"]["EndpointAsyncIn"] | null;
         };
         /** EndpointVariant */
         EndpointVariant: {
@@ -2457,6 +2604,8 @@ export interface components {
              * @default false
              */
             trust_code?: boolean;
+            /** @default null */
+            autoscaling?: components["schemas"]["EndpointAutoscalingIn"] | null;
         };
         /** ErrorDetail */
         ErrorDetail: {
@@ -4610,6 +4759,28 @@ export interface components {
             /** Importance */
             importance: number;
         };
+        /** Parameter */
+        Parameter: {
+            /** Name */
+            name: string;
+            /**
+             * Type
+             * @default String
+             * @enum {string}
+             */
+            type?: "String" | "Integer" | "Float" | "Boolean";
+            /**
+             * Default
+             * @description Used when a run does not give a value.
+             * @default null
+             */
+            default?: unknown;
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+        };
         /** ParetoFront */
         ParetoFront: {
             /** Objectives */
@@ -4649,6 +4820,66 @@ export interface components {
              * @default null
              */
             columns?: string[] | null;
+        };
+        /** PipelineDocument */
+        PipelineDocument: {
+            /**
+             * Format
+             * @default mlstudio.pipeline
+             * @constant
+             */
+            format?: "mlstudio.pipeline";
+            /**
+             * Version
+             * @default 1
+             * @constant
+             */
+            version?: 1;
+            /** Name */
+            name: string;
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+            /** Parameters */
+            parameters?: components["schemas"]["Parameter"][];
+            /**
+             * Max Parallel
+             * @default 4
+             */
+            max_parallel?: number;
+            /** Steps */
+            steps?: components["schemas"]["StepDocument"][];
+            /**
+             * Ui
+             * @description Editor data; the engine ignores it.
+             */
+            ui?: {
+                [key: string]: unknown;
+            };
+        };
+        /** PipelineIssue */
+        PipelineIssue: {
+            /**
+             * Step
+             * @description The step at fault; null for the document.
+             */
+            step: string | null;
+            /**
+             * Path
+             * @description Where in the step (or document), e.g. 'arguments.data'.
+             */
+            path: string;
+            /** Message */
+            message: string;
+        };
+        /** PipelineValidation */
+        PipelineValidation: {
+            /** Valid */
+            valid: boolean;
+            /** Errors */
+            errors: components["schemas"]["PipelineIssue"][];
         };
         /**
          * PlotlyFigure
@@ -5013,6 +5244,21 @@ export interface components {
             column?: string | null;
             figure: components["schemas"]["PlotlyFigure"];
         };
+        /** RetryPolicy */
+        RetryPolicy: {
+            /**
+             * Max Attempts
+             * @description Attempts in all (1: no retry).
+             * @default 1
+             */
+            max_attempts?: number;
+            /**
+             * Backoff Seconds
+             * @description Wait before the 2nd attempt; doubles each time.
+             * @default 5
+             */
+            backoff_seconds?: number;
+        };
         /** Run */
         Run: {
             /** Id */
@@ -5332,6 +5578,38 @@ export interface components {
             /** @default null */
             position?: components["schemas"]["Position"] | null;
         };
+        /** StepDocument */
+        StepDocument: {
+            /** Name */
+            name: string;
+            /** Type */
+            type: string;
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+            /** Arguments */
+            arguments?: {
+                [key: string]: unknown;
+            };
+            /** Depends On */
+            depends_on?: string[];
+            retry?: components["schemas"]["RetryPolicy"];
+            /**
+             * Timeout Seconds
+             * @default null
+             */
+            timeout_seconds?: number | null;
+            cache?: components["schemas"]["CachePolicy"];
+            /**
+             * Ui
+             * @description Editor data; the engine ignores it.
+             */
+            ui?: {
+                [key: string]: unknown;
+            };
+        };
         /**
          * StepStatus
          * @description One node's outcome: what the graph editor colours and the step list shows.
@@ -5379,6 +5657,49 @@ export interface components {
              * @default null
              */
             sample_note: string | null;
+        };
+        /** StepType */
+        StepType: {
+            /** Type */
+            type: string;
+            /** Title */
+            title: string;
+            /** Description */
+            description: string;
+            /** Category */
+            category: string;
+            /**
+             * Schema
+             * @description JSON schema of the step's arguments (x-picker hints).
+             */
+            schema: {
+                [key: string]: unknown;
+            };
+            /**
+             * Outputs
+             * @description Outputs every step of this type has.
+             */
+            outputs: string[];
+            /**
+             * Declares Outputs
+             * @description The arguments' 'outputs' add more outputs.
+             */
+            declares_outputs: boolean;
+            /**
+             * Metrics
+             * @description Steps of this type report metrics (Steps.X.Metrics.*).
+             */
+            metrics: boolean;
+            /**
+             * Properties
+             * @description Properties (Steps.X.Properties.*).
+             */
+            properties: string[];
+        };
+        /** StepTypeList */
+        StepTypeList: {
+            /** Items */
+            items: components["schemas"]["StepType"][];
         };
         /** Summary */
         Summary: {
@@ -12738,6 +13059,86 @@ export interface operations {
             };
             /** @description The query string is too long */
             414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listPipelineStepTypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StepTypeList"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    validatePipeline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PipelineDocument"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PipelineValidation"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
