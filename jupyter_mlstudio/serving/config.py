@@ -126,6 +126,29 @@ class AsyncConfig(_Strict):
     lease_seconds: float = Field(default=30.0, ge=1, le=3600)
 
 
+class MultiModelConfig(_Strict):
+    """A multi-model endpoint (serving/multi_model.py): besides its variants it serves any
+    version of the allowed registered models — ``/models/{model}/invocations`` or
+    ``/invocations`` with ``X-Amzn-SageMaker-Target-Model: churn/3`` (or ``churn@champion``,
+    or ``churn``: the newest) — each loaded by a worker on its first request and evicted,
+    least recently used first, when the worker's loaded models outgrow
+    ``memory_limit_bytes``."""
+
+    models: list[str] | None = None  # allowed model names; None: every registered model
+    memory_limit_bytes: int = Field(default=1024**3, ge=1024)
+
+    @field_validator("models")
+    @classmethod
+    def _model_names(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        try:
+            names = [validate_model_name(v) for v in value]
+        except InvalidArgumentError as exc:
+            raise ValueError(exc.message) from None
+        return list(dict.fromkeys(names))
+
+
 class EndpointConfig(_Strict):
     name: str = Field(pattern=NAME_PATTERN)
     host: str = "127.0.0.1"
@@ -145,6 +168,7 @@ class EndpointConfig(_Strict):
     ready_file: str | None = None  # written (atomically) once every worker serves
     drain_seconds: float = Field(default=10.0, ge=0)  # SIGTERM: time to finish in-flight work
     startup_timeout: float = Field(default=300.0, gt=0)
+    multi_model: MultiModelConfig | None = None  # None: the variants only
     # "fork": workers are forked from the supervisor after it imported the libraries
     # (fast starts and restarts); "spawn": each worker is a fresh interpreter; "auto":
     # fork on Linux, spawn elsewhere (macOS system libraries do not survive fork)
@@ -175,6 +199,8 @@ class EndpointConfig(_Strict):
             raise ValueError(f"Variant names must be unique; repeated: {', '.join(duplicates)}.")
         if not any(v.weight > 0 for v in self.variants):
             raise ValueError("At least one variant needs a weight above 0.")
+        if self.multi_model is not None and self.features:
+            raise ValueError("A multi-model endpoint cannot look features up.")
         return self
 
     @property

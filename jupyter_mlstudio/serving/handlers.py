@@ -310,9 +310,7 @@ class InvocationsHandler(BaseHandler):
     async def post(self) -> None:
         content_type = self.request.headers.get("Content-Type", "")
         try:
-            self.variant = variant = self.endpoint.choose(
-                self.request.headers.get("X-Target-Variant")
-            )
+            self.variant = variant = self.choose_variant()
             self.set_header("X-Invoked-Variant", variant.name)
             raw = self.read_body()
             self.start_capture(content_type)
@@ -341,6 +339,9 @@ class InvocationsHandler(BaseHandler):
             self.finish("".join(f"{_csv_cell(v)}\n" for v in predictions.values))
             return
         self.reply(body)
+
+    def choose_variant(self) -> LoadedVariant:
+        return self.endpoint.choose(self.request.headers.get("X-Target-Variant"))
 
     async def invoke_code(self, variant: LoadedVariant, raw: bytes, content_type: str) -> None:
         """A code model: the body through the script's handlers, on the variant's own
@@ -555,6 +556,10 @@ def make_app(endpoint: Endpoint) -> tornado.web.Application:
         (rf"/v2/models/([^/]+){versions}/ready", ModelReadyHandler),
         (rf"/v2/models/([^/]+){versions}/infer", InferHandler),
     ]
+    if endpoint.models is not None:  # a multi-model endpoint (serving/multi_model.py)
+        from .multi_model import with_model_routes
+
+        routes = with_model_routes(routes)
     return tornado.web.Application(
         [(path, handler, {"endpoint": endpoint}) for path, handler in routes],
         default_handler_class=NotFoundHandler,

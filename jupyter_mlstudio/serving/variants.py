@@ -244,6 +244,7 @@ class Endpoint:
         # the worker's open connections (the worker sets it once its server exists)
         self.open_connections: Callable[[], int] = lambda: 1 << 30
         self.draining = False
+        self.models: Any = None  # a multi-model endpoint's ModelCache (serving/multi_model.py)
         self._token = config.token.encode() if config.token else None
         self._random = random.Random(seed)  # noqa: S311 - traffic splitting, not secrets
         self._weighted = [v for v in variants if v.config.weight > 0]
@@ -310,3 +311,5 @@ class Endpoint:
                 variant.code_executor.shutdown(wait=False)
         if self.features is not None:
             self.features.close()
+        if self.models is not None:
+            self.models.close()

@@ -134,6 +134,10 @@ async def _serve(
             on_written=slot_writer.captured,
         )
     endpoint = Endpoint(config, variants, metrics_file, slot, capture, features=features)
+    if config.multi_model is not None:  # models loaded on demand (serving/multi_model.py)
+        from .multi_model import ModelCache
+
+        endpoint.models = ModelCache.open(endpoint, spec.metrics_file, slot)
     # the handlers stream bodies in and keep at most max_payload_bytes; a larger one is
     # read through up to the drain limit and answered 413 (see handlers.BaseHandler)
     server = _Server(
