@@ -810,6 +810,7 @@ def deploy(
     features: Sequence[str] | None = None,
     trust_code: bool = False,
     async_config: Mapping[str, Any] | None = None,
+    shadow: Mapping[str, Any] | None = None,
     wait: bool = True,
     timeout: float | None = None,
 ) -> EndpointHandle:
@@ -829,6 +830,10 @@ def deploy(
     ``async_config={"max_concurrent_invocations": 2, "output_path": ...,
     "notification_webhook": url, "notification_secret": ...}``: the endpoint also works a
     durable queue of asynchronous requests (``endpoint.predict_async(data_or_path)``).
+    ``shadow={"version": 4, "sampling": 0.5}`` (``model`` defaults to the production
+    one's): a shadow variant gets a copy of that share of the requests after production
+    answered; its answers are captured, never returned (``endpoint.shadow_comparison()``,
+    ``endpoint.promote_shadow()``).
     Waits until it serves and raises with the reason if it could not start.
     """
     from .endpoints.handle import deploy_on
@@ -849,6 +854,7 @@ def deploy(
         features=features,
         trust_code=trust_code,
         async_config=async_config,
+        shadow=shadow,
         wait=wait,
         timeout=timeout,
     )

@@ -59,6 +59,12 @@ class EndpointHandle:
         return list(self._endpoint.config.get("features") or [])
 
     @property
+    def shadow(self) -> dict[str, Any] | None:
+        """Its shadow variant (model, pinned version, sampling), if any."""
+        shadow = self._endpoint.config.get("shadow")
+        return dict(shadow) if shadow else None
+
+    @property
     def failure_reason(self) -> str | None:
         return self._endpoint.failure_reason
 
@@ -155,6 +161,7 @@ class EndpointHandle:
         return_probabilities: bool | None = None,
         features: Sequence[str] | None = None,
         trust_code: bool = False,
+        shadow: Mapping[str, Any] | bool | None = None,
         wait: bool = True,
         timeout: float | None = None,
     ) -> EndpointHandle:
@@ -188,8 +195,26 @@ class EndpointHandle:
             return_probabilities=return_probabilities,
             features=features,
             trust_code=trust_code,
+            shadow=shadow,
             wait=wait,
             timeout=timeout,
+        )
+        self._raise_if_failed()
+        return self
+
+    def shadow_comparison(self) -> dict[str, Any]:
+        """The shadow's answers against production's on the same requests: agreement
+        (or absolute differences), confusion, latency and errors of each (see
+        ``serving.shadow.compare``)."""
+        return self._service.shadow_compare(self.name)
+
+    def promote_shadow(
+        self, *, replace: str | None = None, wait: bool = True, timeout: float | None = None
+    ) -> EndpointHandle:
+        """Make the shadow the production variant (in place of ``replace``, default the
+        only one, which is removed) with a rolling update: no request is dropped."""
+        self._endpoint = self._service.promote_shadow(
+            self.name, replace=replace, wait=wait, timeout=timeout
         )
         self._raise_if_failed()
         return self
@@ -301,6 +326,7 @@ def deploy_on(
     features: Sequence[str] | None = None,
     trust_code: bool = False,
     async_config: Mapping[str, Any] | None = None,
+    shadow: Mapping[str, Any] | None = None,
     wait: bool = True,
     timeout: float | None = None,
 ) -> EndpointHandle:
@@ -322,6 +348,7 @@ def deploy_on(
         features=features,
         trust_code=trust_code,
         async_config=async_config,
+        shadow=shadow,
         wait=wait,
         timeout=timeout,
     )

@@ -55,6 +55,14 @@ from ..serving.process import (
     ready_path,
     update_endpoint,
 )
+from ..serving.shadow import (
+    check_shadow,
+    compare,
+    promoted,
+    read_shadow_capture,
+    shadow_destination,
+    shadow_settings,
+)
 from ..store.pagination import Page
 from .async_inference import AsyncInferenceQueue, AsyncRequest
 from .entities import TRANSITIONAL, DeployedVariant, Endpoint, EndpointStatus
@@ -150,6 +158,7 @@ class EndpointService:
         features: Sequence[str] | None = None,
         trust_code: bool = False,
         async_config: Mapping[str, Any] | None = None,
+        shadow: Mapping[str, Any] | None = None,
         wait: bool = True,
         timeout: float | None = None,
     ) -> Endpoint:
@@ -192,6 +201,11 @@ class EndpointService:
                 "features": self._pinned_features(features),
                 **({} if max_payload_bytes is None else {"max_payload_bytes": max_payload_bytes}),
                 **({} if async_config is None else {"async_config": dict(async_config)}),
+                **(
+                    {}
+                    if shadow is None
+                    else {"shadow": _shadow(shadow, trust_code, variants[0].get("model"))}
+                ),
             }
         )
         config, pinned = self._pin(config)
@@ -258,7 +272,14 @@ class EndpointService:
                     variant.name, variant.model, found.version, variant.weight, variant.instances
                 )
             )
-        return config.model_copy(update={"variants": variants}), pinned
+        shadow = config.shadow
+        if shadow is not None:  # pinned and trust-checked like a variant (serving/shadow.py)
+            check_shadow(config)
+            found = self._registry.get_version(shadow.model, shadow.version, shadow.alias)
+            if INFERENCE_CODE_TAG in found.tags:
+                require_code_trust(found, shadow.trust_code)
+            shadow = shadow.model_copy(update={"version": found.version, "alias": None})
+        return config.model_copy(update={"variants": variants, "shadow": shadow}), pinned
 
     def _full_config(self, endpoint: Endpoint, **changes: Any) -> EndpointConfig:
         data = {**endpoint.config, "token": endpoint.token, **changes}
@@ -306,6 +327,7 @@ class EndpointService:
         return_probabilities: bool | None = None,
         features: Sequence[str] | None = None,
         trust_code: bool = False,
+        shadow: Mapping[str, Any] | bool | None = None,
         wait: bool = True,
         timeout: float | None = None,
     ) -> Endpoint:
@@ -342,6 +364,9 @@ class EndpointService:
             changes["return_probabilities"] = return_probabilities
         if features is not None:  # [] stops looking features up
             changes["features"] = self._pinned_features(features)
+        if shadow is not None:  # a new shadow variant; False removes it (serving/shadow.py)
+            model = endpoint.config["variants"][0]["model"]
+            changes["shadow"] = None if shadow is False else _shadow(shadow, trust_code, model)
         if not changes:
             raise InvalidArgumentError(
                 "Nothing to update: give variants, weights, batching, capture, "
@@ -396,6 +421,44 @@ class EndpointService:
             failure_reason=None,
             owner_pid=None,
         )
+
+    # -- shadow variants (serving/shadow.py) -----------------------------------------------
+    def shadow_compare(self, name: str) -> dict[str, Any]:
+        """The shadow's answers against production's on the same requests (see
+        ``serving.shadow.compare``) and the shadow's live figures while it serves;
+        ``shadow`` is null when the endpoint has none."""
+        endpoint = self.store.get(name)
+        config = _validated({**endpoint.config, "token": None})
+        result: dict[str, Any] = {
+            "endpoint": name,
+            "shadow": config.shadow.model_dump(mode="json") if config.shadow else None,
+            "production": [v.name for v in config.variants],
+            "comparison": None,
+            "live": None,
+        }
+        if config.shadow is None:
+            return result
+        destination = shadow_destination(self._config.artifact_uri, name)
+        result["comparison"] = compare(read_shadow_capture(destination), config.shadow)
+        if endpoint.status is EndpointStatus.IN_SERVICE:
+            with contextlib.suppress(MLStudioError, ValueError):
+                result["live"] = self.metrics(name).get("shadow")
+        return result
+
+    def promote_shadow(
+        self,
+        name: str,
+        *,
+        replace: str | None = None,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> Endpoint:
+        """The shadow becomes the production variant in place of ``replace`` (default:
+        the only one), which is removed (SageMaker's promotion), through a rolling
+        update: no request is dropped."""
+        config = _validated({**self.store.get(name).config, "token": None})
+        variants = promoted(config, replace)
+        return self.update(name, variants, shadow=False, wait=wait, timeout=timeout)
 
     # -- delete -------------------------------------------------------------------------
     def delete(self, name: str, *, wait: bool = True, timeout: float | None = None) -> None:
@@ -708,6 +771,14 @@ class EndpointService:
         if command is None:
             return False
         return "jupyter_mlstudio.serving" in command and str(self.folder(endpoint.name)) in command
+
+
+def _shadow(shadow: Mapping[str, Any] | bool, trust_code: bool, model: Any) -> dict[str, Any]:
+    """A shadow's settings; its model defaults to the (first) production variant's."""
+    if isinstance(shadow, bool):
+        raise InvalidArgumentError("shadow is a dict ({'version': ..., 'sampling': 0.5}) or False.")
+    settings = {"model": model, **shadow_settings(shadow)}
+    return {**settings, "trust_code": True} if trust_code else settings
 
 
 def _message(body: bytes) -> str:

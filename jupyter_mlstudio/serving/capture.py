@@ -66,9 +66,12 @@ class CaptureRecord:
     status: int
     response: Any
     row: int  # the variant's metrics row
+    # more fields of the JSON-lines record (a shadow capture's side and latency)
+    extra: dict[str, Any] | None = None
 
     def as_json(self, endpoint: str) -> dict[str, Any]:
         return {
+            **(self.extra or {}),
             "inference_id": self.inference_id,
             "time": datetime.fromtimestamp(self.time, timezone.utc).isoformat(),
             "endpoint": endpoint,

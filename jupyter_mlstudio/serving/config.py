@@ -90,6 +90,24 @@ class VariantConfig(_Strict):
             raise ValueError(exc.message) from None
 
 
+class ShadowConfig(_Strict):
+    """A shadow variant (SageMaker's ShadowProductionVariants, serving/shadow.py): a copy
+    of a ``sampling`` share of the requests goes to this model version after production
+    answered; its answers are captured beside production's, never returned. It runs in
+    every worker of the pool on a thread of its own (no instances of its own)."""
+
+    name: str = Field(default="shadow", pattern=NAME_PATTERN)
+    model: str
+    version: int | None = Field(default=None, ge=1)
+    alias: str | None = None  # used when no version is given; neither = the newest
+    sampling: float = Field(default=1.0, gt=0, le=1)  # the share of requests copied
+    trusted: list[str] = Field(default_factory=list)
+    trust_code: bool = False
+
+    _model_name = field_validator("model")(VariantConfig._model_name.__func__)  # type: ignore[attr-defined]
+    _alias = field_validator("alias")(VariantConfig._alias.__func__)  # type: ignore[attr-defined]
+
+
 class BatchingConfig(_Strict):
     """Concurrent requests merged into one ``predict`` call: at most ``max_batch_size``
     rows, waiting at most ``max_wait_ms`` for more once the first one is there."""
@@ -158,6 +176,7 @@ class EndpointConfig(_Strict):
     batching: BatchingConfig = Field(default_factory=BatchingConfig)
     capture: CaptureConfig = Field(default_factory=CaptureConfig)
     async_config: AsyncConfig | None = None  # None: no asynchronous inference
+    shadow: ShadowConfig | None = None  # a shadow variant (serving/shadow.py)
     # classifiers also answer predict_proba's rows and the classes they stand for
     return_probabilities: bool = False
     # online features looked up by the record ids in each request ("group@version:feature",
@@ -201,6 +220,10 @@ class EndpointConfig(_Strict):
             raise ValueError("At least one variant needs a weight above 0.")
         if self.multi_model is not None and self.features:
             raise ValueError("A multi-model endpoint cannot look features up.")
+        if self.shadow is not None and self.shadow.name in names:
+            raise ValueError(
+                f"The shadow variant's name {self.shadow.name!r} is a production variant's."
+            )
         return self
 
     @property

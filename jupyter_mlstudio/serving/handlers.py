@@ -35,6 +35,7 @@ from .inference_code import HandlerError, StageError
 from .metrics import endpoint_metrics
 from .payloads import HEADER_LENGTH, encode_output, media_type, parse_infer, parse_invocation
 from .schema import Part, PayloadError
+from .shadow import ShadowCopy, ShadowRunner, shadow_metrics
 from .variants import Endpoint, LoadedVariant, Predictions, rejected_input
 
 log = logging.getLogger("jupyter_mlstudio.serving")
@@ -90,6 +91,7 @@ class BaseHandler(tornado.web.RequestHandler):
         self._received = 0
         self._too_large = False
         self._refusal: tuple[int, str] | None = None
+        self._shadow: list[Any] | None = None  # [content type, body, response]: a shadow copy
 
     def set_default_headers(self) -> None:
         self.clear_header("Server")
@@ -219,6 +221,8 @@ class BaseHandler(tornado.web.RequestHandler):
         self._count()
         variant = self.variant
         status = self.get_status()
+        if variant is not None and self._shadow is not None and endpoint.shadow is not None:
+            self._copy_to_shadow(endpoint.shadow, variant, status)
         if variant is not None and self._capture is not None and endpoint.capture is not None:
             content_type, request, response = self._capture
             record = CaptureRecord(
@@ -236,9 +240,32 @@ class BaseHandler(tornado.web.RequestHandler):
             if not endpoint.capture.submit(record):
                 endpoint.metrics.capture_dropped(variant.row)
 
+    def _copy_to_shadow(self, shadow: ShadowRunner, variant: LoadedVariant, status: int) -> None:
+        """The answered request to the shadow variant's thread (serving/shadow.py)."""
+        assert self._shadow is not None
+        content_type, body, response = self._shadow
+        copy = ShadowCopy(
+            self.inference_id,
+            self.started,
+            "infer" if self.oip else "invocations",
+            content_type,
+            body,
+            self.request.headers.get(HEADER_LENGTH),
+            self.request.headers.get("Accept", ""),
+            variant,
+            status,
+            response,
+            1000 * self.request.request_time(),
+        )
+        shadow.submit(copy)
+
     # -- shared steps ---------------------------------------------------------------------
     def start_capture(self, content_type: str) -> None:
-        """Decide, once the variant is known, whether this request is captured."""
+        """Decide, once the variant is known, whether this request is captured (and
+        copied to the shadow variant)."""
+        shadow = self.endpoint.shadow
+        if shadow is not None and shadow.wants(self.inference_id):
+            self._shadow = [content_type, self.read_body(), None]
         capture = self.endpoint.config.capture
         if self.endpoint.capture is not None and sampled(
             self.inference_id, capture.sampling_percent
@@ -250,6 +277,8 @@ class BaseHandler(tornado.web.RequestHandler):
             self._capture = (self._capture[0], document, self._capture[2])
 
     def captured_response(self, response: Any) -> None:
+        if self._shadow is not None:
+            self._shadow[2] = response
         if self._capture is not None:
             self._capture = (self._capture[0], self._capture[1], response)
 
@@ -391,6 +420,8 @@ class MetricsHandler(BaseHandler):
         metrics = endpoint_metrics(self.endpoint.metrics_file, self.endpoint.name, facts)
         if self.endpoint.features is not None:
             metrics["features"] = self.endpoint.features.facts()
+        if self.endpoint.shadow is not None:  # serving/shadow.py
+            metrics["shadow"] = shadow_metrics(self.endpoint.metrics_file, self.endpoint.shadow)
         scaling = read_state(self.endpoint.metrics_file.path.parent)  # serving/autoscaling.py
         if scaling is not None:
             metrics["autoscaling"] = scaling

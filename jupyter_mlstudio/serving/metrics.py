@@ -303,9 +303,11 @@ def endpoint_metrics(
         result["variants"][facts["name"]] = {**facts, **summarize(counters[:, row, :])}
     unrouted = summarize(counters[:, len(variants), :])
     result["unrouted"] = {"requests": unrouted["requests"], "errors": unrouted["errors"]}
+    # the variants' rows and the unrouted one (not a shadow variant's, after them)
+    served = counters[:, : len(variants) + 1, :]
     result["totals"] = {
         key: value
-        for key, value in summarize(counters.reshape(-1, FIELDS)).items()
+        for key, value in summarize(served.reshape(-1, FIELDS)).items()
         if key in ("requests", "errors", "latency_ms")
     }
     result["totals"]["latency_ms"].pop("histogram")

@@ -45,6 +45,7 @@ from ..errors import MLStudioError
 from .autoscaling import Autoscaler
 from .config import EndpointConfig
 from .metrics import NOT_ACCEPTING, MetricsFile
+from .shadow import metrics_rows
 from .worker import WorkerSpec, error_message
 
 log = logging.getLogger("jupyter_mlstudio.serving.supervisor")
@@ -129,9 +130,13 @@ def resolve_versions(config: EndpointConfig) -> EndpointConfig:
         for variant in config.variants:
             found = studio.registry.get_version(variant.model, variant.version, variant.alias)
             variants.append(variant.model_copy(update={"version": found.version, "alias": None}))
+        shadow = config.shadow
+        if shadow is not None:  # pinned likewise (serving/shadow.py)
+            found = studio.registry.get_version(shadow.model, shadow.version, shadow.alias)
+            shadow = shadow.model_copy(update={"version": found.version, "alias": None})
     finally:
         studio.close()
-    return config.model_copy(update={"variants": variants})
+    return config.model_copy(update={"variants": variants, "shadow": shadow})
 
 
 def capture_destination(config: EndpointConfig) -> str | None:
@@ -252,7 +257,7 @@ class Supervisor:
             self._runtime / f"metrics{suffix}.bin",
             # scaled-in workers keep their slot while they drain: room for new ones beside
             slots=2 * config.worker_capacity if scaling else config.worker_count,
-            rows=len(config.variants) + 1,
+            rows=metrics_rows(config),  # the variants', unrouted, a shadow's
         )
         spec = WorkerSpec(
             config=config,

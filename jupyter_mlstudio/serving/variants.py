@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import accumulate
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -27,6 +27,9 @@ from .features import FeatureLookup
 from .inference_code import InferenceHandlers
 from .metrics import MetricsFile, SlotWriter
 from .schema import InputSchema, Part, PayloadError, oip_datatype
+
+if TYPE_CHECKING:
+    from .shadow import ShadowRunner
 
 
 def rejected_input(exc: BaseException) -> bool:
@@ -240,6 +243,7 @@ class Endpoint:
         self.by_name = {v.name: v for v in variants}
         self.capture = capture
         self.unrouted_row = len(variants)
+        self.shadow: ShadowRunner | None = None  # the shadow variant's thread (shadow.py)
         self.inflight = 0  # requests between prepare() and finish
         # the worker's open connections (the worker sets it once its server exists)
         self.open_connections: Callable[[], int] = lambda: 1 << 30

@@ -93,6 +93,9 @@ def run_worker(spec: WorkerSpec, slot: int, fds: list[int], ready_fd: int) -> in
         from .variants import load_variants
 
         variants = load_variants(spec.config)
+        from .shadow import load_shadow
+
+        shadow = load_shadow(spec.config)  # None without a shadow variant
         features = None
         if spec.config.features:  # this process opens the online store itself
             from .features import FeatureLookup
@@ -102,7 +105,7 @@ def run_worker(spec: WorkerSpec, slot: int, fds: list[int], ready_fd: int) -> in
         log.error("Could not start: %s", error_message(exc))
         _report(ready_fd, {"ready": False, "error": error_message(exc)})
         return 1
-    asyncio.run(_serve(spec, slot, fds, ready_fd, variants, features))
+    asyncio.run(_serve(spec, slot, fds, ready_fd, variants, features, shadow))
     return 0
 
 
@@ -113,6 +116,7 @@ async def _serve(
     ready_fd: int,
     variants: list[Any],
     features: Any = None,
+    shadow: Any = None,
 ) -> None:
     from .capture import CaptureWriter
     from .config import drain_limit
@@ -138,6 +142,13 @@ async def _serve(
         from .multi_model import ModelCache
 
         endpoint.models = ModelCache.open(endpoint, spec.metrics_file, slot)
+    if shadow is not None:  # the shadow variant's thread (serving/shadow.py)
+        from ..config import StudioConfig
+        from .shadow import start_runner
+
+        artifacts = StudioConfig.resolve().artifact_uri
+        worker = f"w{slot}-{os.getpid()}"
+        endpoint.shadow = start_runner(config, shadow, slot_writer, worker, artifacts)
     # the handlers stream bodies in and keep at most max_payload_bytes; a larger one is
     # read through up to the drain limit and answered 413 (see handlers.BaseHandler)
     server = _Server(
@@ -166,6 +177,8 @@ async def _serve(
     await _drain(server, listeners, endpoint, config.drain_seconds)
     if capture is not None:
         capture.close()
+    if endpoint.shadow is not None:
+        endpoint.shadow.close()
     endpoint.close()
     metrics_file.close()
     log.info("Stopped.")
