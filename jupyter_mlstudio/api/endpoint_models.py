@@ -12,6 +12,7 @@ from ..endpoints.entities import Endpoint as EndpointEntity
 from ..serving.config import DEFAULT_PAYLOAD_LIMIT, MAX_PAYLOAD_LIMIT
 from ..store.pagination import DEFAULT_MAX_ITEMS, MAX_MAX_ITEMS
 from .common_models import INT64_MAX, QueryModel, RequestModel, ResponseModel
+from .shadow_models import EndpointShadow, EndpointShadowIn
 
 EndpointStatusName = Literal["Creating", "InService", "Updating", "Failed", "Deleting"]
 ENDPOINT_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"
@@ -84,6 +85,7 @@ class EndpointCreate(RequestModel):
         default=False, description="Every variant's inference code may run (see the variants')."
     )
     async_config: EndpointAsyncIn | None = None
+    shadow: EndpointShadowIn | None = Field(default=None, description="A shadow variant.")
 
 
 class EndpointUpdate(RequestModel):
@@ -99,6 +101,9 @@ class EndpointUpdate(RequestModel):
         default=None, max_length=1000, description="New feature references; [] stops lookups."
     )
     trust_code: bool = Field(default=False, description="The new variants' inference code may run.")
+    shadow: EndpointShadowIn | None = Field(
+        default=None, description="A new shadow variant; an explicit null removes it."
+    )
     async_config: EndpointAsyncIn | None = Field(
         default=None,
         description="New asynchronous inference settings, merged into the current ones; "
@@ -136,6 +141,7 @@ class Endpoint(ResponseModel):
         description="Asynchronous inference settings (null: none); the webhook secret is "
         "shown redacted.",
     )
+    shadow: EndpointShadow | None = Field(default=None, description="Its shadow variant.")
     instances: int
     generation: int
     failure_reason: str | None
@@ -158,6 +164,7 @@ class Endpoint(ResponseModel):
             return_probabilities=bool(endpoint.config.get("return_probabilities", False)),
             features=list(endpoint.config.get("features") or []),
             async_config=shown_async_config(endpoint.config.get("async_config")),
+            shadow=EndpointShadow.of(endpoint.config.get("shadow")),
             instances=endpoint.instances,
             generation=endpoint.generation,
             failure_reason=endpoint.failure_reason,

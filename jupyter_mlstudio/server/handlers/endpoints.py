@@ -47,6 +47,13 @@ def _async_change(body: endpoint_models.EndpointUpdate) -> dict[str, Any] | bool
     return False if "async_config" in body.model_fields_set else None
 
 
+def _shadow_change(body: endpoint_models.EndpointUpdate) -> dict[str, Any] | bool | None:
+    """A new shadow variant; an explicit null removes it (serving/shadow.py)."""
+    if body.shadow is not None:
+        return body.shadow.model_dump(exclude_none=True)
+    return False if "shadow" in body.model_fields_set else None
+
+
 class _EndpointsBase(MLStudioHandler):
     auth_resource = "mlstudio:endpoints"
 
@@ -88,6 +95,7 @@ class EndpointsHandler(_EndpointsBase):
             features=body.features,
             trust_code=body.trust_code,
             async_config=_settings(body.async_config),
+            shadow=_settings(body.shadow),
             wait=False,
         )
         self.set_header(
@@ -119,6 +127,7 @@ class EndpointHandler(_EndpointsBase):
             features=body.features,
             trust_code=body.trust_code,
             async_config=_async_change(body),
+            shadow=_shadow_change(body),
             wait=False,
         )
         self.emit_change("endpoints", "updated", name)
