@@ -810,6 +810,8 @@ def deploy(
     features: Sequence[str] | None = None,
     trust_code: bool = False,
     async_config: Mapping[str, Any] | None = None,
+    models: Sequence[str] | None = None,
+    multi_model: Mapping[str, Any] | bool | None = None,
     shadow: Mapping[str, Any] | None = None,
     wait: bool = True,
     timeout: float | None = None,
@@ -830,6 +832,12 @@ def deploy(
     ``async_config={"max_concurrent_invocations": 2, "output_path": ...,
     "notification_webhook": url, "notification_secret": ...}``: the endpoint also works a
     durable queue of asynchronous requests (``endpoint.predict_async(data_or_path)``).
+    ``models=["churn", "fraud"]``: a multi-model endpoint serving every version of those
+    models, each loaded on its first request (``endpoint.predict_model("churn/3", rows)``,
+    ``POST /models/churn/3/invocations`` or the ``X-Amzn-SageMaker-Target-Model`` header)
+    and evicted, least recently used first, beyond ``multi_model={"memory_limit_bytes":
+    ...}`` per worker; ``multi_model=True`` allows every registered model;
+    ``endpoint.models()`` lists them with their metrics.
     ``shadow={"version": 4, "sampling": 0.5}`` (``model`` defaults to the production
     one's): a shadow variant gets a copy of that share of the requests after production
     answered; its answers are captured, never returned (``endpoint.shadow_comparison()``,
@@ -854,6 +862,8 @@ def deploy(
         features=features,
         trust_code=trust_code,
         async_config=async_config,
+        models=models,
+        multi_model=multi_model,
         shadow=shadow,
         wait=wait,
         timeout=timeout,

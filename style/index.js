@@ -4,7 +4,6 @@ import './badges.css';
 import './jobs.css';
 import './models.css';
 import './endpoints.css';
-import './endpoints-async.css';
 import './wrangler.css';
 import './home.css';
 import './tuning.css';

@@ -7,12 +7,10 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field
 
-from ..endpoints.async_inference import shown_async_config
 from ..endpoints.entities import Endpoint as EndpointEntity
 from ..serving.config import DEFAULT_PAYLOAD_LIMIT, MAX_PAYLOAD_LIMIT
 from ..store.pagination import DEFAULT_MAX_ITEMS, MAX_MAX_ITEMS
 from .common_models import INT64_MAX, QueryModel, RequestModel, ResponseModel
-from .shadow_models import EndpointShadow, EndpointShadowIn
 
 EndpointStatusName = Literal["Creating", "InService", "Updating", "Failed", "Deleting"]
 ENDPOINT_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"
@@ -85,7 +83,6 @@ class EndpointCreate(RequestModel):
         default=False, description="Every variant's inference code may run (see the variants')."
     )
     async_config: EndpointAsyncIn | None = None
-    shadow: EndpointShadowIn | None = Field(default=None, description="A shadow variant.")
 
 
 class EndpointUpdate(RequestModel):
@@ -101,14 +98,6 @@ class EndpointUpdate(RequestModel):
         default=None, max_length=1000, description="New feature references; [] stops lookups."
     )
     trust_code: bool = Field(default=False, description="The new variants' inference code may run.")
-    shadow: EndpointShadowIn | None = Field(
-        default=None, description="A new shadow variant; an explicit null removes it."
-    )
-    async_config: EndpointAsyncIn | None = Field(
-        default=None,
-        description="New asynchronous inference settings, merged into the current ones; "
-        "null turns asynchronous inference off.",
-    )
 
 
 class EndpointVariant(ResponseModel):
@@ -136,12 +125,6 @@ class Endpoint(ResponseModel):
     features: list[str] = Field(
         description="The online features it looks up (`group@version:feature`), if any."
     )
-    async_config: dict[str, Any] | None = Field(
-        default=None,
-        description="Asynchronous inference settings (null: none); the webhook secret is "
-        "shown redacted.",
-    )
-    shadow: EndpointShadow | None = Field(default=None, description="Its shadow variant.")
     instances: int
     generation: int
     failure_reason: str | None
@@ -163,8 +146,6 @@ class Endpoint(ResponseModel):
             max_payload_bytes=int(endpoint.config.get("max_payload_bytes", DEFAULT_PAYLOAD_LIMIT)),
             return_probabilities=bool(endpoint.config.get("return_probabilities", False)),
             features=list(endpoint.config.get("features") or []),
-            async_config=shown_async_config(endpoint.config.get("async_config")),
-            shadow=EndpointShadow.of(endpoint.config.get("shadow")),
             instances=endpoint.instances,
             generation=endpoint.generation,
             failure_reason=endpoint.failure_reason,

@@ -65,13 +65,6 @@ class EndpointHandle:
         return dict(shadow) if shadow else None
 
     @property
-    def async_config(self) -> dict[str, Any] | None:
-        """Its asynchronous inference settings (``None``: none), the secret redacted."""
-        from .async_inference import shown_async_config
-
-        return shown_async_config(self._endpoint.config.get("async_config"))
-
-    @property
     def failure_reason(self) -> str | None:
         return self._endpoint.failure_reason
 
@@ -145,6 +138,27 @@ class EndpointHandle:
             AsyncInference(self._service, r) for r in self._service.list_async(self.name, limit)
         ]
 
+    def models(self) -> list[dict[str, Any]]:
+        """A multi-model endpoint's models (endpoints/multi_model.py): one dict per model
+        version it served (``model``, ``version``, ``loaded``, ``bytes``, ``loads``,
+        ``evictions``, ``requests``, ``errors``, ``latency_ms`` ...) and per allowed model
+        not served yet (``version`` None)."""
+        found: list[dict[str, Any]] = self._service.models(self.name)["models"]
+        return found
+
+    def add_models(self, models: Sequence[str]) -> list[str]:
+        """Allow more registered models on this multi-model endpoint, without
+        redeploying; the allowed models after."""
+        return self._service.add_models(self.name, models)
+
+    def predict_model(self, model: str, data: Any) -> np.ndarray[Any, Any]:
+        """Predictions of one model of a multi-model endpoint (``"churn/3"``,
+        ``"churn@champion"`` or ``"churn"``: the newest), loaded on first use."""
+        import numpy as np
+
+        predictions = self._service.invoke(self.name, data, target_model=model)["predictions"]
+        return np.asarray(predictions)
+
     def metrics(self) -> dict[str, Any]:
         """Live per-variant requests, errors, latency percentiles and batch sizes."""
         return self._service.metrics(self.name)
@@ -168,7 +182,6 @@ class EndpointHandle:
         return_probabilities: bool | None = None,
         features: Sequence[str] | None = None,
         trust_code: bool = False,
-        async_config: Mapping[str, Any] | bool | None = None,
         shadow: Mapping[str, Any] | bool | None = None,
         wait: bool = True,
         timeout: float | None = None,
@@ -176,8 +189,7 @@ class EndpointHandle:
         """Rolling update with no dropped request: a new version (or alias) of a
         one-variant endpoint, new ``variants``, ``weights`` by variant name, batching or
         capture settings, or a new body limit (``max_payload_bytes``). ``trust_code``:
-        the new version's inference code may run (see ``mls.deploy``). ``async_config``:
-        asynchronous inference settings merged into the current ones (``False``: off)."""
+        the new version's inference code may run (see ``mls.deploy``)."""
         if variants is None and (version, alias, model, instances) != (None, None, None, None):
             if len(self._endpoint.variants) != 1:
                 raise ValueError(
@@ -204,7 +216,6 @@ class EndpointHandle:
             return_probabilities=return_probabilities,
             features=features,
             trust_code=trust_code,
-            async_config=async_config,
             shadow=shadow,
             wait=wait,
             timeout=timeout,
@@ -336,6 +347,8 @@ def deploy_on(
     features: Sequence[str] | None = None,
     trust_code: bool = False,
     async_config: Mapping[str, Any] | None = None,
+    multi_model: Mapping[str, Any] | bool | None = None,
+    models: Sequence[str] | None = None,
     shadow: Mapping[str, Any] | None = None,
     wait: bool = True,
     timeout: float | None = None,
@@ -346,7 +359,9 @@ def deploy_on(
     endpoint = service.deploy(
         name,
         variants,
-        model=None if variants is not None else (model or name),
+        model=None if variants is not None else (model or (models[0] if models else name)),
+        multi_model=multi_model,
+        models=models,
         version=version,
         alias=alias,
         instances=instances,

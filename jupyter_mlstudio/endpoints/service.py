@@ -64,8 +64,15 @@ from ..serving.shadow import (
     shadow_settings,
 )
 from ..store.pagination import Page
-from .async_inference import AsyncInferenceQueue, AsyncRequest, merged_async_config
+from .async_inference import AsyncInferenceQueue, AsyncRequest
 from .entities import TRANSITIONAL, DeployedVariant, Endpoint, EndpointStatus
+from .multi_model import (
+    add_models,
+    check_models,
+    default_model,
+    endpoint_models,
+    multi_model_settings,
+)
 from .store import EndpointStore
 
 if TYPE_CHECKING:
@@ -158,6 +165,8 @@ class EndpointService:
         features: Sequence[str] | None = None,
         trust_code: bool = False,
         async_config: Mapping[str, Any] | None = None,
+        multi_model: Mapping[str, Any] | bool | None = None,
+        models: Sequence[str] | None = None,
         shadow: Mapping[str, Any] | None = None,
         wait: bool = True,
         timeout: float | None = None,
@@ -172,6 +181,12 @@ class EndpointService:
         their group versions pinned now. ``trust_code``: the versions' inference code
         (SageMaker handlers) may run; without it (here, in a variant or at register)
         deploying such a version is refused."""
+        # a multi-model endpoint: models=[names] or multi_model=True|{...} (multi_model.py)
+        many = multi_model_settings(multi_model, models)
+        if many is not None and many.get("models"):
+            check_models(self._registry, many["models"])
+            if variants is None and model is None:
+                model = default_model(many)
         if variants is None:
             if model is None:
                 raise InvalidArgumentError("Name the model to deploy (or give variants).")
@@ -201,6 +216,7 @@ class EndpointService:
                 "features": self._pinned_features(features),
                 **({} if max_payload_bytes is None else {"max_payload_bytes": max_payload_bytes}),
                 **({} if async_config is None else {"async_config": dict(async_config)}),
+                **({} if many is None else {"multi_model": many}),
                 **(
                     {}
                     if shadow is None
@@ -327,7 +343,6 @@ class EndpointService:
         return_probabilities: bool | None = None,
         features: Sequence[str] | None = None,
         trust_code: bool = False,
-        async_config: Mapping[str, Any] | bool | None = None,
         shadow: Mapping[str, Any] | bool | None = None,
         wait: bool = True,
         timeout: float | None = None,
@@ -335,9 +350,7 @@ class EndpointService:
         """Roll the endpoint over to new variants (versions, weights, instances), new
         batching, capture settings or body limit, with no request dropped.
         ``trust_code``: the new variants' inference code may run (a new version's code
-        is trusted anew: the trust given at deploy was for the code then served).
-        ``async_config``: new asynchronous inference settings (merged into the current
-        ones; ``False`` turns it off, see ``async_inference.merged_async_config``)."""
+        is trusted anew: the trust given at deploy was for the code then served)."""
         endpoint = self.store.get(name)
         changes: dict[str, Any] = {}
         if variants is not None:
@@ -367,17 +380,13 @@ class EndpointService:
             changes["return_probabilities"] = return_probabilities
         if features is not None:  # [] stops looking features up
             changes["features"] = self._pinned_features(features)
-        if async_config is not None:
-            changes["async_config"] = merged_async_config(
-                endpoint.config.get("async_config"), async_config
-            )
         if shadow is not None:  # a new shadow variant; False removes it (serving/shadow.py)
             model = endpoint.config["variants"][0]["model"]
             changes["shadow"] = None if shadow is False else _shadow(shadow, trust_code, model)
         if not changes:
             raise InvalidArgumentError(
                 "Nothing to update: give variants, weights, batching, capture, "
-                "max_payload_bytes, return_probabilities, features or async_config."
+                "max_payload_bytes, return_probabilities or features."
             )
         config, pinned = self._pin(self._full_config(endpoint, **changes))
         if endpoint.status is not EndpointStatus.IN_SERVICE or endpoint.pid is None:
@@ -484,8 +493,6 @@ class EndpointService:
         endpoint = self.store.get(name)
         self._stop_process(endpoint)
         shutil.rmtree(self.folder(name), ignore_errors=True)
-        if getattr(self.store, "_db", None) is not None:  # its async requests and files
-            self.async_queue.delete_endpoint(name)
         self.store.delete(name)
 
     def _stop_process(self, endpoint: Endpoint) -> None:
@@ -609,13 +616,18 @@ class EndpointService:
         predictions: list[Any] = self.invoke(name, data, variant=variant)["predictions"]
         return predictions
 
-    def invoke(self, name: str, data: Any, *, variant: str | None = None) -> dict[str, Any]:
+    def invoke(
+        self, name: str, data: Any, *, variant: str | None = None, target_model: str | None = None
+    ) -> dict[str, Any]:
         """The endpoint's whole JSON answer for ``data``: ``predictions`` and, when it
-        returns probabilities, ``probabilities`` and ``classes``."""
+        returns probabilities, ``probabilities`` and ``classes``. ``target_model``: a
+        model of a multi-model endpoint (``churn/3``, ``churn@champion``, ``churn``)."""
         body = json.dumps(payload_of(data)).encode()
         headers = {"Content-Type": "application/json"}
         if variant:
             headers["X-Target-Variant"] = variant
+        if target_model:
+            headers["X-Amzn-SageMaker-Target-Model"] = target_model
         status, _, reply = self.request(name, "POST", "/invocations", body, headers)
         if status != 200:
             raise EndpointRequestError(f"Endpoint {name!r}: {_message(reply)}", status)
@@ -662,6 +674,14 @@ class EndpointService:
     def list_async(self, name: str, limit: int = 100) -> list[AsyncRequest]:
         self.store.get(name)
         return self.async_queue.list(name, limit=limit)
+
+    def models(self, name: str) -> dict[str, Any]:
+        """A multi-model endpoint's models, loaded or not, with their metrics."""
+        return endpoint_models(self, name)
+
+    def add_models(self, name: str, models: Sequence[str]) -> list[str]:
+        """More allowed models for a multi-model endpoint, without redeploying."""
+        return add_models(self, name, models)
 
     def metrics(self, name: str) -> dict[str, Any]:
         status, _, body = self.request(name, "GET", "/metrics", timeout=10)

@@ -25,7 +25,6 @@ from ..config import (
     StudioConfig,
     default_home,
 )
-from ..endpoints.async_inference import AsyncInferenceQueue
 from ..errors import MLStudioError
 from ..features.store import SqlFeatureGroupStore
 from ..monitor.store import SqlMonitorStore
@@ -50,7 +49,6 @@ from .handlers.endpoints_async import (
     AsyncInvocationsHandler,
     AsyncOutputHandler,
 )
-from .handlers.endpoints_shadow import ShadowCompareHandler, ShadowPromoteHandler
 from .handlers.experiments import ExperimentHandler, ExperimentsHandler
 from .handlers.features import (
     FeatureDatasetsHandler,
@@ -138,7 +136,7 @@ from .handlers.wrangler import (
     FlowReportHandler,
     TransformsHandler,
 )
-from .watcher import ChangedSince, ChangeWatcher
+from .watcher import ChangeWatcher
 
 API = r"/mlstudio/api/v1"
 MLFLOW = r"/mlstudio/mlflow"  # MLflow's REST API for its unmodified client (issue 18)
@@ -359,8 +357,6 @@ class MLStudio(ExtensionApp):
                         "tuning-jobs": SqlTuningStore(studio.db).changed_since,
                         # the catalog, not studio.features: no pyarrow or DuckDB import
                         "feature-groups": SqlFeatureGroupStore(studio.db).changed_since,
-                        # finished async requests ("<endpoint>/<id>"): a notification each
-                        "async-inference": _finished_async(studio),
                     },
                     emit,
                     executor,
@@ -522,8 +518,6 @@ class MLStudio(ExtensionApp):
                 (rf"{API}/endpoints/(?P<name>[^/]+)/log", EndpointLogHandler),
                 (rf"{API}/endpoints/(?P<name>[^/]+)/example", EndpointExampleHandler),
                 (rf"{API}/endpoints/(?P<name>[^/]+)/errors", EndpointErrorsHandler),
-                (rf"{API}/endpoints/(?P<name>[^/]+)/shadow/compare", ShadowCompareHandler),
-                (rf"{API}/endpoints/(?P<name>[^/]+)/shadow/promote", ShadowPromoteHandler),
                 (rf"{API}/endpoints/(?P<name>[^/]+)/async-invocations", AsyncInvocationsHandler),
                 (
                     rf"{API}/endpoints/(?P<name>[^/]+)/async-invocations/(?P<inference_id>[^/]+)",
@@ -611,13 +605,6 @@ class MLStudio(ExtensionApp):
         executor = self.settings.get("mlstudio.executor")
         if executor is not None:
             executor.shutdown(wait=False)
-
-
-def _finished_async(studio: Studio) -> ChangedSince:
-    """Async requests that finished since the server started (never older ones)."""
-    queue = AsyncInferenceQueue(studio.db, studio.config.artifact_uri)
-    started = datetime.now(timezone.utc)
-    return lambda since: queue.finished_since(max(since, started))
 
 
 class _UnavailableStudio:

@@ -19,8 +19,9 @@ and also answers, in every worker:
 
 The allowed models are ``MultiModelConfig.models`` (names; every version of an allowed
 model may be targeted) or, when it is ``None``, every registered model. A model name
-outside the list is looked up again in the endpoint's stored config (at most once a
-second), so ``EndpointService.add_models`` widens the list without redeploying.
+outside the list is looked up again in the endpoint's stored config (at most every
+``ALLOWED_REFRESH`` seconds per name), so ``EndpointService.add_models`` widens the
+list without redeploying.
 
 Each worker keeps its own LRU (``ModelCache``): concurrent first requests for one
 version load it once (they wait for the same load), loads run on a thread (the event
@@ -69,7 +70,7 @@ from .variants import Endpoint, LoadedVariant
 
 TARGET_MODEL_HEADER = "X-Amzn-SageMaker-Target-Model"
 RESOLVE_TTL = 5.0  # seconds an alias or "newest" stays resolved in a worker
-ALLOWED_REFRESH = 1.0  # at most this often a worker re-reads the allowed models
+ALLOWED_REFRESH = 0.2  # a name refused is looked up again in the store after this long
 _TARGET = re.compile(r"^(?P<name>[^/@:]+)(?:(?:/|:)(?P<version>\d+)|@(?P<alias>[^/@:]+))?$")
 
 MAGIC = 0x4D4C53_4D4D444C  # "MLSMMDL"
@@ -301,7 +302,7 @@ class ModelCache:
         self._loading: dict[str, asyncio.Future[LoadedModel]] = {}
         self._waiting: dict[str, int] = {}
         self._resolved: dict[tuple[str, str | None], tuple[int, float]] = {}
-        self._allowed_read = 0.0
+        self._refused: dict[str, float] = {}  # names refused, when (monotonic)
         self._tasks: set[asyncio.Task[None]] = set()  # loads under way (kept referenced)
         # loads, and registry look-ups that must not wait behind a long load
         self._executor = ThreadPoolExecutor(2, thread_name_prefix="mlstudio-models")
@@ -348,8 +349,10 @@ class ModelCache:
         if self.allowed is None or name in self.allowed:
             return
         now = time.monotonic()
-        if now - self._allowed_read >= ALLOWED_REFRESH:  # added since? (add_models)
-            self._allowed_read = now
+        if now - self._refused.get(name, 0.0) >= ALLOWED_REFRESH:  # added since? (add_models)
+            if len(self._refused) > 10_000:
+                self._refused.clear()
+            self._refused[name] = now
             loop = asyncio.get_running_loop()
             stored = await loop.run_in_executor(self._executor, self._stored_allowed)
             if stored is not _UNKNOWN:

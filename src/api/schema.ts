@@ -836,40 +836,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/mlstudio/api/v1/endpoints/{name}/shadow/compare": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The shadow variant's answers against production's: agreement, latency, errors */
-        get: operations["compareEndpointShadow"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/mlstudio/api/v1/endpoints/{name}/shadow/promote": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Make the shadow the production variant (rolling update; 202: it is Updating) */
-        post: operations["promoteEndpointShadow"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/mlstudio/api/v1/endpoints/{name}/async-invocations": {
         parameters: {
             query?: never;
@@ -2285,11 +2251,6 @@ export interface components {
              * @default null
              */
             scale_to_zero_after: number | null;
-            /**
-             * @description Its shadow variant.
-             * @default null
-             */
-            shadow: components["schemas"]["EndpointShadow"] | null;
             /** Instances */
             instances: number;
             /** Generation */
@@ -2462,11 +2423,6 @@ export interface components {
              */
             autoscaling?: components["schemas"]["EndpointAutoscalingIn"] | null;
             /**
-             * @description A shadow variant.
-             * @default null
-             */
-            shadow?: components["schemas"]["EndpointShadowIn"] | null;
-            /**
              * Scale To Zero After
              * @description Seconds idle before every worker stops.
              * @default null
@@ -2540,61 +2496,6 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** EndpointShadow */
-        EndpointShadow: {
-            /** Name */
-            name: string;
-            /** Model */
-            model: string;
-            /**
-             * Version
-             * @description Pinned at deploy.
-             */
-            version: number | null;
-            /** Sampling */
-            sampling: number;
-        };
-        /**
-         * EndpointShadowIn
-         * @description A shadow variant: a copy of a ``sampling`` share of the requests goes to this model
-         *     version once production answered; its answers are captured, never returned.
-         */
-        EndpointShadowIn: {
-            /**
-             * Name
-             * @default shadow
-             */
-            name?: string;
-            /**
-             * Model
-             * @description Default: production's.
-             * @default null
-             */
-            model?: string | null;
-            /**
-             * Version
-             * @default null
-             */
-            version?: number | null;
-            /**
-             * Alias
-             * @description Used when no version is given; neither = the newest.
-             * @default null
-             */
-            alias?: string | null;
-            /**
-             * Sampling
-             * @description The share of requests copied (0 < s <= 1).
-             * @default 1
-             */
-            sampling?: number;
-            /**
-             * Trust Code
-             * @description Its inference code may run.
-             * @default false
-             */
-            trust_code?: boolean;
-        };
         /** EndpointUpdate */
         EndpointUpdate: {
             /**
@@ -2636,11 +2537,6 @@ export interface components {
              * @default false
              */
             trust_code?: boolean;
-            /**
-             * @description A new shadow variant; an explicit null removes it.
-             * @default null
-             */
-            shadow?: components["schemas"]["EndpointShadowIn"] | null;
             /**
              * @description Merged into every variant's policy; an explicit null removes them.
              * @default null
@@ -5594,118 +5490,6 @@ export interface components {
             sampled: boolean;
             /** Detail */
             detail: string;
-        };
-        /** ShadowComparison */
-        ShadowComparison: {
-            /** Endpoint */
-            endpoint: string;
-            /** @description Null: the endpoint has no shadow. */
-            shadow: components["schemas"]["EndpointShadow"] | null;
-            /**
-             * Production
-             * @description The production variants' names.
-             */
-            production: string[];
-            comparison: components["schemas"]["ShadowFigures"] | null;
-            /**
-             * Live
-             * @description The shadow's live figures (requests, errors, latency, captured, dropped) since the endpoint's last update, while it serves.
-             */
-            live: {
-                [key: string]: unknown;
-            } | null;
-        };
-        /** ShadowConfusionCell */
-        ShadowConfusionCell: {
-            /** Production */
-            production: string;
-            /** Shadow */
-            shadow: string;
-            /** Count */
-            count: number;
-        };
-        /** ShadowFigures */
-        ShadowFigures: {
-            /** Task */
-            task: ("classification" | "regression") | null;
-            /**
-             * Pairs
-             * @description Requests answered by both, joined by inference id.
-             */
-            pairs: number;
-            /**
-             * Compared
-             * @description Pairs where both answered predictions of one length.
-             */
-            compared: number;
-            /**
-             * Rows
-             * @description Prediction rows compared.
-             */
-            rows: number;
-            /**
-             * Production Variants
-             * @description Pairs by production variant.
-             */
-            production_variants: {
-                [key: string]: number;
-            };
-            /**
-             * Agreement
-             * @description Classifiers: the share of equal rows.
-             */
-            agreement: number | null;
-            /**
-             * Mean Absolute Difference
-             * @description Regressors.
-             */
-            mean_absolute_difference: number | null;
-            /** Max Absolute Difference */
-            max_absolute_difference: number | null;
-            /**
-             * Confusion
-             * @description Production's class against the shadow's (classifiers).
-             */
-            confusion: components["schemas"]["ShadowConfusionCell"][];
-            production: components["schemas"]["ShadowSide"];
-            shadow: components["schemas"]["ShadowSide"];
-            /**
-             * Unanswered
-             * @description Sampled requests whose shadow answer is not in yet.
-             */
-            unanswered: number;
-        };
-        /** ShadowLatency */
-        ShadowLatency: {
-            /** Count */
-            count: number;
-            /** Mean */
-            mean: number | null;
-            /** P50 */
-            p50: number | null;
-            /** P99 */
-            p99: number | null;
-            /** Max */
-            max: number | null;
-        };
-        /** ShadowPromote */
-        ShadowPromote: {
-            /**
-             * Replace
-             * @description The production variant the shadow replaces (default: the only one).
-             * @default null
-             */
-            replace?: string | null;
-        };
-        /** ShadowSide */
-        ShadowSide: {
-            /**
-             * Errors
-             * @description Answers with a 4xx or 5xx status.
-             */
-            errors: number;
-            /** @description Production: the request's time in the endpoint; shadow: its parse and predict time. */
-            latency_ms: components["schemas"]["ShadowLatency"];
         };
         /**
          * SqlSource
@@ -10546,126 +10330,6 @@ export interface operations {
             };
             /** @description Not found */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
-    compareEndpointShadow: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                name: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ShadowComparison"];
-                };
-            };
-            /** @description Not authenticated */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
-    promoteEndpointShadow: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                name: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ShadowPromote"];
-            };
-        };
-        responses: {
-            /** @description Accepted */
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Endpoint"];
-                };
-            };
-            /** @description Bad request */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Not authenticated */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Conflict */
-            409: {
                 headers: {
                     [name: string]: unknown;
                 };

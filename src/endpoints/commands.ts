@@ -139,8 +139,7 @@ export function addEndpointCommands(options: IEndpointCommandOptions): void {
                   trust_code: value.trustCode
                 }
               ],
-              capture: value.capture ? { enabled: true } : null,
-              async_config: value.asyncConfig
+              capture: value.capture ? { enabled: true } : null
             },
             serverSettings
           );

@@ -17,6 +17,7 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 
 import jupyter_mlstudio as mls
+import jupyter_mlstudio.errors as mls_errors
 from jupyter_mlstudio.config import ARTIFACT_URI_ENV, HOME_ENV, STORE_URI_ENV, StudioConfig
 from jupyter_mlstudio.serving import EndpointConfig, EndpointProcess
 from jupyter_mlstudio.serving.multi_model import model_size, parse_target
@@ -214,3 +215,40 @@ def test_concurrent_first_requests_load_once(endpoint: EndpointProcess) -> None:
     assert after["loads"] == loads + 1
     assert after["requests"] == before[target]["requests"] + 8
     assert after["latency_ms"]["p50"] is not None
+
+
+def test_sdk_deploy_list_invoke_and_add_models(mm_home: Path, local_models: dict[str, Any]) -> None:
+    """mls.deploy(models=[...]), endpoint.models(), predict_model and add_models through
+    the studio (the endpoint service), with its token."""
+    import time
+
+    from jupyter_mlstudio.endpoints.service import EndpointRequestError
+
+    mls.configure(
+        home=mm_home,
+        store_uri=f"sqlite:///{mm_home / 'mlstudio.db'}",
+        artifact_uri=(mm_home / "artifacts").as_uri(),
+    )
+    try:
+        endpoint = mls.deploy("zoo-sdk", models=["logit", "forest-a"])
+        try:
+            assert endpoint.variants[0]["model"] == "logit"  # the first: plain /invocations
+            sample = rows(3, 20)
+            answer = endpoint.predict_model("forest-a/1", sample).tolist()
+            assert answer == local_models["forest-a/1"].predict(sample).tolist()
+            listed = {(m["model"], m["version"]): m for m in endpoint.models()}
+            assert listed[("forest-a", 1)]["loaded"] and listed[("forest-a", 1)]["requests"] == 1
+            assert listed[("logit", None)]["loaded"] is False  # allowed, not served yet
+            with pytest.raises(EndpointRequestError) as refused:
+                endpoint.predict_model("forest-b", sample)
+            assert refused.value.status == 404
+            assert endpoint.add_models(["forest-b"]) == ["logit", "forest-a", "forest-b"]
+            time.sleep(0.3)  # the worker looks a refused name up again after 0.2 s
+            answer = endpoint.predict_model("forest-b", sample).tolist()
+            assert answer == local_models["forest-b/1"].predict(sample).tolist()
+            with pytest.raises(mls_errors.NotFoundError):
+                endpoint.add_models(["no-such-model"])
+        finally:
+            endpoint.delete()
+    finally:
+        close_default()

@@ -40,20 +40,6 @@ def _settings(body: Any) -> dict[str, Any] | None:
     return None if body is None else body.model_dump(exclude_none=True)
 
 
-def _async_change(body: endpoint_models.EndpointUpdate) -> dict[str, Any] | bool | None:
-    """The settings named (merged into the current ones); an explicit null: off."""
-    if body.async_config is not None:
-        return body.async_config.model_dump(exclude_unset=True) or True
-    return False if "async_config" in body.model_fields_set else None
-
-
-def _shadow_change(body: endpoint_models.EndpointUpdate) -> dict[str, Any] | bool | None:
-    """A new shadow variant; an explicit null removes it (serving/shadow.py)."""
-    if body.shadow is not None:
-        return body.shadow.model_dump(exclude_none=True)
-    return False if "shadow" in body.model_fields_set else None
-
-
 class _EndpointsBase(MLStudioHandler):
     auth_resource = "mlstudio:endpoints"
 
@@ -95,7 +81,6 @@ class EndpointsHandler(_EndpointsBase):
             features=body.features,
             trust_code=body.trust_code,
             async_config=_settings(body.async_config),
-            shadow=_settings(body.shadow),
             wait=False,
         )
         self.set_header(
@@ -126,8 +111,6 @@ class EndpointHandler(_EndpointsBase):
             return_probabilities=body.return_probabilities,
             features=body.features,
             trust_code=body.trust_code,
-            async_config=_async_change(body),
-            shadow=_shadow_change(body),
             wait=False,
         )
         self.emit_change("endpoints", "updated", name)
