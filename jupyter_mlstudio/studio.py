@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from .features.lineage import FeatureDataset
     from .features.service import FeatureStore
     from .monitor.service import MonitorService
+    from .pipelines.service import PipelineService
     from .tuning.service import TuningService
     from .wrangler.service import WranglerService
 
@@ -101,6 +102,7 @@ class Studio:
         self._features: FeatureStore | None = None
         self._tuning: TuningService | None = None
         self._monitor: MonitorService | None = None
+        self._pipelines: PipelineService | None = None
 
     @property
     def metric_writer(self) -> MetricWriter:
@@ -193,6 +195,17 @@ class Studio:
             return self._tuning
 
     @property
+    def pipelines(self) -> PipelineService:
+        """Pipelines: definitions, versions and executions (engine threads here)."""
+        from .pipelines.service import PipelineService
+        from .pipelines.store import SqlPipelineStore
+
+        with self._lock:
+            if self._pipelines is None:
+                self._pipelines = PipelineService(self, SqlPipelineStore(self.db))
+            return self._pipelines
+
+    @property
     def monitor(self) -> MonitorService:
         """Model Monitor: monitors, their executions (processing jobs), the schedulers'
         tick and alerts."""
@@ -220,7 +233,10 @@ class Studio:
         return redact_uri(self.config.store_uri)
 
     def close(self) -> None:
-        # Tuning drivers first: they submit and stop jobs through the executor.
+        # Pipeline engines and tuning drivers first: they submit and stop jobs through
+        # the executor.
+        if self._pipelines is not None:
+            self._pipelines.close()
         if self._tuning is not None:
             self._tuning.close()
         if self._job_executor is not None:

@@ -681,6 +681,6 @@ class Pipeline:
 
 
 def _default_studio() -> Studio:
-    from ..sdk import studio
+    from ..studio import default_studio
 
-    return studio()
+    return default_studio()
