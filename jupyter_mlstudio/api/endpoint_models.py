@@ -11,6 +11,7 @@ from ..endpoints.entities import Endpoint as EndpointEntity
 from ..serving.config import DEFAULT_PAYLOAD_LIMIT, MAX_PAYLOAD_LIMIT
 from ..store.pagination import DEFAULT_MAX_ITEMS, MAX_MAX_ITEMS
 from .common_models import INT64_MAX, QueryModel, RequestModel, ResponseModel
+from .multi_model_models import EndpointMultiModelIn
 
 EndpointStatusName = Literal["Creating", "InService", "Updating", "Failed", "Deleting"]
 ENDPOINT_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"
@@ -83,6 +84,9 @@ class EndpointCreate(RequestModel):
         default=False, description="Every variant's inference code may run (see the variants')."
     )
     async_config: EndpointAsyncIn | None = None
+    multi_model: EndpointMultiModelIn | None = Field(
+        default=None, description="A multi-model endpoint ({}: every registered model)."
+    )
 
 
 class EndpointUpdate(RequestModel):
@@ -125,6 +129,9 @@ class Endpoint(ResponseModel):
     features: list[str] = Field(
         description="The online features it looks up (`group@version:feature`), if any."
     )
+    multi_model: dict[str, Any] | None = Field(
+        default=None, description="Multi-model settings (allowed models, memory limit)."
+    )
     instances: int
     generation: int
     failure_reason: str | None
@@ -146,6 +153,7 @@ class Endpoint(ResponseModel):
             max_payload_bytes=int(endpoint.config.get("max_payload_bytes", DEFAULT_PAYLOAD_LIMIT)),
             return_probabilities=bool(endpoint.config.get("return_probabilities", False)),
             features=list(endpoint.config.get("features") or []),
+            multi_model=endpoint.config.get("multi_model"),
             instances=endpoint.instances,
             generation=endpoint.generation,
             failure_reason=endpoint.failure_reason,

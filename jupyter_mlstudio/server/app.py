@@ -44,6 +44,7 @@ from .handlers.endpoints import (
     EndpointProxyHandler,
     EndpointsHandler,
 )
+from .handlers.endpoints_models import EndpointModelsHandler
 from .handlers.endpoints_async import (
     AsyncInvocationHandler,
     AsyncInvocationsHandler,
@@ -518,6 +519,7 @@ class MLStudio(ExtensionApp):
                 (rf"{API}/endpoints/(?P<name>[^/]+)/log", EndpointLogHandler),
                 (rf"{API}/endpoints/(?P<name>[^/]+)/example", EndpointExampleHandler),
                 (rf"{API}/endpoints/(?P<name>[^/]+)/errors", EndpointErrorsHandler),
+                (rf"{API}/endpoints/(?P<name>[^/]+)/models", EndpointModelsHandler),
                 (rf"{API}/endpoints/(?P<name>[^/]+)/async-invocations", AsyncInvocationsHandler),
                 (
                     rf"{API}/endpoints/(?P<name>[^/]+)/async-invocations/(?P<inference_id>[^/]+)",

@@ -836,6 +836,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mlstudio/api/v1/endpoints/{name}/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A multi-model endpoint's models, loaded or not, with per-model metrics */
+        get: operations["listEndpointModels"];
+        put?: never;
+        /** Allow more registered models on a multi-model endpoint (no redeploy) */
+        post: operations["addEndpointModels"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/mlstudio/api/v1/endpoints/{name}/async-invocations": {
         parameters: {
             query?: never;
@@ -2229,28 +2247,13 @@ export interface components {
              */
             features: string[];
             /**
-             * Async Config
-             * @description Asynchronous inference settings (null: none); the webhook secret is shown redacted.
+             * Multi Model
+             * @description Multi-model settings (allowed models, memory limit).
              * @default null
              */
-            async_config: {
+            multi_model: {
                 [key: string]: unknown;
             } | null;
-            /**
-             * Autoscaling
-             * @description The autoscaled variants' policies, by name.
-             */
-            autoscaling: {
-                [key: string]: {
-                    [key: string]: unknown;
-                };
-            };
-            /**
-             * Scale To Zero After
-             * @description Seconds idle before every worker stops (null: never).
-             * @default null
-             */
-            scale_to_zero_after: number | null;
             /** Instances */
             instances: number;
             /** Generation */
@@ -2295,54 +2298,6 @@ export interface components {
              * @default null
              */
             notification_secret?: string | null;
-        };
-        /**
-         * EndpointAutoscalingIn
-         * @description Target tracking (SageMaker Application Auto Scaling): between min and max instances,
-         *     as many as keep the target; one target: invocations per instance per minute or CPU.
-         */
-        EndpointAutoscalingIn: {
-            /**
-             * Min Instances
-             * @description Default 1.
-             * @default null
-             */
-            min_instances?: number | null;
-            /**
-             * Max Instances
-             * @description Default 4.
-             * @default null
-             */
-            max_instances?: number | null;
-            /**
-             * Target Invocations Per Instance
-             * @description Requests per instance per minute.
-             * @default null
-             */
-            target_invocations_per_instance?: number | null;
-            /**
-             * Target Cpu Percent
-             * @default null
-             */
-            target_cpu_percent?: number | null;
-            /**
-             * Scale Out Cooldown
-             * @description Seconds after a scale-out (default 60).
-             * @default null
-             */
-            scale_out_cooldown?: number | null;
-            /**
-             * Scale In Cooldown
-             * @description Seconds after any scaling (default 300).
-             * @default null
-             */
-            scale_in_cooldown?: number | null;
-            /**
-             * Window Seconds
-             * @description The metric's averaging window (default 60).
-             * @default null
-             */
-            window_seconds?: number | null;
         };
         /** EndpointBatchingIn */
         EndpointBatchingIn: {
@@ -2418,16 +2373,10 @@ export interface components {
             /** @default null */
             async_config?: components["schemas"]["EndpointAsyncIn"] | null;
             /**
-             * @description The policy of every variant without its own.
+             * @description A multi-model endpoint ({}: every registered model).
              * @default null
              */
-            autoscaling?: components["schemas"]["EndpointAutoscalingIn"] | null;
-            /**
-             * Scale To Zero After
-             * @description Seconds idle before every worker stops.
-             * @default null
-             */
-            scale_to_zero_after?: number | null;
+            multi_model?: components["schemas"]["EndpointMultiModelIn"] | null;
         };
         /** EndpointError */
         EndpointError: {
@@ -2496,6 +2445,115 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /**
+         * EndpointModel
+         * @description A model version the endpoint served in this generation, or (``version`` null) an
+         *     allowed model it has not served yet.
+         */
+        EndpointModel: {
+            /**
+             * Target
+             * @description What a request names: `model/version`, or the model.
+             */
+            target: string;
+            /** Model */
+            model: string;
+            /** Version */
+            version: number | null;
+            /**
+             * Loaded
+             * @description Loaded in at least one worker now.
+             */
+            loaded: boolean;
+            /** Loaded Workers */
+            loaded_workers: number;
+            /**
+             * Bytes
+             * @description Its size in a worker (0 when not loaded).
+             */
+            bytes: number;
+            /** Loads */
+            loads: number;
+            /**
+             * Load Ms
+             * @description The mean load time.
+             */
+            load_ms: number | null;
+            /** Evictions */
+            evictions: number;
+            /** Load Errors */
+            load_errors: number;
+            /**
+             * Last Used
+             * @description Seconds since the epoch.
+             */
+            last_used: number | null;
+            /** Requests */
+            requests: number;
+            /** Errors */
+            errors: {
+                [key: string]: number;
+            };
+            /** Latency Ms */
+            latency_ms: {
+                [key: string]: unknown;
+            } | null;
+            /** Batch Size Mean */
+            batch_size_mean: number | null;
+        };
+        /** EndpointModels */
+        EndpointModels: {
+            /** Endpoint */
+            endpoint: string;
+            /**
+             * Allowed
+             * @description null: every registered model.
+             */
+            allowed: string[] | null;
+            /** Memory Limit Bytes */
+            memory_limit_bytes: number | null;
+            /**
+             * Serving
+             * @description False: the endpoint does not serve now (no metrics).
+             */
+            serving: boolean;
+            /** Models */
+            models: components["schemas"]["EndpointModel"][];
+        };
+        /** EndpointModelsAdd */
+        EndpointModelsAdd: {
+            /**
+             * Models
+             * @description Registered model names to allow as well (no redeploy).
+             */
+            models: string[];
+        };
+        /** EndpointModelsAdded */
+        EndpointModelsAdded: {
+            /** Allowed */
+            allowed: string[];
+        };
+        /**
+         * EndpointMultiModelIn
+         * @description A multi-model endpoint: besides its variants it serves any version of the allowed
+         *     models, each loaded on its first request (``/models/{model}/invocations`` or the
+         *     ``X-Amzn-SageMaker-Target-Model`` header) and evicted, least recently used first, when
+         *     a worker's loaded models outgrow ``memory_limit_bytes``.
+         */
+        EndpointMultiModelIn: {
+            /**
+             * Models
+             * @description The allowed model names (every version of each); null: every registered model.
+             * @default null
+             */
+            models?: string[] | null;
+            /**
+             * Memory Limit Bytes
+             * @description Per worker; default 1 GiB.
+             * @default null
+             */
+            memory_limit_bytes?: number | null;
+        };
         /** EndpointUpdate */
         EndpointUpdate: {
             /**
@@ -2537,22 +2595,6 @@ export interface components {
              * @default false
              */
             trust_code?: boolean;
-            /**
-             * @description Merged into every variant's policy; an explicit null removes them.
-             * @default null
-             */
-            autoscaling?: components["schemas"]["EndpointAutoscalingIn"] | null;
-            /**
-             * Scale To Zero After
-             * @description Seconds idle before every worker stops; 0: never.
-             * @default null
-             */
-            scale_to_zero_after?: number | null;
-            /**
-             * @description New asynchronous inference settings, merged into the current ones; null turns asynchronous inference off.
-             * @default null
-             */
-            async_config?: components["schemas"]["EndpointAsyncIn"] | null;
         };
         /** EndpointVariant */
         EndpointVariant: {
@@ -2604,8 +2646,6 @@ export interface components {
              * @default false
              */
             trust_code?: boolean;
-            /** @default null */
-            autoscaling?: components["schemas"]["EndpointAutoscalingIn"] | null;
         };
         /** ErrorDetail */
         ErrorDetail: {
@@ -10308,6 +10348,126 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EndpointErrorList"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listEndpointModels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointModels"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    addEndpointModels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EndpointModelsAdd"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointModelsAdded"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description Not authenticated */

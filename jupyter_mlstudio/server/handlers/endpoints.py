@@ -24,12 +24,14 @@ FORWARDED_REQUEST_HEADERS = (
     "Content-Type",
     "Accept",
     "X-Target-Variant",
+    "X-Amzn-SageMaker-Target-Model",  # a multi-model endpoint's model
     "X-Inference-Id",
     "Inference-Header-Content-Length",
 )
 FORWARDED_RESPONSE_HEADERS = (
     "Content-Type",
     "X-Invoked-Variant",
+    "X-Invoked-Model",
     "X-Inference-Id",
     "Inference-Header-Content-Length",
 )
@@ -81,6 +83,7 @@ class EndpointsHandler(_EndpointsBase):
             features=body.features,
             trust_code=body.trust_code,
             async_config=_settings(body.async_config),
+            multi_model=_settings(body.multi_model),
             wait=False,
         )
         self.set_header(
