@@ -621,6 +621,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--limit-seconds", type=float, default=5.0, help="seconds of in-process predict"
     )
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
+    parser.add_argument(
+        "--only",
+        default=None,
+        metavar="FEATURE",
+        help="run one feature's benchmark instead: benchmarks/serving_<FEATURE>.py "
+        "(autoscaling, ...)",
+    )
     args = parser.parse_args(argv)
     if args.workers < 1 or any(c < 1 for c in args.connections):
         parser.error("--workers and --connections must be at least 1")
@@ -645,6 +652,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 2
     command_line = shlex.join([sys.executable, *sys.argv]) if argv is None else ""
+    if args.only:  # a feature's own benchmark module beside this one, e.g. serving_autoscaling
+        import importlib
+
+        sys.path.insert(0, str(Path(__file__).parent))
+        feature = importlib.import_module(f"serving_{args.only.replace('-', '_')}")
+        return int(feature.run(wrk))
     try:
         return run(args, wrk, command_line)
     except SetupError as exc:

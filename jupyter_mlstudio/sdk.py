@@ -813,6 +813,8 @@ def deploy(
     models: Sequence[str] | None = None,
     multi_model: Mapping[str, Any] | bool | None = None,
     shadow: Mapping[str, Any] | None = None,
+    autoscaling: Mapping[str, Any] | None = None,
+    scale_to_zero_after: float | None = None,
     wait: bool = True,
     timeout: float | None = None,
 ) -> EndpointHandle:
@@ -842,6 +844,11 @@ def deploy(
     one's): a shadow variant gets a copy of that share of the requests after production
     answered; its answers are captured, never returned (``endpoint.shadow_comparison()``,
     ``endpoint.promote_shadow()``).
+    ``autoscaling={"min": 1, "max": 4, "target_invocations_per_instance": 600}`` (requests
+    per worker per minute; or ``"target_cpu_percent": 70``; ``scale_out_cooldown``,
+    ``scale_in_cooldown``, ``window_seconds``): target tracking on every variant;
+    ``scale_to_zero_after=300``: no request for that long stops every worker, and the next
+    request starts one (``endpoint.autoscaling`` shows the state).
     Waits until it serves and raises with the reason if it could not start.
     """
     from .endpoints.handle import deploy_on
@@ -865,6 +872,8 @@ def deploy(
         models=models,
         multi_model=multi_model,
         shadow=shadow,
+        autoscaling=autoscaling,
+        scale_to_zero_after=scale_to_zero_after,
         wait=wait,
         timeout=timeout,
     )

@@ -17,6 +17,27 @@ EndpointStatusName = Literal["Creating", "InService", "Updating", "Failed", "Del
 ENDPOINT_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"
 
 
+class EndpointAutoscalingIn(RequestModel):
+    """Target tracking (SageMaker Application Auto Scaling): between min and max instances,
+    as many as keep the target; one target: invocations per instance per minute or CPU."""
+
+    min_instances: int | None = Field(default=None, ge=1, le=64, description="Default 1.")
+    max_instances: int | None = Field(default=None, ge=1, le=64, description="Default 4.")
+    target_invocations_per_instance: float | None = Field(
+        default=None, gt=0, description="Requests per instance per minute."
+    )
+    target_cpu_percent: float | None = Field(default=None, gt=0, le=100)
+    scale_out_cooldown: float | None = Field(
+        default=None, ge=0, le=86400, description="Seconds after a scale-out (default 60)."
+    )
+    scale_in_cooldown: float | None = Field(
+        default=None, ge=0, le=86400, description="Seconds after any scaling (default 300)."
+    )
+    window_seconds: float | None = Field(
+        default=None, ge=1, le=3600, description="The metric's averaging window (default 60)."
+    )
+
+
 class EndpointVariantIn(RequestModel):
     name: str = Field(default="primary", pattern=ENDPOINT_NAME_PATTERN)
     model: str = Field(min_length=1, max_length=128)
@@ -31,6 +52,7 @@ class EndpointVariantIn(RequestModel):
         description="The version's inference code (SageMaker handlers) may run; a version "
         "with code that nobody trusted (here or at register) is refused (400).",
     )
+    autoscaling: EndpointAutoscalingIn | None = None
 
 
 class EndpointBatchingIn(RequestModel):
@@ -87,6 +109,12 @@ class EndpointCreate(RequestModel):
     multi_model: EndpointMultiModelIn | None = Field(
         default=None, description="A multi-model endpoint ({}: every registered model)."
     )
+    autoscaling: EndpointAutoscalingIn | None = Field(
+        default=None, description="The policy of every variant without its own."
+    )
+    scale_to_zero_after: float | None = Field(
+        default=None, gt=0, le=604800, description="Seconds idle before every worker stops."
+    )
 
 
 class EndpointUpdate(RequestModel):
@@ -102,6 +130,16 @@ class EndpointUpdate(RequestModel):
         default=None, max_length=1000, description="New feature references; [] stops lookups."
     )
     trust_code: bool = Field(default=False, description="The new variants' inference code may run.")
+    autoscaling: EndpointAutoscalingIn | None = Field(
+        default=None,
+        description="Merged into every variant's policy; an explicit null removes them.",
+    )
+    scale_to_zero_after: float | None = Field(
+        default=None,
+        ge=0,
+        le=604800,
+        description="Seconds idle before every worker stops; 0: never.",
+    )
 
 
 class EndpointVariant(ResponseModel):
@@ -132,6 +170,12 @@ class Endpoint(ResponseModel):
     multi_model: dict[str, Any] | None = Field(
         default=None, description="Multi-model settings (allowed models, memory limit)."
     )
+    autoscaling: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="The autoscaled variants' policies, by name."
+    )
+    scale_to_zero_after: float | None = Field(
+        default=None, description="Seconds idle before every worker stops (null: never)."
+    )
     instances: int
     generation: int
     failure_reason: str | None
@@ -154,6 +198,12 @@ class Endpoint(ResponseModel):
             return_probabilities=bool(endpoint.config.get("return_probabilities", False)),
             features=list(endpoint.config.get("features") or []),
             multi_model=endpoint.config.get("multi_model"),
+            autoscaling={
+                v["name"]: v["autoscaling"]
+                for v in endpoint.config.get("variants", [])
+                if v.get("autoscaling")
+            },
+            scale_to_zero_after=endpoint.config.get("scale_to_zero_after"),
             instances=endpoint.instances,
             generation=endpoint.generation,
             failure_reason=endpoint.failure_reason,

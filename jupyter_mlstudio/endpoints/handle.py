@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypedDict
 
+from ..errors import MLStudioError
 from .entities import Endpoint, EndpointStatus
 
 if TYPE_CHECKING:
@@ -57,6 +59,24 @@ class EndpointHandle:
     def features(self) -> list[str]:
         """The online features it looks up (``group@version:feature``), if any."""
         return list(self._endpoint.config.get("features") or [])
+
+    @property
+    def autoscaling(self) -> dict[str, Any]:
+        """Each autoscaled variant's policy by name, and the live state (instances,
+        instance count over time, scale to zero, cold starts) while it serves."""
+        policies = {
+            v["name"]: v["autoscaling"]
+            for v in self._endpoint.config.get("variants", [])
+            if v.get("autoscaling")
+        }
+        state: dict[str, Any] | None = None
+        with contextlib.suppress(MLStudioError):
+            state = self._service.metrics(self.name).get("autoscaling")
+        return {
+            "policies": policies,
+            "scale_to_zero_after": self._endpoint.config.get("scale_to_zero_after"),
+            "state": state,
+        }
 
     @property
     def shadow(self) -> dict[str, Any] | None:
@@ -183,6 +203,8 @@ class EndpointHandle:
         features: Sequence[str] | None = None,
         trust_code: bool = False,
         shadow: Mapping[str, Any] | bool | None = None,
+        autoscaling: Mapping[str, Any] | bool | None = None,
+        scale_to_zero_after: float | None = None,
         wait: bool = True,
         timeout: float | None = None,
     ) -> EndpointHandle:
@@ -217,6 +239,8 @@ class EndpointHandle:
             features=features,
             trust_code=trust_code,
             shadow=shadow,
+            autoscaling=autoscaling,
+            scale_to_zero_after=scale_to_zero_after,
             wait=wait,
             timeout=timeout,
         )
@@ -350,6 +374,8 @@ def deploy_on(
     multi_model: Mapping[str, Any] | bool | None = None,
     models: Sequence[str] | None = None,
     shadow: Mapping[str, Any] | None = None,
+    autoscaling: Mapping[str, Any] | None = None,
+    scale_to_zero_after: float | None = None,
     wait: bool = True,
     timeout: float | None = None,
 ) -> EndpointHandle:
@@ -374,6 +400,8 @@ def deploy_on(
         trust_code=trust_code,
         async_config=async_config,
         shadow=shadow,
+        autoscaling=autoscaling,
+        scale_to_zero_after=scale_to_zero_after,
         wait=wait,
         timeout=timeout,
     )

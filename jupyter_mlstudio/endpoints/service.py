@@ -47,6 +47,7 @@ from ..errors import (
 )
 from ..processes import pid_alive, process_command_line, process_running, this_host
 from ..registry.service import require_code_trust
+from ..serving.autoscaling import keep_policies, read_state, with_autoscaling
 from ..serving.config import EndpointConfig
 from ..serving.process import (
     EndpointProcess,
@@ -168,6 +169,8 @@ class EndpointService:
         multi_model: Mapping[str, Any] | bool | None = None,
         models: Sequence[str] | None = None,
         shadow: Mapping[str, Any] | None = None,
+        autoscaling: Mapping[str, Any] | None = None,
+        scale_to_zero_after: float | None = None,
         wait: bool = True,
         timeout: float | None = None,
     ) -> Endpoint:
@@ -180,7 +183,9 @@ class EndpointService:
         in each request (``["customers:age", "orders:*"]``; see ``serving/features.py``),
         their group versions pinned now. ``trust_code``: the versions' inference code
         (SageMaker handlers) may run; without it (here, in a variant or at register)
-        deploying such a version is refused."""
+        deploying such a version is refused. ``autoscaling``: the target-tracking policy of
+        every variant without its own, ``scale_to_zero_after``: seconds idle before every
+        worker stops (see ``serving/autoscaling.py``)."""
         # a multi-model endpoint: models=[names] or multi_model=True|{...} (multi_model.py)
         many = multi_model_settings(multi_model, models)
         if many is not None and many.get("models"):
@@ -208,12 +213,14 @@ class EndpointService:
                 "port": port,
                 "token": secrets.token_urlsafe(24) if auth else None,
                 "variants": [
-                    {**dict(v), "trust_code": True} if trust_code else dict(v) for v in variants
+                    {**v, "trust_code": True} if trust_code else v
+                    for v in with_autoscaling(variants, autoscaling)
                 ],
                 "batching": dict(batching or {}),
                 "capture": dict(capture or {}),
                 "return_probabilities": return_probabilities,
                 "features": self._pinned_features(features),
+                "scale_to_zero_after": scale_to_zero_after,
                 **({} if max_payload_bytes is None else {"max_payload_bytes": max_payload_bytes}),
                 **({} if async_config is None else {"async_config": dict(async_config)}),
                 **({} if many is None else {"multi_model": many}),
@@ -344,6 +351,8 @@ class EndpointService:
         features: Sequence[str] | None = None,
         trust_code: bool = False,
         shadow: Mapping[str, Any] | bool | None = None,
+        autoscaling: Mapping[str, Any] | bool | None = None,
+        scale_to_zero_after: float | None = None,
         wait: bool = True,
         timeout: float | None = None,
     ) -> Endpoint:
@@ -355,7 +364,8 @@ class EndpointService:
         changes: dict[str, Any] = {}
         if variants is not None:
             changes["variants"] = [
-                {**dict(v), "trust_code": True} if trust_code else dict(v) for v in variants
+                {**dict(v), "trust_code": True} if trust_code else dict(v)
+                for v in keep_policies(variants, endpoint.config["variants"])
             ]
         if weights is not None:
             current = {
@@ -383,6 +393,12 @@ class EndpointService:
         if shadow is not None:  # a new shadow variant; False removes it (serving/shadow.py)
             model = endpoint.config["variants"][0]["model"]
             changes["shadow"] = None if shadow is False else _shadow(shadow, trust_code, model)
+        if autoscaling is not None:  # merged into each variant's policy; False: none
+            changes["variants"] = with_autoscaling(
+                changes.get("variants", endpoint.config["variants"]), autoscaling, merge=True
+            )
+        if scale_to_zero_after is not None:  # 0: never
+            changes["scale_to_zero_after"] = scale_to_zero_after or None
         if not changes:
             raise InvalidArgumentError(
                 "Nothing to update: give variants, weights, batching, capture, "
@@ -684,6 +700,10 @@ class EndpointService:
         return add_models(self, name, models)
 
     def metrics(self, name: str) -> dict[str, Any]:
+        scaling = read_state(self.folder(name) / "runtime")  # serving/autoscaling.py
+        if scaling is not None and scaling.get("scaled_to_zero") and "metrics" in scaling:
+            # no worker serves: the supervisor's figures, rather than waking it up
+            return {**scaling.pop("metrics"), "autoscaling": scaling}
         status, _, body = self.request(name, "GET", "/metrics", timeout=10)
         if status != 200:
             raise EndpointRequestError(f"Endpoint {name!r}: {_message(body)}", status)

@@ -391,3 +391,47 @@ def read_state(folder: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
+
+
+def with_autoscaling(
+    variants: Sequence[Mapping[str, Any]],
+    autoscaling: Mapping[str, Any] | bool | None,
+    *,
+    merge: bool = False,
+) -> list[dict[str, Any]]:
+    """The variants (config dicts) with the policy ``autoscaling`` set on each: at deploy
+    on those without one of their own; at an update (``merge``) merged into each one's
+    current policy. ``False`` removes the policies; None changes nothing."""
+    result = []
+    for variant in variants:
+        changed = dict(variant)
+        if autoscaling is False:
+            changed.pop("autoscaling", None)
+        elif isinstance(autoscaling, Mapping):
+            current = changed.get("autoscaling")
+            if merge and isinstance(current, Mapping):
+                changed["autoscaling"] = {**_named(current), **_named(autoscaling)}
+            elif merge or current is None:
+                changed["autoscaling"] = dict(autoscaling)
+        result.append(changed)
+    return result
+
+
+def _named(policy: Mapping[str, Any]) -> dict[str, Any]:
+    """A policy with ``min``/``max`` spelled as the fields are (so merges replace them)."""
+    names = {"min": "min_instances", "max": "max_instances"}
+    return {names.get(key, key): value for key, value in policy.items()}
+
+
+def keep_policies(
+    variants: Sequence[Mapping[str, Any]], before: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """New variants keep the policy of the variant of the same name they replace unless
+    they give one (``"autoscaling": None`` removes it)."""
+    policies = {v.get("name", "primary"): v.get("autoscaling") for v in before}
+    return [
+        dict(v)
+        if "autoscaling" in v or not policies.get(v.get("name", "primary"))
+        else {**v, "autoscaling": policies[v.get("name", "primary")]}
+        for v in variants
+    ]

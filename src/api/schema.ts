@@ -2254,6 +2254,21 @@ export interface components {
             multi_model: {
                 [key: string]: unknown;
             } | null;
+            /**
+             * Autoscaling
+             * @description The autoscaled variants' policies, by name.
+             */
+            autoscaling: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+            /**
+             * Scale To Zero After
+             * @description Seconds idle before every worker stops (null: never).
+             * @default null
+             */
+            scale_to_zero_after: number | null;
             /** Instances */
             instances: number;
             /** Generation */
@@ -2298,6 +2313,54 @@ export interface components {
              * @default null
              */
             notification_secret?: string | null;
+        };
+        /**
+         * EndpointAutoscalingIn
+         * @description Target tracking (SageMaker Application Auto Scaling): between min and max instances,
+         *     as many as keep the target; one target: invocations per instance per minute or CPU.
+         */
+        EndpointAutoscalingIn: {
+            /**
+             * Min Instances
+             * @description Default 1.
+             * @default null
+             */
+            min_instances?: number | null;
+            /**
+             * Max Instances
+             * @description Default 4.
+             * @default null
+             */
+            max_instances?: number | null;
+            /**
+             * Target Invocations Per Instance
+             * @description Requests per instance per minute.
+             * @default null
+             */
+            target_invocations_per_instance?: number | null;
+            /**
+             * Target Cpu Percent
+             * @default null
+             */
+            target_cpu_percent?: number | null;
+            /**
+             * Scale Out Cooldown
+             * @description Seconds after a scale-out (default 60).
+             * @default null
+             */
+            scale_out_cooldown?: number | null;
+            /**
+             * Scale In Cooldown
+             * @description Seconds after any scaling (default 300).
+             * @default null
+             */
+            scale_in_cooldown?: number | null;
+            /**
+             * Window Seconds
+             * @description The metric's averaging window (default 60).
+             * @default null
+             */
+            window_seconds?: number | null;
         };
         /** EndpointBatchingIn */
         EndpointBatchingIn: {
@@ -2377,6 +2440,17 @@ export interface components {
              * @default null
              */
             multi_model?: components["schemas"]["EndpointMultiModelIn"] | null;
+            /**
+             * @description The policy of every variant without its own.
+             * @default null
+             */
+            autoscaling?: components["schemas"]["EndpointAutoscalingIn"] | null;
+            /**
+             * Scale To Zero After
+             * @description Seconds idle before every worker stops.
+             * @default null
+             */
+            scale_to_zero_after?: number | null;
         };
         /** EndpointError */
         EndpointError: {
@@ -2595,6 +2669,17 @@ export interface components {
              * @default false
              */
             trust_code?: boolean;
+            /**
+             * @description Merged into every variant's policy; an explicit null removes them.
+             * @default null
+             */
+            autoscaling?: components["schemas"]["EndpointAutoscalingIn"] | null;
+            /**
+             * Scale To Zero After
+             * @description Seconds idle before every worker stops; 0: never.
+             * @default null
+             */
+            scale_to_zero_after?: number | null;
         };
         /** EndpointVariant */
         EndpointVariant: {
@@ -2646,6 +2731,8 @@ export interface components {
              * @default false
              */
             trust_code?: boolean;
+            /** @default null */
+            autoscaling?: components["schemas"]["EndpointAutoscalingIn"] | null;
         };
         /** ErrorDetail */
         ErrorDetail: {

@@ -74,7 +74,7 @@ class EndpointsHandler(_EndpointsBase):
         endpoint = await self.call(
             self.studio.endpoints.deploy,
             body.name,
-            [v.model_dump() for v in body.variants],
+            [v.model_dump(exclude_none=True) for v in body.variants],
             batching=_settings(body.batching),
             capture=_settings(body.capture),
             auth=body.auth,
@@ -84,6 +84,8 @@ class EndpointsHandler(_EndpointsBase):
             trust_code=body.trust_code,
             async_config=_settings(body.async_config),
             multi_model=_settings(body.multi_model),
+            autoscaling=_settings(body.autoscaling),
+            scale_to_zero_after=body.scale_to_zero_after,
             wait=False,
         )
         self.set_header(
@@ -106,7 +108,9 @@ class EndpointHandler(_EndpointsBase):
         endpoint = await self.call(
             self.studio.endpoints.update,
             name,
-            [v.model_dump() for v in body.variants] if body.variants is not None else None,
+            [v.model_dump(exclude_none=True) for v in body.variants]
+            if body.variants is not None
+            else None,
             weights=body.weights,
             batching=_settings(body.batching),
             capture=_settings(body.capture),
@@ -114,6 +118,12 @@ class EndpointHandler(_EndpointsBase):
             return_probabilities=body.return_probabilities,
             features=body.features,
             trust_code=body.trust_code,
+            autoscaling=(  # an explicit null: no autoscaling
+                _settings(body.autoscaling)
+                if body.autoscaling is not None or "autoscaling" not in body.model_fields_set
+                else False
+            ),
+            scale_to_zero_after=body.scale_to_zero_after,
             wait=False,
         )
         self.emit_change("endpoints", "updated", name)
