@@ -40,6 +40,7 @@ from .sdk import (
     get_job,
     get_model,
     get_model_version,
+    get_pipeline_execution,
     get_run,
     get_tuning_job,
     list_algorithms,
@@ -48,11 +49,13 @@ from .sdk import (
     list_jobs,
     list_model_versions,
     list_models,
+    list_pipelines,
     list_tuning_jobs,
     load_model,
     model_card,
     process,
     register,
+    run_pipeline,
     search_runs,
     set_alias,
     set_approval,
@@ -69,6 +72,14 @@ from .tuning.handle import TuningFailedError, TuningHandle
 if TYPE_CHECKING:
     from . import features, monitor
     from .autolog import autolog
+    from .pipelines import (
+        ParameterBoolean,
+        ParameterFloat,
+        ParameterInteger,
+        ParameterString,
+        Pipeline,
+        step,
+    )
     from .wrangler import Flow, list_transforms
 
 # Loaded on first use (PEP 562), so that job and endpoint processes, which import this
@@ -77,6 +88,13 @@ _LAZY = {
     "autolog": ".autolog",
     "Flow": ".wrangler",
     "list_transforms": ".wrangler",
+    # pipelines: the DSL (step classes: ``from jupyter_mlstudio.pipelines import ...``)
+    "Pipeline": ".pipelines",
+    "step": ".pipelines",
+    "ParameterString": ".pipelines",
+    "ParameterInteger": ".pipelines",
+    "ParameterFloat": ".pipelines",
+    "ParameterBoolean": ".pipelines",
 }
 
 try:
@@ -98,6 +116,11 @@ __all__ = [
     "ModelGroup",
     "ModelVersion",
     "NotFoundError",
+    "ParameterBoolean",
+    "ParameterFloat",
+    "ParameterInteger",
+    "ParameterString",
+    "Pipeline",
     "Run",
     "SchemaOutOfDateError",
     "StoreUnavailableError",
@@ -121,6 +144,7 @@ __all__ = [
     "get_job",
     "get_model",
     "get_model_version",
+    "get_pipeline_execution",
     "get_run",
     "get_tuning_job",
     "list_algorithms",
@@ -129,6 +153,7 @@ __all__ = [
     "list_jobs",
     "list_model_versions",
     "list_models",
+    "list_pipelines",
     "list_transforms",
     "list_tuning_jobs",
     "load_model",
@@ -136,10 +161,12 @@ __all__ = [
     "monitor",
     "process",
     "register",
+    "run_pipeline",
     "search_runs",
     "set_alias",
     "set_approval",
     "start_run",
+    "step",
     "studio",
     "train",
     "tune",

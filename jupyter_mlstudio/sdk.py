@@ -22,6 +22,8 @@ from .experiments.run_entities import Run
 
 if TYPE_CHECKING:
     from .endpoints.handle import EndpointHandle
+    from .pipelines.entities import Pipeline as PipelineEntity
+    from .pipelines.handle import ExecutionHandle
 from .errors import InvalidArgumentError
 from .jobs.entities import Job
 from .jobs.handle import JobHandle, stage_dataframe
@@ -681,6 +683,30 @@ def get_tuning_job(name_or_id: str) -> TuningHandle:
 def list_tuning_jobs(status: str | None = None, max_items: int = 100) -> list[TuningJob]:
     """Tuning jobs, newest first, optionally of one status (Running, Completed, …)."""
     return list(studio().tuning.list(status=status, max_items=max_items).items)
+
+
+# -- pipelines -------------------------------------------------------------------------
+def list_pipelines() -> list[PipelineEntity]:
+    """Stored pipelines, most recently changed first (``mls.Pipeline(...).run()`` stores
+    one)."""
+    return studio().pipelines.list_pipelines()
+
+
+def get_pipeline_execution(execution_id: str) -> ExecutionHandle:
+    """A pipeline execution by id: wait for it, read its steps, stop or retry it."""
+    from .pipelines.handle import ExecutionHandle
+
+    return ExecutionHandle(studio(), studio().pipelines.get_execution(execution_id))
+
+
+def run_pipeline(
+    name: str, parameters: Mapping[str, Any] | None = None, *, version: int | None = None
+) -> ExecutionHandle:
+    """Start an execution of a stored pipeline (its latest version by default)."""
+    from .pipelines.handle import ExecutionHandle
+
+    execution = studio().pipelines.start(name, dict(parameters or {}), version=version)
+    return ExecutionHandle(studio(), execution)
 
 
 # -- model registry --------------------------------------------------------------------

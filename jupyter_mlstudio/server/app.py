@@ -28,6 +28,8 @@ from ..config import (
 from ..errors import MLStudioError
 from ..features.store import SqlFeatureGroupStore
 from ..monitor.store import SqlMonitorStore
+from ..pipelines.entities import ACTIVE_EXECUTION_STATUSES
+from ..pipelines.store import SqlPipelineStore
 from ..processes import pid_alive
 from ..store.db import redact_uri
 from ..studio import Studio
@@ -97,7 +99,18 @@ from .handlers.monitors import (
     MonitorStopHandler,
     MonitorViolationsHandler,
 )
-from .handlers.pipelines import PipelineStepTypesHandler, PipelineValidateHandler
+from .handlers.pipelines import (
+    PipelineExecutionHandler,
+    PipelineExecutionRetryHandler,
+    PipelineExecutionsHandler,
+    PipelineExecutionStopHandler,
+    PipelineHandler,
+    PipelinesHandler,
+    PipelineStepLogHandler,
+    PipelineStepTypesHandler,
+    PipelineValidateHandler,
+    PipelineVersionsHandler,
+)
 from .handlers.registry import (
     ModelAliasHandler,
     ModelApprovalHandler,
@@ -229,6 +242,13 @@ class MLStudio(ExtensionApp):
         "`jupyter mlstudio scheduler` may share the store) and ended ones are recorded. "
         "0 leaves schedules to a standalone scheduler.",
     )
+    pipeline_check_interval = Float(
+        10.0,
+        config=True,
+        help="Seconds between checks for pipeline executions whose driving process ended "
+        "(the previous server, a kernel that ran a pipeline and exited); this server adopts "
+        "them. 0 checks only at start.",
+    )
     tuning_check_interval = Float(
         30.0,
         config=True,
@@ -358,6 +378,8 @@ class MLStudio(ExtensionApp):
                         "tuning-jobs": SqlTuningStore(studio.db).changed_since,
                         # the catalog, not studio.features: no pyarrow or DuckDB import
                         "feature-groups": SqlFeatureGroupStore(studio.db).changed_since,
+                        # executions (a step's change touches its execution)
+                        "pipeline-executions": SqlPipelineStore(studio.db).changed_since,
                     },
                     emit,
                     executor,
@@ -432,6 +454,18 @@ class MLStudio(ExtensionApp):
             if adopted:
                 self.log.info("ML Studio adopted %d tuning job(s)", len(adopted))
 
+        pipeline_store = SqlPipelineStore(studio.db)
+
+        def pipelines() -> None:
+            """Pipeline executions whose driver died (the previous server, a kernel that
+            exited) carry on here: running steps' jobs are followed where they are,
+            finished steps never run again. Adopting is a compare-and-swap on the owner."""
+            if not pipeline_store.in_statuses(ACTIVE_EXECUTION_STATUSES):
+                return
+            adopted = studio.pipelines.resume()
+            if adopted:
+                self.log.info("ML Studio adopted %d pipeline execution(s)", len(adopted))
+
         monitor_store = SqlMonitorStore(studio.db)
         started_at = datetime.now(timezone.utc)
         announced = [0]  # the newest alert id pushed to the frontends
@@ -449,6 +483,7 @@ class MLStudio(ExtensionApp):
 
         self._every("endpoints", self.endpoint_check_interval, endpoints, executor)
         self._every("tuning jobs", self.tuning_check_interval, tuning, executor)
+        self._every("pipeline executions", self.pipeline_check_interval, pipelines, executor)
         self._every("monitor schedules", self.monitor_check_interval, monitors, executor)
 
     def initialize_handlers(self) -> None:
@@ -495,6 +530,23 @@ class MLStudio(ExtensionApp):
                 ),
                 (rf"{API}/pipelines/step-types", PipelineStepTypesHandler),
                 (rf"{API}/pipelines/validate", PipelineValidateHandler),
+                (rf"{API}/pipelines", PipelinesHandler),
+                (rf"{API}/pipelines/(?P<pipeline>[^/]+)", PipelineHandler),
+                (rf"{API}/pipelines/(?P<pipeline>[^/]+)/versions", PipelineVersionsHandler),
+                (rf"{API}/pipelines/(?P<pipeline>[^/]+)/executions", PipelineExecutionsHandler),
+                (rf"{API}/pipeline-executions/(?P<execution_id>[^/]+)", PipelineExecutionHandler),
+                (
+                    rf"{API}/pipeline-executions/(?P<execution_id>[^/]+)/stop",
+                    PipelineExecutionStopHandler,
+                ),
+                (
+                    rf"{API}/pipeline-executions/(?P<execution_id>[^/]+)/retry",
+                    PipelineExecutionRetryHandler,
+                ),
+                (
+                    rf"{API}/pipeline-executions/(?P<execution_id>[^/]+)/steps/(?P<step>[^/]+)/log",
+                    PipelineStepLogHandler,
+                ),
                 (rf"{API}/data/columns", DataColumnsHandler),
                 (rf"{API}/models", ModelsHandler),
                 (rf"{API}/models/(?P<name>[^/]+)", ModelHandler),

@@ -854,6 +854,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mlstudio/api/v1/endpoints/{name}/shadow/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The shadow variant's answers against production's: agreement, latency, errors */
+        get: operations["compareEndpointShadow"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/endpoints/{name}/shadow/promote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Make the shadow the production variant (rolling update; 202: it is Updating) */
+        post: operations["promoteEndpointShadow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/mlstudio/api/v1/endpoints/{name}/async-invocations": {
         parameters: {
             query?: never;
@@ -1487,6 +1521,145 @@ export interface paths {
         put?: never;
         /** Validate a .pipeline document: every error with its step and path (a malformed document is answered too, as invalid) */
         post: operations["validatePipeline"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/pipelines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List pipelines, most recently changed first */
+        get: operations["listPipelines"];
+        put?: never;
+        /** Store a .pipeline document: a new pipeline, or a new version of the one of its name when the document changed */
+        post: operations["createPipeline"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/pipelines/{pipeline}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Describe a pipeline (by name or id) with its latest document */
+        get: operations["getPipeline"];
+        put?: never;
+        post?: never;
+        /** Delete a pipeline, its versions and executions (none may be running) */
+        delete: operations["deletePipeline"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/pipelines/{pipeline}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A pipeline's versions, newest first */
+        get: operations["listPipelineVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/pipelines/{pipeline}/executions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A pipeline's executions, newest first */
+        get: operations["listPipelineExecutions"];
+        put?: never;
+        /** Start an execution with parameter values (paths relative to the server's root) */
+        post: operations["startPipelineExecution"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/pipeline-executions/{execution_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Describe an execution with every step's status, outputs, metrics and cache source */
+        get: operations["getPipelineExecution"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/pipeline-executions/{execution_id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop an execution: its running steps' jobs are stopped */
+        post: operations["stopPipelineExecution"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/pipeline-executions/{execution_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new execution reusing the finished steps; the failed steps (or from_step) and their downstream steps run again */
+        post: operations["retryPipelineExecution"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/pipeline-executions/{execution_id}/steps/{step}/log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The log of a step's job from a byte offset */
+        get: operations["getPipelineStepLog"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2247,11 +2420,11 @@ export interface components {
              */
             features: string[];
             /**
-             * Multi Model
-             * @description Multi-model settings (allowed models, memory limit).
+             * Async Config
+             * @description Asynchronous inference settings (null: none); the webhook secret is shown redacted.
              * @default null
              */
-            multi_model: {
+            async_config: {
                 [key: string]: unknown;
             } | null;
             /**
@@ -2269,6 +2442,24 @@ export interface components {
              * @default null
              */
             scale_to_zero_after: number | null;
+            /**
+             * @description Its shadow variant.
+             * @default null
+             */
+            shadow: components["schemas"]["EndpointShadow"] | null;
+            /**
+             * Stages
+             * @description What a request goes through: an inference pipeline's flow, then models.
+             */
+            stages: components["schemas"]["EndpointStage"][];
+            /**
+             * Multi Model
+             * @description Multi-model settings (allowed models, memory limit).
+             * @default null
+             */
+            multi_model: {
+                [key: string]: unknown;
+            } | null;
             /** Instances */
             instances: number;
             /** Generation */
@@ -2445,6 +2636,16 @@ export interface components {
              * @default null
              */
             autoscaling?: components["schemas"]["EndpointAutoscalingIn"] | null;
+            /**
+             * @description A shadow variant.
+             * @default null
+             */
+            shadow?: components["schemas"]["EndpointShadowIn"] | null;
+            /**
+             * @description An inference pipeline: a flow run on raw rows first.
+             * @default null
+             */
+            preprocess?: components["schemas"]["EndpointPreprocessIn"] | null;
             /**
              * Scale To Zero After
              * @description Seconds idle before every worker stops.
@@ -2628,6 +2829,137 @@ export interface components {
              */
             memory_limit_bytes?: number | null;
         };
+        /** EndpointPipelineStep */
+        EndpointPipelineStep: {
+            /** Id */
+            id: string;
+            /** Transform */
+            transform: string;
+            /** Title */
+            title: string;
+        };
+        /**
+         * EndpointPreprocessIn
+         * @description A Data Wrangler flow run on each request's raw rows before the models: its steps
+         *     are fitted on the flow's data at deploy (impute, encode, scale and drop steps).
+         */
+        EndpointPreprocessIn: {
+            /**
+             * Flow
+             * @description The .flow file, relative to the server's root folder.
+             */
+            flow: string;
+        };
+        /** EndpointShadow */
+        EndpointShadow: {
+            /** Name */
+            name: string;
+            /** Model */
+            model: string;
+            /**
+             * Version
+             * @description Pinned at deploy.
+             */
+            version: number | null;
+            /** Sampling */
+            sampling: number;
+        };
+        /**
+         * EndpointShadowIn
+         * @description A shadow variant: a copy of a ``sampling`` share of the requests goes to this model
+         *     version once production answered; its answers are captured, never returned.
+         */
+        EndpointShadowIn: {
+            /**
+             * Name
+             * @default shadow
+             */
+            name?: string;
+            /**
+             * Model
+             * @description Default: production's.
+             * @default null
+             */
+            model?: string | null;
+            /**
+             * Version
+             * @default null
+             */
+            version?: number | null;
+            /**
+             * Alias
+             * @description Used when no version is given; neither = the newest.
+             * @default null
+             */
+            alias?: string | null;
+            /**
+             * Sampling
+             * @description The share of requests copied (0 < s <= 1).
+             * @default 1
+             */
+            sampling?: number;
+            /**
+             * Trust Code
+             * @description Its inference code may run.
+             * @default false
+             */
+            trust_code?: boolean;
+        };
+        /**
+         * EndpointStage
+         * @description One stage a request goes through: the flow (``preprocess``), then a variant's model.
+         */
+        EndpointStage: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "preprocess" | "model";
+            /**
+             * Flow
+             * @description The flow's file name.
+             * @default null
+             */
+            flow: string | null;
+            /**
+             * Path
+             * @description The flow as given at deploy.
+             * @default null
+             */
+            path: string | null;
+            /** Steps */
+            steps: components["schemas"]["EndpointPipelineStep"][];
+            /**
+             * Inputs
+             * @description The raw columns it takes.
+             */
+            inputs: string[];
+            /**
+             * Outputs
+             * @description The columns it makes.
+             */
+            outputs: string[];
+            /**
+             * Fitted Rows
+             * @default null
+             */
+            fitted_rows: number | null;
+            /**
+             * Variant
+             * @default null
+             */
+            variant: string | null;
+            /**
+             * Model
+             * @default null
+             */
+            model: string | null;
+            /**
+             * Version
+             * @default null
+             */
+            version: number | null;
+        };
         /** EndpointUpdate */
         EndpointUpdate: {
             /**
@@ -2670,6 +3002,11 @@ export interface components {
              */
             trust_code?: boolean;
             /**
+             * @description A new shadow variant; an explicit null removes it.
+             * @default null
+             */
+            shadow?: components["schemas"]["EndpointShadowIn"] | null;
+            /**
              * @description Merged into every variant's policy; an explicit null removes them.
              * @default null
              */
@@ -2680,6 +3017,11 @@ export interface components {
              * @default null
              */
             scale_to_zero_after?: number | null;
+            /**
+             * @description New asynchronous inference settings, merged into the current ones; null turns asynchronous inference off.
+             * @default null
+             */
+            async_config?: components["schemas"]["EndpointAsyncIn"] | null;
         };
         /** EndpointVariant */
         EndpointVariant: {
@@ -4948,6 +5290,55 @@ export interface components {
              */
             columns?: string[] | null;
         };
+        /** Pipeline */
+        Pipeline: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Description */
+            description: string;
+            /** Latest Version */
+            latest_version: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** PipelineDetail */
+        PipelineDetail: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Description */
+            description: string;
+            /** Latest Version */
+            latest_version: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Document
+             * @description The latest version's .pipeline document.
+             */
+            document: {
+                [key: string]: unknown;
+            };
+        };
         /** PipelineDocument */
         PipelineDocument: {
             /**
@@ -4986,6 +5377,80 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** PipelineExecution */
+        PipelineExecution: {
+            /** Id */
+            id: string;
+            /** Pipeline Id */
+            pipeline_id: string;
+            /** Pipeline Name */
+            pipeline_name: string;
+            /** Version */
+            version: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "Executing" | "Stopping" | "Stopped" | "Failed" | "Succeeded";
+            /** Parameters */
+            parameters: {
+                [key: string]: unknown;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Started At */
+            started_at: string | null;
+            /** Ended At */
+            ended_at: string | null;
+            /** Failure Reason */
+            failure_reason: string | null;
+            /** Retry Of */
+            retry_of: string | null;
+            /**
+             * Steps
+             * @description Every step, in the document's order (not in lists).
+             * @default null
+             */
+            steps: components["schemas"]["PipelineStepExecution"][] | null;
+        };
+        /** PipelineExecutionList */
+        PipelineExecutionList: {
+            /** Items */
+            items: components["schemas"]["PipelineExecution"][];
+        };
+        /** PipelineExecutionRetry */
+        PipelineExecutionRetry: {
+            /**
+             * From Step
+             * @description Rerun this step and its downstream (default: the failed steps).
+             * @default null
+             */
+            from_step?: string | null;
+        };
+        /** PipelineExecutionStart */
+        PipelineExecutionStart: {
+            /**
+             * Parameters
+             * @description Parameter values (the others take their defaults).
+             */
+            parameters?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Version
+             * @description Default: the latest version.
+             * @default null
+             */
+            version?: number | null;
+        };
         /** PipelineIssue */
         PipelineIssue: {
             /**
@@ -5001,12 +5466,77 @@ export interface components {
             /** Message */
             message: string;
         };
+        /** PipelineList */
+        PipelineList: {
+            /** Items */
+            items: components["schemas"]["Pipeline"][];
+        };
+        /** PipelineStepExecution */
+        PipelineStepExecution: {
+            /** Name */
+            name: string;
+            /** Type */
+            type: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "Queued" | "Running" | "Cached" | "Succeeded" | "Failed" | "Skipped" | "Stopped";
+            /** Attempts */
+            attempts: number;
+            /** Job Id */
+            job_id: string | null;
+            /** Outputs */
+            outputs: {
+                [key: string]: unknown;
+            };
+            /** Metrics */
+            metrics: {
+                [key: string]: number;
+            };
+            /** Properties */
+            properties: {
+                [key: string]: unknown;
+            };
+            /** Cache Key */
+            cache_key: string | null;
+            /**
+             * Cache Source
+             * @description The execution whose result a Cached (or reused) step shows.
+             */
+            cache_source: string | null;
+            /** Error */
+            error: string | null;
+            /** Started At */
+            started_at: string | null;
+            /** Ended At */
+            ended_at: string | null;
+        };
         /** PipelineValidation */
         PipelineValidation: {
             /** Valid */
             valid: boolean;
             /** Errors */
             errors: components["schemas"]["PipelineIssue"][];
+        };
+        /** PipelineVersionInfo */
+        PipelineVersionInfo: {
+            /** Version */
+            version: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Document */
+            document: {
+                [key: string]: unknown;
+            };
+        };
+        /** PipelineVersionList */
+        PipelineVersionList: {
+            /** Items */
+            items: components["schemas"]["PipelineVersionInfo"][];
         };
         /**
          * PlotlyFigure
@@ -5617,6 +6147,118 @@ export interface components {
             sampled: boolean;
             /** Detail */
             detail: string;
+        };
+        /** ShadowComparison */
+        ShadowComparison: {
+            /** Endpoint */
+            endpoint: string;
+            /** @description Null: the endpoint has no shadow. */
+            shadow: components["schemas"]["EndpointShadow"] | null;
+            /**
+             * Production
+             * @description The production variants' names.
+             */
+            production: string[];
+            comparison: components["schemas"]["ShadowFigures"] | null;
+            /**
+             * Live
+             * @description The shadow's live figures (requests, errors, latency, captured, dropped) since the endpoint's last update, while it serves.
+             */
+            live: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /** ShadowConfusionCell */
+        ShadowConfusionCell: {
+            /** Production */
+            production: string;
+            /** Shadow */
+            shadow: string;
+            /** Count */
+            count: number;
+        };
+        /** ShadowFigures */
+        ShadowFigures: {
+            /** Task */
+            task: ("classification" | "regression") | null;
+            /**
+             * Pairs
+             * @description Requests answered by both, joined by inference id.
+             */
+            pairs: number;
+            /**
+             * Compared
+             * @description Pairs where both answered predictions of one length.
+             */
+            compared: number;
+            /**
+             * Rows
+             * @description Prediction rows compared.
+             */
+            rows: number;
+            /**
+             * Production Variants
+             * @description Pairs by production variant.
+             */
+            production_variants: {
+                [key: string]: number;
+            };
+            /**
+             * Agreement
+             * @description Classifiers: the share of equal rows.
+             */
+            agreement: number | null;
+            /**
+             * Mean Absolute Difference
+             * @description Regressors.
+             */
+            mean_absolute_difference: number | null;
+            /** Max Absolute Difference */
+            max_absolute_difference: number | null;
+            /**
+             * Confusion
+             * @description Production's class against the shadow's (classifiers).
+             */
+            confusion: components["schemas"]["ShadowConfusionCell"][];
+            production: components["schemas"]["ShadowSide"];
+            shadow: components["schemas"]["ShadowSide"];
+            /**
+             * Unanswered
+             * @description Sampled requests whose shadow answer is not in yet.
+             */
+            unanswered: number;
+        };
+        /** ShadowLatency */
+        ShadowLatency: {
+            /** Count */
+            count: number;
+            /** Mean */
+            mean: number | null;
+            /** P50 */
+            p50: number | null;
+            /** P99 */
+            p99: number | null;
+            /** Max */
+            max: number | null;
+        };
+        /** ShadowPromote */
+        ShadowPromote: {
+            /**
+             * Replace
+             * @description The production variant the shadow replaces (default: the only one).
+             * @default null
+             */
+            replace?: string | null;
+        };
+        /** ShadowSide */
+        ShadowSide: {
+            /**
+             * Errors
+             * @description Answers with a 4xx or 5xx status.
+             */
+            errors: number;
+            /** @description Production: the request's time in the endpoint; shadow: its parse and predict time. */
+            latency_ms: components["schemas"]["ShadowLatency"];
         };
         /**
          * SqlSource
@@ -10586,6 +11228,126 @@ export interface operations {
             };
         };
     };
+    compareEndpointShadow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShadowComparison"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    promoteEndpointShadow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ShadowPromote"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Endpoint"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     listAsyncInvocations: {
         parameters: {
             query?: {
@@ -13386,6 +14148,630 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listPipelines: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PipelineList"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    createPipeline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PipelineDocument"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PipelineDetail"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getPipeline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pipeline: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PipelineDetail"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    deletePipeline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pipeline: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listPipelineVersions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pipeline: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PipelineVersionList"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listPipelineExecutions: {
+        parameters: {
+            query?: {
+                status?: ("Executing" | "Stopping" | "Stopped" | "Failed" | "Succeeded") | null;
+                max_items?: number;
+            };
+            header?: never;
+            path: {
+                pipeline: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PipelineExecutionList"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The query string is too long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    startPipelineExecution: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pipeline: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PipelineExecutionStart"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PipelineExecution"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getPipelineExecution: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                execution_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PipelineExecution"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    stopPipelineExecution: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                execution_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PipelineExecution"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    retryPipelineExecution: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                execution_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PipelineExecutionRetry"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PipelineExecution"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getPipelineStepLog: {
+        parameters: {
+            query?: {
+                /** @description Byte offset to read from. */
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                execution_id: string;
+                step: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobLogChunk"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The query string is too long */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
