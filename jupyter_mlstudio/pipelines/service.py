@@ -199,7 +199,8 @@ class PipelineService:
     def resume(self) -> list[Execution]:
         """Adopt the executions whose driver is gone (a dead process on this host, or
         none); returns those adopted."""
-        adopted = []
+        adopted: list[Execution] = []
+        reconciled = False
         for execution in self.store.in_statuses(ACTIVE_EXECUTION_STATUSES):
             with self._lock:
                 if execution.id in self._engines and self._engines[execution.id][0].is_alive():
@@ -211,6 +212,9 @@ class PipelineService:
             )
             if owner_alive:
                 continue
+            if not reconciled:  # the dead driver's jobs are watched here too
+                self._studio.jobs.executor.reconcile()
+                reconciled = True
             if not self.store.claim_owner(
                 execution.id,
                 host=this_host(),
