@@ -132,7 +132,7 @@ X = pd.read_json(example_path, orient="split")
 batch = X.sample(rows, random_state=0, replace=True)
 model.predict(batch)  # warm
 count = calls = 0
-started = time.perf_counter()
+started, cpu_started = time.perf_counter(), time.process_time()
 while True:
     model.predict(batch)
     count += rows
@@ -140,7 +140,9 @@ while True:
     elapsed = time.perf_counter() - started
     if elapsed >= seconds:
         break
-print(json.dumps({"rows_per_s": count / elapsed, "ms_per_call": 1000 * elapsed / calls}))
+cpu = time.process_time() - cpu_started
+print(json.dumps({"rows_per_s": count / elapsed, "ms_per_call": 1000 * elapsed / calls,
+                  "cpu_ms_per_call": 1000 * cpu / calls}))
 """
 
 
@@ -270,6 +272,62 @@ def group_cpu_seconds(pgid: int) -> float:
         if int(fields[2]) == pgid:
             total += int(fields[11]) + int(fields[12])
     return total / CLK_TCK
+
+
+def thread_cpu_ticks(pgid: int) -> dict[tuple[int, int], int]:
+    """User + system CPU clock ticks of every thread of a process group's live
+    processes, by (pid, tid); empty off Linux."""
+    ticks: dict[tuple[int, int], int] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) != pgid:
+                continue
+            tasks = list(os.scandir(Path(entry.path, "task")))
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                cells = Path(task.path, "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            ticks[(int(entry.name), int(task.name))] = int(cells[11]) + int(cells[12])
+    return ticks
+
+
+@dataclass
+class CpuBreakdown:
+    """Where our server's CPU went during one run: the workers' event-loop threads
+    (HTTP, parsing, validation, replies), their other threads (the predict threads; also
+    capture writers when capture is on), and the supervisor."""
+
+    loop_seconds: float
+    thread_seconds: float
+    supervisor_seconds: float
+
+    def per_request_ms(self, requests: int) -> float | None:
+        return 1000 * self.loop_seconds / requests if requests else None
+
+    def per_batch_ms(self, batches: int) -> float | None:
+        return 1000 * self.thread_seconds / batches if batches else None
+
+
+def cpu_breakdown(
+    before: dict[tuple[int, int], int], after: dict[tuple[int, int], int], supervisor: int
+) -> CpuBreakdown:
+    loop = thread = sup = 0
+    for key, ticks in after.items():
+        spent = ticks - before.get(key, 0)
+        pid, tid = key
+        if pid == supervisor:
+            sup += spent
+        elif pid == tid:
+            loop += spent
+        else:
+            thread += spent
+    return CpuBreakdown(loop / CLK_TCK, thread / CLK_TCK, sup / CLK_TCK)
 
 
 def free_port() -> int:
@@ -471,9 +529,10 @@ def metrics_delta(before: dict[str, Any], after: dict[str, Any]) -> MetricsDelta
 # -- the limit ------------------------------------------------------------------------------
 def in_process_rate(
     pickled: Path, example: Path, rows: int, seconds: float, processes: int
-) -> tuple[float, float, list[str]]:
+) -> tuple[float, float, list[str], float]:
     """(rows/s summed over ``processes`` concurrent processes, ms per predict call (mean
-    over processes), the command): ``model.predict`` on ``rows``-row batches."""
+    over processes), the command, CPU ms per call (mean)): ``model.predict`` on
+    ``rows``-row batches."""
     command = [sys.executable, "-c", IN_PROCESS, str(pickled), str(example), str(rows)]
     command.append(f"{seconds:g}")
     running = [
@@ -496,7 +555,8 @@ def in_process_rate(
                 process.wait()
     rate = sum(o["rows_per_s"] for o in outputs)
     per_call = sum(o["ms_per_call"] for o in outputs) / len(outputs)
-    return rate, per_call, command
+    cpu_per_call = sum(o["cpu_ms_per_call"] for o in outputs) / len(outputs)
+    return rate, per_call, command, cpu_per_call
 
 
 # -- the report -----------------------------------------------------------------------------
@@ -520,6 +580,7 @@ class Level:
     ours: WrkResult
     mlflow: WrkResult | None
     metrics: MetricsDelta
+    cpu: CpuBreakdown | None = None
 
 
 def error_text(result: WrkResult) -> str:
@@ -802,6 +863,7 @@ def run(args: argparse.Namespace, wrk: str, command_line: str) -> int:
 
             for conns in args.connections:
                 before = ours_proc.metrics()
+                threads_before = thread_cpu_ticks(ours_proc.pid)
                 ours = run_wrk(
                     wrk,
                     f"http://127.0.0.1:{ours_port}/invocations",
@@ -810,6 +872,9 @@ def run(args: argparse.Namespace, wrk: str, command_line: str) -> int:
                     args.duration,
                     args.timeout,
                     ours_proc.pid,
+                )
+                breakdown = cpu_breakdown(
+                    threads_before, thread_cpu_ticks(ours_proc.pid), ours_proc.pid
                 )
                 delta = metrics_delta(before, ours_proc.metrics())
                 print(
@@ -836,7 +901,7 @@ def run(args: argparse.Namespace, wrk: str, command_line: str) -> int:
                         f"{error_text(mlflow_result)}",
                         flush=True,
                     )
-                levels.append(Level(conns, ours, mlflow_result, delta))
+                levels.append(Level(conns, ours, mlflow_result, delta, breakdown))
             final_metrics = ours_proc.metrics()
         finally:
             ours_proc.stop()
@@ -851,13 +916,13 @@ def run(args: argparse.Namespace, wrk: str, command_line: str) -> int:
             f"({args.limit_seconds:g} s) ...",
             flush=True,
         )
-        rate, per_call, limit_command = in_process_rate(
+        rate, per_call, limit_command, cpu_per_call = in_process_rate(
             pickled, example, batch_rows, args.limit_seconds, args.workers
         )
-        full_rate, full_call, _ = in_process_rate(
+        full_rate, full_call, _, _ = in_process_rate(
             pickled, example, args.max_batch_size, args.limit_seconds, args.workers
         )
-        one_rate, one_call, _ = in_process_rate(
+        one_rate, one_call, _, _ = in_process_rate(
             pickled, example, 1, min(args.limit_seconds, 3.0), 1
         )
         limit = {
@@ -865,6 +930,7 @@ def run(args: argparse.Namespace, wrk: str, command_line: str) -> int:
             "processes": args.workers,
             "rows_per_s": rate,
             "ms_per_call": per_call,
+            "cpu_ms_per_call": cpu_per_call,
             "one_row_per_s_one_process": one_rate,
             "one_row_ms": one_call,
             "fraction": top.ours.req_per_s / rate if rate else None,
@@ -913,6 +979,7 @@ def run(args: argparse.Namespace, wrk: str, command_line: str) -> int:
                                     **level.metrics.__dict__,
                                     "mean_batch": level.metrics.mean_batch,
                                 },
+                                "ours_cpu": level.cpu.__dict__ if level.cpu else None,
                             }
                             for level in levels
                         ],
@@ -923,6 +990,37 @@ def run(args: argparse.Namespace, wrk: str, command_line: str) -> int:
                 )
             )
         return 0 if all(verdict == "PASS" for _, verdict, _ in checks) else 1
+
+
+def print_cpu_breakdown(top: Level, limit: dict[str, Any]) -> None:
+    """Our server's CPU per request at the top level, thread by thread: what the fraction
+    of the limit is made of (the limit spends only the predict call's CPU per batch)."""
+    cpu, metrics = top.cpu, top.metrics
+    loop_ms = cpu.per_request_ms(metrics.requests) if cpu else None
+    batch_ms = cpu.per_batch_ms(metrics.batches) if cpu else None
+    if cpu is None or loop_ms is None or batch_ms is None or not metrics.mean_batch:
+        return
+    predict_ms = batch_ms / metrics.mean_batch
+    print(f"\n### Where our CPU went ({top.connections} connections)\n")
+    print(
+        f"Event-loop threads (HTTP, parsing, validation, batching, replies): {loop_ms:.3f} ms "
+        f"CPU per request. Predict threads: {batch_ms:.2f} ms CPU per batch of "
+        f"{metrics.mean_batch:.1f} rows = {predict_ms:.3f} ms per request (in-process "
+        f"predict: {limit['cpu_ms_per_call']:.2f} ms CPU per call). Supervisor: "
+        f"{cpu.supervisor_seconds:.2f} CPU-s. Per request the server spends "
+        f"{loop_ms + predict_ms:.3f} ms of CPU, {100 * loop_ms / (loop_ms + predict_ms):.0f} % "
+        "of it outside predict."
+    )
+    # the same fraction in CPU terms: it does not move with other load on the machine,
+    # which the wall-clock figures above do (the limit and our runs are timed apart)
+    limit_ms = limit["cpu_ms_per_call"] / metrics.mean_batch
+    limit["cpu_fraction"] = limit_ms / (loop_ms + predict_ms)
+    print(
+        f"In CPU terms: the limit spends {limit_ms:.3f} ms of CPU per row "
+        f"({limit['cpu_ms_per_call']:.2f} ms per call), ours {loop_ms + predict_ms:.3f} ms "
+        f"per request: **{100 * limit['cpu_fraction']:.0f} %** — the fraction of the limit "
+        "ours would reach with one free core per worker (wrk takes its share too)."
+    )
 
 
 def _result_dict(result: WrkResult) -> dict[str, Any]:
@@ -1007,6 +1105,7 @@ def report(
         f"({limit['max_batch_ms_per_call']:.2f} ms per call); ours = "
         f"{100 * (limit['fraction_of_max_batch'] or 0):.0f} % of it."
     )
+    print_cpu_breakdown(top, limit)
     print("\n### Commands\n")
     print(f"- benchmark: `{command_line or '(called from Python)'}`")
     print(
