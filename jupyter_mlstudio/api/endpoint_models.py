@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field
 
+from ..endpoints.async_inference import shown_async_config
 from ..endpoints.entities import Endpoint as EndpointEntity
 from ..serving.config import DEFAULT_PAYLOAD_LIMIT, MAX_PAYLOAD_LIMIT
 from ..store.pagination import DEFAULT_MAX_ITEMS, MAX_MAX_ITEMS
@@ -130,6 +131,11 @@ class EndpointUpdate(RequestModel):
         default=None, max_length=1000, description="New feature references; [] stops lookups."
     )
     trust_code: bool = Field(default=False, description="The new variants' inference code may run.")
+    async_config: EndpointAsyncIn | None = Field(
+        default=None,
+        description="New asynchronous inference settings, merged into the current ones; "
+        "null turns asynchronous inference off.",
+    )
     autoscaling: EndpointAutoscalingIn | None = Field(
         default=None,
         description="Merged into every variant's policy; an explicit null removes them.",
@@ -167,6 +173,11 @@ class Endpoint(ResponseModel):
     features: list[str] = Field(
         description="The online features it looks up (`group@version:feature`), if any."
     )
+    async_config: dict[str, Any] | None = Field(
+        default=None,
+        description="Asynchronous inference settings (null: none); the webhook secret is "
+        "shown redacted.",
+    )
     multi_model: dict[str, Any] | None = Field(
         default=None, description="Multi-model settings (allowed models, memory limit)."
     )
@@ -197,6 +208,7 @@ class Endpoint(ResponseModel):
             max_payload_bytes=int(endpoint.config.get("max_payload_bytes", DEFAULT_PAYLOAD_LIMIT)),
             return_probabilities=bool(endpoint.config.get("return_probabilities", False)),
             features=list(endpoint.config.get("features") or []),
+            async_config=shown_async_config(endpoint.config.get("async_config")),
             multi_model=endpoint.config.get("multi_model"),
             autoscaling={
                 v["name"]: v["autoscaling"]

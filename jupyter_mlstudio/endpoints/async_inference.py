@@ -21,13 +21,13 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import IO
+from typing import IO, Any
 
 import fsspec
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, delete, select, update
 
 from ..errors import InvalidArgumentError, NotFoundError
 from ..store.db import Database
@@ -116,6 +116,40 @@ def _write_stream(url: str, source: IO[bytes] | bytes, limit: int) -> int:
 
 def _too_large(limit: int) -> str:
     return f"The payload is larger than {limit} bytes, the limit of an async request."
+
+
+#: What the API and the SDK show instead of a webhook secret (kept in the store).
+REDACTED = "********"
+FINISHED = (AsyncStatus.COMPLETED.value, AsyncStatus.FAILED.value)
+#: (id, changed at, created at): what the server's change watcher reads
+Changes = list[tuple[str, datetime, datetime]]
+
+
+def shown_async_config(settings: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """An endpoint's ``async_config`` as shown outside the server: the webhook secret
+    redacted (the serving process reads it from the endpoint's config file)."""
+    if not settings:
+        return None
+    shown = dict(settings)
+    if shown.get("notification_secret"):
+        shown["notification_secret"] = REDACTED
+    return shown
+
+
+def merged_async_config(
+    current: Mapping[str, Any] | None, change: Mapping[str, Any] | bool
+) -> dict[str, Any] | None:
+    """The ``async_config`` after an update: ``False`` turns asynchronous inference off,
+    ``True`` on with the current (or default) settings; a mapping changes the settings
+    it names. A secret given back as :data:`REDACTED` keeps the stored one."""
+    if change is False:
+        return None
+    merged = dict(current or {})
+    if change is not True:
+        merged.update(change)
+        if merged.get("notification_secret") == REDACTED:
+            merged["notification_secret"] = (current or {}).get("notification_secret")
+    return merged
 
 
 def read_location(url: str) -> bytes:
@@ -215,6 +249,47 @@ class AsyncInferenceQueue:
         if req.status is not AsyncStatus.COMPLETED:
             raise NotFoundError(f"Async request {request_id} is {req.status.value}.")
         return read_location(req.output_location)
+
+    def finished_since(self, since: datetime) -> Changes:
+        """``("<endpoint>/<id>", ended_at, created_at)`` of the requests that completed or
+        failed since ``since``: what the Jupyter server's change watcher announces (a
+        JupyterLab notification per request). Uses the status index, so it reads the
+        finished rows' (status, lease) index entries, not the payload columns."""
+        stmt = select(
+            AsyncRequestRow.endpoint,
+            AsyncRequestRow.id,
+            AsyncRequestRow.ended_at,
+            AsyncRequestRow.created_at,
+        ).where(AsyncRequestRow.status.in_(FINISHED), AsyncRequestRow.ended_at >= since)
+        with self.db.session() as s:
+            return [
+                (f"{endpoint}/{rid}", as_utc(ended), as_utc(created))
+                for endpoint, rid, ended, created in s.execute(stmt)
+                if ended is not None
+            ]
+
+    def delete_endpoint(self, endpoint: str) -> int:
+        """Forget an endpoint's requests (when the endpoint is deleted): their rows, the
+        payload copies and the output and error files written for them. Input files the
+        caller named (``input_location``) are theirs and stay. The number of rows."""
+        base = f"{self.root_uri}/async-inference/{endpoint}"
+        with self.db.session() as s:
+            rows = list(
+                s.execute(
+                    select(AsyncRequestRow.output_location, AsyncRequestRow.failure_location).where(
+                        AsyncRequestRow.endpoint == endpoint
+                    )
+                )
+            )
+        for output, failure in rows:  # those outside the endpoint's folder (output_path)
+            for url in (output, failure):
+                if not url.startswith(base + "/"):
+                    _remove(url)
+        _remove(base, recursive=True)
+        with self.db.session(write=True) as s:
+            res = s.execute(delete(AsyncRequestRow).where(AsyncRequestRow.endpoint == endpoint))
+            assert isinstance(res, CursorResult)
+            return int(res.rowcount)
 
     # -- consumers ---------------------------------------------------------------------
     def claim(
@@ -318,6 +393,20 @@ class AsyncInferenceQueue:
             return int(res.rowcount)
 
 
+def _remove(url: str, recursive: bool = False) -> None:
+    try:
+        fs, path = fsspec.core.url_to_fs(url)
+        if fs.exists(path):
+            fs.rm(path, recursive=recursive)
+    except (OSError, ValueError, ImportError):  # already gone, or a store we cannot reach
+        pass
+
+
+class InvocationFailed(RuntimeError):
+    """The endpoint answered the request with an error: its message is the request's
+    error as it is (other exceptions are prefixed with their type)."""
+
+
 #: ``invoke(payload, content_type, accept) -> output bytes``; raising fails the request.
 Invoke = Callable[[bytes, str, "str | None"], bytes]
 
@@ -365,7 +454,8 @@ def process_queue(
                 output = invoke(read_location(req.input_location), req.content_type, req.accept)
             except Exception as exc:  # the model's error is the request's error
                 done.set()
-                queue.fail(req, me, f"{type(exc).__name__}: {exc}")
+                message = str(exc) if isinstance(exc, InvocationFailed) else None
+                queue.fail(req, me, message or f"{type(exc).__name__}: {exc}")
             else:
                 done.set()
                 queue.complete(req, me, output)

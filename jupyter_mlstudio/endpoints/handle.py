@@ -85,6 +85,13 @@ class EndpointHandle:
         return dict(shadow) if shadow else None
 
     @property
+    def async_config(self) -> dict[str, Any] | None:
+        """Its asynchronous inference settings (``None``: none), the secret redacted."""
+        from .async_inference import shown_async_config
+
+        return shown_async_config(self._endpoint.config.get("async_config"))
+
+    @property
     def failure_reason(self) -> str | None:
         return self._endpoint.failure_reason
 
@@ -202,6 +209,7 @@ class EndpointHandle:
         return_probabilities: bool | None = None,
         features: Sequence[str] | None = None,
         trust_code: bool = False,
+        async_config: Mapping[str, Any] | bool | None = None,
         shadow: Mapping[str, Any] | bool | None = None,
         autoscaling: Mapping[str, Any] | bool | None = None,
         scale_to_zero_after: float | None = None,
@@ -211,7 +219,8 @@ class EndpointHandle:
         """Rolling update with no dropped request: a new version (or alias) of a
         one-variant endpoint, new ``variants``, ``weights`` by variant name, batching or
         capture settings, or a new body limit (``max_payload_bytes``). ``trust_code``:
-        the new version's inference code may run (see ``mls.deploy``)."""
+        the new version's inference code may run (see ``mls.deploy``). ``async_config``:
+        asynchronous inference settings merged into the current ones (``False``: off)."""
         if variants is None and (version, alias, model, instances) != (None, None, None, None):
             if len(self._endpoint.variants) != 1:
                 raise ValueError(
@@ -238,6 +247,7 @@ class EndpointHandle:
             return_probabilities=return_probabilities,
             features=features,
             trust_code=trust_code,
+            async_config=async_config,
             shadow=shadow,
             autoscaling=autoscaling,
             scale_to_zero_after=scale_to_zero_after,

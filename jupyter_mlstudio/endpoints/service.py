@@ -65,7 +65,7 @@ from ..serving.shadow import (
     shadow_settings,
 )
 from ..store.pagination import Page
-from .async_inference import AsyncInferenceQueue, AsyncRequest
+from .async_inference import AsyncInferenceQueue, AsyncRequest, merged_async_config
 from .entities import TRANSITIONAL, DeployedVariant, Endpoint, EndpointStatus
 from .multi_model import (
     add_models,
@@ -350,6 +350,7 @@ class EndpointService:
         return_probabilities: bool | None = None,
         features: Sequence[str] | None = None,
         trust_code: bool = False,
+        async_config: Mapping[str, Any] | bool | None = None,
         shadow: Mapping[str, Any] | bool | None = None,
         autoscaling: Mapping[str, Any] | bool | None = None,
         scale_to_zero_after: float | None = None,
@@ -359,7 +360,9 @@ class EndpointService:
         """Roll the endpoint over to new variants (versions, weights, instances), new
         batching, capture settings or body limit, with no request dropped.
         ``trust_code``: the new variants' inference code may run (a new version's code
-        is trusted anew: the trust given at deploy was for the code then served)."""
+        is trusted anew: the trust given at deploy was for the code then served).
+        ``async_config``: new asynchronous inference settings (merged into the current
+        ones; ``False`` turns it off, see ``async_inference.merged_async_config``)."""
         endpoint = self.store.get(name)
         changes: dict[str, Any] = {}
         if variants is not None:
@@ -390,6 +393,10 @@ class EndpointService:
             changes["return_probabilities"] = return_probabilities
         if features is not None:  # [] stops looking features up
             changes["features"] = self._pinned_features(features)
+        if async_config is not None:
+            changes["async_config"] = merged_async_config(
+                endpoint.config.get("async_config"), async_config
+            )
         if shadow is not None:  # a new shadow variant; False removes it (serving/shadow.py)
             model = endpoint.config["variants"][0]["model"]
             changes["shadow"] = None if shadow is False else _shadow(shadow, trust_code, model)
@@ -402,7 +409,7 @@ class EndpointService:
         if not changes:
             raise InvalidArgumentError(
                 "Nothing to update: give variants, weights, batching, capture, "
-                "max_payload_bytes, return_probabilities or features."
+                "max_payload_bytes, return_probabilities, features or async_config."
             )
         config, pinned = self._pin(self._full_config(endpoint, **changes))
         if endpoint.status is not EndpointStatus.IN_SERVICE or endpoint.pid is None:
@@ -509,6 +516,8 @@ class EndpointService:
         endpoint = self.store.get(name)
         self._stop_process(endpoint)
         shutil.rmtree(self.folder(name), ignore_errors=True)
+        if getattr(self.store, "_db", None) is not None:  # its async requests and files
+            self.async_queue.delete_endpoint(name)
         self.store.delete(name)
 
     def _stop_process(self, endpoint: Endpoint) -> None:

@@ -25,6 +25,7 @@ from ..config import (
     StudioConfig,
     default_home,
 )
+from ..endpoints.async_inference import AsyncInferenceQueue
 from ..errors import MLStudioError
 from ..features.store import SqlFeatureGroupStore
 from ..monitor.store import SqlMonitorStore
@@ -150,7 +151,7 @@ from .handlers.wrangler import (
     FlowReportHandler,
     TransformsHandler,
 )
-from .watcher import ChangeWatcher
+from .watcher import ChangedSince, ChangeWatcher
 
 API = r"/mlstudio/api/v1"
 MLFLOW = r"/mlstudio/mlflow"  # MLflow's REST API for its unmodified client (issue 18)
@@ -378,6 +379,8 @@ class MLStudio(ExtensionApp):
                         "tuning-jobs": SqlTuningStore(studio.db).changed_since,
                         # the catalog, not studio.features: no pyarrow or DuckDB import
                         "feature-groups": SqlFeatureGroupStore(studio.db).changed_since,
+                        # finished async requests ("<endpoint>/<id>"): a notification each
+                        "async-inference": _finished_async(studio),
                         # executions (a step's change touches its execution)
                         "pipeline-executions": SqlPipelineStore(studio.db).changed_since,
                     },
@@ -659,6 +662,13 @@ class MLStudio(ExtensionApp):
         executor = self.settings.get("mlstudio.executor")
         if executor is not None:
             executor.shutdown(wait=False)
+
+
+def _finished_async(studio: Studio) -> ChangedSince:
+    """Async requests that finished since the server started (never older ones)."""
+    queue = AsyncInferenceQueue(studio.db, studio.config.artifact_uri)
+    started = datetime.now(timezone.utc)
+    return lambda since: queue.finished_since(max(since, started))
 
 
 class _UnavailableStudio:

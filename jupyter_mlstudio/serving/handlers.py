@@ -412,6 +412,45 @@ def _csv_cell(value: Any) -> str:
     return f'"{text.replace(chr(34), chr(34) * 2)}"' if any(c in text for c in ',"\n') else text
 
 
+class AsyncInvocationsHandler(BaseHandler):
+    """SageMaker's InvokeEndpointAsync on the endpoint's own port: the body (or the
+    ``X-Amzn-SageMaker-InputLocation`` file) joins the durable queue; 202 at once with
+    the inference id and the output location (``serving/async_worker.py``)."""
+
+    counted = False  # the queued request is counted when the endpoint invokes itself
+
+    def initialize(self, endpoint: Endpoint, runtime: Any = None) -> None:
+        super().initialize(endpoint)
+        self.runtime = runtime
+
+    async def post(self) -> None:
+        from ..errors import MLStudioError
+        from .async_worker import FAILURE_LOCATION, OUTPUT_LOCATION
+
+        try:
+            body = self.read_body()
+            request = await get_running_loop().run_in_executor(
+                None, self.runtime.enqueue, body, self.request.headers  # any case
+            )
+        except PayloadError as exc:
+            self.fail(exc.status, exc.message)
+            return
+        except MLStudioError as exc:  # a bad location: 400; the store unreachable: 503
+            self.fail(400 if exc.code.value == "INVALID_ARGUMENT" else 503, exc.message)
+            return
+        self.set_header("X-Inference-Id", request.id)
+        self.set_header(OUTPUT_LOCATION, request.output_location)
+        self.set_header(FAILURE_LOCATION, request.failure_location)
+        self.reply(
+            {
+                "InferenceId": request.id,
+                "OutputLocation": request.output_location,
+                "FailureLocation": request.failure_location,
+            },
+            202,
+        )
+
+
 class MetricsHandler(BaseHandler):
     counted = False
 
@@ -591,8 +630,13 @@ def make_app(endpoint: Endpoint) -> tornado.web.Application:
         from .multi_model import with_model_routes
 
         routes = with_model_routes(routes)
+    from .async_worker import RuntimeQueue
+
+    runtime = RuntimeQueue(endpoint.config)  # the store is opened on the first request
+    async_route = (r"/async-invocations", AsyncInvocationsHandler)
     return tornado.web.Application(
-        [(path, handler, {"endpoint": endpoint}) for path, handler in routes],
+        [(path, handler, {"endpoint": endpoint}) for path, handler in routes]
+        + [(*async_route, {"endpoint": endpoint, "runtime": runtime})],
         default_handler_class=NotFoundHandler,
         default_handler_args={"endpoint": endpoint},
         log_function=_log_request,

@@ -183,6 +183,7 @@ class Supervisor:
         self._scaled_at = 0.0
         start = config.worker_start
         self.fork = start == "fork" or (start == "auto" and sys.platform.startswith("linux"))
+        self._async: Any = None  # the AsyncProcessor of an endpoint with async_config
 
     # -- the whole life ----------------------------------------------------------------
     def run(self) -> int:
@@ -202,17 +203,16 @@ class Supervisor:
             self._info = info
             self._scaler = self._new_scaler(self.config)
             self._announce(info)
-            processor = None
             if self.config.async_config is not None:  # works the durable async queue
                 from .async_worker import AsyncProcessor
 
-                processor = AsyncProcessor(self.config, info["url"])
-                processor.start()
+                self._async = AsyncProcessor(self.config, info["url"])
+                self._async.start()
             try:
                 self._watch()
             finally:
-                if processor is not None:
-                    processor.stop()
+                if self._async is not None:
+                    self._async.stop()
             return 0
         finally:
             self._stop_workers()
@@ -355,6 +355,10 @@ class Supervisor:
         log.info(
             "Generation %d serves; generation %d drains.", self.generation, self.generation - 1
         )
+        if self._async is not None or config.async_config is not None:  # new async_config
+            from .async_worker import reconfigure
+
+            self._async = reconfigure(self._async, config, self._info["url"])
         self._announce(self._info)
 
     def _wait_stopped_accepting(

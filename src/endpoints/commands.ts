@@ -139,7 +139,8 @@ export function addEndpointCommands(options: IEndpointCommandOptions): void {
                   trust_code: value.trustCode
                 }
               ],
-              capture: value.capture ? { enabled: true } : null
+              capture: value.capture ? { enabled: true } : null,
+              async_config: value.asyncConfig
             },
             serverSettings
           );

@@ -22,6 +22,16 @@ export interface IDeployValue {
   capture: boolean;
   /** The version's inference code may run (SageMaker handlers). */
   trustCode: boolean;
+  /** Asynchronous inference settings; `null`: none. */
+  asyncConfig: IAsyncSettings | null;
+}
+
+/** The deploy dialog's asynchronous inference group. */
+export interface IAsyncSettings {
+  max_concurrent_invocations: number;
+  output_path?: string;
+  notification_webhook?: string;
+  notification_secret?: string;
 }
 
 /** A default endpoint name for a model: `iris-rf` serves `iris-rf`. */
@@ -114,6 +124,7 @@ export async function askDeploy(options: {
         type: 'checkbox',
         value: String(initial.capture ?? false)
       },
+      ...asyncFields(initial.asyncConfig ?? null),
       ...(options.untrustedCode
         ? [
             {
@@ -140,8 +151,78 @@ export async function askDeploy(options: {
     version: isFinite(version) && version > 0 ? version : null,
     instances: isFinite(instances) && instances > 0 ? instances : 1,
     capture: value.capture === 'true',
-    trustCode: value.trust_code === 'true'
+    trustCode: value.trust_code === 'true',
+    asyncConfig: asyncValue(value)
   };
+}
+
+const ASYNC_GROUP = 'Asynchronous inference';
+
+/** The async group of the deploy dialog, filled from `initial`. */
+function asyncFields(initial: IAsyncSettings | null): IField[] {
+  return [
+    {
+      name: 'async',
+      label: 'Queue requests (asynchronous inference)',
+      type: 'checkbox',
+      group: ASYNC_GROUP,
+      value: String(initial !== null),
+      help: 'Requests to …/async-invocations are queued durably and answered in the background; their results go to the output path.'
+    },
+    {
+      name: 'async_max_concurrent',
+      label: 'Max concurrent invocations',
+      type: 'number',
+      group: ASYNC_GROUP,
+      min: 1,
+      max: 1000,
+      step: 1,
+      value: String(initial?.max_concurrent_invocations ?? 1)
+    },
+    {
+      name: 'async_output_path',
+      label: 'Output path',
+      group: ASYNC_GROUP,
+      value: initial?.output_path ?? '',
+      placeholder: 'The artifact store'
+    },
+    {
+      name: 'async_webhook',
+      label: 'Notification webhook URL',
+      group: ASYNC_GROUP,
+      value: initial?.notification_webhook ?? '',
+      placeholder: 'Optional: https://… gets each result'
+    },
+    {
+      name: 'async_secret',
+      label: 'Webhook secret',
+      type: 'password',
+      group: ASYNC_GROUP,
+      value: initial?.notification_secret ?? '',
+      placeholder: 'Optional: signs the webhook (HMAC)'
+    }
+  ];
+}
+
+function asyncValue(value: Record<string, string>): IAsyncSettings | null {
+  if (value.async !== 'true') {
+    return null;
+  }
+  const concurrent = parseInt(value.async_max_concurrent ?? '', 10);
+  const settings: IAsyncSettings = {
+    max_concurrent_invocations:
+      isFinite(concurrent) && concurrent > 0 ? concurrent : 1
+  };
+  if (value.async_output_path) {
+    settings.output_path = value.async_output_path;
+  }
+  if (value.async_webhook) {
+    settings.notification_webhook = value.async_webhook;
+  }
+  if (value.async_secret) {
+    settings.notification_secret = value.async_secret;
+  }
+  return settings;
 }
 
 /** Ask for new traffic weights, one per variant; `null` if cancelled. */

@@ -43,6 +43,9 @@ import {
   setPolling
 } from './events';
 import { csvFromJson, TEST_CONTENT_TYPES, TestContentType } from './payload';
+import { ASYNC_INFERENCE_RESOURCE, parseAsyncEventId } from './async-api';
+import { AsyncRequestsModel } from './async-model';
+import { resourceChange } from '../events';
 
 /** Milliseconds between metrics (and log) reads while the view is shown. */
 export const METRICS_INTERVAL = 2000;
@@ -155,6 +158,25 @@ export class EndpointModel extends ResourceModel<Endpoint> {
 
   get capture(): ICaptureSettings | null {
     return this.endpoint ? captureOf(this.endpoint) : null;
+  }
+
+  /** Its asynchronous requests, while it has an `async_config`. */
+  get asyncRequests(): AsyncRequestsModel | null {
+    if (!this.endpoint?.async_config) {
+      return null;
+    }
+    if (!this._async) {
+      this._async = new AsyncRequestsModel(this.name, this.serverSettings, () =>
+        this.emit()
+      );
+      void this._async.load();
+    }
+    return this._async;
+  }
+
+  dispose(): void {
+    this._async?.dispose();
+    super.dispose();
   }
 
   /** Load the endpoint, its example and first log; start following it. */
@@ -301,6 +323,12 @@ export class EndpointModel extends ResourceModel<Endpoint> {
   protected onEvent(emission: Event.Emission): void {
     if (endpointChange(emission)?.name === this.name) {
       this.scheduleUpdate();
+    }
+    const finished = resourceChange(emission, ASYNC_INFERENCE_RESOURCE);
+    if (this._async && finished) {
+      if (parseAsyncEventId(finished.id)?.endpoint === this.name) {
+        void this._async.load();
+      }
     }
   }
 
@@ -490,6 +518,7 @@ export class EndpointModel extends ResourceModel<Endpoint> {
     );
   }
 
+  private _async: AsyncRequestsModel | null = null;
   private _exampleBody: string | null = null;
   private _live = false;
   private _livePoll: Poll;

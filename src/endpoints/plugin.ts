@@ -11,6 +11,7 @@ import {
 import { ICommandPalette, IThemeManager } from '@jupyterlab/apputils';
 
 import { ThemeWatcher } from '../charts/theme';
+import { notifyAsyncResults } from './async-notify';
 import { addEndpointCommands, endpointActions } from './commands';
 import { EndpointsModel } from './model';
 import { EndpointsSidebar } from './sidebar';
@@ -39,6 +40,11 @@ export const endpointsPlugin: JupyterFrontEndPlugin<void> = {
       actions: endpointActions(model, serverSettings)
     });
     addEndpointCommands({ app, model, views, serverSettings });
+    notifyAsyncResults({
+      events,
+      settings: serverSettings,
+      open: name => void app.commands.execute(CommandIDs.openEndpoint, { name })
+    });
 
     addSidebar(app, new EndpointsSidebar(model, app.commands), 853, restorer);
     void model.refresh();

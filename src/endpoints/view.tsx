@@ -23,6 +23,7 @@ import {
 } from '../ui/components';
 import { ResourceView } from '../ui/view';
 import type { IContentProps } from './sections/props';
+import { AsyncSection } from './sections/async';
 import { CaptureSection } from './sections/capture';
 import { ConnectSection } from './sections/connect';
 import { ErrorsSection, LiveSection } from './sections/live';
@@ -116,6 +117,9 @@ function EndpointContent(props: IContentProps): JSX.Element {
         <TestSection model={model} endpoint={endpoint} />
         <LiveSection model={model} endpoint={endpoint} colors={props.colors} />
       </div>
+      {model.asyncRequests && (
+        <AsyncSection requests={model.asyncRequests} endpoint={endpoint} />
+      )}
       <div className="jp-MLStudio-columns">
         <ErrorsSection model={model} />
         <CaptureSection model={model} endpoint={endpoint} />

@@ -14,7 +14,9 @@ export interface IField {
   label: string;
   multiline?: boolean;
   /** A number input or a checkbox (its value is 'true' or 'false'). */
-  type?: 'text' | 'number' | 'checkbox';
+  type?: 'text' | 'number' | 'checkbox' | 'password';
+  /** A heading shown above the first field of each group. */
+  group?: string;
   min?: number;
   max?: number;
   step?: number | 'any';
@@ -54,7 +56,15 @@ class FormBody extends Widget implements Dialog.IBodyWidget<FormValue> {
       error.textContent = options.error;
       this.node.appendChild(error);
     }
+    let group: string | undefined;
     for (const field of fields) {
+      if (field.group && field.group !== group) {
+        const heading = document.createElement('div');
+        heading.className = 'jp-MLStudio-formGroup';
+        heading.textContent = field.group;
+        this.node.appendChild(heading);
+      }
+      group = field.group;
       this.node.appendChild(this._control(field));
     }
   }

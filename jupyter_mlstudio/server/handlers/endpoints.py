@@ -42,6 +42,13 @@ def _settings(body: Any) -> dict[str, Any] | None:
     return None if body is None else body.model_dump(exclude_none=True)
 
 
+def _async_change(body: endpoint_models.EndpointUpdate) -> dict[str, Any] | bool | None:
+    """The settings named (merged into the current ones); an explicit null: off."""
+    if body.async_config is not None:
+        return body.async_config.model_dump(exclude_unset=True) or True
+    return False if "async_config" in body.model_fields_set else None
+
+
 class _EndpointsBase(MLStudioHandler):
     auth_resource = "mlstudio:endpoints"
 
@@ -118,6 +125,7 @@ class EndpointHandler(_EndpointsBase):
             return_probabilities=body.return_probabilities,
             features=body.features,
             trust_code=body.trust_code,
+            async_config=_async_change(body),
             autoscaling=(  # an explicit null: no autoscaling
                 _settings(body.autoscaling)
                 if body.autoscaling is not None or "autoscaling" not in body.model_fields_set
