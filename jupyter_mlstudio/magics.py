@@ -57,6 +57,12 @@ HELP = """\
     reverse-log), or values a,b,c (e.g. criterion=gini,entropy). Shows the trials done
     with the best value until it ends (--no-wait returns at once) and returns the
     tuning job's handle (t = %mls tune ...; t.trials(), t.deploy_best("name")).
+%mls pipeline run NAME_OR_FILE [--parameters NAME=VALUE ...] [--no-wait]
+    Run a stored pipeline (by name) or a .pipeline file (stored first, as a new
+    version when it changed). Shows the steps finished until it ends (--no-wait
+    returns at once) and returns the execution's handle (e.steps(), e.retry()).
+%mls pipeline list
+    Stored pipelines, most recently changed first.
 %mls wrangle DATAFRAME
     Save a DataFrame of this kernel as Parquet and open a new Data Wrangler flow on it.
 %mls help
@@ -110,6 +116,11 @@ def _parser() -> _Parser:
     tune.add_argument("--warm-start", dest="warm_start", action="append", default=[])
     tune.add_argument("--seed", type=int, default=None)
     tune.add_argument("--no-wait", action="store_true", dest="no_wait")
+    pipeline = commands.add_parser("pipeline", prog="%mls pipeline", add_help=False)
+    pipeline.add_argument("action", choices=("run", "list"))
+    pipeline.add_argument("pipeline", nargs="?", default=None)
+    pipeline.add_argument("--parameters", nargs="+", default=None, metavar="NAME=VALUE")
+    pipeline.add_argument("--no-wait", action="store_true", dest="no_wait")
     wrangle = commands.add_parser("wrangle", prog="%mls wrangle", add_help=False)
     wrangle.add_argument("dataframe")
     commands.add_parser("help", prog="%mls help", add_help=False)
@@ -140,6 +151,8 @@ class MLStudioMagics(Magics):
                 return jobs_table(args.kind, args.status, args.max_results)
             if args.command == "tune":
                 return tune_from_args(args)
+            if args.command == "pipeline":
+                return pipeline_from_args(args)
             if args.command == "wrangle":
                 return self._wrangle(args.dataframe)
             if args.command == "job":
@@ -267,6 +280,38 @@ def parse_range(name: str, text: str) -> Any:
     raise UsageError(
         f"--space {name}={text}: give MIN:MAX (e.g. {name}=2:12), MIN:MAX:log, or values a,b,c."
     )
+
+
+def pipeline_from_args(args: argparse.Namespace) -> Any:
+    """``%mls pipeline run|list``: a stored pipeline by name, or a .pipeline file."""
+    from .pipelines import Pipeline
+    from .pipelines.handle import ExecutionHandle
+
+    if args.action == "list":
+        pipelines = sdk.list_pipelines()
+        if not pipelines:
+            print("No pipelines yet.")
+        for p in pipelines:
+            print(f"{p.name}  v{p.latest_version}  {p.updated_at:%Y-%m-%d %H:%M}")
+        return None
+    if not args.pipeline:
+        raise UsageError("%mls pipeline run needs a pipeline name or a .pipeline file.")
+    parameters: dict[str, str] = {}
+    for item in args.parameters or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--parameters takes NAME=VALUE, not {item!r}.")
+        parameters[name] = value  # typed by the pipeline's parameter declarations
+    studio = sdk.studio()
+    if args.pipeline.endswith(".pipeline"):
+        handle = Pipeline.load(args.pipeline).run(parameters, studio=studio)
+    else:
+        handle = ExecutionHandle(studio, studio.pipelines.start(args.pipeline, parameters))
+    if not args.no_wait:
+        handle.wait(progress=True, check=False)
+        for item in handle.steps():
+            print(f"{item.name:<24} {item.status:<10} {item.error or ''}".rstrip())
+    return handle
 
 
 def tune_from_args(args: argparse.Namespace) -> Any:
