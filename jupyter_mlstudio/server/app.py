@@ -379,6 +379,8 @@ class MLStudio(ExtensionApp):
                         "tuning-jobs": SqlTuningStore(studio.db).changed_since,
                         # the catalog, not studio.features: no pyarrow or DuckDB import
                         "feature-groups": SqlFeatureGroupStore(studio.db).changed_since,
+                        # executions (a step's change touches its execution)
+                        "pipeline-executions": SqlPipelineStore(studio.db).changed_since,
                         # finished async requests ("<endpoint>/<id>"): a notification each
                         "async-inference": _finished_async(studio),
                         # executions (a step's change touches its execution)
