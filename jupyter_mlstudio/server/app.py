@@ -53,6 +53,7 @@ from .handlers.endpoints_async import (
     AsyncInvocationsHandler,
     AsyncOutputHandler,
 )
+from .handlers.endpoints_shadow import ShadowCompareHandler, ShadowPromoteHandler
 from .handlers.experiments import ExperimentHandler, ExperimentsHandler
 from .handlers.features import (
     FeatureDatasetsHandler,
@@ -379,8 +380,6 @@ class MLStudio(ExtensionApp):
                         "tuning-jobs": SqlTuningStore(studio.db).changed_since,
                         # the catalog, not studio.features: no pyarrow or DuckDB import
                         "feature-groups": SqlFeatureGroupStore(studio.db).changed_since,
-                        # executions (a step's change touches its execution)
-                        "pipeline-executions": SqlPipelineStore(studio.db).changed_since,
                         # finished async requests ("<endpoint>/<id>"): a notification each
                         "async-inference": _finished_async(studio),
                         # executions (a step's change touches its execution)
@@ -576,6 +575,8 @@ class MLStudio(ExtensionApp):
                 (rf"{API}/endpoints/(?P<name>[^/]+)/log", EndpointLogHandler),
                 (rf"{API}/endpoints/(?P<name>[^/]+)/example", EndpointExampleHandler),
                 (rf"{API}/endpoints/(?P<name>[^/]+)/errors", EndpointErrorsHandler),
+                (rf"{API}/endpoints/(?P<name>[^/]+)/shadow/compare", ShadowCompareHandler),
+                (rf"{API}/endpoints/(?P<name>[^/]+)/shadow/promote", ShadowPromoteHandler),
                 (rf"{API}/endpoints/(?P<name>[^/]+)/models", EndpointModelsHandler),
                 (rf"{API}/endpoints/(?P<name>[^/]+)/async-invocations", AsyncInvocationsHandler),
                 (
