@@ -4,6 +4,7 @@ import './badges.css';
 import './jobs.css';
 import './models.css';
 import './endpoints.css';
+import './endpoints-models.css';
 import './endpoints-async.css';
 import './wrangler.css';
 import './home.css';

@@ -518,7 +518,8 @@ _UNKNOWN: Any = object()
 # -- routes ------------------------------------------------------------------------------
 class _ModelRouted(BaseHandler):
     """A request answered by a model of the cache: counted in its row of the model
-    table (not in the variants' metrics), not captured, released once answered."""
+    table and in the endpoint's totals (not in a variant's figures), not captured,
+    released once answered."""
 
     model: LoadedModel | None = None
 
@@ -547,7 +548,10 @@ class _ModelRouted(BaseHandler):
             super()._count()
         elif self.counted and not self._counted:
             self._counted = True
-            self.cache.writer.request(model.row, self.get_status(), self.request.request_time())
+            status, seconds = self.get_status(), self.request.request_time()
+            self.cache.writer.request(model.row, status, seconds)
+            # and in the endpoint's totals (the row of requests that reached no variant)
+            self.endpoint.metrics.request(self.endpoint.unrouted_row, status, seconds)
 
     def on_finish(self) -> None:
         super().on_finish()

@@ -204,7 +204,12 @@ export interface IInvocationResult {
 export async function invokeEndpoint(
   name: string,
   body: string,
-  options: { contentType: string; variant?: string | null },
+  options: {
+    contentType: string;
+    variant?: string | null;
+    /** A model of a multi-model endpoint (`churn/3`, `churn@prod`, `churn`). */
+    targetModel?: string | null;
+  },
   settings: ServerConnection.ISettings = ServerConnection.makeSettings()
 ): Promise<IInvocationResult> {
   const headers = new Headers({
@@ -213,6 +218,9 @@ export async function invokeEndpoint(
   });
   if (options.variant) {
     headers.set('X-Target-Variant', options.variant);
+  }
+  if (options.targetModel) {
+    headers.set('X-Amzn-SageMaker-Target-Model', options.targetModel);
   }
   const started = performance.now();
   let response: Response;

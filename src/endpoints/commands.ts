@@ -139,6 +139,7 @@ export function addEndpointCommands(options: IEndpointCommandOptions): void {
                   trust_code: value.trustCode
                 }
               ],
+              ...(value.multiModel ? { multi_model: value.multiModel } : {}),
               capture: value.capture ? { enabled: true } : null,
               async_config: value.asyncConfig
             },

@@ -8,6 +8,11 @@ import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { ENDPOINT_NAME_INPUT_PATTERN } from '../api/endpoints';
 import type { EndpointVariant } from '../api/types';
 import { askForm, IField } from '../registry/dialogs';
+import {
+  type IMultiModelSettings,
+  multiModelFields,
+  multiModelValue
+} from './multi-model-api';
 
 const NAME_HELP =
   "Letters, digits, '.', '_' and '-'; starts with a letter or digit. It is part of the endpoint's URL.";
@@ -22,6 +27,8 @@ export interface IDeployValue {
   capture: boolean;
   /** The version's inference code may run (SageMaker handlers). */
   trustCode: boolean;
+  /** A multi-model endpoint's settings; `null`: a plain endpoint. */
+  multiModel?: IMultiModelSettings | null;
   /** Asynchronous inference settings; `null`: none. */
   asyncConfig: IAsyncSettings | null;
 }
@@ -124,6 +131,7 @@ export async function askDeploy(options: {
         type: 'checkbox',
         value: String(initial.capture ?? false)
       },
+      ...multiModelFields(initial.multiModel ?? null, options.modelNames),
       ...asyncFields(initial.asyncConfig ?? null),
       ...(options.untrustedCode
         ? [
@@ -151,6 +159,7 @@ export async function askDeploy(options: {
     version: isFinite(version) && version > 0 ? version : null,
     instances: isFinite(instances) && instances > 0 ? instances : 1,
     capture: value.capture === 'true',
+    multiModel: multiModelValue(value, value.model),
     trustCode: value.trust_code === 'true',
     asyncConfig: asyncValue(value)
   };

@@ -28,6 +28,7 @@ import { CaptureSection } from './sections/capture';
 import { ConnectSection } from './sections/connect';
 import { ErrorsSection, LiveSection } from './sections/live';
 import { LogSection } from './sections/log';
+import { ModelsSection } from './sections/models';
 import { MonitorSection } from './sections/monitors';
 import { TestSection } from './sections/test-form';
 import { VariantsSection } from './sections/variants';
@@ -113,6 +114,11 @@ function EndpointContent(props: IContentProps): JSX.Element {
       <StatusNotes endpoint={endpoint} />
       <ConnectSection endpoint={endpoint} settings={props.settings} />
       <VariantsSection {...props} endpoint={endpoint} />
+      <ModelsSection
+        model={model}
+        endpoint={endpoint}
+        settings={props.settings}
+      />
       <div className="jp-MLStudio-endpointColumns">
         <TestSection model={model} endpoint={endpoint} />
         <LiveSection model={model} endpoint={endpoint} colors={props.colors} />

@@ -200,6 +200,7 @@ def test_concurrent_first_requests_load_once(endpoint: EndpointProcess) -> None:
     before = listing(endpoint)
     target = next(f"{n}/1" for n in FORESTS if not before[f"{n}/1"]["loaded"])
     loads = before[target]["loads"]
+    totals = endpoint.metrics()["totals"]["requests"]
     statuses: list[int] = []
 
     def send() -> None:
@@ -215,6 +216,7 @@ def test_concurrent_first_requests_load_once(endpoint: EndpointProcess) -> None:
     assert after["loads"] == loads + 1
     assert after["requests"] == before[target]["requests"] + 8
     assert after["latency_ms"]["p50"] is not None
+    assert endpoint.metrics()["totals"]["requests"] == totals + 8  # in the endpoint's totals
 
 
 def test_sdk_deploy_list_invoke_and_add_models(mm_home: Path, local_models: dict[str, Any]) -> None:
