@@ -13,6 +13,7 @@ from ..serving.config import DEFAULT_PAYLOAD_LIMIT, MAX_PAYLOAD_LIMIT
 from ..store.pagination import DEFAULT_MAX_ITEMS, MAX_MAX_ITEMS
 from .common_models import INT64_MAX, QueryModel, RequestModel, ResponseModel
 from .multi_model_models import EndpointMultiModelIn
+from .shadow_models import EndpointShadow, EndpointShadowIn
 
 EndpointStatusName = Literal["Creating", "InService", "Updating", "Failed", "Deleting"]
 ENDPOINT_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"
@@ -113,6 +114,7 @@ class EndpointCreate(RequestModel):
     autoscaling: EndpointAutoscalingIn | None = Field(
         default=None, description="The policy of every variant without its own."
     )
+    shadow: EndpointShadowIn | None = Field(default=None, description="A shadow variant.")
     scale_to_zero_after: float | None = Field(
         default=None, gt=0, le=604800, description="Seconds idle before every worker stops."
     )
@@ -131,6 +133,9 @@ class EndpointUpdate(RequestModel):
         default=None, max_length=1000, description="New feature references; [] stops lookups."
     )
     trust_code: bool = Field(default=False, description="The new variants' inference code may run.")
+    shadow: EndpointShadowIn | None = Field(
+        default=None, description="A new shadow variant; an explicit null removes it."
+    )
     async_config: EndpointAsyncIn | None = Field(
         default=None,
         description="New asynchronous inference settings, merged into the current ones; "
@@ -187,6 +192,7 @@ class Endpoint(ResponseModel):
     scale_to_zero_after: float | None = Field(
         default=None, description="Seconds idle before every worker stops (null: never)."
     )
+    shadow: EndpointShadow | None = Field(default=None, description="Its shadow variant.")
     instances: int
     generation: int
     failure_reason: str | None
@@ -216,6 +222,7 @@ class Endpoint(ResponseModel):
                 if v.get("autoscaling")
             },
             scale_to_zero_after=endpoint.config.get("scale_to_zero_after"),
+            shadow=EndpointShadow.of(endpoint.config.get("shadow")),
             instances=endpoint.instances,
             generation=endpoint.generation,
             failure_reason=endpoint.failure_reason,

@@ -53,6 +53,7 @@ from .handlers.endpoints_async import (
     AsyncInvocationsHandler,
     AsyncOutputHandler,
 )
+from .handlers.endpoints_shadow import ShadowCompareHandler, ShadowPromoteHandler
 from .handlers.experiments import ExperimentHandler, ExperimentsHandler
 from .handlers.features import (
     FeatureDatasetsHandler,
@@ -574,6 +575,8 @@ class MLStudio(ExtensionApp):
                 (rf"{API}/endpoints/(?P<name>[^/]+)/log", EndpointLogHandler),
                 (rf"{API}/endpoints/(?P<name>[^/]+)/example", EndpointExampleHandler),
                 (rf"{API}/endpoints/(?P<name>[^/]+)/errors", EndpointErrorsHandler),
+                (rf"{API}/endpoints/(?P<name>[^/]+)/shadow/compare", ShadowCompareHandler),
+                (rf"{API}/endpoints/(?P<name>[^/]+)/shadow/promote", ShadowPromoteHandler),
                 (rf"{API}/endpoints/(?P<name>[^/]+)/models", EndpointModelsHandler),
                 (rf"{API}/endpoints/(?P<name>[^/]+)/async-invocations", AsyncInvocationsHandler),
                 (

@@ -2428,6 +2428,14 @@ export interface components {
                 [key: string]: unknown;
             } | null;
             /**
+             * Multi Model
+             * @description Multi-model settings (allowed models, memory limit).
+             * @default null
+             */
+            multi_model: {
+                [key: string]: unknown;
+            } | null;
+            /**
              * Autoscaling
              * @description The autoscaled variants' policies, by name.
              */
@@ -2447,19 +2455,6 @@ export interface components {
              * @default null
              */
             shadow: components["schemas"]["EndpointShadow"] | null;
-            /**
-             * Stages
-             * @description What a request goes through: an inference pipeline's flow, then models.
-             */
-            stages: components["schemas"]["EndpointStage"][];
-            /**
-             * Multi Model
-             * @description Multi-model settings (allowed models, memory limit).
-             * @default null
-             */
-            multi_model: {
-                [key: string]: unknown;
-            } | null;
             /** Instances */
             instances: number;
             /** Generation */
@@ -2641,11 +2636,6 @@ export interface components {
              * @default null
              */
             shadow?: components["schemas"]["EndpointShadowIn"] | null;
-            /**
-             * @description An inference pipeline: a flow run on raw rows first.
-             * @default null
-             */
-            preprocess?: components["schemas"]["EndpointPreprocessIn"] | null;
             /**
              * Scale To Zero After
              * @description Seconds idle before every worker stops.
@@ -2829,27 +2819,6 @@ export interface components {
              */
             memory_limit_bytes?: number | null;
         };
-        /** EndpointPipelineStep */
-        EndpointPipelineStep: {
-            /** Id */
-            id: string;
-            /** Transform */
-            transform: string;
-            /** Title */
-            title: string;
-        };
-        /**
-         * EndpointPreprocessIn
-         * @description A Data Wrangler flow run on each request's raw rows before the models: its steps
-         *     are fitted on the flow's data at deploy (impute, encode, scale and drop steps).
-         */
-        EndpointPreprocessIn: {
-            /**
-             * Flow
-             * @description The .flow file, relative to the server's root folder.
-             */
-            flow: string;
-        };
         /** EndpointShadow */
         EndpointShadow: {
             /** Name */
@@ -2905,61 +2874,6 @@ export interface components {
              */
             trust_code?: boolean;
         };
-        /**
-         * EndpointStage
-         * @description One stage a request goes through: the flow (``preprocess``), then a variant's model.
-         */
-        EndpointStage: {
-            /**
-             * Kind
-             * @enum {string}
-             */
-            kind: "preprocess" | "model";
-            /**
-             * Flow
-             * @description The flow's file name.
-             * @default null
-             */
-            flow: string | null;
-            /**
-             * Path
-             * @description The flow as given at deploy.
-             * @default null
-             */
-            path: string | null;
-            /** Steps */
-            steps: components["schemas"]["EndpointPipelineStep"][];
-            /**
-             * Inputs
-             * @description The raw columns it takes.
-             */
-            inputs: string[];
-            /**
-             * Outputs
-             * @description The columns it makes.
-             */
-            outputs: string[];
-            /**
-             * Fitted Rows
-             * @default null
-             */
-            fitted_rows: number | null;
-            /**
-             * Variant
-             * @default null
-             */
-            variant: string | null;
-            /**
-             * Model
-             * @default null
-             */
-            model: string | null;
-            /**
-             * Version
-             * @default null
-             */
-            version: number | null;
-        };
         /** EndpointUpdate */
         EndpointUpdate: {
             /**
@@ -3007,6 +2921,11 @@ export interface components {
              */
             shadow?: components["schemas"]["EndpointShadowIn"] | null;
             /**
+             * @description New asynchronous inference settings, merged into the current ones; null turns asynchronous inference off.
+             * @default null
+             */
+            async_config?: components["schemas"]["EndpointAsyncIn"] | null;
+            /**
              * @description Merged into every variant's policy; an explicit null removes them.
              * @default null
              */
@@ -3017,11 +2936,6 @@ export interface components {
              * @default null
              */
             scale_to_zero_after?: number | null;
-            /**
-             * @description New asynchronous inference settings, merged into the current ones; null turns asynchronous inference off.
-             * @default null
-             */
-            async_config?: components["schemas"]["EndpointAsyncIn"] | null;
         };
         /** EndpointVariant */
         EndpointVariant: {

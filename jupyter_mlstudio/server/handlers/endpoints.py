@@ -49,6 +49,13 @@ def _async_change(body: endpoint_models.EndpointUpdate) -> dict[str, Any] | bool
     return False if "async_config" in body.model_fields_set else None
 
 
+def _shadow_change(body: endpoint_models.EndpointUpdate) -> dict[str, Any] | bool | None:
+    """A new shadow variant; an explicit null removes it (serving/shadow.py)."""
+    if body.shadow is not None:
+        return body.shadow.model_dump(exclude_none=True)
+    return False if "shadow" in body.model_fields_set else None
+
+
 class _EndpointsBase(MLStudioHandler):
     auth_resource = "mlstudio:endpoints"
 
@@ -90,6 +97,7 @@ class EndpointsHandler(_EndpointsBase):
             features=body.features,
             trust_code=body.trust_code,
             async_config=_settings(body.async_config),
+            shadow=_settings(body.shadow),
             multi_model=_settings(body.multi_model),
             autoscaling=_settings(body.autoscaling),
             scale_to_zero_after=body.scale_to_zero_after,
@@ -126,6 +134,7 @@ class EndpointHandler(_EndpointsBase):
             features=body.features,
             trust_code=body.trust_code,
             async_config=_async_change(body),
+            shadow=_shadow_change(body),
             autoscaling=(  # an explicit null: no autoscaling
                 _settings(body.autoscaling)
                 if body.autoscaling is not None or "autoscaling" not in body.model_fields_set
