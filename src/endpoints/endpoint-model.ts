@@ -31,6 +31,7 @@ import {
 import type {
   Endpoint,
   EndpointError,
+  EndpointShadowIn,
   EndpointUpdate,
   EndpointVariantIn
 } from '../api/types';
@@ -45,6 +46,7 @@ import {
 import { csvFromJson, TEST_CONTENT_TYPES, TestContentType } from './payload';
 import { ASYNC_INFERENCE_RESOURCE, parseAsyncEventId } from './async-api';
 import { AsyncRequestsModel } from './async-model';
+import { promoteEndpointShadow } from './shadow-api';
 import { resourceChange } from '../events';
 
 /** Milliseconds between metrics (and log) reads while the view is shown. */
@@ -260,6 +262,20 @@ export class EndpointModel extends ResourceModel<Endpoint> {
   /** Serve other versions (a rolling update). */
   updateVariants(variants: EndpointVariantIn[]): Promise<boolean> {
     return this._patch({ variants });
+  }
+
+  /** Add or replace (`null`: remove) the shadow variant (serving/shadow.py). */
+  saveShadow(shadow: EndpointShadowIn | null): Promise<boolean> {
+    return this._patch({ shadow });
+  }
+
+  /** Make the shadow the production variant, with a rolling update. */
+  promoteShadow(replace: string | null = null): Promise<boolean> {
+    return this._act(async () =>
+      this.setData(
+        await promoteEndpointShadow(this.name, replace, this.serverSettings)
+      )
+    );
   }
 
   saveCapture(capture: ICaptureSettings): Promise<boolean> {

@@ -32,6 +32,7 @@ import { ModelsSection } from './sections/models';
 import { MonitorSection } from './sections/monitors';
 import { TestSection } from './sections/test-form';
 import { VariantsSection } from './sections/variants';
+import { ShadowSection } from './sections/shadow';
 
 export namespace EndpointView {
   export interface IOptions {
@@ -114,6 +115,11 @@ function EndpointContent(props: IContentProps): JSX.Element {
       <StatusNotes endpoint={endpoint} />
       <ConnectSection endpoint={endpoint} settings={props.settings} />
       <VariantsSection {...props} endpoint={endpoint} />
+      <ShadowSection
+        model={model}
+        endpoint={endpoint}
+        settings={props.settings}
+      />
       <ModelsSection
         model={model}
         endpoint={endpoint}
