@@ -85,7 +85,10 @@ class ShadowFigures(ResponseModel):
     )
     production: ShadowSide
     shadow: ShadowSide
-    unanswered: int = Field(description="Sampled requests whose shadow answer is not in yet.")
+    unanswered: int = Field(
+        description="Sampled requests with no answer of this shadow version: not in yet, "
+        "dropped, or copied to an earlier shadow."
+    )
 
 
 class ShadowComparison(ResponseModel):

@@ -91,9 +91,9 @@ def shadow_settings(shadow: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def promoted(config: EndpointConfig, replace: str | None = None) -> list[dict[str, Any]]:
-    """The variants after promoting the shadow: it takes the place (and the weight and
-    instances) of production variant ``replace`` (default: the only one), under its own
-    name; the old variant is removed."""
+    """The variants after promoting the shadow: it takes the place (and the weight,
+    instances and autoscaling policy) of production variant ``replace`` (default: the
+    only one), under its own name; the old variant is removed."""
     shadow = config.shadow
     if shadow is None:
         raise ConflictError(f"Endpoint {config.name!r} has no shadow variant to promote.")
@@ -125,6 +125,7 @@ def promoted(config: EndpointConfig, replace: str | None = None) -> list[dict[st
                 instances=variant.instances,
                 trusted=shadow.trusted,
                 trust_code=shadow.trust_code,
+                autoscaling=variant.autoscaling,
             ).model_dump(mode="json", exclude_none=True)
         )
     return variants

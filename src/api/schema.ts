@@ -6138,7 +6138,7 @@ export interface components {
             shadow: components["schemas"]["ShadowSide"];
             /**
              * Unanswered
-             * @description Sampled requests whose shadow answer is not in yet.
+             * @description Sampled requests with no answer of this shadow version: not in yet, dropped, or copied to an earlier shadow.
              */
             unanswered: number;
         };

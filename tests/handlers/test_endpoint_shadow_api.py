@@ -79,17 +79,35 @@ async def test_shadow_compare_and_promote_over_rest(call: Call) -> None:
             headers={"Content-Type": "application/json"},
         )
         assert status == 200, answer
+    # the Open Inference Protocol's requests are copied too (4 rows in one request)
+    frame = X.iloc[40:44]
+    inputs = [
+        {"name": c, "shape": [4], "datatype": "FP64", "data": frame[c].tolist()} for c in X.columns
+    ]
+    status, answer = await call(
+        "POST",
+        "iris",
+        "v2",
+        "models",
+        "iris",
+        "infer",
+        body={"inputs": inputs},
+        api=False,
+        headers={"Content-Type": "application/json"},
+    )
+    assert status == 200, answer
     figures: dict[str, Any] = {}
     for _ in range(100):
         status, compared = await call("GET", "endpoints", "iris", "shadow", "compare")
         assert status == 200, compared
         figures = compared["comparison"]
-        if figures["pairs"] == 10:
+        if figures["pairs"] == 11:
             break
         await asyncio.sleep(0.2)
-    assert figures["pairs"] == 10 and figures["rows"] == 30, figures
+    assert figures["pairs"] == 11 and figures["compared"] == 11, figures
+    assert figures["rows"] == 34 and figures["shadow"]["errors"] == 0, figures
     assert figures["task"] == "classification" and 0 <= figures["agreement"] <= 1
-    assert compared["live"]["requests"] == 10 and compared["production"] == ["primary"]
+    assert compared["live"]["requests"] == 11 and compared["production"] == ["primary"]
 
     status, error = await call(
         "POST", "endpoints", "iris", "shadow", "promote", body={"replace": "other"}
