@@ -1169,11 +1169,12 @@ OPERATIONS: tuple[Operation, ...] = (
         "post",
         "/pipelines/validate",
         "validatePipeline",
-        "Validate a .pipeline document: every error with its step and path (a malformed "
-        "document is answered too, as invalid)",
+        "Validate a .pipeline document: every error with its step and path (any JSON "
+        "object is answered, a malformed document as invalid)",
         "pipelines",
         pipeline_models.PipelineValidation,
-        body=pipeline_models.PipelineDocument,
+        body=pipeline_models.PipelineDraft,
+        errors=(400,),
     ),
     Operation(
         "get",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, RootModel
 
 from ..pipelines.definition import PipelineDocument, ValidationIssue
 from ..pipelines.entities import Execution as ExecutionEntity
@@ -58,6 +58,10 @@ class PipelineIssue(ResponseModel):
     @classmethod
     def from_entity(cls, issue: ValidationIssue) -> PipelineIssue:
         return cls(step=issue.step, path=issue.path, message=issue.message)
+
+
+class PipelineDraft(RootModel[dict[str, Any]]):
+    """A .pipeline document as the editor has it, valid or not (see PipelineDocument)."""
 
 
 class PipelineValidation(ResponseModel):

@@ -1519,7 +1519,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Validate a .pipeline document: every error with its step and path (a malformed document is answered too, as invalid) */
+        /** Validate a .pipeline document: every error with its step and path (any JSON object is answered, a malformed document as invalid) */
         post: operations["validatePipeline"];
         delete?: never;
         options?: never;
@@ -2428,14 +2428,6 @@ export interface components {
                 [key: string]: unknown;
             } | null;
             /**
-             * Multi Model
-             * @description Multi-model settings (allowed models, memory limit).
-             * @default null
-             */
-            multi_model: {
-                [key: string]: unknown;
-            } | null;
-            /**
              * Autoscaling
              * @description The autoscaled variants' policies, by name.
              */
@@ -2455,6 +2447,19 @@ export interface components {
              * @default null
              */
             shadow: components["schemas"]["EndpointShadow"] | null;
+            /**
+             * Stages
+             * @description What a request goes through: an inference pipeline's flow, then models.
+             */
+            stages: components["schemas"]["EndpointStage"][];
+            /**
+             * Multi Model
+             * @description Multi-model settings (allowed models, memory limit).
+             * @default null
+             */
+            multi_model: {
+                [key: string]: unknown;
+            } | null;
             /** Instances */
             instances: number;
             /** Generation */
@@ -2636,6 +2641,11 @@ export interface components {
              * @default null
              */
             shadow?: components["schemas"]["EndpointShadowIn"] | null;
+            /**
+             * @description An inference pipeline: a flow run on raw rows first.
+             * @default null
+             */
+            preprocess?: components["schemas"]["EndpointPreprocessIn"] | null;
             /**
              * Scale To Zero After
              * @description Seconds idle before every worker stops.
@@ -2819,6 +2829,27 @@ export interface components {
              */
             memory_limit_bytes?: number | null;
         };
+        /** EndpointPipelineStep */
+        EndpointPipelineStep: {
+            /** Id */
+            id: string;
+            /** Transform */
+            transform: string;
+            /** Title */
+            title: string;
+        };
+        /**
+         * EndpointPreprocessIn
+         * @description A Data Wrangler flow run on each request's raw rows before the models: its steps
+         *     are fitted on the flow's data at deploy (impute, encode, scale and drop steps).
+         */
+        EndpointPreprocessIn: {
+            /**
+             * Flow
+             * @description The .flow file, relative to the server's root folder.
+             */
+            flow: string;
+        };
         /** EndpointShadow */
         EndpointShadow: {
             /** Name */
@@ -2874,6 +2905,61 @@ export interface components {
              */
             trust_code?: boolean;
         };
+        /**
+         * EndpointStage
+         * @description One stage a request goes through: the flow (``preprocess``), then a variant's model.
+         */
+        EndpointStage: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "preprocess" | "model";
+            /**
+             * Flow
+             * @description The flow's file name.
+             * @default null
+             */
+            flow: string | null;
+            /**
+             * Path
+             * @description The flow as given at deploy.
+             * @default null
+             */
+            path: string | null;
+            /** Steps */
+            steps: components["schemas"]["EndpointPipelineStep"][];
+            /**
+             * Inputs
+             * @description The raw columns it takes.
+             */
+            inputs: string[];
+            /**
+             * Outputs
+             * @description The columns it makes.
+             */
+            outputs: string[];
+            /**
+             * Fitted Rows
+             * @default null
+             */
+            fitted_rows: number | null;
+            /**
+             * Variant
+             * @default null
+             */
+            variant: string | null;
+            /**
+             * Model
+             * @default null
+             */
+            model: string | null;
+            /**
+             * Version
+             * @default null
+             */
+            version: number | null;
+        };
         /** EndpointUpdate */
         EndpointUpdate: {
             /**
@@ -2921,11 +3007,6 @@ export interface components {
              */
             shadow?: components["schemas"]["EndpointShadowIn"] | null;
             /**
-             * @description New asynchronous inference settings, merged into the current ones; null turns asynchronous inference off.
-             * @default null
-             */
-            async_config?: components["schemas"]["EndpointAsyncIn"] | null;
-            /**
              * @description Merged into every variant's policy; an explicit null removes them.
              * @default null
              */
@@ -2936,6 +3017,11 @@ export interface components {
              * @default null
              */
             scale_to_zero_after?: number | null;
+            /**
+             * @description New asynchronous inference settings, merged into the current ones; null turns asynchronous inference off.
+             * @default null
+             */
+            async_config?: components["schemas"]["EndpointAsyncIn"] | null;
         };
         /** EndpointVariant */
         EndpointVariant: {
@@ -5290,6 +5376,13 @@ export interface components {
             ui?: {
                 [key: string]: unknown;
             };
+        };
+        /**
+         * PipelineDraft
+         * @description A .pipeline document as the editor has it, valid or not (see PipelineDocument).
+         */
+        PipelineDraft: {
+            [key: string]: unknown;
         };
         /** PipelineExecution */
         PipelineExecution: {
@@ -14038,7 +14131,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["PipelineDocument"];
+                "application/json": components["schemas"]["PipelineDraft"];
             };
         };
         responses: {
@@ -14049,6 +14142,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PipelineValidation"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description Not authenticated */

@@ -42,7 +42,9 @@ SEMANTIC_400 = {
     r"|/tuning-jobs(/sagemaker)?$"
     # a monitor watches an endpoint or a table (one), whose file must exist; a run's
     # window starts before it ends
-    r"|/monitors$|/monitors/\{monitor\}/(run|ground-truth)$",
+    r"|/monitors$|/monitors/\{monitor\}/(run|ground-truth)$"
+    # a pipeline document's graph and references; an execution's parameter values
+    r"|/pipelines$|/pipelines/\{pipeline\}/executions$",
     # endpoint variants name registered models and need a positive weight
     "PATCH": r"/endpoints/\{name\}$",
 }

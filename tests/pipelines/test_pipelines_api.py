@@ -35,9 +35,12 @@ async def test_step_types_and_validate(call: Call) -> None:
         "valid": False,
         "errors": [{"step": "f", "path": "depends_on", "message": "no step is named 'ghost'"}],
     }
-    status, result = await call("POST", "pipelines", "validate", body="{not json")
+    status, result = await call("POST", "pipelines", "validate", body={"steps": 3})
     assert status == 200 and result["valid"] is False
-    assert result["errors"][0]["message"].startswith("not valid JSON")
+    assert {e["path"] for e in result["errors"]} == {"name", "steps"}
+    for body in ("{not json", "[1]"):
+        status, result = await call("POST", "pipelines", "validate", body=body)
+        assert status == 400, result
 
 
 FUNCTIONS = """

@@ -11,7 +11,7 @@ from jupyter_server.auth.decorator import authorized
 
 from ...api import job_models, pipeline_models
 from ...api.operations import API_PREFIX
-from ...pipelines.definition import ValidationIssue, step_types, validate_document
+from ...pipelines.definition import step_types, validate_document
 from .base import BadRequest, MLStudioHandler
 
 
@@ -27,17 +27,16 @@ class PipelineStepTypesHandler(_PipelinesBase):
 
 
 class PipelineValidateHandler(_PipelinesBase):
-    """Any body is answered: a malformed document is ``valid: false`` with its errors."""
+    """Any JSON object is answered: a malformed document is ``valid: false`` with its
+    errors (a body that is not a JSON object is a 400)."""
 
     @authorized
     @tornado.web.authenticated
     async def post(self) -> None:
-        try:
-            raw = json.loads(self.request.body or b"null")
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            issues = [ValidationIssue(None, "", f"not valid JSON: {exc}")]
-        else:
-            _validated, issues = await self.call(validate_document, raw)
+        raw = _document_body(self)
+        if not isinstance(raw, dict):
+            raise BadRequest("The request body must be a JSON object (a .pipeline document).")
+        _validated, issues = await self.call(validate_document, raw)
         self.write_model(
             pipeline_models.PipelineValidation(
                 valid=not issues,
