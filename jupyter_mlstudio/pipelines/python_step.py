@@ -38,6 +38,9 @@ def _split(result: Any, outputs: list[dict[str, str]]) -> dict[str, Any]:
     if not names:
         return {}
     if len(names) == 1:
+        # a dict holding the one (non-Json) output by name gives that value
+        if isinstance(result, dict) and names[0] in result and outputs[0].get("type") != "Json":
+            return {names[0]: result[names[0]]}
         return {names[0]: result}
     if isinstance(result, dict):
         missing = [n for n in names if n not in result]
