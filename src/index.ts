@@ -9,6 +9,7 @@ import { homePlugin } from './home/plugin';
 import { jobsPlugin } from './jobs/plugin';
 import { modelsPlugin } from './registry/plugin';
 import { monitorPlugin } from './monitor/plugin';
+import { pipelinesPlugin } from './pipelines/plugin';
 import { tuningPlugin } from './tuning/plugin';
 import { wranglerPlugin } from './wrangler/plugin';
 
@@ -21,6 +22,7 @@ export default [
   modelsPlugin,
   endpointsPlugin,
   wranglerPlugin,
+  pipelinesPlugin,
   featuresPlugin,
   homePlugin,
   monitorPlugin

@@ -8,6 +8,7 @@ import './endpoints-models.css';
 import './endpoints-async.css';
 import './endpoints-shadow.css';
 import './wrangler.css';
+import './pipelines.css';
 import './home.css';
 import './tuning.css';
 import './features.css';
