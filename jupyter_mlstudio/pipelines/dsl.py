@@ -637,6 +637,14 @@ class Pipeline:
         )
 
     @classmethod
+    def from_sagemaker(cls, definition: Any, name: str | None = None) -> Pipeline:
+        """A SageMaker pipeline definition (``pipeline.definition()``'s JSON, or the dict)
+        as a pipeline that runs here; see :mod:`jupyter_mlstudio.pipelines.sagemaker`."""
+        from .sagemaker import from_sagemaker
+
+        return cls.from_document(from_sagemaker(definition, name))
+
+    @classmethod
     def load(cls, path: str | Path) -> Pipeline:
         return cls.from_document(Path(path).expanduser().read_text(encoding="utf-8"))
 
