@@ -841,6 +841,7 @@ def deploy(
     shadow: Mapping[str, Any] | None = None,
     autoscaling: Mapping[str, Any] | None = None,
     scale_to_zero_after: float | None = None,
+    preprocess: str | os.PathLike[str] | None = None,
     wait: bool = True,
     timeout: float | None = None,
 ) -> EndpointHandle:
@@ -875,6 +876,9 @@ def deploy(
     ``scale_in_cooldown``, ``window_seconds``): target tracking on every variant;
     ``scale_to_zero_after=300``: no request for that long stops every worker, and the next
     request starts one (``endpoint.autoscaling`` shows the state).
+    ``preprocess="prep.flow"``: an inference pipeline; the Data Wrangler flow's steps are
+    fitted on its data and run on each request's raw rows before the model, so requests
+    carry the raw columns (``endpoint.stages`` shows both stages).
     Waits until it serves and raises with the reason if it could not start.
     """
     from .endpoints.handle import deploy_on
@@ -900,6 +904,7 @@ def deploy(
         shadow=shadow,
         autoscaling=autoscaling,
         scale_to_zero_after=scale_to_zero_after,
+        preprocess=preprocess,
         wait=wait,
         timeout=timeout,
     )

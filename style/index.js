@@ -6,6 +6,7 @@ import './models.css';
 import './endpoints.css';
 import './endpoints-models.css';
 import './endpoints-async.css';
+import './endpoints-pipeline.css';
 import './endpoints-shadow.css';
 import './wrangler.css';
 import './pipelines.css';

@@ -12,6 +12,7 @@ from ..endpoints.entities import Endpoint as EndpointEntity
 from ..serving.config import DEFAULT_PAYLOAD_LIMIT, MAX_PAYLOAD_LIMIT
 from ..store.pagination import DEFAULT_MAX_ITEMS, MAX_MAX_ITEMS
 from .common_models import INT64_MAX, QueryModel, RequestModel, ResponseModel
+from .inference_pipeline_models import EndpointPreprocessIn, EndpointStage
 from .multi_model_models import EndpointMultiModelIn
 from .shadow_models import EndpointShadow, EndpointShadowIn
 
@@ -115,6 +116,9 @@ class EndpointCreate(RequestModel):
         default=None, description="The policy of every variant without its own."
     )
     shadow: EndpointShadowIn | None = Field(default=None, description="A shadow variant.")
+    preprocess: EndpointPreprocessIn | None = Field(
+        default=None, description="An inference pipeline: a flow run on raw rows first."
+    )
     scale_to_zero_after: float | None = Field(
         default=None, gt=0, le=604800, description="Seconds idle before every worker stops."
     )
@@ -183,6 +187,10 @@ class Endpoint(ResponseModel):
         description="Asynchronous inference settings (null: none); the webhook secret is "
         "shown redacted.",
     )
+    stages: list[EndpointStage] = Field(
+        default_factory=list,
+        description="What a request goes through: an inference pipeline's flow, then models.",
+    )
     multi_model: dict[str, Any] | None = Field(
         default=None, description="Multi-model settings (allowed models, memory limit)."
     )
@@ -215,6 +223,7 @@ class Endpoint(ResponseModel):
             return_probabilities=bool(endpoint.config.get("return_probabilities", False)),
             features=list(endpoint.config.get("features") or []),
             async_config=shown_async_config(endpoint.config.get("async_config")),
+            stages=EndpointStage.of(endpoint.config),
             multi_model=endpoint.config.get("multi_model"),
             autoscaling={
                 v["name"]: v["autoscaling"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -90,6 +91,14 @@ class EndpointHandle:
         from .async_inference import shown_async_config
 
         return shown_async_config(self._endpoint.config.get("async_config"))
+
+    @property
+    def stages(self) -> list[dict[str, Any]]:
+        """What a request goes through: an inference pipeline's flow (name, steps, the raw
+        columns it takes, the columns it makes), then each variant's model."""
+        from ..serving.inference_pipeline import stages
+
+        return stages(self._endpoint.config)
 
     @property
     def failure_reason(self) -> str | None:
@@ -386,6 +395,7 @@ def deploy_on(
     shadow: Mapping[str, Any] | None = None,
     autoscaling: Mapping[str, Any] | None = None,
     scale_to_zero_after: float | None = None,
+    preprocess: str | os.PathLike[str] | None = None,
     wait: bool = True,
     timeout: float | None = None,
 ) -> EndpointHandle:
@@ -412,6 +422,7 @@ def deploy_on(
         shadow=shadow,
         autoscaling=autoscaling,
         scale_to_zero_after=scale_to_zero_after,
+        preprocess=preprocess,
         wait=wait,
         timeout=timeout,
     )

@@ -31,6 +31,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import IO, TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -171,6 +172,8 @@ class EndpointService:
         shadow: Mapping[str, Any] | None = None,
         autoscaling: Mapping[str, Any] | None = None,
         scale_to_zero_after: float | None = None,
+        preprocess: str | os.PathLike[str] | None = None,
+        preprocess_roots: Sequence[Path] | None = None,
         wait: bool = True,
         timeout: float | None = None,
     ) -> Endpoint:
@@ -185,7 +188,10 @@ class EndpointService:
         (SageMaker handlers) may run; without it (here, in a variant or at register)
         deploying such a version is refused. ``autoscaling``: the target-tracking policy of
         every variant without its own, ``scale_to_zero_after``: seconds idle before every
-        worker stops (see ``serving/autoscaling.py``)."""
+        worker stops (see ``serving/autoscaling.py``). ``preprocess``: a ``.flow`` file whose
+        fitted scikit-learn export runs on the raw rows before the models (an inference
+        pipeline, ``serving/inference_pipeline.py``; its sources confined to
+        ``preprocess_roots`` when given)."""
         # a multi-model endpoint: models=[names] or multi_model=True|{...} (multi_model.py)
         many = multi_model_settings(multi_model, models)
         if many is not None and many.get("models"):
@@ -232,6 +238,17 @@ class EndpointService:
             }
         )
         config, pinned = self._pin(config)
+        if preprocess is not None:  # fitted once, here: every worker serves the same file
+            from ..serving.inference_pipeline import build_preprocess, pipeline_models
+
+            stage = build_preprocess(
+                preprocess,
+                pipeline_models(config, self._registry),
+                artifact_uri=self._config.artifact_uri,
+                endpoint=name,
+                roots=preprocess_roots,
+            )
+            config = config.model_copy(update={"preprocess": stage})
         endpoint = self.store.create(
             name,
             config=public_config(config),
@@ -302,7 +319,12 @@ class EndpointService:
             if INFERENCE_CODE_TAG in found.tags:
                 require_code_trust(found, shadow.trust_code)
             shadow = shadow.model_copy(update={"version": found.version, "alias": None})
-        return config.model_copy(update={"variants": variants, "shadow": shadow}), pinned
+        config = config.model_copy(update={"variants": variants, "shadow": shadow})
+        if config.preprocess is not None:  # the models must take what the flow makes
+            from ..serving.inference_pipeline import check_pipeline
+
+            check_pipeline(config, self._registry)
+        return config, pinned
 
     def _full_config(self, endpoint: Endpoint, **changes: Any) -> EndpointConfig:
         data = {**endpoint.config, "token": endpoint.token, **changes}
@@ -764,7 +786,11 @@ class EndpointService:
         if not endpoint.variants:
             raise NotFoundError(f"Endpoint {name!r} serves no model yet.")
         first = endpoint.variants[0]
-        version = self._registry.get_version(first.model, first.version)
+        version: Any = self._registry.get_version(first.model, first.version)
+        preprocess = endpoint.config.get("preprocess")
+        if preprocess:  # an inference pipeline takes the flow's raw rows
+            raw = {"inputs": preprocess["inputs"], "outputs": []}
+            version = SimpleNamespace(input_example=preprocess["input_example"], signature=raw)
         return {"content_type": "application/json", "body": example_body(version)}
 
     # -- threads ------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ..errors import InvalidArgumentError
 from ..registry.entities import validate_alias, validate_model_name
 from .autoscaling import AutoscalingConfig
+from .inference_pipeline import PreprocessConfig
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"
 DEFAULT_PAYLOAD_LIMIT = 6 * 1024 * 1024
@@ -177,6 +178,9 @@ class EndpointConfig(_Strict):
     capture: CaptureConfig = Field(default_factory=CaptureConfig)
     async_config: AsyncConfig | None = None  # None: no asynchronous inference
     shadow: ShadowConfig | None = None  # a shadow variant (serving/shadow.py)
+    # an inference pipeline: a flow's fitted export runs on the raw rows before the
+    # models (serving/inference_pipeline.py); None: requests carry the models' columns
+    preprocess: PreprocessConfig | None = None
     # classifiers also answer predict_proba's rows and the classes they stand for
     return_probabilities: bool = False
     # online features looked up by the record ids in each request ("group@version:feature",

@@ -79,6 +79,9 @@ class LoadedVariant:
     # body, one request at a time on its own thread (see handlers.InvocationsHandler)
     code: InferenceHandlers | None = None
     code_executor: ThreadPoolExecutor | None = field(init=False, default=None)
+    # an inference pipeline's raw-row signature (serving/inference_pipeline.py): what
+    # requests are checked against in place of the model's
+    input_signature: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if self.code is not None:
@@ -87,7 +90,7 @@ class LoadedVariant:
             self.classes = probability_classes(
                 self.model, f"{self.version.name} version {self.version.version}"
             )
-        signature = self.version.signature
+        signature = self.input_signature or self.version.signature
         if not signature.get("inputs"):  # registered without data: ask the estimator
             signature = signature_of_estimator(self.model)
         self.model_schema = InputSchema(
@@ -190,6 +193,11 @@ def probability_classes(model: Any, what: str) -> list[Any]:
 def load_variants(config: EndpointConfig) -> list[LoadedVariant]:
     """Every variant's model from the registry (hash and trust checked), in config order.
     The versions must be pinned (the supervisor resolves aliases once for all workers)."""
+    preprocess = None
+    if config.preprocess is not None:  # one fitted first stage for every variant
+        from .inference_pipeline import load_preprocess
+
+        preprocess = load_preprocess(config.preprocess)
     studio = Studio(StudioConfig.resolve(), prepare_schema=False)
     try:
         loaded = []
@@ -203,6 +211,10 @@ def load_variants(config: EndpointConfig) -> list[LoadedVariant]:
             )
             if not hasattr(model, "predict"):
                 raise TypeError(f"{variant.model} version {version.version} has no predict().")
+            if preprocess is not None:
+                from .inference_pipeline import InferencePipeline
+
+                model = InferencePipeline(preprocess, model)
             loaded.append(
                 LoadedVariant(
                     variant,
@@ -212,6 +224,7 @@ def load_variants(config: EndpointConfig) -> list[LoadedVariant]:
                     return_probabilities=config.return_probabilities,
                     looks_up_features=bool(config.features),
                     code=model if isinstance(model, InferenceHandlers) else None,
+                    input_signature=config.preprocess.signature if config.preprocess else None,
                 )
             )
         return loaded

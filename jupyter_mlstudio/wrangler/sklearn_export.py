@@ -18,6 +18,25 @@ from ..errors import InvalidArgumentError
 from .document import FlowDocument
 
 
+def unsupported_steps(doc: FlowDocument) -> list[str]:
+    """The steps (``"id (transform)"``) that keep the flow from being a fitted Pipeline:
+    no scikit-learn equivalent, or not a single chain from the one source."""
+    from .transforms import get_transform
+
+    unsupported: list[str] = []
+    previous = doc.sources[0].id if len(doc.sources) == 1 else None
+    for step in doc.order():
+        transform = get_transform(step.transform)
+        params = transform.parse(step.params)
+        columns = [c for _, c, _ in transform.column_refs(params)]
+        estimator = transform.sklearn(params, columns)
+        if estimator is None or step.inputs != [previous] or len(transform.outputs) != 1:
+            unsupported.append(f"{step.id} ({step.transform})")
+            continue
+        previous = step.id
+    return unsupported
+
+
 def build_pipeline(doc: FlowDocument, fit_data: pd.DataFrame, output_columns: list[str]) -> Any:
     """An unfitted-then-fitted Pipeline for a single-source chain of fittable steps."""
     from sklearn.compose import ColumnTransformer
@@ -29,18 +48,18 @@ def build_pipeline(doc: FlowDocument, fit_data: pd.DataFrame, output_columns: li
         raise InvalidArgumentError("to_sklearn() needs a flow with exactly one source")
     if not doc.steps:
         raise InvalidArgumentError("to_sklearn() needs at least one step")
+    unsupported = unsupported_steps(doc)
+    if unsupported:
+        raise InvalidArgumentError(
+            "to_sklearn() needs a chain of fittable steps (impute, encode, scale, drop);"
+            f" these are not: {', '.join(unsupported)}"
+        )
     stages: list[tuple[str, Any]] = []
-    unsupported: list[str] = []
-    previous = doc.sources[0].id
     for step in doc.order():
         transform = get_transform(step.transform)
         params = transform.parse(step.params)
         columns = [c for _, c, _ in transform.column_refs(params)]
         estimator = transform.sklearn(params, columns)
-        if estimator is None or step.inputs != [previous] or len(transform.outputs) != 1:
-            unsupported.append(f"{step.id} ({step.transform})")
-            continue
-        previous = step.id
         _keep_empty(estimator)
         stage = ColumnTransformer(
             [(step.id, estimator, columns)],
@@ -48,11 +67,6 @@ def build_pipeline(doc: FlowDocument, fit_data: pd.DataFrame, output_columns: li
             verbose_feature_names_out=False,
         )
         stages.append((step.id, stage))
-    if unsupported:
-        raise InvalidArgumentError(
-            "to_sklearn() needs a chain of fittable steps (impute, encode, scale, drop);"
-            f" these are not: {', '.join(unsupported)}"
-        )
     select = ColumnTransformer(
         [("output", "passthrough", output_columns)],
         remainder="drop",

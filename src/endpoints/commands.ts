@@ -31,6 +31,7 @@ import {
   IDeployValue
 } from './dialogs';
 import type { EndpointModel } from './endpoint-model';
+import { findFlowFiles } from './flow-files';
 import type { EndpointsModel } from './model';
 import type { IEndpointActions } from './view';
 import type { EndpointViews } from './views';
@@ -80,6 +81,7 @@ export function addEndpointCommands(options: IEndpointCommandOptions): void {
       const modelNames = await listModels({ maxItems: 1000 }, serverSettings)
         .then(page => page.items.map(group => group.name))
         .catch(() => []);
+      const flowFiles = await findFlowFiles(app.serviceManager.contents);
       let initial: Partial<IDeployValue> = {
         model: textArg(args.name) || undefined,
         version
@@ -104,6 +106,7 @@ export function addEndpointCommands(options: IEndpointCommandOptions): void {
           modelNames,
           versions,
           untrustedCode,
+          flowFiles,
           error
         });
         if (!value) {
@@ -141,7 +144,8 @@ export function addEndpointCommands(options: IEndpointCommandOptions): void {
               ],
               ...(value.multiModel ? { multi_model: value.multiModel } : {}),
               capture: value.capture ? { enabled: true } : null,
-              async_config: value.asyncConfig
+              async_config: value.asyncConfig,
+              preprocess: value.preprocess ? { flow: value.preprocess } : null
             },
             serverSettings
           );

@@ -31,6 +31,8 @@ export interface IDeployValue {
   multiModel?: IMultiModelSettings | null;
   /** Asynchronous inference settings; `null`: none. */
   asyncConfig: IAsyncSettings | null;
+  /** An inference pipeline's .flow file (from the root); `null`: none. */
+  preprocess: string | null;
 }
 
 /** The deploy dialog's asynchronous inference group. */
@@ -64,6 +66,8 @@ export async function askDeploy(options: {
    * at register: the dialog then requires “Trust this model's code”.
    */
   untrustedCode?: string | null;
+  /** .flow files offered for the preprocessing stage (paths from the root). */
+  flowFiles?: ReadonlyArray<string>;
   error?: string;
 }): Promise<IDeployValue | null> {
   const { initial, versions } = options;
@@ -132,6 +136,7 @@ export async function askDeploy(options: {
         value: String(initial.capture ?? false)
       },
       ...multiModelFields(initial.multiModel ?? null, options.modelNames),
+      preprocessField(initial.preprocess ?? null, options.flowFiles ?? []),
       ...asyncFields(initial.asyncConfig ?? null),
       ...(options.untrustedCode
         ? [
@@ -161,7 +166,28 @@ export async function askDeploy(options: {
     capture: value.capture === 'true',
     multiModel: multiModelValue(value, value.model),
     trustCode: value.trust_code === 'true',
-    asyncConfig: asyncValue(value)
+    asyncConfig: asyncValue(value),
+    preprocess: value.preprocess?.trim() || null
+  };
+}
+
+/**
+ * The inference pipeline field: a Data Wrangler flow whose fitted steps run
+ * on each request's raw rows before the model (offered from `flowFiles`).
+ */
+function preprocessField(
+  initial: string | null,
+  flowFiles: ReadonlyArray<string>
+): IField {
+  return {
+    name: 'preprocess',
+    label: 'Preprocessing flow',
+    group: 'Inference pipeline',
+    value: initial ?? '',
+    pattern: '.*\\.flow',
+    suggestions: flowFiles,
+    placeholder: flowFiles[0] ?? 'e.g. prep/churn.flow (optional)',
+    help: "A Data Wrangler .flow: its steps are fitted on the flow's data and run on each request's raw rows before the model (train/serve parity). Leave empty to send the model's own columns."
   };
 }
 

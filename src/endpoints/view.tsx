@@ -33,6 +33,7 @@ import { MonitorSection } from './sections/monitors';
 import { TestSection } from './sections/test-form';
 import { VariantsSection } from './sections/variants';
 import { ShadowSection } from './sections/shadow';
+import { StagesSection } from './sections/stages';
 
 export namespace EndpointView {
   export interface IOptions {
@@ -114,6 +115,7 @@ function EndpointContent(props: IContentProps): JSX.Element {
       <ModelError model={model} />
       <StatusNotes endpoint={endpoint} />
       <ConnectSection endpoint={endpoint} settings={props.settings} />
+      <StagesSection commands={props.commands} endpoint={endpoint} />
       <VariantsSection {...props} endpoint={endpoint} />
       <ShadowSection
         model={model}

@@ -6,6 +6,7 @@ to the endpoint's own port (adding its token). Thin: the lifecycle lives in
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Any
 
 import tornado.web
@@ -15,7 +16,8 @@ from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from ...api import endpoint_models
 from ...api.operations import API_PREFIX
 from ...endpoints.entities import EndpointStatus
-from ...errors import ConflictError
+from ...errors import ConflictError, InvalidArgumentError
+from ...paths import under_root
 from ...serving.config import DEFAULT_PAYLOAD_LIMIT, too_large_message
 from .base import MLStudioHandler
 
@@ -101,6 +103,8 @@ class EndpointsHandler(_EndpointsBase):
             multi_model=_settings(body.multi_model),
             autoscaling=_settings(body.autoscaling),
             scale_to_zero_after=body.scale_to_zero_after,
+            preprocess=self._flow_file(body.preprocess),
+            preprocess_roots=self.data_roots,
             wait=False,
         )
         self.set_header(
@@ -108,6 +112,16 @@ class EndpointsHandler(_EndpointsBase):
         )
         self.emit_change("endpoints", "created", body.name)
         self._write(endpoint, status=202)
+
+
+    def _flow_file(self, preprocess: Any) -> Path | None:
+        """An inference pipeline's .flow file, named relative to the server's root."""
+        if preprocess is None:
+            return None
+        path = under_root(preprocess.flow, self.root_dir)
+        if path is None:
+            raise InvalidArgumentError(f"{preprocess.flow} is outside the server's root folder.")
+        return path
 
 
 class EndpointHandler(_EndpointsBase):
