@@ -16,12 +16,10 @@ the others their predictions.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import queue
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -60,12 +58,7 @@ class Batcher(Generic[T]):
         self._rows = 0
         self._drainer: asyncio.Task[None] | None = None
         self._filled: asyncio.Future[None] | None = None
-        self._name = name
-        # the predict thread, fed through a SimpleQueue: cheaper per batch than
-        # run_in_executor's future chaining (the event loop is the bottleneck under load)
-        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._closed = False
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"mlstudio-{name}")
 
     async def submit(self, part: Part) -> T:
         loop = asyncio.get_running_loop()
@@ -79,46 +72,7 @@ class Batcher(Generic[T]):
         return await future
 
     def close(self) -> None:
-        """Stop the predict thread once it finishes the batch it has; batches queued
-        after that fail (their requests get an error, never hang)."""
-        if not self._closed:
-            self._closed = True
-            self._jobs.put(None)
-
-    def _run_on_thread(
-        self, loop: asyncio.AbstractEventLoop, parts: list[Part]
-    ) -> asyncio.Future[tuple[list[tuple[bool, Any]], list[int]]]:
-        future: asyncio.Future[tuple[list[tuple[bool, Any]], list[int]]] = loop.create_future()
-        if self._closed:
-            future.set_exception(RuntimeError("The endpoint worker is stopping."))
-            return future
-        if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._work, name=f"mlstudio-{self._name}", daemon=True
-            )
-            self._thread.start()
-        self._jobs.put(_Job(loop, parts, future))
-        return future
-
-    def _work(self) -> None:
-        while (job := self._jobs.get()) is not None:
-            try:
-                outcome: Any = self._execute(job.parts)
-                settle: Callable[[asyncio.Future[Any], Any], None] = _set_unless_done_to
-            except BaseException as exc:  # never leave a request waiting
-                outcome, settle = exc, _fail_unless_done
-            with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits
-                job.loop.call_soon_threadsafe(settle, job.future, outcome)
-        while True:  # closed: fail what was queued behind the sentinel
-            try:
-                job = self._jobs.get_nowait()
-            except queue.Empty:
-                return
-            if job is not None:
-                with contextlib.suppress(RuntimeError):
-                    job.loop.call_soon_threadsafe(
-                        _fail_unless_done, job.future, RuntimeError("The endpoint worker stopped.")
-                    )
+        self._executor.shutdown(wait=False, cancel_futures=True)
 
     # -- the drain task ----------------------------------------------------------------
     async def _drain(self) -> None:
@@ -128,8 +82,10 @@ class Batcher(Generic[T]):
                 await self._maybe_wait(loop)
                 batch = self._take()
                 try:
-                    outcomes, sizes = await self._run_on_thread(loop, [q.part for q in batch])
-                except Exception as exc:  # the worker is stopping: fail, never hang
+                    outcomes, sizes = await loop.run_in_executor(
+                        self._executor, self._execute, [q.part for q in batch]
+                    )
+                except Exception as exc:  # the executor is shut down: fail, never hang
                     outcomes, sizes = [(False, exc)] * len(batch), []
                 for size in sizes:
                     self._on_batch(size)
@@ -191,23 +147,6 @@ class Batcher(Generic[T]):
         return outcomes, sizes
 
 
-@dataclass
-class _Job:
-    loop: asyncio.AbstractEventLoop
-    parts: list[Part]
-    future: asyncio.Future[tuple[list[tuple[bool, Any]], list[int]]]
-
-
 def _set_unless_done(future: asyncio.Future[None]) -> None:
     if not future.done():
         future.set_result(None)
-
-
-def _set_unless_done_to(future: asyncio.Future[Any], value: Any) -> None:
-    if not future.done():
-        future.set_result(value)
-
-
-def _fail_unless_done(future: asyncio.Future[Any], exc: BaseException) -> None:
-    if not future.done():
-        future.set_exception(exc)
