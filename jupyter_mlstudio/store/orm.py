@@ -68,6 +68,7 @@ def load_all_models() -> MetaData:
     from ..jobs import orm as _jobs  # noqa: F401
     from ..monitor import orm as _monitor  # noqa: F401
     from ..pipelines import orm as _pipelines  # noqa: F401
+    from ..pipelines import schedules as _pipeline_schedules  # noqa: F401
     from ..registry import orm as _registry  # noqa: F401
     from ..tuning import orm as _tuning  # noqa: F401
 
