@@ -12,8 +12,9 @@ and also answers, in every worker:
   ``churn/3`` (a version), ``churn@champion``
   (an alias) or ``churn`` (the newest version); aliases and "newest" are looked up again
   at most every ``RESOLVE_TTL`` seconds;
-- ``POST /v2/models/{model}[/versions/{v}]/infer`` (Open Inference Protocol v2) for a
-  model that is not one of the variants;
+- ``POST /v2/models/{model}[/versions/{v}]/infer`` and ``GET /v2/models/{model}[/versions/{v}]``
+  (Open Inference Protocol v2: inference and metadata) for a model that is not one of
+  the variants;
 - ``GET /models``: the models the endpoint has served (this generation), loaded or not,
   with their per-model metrics merged over the workers.
 
@@ -62,7 +63,7 @@ import numpy as np
 from ..errors import InvalidArgumentError, MLStudioError, NotFoundError
 from .batching import Batcher
 from .config import MultiModelConfig, VariantConfig
-from .handlers import BaseHandler, InferHandler, InvocationsHandler
+from .handlers import BaseHandler, InferHandler, InvocationsHandler, ModelMetadataHandler
 from .inference_code import InferenceHandlers
 from .metrics import FIELDS, SlotWriter, summarize
 from .schema import PayloadError
@@ -594,6 +595,20 @@ class ModelInferHandler(_ModelRouted, InferHandler):
         return super().resolve(name, version)
 
 
+class ModelMetadataMultiHandler(_ModelRouted, ModelMetadataHandler):
+    """``GET /v2/models/{name}[/versions/{v}]``: a variant's, else a model of the cache
+    (loaded to answer: its inputs come from the loaded estimator)."""
+
+    async def get(self, name: str, version: str | None = None) -> None:  # type: ignore[override]
+        if self.endpoint.variants_named(name, version):
+            super().get(name, version)
+            return
+        if await self.take(name if version is None else f"{name}/{version}"):
+            assert self.model is not None
+            variant = self.model.variant
+            self.reply(variant.oip_metadata(name, [str(variant.version.version)]))
+
+
 class ModelsHandler(BaseHandler):
     counted = False
 
@@ -604,7 +619,11 @@ class ModelsHandler(BaseHandler):
 
 def with_model_routes(routes: Sequence[tuple[str, Any]]) -> list[tuple[str, Any]]:
     """The worker's routes with the multi-model ones (``handlers.make_app``)."""
-    replaced = {InvocationsHandler: ModelInvocationsHandler, InferHandler: ModelInferHandler}
+    replaced = {
+        InvocationsHandler: ModelInvocationsHandler,
+        InferHandler: ModelInferHandler,
+        ModelMetadataHandler: ModelMetadataMultiHandler,
+    }
     return [
         (r"/models", ModelsHandler),
         (r"/models/([^/]+)(?:/(?:versions/)?([^/]+))?/invocations", ModelInvocationsHandler),

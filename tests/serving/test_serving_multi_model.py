@@ -147,6 +147,10 @@ def test_models_load_lazily_and_answer_like_their_own_predict(
     answer = reply.json()
     assert answer["model_name"] == "forest-b" and answer["model_version"] == "1"
     assert answer["outputs"][0]["data"] == local_models["forest-b/1"].predict(sample).tolist()
+    metadata = endpoint.request("GET", "/v2/models/forest-b/versions/1").json()
+    assert metadata["name"] == "forest-b" and metadata["versions"] == ["1"]
+    assert len(metadata["inputs"]) == X.shape[1]
+    assert endpoint.request("GET", "/v2/models/logit").json()["parameters"]["variant"] == "primary"
     # without a target: the endpoint's own variant, as any endpoint
     plain = endpoint.request(
         "POST", "/invocations", {"dataframe_split": rows(3, 10).to_dict("split")}
