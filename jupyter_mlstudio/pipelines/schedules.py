@@ -189,9 +189,9 @@ class PipelineSchedules:
         expression = expression.strip() if isinstance(expression, str) else expression
         _validate(kind, expression, source, parameters, event_parameters)
         found = self._studio.pipelines.get(pipeline)
-        self._check_parameters(found.id, parameters or {}, event_parameters or {})
         if kind != "Schedule" and source:
             self._check_source(kind, source)
+        self._check_parameters(found.id, parameters or {}, event_parameters or {})
         now = utcnow()
         row = PipelineTriggerRow(
             id=uuid.uuid4().hex,
