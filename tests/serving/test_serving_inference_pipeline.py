@@ -191,3 +191,32 @@ def test_a_model_needing_columns_the_flow_does_not_make_is_refused(
     mls.register(other, "tall", input_example=X)
     with pytest.raises(InvalidArgumentError, match="does not make: 'height'"):
         mls.deploy("refused", model="tall", preprocess=deployed["folder"] / "prep.flow")
+
+
+def test_a_rolling_update_keeps_the_flow_and_checks_the_new_model(
+    deployed: dict[str, Any],
+) -> None:
+    """A new version trained on fewer of the flow's columns rolls in behind the same
+    fitted flow; a version taking a column the flow does not hand on is refused."""
+    flow: Flow = deployed["flow"]
+    prepared = flow.run()
+    fewer = prepared[["age", "income", "visits", "plan_pro"]]
+    second = RandomForestClassifier(n_estimators=10, random_state=1).fit(fewer, prepared[LABEL])
+    mls.register(second, "churn", input_example=fewer)
+    endpoint = mls.deploy("churn-rolling", model="churn", version=1, preprocess=flow.path)
+    try:
+        stage_before = endpoint.stages[0]
+        endpoint.update(version=2)
+        assert endpoint.stages[0] == stage_before and endpoint.stages[1]["version"] == 2
+        raw = pd.read_csv(deployed["folder"] / "customers.csv").drop(columns=[LABEL, "id"])
+        namespace: dict[str, Any] = {}
+        exec(flow.to_code(absolute_paths=True), namespace)
+        expected = second.predict(namespace["df"][list(fewer.columns)])
+        assert endpoint.predict(raw).tolist() == expected.tolist()
+        X = pd.DataFrame({"age": [1.0, 2.0, 3.0], "height": [1.0, 2.0, 3.0]})
+        wide = RandomForestClassifier(n_estimators=3, random_state=0).fit(X, [0, 1, 0])
+        mls.register(wide, "wide", input_example=X)
+        with pytest.raises(InvalidArgumentError, match="does not hand on: 'height'"):
+            endpoint.update(model="wide", version=1)
+    finally:
+        mls.delete_endpoint("churn-rolling")
