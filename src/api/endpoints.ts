@@ -309,6 +309,8 @@ export interface IMetricsSnapshot {
   readonly time: number;
   readonly totals: IVariantMetrics;
   readonly variants: ReadonlyMap<string, IVariantMetrics>;
+  /** Autoscaling state, as sent (see endpoints/sections/autoscaling.tsx). */
+  readonly autoscaling?: unknown;
 }
 
 /** Read the loosely typed metrics document into numbers. */
@@ -320,7 +322,8 @@ export function parseMetrics(metrics: EndpointMetrics): IMetricsSnapshot {
   return {
     time: typeof metrics.time === 'number' ? metrics.time : Date.now() / 1000,
     totals: countersOf(metrics.totals),
-    variants
+    variants,
+    autoscaling: (metrics as Record<string, unknown>).autoscaling
   };
 }
 

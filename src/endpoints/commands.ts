@@ -145,6 +145,8 @@ export function addEndpointCommands(options: IEndpointCommandOptions): void {
               ...(value.multiModel ? { multi_model: value.multiModel } : {}),
               capture: value.capture ? { enabled: true } : null,
               async_config: value.asyncConfig,
+              autoscaling: value.autoscaling,
+              scale_to_zero_after: value.scaleToZeroAfter,
               preprocess: value.preprocess ? { flow: value.preprocess } : null
             },
             serverSettings

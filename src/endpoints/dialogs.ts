@@ -31,6 +31,10 @@ export interface IDeployValue {
   multiModel?: IMultiModelSettings | null;
   /** Asynchronous inference settings; `null`: none. */
   asyncConfig: IAsyncSettings | null;
+  /** Target tracking of the variant; `null`: a fixed instance count. */
+  autoscaling: IAutoscalingSettings | null;
+  /** Seconds idle before every worker stops; `null`: never. */
+  scaleToZeroAfter: number | null;
   /** An inference pipeline's .flow file (from the root); `null`: none. */
   preprocess: string | null;
 }
@@ -138,6 +142,7 @@ export async function askDeploy(options: {
       ...multiModelFields(initial.multiModel ?? null, options.modelNames),
       preprocessField(initial.preprocess ?? null, options.flowFiles ?? []),
       ...asyncFields(initial.asyncConfig ?? null),
+      ...autoscalingFields(initial),
       ...(options.untrustedCode
         ? [
             {
@@ -167,7 +172,8 @@ export async function askDeploy(options: {
     multiModel: multiModelValue(value, value.model),
     trustCode: value.trust_code === 'true',
     asyncConfig: asyncValue(value),
-    preprocess: value.preprocess?.trim() || null
+    preprocess: value.preprocess?.trim() || null,
+    ...autoscalingValue(value)
   };
 }
 
@@ -343,4 +349,107 @@ export async function confirmDeleteEndpoint(name: string): Promise<boolean> {
     ]
   });
   return result.button.accept;
+}
+
+/** The deploy dialog's autoscaling group (serving/autoscaling.py). */
+export interface IAutoscalingSettings {
+  min_instances: number;
+  max_instances: number;
+  target_invocations_per_instance: number;
+  scale_out_cooldown?: number;
+  scale_in_cooldown?: number;
+}
+
+const SCALING_GROUP = 'Autoscaling';
+
+function autoscalingFields(initial: Partial<IDeployValue>): IField[] {
+  const policy = initial.autoscaling ?? null;
+  const number = (
+    name: string,
+    label: string,
+    value: number | undefined,
+    extra: Partial<IField> = {}
+  ): IField => ({
+    name,
+    label,
+    type: 'number',
+    group: SCALING_GROUP,
+    min: 0,
+    step: 1,
+    value: value === undefined ? '' : String(value),
+    ...extra
+  });
+  return [
+    {
+      name: 'autoscale',
+      label: 'Autoscale the instances (target tracking)',
+      type: 'checkbox',
+      group: SCALING_GROUP,
+      value: String(policy !== null),
+      help: 'Between min and max instances, as many as keep each at the target invocations per minute; Instances above is the count it starts with.'
+    },
+    number('scale_min', 'Min instances', policy?.min_instances ?? 1, {
+      min: 1,
+      max: 64
+    }),
+    number('scale_max', 'Max instances', policy?.max_instances ?? 4, {
+      min: 1,
+      max: 64
+    }),
+    number(
+      'scale_target',
+      'Target invocations / instance / min',
+      policy?.target_invocations_per_instance ?? 600,
+      { min: 1 }
+    ),
+    number(
+      'scale_out_cooldown',
+      'Scale-out cooldown (s)',
+      policy?.scale_out_cooldown ?? 60
+    ),
+    number(
+      'scale_in_cooldown',
+      'Scale-in cooldown (s)',
+      policy?.scale_in_cooldown ?? 300
+    ),
+    number(
+      'scale_to_zero_after',
+      'Scale to zero after (s idle)',
+      initial.scaleToZeroAfter ?? undefined,
+      {
+        min: 1,
+        placeholder: 'Never',
+        help: 'No request for this long stops every worker; the next request starts one (a cold start). Empty: never.'
+      }
+    )
+  ];
+}
+
+function autoscalingValue(
+  value: Record<string, string>
+): Pick<IDeployValue, 'autoscaling' | 'scaleToZeroAfter'> {
+  const read = (name: string): number | null => {
+    const parsed = parseFloat(value[name] ?? '');
+    return isFinite(parsed) ? parsed : null;
+  };
+  const zero = read('scale_to_zero_after');
+  const scaleToZeroAfter = zero !== null && zero > 0 ? zero : null;
+  if (value.autoscale !== 'true') {
+    return { autoscaling: null, scaleToZeroAfter };
+  }
+  // the server checks min <= max and the target, and says what is wrong
+  const autoscaling: IAutoscalingSettings = {
+    min_instances: Math.round(read('scale_min') ?? 1),
+    max_instances: Math.round(read('scale_max') ?? 4),
+    target_invocations_per_instance: read('scale_target') ?? 600
+  };
+  const out = read('scale_out_cooldown');
+  const inward = read('scale_in_cooldown');
+  if (out !== null) {
+    autoscaling.scale_out_cooldown = out;
+  }
+  if (inward !== null) {
+    autoscaling.scale_in_cooldown = inward;
+  }
+  return { autoscaling, scaleToZeroAfter };
 }

@@ -24,6 +24,7 @@ import {
 import { ResourceView } from '../ui/view';
 import type { IContentProps } from './sections/props';
 import { AsyncSection } from './sections/async';
+import { AutoscalingSection } from './sections/autoscaling';
 import { CaptureSection } from './sections/capture';
 import { ConnectSection } from './sections/connect';
 import { ErrorsSection, LiveSection } from './sections/live';
@@ -134,6 +135,11 @@ function EndpointContent(props: IContentProps): JSX.Element {
       {model.asyncRequests && (
         <AsyncSection requests={model.asyncRequests} endpoint={endpoint} />
       )}
+      <AutoscalingSection
+        model={model}
+        endpoint={endpoint}
+        colors={props.colors}
+      />
       <div className="jp-MLStudio-columns">
         <ErrorsSection model={model} />
         <CaptureSection model={model} endpoint={endpoint} />
