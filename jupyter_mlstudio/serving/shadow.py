@@ -177,7 +177,8 @@ class ShadowCopy:
 class ShadowRunner:
     """A worker's shadow thread: takes copies off a bounded queue, runs the shadow model,
     captures both answers and counts the shadow's requests, errors and latency in its
-    metrics row (the only writer of that row, apart from the handlers' drop counter)."""
+    metrics row (the only writer of that row; its drop counter is also counted from the
+    event loop, under a lock)."""
 
     def __init__(
         self,
@@ -205,6 +206,9 @@ class ShadowRunner:
             on_written=self._written,
         )
         self._queue: queue.Queue[ShadowCopy | None] = queue.Queue(maxsize=queue_size)
+        # the drop counter's one cell is written by the event loop (a full queue) and by
+        # this runner's thread (a full capture queue)
+        self._drops = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="mlstudio-shadow", daemon=True)
         self._thread.start()
 
@@ -217,7 +221,7 @@ class ShadowRunner:
         try:
             self._queue.put_nowait(copy)
         except queue.Full:
-            self._metrics.capture_dropped(self.row)
+            self._dropped()
 
     def close(self, timeout: float = 10.0) -> None:
         """Answer what is queued, then write the captures out."""
@@ -225,6 +229,10 @@ class ShadowRunner:
             self._queue.put(None, timeout=timeout)
         self._thread.join(timeout)
         self._writer.close(timeout)
+
+    def _dropped(self) -> None:
+        with self._drops:
+            self._metrics.capture_dropped(self.row)
 
     def _written(self, row: int) -> None:
         if row == self.row:  # production's side is counted by its own capture, if any
@@ -312,7 +320,7 @@ class ShadowRunner:
         )
         for record in records:
             if not self._writer.submit(record):
-                self._metrics.capture_dropped(self.row)
+                self._dropped()
 
 
 def _parse(variant: LoadedVariant, copy: ShadowCopy) -> Any:
