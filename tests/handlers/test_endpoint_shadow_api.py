@@ -113,6 +113,20 @@ async def test_shadow_compare_and_promote_over_rest(call: Call) -> None:
         "POST", "endpoints", "iris", "shadow", "promote", body={"replace": "other"}
     )
     assert status == 400 and "no production variant 'other'" in error["error"]["message"]
+
+    # an explicit null removes the shadow (a rolling update); then it is added back
+    status, updated = await call("PATCH", "endpoints", "iris", body={"shadow": None})
+    assert status == 202, updated
+    endpoint = await _in_service(call, "iris")
+    assert endpoint["shadow"] is None and endpoint["generation"] == 3
+    status, compared = await call("GET", "endpoints", "iris", "shadow", "compare")
+    assert compared["shadow"] is None and compared["comparison"] is None
+    status, updated = await call(
+        "PATCH", "endpoints", "iris", body={"shadow": {"version": 2, "sampling": 0.5}}
+    )
+    assert status == 202, updated
+    endpoint = await _in_service(call, "iris")
+    assert endpoint["shadow"]["sampling"] == 0.5
     status, promoted = await call("POST", "endpoints", "iris", "shadow", "promote", body={})
     assert status == 202, promoted
     endpoint = await _in_service(call, "iris")
