@@ -405,6 +405,8 @@ class Supervisor:
             for metrics in self._retired_metrics:
                 with contextlib.suppress(OSError):
                     metrics.path.unlink()
+                with contextlib.suppress(OSError):  # a multi-model endpoint's (multi_model.py)
+                    metrics.path.with_name(f"{metrics.path.name}.models").unlink()
                 metrics.close()
             self._retired_metrics.clear()
 

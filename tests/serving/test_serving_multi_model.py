@@ -258,3 +258,21 @@ def test_sdk_deploy_list_invoke_and_add_models(mm_home: Path, local_models: dict
             endpoint.delete()
     finally:
         close_default()
+
+
+def test_rolling_update_starts_a_new_model_table(endpoint: EndpointProcess) -> None:
+    """A rolling update (SIGHUP) counts models afresh, like every figure, loads them again
+    on demand and removes the old generation's model table."""
+    import time
+
+    assert invoke(endpoint, "forest-a/1").status == 200
+    runtime = endpoint.workdir / "runtime"
+    assert [p.name for p in runtime.glob("*.models")] == ["metrics.bin.models"]
+    endpoint.update(endpoint.config.model_copy(update={"return_probabilities": False}))
+    assert listing(endpoint) == {}  # the new generation has served nothing yet
+    assert invoke(endpoint, "forest-a/1").status == 200
+    assert listing(endpoint)["forest-a/1"]["loads"] == 1
+    deadline = time.monotonic() + 30
+    while (runtime / "metrics.bin.models").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)  # removed once the old workers drained
+    assert [p.name for p in runtime.glob("*.models")] == ["metrics-g2.bin.models"]
