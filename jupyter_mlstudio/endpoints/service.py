@@ -39,6 +39,7 @@ from pydantic import ValidationError
 from ..artifacts import ArtifactRepository, LogChunk
 from ..config import ARTIFACT_URI_ENV, HOME_ENV, STORE_URI_ENV
 from ..errors import (
+    AlreadyExistsError,
     ConflictError,
     ErrorCode,
     InvalidArgumentError,
@@ -241,6 +242,9 @@ class EndpointService:
         if preprocess is not None:  # fitted once, here: every worker serves the same file
             from ..serving.inference_pipeline import build_preprocess, pipeline_models
 
+            with contextlib.suppress(NotFoundError):  # no fitting for a name already taken
+                self.store.get(name)
+                raise AlreadyExistsError(f"An endpoint named {name!r} already exists.")
             stage = build_preprocess(
                 preprocess,
                 pipeline_models(config, self._registry),

@@ -20,7 +20,7 @@ from sklearn.ensemble import RandomForestClassifier
 
 import jupyter_mlstudio as mls
 from jupyter_mlstudio.endpoints.handle import EndpointHandle
-from jupyter_mlstudio.errors import InvalidArgumentError, NotFoundError
+from jupyter_mlstudio.errors import AlreadyExistsError, InvalidArgumentError, NotFoundError
 from jupyter_mlstudio.studio import close_default
 from jupyter_mlstudio.wrangler import CsvSource, Flow, FlowDocument
 
@@ -179,6 +179,8 @@ def test_flows_that_cannot_be_a_fitted_stage_are_refused(deployed: dict[str, Any
         mls.deploy("refused", model="churn", preprocess=folder / "missing.flow")
     with pytest.raises(InvalidArgumentError, match=r"must be a \.flow file"):
         mls.deploy("refused", model="churn", preprocess=folder / "customers.csv")
+    with pytest.raises(AlreadyExistsError, match="already exists"):  # refused before fitting
+        mls.deploy("churn-pipeline", model="churn", preprocess=folder / "filtered.flow")
     names = [e.name for e in mls.list_endpoints()]
     assert "refused" not in names
 
