@@ -34,3 +34,12 @@ def flaky(marker: str) -> int:
     if Path(marker).exists():
         raise RuntimeError("flaky step failed on purpose")
     return 1
+
+
+def fails_once(marker: str) -> int:
+    """Fails the first time (removing ``marker``), succeeds after."""
+    path = Path(marker)
+    if path.exists():
+        path.unlink()
+        raise RuntimeError("first attempt fails")
+    return 7
