@@ -637,12 +637,23 @@ class Pipeline:
         )
 
     @classmethod
-    def from_sagemaker(cls, definition: Any, name: str | None = None) -> Pipeline:
-        """A SageMaker pipeline definition (``pipeline.definition()``'s JSON, or the dict)
-        as a pipeline that runs here; see :mod:`jupyter_mlstudio.pipelines.sagemaker`."""
-        from .sagemaker import from_sagemaker
+    def from_sagemaker(
+        cls,
+        definition: Any,
+        name: str = "sagemaker",
+        *,
+        code_dir: str = ".",
+        paths: Mapping[str, str] | None = None,
+    ) -> Pipeline:
+        """A SageMaker pipeline definition (``pipeline.definition()``'s JSON, the dict, or
+        a .json file) as a pipeline that runs here; scripts are found in ``code_dir``,
+        ``paths`` maps S3 prefixes to local files or folders (see
+        :mod:`jupyter_mlstudio.pipelines.sagemaker_import`)."""
+        from .sagemaker_import import import_definition
 
-        return cls.from_document(from_sagemaker(definition, name))
+        return cls.from_document(
+            import_definition(definition, name, code_dir=code_dir, paths=paths).document
+        )
 
     @classmethod
     def load(cls, path: str | Path) -> Pipeline:

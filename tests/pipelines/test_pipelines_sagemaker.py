@@ -1,6 +1,7 @@
-"""A SageMaker pipeline definition (the JSON the SageMaker SDK's ``definition()`` gives)
-imported and run locally: processing writes an evaluation report, a condition reads it
-with Std:JsonGet, the else branch's Fail step; unsupported parts are all named."""
+"""A SageMaker pipeline definition imported with ``Pipeline.from_sagemaker`` runs on the
+engine: processing writes an evaluation report, a condition reads it with Std:JsonGet,
+the else branch's Fail step ends it; the importer's own tests are
+test_pipelines_sagemaker_import.py."""
 
 from __future__ import annotations
 
@@ -8,11 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from jupyter_mlstudio.errors import InvalidArgumentError
 from jupyter_mlstudio.pipelines import Pipeline
-from jupyter_mlstudio.pipelines.sagemaker import from_sagemaker
 from jupyter_mlstudio.studio import Studio
 
 EVALUATE = """
@@ -110,7 +107,9 @@ def _definition(code: Path) -> dict[str, Any]:
 def test_import_and_run_locally(studio: Studio, tmp_path: Path) -> None:
     code = tmp_path / "evaluate.py"
     code.write_text(EVALUATE)
-    pipeline = Pipeline.from_sagemaker(json.dumps(_definition(code)), name="abalone")
+    pipeline = Pipeline.from_sagemaker(
+        json.dumps(_definition(code)), name="abalone", code_dir=str(tmp_path)
+    )
     evaluate = pipeline.step("EvaluateModel")
     assert evaluate.arguments["code"] == str(code)
     assert evaluate.arguments["outputs"] == ["evaluation"]
@@ -135,26 +134,3 @@ def test_import_and_run_locally(studio: Studio, tmp_path: Path) -> None:
         execution.failure_reason or ""
     )
     assert strict.step("EvaluateModel").status == "Cached"
-
-
-def test_unsupported_parts_are_all_named(tmp_path: Path) -> None:
-    definition = _definition(tmp_path / "evaluate.py")
-    definition["Steps"].append({"Name": "Tune", "Type": "Tuning", "Arguments": {}})
-    definition["Steps"].append(
-        {
-            "Name": "Note",
-            "Type": "Fail",
-            "Arguments": {"ErrorMessage": {"Std:Join": {"On": ",", "Values": []}}},
-        }
-    )
-    definition["Steps"][1]["Arguments"]["Conditions"][0]["RightValue"] = {
-        "Get": "Steps.EvaluateModel.Nope"
-    }
-    with pytest.raises(InvalidArgumentError) as raised:
-        from_sagemaker(definition)
-    message = raised.value.message
-    assert "step type 'Tuning' is not supported" in message
-    assert "Std:Join is not supported" in message
-    assert "'Steps.EvaluateModel.Nope' has no local equivalent" in message
-    with pytest.raises(InvalidArgumentError, match="'Steps' list"):
-        from_sagemaker({"Version": "2020-12-01"})
