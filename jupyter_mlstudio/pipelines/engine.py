@@ -412,16 +412,17 @@ class ExecutionEngine:
                 **common,
             )
         if doc.type == "Python":
+            file = (self.base / str(a["file"]).removeprefix("file://")).resolve()
             return ProcessingSpec(
                 code=str(PYTHON_STEP_SCRIPT),
                 arguments=[
-                    str(a["file"]),
+                    str(file),
                     a["function"],
                     json.dumps(a.get("kwargs") or {}),
                     json.dumps(a.get("outputs") or []),
                 ],
                 outputs=[ProcessingOutput(name="result")],
-                working_dir=str((self.base / str(a["file"])).parent),
+                working_dir=str(file.parent),
                 **common,
             )
         if doc.type == "Training":

@@ -60,7 +60,7 @@ def _document(**changes: Any) -> dict[str, Any]:
                 "name": "double",
                 "type": "Python",
                 "arguments": {
-                    "file": "fns.py",
+                    "file": "steps/fns.py",
                     "function": "double",
                     "kwargs": {"x": {"Get": "Parameters.x"}},
                     "outputs": [{"name": "y", "type": "Float"}],
@@ -94,7 +94,8 @@ async def _ended(call: Call, execution_id: str) -> dict[str, Any]:
 
 
 async def test_pipeline_crud_and_executions(call: Call, jp_root_dir: Path) -> None:
-    (jp_root_dir / "fns.py").write_text(FUNCTIONS)
+    (jp_root_dir / "steps").mkdir()
+    (jp_root_dir / "steps" / "fns.py").write_text(FUNCTIONS)  # a path relative to the root
     status, created = await call("POST", "pipelines", body=_document())
     assert status == 201, created
     assert (created["name"], created["latest_version"]) == ("rest-pipe", 1)
