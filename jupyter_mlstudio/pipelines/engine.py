@@ -458,6 +458,19 @@ class ExecutionEngine:
             from ..registry.service import current_user
 
             source = str(a["model"])
+            # an engine that adopts this execution after a crash runs the step again:
+            # the version registered the first time is the step's result
+            try:
+                earlier = [
+                    v
+                    for v in self.studio.registry.list_versions(a["model_name"])
+                    if v.tags.get("mlstudio.pipeline_execution") == self.execution.id
+                    and v.tags.get("mlstudio.pipeline_step") == doc.name
+                ]
+            except MLStudioError:
+                earlier = []
+            if earlier:
+                return {"ModelName": a["model_name"], "ModelVersion": earlier[0].version}
             registered = self.studio.registry.register(
                 str(_local_path(source)) if "://" not in source.removeprefix("file://") else source,
                 a["model_name"],
@@ -466,6 +479,7 @@ class ExecutionEngine:
                     **{str(k): str(v) for k, v in (a.get("tags") or {}).items()},
                     "mlstudio.pipeline": self.document.name,
                     "mlstudio.pipeline_execution": self.execution.id,
+                    "mlstudio.pipeline_step": doc.name,
                 },
             )
             status = a.get("approval_status") or "PendingManualApproval"

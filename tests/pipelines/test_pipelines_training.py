@@ -56,6 +56,25 @@ def test_train_condition_register(studio: Studio, tmp_path: Path, cancer_csv: Pa
     version = studio.registry.get_version("pipeline-cancer", 1)
     assert version.approval_status == "Approved"
     assert version.tags["mlstudio.pipeline_execution"] == handle.id
+    assert version.tags["mlstudio.pipeline_step"] == "register"
+
+    # an engine that adopted the execution after a crash runs the step again: the version
+    # registered the first time is its result, nothing is registered twice
+    from jupyter_mlstudio.pipelines.engine import ExecutionEngine
+
+    execution = studio.pipelines.get_execution(handle.id)
+    stored = studio.pipelines.version(execution.pipeline_id, execution.version)
+    engine = ExecutionEngine(
+        studio, studio.pipelines.store, execution, studio.pipelines.validated(stored.document)
+    )
+    again_props = engine._inline_step(
+        engine.document.step("register"),
+        engine.resolve(
+            engine.document.step("register").arguments, {s.name: s for s in handle.steps()}
+        ),
+    )
+    assert again_props == {"ModelName": "pipeline-cancer", "ModelVersion": 1}
+    assert [v.version for v in studio.registry.list_versions("pipeline-cancer")] == [1]
 
     # an impossible threshold takes the else branch: the Fail step fails the execution;
     # training is cached (same data, same code), nothing is registered
