@@ -141,6 +141,13 @@ class MetricsFile:
         self._cells[base + 2] += 1
         self._cells[base + 3] = NOT_ACCEPTING  # until it listens
 
+    def mark_stopped(self, slot: int) -> None:
+        """The slot's worker is gone for good (scaled in): not listed among the workers
+        any more; its counters stay in the totals."""
+        base = self._slot_base(slot)
+        self._cells[base + 3] = NOT_ACCEPTING
+        self._cells[base] = 0
+
     def set_connections(self, slot: int, count: int) -> None:
         """A worker's open connections (``NOT_ACCEPTING`` once it is gone or draining)."""
         self._cells[self._slot_base(slot) + 3] = count

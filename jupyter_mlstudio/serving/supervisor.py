@@ -181,6 +181,8 @@ class Supervisor:
         self._scaler: Autoscaler | None = None  # autoscaling / scale to zero (see _autoscale)
         self._scaled_metrics: MetricsFile | None = None
         self._scaled_at = 0.0
+        # scaled-in workers until they exit, with the metrics file their slot is in
+        self._scaled_in: list[tuple[_Worker, MetricsFile | None]] = []
         start = config.worker_start
         self.fork = start == "fork" or (start == "auto" and sys.platform.startswith("linux"))
         self._async: Any = None  # the AsyncProcessor of an endpoint with async_config
@@ -651,6 +653,11 @@ class Supervisor:
         elif desired < current and not starting:
             log.info("Scaling in: %d -> %d workers.", current, desired)
             self._scale_in(current - desired)
+        for worker, owner in list(self._scaled_in):  # gone: off the /metrics worker list
+            if worker.process.poll() is not None or self.stopping:
+                self._scaled_in.remove((worker, owner))
+                if owner is metrics and worker.slot not in self.workers:
+                    metrics.mark_stopped(worker.slot)
         scaler.record(sum(1 for w in self.workers.values() if w.ready))
         extra = None
         if scaler.scaled_to_zero:  # what /metrics would say, for whoever must not wake it
@@ -689,6 +696,7 @@ class Supervisor:
             with contextlib.suppress(ProcessLookupError):
                 worker.process.send_signal(signal.SIGTERM)
             self._retiring.append((now, worker))
+            self._scaled_in.append((worker, self._metrics))
 
     def _wake(self) -> None:
         """A connection while scaled to zero: start the workers (it waits in the queue)."""

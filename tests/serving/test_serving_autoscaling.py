@@ -138,6 +138,7 @@ def test_a_load_step_scales_out_and_back_in_with_no_failed_request(
     scaling_state = metrics["autoscaling"]
     assert scaling_state["instances"] == 1
     assert scaling_state["variants"]["primary"]["policy"]["max_instances"] == 3
+    assert [w["pid"] for w in metrics["workers"]] == [p.pid for p in _workers(scaling)]
     assert metrics["totals"]["errors"] == {"4xx": 0, "5xx": 0}
     assert metrics["totals"]["requests"] == step.ok + paced.ok
 
