@@ -43,6 +43,9 @@ export function ModelsSection(props: {
     error: string | null;
   } | null>(null);
   const serving = endpoint.status === 'InService';
+  // an invocation under way (its result and error not in yet)
+  const sending =
+    invoked !== null && invoked.result === null && invoked.error === null;
   React.useEffect(() => {
     if (!multi) {
       return;
@@ -191,7 +194,7 @@ export function ModelsSection(props: {
           <ModelRow
             key={row.target}
             row={row}
-            disabled={!serving || invoked?.result === null}
+            disabled={!serving || sending}
             onInvoke={() => void invoke(row.target)}
           />
         ))}
