@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from . import tracking
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from .endpoints.handle import EndpointHandle
     from .pipelines.entities import Pipeline as PipelineEntity
     from .pipelines.handle import ExecutionHandle
+    from .pipelines.schedules import Trigger as PipelineTrigger
 from .errors import InvalidArgumentError
 from .jobs.entities import Job
 from .jobs.handle import JobHandle, stage_dataframe
@@ -707,6 +709,87 @@ def run_pipeline(
 
     execution = studio().pipelines.start(name, dict(parameters or {}), version=version)
     return ExecutionHandle(studio(), execution)
+
+
+def schedule_pipeline(
+    name: str,
+    expression: str,
+    parameters: Mapping[str, Any] | None = None,
+    *,
+    enabled: bool = True,
+) -> PipelineTrigger:
+    """Run pipeline ``name`` on a schedule: ``"rate(1 day)"``, SageMaker's
+    ``"cron(0 3 * * ? *)"`` or a five-field cron, in UTC. A Jupyter server's scheduler
+    (or ``jupyter mlstudio scheduler``) starts each due execution once, with
+    ``parameters``; script paths are relative to this kernel's folder."""
+    from .pipelines.schedules import PipelineSchedules
+
+    return PipelineSchedules(studio()).create(
+        name,
+        "Schedule",
+        expression=expression,
+        parameters=parameters,
+        enabled=enabled,
+        base_dir=Path.cwd(),
+    )
+
+
+def trigger_pipeline(
+    name: str,
+    on: str,
+    source: str,
+    parameters: Mapping[str, Any] | None = None,
+    event_parameters: Mapping[str, str] | None = None,
+) -> PipelineTrigger:
+    """Run pipeline ``name`` on an event: ``on="ModelApproved"`` (a version of model
+    ``source`` becomes Approved) or ``on="MonitorViolation"`` (an execution of monitor
+    ``source`` ends with violations). ``event_parameters`` maps pipeline parameters to
+    the event's fields, e.g. ``{"version": "model_version"}``."""
+    from .pipelines.schedules import PipelineSchedules
+
+    return PipelineSchedules(studio()).create(
+        name,
+        on,
+        source=source,
+        parameters=parameters,
+        event_parameters=event_parameters,
+        base_dir=Path.cwd(),
+    )
+
+
+def pipeline_schedules(name: str | None = None) -> list[PipelineTrigger]:
+    """The schedules and triggers of pipeline ``name`` (of every pipeline by default)."""
+    from .pipelines.schedules import PipelineSchedules
+
+    return PipelineSchedules(studio()).list_triggers(name)
+
+
+def delete_pipeline_schedule(schedule_id: str) -> None:
+    """Delete a pipeline schedule or trigger by its id."""
+    from .pipelines.schedules import PipelineSchedules
+
+    PipelineSchedules(studio()).delete(schedule_id)
+
+
+def import_sagemaker_pipeline(
+    definition: str | Path | Mapping[str, Any],
+    name: str,
+    *,
+    code_dir: str = ".",
+    paths: Mapping[str, str] | None = None,
+) -> PipelineEntity:
+    """Store a SageMaker pipeline definition (``pipeline.definition()``'s JSON, a path
+    to it, or the dict) as pipeline ``name``. Steps' scripts are looked for in
+    ``code_dir``; ``paths`` maps S3 prefixes to local files or folders. What maps only
+    approximately is reported as warnings; what does not map raises naming it."""
+    import warnings
+
+    from .pipelines.sagemaker_import import import_definition
+
+    result = import_definition(definition, name, code_dir=code_dir, paths=paths)
+    for note in result.notes:
+        warnings.warn(note, stacklevel=2)
+    return studio().pipelines.upsert(result.document)
 
 
 # -- model registry --------------------------------------------------------------------

@@ -101,6 +101,11 @@ from .handlers.monitors import (
     MonitorStopHandler,
     MonitorViolationsHandler,
 )
+from .handlers.pipeline_schedules import (
+    PipelineImportHandler,
+    PipelineScheduleHandler,
+    PipelineSchedulesHandler,
+)
 from .handlers.pipelines import (
     PipelineExecutionHandler,
     PipelineExecutionRetryHandler,
@@ -485,10 +490,28 @@ class MLStudio(ExtensionApp):
                 if emit is not None and alert.created_at >= started_at:
                     emit("monitor-alerts", "created", str(alert.id))
 
+        schedules: list[Any] = []  # the PipelineSchedules, made at the first trigger
+
+        def pipeline_schedules() -> None:
+            """Pipeline schedules and triggers (model approved, monitor violation): the
+            due ones start an execution here, claimed in the database so that of several
+            servers or schedulers only one starts each."""
+            from ..pipelines.schedules import PipelineSchedules, PipelineTriggerRow
+
+            with studio.db.session() as session:
+                if session.query(PipelineTriggerRow.id).first() is None:
+                    return
+            if not schedules:
+                schedules.append(PipelineSchedules(studio))
+            started = schedules[0].run_due()
+            if started:
+                self.log.info("ML Studio started %d scheduled pipeline execution(s)", len(started))
+
         self._every("endpoints", self.endpoint_check_interval, endpoints, executor)
         self._every("tuning jobs", self.tuning_check_interval, tuning, executor)
         self._every("pipeline executions", self.pipeline_check_interval, pipelines, executor)
         self._every("monitor schedules", self.monitor_check_interval, monitors, executor)
+        self._every("pipeline schedules", self.monitor_check_interval, pipeline_schedules, executor)
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(
@@ -534,6 +557,12 @@ class MLStudio(ExtensionApp):
                 ),
                 (rf"{API}/pipelines/step-types", PipelineStepTypesHandler),
                 (rf"{API}/pipelines/validate", PipelineValidateHandler),
+                (rf"{API}/pipelines/import", PipelineImportHandler),
+                (rf"{API}/pipelines/(?P<pipeline>[^/]+)/schedules", PipelineSchedulesHandler),
+                (
+                    rf"{API}/pipelines/(?P<pipeline>[^/]+)/schedules/(?P<schedule_id>[^/]+)",
+                    PipelineScheduleHandler,
+                ),
                 (rf"{API}/pipelines", PipelinesHandler),
                 (rf"{API}/pipelines/(?P<pipeline>[^/]+)", PipelineHandler),
                 (rf"{API}/pipelines/(?P<pipeline>[^/]+)/versions", PipelineVersionsHandler),

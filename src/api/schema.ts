@@ -1598,6 +1598,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mlstudio/api/v1/pipelines/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Convert a SageMaker pipeline definition (Version 2020-12-01) to a .pipeline document and store it; unsupported step types and properties are named in a 400 */
+        post: operations["importSageMakerPipeline"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/pipelines/{pipeline}/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A pipeline's schedules and event triggers (model approved, monitor violation) */
+        get: operations["listPipelineSchedules"];
+        put?: never;
+        /** Add a schedule (rate()/cron()) or an event trigger to a pipeline */
+        post: operations["createPipelineSchedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/pipelines/{pipeline}/schedules/{schedule_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A schedule or trigger with its latest fires and the executions they started */
+        get: operations["getPipelineSchedule"];
+        put?: never;
+        post?: never;
+        /** Delete a schedule or trigger */
+        delete: operations["deletePipelineSchedule"];
+        options?: never;
+        head?: never;
+        /** Change a schedule's expression, parameters or event mapping, or enable/disable it */
+        patch: operations["updatePipelineSchedule"];
+        trace?: never;
+    };
     "/mlstudio/api/v1/pipeline-executions/{execution_id}": {
         parameters: {
             query?: never;
@@ -5478,6 +5532,199 @@ export interface components {
             /** Items */
             items: components["schemas"]["Pipeline"][];
         };
+        /** PipelineSchedule */
+        PipelineSchedule: {
+            /** Id */
+            id: string;
+            /** Pipeline */
+            pipeline: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "Schedule" | "ModelApproved" | "MonitorViolation";
+            /**
+             * Expression
+             * @description rate()/cron() of a Schedule.
+             */
+            expression: string | null;
+            /**
+             * Source
+             * @description The model (ModelApproved) or monitor.
+             */
+            source: string | null;
+            /** Parameters */
+            parameters: {
+                [key: string]: unknown;
+            };
+            /** Event Parameters */
+            event_parameters: {
+                [key: string]: string;
+            };
+            /** Enabled */
+            enabled: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Next Fire Time
+             * @description A Schedule's next fire time.
+             */
+            next_fire_time: string | null;
+            last_fire: components["schemas"]["PipelineScheduleFire"] | null;
+        };
+        /** PipelineScheduleCreate */
+        PipelineScheduleCreate: {
+            /**
+             * Kind
+             * @default Schedule
+             * @enum {string}
+             */
+            kind?: "Schedule" | "ModelApproved" | "MonitorViolation";
+            /**
+             * Expression
+             * @description rate(1 day), cron(0 3 * * ? *) or a five-field cron (UTC).
+             * @default null
+             */
+            expression?: string | null;
+            /**
+             * Source
+             * @description The model or monitor name of a trigger.
+             * @default null
+             */
+            source?: string | null;
+            /** Parameters */
+            parameters?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Event Parameters
+             * @description Pipeline parameter -> event field (e.g. model_version, violations).
+             */
+            event_parameters?: {
+                [key: string]: string;
+            };
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled?: boolean;
+        };
+        /** PipelineScheduleDetail */
+        PipelineScheduleDetail: {
+            /** Id */
+            id: string;
+            /** Pipeline */
+            pipeline: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "Schedule" | "ModelApproved" | "MonitorViolation";
+            /**
+             * Expression
+             * @description rate()/cron() of a Schedule.
+             */
+            expression: string | null;
+            /**
+             * Source
+             * @description The model (ModelApproved) or monitor.
+             */
+            source: string | null;
+            /** Parameters */
+            parameters: {
+                [key: string]: unknown;
+            };
+            /** Event Parameters */
+            event_parameters: {
+                [key: string]: string;
+            };
+            /** Enabled */
+            enabled: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Next Fire Time
+             * @description A Schedule's next fire time.
+             */
+            next_fire_time: string | null;
+            last_fire: components["schemas"]["PipelineScheduleFire"] | null;
+            /**
+             * Fires
+             * @description The latest fires, newest first.
+             */
+            fires: components["schemas"]["PipelineScheduleFire"][];
+        };
+        /** PipelineScheduleFire */
+        PipelineScheduleFire: {
+            /**
+             * Event Key
+             * @description The fire time of a schedule, or the event's key.
+             */
+            event_key: string;
+            /**
+             * Fired At
+             * Format: date-time
+             */
+            fired_at: string;
+            /**
+             * Execution Id
+             * @description The execution it started, if it did.
+             */
+            execution_id: string | null;
+            /**
+             * Error
+             * @description Why it could not start one.
+             */
+            error: string | null;
+        };
+        /** PipelineScheduleList */
+        PipelineScheduleList: {
+            /** Items */
+            items: components["schemas"]["PipelineSchedule"][];
+        };
+        /** PipelineScheduleUpdate */
+        PipelineScheduleUpdate: {
+            /**
+             * Expression
+             * @default null
+             */
+            expression?: string | null;
+            /**
+             * Parameters
+             * @default null
+             */
+            parameters?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Event Parameters
+             * @default null
+             */
+            event_parameters?: {
+                [key: string]: string;
+            } | null;
+            /**
+             * Enabled
+             * @default null
+             */
+            enabled?: boolean | null;
+        };
         /** PipelineStepExecution */
         PipelineStepExecution: {
             /** Name */
@@ -6071,6 +6318,54 @@ export interface components {
             usage: components["schemas"]["ProcessUsage"] | null;
             /** @description Tuning jobs only: their trials so far. */
             trials: components["schemas"]["TrialProgress"] | null;
+        };
+        /** SageMakerImport */
+        SageMakerImport: {
+            /**
+             * Name
+             * @description The pipeline's name here.
+             */
+            name: string;
+            /**
+             * Definition
+             * @description The SageMaker pipeline definition (Version 2020-12-01).
+             */
+            definition: {
+                [key: string]: unknown;
+            };
+            /**
+             * Code Dir
+             * @description Folder of the steps' scripts (server root).
+             * @default .
+             */
+            code_dir?: string;
+            /**
+             * Paths
+             * @description S3 prefix -> local file or folder.
+             */
+            paths?: {
+                [key: string]: string;
+            };
+            /**
+             * Store
+             * @description Store it (false: only convert).
+             * @default true
+             */
+            store?: boolean;
+        };
+        /** SageMakerImportResult */
+        SageMakerImportResult: {
+            /** Document */
+            document: {
+                [key: string]: unknown;
+            };
+            /**
+             * Notes
+             * @description What maps only approximately.
+             */
+            notes: string[];
+            /** @description The stored pipeline, when stored. */
+            pipeline: components["schemas"]["Pipeline"] | null;
         };
         /**
          * SageMakerTuningJobCreate
@@ -14508,6 +14803,329 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PipelineExecution"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    importSageMakerPipeline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SageMakerImport"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SageMakerImportResult"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listPipelineSchedules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pipeline: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PipelineScheduleList"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    createPipelineSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pipeline: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PipelineScheduleCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PipelineScheduleDetail"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getPipelineSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pipeline: string;
+                schedule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PipelineScheduleDetail"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    deletePipelineSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pipeline: string;
+                schedule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    updatePipelineSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pipeline: string;
+                schedule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PipelineScheduleUpdate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PipelineScheduleDetail"];
                 };
             };
             /** @description Bad request */

@@ -397,3 +397,29 @@ def test_a_reference_to_a_missing_step_is_a_validation_issue() -> None:
     ] = {"Get": "Steps.Nowhere.ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri"}
     with pytest.raises(InvalidArgumentError, match="Nowhere"):
         import_definition(definition, "abalone")
+
+
+async def test_import_over_rest(call: Any) -> None:
+    body = {
+        "name": "abalone-rest",
+        "definition": abalone_definition(),
+        "code_dir": "code",
+        "paths": {BUCKET: "data/abalone"},
+    }
+    status, result = await call("POST", "pipelines", "import", body=dict(body, store=False))
+    assert status == 200 and result["pipeline"] is None
+    assert result["document"]["steps"][0]["arguments"]["code"] == "code/preprocessing.py"
+    status, result = await call("POST", "pipelines", "import", body=body)
+    assert status == 201, result
+    assert result["pipeline"]["name"] == "abalone-rest" and result["notes"]
+    status, stored = await call("GET", "pipelines", "abalone-rest")
+    assert status == 200 and len(stored["document"]["steps"]) == 7
+
+    definition = abalone_definition()
+    definition["Steps"].append({"Name": "Tune", "Type": "Tuning", "Arguments": {}})
+    status, error = await call(
+        "POST", "pipelines", "import", body={"name": "bad", "definition": definition}
+    )
+    assert status == 400 and "'Tune': type 'Tuning' is not supported" in error["error"]["message"]
+    status, error = await call("POST", "pipelines", "import", body={"name": "bad"})
+    assert status == 400

@@ -127,3 +127,45 @@ def test_deleting_the_pipeline_deletes_its_schedules(studio: Studio) -> None:
     studio.pipelines.delete("short-lived")
     assert schedules.list_triggers() == []
     assert schedules.due(datetime.now(timezone.utc) + timedelta(days=1)) == []
+
+
+async def test_schedules_over_rest(call: Any) -> None:
+    assert (await call("POST", "pipelines", body=_document("rest-sched")))[0] == 201
+    status, created = await call(
+        "POST",
+        "pipelines",
+        "rest-sched",
+        "schedules",
+        body={"expression": "cron(0 3 * * ? *)", "parameters": {"threshold": 1.5}},
+    )
+    assert status == 201, created
+    assert created["kind"] == "Schedule" and created["pipeline"] == "rest-sched"
+    assert created["next_fire_time"].endswith(("03:00:00Z", "03:00:00+00:00"))
+    assert created["fires"] == [] and created["last_fire"] is None
+    path = ("pipelines", "rest-sched", "schedules", created["id"])
+    status, listed = await call("GET", "pipelines", "rest-sched", "schedules")
+    assert status == 200 and [s["id"] for s in listed["items"]] == [created["id"]]
+    status, updated = await call("PATCH", *path, body={"enabled": False})
+    assert status == 200 and updated["enabled"] is False and updated["next_fire_time"] is None
+    assert (await call("GET", *path))[1]["parameters"] == {"threshold": 1.5}
+
+    # bad input: a 400 naming what is wrong, never a 500
+    status, error = await call(
+        "POST", "pipelines", "rest-sched", "schedules", body={"expression": "cron(0 3 * *)"}
+    )
+    assert status == 400 and "cron(0 3 * *)" in error["error"]["message"]
+    status, error = await call("PATCH", *path, body={"parameters": {"nope": 1}})
+    assert status == 400 and "'nope'" in error["error"]["message"]
+    status, error = await call(
+        "POST", "pipelines", "rest-sched", "schedules", body={"kind": "Weekly"}
+    )
+    assert status == 400
+    status, error = await call(
+        "POST", "pipelines", "rest-sched", "schedules", body={"kind": "ModelApproved"}
+    )
+    assert status == 400 and "source" in error["error"]["message"]
+    assert (await call("GET", "pipelines", "ghost", "schedules"))[0] == 404
+    assert (await call("GET", "pipelines", "rest-sched", "schedules", "nope"))[0] == 404
+
+    assert (await call("DELETE", *path))[0] == 204
+    assert (await call("GET", *path))[0] == 404
