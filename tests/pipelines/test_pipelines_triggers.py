@@ -5,6 +5,7 @@ after a "restart", and events from before the trigger existed are not fired."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -12,11 +13,18 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 
+from jupyter_mlstudio.config import StudioConfig
 from jupyter_mlstudio.errors import InvalidArgumentError, NotFoundError
 from jupyter_mlstudio.monitor.entities import AlertSettings
 from jupyter_mlstudio.monitor.store import SqlMonitorStore
 from jupyter_mlstudio.pipelines.schedules import PipelineSchedules
 from jupyter_mlstudio.studio import Studio
+
+
+@pytest.fixture
+def jp_server_config(jp_server_config: dict[str, Any]) -> dict[str, Any]:
+    """The server's scheduler ticks every half second here."""
+    return {**jp_server_config, "MLStudio": {"monitor_check_interval": 0.5}}
 
 
 def _document(name: str, parameters: list[dict[str, Any]], checked: str) -> dict[str, Any]:
@@ -155,3 +163,48 @@ def test_trigger_input_is_checked(studio: Studio) -> None:
         schedules.create("p", "OnFriday", source="m")
     with pytest.raises(InvalidArgumentError, match="no schedule expression"):
         schedules.create("p", "ModelApproved", source="m", expression="rate(1 hour)")
+
+
+async def test_the_servers_scheduler_tick_fires_a_trigger(call: Any) -> None:
+    """End to end: a trigger made over REST, an approval over REST, and the Jupyter
+    server's own tick starts the execution."""
+    studio = Studio(StudioConfig.resolve())  # this test's home, as the server's
+    try:
+        version = _register(studio, "tick-model")
+    finally:
+        studio.close()
+    document = _document("on-approval", [{"name": "v", "type": "Integer"}], "v")
+    assert (await call("POST", "pipelines", body=document))[0] == 201
+    status, trigger = await call(
+        "POST",
+        "pipelines",
+        "on-approval",
+        "schedules",
+        body={
+            "kind": "ModelApproved",
+            "source": "tick-model",
+            "event_parameters": {"v": "model_version"},
+        },
+    )
+    assert status == 201, trigger
+    status, _ = await call(
+        "POST",
+        "models",
+        "tick-model",
+        "versions",
+        str(version),
+        "approval",
+        body={"status": "Approved", "comment": "ship it"},
+    )
+    assert status == 200
+    executions: list[Any] = []
+    for _ in range(100):
+        status, listed = await call("GET", "pipelines", "on-approval", "executions")
+        executions = listed["items"]
+        if executions and executions[0]["status"] == "Succeeded":
+            break
+        await asyncio.sleep(0.2)
+    assert [e["parameters"] for e in executions] == [{"v": version}]
+    assert executions[0]["status"] == "Succeeded"
+    status, detail = await call("GET", "pipelines", "on-approval", "schedules", trigger["id"])
+    assert [f["execution_id"] for f in detail["fires"]] == [executions[0]["id"]]
