@@ -206,3 +206,92 @@ def test_malformed_file_keeps_its_text(page: Page, lab: Lab) -> None:
     expect(broken.get_by_test_id("mls-pipeline-raw")).to_have_text(BROKEN.strip())
     page.wait_for_timeout(500)
     assert (lab.root / "broken.pipeline").read_text() == BROKEN
+
+
+RUN_PIPELINE = {
+    "format": "mlstudio.pipeline",
+    "version": 1,
+    "name": "ui-run",
+    "parameters": [{"name": "greeting", "type": "String", "default": "hello"}],
+    "steps": [
+        {
+            "name": "greet",
+            "type": "Python",
+            "arguments": {
+                "file": "greet_steps.py",
+                "function": "greet",
+                "kwargs": {"text": {"Get": "Parameters.greeting"}},
+                "outputs": [{"name": "said", "type": "String"}],
+            },
+            "ui": {"x": 0, "y": 0},
+        },
+        {
+            "name": "stop",
+            "type": "Fail",
+            "arguments": {"error_message": "stopped on purpose"},
+            "depends_on": ["greet"],
+            "ui": {"x": 260, "y": 0},
+        },
+    ],
+}
+GREET = """def greet(text: str) -> str:
+    print("greeting:", text)
+    return text + "!"
+"""
+
+
+def test_run_shows_the_live_execution(page: Page, lab: Lab) -> None:
+    (lab.root / "greet_steps.py").write_text(GREET)
+    (lab.root / "run.pipeline").write_text(json.dumps(RUN_PIPELINE, indent=2))
+    page.set_viewport_size({"width": 1500, "height": 900})
+    open_lab(page, lab)
+    file_item(page, "run.pipeline").dblclick()
+    editor = page.locator('[data-testid="mls-pipeline-editor"]:visible')
+    expect(node(editor, "greet")).to_be_visible(timeout=TIMEOUT)
+
+    editor.get_by_test_id("mls-pipeline-run").click()
+    dialog = page.locator(".jp-Dialog")
+    field = dialog.locator('[data-param="greeting"]')
+    expect(field).to_have_value("hello", timeout=TIMEOUT)
+    field.fill("bonjour")
+    dialog.locator(".jp-Dialog-button.jp-mod-accept").click()
+
+    view = page.locator('[data-testid="mls-pipeline-execution"]:visible')
+    root = view.locator("[data-execution]")
+    expect(root).to_have_attribute("data-status", "Failed", timeout=90_000)
+    expect(node(view, "greet")).to_have_attribute("data-status", "Succeeded")
+    expect(node(view, "stop")).to_have_attribute("data-status", "Failed")
+    expect(view.get_by_role("alert").first).to_contain_text("stopped on purpose")
+    first_id = root.get_attribute("data-execution")
+    execution = lab.api("GET", f"pipeline-executions/{first_id}")
+    assert execution["parameters"] == {"greeting": "bonjour"}
+
+    node(view, "greet").click()
+    step = view.get_by_test_id("mls-pipeline-step-execution")
+    expect(step).to_contain_text("bonjour!")
+    expect(step.get_by_test_id("mls-pipeline-step-log")).to_contain_text(
+        "greeting: bonjour", timeout=TIMEOUT
+    )
+    screenshot_themes(page, "pipeline-execution")
+
+    # Retry: a new execution in the same view, the failed step run again
+    view.get_by_test_id("mls-pipeline-retry").click()
+    expect(root).not_to_have_attribute("data-execution", first_id or "", timeout=TIMEOUT)
+    expect(root).to_have_attribute("data-status", "Failed", timeout=90_000)
+    retried = lab.api("GET", f"pipeline-executions/{root.get_attribute('data-execution')}")
+    assert retried["retry_of"] == first_id
+
+    # the Pipelines panel lists the pipeline and both executions; a click opens one
+    panel = show_left(page, "mlstudio-pipelines", ".jp-MLStudio-pipelinesSidebar")
+    item = panel.locator('[data-testid="mls-pipelines-item"][data-pipeline="ui-run"]')
+    executions = item.get_by_test_id("mls-pipelines-execution")
+    expect(executions).to_have_count(2, timeout=TIMEOUT)
+    page.locator(
+        "#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabCloseIcon"
+    ).click()
+    expect(view).to_have_count(0)
+    executions.last.click()
+    expect(
+        page.locator('[data-testid="mls-pipeline-execution"]:visible [data-execution]')
+    ).to_have_attribute("data-status", "Failed", timeout=TIMEOUT)
+    screenshot_themes(page, "pipelines-panel")

@@ -73,3 +73,122 @@ export function validatePipeline(
     settings
   );
 }
+
+// -- pipelines and executions ---------------------------------------------------------
+
+export type IPipelineExecution = Schemas['PipelineExecution'];
+export type IStepExecution = Schemas['PipelineStepExecution'];
+export type IPipelineDetail = Schemas['PipelineDetail'];
+export type ILogChunk = Schemas['JobLogChunk'];
+
+const enc = encodeURIComponent;
+
+/** Store a document: creates the pipeline, or a new version of the one of its name. */
+export function savePipeline(
+  document: unknown,
+  settings?: ServerConnection.ISettings
+): Promise<IPipelineDetail> {
+  return requestAPI<IPipelineDetail>(
+    'pipelines',
+    { method: 'POST', body: JSON.stringify(document) },
+    settings
+  );
+}
+
+export function startExecution(
+  pipeline: string,
+  parameters: Record<string, unknown>,
+  settings?: ServerConnection.ISettings
+): Promise<IPipelineExecution> {
+  return requestAPI<IPipelineExecution>(
+    `pipelines/${enc(pipeline)}/executions`,
+    { method: 'POST', body: JSON.stringify({ parameters }) },
+    settings
+  );
+}
+
+export function getExecution(
+  id: string,
+  settings?: ServerConnection.ISettings
+): Promise<IPipelineExecution> {
+  return requestAPI<IPipelineExecution>(
+    `pipeline-executions/${enc(id)}`,
+    {},
+    settings
+  );
+}
+
+/** The document an execution ran (its pipeline's version). */
+export async function executionDocument(
+  execution: IPipelineExecution,
+  settings?: ServerConnection.ISettings
+): Promise<unknown> {
+  const versions = await requestAPI<{
+    items: Array<{ version: number; document: unknown }>;
+  }>(`pipelines/${enc(execution.pipeline_name)}/versions`, {}, settings);
+  const found = versions.items.find(v => v.version === execution.version);
+  if (!found) {
+    throw new Error(
+      `Version ${execution.version} of pipeline ${execution.pipeline_name} is gone.`
+    );
+  }
+  return found.document;
+}
+
+export function stopExecution(
+  id: string,
+  settings?: ServerConnection.ISettings
+): Promise<IPipelineExecution> {
+  return requestAPI<IPipelineExecution>(
+    `pipeline-executions/${enc(id)}/stop`,
+    { method: 'POST', body: '{}' },
+    settings
+  );
+}
+
+/** A new execution rerunning `fromStep` and its downstream (default: the failed steps). */
+export function retryExecution(
+  id: string,
+  fromStep: string | null,
+  settings?: ServerConnection.ISettings
+): Promise<IPipelineExecution> {
+  return requestAPI<IPipelineExecution>(
+    `pipeline-executions/${enc(id)}/retry`,
+    { method: 'POST', body: JSON.stringify({ from_step: fromStep }) },
+    settings
+  );
+}
+
+export function stepLog(
+  id: string,
+  step: string,
+  offset: number,
+  settings?: ServerConnection.ISettings
+): Promise<ILogChunk> {
+  return requestAPI<ILogChunk>(
+    `pipeline-executions/${enc(id)}/steps/${enc(step)}/log?offset=${offset}`,
+    {},
+    settings
+  );
+}
+
+export type IPipelineInfo = Schemas['Pipeline'];
+
+export function listPipelines(
+  settings?: ServerConnection.ISettings
+): Promise<IPipelineInfo[]> {
+  return requestAPI<{ items: IPipelineInfo[] }>('pipelines', {}, settings).then(
+    list => list.items
+  );
+}
+
+export function listExecutions(
+  pipeline: string,
+  settings?: ServerConnection.ISettings
+): Promise<IPipelineExecution[]> {
+  return requestAPI<{ items: IPipelineExecution[] }>(
+    `pipelines/${enc(pipeline)}/executions?max_items=20`,
+    {},
+    settings
+  ).then(list => list.items);
+}

@@ -26,8 +26,28 @@ import {
 } from '@xyflow/react';
 import * as React from 'react';
 
+import type { IPipelineIssue, IStepType } from './api';
 import { edgesOf, IPipelineDocument, placeSteps } from './document';
-import type { PipelineEditorModel } from './model';
+
+/**
+ * What the graph reads and changes: the editor's model, or a read-only
+ * adapter in the execution view.
+ */
+export interface IGraphModel {
+  readonly document: IPipelineDocument | null;
+  readonly types: ReadonlyMap<string, IStepType>;
+  readonly issues: ReadonlyArray<IPipelineIssue> | null;
+  readonly selected: string | null;
+  issuesOf(step: string | null): IPipelineIssue[];
+  select(name: string | null): void;
+  addStep(type: string, position?: { x: number; y: number }): string | null;
+  deleteStep(name: string): void;
+  connect(source: string, target: string): string | null;
+  disconnect(source: string, target: string): void;
+  moveSteps(
+    positions: ReadonlyArray<{ name: string; x: number; y: number }>
+  ): void;
+}
 
 /** The drag-and-drop type of a palette item (its data is the step type). */
 export const STEP_TYPE_MIME = 'application/x-mlstudio-step-type';
@@ -47,7 +67,7 @@ type StepNodeData = {
 type StepNode = Node<StepNodeData, 'step'>;
 
 export interface IPipelineGraphProps {
-  model: PipelineEditorModel;
+  model: IGraphModel;
   dark: boolean;
   /** Per-step status (an execution); the editor passes none. */
   statuses?: ReadonlyMap<string, string>;
@@ -122,11 +142,15 @@ function GraphInner(props: IPipelineGraphProps): JSX.Element {
       onNodeClick={(_, node) => model.select(node.id)}
       onPaneClick={() => model.select(null)}
       onNodeDragStop={(_, __, moved) =>
+        !readOnly &&
         model.moveSteps(
           moved.map(n => ({ name: n.id, x: n.position.x, y: n.position.y }))
         )
       }
       onNodesDelete={deleted => {
+        if (readOnly) {
+          return;
+        }
         for (const node of deleted) {
           model.deleteStep(node.id);
         }
@@ -213,7 +237,7 @@ function StepNodeView(props: NodeProps<StepNode>): JSX.Element {
 
 function buildGraph(
   doc: IPipelineDocument,
-  model: PipelineEditorModel,
+  model: IGraphModel,
   statuses?: ReadonlyMap<string, string>
 ): { nodes: StepNode[]; edges: Edge[] } {
   const placed = placeSteps(doc);

@@ -12,6 +12,7 @@ import {
 import {
   ICommandPalette,
   IThemeManager,
+  MainAreaWidget,
   showErrorMessage,
   WidgetTracker
 } from '@jupyterlab/apputils';
@@ -28,7 +29,10 @@ import type { Contents } from '@jupyterlab/services';
 import { ThemeWatcher } from '../charts/theme';
 import { errorMessage } from '../ui/errors';
 import { emptyPipeline, serializePipeline } from './document';
+import { createExecutionWidget, ExecutionView } from './execution';
 import { pipelineIcon } from './icon';
+import { PipelinesSidebar } from './sidebar';
+import { addSidebar } from '../ui/plugin';
 import { FACTORY, PipelineEditor, PipelineEditorFactory } from './widget';
 
 const CATEGORY = 'ML Studio';
@@ -37,6 +41,7 @@ export const PIPELINE_FILE_TYPE = 'mlstudio-pipeline';
 export namespace PipelineCommandIDs {
   export const newPipeline = 'mlstudio:new-pipeline';
   export const openPipeline = 'mlstudio:open-pipeline-file';
+  export const openExecution = 'mlstudio:open-pipeline-execution';
 }
 
 export const pipelinesPlugin: JupyterFrontEndPlugin<void> = {
@@ -77,6 +82,41 @@ export const pipelinesPlugin: JupyterFrontEndPlugin<void> = {
       icon: pipelineIcon
     });
 
+    const theme = new ThemeWatcher(themeManager);
+    const executions = new WidgetTracker<MainAreaWidget<ExecutionView>>({
+      namespace: 'mlstudio-pipeline-executions'
+    });
+    const openExecution = (id: string) => {
+      const open = executions.find(w => w.content.model.id === id);
+      if (open) {
+        app.shell.activateById(open.id);
+        return;
+      }
+      const widget = createExecutionWidget(
+        id,
+        theme,
+        serviceManager.serverSettings
+      );
+      void executions.add(widget);
+      app.shell.add(widget, 'main');
+      app.shell.activateById(widget.id);
+    };
+    if (restorer) {
+      void restorer.restore(executions, {
+        command: PipelineCommandIDs.openExecution,
+        args: widget => ({ id: widget.content.model.id }),
+        name: widget => widget.content.model.id
+      });
+    }
+    commands.addCommand(PipelineCommandIDs.openExecution, {
+      label: 'Open Pipeline Execution',
+      execute: args => {
+        if (typeof args.id === 'string' && args.id) {
+          openExecution(args.id);
+        }
+      }
+    });
+
     const factory = new PipelineEditorFactory(
       {
         name: FACTORY,
@@ -87,9 +127,10 @@ export const pipelinesPlugin: JupyterFrontEndPlugin<void> = {
       },
       {
         commands,
-        theme: new ThemeWatcher(themeManager),
+        theme,
         docManager,
-        serverSettings: serviceManager.serverSettings
+        serverSettings: serviceManager.serverSettings,
+        openExecution
       }
     );
     docRegistry.addWidgetFactory(factory);
@@ -150,6 +191,17 @@ export const pipelinesPlugin: JupyterFrontEndPlugin<void> = {
         return path ? open(path) : undefined;
       }
     });
+
+    addSidebar(
+      app,
+      new PipelinesSidebar({
+        settings: serviceManager.serverSettings,
+        openExecution,
+        newPipeline: () => void commands.execute(PipelineCommandIDs.newPipeline)
+      }),
+      851.8,
+      restorer
+    );
 
     palette?.addItem({
       command: PipelineCommandIDs.newPipeline,

@@ -16,6 +16,7 @@ import type { IDocumentManager } from '@jupyterlab/docmanager';
 import type { ServerConnection } from '@jupyterlab/services';
 import {
   checkIcon,
+  runIcon,
   redoIcon,
   ReactWidget,
   saveIcon,
@@ -30,6 +31,7 @@ import { pipelineIcon } from './icon';
 import { PipelineGraph } from './graph';
 import { PipelineEditorModel } from './model';
 import { Palette, PipelineSettings, StepProperties } from './properties';
+import { runPipeline } from './run';
 
 export const FACTORY = 'Pipeline Editor';
 
@@ -38,6 +40,8 @@ export interface IPipelineEditorContext {
   theme: ThemeWatcher;
   docManager: IDocumentManager | null;
   serverSettings?: ServerConnection.ISettings;
+  /** Show an execution (the Run button's). */
+  openExecution(id: string): void;
 }
 
 export class PipelineEditor extends DocumentWidget<PipelineEditorPanel> {
@@ -269,6 +273,15 @@ export class PipelineEditorPanel extends ReactWidget {
           model.validating
         )}
         {summary}
+        <span className="jp-MLStudio-pipelineSep" />
+        {button(
+          'mls-pipeline-run',
+          'Run',
+          'Validate, store this version of the pipeline and start an execution',
+          runIcon,
+          () => void this._run(),
+          this._running
+        )}
         <span className="jp-MLStudio-spacer" />
         <span className="jp-MLStudio-pipelineHint">
           {model.document!.steps.length} step
@@ -277,6 +290,22 @@ export class PipelineEditorPanel extends ReactWidget {
       </div>
     );
   }
+
+  private async _run(): Promise<void> {
+    this._running = true;
+    this.update();
+    try {
+      const id = await runPipeline(this.model, this._env.serverSettings);
+      if (id) {
+        this._env.openExecution(id);
+      }
+    } finally {
+      this._running = false;
+      this.update();
+    }
+  }
+
+  private _running = false;
 
   private _onThemeChanged(): void {
     this.update();
