@@ -295,3 +295,34 @@ def test_run_shows_the_live_execution(page: Page, lab: Lab) -> None:
         page.locator('[data-testid="mls-pipeline-execution"]:visible [data-execution]')
     ).to_have_attribute("data-status", "Failed", timeout=TIMEOUT)
     screenshot_themes(page, "pipelines-panel")
+
+
+def test_dsl_round_trip_through_the_editor(page: Page, lab: Lab) -> None:
+    """A DSL pipeline saved, opened in the editor, changed and saved, loads back in Python
+    with the change (the acceptance's round trip)."""
+    import jupyter_mlstudio as mls
+    from jupyter_mlstudio.pipelines import FailStep, TrainingStep
+
+    path = lab.root / "dsl.pipeline"
+    train = TrainingStep(
+        "train", algorithm="random-forest-classifier", data="iris.csv", target="species"
+    )
+    mls.Pipeline("dsl", steps=[train, FailStep("fail", "no", depends_on=[train])]).save(path)
+    open_lab(page, lab)
+    file_item(page, "dsl.pipeline").dblclick()
+    editor = page.locator('[data-testid="mls-pipeline-editor"]:visible')
+    expect(node(editor, "train")).to_be_visible(timeout=TIMEOUT)
+    expect(editor.locator(".react-flow__edge")).to_have_count(1)
+    node(editor, "train").click()
+    props = editor.get_by_test_id("mls-pipeline-properties")
+    expect(arg(props, "target").locator("input")).to_have_value("species")
+    arg(props, "target").locator("input").fill("variety")
+    editor.get_by_test_id("mls-pipeline-save").click()
+    expect(page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current")).not_to_have_class(
+        re.compile("jp-mod-dirty"), timeout=TIMEOUT
+    )
+    loaded = mls.Pipeline.load(path).to_document()
+    step = loaded.step("train")
+    assert step.arguments["target"] == "variety"
+    assert step.arguments["algorithm"] == "random-forest-classifier"
+    assert loaded.step("fail").depends_on == ["train"]
