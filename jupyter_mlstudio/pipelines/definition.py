@@ -460,7 +460,7 @@ def _python_outputs(arguments: Mapping[str, Any]) -> OutputKinds:
         "Integer": "number",
         "String": "string",
         "Boolean": "boolean",
-        "Json": "json",
+        "Json": "any",  # any JSON value: a number too
         "File": "file",
     }
     out: OutputKinds = {}

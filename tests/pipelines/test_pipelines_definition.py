@@ -126,6 +126,36 @@ def test_every_problem_is_reported_with_its_step_and_path() -> None:
     )
 
 
+def test_a_condition_on_a_json_output_is_allowed() -> None:
+    """A Python output declared Json (the default for outputs given by name) may hold a
+    number: only outputs known not to be numbers are refused in an ordering condition."""
+    validated, issues = validate_document(
+        _doc(
+            [
+                {
+                    "name": "ev",
+                    "type": "Python",
+                    "arguments": {"file": "f.py", "function": "f", "outputs": [{"name": "auc"}]},
+                },
+                {
+                    "name": "c",
+                    "type": "Condition",
+                    "arguments": {
+                        "conditions": [
+                            {
+                                "op": "GreaterThan",
+                                "left": {"Get": "Steps.ev.Outputs.auc"},
+                                "right": 0.5,
+                            }
+                        ]
+                    },
+                },
+            ]
+        )
+    )
+    assert issues == [] and validated is not None
+
+
 def test_cycles_and_malformed_documents() -> None:
     cycle = _messages(
         _doc(
