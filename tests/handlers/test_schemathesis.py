@@ -44,9 +44,13 @@ SEMANTIC_400 = {
     # window starts before it ends
     r"|/monitors$|/monitors/\{monitor\}/(run|ground-truth)$"
     # a pipeline document's graph and references; an execution's parameter values
-    r"|/pipelines$|/pipelines/\{pipeline\}/executions$",
-    # endpoint variants name registered models and need a positive weight
-    "PATCH": r"/endpoints/\{name\}$",
+    r"|/pipelines$|/pipelines/\{pipeline\}/executions$"
+    # a SageMaker definition's steps must map; a schedule's expression must parse and its
+    # parameters be the pipeline's
+    r"|/pipelines/import$|/pipelines/\{pipeline\}/schedules$",
+    # endpoint variants name registered models and need a positive weight; a schedule's
+    # new expression and parameters as when it is made
+    "PATCH": r"/endpoints/\{name\}$|/pipelines/\{pipeline\}/schedules/\{schedule_id\}$",
 }
 
 
