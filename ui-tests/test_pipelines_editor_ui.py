@@ -147,6 +147,10 @@ def test_build_validate_save_reopen(page: Page, lab: Lab, console_errors: list[s
     screenshot_themes(page, "pipeline-editor-invalid")
 
     # fix both: the editor validates again as the fields change
+    # the algorithm field offers the built-in algorithms
+    algorithms = [a["name"] for a in lab.api("GET", "algorithms")["items"]]
+    assert "xgboost-classifier" in algorithms
+    expect(arg(props, "algorithm").locator("datalist option")).to_have_count(len(algorithms))
     arg(props, "algorithm").locator("input").fill("xgboost-classifier")
     expect(node(editor, "training")).to_have_attribute("data-invalid", "false", timeout=TIMEOUT)
     node(editor, "processing").click()

@@ -71,6 +71,9 @@ export class PipelineEditorModel implements IDisposable {
   get changed(): ISignal<this, void> {
     return this._changed;
   }
+  get serverSettings(): ServerConnection.ISettings | undefined {
+    return this._settings;
+  }
   get isDisposed(): boolean {
     return this._isDisposed;
   }

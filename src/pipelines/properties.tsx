@@ -21,6 +21,7 @@ import {
   referenceText
 } from './document';
 import { STEP_TYPE_MIME } from './graph';
+import { useSuggestions } from './suggestions';
 import type { PipelineEditorModel } from './model';
 
 // -- the palette ----------------------------------------------------------------------
@@ -203,6 +204,7 @@ function ArgumentField(props: IArgumentProps): JSX.Element {
     );
   const label = schema.title ?? name;
   const id = `mls-pipeline-arg-${step.name}-${name}`;
+  const suggestions = useSuggestions(spec.picker, model.serverSettings);
   let input: JSX.Element;
   if (isReference(value)) {
     input = (
@@ -228,6 +230,7 @@ function ArgumentField(props: IArgumentProps): JSX.Element {
         value={value}
         onChange={set}
         label={label}
+        suggestions={suggestions}
       />
     );
   }
@@ -318,6 +321,8 @@ function PlainInput(props: {
   value: unknown;
   label: string;
   onChange: (value: unknown) => void;
+  /** Values to offer (built-in algorithms, models, endpoints). */
+  suggestions: string[];
 }): JSX.Element {
   const { spec, value, onChange } = props;
   const placeholder =
@@ -372,16 +377,28 @@ function PlainInput(props: {
       );
     case 'text':
       return (
-        <input
-          id={props.id}
-          type="text"
-          className="jp-MLStudio-input"
-          placeholder={placeholder}
-          value={typeof value === 'string' ? value : ''}
-          onChange={event =>
-            onChange(event.target.value === '' ? undefined : event.target.value)
-          }
-        />
+        <>
+          <input
+            id={props.id}
+            type="text"
+            className="jp-MLStudio-input"
+            placeholder={placeholder}
+            list={props.suggestions.length ? `${props.id}-list` : undefined}
+            value={typeof value === 'string' ? value : ''}
+            onChange={event =>
+              onChange(
+                event.target.value === '' ? undefined : event.target.value
+              )
+            }
+          />
+          {props.suggestions.length > 0 && (
+            <datalist id={`${props.id}-list`}>
+              {props.suggestions.map(item => (
+                <option key={item} value={item} />
+              ))}
+            </datalist>
+          )}
+        </>
       );
     case 'list':
       return <ListInput id={props.id} value={value} onChange={onChange} />;
