@@ -3,7 +3,7 @@
 jupyter mlstudio db upgrade   migrate the metadata database to this release's schema
 jupyter mlstudio db current   print the database's schema revision and this release's
 jupyter mlstudio openapi      print the REST API's OpenAPI document
-jupyter mlstudio scheduler    run due monitor executions while JupyterLab is closed
+jupyter mlstudio scheduler    run due monitors and pipeline schedules while JupyterLab is closed
 jupyter mlstudio import-mlflow SOURCE
                               copy an mlruns folder or an MLflow database into the store
 jupyter mlstudio mlflow-server [--port N] [--host H] [--token T | --no-auth]
@@ -53,7 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     gc.add_argument("--dry-run", action="store_true", help="list what would go; delete nothing")
     scheduler = sub.add_parser(
         "scheduler",
-        help="run monitor schedules (safe next to a Jupyter server: each execution runs once)",
+        help="run monitor and pipeline schedules and triggers (safe next to a Jupyter server: "
+        "each execution runs once)",
     )
     scheduler.add_argument(
         "--interval", type=float, default=30.0, help="seconds between ticks (default: 30)"
@@ -245,6 +246,9 @@ def _scheduler(interval: float, staleness: float, once: bool) -> int:
     studio = Studio.open()
     service = studio.monitor
     service.staleness = timedelta(seconds=staleness)
+    from .pipelines.schedules import PipelineSchedules
+
+    pipeline_schedules = PipelineSchedules(studio, staleness=timedelta(seconds=staleness))
     print(f"scheduler on {studio.store_uri_redacted}, every {interval:g} s", flush=True)
     try:
         while not stop.is_set():
@@ -262,10 +266,19 @@ def _scheduler(interval: float, staleness: float, once: bool) -> int:
                 print(f"error: {exc.message}", file=sys.stderr, flush=True)
             except Exception as exc:  # one bad tick must not end the scheduler
                 print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+            pipelines_started = []
+            try:  # pipeline schedules and triggers: engine threads in this process
+                pipelines_started = pipeline_schedules.run_due()
+                for run in pipelines_started:
+                    print(f"started pipeline {run.pipeline_name} execution {run.id}", flush=True)
+            except Exception as exc:
+                print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
             if once:
                 # this process's executor holds the jobs it started: see them through
                 for execution in started:
                     service.wait(execution.id)
+                for run in pipelines_started:
+                    studio.pipelines.wait(run.id)
                 break
             stop.wait(interval)
     except KeyboardInterrupt:

@@ -6,6 +6,8 @@ after a "restart", and events from before the trigger existed are not fired."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -208,3 +210,26 @@ async def test_the_servers_scheduler_tick_fires_a_trigger(call: Any) -> None:
     assert executions[0]["status"] == "Succeeded"
     status, detail = await call("GET", "pipelines", "on-approval", "schedules", trigger["id"])
     assert [f["execution_id"] for f in detail["fires"]] == [executions[0]["id"]]
+
+
+def test_the_standalone_scheduler_fires_triggers_once(studio: Studio) -> None:
+    """``jupyter mlstudio scheduler --once`` (a separate process on this test's home)
+    starts the execution an approval is due, waits for it, and a second tick starts none."""
+    studio.pipelines.upsert(_document("cli-approved", [{"name": "v", "type": "Integer"}], "v"))
+    version = _register(studio, "cli-model")
+    PipelineSchedules(studio).create(
+        "cli-approved", "ModelApproved", source="cli-model", event_parameters={"v": "model_version"}
+    )
+    studio.registry.set_approval("cli-model", version, "Approved", "ok", "ana")
+    for expected in (1, 0):
+        result = subprocess.run(
+            [sys.executable, "-m", "jupyter_mlstudio.cli", "scheduler", "--once"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.count("started pipeline cli-approved") == expected, result.stdout
+    (execution,) = studio.pipelines.executions("cli-approved")
+    assert execution.parameters == {"v": version}
+    assert studio.pipelines.get_execution(execution.id).status == "Succeeded"
