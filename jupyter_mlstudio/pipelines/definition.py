@@ -472,6 +472,15 @@ def _python_outputs(arguments: Mapping[str, Any]) -> OutputKinds:
 
 _JOB_PROPERTIES = {"JobName": "string", "JobId": "string", "RunId": "string"}
 
+# the steps that run other components (tuning, feature store, monitor); imported here,
+# after the reference types it uses are defined
+from .component_steps import (  # noqa: E402
+    FeatureIngestArguments,
+    MonitorBaselineArguments,
+    MonitorCheckArguments,
+    TuningArguments,
+)
+
 STEP_TYPES: dict[str, StepType] = {
     t.name: t
     for t in (
@@ -514,6 +523,63 @@ STEP_TYPES: dict[str, StepType] = {
             _python_outputs,
             metrics=True,
             properties=_JOB_PROPERTIES,
+        ),
+        StepType(
+            "Tuning",
+            "Hyperparameter tuning",
+            "Run a tuning job over hyperparameter ranges; outputs the best trial's model, "
+            "its objective value and hyperparameters.",
+            "Model",
+            TuningArguments,
+            lambda a: {"model": "file"},
+            metrics=True,
+            properties={
+                "TuningJobName": "string",
+                "BestTrialJobName": "string",
+                "BestObjectiveValue": "number",
+                "BestHyperparameters": "json",
+            },
+        ),
+        StepType(
+            "FeatureIngest",
+            "Feature store ingest",
+            "Ingest a data file (or an upstream output) into a feature group as a job.",
+            "Data",
+            FeatureIngestArguments,
+            lambda a: {},
+            metrics=True,
+            properties={
+                "RowsIngested": "number",
+                "FeatureGroup": "string",
+                "GroupVersion": "number",
+                "JobName": "string",
+                "JobId": "string",
+            },
+        ),
+        StepType(
+            "MonitorBaseline",
+            "Monitor baseline",
+            "Suggest a data-quality baseline (statistics and constraints) from data.",
+            "Monitor",
+            MonitorBaselineArguments,
+            lambda a: {"baseline": "file"},
+            properties={"JobName": "string", "JobId": "string"},
+        ),
+        StepType(
+            "MonitorCheck",
+            "Monitor check",
+            "Check a table against a baseline once; the Violations metric counts the "
+            "constraint violations (a Condition on it can Fail the pipeline).",
+            "Monitor",
+            MonitorCheckArguments,
+            lambda a: {"report": "file"},
+            metrics=True,
+            properties={
+                "Violations": "number",
+                "MonitorName": "string",
+                "MonitoringExecutionId": "string",
+                "Status": "string",
+            },
         ),
         StepType(
             "Condition",

@@ -45,6 +45,7 @@ from ..jobs.specs import (
 )
 from ..store.orm import utcnow
 from .caching import cache_key
+from .component_steps import COMPONENT_STEP_TYPES, run_component_step
 from .definition import (
     StepDocument,
     ValidatedPipeline,
@@ -74,7 +75,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 JOB_STEP_TYPES = frozenset({"Processing", "Notebook", "Training", "Python", "Transform"})
-INLINE_STEP_TYPES = frozenset({"RegisterModel", "Deploy"})
+# run in a worker thread of the engine; component steps wait there for their job
+INLINE_STEP_TYPES = frozenset({"RegisterModel", "Deploy"}) | COMPONENT_STEP_TYPES
 CACHEABLE_STEP_TYPES = JOB_STEP_TYPES
 POLL_INTERVAL = 0.05
 PYTHON_STEP_SCRIPT = Path(__file__).with_name("python_step.py")
@@ -453,7 +455,19 @@ class ExecutionEngine:
         )
 
     def _inline_step(self, doc: StepDocument, a: Mapping[str, Any]) -> dict[str, Any]:
-        """RegisterModel and Deploy: their properties."""
+        """RegisterModel and Deploy: their properties; a component step (Tuning,
+        FeatureIngest, MonitorBaseline, MonitorCheck): its outputs, metrics and properties
+        as ``{"outputs", "metrics", "properties"}``."""
+        if doc.type in COMPONENT_STEP_TYPES:
+            return run_component_step(
+                self.studio,
+                doc.type,
+                doc.name,
+                self.document.name,
+                self.execution.id,
+                a,
+                self.base,
+            )
         if doc.type == "RegisterModel":
             from ..registry.service import current_user
 
@@ -520,12 +534,11 @@ class ExecutionEngine:
                 properties = future.result()
             except Exception as exc:
                 return self._failed(doc, step.attempts, str(exc))
+            results: dict[str, Any] = {"properties": properties}
+            if doc.type in COMPONENT_STEP_TYPES:
+                results = properties
             return self.store.update_step(
-                self.execution.id,
-                step.name,
-                status=STEP_SUCCEEDED,
-                properties=properties,
-                ended_at=utcnow(),
+                self.execution.id, step.name, status=STEP_SUCCEEDED, ended_at=utcnow(), **results
             )
         if step.job_id is None:
             return self.store.update_step(self.execution.id, step.name, status=QUEUED)
