@@ -160,7 +160,7 @@ def measure(
     trees: int = 100,
     cold: int = 5,
     max_instances: int = 0,
-    target: float = 6000.0,
+    target: float = 20000.0,
     before_s: int = 5,
     after_s: int = 40,
 ) -> int:
@@ -266,7 +266,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cold-starts", type=int, default=5)
     parser.add_argument("--max-instances", type=int, default=0, help="default: the number of CPUs")
     parser.add_argument(
-        "--target", type=float, default=6000.0, help="invocations per instance per minute"
+        "--target", type=float, default=20000.0, help="invocations per instance per minute"
     )
     parser.add_argument("--step-seconds", type=int, default=40, help="seconds at 32 connections")
     args = parser.parse_args(argv)
