@@ -330,3 +330,74 @@ def test_dsl_round_trip_through_the_editor(page: Page, lab: Lab) -> None:
     assert step.arguments["target"] == "variety"
     assert step.arguments["algorithm"] == "random-forest-classifier"
     assert loaded.step("fail").depends_on == ["train"]
+
+
+def test_condition_built_in_the_panel(page: Page, lab: Lab) -> None:
+    """A Condition step's comparison: a training metric (the reference picker asks the
+    metric's name) ≥ a number, with an else branch; valid, saved as the document says."""
+    doc = {
+        "format": "mlstudio.pipeline",
+        "version": 1,
+        "name": "gate",
+        "parameters": [],
+        "steps": [
+            {
+                "name": "train",
+                "type": "Training",
+                "arguments": {
+                    "algorithm": "random-forest-classifier",
+                    "data": "iris.csv",
+                    "target": "species",
+                },
+                "ui": {"x": 0, "y": 0},
+            },
+            {"name": "fail", "type": "Fail", "arguments": {}, "ui": {"x": 520, "y": 120}},
+        ],
+    }
+    path = lab.root / "gate.pipeline"
+    path.write_text(json.dumps(doc, indent=2))
+    page.set_viewport_size({"width": 1500, "height": 900})
+    open_lab(page, lab)
+    file_item(page, "gate.pipeline").dblclick()
+    editor = page.locator('[data-testid="mls-pipeline-editor"]:visible')
+    expect(node(editor, "train")).to_be_visible(timeout=TIMEOUT)
+    node(editor, "train").click()
+    add_from_palette(editor, "condition", "Condition")
+    expect(node(editor, "condition")).to_be_visible()
+    props = editor.get_by_test_id("mls-pipeline-properties")
+    conditions = props.get_by_test_id("mls-pipeline-conditions")
+    conditions.get_by_test_id("mls-pipeline-add-condition").click()
+    row = conditions.get_by_test_id("mls-pipeline-condition")
+    row.get_by_test_id("mls-pipeline-ref-picker").first.select_option("Steps.train.Metrics.")
+    dialog = page.locator(".jp-Dialog")
+    dialog.locator("input").fill("validation:accuracy")
+    dialog.locator(".jp-Dialog-button.jp-mod-accept").click()
+    expect(row.get_by_test_id("mls-pipeline-ref")).to_have_text(
+        re.compile("Steps.train.Metrics.validation:accuracy")
+    )
+    row.get_by_test_id("mls-pipeline-operand").fill("0.9")
+    arg(props, "else_steps").locator("textarea").fill("fail")
+    # the metric's step runs first and the else branch after: two edges
+    expect(editor.locator(".react-flow__edge")).to_have_count(2)
+    editor.get_by_test_id("mls-pipeline-validate").click()
+    expect(editor.get_by_test_id("mls-pipeline-validation")).to_have_attribute(
+        "data-valid", "true", timeout=TIMEOUT
+    )
+    page.locator(".react-flow__pane").click(position={"x": 30, "y": 30})
+    node(editor, "condition").click()
+    screenshot_themes(page, "pipeline-condition")
+    editor.get_by_test_id("mls-pipeline-save").click()
+    expect(page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current")).not_to_have_class(
+        re.compile("jp-mod-dirty"), timeout=TIMEOUT
+    )
+    saved = {s["name"]: s for s in json.loads(path.read_text())["steps"]}
+    assert saved["condition"]["arguments"] == {
+        "conditions": [
+            {
+                "op": "GreaterThanOrEqualTo",
+                "left": {"Get": "Steps.train.Metrics.validation:accuracy"},
+                "right": 0.9,
+            }
+        ],
+        "else_steps": ["fail"],
+    }

@@ -698,19 +698,28 @@ export function StepProperties(props: {
         />
       )}
       {schema &&
-        properties.map(([name, propSchema]) => (
-          <ArgumentField
-            key={`${step.name}:${name}`}
-            model={model}
-            step={step}
-            name={name}
-            schema={propSchema}
-            root={schema}
-            required={required.has(name)}
-            issues={argIssues(name)}
-            docManager={props.docManager}
-          />
-        ))}
+        properties.map(([name, propSchema]) =>
+          step.type === 'Condition' && name === 'conditions' ? (
+            <ConditionsEditor
+              key={`${step.name}:${name}`}
+              model={model}
+              step={step}
+              issues={argIssues(name)}
+            />
+          ) : (
+            <ArgumentField
+              key={`${step.name}:${name}`}
+              model={model}
+              step={step}
+              name={name}
+              schema={propSchema}
+              root={schema}
+              required={required.has(name)}
+              issues={argIssues(name)}
+              docManager={props.docManager}
+            />
+          )
+        )}
       <div className="jp-MLStudio-pipelineSection">Runs after</div>
       <DependsOn model={model} step={step} />
       <div className="jp-MLStudio-pipelineSection">Execution</div>
@@ -1109,5 +1118,224 @@ function ParameterDefault(props: {
         }
       }}
     />
+  );
+}
+
+// -- a condition's comparisons ----------------------------------------------------------
+
+const COMPARISONS = [
+  'Equals',
+  'GreaterThan',
+  'GreaterThanOrEqualTo',
+  'LessThan',
+  'LessThanOrEqualTo',
+  'In'
+];
+const COMPARISON_LABELS: Record<string, string> = {
+  Equals: '=',
+  GreaterThan: '>',
+  GreaterThanOrEqualTo: '≥',
+  LessThan: '<',
+  LessThanOrEqualTo: '≤',
+  In: 'in'
+};
+
+/**
+ * The Condition step's `conditions` (all must hold): one row per comparison,
+ * each side a value or a reference; Not/And/Or expressions are edited as JSON.
+ */
+function ConditionsEditor(props: {
+  model: PipelineEditorModel;
+  step: IPipelineStep;
+  issues: IPipelineIssue[];
+}): JSX.Element {
+  const { model, step } = props;
+  const raw = step.arguments.conditions;
+  const conditions: Array<Record<string, unknown>> = Array.isArray(raw)
+    ? (raw as Array<Record<string, unknown>>)
+    : [];
+  const set = (next: Array<Record<string, unknown>>, key: string) =>
+    model.updateStep(
+      step.name,
+      s => {
+        s.arguments.conditions = next;
+      },
+      `${step.name}:conditions:${key}`
+    );
+  const change = (i: number, patch: Record<string, unknown>, key: string) =>
+    set(
+      conditions.map((c, at) => (at === i ? { ...c, ...patch } : c)),
+      `${i}:${key}`
+    );
+  return (
+    <div
+      className={
+        'jp-MLStudio-pipelineField' +
+        (props.issues.length ? ' jp-mod-invalid' : '')
+      }
+      data-testid="mls-pipeline-conditions"
+    >
+      <span className="jp-MLStudio-pipelineFieldLabel">
+        Conditions<span className="jp-MLStudio-pipelineRequired"> *</span>
+      </span>
+      {conditions.map((c, i) =>
+        typeof c.op === 'string' && COMPARISONS.includes(c.op) ? (
+          <div
+            key={i}
+            className="jp-MLStudio-pipelineCondition"
+            data-testid="mls-pipeline-condition"
+          >
+            <Operand
+              model={model}
+              step={step}
+              label="Left side"
+              value={c.left}
+              onChange={v => change(i, { left: v }, 'left')}
+            />
+            <select
+              className="jp-MLStudio-input"
+              aria-label="Comparison"
+              data-testid="mls-pipeline-condition-op"
+              value={c.op}
+              onChange={event => change(i, { op: event.target.value }, 'op')}
+            >
+              {COMPARISONS.map(op => (
+                <option key={op} value={op} title={op}>
+                  {COMPARISON_LABELS[op]}
+                </option>
+              ))}
+            </select>
+            <Operand
+              model={model}
+              step={step}
+              label="Right side"
+              value={c.right}
+              onChange={v => change(i, { right: v }, 'right')}
+            />
+            <button
+              type="button"
+              className="jp-MLStudio-pipelineSmallButton"
+              aria-label="Remove this condition"
+              onClick={() =>
+                set(
+                  conditions.filter((_, at) => at !== i),
+                  `remove:${i}`
+                )
+              }
+            >
+              ×
+            </button>
+          </div>
+        ) : (
+          <JsonInput
+            key={i}
+            id={`mls-pipeline-condition-${i}`}
+            value={c}
+            placeholder="JSON"
+            onChange={v =>
+              set(
+                conditions.map((old, at) =>
+                  at === i ? (v as Record<string, unknown>) : old
+                ),
+                `json:${i}`
+              )
+            }
+          />
+        )
+      )}
+      <button
+        type="button"
+        className="jp-MLStudio-pipelineSmallButton jp-MLStudio-pipelineAddCondition"
+        data-testid="mls-pipeline-add-condition"
+        onClick={() =>
+          set(
+            [
+              ...conditions,
+              { op: 'GreaterThanOrEqualTo', left: null, right: null }
+            ],
+            'add'
+          )
+        }
+      >
+        Add comparison
+      </button>
+      <small className="jp-MLStudio-pipelineFieldHelp">
+        All must hold for the if branch. Not, And and Or (with their own
+        conditions) are edited as JSON.
+      </small>
+      {props.issues.map((issue, i) => (
+        <small
+          key={i}
+          className="jp-MLStudio-pipelineFieldError"
+          data-testid="mls-pipeline-field-error"
+        >
+          {issue.path.replace(/^arguments\.conditions/, 'condition')}:{' '}
+          {issue.message}
+        </small>
+      ))}
+    </div>
+  );
+}
+
+/** One side of a comparison: a reference, or a number/text typed in. */
+function Operand(props: {
+  model: PipelineEditorModel;
+  step: IPipelineStep;
+  label: string;
+  value: unknown;
+  onChange: (value: unknown) => void;
+}): JSX.Element {
+  const { value } = props;
+  if (isReference(value)) {
+    return (
+      <div className="jp-MLStudio-pipelineRef" data-testid="mls-pipeline-ref">
+        <code>{referenceText(value)}</code>
+        <button
+          type="button"
+          className="jp-MLStudio-pipelineSmallButton"
+          aria-label={`Clear the reference of the ${props.label.toLowerCase()}`}
+          onClick={() => props.onChange(null)}
+        >
+          ×
+        </button>
+      </div>
+    );
+  }
+  return (
+    <div className="jp-MLStudio-pipelineOperand">
+      <input
+        className="jp-MLStudio-input"
+        aria-label={props.label}
+        data-testid="mls-pipeline-operand"
+        placeholder="value"
+        value={
+          value === null || value === undefined
+            ? ''
+            : typeof value === 'string'
+              ? value
+              : JSON.stringify(value)
+        }
+        onChange={event => {
+          const text = event.target.value;
+          let parsed: unknown = text;
+          if (text.trim() === '') {
+            parsed = null;
+          } else {
+            try {
+              parsed = JSON.parse(text); // numbers, booleans, lists for In
+            } catch {
+              parsed = text;
+            }
+          }
+          props.onChange(parsed);
+        }}
+      />
+      <ReferencePicker
+        model={props.model}
+        step={props.step}
+        label={props.label}
+        onPick={props.onChange}
+      />
+    </div>
   );
 }

@@ -16,6 +16,7 @@ import {
   listPipelines
 } from './api';
 import { pipelineIcon } from './icon';
+import { openSchedules } from './schedules';
 
 const POLL_MS = 3000;
 
@@ -123,6 +124,18 @@ export class PipelinesSidebar extends ReactWidget {
                   <span className="jp-MLStudio-pipelineHint">
                     v{p.latest_version}
                   </span>
+                  <span className="jp-MLStudio-spacer" />
+                  <button
+                    type="button"
+                    className="jp-MLStudio-pipelineSmallButton"
+                    data-testid="mls-pipeline-schedules-open"
+                    title={`Schedules and triggers of ${p.name}`}
+                    onClick={() =>
+                      void openSchedules(p.name, this._env.settings)
+                    }
+                  >
+                    Schedules
+                  </button>
                 </div>
                 <ul>
                   {(this._executions.get(p.name) ?? []).map(e => (
