@@ -401,3 +401,41 @@ def test_condition_built_in_the_panel(page: Page, lab: Lab) -> None:
         ],
         "else_steps": ["fail"],
     }
+
+
+def test_stop_a_running_execution(page: Page, lab: Lab) -> None:
+    (lab.root / "slow_steps.py").write_text(
+        "import time\n\n\ndef wait(seconds: float) -> float:\n"
+        "    time.sleep(seconds)\n    return seconds\n"
+    )
+    doc = {
+        "format": "mlstudio.pipeline",
+        "version": 1,
+        "name": "ui-slow",
+        "parameters": [],
+        "steps": [
+            {
+                "name": "sleep",
+                "type": "Python",
+                "arguments": {
+                    "file": "slow_steps.py",
+                    "function": "wait",
+                    "kwargs": {"seconds": 60},
+                },
+                "cache": {"enabled": False},
+            }
+        ],
+    }
+    (lab.root / "slow.pipeline").write_text(json.dumps(doc))
+    open_lab(page, lab)
+    file_item(page, "slow.pipeline").dblclick()
+    editor = page.locator('[data-testid="mls-pipeline-editor"]:visible')
+    expect(node(editor, "sleep")).to_be_visible(timeout=TIMEOUT)
+    editor.get_by_test_id("mls-pipeline-run").click()  # no parameters: no dialog
+    view = page.locator('[data-testid="mls-pipeline-execution"]:visible')
+    expect(node(view, "sleep")).to_have_attribute("data-status", "Running", timeout=60_000)
+    view.get_by_test_id("mls-pipeline-stop").click()
+    expect(view.locator("[data-execution]")).to_have_attribute(
+        "data-status", "Stopped", timeout=60_000
+    )
+    expect(view.get_by_test_id("mls-pipeline-stop")).to_have_count(0)
