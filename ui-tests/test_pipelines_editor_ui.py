@@ -308,6 +308,7 @@ def test_dsl_round_trip_through_the_editor(page: Page, lab: Lab) -> None:
     from jupyter_mlstudio.pipelines import FailStep, TrainingStep
 
     path = lab.root / "dsl.pipeline"
+    (lab.root / "iris.csv").write_text("sepal,petal,species\n1.0,2.0,setosa\n")
     train = TrainingStep(
         "train", algorithm="random-forest-classifier", data="iris.csv", target="species"
     )
@@ -320,6 +321,8 @@ def test_dsl_round_trip_through_the_editor(page: Page, lab: Lab) -> None:
     node(editor, "train").click()
     props = editor.get_by_test_id("mls-pipeline-properties")
     expect(arg(props, "target").locator("input")).to_have_value("species")
+    # the target field offers the data file's columns
+    expect(arg(props, "target").locator("datalist option")).to_have_count(3, timeout=TIMEOUT)
     arg(props, "target").locator("input").fill("variety")
     editor.get_by_test_id("mls-pipeline-save").click()
     expect(page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current")).not_to_have_class(

@@ -21,7 +21,7 @@ import {
   referenceText
 } from './document';
 import { STEP_TYPE_MIME } from './graph';
-import { useSuggestions } from './suggestions';
+import { useColumns, useSuggestions } from './suggestions';
 import type { PipelineEditorModel } from './model';
 
 // -- the palette ----------------------------------------------------------------------
@@ -204,7 +204,12 @@ function ArgumentField(props: IArgumentProps): JSX.Element {
     );
   const label = schema.title ?? name;
   const id = `mls-pipeline-arg-${step.name}-${name}`;
-  const suggestions = useSuggestions(spec.picker, model.serverSettings);
+  const offered = useSuggestions(spec.picker, model.serverSettings);
+  const columns = useColumns(
+    spec.picker === 'column' ? step.arguments.data : undefined,
+    model.serverSettings
+  );
+  const suggestions = spec.picker === 'column' ? columns : offered;
   let input: JSX.Element;
   if (isReference(value)) {
     input = (

@@ -107,6 +107,8 @@ export class SchedulesBody extends ReactWidget {
         { method: 'POST', body: JSON.stringify(body) },
         this._settings
       );
+      // added: an empty form for the next one
+      this._expression = this._source = this._parameters = this._mapping = '';
     });
   }
 

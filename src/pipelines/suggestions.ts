@@ -8,7 +8,7 @@ import type { ServerConnection } from '@jupyterlab/services';
 import * as React from 'react';
 
 import { listEndpoints } from '../api/endpoints';
-import { listAlgorithms } from '../api/jobs';
+import { getDataColumns, listAlgorithms } from '../api/jobs';
 import { listModels } from '../api/registry';
 
 export const SUGGESTED_PICKERS = new Set(['algorithm', 'model', 'endpoint']);
@@ -57,4 +57,35 @@ export function useSuggestions(
     };
   }, [picker, settings]);
   return items;
+}
+
+/**
+ * The columns of a step's data file, for `x-picker: column` arguments: only
+ * when the data argument is a plain path (an upstream output does not exist
+ * before the pipeline runs). Read again when the path changes.
+ */
+export function useColumns(
+  path: unknown,
+  settings?: ServerConnection.ISettings
+): string[] {
+  const [columns, setColumns] = React.useState<string[]>([]);
+  const file = typeof path === 'string' ? path.trim() : '';
+  React.useEffect(() => {
+    if (!file) {
+      setColumns([]);
+      return;
+    }
+    const abort = new AbortController();
+    // Wait for the typing to pause before reading the file.
+    const timer = window.setTimeout(() => {
+      getDataColumns(file, settings, abort.signal)
+        .then(found => setColumns(found.columns))
+        .catch(() => setColumns([]));
+    }, 300);
+    return () => {
+      window.clearTimeout(timer);
+      abort.abort();
+    };
+  }, [file, settings]);
+  return columns;
 }
