@@ -10,6 +10,7 @@ import './endpoints-pipeline.css';
 import './endpoints-shadow.css';
 import './wrangler.css';
 import './pipelines.css';
+import './pipeline-schedules.css';
 import './home.css';
 import './tuning.css';
 import './features.css';
