@@ -405,6 +405,15 @@ def test_condition_built_in_the_panel(page: Page, lab: Lab) -> None:
         "else_steps": ["fail"],
     }
 
+    # a step type dragged from the palette lands on the canvas; Undo takes it back
+    editor.locator('[data-testid="mls-pipeline-palette-item"][data-type="Fail"]').drag_to(
+        editor.locator(".react-flow__pane"), target_position={"x": 120, "y": 120}
+    )
+    expect(node(editor, "fail-2")).to_be_visible()
+    editor.get_by_test_id("mls-pipeline-undo").click()
+    expect(node(editor, "fail-2")).to_have_count(0)
+    expect(node(editor, "condition")).to_be_visible()
+
 
 def test_stop_a_running_execution(page: Page, lab: Lab) -> None:
     (lab.root / "slow_steps.py").write_text(
