@@ -496,6 +496,101 @@ class TransformStep(Step):
         )
 
 
+class TuningStep(Step):
+    """A tuning job; ``ranges`` in the forms ``mls.tune`` takes (``(2, 12)``,
+    ``range(2, 13)``, ``["gini", "entropy"]`` or the spec's dicts). Outputs ``model`` (the
+    best trial's), properties ``BestObjectiveValue`` and ``BestHyperparameters``."""
+
+    type = "Tuning"
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        ranges: Mapping[str, Any],
+        objective: str,
+        direction: str = "Maximize",
+        algorithm: str | None = None,
+        entry_point: Any = None,
+        source_dir: Any = None,
+        data: Any = None,
+        target: Any = None,
+        hyperparameters: Mapping[str, Any] | None = None,
+        max_trials: int = 4,
+        max_parallel: int = 1,
+        strategy: str = "Bayesian",
+        random_seed: int | None = None,
+        **options: Any,
+    ) -> None:
+        from ..tuning.handle import python_space
+
+        super().__init__(
+            name,
+            arguments={
+                "algorithm": algorithm,
+                "entry_point": entry_point,
+                "source_dir": source_dir,
+                "data": data,
+                "target": target,
+                "hyperparameters": dict(hyperparameters or {}),
+                "hyperparameter_ranges": python_space(ranges),
+                "objective_metric": objective,
+                "objective_direction": direction.capitalize(),
+                "max_trials": max_trials,
+                "max_parallel": max_parallel,
+                "strategy": strategy,
+                "random_seed": random_seed,
+            },
+            **options,
+        )
+
+
+class FeatureIngestStep(Step):
+    type = "FeatureIngest"
+
+    def __init__(
+        self,
+        name: str,
+        feature_group: str,
+        data: Any,
+        *,
+        batch_size: int | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(
+            name,
+            arguments={"feature_group": feature_group, "data": data, "batch_size": batch_size},
+            **options,
+        )
+
+
+class MonitorBaselineStep(Step):
+    type = "MonitorBaseline"
+
+    def __init__(self, name: str, data: Any, **options: Any) -> None:
+        super().__init__(name, arguments={"data": data}, **options)
+
+
+class MonitorCheckStep(Step):
+    """A one-off check of ``data`` against ``baseline``; metric ``Violations``."""
+
+    type = "MonitorCheck"
+
+    def __init__(
+        self,
+        name: str,
+        baseline: Any,
+        data: Any,
+        *,
+        options: Mapping[str, Any] | None = None,
+        **step_options: Any,
+    ) -> None:
+        arguments: dict[str, Any] = {"baseline": baseline, "data": data}
+        if options:
+            arguments["options"] = dict(options)
+        super().__init__(name, arguments=arguments, **step_options)
+
+
 STEP_CLASSES: dict[str, type[Step]] = {
     c.type: c
     for c in (
@@ -508,6 +603,10 @@ STEP_CLASSES: dict[str, type[Step]] = {
         RegisterModelStep,
         DeployStep,
         TransformStep,
+        TuningStep,
+        FeatureIngestStep,
+        MonitorBaselineStep,
+        MonitorCheckStep,
     )
 }
 

@@ -235,3 +235,46 @@ def test_monitor_check_violations_fail_the_pipeline(studio: Studio, tmp_path: Pa
     assert check.properties["Status"] == "CompletedWithViolations"
     violations = studio.monitor.violations(check.properties["MonitoringExecutionId"])
     assert len(violations) == check.properties["Violations"]
+
+
+def test_dsl_builds_the_component_steps() -> None:
+    from jupyter_mlstudio.pipelines import (
+        FeatureIngestStep,
+        MonitorBaselineStep,
+        MonitorCheckStep,
+        Pipeline,
+        TuningStep,
+    )
+
+    tune = TuningStep(
+        "tune",
+        algorithm="random-forest-classifier",
+        data="train.csv",
+        target="y",
+        ranges={"n_estimators": range(2, 9), "criterion": ["gini", "entropy"]},
+        objective="validation:accuracy",
+        direction="maximize",
+        max_trials=3,
+    )
+    baseline = MonitorBaselineStep("baseline", "train.csv")
+    check = MonitorCheckStep("check", baseline.outputs["baseline"], "new.csv")
+    ingest = FeatureIngestStep("ingest", "customers@1", "customers.csv", batch_size=100)
+    pipeline = Pipeline("dsl-components", steps=[tune, baseline, check, ingest])
+    document = pipeline.definition()
+    validated, issues = validate_document(document)
+    assert issues == [] and validated is not None
+    assert validated.upstream["check"] == {"baseline"}
+    args = {s["name"]: s["arguments"] for s in document["steps"]}
+    assert args["tune"]["hyperparameter_ranges"] == {
+        "n_estimators": {"type": "integer", "min_value": 2, "max_value": 8},
+        "criterion": {"type": "categorical", "values": ["gini", "entropy"]},
+    }
+    assert args["tune"]["objective_direction"] == "Maximize"
+    assert args["check"]["baseline"] == {"Get": "Steps.baseline.Outputs.baseline"}
+    again = Pipeline.from_document(document)
+    assert [type(s).__name__ for s in again.steps] == [
+        "TuningStep",
+        "MonitorBaselineStep",
+        "MonitorCheckStep",
+        "FeatureIngestStep",
+    ]
