@@ -47,12 +47,12 @@ from .handlers.endpoints import (
     EndpointProxyHandler,
     EndpointsHandler,
 )
-from .handlers.endpoints_models import EndpointModelsHandler
 from .handlers.endpoints_async import (
     AsyncInvocationHandler,
     AsyncInvocationsHandler,
     AsyncOutputHandler,
 )
+from .handlers.endpoints_models import EndpointModelsHandler
 from .handlers.endpoints_shadow import ShadowCompareHandler, ShadowPromoteHandler
 from .handlers.experiments import ExperimentHandler, ExperimentsHandler
 from .handlers.features import (

@@ -430,7 +430,10 @@ class AsyncInvocationsHandler(BaseHandler):
         try:
             body = self.read_body()
             request = await get_running_loop().run_in_executor(
-                None, self.runtime.enqueue, body, self.request.headers  # any case
+                None,
+                self.runtime.enqueue,
+                body,
+                self.request.headers,  # any case
             )
         except PayloadError as exc:
             self.fail(exc.status, exc.message)

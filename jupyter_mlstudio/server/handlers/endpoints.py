@@ -113,7 +113,6 @@ class EndpointsHandler(_EndpointsBase):
         self.emit_change("endpoints", "created", body.name)
         self._write(endpoint, status=202)
 
-
     def _flow_file(self, preprocess: Any) -> Path | None:
         """An inference pipeline's .flow file, named relative to the server's root."""
         if preprocess is None:
