@@ -2482,6 +2482,19 @@ export interface components {
                 [key: string]: unknown;
             } | null;
             /**
+             * Stages
+             * @description What a request goes through: an inference pipeline's flow, then models.
+             */
+            stages: components["schemas"]["EndpointStage"][];
+            /**
+             * Multi Model
+             * @description Multi-model settings (allowed models, memory limit).
+             * @default null
+             */
+            multi_model: {
+                [key: string]: unknown;
+            } | null;
+            /**
              * Autoscaling
              * @description The autoscaled variants' policies, by name.
              */
@@ -2501,19 +2514,6 @@ export interface components {
              * @default null
              */
             shadow: components["schemas"]["EndpointShadow"] | null;
-            /**
-             * Stages
-             * @description What a request goes through: an inference pipeline's flow, then models.
-             */
-            stages: components["schemas"]["EndpointStage"][];
-            /**
-             * Multi Model
-             * @description Multi-model settings (allowed models, memory limit).
-             * @default null
-             */
-            multi_model: {
-                [key: string]: unknown;
-            } | null;
             /** Instances */
             instances: number;
             /** Generation */
@@ -3061,6 +3061,11 @@ export interface components {
              */
             shadow?: components["schemas"]["EndpointShadowIn"] | null;
             /**
+             * @description New asynchronous inference settings, merged into the current ones; null turns asynchronous inference off.
+             * @default null
+             */
+            async_config?: components["schemas"]["EndpointAsyncIn"] | null;
+            /**
              * @description Merged into every variant's policy; an explicit null removes them.
              * @default null
              */
@@ -3071,11 +3076,6 @@ export interface components {
              * @default null
              */
             scale_to_zero_after?: number | null;
-            /**
-             * @description New asynchronous inference settings, merged into the current ones; null turns asynchronous inference off.
-             * @default null
-             */
-            async_config?: components["schemas"]["EndpointAsyncIn"] | null;
         };
         /** EndpointVariant */
         EndpointVariant: {
