@@ -77,7 +77,8 @@ log = logging.getLogger(__name__)
 JOB_STEP_TYPES = frozenset({"Processing", "Notebook", "Training", "Python", "Transform"})
 # run in a worker thread of the engine; component steps wait there for their job
 INLINE_STEP_TYPES = frozenset({"RegisterModel", "Deploy"}) | COMPONENT_STEP_TYPES
-CACHEABLE_STEP_TYPES = JOB_STEP_TYPES
+# a FeatureIngest writes records and a MonitorCheck checks data now: never reused
+CACHEABLE_STEP_TYPES = JOB_STEP_TYPES | {"Tuning", "MonitorBaseline"}
 POLL_INTERVAL = 0.05
 PYTHON_STEP_SCRIPT = Path(__file__).with_name("python_step.py")
 EXPERIMENT_PREFIX = "pipeline-"
@@ -356,6 +357,7 @@ class ExecutionEngine:
                     exe,
                     doc.name,
                     status=RUNNING,
+                    cache_key=key,
                     attempts=current.attempts + 1,
                     started_at=current.started_at or utcnow(),
                 )

@@ -228,6 +228,8 @@ def test_monitor_check_violations_fail_the_pipeline(studio: Studio, tmp_path: Pa
     assert Path(baseline, "constraints.json").exists()
 
     ended, steps = _run(studio, document("shifted.csv"), tmp_path)
+    assert steps["baseline"].status == "Cached"  # the same training data
+    assert steps["check"].status == "Succeeded"  # a check is never reused
     assert ended.status == "Failed"
     assert "violates the baseline" in (ended.failure_reason or "")
     check = steps["check"]
