@@ -10,6 +10,7 @@ properties.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -114,6 +115,23 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9-]+", "-", text).strip("-").lower()[:40] or "step"
 
 
+def _label(pipeline_name: str, step_name: str, execution_id: str) -> str:
+    """What the step's tuning job, ingest job and monitor are named after."""
+    return f"{_slug(pipeline_name)}-{_slug(step_name)}-{execution_id[:8]}"
+
+
+def stop_component_step(
+    studio: Studio, step_type: str, step_name: str, pipeline_name: str, execution_id: str
+) -> None:
+    """Stop what a running step started: a Tuning step's tuning job (its trials stop;
+    the ingest and check jobs are short and left to end)."""
+    if step_type != "Tuning":
+        return
+    name = f"tune-{_label(pipeline_name, step_name, execution_id)}"[:128]
+    with contextlib.suppress(MLStudioError):  # not created yet, or ended meanwhile
+        studio.tuning.stop(name)
+
+
 def run_component_step(
     studio: Studio,
     step_type: str,
@@ -124,7 +142,7 @@ def run_component_step(
     base: Path,
 ) -> dict[str, dict[str, Any]]:
     """Run the step; ``{"outputs": ..., "metrics": ..., "properties": ...}``."""
-    label = f"{_slug(pipeline_name)}-{_slug(step_name)}-{execution_id[:8]}"
+    label = _label(pipeline_name, step_name, execution_id)
     if step_type == "Tuning":
         return _tuning(studio, label, pipeline_name, arguments, base)
     if step_type == "FeatureIngest":

@@ -45,7 +45,7 @@ from ..jobs.specs import (
 )
 from ..store.orm import utcnow
 from .caching import cache_key
-from .component_steps import COMPONENT_STEP_TYPES, run_component_step
+from .component_steps import COMPONENT_STEP_TYPES, run_component_step, stop_component_step
 from .definition import (
     StepDocument,
     ValidatedPipeline,
@@ -230,6 +230,10 @@ class ExecutionEngine:
             if step.status == RUNNING and step.job_id:
                 with contextlib.suppress(MLStudioError):  # it ended meanwhile
                     self.studio.jobs.stop(step.job_id)
+            if step.status == RUNNING and step.type in COMPONENT_STEP_TYPES:
+                stop_component_step(
+                    self.studio, step.type, step.name, self.document.name, self.execution.id
+                )
             if step.status in (RUNNING, QUEUED):
                 self.store.update_step(
                     self.execution.id,

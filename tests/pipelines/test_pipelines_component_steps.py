@@ -280,3 +280,44 @@ def test_dsl_builds_the_component_steps() -> None:
         "MonitorCheckStep",
         "FeatureIngestStep",
     ]
+
+
+def test_stopping_the_pipeline_stops_its_tuning_job(
+    studio: Studio, tmp_path: Path, cancer_csv: Path
+) -> None:
+    import time
+
+    document = _doc(
+        "tune-stop",
+        [
+            {
+                "name": "tune",
+                "type": "Tuning",
+                "arguments": {
+                    "algorithm": "random-forest-classifier",
+                    "data": cancer_csv.name,
+                    "target": "target",
+                    "hyperparameter_ranges": {
+                        "n_estimators": {"type": "integer", "min_value": 2, "max_value": 8}
+                    },
+                    "objective_metric": "validation:accuracy",
+                    "max_trials": 200,
+                    "max_parallel": 1,
+                },
+            }
+        ],
+    )
+    pipeline = studio.pipelines.upsert(document)
+    execution = studio.pipelines.start(pipeline.name, base_dir=tmp_path)
+    deadline = time.monotonic() + 60
+    tuning = None
+    while tuning is None and time.monotonic() < deadline:
+        found = [j for j in studio.tuning.list().items if j.name.startswith("tune-tune-stop-")]
+        tuning = found[0] if found else None
+        time.sleep(0.2)
+    assert tuning is not None
+    studio.pipelines.stop(execution.id)
+    ended = studio.pipelines.wait(execution.id, timeout=60)
+    assert ended.status == "Stopped"
+    done = studio.tuning.wait(tuning.id, timeout=60)
+    assert done.status == "Stopped" and done.counts.completed < 200
