@@ -5,7 +5,10 @@ their own copies, so a change to the shell (a selector, a menu) is made once.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import signal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -73,3 +76,18 @@ def screenshot_themes(page: Page, name: str) -> None:
     switch_theme(page, dark=True)
     screenshot(page, f"{name}-dark")
     switch_theme(page, dark=False)
+
+
+def kill_endpoint_processes(lab: Lab) -> None:
+    """Teardown of a module's own lab: SIGKILL every endpoint process group its studio
+    recorded, so no serving process outlives the test module."""
+    import jupyter_mlstudio as mls
+
+    studio = mls.configure(home=lab.home)
+    try:
+        for endpoint in studio.endpoints.store.all():
+            if endpoint.pid:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(endpoint.pid, signal.SIGKILL)
+    finally:
+        studio.close()

@@ -13,15 +13,21 @@ the test fails.
 from __future__ import annotations
 
 import contextlib
-import os
 import re
-import signal
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import Lab, start_lab, stop_lab
-from pages import mlstudio_errors, open_lab, screenshot, screenshot_themes, show_left, visible_view
+from pages import (
+    kill_endpoint_processes,
+    mlstudio_errors,
+    open_lab,
+    screenshot,
+    screenshot_themes,
+    show_left,
+    visible_view,
+)
 from playwright.sync_api import Page, expect
 
 MODEL = "iris-queue"
@@ -41,7 +47,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         with contextlib.suppress(Exception):
             server.api("DELETE", f"endpoints/{ENDPOINT}")
         stop_lab(proc)
-        _kill_endpoints(server)
+        kill_endpoint_processes(server)
 
 
 def _register(lab: Lab) -> None:
@@ -55,19 +61,6 @@ def _register(lab: Lab) -> None:
     try:
         mls.register(LogisticRegression(max_iter=500).fit(X, y), MODEL, input_example=X)
         X.head(4).to_csv(lab.root / "rows.csv", index=False, header=False)
-    finally:
-        studio.close()
-
-
-def _kill_endpoints(lab: Lab) -> None:
-    import jupyter_mlstudio as mls
-
-    studio = mls.configure(home=lab.home)
-    try:
-        for endpoint in studio.endpoints.store.all():
-            if endpoint.pid:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(endpoint.pid, signal.SIGKILL)
     finally:
         studio.close()
 

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
-import signal
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -20,6 +18,7 @@ from typing import Any
 import pytest
 from conftest import Lab, start_lab, stop_lab
 from pages import (
+    kill_endpoint_processes,
     mlstudio_errors,
     open_lab,
     screenshot,
@@ -45,7 +44,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         with contextlib.suppress(Exception):
             server.api("DELETE", f"endpoints/{ENDPOINT}")
         stop_lab(proc)
-        _kill_endpoints(server)
+        kill_endpoint_processes(server)
 
 
 def _register(lab: Lab) -> None:
@@ -62,19 +61,6 @@ def _register(lab: Lab) -> None:
         for depth, name in ((1, MODELS[1]), (3, MODELS[2])):
             tree = DecisionTreeClassifier(max_depth=depth, random_state=0).fit(X, y)
             mls.register(tree, name, input_example=X)
-    finally:
-        studio.close()
-
-
-def _kill_endpoints(lab: Lab) -> None:
-    import jupyter_mlstudio as mls
-
-    studio = mls.configure(home=lab.home)
-    try:
-        for endpoint in studio.endpoints.store.all():
-            if endpoint.pid:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(endpoint.pid, signal.SIGKILL)
     finally:
         studio.close()
 

@@ -12,13 +12,19 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import signal
 from collections.abc import Iterator
 
 import pytest
 from conftest import Lab, start_lab, stop_lab
-from pages import mlstudio_errors, open_lab, screenshot, screenshot_themes, show_left, visible_view
+from pages import (
+    kill_endpoint_processes,
+    mlstudio_errors,
+    open_lab,
+    screenshot,
+    screenshot_themes,
+    show_left,
+    visible_view,
+)
 from playwright.sync_api import Page, expect
 
 MODEL = "churn-raw"
@@ -39,7 +45,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         with contextlib.suppress(Exception):
             server.api("DELETE", f"endpoints/{ENDPOINT}")
         stop_lab(proc)
-        _kill_endpoints(server)
+        kill_endpoint_processes(server)
 
 
 def _prepare(lab: Lab) -> dict[str, int]:
@@ -88,19 +94,6 @@ def _prepare(lab: Lab) -> dict[str, int]:
         studio.close()
     first = flow.to_sklearn().transform(raw.head(1))
     return {"prediction": int(model.predict(first.drop(columns=["churned"]))[0])}
-
-
-def _kill_endpoints(lab: Lab) -> None:
-    import jupyter_mlstudio as mls
-
-    studio = mls.configure(home=lab.home)
-    try:
-        for endpoint in studio.endpoints.store.all():
-            if endpoint.pid:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(endpoint.pid, signal.SIGKILL)
-    finally:
-        studio.close()
 
 
 def test_deploy_with_a_flow_shows_the_stages_and_answers_raw_rows(

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import signal
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -17,7 +15,14 @@ from typing import Any
 
 import pytest
 from conftest import Lab, start_lab, stop_lab
-from pages import mlstudio_errors, open_lab, screenshot_themes, show_left, visible_view
+from pages import (
+    kill_endpoint_processes,
+    mlstudio_errors,
+    open_lab,
+    screenshot_themes,
+    show_left,
+    visible_view,
+)
 from playwright.sync_api import Locator, Page, expect
 
 MODEL = "iris-shadow"
@@ -42,7 +47,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         with contextlib.suppress(Exception):
             server.api("DELETE", f"endpoints/{ENDPOINT}")
         stop_lab(proc)
-        _kill_endpoints(server)
+        kill_endpoint_processes(server)
 
 
 def _register(lab: Lab) -> None:
@@ -56,19 +61,6 @@ def _register(lab: Lab) -> None:
     try:
         for c in (0.01, 10.0):
             mls.register(LogisticRegression(C=c, max_iter=500).fit(X, y), MODEL, input_example=X)
-    finally:
-        studio.close()
-
-
-def _kill_endpoints(lab: Lab) -> None:
-    import jupyter_mlstudio as mls
-
-    studio = mls.configure(home=lab.home)
-    try:
-        for endpoint in studio.endpoints.store.all():
-            if endpoint.pid:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(endpoint.pid, signal.SIGKILL)
     finally:
         studio.close()
 
