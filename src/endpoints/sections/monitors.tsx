@@ -66,7 +66,7 @@ export function MonitorSection(
         >
           This endpoint captures nothing, so a monitor has no traffic to check:
           tick <strong>Capture requests and responses</strong> in Data capture
-          below and save.
+          above and save.
         </p>
       )}
       {error && <p role="alert">{error}</p>}
