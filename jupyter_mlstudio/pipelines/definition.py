@@ -18,7 +18,14 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from ..paths import NoNulStr, PathStr
 
@@ -28,6 +35,9 @@ STEP_NAME_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 PARAMETER_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"
 OUTPUT_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 PIPELINE_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
+# names the REST resource uses for its own routes (/pipelines/validate, ...): a pipeline
+# with one of them could be stored but never fetched, run or deleted by name
+RESERVED_PIPELINE_NAMES = frozenset({"import", "step-types", "validate"})
 DEFAULT_CACHE_EXPIRY = 30 * 24 * 3600
 
 ParameterType = Literal["String", "Integer", "Float", "Boolean"]
@@ -247,6 +257,14 @@ class PipelineDocument(_Model):
         default_factory=dict, description="Editor data; the engine ignores it."
     )
 
+    @field_validator("name")
+    @classmethod
+    def _not_a_route(cls, name: str) -> str:
+        if name.lower() in RESERVED_PIPELINE_NAMES:
+            reserved = ", ".join(sorted(RESERVED_PIPELINE_NAMES))
+            raise ValueError(f"{name!r} is reserved (the names {reserved} are); pick another")
+        return name
+
     def step(self, name: str) -> StepDocument:
         for item in self.steps:
             if item.name == name:
@@ -407,6 +425,11 @@ class RegisterModelArguments(_Model):
         default="PendingManualApproval"
     )
     tags: dict[str, StrArg] = Field(default_factory=dict)
+    trust_code: bool = Field(
+        default=False,
+        description="The model carries inference code (code/inference.py): trust it, so "
+        "that deploying the version loads it.",
+    )
 
 
 class DeployArguments(_Model):

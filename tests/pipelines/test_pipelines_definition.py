@@ -193,6 +193,16 @@ def test_cycles_and_malformed_documents() -> None:
     assert "malformed reference" in bad_ref[0][2]
 
 
+def test_names_of_the_rest_routes_are_refused() -> None:
+    # /pipelines/validate, /pipelines/import and /pipelines/step-types are routes: a pipeline
+    # of that name could be stored but not fetched, run or deleted by name
+    for name in ("validate", "import", "step-types", "Validate"):
+        issues = _messages({**_doc([{"name": "a", "type": "Fail"}]), "name": name})
+        assert len(issues) == 1 and issues[0][1] == "name"
+        assert "is reserved" in issues[0][2] and "Value error" not in issues[0][2]
+    assert validate_document(_doc([{"name": "a", "type": "Fail"}]))[1] == []
+
+
 def test_references_parse() -> None:
     ref = parse_reference({"Get": "Steps.train.Metrics.validation:roc_auc"})
     assert ref is not None and (ref.step, ref.category, ref.name) == (
