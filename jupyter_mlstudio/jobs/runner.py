@@ -472,6 +472,7 @@ def _process(
     studio.stores.jobs.set_progress(job.id, None, f"running {code.name}")
     if code.suffix == ".flow":
         outputs.update(_run_flow(studio, job, spec, code, ws, log))
+        _flow_into_declared(outputs, folders.outputs, ws, log)
     elif code.suffix == ".ipynb":
         # imported here: nbformat's schema validation costs a second to import
         from .notebooks import NotebookFailed, execute_notebook
@@ -501,6 +502,28 @@ def _process(
             outputs[item.name] = item.destination
             log.say(f"output {item.name!r} copied to {item.destination}")
     return outputs
+
+
+def _flow_into_declared(
+    produced: dict[str, str], declared: dict[str, Path], ws: Workspace, log: JobLog
+) -> None:
+    """Move each flow output the job declares as an output into that output's folder,
+    which is then the output (a pipeline's Processing step declares the outputs it passes
+    on); a declared name the flow does not produce fails the job."""
+    missing = sorted(set(declared) - set(produced))
+    if missing:
+        raise JobFailed(
+            f"The flow has no output {', '.join(map(repr, missing))} "
+            f"(its outputs: {', '.join(sorted(produced)) or 'none'})."
+        )
+    for name, folder in declared.items():
+        written = ws.output_dir / produced[name].rsplit("/", 1)[-1]
+        # a file (pandas) goes into the folder; a folder of parts (dask) is its content
+        for item in sorted(written.iterdir()) if written.is_dir() else [written]:
+            shutil.move(item, folder / item.name)
+        if written.is_dir():
+            written.rmdir()
+        log.say(f"output {name!r} -> declared output folder {folder.name}/")
 
 
 def _spark_submit(
