@@ -59,6 +59,12 @@ export namespace CommandIDs {
   export const openMonitors = 'mlstudio:open-monitors';
   export const openMonitor = 'mlstudio:open-monitor';
   export const newMonitor = 'mlstudio:new-monitor';
+  // JumpStart (registered by the jumpstart plugin, src/jumpstart/plugin.ts)
+  export const openJumpStart = 'mlstudio:open-jumpstart';
+  export const openCatalogEntry = 'mlstudio:open-catalog-entry';
+  export const openCatalogLaunch = 'mlstudio:open-catalog-launch';
+  // A pipeline execution (registered by the pipelines plugin, src/pipelines/plugin.ts)
+  export const openPipelineExecution = 'mlstudio:open-pipeline-execution';
 }
 
 /** Id of the ML Studio sidebar widget. */
@@ -81,3 +87,6 @@ export const MONITORS_SIDEBAR_ID = 'mlstudio-monitors';
 
 /** Id of the Feature Store sidebar widget. */
 export const FEATURES_SIDEBAR_ID = 'mlstudio-features';
+
+/** Id of the JumpStart sidebar widget. */
+export const JUMPSTART_SIDEBAR_ID = 'mlstudio-jumpstart';

@@ -7,6 +7,7 @@ import { featuresPlugin } from './features/plugin';
 import { corePlugin, launcherPlugin } from './experiments/plugin';
 import { homePlugin } from './home/plugin';
 import { jobsPlugin } from './jobs/plugin';
+import { jumpstartPlugin } from './jumpstart/plugin';
 import { modelsPlugin } from './registry/plugin';
 import { monitorPlugin } from './monitor/plugin';
 import { pipelinesPlugin } from './pipelines/plugin';
@@ -25,5 +26,6 @@ export default [
   pipelinesPlugin,
   featuresPlugin,
   homePlugin,
-  monitorPlugin
+  monitorPlugin,
+  jumpstartPlugin
 ];

@@ -16,3 +16,4 @@ import './tuning.css';
 import './features.css';
 import './monitor-charts.css';
 import './monitor.css';
+import './jumpstart.css';
