@@ -754,6 +754,11 @@ def run(studio: Studio, job_id: str) -> int:
     job = _wait_until_started(studio, job_id)
     if job.status != RUNNING:
         return 0
+    if job.host == this_host() and job.pid is not None and job.pid != os.getpid():
+        # our supervisor died between starting us and marking the job Running, and the
+        # next server started the job again: that process is the job, we are not
+        print(f"process {job.pid} runs job {job.id}; this one ({os.getpid()}) leaves it to it")
+        return 0
     signal.signal(signal.SIGTERM, _on_sigterm)
     ws = workspace_for(studio.config, job)
     log = JobLog(studio, job.run_id, ())

@@ -256,6 +256,52 @@ def test_restart_runs_jobs_that_were_still_queued(studio: Studio, script: Script
     assert "hello from the queue" in studio.jobs.read_log(queued.id).text
 
 
+def test_a_job_started_by_a_dead_owner_before_it_was_marked_running_runs_once(
+    studio: Studio, script: Script, tmp_path: Path
+) -> None:
+    # The owner started the job's process and died before marking the job Running: the
+    # job is still Pending, so the next server starts it again. Only one may run it.
+    from jupyter_mlstudio.jobs.lifecycle import workspace_for
+    from jupyter_mlstudio.jobs.supervisor import runner_environment
+
+    runs, release = tmp_path / "runs.txt", tmp_path / "release"
+    entry = script(
+        "once.py",
+        f"import os, time\nwhile not os.path.exists({str(release)!r}): time.sleep(0.05)\n"
+        f"with open({str(runs)!r}, 'a') as f:\n    f.write('ran\\n')\n",
+    )
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    spec = ProcessingSpec(code=str(entry)).model_dump(mode="json") | {"name": "half-started"}
+    queued = studio.stores.jobs.create_job(
+        kind="processing",
+        name="half-started",
+        spec=spec,
+        executor="local",
+        owner_host=__import__("socket").gethostname(),
+        owner_pid=dead.pid,
+    )
+    orphan = subprocess.Popen(  # what the dead owner had started; it waits to be marked
+        [sys.executable, "-m", "jupyter_mlstudio.jobs.runner", queued.id],
+        cwd=workspace_for(studio.config, queued).root,
+        env=runner_environment(studio.config),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        assert studio.jobs.executor.reconcile() == [queued.id]
+        # the job now runs in the process the new owner started; the orphan must leave
+        # (it would wait for the release with the job's script otherwise)
+        output = orphan.communicate(timeout=30)[0].decode()
+    finally:
+        orphan.kill()
+        release.write_text("go")
+    assert f"runs job {queued.id}" in output
+    done = studio.jobs.wait(queued.id, timeout=60)
+    assert done.status == "Completed"
+    assert runs.read_text() == "ran\n"
+
+
 def test_jobs_also_run_as_plain_processes_without_the_preloaded_launcher(
     studio: Studio, script: Script, monkeypatch: pytest.MonkeyPatch
 ) -> None:
