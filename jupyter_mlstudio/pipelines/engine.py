@@ -67,6 +67,7 @@ from .entities import (
     Execution,
     StepExecution,
 )
+from .reuse import REUSABLE_STEP_TYPES, reusable_result
 from .store import SqlPipelineStore
 
 if TYPE_CHECKING:
@@ -324,6 +325,21 @@ class ExecutionEngine:
                         job_id=hit.job_id,
                         cache_key=key,
                         cache_source=hit.cache_source or hit.execution_id,
+                        started_at=now,
+                        ended_at=now,
+                    )
+            if doc.type in REUSABLE_STEP_TYPES and doc.cache.enabled:
+                expiry = doc.cache.expire_after_seconds
+                newer = utcnow() - timedelta(seconds=expiry) if expiry is not None else None
+                reused = reusable_result(self.studio, doc.type, arguments, newer)
+                if reused is not None:  # the version is registered / the endpoint serves it
+                    now = utcnow()
+                    return self.store.update_step(
+                        exe,
+                        doc.name,
+                        status=CACHED,
+                        properties=reused.properties,
+                        cache_source=reused.source,
                         started_at=now,
                         ended_at=now,
                     )
