@@ -75,7 +75,7 @@ from .tuning.entities import TuningJob
 from .tuning.handle import TuningFailedError, TuningHandle
 
 if TYPE_CHECKING:
-    from . import features, monitor
+    from . import catalog, features, monitor
     from .autolog import autolog
     from .pipelines import (
         ParameterBoolean,
@@ -136,6 +136,7 @@ __all__ = [
     "active_run",
     "autolog",
     "batch_transform",
+    "catalog",
     "configure",
     "create_experiment",
     "delete_alias",
@@ -213,8 +214,8 @@ def __getattr__(name: str) -> Any:
 
     # ``mls.widgets`` is imported on first use: it needs ipywidgets and matplotlib;
     # ``mls.features`` (the Feature Store SDK, the features package) and ``mls.monitor``
-    # (Model Monitor's, the monitor package) once used.
-    if name in ("widgets", "features", "monitor"):
+    # (Model Monitor's, the monitor package) once used; ``mls.catalog`` (JumpStart).
+    if name in ("widgets", "features", "monitor", "catalog"):
         return importlib.import_module(f".{name}", __name__)
     module = _LAZY.get(name)
     if module is None:

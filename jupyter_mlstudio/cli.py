@@ -8,6 +8,9 @@ jupyter mlstudio import-mlflow SOURCE
                               copy an mlruns folder or an MLflow database into the store
 jupyter mlstudio mlflow-server [--port N] [--host H] [--token T | --no-auth]
                               serve MLflow's REST API on the store without JupyterLab
+jupyter mlstudio catalog list [--task T]
+jupyter mlstudio catalog launch NAME [--param K=V ...] [--folder F]
+                              JumpStart: list the catalog, launch a solution
 """
 
 from __future__ import annotations
@@ -93,6 +96,9 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="no token (only on a loopback address such as 127.0.0.1)",
     )
+    from .catalog.cli import add_parser as add_catalog_parser
+
+    add_catalog_parser(sub)
     return parser
 
 
@@ -112,6 +118,10 @@ def main(argv: list[str] | None = None) -> int:
             return _import_mlflow(args.source, not args.no_progress)
         if args.command == "mlflow-server":
             return _mlflow_server(args.host, args.port, args.token, args.no_auth)
+        if args.command == "catalog":
+            from .catalog.cli import run as run_catalog
+
+            return run_catalog(args)
         uri = StudioConfig.resolve(store_uri=args.store_uri).store_uri
         db = Database(uri, prepare_schema=False)
         try:

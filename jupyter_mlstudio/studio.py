@@ -29,6 +29,7 @@ from .registry.store import RegistryStore, SqlRegistryStore
 from .store.db import Database, redact_uri
 
 if TYPE_CHECKING:
+    from .catalog.service import CatalogService
     from .features.lineage import FeatureDataset
     from .features.service import FeatureStore
     from .monitor.service import MonitorService
@@ -103,6 +104,7 @@ class Studio:
         self._tuning: TuningService | None = None
         self._monitor: MonitorService | None = None
         self._pipelines: PipelineService | None = None
+        self._catalog: CatalogService | None = None
 
     @property
     def metric_writer(self) -> MetricWriter:
@@ -204,6 +206,17 @@ class Studio:
             if self._pipelines is None:
                 self._pipelines = PipelineService(self, SqlPipelineStore(self.db))
             return self._pipelines
+
+    @property
+    def catalog(self) -> CatalogService:
+        """JumpStart: the catalog's entries (built-in and ``MLSTUDIO_CATALOGS``),
+        launches of solutions, pre-built models' deploy and fine-tune."""
+        from .catalog.service import CatalogService
+
+        with self._lock:
+            if self._catalog is None:
+                self._catalog = CatalogService(self)
+            return self._catalog
 
     @property
     def monitor(self) -> MonitorService:
