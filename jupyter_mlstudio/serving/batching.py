@@ -71,6 +71,12 @@ class Batcher(Generic[T]):
             _set_unless_done(self._filled)  # full, or nothing more can come: go now
         return await future
 
+    async def run_alone(self, parts: Sequence[Part]) -> list[T]:
+        """``run(parts)`` on the predict thread, outside the queue and ``on_batch`` (a
+        worker's warm-up, serving/warmup.py: it starts and warms that very thread)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._run, parts)
+
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
 

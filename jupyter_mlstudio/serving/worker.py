@@ -89,6 +89,9 @@ def run_worker(spec: WorkerSpec, slot: int, fds: list[int], ready_fd: int) -> in
     )
     logging.getLogger("jupyter_mlstudio").setLevel(logging.INFO)
     logging.getLogger("tornado.access").setLevel(logging.ERROR)
+    from .warmup import freeze_inherited
+
+    freeze_inherited()  # the inherited heap out of the collector's walks (warmup.py)
     try:
         from .variants import load_variants
 
@@ -159,6 +162,12 @@ async def _serve(
     )
     server.metrics, server.slot = metrics_file, slot
     endpoint.open_connections = lambda: server.open_connections
+    # warm before taking any connection, then freeze the models (serving/warmup.py)
+    from .warmup import settle, warm_up
+
+    warm = await warm_up(endpoint)
+    frozen = settle()
+    log.info("Warmed up (%d example rows, %.0f ms); %d objects frozen.", *warm, frozen)
     listeners = [_Listener(server, socket.socket(fileno=fd)) for fd in fds]
     metrics_file.set_connections(slot, 0)
 
