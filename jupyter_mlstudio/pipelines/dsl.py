@@ -437,6 +437,7 @@ class RegisterModelStep(Step):
         approval_status: str = "PendingManualApproval",
         description: Any = "",
         tags: Mapping[str, Any] | None = None,
+        trust_code: bool = False,
         **options: Any,
     ) -> None:
         super().__init__(
@@ -447,6 +448,8 @@ class RegisterModelStep(Step):
                 "approval_status": approval_status,
                 "description": description,
                 "tags": dict(tags or {}),
+                # a model with inference code deploys only when trusted
+                **({"trust_code": True} if trust_code else {}),
             },
             **options,
         )

@@ -517,6 +517,7 @@ class ExecutionEngine:
                     "mlstudio.pipeline_execution": self.execution.id,
                     "mlstudio.pipeline_step": doc.name,
                 },
+                trust_code=bool(a.get("trust_code")),
             )
             status = a.get("approval_status") or "PendingManualApproval"
             if status != "PendingManualApproval":
