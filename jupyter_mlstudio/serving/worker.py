@@ -40,6 +40,7 @@ from .metrics import NOT_ACCEPTING, MetricsFile
 log = logging.getLogger("jupyter_mlstudio.serving")
 
 KEEP_ALIVE_GRACE = 1.0  # seconds a draining worker keeps idle keep-alive connections
+MAX_BUFFER = 64 * 1024 * 1024  # bytes a connection's read buffer holds
 
 
 class WorkerSpec(BaseModel):
@@ -154,13 +155,19 @@ async def _serve(
         endpoint.shadow = start_runner(config, shadow, slot_writer, worker, artifacts)
     # the handlers stream bodies in and keep at most max_payload_bytes; a larger one is
     # read through up to the drain limit and answered 413 (see handlers.BaseHandler)
-    server = _Server(
+    app_server = _Server(
         make_app(endpoint),
         max_body_size=drain_limit(config.max_payload_bytes),
-        max_buffer_size=64 * 1024 * 1024,
+        max_buffer_size=MAX_BUFFER,
         idle_connection_timeout=300,
     )
-    server.metrics, server.slot = metrics_file, slot
+    app_server.metrics, app_server.slot = metrics_file, slot
+    server: Any = app_server
+    if _fast_http():  # the hot path without tornado, the rest to it (serving/fast_http.py)
+        from .fast_http import FastServer
+
+        app_server.publishes = False  # its connections are the front's socket pairs
+        server = FastServer(endpoint, app_server, metrics_file, slot, MAX_BUFFER)
     endpoint.open_connections = lambda: server.open_connections
     # warm before taking any connection, then freeze the models (serving/warmup.py)
     from .warmup import settle, warm_up
@@ -201,6 +208,14 @@ async def _watch_parent(supervisor_pid: int, stop: asyncio.Event) -> None:
             stop.set()
 
 
+def _fast_http() -> bool:
+    try:
+        from .fast_http import enabled
+    except ImportError:  # no httptools: tornado serves every route
+        return False
+    return enabled()
+
+
 class _Server(HTTPServer):
     """Tornado's HTTP server, publishing its number of open connections."""
 
@@ -208,15 +223,20 @@ class _Server(HTTPServer):
     slot: int
     open_connections = 0
     draining = False  # then the slot stays NOT_ACCEPTING whatever closes
+    publishes = True  # False behind fast_http.FastServer (which publishes)
+
+    def accept(self, connection: socket.socket, address: Any) -> None:
+        self.handle_stream(IOStream(connection, max_buffer_size=self.max_buffer_size), address)
 
     def handle_stream(self, stream: IOStream, address: Any) -> None:
         self.open_connections += 1
-        self.metrics.set_connections(self.slot, self.open_connections)
+        if self.publishes:
+            self.metrics.set_connections(self.slot, self.open_connections)
         super().handle_stream(stream, address)
 
     def on_close(self, server_conn: object) -> None:
         self.open_connections -= 1
-        if self.open_connections >= 0 and not self.draining:
+        if self.open_connections >= 0 and not self.draining and self.publishes:
             self.metrics.set_connections(self.slot, self.open_connections)
         super().on_close(server_conn)
 
@@ -232,7 +252,7 @@ class _Listener:
     takes the next connection whatever the counts, so nothing waits long).
     """
 
-    def __init__(self, server: _Server, sock: socket.socket) -> None:
+    def __init__(self, server: Any, sock: socket.socket) -> None:
         sock.setblocking(False)
         self.server = server
         self.sock = sock
@@ -257,8 +277,7 @@ class _Listener:
                 log.warning("Out of file descriptors: %s", exc)
                 return
             raise
-        stream = IOStream(connection, max_buffer_size=self.server.max_buffer_size)
-        self.server.handle_stream(stream, address)
+        self.server.accept(connection, address)
 
     def _yield_for(self) -> float:
         fewest = self.server.metrics.fewest_connections(self.server.slot)
@@ -280,9 +299,7 @@ class _Listener:
             self.sock.close()
 
 
-async def _drain(
-    server: _Server, listeners: list[_Listener], endpoint: Any, seconds: float
-) -> None:
+async def _drain(server: Any, listeners: list[_Listener], endpoint: Any, seconds: float) -> None:
     """Stop accepting (the other workers keep the shared socket), let in-flight requests
     finish, then close the idle keep-alive connections."""
     for listener in listeners:
