@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from . import (
     async_models,
+    catalog_models,
     common_models,
     endpoint_models,
     experiment_models,
@@ -1346,5 +1347,80 @@ OPERATIONS: tuple[Operation, ...] = (
         job_models.JobLogChunk,
         query=pipeline_models.PipelineStepLogQuery,
         errors=(400, 404),
+    ),
+    # -- JumpStart (catalog) -----------------------------------------------------------
+    Operation(
+        "get",
+        "/catalog",
+        "listCatalog",
+        "The JumpStart catalog: entries of the built-in and private catalogs (filter by "
+        "task, kind, words), entries that could not be read with the reason, the sources",
+        "catalog",
+        catalog_models.CatalogList,
+        query=catalog_models.CatalogListQuery,
+        errors=(400,),
+    ),
+    Operation(
+        "get",
+        "/catalog/launches",
+        "listCatalogLaunches",
+        "Launches of catalog solutions, newest first",
+        "catalog",
+        catalog_models.CatalogLaunchList,
+    ),
+    Operation(
+        "get",
+        "/catalog/launches/{launch_id}",
+        "getCatalogLaunch",
+        "A launch: status, its pipeline execution, what it made, which step failed and why",
+        "catalog",
+        catalog_models.CatalogLaunch,
+        errors=(404,),
+    ),
+    Operation(
+        "get",
+        "/catalog/{name}",
+        "getCatalogEntry",
+        "An entry with its README, parameters, what it creates, a pre-built model's "
+        "metrics and example request, and the resource check (free memory and disk)",
+        "catalog",
+        catalog_models.CatalogEntry,
+        errors=(404,),
+    ),
+    Operation(
+        "post",
+        "/catalog/{name}/launch",
+        "launchCatalogEntry",
+        "Launch a solution into a new project folder under the root: data, pipeline "
+        "(prep, train, evaluate, register, deploy) and monitor, in the background",
+        "catalog",
+        catalog_models.CatalogLaunch,
+        status=202,
+        body=catalog_models.CatalogLaunchStart,
+        errors=(400, 404, 409),
+    ),
+    Operation(
+        "post",
+        "/catalog/{name}/deploy",
+        "deployCatalogModel",
+        "Deploy a pre-built model: registered once, then deployed as a real-time endpoint "
+        "(answered at once; the endpoint's status follows)",
+        "catalog",
+        catalog_models.CatalogDeployment,
+        status=202,
+        body=catalog_models.CatalogDeployRequest,
+        errors=(400, 404, 409),
+    ),
+    Operation(
+        "post",
+        "/catalog/{name}/fine-tune",
+        "fineTuneCatalogModel",
+        "Fine-tune a pre-built model on a file: a training job of its algorithm and "
+        "hyperparameters, registering the model under the entry's model name",
+        "catalog",
+        catalog_models.CatalogFineTune,
+        status=202,
+        body=catalog_models.CatalogFineTuneRequest,
+        errors=(400, 404, 409),
     ),
 )

@@ -138,9 +138,11 @@ class CatalogService:
         )
         return model_name, registered.version
 
-    def deploy(self, name: str, endpoint_name: str | None = None) -> Deployment:
+    def deploy(
+        self, name: str, endpoint_name: str | None = None, *, wait: bool = True
+    ) -> Deployment:
         """Register (once) and deploy the pre-built model: a new endpoint, or an update of
-        the endpoint of that name to this version."""
+        the endpoint of that name to this version (``wait``: until it serves)."""
         entry = self._model_entry(name)
         target = endpoint_name or entry.manifest.endpoint_name or name
         model_name, version = self.register(name)
@@ -148,9 +150,10 @@ class CatalogService:
         try:
             endpoints.get(target)
         except NotFoundError:
-            endpoints.deploy(target, model=model_name, version=version)
+            endpoints.deploy(target, model=model_name, version=version, wait=wait)
         else:
-            endpoints.update(target, [{"name": "primary", "model": model_name, "version": version}])
+            variants = [{"name": "primary", "model": model_name, "version": version}]
+            endpoints.update(target, variants, wait=wait)
         return Deployment(model_name, version, target)
 
     def fine_tune(

@@ -16,6 +16,7 @@ from jupyter_server.extension.application import ExtensionApp
 from tornado.ioloop import PeriodicCallback
 from traitlets import Bool, Float, Integer, List, Unicode, default
 
+from ..catalog.entries import CATALOGS_ENV
 from ..config import (
     ARTIFACT_URI_ENV,
     HOME_ENV,
@@ -38,6 +39,15 @@ from ..tuning.entities import ACTIVE_TUNING_STATUSES
 from ..tuning.store import SqlTuningStore
 from .handlers.artifacts import ArtifactContentHandler, ArtifactsHandler
 from .handlers.base import EVENT_SCHEMA_ID, MAX_QUERY_BYTES
+from .handlers.catalog import (
+    CatalogDeployHandler,
+    CatalogEntryHandler,
+    CatalogFineTuneHandler,
+    CatalogHandler,
+    CatalogLaunchesHandler,
+    CatalogLaunchHandler,
+    CatalogLaunchRecordHandler,
+)
 from .handlers.endpoints import (
     EndpointErrorsHandler,
     EndpointExampleHandler,
@@ -270,6 +280,13 @@ class MLStudio(ExtensionApp):
         f"the REST API (env: {ALLOWED_DATA_ROOTS_ENV}, separated by '{os.pathsep}'). By "
         "default sources must lie under the root folder; the SDK in a kernel is not limited.",
     )
+    catalogs = List(
+        Unicode(),
+        config=True,
+        help="Private JumpStart catalogs: folders or fsspec URLs, each a folder of entry "
+        f"folders (env: {CATALOGS_ENV}, separated by '{os.pathsep}'). They are listed after "
+        "the built-in catalog with their source; kernels started by this server see them too.",
+    )
     max_header_bytes = Integer(
         1024 * 1024,
         config=True,
@@ -286,6 +303,11 @@ class MLStudio(ExtensionApp):
     @default("home")
     def _default_home(self) -> str:
         return str(default_home())
+
+    @default("catalogs")
+    def _default_catalogs(self) -> list[str]:
+        raw = os.environ.get(CATALOGS_ENV, "")
+        return [part for part in raw.split(os.pathsep) if part.strip()]
 
     @default("allowed_data_roots")
     def _default_allowed_data_roots(self) -> list[str]:
@@ -322,6 +344,8 @@ class MLStudio(ExtensionApp):
         os.environ[ARTIFACT_URI_ENV] = config.artifact_uri
         if config.online_store_uri:
             os.environ[ONLINE_STORE_URI_ENV] = config.online_store_uri
+        # the catalog service (and kernels) read the private catalogs from the environment
+        os.environ[CATALOGS_ENV] = os.pathsep.join(self.catalogs)
         # so %mls wrangle can name the flow it writes relative to the file browser's root
         if self.serverapp is not None:
             root = os.path.expanduser(self.serverapp.root_dir)
@@ -666,6 +690,13 @@ class MLStudio(ExtensionApp):
                     MonitorReportHandler,
                 ),
                 (rf"{API}/monitor-alerts", MonitorAlertsHandler),
+                (rf"{API}/catalog", CatalogHandler),
+                (rf"{API}/catalog/launches", CatalogLaunchesHandler),
+                (rf"{API}/catalog/launches/(?P<launch_id>[^/]+)", CatalogLaunchRecordHandler),
+                (rf"{API}/catalog/(?P<name>[^/]+)", CatalogEntryHandler),
+                (rf"{API}/catalog/(?P<name>[^/]+)/launch", CatalogLaunchHandler),
+                (rf"{API}/catalog/(?P<name>[^/]+)/deploy", CatalogDeployHandler),
+                (rf"{API}/catalog/(?P<name>[^/]+)/fine-tune", CatalogFineTuneHandler),
                 (r"/mlstudio/endpoints/(?P<name>[^/]+)/(?P<path>.*)", EndpointProxyHandler),
                 *mlflow_registry_routes(MLFLOW),
                 *mlflow_tracking_routes(MLFLOW),

@@ -1720,6 +1720,125 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mlstudio/api/v1/catalog": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The JumpStart catalog: entries of the built-in and private catalogs (filter by task, kind, words), entries that could not be read with the reason, the sources */
+        get: operations["listCatalog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/catalog/launches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Launches of catalog solutions, newest first */
+        get: operations["listCatalogLaunches"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/catalog/launches/{launch_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A launch: status, its pipeline execution, what it made, which step failed and why */
+        get: operations["getCatalogLaunch"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/catalog/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An entry with its README, parameters, what it creates, a pre-built model's metrics and example request, and the resource check (free memory and disk) */
+        get: operations["getCatalogEntry"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/catalog/{name}/launch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Launch a solution into a new project folder under the root: data, pipeline (prep, train, evaluate, register, deploy) and monitor, in the background */
+        post: operations["launchCatalogEntry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/catalog/{name}/deploy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deploy a pre-built model: registered once, then deployed as a real-time endpoint (answered at once; the endpoint's status follows) */
+        post: operations["deployCatalogModel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlstudio/api/v1/catalog/{name}/fine-tune": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Fine-tune a pre-built model on a file: a training job of its algorithm and hyperparameters, registering the model under the entry's model name */
+        post: operations["fineTuneCatalogModel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2061,6 +2180,297 @@ export interface components {
              * @default 2592000
              */
             expire_after_seconds?: number | null;
+        };
+        /** CatalogData */
+        CatalogData: {
+            /** Source */
+            source: string;
+            /** Rows */
+            rows: number | null;
+            /** Size Mb */
+            size_mb: number | null;
+        };
+        /** CatalogDeployRequest */
+        CatalogDeployRequest: {
+            /**
+             * Endpoint Name
+             * @description Default: the entry's endpoint name.
+             * @default null
+             */
+            endpoint_name?: string | null;
+        };
+        /** CatalogDeployment */
+        CatalogDeployment: {
+            /** Model Name */
+            model_name: string;
+            /** Model Version */
+            model_version: number;
+            /** Endpoint Name */
+            endpoint_name: string;
+        };
+        /** CatalogEntry */
+        CatalogEntry: {
+            /** Name */
+            name: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "solution" | "model";
+            /** Title */
+            title: string;
+            /**
+             * Task
+             * @enum {string}
+             */
+            task: "classification" | "regression" | "forecasting" | "clustering" | "anomaly-detection" | "image-classification";
+            /** Description */
+            description: string;
+            /** Tags */
+            tags: string[];
+            /** Licence */
+            licence: string;
+            /**
+             * Source
+             * @description The catalog it comes from ('built-in' or a private one).
+             */
+            source: string;
+            data: components["schemas"]["CatalogData"] | null;
+            resources: components["schemas"]["CatalogResources"];
+            /**
+             * Readme
+             * @description The entry's README (markdown).
+             */
+            readme: string;
+            /** Parameters */
+            parameters: components["schemas"]["CatalogParameter"][];
+            /** Creates */
+            creates: string[];
+            /** Model Name */
+            model_name: string | null;
+            /** Endpoint Name */
+            endpoint_name: string | null;
+            /** Monitor */
+            monitor: boolean;
+            /**
+             * Metrics
+             * @description A pre-built model's metrics.
+             */
+            metrics: {
+                [key: string]: number;
+            };
+            /**
+             * Input Example
+             * @description A pre-built model's example request body.
+             */
+            input_example: unknown;
+            resource_check: components["schemas"]["CatalogResourceCheck"];
+        };
+        /** CatalogEntrySummary */
+        CatalogEntrySummary: {
+            /** Name */
+            name: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "solution" | "model";
+            /** Title */
+            title: string;
+            /**
+             * Task
+             * @enum {string}
+             */
+            task: "classification" | "regression" | "forecasting" | "clustering" | "anomaly-detection" | "image-classification";
+            /** Description */
+            description: string;
+            /** Tags */
+            tags: string[];
+            /** Licence */
+            licence: string;
+            /**
+             * Source
+             * @description The catalog it comes from ('built-in' or a private one).
+             */
+            source: string;
+            data: components["schemas"]["CatalogData"] | null;
+            resources: components["schemas"]["CatalogResources"];
+        };
+        /** CatalogFineTune */
+        CatalogFineTune: {
+            /** Job Id */
+            job_id: string;
+            /** Job Name */
+            job_name: string;
+        };
+        /** CatalogFineTuneRequest */
+        CatalogFineTuneRequest: {
+            /**
+             * Data
+             * @description A CSV or Parquet file, relative to the server's root.
+             */
+            data: string;
+            /**
+             * Target
+             * @description Default: the entry's.
+             * @default null
+             */
+            target?: string | null;
+        };
+        /** CatalogLaunch */
+        CatalogLaunch: {
+            /** Id */
+            id: string;
+            /** Entry */
+            entry: string;
+            /**
+             * Folder
+             * @description The project folder, relative to the server's root.
+             */
+            folder: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "Preparing" | "Running" | "Completed" | "Failed";
+            /** Message */
+            message: string;
+            /** Parameters */
+            parameters: {
+                [key: string]: unknown;
+            };
+            /** Pipeline Name */
+            pipeline_name: string | null;
+            /**
+             * Execution Id
+             * @description The pipeline execution: the launch's steps.
+             */
+            execution_id: string | null;
+            /**
+             * Failed Step
+             * @description Which step failed (data, build, a pipeline step, monitor).
+             */
+            failed_step: string | null;
+            /** Error */
+            error: string | null;
+            /**
+             * Notebook
+             * @description The notebook to open, relative to the root.
+             */
+            notebook: string | null;
+            /** Model Name */
+            model_name: string | null;
+            /** Model Version */
+            model_version: number | null;
+            /** Endpoint Name */
+            endpoint_name: string | null;
+            /** Monitor Name */
+            monitor_name: string | null;
+            /**
+             * Warnings
+             * @description The resource check's warnings at launch.
+             */
+            warnings: string[];
+            /**
+             * Created
+             * Format: date-time
+             */
+            created: string;
+            /** Finished */
+            finished: string | null;
+        };
+        /** CatalogLaunchList */
+        CatalogLaunchList: {
+            /** Launches */
+            launches: components["schemas"]["CatalogLaunch"][];
+        };
+        /** CatalogLaunchStart */
+        CatalogLaunchStart: {
+            /**
+             * Parameters
+             * @description Launch parameters (the entry's, by name).
+             */
+            parameters?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Folder
+             * @description The project folder's name under the root (default: the entry's); a taken name gets -2, -3, ...
+             * @default null
+             */
+            folder?: string | null;
+        };
+        /** CatalogList */
+        CatalogList: {
+            /** Entries */
+            entries: components["schemas"]["CatalogEntrySummary"][];
+            /**
+             * Errors
+             * @description Entries that could not be read (a malformed manifest), with the reason.
+             */
+            errors: components["schemas"]["CatalogLoadError"][];
+            /** Sources */
+            sources: components["schemas"]["CatalogSourceInfo"][];
+            /** Tasks */
+            tasks: string[];
+        };
+        /** CatalogLoadError */
+        CatalogLoadError: {
+            /** Source */
+            source: string;
+            /** Path */
+            path: string;
+            /** Message */
+            message: string;
+        };
+        /** CatalogParameter */
+        CatalogParameter: {
+            /** Name */
+            name: string;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "Float" | "Integer" | "String" | "Boolean";
+            /** Default */
+            default: unknown;
+            /** Description */
+            description: string;
+            /** Choices */
+            choices: unknown[] | null;
+            /** Minimum */
+            minimum: number | null;
+            /** Maximum */
+            maximum: number | null;
+        };
+        /** CatalogResourceCheck */
+        CatalogResourceCheck: {
+            /** Ok */
+            ok: boolean;
+            /** Free Ram Mb */
+            free_ram_mb: number;
+            /** Free Disk Mb */
+            free_disk_mb: number;
+            /** Warnings */
+            warnings: string[];
+        };
+        /** CatalogResources */
+        CatalogResources: {
+            /** Ram Mb */
+            ram_mb: number;
+            /** Disk Mb */
+            disk_mb: number;
+            /** Minutes */
+            minutes: number;
+        };
+        /** CatalogSourceInfo */
+        CatalogSourceInfo: {
+            /** Name */
+            name: string;
+            /** Location */
+            location: string;
+            /** Builtin */
+            builtin: boolean;
         };
         /** CategoricalRange */
         CategoricalRange: {
@@ -15406,6 +15816,418 @@ export interface operations {
             };
             /** @description The query string is too long */
             414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listCatalog: {
+        parameters: {
+            query?: {
+                /** @description Only entries of this task. */
+                task?: ("classification" | "regression" | "forecasting" | "clustering" | "anomaly-detection" | "image-classification") | null;
+                /** @description Solutions or pre-built models. */
+                kind?: ("solution" | "model") | null;
+                /** @description Words the title, description or tags hold. */
+                q?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogList"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The query string is too long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listCatalogLaunches: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogLaunchList"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getCatalogLaunch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                launch_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogLaunch"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getCatalogEntry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogEntry"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    launchCatalogEntry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CatalogLaunchStart"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogLaunch"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    deployCatalogModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CatalogDeployRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogDeployment"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    fineTuneCatalogModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CatalogFineTuneRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogFineTune"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -4,7 +4,11 @@ of the REST tests."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +16,8 @@ import pytest
 from catalog_test_entries import write_tiny_entry
 
 from jupyter_mlstudio.catalog.entries import CATALOGS_ENV
-from jupyter_mlstudio.config import SERVER_ROOT_ENV
+from jupyter_mlstudio.config import SERVER_ROOT_ENV, StudioConfig
+from jupyter_mlstudio.studio import Studio
 
 
 @pytest.fixture
@@ -53,3 +58,18 @@ def jupyter_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def jp_server_config(jp_server_config: dict[str, Any]) -> dict[str, Any]:
     """The REST tests of the catalog run our server extension."""
     return {"ServerApp": {"jpserver_extensions": {"jupyter_mlstudio": True}}}
+
+
+@pytest.fixture
+def no_endpoint_left_behind(mlstudio_home: Path) -> Iterator[None]:
+    """After the test, kill every endpoint process its store still records (a failed test
+    must not leave serving processes behind)."""
+    yield
+    studio = Studio(StudioConfig.resolve(home=mlstudio_home))
+    try:
+        for endpoint in studio.endpoints.store.all():
+            if endpoint.pid:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(endpoint.pid, signal.SIGKILL)
+    finally:
+        studio.close()
