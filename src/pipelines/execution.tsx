@@ -352,7 +352,8 @@ export class ExecutionView extends ReactWidget {
           {step.name} · {step.status}
         </div>
         <div className="jp-MLStudio-pipelineHint">
-          {step.type}, attempts: {step.attempts}
+          {step.type}
+          {step.attempts > 0 && `, attempts: ${step.attempts}`}
           {step.cache_source && ` · cached from execution ${step.cache_source}`}
         </div>
         {step.error && (
