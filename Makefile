@@ -125,8 +125,11 @@ java:
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq openjdk-17-jre-headless >/dev/null; }
 
+# Two modules at a time: much of a browser test is waiting for a lab or a job, so two
+# overlap on two cores; a module's tests stay on one worker (they share its lab).
+UI_WORKERS ?= 2
 test-ui: install browser
-	$(BIN)/python -m pytest ui-tests --durations=10
+	$(BIN)/python -m pytest ui-tests -n $(UI_WORKERS) --dist loadfile --durations=10
 
 api: $(STAMP_JS)
 	$(BIN)/python -m jupyter_mlstudio.api.openapi

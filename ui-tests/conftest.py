@@ -21,9 +21,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+# The browser tests run two modules at a time on two cores (`make test-ui`): an assertion
+# waits up to 15 s for the page to get there, not Playwright's 5 s default, so a busy
+# moment of the other module's lab does not fail this one. Passing tests do not wait longer.
+expect.set_options(timeout=15_000)
 
 
 @dataclass
@@ -41,7 +46,8 @@ class Lab:
             data=json.dumps(body).encode() if body is not None else None,
             headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
         )
-        with urllib.request.urlopen(request, timeout=10) as response:
+        # 30 s: a set-up call (deploying, ingesting) can take a while on a busy machine
+        with urllib.request.urlopen(request, timeout=30) as response:
             text = response.read().decode()
         return json.loads(text) if text else None
 
