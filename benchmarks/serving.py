@@ -683,6 +683,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     parser.add_argument(
+        "--http",
+        choices=("fast", "tornado"),
+        default=os.environ.get("MLSTUDIO_SERVING_HTTP", "fast"),
+        help="ours: the workers' HTTP front (serving/fast_http.py) or tornado for every route",
+    )
+    parser.add_argument(
         "--only",
         default=None,
         metavar="FEATURE",
@@ -820,7 +826,8 @@ def run(args: argparse.Namespace, wrk: str, command_line: str) -> int:
             token=None,
             drain_seconds=2.0,  # nothing to drain at the end: stop fast
         )
-        ours_proc = EndpointProcess(config, env=thread_limited_env())
+        ours_env = {**thread_limited_env(), "MLSTUDIO_SERVING_HTTP": args.http}
+        ours_proc = EndpointProcess(config, env=ours_env)
         theirs: MlflowServer | None = None
         levels: list[Level] = []
         limit: dict[str, Any] = {}
@@ -969,6 +976,7 @@ def run(args: argparse.Namespace, wrk: str, command_line: str) -> int:
                     {
                         "command": command_line,
                         "workers": args.workers,
+                        "http": args.http,
                         "mlflow": mlflow_note,
                         "levels": [
                             {
@@ -1046,6 +1054,7 @@ def report(
         f"per run on loopback, {os.cpu_count()} CPUs\n"
     )
     print(f"MLflow: {mlflow_note}\n")
+    print(f"Ours: HTTP served by {'the fast front' if args.http == 'fast' else 'tornado'}\n")
     print(
         "| conns | server | req/s | p50 ms | p90 ms | p99 ms | errors | server CPU | req/CPU-s | "
         "wrk CPU | ours ÷ MLflow req/s | ours mean batch | ours /metrics p99 ms |"
