@@ -113,6 +113,21 @@ class LaunchRecords:
         except FileNotFoundError:
             raise NotFoundError(f"No catalog launch {launch_id!r}.") from None
 
+    def changed_since(self, since: datetime) -> list[tuple[str, datetime, datetime]]:
+        """(id, changed at, created at) of the launches written since ``since`` (the
+        server's change watcher: ``resource_changed`` events of ``catalog-launches``)."""
+        changed = []
+        for path in self.folder.glob("*.json") if self.folder.is_dir() else ():
+            try:
+                at = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+                if at < since:
+                    continue
+                launch = CatalogLaunch.from_json(json.loads(path.read_text()))
+            except (OSError, ValueError, TypeError):
+                continue
+            changed.append((launch.id, at, launch.created))
+        return changed
+
     def all(self) -> list[CatalogLaunch]:
         launches = []
         for path in self.folder.glob("*.json") if self.folder.is_dir() else ():

@@ -136,6 +136,16 @@ class CatalogService:
             # trusted like the package itself; a private catalog's is trusted at deploy
             trust_code=entry.source == BUILTIN_SOURCE,
         )
+        manifest = entry.manifest
+        metrics = ", ".join(f"{k} {v:g}" for k, v in sorted(manifest.metrics.items()))
+        card = {
+            "intended_use": manifest.description,
+            "training_data": manifest.data.source if manifest.data is not None else "",
+            "evaluation": f"Held-out validation split: {metrics}." if metrics else "",
+            "caveats": f"Licence: {manifest.licence}." if manifest.licence else "",
+            "owner": f"JumpStart ({entry.source} catalog)",
+        }
+        registry.update_version(model_name, registered.version, card=card)
         return model_name, registered.version
 
     def deploy(

@@ -17,6 +17,7 @@ from tornado.ioloop import PeriodicCallback
 from traitlets import Bool, Float, Integer, List, Unicode, default
 
 from ..catalog.entries import CATALOGS_ENV
+from ..catalog.launcher import LaunchRecords
 from ..config import (
     ARTIFACT_URI_ENV,
     HOME_ENV,
@@ -413,6 +414,10 @@ class MLStudio(ExtensionApp):
                         "async-inference": _finished_async(studio),
                         # executions (a step's change touches its execution)
                         "pipeline-executions": SqlPipelineStore(studio.db).changed_since,
+                        # JumpStart launches (their JSON records; see catalog/launcher.py)
+                        "catalog-launches": LaunchRecords(
+                            config.home / "catalog" / "launches"
+                        ).changed_since,
                     },
                     emit,
                     executor,

@@ -5,6 +5,7 @@ what it made; bad parameters and the wrong kind are refused before anything is m
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,10 @@ def test_private_entry_launches_end_to_end(team_catalog: Path, jupyter_root: Pat
     ]
     assert launch.pipeline_name == "tiny-team" and launch.finished is not None
     assert [item.id for item in mls.catalog.launches()] == [launch.id]
+    # what the server's change watcher announces as catalog-launches events
+    records = default_studio().catalog.launcher.records
+    assert [c[0] for c in records.changed_since(launch.created)] == [launch.id]
+    assert records.changed_since(datetime.now(UTC) + timedelta(seconds=5)) == []
 
 
 def test_launch_into_existing_folder_picks_a_new_name(

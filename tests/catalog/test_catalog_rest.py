@@ -124,6 +124,8 @@ async def test_deploy_prebuilt_and_fine_tune(
         "endpoint_name": "breast-cancer",
     }
     await _in_service(call, "breast-cancer")
+    status, version = await call("GET", "models", "breast-cancer", "versions", "1")
+    assert status == 200 and "validation:accuracy 0.986" in version["card"]["evaluation"]
     status, answer = await call(
         "POST",
         "breast-cancer",

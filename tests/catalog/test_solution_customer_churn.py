@@ -52,9 +52,12 @@ def test_customer_churn_launches_end_to_end(
 
         steps = {s.name: s for s in studio.pipelines.steps(launch.execution_id or "")}
         assert steps["auc-too-low"].status == "Skipped"
-        for name in ("prep", "train", "evaluate", "check-auc", "register", "deploy"):
+        for name in ("prep", "train", "evaluate", "check-auc", "register", "model-card", "deploy"):
             assert steps[name].status in ("Succeeded", "Cached"), (name, steps[name].error)
         assert 0.75 < steps["evaluate"].outputs["auc"] < 1.0
+        version = studio.registry.get_version("churn", 1)
+        assert version.approval_status == "Approved" and version.tags["catalog"] == ENTRY
+        assert "ROC AUC 0." in version.card["evaluation"] and version.card["intended_use"]
 
         # the endpoint answers churn predictions for prepared customers
         endpoint = studio.endpoints.get("churn")

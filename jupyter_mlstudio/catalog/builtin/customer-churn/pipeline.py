@@ -1,5 +1,5 @@
 """The customer-churn pipeline: prep flow → train (or tune) XGBoost → evaluate on the
-held-out split → if AUC ≥ min_auc: register and deploy, else fail.
+held-out split → if AUC ≥ min_auc: register, write the model card and deploy, else fail.
 
 Paths are relative to the project folder (the launcher runs ``build`` there).
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from steps import evaluate
+from steps import evaluate, write_card
 
 import jupyter_mlstudio as mls
 from jupyter_mlstudio.pipelines import (
@@ -69,13 +69,19 @@ def build(parameters: dict[str, Any]) -> mls.Pipeline:
         description="Customer churn classifier (JumpStart solution customer-churn)",
         tags={"catalog": "customer-churn", "project": str(parameters.get("project", ""))},
     )
+    card = write_card(
+        name="model-card",
+        model_name=MODEL_NAME,
+        version=register.properties["ModelVersion"],
+        report=ev.outputs["report"],
+    )
     deploy = DeployStep(
         "deploy", MODEL_NAME, ENDPOINT_NAME, version=register.properties["ModelVersion"]
     )
     check = ConditionStep(
         "check-auc",
         [Condition.ge(ev.outputs["auc"], min_auc)],
-        if_steps=[register, deploy],
+        if_steps=[register, card, deploy],
         else_steps=[FailStep("auc-too-low", "The model's test AUC is below min_auc.")],
     )
     return mls.Pipeline(
