@@ -4,10 +4,13 @@ Requests queue per variant. One drain task takes up to ``max_rows`` rows at a ti
 runs the model on a thread (the event loop keeps accepting and parsing meanwhile), then
 hands each request its own slice of the predictions. Under load the queue fills while
 the model runs, so batches grow with the traffic by themselves. Before dispatching, the
-drain waits for more only until ``max_wait`` after the oldest queued request arrived,
-and only while some of the worker's connections have no request in flight: an HTTP/1.1
-connection carries one request at a time, so when every connection is waiting for an
-answer nothing more can come, and waiting would only add latency.
+drain waits for more only until ``max_wait`` after the oldest queued request arrived or,
+if later, after the previous batch was answered (the connections just answered send
+their next requests then: they join those that queued meanwhile instead of alternating
+with them in half batches, which cost twice the model's calls), and only while some of
+the worker's connections have no request in flight: an HTTP/1.1 connection carries one
+request at a time, so when every connection is waiting for an answer nothing more can
+come, and waiting would only add latency.
 
 A failing batch is retried request by request, so one bad request gets its error and
 the others their predictions.
@@ -58,6 +61,7 @@ class Batcher(Generic[T]):
         self._rows = 0
         self._drainer: asyncio.Task[None] | None = None
         self._filled: asyncio.Future[None] | None = None
+        self._free_at = 0.0  # when the last batch's answers were handed out
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"mlstudio-{name}")
 
     async def submit(self, part: Part) -> T:
@@ -102,13 +106,21 @@ class Batcher(Generic[T]):
                         queued.future.set_result(value)
                     else:
                         queued.future.set_exception(value)
+                # let the answered requests finish first: until then they count as in
+                # flight, and idle() would say nothing more can come
+                await asyncio.sleep(0)
+                self._free_at = time.monotonic()
         finally:
             self._drainer = None
 
     async def _maybe_wait(self, loop: asyncio.AbstractEventLoop) -> None:
         if self._max_wait <= 0 or self._rows >= self._max_rows or self._idle() <= 0:
             return
-        remaining = self._queue[0].arrived + self._max_wait - time.monotonic()
+        # counted from when the model came free too: requests queued during a batch go
+        # with the next requests of the connections just answered, not in a half batch
+        # of their own (two half batches alternating cost twice the model's calls)
+        start = max(self._queue[0].arrived, self._free_at)
+        remaining = start + self._max_wait - time.monotonic()
         if remaining <= 0:
             return
         waiter: asyncio.Future[None] = loop.create_future()
