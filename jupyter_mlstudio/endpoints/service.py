@@ -337,7 +337,10 @@ class EndpointService:
     def _create(self, name: str, config: EndpointConfig) -> None:
         process = EndpointProcess(config, workdir=self.folder(name), env=self._child_env())
         try:
-            process.start()
+            # the pid is recorded while the endpoint is still Creating: if this server dies
+            # before the process is ready, the next one adopts that process (reconcile)
+            # instead of starting a second one beside it
+            process.start(on_started=lambda pid: self.store.set(name, pid=pid))
         except EndpointStartError as exc:
             if config.port and "in use" in exc.message.lower():  # the old port is taken
                 self._create(name, config.model_copy(update={"port": 0}))
@@ -578,6 +581,10 @@ class EndpointService:
                 elif self._serving(endpoint):
                     if endpoint.status is not EndpointStatus.IN_SERVICE:
                         info = read_ready_file(self._ready_path(endpoint)) or {}
+                        if endpoint.status is EndpointStatus.CREATING:
+                            if not info.get("ready"):
+                                continue  # still loading its models: look again next time
+                            self.store.set(endpoint.name, url=info["url"], port=int(info["port"]))
                         self.store.set(
                             endpoint.name,
                             status=EndpointStatus.IN_SERVICE,

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -71,9 +71,13 @@ class EndpointProcess:
         self._log: IO[bytes] | None = None
 
     # -- life ---------------------------------------------------------------------------
-    def start(self, timeout: float | None = None) -> EndpointProcess:
+    def start(
+        self, timeout: float | None = None, on_started: Callable[[int], object] | None = None
+    ) -> EndpointProcess:
         """Start the process and wait until every worker serves (or raise
-        :class:`EndpointStartError` with the reason and the log's last lines)."""
+        :class:`EndpointStartError` with the reason and the log's last lines).
+        ``on_started`` gets the process's pid before the wait: whoever records it can find
+        the process if this one dies while it starts."""
         if self.process is not None:
             raise RuntimeError("This endpoint process was started already.")
         if self.workdir is None:
@@ -101,6 +105,12 @@ class EndpointProcess:
             env=self.env,
             start_new_session=True,  # its own process group: stop() can end every worker
         )
+        if on_started is not None:
+            try:
+                on_started(self.process.pid)
+            except BaseException:
+                self.stop()
+                raise
         deadline = time.monotonic() + (timeout or self.config.startup_timeout + 10)
         try:
             self.info = self._read_ready(deadline)

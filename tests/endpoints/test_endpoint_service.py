@@ -3,6 +3,7 @@ deploy, restart after the process is gone, adoption by a new service, and delete
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import signal
@@ -153,6 +154,56 @@ def test_a_lost_process_comes_back_and_a_live_one_is_adopted(studio: Studio) -> 
     assert after.pid != before.pid
     assert after.port == before.port and after.token == before.token
     assert len(service.predict("phoenix", X.iloc[:2])) == 2
+
+
+def test_an_endpoint_whose_server_died_while_it_started_is_adopted_not_started_twice(
+    studio: Studio,
+) -> None:
+    # A "server" deploys and is killed while the serving process loads its model: the
+    # next one must find that process (its pid is recorded while Creating) and adopt it
+    # once it is ready, not start a second serving process beside it.
+    import subprocess
+    import sys
+
+    config = studio.config
+    owner = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            "from jupyter_mlstudio.config import StudioConfig\n"
+            "from jupyter_mlstudio.studio import Studio\n"
+            "studio = Studio(StudioConfig.resolve(home=sys.argv[1], store_uri=sys.argv[2], "
+            "artifact_uri=sys.argv[3]))\n"
+            "studio.endpoints.deploy('adopted', model='cancer', version=1, wait=False)\n"
+            "time.sleep(600)\n",
+            str(config.home),
+            config.store_uri,
+            config.artifact_uri,
+        ]
+    )
+    try:
+        deadline = time.monotonic() + 60
+        seen = None
+        while time.monotonic() < deadline:
+            with contextlib.suppress(NotFoundError):
+                seen = studio.endpoints.get("adopted")
+                if seen.pid is not None:
+                    break
+            time.sleep(0.01)
+        assert seen is not None and seen.pid is not None, "no pid recorded"
+        assert seen.status is EndpointStatus.CREATING  # the process is still loading
+    finally:
+        owner.kill()
+        owner.wait()
+    deadline = time.monotonic() + 60
+    while studio.endpoints.get("adopted").status is not EndpointStatus.IN_SERVICE:
+        assert studio.endpoints.reconcile() == []  # nothing started again
+        assert time.monotonic() < deadline, studio.endpoints.get("adopted")
+        time.sleep(0.2)
+    adopted = studio.endpoints.get("adopted")
+    assert adopted.pid == seen.pid and adopted.url is not None
+    assert len(studio.endpoints.predict("adopted", X.iloc[:2])) == 2
 
 
 def test_delete_stops_the_process_and_frees_the_versions(studio: Studio) -> None:
