@@ -8,6 +8,7 @@ import './endpoints-models.css';
 import './endpoints-async.css';
 import './endpoints-pipeline.css';
 import './endpoints-shadow.css';
+import './endpoints-image.css';
 import './wrangler.css';
 import './pipelines.css';
 import './pipeline-schedules.css';

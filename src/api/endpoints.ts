@@ -203,7 +203,7 @@ export interface IInvocationResult {
  */
 export async function invokeEndpoint(
   name: string,
-  body: string,
+  body: string | Blob,
   options: {
     contentType: string;
     variant?: string | null;

@@ -44,6 +44,7 @@ import {
   setPolling
 } from './events';
 import { csvFromJson, TEST_CONTENT_TYPES, TestContentType } from './payload';
+import { ITestImage, releaseTestImage, testImage } from './test-image';
 import { ASYNC_INFERENCE_RESOURCE, parseAsyncEventId } from './async-api';
 import { AsyncRequestsModel } from './async-model';
 import { promoteEndpointShadow } from './shadow-api';
@@ -78,6 +79,8 @@ export interface ITestRequest {
   contentType: TestContentType;
   /** The variant to target; '' lets the weights choose. */
   variant: string;
+  /** The file sent when contentType is 'image'. */
+  image: ITestImage | null;
 }
 
 export namespace EndpointModel {
@@ -177,6 +180,7 @@ export class EndpointModel extends ResourceModel<Endpoint> {
   }
 
   dispose(): void {
+    releaseTestImage(this._test.image);
     this._async?.dispose();
     super.dispose();
   }
@@ -208,12 +212,26 @@ export class EndpointModel extends ResourceModel<Endpoint> {
     if (
       change.contentType &&
       change.contentType !== this._test.contentType &&
-      change.body === undefined
+      change.body === undefined &&
+      change.contentType !== 'image' &&
+      this._test.contentType !== 'image'
     ) {
       next.body = this._convertBody(this._test.body, change.contentType);
     }
     this._test = next;
     this.emit();
+  }
+
+  /** The image to send (`null`: none); `false` when the file is not an image. */
+  setTestImage(file: File | null): boolean {
+    const image = file ? testImage(file) : null;
+    if (file && !image) {
+      return false;
+    }
+    releaseTestImage(this._test.image);
+    this._test = { ...this._test, image };
+    this.emit();
+    return true;
   }
 
   /** Put the model's example back into the test form. */
@@ -230,12 +248,17 @@ export class EndpointModel extends ResourceModel<Endpoint> {
     this._sending = true;
     this._resultError = null;
     this.emit();
-    const { body, contentType, variant } = this._test;
+    const { body, contentType, variant, image } = this._test;
+    // an image goes as it is, with its own type (image/png …)
+    const sent = contentType === 'image' && image ? image : null;
     try {
       this._result = await invokeEndpoint(
         this.name,
-        body,
-        { contentType: TEST_CONTENT_TYPES[contentType], variant },
+        sent ? sent.file : body,
+        {
+          contentType: sent ? sent.type : TEST_CONTENT_TYPES[contentType],
+          variant
+        },
         this.serverSettings
       );
     } catch (reason) {
@@ -554,6 +577,11 @@ export class EndpointModel extends ResourceModel<Endpoint> {
   private _samples: IMetricsSample[] = [];
   private _sending = false;
   private _statusPoll: Poll;
-  private _test: ITestRequest = { body: '', contentType: 'json', variant: '' };
+  private _test: ITestRequest = {
+    body: '',
+    contentType: 'json',
+    variant: '',
+    image: null
+  };
   private _visible = false;
 }

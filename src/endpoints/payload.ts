@@ -3,12 +3,14 @@
  * an MLflow-style JSON body into the equivalent CSV.
  */
 
-/** The content types the test form offers. */
-export type TestContentType = 'json' | 'csv';
+/** The content types the test form offers ('image': a file, see test-image.ts). */
+export type TestContentType = 'json' | 'csv' | 'image';
 
+/** The request's Content-Type; an image is sent with its own type instead. */
 export const TEST_CONTENT_TYPES: Record<TestContentType, string> = {
   json: 'application/json',
-  csv: 'text/csv'
+  csv: 'text/csv',
+  image: 'application/octet-stream'
 };
 
 /**

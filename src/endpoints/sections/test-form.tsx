@@ -11,10 +11,12 @@ import type { TestContentType } from '../payload';
 import { formatMs } from '../../ui/format';
 import { LinkButton, PageSection } from '../../ui/components';
 import { choicesOf, LabeledSelect } from '../../ui/fields';
+import { TestImageInput } from './test-image';
 
 const CONTENT_TYPE_LABELS: Record<TestContentType, string> = {
   json: 'JSON (application/json)',
-  csv: 'CSV (text/csv)'
+  csv: 'CSV (text/csv)',
+  image: 'Image (PNG, JPEG …)'
 };
 
 export function TestSection(props: {
@@ -24,6 +26,8 @@ export function TestSection(props: {
   const { model, endpoint } = props;
   const test = model.test;
   const serving = isServing(endpoint);
+  const image = test.contentType === 'image';
+  const ready = image ? test.image !== null : test.body.trim() !== '';
   return (
     <PageSection
       title="Test"
@@ -59,26 +63,33 @@ export function TestSection(props: {
           onChange={value => model.setTest({ variant: value })}
         />
       </div>
-      <textarea
-        className="jp-MLStudio-input jp-MLStudio-textarea jp-MLStudio-mono jp-MLStudio-endpointBody"
-        data-testid="mls-test-body"
-        aria-label="Request body"
-        spellCheck={false}
-        rows={8}
-        value={test.body}
-        placeholder={
-          test.contentType === 'csv'
-            ? 'col_a,col_b\n1.0,2.0'
-            : '{"dataframe_split": {"columns": [...], "data": [[...]]}}'
-        }
-        onChange={event => model.setTest({ body: event.target.value })}
-      />
+      {image ? (
+        <TestImageInput
+          image={test.image}
+          onChange={file => model.setTestImage(file)}
+        />
+      ) : (
+        <textarea
+          className="jp-MLStudio-input jp-MLStudio-textarea jp-MLStudio-mono jp-MLStudio-endpointBody"
+          data-testid="mls-test-body"
+          aria-label="Request body"
+          spellCheck={false}
+          rows={8}
+          value={test.body}
+          placeholder={
+            test.contentType === 'csv'
+              ? 'col_a,col_b\n1.0,2.0'
+              : '{"dataframe_split": {"columns": [...], "data": [[...]]}}'
+          }
+          onChange={event => model.setTest({ body: event.target.value })}
+        />
+      )}
       <div className="jp-MLStudio-toolbar">
         <button
           type="button"
           className="jp-MLStudio-button jp-mod-accept"
           data-testid="mls-test-send"
-          disabled={!serving || model.sending || !test.body.trim()}
+          disabled={!serving || model.sending || !ready}
           title={
             serving
               ? 'POST the body to /invocations through Jupyter'
@@ -144,6 +155,9 @@ function TestResult(props: { model: EndpointModel }): JSX.Element | null {
         >
           {predictions ? formatPredictions(predictions) : result.body}
         </pre>
+      ) : null}
+      {result.ok ? (
+        <TopProbability body={result.body} />
       ) : (
         <div
           className="jp-MLStudio-errorMessage"
@@ -152,6 +166,40 @@ function TestResult(props: { model: EndpointModel }): JSX.Element | null {
           {result.error}
         </div>
       )}
+    </div>
+  );
+}
+
+/**
+ * For a one-row answer with `probabilities` and `classes` (a classifier's
+ * inference code, or `return_probabilities`): how sure the model is.
+ */
+function TopProbability(props: { body: string }): JSX.Element | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(props.body);
+  } catch {
+    return null;
+  }
+  const answer = parsed as { probabilities?: unknown; classes?: unknown };
+  const rows = answer?.probabilities;
+  const classes = answer?.classes;
+  if (!Array.isArray(rows) || rows.length !== 1 || !Array.isArray(classes)) {
+    return null;
+  }
+  const row = rows[0];
+  if (!Array.isArray(row) || row.length !== classes.length || !row.length) {
+    return null;
+  }
+  const values = row.map(Number);
+  const best = values.indexOf(Math.max(...values));
+  return (
+    <div
+      className="jp-MLStudio-testProbability"
+      data-testid="mls-test-probability"
+    >
+      Most likely <strong>{String(classes[best])}</strong> with probability{' '}
+      {values[best].toFixed(2)}
     </div>
   );
 }
