@@ -22,6 +22,8 @@ TARGET = "default"
 # the data only to measure the model per group.
 AGE_BANDS = [(18, 25), (26, 35), (36, 50), (51, 65), (66, 120)]
 GROUP_COLUMNS = ("age_band", "sex")
+# Below this many defaults in a group its AUC is noise: reported, marked, left out of the gap.
+MIN_DEFAULTS_FOR_AUC = 10
 
 
 def local_folder(uri: str) -> Path:
@@ -65,6 +67,7 @@ def group_metrics(frame: Any, decline: Any, score: Any, column: str) -> dict[str
         good, bad = y == 0, y == 1
         result[str(value)] = {
             "rows": len(y),
+            "defaults": int(bad.sum()),
             "default_rate": float(y.mean()),
             "auc": float(roc_auc_score(y, s)) if good.any() and bad.any() else None,
             "approval_rate": float(1 - d.mean()),
@@ -112,7 +115,11 @@ def evaluate(
     fairness: dict[str, dict[str, float]] = {}
     for column, values in groups.items():
         rates = [v["approval_rate"] for v in values.values()]
-        aucs = [v["auc"] for v in values.values() if v["auc"] is not None]
+        aucs = [
+            v["auc"]
+            for v in values.values()
+            if v["auc"] is not None and v["defaults"] >= MIN_DEFAULTS_FOR_AUC
+        ]
         fairness[column] = {
             # the "four-fifths rule": lowest approval rate over the highest
             "approval_rate_ratio": float(min(rates) / max(rates)) if max(rates) else 0.0,
@@ -177,16 +184,26 @@ def report_markdown(report: dict[str, Any]) -> str:
             f"Per {titles.get(column, column)} (approval-rate ratio "
             f"{fair['approval_rate_ratio']:.2f}, AUC gap {fair['auc_gap']:.3f}):",
             "",
-            "| Group | Rows | Default rate | AUC | Approval rate | Good declined | Bad approved |",
-            "|---|---:|---:|---:|---:|---:|---:|",
+            "| Group | Rows | Defaults | Default rate | AUC | Approval rate | Good declined "
+            "| Bad approved |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
         ]
+        noisy = False
         for value, m in values.items():
             auc = "n/a" if m["auc"] is None else f"{m['auc']:.3f}"
+            if m["auc"] is not None and m["defaults"] < MIN_DEFAULTS_FOR_AUC:
+                auc, noisy = auc + " *", True
             lines.append(
-                f"| {value} | {m['rows']} | {_pct(m['default_rate'])} | {auc} | "
+                f"| {value} | {m['rows']} | {m['defaults']} | {_pct(m['default_rate'])} | {auc} | "
                 f"{_pct(m['approval_rate'])} | {_pct(m['good_declined_rate'])} | "
                 f"{_pct(m['bad_approved_rate'])} |"
             )
+        if noisy:
+            lines += [
+                "",
+                f"\\* fewer than {MIN_DEFAULTS_FOR_AUC} defaults: the AUC is noise (left out "
+                "of the AUC gap).",
+            ]
     return "\n".join(lines)
 
 
