@@ -208,6 +208,7 @@ class HttpConnection(asyncio.Protocol):
         self.last_active = time.monotonic()
         self.upstream: _Upstream | None = None
         self._url = b""
+        self._method = b""
         self._headers: list[tuple[bytes, bytes]] = []
         self._header_bytes = 0
         self._request: _Invocation | _Ping | _Proxied | None = None
@@ -288,6 +289,7 @@ class HttpConnection(asyncio.Protocol):
     # -- httptools callbacks ---------------------------------------------------------------
     def on_message_begin(self) -> None:
         self._url = b""
+        self._method = b""
         self._headers = []
         self._header_bytes = 0
 
@@ -306,7 +308,7 @@ class HttpConnection(asyncio.Protocol):
 
     def on_headers_complete(self) -> None:
         parser = self.parser
-        method = parser.get_method()
+        self._method = method = parser.get_method()
         url = self._url
         path = url.split(b"?", 1)[0]
         headers = _Headers(
@@ -373,7 +375,9 @@ class HttpConnection(asyncio.Protocol):
     def _refuse(self, status: int, message: str) -> None:
         """A request that cannot be read on: the error, then the connection closes."""
         self.closing = True
-        log.warning("request failed: %d: %s", status, message)
+        method = self._method.decode("latin-1") or "-"
+        path = self._url.decode("latin-1", "replace")[:200] or "-"
+        log.warning("request failed: %d %s %s: %s", status, method, path, message)
         request, self._request = self._request, None
         if request is not None:
             request.refuse(status, message)

@@ -17,6 +17,7 @@ import httptools
 import pytest
 from serving_helpers import TOKEN, Client, StartEndpoint, X, rows
 
+from jupyter_mlstudio.endpoints.service import _FAILED_REQUEST as FAILED_REQUEST
 from jupyter_mlstudio.serving import EndpointProcess, read_capture
 
 AUTH = f"Authorization: Bearer {TOKEN}\r\n"
@@ -334,6 +335,17 @@ def test_bad_payloads_keep_the_connection(endpoint: EndpointProcess, cancer_mode
         assert status == 200 and reply["predictions"] == expected(cancer_model, 0, 2)
     finally:
         client.close()
+    # each failure is a log line the endpoint view's "recent errors" reads
+    deadline = time.monotonic() + 10
+    while True:
+        lines = endpoint.log_path.read_text().splitlines()
+        failed = [m for line in lines if (m := FAILED_REQUEST.search(line))]
+        statuses = {(m["status"], m["method"], m["path"]) for m in failed}
+        if ("415", "POST", "/invocations") in statuses or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert {("400", "POST", "/invocations"), ("415", "POST", "/invocations")} <= statuses
+    assert any("not valid JSON" in m["message"] for m in failed)
 
 
 def test_an_upgrade_is_not_taken_and_the_connection_goes_on(endpoint: EndpointProcess) -> None:
@@ -415,3 +427,25 @@ def test_the_tornado_only_switch_still_serves(
         assert status == 200 and "etag" in headers  # tornado's RequestHandler answered
     finally:
         client.close()
+
+
+def test_expect_100_continue_goes_through_tornado(
+    endpoint: EndpointProcess, cancer_model: Any
+) -> None:
+    """The interim answer is relayed, then the answer itself, on a connection that goes on."""
+    request = invocation(70, 2)
+    head, body = request.split(b"\r\n\r\n", 1)
+    sock, answers = connect(endpoint)
+    try:
+        sock.sendall(head + b"\r\nExpect: 100-continue\r\n\r\n")
+        (interim,) = answers.read(1)
+        assert interim["status"] == 100
+        sock.sendall(body)
+        (answer,) = answers.read(1)
+        assert answer["status"] == 200
+        assert answer["json"]["predictions"] == expected(cancer_model, 70, 2)
+        sock.sendall(invocation(72, 1))
+        (answer,) = answers.read(1)
+        assert answer["json"]["predictions"] == expected(cancer_model, 72, 1)
+    finally:
+        sock.close()
