@@ -35,7 +35,7 @@ export interface ICatalogEntrySummary {
   licence: string;
   /** The catalog it comes from (`builtin`, or a configured catalog). */
   source: string;
-  data: ICatalogData;
+  data: ICatalogData | null;
   resources: ICatalogResources;
 }
 
@@ -106,6 +106,8 @@ export interface ICatalogLaunch {
   model_version?: number | null;
   endpoint_name?: string | null;
   monitor_name?: string | null;
+  /** The resource check's warnings at launch. */
+  warnings?: string[];
   created: string;
   finished?: string | null;
 }

@@ -119,12 +119,12 @@ function Facts(props: { entry: ICatalogEntry }): JSX.Element {
   const { entry } = props;
   const check = entry.resource_check;
   const rows: Array<[string, React.ReactNode]> = [
-    ['Data', entry.data.source],
+    ['Data', entry.data?.source ?? '—'],
     [
       'Size',
       [
-        entry.data.rows ? `${entry.data.rows.toLocaleString()} rows` : '',
-        entry.data.size_mb ? `${entry.data.size_mb} MB` : ''
+        entry.data?.rows ? `${entry.data.rows.toLocaleString()} rows` : '',
+        entry.data?.size_mb ? `${entry.data.size_mb} MB` : ''
       ]
         .filter(Boolean)
         .join(' · ') || '—'
@@ -171,7 +171,11 @@ function Facts(props: { entry: ICatalogEntry }): JSX.Element {
         )}
       </PageSection>
       {entry.creates.length > 0 && (
-        <PageSection title="Launching creates">
+        <PageSection
+          title={
+            entry.kind === 'model' ? 'Deploying creates' : 'Launching creates'
+          }
+        >
           <ul
             className="jp-MLStudio-jumpstartCreates"
             data-testid="mls-jumpstart-creates"
@@ -347,7 +351,7 @@ function DeploySection(props: {
         </div>
         <div className="jp-MLStudio-jumpstartActions">
           <input
-            className="jp-MLStudio-input"
+            className="jp-MLStudio-input jp-MLStudio-jumpstartEndpointName"
             data-testid="mls-jumpstart-endpoint-name"
             aria-label="Endpoint name"
             placeholder={entry.endpoint_name ?? entry.name}

@@ -12,6 +12,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 import * as React from 'react';
 
 import { getEndpoint } from '../api/endpoints';
+import { getJob } from '../api/jobs';
 import { getModelLineage } from '../api/registry';
 import type { Endpoint } from '../api/types';
 import { readThemeColors } from '../charts/theme';
@@ -68,6 +69,22 @@ export class LaunchModel {
   get runId(): string | null {
     return this._runId;
   }
+  /**
+   * The training job behind the model: the version's lineage, else the
+   * execution's finished Training step.
+   */
+  get jobId(): string | null {
+    if (this._jobId) {
+      return this._jobId;
+    }
+    const step = this._execution?.execution?.steps?.find(
+      s =>
+        s.type === 'Training' &&
+        !!s.job_id &&
+        (s.status === 'Succeeded' || s.status === 'Cached')
+    );
+    return step?.job_id ?? null;
+  }
 
   async start(): Promise<void> {
     await this._poll();
@@ -108,7 +125,10 @@ export class LaunchModel {
           launch.execution_id,
           this._settings
         );
-        this._execution.changed.connect(() => this._changed.emit());
+        this._execution.changed.connect(() => {
+          this._changed.emit();
+          void this._resolveRun();
+        });
       }
       if (
         launch.status === 'Completed' &&
@@ -117,6 +137,7 @@ export class LaunchModel {
         this._onCompleted?.(launch);
       }
       await this._readOutcome(launch);
+      await this._resolveRun();
     } catch (reason) {
       this._error = errorOf(reason);
     }
@@ -147,21 +168,42 @@ export class LaunchModel {
     }
     if (
       this._runId === null &&
+      !this._lineageRead &&
       launch.model_name &&
       launch.model_version !== null &&
       launch.model_version !== undefined
     ) {
       try {
+        this._lineageRead = true;
         const lineage = await getModelLineage(
           launch.model_name,
           launch.model_version,
           this._settings
         );
         const run = lineage.run?.id;
+        const job = lineage.job?.id;
+        this._jobId = typeof job === 'string' ? job : null;
         this._runId = typeof run === 'string' ? run : null;
       } catch {
         // the version's run is a nicety: the model link stays
       }
+    }
+  }
+
+  /** The training job's run (once per job). */
+  private async _resolveRun(): Promise<void> {
+    const job = this.jobId;
+    if (this._runId || !job || job === this._runOfJob) {
+      return;
+    }
+    this._runOfJob = job;
+    try {
+      this._runId = (await getJob(job, this._settings)).run_id ?? null;
+      if (!this._disposed) {
+        this._changed.emit();
+      }
+    } catch {
+      // the run is a nicety: the job link stays
     }
   }
 
@@ -181,7 +223,10 @@ export class LaunchModel {
   private _error: IModelError | null = null;
   private _execution: ExecutionModel | null = null;
   private _launch: ICatalogLaunch | null = null;
+  private _jobId: string | null = null;
+  private _lineageRead = false;
   private _runId: string | null = null;
+  private _runOfJob: string | null = null;
   private _timer = 0;
 }
 
@@ -275,6 +320,16 @@ function LaunchPage(props: {
         </span>
       </div>
       <ModelError model={model} />
+      {(launch.warnings ?? []).map(warning => (
+        <div
+          key={warning}
+          className="jp-MLStudio-jumpstartCheck jp-mod-warn"
+          data-testid="mls-jumpstart-launch-warning"
+          role="status"
+        >
+          {warning}
+        </div>
+      ))}
       {launch.status === 'Failed' && (
         <div
           className="jp-MLStudio-jumpstartFailure"
@@ -382,6 +437,17 @@ function Outputs(props: {
         onClick={() => open(CommandIDs.openRun, { id: model.runId })}
       >
         {model.runId}
+      </LinkButton>
+    ]);
+  }
+  if (model.jobId) {
+    rows.push([
+      'Training job',
+      <LinkButton
+        data-testid="mls-jumpstart-open-job"
+        onClick={() => open(CommandIDs.openJob, { id: model.jobId })}
+      >
+        {model.jobId}
       </LinkButton>
     ]);
   }

@@ -175,7 +175,9 @@ function EntryCard(props: {
   onOpen: () => void;
 }): JSX.Element {
   const { entry, source } = props;
-  const builtin = source ? source.builtin : entry.source === 'builtin';
+  const builtin = source
+    ? source.builtin
+    : entry.source === 'built-in' || entry.source === 'builtin';
   return (
     <button
       type="button"
@@ -210,7 +212,12 @@ function EntryCard(props: {
         <span title="Estimated time and memory">
           {costLabel(entry.resources)}
         </span>
-        <span title="Licence">{entry.licence}</span>
+        <span
+          className="jp-MLStudio-jumpstartLicence"
+          title={`Licence: ${entry.licence}`}
+        >
+          {entry.licence}
+        </span>
         <span
           className={builtin ? '' : 'jp-MLStudio-jumpstartSource'}
           data-testid="mls-jumpstart-card-source"
