@@ -10,6 +10,8 @@ to ``/invocations``, 32 keep-alive connections on one server process):
   (what every route of our workers is built on);
 * ``tornado delegate``: tornado's HTTP/1.1 connection with a bare message delegate (no
   ``RequestHandler``, no routing);
+* ``httptools protocol``: an ``asyncio.Protocol`` parsing with httptools (what our
+  workers' HTTP front, ``serving/fast_http.py``, is built on);
 * ``asyncio protocol``: an ``asyncio.Protocol`` that finds the end of each request and
   writes the answer (no HTTP library; a floor, not a server to ship).
 
@@ -87,8 +89,26 @@ class Protocol(asyncio.Protocol):
             )
 
 
+class Parsed(asyncio.Protocol):
+    def connection_made(self, transport):
+        import httptools
+
+        self.transport, self.parser = transport, httptools.HttpRequestParser(self)
+
+    def data_received(self, data):
+        self.parser.feed_data(data)
+
+    def on_message_complete(self):
+        self.transport.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (len(ANSWER), ANSWER)
+        )
+
+
 async def main(kind, port):
-    if kind == "tornado handler":
+    if kind == "httptools protocol":
+        await asyncio.get_running_loop().create_server(Parsed, "127.0.0.1", port)
+    elif kind == "tornado handler":
         httpserver.HTTPServer(web.Application([(r"/invocations", Handler)])).listen(
             port, "127.0.0.1"
         )
@@ -103,7 +123,7 @@ async def main(kind, port):
 asyncio.run(main(sys.argv[1], int(sys.argv[2])))
 """
 
-KINDS = ("tornado handler", "tornado delegate", "asyncio protocol")
+KINDS = ("tornado handler", "tornado delegate", "httptools protocol", "asyncio protocol")
 # the 1-row request of serving.py: 30 breast-cancer columns
 BODY = (
     '{"dataframe_split": {"columns": ['
@@ -187,11 +207,12 @@ def run(
         runs = ", ".join(f"{v:.3f}" for v in figures[kind])
         print(f"| {kind} | {medians[kind]:.3f} | {runs} |")
     print(
-        "\nOur endpoint's workers are tornado handlers: their event loop pays at least the "
-        f"first figure ({medians['tornado handler']:.3f} ms) per request before parsing, "
-        "validation, batching and metrics. At 64 connections on 2 workers a batch holds "
-        "~29 requests, and 50 % of the in-process limit leaves the whole event loop about "
-        "0.13-0.15 ms per request next to a 5-6 ms forest predict (see docs/endpoints.md)."
+        "\nOur workers answer /invocations with an httptools protocol (serving/fast_http.py; "
+        f"{medians['httptools protocol']:.3f} ms here) and hand other routes to tornado "
+        f"handlers ({medians['tornado handler']:.3f} ms). At 64 connections on 2 workers a "
+        "batch holds ~29 requests, and 50 % of the in-process limit leaves the whole event "
+        "loop about 0.13-0.15 ms per request next to a 5-6 ms forest predict "
+        "(see docs/endpoints.md)."
     )
     return 0
 

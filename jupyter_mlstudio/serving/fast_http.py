@@ -134,6 +134,7 @@ class FastServer:
         self.open_connections = 0
         self.draining = False
         self.connections: set[HttpConnection] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
         # /invocations here: every variant is batched (no inference code) and requests
         # do not name models (multi-model endpoints route through tornado)
         self.fast_invocations = endpoint.models is None and all(
@@ -145,7 +146,12 @@ class FastServer:
         self._sweeper = self._loop.call_later(IDLE_TIMEOUT / 10, self._sweep)
 
     def accept(self, sock: socket.socket, address: Any) -> None:
-        self._loop.create_task(self._connect(sock, address))
+        self.keep(self._loop.create_task(self._connect(sock, address)))
+
+    def keep(self, task: asyncio.Task[None]) -> None:
+        """Hold a task until it ends (the loop keeps only weak references)."""
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _connect(self, sock: socket.socket, address: Any) -> None:
         try:
@@ -512,7 +518,7 @@ class _Invocation:
             self.fail(413, too_large_message(self.received, self.server.limit))
             self._finished()
             return
-        asyncio.get_running_loop().create_task(self.run())
+        self.server.keep(asyncio.get_running_loop().create_task(self.run()))
 
     async def run(self) -> None:
         try:
