@@ -3,120 +3,27 @@
  * (solutions and pre-built models), launching a solution, following its
  * launch, deploying and fine-tuning a pre-built model.
  *
- * The types follow the catalog REST contract (the server's
- * `api/catalog_models.py`); they are written by hand until the generated
- * `src/api/schema.ts` holds the catalog models.
+ * The types are the generated ones of the server's `api/catalog_models.py`.
  */
 import type { ServerConnection } from '@jupyterlab/services';
 
 import { requestAPI } from '../api/request';
+import type { components } from '../api/schema';
 
-export type CatalogKind = 'solution' | 'model';
+type Schemas = components['schemas'];
 
-export interface ICatalogData {
-  source: string;
-  rows?: number | null;
-  size_mb?: number | null;
-}
-
-export interface ICatalogResources {
-  ram_mb: number;
-  disk_mb: number;
-  minutes: number;
-}
-
-export interface ICatalogEntrySummary {
-  name: string;
-  kind: CatalogKind;
-  title: string;
-  task: string;
-  description: string;
-  tags: string[];
-  licence: string;
-  /** The catalog it comes from (`builtin`, or a configured catalog). */
-  source: string;
-  data: ICatalogData | null;
-  resources: ICatalogResources;
-}
-
-export interface ICatalogParameter {
-  name: string;
-  type: 'Float' | 'Integer' | 'String' | 'Boolean';
-  default?: unknown;
-  description?: string | null;
-  choices?: unknown[] | null;
-  minimum?: number | null;
-  maximum?: number | null;
-}
-
-export interface IResourceCheck {
-  ok: boolean;
-  free_ram_mb?: number | null;
-  free_disk_mb?: number | null;
-  warnings: string[];
-}
-
-export interface ICatalogEntry extends ICatalogEntrySummary {
-  readme: string;
-  parameters: ICatalogParameter[];
-  creates: string[];
-  model_name?: string | null;
-  endpoint_name?: string | null;
-  monitor?: boolean;
-  metrics?: Record<string, number> | null;
-  input_example?: unknown;
-  resource_check?: IResourceCheck | null;
-}
-
-export interface ICatalogError {
-  source: string;
-  path: string;
-  message: string;
-}
-
-export interface ICatalogSource {
-  name: string;
-  location: string;
-  builtin: boolean;
-}
-
-export interface ICatalogList {
-  entries: ICatalogEntrySummary[];
-  errors: ICatalogError[];
-  sources: ICatalogSource[];
-  tasks: string[];
-}
-
-export type LaunchStatus = 'Preparing' | 'Running' | 'Completed' | 'Failed';
-
-export interface ICatalogLaunch {
-  id: string;
-  entry: string;
-  /** Relative to the Jupyter root. */
-  folder: string;
-  status: LaunchStatus;
-  message?: string | null;
-  pipeline_name?: string | null;
-  execution_id?: string | null;
-  failed_step?: string | null;
-  error?: string | null;
-  /** The notebook, relative to the Jupyter root. */
-  notebook?: string | null;
-  model_name?: string | null;
-  model_version?: number | null;
-  endpoint_name?: string | null;
-  monitor_name?: string | null;
-  /** The resource check's warnings at launch. */
-  warnings?: string[];
-  created: string;
-  finished?: string | null;
-}
-
-export interface IDeployResult {
-  model_name: string;
-  model_version: number;
-  endpoint_name: string;
-}
+export type ICatalogEntrySummary = Schemas['CatalogEntrySummary'];
+export type CatalogKind = ICatalogEntrySummary['kind'];
+export type ICatalogParameter = Schemas['CatalogParameter'];
+export type IResourceCheck = Schemas['CatalogResourceCheck'];
+export type ICatalogEntry = Schemas['CatalogEntry'];
+export type ICatalogError = Schemas['CatalogLoadError'];
+export type ICatalogSource = Schemas['CatalogSourceInfo'];
+export type ICatalogList = Schemas['CatalogList'];
+export type ICatalogLaunch = Schemas['CatalogLaunch'];
+export type LaunchStatus = ICatalogLaunch['status'];
+export type IDeployResult = Schemas['CatalogDeployment'];
+export type IFineTuneResult = Schemas['CatalogFineTune'];
 
 /** Whether a launch still changes (its view polls it). */
 export function isLaunchActive(
@@ -155,7 +62,7 @@ export function launchEntry(
 export function listLaunches(
   settings?: ServerConnection.ISettings
 ): Promise<ICatalogLaunch[]> {
-  return requestAPI<{ launches: ICatalogLaunch[] }>(
+  return requestAPI<Schemas['CatalogLaunchList']>(
     'catalog/launches',
     {},
     settings
@@ -193,8 +100,8 @@ export function fineTuneEntry(
   data: string,
   target: string | null,
   settings?: ServerConnection.ISettings
-): Promise<{ job_id: string }> {
-  return requestAPI<{ job_id: string }>(
+): Promise<IFineTuneResult> {
+  return requestAPI<IFineTuneResult>(
     `catalog/${enc(name)}/fine-tune`,
     {
       method: 'POST',
