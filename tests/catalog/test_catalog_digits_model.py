@@ -170,3 +170,21 @@ def test_deploy_and_send_images(studio: Studio) -> None:
     finally:
         with contextlib.suppress(MLStudioError):
             studio.endpoints.delete("digits-classifier")
+
+
+def test_fine_tune_on_pixel_rows(studio: Studio, tmp_path: Path) -> None:
+    """The manifest's fine-tuning (svm-classifier with its hyperparameters) trains on a
+    CSV of 64 pixel columns and 'digit', and registers a new digits-classifier version."""
+    import pandas as pd
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    table = pd.DataFrame(X[:400].astype(int), columns=[f"px{i}" for i in range(64)])
+    table["digit"] = y[:400]
+    table.to_csv(tmp_path / "my-digits.csv", index=False)
+    job = studio.catalog.fine_tune("digits-classifier", "my-digits.csv", base_dir=tmp_path)
+    finished = studio.jobs.wait(job.id, timeout=180)
+    assert finished.status == "Completed", finished.failure_reason
+    name, version = finished.outputs["registered_model"].split("/")
+    assert name == "digits-classifier"
+    assert studio.registry.get_version(name, int(version)).metrics["validation:accuracy"] > 0.9
