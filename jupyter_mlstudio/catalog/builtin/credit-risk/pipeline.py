@@ -38,7 +38,9 @@ HYPERPARAMETERS: dict[str, Any] = {
 def build(parameters: dict[str, Any]) -> mls.Pipeline:
     values = dict(parameters or {})
     min_auc = mls.ParameterFloat(
-        "min_auc", default=float(values.get("min_auc", 0.7)), description="Deploy only above"
+        "min_auc",
+        default=float(values.get("min_auc", 0.7)),
+        description="Register and deploy only when the test AUC reaches this",
     )
     threshold = mls.ParameterFloat(
         "approval_threshold",
