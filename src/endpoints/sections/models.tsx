@@ -78,12 +78,18 @@ export function ModelsSection(props: {
   const invoke = async (target: string) => {
     setInvoked({ target, result: null, error: null });
     try {
+      // the test form's body, or its image (sent with its own type)
+      const image =
+        model.test.contentType === 'image' ? model.test.image : null;
       const result = await invokeEndpoint(
         endpoint.name,
-        model.test.body,
+        image ? image.file : model.test.body,
         {
-          contentType:
-            model.test.contentType === 'csv' ? 'text/csv' : 'application/json',
+          contentType: image
+            ? image.type
+            : model.test.contentType === 'csv'
+              ? 'text/csv'
+              : 'application/json',
           targetModel: target
         },
         settings
