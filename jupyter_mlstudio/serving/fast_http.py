@@ -230,6 +230,9 @@ class HttpConnection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.closing = True
         self.slots.clear()
+        request, self._request = self._request, None
+        if isinstance(request, _Invocation):  # its body never came: not in flight
+            request.lost()
         self.server.closed(self)
         if self.upstream is not None:
             self.upstream.close()
@@ -263,8 +266,8 @@ class HttpConnection(asyncio.Protocol):
     def eof_received(self) -> bool | None:
         """A client that half-closed still gets the answers it asked for."""
         self.closing = True
-        if not self.slots:
-            return None  # closes
+        if not self.slots or self._request is not None:
+            return None  # closes (a request cut off in the middle is not answered)
         self._eof = True
         return True
 
@@ -322,7 +325,6 @@ class HttpConnection(asyncio.Protocol):
             for name, value in self._headers
         )
         slot = _Slot()
-        self.slots.append(slot)
         keep_alive = parser.should_keep_alive()
         version = parser.get_http_version()
         request: _Invocation | _Ping | _Proxied | None = None
@@ -332,6 +334,7 @@ class HttpConnection(asyncio.Protocol):
             request = _Ping(self, slot, headers, keep_alive, version)
         if request is None:
             request = _Proxied(self, slot, method, url, self._headers, version, headers, keep_alive)
+        self.slots.append(slot)  # (nothing is sent for it before this)
         self._request = request
 
     def on_body(self, body: bytes) -> None:
@@ -507,6 +510,12 @@ class _Invocation:
             self.chunks.clear()
             return
         self.chunks.append(chunk)
+
+    def lost(self) -> None:
+        """The client went away before its body was in."""
+        if not self.answered:
+            self.answered = True
+            self.endpoint.inflight -= 1
 
     def refuse(self, status: int, message: str) -> None:
         """Broken off while its body was read (too large to read through, malformed)."""

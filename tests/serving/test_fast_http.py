@@ -449,3 +449,36 @@ def test_expect_100_continue_goes_through_tornado(
         assert answer["json"]["predictions"] == expected(cancer_model, 72, 1)
     finally:
         sock.close()
+
+
+def test_half_closed_and_cut_off_clients(endpoint: EndpointProcess, cancer_model: Any) -> None:
+    # sent, then half-closed: the answers still come, then the connection closes
+    sock, answers = connect(endpoint)
+    try:
+        sock.sendall(invocation(80, 1) + invocation(81, 1))
+        sock.shutdown(socket.SHUT_WR)
+        got = answers.read(2)
+        assert [a["json"]["predictions"] for a in got] == [
+            expected(cancer_model, 80, 1),
+            expected(cancer_model, 81, 1),
+        ]
+        assert answers.at_eof()
+    finally:
+        sock.close()
+    # cut off in the middle of a body: closed, and the worker serves on
+    sock, answers = connect(endpoint)
+    try:
+        request = invocation(82, 1)
+        sock.sendall(request[: len(request) - 20])
+        sock.shutdown(socket.SHUT_WR)
+        assert answers.at_eof()
+    finally:
+        sock.close()
+    client = Client(endpoint)
+    try:
+        status, _, reply = client.request(
+            "POST", "/invocations", {"dataframe_records": rows(1, 83).to_dict("records")}
+        )
+        assert status == 200 and reply["predictions"] == expected(cancer_model, 83, 1)
+    finally:
+        client.close()
