@@ -95,6 +95,8 @@ def test_credit_risk_launches_end_to_end(tmp_path: Path, monkeypatch: pytest.Mon
             for o in cell.get("outputs", [])
         )
         assert "Model card: credit-risk version" in outputs
+        # it read the launch's trained model through the SDK instead of training again
+        assert len(mls.list_jobs(kind="training")) == 1
         assert "not running" not in outputs
     finally:
         _stop_endpoints(studio)

@@ -92,6 +92,8 @@ def test_fraud_detection_launches_end_to_end(
             for o in cell.get("outputs", [])
         )
         assert "fraud-detection version 1: Approved" in outputs
+        # it read the launch's trained model through the SDK instead of training again
+        assert len(mls.list_jobs(kind="training")) == 1
         assert "not running" not in outputs
     finally:
         _stop_endpoints(studio)
