@@ -16,7 +16,8 @@ data) in a throwaway studio it measures:
    series. Target: p99 back under
    100 ms within 30 s of the step and staying under it (every later slice). Socket
    errors and non-2xx answers are counted: none are expected. Each slice also shows the
-   server's own p99 and requests per instance (from the shared metrics file), and with
+   server's own p99, requests and mean batch size per instance (from the shared metrics
+   file), and with
    ``--trace-gc`` the endpoint processes' garbage-collector pauses of 2 ms or more (a
    ``gc.callbacks`` hook loaded through ``PYTHONPATH``). ``--runs N`` repeats the step on
    N fresh endpoints (the machine's load is printed with each).
@@ -127,6 +128,8 @@ def step(
     endpoint's garbage-collector pauses of 2 ms or more that ended in it."""
     from jupyter_mlstudio.serving.metrics import (
         BATCH0,
+        BATCH_ROWS,
+        BATCHES,
         LATENCY0,
         REQUESTS,
         MetricsFile,
@@ -150,7 +153,9 @@ def step(
                 served = int(delta[slot, :, REQUESTS].sum())
                 if served:
                     latency = delta[slot, :, LATENCY0:BATCH0].sum(axis=0)
-                    instances[slot] = (served, percentile_ms(latency, 0.99, 1e9))
+                    batches = max(1, int(delta[slot, :, BATCHES].sum()))
+                    rows = int(delta[slot, :, BATCH_ROWS].sum())
+                    instances[slot] = (served, percentile_ms(latency, 0.99, 1e9), rows / batches)
             slices.append(
                 {
                     "t": round(time.monotonic() - started, 2),
@@ -340,14 +345,14 @@ def measure(
         gc_head = " GC pauses ≥ 2 ms (longest) |" if trace_gc else ""
         print(
             "| t (s) | connections | req/s | p99 (ms) | errors | instances "
-            f"| server p99 (ms) and requests by instance |{gc_head}"
+            f"| by instance: server p99 ms (requests, mean batch rows) |{gc_head}"
         )
         print("|---|---|---|---|---|---|---|" + ("---|" if trace_gc else ""))
         for s in slices:
             p99 = f"{s['p99_ms']:.1f}" if s["p99_ms"] is not None else "—"
             by = " · ".join(
-                f"#{slot}: {p:.0f} ({n})" if p is not None else f"#{slot}: — ({n})"
-                for slot, (n, p) in sorted(s["by_instance"].items())
+                f"#{slot}: {p or 0:.0f} ({n}, {rows:.1f})"
+                for slot, (n, p, rows) in sorted(s["by_instance"].items())
             )
             pauses = f" {s['gc'][0]} ({s['gc'][1]:.0f} ms) |" if "gc" in s else ""
             print(
