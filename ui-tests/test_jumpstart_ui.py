@@ -8,7 +8,9 @@ click and sends its example request (the answer's predictions are shown)."""
 
 from __future__ import annotations
 
+import re
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +29,17 @@ from playwright.sync_api import Locator, Page, expect
 
 PANEL = "#mlstudio-jumpstart"
 CARD = '[data-testid="mls-jumpstart-card"]'
+
+
+def _patients(path: Path) -> None:
+    """A user's own file for fine-tuning: the 30 measurements and `diagnosis`."""
+    from sklearn.datasets import load_breast_cancer
+
+    data = load_breast_cancer(as_frame=True)
+    frame = data.frame.drop(columns="target")
+    frame.columns = [c.replace(" ", "_") for c in frame.columns]
+    frame["diagnosis"] = [data.target_names[t] for t in data.target]
+    frame.sample(200, random_state=0).to_csv(path, index=False)
 
 
 def _team_hub(folder: Path) -> Path:
@@ -199,5 +212,34 @@ def test_jumpstart_launch_and_deploy(page: Page, lab: Lab) -> None:
         "predictions"
     )
     screenshot_themes(page, "jumpstart-deploy")
+
+    # -- fine-tune on my data: a file picked in the file dialog becomes a training job --
+    _patients(lab.root / "patients.csv")
+    entry.locator('[data-testid="mls-jumpstart-finetune"]').click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.locator(
+        ".jp-DirListing-item",
+        has=page.locator(".jp-DirListing-itemText", has_text=re.compile(r"^patients\.csv$")),
+    ).click()
+    dialog.locator(".jp-Dialog-button.jp-mod-accept").click()
+    expect(dialog).to_have_count(0)
+    expect(entry.locator('[data-testid="mls-jumpstart-finetune-data"]')).to_have_value(
+        "patients.csv"
+    )
+    entry.locator('[data-testid="mls-jumpstart-finetune-start"]').click()
+    job_view = visible_view(page, "mls-job-view")
+    # the job's view is in front now: read the (hidden) entry page's job link
+    job_id = page.locator(
+        '.jp-MLStudio-jumpstartEntry[data-name="breast-cancer-classifier"] '
+        '[data-testid="mls-jumpstart-finetune-job"]'
+    ).get_attribute("data-job")
+    assert job_id
+    # the job trains the entry's algorithm on the file (and leaves no process behind)
+    deadline = time.monotonic() + 120
+    while lab.api("GET", f"jobs/{job_id}")["status"] not in ("Completed", "Failed", "Stopped"):
+        assert time.monotonic() < deadline, "the fine-tuning job did not end"
+        time.sleep(1)
+    assert lab.api("GET", f"jobs/{job_id}")["status"] == "Completed"
+    expect(job_view).to_be_visible()
 
     assert mlstudio_errors(console_errors) == [], console_errors

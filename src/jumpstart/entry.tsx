@@ -543,6 +543,7 @@ function FineTuneSection(props: {
             {model.fineTuneJob && (
               <LinkButton
                 data-testid="mls-jumpstart-finetune-job"
+                data-job={model.fineTuneJob}
                 onClick={() =>
                   void options.commands.execute(CommandIDs.openJob, {
                     id: model.fineTuneJob
