@@ -112,6 +112,15 @@ class PipelineExecutionStart(RequestModel):
         default_factory=dict, description="Parameter values (the others take their defaults)."
     )
     version: int | None = Field(default=None, ge=1, description="Default: the latest version.")
+    base_dir: str | None = Field(
+        default=None,
+        max_length=4096,
+        description=(
+            "The folder, relative to the Jupyter root, that the pipeline's relative paths "
+            "are read from (the editor sends its file's folder). Default: the folder of "
+            "the pipeline's latest execution when it is under the root, else the root."
+        ),
+    )
 
 
 class PipelineExecutionRetry(RequestModel):

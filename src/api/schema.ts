@@ -5921,6 +5921,12 @@ export interface components {
              * @default null
              */
             version?: number | null;
+            /**
+             * Base Dir
+             * @description The folder, relative to the Jupyter root, that the pipeline's relative paths are read from (the editor sends its file's folder). Default: the folder of the pipeline's latest execution when it is under the root, else the root.
+             * @default null
+             */
+            base_dir?: string | null;
         };
         /** PipelineIssue */
         PipelineIssue: {

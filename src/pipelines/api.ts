@@ -95,14 +95,22 @@ export function savePipeline(
   );
 }
 
+/**
+ * Start an execution; `baseDir` (relative to the Jupyter root) is the folder its
+ * relative paths are read from: the editor sends its file's folder, the panel nothing
+ * (the server then uses the folder of the pipeline's latest execution).
+ */
 export function startExecution(
   pipeline: string,
   parameters: Record<string, unknown>,
-  settings?: ServerConnection.ISettings
+  settings?: ServerConnection.ISettings,
+  baseDir?: string
 ): Promise<IPipelineExecution> {
+  const body =
+    baseDir === undefined ? { parameters } : { parameters, base_dir: baseDir };
   return requestAPI<IPipelineExecution>(
     `pipelines/${enc(pipeline)}/executions`,
-    { method: 'POST', body: JSON.stringify({ parameters }) },
+    { method: 'POST', body: JSON.stringify(body) },
     settings
   );
 }

@@ -8,6 +8,7 @@
  */
 import { InputDialog } from '@jupyterlab/apputils';
 import type { IDocumentManager } from '@jupyterlab/docmanager';
+import { PathExt } from '@jupyterlab/coreutils';
 import { FileDialog } from '@jupyterlab/filebrowser';
 import * as React from 'react';
 
@@ -205,8 +206,11 @@ function ArgumentField(props: IArgumentProps): JSX.Element {
   const label = schema.title ?? name;
   const id = `mls-pipeline-arg-${step.name}-${name}`;
   const offered = useSuggestions(spec.picker, model.serverSettings);
+  const data = step.arguments.data;
   const columns = useColumns(
-    spec.picker === 'column' ? step.arguments.data : undefined,
+    spec.picker === 'column' && typeof data === 'string'
+      ? rootRelative(model, data)
+      : undefined,
     model.serverSettings
   );
   const suggestions = spec.picker === 'column' ? columns : offered;
@@ -273,7 +277,9 @@ function ArgumentField(props: IArgumentProps): JSX.Element {
                   props.docManager!,
                   spec.picker === 'folder',
                   label
-                ).then(path => path !== null && set(path))
+                ).then(
+                  path => path !== null && set(relativeToDocument(model, path))
+                )
               }
             >
               Browse…
@@ -304,6 +310,27 @@ function ArgumentField(props: IArgumentProps): JSX.Element {
       ))}
     </div>
   );
+}
+
+/**
+ * A picked path (relative to the Jupyter root) as the document's arguments hold it:
+ * relative to the `.pipeline` file's folder, which its executions read paths from.
+ */
+function relativeToDocument(model: PipelineEditorModel, path: string): string {
+  return PathExt.relative(PathExt.dirname(model.context.localPath), path);
+}
+
+/** A document's relative path as the server's file APIs take it (root-relative). */
+function rootRelative(model: PipelineEditorModel, path: string): string {
+  const trimmed = path.trim();
+  if (
+    !trimmed ||
+    trimmed.startsWith('/') ||
+    /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)
+  ) {
+    return trimmed;
+  }
+  return PathExt.join(PathExt.dirname(model.context.localPath), trimmed);
 }
 
 async function pickPath(

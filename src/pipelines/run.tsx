@@ -3,6 +3,7 @@
  * document as the pipeline's latest version and start an execution.
  */
 import { Dialog, showDialog, showErrorMessage } from '@jupyterlab/apputils';
+import { PathExt } from '@jupyterlab/coreutils';
 import type { ServerConnection } from '@jupyterlab/services';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import * as React from 'react';
@@ -112,7 +113,14 @@ export async function runPipeline(
       await model.context.save();
     }
     await savePipeline(doc, settings);
-    const execution = await startExecution(doc.name, parameters, settings);
+    // the document's relative paths are relative to its own folder
+    const folder = PathExt.dirname(model.context.localPath);
+    const execution = await startExecution(
+      doc.name,
+      parameters,
+      settings,
+      folder
+    );
     return execution.id;
   } catch (reason) {
     await showErrorMessage('Run pipeline', errorMessage(reason));

@@ -165,3 +165,27 @@ async def test_bad_input_is_a_400_and_nothing_runs(call: Call) -> None:
     assert (await call("GET", "pipelines", "rest-pipe", "executions"))[1]["items"] == []
     assert (await call("GET", "pipeline-executions", "nope"))[0] == 404
     assert (await call("POST", "pipelines", "ghost", "executions", body={}))[0] == 404
+
+
+async def test_an_execution_reads_paths_from_its_base_folder(call: Call, jp_root_dir: Path) -> None:
+    # a project folder (a JumpStart launch, an editor file in a subfolder) whose document
+    # says "steps/fns.py": relative to that folder, not to the root
+    (jp_root_dir / "project" / "steps").mkdir(parents=True)
+    (jp_root_dir / "project" / "steps" / "fns.py").write_text(FUNCTIONS)
+    assert (await call("POST", "pipelines", body=_document()))[0] == 201
+    for base_dir, message in (("../elsewhere", "not a folder under the root"), ("nope", "nope")):
+        status, body = await call(
+            "POST", "pipelines", "rest-pipe", "executions", body={"base_dir": base_dir}
+        )
+        assert status == 400 and message in body["error"]["message"], body
+    status, first = await call(
+        "POST", "pipelines", "rest-pipe", "executions", body={"base_dir": "project"}
+    )
+    assert status == 201, first
+    assert (await _ended(call, first["id"]))["status"] == "Succeeded"
+    # run again without saying where (the Pipelines panel, a schedule's REST call): it
+    # reads from where the pipeline last ran, not from the root (no steps/ there)
+    status, again = await call("POST", "pipelines", "rest-pipe", "executions", body={})
+    assert status == 201, again
+    ended = await _ended(call, again["id"])
+    assert ended["status"] == "Succeeded", ended

@@ -4,6 +4,7 @@ pipeline's steps are relative to the server's root folder."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import tornado.web
@@ -11,6 +12,7 @@ from jupyter_server.auth.decorator import authorized
 
 from ...api import job_models, pipeline_models
 from ...api.operations import API_PREFIX
+from ...errors import InvalidArgumentError
 from ...pipelines.definition import step_types, validate_document
 from .base import BadRequest, MLStudioHandler
 
@@ -138,12 +140,13 @@ class PipelineExecutionsHandler(_PipelinesBase):
     @tornado.web.authenticated
     async def post(self, pipeline: str) -> None:
         body = self.parse_body(pipeline_models.PipelineExecutionStart)
+        base_dir = await self.call(self._base_dir, pipeline, body.base_dir)
         execution = await self.call(
             self.studio.pipelines.start,
             pipeline,
             body.parameters,
             version=body.version,
-            base_dir=self.root_dir,
+            base_dir=base_dir,
         )
         self.emit_change("pipeline-executions", "created", execution.id)
         self.set_header(
@@ -151,6 +154,23 @@ class PipelineExecutionsHandler(_PipelinesBase):
             f"{self.base_url.rstrip('/')}{API_PREFIX}/pipeline-executions/{execution.id}",
         )
         self.write_model(await _execution(self, execution.id), status=201)
+
+    def _base_dir(self, pipeline: str, given: str | None) -> Path:
+        """Where the execution reads its relative paths: the folder asked for, else where
+        the pipeline last ran (a JumpStart project's folder, an editor file's folder),
+        else the root. Always a folder under the root."""
+        root = self.root_dir
+        if given is not None:
+            folder = (root / given).resolve()
+            if not folder.is_relative_to(root) or not folder.is_dir():
+                raise InvalidArgumentError(f"base_dir: {given!r} is not a folder under the root.")
+            return folder
+        latest = self.studio.pipelines.executions(pipeline=pipeline, max_items=1)
+        if latest and latest[0].base_dir:
+            folder = Path(latest[0].base_dir).resolve()
+            if folder.is_relative_to(root) and folder.is_dir():
+                return folder
+        return root
 
 
 async def _execution(
