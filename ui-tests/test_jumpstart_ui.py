@@ -105,6 +105,8 @@ def test_jumpstart_launch_and_deploy(page: Page, lab: Lab) -> None:
     ).to_have_text("from team-hub")
     broken = panel.locator('[data-testid="mls-jumpstart-error"]', has_text="broken")
     expect(broken).to_contain_text("team-hub")
+    panel.locator(f'{CARD}[data-name="team-cancer"]').scroll_into_view_if_needed()
+    screenshot_themes(page, "jumpstart-panel")
 
     panel.locator('[data-testid="mls-jumpstart-task"][data-task="classification"]').click()
     _only(cards, "data-task", "classification")
@@ -122,7 +124,6 @@ def test_jumpstart_launch_and_deploy(page: Page, lab: Lab) -> None:
     expect(panel.locator('[data-testid="mls-jumpstart-empty"]')).to_be_visible()
     panel.locator('[data-testid="mls-jumpstart-search"]').fill("churn")
     expect(cards).to_have_count(1)
-    screenshot_themes(page, "jumpstart-panel")
 
     # -- the entry page ----------------------------------------------------------------
     cards.first.click()

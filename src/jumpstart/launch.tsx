@@ -6,13 +6,14 @@
  * completes, when the view was opened by Launch), the folder, the training
  * run, the model version, the endpoint (with its status) and the monitor.
  */
-import type { ServerConnection } from '@jupyterlab/services';
+import type { Event, ServerConnection } from '@jupyterlab/services';
 import type { CommandRegistry } from '@lumino/commands';
 import { ISignal, Signal } from '@lumino/signaling';
 import * as React from 'react';
 
 import { getEndpoint } from '../api/endpoints';
 import { getJob } from '../api/jobs';
+import { resourceChange } from '../events';
 import { getModelLineage } from '../api/registry';
 import type { Endpoint } from '../api/types';
 import { readThemeColors } from '../charts/theme';
@@ -34,8 +35,12 @@ import { ResourcePanel, ResourceView } from '../ui/view';
 import type { IModelError } from '../tokens';
 import { getLaunch, ICatalogLaunch, isLaunchActive } from './api';
 import { launchMod } from './logic';
+import { LAUNCHES_RESOURCE } from './model';
 
-const POLL_MS = 1000;
+/** A fallback: the server's launch events usually come first. */
+const POLL_MS = 3000;
+/** The endpoint's status after the launch, until it serves or fails. */
+const ENDPOINT_POLL_MS = 1000;
 const ENDPOINT_SETTLED = new Set(['InService', 'Failed', 'OutOfService']);
 
 export class LaunchModel {
@@ -43,8 +48,11 @@ export class LaunchModel {
     readonly id: string,
     private readonly _settings?: ServerConnection.ISettings,
     /** Called once when the launch completes, if it was running when the view opened. */
-    private readonly _onCompleted?: (launch: ICatalogLaunch) => void
-  ) {}
+    private readonly _onCompleted?: (launch: ICatalogLaunch) => void,
+    private readonly _events: Event.IManager | null = null
+  ) {
+    this._events?.stream.connect(this._onEvent, this);
+  }
 
   get changed(): ISignal<this, void> {
     return this._changed;
@@ -101,8 +109,20 @@ export class LaunchModel {
     }
     this._disposed = true;
     window.clearTimeout(this._timer);
+    this._events?.stream.disconnect(this._onEvent, this);
     this._execution?.dispose();
     Signal.clearData(this);
+  }
+
+  private _onEvent(_: unknown, emission: Event.Emission): void {
+    const change = resourceChange(emission, LAUNCHES_RESOURCE);
+    if (
+      change?.id === this.id &&
+      this._launch &&
+      isLaunchActive(this._launch)
+    ) {
+      void this._poll();
+    }
   }
 
   private async _poll(): Promise<void> {
@@ -143,14 +163,18 @@ export class LaunchModel {
     }
     this._completeOnFirst = false;
     this._changed.emit();
-    if (
-      !this._launch ||
-      isLaunchActive(this._launch) ||
-      (this._launch.endpoint_name &&
-        this._launch.status === 'Completed' &&
-        !ENDPOINT_SETTLED.has(this._endpoint?.status ?? ''))
-    ) {
+    const launch = this._launch;
+    if (!launch || isLaunchActive(launch)) {
       this._timer = window.setTimeout(() => void this._poll(), POLL_MS);
+    } else if (
+      launch.endpoint_name &&
+      launch.status === 'Completed' &&
+      !ENDPOINT_SETTLED.has(this._endpoint?.status ?? '')
+    ) {
+      this._timer = window.setTimeout(
+        () => void this._poll(),
+        ENDPOINT_POLL_MS
+      );
     }
   }
 
@@ -233,6 +257,7 @@ export class LaunchModel {
 export interface ILaunchViewOptions {
   id: string;
   settings?: ServerConnection.ISettings;
+  events?: Event.IManager | null;
   commands: CommandRegistry;
   /** Open the notebook when the launch completes (the view was opened by Launch). */
   openNotebook: boolean;
@@ -241,11 +266,16 @@ export interface ILaunchViewOptions {
 export class LaunchView extends ResourceView<LaunchModel> {
   constructor(options: ILaunchViewOptions) {
     const { commands } = options;
-    const model = new LaunchModel(options.id, options.settings, launch => {
-      if (launch.notebook) {
-        void commands.execute('docmanager:open', { path: launch.notebook });
-      }
-    });
+    const model = new LaunchModel(
+      options.id,
+      options.settings,
+      launch => {
+        if (launch.notebook) {
+          void commands.execute('docmanager:open', { path: launch.notebook });
+        }
+      },
+      options.events ?? null
+    );
     model.completeOnFirst = options.openNotebook;
     super({
       content: new ResourcePanel(model, 'mls-jumpstart-launch-view', m => (

@@ -1,12 +1,14 @@
 /**
  * The JumpStart panel's state: the catalog (entries, load errors, sources,
- * tasks), the filter, and the recent launches, read again every few seconds
- * while one of them runs.
+ * tasks), the filter, and the recent launches, read again when the server
+ * announces a launch change (and, as a fallback, every few seconds while one
+ * of them runs).
  */
-import type { ServerConnection } from '@jupyterlab/services';
+import type { Event, ServerConnection } from '@jupyterlab/services';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { ServerExtensionMissingError } from '../api/request';
+import { resourceChange } from '../events';
 import { errorOf } from '../ui/errors';
 import type { IModelError } from '../tokens';
 import {
@@ -19,10 +21,18 @@ import {
 } from './api';
 import { filterEntries, ICatalogFilter, tasksOf } from './logic';
 
-const LAUNCH_POLL_MS = 2000;
+const LAUNCH_POLL_MS = 5000;
+
+/** The `resource` of the server's events about launch records. */
+export const LAUNCHES_RESOURCE = 'catalog-launches';
 
 export class CatalogModel {
-  constructor(private readonly _settings?: ServerConnection.ISettings) {}
+  constructor(
+    private readonly _settings?: ServerConnection.ISettings,
+    private readonly _events: Event.IManager | null = null
+  ) {
+    this._events?.stream.connect(this._onEvent, this);
+  }
 
   get changed(): ISignal<this, void> {
     return this._changed;
@@ -99,7 +109,14 @@ export class CatalogModel {
 
   dispose(): void {
     window.clearTimeout(this._timer);
+    this._events?.stream.disconnect(this._onEvent, this);
     Signal.clearData(this);
+  }
+
+  private _onEvent(_: unknown, emission: Event.Emission): void {
+    if (this._catalog && resourceChange(emission, LAUNCHES_RESOURCE)) {
+      void this.refreshLaunches();
+    }
   }
 
   private _setLaunches(launches: ICatalogLaunch[]): void {

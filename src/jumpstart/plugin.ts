@@ -52,7 +52,8 @@ export const jumpstartPlugin: JupyterFrontEndPlugin<void> = {
   ): void => {
     const { commands, serviceManager } = app;
     const settings = serviceManager.serverSettings;
-    const model = new CatalogModel(settings);
+    const events = serviceManager.events;
+    const model = new CatalogModel(settings, events);
     const entries = new WidgetTracker<EntryView>({
       namespace: 'mlstudio-jumpstart-entries'
     });
@@ -65,7 +66,7 @@ export const jumpstartPlugin: JupyterFrontEndPlugin<void> = {
         app,
         launches,
         launches.find(v => v.model.id === id),
-        () => new LaunchView({ id, settings, commands, openNotebook })
+        () => new LaunchView({ id, settings, events, commands, openNotebook })
       );
 
     app.commands.addCommand(CommandIDs.openJumpStart, {
