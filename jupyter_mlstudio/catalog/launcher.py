@@ -404,13 +404,33 @@ class Launcher:
         baseline = None
         if data is not None:
             _, baseline = monitor.suggest_baseline(
-                data=data.removeprefix("file://"),
+                data=self._model_inputs_only(endpoint, data.removeprefix("file://"), name),
                 output=f"{monitor.artifact_root}/monitors/{name}/baseline",
             )
         monitor.create_monitor(
             name, endpoint=endpoint, schedule=MONITOR_SCHEDULE, baseline=baseline
         )
         return name
+
+    def _model_inputs_only(self, endpoint: str, data: str, name: str) -> str:
+        """The training data cut to the columns the endpoint's model takes: requests never
+        carry the target or the columns the model leaves out, so a baseline describing
+        them would report them missing at every check."""
+        from ..data_files import read_table
+
+        try:
+            version = self.studio.monitor.endpoint_source(endpoint).version
+        except MLStudioError:
+            return data
+        signature = (version.signature if version is not None else None) or {}
+        inputs = {str(i["name"]) for i in signature.get("inputs", []) if isinstance(i, dict)}
+        frame = read_table(Path(data)) if inputs else None
+        if frame is None or not inputs & set(frame.columns) or set(frame.columns) <= inputs:
+            return data
+        path = self.studio.config.home / "catalog" / "baselines" / f"{name}.parquet"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        frame[[c for c in frame.columns if c in inputs]].to_parquet(path, index=False)
+        return str(path)
 
     # -- reading ----------------------------------------------------------------------
     def reconciled(self, launch: CatalogLaunch) -> CatalogLaunch:

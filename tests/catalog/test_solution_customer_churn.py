@@ -17,6 +17,7 @@ from nbclient import NotebookClient
 import jupyter_mlstudio as mls
 from jupyter_mlstudio.config import SERVER_ROOT_ENV
 from jupyter_mlstudio.errors import MLStudioError
+from jupyter_mlstudio.monitor.baseline import CONSTRAINTS_FILE, load_constraints
 from jupyter_mlstudio.studio import Studio, default_studio
 
 ENTRY = "customer-churn"
@@ -74,6 +75,12 @@ def test_customer_churn_launches_end_to_end(
             "rate(1 hour)",
         )
         assert monitor.baseline  # from the training split
+        # ... cut to the model's inputs: a request has no target column, and a baseline
+        # feature missing from the traffic would be a violation at every check
+        constraints = load_constraints(f"{monitor.baseline}/{CONSTRAINTS_FILE}")
+        baseline_features = {f.name for f in constraints.features}
+        assert baseline_features == {i["name"] for i in version.signature["inputs"]}
+        assert "churned" not in baseline_features
 
         # the notebook runs top to bottom in the project folder, reaching the endpoint
         notebook = nbformat.read(folder / "customer-churn.ipynb", as_version=4)
