@@ -8,11 +8,13 @@ click and sends its example request (the answer's predictions are shown)."""
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 import yaml
@@ -42,6 +44,16 @@ def _patients(path: Path) -> None:
     frame.sample(200, random_state=0).to_csv(path, index=False)
 
 
+def _tiny_entries() -> ModuleType:
+    """The catalog tests' tiny private solution (tests/catalog/catalog_test_entries.py)."""
+    path = Path(__file__).parents[1] / "tests" / "catalog" / "catalog_test_entries.py"
+    spec = importlib.util.spec_from_file_location("catalog_test_entries", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def _team_hub(folder: Path) -> Path:
     """A private catalog: one custom entry (the pre-built breast-cancer model under
     another name) and one malformed entry."""
@@ -53,6 +65,7 @@ def _team_hub(folder: Path) -> Path:
     manifest = yaml.safe_load((custom / "manifest.yaml").read_text())
     manifest.update(name="team-cancer", title="Team cancer screen", endpoint_name="team-cancer")
     (custom / "manifest.yaml").write_text(yaml.safe_dump(manifest))
+    _tiny_entries().write_tiny_entry(hub)  # a one-step solution that fails when asked
     (hub / "broken").mkdir()
     (hub / "broken" / "manifest.yaml").write_text("format: mlstudio.catalog-entry\nname: broken\n")
     return hub
@@ -242,5 +255,25 @@ def test_jumpstart_launch_and_deploy(page: Page, lab: Lab) -> None:
         time.sleep(1)
     assert lab.api("GET", f"jobs/{job_id}")["status"] == "Completed"
     expect(job_view).to_be_visible()
+
+    # -- a failed launch says which step failed and why -----------------------------
+    panel = show_left(page, "mlstudio-jumpstart", PANEL)
+    panel.locator('[data-testid="mls-jumpstart-kind"][data-kind="all"]').click()
+    panel.locator('[data-testid="mls-jumpstart-search"]').fill("tiny")
+    panel.locator(f'{CARD}[data-name="tiny-team"]').click()
+    entry = visible_view(page, "mls-jumpstart-entry")
+    entry.locator('input[data-param="fail"]').check()
+    entry.locator('[data-testid="mls-jumpstart-launch"]').click()
+    view = visible_view(page, "mls-jumpstart-launch-view")
+    expect(view.locator('[data-testid="mls-jumpstart-launch-status"]')).to_have_attribute(
+        "data-status", "Failed", timeout=90_000
+    )
+    failure = view.locator('[data-testid="mls-jumpstart-launch-failure"]')
+    expect(failure).to_contain_text("Step check failed")
+    expect(failure).to_contain_text("the rows did not pass the check")
+    expect(view.locator('[data-testid="mls-pipeline-node"][data-step="check"]')).to_have_attribute(
+        "data-status", "Failed"
+    )
+    screenshot_themes(page, "jumpstart-launch-failed")
 
     assert mlstudio_errors(console_errors) == [], console_errors

@@ -342,9 +342,11 @@ function LaunchPage(props: {
         </LinkButton>
       </PageHeader>
       <div className="jp-MLStudio-jumpstartStage">
-        <span data-testid="mls-jumpstart-launch-message">
-          {launch.message ?? ''}
-        </span>
+        {launch.status !== 'Failed' && (
+          <span data-testid="mls-jumpstart-launch-message">
+            {launch.message ?? ''}
+          </span>
+        )}
         <span className="jp-MLStudio-muted">
           started <RelativeTime iso={launch.created} />
         </span>
