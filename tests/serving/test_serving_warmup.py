@@ -89,7 +89,9 @@ def _timed_predictions(endpoint: EndpointProcess, count: int) -> list[float]:
 def test_every_worker_answers_its_first_request_warm(endpoint_of: Any) -> None:
     endpoint = endpoint_of(
         name="warm",
-        variants=[{"model": "cold-start", "instances": 2, "trusted": ["serving_warm_models.ColdStart"]}],
+        variants=[
+            {"model": "cold-start", "instances": 2, "trusted": ["serving_warm_models.ColdStart"]}
+        ],
     )
     # without the warm-up, the first request of each worker waits for the slow first call
     first = _timed_predictions(endpoint, 4)
