@@ -476,6 +476,20 @@ class ExecutionEngine:
             **common,
         )
 
+    def _job_of_model(self, source: str) -> Job | None:
+        """The training job whose model folder ``source`` is: a Training step's ``model``
+        output in this execution (or the one it reused), or a Tuning step's best trial."""
+        for step in self.store.steps(self.execution.id):
+            if (step.outputs or {}).get("model") != source:
+                continue
+            ref = step.job_id or (step.properties or {}).get("BestTrialJobName")
+            if ref:
+                try:
+                    return self.studio.jobs.find(str(ref))
+                except MLStudioError:
+                    return None
+        return None
+
     def _inline_step(self, doc: StepDocument, a: Mapping[str, Any]) -> dict[str, Any]:
         """RegisterModel and Deploy: their properties; a component step (Tuning,
         FeatureIngest, MonitorBaseline, MonitorCheck): its outputs, metrics and properties
@@ -507,8 +521,15 @@ class ExecutionEngine:
                 earlier = []
             if earlier:
                 return {"ModelName": a["model_name"], "ModelVersion": earlier[0].version}
+            job = self._job_of_model(source)
             registered = self.studio.registry.register(
-                str(_local_path(source)) if "://" not in source.removeprefix("file://") else source,
+                # the job that trained it, when known: the version keeps its run, data and
+                # input channels as lineage (a bare folder has none)
+                job
+                if job is not None
+                else str(_local_path(source))
+                if "://" not in source.removeprefix("file://")
+                else source,
                 a["model_name"],
                 description=str(a.get("description") or ""),
                 tags={

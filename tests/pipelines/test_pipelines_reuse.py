@@ -60,6 +60,11 @@ def test_unchanged_rerun_reuses_version_and_endpoint(
             "deploy": "Succeeded",
         }
         generation = studio.endpoints.get("reuse-ep").generation
+        # the version registered from the Training step's model keeps the job's lineage
+        version = studio.registry.get_version("reuse-cancer", 1)
+        trained = studio.jobs.find(first.step("train").job_id or "")
+        assert (version.source_job_id, version.source_run_id) == (trained.id, trained.run_id)
+        assert version.data_ref
 
         second = pipeline.run(studio=studio, base_dir=tmp_path)
         assert second.wait(timeout=60).status == "Succeeded"
