@@ -480,9 +480,18 @@ class ExecutionEngine:
         """The training job whose model folder ``source`` is: a Training step's ``model``
         output in this execution (or the one it reused), or a Tuning step's best trial."""
         for step in self.store.steps(self.execution.id):
-            if (step.outputs or {}).get("model") != source:
+            # only a training job's model folder is what the job registers; a Python or
+            # Processing step's "model" output is a folder of its own making
+            if (
+                step.type not in ("Training", "Tuning")
+                or (step.outputs or {}).get("model") != source
+            ):
                 continue
-            ref = step.job_id or (step.properties or {}).get("BestTrialJobName")
+            ref = (
+                (step.properties or {}).get("BestTrialJobName")
+                if step.type == "Tuning"
+                else step.job_id
+            )
             if ref:
                 try:
                     return self.studio.jobs.find(str(ref))
