@@ -173,7 +173,11 @@ async def test_an_execution_reads_paths_from_its_base_folder(call: Call, jp_root
     (jp_root_dir / "project" / "steps").mkdir(parents=True)
     (jp_root_dir / "project" / "steps" / "fns.py").write_text(FUNCTIONS)
     assert (await call("POST", "pipelines", body=_document()))[0] == 201
-    for base_dir, message in (("../elsewhere", "not a folder under the root"), ("nope", "nope")):
+    for base_dir, message in (
+        ("../elsewhere", "not a folder under the root"),
+        ("nope", "nope"),
+        ("0" * 4000, "not a folder under the root"),  # a name too long for the OS
+    ):
         status, body = await call(
             "POST", "pipelines", "rest-pipe", "executions", body={"base_dir": base_dir}
         )

@@ -161,9 +161,14 @@ class PipelineExecutionsHandler(_PipelinesBase):
         else the root. Always a folder under the root."""
         root = self.root_dir
         if given is not None:
-            folder = (root / given).resolve()
-            if not folder.is_relative_to(root) or not folder.is_dir():
-                raise InvalidArgumentError(f"base_dir: {given!r} is not a folder under the root.")
+            try:
+                folder = (root / given).resolve()
+                found = folder.is_relative_to(root) and folder.is_dir()
+            except (OSError, ValueError):  # a name too long, a NUL byte
+                found = False
+            if not found:
+                shown = given if len(given) <= 200 else f"{given[:200]}…"
+                raise InvalidArgumentError(f"base_dir: {shown!r} is not a folder under the root.")
             return folder
         latest = self.studio.pipelines.executions(pipeline=pipeline, max_items=1)
         if latest and latest[0].base_dir:
