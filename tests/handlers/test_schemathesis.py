@@ -54,8 +54,18 @@ SEMANTIC_400 = {
 }
 
 
+# The built-in JumpStart catalog always has entries, so a generated launch, deploy or
+# fine-tune of one of them would start real pipelines, endpoints and jobs. Those routes are
+# left out here; tests/catalog/test_catalog_rest.py covers their 4xx answers and their work.
+NOT_FUZZED = r"/catalog/\{name\}/(launch|deploy|fine-tune)$"
+
+
 def config() -> str:
     blocks = [
+        "[[operations]]\n"
+        'include-method = "POST"\n'
+        f"include-path-regex = {json.dumps(NOT_FUZZED)}\n"
+        "enabled = false\n",
         "[generation]\n"
         "allow-x00 = true\n"  # NUL bytes in every string (the 500s of issue 13)
         "max-examples = 12\n"
@@ -63,7 +73,7 @@ def config() -> str:
         "[checks.positive_data_acceptance]\n"
         'expected-statuses = ["2xx", 401, 403, 404, 409, 414]\n'
         "[checks.negative_data_rejection]\n"
-        "expected-statuses = [400, 401, 403, 404, 405, 406, 409, 414, 415, 422]\n"
+        "expected-statuses = [400, 401, 403, 404, 405, 406, 409, 414, 415, 422]\n",
     ]
     for method, regex in SEMANTIC_400.items():
         blocks.append(
