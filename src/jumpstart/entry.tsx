@@ -7,7 +7,6 @@
  */
 import type { IDocumentManager } from '@jupyterlab/docmanager';
 import { FileDialog } from '@jupyterlab/filebrowser';
-import { MimeModel } from '@jupyterlab/rendermime';
 import type { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import type { ServerConnection } from '@jupyterlab/services';
 import type { CommandRegistry } from '@lumino/commands';
@@ -24,6 +23,7 @@ import {
   ScrollTable,
   StatusBadge
 } from '../ui/components';
+import { RenderedMarkdown } from '../ui/markdown';
 import { ResourcePanel, ResourceView } from '../ui/view';
 import type { ICatalogEntry, ICatalogLaunch, ICatalogParameter } from './api';
 import { EntryModel } from './entry-model';
@@ -104,7 +104,13 @@ function EntryPage(props: {
           )}
           {entry.readme.trim() && (
             <PageSection title="About">
-              <Markdown text={entry.readme} rendermime={options.rendermime} />
+              <RenderedMarkdown
+                text={entry.readme}
+                rendermime={options.rendermime}
+                className="jp-MLStudio-jumpstartReadme"
+                plainClassName="jp-MLStudio-jumpstartCode"
+                testId="mls-jumpstart-readme"
+              />
             </PageSection>
           )}
         </div>
@@ -557,52 +563,6 @@ function FineTuneSection(props: {
         </div>
       )}
     </PageSection>
-  );
-}
-
-/** The README, rendered (and sanitized) by JupyterLab's Markdown renderer. */
-function Markdown(props: {
-  text: string;
-  rendermime: IRenderMimeRegistry | null;
-}): JSX.Element {
-  const { text, rendermime } = props;
-  const host = React.useRef<HTMLDivElement>(null);
-  React.useEffect(() => {
-    const node = host.current;
-    if (!node || !rendermime) {
-      return;
-    }
-    const renderer = rendermime.createRenderer('text/markdown');
-    node.appendChild(renderer.node);
-    void renderer
-      .renderModel(
-        new MimeModel({ data: { 'text/markdown': text }, trusted: false })
-      )
-      .then(() => {
-        node.dataset.rendered = 'true';
-      });
-    return () => {
-      delete node.dataset.rendered;
-      renderer.node.remove();
-      renderer.dispose();
-    };
-  }, [text, rendermime]);
-  if (!rendermime) {
-    return (
-      <pre
-        className="jp-MLStudio-jumpstartCode"
-        data-testid="mls-jumpstart-readme"
-      >
-        {text}
-      </pre>
-    );
-  }
-  return (
-    <div
-      ref={host}
-      className="jp-MLStudio-jumpstartReadme"
-      data-testid="mls-jumpstart-readme"
-    />
   );
 }
 

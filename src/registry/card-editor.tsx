@@ -4,7 +4,6 @@
  * of its five fields with Save and Cancel. Export Markdown downloads the
  * saved card as the server renders it.
  */
-import { MimeModel } from '@jupyterlab/rendermime';
 import type { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { downloadIcon, editIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
@@ -13,6 +12,7 @@ import { CARD_FIELDS, CardField } from '../api/registry';
 import type { ModelVersionModel } from './version-model';
 import { ActionButton } from '../ui/components';
 import { downloadText } from '../ui/download';
+import { RenderedMarkdown } from '../ui/markdown';
 
 const CARD_LABELS: Record<CardField, string> = {
   intended_use: 'Intended use',
@@ -134,9 +134,12 @@ export function CardSection(props: {
       {editing ? (
         <CardEditor model={model} />
       ) : (
-        <RenderedCard
-          markdown={cardMarkdown(data?.card ?? {})}
+        <RenderedMarkdown
+          text={cardMarkdown(data?.card ?? {})}
           rendermime={props.rendermime}
+          className="jp-MLStudio-cardRendered"
+          plainClassName="jp-MLStudio-cardPlain"
+          testId="mls-card-rendered"
         />
       )}
     </section>
@@ -182,53 +185,5 @@ function CardEditor(props: { model: ModelVersionModel }): JSX.Element {
         )
       )}
     </div>
-  );
-}
-
-/**
- * Markdown rendered by JupyterLab's Markdown renderer. The model is not
- * trusted, so the HTML is sanitized (no scripts, no event handlers).
- */
-function RenderedCard(props: {
-  markdown: string;
-  rendermime: IRenderMimeRegistry | null;
-}): JSX.Element {
-  const { markdown, rendermime } = props;
-  const host = React.useRef<HTMLDivElement>(null);
-  React.useEffect(() => {
-    const node = host.current;
-    if (!node || !rendermime) {
-      return;
-    }
-    const renderer = rendermime.createRenderer('text/markdown');
-    // The node is placed by hand, not attached as a widget: React removes
-    // the host when the editor replaces it, and a detach would then throw.
-    node.appendChild(renderer.node);
-    void renderer
-      .renderModel(
-        new MimeModel({ data: { 'text/markdown': markdown }, trusted: false })
-      )
-      .then(() => {
-        node.dataset.rendered = 'true';
-      });
-    return () => {
-      delete node.dataset.rendered;
-      renderer.node.remove();
-      renderer.dispose();
-    };
-  }, [markdown, rendermime]);
-  if (!rendermime) {
-    return (
-      <pre className="jp-MLStudio-cardPlain" data-testid="mls-card-rendered">
-        {markdown}
-      </pre>
-    );
-  }
-  return (
-    <div
-      ref={host}
-      className="jp-MLStudio-cardRendered"
-      data-testid="mls-card-rendered"
-    />
   );
 }
