@@ -3,7 +3,11 @@ CSV and a one-step pipeline (a few seconds), whose step fails when asked to."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
+
+from jupyter_mlstudio.errors import MLStudioError
+from jupyter_mlstudio.studio import Studio
 
 TINY_MANIFEST = """\
 format: mlstudio.catalog-entry
@@ -81,3 +85,11 @@ def write_tiny_entry(catalog: Path, name: str = "tiny-team") -> Path:
     (folder / "tiny.ipynb").write_text(TINY_NOTEBOOK)
     (folder / "README.md").write_text("# Tiny\n\nA team's entry.\n")
     return folder
+
+
+def stop_endpoints(studio: Studio, name: str) -> None:
+    """Delete a solution's endpoint and stop every serving process the studio started, so
+    none outlives a test, even after a failed assertion."""
+    with contextlib.suppress(MLStudioError):
+        studio.endpoints.delete(name)
+    studio.endpoints.stop_all()

@@ -6,27 +6,19 @@ to bottom."""
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 import nbformat
 import numpy as np
 import pytest
+from catalog_test_entries import stop_endpoints
 from nbclient import NotebookClient
 
 import jupyter_mlstudio as mls
 from jupyter_mlstudio.config import SERVER_ROOT_ENV
-from jupyter_mlstudio.errors import MLStudioError
-from jupyter_mlstudio.studio import Studio, default_studio
+from jupyter_mlstudio.studio import default_studio
 
 ENTRY = "credit-risk"
-
-
-def _stop_endpoints(studio: Studio) -> None:
-    """No serving process outlives the test, even after a failed assertion."""
-    with contextlib.suppress(MLStudioError):
-        studio.endpoints.delete("credit-risk")
-    studio.endpoints.stop_all()
 
 
 def test_credit_risk_launches_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -99,4 +91,4 @@ def test_credit_risk_launches_end_to_end(tmp_path: Path, monkeypatch: pytest.Mon
         assert len(mls.list_jobs(kind="training")) == 1
         assert "not running" not in outputs
     finally:
-        _stop_endpoints(studio)
+        stop_endpoints(studio, "credit-risk")

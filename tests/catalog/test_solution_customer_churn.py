@@ -6,28 +6,20 @@ the endpoint)."""
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 import nbformat
 import pandas as pd
 import pytest
+from catalog_test_entries import stop_endpoints
 from nbclient import NotebookClient
 
 import jupyter_mlstudio as mls
 from jupyter_mlstudio.config import SERVER_ROOT_ENV
-from jupyter_mlstudio.errors import MLStudioError
 from jupyter_mlstudio.monitor.baseline import CONSTRAINTS_FILE, load_constraints
-from jupyter_mlstudio.studio import Studio, default_studio
+from jupyter_mlstudio.studio import default_studio
 
 ENTRY = "customer-churn"
-
-
-def _stop_endpoints(studio: Studio) -> None:
-    """No serving process outlives the test, even after a failed assertion."""
-    with contextlib.suppress(MLStudioError):
-        studio.endpoints.delete("churn")
-    studio.endpoints.stop_all()
 
 
 def test_customer_churn_launches_end_to_end(
@@ -99,4 +91,4 @@ def test_customer_churn_launches_end_to_end(
         assert "test AUC" in outputs and "predicted_churn" in outputs
         assert "not running" not in outputs
     finally:
-        _stop_endpoints(studio)
+        stop_endpoints(studio, "churn")

@@ -6,7 +6,6 @@ notebook runs top to bottom and reaches the endpoint."""
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import urllib.error
@@ -16,21 +15,14 @@ from typing import Any
 
 import nbformat
 import pytest
+from catalog_test_entries import stop_endpoints
 from nbclient import NotebookClient
 
 import jupyter_mlstudio as mls
 from jupyter_mlstudio.config import SERVER_ROOT_ENV
-from jupyter_mlstudio.errors import MLStudioError
-from jupyter_mlstudio.studio import Studio, default_studio
+from jupyter_mlstudio.studio import default_studio
 
 ENTRY = "digit-recognition"
-
-
-def _stop_endpoints(studio: Studio) -> None:
-    """No serving process outlives the test, even after a failed assertion."""
-    with contextlib.suppress(MLStudioError):
-        studio.endpoints.delete("digits")
-    studio.endpoints.stop_all()
 
 
 def _post(endpoint: Any, body: bytes, content_type: str) -> tuple[int, Any]:
@@ -120,4 +112,4 @@ def test_digit_recognition_launches_end_to_end(
         assert "digit_0.png: predicted 0" in outputs
         assert "not running" not in outputs
     finally:
-        _stop_endpoints(studio)
+        stop_endpoints(studio, "digits")

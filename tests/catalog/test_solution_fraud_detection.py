@@ -6,28 +6,20 @@ alerts; the notebook runs top to bottom."""
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 import nbformat
 import numpy as np
 import pandas as pd
 import pytest
+from catalog_test_entries import stop_endpoints
 from nbclient import NotebookClient
 
 import jupyter_mlstudio as mls
 from jupyter_mlstudio.config import SERVER_ROOT_ENV
-from jupyter_mlstudio.errors import MLStudioError
-from jupyter_mlstudio.studio import Studio, default_studio
+from jupyter_mlstudio.studio import default_studio
 
 ENTRY = "fraud-detection"
-
-
-def _stop_endpoints(studio: Studio) -> None:
-    """No serving process outlives the test, even after a failed assertion."""
-    with contextlib.suppress(MLStudioError):
-        studio.endpoints.delete(ENTRY)
-    studio.endpoints.stop_all()
 
 
 def test_fraud_detection_launches_end_to_end(
@@ -96,4 +88,4 @@ def test_fraud_detection_launches_end_to_end(
         assert len(mls.list_jobs(kind="training")) == 1
         assert "not running" not in outputs
     finally:
-        _stop_endpoints(studio)
+        stop_endpoints(studio, ENTRY)
