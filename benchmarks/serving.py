@@ -130,11 +130,17 @@ with open(pickled, "rb") as handle:
     model = pickle.load(handle)
 X = pd.read_json(example_path, orient="split")
 batch = X.sample(rows, random_state=0, replace=True)
-model.predict(batch)  # warm
+predict = model.predict
+if sys.argv[5:] == ["compiled"]:  # the compiled forest our workers use for small batches
+    from jupyter_mlstudio.serving.fast_forest import compile_forest
+    compiled = compile_forest(model)
+    assert compiled is not None and compiled.predict(batch) is not None
+    predict = compiled.predict
+predict(batch)  # warm
 count = calls = 0
 started, cpu_started = time.perf_counter(), time.process_time()
 while True:
-    model.predict(batch)
+    predict(batch)
     count += rows
     calls += 1
     elapsed = time.perf_counter() - started
@@ -144,6 +150,9 @@ cpu = time.process_time() - cpu_started
 print(json.dumps({"rows_per_s": count / elapsed, "ms_per_call": 1000 * elapsed / calls,
                   "cpu_ms_per_call": 1000 * cpu / calls}))
 """
+
+
+MAX_COMPILED_ROWS = 256  # serving/fast_forest.py MAX_ROWS
 
 
 class SetupError(Exception):
@@ -528,13 +537,20 @@ def metrics_delta(before: dict[str, Any], after: dict[str, Any]) -> MetricsDelta
 
 # -- the limit ------------------------------------------------------------------------------
 def in_process_rate(
-    pickled: Path, example: Path, rows: int, seconds: float, processes: int
+    pickled: Path,
+    example: Path,
+    rows: int,
+    seconds: float,
+    processes: int,
+    compiled: bool = False,
 ) -> tuple[float, float, list[str], float]:
     """(rows/s summed over ``processes`` concurrent processes, ms per predict call (mean
     over processes), the command, CPU ms per call (mean)): ``model.predict`` on
-    ``rows``-row batches."""
+    ``rows``-row batches (``compiled``: the compiled forest of serving/fast_forest.py)."""
     command = [sys.executable, "-c", IN_PROCESS, str(pickled), str(example), str(rows)]
     command.append(f"{seconds:g}")
+    if compiled:
+        command.append("compiled")
     running = [
         subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=thread_limited_env()
@@ -932,6 +948,13 @@ def run(args: argparse.Namespace, wrk: str, command_line: str) -> int:
         one_rate, one_call, _, _ = in_process_rate(
             pickled, example, 1, min(args.limit_seconds, 3.0), 1
         )
+        # our workers answer batches of up to 256 rows of a forest with the compiled
+        # forest: the limit of that same call, beside scikit-learn's
+        compiled_rate = None
+        if batch_rows <= MAX_COMPILED_ROWS:
+            compiled_rate, _, _, _ = in_process_rate(
+                pickled, example, batch_rows, args.limit_seconds, args.workers, compiled=True
+            )
         limit = {
             "batch_rows": batch_rows,
             "processes": args.workers,
@@ -945,6 +968,8 @@ def run(args: argparse.Namespace, wrk: str, command_line: str) -> int:
             "max_batch_rows_per_s": full_rate,
             "max_batch_ms_per_call": full_call,
             "fraction_of_max_batch": top.ours.req_per_s / full_rate if full_rate else None,
+            "compiled_rows_per_s": compiled_rate,
+            "fraction_of_compiled": top.ours.req_per_s / compiled_rate if compiled_rate else None,
         }
 
         report(
@@ -1114,6 +1139,14 @@ def report(
         f"({limit['max_batch_ms_per_call']:.2f} ms per call); ours = "
         f"{100 * (limit['fraction_of_max_batch'] or 0):.0f} % of it."
     )
+    if limit.get("compiled_rows_per_s"):
+        print(
+            f"The same {limit['batch_rows']}-row batches through the compiled forest our "
+            "workers use for forests (jupyter_mlstudio/serving/fast_forest.py, exactly "
+            f"scikit-learn's answers): {limit['compiled_rows_per_s']:.0f} rows/s; ours = "
+            f"**{100 * (limit['fraction_of_compiled'] or 0):.0f} %** of that (what HTTP, "
+            "parsing and batching leave of a predict that no longer dominates)."
+        )
     print_cpu_breakdown(top, limit)
     print("\n### Commands\n")
     print(f"- benchmark: `{command_line or '(called from Python)'}`")

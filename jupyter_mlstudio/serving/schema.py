@@ -199,13 +199,20 @@ class InputSchema:
         return Part(rows, dict(zip(self.names, cast, strict=True)))
 
     # -- parts → model input (on the predict thread) ---------------------------------
+    def model_array(self, parts: Sequence[Part]) -> np.ndarray[Any, Any] | None:
+        """The parts' rows as one 2-D array in ``names`` order, for a signature with one
+        numeric dtype; ``None`` otherwise."""
+        if self.uniform is None or self.free:
+            return None
+        arrays = [p.data for p in parts]
+        return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+
     def model_input(self, parts: Sequence[Part]) -> Any:
         if self.free:
             frames = [p.data for p in parts]
             return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
-        if self.uniform is not None:
-            arrays = [p.data for p in parts]
-            array = arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+        array = self.model_array(parts)
+        if array is not None:
             if not self.feature_names:
                 return array
             return pd.DataFrame(array, columns=self.names, copy=False)
