@@ -72,6 +72,7 @@ from .variants import Endpoint, LoadedVariant
 TARGET_MODEL_HEADER = "X-Amzn-SageMaker-Target-Model"
 RESOLVE_TTL = 5.0  # seconds an alias or "newest" stays resolved in a worker
 ALLOWED_REFRESH = 0.2  # a name refused is looked up again in the store after this long
+PREDICT_THREADS = 2  # per worker, shared by its loaded models (a slow one holds only one)
 _TARGET = re.compile(r"^(?P<name>[^/@:]+)(?:(?:/|:)(?P<version>\d+)|@(?P<alias>[^/@:]+))?$")
 
 MAGIC = 0x4D4C53_4D4D444C  # "MLSMMDL"
@@ -307,6 +308,9 @@ class ModelCache:
         self._tasks: set[asyncio.Task[None]] = set()  # loads under way (kept referenced)
         # loads, and registry look-ups that must not wait behind a long load
         self._executor = ThreadPoolExecutor(2, thread_name_prefix="mlstudio-models")
+        # the loaded models' predict threads, shared (each model's batches still run one
+        # at a time): a thread per model had dozens contending for the GIL
+        self._predict = ThreadPoolExecutor(PREDICT_THREADS, thread_name_prefix="mlstudio-predict")
         self._studio: Any = None
         table.forget_slot(slot)
 
@@ -400,6 +404,7 @@ class ModelCache:
             idle=lambda: endpoint.open_connections() - endpoint.inflight,
             on_batch=functools.partial(self.writer.batch, row),
             name=key,
+            executor=self._predict,
         )
         model = LoadedModel(key, row, variant, size, inflight=self._waiting.pop(key))
         del self._loading[key]
@@ -452,6 +457,7 @@ class ModelCache:
             self._unload(model)
         self.loaded.clear()
         self._executor.shutdown(wait=False, cancel_futures=True)
+        self._predict.shutdown(wait=False, cancel_futures=True)
         if self._studio is not None:
             with contextlib.suppress(Exception):
                 self._studio.close()

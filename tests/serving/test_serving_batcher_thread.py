@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -105,3 +107,54 @@ def test_rows_count_toward_max_rows(rows: int) -> None:
 
     asyncio.run(main())
     assert max(sizes) <= 5 and sum(sizes) == 5 * rows
+
+
+def test_a_fast_model_is_not_waited_for_longer_than_a_call() -> None:
+    """A lone request with an idle connection waits for company at most as long as a
+    model call takes: a request joining later would save no more than one call."""
+
+    def run(parts: Sequence[Part]) -> list[float]:
+        return [float(p.data.sum()) for p in parts]
+
+    async def main() -> float:
+        batcher: Batcher[float] = Batcher(run, max_rows=8, max_wait=2.0, idle=lambda: 1)
+        try:
+            await batcher.run_alone([_part(0.0)])  # the warm-up call: its cost is known
+            started = time.monotonic()
+            assert await batcher.submit(_part(2.0)) == 2.0
+            return time.monotonic() - started
+        finally:
+            batcher.close()
+
+    assert asyncio.run(main()) < 1.0  # max_wait (2 s) without the bound
+
+
+def test_batchers_can_share_a_predict_thread() -> None:
+    """A multi-model endpoint's models share their worker's predict threads; closing one
+    model's batcher leaves the others' thread alone."""
+    threads: set[str] = set()
+
+    def run(parts: Sequence[Part]) -> list[float]:
+        threads.add(threading.current_thread().name)
+        return [float(p.data.sum()) for p in parts]
+
+    shared = ThreadPoolExecutor(1, thread_name_prefix="shared-predict")
+
+    async def main() -> list[float]:
+        first: Batcher[float] = Batcher(run, max_rows=4, max_wait=0.0, executor=shared)
+        second: Batcher[float] = Batcher(run, max_rows=4, max_wait=0.0, executor=shared)
+        answers = await asyncio.gather(
+            *(b.submit(_part(i)) for i in range(6) for b in (first, second))
+        )
+        first.close()
+        answers.append(await second.submit(_part(9.0)))  # the thread still runs
+        second.close()
+        return answers
+
+    try:
+        answers = asyncio.run(main())
+        assert answers == [float(i) for i in range(6) for _ in range(2)] + [9.0]
+        assert threads and all(t.startswith("shared-predict") for t in threads)
+        assert shared.submit(lambda: 1).result(timeout=5) == 1  # not shut down by close()
+    finally:
+        shared.shutdown()
