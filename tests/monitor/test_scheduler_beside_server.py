@@ -1,6 +1,6 @@
 """Issue 17: a standalone scheduler (``jupyter mlstudio scheduler``) and a Jupyter server's
-schedule loop on one store, both real processes ticking every second through a due time:
-the execution runs once (the database claim), never by both."""
+schedule loop on one store, both real processes ticking every second when an execution
+becomes due: it runs once (the database claim), never by both."""
 
 from __future__ import annotations
 
@@ -15,7 +15,10 @@ import urllib.request
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from sqlalchemy import update
+
 from jupyter_mlstudio.monitor import suggest_baseline
+from jupyter_mlstudio.monitor.orm import MonitorRow
 from jupyter_mlstudio.monitor.schedule import parse_schedule
 from jupyter_mlstudio.studio import Studio
 
@@ -44,16 +47,9 @@ def test_a_scheduler_and_a_server_run_each_execution_once(
     suggest_baseline(traffic(1000, seed=1)).save(baseline)
     table = tmp_path / "scored.csv"
     traffic(1000, seed=2, shifted=True).to_csv(table, index=False)
-    # create it early in a minute, so that both processes are up before its first due time,
-    # but not in the minute's first second: the scheduler counts a fire time equal to the
-    # creation second as due, and the test expects only the next one
-    now = datetime.now(timezone.utc)
-    if now.second >= 25 or now.second < 2:
-        time.sleep((62 - now.second) % 60 - now.microsecond / 1e6)
     monitor = studio.monitor.create_monitor(
         "shared", data=str(table), baseline=str(baseline), schedule="rate(1 minute)"
     )
-    fire = parse_schedule("rate(1 minute)").next(monitor.created_at)
 
     env = {**os.environ, "MLSTUDIO_HOME": str(mlstudio_home)}
     env.pop("MLSTUDIO_STORE_URI", None)
@@ -98,14 +94,31 @@ def test_a_scheduler_and_a_server_run_each_execution_once(
                 break
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(0.3)
-        assert datetime.now(timezone.utc) < fire, "the server started after the due time"
-        # both tick every second through the due time; give them a few ticks past it
-        while datetime.now(timezone.utc) < fire + timedelta(seconds=6):
+        while "scheduler on " not in scheduler_log.read_text():  # the command ticks too
+            assert scheduler.poll() is None and time.monotonic() < deadline, (
+                scheduler_log.read_text()
+            )
+            time.sleep(0.3)
+        # both are ticking: make the last minute boundary due for both at once (as if the
+        # monitor had been created before it), rather than wait for the next one
+        backdated = datetime.now(timezone.utc)
+        fire = parse_schedule("rate(1 minute)").previous(backdated)
+        with studio.db.session(write=True) as session:
+            session.execute(
+                update(MonitorRow)
+                .where(MonitorRow.id == monitor.id)
+                .values(created_at=backdated - timedelta(minutes=2))
+            )
+        # both tick every second; give them a few ticks
+        while datetime.now(timezone.utc) < backdated + timedelta(seconds=6):
             time.sleep(0.5)
         executions = studio.monitor.store.list_executions(monitor.id)
-        assert [e.scheduled_time for e in executions] == [fire]
-        ended = studio.monitor.wait(executions[0].id, timeout=120)
-        assert ended.status == "CompletedWithViolations"
+        times = [e.scheduled_time for e in executions]
+        # a boundary that passed meanwhile is one more fire time, also run once
+        assert fire in times and len(set(times)) == len(times), times
+        for execution in executions:
+            ended = studio.monitor.wait(execution.id, timeout=120)
+            assert ended.status == "CompletedWithViolations"
     finally:
         _stop(server)
         _stop(scheduler)
@@ -113,5 +126,6 @@ def test_a_scheduler_and_a_server_run_each_execution_once(
     started_by_cli = "started shared execution" in scheduler_log.read_text()
     assert scheduler.returncode == 0, scheduler_log.read_text()
     assert "scheduler on " in scheduler_log.read_text()  # it was ticking all along
-    assert len(studio.monitor.store.list_executions(monitor.id)) == 1
+    times = [e.scheduled_time for e in studio.monitor.store.list_executions(monitor.id)]
+    assert len(set(times)) == len(times)  # each fire time ran once
     print("started by", "the scheduler command" if started_by_cli else "the server")

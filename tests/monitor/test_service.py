@@ -279,10 +279,18 @@ def test_the_scheduler_command_runs_a_due_execution(
     monitor = service.create_monitor(
         "cli", data=table, baseline=baseline, schedule="rate(1 minute)"
     )
-    fire = parse_schedule("rate(1 minute)").next(monitor.created_at)
-    # the CLI ticks on the real clock: wait for the first fire time (under a minute)
-    while datetime.now(timezone.utc) < fire + timedelta(seconds=1):
-        time.sleep(0.2)
+    # the CLI ticks on the real clock: as if the monitor had been created two minutes ago,
+    # the last minute boundary is due now (rather than wait for the next one)
+    from sqlalchemy import update
+
+    from jupyter_mlstudio.monitor.orm import MonitorRow
+
+    with studio.db.session(write=True) as session:
+        session.execute(
+            update(MonitorRow)
+            .where(MonitorRow.id == monitor.id)
+            .values(created_at=monitor.created_at - timedelta(minutes=2))
+        )
     result = subprocess.run(
         [sys.executable, "-m", "jupyter_mlstudio.cli", "scheduler", "--once"],
         capture_output=True,
