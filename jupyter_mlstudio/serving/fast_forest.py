@@ -30,6 +30,8 @@ from typing import Any
 
 import numpy as np
 
+# larger forests are not copied: the flat arrays take 40-60 bytes a node (about 100 MB here)
+MAX_NODES = 2_000_000
 # more rows go to scikit-learn: its per-call cost no longer dominates there (with 100
 # trees, 569 rows took 6.7 ms here and 13 ms in predict_proba), and the walk's
 # (rows, trees) arrays stay small
@@ -78,6 +80,7 @@ class CompiledForest:
         names = getattr(model, "feature_names_in_", None)
         self.names: list[str] | None = None if names is None else [str(n) for n in names]
         self.classes = np.asarray(model.classes_) if self.classifier else None
+        self.nbytes = sum(a.nbytes for a in (children, feature, threshold, value, starts))
 
     # -- the input --------------------------------------------------------------------
     def takes_arrays_of(self, names: list[str], feature_names: bool) -> bool:
@@ -187,6 +190,8 @@ def compile_forest(model: Any) -> CompiledForest | None:
         return None
     if int(getattr(model, "n_outputs_", 1)) != 1 or not model.estimators_:
         return None
+    if sum(int(e.tree_.node_count) for e in model.estimators_) > MAX_NODES:
+        return None  # its copy would take too much memory: the model answers itself
     try:
         return CompiledForest(model)
     except Exception:  # an unexpected layout: the model answers itself

@@ -506,6 +506,8 @@ class ModelCache:
             code=model if isinstance(model, InferenceHandlers) else None,
         )
         size = model_size(model, found.size_bytes)
+        if variant.fast is not None:  # the compiled copy of a forest's trees
+            size += variant.fast.nbytes
         return row, variant, size, time.perf_counter() - started
 
     # -- reading --------------------------------------------------------------------------

@@ -153,6 +153,14 @@ def test_only_plain_single_output_forests_are_compiled(monkeypatch: pytest.Monke
     assert compile_forest(RandomForestClassifier(5).fit(X, two_outputs)) is None
     assert compile_forest(GradientBoostingClassifier(n_estimators=5).fit(X, y)) is None
     assert compile_forest(RandomForestClassifier(5)) is None  # not fitted
+    fitted = RandomForestClassifier(5, random_state=0).fit(X, y)
+    compiled = compile_forest(fitted)
+    assert compiled is not None and 0 < compiled.nbytes < 1_000_000
+    nodes = sum(e.tree_.node_count for e in fitted.estimators_)
+    monkeypatch.setattr(fast_forest, "MAX_NODES", nodes - 1)  # too large to copy
+    assert compile_forest(fitted) is None
+    monkeypatch.setattr(fast_forest, "MAX_NODES", nodes)
+    assert compile_forest(fitted) is not None
     monkeypatch.setenv("MLSTUDIO_SERVING_FAST_FOREST", "0")
     assert compile_forest(RandomForestClassifier(5, random_state=0).fit(X, y)) is None
     monkeypatch.delenv("MLSTUDIO_SERVING_FAST_FOREST")
