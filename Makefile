@@ -71,7 +71,10 @@ lab: install
 	@cd examples && $(BIN)/jupyter lab --ServerApp.port=$(PORT) \
 		--Application.log_level=$(LAB_LOG_LEVEL) $(LAB_ARGS)
 
-test: install lint typecheck test-js test-python check-install browser test-ui
+# The wheel check (mostly pip unpacking and a lab's browser check) runs beside the
+# browser tests, each target's output printed whole when it ends.
+test: install lint typecheck test-js test-python browser
+	$(MAKE) -j2 --output-sync=target check-install test-ui
 	@echo "make test: all checks passed"
 
 # -- checks ----------------------------------------------------------------------------
